@@ -1,0 +1,36 @@
+import { Option, type Command } from 'commander';
+import { createInterface } from 'node:readline';
+import { printJson, printResult } from '../output.js';
+
+export function register(program: Command): void {
+  program
+    .command('client')
+    .description("the seed's client: increments one after another, then prints the counter's value")
+    .option('--target <host:port>', 'the Counter server', 'localhost:50051')
+    .option('--increments <n>', 'increments to send', '10')
+    .option('--deadline <duration>', 'per-call deadline', '30s')
+    .option('--json', 'print the result as JSON')
+    .addOption(new Option('--wait-for-go', 'once connected, print "ready" to stderr and wait for a line on stdin').hideHelp())
+    .action(async (opts: { target: string; increments: string; deadline: string; json?: boolean; waitForGo?: boolean }) => {
+      const { runCounterClient, parseCount, parseDuration, parseTarget } = await import('../../index.js');
+      const result = await runCounterClient({
+        target: parseTarget(opts.target),
+        increments: parseCount(opts.increments, '--increments', 0, 1_000_000),
+        deadlineMs: parseDuration(opts.deadline, '--deadline', { maxMs: 3_600_000 }),
+        ...(opts.waitForGo ? { beforeFirstCall: readyThenWaitForGo } : {}),
+      });
+      if (opts.json) printJson(result);
+      else printResult(`Current value: ${result.value}`);
+    });
+}
+
+/** The demo's start barrier: every client process connects first, then all start on one "go". */
+async function readyThenWaitForGo(): Promise<void> {
+  process.stderr.write('ready\n');
+  const lines = createInterface({ input: process.stdin });
+  await new Promise<void>((resolve) => {
+    lines.once('line', () => resolve());
+    lines.once('close', () => resolve());
+  });
+  lines.close();
+}

@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { isRacelabError } from '../core/errors.js';
+import { killAllChildren } from '../core/children.js';
+import { installSignalHandlers } from './signals.js';
+import { register as registerServe } from './commands/serve.js';
+import { register as registerClient } from './commands/client.js';
+import { register as registerDemo } from './commands/demo.js';
+
+/** Exit code for an internal error (a bug in racelab), distinct from 1 (a race found) and 2 (bad input). */
+export const EXIT_INTERNAL = 70;
+
+export function buildProgram(): Command {
+  const program = new Command('racelab')
+    .description('simulate, find and prove fixes for race conditions in gRPC services and message-passing systems')
+    .version('0.1.0')
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({ outputError: (str, write) => write(`racelab: ${str.replace(/^error: /, '')}`) });
+  registerServe(program);
+  registerClient(program);
+  registerDemo(program);
+  return program;
+}
+
+/** Runs the CLI; resolves with the exit code. Commands set `process.exitCode` for verdicts (1 = race found). */
+export async function main(argv: string[]): Promise<number> {
+  installSignalHandlers();
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (isRacelabError(e)) {
+      process.stderr.write(`racelab: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`racelab: internal error (please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT_INTERNAL;
+  } finally {
+    killAllChildren();
+  }
+}

@@ -1,0 +1,45 @@
+import { RacelabError } from './errors.js';
+
+const DURATION = /^(\d+(?:\.\d+)?)(us|µs|ms|s|m|h)?$/;
+const SCALE_MS: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses `500ms`, `2s`, `1.5m`, or a bare number of milliseconds. `what` names the option in the error, so the
+ * user sees `--delay: "5 parsecs" is not a duration; write e.g. 500ms, 2s or 1m`.
+ */
+export function parseDuration(text: string, what: string, limits: { maxMs?: number } = {}): number {
+  const m = DURATION.exec(String(text).trim());
+  if (!m) {
+    throw new RacelabError('BAD_DURATION', `${what}: "${text}" is not a duration; write e.g. 500ms, 2s or 1m`);
+  }
+  const ms = Number(m[1]) * (SCALE_MS[m[2] ?? 'ms'] ?? 1);
+  if (limits.maxMs !== undefined && ms > limits.maxMs) {
+    throw new RacelabError('BAD_DURATION', `${what}: ${text} is too long; the most allowed is ${formatMs(limits.maxMs)}`);
+  }
+  return ms;
+}
+
+/** Parses a whole number within [min, max]; the error names the option and the allowed range. */
+export function parseCount(text: string | number, what: string, min: number, max: number): number {
+  const s = String(text).trim();
+  const n = /^-?\d+$/.test(s) ? Number(s) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new RacelabError('BAD_COUNT', `${what}: "${s}" must be a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+export function parsePort(text: string | number, what = '--port'): number {
+  const s = String(text).trim();
+  const n = /^\d+$/.test(s) ? Number(s) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new RacelabError('BAD_PORT', `${what}: "${s}" is not a TCP port; use a number from 1 to 65535 (0 picks a free one)`);
+  }
+  return n;
+}
+
+export function formatMs(ms: number): string {
+  if (ms >= 1000) return `${+(ms / 1000).toFixed(2)}s`;
+  if (ms >= 1) return `${+ms.toFixed(1)}ms`;
+  return `${Math.round(ms * 1000)}µs`;
+}

@@ -1,0 +1,69 @@
+import * as grpc from '@grpc/grpc-js';
+import { RacelabError } from '../core/errors.js';
+import { HANDLER_START_TRAILER } from './timing.js';
+
+const TARGET = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** Validates `host:port` (IPv6 in brackets); the error says what a target looks like. */
+export function parseTarget(text: string, what = '--target'): string {
+  const m = TARGET.exec(text.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    throw new RacelabError('BAD_OPTION', `${what}: "${text}" is not host:port; write e.g. localhost:50051 or [::1]:50051`);
+  }
+  return text.trim();
+}
+
+/** Waits until the channel is connected; an address where nothing answers is bad input, not a hang. */
+export async function waitReady(client: grpc.Client, target: string, timeoutMs = 5000): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    client.waitForReady(Date.now() + timeoutMs, (err) => {
+      if (!err) return resolve();
+      reject(
+        new RacelabError(
+          'UNREACHABLE',
+          `--target: nothing answers gRPC at ${target} (waited ${timeoutMs}ms); start one with \`racelab serve\` or check host and port`,
+        ),
+      );
+    });
+  });
+}
+
+export interface UnaryResult<Res> {
+  readonly response?: Res;
+  readonly error?: grpc.ServiceError;
+  /** Server-side handler start (µs), when the server is racelab's. */
+  readonly handlerStartMicros?: number;
+}
+
+/** Calls a unary method and resolves with the outcome as data: a gRPC error is a result, not a throw. */
+export function callUnary<Req, Res>(
+  client: grpc.Client,
+  method: string,
+  request: Req,
+  options: { deadlineMs?: number; metadata?: grpc.Metadata } = {},
+): Promise<UnaryResult<Res>> {
+  const fn = (client as unknown as Record<string, unknown>)[method];
+  if (typeof fn !== 'function') throw new RacelabError('UNKNOWN_METHOD', `the service has no method ${method}`);
+  return new Promise((resolve) => {
+    let trailer: grpc.Metadata | undefined;
+    const callOptions: grpc.CallOptions = options.deadlineMs ? { deadline: Date.now() + options.deadlineMs } : {};
+    const call = (fn as (...args: unknown[]) => grpc.ClientUnaryCall).call(
+      client,
+      request,
+      options.metadata ?? new grpc.Metadata(),
+      callOptions,
+      (error: grpc.ServiceError | null, response?: Res) => {
+        const t = error?.metadata ?? trailer;
+        const start = t?.get(HANDLER_START_TRAILER)[0];
+        resolve({
+          ...(error ? { error } : { response: response as Res }),
+          ...(start !== undefined ? { handlerStartMicros: Number(start) } : {}),
+        });
+      },
+    );
+    call.on('status', (status: grpc.StatusObject) => {
+      trailer = status.metadata;
+    });
+  });
+}

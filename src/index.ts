@@ -1,0 +1,23 @@
+// racelab's public API. Named exports only; internals stay out of this list.
+export { RacelabError, isRacelabError, EXIT_BAD_INPUT, type ErrorCode } from './core/errors.js';
+export { realClock, type Clock } from './core/clock.js';
+export { Random } from './core/random.js';
+export { parseDuration, parseCount, parsePort, formatMs } from './core/units.js';
+export { summarize, type Summary } from './core/stats.js';
+export {
+  realScheduler,
+  currentScheduler,
+  withScheduler,
+  yieldPoint,
+  sleep,
+  type Scheduler,
+  type Operation,
+  type OperationKind,
+} from './sched/scheduler.js';
+export { Mutex } from './sched/mutex.js';
+export { MemoryStore, openStore, type Store, type StoreTransaction, type Versioned } from './store/index.js';
+export { startGrpcServer, type RunningServer, type ServerOptions, type ServiceBinding, type UnaryHandler } from './grpc/server.js';
+export { loadProto, builtinProtoPath, type LoadedProto } from './grpc/proto.js';
+export { callUnary, waitReady, parseTarget, type UnaryResult } from './grpc/client.js';
+export { HANDLER_START_TRAILER, maxInFlight, type HandlerSpan } from './grpc/timing.js';
+export * from './scenarios/counter/index.js';

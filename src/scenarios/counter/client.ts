@@ -1,0 +1,88 @@
+import * as grpc from '@grpc/grpc-js';
+import { RacelabError } from '../../core/errors.js';
+import { callUnary, waitReady } from '../../grpc/client.js';
+import type { CounterClient } from '../../generated/Counter.js';
+import type { GetValueResponse__Output } from '../../generated/GetValueResponse.js';
+import type { ProtoGrpcType } from '../../generated/counter-package.js';
+import { loadCounterProto } from './server.js';
+
+export interface CounterClientOptions {
+  target: string;
+  increments: number;
+  /** Per-call deadline; a call past it is an unknown outcome, not a failure. */
+  deadlineMs?: number;
+  connectTimeoutMs?: number;
+  /** Called once connected; the first increment waits for it to resolve (a start barrier across processes). */
+  beforeFirstCall?: () => Promise<void>;
+}
+
+/** What one client saw: the same fields whether it ran in this process or as a child process. */
+export interface CounterClientResult {
+  target: string;
+  increments: number;
+  acknowledged: number;
+  failed: number;
+  /** Calls whose outcome is unknown (deadline exceeded, connection lost): they may have taken effect. */
+  unknown: number;
+  latenciesMs: number[];
+  /** Wall-clock completion time of each acknowledged call (ms since epoch), to see how responses arrive. */
+  completedAtMs: number[];
+  value: number;
+}
+
+export function counterClient(target: string): CounterClient {
+  const proto = loadCounterProto().grpcObject as unknown as ProtoGrpcType;
+  return new proto.Counter(target, grpc.credentials.createInsecure());
+}
+
+const UNKNOWN_OUTCOME = new Set([grpc.status.DEADLINE_EXCEEDED, grpc.status.UNAVAILABLE, grpc.status.CANCELLED]);
+
+/** The seed's client: increments one after another, then reads the value. */
+export async function runCounterClient(options: CounterClientOptions): Promise<CounterClientResult> {
+  const client = counterClient(options.target);
+  try {
+    await waitReady(client, options.target, options.connectTimeoutMs ?? 5000);
+    await options.beforeFirstCall?.();
+    const result: CounterClientResult = {
+      target: options.target,
+      increments: options.increments,
+      acknowledged: 0,
+      failed: 0,
+      unknown: 0,
+      latenciesMs: [],
+      completedAtMs: [],
+      value: 0,
+    };
+    const deadline = options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {};
+    for (let i = 0; i < options.increments; i++) {
+      const t0 = performance.now();
+      const r = await callUnary(client, 'Increment', {}, deadline);
+      const latency = performance.now() - t0;
+      if (!r.error) {
+        result.acknowledged++;
+        result.latenciesMs.push(latency);
+        result.completedAtMs.push(Date.now());
+      } else if (UNKNOWN_OUTCOME.has(r.error.code)) result.unknown++;
+      else result.failed++;
+    }
+    const got = await callUnary<object, GetValueResponse__Output>(client, 'GetValue', {}, deadline);
+    if (got.error) throw new RacelabError('UNREACHABLE', `GetValue on ${options.target} failed: ${got.error.details}`);
+    result.value = got.response?.value ?? 0;
+    return result;
+  } finally {
+    client.close();
+  }
+}
+
+/** One GetValue call, for reading the counter after a run. */
+export async function readCounter(target: string, timeoutMs = 5000): Promise<number> {
+  const client = counterClient(target);
+  try {
+    await waitReady(client, target, timeoutMs);
+    const got = await callUnary<object, GetValueResponse__Output>(client, 'GetValue', {}, { deadlineMs: timeoutMs });
+    if (got.error) throw new RacelabError('UNREACHABLE', `GetValue on ${target} failed: ${got.error.details}`);
+    return got.response?.value ?? 0;
+  } finally {
+    client.close();
+  }
+}

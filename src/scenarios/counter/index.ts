@@ -1,0 +1,4 @@
+export * from './variants.js';
+export { startCounterServer, loadCounterProto, type CounterServer, type CounterServerOptions } from './server.js';
+export { runCounterClient, readCounter, counterClient, type CounterClientOptions, type CounterClientResult } from './client.js';
+export { runGrpcDemo, renderGrpcDemo, explainGrpcDemo, type GrpcDemoOptions, type GrpcDemoReport, type GrpcDemoRun } from './demo.js';

@@ -1,0 +1,78 @@
+import { builtinProtoPath, loadProto, serviceDefinition, type LoadedProto } from '../../grpc/proto.js';
+import { startGrpcServer, type RunningServer } from '../../grpc/server.js';
+import type { Scheduler } from '../../sched/scheduler.js';
+import { openStore } from '../../store/open.js';
+import type { Store } from '../../store/store.js';
+import type { GetValueResponse } from '../../generated/GetValueResponse.js';
+import type { IncrementResponse } from '../../generated/IncrementResponse.js';
+import { counterVariant, type CounterService, type CounterVariant } from './variants.js';
+
+let counterProto: LoadedProto | undefined;
+/** The seed's Counter service, loaded once from racelab's proto/counter.proto. */
+export function loadCounterProto(): LoadedProto {
+  counterProto ??= loadProto(builtinProtoPath('counter.proto'));
+  return counterProto;
+}
+
+export interface CounterServerOptions {
+  variant: string;
+  port?: number;
+  host?: string;
+  delayMs?: number;
+  maxConcurrency?: number;
+  /** A store to use (the caller keeps ownership), or a `--store` spec to open (closed with the server). */
+  store?: Store | string;
+  scheduler?: Scheduler;
+}
+
+export interface CounterServer extends RunningServer {
+  readonly variant: CounterVariant;
+  readonly service: CounterService;
+  readonly store: Store;
+}
+
+/**
+ * Starts the seed's Counter service with one variant's handlers. `racelab serve`, the demos and the tests all
+ * start servers through this one helper.
+ */
+export async function startCounterServer(options: CounterServerOptions): Promise<CounterServer> {
+  const variant = counterVariant(options.variant);
+  const ownsStore = typeof options.store !== 'object';
+  const store = typeof options.store === 'object' ? options.store : await openStore(options.store);
+  const service = variant.make({ store, delayMs: options.delayMs ?? 500, ...(options.scheduler ? { scheduler: options.scheduler } : {}) });
+  const proto = loadCounterProto();
+  let server: RunningServer;
+  try {
+    server = await startGrpcServer({
+      host: options.host ?? 'localhost',
+      port: options.port ?? 0,
+      maxConcurrency: options.maxConcurrency ?? 10,
+      reflection: proto.packageDefinition,
+      services: [
+        {
+          definition: serviceDefinition(proto, 'Counter'),
+          handlers: {
+            Increment: async (): Promise<IncrementResponse> => {
+              await service.increment();
+              return {};
+            },
+            GetValue: async (): Promise<GetValueResponse> => ({ value: await service.getValue() }),
+          },
+        },
+      ],
+    });
+  } catch (e) {
+    if (ownsStore) await store.close();
+    throw e;
+  }
+  return {
+    ...server,
+    variant,
+    service,
+    store,
+    async close(graceMs?: number) {
+      await server.close(graceMs);
+      if (ownsStore) await store.close();
+    },
+  };
+}

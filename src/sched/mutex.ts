@@ -1,0 +1,42 @@
+import { currentScheduler, type Scheduler } from './scheduler.js';
+
+/**
+ * An async mutex whose acquire is a scheduling point, so the explorer sees lock contention as a choice.
+ * FIFO: waiters are served in the order they asked. It is an in-process lock, which is exactly the seed's
+ * fix and exactly what stops being a fix once there are two server processes.
+ */
+export class Mutex {
+  private locked = false;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(readonly name = 'mutex', private readonly scheduler?: Scheduler) {}
+
+  get isLocked(): boolean {
+    return this.locked;
+  }
+
+  async acquire(): Promise<() => void> {
+    const s = this.scheduler ?? currentScheduler();
+    const p = s.point({ kind: 'lock', object: this.name, label: `lock ${this.name}` });
+    if (p) await p;
+    if (this.locked) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.locked = true;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiters.shift();
+      if (next) next(); // hand the lock straight to the next waiter: `locked` stays true
+      else this.locked = false;
+    };
+  }
+
+  async runExclusive<T>(fn: () => Promise<T> | T): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { realClock, type Clock } from '../core/clock.js';
+
+/**
+ * What a task is about to do at a scheduling point. The explorer uses `kind` and `object` to decide which
+ * operations are independent (two reads, or operations on different objects, commute), and `label` for traces.
+ */
+export type OperationKind = 'read' | 'write' | 'update' | 'send' | 'deliver' | 'timer' | 'lock' | 'unlock' | 'yield' | 'spawn';
+
+export interface Operation {
+  readonly kind: OperationKind;
+  /** The object touched: a store key, a process id, a lock name. Absent = conflicts with everything. */
+  readonly object?: string;
+  /** Human-readable, e.g. `get counter`. */
+  readonly label: string;
+}
+
+/**
+ * The scheduling-point port. Store operations, message deliveries, timers and `yieldPoint()` all call
+ * `point()` before they act. The real scheduler returns at once (nothing to await); a controlled scheduler
+ * returns a promise that resolves when its strategy picks this task to run next.
+ */
+export interface Scheduler {
+  readonly clock: Clock;
+  point(op: Operation): void | Promise<void>;
+}
+
+export const realScheduler: Scheduler = {
+  clock: realClock,
+  point: () => undefined,
+};
+
+const ambient = new AsyncLocalStorage<Scheduler>();
+
+/** The scheduler in force for the calling task: the one `withScheduler` installed, or the real one. */
+export function currentScheduler(): Scheduler {
+  return ambient.getStore() ?? realScheduler;
+}
+
+/** Runs `fn` (and every task it starts) with `scheduler` as the ambient scheduler. */
+export function withScheduler<T>(scheduler: Scheduler, fn: () => T): T {
+  return ambient.run(scheduler, fn);
+}
+
+/** An explicit scheduling point for user code: free under the real scheduler. */
+export function yieldPoint(label = 'yield'): void | Promise<void> {
+  return currentScheduler().point({ kind: 'yield', label });
+}
+
+/** Sleep on the ambient scheduler's clock (virtual under the explorer), as a timer scheduling point. */
+export async function sleep(ms: number, scheduler: Scheduler = currentScheduler()): Promise<void> {
+  const p = scheduler.point({ kind: 'timer', label: `sleep ${ms}ms` });
+  if (p) await p;
+  await scheduler.clock.sleep(ms);
+}
