@@ -1,26 +1,8 @@
 import type { Command } from 'commander';
-import { printJson, printProgress, printResult } from '../output.js';
+import { register as registerGrpc } from './demo-grpc.js';
 
+/** `racelab demo <name>`: one subcommand per seed simulation; `grpc` is the default. */
 export function register(program: Command): void {
-  const demo = program.command('demo').description('run a seed\'s simulation end to end and explain what it measured');
-  demo
-    .command('grpc', { isDefault: true })
-    .description("the seed's gRPC counter: vulnerable vs mutex server, hit by concurrent client processes")
-    .option('--clients <n>', 'client processes run at once', '4')
-    .option('--increments <n>', 'increments per client', '10')
-    .option('--delay <duration>', 'the read-modify-write window', '100ms')
-    .option('--variants <list>', 'comma-separated counter variants to compare', 'vulnerable,mutex')
-    .option('--json', 'print the report as JSON')
-    .action(async (opts: { clients: string; increments: string; delay: string; variants: string; json?: boolean }) => {
-      const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration } = await import('../../index.js');
-      const report = await runGrpcDemo({
-        clients: parseCount(opts.clients, '--clients', 1, 64),
-        increments: parseCount(opts.increments, '--increments', 1, 10_000),
-        delayMs: parseDuration(opts.delay, '--delay', { maxMs: 10_000 }),
-        variants: opts.variants.split(',').map((v) => v.trim()).filter(Boolean),
-        onProgress: opts.json ? undefined : printProgress,
-      });
-      if (opts.json) printJson(report);
-      else printResult(renderGrpcDemo(report));
-    });
+  const demo = program.command('demo').description("run a seed's simulation end to end and explain what it measured");
+  registerGrpc(demo);
 }

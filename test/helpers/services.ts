@@ -1,0 +1,36 @@
+/**
+ * Real PostgreSQL and Redis for tests. Under CI=true a test that cannot reach them fails; elsewhere it skips
+ * with a one-line reason.
+ */
+import { connect } from 'node:net';
+
+export const PG_URL = process.env.RACELAB_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.RACELAB_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Resolves whether a TCP connection to the URL's host:port succeeds within `timeoutMs`. */
+export function reachable(url: string, timeoutMs = 1000): Promise<boolean> {
+  const u = new URL(url);
+  const port = Number(u.port || (u.protocol.startsWith('redis') ? 6379 : 5432));
+  return new Promise((resolve) => {
+    const socket = connect({ host: u.hostname, port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * For `describe.skipIf(!(await serviceAvailable(...)))`: true when reachable; under CI=true an unreachable
+ * service throws, so the suite fails instead of skipping.
+ */
+export async function serviceAvailable(name: string, url: string): Promise<boolean> {
+  if (await reachable(url)) return true;
+  const why = `${name} is not reachable at ${url.replace(/\/\/[^@/]*@/, '//')}`;
+  if (process.env.CI === 'true') throw new Error(`${why} (CI=true: tests that need it fail rather than skip)`);
+  console.warn(`skipping ${name} tests: ${why}`);
+  return false;
+}
