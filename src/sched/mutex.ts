@@ -19,7 +19,7 @@ export class Mutex {
     const s = this.scheduler ?? currentScheduler();
     const p = s.point({ kind: 'lock', object: this.name, label: `lock ${this.name}` });
     if (p) await p;
-    if (this.locked) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    if (this.locked) await s.waitFor(new Promise<void>((resolve) => this.waiters.push(resolve)), `wait for ${this.name}`);
     this.locked = true;
     let released = false;
     return () => {

@@ -23,11 +23,25 @@ export interface Operation {
 export interface Scheduler {
   readonly clock: Clock;
   point(op: Operation): void | Promise<void>;
+  /**
+   * Starts `body` as a concurrent task (a client, an actor's loop). The real scheduler just calls it; a
+   * controlled scheduler registers it, so it knows which task each later scheduling point belongs to and when
+   * every task is at a point, blocked or done.
+   */
+  spawn(name: string, body: () => Promise<void>): Promise<void>;
+  /**
+   * The calling task waits on `promise`, which only another task of this scheduler can settle (a receive on an
+   * empty mailbox, a mutex held by another task). A controlled scheduler counts such a task as blocked, not as
+   * escaped into uncontrolled asynchrony, and reports a deadlock when every task is blocked.
+   */
+  waitFor<T>(promise: Promise<T>, label: string): Promise<T>;
 }
 
 export const realScheduler: Scheduler = {
   clock: realClock,
   point: () => undefined,
+  spawn: (_name, body) => body(),
+  waitFor: (promise) => promise,
 };
 
 const ambient = new AsyncLocalStorage<Scheduler>();
