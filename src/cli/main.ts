@@ -15,7 +15,11 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride()
     .showSuggestionAfterError()
-    .configureOutput({ outputError: (str, write) => write(`racelab: ${str.replace(/^error: /, '')}`) });
+    .configureOutput({
+      // Commander's errors, as one line like racelab's own: its suggestion joins the same line.
+      outputError: (str, write) =>
+        write(`racelab: ${str.replace(/^error: /, '').replace(/\s*\n\(Did you mean (.+)\?\)\s*$/, '; did you mean $1?').trim()}\n`),
+    });
   registerServe(program);
   registerClient(program);
   registerDemo(program);
@@ -24,6 +28,9 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; resolves with the exit code. Commands set `process.exitCode` for verdicts (1 = race found). */
 export async function main(argv: string[]): Promise<number> {
+  // grpc-js logs failures (a port in use) on its own line before racelab's one-line error; it reads this when
+  // first imported, which the lazily imported commands do after this line. GRPC_VERBOSITY=DEBUG brings it back.
+  process.env.GRPC_VERBOSITY ??= 'NONE';
   installSignalHandlers();
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });

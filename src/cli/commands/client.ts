@@ -9,14 +9,16 @@ export function register(program: Command): void {
     .option('--target <host:port>', 'the Counter server', 'localhost:50051')
     .option('--increments <n>', 'increments to send', '10')
     .option('--deadline <duration>', 'per-call deadline', '30s')
+    .option('--connect-timeout <duration>', 'how long to wait for the server to answer', '5s')
     .option('--json', 'print the result as JSON')
     .addOption(new Option('--wait-for-go', 'once connected, print "ready" to stderr and wait for a line on stdin').hideHelp())
-    .action(async (opts: { target: string; increments: string; deadline: string; json?: boolean; waitForGo?: boolean }) => {
+    .action(async (opts: { target: string; increments: string; deadline: string; connectTimeout: string; json?: boolean; waitForGo?: boolean }) => {
       const { runCounterClient, parseCount, parseDuration, parseTarget } = await import('../../index.js');
       const result = await runCounterClient({
         target: parseTarget(opts.target),
         increments: parseCount(opts.increments, '--increments', 0, 1_000_000),
         deadlineMs: parseDuration(opts.deadline, '--deadline', { maxMs: 3_600_000 }),
+        connectTimeoutMs: parseDuration(opts.connectTimeout, '--connect-timeout', { maxMs: 600_000 }),
         ...(opts.waitForGo ? { beforeFirstCall: readyThenWaitForGo } : {}),
       });
       if (opts.json) printJson(result);

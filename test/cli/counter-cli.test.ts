@@ -1,0 +1,113 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startCounterServer, type CounterServer, type GrpcDemoReport } from '../../src/index.js';
+import { exited, expectOneLineError, runCli, startCli } from '../helpers/cli.js';
+
+/** PIDs of processes whose command line contains `needle` (other than this test's own pgrep). */
+function processesMatching(needle: string): number[] {
+  try {
+    return execFileSync('pgrep', ['-f', needle], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+const servers: CounterServer[] = [];
+afterAll(async () => {
+  for (const s of servers) await s.close(100);
+});
+
+describe('racelab demo grpc', () => {
+  it('shows lost updates for vulnerable and none for mutex, as a JSON report', async () => {
+    const run = await runCli(['demo', 'grpc', '--clients', '3', '--increments', '4', '--delay', '60ms', '--json'], { timeoutMs: 60_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as GrpcDemoReport;
+    expect(report.kind).toBe('grpc-demo');
+    expect(report.settings).toEqual({ clients: 3, increments: 4, delayMs: 60, maxConcurrency: 10 });
+    const [vulnerable, mutex] = report.runs;
+    expect(vulnerable?.variant).toBe('vulnerable');
+    expect(vulnerable?.acknowledged).toBe(12);
+    expect(vulnerable?.lostUpdates).toBeGreaterThan(0);
+    expect(vulnerable?.finalValue).toBe(12 - (vulnerable?.lostUpdates ?? 0));
+    expect(mutex?.variant).toBe('mutex');
+    expect(mutex?.finalValue).toBe(12);
+    expect(mutex?.lostUpdates).toBe(0);
+    // The explanation quotes this run's numbers.
+    expect(report.explanation.join(' ')).toContain(`the counter ended at ${vulnerable?.finalValue}`);
+    expect(report.explanation.join(' ')).toContain(`${vulnerable?.lostUpdates} acknowledged updates`);
+    // Clients started on one barrier: the vulnerable handlers overlapped, the mutex ones answered one by one.
+    expect(vulnerable?.maxHandlersInFlight).toBeGreaterThan(1);
+    expect(mutex?.completionWaveMedian).toBe(1);
+  });
+
+  it('prints the side-by-side table and the explanation as text', async () => {
+    const run = await runCli(['demo', '--clients', '2', '--increments', '2', '--delay', '40ms'], { timeoutMs: 60_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/lost updates\s+\d+ \(\d+%\)\s+0 \(0%\)/);
+    expect(run.stdout).toContain('The seed says a vulnerable server "returns responses one by one"');
+  });
+
+  it('Ctrl+C mid-run exits 130 and leaves no client process running', async () => {
+    const { child, match } = await startCli(['demo', '--clients', '3', '--increments', '50', '--delay', '200ms'], /server on (localhost:\d+); starting/);
+    const target = match[1]!;
+    // Wait until the client processes exist, then interrupt.
+    for (let i = 0; i < 50 && processesMatching(`client --target ${target}`).length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(processesMatching(`client --target ${target}`).length).toBe(3);
+    child.kill('SIGINT');
+    expect((await exited(child)).code).toBe(130);
+    for (let i = 0; i < 20 && processesMatching(`client --target ${target}`).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(processesMatching(`client --target ${target}`)).toEqual([]);
+  });
+});
+
+describe('racelab serve and client', () => {
+  it('serves, counts the seed client\'s increments, and stops gracefully on SIGTERM', async () => {
+    const { child, match } = await startCli(['serve', '--variant', 'mutex', '--port', '0', '--delay', '0ms'], /on (localhost:\d+)/);
+    const target = match[1]!;
+    const client = await runCli(['client', '--target', target, '--increments', '5']);
+    expect(client.code, client.stderr).toBe(0);
+    expect(client.stdout.trim()).toBe('Current value: 5');
+    child.kill('SIGTERM');
+    expect((await exited(child)).code).toBe(0);
+    const again = await runCli(['client', '--target', target, '--increments', '1', '--connect-timeout', '300ms']);
+    expectOneLineError(again);
+  });
+
+  it('Ctrl+C stops serve gracefully too', async () => {
+    const { child, output } = await startCli(['serve', '--port', '0'], /on localhost:\d+/);
+    child.kill('SIGINT');
+    expect((await exited(child)).code).toBe(0);
+    expect(output()).toContain('Server stopped.');
+  });
+});
+
+describe('bad input: one line, exit 2, nothing left running', () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ['unknown variant', ['serve', '--variant', 'optimistic'], /--variant: "optimistic" is not a counter variant; use one of vulnerable, mutex/],
+    ['bad port', ['serve', '--port', '99999'], /--port: "99999" is not a TCP port/],
+    ['port not a number', ['serve', '--port', 'http'], /--port: "http" is not a TCP port/],
+    ['bad duration', ['serve', '--delay', '5 parsecs'], /--delay: "5 parsecs" is not a duration; write e\.g\. 500ms/],
+    ['negative count', ['demo', '--clients', '-4'], /--clients: "-4" must be a whole number from 1 to 64/],
+    ['absurd count', ['demo', '--increments', '1000000000'], /--increments: "1000000000" must be a whole number from 1 to 10000/],
+    ['not a count', ['client', '--increments', 'ten'], /--increments: "ten" must be a whole number/],
+    ['bad target', ['client', '--target', 'localhost'], /--target: "localhost" is not host:port/],
+    ['unreachable target', ['client', '--target', '127.0.0.1:1', '--connect-timeout', '300ms'], /--target: nothing answers gRPC at 127\.0\.0\.1:1/],
+    ['unknown demo variant', ['demo', '--variants', 'vulnerable,nope'], /--variant: "nope" is not a counter variant/],
+    ['unknown option', ['serve', '--colour'], /unknown option '--colour'/],
+    ['unknown command', ['serv'], /unknown command 'serv'; did you mean serve\?/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(what, async () => {
+      const run = await runCli(args);
+      expect(expectOneLineError(run)).toMatch(message);
+      expect(run.stdout).toBe('');
+    });
+  }
+
+  it('port in use', async () => {
+    const busy = await startCounterServer({ variant: 'mutex', delayMs: 0 });
+    servers.push(busy);
+    const run = await runCli(['serve', '--port', String(busy.port)]);
+    expect(expectOneLineError(run)).toMatch(new RegExp(`--port: ${busy.port} is already in use on localhost`));
+  });
+});

@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { readCounter, runCounterClient, startCounterServer, type CounterServer } from '../../src/index.js';
+
+let server: CounterServer | undefined;
+afterEach(async () => {
+  await server?.close(200);
+  server = undefined;
+});
+
+/** K concurrent in-process clients, each sending `increments` one after another, like the seed's terminals. */
+async function hammer(target: string, clients: number, increments: number) {
+  const results = await Promise.all(Array.from({ length: clients }, () => runCounterClient({ target, increments })));
+  const acknowledged = results.reduce((s, r) => s + r.acknowledged, 0);
+  return { acknowledged, value: await readCounter(target) };
+}
+
+describe('the Counter service on a real grpc-js server', () => {
+  it('vulnerable loses updates under concurrent clients', async () => {
+    // A 100 ms window against calls that arrive within a millisecond or two of each other: every client's
+    // calls overlap, so each round of 5 concurrent increments adds 1. Reliable by a wide margin.
+    server = await startCounterServer({ variant: 'vulnerable', delayMs: 100 });
+    const { acknowledged, value } = await hammer(server.target, 5, 4);
+    expect(acknowledged).toBe(20);
+    expect(value).toBeLessThan(acknowledged);
+    expect(value).toBeLessThanOrEqual(10);
+    // The server saw several handlers inside the read-wait-write at once.
+    const spans = server.spans.drain();
+    expect(spans.filter((s) => s.method === '/Counter/Increment')).toHaveLength(20);
+  });
+
+  it('mutex never loses an update, over repeated runs with many concurrent calls', async () => {
+    for (let run = 0; run < 3; run++) {
+      server = await startCounterServer({ variant: 'mutex', delayMs: 0, maxConcurrency: 100 });
+      const { acknowledged, value } = await hammer(server.target, 25, 8);
+      expect(acknowledged).toBe(200);
+      expect(value).toBe(200);
+      await server.close(200);
+      server = undefined;
+    }
+  });
+
+  it('--max-concurrency bounds the handlers running at once', async () => {
+    server = await startCounterServer({ variant: 'vulnerable', delayMs: 30, maxConcurrency: 3 });
+    await hammer(server.target, 8, 1);
+    const { maxInFlight } = await import('../../src/index.js');
+    expect(maxInFlight(server.spans.drain())).toBeLessThanOrEqual(3);
+  });
+
+  it('a port in use is a one-line error naming the fix', async () => {
+    server = await startCounterServer({ variant: 'mutex', delayMs: 0 });
+    await expect(startCounterServer({ variant: 'mutex', host: 'localhost', port: server.port })).rejects.toThrow(
+      /--port: \d+ is already in use on localhost; stop what listens there or pick another port/,
+    );
+  });
+
+  it('an unreachable target is a one-line error, not a hang', async () => {
+    await expect(runCounterClient({ target: '127.0.0.1:1', increments: 1, connectTimeoutMs: 500 })).rejects.toThrow(
+      /--target: nothing answers gRPC at 127\.0\.0\.1:1/,
+    );
+  });
+});

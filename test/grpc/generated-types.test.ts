@@ -1,0 +1,27 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('generated proto types', () => {
+  it('are up to date with proto/ (run `npm run proto` after changing a .proto)', () => {
+    const out = mkdtempSync(join(tmpdir(), 'racelab-proto-'));
+    try {
+      execFileSync(process.execPath, [join(root, 'scripts', 'gen-proto-types.mjs'), '--out', out], { stdio: 'pipe' });
+      const fresh = readdirSync(out).sort();
+      const checkedIn = readdirSync(join(root, 'src', 'generated')).sort();
+      expect(checkedIn).toEqual(fresh);
+      for (const f of fresh) {
+        expect(readFileSync(join(root, 'src', 'generated', f), 'utf8'), `src/generated/${f} is stale: run npm run proto`).toBe(
+          readFileSync(join(out, f), 'utf8'),
+        );
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
