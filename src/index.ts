@@ -21,3 +21,4 @@ export { loadProto, builtinProtoPath, type LoadedProto } from './grpc/proto.js';
 export { callUnary, waitReady, parseTarget, type UnaryResult } from './grpc/client.js';
 export { HANDLER_START_TRAILER, maxInFlight, type HandlerSpan } from './grpc/timing.js';
 export * from './scenarios/counter/index.js';
+export * from './proxy/index.js';

@@ -5,6 +5,7 @@ import { installSignalHandlers } from './signals.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerClient } from './commands/client.js';
 import { register as registerDemo } from './commands/demo.js';
+import { register as registerProxy } from './commands/proxy.js';
 
 /** Exit code for an internal error (a bug in racelab), distinct from 1 (a race found) and 2 (bad input). */
 export const EXIT_INTERNAL = 70;
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerClient(program);
   registerDemo(program);
+  registerProxy(program);
   return program;
 }
 
