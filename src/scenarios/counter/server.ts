@@ -5,7 +5,7 @@ import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
 import type { GetValueResponse } from '../../generated/GetValueResponse.js';
 import type { IncrementResponse } from '../../generated/IncrementResponse.js';
-import { counterVariant, type CounterService, type CounterVariant } from './variants.js';
+import { counterVariant, type CounterLockOptions, type CounterService, type CounterVariant } from './variants.js';
 
 let counterProto: LoadedProto | undefined;
 /** The seed's Counter service, loaded once from racelab's proto/counter.proto. */
@@ -23,6 +23,8 @@ export interface CounterServerOptions {
   /** A store to use (the caller keeps ownership), or a `--store` spec to open (closed with the server). */
   store?: Store | string;
   scheduler?: Scheduler;
+  /** Lock TTL and simulated holder pause, for the distributed-lock variants. */
+  lock?: CounterLockOptions;
 }
 
 export interface CounterServer extends RunningServer {
@@ -39,7 +41,14 @@ export async function startCounterServer(options: CounterServerOptions): Promise
   const variant = counterVariant(options.variant);
   const ownsStore = typeof options.store !== 'object';
   const store = typeof options.store === 'object' ? options.store : await openStore(options.store);
-  const service = variant.make({ store, delayMs: options.delayMs ?? 500, ...(options.scheduler ? { scheduler: options.scheduler } : {}) });
+  let service: CounterService;
+  try {
+    service = variant.make({ store, delayMs: options.delayMs ?? 500, ...(options.scheduler ? { scheduler: options.scheduler } : {}), ...(options.lock ? { lock: options.lock } : {}) });
+  } catch (e) {
+    // A variant refuses a store it cannot work with (pg-* on Redis): do not leave the store's connections open.
+    if (ownsStore) await store.close();
+    throw e;
+  }
   const proto = loadCounterProto();
   let server: RunningServer;
   try {

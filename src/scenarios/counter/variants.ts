@@ -15,11 +15,36 @@ export interface CounterPorts {
    * database or a downstream call does.
    */
   readonly delayMs: number;
+  /** Settings of the distributed-lock variants (`redis-lock`, `redis-lock-fencing`); ignored by the others. */
+  readonly lock?: CounterLockOptions;
+}
+
+/**
+ * A lock with a time to live, and the fault that makes it unsafe: a holder that stops (a GC pause, a stalled
+ * VM) for longer than the TTL still believes it holds the lock when it resumes.
+ */
+export interface CounterLockOptions {
+  /** How long the lock lives unless released; default max(1s, 4 x delay). */
+  readonly ttlMs?: number;
+  /** The simulated pause of a holder between its read and its write. */
+  readonly holderPauseMs?: number;
+  /** Every Nth lock holding in a server pauses (0 = never). */
+  readonly holderPauseEvery?: number;
 }
 
 /** What the handlers did besides their job: retries and conflicts are part of a fix's cost. */
 export interface CounterStats {
   conflicts: number;
+  /** Whole attempts repeated after the store refused them (serialization failure, fenced write). */
+  retries?: number;
+  /** Lock acquisitions that found the lock taken and had to wait. */
+  lockWaits?: number;
+  /** Releases that found the lock no longer this holder's: it had expired while held. */
+  lockExpiries?: number;
+  /** Reads or writes the store refused because a newer fencing token had touched the key. */
+  fencedRejections?: number;
+  /** Simulated holder pauses injected (see CounterLockOptions). */
+  holderPauses?: number;
 }
 
 export interface CounterService {
@@ -33,6 +58,8 @@ export interface CounterVariant {
   /** One sentence: how this variant updates the counter and why it is (or is not) safe. */
   readonly summary: string;
   readonly safe: boolean;
+  /** The store this variant needs, when it uses operations only that store has. */
+  readonly requires?: 'postgres' | 'redis';
   make(ports: CounterPorts): CounterService;
 }
 
@@ -102,6 +129,11 @@ export const counterVariants: Record<string, CounterVariant> = {
       ),
   },
 };
+
+/** Adds variants defined in other files (store-variants.ts) so that `counterVariant` finds them by name. */
+export function registerCounterVariants(more: Record<string, CounterVariant>): void {
+  Object.assign(counterVariants, more);
+}
 
 export function counterVariant(name: string): CounterVariant {
   const v = counterVariants[name];
