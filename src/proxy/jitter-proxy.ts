@@ -39,7 +39,7 @@ export interface JitterProxy {
   readonly host: string;
   readonly seed: number;
   stats(): ProxyStats;
-  /** Stops listening and closes every proxied connection at once (queued segments are dropped). */
+  /** Stops listening and resets every proxied connection at once (queued segments are dropped). */
   close(): Promise<void>;
 }
 
@@ -128,13 +128,16 @@ class ProxiedConnection {
     resetSocket(this.upstream);
   }
 
-  /** The proxy is shutting down: close both sockets now. */
+  /**
+   * The proxy is shutting down: reset both sockets now. A reset, not a FIN, because queued segments are dropped:
+   * a peer must not mistake the cut for the end of the stream.
+   */
   destroy(): void {
     this.torn = true;
     clearTimeout(this.connectTimer);
     for (const p of this.pipes) p.abort();
-    this.client.destroy();
-    this.upstream.destroy();
+    resetSocket(this.client);
+    resetSocket(this.upstream);
   }
 }
 
@@ -146,6 +149,7 @@ class JitterProxyCore {
   readonly connectTimeoutMs: number;
   private readonly clock: Clock;
   private nextId = 0;
+  private readonly emptyWaiters: Array<() => void> = [];
 
   constructor(
     readonly options: JitterProxyOptions,
@@ -187,6 +191,13 @@ class JitterProxyCore {
 
   forget(connection: ProxiedConnection): void {
     this.connections.delete(connection);
+    if (this.connections.size === 0) for (const resolve of this.emptyWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves once every connection's sockets have closed. */
+  allClosed(): Promise<void> {
+    if (this.connections.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.emptyWaiters.push(resolve));
   }
 }
 
@@ -253,11 +264,12 @@ export async function startJitterProxy(options: JitterProxyOptions): Promise<Jit
       targetToClient: core.recorders.targetToClient.snapshot(),
     }),
     close() {
-      closed ??= new Promise<void>((resolve) => {
+      closed ??= (async () => {
         closing = true;
-        server.close(() => resolve());
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const c of core.connections) c.destroy();
-      });
+        await Promise.all([stopped, core.allClosed()]);
+      })();
       return closed;
     },
   };

@@ -89,6 +89,7 @@ export class SegmentPipe {
     this.clearTimer();
     this.queue.length = 0;
     this.head = 0;
+    this.options.recorder.queueChanged(-this.queuedBytes, 0);
     this.queuedBytes = 0;
   }
 
@@ -100,13 +101,14 @@ export class SegmentPipe {
     if (this.aborted) return;
     const { mss, schedule } = this.options;
     const arrivedAt = this.options.clock.now();
+    this.queuedBytes += chunk.length;
+    this.options.recorder.queueChanged(chunk.length, this.queuedBytes);
     for (let offset = 0; offset < chunk.length; offset += mss) {
       const scheduledDelayMs = schedule.next();
       const dueAt = Math.max(arrivedAt + scheduledDelayMs, this.lastDueAt);
       this.lastDueAt = dueAt;
       const bytes = chunk.subarray(offset, Math.min(offset + mss, chunk.length));
       this.queue.push({ bytes, index: this.nextIndex++, scheduledDelayMs, arrivedAt, dueAt });
-      this.queuedBytes += bytes.length;
     }
     if (!this.paused && this.queuedBytes >= this.options.maxQueuedBytes) {
       this.paused = true;
@@ -135,10 +137,12 @@ export class SegmentPipe {
       this.head = 0;
     }
     this.queuedBytes -= segment.bytes.length;
+    this.options.recorder.queueChanged(-segment.bytes.length, this.queuedBytes);
     if (this.paused && this.queuedBytes < this.options.maxQueuedBytes / 2) {
       this.paused = false;
       this.source.resume();
     }
+    if (this.destination.destroyed) return;
     const { connection, direction, recorder, onSegment } = this.options;
     recorder.record(segment.bytes.length, now - segment.arrivedAt);
     onSegment?.({
@@ -151,7 +155,6 @@ export class SegmentPipe {
       dueAt: segment.dueAt,
       releasedAt: now,
     });
-    if (this.destination.destroyed) return;
     this.writing = true;
     this.destination.write(segment.bytes, (err) => {
       this.writing = false;

@@ -7,6 +7,10 @@ export interface ProxyDirectionStats {
   bytes: number;
   segments: number;
   largestSegmentBytes: number;
+  /** Bytes read and not yet released, over every open connection, now. */
+  queuedBytes: number;
+  /** The most bytes one connection's direction ever held queued: bounded by maxQueuedBytes plus one read. */
+  peakQueuedBytes: number;
   /**
    * Measured per segment: from the moment the proxy read its bytes to the moment it handed the segment to the
    * kernel. count, min, max, mean and stddev cover every segment; the percentiles come from a uniform sample of
@@ -47,6 +51,8 @@ export class DirectionRecorder {
   private bytes = 0;
   private segments = 0;
   private largest = 0;
+  private queued = 0;
+  private peakQueued = 0;
   private mean = 0;
   private m2 = 0;
   private min = Infinity;
@@ -71,6 +77,12 @@ export class DirectionRecorder {
     }
   }
 
+  /** A pipe's queue changed by `delta` bytes and now holds `pipeQueued`. */
+  queueChanged(delta: number, pipeQueued: number): void {
+    this.queued += delta;
+    if (pipeQueued > this.peakQueued) this.peakQueued = pipeQueued;
+  }
+
   snapshot(): ProxyDirectionStats {
     const n = this.segments;
     const sorted = [...this.reservoir].sort((a, b) => a - b);
@@ -87,7 +99,14 @@ export class DirectionRecorder {
             p90: quantile(sorted, 0.9),
             p99: quantile(sorted, 0.99),
           };
-    return { bytes: this.bytes, segments: n, largestSegmentBytes: this.largest, addedDelayMs };
+    return {
+      bytes: this.bytes,
+      segments: n,
+      largestSegmentBytes: this.largest,
+      queuedBytes: this.queued,
+      peakQueuedBytes: this.peakQueued,
+      addedDelayMs,
+    };
   }
 }
 
