@@ -99,6 +99,7 @@ describe('racelab proxy', () => {
       [[...good, '--mss', '65536'], /--mss: "65536" must be a whole number from 1 to 65535/],
       [[...good, '--mss', '1.5'], /--mss/],
       [[...good, '--seed', 'abc'], /--seed: "abc" must be a whole number/],
+      [[...good, '--mss', '1460', '--max-queued', '1000'], /--max-queued: "1000" must be a whole number from 1460 to/],
     ];
     const runs = await Promise.all(cases.map(([args]) => runCli(['proxy', ...args], { timeoutMs: 20_000 })));
     runs.forEach((run, i) => {

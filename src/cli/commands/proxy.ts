@@ -9,6 +9,7 @@ interface ProxyOptions {
   jitter: string;
   mss: string;
   seed?: string;
+  maxQueued: string;
   json?: boolean;
 }
 
@@ -22,6 +23,7 @@ export function register(program: Command): void {
     .option('--jitter <duration>', 'extra random delay per segment, uniform in [0, jitter)', '5ms')
     .option('--mss <bytes>', 'largest segment forwarded (1460 = Ethernet)', '1460')
     .option('--seed <n>', 'seed of the delay schedules (printed when not given, to replay a run)')
+    .option('--max-queued <bytes>', 'bytes held per direction of a connection before the sender is paused (acts as the path\'s window)', '1048576')
     .option('--json', 'print the final stats as JSON')
     .action(async (opts: ProxyOptions) => {
       const { startJitterProxy, parseHostPort, parseDuration, parseCount, renderProxyStats, RacelabError } = await import('../../index.js');
@@ -35,6 +37,7 @@ export function register(program: Command): void {
       const jitterMs = duration(opts.jitter, '--jitter');
       const mss = parseCount(opts.mss, '--mss', 1, 65535);
       const seed = opts.seed !== undefined ? parseCount(opts.seed, '--seed', 0, 0xffffffff) : undefined;
+      const maxQueuedBytes = parseCount(opts.maxQueued, '--max-queued', mss, 1024 * 1024 * 1024);
       const proxy = await startJitterProxy({
         listenHost: listen.host,
         listenPort: listen.port,
@@ -42,6 +45,7 @@ export function register(program: Command): void {
         delayMs,
         jitterMs,
         mss,
+        maxQueuedBytes,
         ...(seed !== undefined ? { seed } : {}),
       });
       const s = proxy.stats();
