@@ -412,5 +412,9 @@ describe('jitter proxy: gRPC', () => {
     expect(stats.clientToTarget.bytes).toBeGreaterThan(0);
     expect(stats.targetToClient.bytes).toBeGreaterThan(0);
     expect(stats.targetToClient.addedDelayMs.min).toBeGreaterThanOrEqual(10);
+    // Closing the channel ends the connection cleanly through the proxy, both ways, without a reset.
+    client.close();
+    await waitFor(() => proxy.stats().connections.open === 0, 'the gRPC connection to close');
+    expect(proxy.stats().connections.reset).toBe(0);
   });
 });
