@@ -16,9 +16,24 @@ export {
 } from './sched/scheduler.js';
 export { Mutex } from './sched/mutex.js';
 export { MemoryStore, openStore, type Store, type StoreTransaction, type Versioned } from './store/index.js';
+export {
+  storeKind,
+  maskStoreUrl,
+  type OpenStoreOptions,
+  type PostgresStore,
+  type PgTransaction,
+  type PgSession,
+  type PgTransactionOptions,
+  type PgIsolation,
+  type RedisStore,
+  type RedisLock,
+  type AcquireLockOptions,
+  type RedisTransactionOptions,
+} from './store/index.js';
 export { startGrpcServer, type RunningServer, type ServerOptions, type ServiceBinding, type UnaryHandler } from './grpc/server.js';
 export { loadProto, builtinProtoPath, type LoadedProto } from './grpc/proto.js';
 export { callUnary, waitReady, parseTarget, type UnaryResult } from './grpc/client.js';
 export { HANDLER_START_TRAILER, maxInFlight, type HandlerSpan } from './grpc/timing.js';
 export * from './scenarios/counter/index.js';
+export * from './scenarios/replicas/index.js';
 export * from './proxy/index.js';

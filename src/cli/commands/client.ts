@@ -7,15 +7,17 @@ export function register(program: Command): void {
     .command('client')
     .description("the seed's client: increments one after another, then prints the counter's value")
     .option('--target <host:port>', 'the Counter server', 'localhost:50051')
+    .option('--targets <list>', 'replicas to spread the increments over, round-robin: host:port,host:port,…')
     .option('--increments <n>', 'increments to send', '10')
     .option('--deadline <duration>', 'per-call deadline', '30s')
     .option('--connect-timeout <duration>', 'how long to wait for the server to answer', '5s')
     .option('--json', 'print the result as JSON')
     .addOption(new Option('--wait-for-go', 'once connected, print "ready" to stderr and wait for a line on stdin').hideHelp())
-    .action(async (opts: { target: string; increments: string; deadline: string; connectTimeout: string; json?: boolean; waitForGo?: boolean }) => {
+    .action(async (opts: { target: string; targets?: string; increments: string; deadline: string; connectTimeout: string; json?: boolean; waitForGo?: boolean }) => {
       const { runCounterClient, parseCount, parseDuration, parseTarget } = await import('../../index.js');
       const result = await runCounterClient({
         target: parseTarget(opts.target),
+        ...(opts.targets !== undefined ? { targets: opts.targets.split(',').map((t) => parseTarget(t, '--targets')) } : {}),
         increments: parseCount(opts.increments, '--increments', 0, 1_000_000),
         deadlineMs: parseDuration(opts.deadline, '--deadline', { maxMs: 3_600_000 }),
         connectTimeoutMs: parseDuration(opts.connectTimeout, '--connect-timeout', { maxMs: 600_000 }),

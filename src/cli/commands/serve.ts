@@ -1,20 +1,54 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { printProgress, printResult } from '../output.js';
 import { untilSignal } from '../signals.js';
+
+interface ServeOptions {
+  variant: string;
+  host: string;
+  port: string;
+  delay: string;
+  maxConcurrency: string;
+  store: string;
+  replicas: string;
+  lockTtl?: string;
+  holderPause?: string;
+  holderPauseEvery?: string;
+  supervised?: boolean;
+}
 
 export function register(program: Command): void {
   program
     .command('serve')
     .description("run the seed's Counter gRPC service with one variant's handlers (Ctrl+C stops it)")
-    .option('--variant <name>', 'vulnerable | mutex | atomic | cas | txn', 'vulnerable')
+    .option('--variant <name>', 'vulnerable | mutex | atomic | cas | txn | pg-read-write | pg-atomic | pg-for-update | pg-serializable | pg-version | pg-advisory | redis-get-set | redis-incr | redis-watch | redis-lua | redis-lock | redis-lock-fencing', 'vulnerable')
     .option('--host <host>', 'address to bind', 'localhost')
     .option('--port <port>', 'port to listen on (0 picks a free one)', '50051')
     .option('--delay <duration>', 'the read-modify-write window, e.g. 500ms', '500ms')
     .option('--max-concurrency <n>', 'handlers running at once, like the seed\'s max_workers', '10')
-    .option('--store <spec>', 'memory', 'memory')
-    .action(async (opts: { variant: string; host: string; port: string; delay: string; maxConcurrency: string; store: string }) => {
-      const { startCounterServer, parseDuration, parseCount, parsePort, counterVariant } = await import('../../index.js');
+    .option('--store <spec>', 'memory | postgres://user@host:5432/db | redis://host:6379 (add ?namespace=name to keep runs apart)', 'memory')
+    .option('--replicas <n>', 'server processes on consecutive ports, sharing --store (postgres:// or redis://)', '1')
+    .option('--lock-ttl <duration>', 'redis-lock*: the lock\'s time to live (default max(1s, 4 x --delay))')
+    .option('--holder-pause <duration>', 'redis-lock*: simulate a lock holder stalled this long between its read and its write')
+    .option('--holder-pause-every <n>', 'redis-lock*: every Nth lock holding in each server pauses', '1')
+    .addOption(new Option('--supervised', 'print JSON events and stop when stdin closes (replicas started by racelab)').hideHelp())
+    .action(async (opts: ServeOptions) => {
+      const { startCounterServer, parseDuration, parseCount, parsePort, counterVariant, checkVariantStore } = await import('../../index.js');
       counterVariant(opts.variant);
+      checkVariantStore(opts.variant, opts.store);
+      const replicas = parseCount(opts.replicas, '--replicas', 1, 64);
+      const lock = {
+        ...(opts.lockTtl !== undefined ? { ttlMs: parseDuration(opts.lockTtl, '--lock-ttl', { maxMs: 600_000 }) } : {}),
+        ...(opts.holderPause !== undefined
+          ? {
+              holderPauseMs: parseDuration(opts.holderPause, '--holder-pause', { maxMs: 600_000 }),
+              holderPauseEvery: parseCount(opts.holderPauseEvery ?? '1', '--holder-pause-every', 0, 1_000_000),
+            }
+          : {}),
+      };
+      if (replicas > 1) {
+        await serveReplicas(opts, replicas, lock);
+        return;
+      }
       const server = await startCounterServer({
         variant: opts.variant,
         host: opts.host,
@@ -22,11 +56,68 @@ export function register(program: Command): void {
         delayMs: parseDuration(opts.delay, '--delay', { maxMs: 60_000 }),
         maxConcurrency: parseCount(opts.maxConcurrency, '--max-concurrency', 1, 10_000),
         store: opts.store,
+        lock,
       });
+      if (opts.supervised) {
+        await serveSupervised(server);
+        return;
+      }
       printResult(`Starting ${opts.variant} gRPC server on ${server.target} (delay ${opts.delay}, max concurrency ${opts.maxConcurrency}, store ${server.store.description})`);
       const signal = await untilSignal();
       printProgress(`${signal}: shutting down (calls in flight get 2s to finish)`);
       await server.close(2000);
       printResult('Server stopped.');
     });
+}
+
+type RunningCounterServer = Awaited<ReturnType<(typeof import('../../index.js'))['startCounterServer']>>;
+
+/**
+ * One replica under a racelab parent: JSON events on stdout instead of prose, and a stop on SIGTERM or when
+ * stdin closes (the parent is gone, even if it was killed with -9), reporting the handlers' stats.
+ */
+async function serveSupervised(server: RunningCounterServer): Promise<void> {
+  printJson1({ event: 'listening', target: server.target, port: server.port, pid: process.pid, store: server.store.description });
+  const parentGone = new Promise<string>((resolve) => {
+    process.stdin.once('end', () => resolve('stdin closed'));
+    process.stdin.once('error', () => resolve('stdin closed'));
+    process.stdin.resume();
+  });
+  await Promise.race([untilSignal(), parentGone]);
+  await server.close(2000);
+  printJson1({ event: 'stopped', stats: server.service.stats });
+}
+
+function printJson1(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** `--replicas R`: R supervised `racelab serve` processes sharing the store; Ctrl+C or SIGTERM stops them all. */
+async function serveReplicas(opts: ServeOptions, replicas: number, lock: { ttlMs?: number; holderPauseMs?: number; holderPauseEvery?: number }): Promise<void> {
+  const { startReplicaSet, mergeCounterStats, formatCounterStats, openStore, parseDuration, parseCount, parsePort } = await import('../../index.js');
+  // Open the store here first: an unreachable server or bad credentials fail once, with one line, before any
+  // process starts; it also creates the schema before the replicas race to.
+  const store = await openStore(opts.store);
+  const description = store.description;
+  await store.close();
+  const set = await startReplicaSet({
+    replicas,
+    variant: opts.variant,
+    store: opts.store,
+    host: opts.host,
+    port: parsePort(opts.port),
+    delayMs: parseDuration(opts.delay, '--delay', { maxMs: 60_000 }),
+    maxConcurrency: parseCount(opts.maxConcurrency, '--max-concurrency', 1, 10_000),
+    lock,
+    onUnexpectedExit: (r, result) => printProgress(`replica ${r.index + 1} on ${r.target} exited unexpectedly (${result.signal ?? `code ${result.code}`}); the others keep serving`),
+  });
+  printResult(`Starting ${replicas} ${opts.variant} gRPC server processes sharing ${description} (delay ${opts.delay}, max concurrency ${opts.maxConcurrency} each):`);
+  for (const r of set.replicas) printResult(`  replica ${r.index + 1}: ${r.target} (pid ${r.pid})`);
+  printResult(`Spread calls across them: racelab client --targets ${set.targets.join(',')}`);
+  const why = await Promise.race([untilSignal(), set.allExited.then(() => 'every replica exited' as const)]);
+  printProgress(`${why}: stopping ${replicas} replicas (calls in flight get 2s to finish)`);
+  const exits = await set.stop(2000);
+  const stats = mergeCounterStats(exits.map((e) => e.stats));
+  const cost = formatCounterStats(stats);
+  printResult(`Replicas stopped.${cost ? ` Handlers across replicas: ${cost}.` : ''}`);
 }

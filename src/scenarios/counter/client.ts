@@ -8,6 +8,8 @@ import { loadCounterProto } from './server.js';
 
 export interface CounterClientOptions {
   target: string;
+  /** Replicas to spread the increments over, round-robin (call i goes to targets[i % n]); overrides `target`. */
+  targets?: string[];
   increments: number;
   /** Per-call deadline; a call past it is an unknown outcome, not a failure. */
   deadlineMs?: number;
@@ -39,12 +41,14 @@ const UNKNOWN_OUTCOME = new Set([grpc.status.DEADLINE_EXCEEDED, grpc.status.UNAV
 
 /** The seed's client: increments one after another, then reads the value. */
 export async function runCounterClient(options: CounterClientOptions): Promise<CounterClientResult> {
-  const client = counterClient(options.target);
+  const targets = options.targets?.length ? options.targets : [options.target];
+  const clients = targets.map((t) => counterClient(t));
+  const client = clients[0] as CounterClient;
   try {
-    await waitReady(client, options.target, options.connectTimeoutMs ?? 5000);
+    await Promise.all(clients.map((c, i) => waitReady(c, targets[i] as string, options.connectTimeoutMs ?? 5000)));
     await options.beforeFirstCall?.();
     const result: CounterClientResult = {
-      target: options.target,
+      target: targets.join(','),
       increments: options.increments,
       acknowledged: 0,
       failed: 0,
@@ -56,7 +60,7 @@ export async function runCounterClient(options: CounterClientOptions): Promise<C
     const deadline = options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {};
     for (let i = 0; i < options.increments; i++) {
       const t0 = performance.now();
-      const r = await callUnary(client, 'Increment', {}, deadline);
+      const r = await callUnary(clients[i % clients.length] as CounterClient, 'Increment', {}, deadline);
       const latency = performance.now() - t0;
       if (!r.error) {
         result.acknowledged++;
@@ -70,7 +74,7 @@ export async function runCounterClient(options: CounterClientOptions): Promise<C
     result.value = got.response?.value ?? 0;
     return result;
   } finally {
-    client.close();
+    for (const c of clients) c.close();
   }
 }
 

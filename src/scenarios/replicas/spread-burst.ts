@@ -1,0 +1,152 @@
+import * as grpc from '@grpc/grpc-js';
+import { RacelabError } from '../../core/errors.js';
+import { summarize } from '../../core/stats.js';
+import { callUnary, waitReady } from '../../grpc/client.js';
+import type { CounterClient } from '../../generated/Counter.js';
+import { counterClient } from '../counter/client.js';
+
+export interface SpreadBurstFault {
+  /** Index of the target to kill. */
+  readonly victim: number;
+  /** Kill once this many increments are acknowledged and the victim has calls in flight. */
+  readonly afterAcknowledged: number;
+  /** Does the killing (kill -9 of the replica's process); the burst stops routing to the victim first. */
+  readonly kill: (victim: number) => Promise<void>;
+}
+
+export interface SpreadBurstOptions {
+  /** Replicas to spread calls across, round-robin over the ones still alive. */
+  readonly targets: readonly string[];
+  /** Increments to send in all. */
+  readonly calls: number;
+  /** Calls in flight at once. */
+  readonly concurrency: number;
+  /** Per-call deadline; past it the outcome is unknown. Default 30 s. */
+  readonly deadlineMs?: number;
+  readonly fault?: SpreadBurstFault;
+}
+
+export interface TargetCounts {
+  target: string;
+  sent: number;
+  acknowledged: number;
+  failed: number;
+  unknown: number;
+}
+
+export interface KillRecord {
+  victim: number;
+  target: string;
+  /** Increments acknowledged (by every replica) when the kill was sent. */
+  acknowledgedBefore: number;
+  /** Calls on the victim that had been sent and not answered when it was killed. */
+  inFlight: number;
+  /** ms after the burst started. */
+  atMs: number;
+}
+
+export interface SpreadBurstResult {
+  sent: number;
+  acknowledged: number;
+  /** The server answered with an error: the increment did not happen (the handlers fail before writing). */
+  failed: number;
+  /** No answer (connection lost, deadline): the increment may or may not have happened. */
+  unknown: number;
+  wallMs: number;
+  /** Acknowledged increments per second of wall time. */
+  callsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  perTarget: TargetCounts[];
+  kill?: KillRecord;
+}
+
+const UNKNOWN_OUTCOME = new Set([grpc.status.DEADLINE_EXCEEDED, grpc.status.UNAVAILABLE, grpc.status.CANCELLED, grpc.status.UNKNOWN]);
+
+/**
+ * Sends `calls` increments with `concurrency` in flight, spread round-robin across replicas, the way a load
+ * balancer in front of them would. With a fault it kills one replica mid-burst and, like a balancer that saw
+ * it die, stops routing to it; every call that was on it then has an unknown outcome.
+ */
+export async function runSpreadBurst(o: SpreadBurstOptions): Promise<SpreadBurstResult> {
+  if (o.targets.length === 0) throw new RacelabError('BAD_OPTION', '--targets: give at least one host:port');
+  const clients: CounterClient[] = o.targets.map((t) => counterClient(t));
+  try {
+    await Promise.all(clients.map((c, i) => waitReady(c, o.targets[i] as string, 10_000)));
+    const perTarget: TargetCounts[] = o.targets.map((target) => ({ target, sent: 0, acknowledged: 0, failed: 0, unknown: 0 }));
+    const inFlight = o.targets.map(() => 0);
+    const down = new Set<number>();
+    const latencies: number[] = [];
+    let next = 0;
+    let rr = 0;
+    let acknowledged = 0;
+    let killRecord: KillRecord | undefined;
+    let killing: Promise<void> | undefined;
+    const t0 = performance.now();
+
+    const pickTarget = (): number => {
+      for (let tries = 0; tries < o.targets.length; tries++) {
+        const i = rr++ % o.targets.length;
+        if (!down.has(i)) return i;
+      }
+      return -1;
+    };
+
+    const maybeKill = (): void => {
+      const f = o.fault;
+      if (!f || killRecord || acknowledged < f.afterAcknowledged || (inFlight[f.victim] ?? 0) === 0) return;
+      down.add(f.victim);
+      killRecord = {
+        victim: f.victim,
+        target: o.targets[f.victim] as string,
+        acknowledgedBefore: acknowledged,
+        inFlight: inFlight[f.victim] ?? 0,
+        atMs: performance.now() - t0,
+      };
+      killing = f.kill(f.victim);
+    };
+
+    const worker = async (): Promise<void> => {
+      while (next < o.calls) {
+        const i = pickTarget();
+        if (i < 0) return; // every replica is down
+        next++;
+        const counts = perTarget[i] as TargetCounts;
+        counts.sent++;
+        inFlight[i]!++;
+        const started = performance.now();
+        const r = await callUnary(clients[i] as CounterClient, 'Increment', {}, { deadlineMs: o.deadlineMs ?? 30_000 });
+        inFlight[i]!--;
+        if (!r.error) {
+          counts.acknowledged++;
+          acknowledged++;
+          latencies.push(performance.now() - started);
+        } else if (down.has(i) || UNKNOWN_OUTCOME.has(r.error.code)) {
+          counts.unknown++;
+          // A replica that stops answering is taken out of rotation, as a balancer's health check would.
+          if (r.error.code === grpc.status.UNAVAILABLE) down.add(i);
+        } else counts.failed++;
+        maybeKill();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
+    if (killing) await killing;
+    const wallMs = performance.now() - t0;
+    const lat = summarize(latencies);
+    const sum = (f: keyof Omit<TargetCounts, 'target'>): number => perTarget.reduce((s, t) => s + t[f], 0);
+    return {
+      sent: sum('sent'),
+      acknowledged,
+      failed: sum('failed'),
+      unknown: sum('unknown'),
+      wallMs,
+      callsPerSecond: wallMs > 0 ? (acknowledged * 1000) / wallMs : 0,
+      latencyP50Ms: lat.p50,
+      latencyP99Ms: lat.p99,
+      perTarget,
+      ...(killRecord ? { kill: killRecord } : {}),
+    };
+  } finally {
+    for (const c of clients) c.close();
+  }
+}
