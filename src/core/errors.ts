@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'NO_PROCESS'
   | 'PROCESS_EXITED'
   | 'MAILBOX_FULL'
+  | 'NAME_TAKEN' | 'SYSTEM_STOPPED'
   | 'UNCONTROLLED_ASYNC'
   | 'CHILD_FAILED';
 

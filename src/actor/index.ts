@@ -1,0 +1,13 @@
+export { ActorSystem, Pid, Process, ExitMessage, DownMessage, describeMessage } from './system.js';
+export type { ActorStats, ActorSystemOptions, Dest, Matcher, ProcessBody, SpawnOptions } from './system.js';
+export { GenServer, ServerRef, NoReply, Stop } from './gen-server.js';
+export type { CallResult, CastResult, GenServerBehaviour, GenServerOptions } from './gen-server.js';
+export { Agent } from './agent.js';
+export { Supervisor, genServerChild, MAX_RESTART_INTENSITY } from './supervisor.js';
+export type { ChildInfo, ChildSpec, RestartPolicy, SupervisorEvent, SupervisorOptions } from './supervisor.js';
+export { Mailbox, overflowPolicies } from './mailbox.js';
+export type { MailboxOptions, OverflowPolicy } from './mailbox.js';
+export { formatReason, isCrash, isNormalExit, ProcessExit } from './reason.js';
+export type { ExitReason } from './reason.js';
+export type { From } from './reply.js';
+export { summarizeMessage } from './summary.js';

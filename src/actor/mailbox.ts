@@ -1,0 +1,143 @@
+import { RacelabError } from '../core/errors.js';
+
+/**
+ * What a bounded mailbox does with a message that arrives when it is full. Unbounded mailboxes are how a
+ * message flood becomes a denial of service (memory and latency grow without limit); a bound makes the
+ * overload explicit:
+ * - `reject`: the send throws MAILBOX_FULL, so the sender learns at once;
+ * - `drop-newest`: the new message is discarded and counted (a call gets MAILBOX_FULL);
+ * - `drop-oldest`: the oldest waiting message is discarded and counted to make room;
+ * - `block`: the sender waits until there is room (backpressure), in the order senders arrived.
+ */
+export type OverflowPolicy = 'reject' | 'drop-newest' | 'drop-oldest' | 'block';
+
+export const overflowPolicies: readonly OverflowPolicy[] = ['reject', 'drop-newest', 'drop-oldest', 'block'];
+
+export interface MailboxOptions {
+  /** Most messages waiting at once; default unbounded. */
+  readonly capacity?: number;
+  /** Default `reject`. */
+  readonly overflow?: OverflowPolicy;
+}
+
+/** A send waiting for room in a `block` mailbox. */
+export interface BlockedSend {
+  readonly message: unknown;
+  readonly wake: () => void;
+  accepted: boolean;
+}
+
+/**
+ * A FIFO queue with removal from the middle (selective receive). Messages are kept in an array read from
+ * `head`, so taking the first message is O(1) and the array is compacted only now and then.
+ */
+export class Mailbox {
+  readonly capacity: number;
+  readonly overflow: OverflowPolicy;
+  /** Most messages that were waiting at one time. */
+  highWater = 0;
+  /** Messages discarded by `drop-newest` / `drop-oldest`. */
+  dropped = 0;
+  /** Sends refused by `reject`. */
+  rejected = 0;
+  private items: unknown[] = [];
+  private head = 0;
+  private blockedSends: BlockedSend[] | null = null;
+
+  constructor(options: MailboxOptions = {}) {
+    const capacity = options.capacity ?? Infinity;
+    if (capacity !== Infinity && (!Number.isInteger(capacity) || capacity < 1)) {
+      throw new RacelabError('BAD_OPTION', `mailbox capacity: ${capacity} is not a whole number of at least 1; leave it out for an unbounded mailbox`);
+    }
+    const overflow = options.overflow ?? 'reject';
+    if (!overflowPolicies.includes(overflow)) {
+      throw new RacelabError('BAD_OPTION', `mailbox overflow: "${String(overflow)}" is not a policy; use one of ${overflowPolicies.join(', ')}`);
+    }
+    this.capacity = capacity;
+    this.overflow = overflow;
+  }
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  get full(): boolean {
+    return this.items.length - this.head >= this.capacity;
+  }
+
+  /** Sends waiting for room (`block` policy). */
+  get blocked(): number {
+    return this.blockedSends?.length ?? 0;
+  }
+
+  push(message: unknown): void {
+    this.items.push(message);
+    const size = this.items.length - this.head;
+    if (size > this.highWater) this.highWater = size;
+  }
+
+  /** The i-th waiting message (0 = oldest). */
+  at(i: number): unknown {
+    return this.items[this.head + i];
+  }
+
+  /** Index of the oldest message `match` accepts, or -1. */
+  findIndex(match: (message: unknown) => boolean): number {
+    const { items } = this;
+    for (let i = this.head; i < items.length; i++) if (match(items[i])) return i - this.head;
+    return -1;
+  }
+
+  shift(): unknown {
+    const m = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head++;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    this.admitBlocked();
+    return m;
+  }
+
+  removeAt(i: number): unknown {
+    if (i === 0) return this.shift();
+    const [m] = this.items.splice(this.head + i, 1);
+    this.admitBlocked();
+    return m;
+  }
+
+  /** Queues a send until there is room; it is admitted in arrival order as messages are taken. */
+  block(entry: BlockedSend): void {
+    (this.blockedSends ??= []).push(entry);
+  }
+
+  /** Empties the mailbox (its process exited): returns what was waiting, and releases blocked senders. */
+  drain(): unknown[] {
+    const rest = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    const blocked = this.blockedSends ?? [];
+    this.blockedSends = null;
+    for (const b of blocked) {
+      rest.push(b.message);
+      b.accepted = true;
+      b.wake();
+    }
+    return rest;
+  }
+
+  private admitBlocked(): void {
+    const blocked = this.blockedSends;
+    if (blocked === null || blocked.length === 0) return;
+    while (blocked.length > 0 && this.items.length - this.head < this.capacity) {
+      const b = blocked.shift() as BlockedSend;
+      this.push(b.message);
+      b.accepted = true;
+      b.wake();
+    }
+  }
+}
