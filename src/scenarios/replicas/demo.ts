@@ -108,11 +108,12 @@ interface Settings {
 async function probe(s: ResolvedStore): Promise<void> {
   let store: Store | undefined;
   try {
-    store = await openStore(withNamespace(s.url, runNamespace('probe')));
+    store = await openStore(s.url);
   } catch (e) {
-    if (!isRacelabError(e)) throw e;
-    const hint = s.source === '--store' ? '' : `; racelab demo replicas needs a real store: start one, or point ${s.kind === 'postgres' ? 'RACELAB_PG_URL' : 'RACELAB_REDIS_URL'} or --store at one`;
-    throw new RacelabError(e.code, `${e.message} [store ${describeSource(s)}]${hint}`, e.exitCode);
+    if (!isRacelabError(e) || s.source === '--store') throw e;
+    const variable = s.kind === 'postgres' ? 'RACELAB_PG_URL' : 'RACELAB_REDIS_URL';
+    const origin = s.source === variable ? `that URL came from ${variable}` : `that URL is the built-in default, used when ${variable} is not set`;
+    throw new RacelabError(e.code, `${e.message}; ${origin}: point ${variable} or --store at a running ${s.kind === 'postgres' ? 'PostgreSQL' : 'Redis'}`, e.exitCode);
   } finally {
     await store?.close();
   }

@@ -1,0 +1,185 @@
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isRacelabError, openStore, type PostgresStore, type Store } from '../../src/index.js';
+import { PG_URL, serviceAvailable } from '../helpers/services.js';
+
+const available = await serviceAvailable('PostgreSQL', PG_URL);
+const suffix = `${process.pid}_${Date.now().toString(36)}`;
+const opened: Store[] = [];
+
+function urlWith(params: Record<string, string>): string {
+  const u = new URL(PG_URL);
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.href;
+}
+
+async function open(namespace: string): Promise<PostgresStore> {
+  const store = (await openStore(urlWith({ namespace: `test-${namespace}-${suffix}` }))) as PostgresStore;
+  opened.push(store);
+  await store.reset();
+  return store;
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+afterAll(async () => {
+  for (const s of opened) {
+    await s.reset().catch(() => undefined);
+    await s.close();
+  }
+});
+
+describe.skipIf(!available)('PostgresStore', () => {
+  it('implements the Store port: missing keys read 0, every write bumps the version, CAS checks it', async () => {
+    const s = await open('port');
+    expect(s.kind).toBe('postgres');
+    expect(await s.get('a')).toBe(0);
+    expect(await s.read('a')).toEqual({ value: 0, version: 0 });
+    await s.set('a', 5);
+    expect(await s.read('a')).toEqual({ value: 5, version: 1 });
+    expect(await s.compareAndSet('a', 1, 7)).toBe(true);
+    expect(await s.compareAndSet('a', 1, 9)).toBe(false);
+    expect(await s.read('a')).toEqual({ value: 7, version: 2 });
+    expect(await s.compareAndSet('fresh', 0, 3)).toBe(true);
+    expect(await s.compareAndSet('fresh', 0, 4)).toBe(false);
+    expect(await s.increment('a')).toBe(8);
+    expect(await s.increment('b', 3)).toBe(3);
+    expect(await s.read('b')).toEqual({ value: 3, version: 1 });
+  });
+
+  it('keeps namespaces apart: reset clears only its own', async () => {
+    const a = await open('ns-a');
+    const b = await open('ns-b');
+    await a.set('k', 1);
+    await b.set('k', 2);
+    await a.reset();
+    expect(await a.get('k')).toBe(0);
+    expect(await b.get('k')).toBe(2);
+  });
+
+  it('increment is atomic across concurrent callers and first writers', async () => {
+    const s = await open('incr');
+    await Promise.all(Array.from({ length: 40 }, () => s.increment('n')));
+    expect(await s.get('n')).toBe(40);
+  });
+
+  it('a transaction that throws leaves nothing behind', async () => {
+    const s = await open('rollback');
+    await s.set('k', 1);
+    await expect(
+      s.transaction(async (tx) => {
+        await tx.set('k', 99);
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(await s.get('k')).toBe(1);
+  });
+
+  it('SERIALIZABLE aborts one of two overlapping read-wait-writes (40001), and the retry makes the sum exact', async () => {
+    const s = await open('serializable');
+    await s.set('k', 0);
+    const retries: string[] = [];
+    const rmw = () =>
+      s.transaction(
+        async (tx) => {
+          const v = await tx.get('k');
+          await pause(150);
+          await tx.set('k', v + 1);
+        },
+        { isolation: 'serializable', onRetry: (code) => retries.push(code) },
+      );
+    await Promise.all([rmw(), rmw()]);
+    expect(await s.get('k')).toBe(2);
+    expect(retries.length).toBeGreaterThanOrEqual(1);
+    expect(retries[0]).toBe('40001');
+  });
+
+  it('SELECT … FOR UPDATE makes the second transaction wait for the first, even on a missing row', async () => {
+    const s = await open('for-update');
+    const t0 = Date.now();
+    const rmw = () =>
+      s.transaction(
+        async (tx) => {
+          const v = await tx.getForUpdate('k');
+          await pause(150);
+          await tx.set('k', v + 1);
+        },
+        { isolation: 'read committed' },
+      );
+    await Promise.all([rmw(), rmw()]);
+    expect(await s.get('k')).toBe(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+  });
+
+  it('advisory lock sections never overlap, and a waiter is counted', async () => {
+    const s = await open('advisory');
+    const log: string[] = [];
+    let waits = 0;
+    const section = (id: number) =>
+      s.withAdvisoryLock(
+        'k',
+        async (session) => {
+          log.push(`in ${id}`);
+          const v = await session.get('k');
+          await pause(100);
+          await session.set('k', v + 1);
+          log.push(`out ${id}`);
+        },
+        { onWait: () => waits++ },
+      );
+    await Promise.all([section(1), section(2)]);
+    expect(await s.get('k')).toBe(2);
+    expect(log[0]?.startsWith('in')).toBe(true);
+    expect(log[1]?.startsWith('out')).toBe(true);
+    expect(waits).toBe(1);
+  });
+
+  it('creates its table idempotently, even with eight processes-worth of creators at once', async () => {
+    const table = `racelab_schema_${suffix}`.toLowerCase();
+    const url = urlWith({ table, namespace: 'schema' });
+    try {
+      const stores = await Promise.all(Array.from({ length: 8 }, () => openStore(url)));
+      await stores[0]!.set('k', 1);
+      expect(await stores[7]!.get('k')).toBe(1);
+      for (const st of stores) await st.close();
+      const again = await openStore(url);
+      expect(await again.get('k')).toBe(1);
+      await again.close();
+    } finally {
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      await client.query(`DROP TABLE IF EXISTS "${table}"`);
+      await client.end();
+    }
+  });
+
+  it('fails with one line, no password, for a closed port, an unknown user and an unknown database', async () => {
+    const closed = new URL(PG_URL);
+    closed.password = 'hunter2';
+    closed.port = '1';
+    const badUser = new URL(PG_URL);
+    badUser.username = 'racelab_no_such_user';
+    badUser.password = 'hunter2';
+    const badDb = new URL(PG_URL);
+    badDb.pathname = '/racelab_no_such_db';
+    const cases: Array<[string, string, RegExp]> = [
+      [closed.href, 'UNREACHABLE', /nothing answers PostgreSQL at 127\.0\.0\.1:1/],
+      [badUser.href, 'BAD_STORE', /refused user "racelab_no_such_user"/],
+      [badDb.href, 'BAD_STORE', /no database "racelab_no_such_db"/],
+      ['postgres://user:hunter2@', 'BAD_STORE', /not a valid URL/],
+      [urlWith({ table: 'Bad-Name' }), 'BAD_STORE', /table "Bad-Name"/],
+    ];
+    for (const [url, code, message] of cases) {
+      const e: unknown = await openStore(url).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(isRacelabError(e), url).toBe(true);
+      if (!isRacelabError(e)) continue;
+      expect(e.code).toBe(code);
+      expect(e.message).toMatch(message);
+      expect(e.message).not.toContain('hunter2');
+      expect(e.message).not.toContain('\n');
+    }
+  });
+});

@@ -1,0 +1,136 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { isRacelabError, openStore, type RedisStore, type Store } from '../../src/index.js';
+import { REDIS_URL, serviceAvailable } from '../helpers/services.js';
+
+const available = await serviceAvailable('Redis', REDIS_URL);
+const suffix = `${process.pid}-${Date.now().toString(36)}`;
+const opened: Store[] = [];
+
+function urlWith(namespace: string): string {
+  const u = new URL(REDIS_URL);
+  u.searchParams.set('namespace', `test-${namespace}-${suffix}`);
+  return u.href;
+}
+
+async function open(namespace: string): Promise<RedisStore> {
+  const store = (await openStore(urlWith(namespace))) as RedisStore;
+  opened.push(store);
+  await store.reset();
+  return store;
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+afterAll(async () => {
+  for (const s of opened) {
+    await s.reset().catch(() => undefined);
+    await s.close();
+  }
+});
+
+describe.skipIf(!available)('RedisStore', () => {
+  it('implements the Store port: missing keys read 0, every write bumps the version, CAS checks it', async () => {
+    const s = await open('port');
+    expect(s.kind).toBe('redis');
+    expect(await s.get('a')).toBe(0);
+    expect(await s.read('a')).toEqual({ value: 0, version: 0 });
+    await s.set('a', 5);
+    expect(await s.read('a')).toEqual({ value: 5, version: 1 });
+    expect(await s.compareAndSet('a', 1, 7)).toBe(true);
+    expect(await s.compareAndSet('a', 1, 9)).toBe(false);
+    expect(await s.read('a')).toEqual({ value: 7, version: 2 });
+    expect(await s.increment('a')).toBe(8);
+    expect(await s.luaIncrement('a', 2)).toBe(10);
+    expect(await s.read('a')).toEqual({ value: 10, version: 4 });
+  });
+
+  it('keeps namespaces apart: reset clears only its own', async () => {
+    const a = await open('ns-a');
+    const b = await open('ns-b');
+    await a.set('k', 1);
+    await b.set('k', 2);
+    await a.reset();
+    expect(await a.get('k')).toBe(0);
+    expect(await b.get('k')).toBe(2);
+  });
+
+  it('WATCH/MULTI/EXEC refuses the second of two overlapping read-wait-writes, and the retry makes the sum exact', async () => {
+    const s = await open('watch');
+    let retries = 0;
+    const rmw = () =>
+      s.transaction(
+        async (tx) => {
+          const v = await tx.get('k');
+          await pause(100);
+          await tx.set('k', v + 1);
+        },
+        { onRetry: () => retries++ },
+      );
+    await Promise.all([rmw(), rmw(), rmw()]);
+    expect(await s.get('k')).toBe(3);
+    expect(retries).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a lock excludes a second holder until released; a holder past its TTL loses it without knowing', async () => {
+    const s = await open('lock');
+    const first = await s.acquireLock('k', { ttlMs: 5000 });
+    let waited = 0;
+    const second = s.acquireLock('k', { ttlMs: 5000, onWait: () => waited++ });
+    await pause(80);
+    expect(waited).toBe(1);
+    expect(await s.releaseLock(first)).toBe(true);
+    const got = await second;
+    expect(await s.releaseLock(got)).toBe(true);
+
+    const expiring = await s.acquireLock('k', { ttlMs: 100 });
+    const t0 = Date.now();
+    const taker = await s.acquireLock('k', { ttlMs: 5000 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(60);
+    // The first holder's release finds someone else's lock and leaves it alone.
+    expect(await s.releaseLock(expiring)).toBe(false);
+    expect(await s.releaseLock(taker)).toBe(true);
+  });
+
+  it('fencing: tokens grow with each holding, and the store refuses a token older than one it has seen', async () => {
+    const s = await open('fence');
+    const a = await s.acquireLock('k', { ttlMs: 100, fencing: true });
+    expect(await s.fencedGet('k', a.token!)).toBe(0);
+    const b = await s.acquireLock('k', { ttlMs: 5000, fencing: true }); // after a's lock expired
+    expect(b.token!).toBeGreaterThan(a.token!);
+    expect(await s.fencedGet('k', b.token!)).toBe(0);
+    expect(await s.fencedSet('k', 1, a.token!)).toBe(false); // the stale holder's write
+    expect(await s.fencedGet('k', a.token!)).toBeUndefined();
+    expect(await s.fencedSet('k', 1, b.token!)).toBe(true);
+    expect(await s.get('k')).toBe(1);
+    expect(await s.releaseLock(b)).toBe(true);
+  });
+
+  it('fails with one line, no password, for a closed port, wrong credentials and a database index it lacks', async () => {
+    const closed = new URL(REDIS_URL);
+    closed.port = '1';
+    closed.password = 'hunter2';
+    const badUser = new URL(REDIS_URL);
+    badUser.username = 'racelab_no_such_user';
+    badUser.password = 'hunter2';
+    const badDb = new URL(REDIS_URL);
+    badDb.pathname = '/999';
+    const cases: Array<[string, string, RegExp]> = [
+      [closed.href, 'UNREACHABLE', /nothing answers Redis at 127\.0\.0\.1:1/],
+      [badUser.href, 'BAD_STORE', /refused the credentials of user "racelab_no_such_user"/],
+      [badDb.href, 'BAD_STORE', /has no database 999/],
+      ['redis://h?namespace=a*b', 'BAD_STORE', /namespace "a\*b"/],
+    ];
+    for (const [url, code, message] of cases) {
+      const e: unknown = await openStore(url).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(isRacelabError(e), url).toBe(true);
+      if (!isRacelabError(e)) continue;
+      expect(e.code).toBe(code);
+      expect(e.message).toMatch(message);
+      expect(e.message).not.toContain('hunter2');
+      expect(e.message).not.toContain('\n');
+    }
+  });
+});
