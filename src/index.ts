@@ -44,3 +44,27 @@ export {
 } from './actor/index.js';
 export * from './scenarios/replicas/index.js';
 export * from './proxy/index.js';
+export * from './scenarios/attack/index.js';
+export {
+  createSyncPolicy,
+  parseSyncMode,
+  runBurstWorker,
+  runFlood,
+  parseExpression,
+  latencyReport,
+  SYNC_MODES,
+  type SyncMode,
+  type SyncPolicy,
+  type BurstCall,
+  type CallOutcome,
+  type BurstTransport,
+  type FireResult,
+  type ReleaseWrites,
+  type SpreadSummary,
+  type BurstSpread,
+  type LatencyReport,
+} from './burst/index.js';
+export { loadSchemaFromProto, findMethod, type MethodSchema, type ServiceSchema } from './grpc/schema.js';
+export { loadSchemaByReflection, type ReflectionOptions } from './grpc/reflection-client.js';
+export { encodeJsonMessage, decodeMessage } from './grpc/json-message.js';
+export { probeTarget, loadTlsMaterial, parseMetadata, type TlsFiles, type TlsMaterial, type TransportSettings } from './grpc/transport.js';

@@ -6,6 +6,7 @@ import { register as registerServe } from './commands/serve.js';
 import { register as registerClient } from './commands/client.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerProxy } from './commands/proxy.js';
+import { register as registerAttack } from './commands/attack.js';
 
 /** Exit code for an internal error (a bug in racelab), distinct from 1 (a race found) and 2 (bad input). */
 export const EXIT_INTERNAL = 70;
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerClient(program);
   registerDemo(program);
   registerProxy(program);
+  registerAttack(program);
   return program;
 }
 

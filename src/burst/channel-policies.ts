@@ -1,0 +1,115 @@
+import type * as grpc from '@grpc/grpc-js';
+import { RacelabError, messageOf } from '../core/errors.js';
+import { toGrpcMetadata } from '../grpc/transport.js';
+import type { BurstCall, CallOutcome } from './call.js';
+import { connectChannel, openChannel, sendUnary } from './grpc-call.js';
+import type { BurstTransport, FireResult, SyncMode, SyncPolicy } from './sync-policy.js';
+import { byOffset, untilMicros } from './timing.js';
+import { nowMicros } from '../core/clock.js';
+
+async function connectAll(clients: grpc.Client[], transport: BurstTransport): Promise<void> {
+  try {
+    await Promise.all(clients.map((c) => connectChannel(c, transport)));
+  } catch (e) {
+    for (const c of clients) c.close();
+    throw new RacelabError(
+      'UNREACHABLE',
+      `--target: could not connect to ${transport.target} within ${transport.connectTimeoutMs}ms (${messageOf(e)}); check the target and its TLS settings`,
+    );
+  }
+}
+
+/** Fires every group at its offset: the calls of one group are issued in one synchronous loop. */
+async function fireGroups(calls: readonly BurstCall[], send: (c: BurstCall) => Promise<CallOutcome>): Promise<CallOutcome[]> {
+  const start = nowMicros();
+  const pending: Array<Promise<CallOutcome>> = [];
+  for (const group of byOffset(calls)) {
+    const offset = group[0]?.offsetMicros ?? 0;
+    if (offset > 0) await untilMicros(start + offset);
+    for (const c of group) pending.push(send(c));
+  }
+  return Promise.all(pending);
+}
+
+/** The seed's client: one channel, each call waits for the previous one. It should never find a race. */
+export class SequentialPolicy implements SyncPolicy {
+  readonly mode: SyncMode = 'sequential';
+  readonly clients = 1;
+  private client: grpc.Client | undefined;
+  constructor(private readonly transport: BurstTransport) {}
+  clientOf(): number {
+    return 0;
+  }
+  async open(): Promise<void> {
+    this.client = openChannel(this.transport, true);
+    await connectAll([this.client], this.transport);
+  }
+  async fire(calls: readonly BurstCall[]): Promise<FireResult> {
+    const client = this.client;
+    if (!client) throw new Error('SequentialPolicy.fire before open');
+    const md = toGrpcMetadata(this.transport.metadata);
+    const outcomes: CallOutcome[] = [];
+    for (const c of [...calls].sort((a, b) => a.offsetMicros - b.offsetMicros || a.index - b.index)) {
+      outcomes.push(await sendUnary(client, c, this.transport, md));
+    }
+    return { outcomes, warnings: [] };
+  }
+  async close(): Promise<void> {
+    this.client?.close();
+  }
+}
+
+/** Every call at once on one channel (one HTTP/2 connection): grpc-js writes them together. */
+export class ParallelPolicy implements SyncPolicy {
+  readonly mode: SyncMode = 'parallel';
+  readonly clients = 1;
+  private client: grpc.Client | undefined;
+  constructor(private readonly transport: BurstTransport) {}
+  clientOf(): number {
+    return 0;
+  }
+  async open(): Promise<void> {
+    this.client = openChannel(this.transport, true);
+    await connectAll([this.client], this.transport);
+  }
+  async fire(calls: readonly BurstCall[]): Promise<FireResult> {
+    const client = this.client;
+    if (!client) throw new Error('ParallelPolicy.fire before open');
+    const md = toGrpcMetadata(this.transport.metadata);
+    return { outcomes: await fireGroups(calls, (c) => sendUnary(client, c, this.transport, md)), warnings: [] };
+  }
+  async close(): Promise<void> {
+    this.client?.close();
+  }
+}
+
+/** Calls spread round-robin over N channels, each its own TCP connection: N separate socket writes. */
+export class ConnectionsPolicy implements SyncPolicy {
+  readonly mode: SyncMode = 'connections';
+  private channels: grpc.Client[] = [];
+  constructor(
+    private readonly transport: BurstTransport,
+    readonly clients: number,
+  ) {}
+  clientOf(index: number): number {
+    return index % this.clients;
+  }
+  async open(): Promise<void> {
+    this.channels = Array.from({ length: this.clients }, () => openChannel(this.transport, true));
+    await connectAll(this.channels, this.transport);
+  }
+  async fire(calls: readonly BurstCall[]): Promise<FireResult> {
+    const md = toGrpcMetadata(this.transport.metadata);
+    return {
+      outcomes: await fireGroups(calls, (c) => {
+        const ch = this.channels[c.client % this.channels.length];
+        if (!ch) throw new Error('ConnectionsPolicy.fire before open');
+        return sendUnary(ch, c, this.transport, md);
+      }),
+      warnings: [],
+    };
+  }
+  async close(): Promise<void> {
+    for (const c of this.channels) c.close();
+  }
+}

@@ -1,0 +1,356 @@
+import * as http2 from 'node:http2';
+import { nowMicros } from '../core/clock.js';
+import { RacelabError, messageOf } from '../core/errors.js';
+import { tracer } from '../core/trace.js';
+import { HANDLER_START_TRAILER } from '../grpc/timing.js';
+import { connectSocket, splitTarget } from '../grpc/transport.js';
+import type { BurstCall, CallOutcome } from './call.js';
+import { FLAG_END_STREAM, FRAME_DATA, SocketTap, type TappedWrite } from './socket-tap.js';
+import type { BurstTransport, FireResult, ReleaseWrites, SyncMode, SyncPolicy } from './sync-policy.js';
+import { byOffset, untilMicros } from './timing.js';
+
+const trace = tracer('burst');
+
+/** Bytes one final DATA frame takes: the 9-byte frame header and the one byte held back. */
+const FINAL_FRAME_BYTES = 10;
+/** A TLS 1.3 record adds a 5-byte header, a content-type byte and a 16-byte AEAD tag. */
+const TLS_RECORD_OVERHEAD = 22;
+
+interface Connection {
+  readonly session: http2.ClientHttp2Session;
+  readonly tap: SocketTap;
+  failure?: Error;
+}
+
+interface InFlight {
+  readonly call: BurstCall;
+  readonly stream: http2.ClientHttp2Stream;
+  readonly conn: Connection;
+  /** The call's gRPC frame without its last byte, and that byte. */
+  readonly head: Buffer;
+  readonly lastByte: Buffer;
+  readonly offsetMicros: number;
+  readonly done: Promise<Omit<CallOutcome, 'sentMicros'>>;
+}
+
+function grpcFrame(message: Buffer): Buffer {
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  message.copy(frame, 5);
+  return frame;
+}
+
+function firstMessage(data: Buffer): Buffer | undefined {
+  if (data.length < 5) return undefined;
+  const len = data.readUInt32BE(1);
+  return data.subarray(5, 5 + len);
+}
+
+function decodeGrpcMessage(v: string | undefined): string {
+  if (!v) return '';
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+}
+
+function headerString(h: http2.IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function ping(session: http2.ClientHttp2Session, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no PING acknowledgement within ${timeoutMs}ms`)), timeoutMs);
+    const sent = session.ping((err, durationMs) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(durationMs);
+    });
+    if (!sent) {
+      clearTimeout(timer);
+      reject(new Error('too many PINGs outstanding'));
+    }
+  });
+}
+
+/**
+ * The last-frame (single-packet) burst over Node's http2, driven by hand: open N streams, send each call's
+ * headers and its gRPC-framed message but the last byte, wait for a PING round trip (the server has then read
+ * everything sent before it), and release every held-back byte as a final DATA frame with END_STREAM in one
+ * socket write. The server cannot start any handler before that write arrives, and it arrives at once: the
+ * network's jitter between calls is removed, not just reduced.
+ */
+export class LastFramePolicy implements SyncPolicy {
+  readonly mode: SyncMode = 'last-frame';
+  private conns: Connection[] = [];
+  private perConnection = 1;
+  private readonly openWarnings: string[] = [];
+  private remoteSettings: http2.Settings = {};
+
+  constructor(
+    private readonly transport: BurstTransport,
+    private readonly count: number,
+    /** Bytes per packet (TCP MSS) the burst should fit in. */
+    private readonly mss: number,
+  ) {}
+
+  get clients(): number {
+    return Math.max(1, this.conns.length);
+  }
+
+  /** Streams per connection: the server's MAX_CONCURRENT_STREAMS, or the whole burst. */
+  clientOf(index: number): number {
+    return Math.floor(index / this.perConnection);
+  }
+
+  private async connect(): Promise<{ conn: Connection; settings: http2.Settings }> {
+    const socket = await connectSocket(this.transport, this.transport.connectTimeoutMs);
+    const tap = new SocketTap(socket);
+    const { host, port } = splitTarget(this.transport.target);
+    const authority = this.transport.tls?.serverName ?? (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+    // TLS (when on) sits below the tap, so http2 itself always speaks plain frames to it.
+    const session = http2.connect(`http://${authority}`, { createConnection: () => tap, settings: { enablePush: false } });
+    const conn: Connection = { session, tap };
+    session.on('error', (e) => {
+      conn.failure = e;
+      trace(`last-frame session error: ${messageOf(e)}`);
+    });
+    session.on('goaway', (code) => {
+      conn.failure ??= new Error(`the server sent GOAWAY (code ${code})`);
+    });
+    const settings = await new Promise<http2.Settings>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no HTTP/2 SETTINGS from ${this.transport.target} within ${this.transport.connectTimeoutMs}ms`)), this.transport.connectTimeoutMs);
+      session.once('remoteSettings', (s) => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      session.once('close', () => {
+        clearTimeout(timer);
+        reject(conn.failure ?? new Error('the server closed the connection before its SETTINGS'));
+      });
+    }).catch((e: unknown) => {
+      session.destroy();
+      throw new RacelabError('UNREACHABLE', `--target: ${this.transport.target} did not start an HTTP/2 session (${messageOf(e)}); is it a gRPC server, and is TLS set the same way on both sides?`);
+    });
+    return { conn, settings };
+  }
+
+  async open(): Promise<void> {
+    const first = await this.connect();
+    this.conns.push(first.conn);
+    this.remoteSettings = first.settings;
+    const maxStreams = first.settings.maxConcurrentStreams ?? Number.MAX_SAFE_INTEGER;
+    this.perConnection = Math.max(1, Math.min(this.count, maxStreams));
+    const needed = Math.ceil(this.count / this.perConnection);
+    if (needed > 1) {
+      this.openWarnings.push(
+        `last-frame: the server allows ${maxStreams} concurrent streams per connection (MAX_CONCURRENT_STREAMS), so the burst of ${this.count} calls uses ${needed} connections; each releases its calls in its own write`,
+      );
+    }
+    for (let i = 1; i < needed; i++) this.conns.push((await this.connect()).conn);
+  }
+
+  private request(call: BurstCall, conn: Connection, deadlineTimers: Set<NodeJS.Timeout>): InFlight {
+    const { host, port } = splitTarget(this.transport.target);
+    const headers: http2.OutgoingHttpHeaders = {
+      ':method': 'POST',
+      ':scheme': this.transport.tls ? 'https' : 'http',
+      ':path': call.path,
+      ':authority': this.transport.tls?.serverName ?? `${host.includes(':') ? `[${host}]` : host}:${port}`,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': `${Math.max(1, Math.round(this.transport.deadlineMs))}m`,
+      'user-agent': 'racelab-last-frame',
+    };
+    for (const [k, v] of this.transport.metadata) {
+      const prev = headers[k];
+      headers[k] = prev === undefined ? v : [...(Array.isArray(prev) ? prev : [String(prev)]), v];
+    }
+    const stream = conn.session.request(headers, { endStream: false });
+    const chunks: Buffer[] = [];
+    let code: number | undefined;
+    let details = '';
+    let start: number | undefined;
+    let cancelledByDeadline = false;
+    const readStatus = (h: http2.IncomingHttpHeaders): void => {
+      const s = headerString(h, 'grpc-status');
+      if (s !== undefined) {
+        code = Number(s);
+        details = decodeGrpcMessage(headerString(h, 'grpc-message'));
+      }
+      const t = Number(headerString(h, HANDLER_START_TRAILER));
+      if (Number.isFinite(t) && t > 0) start = t;
+    };
+    const done = new Promise<Omit<CallOutcome, 'sentMicros'>>((resolve) => {
+      stream.on('response', readStatus);
+      stream.on('trailers', readStatus);
+      stream.on('data', (d: Buffer) => chunks.push(d));
+      stream.on('error', (e) => {
+        details ||= messageOf(e);
+      });
+      stream.on('close', () => {
+        let finalCode = code;
+        if (finalCode === undefined) {
+          if (cancelledByDeadline) {
+            finalCode = 4;
+            details = `deadline of ${this.transport.deadlineMs}ms exceeded`;
+          } else {
+            finalCode = 14;
+            details ||= `stream closed without a gRPC status (RST_STREAM code ${stream.rstCode ?? 'none'})${conn.failure ? `: ${messageOf(conn.failure)}` : ''}`;
+          }
+        }
+        const response = finalCode === 0 ? firstMessage(Buffer.concat(chunks)) : undefined;
+        resolve({
+          index: call.index,
+          client: call.client,
+          path: call.path,
+          doneMicros: nowMicros(),
+          code: finalCode,
+          details,
+          ...(response ? { response } : {}),
+          ...(start !== undefined ? { handlerStartMicros: start } : {}),
+        });
+      });
+    });
+    const timer = setTimeout(() => {
+      cancelledByDeadline = true;
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+    }, this.transport.deadlineMs + 1000);
+    deadlineTimers.add(timer);
+    const frame = grpcFrame(call.request);
+    return { call, stream, conn, done, head: frame.subarray(0, frame.length - 1), lastByte: frame.subarray(frame.length - 1), offsetMicros: call.offsetMicros };
+  }
+
+  async fire(calls: readonly BurstCall[]): Promise<FireResult> {
+    if (this.conns.length === 0) throw new Error('LastFramePolicy.fire before open');
+    const broken = this.conns.find((c) => c.failure || c.session.destroyed || c.session.closed);
+    if (broken) throw new RacelabError('UNREACHABLE', `--target: the HTTP/2 connection to ${this.transport.target} failed: ${messageOf(broken.failure ?? 'closed')}`);
+    const warnings = [...this.openWarnings];
+    this.openWarnings.length = 0;
+    const timers = new Set<NodeJS.Timeout>();
+    const flights: InFlight[] = [];
+    try {
+      // 1. Headers and every message but its last byte.
+      const written: Array<Promise<void>> = [];
+      const initialWindow = this.remoteSettings.initialWindowSize ?? 65_535;
+      const oversized = calls.filter((c) => c.request.length + 5 - 1 > initialWindow);
+      if (oversized.length > 0) {
+        warnings.push(
+          `last-frame: ${oversized.length} request(s) are larger than the server's per-stream flow-control window (${initialWindow} bytes); their bodies wait for WINDOW_UPDATE, and their final frames may leave late`,
+        );
+      }
+      for (const call of calls) {
+        const conn = this.conns[Math.min(this.conns.length - 1, call.client)] as Connection;
+        const f = this.request(call, conn, timers);
+        flights.push(f);
+        written.push(new Promise((resolve) => f.stream.write(f.head, () => resolve())));
+      }
+      await Promise.all(written);
+      // 2. A PING round trip: when its ACK is back, the server has read every frame sent before it.
+      await Promise.all(this.conns.map((c) => ping(c.session, this.transport.connectTimeoutMs)));
+      // The final bytes need connection-level window too; a short one splits the release.
+      for (const conn of this.conns) {
+        const mine = flights.filter((f) => f.conn === conn).length;
+        for (let attempt = 0; attempt < 5 && (conn.session.state.remoteWindowSize ?? Infinity) < mine; attempt++) {
+          await ping(conn.session, this.transport.connectTimeoutMs);
+        }
+        const window = conn.session.state.remoteWindowSize ?? Infinity;
+        if (window < mine) {
+          warnings.push(`last-frame: the server's connection flow-control window has room for the final bytes of ${window} of ${mine} calls; the rest leave when it opens`);
+        }
+      }
+      for (const c of this.conns) c.tap.drain();
+      // 3. Release: every held-back byte, with END_STREAM, in one synchronous loop per offset group; http2
+      // flushes each connection's batch as one write on the tap.
+      const t0 = nowMicros();
+      for (const group of byOffset(flights)) {
+        const offset = group[0]?.offsetMicros ?? 0;
+        if (offset > 0) await untilMicros(t0 + offset);
+        for (const f of group) f.stream.end(f.lastByte);
+      }
+      const results = await Promise.all(flights.map((f) => f.done));
+      const release = this.releaseWrites(flights);
+      const sentAt = release.sentAt;
+      warnings.push(...this.packetWarnings(release.summary, release.groups));
+      const outcomes: CallOutcome[] = results.map((r, i) => {
+        const f = flights[i] as InFlight;
+        return { ...r, sentMicros: sentAt.get(f) ?? t0 };
+      });
+      return { outcomes, release: release.summary, warnings };
+    } finally {
+      for (const t of timers) clearTimeout(t);
+    }
+  }
+
+  /** Finds, on each tap, the writes that carried final DATA frames of this burst's streams. */
+  private releaseWrites(flights: readonly InFlight[]): { summary: ReleaseWrites; sentAt: Map<InFlight, number>; groups: number } {
+    const sentAt = new Map<InFlight, number>();
+    const framesPerWrite: number[] = [];
+    const bytesPerWrite: number[] = [];
+    let totalWrites = 0;
+    for (const conn of this.conns) {
+      const mine = new Map<number, InFlight>();
+      for (const f of flights) if (f.conn === conn && f.stream.id !== undefined) mine.set(f.stream.id, f);
+      const writes: TappedWrite[] = conn.tap.drain();
+      totalWrites += writes.length;
+      for (const w of writes) {
+        let finals = 0;
+        for (const fr of w.frames) {
+          const f = fr.type === FRAME_DATA && fr.flags & FLAG_END_STREAM ? mine.get(fr.streamId) : undefined;
+          if (f && !sentAt.has(f)) {
+            sentAt.set(f, w.atMicros);
+            finals++;
+          }
+        }
+        if (finals > 0) {
+          framesPerWrite.push(finals);
+          bytesPerWrite.push(w.bytes);
+        }
+      }
+    }
+    const groups = new Set(flights.map((f) => `${f.conn === this.conns[0] ? 0 : this.conns.indexOf(f.conn)}:${f.call.offsetMicros}`)).size;
+    return {
+      summary: { connections: this.conns.length, releaseWrites: framesPerWrite.length, finalFramesPerWrite: framesPerWrite, bytesPerWrite, totalWrites },
+      sentAt,
+      groups,
+    };
+  }
+
+  private packetWarnings(r: ReleaseWrites, groups: number): string[] {
+    const out: string[] = [];
+    if (r.releaseWrites > groups) {
+      out.push(`last-frame: the final frames left in ${r.releaseWrites} socket writes instead of ${groups} (${r.finalFramesPerWrite.join(' + ')} frames)`);
+    }
+    const room = this.mss - (this.transport.tls ? TLS_RECORD_OVERHEAD : 0);
+    const fit = Math.max(0, Math.floor(room / FINAL_FRAME_BYTES));
+    const biggest = Math.max(0, ...r.finalFramesPerWrite);
+    if (biggest > fit) {
+      out.push(
+        `last-frame: ${biggest} final frames take ${biggest * FINAL_FRAME_BYTES} bytes, more than one ${this.mss}-byte packet (--mss); ${fit} calls fit in one packet, the rest follow in ${Math.ceil(biggest / fit) - 1} more`,
+      );
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      this.conns.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.session.destroyed) return resolve();
+            const timer = setTimeout(() => {
+              c.session.destroy();
+              resolve();
+            }, 1000);
+            c.session.close(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+      ),
+    );
+    this.conns = [];
+  }
+}

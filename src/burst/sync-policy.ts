@@ -1,0 +1,50 @@
+import type { TransportSettings } from '../grpc/transport.js';
+import type { BurstCall, CallOutcome } from './call.js';
+
+/** How the calls of a burst are synchronized. Each is a small policy behind one interface (fast-check's style). */
+export type SyncMode = 'sequential' | 'parallel' | 'connections' | 'processes' | 'last-frame';
+
+export const SYNC_MODES: readonly SyncMode[] = ['sequential', 'parallel', 'connections', 'processes', 'last-frame'];
+
+/** Everything a policy needs to reach the target; the request bytes come with each burst. */
+export interface BurstTransport extends TransportSettings {
+  /** `key: value` metadata sent with every call. */
+  readonly metadata: ReadonlyArray<readonly [string, string]>;
+  /** Per-call deadline. */
+  readonly deadlineMs: number;
+  readonly connectTimeoutMs: number;
+}
+
+/** What the last-frame policy saw on its own socket handles during one release. */
+export interface ReleaseWrites {
+  /** HTTP/2 connections the burst used (more than one when the server caps concurrent streams). */
+  readonly connections: number;
+  /** Socket writes that carried at least one call's final DATA frame (END_STREAM). */
+  readonly releaseWrites: number;
+  /** Final frames in each of those writes, in write order. */
+  readonly finalFramesPerWrite: readonly number[];
+  /** Bytes of each of those writes (before TLS, when TLS is on). */
+  readonly bytesPerWrite: readonly number[];
+  /** Socket writes in total on these connections during the burst (headers, pre-sent data, pings, release). */
+  readonly totalWrites: number;
+}
+
+export interface FireResult {
+  readonly outcomes: CallOutcome[];
+  /** last-frame only. */
+  readonly release?: ReleaseWrites;
+  /** Things the user should know about this burst (it did not fit one packet, the window was short…). */
+  readonly warnings: string[];
+}
+
+export interface SyncPolicy {
+  readonly mode: SyncMode;
+  /** Connections or processes the calls are spread over (known after `open`). */
+  readonly clients: number;
+  /** Which client sends the call at `index` (for `{{client}}` templating and the report). */
+  clientOf(index: number): number;
+  /** Connects (and warms up) every connection or process, so connecting is not part of any burst. */
+  open(): Promise<void>;
+  fire(calls: readonly BurstCall[]): Promise<FireResult>;
+  close(): Promise<void>;
+}

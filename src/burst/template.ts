@@ -1,0 +1,51 @@
+import { RacelabError } from '../core/errors.js';
+
+/**
+ * Per-call request templating: `{{index}}` (the call's position in the burst), `{{client}}` (the connection
+ * or process that sends it), `{{round}}`, and `{{uuid}}` (a fresh random UUID from the run's seeded generator).
+ * Placeholders live in JSON string values; numeric fields accept the resulting numeric strings, as the proto3
+ * JSON mapping does.
+ */
+export interface TemplateVars {
+  readonly index: number;
+  readonly client: number;
+  readonly round: number;
+  readonly uuid: () => string;
+}
+
+export const PLACEHOLDERS = ['index', 'client', 'round', 'uuid'] as const;
+const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)\s*\}\}/g;
+
+/** Placeholders a template uses; an unknown one is bad input. */
+export function templatePlaceholders(json: unknown, what = '--data'): Set<string> {
+  const found = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') {
+      for (const m of v.matchAll(PLACEHOLDER)) {
+        const name = m[1] as string;
+        if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
+          throw new RacelabError('BAD_DATA', `${what}: unknown placeholder {{${name}}}; use ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`);
+        }
+        found.add(name);
+      }
+    } else if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') Object.entries(v).forEach(([k, x]) => {
+      visit(k);
+      visit(x);
+    });
+  };
+  visit(json);
+  return found;
+}
+
+export function applyTemplate(json: unknown, vars: TemplateVars): unknown {
+  const sub = (s: string): string =>
+    s.replace(PLACEHOLDER, (_m, name: string) => (name === 'uuid' ? vars.uuid() : String(vars[name as 'index' | 'client' | 'round'])));
+  const visit = (v: unknown): unknown => {
+    if (typeof v === 'string') return sub(v);
+    if (Array.isArray(v)) return v.map(visit);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [sub(k), visit(x)]));
+    return v;
+  };
+  return visit(json);
+}

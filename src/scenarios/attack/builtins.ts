@@ -1,0 +1,42 @@
+import { RacelabError } from '../../core/errors.js';
+
+/**
+ * A scenario's built-in check for `racelab attack --scenario NAME`: which calls to burst, how to read the state
+ * before and after, the invariant over them, and how its calls are named in a history for `racelab check`.
+ */
+export interface AttackScenario {
+  readonly name: string;
+  readonly description: string;
+  /** Default burst endpoint(s), `Service/Method`, used when the user gives no --call. */
+  readonly calls: readonly string[];
+  readonly before?: string;
+  readonly after?: string;
+  readonly invariant: string;
+  /** The checker's model for a recorded history (`racelab check --model`). */
+  readonly model?: string;
+  /** History operation name and value of a call: invoke value from the request, ok value from the response. */
+  historyOp?(method: string, request: unknown, response: unknown): { f: string; invokeValue: unknown; okValue: unknown } | undefined;
+}
+
+export const attackScenarios: Readonly<Record<string, AttackScenario>> = {
+  counter: {
+    name: 'counter',
+    description: "the seed's Counter service: every acknowledged Increment adds exactly one",
+    calls: ['Counter/Increment'],
+    before: 'Counter/GetValue',
+    after: 'Counter/GetValue',
+    invariant: 'after.value - before.value == ok',
+    model: 'counter',
+    historyOp(method, _request, response) {
+      if (method === 'Increment') return { f: 'increment', invokeValue: null, okValue: null };
+      if (method === 'GetValue') return { f: 'get', invokeValue: null, okValue: (response as { value?: unknown } | undefined)?.value ?? null };
+      return undefined;
+    },
+  },
+};
+
+export function attackScenario(name: string): AttackScenario {
+  const s = attackScenarios[name];
+  if (!s) throw new RacelabError('UNKNOWN_SCENARIO', `--scenario: "${name}" has no built-in attack check; use one of ${Object.keys(attackScenarios).join(', ')}, or write --invariant`);
+  return s;
+}

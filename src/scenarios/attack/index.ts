@@ -1,0 +1,15 @@
+export {
+  runAttack,
+  ATTACK_LIMITS,
+  type AttackOptions,
+  type AttackReport,
+  type AttackEndpointOptions,
+  type AttackCheckCall,
+  type FloodSettings,
+  type RoundReport,
+  type RoundVerdict,
+  type AttackVerdict,
+} from './run.js';
+export { renderAttackReport } from './render.js';
+export { attackScenarios, attackScenario, type AttackScenario } from './builtins.js';
+export { HistoryLog } from './record.js';

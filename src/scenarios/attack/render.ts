@@ -1,0 +1,105 @@
+import { formatMs } from '../../core/units.js';
+import { renderHistogram, type SpreadSummary } from '../../burst/stats.js';
+import { renderTable, wrap } from '../../report/table.js';
+import type { AttackReport, RoundReport } from './run.js';
+
+const us = (v: number | undefined): string => (v === undefined ? '-' : v >= 1000 ? formatMs(v / 1000) : `${Math.round(v)}µs`);
+
+function verdictWord(r: RoundReport): string {
+  return r.verdict === 'race' ? 'RACE' : r.verdict;
+}
+
+function spreadRow(label: string, s: SpreadSummary | undefined): string[] | undefined {
+  return s ? [label, us(s.bestMicros), us(s.medianMicros), us(s.stddevMicros), us(s.worstMicros), String(s.rounds)] : undefined;
+}
+
+/** The report as text: the rounds, the verdict, the spreads, then ghz's summary, histogram and status codes. */
+export function renderAttackReport(report: AttackReport): string {
+  const out: string[] = [];
+  const calls = report.endpoints.map((e) => `${e.method} x${e.count}${e.offsetMicros ? ` at +${formatMs(e.offsetMicros / 1000)}` : ''}`).join(', ');
+  out.push(
+    `racelab attack: ${calls} on ${report.target}, ${report.flood ? `flood (${report.flood.rate === 'max' ? 'max rate' : `${report.flood.rate}/s`} for ${formatMs(report.flood.durationMs)})` : `--sync ${report.sync}`} over ${report.clients} ${report.sync === 'processes' ? 'process' : 'connection'}(s), ${report.roundsRun} round(s); types from ${report.schemaSource}`,
+  );
+  if (report.invariant) out.push(`invariant${report.scenario ? ` (scenario ${report.scenario})` : ''}: ${report.invariant}`);
+
+  if (!report.flood) {
+    const hasRelease = report.rounds.some((r) => r.release);
+    const header = ['round', 'verdict', 'ok', 'failed', 'unknown', 'observed', 'expected', 'lost', 'extra', 'send spread', 'server spread', ...(hasRelease ? ['release writes'] : [])];
+    const rows = report.rounds.map((r) => [
+      String(r.round),
+      verdictWord(r),
+      String(r.ok),
+      String(r.failed),
+      String(r.unknown),
+      r.observed === undefined ? '-' : String(r.observed),
+      r.expected === undefined ? '-' : String(r.expected),
+      String(r.lost),
+      String(r.extra),
+      us(r.sendSpread?.rangeMicros),
+      us(r.serverSpread?.rangeMicros),
+      ...(hasRelease ? [r.release ? `${r.release.releaseWrites} (${r.release.finalFramesPerWrite.join('+')} frames)` : '-'] : []),
+    ]);
+    out.push(renderTable(header, rows));
+  } else {
+    const r = report.rounds[0];
+    const f = report.flood;
+    out.push(
+      renderTable(
+        ['flood', 'value'],
+        [
+          ['calls sent', String(f.sent)],
+          ['calls completed', String(f.completed)],
+          ['skipped (in-flight cap)', String(f.skipped)],
+          ['calls/s', f.callsPerSecond.toFixed(0)],
+          ...(r ? [['verdict', verdictWord(r)], ['observed / expected', `${r.observed ?? '-'} / ${r.expected ?? '-'}`], ['lost / extra', `${r.lost} / ${r.extra}`]] : []),
+        ],
+      ),
+    );
+  }
+
+  const rate = report.detectionRate;
+  const verdictLine =
+    report.verdict === 'race'
+      ? `RACE FOUND in ${report.racesFound} of ${report.roundsRun} round(s) (detection rate ${Math.round((rate ?? 0) * 100)}%): ${report.totals.lost} effect(s) lost, ${report.totals.extra} extra in total.`
+      : report.verdict === 'no-race'
+        ? `No race found in ${report.roundsRun} round(s): the invariant held every time.`
+        : report.verdict === 'unknown'
+          ? `Inconclusive: the invariant failed only in rounds where calls had unknown outcomes (deadline, lost connection) that could explain it.`
+          : 'No invariant checked: statistics only.';
+  out.push(verdictLine);
+
+  const spreadRows = [spreadRow('client send', report.sendSpread), spreadRow('server handler start', report.serverSpread)].filter((x): x is string[] => x !== undefined);
+  if (spreadRows.length > 0) {
+    out.push(['Burst spread, first to last call, per round (offsets removed):', renderTable(['', 'best', 'median', 'stddev', 'worst', 'rounds'], spreadRows)].join('\n'));
+    if (!report.serverSpread) out.push('(server-side spread needs a server that reports its handler start times, such as `racelab serve`.)');
+  }
+
+  const lat = report.latency;
+  if (lat) {
+    const totalMs = report.flood ? report.rounds[0]?.wallMs ?? report.wallMs : report.rounds.reduce((s, r) => s + r.wallMs, 0);
+    out.push(
+      [
+        'Summary:',
+        `  Count:\t${lat.count}`,
+        `  Total:\t${formatMs(totalMs)}`,
+        `  Slowest:\t${lat.slowestMs.toFixed(2)} ms`,
+        `  Fastest:\t${lat.fastestMs.toFixed(2)} ms`,
+        `  Average:\t${lat.averageMs.toFixed(2)} ms`,
+        `  Requests/sec:\t${report.flood ? report.flood.callsPerSecond.toFixed(2) : (lat.count / (totalMs / 1000)).toFixed(2)}`,
+        '',
+        'Response time histogram:',
+        ...renderHistogram(lat),
+        '',
+        'Latency distribution:',
+        ...lat.distribution.map((d) => `  ${d.percent} % in ${d.ms.toFixed(2)} ms`),
+      ].join('\n'),
+    );
+  }
+  out.push(
+    ['Status code distribution:', ...report.statusCodes.map((s) => `  [${s.name}]\t${s.count} responses${s.example ? `\t(${s.example})` : ''}`)].join('\n'),
+  );
+  if (report.record) out.push(`History: ${report.record.events} events written to ${report.record.path}${report.record.model ? ` (check it with: racelab check ${report.record.path} --model ${report.record.model})` : ''}`);
+  if (report.warnings.length > 0) out.push(['Warnings:', ...report.warnings.map((w) => wrap(w, 100, '  '))].join('\n'));
+  out.push(`seed ${report.seed}, ${formatMs(report.wallMs)} in all`);
+  return out.join('\n\n');
+}
