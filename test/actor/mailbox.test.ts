@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ActorSystem, GenServer, Mailbox, RacelabError, type Pid } from '../../src/index.js';
+
+const systems: ActorSystem[] = [];
+function newSystem(): ActorSystem {
+  const s = new ActorSystem();
+  systems.push(s);
+  return s;
+}
+afterEach(async () => {
+  for (const s of systems.splice(0)) await s.shutdown();
+});
+
+/** A process that takes nothing until it gets `go` (selectively), then records everything else in order. */
+function gatedSink(system: ActorSystem, total: number, capacity: number, overflow: 'reject' | 'drop-newest' | 'drop-oldest' | 'block') {
+  const got: unknown[] = [];
+  const pid = system.spawn(
+    async (self) => {
+      await self.receive((m) => m === 'go');
+      for (let i = 0; i < total; i++) got.push(await self.receive());
+    },
+    { mailbox: { capacity, overflow } },
+  );
+  return { pid, got };
+}
+
+describe('bounded mailboxes', () => {
+  it('reject: a send to a full mailbox throws MAILBOX_FULL and the mailbox never holds more than its capacity', async () => {
+    const system = newSystem();
+    const { pid } = gatedSink(system, 0, 3, 'reject');
+    for (let i = 0; i < 3; i++) await system.send(pid, i);
+    let error: unknown;
+    try {
+      await system.send(pid, 'one too many');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RacelabError);
+    expect((error as RacelabError).code).toBe('MAILBOX_FULL');
+    expect((error as RacelabError).message).toMatch(/mailbox full \(3 waiting, capacity 3, overflow reject\)/);
+    expect(pid.process.mailbox.highWater).toBe(3);
+    expect(system.stats.overflowRejected).toBe(1);
+  });
+
+  it('drop-newest keeps the first messages; drop-oldest keeps the last; both count what they dropped', async () => {
+    const system = newSystem();
+    const newest = gatedSink(system, 3, 3, 'drop-newest');
+    const oldest = gatedSink(system, 2, 3, 'drop-oldest');
+    // 'go' is itself a message: with capacity 3 it must be sent first so it is not the one dropped.
+    for (const s of [newest, oldest]) {
+      for (let i = 0; i < 6; i++) await system.send(s.pid, i);
+    }
+    expect(newest.pid.process.mailbox.dropped).toBe(3);
+    expect(oldest.pid.process.mailbox.dropped).toBe(3);
+    await system.send(newest.pid, 'go'); // dropped too: the mailbox is full
+    expect(newest.pid.process.mailbox.dropped).toBe(4);
+    await system.send(oldest.pid, 'go'); // evicts 3
+    await system.join(oldest.pid);
+    expect(oldest.got).toEqual([4, 5]); // 'go' was consumed by the selective receive; ends at mailbox empty
+  });
+
+  it('block: senders wait for room (backpressure), every message arrives, in per-sender order', async () => {
+    const system = newSystem();
+    const senders = 4;
+    const each = 25;
+    const got: unknown[] = [];
+    let open = false;
+    const pid = system.spawn(
+      async (self) => {
+        while (!open) await self.sleep(5);
+        for (let i = 0; i < senders * each + 1; i++) got.push(await self.receive());
+      },
+      { mailbox: { capacity: 2, overflow: 'block' } },
+    );
+    const sent: Pid[] = [];
+    for (let s = 0; s < senders; s++) {
+      sent.push(
+        system.spawn(async (self) => {
+          for (let i = 0; i < each; i++) await self.send(pid, { s, i });
+        }),
+      );
+    }
+    await new Promise((r) => setImmediate(r));
+    // Senders are parked, not failing: the mailbox is at its bound and the rest wait in line.
+    expect(pid.process.mailbox.size).toBe(2);
+    expect(pid.process.mailbox.blocked).toBeGreaterThan(0);
+    const external = system.send(pid, 'last'); // an external sender waits its turn too
+    expect(external).toBeInstanceOf(Promise);
+    open = true;
+    await external;
+    await system.join(pid);
+    expect(got).toHaveLength(senders * each + 1);
+    expect(got.filter((m) => m === 'last')).toHaveLength(1);
+    expect(pid.process.mailbox.highWater).toBe(2);
+    for (let s = 0; s < senders; s++) {
+      expect(got.filter((m) => (m as { s: number }).s === s).map((m) => (m as { i: number }).i)).toEqual([...Array(each).keys()]);
+    }
+  });
+
+  it('a call to a full reject mailbox fails at once with MAILBOX_FULL instead of timing out', async () => {
+    const system = newSystem();
+    const server = await GenServer.start(
+      system,
+      {
+        init: () => 0,
+        async handleCall(_r, _f, n: number) {
+          await new Promise((r) => setTimeout(r, 30));
+          return { reply: n, state: n };
+        },
+      },
+      undefined,
+      { mailbox: { capacity: 1, overflow: 'reject' } },
+    );
+    const first = server.call('a'); // being handled
+    await new Promise((r) => setImmediate(r));
+    const second = server.call('b'); // waiting in the mailbox
+    await expect(server.call('c')).rejects.toMatchObject({ code: 'MAILBOX_FULL' });
+    expect(await Promise.all([first, second])).toEqual([0, 0]);
+  });
+
+  it('rejects a bad capacity or policy with a clear error', () => {
+    expect(() => new Mailbox({ capacity: 0 })).toThrow(/mailbox capacity: 0 is not a whole number of at least 1/);
+    expect(() => new Mailbox({ capacity: 2, overflow: 'explode' as never })).toThrow(/"explode" is not a policy; use one of reject, drop-newest, drop-oldest, block/);
+  });
+});
