@@ -83,7 +83,12 @@ async function serveSupervised(server: RunningCounterServer): Promise<void> {
     process.stdin.once('error', () => resolve('stdin closed'));
     process.stdin.resume();
   });
-  await Promise.race([untilSignal(), parentGone]);
+  // Ctrl+C in a terminal reaches the whole process group; the parent answers it by sending SIGTERM to every
+  // replica, so a replica ignores SIGINT and the parent sees its replicas stop only when it asked them to.
+  for (;;) {
+    const why = await Promise.race([untilSignal(), parentGone]);
+    if (why !== 'SIGINT') break;
+  }
   await server.close(2000);
   printJson1({ event: 'stopped', stats: server.service.stats });
 }
