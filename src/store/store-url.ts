@@ -21,7 +21,8 @@ const TABLE = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Masks the password of anything that looks like a URL, parseable or not, for error messages. */
 export function maskStoreUrl(spec: string): string {
-  return spec.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)[^@/?#]*@/i, '$1***@');
+  // Up to the last '@': a password with an unencoded '/' or '#' makes the URL unparseable, and must still be hidden.
+  return spec.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:).*@/i, '$1***@');
 }
 
 export function parseStoreUrl(spec: string, kind: 'postgres' | 'redis'): StoreUrl {

@@ -25,7 +25,12 @@ export function register(program: Command): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', '50051')
     .option('--delay <duration>', 'the read-modify-write window, e.g. 500ms', '500ms')
     .option('--max-concurrency <n>', 'handlers running at once, like the seed\'s max_workers', '10')
-    .option('--store <spec>', 'memory | postgres://user@host:5432/db | redis://host:6379 (add ?namespace=name to keep runs apart)', 'memory')
+    .addOption(
+      new Option('--store <spec>', 'memory | postgres://user@host:5432/db | redis://host:6379 (add ?namespace=name to keep runs apart)')
+        .default('memory')
+        // Replicas get the URL this way, so a password never shows in `ps`.
+        .env('RACELAB_STORE'),
+    )
     .option('--replicas <n>', 'server processes on consecutive ports, sharing --store (postgres:// or redis://)', '1')
     .option('--lock-ttl <duration>', 'redis-lock*: the lock\'s time to live (default max(1s, 4 x --delay))')
     .option('--holder-pause <duration>', 'redis-lock*: simulate a lock holder stalled this long between its read and its write')

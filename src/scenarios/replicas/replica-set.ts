@@ -62,9 +62,12 @@ function durationArg(ms: number): string {
   return `${ms}ms`;
 }
 
-/** The `racelab serve` arguments of one replica. */
+/**
+ * The `racelab serve` arguments of one replica. The store URL is not among them: it travels in the
+ * environment (RACELAB_STORE), so a password in it never shows in the process list.
+ */
 export function replicaServeArgs(o: ReplicaSetOptions, index: number): string[] {
-  const args = ['serve', '--supervised', '--variant', o.variant, '--store', o.store, '--host', o.host ?? 'localhost'];
+  const args = ['serve', '--supervised', '--variant', o.variant, '--host', o.host ?? 'localhost'];
   args.push('--port', String(o.port ? o.port + index : 0));
   args.push('--delay', durationArg(o.delayMs ?? 500), '--max-concurrency', String(o.maxConcurrency ?? 10));
   if (o.lock?.ttlMs !== undefined) args.push('--lock-ttl', durationArg(o.lock.ttlMs));
@@ -128,7 +131,7 @@ export async function startReplicaSet(o: ReplicaSetOptions): Promise<ReplicaSet>
   }
   checkVariantStore(o.variant, o.store);
   const tracked: Tracked[] = [];
-  for (let i = 0; i < o.replicas; i++) tracked.push(track(spawnRacelab(replicaServeArgs(o, i), { stdin: true })));
+  for (let i = 0; i < o.replicas; i++) tracked.push(track(spawnRacelab(replicaServeArgs(o, i), { stdin: true, env: { RACELAB_STORE: o.store } })));
   const exited = tracked.map((t) =>
     t.running.done.then(
       (r) => {
