@@ -94,9 +94,12 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
       await Promise.all(lanes);
     } else {
       const rate = o.rate;
+      // The schedule is fixed in advance: call k falls due at k / rate seconds, and the run ends when every
+      // call of the duration has been sent or skipped, however late the timer's last tick comes.
+      const total = Math.max(1, Math.floor((o.durationMs / 1000) * rate));
       const pending = new Set<Promise<void>>();
-      while (performance.now() < end) {
-        const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+      while (sent + skipped < total) {
+        const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
         while (sent + skipped < due) {
           if (inFlight >= o.concurrency) {
             skipped++;
@@ -106,7 +109,7 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
           pending.add(p);
           void p.then(() => pending.delete(p));
         }
-        await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(10, 1000 / rate))));
+        if (sent + skipped < total) await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(10, 1000 / rate))));
       }
       await Promise.all(pending);
     }

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAttack } from '../../src/scenarios/attack/run.js';
+import { startCounterServer, type CounterServer } from '../../src/scenarios/counter/server.js';
+import type { SyncMode } from '../../src/burst/sync-policy.js';
+
+// A 100 ms read-modify-write window: any two calls that start within it lose an update, so every concurrent
+// mode detects the race even on a loaded two-core machine; sequential calls never overlap.
+const VULNERABLE_DELAY_MS = 100;
+const CONCURRENT: SyncMode[] = ['parallel', 'connections', 'processes', 'last-frame'];
+
+describe("racelab attack against racelab's own Counter server", () => {
+  let vulnerable: CounterServer;
+  let mutex: CounterServer;
+  beforeAll(async () => {
+    vulnerable = await startCounterServer({ variant: 'vulnerable', delayMs: VULNERABLE_DELAY_MS, maxConcurrency: 100 });
+    mutex = await startCounterServer({ variant: 'mutex', delayMs: 10, maxConcurrency: 100 });
+  });
+  afterAll(async () => {
+    await vulnerable?.close(200);
+    await mutex?.close(200);
+  });
+
+  it.each(CONCURRENT)('finds the race in the vulnerable server with --sync %s', async (sync) => {
+    const report = await runAttack({ target: vulnerable.target, scenario: 'counter', sync, count: 4, rounds: 2, pauseMs: 0 });
+    expect(report.verdict).toBe('race');
+    expect(report.racesFound).toBeGreaterThanOrEqual(1);
+    const round = report.rounds.find((r) => r.verdict === 'race');
+    expect(round?.lost).toBeGreaterThan(0);
+    expect(round?.ok).toBe(4);
+    // A racelab server reports when each handler started, so the report has the server-side spread.
+    expect(report.serverSpread?.rounds).toBe(2);
+    expect(report.statusCodes).toEqual([{ code: 0, name: 'OK', count: 8 }]);
+    if (sync === 'last-frame') {
+      expect(report.rounds.every((r) => r.release?.releaseWrites === 1 && r.release.finalFramesPerWrite[0] === 4)).toBe(true);
+      expect(report.sendSpread?.worstMicros).toBe(0);
+    }
+    if (sync === 'connections' || sync === 'processes') expect(report.clients).toBe(4);
+  });
+
+  it('finds no race with --sync sequential (the seed\'s client), and reports what it checked', async () => {
+    const report = await runAttack({ target: vulnerable.target, scenario: 'counter', sync: 'sequential', count: 4, rounds: 2, pauseMs: 0 });
+    expect(report.verdict).toBe('no-race');
+    expect(report.detectionRate).toBe(0);
+    expect(report.rounds.map((r) => [r.observed, r.expected, r.lost])).toEqual([
+      [4, 4, 0],
+      [4, 4, 0],
+    ]);
+    // One call after another: each handler starts after the previous one's 100 ms window.
+    expect(report.serverSpread?.bestMicros).toBeGreaterThan(3 * VULNERABLE_DELAY_MS * 1000);
+  });
+
+  it.each(['sequential', ...CONCURRENT] as SyncMode[])('finds no race in the mutex server with --sync %s', async (sync) => {
+    const report = await runAttack({ target: mutex.target, scenario: 'counter', sync, count: 4, rounds: 2, pauseMs: 0 });
+    expect(report.verdict).toBe('no-race');
+    expect(report.totals).toMatchObject({ calls: 8, ok: 8, lost: 0, extra: 0 });
+  });
+
+  it('detects the race with a user-written invariant over a multi-endpoint burst with an offset', async () => {
+    const report = await runAttack({
+      target: vulnerable.target,
+      endpoints: [
+        { method: 'Counter/Increment', count: 3 },
+        { method: 'Counter/GetValue', count: 1, offsetMs: 20 },
+      ],
+      before: { method: 'Counter/GetValue' },
+      after: { method: 'Counter/GetValue' },
+      invariant: 'after.value - before.value == by.Increment.ok',
+      sync: 'parallel',
+      rounds: 1,
+    });
+    expect(report.verdict).toBe('race');
+    expect(report.rounds[0]).toMatchObject({ observed: 1, expected: 3, lost: 2, extra: 0 });
+    expect(report.endpoints).toEqual([
+      { method: '/Counter/Increment', count: 3, offsetMicros: 0 },
+      { method: '/Counter/GetValue', count: 1, offsetMicros: 20_000 },
+    ]);
+  });
+});
