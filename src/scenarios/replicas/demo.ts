@@ -239,7 +239,13 @@ export async function runReplicasDemo(options: ReplicasDemoOptions = {}): Promis
   };
   if (o.replicas < 2) throw new RacelabError('BAD_COUNT', '--replicas: the demo compares 1 replica with several; use 2 or more');
   const stores = resolveSharedStores(options.store, options.env);
-  for (const v of options.variants ?? []) counterVariant(v); // an unknown name fails before anything starts
+  // An unknown name, or a variant for a store that is not in --store, fails before anything starts.
+  for (const v of options.variants ?? []) {
+    const needs = counterVariant(v).requires;
+    if (needs && !stores.some((s) => s.kind === needs)) {
+      throw new RacelabError('BAD_OPTION', `--variants: ${v} needs a ${needs === 'postgres' ? 'PostgreSQL' : 'Redis'} store; add --store ${needs} (or its URL)`);
+    }
+  }
   const progress = options.onProgress ?? (() => undefined);
   for (const s of stores) await probe(s);
 
@@ -252,7 +258,12 @@ export async function runReplicasDemo(options: ReplicasDemoOptions = {}): Promis
     });
     runs.push(await runOne(s, { variant: 'mutex', replicas: 1, role: 'baseline' }, o, progress));
     runs.push(await runOne(s, { variant: 'mutex', replicas: o.replicas, role: 'baseline' }, o, progress));
-    for (const v of fixes) runs.push(await runOne(s, { variant: v, replicas: o.replicas, role: 'fix' }, o, progress));
+    for (const v of fixes) {
+      // A variant asked for that is neither safe nor one of the store's fixes (pg-read-write, vulnerable) is a
+      // baseline to compare with, not a fix.
+      const role = counterVariant(v).safe || FIXES[s.kind].includes(v) ? 'fix' : 'baseline';
+      runs.push(await runOne(s, { variant: v, replicas: o.replicas, role }, o, progress));
+    }
     if (s.kind === 'redis' && !options.variants) {
       // The caution: the same lock, with a holder now and then stalled past the TTL.
       const ttlMs = options.lockTtlMs ?? Math.max(300, 10 * o.delayMs);
@@ -286,6 +297,9 @@ export function explainReplicasDemo(report: Omit<ReplicasDemoReport, 'explanatio
           ? `on ${many.replicas} replicas it lost ${many.lostUpdates} of ${many.acknowledged} (${pct(many.lostUpdates, many.acknowledged)}): each process has its own mutex, which orders only that process's handlers, so the ${many.replicas} processes still read the shared counter in ${name} between each other's reads and writes`
           : `on ${many.replicas} replicas it lost nothing in this run (the processes' windows did not overlap; widen --delay or raise --concurrency)`;
       lines.push(`${name}: ${oneText}; ${manyText}.`);
+    }
+    for (const r of runs.filter((x) => x.role === 'baseline' && x.variant !== 'mutex')) {
+      lines.push(`${r.variant} on ${r.replicas} replicas: ${r.lostUpdates > 0 ? `lost ${r.lostUpdates} of ${r.acknowledged} acknowledged increments (${pct(r.lostUpdates, r.acknowledged)})` : `lost nothing in this run`}. How it updates: ${r.summary}.`);
     }
     const fixes = runs.filter((r) => r.role === 'fix');
     if (fixes.length) {
