@@ -110,9 +110,15 @@ function track(running: RunningChild): Tracked {
   return { running, events, listening, killed: false, stopping: false };
 }
 
-/** The last line a child wrote to stderr, without racelab's prefix: its one-line error. */
+/**
+ * What a child that failed said: its one-line `racelab: …` error, or for a crash the error line of the stack
+ * (Node prints its own version last, which says nothing).
+ */
 function lastError(result: ChildResult): string {
-  const line = result.stderr.trim().split('\n').pop()?.replace(/^racelab: /, '');
+  const lines = result.stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const ours = lines.filter((l) => l.startsWith('racelab: ') && !/internal error/.test(l)).pop();
+  const crash = lines.find((l) => /^[A-Za-z]*Error\b|^error:/i.test(l));
+  const line = ours?.replace(/^racelab: /, '') ?? crash ?? lines.pop();
   return line || `exited with ${result.signal ?? `code ${result.code}`}`;
 }
 
