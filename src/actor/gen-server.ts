@@ -149,8 +149,10 @@ async function serve<S>(self: Process, behaviour: GenServerBehaviour<S, never>, 
           break;
         }
         state = r;
+      } else {
+        // Like Elixir's default handle_info: an unexpected message is dropped (and counted).
+        system.stats.unexpectedMessages++;
       }
-      // else: like Elixir's default handle_info, an unexpected message is dropped.
       if (freezeState) freeze(state);
       self.checkExit();
     }

@@ -7,7 +7,7 @@ export { Supervisor, genServerChild, MAX_RESTART_INTENSITY } from './supervisor.
 export type { ChildInfo, ChildSpec, RestartPolicy, SupervisorEvent, SupervisorOptions } from './supervisor.js';
 export { Mailbox, overflowPolicies } from './mailbox.js';
 export type { MailboxOptions, OverflowPolicy } from './mailbox.js';
-export { formatReason, isCrash, isNormalExit, ProcessExit } from './reason.js';
+export { formatReason, isCrash, isNormalExit, ProcessExit, ProcessExitedError } from './reason.js';
 export type { ExitReason } from './reason.js';
 export type { From } from './reply.js';
 export { summarizeMessage } from './summary.js';

@@ -1,3 +1,5 @@
+import { RacelabError } from '../core/errors.js';
+
 /**
  * Why a process ended. `normal` is the one reason linked processes ignore; `shutdown` is an orderly stop asked
  * for by a supervisor or the system; `killed` follows an untrappable `kill`; `noproc` means the process a link or
@@ -31,5 +33,19 @@ export class ProcessExit extends Error {
   override readonly name = 'ProcessExit';
   constructor(readonly reason: ExitReason, who: string) {
     super(`process ${who} is exiting: ${formatReason(reason)}`);
+  }
+}
+
+/**
+ * A call whose server exited before replying. `handled` says whether the server had taken the request (it may
+ * have acted on it: the outcome is unknown) or had not (it did nothing: safe to retry).
+ */
+export class ProcessExitedError extends RacelabError {
+  constructor(
+    message: string,
+    readonly handled: boolean,
+    readonly reason: ExitReason,
+  ) {
+    super('PROCESS_EXITED', message);
   }
 }

@@ -2,7 +2,7 @@ import { RacelabError } from '../core/errors.js';
 import { tracer } from '../core/trace.js';
 import { currentScheduler, realScheduler, type Scheduler } from '../sched/scheduler.js';
 import { Mailbox, type BlockedSend, type MailboxOptions } from './mailbox.js';
-import { formatReason, isCrash, ProcessExit, type ExitReason } from './reason.js';
+import { formatReason, isCrash, ProcessExit, ProcessExitedError, type ExitReason } from './reason.js';
 import { CallEnvelope, CastEnvelope, ReplySlot } from './reply.js';
 import { summarizeMessage } from './summary.js';
 import { cancelTimer, startTimer, type TimerHandle, type TimerTarget } from './timer.js';
@@ -90,6 +90,8 @@ export interface ActorStats {
   callTimeouts: number;
   /** Replies that came after their caller stopped waiting (timed out). */
   lateReplies: number;
+  /** Messages a GenServer without handleInfo received and dropped (Elixir logs these). */
+  unexpectedMessages: number;
   /** Sends to a process that had already exited (silently dropped, as in Erlang). */
   deadLetters: number;
   /** Messages still waiting in a mailbox when its process exited: lost with it. */
@@ -405,6 +407,7 @@ export class ActorSystem {
     calls: 0,
     callTimeouts: 0,
     lateReplies: 0,
+    unexpectedMessages: 0,
     deadLetters: 0,
     lostAtExit: 0,
     overflowRejected: 0,
@@ -627,10 +630,11 @@ export class ActorSystem {
   }
 
   /** @internal the PROCESS_EXITED error for a call its server never answered. */
-  exitedError(target: Process, request: unknown, whileHandling: boolean, reason: ExitReason): RacelabError {
-    return new RacelabError(
-      'PROCESS_EXITED',
+  exitedError(target: Process, request: unknown, whileHandling: boolean, reason: ExitReason): ProcessExitedError {
+    return new ProcessExitedError(
       `call ${describeMessage(request)} to ${target.display}: the process exited (${formatReason(reason)}) ${whileHandling ? 'while handling it' : 'before handling it'}`,
+      whileHandling,
+      reason,
     );
   }
 
