@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { spawnRacelab, type RunningChild } from '../core/children.js';
 import { nowMicros } from '../core/clock.js';
 import { RacelabError } from '../core/errors.js';
@@ -11,8 +12,12 @@ class Worker {
   private readonly queue: FromWorker[] = [];
   private readonly waiters: Array<(m: FromWorker | undefined) => void> = [];
   private exited = false;
+  private stderr = '';
 
   constructor(readonly running: RunningChild) {
+    running.child.stderr?.on('data', (d: Buffer | string) => {
+      this.stderr = (this.stderr + String(d)).slice(-2000);
+    });
     running.child.stdout?.on('data', (d: Buffer | string) => {
       this.buffer += String(d);
       let nl: number;
@@ -42,6 +47,13 @@ class Worker {
   private end(): void {
     this.exited = true;
     for (const w of this.waiters.splice(0)) w(undefined);
+  }
+
+  /** Why the process stopped talking, when it said anything on stderr. */
+  lastError(): string {
+    const lines = this.stderr.trim().split('\n').filter(Boolean);
+    const exit = this.running.child.exitCode ?? this.running.child.signalCode;
+    return [lines[lines.length - 1], exit !== null ? `exit ${exit}` : undefined].filter(Boolean).join('; ');
   }
 
   send(m: ToWorker): void {
@@ -145,7 +157,8 @@ export class ProcessesPolicy implements SyncPolicy {
         }
       } else {
         const lost = perWorker[i] ?? [];
-        warnings.push(`processes: worker ${i} ${a?.type === 'error' ? `failed: ${a.message}` : 'did not answer'}; its ${lost.length} call(s) count as unknown outcomes`);
+        const why = a?.type === 'error' ? `failed: ${a.message}` : `did not answer${this.workers[i]?.lastError() ? ` (${this.workers[i]?.lastError()})` : ''}`;
+        warnings.push(`processes: worker ${i} ${why}; its ${lost.length} call(s) count as unknown outcomes`);
         for (const c of lost) {
           outcomes.push({ index: c.index, client: c.client, path: c.path, sentMicros: atMicros, doneMicros: nowMicros(), code: 14, details: 'worker process failed' });
         }
@@ -153,7 +166,12 @@ export class ProcessesPolicy implements SyncPolicy {
     });
     const offsetOf = new Map(calls.map((c) => [c.index, c.offsetMicros]));
     const late = outcomes.filter((o) => o.sentMicros - atMicros - (offsetOf.get(o.index) ?? 0) > 1000).length;
-    if (late > 0) warnings.push(`processes: ${late} call(s) left more than 1ms after the start instant (the machine was busy)`);
+    if (late > 0) {
+      // Worded the same every round, so a run lists it once.
+      warnings.push(
+        `processes: calls left more than 1ms after the start instant (${this.workers.length} worker processes share ${availableParallelism()} CPU core(s) with everything else on this machine); the server-side spread shows what that cost`,
+      );
+    }
     outcomes.sort((a, b) => a.index - b.index);
     return { outcomes, warnings };
   }

@@ -88,6 +88,11 @@ describe('racelab attack (CLI)', () => {
         'racelab: --data: IncrementRequest has no field "amount"; it has no fields',
       );
       expect(expectOneLineError(await attack('--target', mutex.target, '--call', 'Counter/Increment', '--data', '{"amount": 5'))).toMatch(/--data: not valid JSON/);
+      const file = join(dir, 'request.json');
+      writeFileSync(file, '{"by": 2}');
+      expect(expectOneLineError(await attack('--target', mutex.target, '--call', 'Counter/Increment', '--data-file', file))).toBe(
+        `racelab: --data-file ${file}: IncrementRequest has no field "by"; it has no fields`,
+      );
       expect(expectOneLineError(await attack('--target', mutex.target, '--call', 'Counter/Increment', '--before', 'Counter/GetValue', '--invariant', 'before.valu == 0'))).toBe(
         'racelab: --invariant: before.valu: GetValueResponse has no field valu; it has value',
       );

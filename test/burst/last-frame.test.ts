@@ -6,6 +6,8 @@ import type { BurstCall } from '../../src/burst/call.js';
 import type { BurstTransport } from '../../src/burst/sync-policy.js';
 import { startCounterServer, type CounterServer } from '../../src/scenarios/counter/server.js';
 import { startPlainCounter, type PlainCounter } from './plain-counter.js';
+import { startJitterProxy } from '../../src/proxy/index.js';
+import { runAttack } from '../../src/scenarios/attack/run.js';
 
 const transportTo = (target: string): BurstTransport => ({ target, metadata: [], deadlineMs: 10_000, connectTimeoutMs: 5000 });
 const increments = (n: number, clientOf: (i: number) => number, request = Buffer.alloc(0)): BurstCall[] =>
@@ -71,7 +73,21 @@ describe('last-frame burst', () => {
     }
   });
 
-  it('holds back exactly the last byte of each message: nothing runs before the release', async () => {
+  it('through the jitter proxy, still releases every final frame in one write, and finds the race', async () => {
+    const vulnerable = await startCounterServer({ variant: 'vulnerable', delayMs: 50, maxConcurrency: 100 });
+    const proxy = await startJitterProxy({ listenPort: 0, target: vulnerable.target, delayMs: 5, jitterMs: 5, mss: 1460, seed: 3 });
+    try {
+      const report = await runAttack({ target: `127.0.0.1:${proxy.port}`, scenario: 'counter', sync: 'last-frame', count: 20, rounds: 2, pauseMs: 0 });
+      expect(report.verdict).toBe('race');
+      expect(report.rounds.map((r) => r.release?.finalFramesPerWrite)).toEqual([[20], [20]]);
+      expect(report.serverSpread?.rounds).toBe(2);
+    } finally {
+      await proxy.close();
+      await vulnerable.close(200);
+    }
+  });
+
+  it('pre-sends large bodies and holds back only the last byte of each', async () => {
     const policy = new LastFramePolicy(transportTo(server.target), 5, 1460);
     await policy.open();
     try {

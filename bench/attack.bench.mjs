@@ -1,0 +1,143 @@
+// racelab attack, measured:
+// 1. Throughput: unary calls/s of the driver's one-channel (--sync parallel) flood at max rate, against h2load
+//    (Debian nghttp2-client) sending the same gRPC-framed request to the same racelab server. Ratio = racelab / h2load.
+// 2. Burst spread: first-to-last handler start on the server, per sync mode, for N = 20 and 100 calls, on
+//    loopback and through racelab's jitter proxy (20 ms + up to 5 ms per 1460-byte segment). Ratios are against
+//    --sync parallel in the same setting; the "floor" row is the server's own per-call cost, (N-1) divided by
+//    its measured throughput: no burst can start N handlers in one process faster than it dispatches them.
+// The server and the proxy run as their own processes (`racelab serve`, `racelab proxy`), as a user would run them.
+// `--quick` runs fewer rounds.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runAttack, runFlood } from '../dist/index.js';
+
+function renderTable(header, rows) {
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => String(r[c] ?? '').length)));
+  const line = (r) => r.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const quick = process.argv.includes('--quick');
+const BIN = fileURLToPath(new URL('../bin/racelab.js', import.meta.url));
+const children = [];
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+/** Starts `racelab <args>` and resolves with the first match of `pattern` in its output. */
+function startRacelab(args, pattern) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    const onData = (d) => {
+      out += d;
+      const m = pattern.exec(out);
+      if (m) resolve({ child, match: m });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`racelab ${args[0]} exited (${code}): ${out}`)));
+  });
+}
+
+const stop = async (c) => {
+  c.child.removeAllListeners('exit');
+  const done = new Promise((r) => c.child.once('exit', r));
+  c.child.kill('SIGTERM');
+  await done;
+};
+
+const fmtUs = (v) => (v === undefined ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)}ms` : `${Math.round(v)}µs`);
+const ratio = (a, b) => (a === undefined || b === undefined || b === 0 ? '-' : `${(a / b).toFixed(2)}x`);
+
+const server = await startRacelab(['serve', '--variant', 'atomic', '--delay', '0ms', '--max-concurrency', '1000', '--port', '0'], /on (\S+:\d+) /);
+const target = server.match[1];
+const transport = { target, metadata: [], deadlineMs: 30_000, connectTimeoutMs: 5000 };
+const emptyRequest = Buffer.alloc(0);
+
+// --- 1. throughput -------------------------------------------------------------------------------------------
+const durationMs = quick ? 1500 : 4000;
+const inFlight = 100;
+const ours = await runFlood({
+  transport,
+  rate: 'max',
+  durationMs,
+  connections: 1,
+  concurrency: inFlight,
+  makeCall: (index, client) => ({ index, client, path: '/Counter/GetValue', request: emptyRequest, offsetMicros: 0 }),
+});
+let h2 = { note: '' };
+const h2load = spawnSync('h2load', ['--version'], { encoding: 'utf8' });
+if (h2load.error) {
+  h2.note = 'h2load not found (Debian: apt-get install -y nghttp2-client); row skipped';
+} else {
+  const body = join(mkdtempSync(join(tmpdir(), 'racelab-bench-')), 'get-value.bin');
+  writeFileSync(body, Buffer.alloc(5)); // a gRPC frame: not compressed, length 0 (an empty GetValueRequest)
+  const n = Math.max(1000, Math.round((ours.callsPerSecond * durationMs) / 1000));
+  const r = spawnSync('h2load', ['-n', String(n), '-c', '1', '-m', String(inFlight), '-d', body, '-H', 'content-type: application/grpc', '-H', 'te: trailers', `http://${target}/Counter/GetValue`], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
+  const m = /finished in ([\d.]+)(m?s), ([\d.]+) req\/s/.exec(r.stdout);
+  const ok = /(\d+) succeeded/.exec(r.stdout);
+  if (!m) h2.note = `h2load printed no result: ${(r.stderr || r.stdout).trim().split('\n').pop()}`;
+  else h2 = { callsPerSecond: Number(m[3]), calls: n, succeeded: Number(ok?.[1] ?? 0), note: '' };
+}
+console.log(`\nThroughput: unary GetValue on ${target} (racelab serve, atomic), one HTTP/2 connection, ${inFlight} calls in flight`);
+console.log(
+  renderTable(
+    ['client', 'calls', 'calls/s', 'ratio to h2load'],
+    [
+      ['racelab attack --sync parallel --flood --rate max', String(ours.completed), ours.callsPerSecond.toFixed(0), ratio(ours.callsPerSecond, h2.callsPerSecond)],
+      h2.callsPerSecond ? ['h2load -c 1 -m 100', `${h2.succeeded}/${h2.calls}`, h2.callsPerSecond.toFixed(0), '1.00x'] : ['h2load', '-', '-', h2.note],
+    ],
+  ),
+);
+if (ours.failed + ours.unknown > 0) console.log(`(racelab: ${ours.failed + ours.unknown} calls did not succeed)`);
+const serverCallsPerSecond = Math.max(ours.callsPerSecond, h2.callsPerSecond ?? 0);
+
+// --- 2. burst spread -----------------------------------------------------------------------------------------
+const proxy = await startRacelab(['proxy', '--listen', ':0', '--target', target, '--delay', '20ms', '--jitter', '5ms', '--mss', '1460', '--seed', '1'], /Proxying (\S+:\d+) /);
+const proxied = proxy.match[1];
+const modes = ['parallel', 'connections', 'processes', 'last-frame'];
+const settings = [
+  { name: 'loopback', target, rounds: quick ? 3 : 10 },
+  { name: 'jitter proxy 20ms+5ms', target: proxied, rounds: quick ? 2 : 5 },
+];
+for (const n of [20, 100]) {
+  for (const s of settings) {
+    const rows = [];
+    const results = {};
+    for (const sync of modes) {
+      const report = await runAttack({ target: s.target, endpoints: [{ method: 'Counter/Increment', count: n }], sync, rounds: s.rounds, pauseMs: 50 });
+      results[sync] = report;
+    }
+    const base = results.parallel.serverSpread?.medianMicros;
+    for (const sync of modes) {
+      const r = results[sync];
+      rows.push([
+        sync,
+        String(r.clients),
+        fmtUs(r.serverSpread?.bestMicros),
+        fmtUs(r.serverSpread?.medianMicros),
+        fmtUs(r.serverSpread?.stddevMicros),
+        fmtUs(r.serverSpread?.worstMicros),
+        ratio(r.serverSpread?.medianMicros, base),
+        fmtUs(r.sendSpread?.medianMicros),
+        r.rounds.every((x) => x.release) ? r.rounds.map((x) => x.release.releaseWrites).join(',') : '-',
+      ]);
+    }
+    const floor = ((n - 1) / serverCallsPerSecond) * 1e6;
+    rows.push(['floor: (N-1)/server calls/s', '-', '-', fmtUs(floor), '-', '-', ratio(floor, base), '-', '-']);
+    console.log(`\nBurst spread, N = ${n}, ${s.name}, ${s.rounds} rounds (server handler start, first to last)`);
+    console.log(renderTable(['sync', 'conns/procs', 'best', 'median', 'stddev', 'worst', 'median vs parallel', 'client send median', 'release writes'], rows));
+    const warnings = [...new Set(modes.flatMap((m) => results[m].warnings.filter((w) => !w.startsWith('no invariant'))))];
+    for (const w of warnings) console.log(`  note: ${w}`);
+  }
+}
+
+await stop(proxy);
+await stop(server);
