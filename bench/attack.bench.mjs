@@ -3,8 +3,9 @@
 //    (Debian nghttp2-client) sending the same gRPC-framed request to the same racelab server. Ratio = racelab / h2load.
 // 2. Burst spread: first-to-last handler start on the server, per sync mode, for N = 20 and 100 calls, on
 //    loopback and through racelab's jitter proxy (20 ms + up to 5 ms per 1460-byte segment). Ratios are against
-//    --sync parallel in the same setting; the "floor" row is the server's own per-call cost, (N-1) divided by
-//    its measured throughput: no burst can start N handlers in one process faster than it dispatches them.
+//    --sync parallel in the same setting. The "floor" row is the server's own dispatch cost for N calls: the
+//    loopback last-frame spread, where all N final frames arrive in one segment and so in one read, and what is
+//    left is the time one server process takes to start N handlers one after another.
 // The server and the proxy run as their own processes (`racelab serve`, `racelab proxy`), as a user would run them.
 // `--quick` runs fewer rounds.
 import { spawn, spawnSync } from 'node:child_process';
@@ -97,7 +98,6 @@ console.log(
   ),
 );
 if (ours.failed + ours.unknown > 0) console.log(`(racelab: ${ours.failed + ours.unknown} calls did not succeed)`);
-const serverCallsPerSecond = Math.max(ours.callsPerSecond, h2.callsPerSecond ?? 0);
 
 // --- 2. burst spread -----------------------------------------------------------------------------------------
 const proxy = await startRacelab(['proxy', '--listen', ':0', '--target', target, '--delay', '20ms', '--jitter', '5ms', '--mss', '1460', '--seed', '1'], /Proxying (\S+:\d+) /);
@@ -108,6 +108,7 @@ const settings = [
   { name: 'jitter proxy 20ms+5ms', target: proxied, rounds: quick ? 2 : 5 },
 ];
 for (const n of [20, 100]) {
+  let floor;
   for (const s of settings) {
     const rows = [];
     const results = {};
@@ -130,8 +131,8 @@ for (const n of [20, 100]) {
         r.rounds.every((x) => x.release) ? r.rounds.map((x) => x.release.releaseWrites).join(',') : '-',
       ]);
     }
-    const floor = ((n - 1) / serverCallsPerSecond) * 1e6;
-    rows.push(['floor: (N-1)/server calls/s', '-', '-', fmtUs(floor), '-', '-', ratio(floor, base), '-', '-']);
+    floor ??= results['last-frame'].serverSpread?.medianMicros;
+    rows.push(['floor: one read on loopback', '-', '-', fmtUs(floor), '-', '-', ratio(floor, base), '-', '-']);
     console.log(`\nBurst spread, N = ${n}, ${s.name}, ${s.rounds} rounds (server handler start, first to last)`);
     console.log(renderTable(['sync', 'conns/procs', 'best', 'median', 'stddev', 'worst', 'median vs parallel', 'client send median', 'release writes'], rows));
     const warnings = [...new Set(modes.flatMap((m) => results[m].warnings.filter((w) => !w.startsWith('no invariant'))))];
