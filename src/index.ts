@@ -75,3 +75,5 @@ export { loadSchemaFromProto, findMethod, type MethodSchema, type ServiceSchema 
 export { loadSchemaByReflection, type ReflectionOptions } from './grpc/reflection-client.js';
 export { encodeJsonMessage, decodeMessage } from './grpc/json-message.js';
 export { probeTarget, loadTlsMaterial, parseMetadata, type TlsFiles, type TlsMaterial, type TransportSettings } from './grpc/transport.js';
+export * from './history/index.js';
+export * from './check/index.js';

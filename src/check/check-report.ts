@@ -1,0 +1,95 @@
+import type { OperationStatus, ProcessId, TimeUnit } from '../history/event.js';
+
+/** `unknown` means the budget ran out before the search decided: never a guess. */
+export type Verdict = 'ok' | 'illegal' | 'unknown';
+
+/** What `check()` returns: the verdict and what it cost. */
+export interface CheckResult {
+  readonly verdict: Verdict;
+  readonly model: string;
+  /** Operations in the history (every status). */
+  readonly operations: number;
+  readonly partitions: number;
+  /** Search steps: candidates tried plus backtracks, over every partition. */
+  readonly steps: number;
+  readonly elapsedMs: number;
+}
+
+/** One operation, as reports and the HTML timeline show it. */
+export interface OperationView {
+  readonly id: number;
+  readonly process: ProcessId;
+  readonly f: string;
+  /** The model's words for it, e.g. `write 3`, `read → 1`, `get → 9`. */
+  readonly description: string;
+  readonly status: OperationStatus;
+  readonly call: number;
+  /** Null when the outcome is unknown. */
+  readonly return: number | null;
+  readonly line?: number;
+  /** The partition's label (a kv key), when the model partitions. */
+  readonly partition?: string;
+  /** Position (1-based) in its partition's linearization, or in the longest partial one when none exists. */
+  readonly order?: number;
+}
+
+export interface PartitionReport {
+  /** The partition's label (a kv key); null when the model does not partition. */
+  readonly key: string | null;
+  readonly operations: number;
+  readonly verdict: Verdict;
+  readonly steps: number;
+  /** Operations placed by the linearization found (ok) or the longest partial one (illegal, unknown). */
+  readonly linearized: number;
+  /** Ids, in order, of that (partial) linearization. */
+  readonly order: readonly number[];
+  /** The state after it, in the model's words. */
+  readonly finalState: string;
+  /** For illegal and unknown: the operation whose response could not be placed next. */
+  readonly blockedBy?: number;
+}
+
+export interface WindowReport {
+  readonly partition: string | null;
+  /** `unknown`: the window fails whatever state the object was in when it starts; `initial`: from the start. */
+  readonly from: 'initial' | 'unknown';
+  /** Ids of the operations whose responses the proof needs, in call order. */
+  readonly operations: readonly number[];
+  /** Ids of operations that overlap the window and may or may not have taken effect. */
+  readonly mayHaveTakenEffect: readonly number[];
+  /** Id of the operation whose response no order explains. */
+  readonly breakOperation: number;
+  /** Time span from the first essential call to the break's response. */
+  readonly start: number;
+  readonly end: number;
+  /** Ids of the window's longest partial linearization, in order. */
+  readonly order: readonly number[];
+  /** The operation that order stops at, and the states in which it was tried and did not fit. */
+  readonly stopsAt?: number;
+  readonly refusedIn: readonly string[];
+  /** False when the budget ran out before the window was made as small as it could be. */
+  readonly minimized: boolean;
+  readonly explanation: readonly string[];
+}
+
+/** What `checkVerbose()` returns: JSON-serializable, stable camelCase fields. */
+export interface CheckReport extends CheckResult {
+  readonly kind: 'check';
+  readonly timeUnit: TimeUnit;
+  readonly counts: {
+    readonly ok: number;
+    readonly failed: number;
+    readonly unknownOutcome: number;
+    readonly processes: number;
+    /** Unknown-outcome reads: they constrain nothing and are not searched. */
+    readonly unseenReads: number;
+  };
+  readonly budget: { readonly timeMs: number | null; readonly maxSteps: number | null };
+  /** Why the check stopped: it decided, or the budget ran out. */
+  readonly stoppedBecause: 'decided' | 'budget';
+  readonly partitionReports: readonly PartitionReport[];
+  readonly window?: WindowReport;
+  readonly explanation: readonly string[];
+  /** Every operation, for timelines. Large: `racelab check --json` leaves it out. */
+  readonly timeline: readonly OperationView[];
+}

@@ -1,0 +1,230 @@
+import type { History, PairedHistory } from '../history/event.js';
+import { pairOperations } from '../history/operations.js';
+import { Budget } from './budget.js';
+import type { CheckReport, CheckResult, OperationView, PartitionReport, Verdict, WindowReport } from './check-report.js';
+import { describeOperationView, describeSpan, explainWindow } from './explain.js';
+import { completeModel, type CompleteModel, type Model } from './model.js';
+import { modelByName } from './models.js';
+import { prepareOperations, type Partition, type Prepared } from './prepare.js';
+import { searchLinearization, type SearchOp, type SearchOutcome } from './search.js';
+import { findWindow } from './window.js';
+
+export interface CheckOptions {
+  /** Wall-time budget for the verdict, ms. Default: none. */
+  readonly budgetMs?: number;
+  /** Step budget for the verdict. Default: none. */
+  readonly maxSteps?: number;
+  /**
+   * checkVerbose only: time for finding and explaining the smallest failing window, after the verdict.
+   * Default: half the budget (at least 1 s), or 10 s without a budget.
+   */
+  readonly explainBudgetMs?: number;
+}
+
+type AnyModel = CompleteModel<unknown, unknown, unknown>;
+
+function resolve(history: History | PairedHistory, model: Model | string): { paired: PairedHistory; m: AnyModel; prepared: Prepared } {
+  const m = completeModel(typeof model === 'string' ? modelByName(model) : (model as Model));
+  const paired = Array.isArray(history) ? pairOperations(history as History) : (history as PairedHistory);
+  return { paired, m, prepared: prepareOperations(m, paired.operations) };
+}
+
+function searchOps(partition: Partition): Array<SearchOp<unknown, unknown>> {
+  return partition.ops.map((p) => ({ input: p.input, output: p.output, known: p.known, call: p.op.call, ret: p.op.return }));
+}
+
+/** Small partitions first: an illegal one is usually found sooner, and the cheap check stops there. */
+function bySize(partitions: readonly Partition[]): Partition[] {
+  return [...partitions].sort((a, b) => a.ops.length - b.ops.length);
+}
+
+function combine(verdicts: readonly Verdict[]): Verdict {
+  if (verdicts.includes('illegal')) return 'illegal';
+  if (verdicts.includes('unknown')) return 'unknown';
+  return 'ok';
+}
+
+/**
+ * Is the history linearizable with respect to the model? The cheap entry point: the verdict and its cost.
+ * `history` is a list of events (checked for well-formedness first) or already-paired operations.
+ */
+export function check(history: History | PairedHistory, model: Model | string, options: CheckOptions = {}): CheckResult {
+  const t0 = performance.now();
+  const { paired, m, prepared } = resolve(history, model);
+  const budget = new Budget(options.budgetMs, options.maxSteps);
+  const verdicts: Verdict[] = [];
+  let steps = 0;
+  for (const partition of bySize(prepared.partitions)) {
+    const r = searchLinearization(m, searchOps(partition), { initial: m.init(), budget });
+    steps += r.steps;
+    verdicts.push(r.verdict);
+    if (r.verdict !== 'ok') break;
+  }
+  return { verdict: combine(verdicts), model: m.name, operations: paired.operations.length, partitions: prepared.partitions.length, steps, elapsedMs: performance.now() - t0 };
+}
+
+/** A kv partition key is JSON (so 1 and "1" stay apart); show strings as themselves. */
+function partitionLabel(key: string | undefined): string | null {
+  if (key === undefined) return null;
+  try {
+    const v: unknown = JSON.parse(key);
+    return typeof v === 'string' ? v : key;
+  } catch {
+    return key;
+  }
+}
+
+/**
+ * The verdict with everything a report needs: each partition's linearization (or longest partial one), and for
+ * an illegal history the smallest window that cannot be linearized, explained in words.
+ */
+export function checkVerbose(history: History | PairedHistory, model: Model | string, options: CheckOptions = {}): CheckReport {
+  const t0 = performance.now();
+  const { paired, m, prepared } = resolve(history, model);
+  const ops = paired.operations;
+  const budget = new Budget(options.budgetMs, options.maxSteps);
+
+  const views: OperationView[] = ops.map((op) => {
+    const d = prepared.decoded[op.id]!;
+    return {
+      id: op.id,
+      process: op.process,
+      f: op.f,
+      description: m.describeOperation(d.input, op.status === 'ok' ? d.output : undefined),
+      status: op.status,
+      call: op.call,
+      return: Number.isFinite(op.return) ? op.return : null,
+      ...(op.invokeLine !== undefined ? { line: op.invokeLine } : {}),
+    };
+  });
+
+  const outcomes = new Map<Partition, SearchOutcome<unknown>>();
+  let steps = 0;
+  for (const partition of bySize(prepared.partitions)) {
+    const r = searchLinearization(m, searchOps(partition), { initial: m.init(), budget, trackLongest: true });
+    steps += r.steps;
+    outcomes.set(partition, r);
+  }
+
+  const partitionReports: PartitionReport[] = prepared.partitions.map((partition) => {
+    const r = outcomes.get(partition)!;
+    const label = partitionLabel(partition.key);
+    const order = r.order.map((k) => partition.ops[k]!.op.id);
+    order.forEach((id, k) => {
+      views[id] = { ...views[id]!, order: k + 1 };
+    });
+    if (label !== null) for (const p of partition.ops) views[p.op.id] = { ...views[p.op.id]!, partition: label };
+    const finalState = r.states.length > 0 ? r.states[r.states.length - 1] : m.init();
+    return {
+      key: label,
+      operations: partition.ops.length,
+      verdict: r.verdict,
+      steps: r.steps,
+      linearized: order.length,
+      order,
+      finalState: m.describeState(finalState),
+      ...(r.verdict !== 'ok' && r.blockedBy !== undefined ? { blockedBy: partition.ops[r.blockedBy]!.op.id } : {}),
+    };
+  });
+  // Failed operations and unseen reads belong to their key too, for the timeline.
+  if (m.partitionKey) {
+    for (const op of ops) {
+      if (views[op.id]!.partition === undefined) {
+        const key = partitionLabel(m.partitionKey(prepared.decoded[op.id]!.input));
+        if (key !== null) views[op.id] = { ...views[op.id]!, partition: key };
+      }
+    }
+  }
+
+  const verdict = combine(partitionReports.map((p) => p.verdict));
+  const origin = ops.length > 0 ? ops[0]!.call : 0;
+  let window: WindowReport | undefined;
+  const explanation: string[] = [];
+  const total = ops.length;
+  const counts = {
+    ok: ops.filter((o) => o.status === 'ok').length,
+    failed: prepared.dropped.failed,
+    unknownOutcome: ops.filter((o) => o.status === 'info').length,
+    processes: paired.processes.length,
+    unseenReads: prepared.dropped.unseenReads,
+  };
+
+  if (verdict === 'illegal') {
+    const index = prepared.partitions.findIndex((p) => outcomes.get(p)!.verdict === 'illegal');
+    const partition = prepared.partitions[index]!;
+    const explainMs = options.explainBudgetMs ?? (options.budgetMs !== undefined ? Math.max(1000, options.budgetMs / 2) : 10_000);
+    const w = findWindow(m, partition, new Budget(explainMs, options.maxSteps));
+    const idOf = (k: number): number => partition.ops[k]!.op.id;
+    const label = partitionLabel(partition.key);
+    const essential = w.essential.map(idOf);
+    const lastState = w.longest.states.length > 0 ? w.longest.states[w.longest.states.length - 1] : w.initialState;
+    const words = explainWindow({
+      partition: label,
+      from: w.from,
+      initialState: m.describeState(w.initialState),
+      essential: essential.map((id) => views[id]!),
+      relaxed: w.relaxed.map((k) => views[idOf(k)]!),
+      order: w.longest.order.map((k) => views[idOf(k)]!),
+      finalState: m.describeState(lastState),
+      stopsAt: w.longest.blockedBy !== undefined ? views[idOf(w.longest.blockedBy)] : undefined,
+      refusedIn: w.longest.rejectedStates.map((s) => m.describeState(s)),
+      minimized: w.minimized,
+      before: w.before,
+      timeUnit: paired.timeUnit,
+      origin,
+    });
+    const breakView = views[idOf(w.breakOp)]!;
+    window = {
+      partition: label,
+      from: w.from,
+      operations: essential,
+      mayHaveTakenEffect: w.relaxed.map(idOf),
+      breakOperation: breakView.id,
+      start: Math.min(...essential.map((id) => views[id]!.call)),
+      end: breakView.return ?? breakView.call,
+      order: w.longest.order.map(idOf),
+      ...(w.longest.blockedBy !== undefined ? { stopsAt: idOf(w.longest.blockedBy) } : {}),
+      refusedIn: w.longest.rejectedStates.map((s) => m.describeState(s)),
+      minimized: w.minimized,
+      explanation: words,
+    };
+    const pr = partitionReports[index]!;
+    explanation.push(
+      `Not linearizable: no order of the ${pr.operations} operations${label !== null ? ` on key ${label}` : ''} that respects real time explains every response they saw. The response that cannot be explained is ${describeOperationView(breakView)} (${describeSpan(breakView, paired.timeUnit, origin)}${breakView.line !== undefined && paired.timeUnit === 'us' ? `, line ${breakView.line}` : ''}); the smallest failing window has ${essential.length} operation${essential.length === 1 ? '' : 's'}.`,
+      ...words,
+    );
+  } else if (verdict === 'ok') {
+    const unknownTookEffect = partitionReports.reduce((s, p) => s + p.order.filter((id) => ops[id]!.status === 'info').length, 0);
+    explanation.push(
+      `Linearizable: each of the ${counts.ok} completed operations from ${counts.processes} processes can be placed at one instant between its invocation and its response, so that the sequence is a correct run of a sequential ${m.name}${prepared.partitions.length > 1 ? ` (${prepared.partitions.length} keys, each checked on its own)` : ''}.` +
+        (counts.unknownOutcome > 0
+          ? ` ${counts.unknownOutcome} operation${counts.unknownOutcome === 1 ? ' has an' : 's have'} unknown outcome; the order found has ${unknownTookEffect} of them take effect and the rest never.`
+          : ''),
+    );
+  } else {
+    const stuck = partitionReports.filter((p) => p.verdict === 'unknown');
+    const first = stuck[0];
+    explanation.push(
+      `Unknown: the search ran out of its budget (${[options.budgetMs !== undefined ? `${options.budgetMs}ms` : '', options.maxSteps !== undefined ? `${options.maxSteps} steps` : ''].filter(Boolean).join(', ')}) after ${steps} steps, before deciding ${stuck.length} of ${partitionReports.length} partition${partitionReports.length === 1 ? '' : 's'}.` +
+        (first ? ` The longest partial linearization found${first.key !== null ? ` on key ${first.key}` : ''} places ${first.linearized} of its ${first.operations} operations. Give it a bigger budget (--budget).` : ''),
+    );
+  }
+
+  return {
+    kind: 'check',
+    model: m.name,
+    verdict,
+    operations: total,
+    partitions: prepared.partitions.length,
+    steps,
+    elapsedMs: performance.now() - t0,
+    timeUnit: paired.timeUnit,
+    counts,
+    budget: { timeMs: options.budgetMs ?? null, maxSteps: options.maxSteps ?? null },
+    stoppedBecause: verdict === 'unknown' ? 'budget' : 'decided',
+    partitionReports,
+    ...(window ? { window } : {}),
+    explanation,
+    timeline: views,
+  };
+}

@@ -1,0 +1,84 @@
+import type { TimeUnit } from '../history/event.js';
+import type { OperationView } from './check-report.js';
+
+/** Words for an operation's span on the history's time axis. */
+export function describeSpan(op: OperationView, timeUnit: TimeUnit, origin: number): string {
+  if (timeUnit === 'us') {
+    const ms = (t: number): string => `${((t - origin) / 1000).toFixed(3)}ms`;
+    return op.return === null ? `invoked at ${ms(op.call)}, no response` : `${ms(op.call)}–${ms(op.return)}`;
+  }
+  if (op.line !== undefined) return op.return === null ? `invoked on line ${op.line}, no response` : `from line ${op.line}`;
+  return op.return === null ? `invoked as event ${op.call + 1}, no response` : `events ${op.call + 1}–${op.return + 1}`;
+}
+
+export function describeOperationView(op: OperationView): string {
+  const status = op.status === 'info' ? ' (outcome unknown)' : op.status === 'fail' ? ' (failed)' : '';
+  return `process ${op.process}'s ${op.description}${status}`;
+}
+
+function list(items: readonly string[], max = 12): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max - 2).join(', ')}, … (${items.length - max + 2} more), ${items.slice(-2).join(', ')}`;
+}
+
+function orList(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+export interface WindowWords {
+  readonly partition: string | null;
+  readonly from: 'initial' | 'unknown';
+  readonly initialState: string;
+  readonly essential: readonly OperationView[];
+  readonly relaxed: readonly OperationView[];
+  readonly order: readonly OperationView[];
+  readonly finalState: string;
+  readonly stopsAt: OperationView | undefined;
+  readonly refusedIn: readonly string[];
+  readonly minimized: boolean;
+  /** Operations that returned before the window starts. */
+  readonly before: number;
+  readonly timeUnit: TimeUnit;
+  readonly origin: number;
+}
+
+/** The smallest failing window, explained: what happened, in what real-time order, and where no order fits. */
+export function explainWindow(w: WindowWords): string[] {
+  const label = new Map<number, string>(w.essential.map((op, k) => [op.id, `[${k + 1}]`]));
+  const name = (op: OperationView): string => (label.has(op.id) ? `${label.get(op.id)} ${op.description}` : describeOperationView(op));
+  const where = w.partition !== null ? ` on key ${w.partition}` : '';
+  const lines: string[] = [];
+  const start =
+    w.from === 'unknown'
+      ? 'whatever state the object was in when the first of them was invoked'
+      : `starting from the initial state (${w.initialState})`;
+  lines.push(`These ${w.essential.length} operation${w.essential.length === 1 ? '' : 's'}${where} cannot be linearized, ${start}:`);
+  w.essential.forEach((op, k) => {
+    // Direct real-time predecessors only: an operation that returned before another one it precedes is implied.
+    const before = w.essential.filter((p) => p.return !== null && p.return < op.call);
+    const direct = before.filter((p) => !before.some((q) => q !== p && p.return !== null && p.return < q.call));
+    const after = direct.length > 0 ? `; invoked after ${direct.map((p) => label.get(p.id)).join(', ')} returned` : '';
+    const at = op.line !== undefined && w.timeUnit === 'us' ? ` (line ${op.line})` : '';
+    lines.push(`  [${k + 1}] process ${op.process}: ${op.description}, ${describeSpan(op, w.timeUnit, w.origin)}${at}${after}`);
+  });
+  if (w.from === 'unknown' && w.before > 0) {
+    lines.push(
+      `The ${w.before} earlier operation${w.before === 1 ? '' : 's'}${where} returned before [1] was invoked, so whatever ${w.before === 1 ? 'it' : 'they'} did took effect before the window and cannot change this.`,
+    );
+  }
+  if (w.relaxed.length > 0) {
+    lines.push(
+      `${w.relaxed.length} more overlapping operation${w.relaxed.length === 1 ? '' : 's'} may or may not have taken effect, and the proof allows both: ${list(w.relaxed.map(describeOperationView), 6)}.`,
+    );
+  }
+  const orderText = w.order.length === 0 ? 'none of them can take effect first' : `${list(w.order.map(name))}; then ${w.finalState}`;
+  lines.push(`The longest order that respects real time and the model: ${orderText}.`);
+  if (w.stopsAt) {
+    const next = `Then ${name(w.stopsAt)} has to take effect (its response was seen)`;
+    if (w.refusedIn.length > 0) lines.push(`${next}, but it does not fit: ${w.stopsAt.description} is impossible when ${orList(w.refusedIn)}.`);
+    else lines.push(`${next}, but wherever it is placed another response in the window is left unexplained.`);
+  }
+  if (!w.minimized) lines.push('(The budget ran out before the window was made as small as possible; it is still a proof.)');
+  return lines;
+}

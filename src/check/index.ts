@@ -1,0 +1,10 @@
+export { check, checkVerbose, type CheckOptions } from './checker.js';
+export type { CheckResult, CheckReport, Verdict, OperationView, PartitionReport, WindowReport } from './check-report.js';
+export { completeModel, valueEquals, hashValue, showValue, type Model, type CompleteModel, type StepResult, type OperationCall } from './model.js';
+export { registerModel, UNKNOWN_VALUE, type RegisterInput } from './register-model.js';
+export { counterModel, type CounterInput, type CounterState } from './counter-model.js';
+export { kvModel, type KvInput } from './kv-model.js';
+export { modelByName, builtinModels, MODEL_NAMES } from './models.js';
+export { Budget } from './budget.js';
+export { searchLinearization, type SearchOp, type SearchOptions, type SearchOutcome } from './search.js';
+export { describeSpan, describeOperationView } from './explain.js';

@@ -1,0 +1,20 @@
+import { RacelabError } from '../core/errors.js';
+import { counterModel } from './counter-model.js';
+import { kvModel } from './kv-model.js';
+import type { Model } from './model.js';
+import { registerModel } from './register-model.js';
+
+/** The built-in models by the name `racelab check --model` takes. */
+export const builtinModels: Readonly<Record<string, () => Model>> = {
+  register: () => registerModel() as Model,
+  counter: () => counterModel() as unknown as Model,
+  kv: () => kvModel() as Model,
+};
+
+export const MODEL_NAMES = Object.keys(builtinModels);
+
+export function modelByName(name: string, what = '--model'): Model {
+  const make = builtinModels[name];
+  if (!make) throw new RacelabError('UNKNOWN_MODEL', `${what}: "${name}" is not a model; use one of ${MODEL_NAMES.join(', ')}`);
+  return make();
+}

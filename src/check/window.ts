@@ -1,0 +1,201 @@
+import type { Budget } from './budget.js';
+import type { CompleteModel } from './model.js';
+import type { Partition } from './prepare.js';
+import { searchLinearization, type SearchOp, type SearchOutcome } from './search.js';
+
+/**
+ * The smallest window of a non-linearizable partition that is non-linearizable on its own. Every step below
+ * only ever *weakens* the history (drops operations that cannot matter, or turns a seen outcome into an unknown
+ * one), so a window proven illegal is a proof that the whole history is illegal:
+ *
+ * 1. End: linearizability is prefix-closed, so binary search finds the shortest prefix (cut at a response)
+ *    that is already illegal. Operations still running at the cut become unknown-outcome. The response at
+ *    the cut is the break: the first response that no order can explain.
+ * 2. Start: with a model that has an "unknown state", pick a start c; the window starts from any state.
+ *    Operations that returned before c are dropped (they took effect before c: the unknown state covers them);
+ *    seen operations invoked before c but returning after it become unknown-outcome operations invoked at c
+ *    (if they took effect before c, the unknown state covers them; if after, they are placed there). Only
+ *    operations invoked at or after c stay seen, so none of them could have taken effect before c. Binary
+ *    search finds the latest start that still fails.
+ * 3. Essential operations: ddmin over the window's seen operations turns as many as possible into unknown ones
+ *    (reads are dropped outright); what remains seen is what the proof needs.
+ */
+export interface WindowResult<S> {
+  readonly from: 'initial' | 'unknown';
+  readonly initialState: S;
+  /** Partition indexes of the operations whose responses the proof needs, in call order (the break included). */
+  readonly essential: readonly number[];
+  /** Partition indexes of operations kept as "may have taken effect" (unknown outcomes, relaxed ones). */
+  readonly relaxed: readonly number[];
+  /** Partition index of the operation whose response cannot be explained. */
+  readonly breakOp: number;
+  /** Operations of the partition that returned before the window starts (their effect is in the unknown state). */
+  readonly before: number;
+  /** False when the budget ran out before the window was made as small as it could be. */
+  readonly minimized: boolean;
+  /** The final window's own search: the longest order found and where it stops. */
+  readonly longest: {
+    readonly order: readonly number[];
+    readonly states: readonly S[];
+    readonly blockedBy: number | undefined;
+    readonly rejectedStates: readonly S[];
+  };
+}
+
+interface Positions {
+  readonly call: Float64Array;
+  readonly ret: Float64Array;
+  /** Positions of responses of seen operations, ascending. */
+  readonly returns: readonly number[];
+  readonly opAtReturn: ReadonlyMap<number, number>;
+}
+
+/** Ranks every call and return on one axis with the search's own tie rule (calls first at equal times). */
+function positions(partition: Partition): Positions {
+  const entries: Array<{ t: number; kind: number; i: number }> = [];
+  partition.ops.forEach((p, i) => {
+    entries.push({ t: p.op.call, kind: 0, i });
+    if (p.known) entries.push({ t: p.op.return, kind: 1, i });
+  });
+  entries.sort((a, b) => a.t - b.t || a.kind - b.kind || a.i - b.i);
+  const call = new Float64Array(partition.ops.length);
+  const ret = new Float64Array(partition.ops.length).fill(Infinity);
+  const returns: number[] = [];
+  const opAtReturn = new Map<number, number>();
+  entries.forEach((e, pos) => {
+    if (e.kind === 0) call[e.i] = pos;
+    else {
+      ret[e.i] = pos;
+      returns.push(pos);
+      opAtReturn.set(pos, e.i);
+    }
+  });
+  return { call, ret, returns, opAtReturn };
+}
+
+interface WindowSpec {
+  /** Responses after this position are not seen (the prefix cut); operations invoked after it are left out. */
+  readonly end: number;
+  /**
+   * From an unknown state: operations that returned before `start` are dropped, and seen operations invoked
+   * before it are kept as unknown-outcome ones invoked at `start` (see step 2 above).
+   */
+  readonly start: number;
+  readonly fromUnknown: boolean;
+  /** Seen operations deliberately turned into unknown-outcome ones. */
+  readonly relaxed: ReadonlySet<number>;
+}
+
+export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Partition<I, O>, budget: Budget): WindowResult<S> {
+  const pos = positions(partition as Partition);
+  const ops = partition.ops;
+
+  /** The window's operations as search input, with their partition indexes. */
+  const build = (spec: WindowSpec): { list: Array<SearchOp<I, O>>; index: number[]; essential: number[]; relaxed: number[] } => {
+    const list: Array<SearchOp<I, O>> = [];
+    const index: number[] = [];
+    const essential: number[] = [];
+    const relaxed: number[] = [];
+    ops.forEach((p, i) => {
+      const call = pos.call[i]!;
+      if (call > spec.end) return;
+      if (spec.fromUnknown && pos.ret[i]! < spec.start) return;
+      const seen = p.known && pos.ret[i]! <= spec.end && !spec.relaxed.has(i) && (!spec.fromUnknown || call >= spec.start);
+      if (seen) {
+        list.push({ input: p.input, output: p.output, known: true, call, ret: pos.ret[i]! });
+        essential.push(i);
+      } else {
+        if (model.readOnly(p.input)) return;
+        list.push({ input: p.input, output: undefined, known: false, call: spec.fromUnknown ? Math.max(call, spec.start) : call, ret: Infinity });
+        relaxed.push(i);
+      }
+      index.push(i);
+    });
+    return { list, index, essential, relaxed };
+  };
+
+  const initialOf = (spec: WindowSpec): S => (spec.fromUnknown ? model.unknownState!() : model.init());
+  let exhausted = false;
+  const illegal = (spec: WindowSpec): boolean => {
+    if (budget.exhausted) {
+      exhausted = true;
+      return false;
+    }
+    const { list } = build(spec);
+    const r = searchLinearization(model, list, { initial: initialOf(spec), budget });
+    if (r.verdict === 'unknown') exhausted = true;
+    return r.verdict === 'illegal';
+  };
+
+  // 1. The shortest illegal prefix. The whole partition is illegal, so the last response is a valid cut.
+  const returns = pos.returns;
+  let lo = 0;
+  let hi = returns.length - 1;
+  const none = new Set<number>();
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (illegal({ end: returns[mid]!, start: -Infinity, fromUnknown: false, relaxed: none })) hi = mid;
+    else lo = mid + 1;
+  }
+  const end = returns[hi]!;
+  const breakOp = pos.opAtReturn.get(end)!;
+
+  // 2. The latest start from which the window fails on its own, from any state. The break must stay seen,
+  // so starts range over the calls up to the break's.
+  let spec: WindowSpec = { end, start: -Infinity, fromUnknown: false, relaxed: none };
+  if (model.unknownState) {
+    const starts = [...new Set(ops.map((_, i) => pos.call[i]!).filter((c) => c <= pos.call[breakOp]!))].sort((x, y) => x - y);
+    const at = (k: number): WindowSpec => ({ end, start: starts[k]!, fromUnknown: true, relaxed: none });
+    if (starts.length > 0 && illegal(at(0))) {
+      let a = 0;
+      let b = starts.length - 1;
+      while (a < b) {
+        const mid = (a + b + 1) >>> 1;
+        if (illegal(at(mid))) a = mid;
+        else b = mid - 1;
+      }
+      spec = at(a);
+    }
+  }
+
+  // 3. ddmin: relax chunks of seen operations while the window stays illegal.
+  const MAX_MINIMIZE = 2000;
+  const candidates = build(spec).essential.filter((i) => i !== breakOp);
+  const relaxed = new Set<number>();
+  if (candidates.length <= MAX_MINIMIZE) {
+    const queue: number[][] = [candidates];
+    while (queue.length > 0 && !exhausted) {
+      const chunk = queue.shift()!;
+      const trial = new Set([...relaxed, ...chunk]);
+      if (illegal({ ...spec, relaxed: trial })) for (const i of chunk) relaxed.add(i);
+      else if (chunk.length > 1) {
+        const half = chunk.length >>> 1;
+        queue.unshift(chunk.slice(0, half), chunk.slice(half));
+      }
+    }
+  } else exhausted = true;
+  const final: WindowSpec = { ...spec, relaxed };
+
+  // The final window's own longest partial linearization, then which states refused the op it stops at.
+  const { list, index, essential, relaxed: relaxedOps } = build(final);
+  const initialState = initialOf(final);
+  const first: SearchOutcome<S> = searchLinearization(model, list, { initial: initialState, budget: budget, trackLongest: true });
+  const blockedLocal = first.blockedBy;
+  const second =
+    blockedLocal !== undefined ? searchLinearization(model, list, { initial: initialState, budget: budget, rejectionsOf: blockedLocal }) : undefined;
+  return {
+    from: final.fromUnknown ? 'unknown' : 'initial',
+    initialState,
+    essential,
+    relaxed: relaxedOps,
+    breakOp,
+    before: final.fromUnknown ? ops.filter((_, i) => pos.ret[i]! < final.start).length : 0,
+    minimized: !exhausted,
+    longest: {
+      order: first.order.map((k) => index[k]!),
+      states: first.states,
+      blockedBy: blockedLocal !== undefined ? index[blockedLocal] : undefined,
+      rejectedStates: second?.rejectedStates ?? [],
+    },
+  };
+}

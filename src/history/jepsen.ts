@@ -1,0 +1,168 @@
+import { RacelabError } from '../core/errors.js';
+import { EdnKeyword, EdnMap, EdnSyntaxError, EdnTagged, ednToJson, readEdn, readEdnForms, type EdnValue } from './edn.js';
+import type { EventType, HistoryEvent } from './event.js';
+
+/**
+ * Importers for the two formats most public histories exist in. Jepsen's processes are integers; the nemesis
+ * (the fault injector, `:process :nemesis`) is not a client, so its events are left out, as Knossos does.
+ */
+
+const TYPES = new Set<EventType>(['invoke', 'ok', 'fail', 'info']);
+const EDN_EXAMPLE = '{:process 0, :type :invoke, :f :read, :value nil}';
+
+function badEdn(line: number, message: string): RacelabError {
+  return new RacelabError('BAD_HISTORY', `line ${line}: ${message}`);
+}
+
+function show(v: EdnValue | undefined): string {
+  if (v === undefined) return 'missing';
+  if (v instanceof EdnKeyword) return String(v);
+  return JSON.stringify(ednToJson(v)) ?? String(v);
+}
+
+/** Jepsen EDN maps to events; `timeNanos` holds `:time` (nanoseconds) until we know every event has one. */
+function ednEvent(map: EdnMap, line: number): (HistoryEvent & { timeNanos?: number }) | undefined {
+  const process = map.get('process');
+  if (process instanceof EdnKeyword || process instanceof EdnTagged) return undefined; // :nemesis
+  if (!(typeof process === 'number' && Number.isSafeInteger(process)) && typeof process !== 'string') {
+    throw badEdn(line, `:process is ${show(process)}; it must be an integer (Jepsen's client process), as in ${EDN_EXAMPLE}`);
+  }
+  const type = map.get('type');
+  if (!(type instanceof EdnKeyword) || !TYPES.has(type.name as EventType)) {
+    throw badEdn(line, `:type is ${show(type)}; it must be one of :invoke, :ok, :fail, :info`);
+  }
+  const f = map.get('f');
+  const fName = f instanceof EdnKeyword ? f.name : typeof f === 'string' ? f : undefined;
+  if (!fName) throw badEdn(line, `:f is ${show(f)}; it must name the operation, e.g. :read`);
+  const time = map.get('time');
+  const error = map.get('error');
+  return {
+    type: type.name as EventType,
+    process,
+    f: fName,
+    value: ednToJson(map.get('value') ?? null),
+    ...(typeof time === 'number' ? { timeNanos: time } : {}),
+    ...(error !== undefined && error !== null ? { error: typeof error === 'string' ? error : show(error) } : {}),
+    line,
+  };
+}
+
+/** Keeps Jepsen's `:time` (ns, converted to µs) only when every client event has one; else file order is time. */
+function settleTimes(events: Array<HistoryEvent & { timeNanos?: number }>): HistoryEvent[] {
+  const allTimed = events.length > 0 && events.every((e) => e.timeNanos !== undefined);
+  return events.map(({ timeNanos, ...e }) => (allTimed ? { ...e, time: timeNanos! / 1000 } : e));
+}
+
+/**
+ * Jepsen/Knossos EDN histories: a sequence of op maps, either top-level (one per line, as Jepsen's
+ * `history.edn`) or inside one vector or list (as Knossos's test data), tagged (`#jepsen.history.Op{…}`) or not.
+ */
+export function parseJepsenEdn(text: string): HistoryEvent[] {
+  let forms;
+  try {
+    forms = readEdnForms(text);
+  } catch (e) {
+    if (e instanceof EdnSyntaxError) throw badEdn(e.line, `malformed EDN: ${e.message}`);
+    throw e;
+  }
+  const events: Array<HistoryEvent & { timeNanos?: number }> = [];
+  // Nested maps do not carry their own line, so a vector's items are placed by scanning for their braces.
+  const lineStarts = braceLines(text);
+  let brace = 0;
+  const take = (value: EdnValue, fallbackLine: number): void => {
+    const inner = value instanceof EdnTagged ? value.value : value;
+    if (!(inner instanceof EdnMap)) {
+      throw badEdn(fallbackLine, `expected an operation map like ${EDN_EXAMPLE}, found ${show(inner)}`);
+    }
+    const line = lineStarts[brace++] ?? fallbackLine;
+    const event = ednEvent(inner, line);
+    if (event) events.push(event);
+    // Skip the braces of maps nested inside this one (e.g. an :error map), so the next op gets its own line.
+    brace += nestedMaps(inner);
+  };
+  for (const form of forms) {
+    if (Array.isArray(form.value)) for (const item of form.value) take(item, form.line);
+    else take(form.value, form.line);
+  }
+  return settleTimes(events);
+}
+
+function nestedMaps(value: EdnValue): number {
+  let n = 0;
+  const visit = (v: EdnValue, top: boolean): void => {
+    if (v instanceof EdnMap) {
+      if (!top) n++;
+      for (const [k, x] of v.entries) {
+        visit(k, false);
+        visit(x, false);
+      }
+    } else if (v instanceof EdnTagged) visit(v.value, false);
+    else if (Array.isArray(v)) v.forEach((x) => visit(x, false));
+  };
+  visit(value, true);
+  return n;
+}
+
+/** The line of every `{` that opens a map (outside strings and comments), in order. */
+function braceLines(text: string): number[] {
+  const lines: number[] = [];
+  let line = 1;
+  let inString = false;
+  let inComment = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') {
+      line++;
+      inComment = false;
+    } else if (inComment) continue;
+    else if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === ';') inComment = true;
+    else if (c === '{' && text[i - 1] !== '#') lines.push(line);
+    else if (c === '\\') i++;
+  }
+  return lines;
+}
+
+/**
+ * Jepsen's text log, e.g. `INFO  jepsen.util - 3	:invoke	:write	4` (older Jepsen) or with a timestamp and
+ * thread prefix (`… INFO [jepsen worker 3] jepsen.util: 3	:ok	:read	2`). Only `jepsen.util` operation
+ * lines are read; every other log line is skipped. Times are the order of the lines.
+ */
+export function parseJepsenLog(text: string): HistoryEvent[] {
+  const events: HistoryEvent[] = [];
+  const lines = text.split('\n');
+  const marker = /jepsen\.util\s*[-:]\s+(\S+)\s+:(\S+)\s+(\S+)[ \t]*(.*)$/;
+  for (let i = 0; i < lines.length; i++) {
+    const line = i + 1;
+    const m = marker.exec(lines[i]!.replace(/\r$/, ''));
+    if (!m) continue;
+    const [, processText, typeText, fText, rest] = m as unknown as [string, string, string, string, string];
+    if (processText.startsWith(':')) continue; // :nemesis
+    if (!TYPES.has(typeText as EventType)) {
+      // A jepsen.util line whose second column is a keyword but not an event type is a damaged op line.
+      throw badEdn(line, `:${typeText} is not an event type; a Jepsen op line reads "<process> :invoke|:ok|:fail|:info :<f> <value>"`);
+    }
+    if (!/^-?\d+$/.test(processText)) {
+      throw badEdn(line, `process "${processText}" is not an integer; a Jepsen op line reads "<process> :invoke|:ok|:fail|:info :<f> <value>"`);
+    }
+    if (!fText.startsWith(':') || fText.length < 2) throw badEdn(line, `"${fText}" is not an operation keyword such as :read`);
+    const type = typeText as EventType;
+    let value: unknown = null;
+    const valueText = rest.trim();
+    if (valueText !== '') {
+      try {
+        value = ednToJson(readEdn(valueText, line));
+      } catch (e) {
+        if (!(e instanceof EdnSyntaxError)) throw e;
+        // An unknown outcome's value is only an explanation (`:timed-out`, an exception message): keep its text.
+        if (type === 'info' || type === 'fail') value = valueText;
+        else throw badEdn(line, `the value "${valueText}" is not EDN (${e.message})`);
+      }
+    }
+    events.push({ type, process: Number(processText), f: fText.slice(1), value, ...(type === 'info' && typeof value === 'string' ? { error: value } : {}), line });
+  }
+  return events;
+}

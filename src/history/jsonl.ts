@@ -1,0 +1,58 @@
+import { messageOf, RacelabError } from '../core/errors.js';
+import type { History, HistoryEvent } from './event.js';
+import { validateEvent } from './operations.js';
+
+const EXAMPLE = '{"process":0,"type":"invoke","f":"read","value":null,"time":12}';
+
+/**
+ * Reads racelab's history format: JSON Lines, one event per line,
+ * `{"process":0,"type":"invoke","f":"write","value":3,"time":1520}` (`time` in microseconds, optional; other
+ * fields are ignored). Blank lines are skipped. Every error names its line.
+ */
+export function parseHistoryJsonl(text: string): HistoryEvent[] {
+  const events: HistoryEvent[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.trim();
+    if (raw === '') continue;
+    const line = i + 1;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (e) {
+      throw new RacelabError('BAD_HISTORY', `line ${line}: not valid JSON (${messageOf(e)}); each line is one event like ${EXAMPLE}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new RacelabError('BAD_HISTORY', `line ${line}: expected a JSON object like ${EXAMPLE}`);
+    }
+    const o = parsed as Record<string, unknown>;
+    const event = {
+      type: o.type,
+      process: o.process,
+      f: o.f,
+      ...('value' in o ? { value: o.value } : {}),
+      ...(o.time !== undefined && o.time !== null ? { time: o.time } : {}),
+      ...(typeof o.error === 'string' ? { error: o.error } : {}),
+      line,
+    } as HistoryEvent;
+    validateEvent(event, events.length);
+    events.push(event);
+  }
+  return events;
+}
+
+/** One event as a JSON line, fields in a fixed order; `line` is where it was read from, so it is not written. */
+export function formatHistoryEvent(event: HistoryEvent): string {
+  return JSON.stringify({
+    process: event.process,
+    type: event.type,
+    f: event.f,
+    value: event.value ?? null,
+    ...(event.time !== undefined ? { time: event.time } : {}),
+    ...(event.error !== undefined ? { error: event.error } : {}),
+  });
+}
+
+export function formatHistoryJsonl(history: History): string {
+  return history.map((e) => `${formatHistoryEvent(e)}\n`).join('');
+}

@@ -1,0 +1,131 @@
+import { RacelabError } from '../core/errors.js';
+import { EVENT_TYPES, type History, type HistoryEvent, type HistoryOperation, type PairedHistory, type ProcessId } from './event.js';
+
+/** Where an event is, for an error message: its file line when it was read from a file, else its position. */
+export function eventPlace(event: HistoryEvent, index: number): string {
+  return event.line !== undefined ? `line ${event.line}` : `event ${index + 1}`;
+}
+
+function bad(event: HistoryEvent, index: number, message: string): RacelabError {
+  return new RacelabError('BAD_HISTORY', `${eventPlace(event, index)}: ${message}`);
+}
+
+/** Checks one event's shape (for events built by library users; the file readers check as they parse). */
+export function validateEvent(event: HistoryEvent, index: number): void {
+  if (!EVENT_TYPES.includes(event.type)) {
+    throw bad(event, index, `"type" is ${JSON.stringify(event.type)}; it must be one of ${EVENT_TYPES.join(', ')}`);
+  }
+  const p = event.process as unknown;
+  if (!((typeof p === 'number' && Number.isSafeInteger(p)) || (typeof p === 'string' && p !== ''))) {
+    throw bad(event, index, `"process" must be a whole number or a non-empty string, not ${JSON.stringify(p)}`);
+  }
+  if (typeof event.f !== 'string' || event.f === '') {
+    throw bad(event, index, `"f" (the operation's name, e.g. "read") must be a non-empty string, not ${JSON.stringify(event.f)}`);
+  }
+  if (event.time !== undefined && !(typeof event.time === 'number' && Number.isFinite(event.time))) {
+    throw bad(event, index, `"time" must be a number of microseconds, not ${JSON.stringify(event.time)}`);
+  }
+}
+
+const label = (p: ProcessId): string => `process ${p}`;
+
+interface Open {
+  readonly event: HistoryEvent;
+  readonly index: number;
+  readonly at: number;
+}
+
+/**
+ * Pairs each invoke with its completion on the same process, checking the history is well formed: a process
+ * runs one operation at a time, completes what it invoked, and completes it once. An operation still open at
+ * the end of the history is `info`: whatever happened to it, nobody saw.
+ */
+export function pairOperations(history: History): PairedHistory {
+  const timed = history.length > 0 && history[0]!.time !== undefined;
+  const open = new Map<ProcessId, Open>();
+  const closed = new Map<ProcessId, { invoke: Open; completeAt: string }>();
+  const lastTime = new Map<ProcessId, { time: number; place: string }>();
+  const draft: Array<{ order: number; op: Omit<HistoryOperation, 'id'> }> = [];
+  const processes: ProcessId[] = [];
+  const seen = new Set<ProcessId>();
+
+  history.forEach((event, index) => {
+    validateEvent(event, index);
+    if ((event.time !== undefined) !== timed) {
+      throw bad(event, index, timed ? 'has no "time" but earlier events do; give every event a time or none' : 'has a "time" but earlier events do not; give every event a time or none');
+    }
+    const at = timed ? event.time! : index;
+    const place = eventPlace(event, index);
+    const previous = lastTime.get(event.process);
+    if (previous && at < previous.time) {
+      throw bad(event, index, `${label(event.process)}'s time goes backwards (${at} after ${previous.time} on ${previous.place}); times must come from a monotonic clock`);
+    }
+    lastTime.set(event.process, { time: at, place });
+
+    if (event.type === 'invoke') {
+      const pending = open.get(event.process);
+      if (pending) {
+        throw bad(
+          event,
+          index,
+          `${label(event.process)} invokes ${event.f} while its ${pending.event.f} from ${eventPlace(pending.event, pending.index)} has not completed; a process runs one operation at a time (complete it with "info" if its outcome is unknown)`,
+        );
+      }
+      open.set(event.process, { event, index, at });
+      if (!seen.has(event.process)) {
+        seen.add(event.process);
+        processes.push(event.process);
+      }
+      return;
+    }
+
+    const pending = open.get(event.process);
+    if (!pending) {
+      const last = closed.get(event.process);
+      if (last && last.invoke.event.f === event.f) {
+        throw bad(
+          event,
+          index,
+          `${label(event.process)}'s ${event.f} returns twice: it was invoked on ${eventPlace(last.invoke.event, last.invoke.index)} and already completed on ${last.completeAt}`,
+        );
+      }
+      throw bad(event, index, `${label(event.process)} completes ${event.f} (${event.type}) without an invoke before it`);
+    }
+    if (pending.event.f !== event.f) {
+      throw bad(event, index, `${label(event.process)} completes ${event.f} but invoked ${pending.event.f} on ${eventPlace(pending.event, pending.index)}`);
+    }
+    open.delete(event.process);
+    closed.set(event.process, { invoke: pending, completeAt: place });
+    const error = event.error ?? pending.event.error;
+    draft.push({ order: pending.index, op: {
+      process: event.process,
+      f: event.f,
+      invokeValue: pending.event.value ?? null,
+      completeValue: event.type === 'ok' ? (event.value ?? null) : undefined,
+      status: event.type,
+      call: pending.at,
+      return: event.type === 'info' ? Infinity : at,
+      ...(pending.event.line !== undefined ? { invokeLine: pending.event.line } : {}),
+      ...(event.line !== undefined ? { completeLine: event.line } : {}),
+      ...(error !== undefined ? { error } : {}),
+    } });
+  });
+
+  for (const pending of open.values()) {
+    draft.push({ order: pending.index, op: {
+      process: pending.event.process,
+      f: pending.event.f,
+      invokeValue: pending.event.value ?? null,
+      completeValue: undefined,
+      status: 'info',
+      call: pending.at,
+      return: Infinity,
+      ...(pending.event.line !== undefined ? { invokeLine: pending.event.line } : {}),
+      error: 'no completion before the history ends',
+    } });
+  }
+
+  // Ids follow invocation order; a stable sort keeps the file's order for equal call times.
+  const operations = draft.sort((a, b) => a.op.call - b.op.call || a.order - b.order).map(({ op }, id) => ({ id, ...op }));
+  return { operations, timeUnit: timed ? 'us' : 'event', processes };
+}

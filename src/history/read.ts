@@ -1,0 +1,74 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { messageOf, RacelabError } from '../core/errors.js';
+import type { History, HistoryEvent } from './event.js';
+import { parseJepsenEdn, parseJepsenLog } from './jepsen.js';
+import { formatHistoryJsonl, parseHistoryJsonl } from './jsonl.js';
+
+export type HistoryFormat = 'jsonl' | 'edn' | 'jepsen-log';
+export const HISTORY_FORMATS: readonly HistoryFormat[] = ['jsonl', 'edn', 'jepsen-log'];
+
+const parsers: Record<HistoryFormat, (text: string) => HistoryEvent[]> = {
+  jsonl: parseHistoryJsonl,
+  edn: parseJepsenEdn,
+  'jepsen-log': parseJepsenLog,
+};
+
+/** Tells the format from the content (first meaningful line), then from the file extension. */
+export function detectHistoryFormat(text: string, fileName = ''): HistoryFormat | undefined {
+  if (/jepsen\.util\s*[-:]\s/.test(text.slice(0, 64 * 1024))) return 'jepsen-log';
+  const first = text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith(';'));
+  if (first !== undefined) {
+    if (/^\{\s*"/.test(first)) return 'jsonl';
+    if (/^(\{\s*:|\[|\(|#[A-Za-z{])/.test(first)) return 'edn';
+  }
+  const ext = extname(fileName).toLowerCase();
+  if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
+  if (ext === '.edn') return 'edn';
+  if (ext === '.log') return 'jepsen-log';
+  return undefined;
+}
+
+export function parseHistoryFormat(text: string, what = '--format'): HistoryFormat | 'auto' {
+  if (text === 'auto' || (HISTORY_FORMATS as readonly string[]).includes(text)) return text as HistoryFormat | 'auto';
+  throw new RacelabError('BAD_OPTION', `${what}: "${text}" is not a history format; use auto, ${HISTORY_FORMATS.join(', ')}`);
+}
+
+/** Parses a history text in the given format (or the detected one). */
+export function parseHistory(text: string, format: HistoryFormat | 'auto' = 'auto', fileName = 'the history'): { events: HistoryEvent[]; format: HistoryFormat } {
+  const chosen = format === 'auto' ? detectHistoryFormat(text, fileName) : format;
+  if (!chosen) {
+    throw new RacelabError(
+      'BAD_HISTORY',
+      `${fileName}: cannot tell its format (racelab JSON Lines, Jepsen EDN or a Jepsen log); pass --format ${HISTORY_FORMATS.join('|')}`,
+    );
+  }
+  const events = parsers[chosen](text);
+  if (events.length === 0) throw new RacelabError('BAD_HISTORY', `${fileName}: no operations in it (read as ${chosen})`);
+  return { events, format: chosen };
+}
+
+/** Reads a history file: racelab's JSON Lines, Jepsen EDN or a Jepsen text log. Errors name file and line. */
+export async function readHistoryFile(path: string, format: HistoryFormat | 'auto' = 'auto'): Promise<{ events: HistoryEvent[]; format: HistoryFormat }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : messageOf(e);
+    throw new RacelabError('BAD_HISTORY', `${path}: ${why}; give the path of a history file (JSON Lines, EDN or a Jepsen log)`);
+  }
+  try {
+    return parseHistory(text, format, path);
+  } catch (e) {
+    if (e instanceof RacelabError && e.code === 'BAD_HISTORY' && !e.message.startsWith(path)) {
+      throw new RacelabError('BAD_HISTORY', `${path} ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+/** Writes a history as racelab JSON Lines. */
+export async function writeHistoryFile(path: string, history: History): Promise<void> {
+  await writeFile(path, formatHistoryJsonl(history));
+}
