@@ -1,0 +1,443 @@
+import { RacelabError, messageOf } from '../core/errors.js';
+import type { Operation, Scheduler } from '../sched/scheduler.js';
+import { handleKey, pointKey, type Transition, type TransitionKind } from './transition.js';
+import { VirtualClock, type VirtualTimer } from './virtual-clock.js';
+
+/** One executed step of a run, as the trace shows it. */
+export interface StepRecord {
+  readonly key: string;
+  readonly task: number;
+  readonly taskName: string;
+  readonly kind: TransitionKind;
+  readonly label: string;
+  /** What the workload noted during the step (`->0` for a read that returned 0). */
+  note: string;
+  /** Virtual time at which the step ran. */
+  readonly atMs: number;
+  /** The previous step's task could have continued, and the strategy switched to another one. */
+  readonly preemption: boolean;
+}
+
+/** The policy hook: which of the enabled transitions runs next. A negative answer abandons the run. */
+export interface Chooser {
+  choose(enabled: readonly Transition[], step: number, previous: StepRecord | undefined): number;
+}
+
+/** How the scheduling part of a run ended (the invariant is checked afterwards, by the run). */
+export type DriveEnd =
+  | { readonly kind: 'complete' }
+  | { readonly kind: 'deadlock'; readonly message: string }
+  | { readonly kind: 'exception'; readonly message: string; readonly error: unknown }
+  | { readonly kind: 'step-limit'; readonly message: string }
+  | { readonly kind: 'abandoned' };
+
+/** Something a task can do next, ready for the strategy to pick: the transition and how to make it happen. */
+interface Offer {
+  readonly transition: Transition;
+  run(): void;
+}
+
+class Task {
+  started = false;
+  done = false;
+  /** Paused at a scheduling point. */
+  point: Offer | undefined;
+  /** waitFor handles whose promise has settled: the task may resume from each (usually at most one). */
+  wakes: Offer[] | undefined;
+  /** waitFor handles whose promise has not settled yet: seq -> label. */
+  blocked: Map<number, string> | undefined;
+  timers = 0;
+  handleSeq = 0;
+  lastPoint: string | undefined;
+  settleCompletion!: (error?: unknown) => void;
+  readonly completion: Promise<void>;
+
+  constructor(
+    readonly index: number,
+    readonly name: string,
+    readonly body: () => Promise<void>,
+  ) {
+    this.completion = new Promise<void>((resolve, reject) => {
+      this.settleCompletion = (error?: unknown) => (error === undefined ? resolve() : reject(error));
+    });
+    // Whoever spawned the task may not await it; its failure is reported by the run, not as an unhandled rejection.
+    this.completion.catch(() => undefined);
+  }
+
+  /** At a point, blocked, waiting to wake, sleeping, or done: anything but running. */
+  get stopped(): boolean {
+    return this.done || this.point !== undefined || (this.blocked?.size ?? 0) > 0 || (this.wakes?.length ?? 0) > 0 || this.timers > 0;
+  }
+
+  describeWait(): string {
+    const waits = [...(this.blocked?.values() ?? [])];
+    return waits.length > 0 ? waits.map((w) => `"${w}"`).join(' and ') : 'nothing';
+  }
+}
+
+/**
+ * Microtask hops the scheduler lets pass after a task stops before it decides. A task that releases a lock or
+ * delivers a message settles another task's `waitFor` promise; that task's wake is registered from a promise
+ * reaction, usually one hop later. The hops let such reactions (even through a short `.then` chain) land before
+ * the choice, so the wake is offered at the right step. They cost nanoseconds; a longer chain still works, the
+ * wake is just offered a step later, and before any deadlock verdict the scheduler waits for a full drain.
+ */
+const SETTLE_HOPS = 3;
+
+/**
+ * The explorer's scheduler: implements the Scheduler port so that the same code that runs on the real
+ * scheduler runs here, one task at a time. Every scheduling point pauses the calling task; the run's driver
+ * asks a chooser (the strategy) which paused task continues. Tasks are told apart by who is running: only the
+ * task the driver resumed runs, until it reaches its next point, blocks in `waitFor`, sleeps, or finishes.
+ *
+ * Outside a run (during setup and when the invariant is checked) it behaves like the real scheduler: points
+ * are free and sleeps end at once, so setup and invariants may use the same store API.
+ *
+ * A `timer` point is not a decision: it only announces a sleep (see `sleep()` in src/sched), and starting a sleep
+ * touches no shared state, so switching tasks there is the same as switching at the task's next point. The
+ * decision that matters is when the sleep *ends*: a sleep of more than 0 ms on the virtual clock becomes a
+ * `timer` transition that the strategy schedules like any other step (in deadline order among timers). A 0 ms
+ * sleep therefore costs neither time nor a step.
+ */
+export class ControlledScheduler implements Scheduler {
+  readonly clock: VirtualClock;
+  readonly steps: StepRecord[] = [];
+  private phase: 'setup' | 'running' | 'finished' | 'aborted' = 'setup';
+  private readonly tasks: Task[] = [];
+  private nextToStart = 0;
+  private current: Task | undefined;
+  private stopWaiter: (() => void) | undefined;
+  /** waitFor promises not settled yet, over all tasks: while there are none, no wake can be on its way. */
+  private blockedCount = 0;
+  private fatal: RacelabError | undefined;
+  private taskFailure: { task: Task; error: unknown } | undefined;
+  private timerOffers: Map<VirtualTimer, Offer & { readonly task: Task }> | undefined;
+
+  constructor() {
+    this.clock = new VirtualClock({
+      owner: () => (this.phase === 'running' ? this.current : undefined),
+      onTimer: (timer) => this.onTimer(timer),
+    });
+  }
+
+  // ---- the Scheduler port -------------------------------------------------------------------------------
+
+  point(op: Operation): void | Promise<void> {
+    if (this.phase === 'setup' || this.phase === 'finished') return undefined;
+    if (this.phase === 'aborted') return new Promise<void>(() => undefined);
+    const task = this.current;
+    if (!task) {
+      this.abort(new RacelabError('UNCONTROLLED_ASYNC', `the scheduling point "${op.label}" was reached outside any task: start concurrent work with scheduler.spawn`));
+      return new Promise<void>(() => undefined);
+    }
+    if (op.kind === 'timer') {
+      task.lastPoint = op.label;
+      return undefined;
+    }
+    if (task.point || task.done) {
+      this.abort(
+        new RacelabError(
+          'UNCONTROLLED_ASYNC',
+          `task "${task.name}" reached "${op.label}" while it was already paused at "${task.point?.transition.op.label ?? 'its end'}": a task must await each scheduling point before the next; run concurrent work as separate tasks with scheduler.spawn`,
+        ),
+      );
+      return new Promise<void>(() => undefined);
+    }
+    return new Promise<void>((resume) => {
+      task.point = {
+        transition: { key: pointKey(task.index), task: task.index, taskName: task.name, kind: 'point', op },
+        run: () => {
+          task.point = undefined;
+          task.lastPoint = op.label;
+          resume();
+        },
+      };
+      this.signalStop(task);
+    });
+  }
+
+  spawn(name: string, body: () => Promise<void>): Promise<void> {
+    if (this.phase === 'finished') return body();
+    if (this.phase === 'aborted') return new Promise<void>(() => undefined);
+    const task = new Task(this.tasks.length, name, body);
+    this.tasks.push(task);
+    return task.completion;
+  }
+
+  waitFor<T>(promise: Promise<T>, label: string): Promise<T> {
+    if (this.phase === 'setup' || this.phase === 'finished') return promise;
+    if (this.phase === 'aborted') return new Promise<T>(() => undefined);
+    const task = this.current;
+    if (!task) {
+      this.abort(new RacelabError('UNCONTROLLED_ASYNC', `waitFor("${label}") was called outside any task: start concurrent work with scheduler.spawn`));
+      return new Promise<T>(() => undefined);
+    }
+    const seq = task.handleSeq++;
+    (task.blocked ??= new Map()).set(seq, label);
+    this.blockedCount++;
+    const result = new Promise<T>((resolve, reject) => {
+      const onSettled = (settle: () => void): void => {
+        if (this.phase !== 'running') {
+          if (this.phase === 'finished') settle();
+          return;
+        }
+        task.blocked?.delete(seq);
+        this.blockedCount--;
+        const wakeLabel = `wake (${label})`;
+        const offer: Offer = {
+          transition: { key: handleKey(task.index, 'wake', seq), task: task.index, taskName: task.name, kind: 'wake', op: { kind: 'yield', label: wakeLabel } },
+          run: () => {
+            const wakes = task.wakes as Offer[];
+            wakes.splice(wakes.indexOf(offer), 1);
+            task.lastPoint = wakeLabel;
+            settle();
+          },
+        };
+        (task.wakes ??= []).push(offer);
+      };
+      promise.then(
+        (value) => onSettled(() => resolve(value)),
+        (error: unknown) => onSettled(() => reject(error)),
+      );
+    });
+    this.signalStop(task);
+    return result;
+  }
+
+  // ---- for workloads ------------------------------------------------------------------------------------
+
+  /** Appends to the trace entry of the step being executed (ignored outside a step). */
+  note(text: string): void {
+    if (this.phase !== 'running') return;
+    const last = this.steps[this.steps.length - 1];
+    if (last && this.current && last.task === this.current.index) last.note += text;
+  }
+
+  // ---- the driver ---------------------------------------------------------------------------------------
+
+  /**
+   * Runs every spawned task to its end, one step at a time, asking `chooser` at each step. Resolves with how
+   * the run ended; throws a RacelabError when the workload escaped the scheduler's control.
+   */
+  async drive(chooser: Chooser, options: { maxSteps: number }): Promise<DriveEnd> {
+    this.phase = 'running';
+    watchdog.watch(this);
+    try {
+      for (;;) {
+        if (this.nextToStart < this.tasks.length) await this.startNewTasks();
+        if (this.fatal) throw this.fatal;
+        if (this.taskFailure) return this.exceptionEnd(this.taskFailure);
+        let offers = this.offers();
+        if (offers.length === 0) {
+          if (this.allDone()) return { kind: 'complete' };
+          // Before calling it a deadlock, let every pending promise reaction run: a wake may be on its way.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (this.fatal) throw this.fatal;
+          if (this.nextToStart < this.tasks.length) await this.startNewTasks();
+          if (this.fatal) throw this.fatal;
+          offers = this.offers();
+          if (offers.length === 0) return this.allDone() ? { kind: 'complete' } : this.deadlockEnd();
+        }
+        if (this.steps.length >= options.maxSteps) {
+          return { kind: 'step-limit', message: `the run did not finish within ${options.maxSteps} steps (a livelock, or raise maxSteps)` };
+        }
+        const previous = this.steps[this.steps.length - 1];
+        const transitions = offers.map((o) => o.transition);
+        const choice = chooser.choose(transitions, this.steps.length, previous);
+        if (choice < 0) return { kind: 'abandoned' };
+        const offer = offers[choice];
+        if (!offer) throw new RangeError(`strategy chose transition ${choice} of ${offers.length}`);
+        const transition = offer.transition;
+        let preemption = false;
+        if (previous !== undefined && previous.task !== transition.task) {
+          for (const t of transitions) if (t.task === previous.task) preemption = true;
+        }
+        this.steps.push({
+          key: transition.key,
+          task: transition.task,
+          taskName: transition.taskName,
+          kind: transition.kind,
+          label: transition.op.label,
+          note: '',
+          atMs: this.clock.now(),
+          preemption,
+        });
+        this.current = this.tasks[transition.task];
+        const stopped = this.untilStopped();
+        offer.run();
+        await stopped;
+        if (this.blockedCount > 0) for (let i = 0; i < SETTLE_HOPS; i++) await undefined;
+        if (this.fatal) throw this.fatal;
+        if (this.taskFailure) return this.exceptionEnd(this.taskFailure);
+      }
+    } finally {
+      watchdog.unwatch(this);
+      this.stopWaiter = undefined;
+      this.phase = this.fatal ? 'aborted' : 'finished';
+    }
+  }
+
+  /** Ends the run's controlled phase without driving it (setup failed, or the run is being discarded). */
+  close(): void {
+    if (this.phase === 'setup' || this.phase === 'running') this.phase = 'finished';
+  }
+
+  /**
+   * Called by the watchdog when the microtask queue has drained during this run. Everything the scheduler
+   * controls moves by microtasks, so if the running task has neither stopped nor finished by then, it is waiting
+   * on something outside the scheduler: a real timer, a socket, a promise nobody routed through waitFor.
+   */
+  checkStalled(): void {
+    const waiter = this.stopWaiter;
+    if (this.phase !== 'running' || !waiter) return;
+    const task = this.current;
+    if (task && !task.stopped) {
+      this.fatal = new RacelabError(
+        'UNCONTROLLED_ASYNC',
+        `task "${task.name}" escaped the scheduler after ${task.lastPoint ? `its last point "${task.lastPoint}"` : 'it started (before any point)'}: once every microtask had run it was not at a scheduling point, not blocked in scheduler.waitFor and not done, so it awaits something racelab does not control (a real timer, socket or I/O, or a promise settled by another task without waitFor); route that wait through the scheduler (waitFor, its clock) or replace it with a controlled fake`,
+      );
+    }
+    // Otherwise the last step resumed nothing that runs (a timer nobody awaits any more): carry on.
+    this.stopWaiter = undefined;
+    waiter();
+  }
+
+  private async startNewTasks(): Promise<void> {
+    while (this.nextToStart < this.tasks.length && !this.fatal) {
+      const task = this.tasks[this.nextToStart++] as Task;
+      task.started = true;
+      this.current = task;
+      const stopped = this.untilStopped();
+      let body: Promise<void>;
+      try {
+        body = task.body();
+      } catch (e) {
+        body = Promise.reject(e);
+      }
+      body.then(
+        () => this.finish(task),
+        (e: unknown) => this.finish(task, e ?? new Error('task rejected without a reason')),
+      );
+      await stopped;
+      if (this.blockedCount > 0) for (let i = 0; i < SETTLE_HOPS; i++) await undefined;
+    }
+  }
+
+  private finish(task: Task, error?: unknown): void {
+    task.done = true;
+    if (error !== undefined && !this.taskFailure && this.phase === 'running') this.taskFailure = { task, error };
+    task.settleCompletion(error);
+    if (task.timers > 0) {
+      this.clock.discard((t) => t.owner === task);
+      for (const timer of [...(this.timerOffers?.keys() ?? [])]) if (timer.owner === task) this.timerOffers?.delete(timer);
+      task.timers = 0;
+    }
+    this.signalStop(task);
+  }
+
+  private onTimer(timer: VirtualTimer): void {
+    const task = timer.owner as Task;
+    const seq = task.handleSeq++;
+    task.timers++;
+    const offer = {
+      task,
+      transition: { key: handleKey(task.index, 'timer', seq), task: task.index, taskName: task.name, kind: 'timer', op: { kind: 'timer', label: `wake +${timer.ms}ms` } } as const,
+      run: () => {
+        this.timerOffers?.delete(timer);
+        task.timers--;
+        task.lastPoint = `sleep ${timer.ms}ms`;
+        timer.fire();
+      },
+    };
+    (this.timerOffers ??= new Map()).set(timer, offer);
+    this.signalStop(task);
+  }
+
+  private untilStopped(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.stopWaiter = resolve;
+    });
+  }
+
+  /** The running task reached a point, blocked, slept or finished: the driver may decide the next step. */
+  private signalStop(task: Task): void {
+    if (task !== this.current) return;
+    const waiter = this.stopWaiter;
+    if (!waiter) return;
+    this.stopWaiter = undefined;
+    waiter();
+  }
+
+  private abort(error: RacelabError): void {
+    if (!this.fatal) this.fatal = error;
+    const waiter = this.stopWaiter;
+    this.stopWaiter = undefined;
+    waiter?.();
+  }
+
+  /** What may happen next, in task order (a task's point, then its wakes, then its due timers). */
+  private offers(): Offer[] {
+    const offers: Offer[] = [];
+    const due = this.timerOffers && this.timerOffers.size > 0 ? this.clock.due() : undefined;
+    for (const task of this.tasks) {
+      if (task.done || !task.started) continue;
+      if (task.point) offers.push(task.point);
+      if (task.wakes) for (const w of task.wakes) offers.push(w);
+      if (due && task.timers > 0) {
+        for (const timer of due) {
+          const offer = this.timerOffers?.get(timer);
+          if (offer && offer.task === task) offers.push(offer);
+        }
+      }
+    }
+    return offers;
+  }
+
+  private allDone(): boolean {
+    return this.tasks.every((t) => t.done);
+  }
+
+  private exceptionEnd(failure: { task: Task; error: unknown }): DriveEnd {
+    return {
+      kind: 'exception',
+      message: `task "${failure.task.name}" threw${failure.task.lastPoint ? ` after "${failure.task.lastPoint}"` : ''}: ${messageOf(failure.error)}`,
+      error: failure.error,
+    };
+  }
+
+  private deadlockEnd(): DriveEnd {
+    const stuck = this.tasks.filter((t) => !t.done);
+    return {
+      kind: 'deadlock',
+      message: `deadlock: every unfinished task is blocked (${stuck.map((t) => `${t.name} waits for ${t.describeWait()}`).join('; ')}) and nothing the scheduler controls can wake them`,
+    };
+  }
+}
+
+/**
+ * One watchdog for every run in progress in this process: an immediate, which Node runs only once the
+ * microtask queue is empty. A run that is healthy never lets the queue drain (every step is a microtask), so
+ * when the watchdog fires, each run still waiting for its task to stop is stuck on something uncontrolled.
+ * Sharing it keeps the cost to one immediate per drain instead of one per run.
+ */
+const watchdog = {
+  runs: new Set<ControlledScheduler>(),
+  armed: false,
+  watch(s: ControlledScheduler): void {
+    this.runs.add(s);
+    this.arm();
+  },
+  unwatch(s: ControlledScheduler): void {
+    this.runs.delete(s);
+  },
+  arm(): void {
+    if (this.armed) return;
+    this.armed = true;
+    setImmediate(() => {
+      this.armed = false;
+      if (this.runs.size === 0) return;
+      for (const s of [...this.runs]) s.checkStalled();
+      this.arm();
+    });
+  },
+};

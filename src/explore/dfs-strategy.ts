@@ -1,0 +1,122 @@
+import { RacelabError } from '../core/errors.js';
+import type { Chooser } from './controlled-scheduler.js';
+import type { Strategy } from './strategy.js';
+import { independent, type Transition } from './transition.js';
+
+export interface DfsOptions {
+  /** Partial-order reduction with sleep sets (default true). Off, dfs runs every interleaving. */
+  readonly por?: boolean;
+}
+
+/** Counters a dfs exploration reports. */
+export interface DfsStats {
+  /** Runs that reached the end of the workload and had their invariant checked. */
+  schedulesExplored: number;
+  /** Transitions partial-order reduction skipped because an equivalent order had been (or will be) explored. */
+  prunedByPor: number;
+  /** Runs cut short because every enabled transition was asleep: their remaining interleavings were redundant. */
+  redundantRuns: number;
+  /** Whether the whole tree was explored: true means "no failing schedule exists" (within this workload). */
+  exhausted: boolean;
+}
+
+interface Node {
+  readonly enabled: readonly Transition[];
+  /** Transitions not to start from this node: each leads only to interleavings equivalent to explored ones. */
+  readonly sleep: readonly Transition[];
+  /** Transitions already fully explored from this node, in order. */
+  readonly done: Transition[];
+  chosen: Transition;
+}
+
+/**
+ * Exhaustive depth-first search over schedules, stateless (each run re-executes the workload from scratch and
+ * replays the path to the branch being explored), with Godefroid's sleep sets for partial-order reduction.
+ *
+ * Sleep sets: after exploring transition t from a node, t goes to sleep in the sibling branches that start
+ * with a transition independent of t, and stays asleep until something dependent on it runs. Running t there
+ * would only produce an interleaving equivalent (same order of every dependent pair) to one already explored.
+ * Every equivalence class of complete runs is still explored at least once, so "no failing schedule found"
+ * remains a proof for the workload, while independent operations (different keys, two reads) stop multiplying
+ * the count. When every enabled transition is asleep the run is redundant and is abandoned early.
+ *
+ * The independence relation is in transition.ts. On the Mutex release it treats as independent of a `lock`
+ * step (see there): if the release runs first the locker finds the lock free; if the lock step runs first the
+ * locker blocks and the release hands it the lock, and its wake step then runs exactly the code it would have
+ * run after finding the lock free. Both orders reach the same states, so pruning one of them loses nothing.
+ */
+export function dfsStrategy(options: DfsOptions = {}): Strategy & { readonly stats: DfsStats } {
+  const por = options.por ?? true;
+  const stack: Node[] = [];
+  const stats: DfsStats = { schedulesExplored: 0, prunedByPor: 0, redundantRuns: 0, exhausted: false };
+  let started = false;
+
+  /** Moves to the next unexplored branch: the deepest node with an enabled transition not done and not asleep. */
+  const backtrack = (): boolean => {
+    while (stack.length > 0) {
+      const node = stack[stack.length - 1] as Node;
+      node.done.push(node.chosen);
+      const next = node.enabled.find((t) => !has(node.done, t) && !has(node.sleep, t));
+      if (next) {
+        node.chosen = next;
+        return true;
+      }
+      stack.pop();
+    }
+    return false;
+  };
+
+  return {
+    name: 'dfs',
+    stats,
+    beginRun(): Chooser | undefined {
+      if (started && !backtrack()) {
+        stats.exhausted = true;
+        return undefined;
+      }
+      started = true;
+      const replayDepth = stack.length;
+      return {
+        choose(enabled, step) {
+          if (step < replayDepth) {
+            const node = stack[step] as Node;
+            if (!sameKeys(node.enabled, enabled)) {
+              throw new RacelabError(
+                'NONDETERMINISTIC',
+                `dfs: replaying the same choices reached a different state at step ${step + 1} (enabled before: ${keysOf(node.enabled)}; now: ${keysOf(enabled)}): the workload depends on something besides the schedule (Math.random, Date.now, state kept between runs); use ctx.random and ctx.clock and build all state in setup()`,
+              );
+            }
+            return enabled.findIndex((t) => t.key === node.chosen.key);
+          }
+          const parent = stack[stack.length - 1];
+          const sleep = por && parent ? [...parent.sleep, ...parent.done].filter((t) => independent(t, parent.chosen)) : [];
+          const awake = enabled.filter((t) => !has(sleep, t));
+          stats.prunedByPor += enabled.length - awake.length;
+          const first = awake[0];
+          if (!first) return -1;
+          stack.push({ enabled: [...enabled], sleep, done: [], chosen: first });
+          return enabled.indexOf(first);
+        },
+      };
+    },
+    endRun(_run, record) {
+      if (record.status === 'abandoned') stats.redundantRuns++;
+      else stats.schedulesExplored++;
+    },
+  };
+}
+
+function has(list: readonly Transition[], t: Transition): boolean {
+  for (const x of list) if (x.key === t.key) return true;
+  return false;
+}
+
+function sameKeys(a: readonly Transition[], b: readonly Transition[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if ((a[i] as Transition).key !== (b[i] as Transition).key) return false;
+  return true;
+}
+
+function keysOf(ts: readonly Transition[]): string {
+  return ts.map((t) => `${t.taskName}:${t.op.label}`).join(', ') || 'none';
+}

@@ -1,0 +1,285 @@
+import { RacelabError } from '../core/errors.js';
+import { Random } from '../core/random.js';
+import { dfsStrategy, type DfsStats } from './dfs-strategy.js';
+import { pctStrategy } from './pct-strategy.js';
+import { randomStrategy } from './random-strategy.js';
+import { formatReplayToken, parseReplayToken, type ReplayToken } from './replay-token.js';
+import { replayStrategy } from './replay-strategy.js';
+import { executeRun, type FailureKind, type RunRecord } from './run.js';
+import { costOf, scheduleOf } from './schedule.js';
+import { shrinkFailure } from './shrink.js';
+import type { Strategy, StrategyName } from './strategy.js';
+import { traceLine, traceLines } from './trace.js';
+import type { Workload } from './workload.js';
+
+export interface ExploreOptions {
+  /** `random` (default), `pct`, `dfs`, `replay` (needs `replay`), or a Strategy object of your own. */
+  readonly strategy?: StrategyName | Strategy;
+  /** Most runs to check (dfs: most schedules). Default 1000. */
+  readonly runs?: number;
+  /** Seeds the strategy and the workload. Default: a fresh one, reported in the result and the replay token. */
+  readonly seed?: number;
+  /** pct: the bug depth to target (d-1 priority change points per run). Default 3. */
+  readonly depth?: number;
+  /** dfs: partial-order reduction with sleep sets. Default true. */
+  readonly por?: boolean;
+  /** `replay`: the token (or the bare list of step keys) to run. */
+  readonly replay?: string | readonly string[];
+  /** A run longer than this fails as a livelock. Default 10000. */
+  readonly maxSteps?: number;
+  /** Stop at the first failing run (default true); otherwise run the whole budget and count failures. */
+  readonly stopOnFailure?: boolean;
+  /** Shrink the first failing schedule (default true). */
+  readonly shrink?: boolean;
+  /** Most runs spent shrinking. Default 1000. */
+  readonly shrinkRuns?: number;
+  /** Stop exploring after this much wall time. */
+  readonly timeLimitMs?: number;
+}
+
+export type StopReason = 'first-failure' | 'runs' | 'exhausted' | 'time-limit';
+
+/** A schedule as a report shows it. */
+export interface ScheduleReport {
+  readonly steps: number;
+  readonly preemptions: number;
+  /** `c1 get counter->0 . c2 get counter->0 . …` */
+  readonly trace: string;
+  /** The same, one numbered line per step, preemptions marked. */
+  readonly traceLines: readonly string[];
+  /** One transition key per step: what the replay token encodes. */
+  readonly schedule: readonly string[];
+  /** Virtual time at the end of the run. */
+  readonly virtualMs: number;
+}
+
+export interface FailureReport {
+  /** 0-based number of the run that failed first (dfs: counting abandoned redundant runs too). */
+  readonly run: number;
+  /** Checked runs up to and including the failing one. */
+  readonly runsToFailure: number;
+  readonly kind: FailureKind;
+  readonly message: string;
+  /** The schedule as found. */
+  readonly found: ScheduleReport;
+  /** The smallest schedule that fails the same way (the found one when shrinking was off or found nothing smaller). */
+  readonly shrunk: ScheduleReport;
+  readonly shrinkRuns: number;
+  /** Paste into `racelab replay` (built-in scenarios) or `replay(workload, token)`. */
+  readonly replayToken: string;
+}
+
+export interface ExploreResult {
+  readonly workload: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly strategy: StrategyName;
+  readonly seed: number;
+  /** pct only. */
+  readonly depth?: number;
+  /** Runs executed and checked (dfs: complete schedules). */
+  readonly runs: number;
+  /** Failing runs among them (1 when stopping at the first failure). */
+  readonly failures: number;
+  readonly stopReason: StopReason;
+  readonly firstFailure?: FailureReport;
+  /** dfs only: schedules explored, transitions pruned by partial-order reduction, whether the search completed. */
+  readonly dfs?: DfsStats;
+  /** Longest run, in steps. */
+  readonly maxStepsInRun: number;
+  readonly elapsedMs: number;
+  readonly runsPerSecond: number;
+}
+
+const DEFAULTS = { runs: 1000, maxSteps: 10_000, shrinkRuns: 1000 };
+
+/**
+ * Runs `workload` under the strategy again and again, checks its invariant after every run, and reports the
+ * first failing schedule shrunk to a minimal one, with a replay token. Deterministic: the same workload, seed and
+ * strategy give the same runs. Throws a RacelabError when the workload escapes the scheduler (code
+ * UNCONTROLLED_ASYNC) or behaves differently on the same schedule (NONDETERMINISTIC).
+ */
+export async function explore(workload: Workload, options: ExploreOptions = {}): Promise<ExploreResult> {
+  const seed = options.seed === undefined ? Random.freshSeed() : options.seed >>> 0;
+  if (options.seed !== undefined && (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffff_ffff)) {
+    throw new RacelabError('BAD_OPTION', `explore: seed ${options.seed} must be a whole number from 0 to ${0xffff_ffff}`);
+  }
+  const runs = options.runs ?? DEFAULTS.runs;
+  if (!Number.isInteger(runs) || runs < 1) throw new RacelabError('BAD_COUNT', `explore: runs must be a whole number of at least 1, not ${runs}`);
+  const maxSteps = options.maxSteps ?? DEFAULTS.maxSteps;
+  const strategy = makeStrategy(workload, options, seed);
+  const params = paramsOf(workload);
+  const runOptions = { seed, maxSteps };
+
+  const started = performance.now();
+  let lastYield = started;
+  let run = 0;
+  let checked = 0;
+  let failures = 0;
+  let maxStepsInRun = 0;
+  let first: { record: RunRecord; run: number; runsToFailure: number } | undefined;
+  let stopReason: StopReason;
+  for (;;) {
+    if (checked >= runs) {
+      stopReason = 'runs';
+      break;
+    }
+    if (options.timeLimitMs !== undefined && performance.now() - started >= options.timeLimitMs) {
+      stopReason = 'time-limit';
+      break;
+    }
+    const chooser = strategy.beginRun(run);
+    if (!chooser) {
+      stopReason = 'exhausted';
+      break;
+    }
+    const record = await executeRun(workload, chooser, runOptions);
+    strategy.endRun(run, record);
+    run++;
+    if (record.status !== 'abandoned') {
+      checked++;
+      if (record.steps.length > maxStepsInRun) maxStepsInRun = record.steps.length;
+    }
+    if (record.status === 'failed') {
+      failures++;
+      first ??= { record, run: run - 1, runsToFailure: checked };
+      if (options.stopOnFailure !== false) {
+        stopReason = 'first-failure';
+        break;
+      }
+    }
+    // Whole explorations run on microtasks alone; let timers, I/O and Ctrl+C through now and then.
+    if (performance.now() - lastYield > 20) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+  }
+  const elapsedMs = performance.now() - started;
+
+  let firstFailure: FailureReport | undefined;
+  if (first) {
+    const shrunk =
+      options.shrink === false || strategy.name === 'replay'
+        ? { record: first.record, runs: 0 }
+        : await shrinkFailure(workload, first.record, { ...runOptions, budgetRuns: options.shrinkRuns ?? DEFAULTS.shrinkRuns });
+    const token: ReplayToken = { workload: workload.name, params, strategy: strategy.name, seed, run: first.run, schedule: scheduleOf(shrunk.record.steps) };
+    firstFailure = {
+      run: first.run,
+      runsToFailure: first.runsToFailure,
+      kind: first.record.failure?.kind ?? 'invariant',
+      message: shrunk.record.failure?.message ?? first.record.failure?.message ?? '',
+      found: scheduleReport(first.record),
+      shrunk: scheduleReport(shrunk.record),
+      shrinkRuns: shrunk.runs,
+      replayToken: formatReplayToken(token),
+    };
+  }
+  const dfs = 'stats' in strategy ? { ...(strategy as { stats: DfsStats }).stats } : undefined;
+  return {
+    workload: workload.name,
+    params,
+    strategy: strategy.name,
+    seed,
+    ...(strategy.name === 'pct' ? { depth: options.depth ?? 3 } : {}),
+    runs: checked,
+    failures,
+    stopReason,
+    ...(firstFailure ? { firstFailure } : {}),
+    ...(dfs ? { dfs } : {}),
+    maxStepsInRun,
+    elapsedMs,
+    runsPerSecond: elapsedMs > 0 ? (checked * 1000) / elapsedMs : 0,
+  };
+}
+
+/** The outcome of running one recorded schedule. */
+export interface ReplayResult {
+  readonly workload: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly seed: number;
+  readonly status: 'passed' | 'failed';
+  readonly failure?: { readonly kind: FailureKind; readonly message: string };
+  readonly schedule: ScheduleReport;
+}
+
+/**
+ * Runs the schedule of a replay token once, exactly. The token must have been made for this workload (same name
+ * and parameters): anything else is refused with BAD_TOKEN rather than replayed into a different program.
+ */
+export async function replay(workload: Workload, token: string | ReplayToken, options: { maxSteps?: number } = {}): Promise<ReplayResult> {
+  const parsed = typeof token === 'string' ? parseReplayToken(token) : token;
+  checkTokenMatches(workload, parsed);
+  const strategy = replayStrategy(parsed.schedule);
+  const chooser = strategy.beginRun(0);
+  if (!chooser) throw new Error('replay strategy refused its first run');
+  const record = await executeRun(workload, chooser, { seed: parsed.seed, maxSteps: options.maxSteps ?? Math.max(DEFAULTS.maxSteps, parsed.schedule.length) });
+  strategy.endRun(0, record);
+  return {
+    workload: workload.name,
+    params: paramsOf(workload),
+    seed: parsed.seed,
+    status: record.status === 'failed' ? 'failed' : 'passed',
+    ...(record.failure ? { failure: record.failure } : {}),
+    schedule: scheduleReport(record),
+  };
+}
+
+function checkTokenMatches(workload: Workload, token: ReplayToken): void {
+  if (token.workload !== workload.name) {
+    throw new RacelabError('BAD_TOKEN', `replay token: it was made for workload "${token.workload}", not "${workload.name}"`);
+  }
+  const mine = paramsOf(workload);
+  const keys = new Set([...Object.keys(mine), ...Object.keys(token.params)]);
+  for (const k of keys) {
+    if (mine[k] !== token.params[k]) {
+      throw new RacelabError(
+        'BAD_TOKEN',
+        `replay token: it was made with ${k}=${token.params[k] ?? '(none)'}, but this workload has ${k}=${mine[k] ?? '(none)'}`,
+      );
+    }
+  }
+}
+
+function makeStrategy(workload: Workload, options: ExploreOptions, seed: number): Strategy {
+  const s = options.strategy ?? 'random';
+  if (typeof s !== 'string') return s;
+  switch (s) {
+    case 'random':
+      return randomStrategy(seed);
+    case 'pct': {
+      const depth = options.depth ?? 3;
+      if (!Number.isInteger(depth) || depth < 1 || depth > 50) throw new RacelabError('BAD_OPTION', `explore: pct depth must be a whole number from 1 to 50, not ${depth}`);
+      return pctStrategy(seed, { depth });
+    }
+    case 'dfs':
+      return dfsStrategy({ por: options.por ?? true });
+    case 'replay': {
+      if (options.replay === undefined) throw new RacelabError('BAD_OPTION', 'explore: strategy "replay" needs the replay option (a replay token or a list of step keys)');
+      if (typeof options.replay === 'string') {
+        const token = parseReplayToken(options.replay);
+        checkTokenMatches(workload, token);
+        return replayStrategy(token.schedule);
+      }
+      return replayStrategy(options.replay);
+    }
+    default:
+      throw new RacelabError('BAD_OPTION', `explore: unknown strategy "${String(s)}"; use random, pct, dfs or replay`);
+  }
+}
+
+function paramsOf(workload: Workload): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(workload.params ?? {})) out[k] = String(v);
+  return out;
+}
+
+function scheduleReport(record: RunRecord): ScheduleReport {
+  const cost = costOf(record.steps);
+  return {
+    steps: cost.steps,
+    preemptions: cost.preemptions,
+    trace: traceLine(record.steps),
+    traceLines: traceLines(record.steps),
+    schedule: scheduleOf(record.steps),
+    virtualMs: record.virtualMs,
+  };
+}

@@ -1,0 +1,16 @@
+export { explore, replay, type ExploreOptions, type ExploreResult, type FailureReport, type ReplayResult, type ScheduleReport, type StopReason } from './explore.js';
+export { expectNoRace, expectRace, describeFailure } from './expect.js';
+export type { Workload, WorkloadContext, WorkloadInstance, InvariantVerdict, TaskBody } from './workload.js';
+export type { Strategy, StrategyName } from './strategy.js';
+export type { Transition, TransitionKind } from './transition.js';
+export type { Chooser, StepRecord } from './controlled-scheduler.js';
+export type { FailureKind, RunRecord } from './run.js';
+export type { DfsStats } from './dfs-strategy.js';
+export { randomStrategy } from './random-strategy.js';
+export { pctStrategy, type PctOptions } from './pct-strategy.js';
+export { dfsStrategy, type DfsOptions } from './dfs-strategy.js';
+export { replayStrategy } from './replay-strategy.js';
+export { formatReplayToken, parseReplayToken, type ReplayToken } from './replay-token.js';
+export { VirtualClock } from './virtual-clock.js';
+export { ControlledScheduler } from './controlled-scheduler.js';
+export { traceLine, traceLines } from './trace.js';

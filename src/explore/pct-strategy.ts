@@ -1,0 +1,65 @@
+import { Random } from '../core/random.js';
+import { runSeed, type Strategy } from './strategy.js';
+import type { Transition } from './transition.js';
+
+export interface PctOptions {
+  /** The bug depth d to target: d-1 priority change points per run. Default 3. */
+  readonly depth?: number;
+  /** Steps per run assumed before the first run has been measured. Default 10. */
+  readonly stepsEstimate?: number;
+}
+
+/**
+ * Probabilistic Concurrency Testing (Burckhardt, Kothari, Musuvathi, Nagarakatte, ASPLOS 2010). Each task gets
+ * a random priority when it first appears (all in a band above d); d-1 change points are drawn uniformly
+ * among the k steps of a run. At every step the highest-priority enabled task runs; at the i-th change point
+ * the task about to run is demoted to priority i (below every initial priority), which forces a preemption
+ * exactly there. A bug that needs d ordering constraints is then hit with probability at least 1/(n·k^(d-1))
+ * per run, n tasks and k steps, instead of the exponentially small odds of uniform random choice. k is the
+ * longest run seen so far, as in Coyote.
+ */
+export function pctStrategy(seed: number, options: PctOptions = {}): Strategy {
+  const depth = Math.max(1, Math.floor(options.depth ?? 3));
+  let steps = Math.max(1, Math.floor(options.stepsEstimate ?? 10));
+  let measured = false;
+  return {
+    name: 'pct',
+    beginRun(run) {
+      const random = Random.seeded(runSeed(seed, run));
+      // Change point i (1-based) at step changeAt[i-1]; several may fall on one step only if k < d-1.
+      const changeAt = new Map<number, number>();
+      for (let i = 1; i < depth; i++) {
+        let at = random.int(steps);
+        for (let tries = 0; changeAt.has(at) && tries < steps; tries++) at = (at + 1) % steps;
+        if (!changeAt.has(at)) changeAt.set(at, i);
+      }
+      const priority = new Map<number, number>();
+      return {
+        choose(enabled, step) {
+          for (const t of enabled) if (!priority.has(t.task)) priority.set(t.task, depth + random.next());
+          const highest = (): number => {
+            let best = 0;
+            let bestPriority = -Infinity;
+            enabled.forEach((t, i) => {
+              const p = priority.get(t.task) as number;
+              if (p > bestPriority) {
+                best = i;
+                bestPriority = p;
+              }
+            });
+            return best;
+          };
+          const demote = changeAt.get(step);
+          if (demote === undefined) return highest();
+          priority.set((enabled[highest()] as Transition).task, demote);
+          return highest();
+        },
+      };
+    },
+    endRun(_run, record) {
+      if (record.status === 'abandoned') return;
+      steps = measured ? Math.max(steps, record.steps.length) : Math.max(1, record.steps.length);
+      measured = true;
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { RacelabError, messageOf } from '../core/errors.js';
+import { Random } from '../core/random.js';
+import { ControlledScheduler, type Chooser, type StepRecord } from './controlled-scheduler.js';
+import type { InvariantVerdict, Workload, WorkloadContext, WorkloadInstance } from './workload.js';
+
+/** Why a run counts as failing. */
+export type FailureKind = 'invariant' | 'deadlock' | 'exception' | 'step-limit';
+
+export interface RunFailure {
+  readonly kind: FailureKind;
+  readonly message: string;
+}
+
+/** One run: the steps in the order they ran, and its verdict. `abandoned` runs (pruned by dfs) have none. */
+export interface RunRecord {
+  readonly status: 'passed' | 'failed' | 'abandoned';
+  readonly failure?: RunFailure;
+  readonly steps: readonly StepRecord[];
+  /** Virtual time when the run ended. */
+  readonly virtualMs: number;
+}
+
+export interface RunOptions {
+  /** The workload's seed (the same for every run of one exploration). */
+  readonly seed: number;
+  readonly maxSteps: number;
+}
+
+/** Builds a fresh instance of the workload, runs it under `chooser`, then checks the invariant. */
+export async function executeRun(workload: Workload, chooser: Chooser, options: RunOptions): Promise<RunRecord> {
+  const scheduler = new ControlledScheduler();
+  const ctx = new RunContext(scheduler, options.seed);
+  let instance: WorkloadInstance;
+  try {
+    const made = workload.setup(ctx);
+    // Most setups are synchronous: awaiting only a promise keeps a run free of needless microtask hops.
+    instance = await made;
+  } catch (e) {
+    scheduler.close();
+    if (e instanceof RacelabError) throw e;
+    throw new RacelabError('BAD_OPTION', `workload "${workload.name}": setup failed: ${messageOf(e)}`, 2, { cause: e });
+  }
+  try {
+    for (const [name, body] of instance.tasks ?? []) void scheduler.spawn(name, body);
+    const end = await scheduler.drive(chooser, { maxSteps: options.maxSteps });
+    const base = { steps: scheduler.steps, virtualMs: scheduler.clock.now() };
+    if (end.kind === 'abandoned') return { status: 'abandoned', ...base };
+    if (end.kind !== 'complete') return { status: 'failed', failure: { kind: end.kind, message: end.message }, ...base };
+    const violation = await judge(instance);
+    return violation === undefined ? { status: 'passed', ...base } : { status: 'failed', failure: { kind: 'invariant', message: violation }, ...base };
+  } finally {
+    if (instance.teardown) await instance.teardown();
+  }
+}
+
+/** The WorkloadContext of one run. A class, not a literal with a getter: it is made once per run, so it is hot. */
+class RunContext implements WorkloadContext {
+  private randomInstance: Random | undefined;
+  readonly clock: WorkloadContext['clock'];
+  constructor(
+    readonly scheduler: ControlledScheduler,
+    readonly seed: number,
+  ) {
+    this.clock = scheduler.clock;
+  }
+  get random(): Random {
+    return (this.randomInstance ??= Random.seeded(this.seed));
+  }
+  note = (text: string): void => this.scheduler.note(text);
+}
+
+async function judge(instance: WorkloadInstance): Promise<string | undefined> {
+  if (!instance.invariant) return undefined;
+  let verdict: InvariantVerdict;
+  try {
+    const v = instance.invariant();
+    verdict = v instanceof Promise ? await v : v;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  if (verdict === true || verdict === undefined) return undefined;
+  if (verdict === false || verdict === '') return 'the invariant does not hold';
+  return verdict;
+}

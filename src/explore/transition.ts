@@ -1,0 +1,60 @@
+import type { Operation } from '../sched/scheduler.js';
+
+/**
+ * What can happen next in a run: a task paused at a scheduling point continues (`point`), a task whose
+ * `waitFor` promise has settled resumes (`wake`), or a virtual timer fires (`timer`). The strategy picks one.
+ */
+export type TransitionKind = 'point' | 'wake' | 'timer';
+
+export interface Transition {
+  /**
+   * Identifies this transition across re-executions of the same schedule: the task's spawn index in base 36,
+   * plus `w<n>`/`t<n>` for its n-th wait or timer. A task's next transition keeps its key until it happens,
+   * which is what sleep sets need. Keys are also the letters of a replay token's schedule.
+   */
+  readonly key: string;
+  /** Spawn order index of the task it belongs to. */
+  readonly task: number;
+  readonly taskName: string;
+  readonly kind: TransitionKind;
+  /** For a point, the operation the task is about to do; for wakes and timers, a synthetic one. */
+  readonly op: Operation;
+}
+
+export function pointKey(task: number): string {
+  return task.toString(36);
+}
+
+export function handleKey(task: number, kind: 'wake' | 'timer', seq: number): string {
+  return `${task.toString(36)}${kind === 'wake' ? 'w' : 't'}${seq.toString(36)}`;
+}
+
+export const KEY_PATTERN = /^[0-9a-z]+(?:[wt][0-9a-z]+)?$/;
+
+/**
+ * Whether two transitions may be reordered without changing anything either of them, or anyone after them,
+ * can observe. This is the independence relation of partial-order reduction, and it must err towards
+ * "dependent": pruning a dependent pair would silently skip real interleavings.
+ *
+ * - Two steps of the same task never commute (program order).
+ * - Wakes and timer firings are conservatively dependent on everything: a wake runs code that the waker's
+ *   step made possible (a lock handed over, a message delivered), and a timer moves the virtual clock, which
+ *   decides which other timers may fire.
+ * - Two points commute when they touch different objects, or when both only read. A point without an object
+ *   (an explicit `yieldPoint()`) conflicts with everything, as the Operation port documents.
+ *
+ * Like every scheduling-point model, this assumes a task touches shared state only in the operation right
+ * after a point. One known, harmless exception: `Mutex` releases the lock inside the step that follows the
+ * holder's last point. A release and another task's `lock` step are treated as independent; the two orders
+ * differ only in whether the other task finds the lock free or is handed it by the release a step later, which
+ * leads to the same states (see dfs-strategy.ts).
+ */
+export function independent(a: Transition, b: Transition): boolean {
+  if (a.task === b.task) return false;
+  if (a.kind !== 'point' || b.kind !== 'point') return false;
+  const x = a.op;
+  const y = b.op;
+  if (x.object === undefined || y.object === undefined) return false;
+  if (x.object !== y.object) return true;
+  return x.kind === 'read' && y.kind === 'read';
+}

@@ -1,0 +1,75 @@
+import { RacelabError } from '../../core/errors.js';
+import type { Workload } from '../../explore/workload.js';
+import { MemoryStore } from '../../store/memory.js';
+import { COUNTER_KEY, counterVariant, counterVariants } from '../counter/variants.js';
+import { tracedStore } from './traced-store.js';
+
+export interface CounterWorkloadOptions {
+  /** A counter variant that runs on the memory store: vulnerable, mutex, atomic, cas, txn. */
+  readonly variant: string;
+  /** Concurrent clients, each a task. Default 2. */
+  readonly clients?: number;
+  /** Increments each client makes, one after another. Default 1. */
+  readonly increments?: number;
+  /**
+   * The variant's read-modify-write window, in virtual milliseconds. Default 0, on purpose: under the explorer
+   * every store operation is already a scheduling point, so the window between a client's read and its write
+   * exists without any delay, and every interleaving of the store operations is reachable. A delay of more
+   * than 0 adds one step per increment (the moment its sleep ends, `wake +500ms` in the trace) and orders
+   * sleeps by virtual time, but opens no interleaving the store points do not already allow. So with the
+   * default the lost update's trace is exactly its four store operations:
+   * `c1 get counter->0 . c2 get counter->0 . c2 set counter=1 . c1 set counter=1`.
+   */
+  readonly delayMs?: number;
+}
+
+/** Counter variants the explorer can run: those that need no PostgreSQL or Redis. */
+export function explorableCounterVariants(): string[] {
+  return Object.values(counterVariants)
+    .filter((v) => !v.requires)
+    .map((v) => v.name);
+}
+
+/**
+ * The seed's counter under the explorer: one service (the server) on a MemoryStore driven by the controlled
+ * scheduler, N client tasks each making `increments` increments. Invariant: the final value is the number of
+ * increments made, i.e. no update was lost.
+ */
+export function counterWorkload(options: CounterWorkloadOptions): Workload {
+  const variant = counterVariant(options.variant);
+  if (variant.requires) {
+    throw new RacelabError(
+      'UNKNOWN_VARIANT',
+      `--variant: "${variant.name}" needs a real ${variant.requires} server, which the explorer cannot schedule; explore one of ${explorableCounterVariants().join(', ')}`,
+    );
+  }
+  const clients = options.clients ?? 2;
+  const increments = options.increments ?? 1;
+  const delayMs = options.delayMs ?? 0;
+  if (!Number.isInteger(clients) || clients < 1 || clients > 64) throw new RacelabError('BAD_COUNT', `--clients: "${clients}" must be a whole number from 1 to 64`);
+  if (!Number.isInteger(increments) || increments < 1 || increments > 1000) throw new RacelabError('BAD_COUNT', `--increments: "${increments}" must be a whole number from 1 to 1000`);
+  if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `--delay: "${delayMs}" must be a duration of 0 or more`);
+  return {
+    name: 'counter',
+    params: { variant: variant.name, clients, increments, delay: delayMs },
+    setup(ctx) {
+      const memory = new MemoryStore(ctx.scheduler);
+      const service = variant.make({ store: tracedStore(memory, ctx.note), scheduler: ctx.scheduler, delayMs });
+      const expected = clients * increments;
+      return {
+        tasks: Array.from({ length: clients }, (_, i) => [
+          `c${i + 1}`,
+          async () => {
+            for (let k = 0; k < increments; k++) await service.increment();
+          },
+        ]),
+        invariant: async () => {
+          const final = await memory.get(COUNTER_KEY);
+          if (final === expected) return true;
+          const lost = expected - final;
+          return `final counter = ${final}, expected ${expected} (${lost > 0 ? `${lost} update${lost === 1 ? '' : 's'} lost` : `${-lost} too many`})`;
+        },
+      };
+    },
+  };
+}
