@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'MAILBOX_FULL'
   | 'NAME_TAKEN' | 'SYSTEM_STOPPED'
   | 'UNCONTROLLED_ASYNC'
+  | 'NONDETERMINISTIC'
   | 'CHILD_FAILED';
 
 /** Exit code for bad input: the user can fix it by changing the command line or the input file. */
