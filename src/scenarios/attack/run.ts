@@ -240,48 +240,55 @@ async function resolve(o: AttackOptions, warnings: string[]): Promise<Resolved> 
   checkRange(deadlineMs, '--deadline', 1, ATTACK_LIMITS.maxDeadlineMs);
   const transport: BurstTransport = { target, ...(tls ? { tls } : {}), metadata, deadlineMs, connectTimeoutMs: o.connectTimeoutMs ?? 5000 };
 
-  await probeTarget(transport, transport.connectTimeoutMs);
+  const bind = (schema: ServiceSchema): Omit<Resolved, 'invariant'> => {
+    const endpoints: Endpoint[] = endpointsIn.map((e, i) => {
+      const method = findMethod(schema, e.method);
+      const n = e.count ?? count;
+      checkRange(n, `--call ${e.method}`, 1, ATTACK_LIMITS.maxCallsPerBurst);
+      checkRange(e.offsetMs, `--call ${e.method} offset`, 0, 60_000);
+      return {
+        method,
+        count: n,
+        offsetMicros: Math.round((e.offsetMs ?? 0) * 1000),
+        data: e.data ?? {},
+        dataSource: e.dataSource ?? (endpointsIn.length > 1 ? `--data for ${method.name} (call ${i + 1})` : '--data'),
+      };
+    });
+    validateEndpoints(endpoints);
+    const checkCall = (c: AttackCheckCall | undefined, fallback: string | undefined, what: string): { method: MethodSchema; data: unknown } | undefined => {
+      const spec = c?.method ?? fallback;
+      if (!spec) return undefined;
+      const method = findMethod(schema, spec, what);
+      const data = c?.data ?? {};
+      encodeJsonMessage(method.requestType, data, `${what}-data`);
+      return { method, data };
+    };
+    const before = checkCall(o.before, scenario?.before, '--before');
+    const after = checkCall(o.after, scenario?.after, '--after');
+    const base = { transport, schema, endpoints, ...(before ? { before } : {}), ...(after ? { after } : {}), ...(scenario ? { scenario } : {}) };
+    if (parsed) checkInvariantNames(parsed, base);
+    return base;
+  };
 
-  const wantedServices = [...endpointsIn.map((e) => e.method), ...(o.before ? [o.before.method] : scenario?.before ? [scenario.before] : []), ...(o.after ? [o.after.method] : scenario?.after ? [scenario.after] : [])]
-    .map((m) => m.replace(/^\//, ''))
-    .map((m) => (m.includes('/') ? m.slice(0, m.lastIndexOf('/')) : m.includes('.') ? m.slice(0, m.lastIndexOf('.')) : undefined));
-  const schema = o.proto?.length
-    ? loadSchemaFromProto(o.proto, o.importPaths ?? [])
-    : await loadSchemaByReflection(target, {
+  // With a .proto, everything about the input is checked before the first packet; reflection needs the server.
+  const offline = o.proto?.length ? bind(loadSchemaFromProto(o.proto, o.importPaths ?? [])) : undefined;
+  await probeTarget(transport, transport.connectTimeoutMs);
+  let base = offline;
+  if (!base) {
+    const wantedServices = [...endpointsIn.map((e) => e.method), ...(o.before ? [o.before.method] : scenario?.before ? [scenario.before] : []), ...(o.after ? [o.after.method] : scenario?.after ? [scenario.after] : [])]
+      .map((m) => m.replace(/^\//, ''))
+      .map((m) => (m.includes('/') ? m.slice(0, m.lastIndexOf('/')) : m.includes('.') ? m.slice(0, m.lastIndexOf('.')) : undefined));
+    base = bind(
+      await loadSchemaByReflection(target, {
         credentials: channelCredentials(transport),
         channelOptions: channelOptions(transport),
         metadata: toGrpcMetadata(metadata),
         timeoutMs: Math.max(transport.connectTimeoutMs, 5000),
-        ...(wantedServices.every((s) => s !== undefined) ? { services: wantedServices as string[] } : {}),
-      });
-
-  const endpoints: Endpoint[] = endpointsIn.map((e, i) => {
-    const method = findMethod(schema, e.method);
-    const n = e.count ?? count;
-    checkRange(n, `--call ${e.method}`, 1, ATTACK_LIMITS.maxCallsPerBurst);
-    checkRange(e.offsetMs, `--call ${e.method} offset`, 0, 60_000);
-    return {
-      method,
-      count: n,
-      offsetMicros: Math.round((e.offsetMs ?? 0) * 1000),
-      data: e.data ?? {},
-      dataSource: e.dataSource ?? (endpointsIn.length > 1 ? `--data for ${method.name} (call ${i + 1})` : '--data'),
-    };
-  });
-  validateEndpoints(endpoints);
-  const checkCall = (c: AttackCheckCall | undefined, fallback: string | undefined, what: string): { method: MethodSchema; data: unknown } | undefined => {
-    const spec = c?.method ?? fallback;
-    if (!spec) return undefined;
-    const method = findMethod(schema, spec, what);
-    const data = c?.data ?? {};
-    encodeJsonMessage(method.requestType, data, `${what} data`);
-    return { method, data };
-  };
-  const before = checkCall(o.before, scenario?.before, '--before');
-  const after = checkCall(o.after, scenario?.after, '--after');
-  const base = { transport, schema, endpoints, ...(before ? { before } : {}), ...(after ? { after } : {}), ...(scenario ? { scenario } : {}) };
-  if (parsed) checkInvariantNames(parsed, base);
-  else warnings.push('no invariant: this run measures the burst but cannot find a race; add --invariant "..." or --scenario counter');
+        ...(wantedServices.every((x) => x !== undefined) ? { services: wantedServices as string[] } : {}),
+      }),
+    );
+  }
+  if (!parsed) warnings.push('no invariant: this run measures the burst but cannot find a race; add --invariant "..." or --scenario counter');
   return { ...base, ...(parsed ? { invariant: parsed } : {}) };
 }
 
@@ -432,6 +439,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
       clients = connections;
       const before = await read('before', 0);
       progress(`flood: ${flood.rate === 'max' ? `as fast as ${concurrency} calls in flight allow` : `${flood.rate} calls/s`} for ${flood.durationMs}ms over ${connections} connection(s)`);
+      const byMethod = new Map<string, { ok: number; failed: number; unknown: number; count: number; responses: unknown[] }>();
       const cycle = r.endpoints.flatMap((e) => Array.from({ length: e.count }, () => e));
       // Requests without placeholders are encoded once; templated ones per call.
       const fixed = new Map(r.endpoints.filter((e) => templatePlaceholders(e.data).size === 0).map((e) => [e, encodeJsonMessage(e.method.requestType, e.data, e.dataSource)]));
@@ -447,10 +455,19 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
             fixed.get(e) ?? encodeJsonMessage(e.method.requestType, applyTemplate(e.data, { index, client, round: 0, uuid: () => random.uuid() }), e.dataSource);
           return { index, client, path: e.method.path, request, offsetMicros: 0 };
         },
-        ...(history ? { onOutcome: (out: CallOutcome) => history.call(out, null, undefined, 0) } : {}),
+        onOutcome: (out: CallOutcome) => {
+          // Per-method tallies for `by.Method.*`; a flood keeps no responses (there may be millions).
+          const t = byMethod.get(shortName(out.path)) ?? { ok: 0, failed: 0, unknown: 0, count: 0, responses: [] };
+          t.count++;
+          if (out.code === 0) t.ok++;
+          else if (isUnknownOutcome(out.code)) t.unknown++;
+          else t.failed++;
+          byMethod.set(shortName(out.path), t);
+          history?.call(out, null, undefined, 0);
+        },
       });
       const after = await read('after', 0);
-      const scope = { before, after, ok: result.ok, failed: result.failed, unknown: result.unknown, count: result.completed, round: 0, results: [], responses: [], by: {} };
+      const scope = { before, after, ok: result.ok, failed: result.failed, unknown: result.unknown, count: result.completed, round: 0, results: [], responses: [], by: Object.fromEntries(byMethod) };
       const verdict = judge(r.invariant, scope);
       roundReports.push({ round: 1, ...verdict, calls: result.completed, ok: result.ok, failed: result.failed, unknown: result.unknown, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}), wallMs: result.wallMs });
       floodReport = { rate: flood.rate, durationMs: flood.durationMs, concurrency, sent: result.sent, completed: result.completed, skipped: result.skipped, callsPerSecond: result.callsPerSecond };
