@@ -12,7 +12,8 @@ export function register(demo: Command): void {
     .option('--delay <duration>', 'the read-modify-write window', '20ms')
     .option('--max-concurrency <n>', 'handlers at once in each replica', '10')
     .option('--variants <list>', 'store-level fixes to compare (default: every fix of each store)')
-    .option('--no-kill-one', 'skip the run that kills -9 one replica mid-burst')
+    .option('--kill-one', 'also kill -9 one replica in the middle of a burst and count what survived (the default)')
+    .option('--no-kill-one', 'skip that run')
     .addOption(new Option('--lock-ttl <duration>', 'Redis caution runs: the lock TTL (default max(300ms, 10 x --delay))'))
     .addOption(new Option('--holder-pause <duration>', 'Redis caution runs: how long a paused holder stalls (default 2 x TTL + 100ms)'))
     .addOption(new Option('--holder-pause-every <n>', 'Redis caution runs: every Nth holding in each replica pauses').default('15'))
@@ -26,7 +27,7 @@ export function register(demo: Command): void {
         delay: string;
         maxConcurrency: string;
         variants?: string;
-        killOne: boolean;
+        killOne?: boolean;
         lockTtl?: string;
         holderPause?: string;
         holderPauseEvery: string;
@@ -41,7 +42,7 @@ export function register(demo: Command): void {
           delayMs: parseDuration(opts.delay, '--delay', { maxMs: 10_000 }),
           maxConcurrency: parseCount(opts.maxConcurrency, '--max-concurrency', 1, 10_000),
           ...(opts.variants ? { variants: opts.variants.split(',').map((v) => v.trim()).filter(Boolean) } : {}),
-          killOne: opts.killOne,
+          killOne: opts.killOne ?? true,
           ...(opts.lockTtl ? { lockTtlMs: parseDuration(opts.lockTtl, '--lock-ttl', { maxMs: 600_000 }) } : {}),
           ...(opts.holderPause ? { holderPauseMs: parseDuration(opts.holderPause, '--holder-pause', { maxMs: 600_000 }) } : {}),
           holderPauseEvery: parseCount(opts.holderPauseEvery, '--holder-pause-every', 1, 1_000_000),

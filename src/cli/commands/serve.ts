@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .option('--holder-pause-every <n>', 'redis-lock*: every Nth lock holding in each server pauses', '1')
     .addOption(new Option('--supervised', 'print JSON events and stop when stdin closes (replicas started by racelab)').hideHelp())
     .action(async (opts: ServeOptions) => {
-      const { startCounterServer, parseDuration, parseCount, parsePort, counterVariant, checkVariantStore } = await import('../../index.js');
+      const { startCounterServer, parseDuration, parseCount, parsePort, counterVariant, checkVariantStore, formatCounterStats } = await import('../../index.js');
       counterVariant(opts.variant);
       checkVariantStore(opts.variant, opts.store);
       const replicas = parseCount(opts.replicas, '--replicas', 1, 64);
@@ -71,7 +71,8 @@ export function register(program: Command): void {
       const signal = await untilSignal();
       printProgress(`${signal}: shutting down (calls in flight get 2s to finish)`);
       await server.close(2000);
-      printResult('Server stopped.');
+      const cost = formatCounterStats(server.service.stats);
+      printResult(`Server stopped.${cost ? ` Handlers: ${cost}.` : ''}`);
     });
 }
 
