@@ -77,3 +77,4 @@ export { encodeJsonMessage, decodeMessage } from './grpc/json-message.js';
 export { probeTarget, loadTlsMaterial, parseMetadata, type TlsFiles, type TlsMaterial, type TransportSettings } from './grpc/transport.js';
 export * from './history/index.js';
 export * from './check/index.js';
+export { recordingInterceptor, recordingClientOptions, DEFINITE_FAILURE_CODES, type RecordingOptions } from './grpc/recorder.js';

@@ -21,9 +21,14 @@ function list(items: readonly string[], max = 12): string {
   return `${items.slice(0, max - 2).join(', ')}, … (${items.length - max + 2} more), ${items.slice(-2).join(', ')}`;
 }
 
-function orList(items: readonly string[]): string {
+function orList(items: readonly string[], max = 3): string {
   if (items.length <= 1) return items.join('');
+  if (items.length > max) return `${items.slice(0, max).join(', ')} or ${items.length - max} other state${items.length - max === 1 ? '' : 's'}`;
   return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+function someOf(items: readonly string[], max: number): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
 export interface WindowWords {
@@ -69,14 +74,16 @@ export function explainWindow(w: WindowWords): string[] {
   }
   if (w.relaxed.length > 0) {
     lines.push(
-      `${w.relaxed.length} more overlapping operation${w.relaxed.length === 1 ? '' : 's'} may or may not have taken effect, and the proof allows both: ${list(w.relaxed.map(describeOperationView), 6)}.`,
+      `${w.relaxed.length} more operation${w.relaxed.length === 1 ? '' : 's'} in this span ${w.relaxed.length === 1 ? 'is' : 'are'} not needed: the proof holds whether or not ${w.relaxed.length === 1 ? 'it' : 'they'} took effect (${someOf(w.relaxed.map(describeOperationView), 4)}).`,
     );
   }
   const orderText = w.order.length === 0 ? 'none of them can take effect first' : `${list(w.order.map(name))}; then ${w.finalState}`;
   lines.push(`The longest order that respects real time and the model: ${orderText}.`);
+  // The state the order above ends in first: it is the one the reader has just been told about.
+  const refused = [...w.refusedIn].sort((a, b) => Number(b === w.finalState) - Number(a === w.finalState));
   if (w.stopsAt) {
     const next = `Then ${name(w.stopsAt)} has to take effect (its response was seen)`;
-    if (w.refusedIn.length > 0) lines.push(`${next}, but it does not fit: ${w.stopsAt.description} is impossible when ${orList(w.refusedIn)}.`);
+    if (w.refusedIn.length > 0) lines.push(`${next}, but it does not fit: ${w.stopsAt.description} is impossible when ${orList(refused)}.`);
     else lines.push(`${next}, but wherever it is placed another response in the window is left unexplained.`);
   }
   if (!w.minimized) lines.push('(The budget ran out before the window was made as small as possible; it is still a proof.)');

@@ -234,6 +234,7 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
   const bestOrder: number[] = [];
   const bestStates: S[] = [];
   let bestBlocked: number | undefined;
+  let bestPlaced = -1;
   let minDepthSinceBest = 0;
   const rejected: S[] = [];
   const rejectionsOf = options.rejectionsOf ?? -1;
@@ -247,6 +248,7 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
       bestStates[k] = k + 1 < depth ? stackState[k + 1]! : state;
     }
     bestBlocked = blockedBy;
+    bestPlaced = placed;
     minDepthSinceBest = depth;
   };
 
@@ -354,7 +356,8 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
       continue;
     }
     // A response was seen for an operation not yet placed, and nothing else can go first: undo the last choice.
-    if (track && depth > bestOrder.length) snapshot(entryOp[block]!);
+    // Longest = most seen operations placed; among those, the fewest unknown-outcome ones (they are optional).
+    if (track && (placed > bestPlaced || (placed === bestPlaced && depth < bestOrder.length))) snapshot(entryOp[block]!);
     // Undoing a forced read undoes the choice before it too: see `forced` below.
     while (depth > 0 && stackForced[depth - 1] === 1) popOne();
     if (depth === 0) {

@@ -4,6 +4,10 @@ import { callUnary, waitReady } from '../../grpc/client.js';
 import type { CounterClient } from '../../generated/Counter.js';
 import type { GetValueResponse__Output } from '../../generated/GetValueResponse.js';
 import type { ProtoGrpcType } from '../../generated/counter-package.js';
+import type { ProcessId } from '../../history/event.js';
+import type { HistoryRecorder } from '../../history/recorder.js';
+import { recordingClientOptions } from '../../grpc/recorder.js';
+import { counterRecording } from './history.js';
 import { loadCounterProto } from './server.js';
 
 export interface CounterClientOptions {
@@ -16,6 +20,10 @@ export interface CounterClientOptions {
   connectTimeoutMs?: number;
   /** Called once connected; the first increment waits for it to resolve (a start barrier across processes). */
   beforeFirstCall?: () => Promise<void>;
+  /** Records every call (increments and the final GetValue) into this history, for `racelab check --model counter`. */
+  recorder?: HistoryRecorder;
+  /** The process id this client's calls are recorded as (default: a free one per call). */
+  process?: ProcessId;
 }
 
 /** What one client saw: the same fields whether it ran in this process or as a child process. */
@@ -32,9 +40,9 @@ export interface CounterClientResult {
   value: number;
 }
 
-export function counterClient(target: string): CounterClient {
+export function counterClient(target: string, clientOptions?: grpc.ClientOptions): CounterClient {
   const proto = loadCounterProto().grpcObject as unknown as ProtoGrpcType;
-  return new proto.Counter(target, grpc.credentials.createInsecure());
+  return new proto.Counter(target, grpc.credentials.createInsecure(), clientOptions);
 }
 
 const UNKNOWN_OUTCOME = new Set([grpc.status.DEADLINE_EXCEEDED, grpc.status.UNAVAILABLE, grpc.status.CANCELLED]);
@@ -42,7 +50,8 @@ const UNKNOWN_OUTCOME = new Set([grpc.status.DEADLINE_EXCEEDED, grpc.status.UNAV
 /** The seed's client: increments one after another, then reads the value. */
 export async function runCounterClient(options: CounterClientOptions): Promise<CounterClientResult> {
   const targets = options.targets?.length ? options.targets : [options.target];
-  const clients = targets.map((t) => counterClient(t));
+  const recording = options.recorder ? recordingClientOptions(counterRecording(options.recorder, options.process)) : undefined;
+  const clients = targets.map((t) => counterClient(t, recording));
   const client = clients[0] as CounterClient;
   try {
     await Promise.all(clients.map((c, i) => waitReady(c, targets[i] as string, options.connectTimeoutMs ?? 5000)));

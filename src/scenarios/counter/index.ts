@@ -4,3 +4,4 @@ export { runCounterClient, readCounter, counterClient, type CounterClientOptions
 export { runGrpcDemo, renderGrpcDemo, explainGrpcDemo, type GrpcDemoOptions, type GrpcDemoReport, type GrpcDemoRun } from './demo.js';
 // Importing this registers the real-store variants (pg-*, redis-*) with counterVariant().
 export { storeCounterVariants, checkVariantStore, lockTtlMs } from './store-variants.js';
+export { counterRecording } from './history.js';
