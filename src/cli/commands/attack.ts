@@ -96,7 +96,8 @@ export function register(program: Command): void {
     .command('attack-worker', { hidden: true })
     .description('internal: one worker process of racelab attack --sync processes')
     .action(async () => {
-      const { runBurstWorker } = await import('../../index.js');
+      // Only the worker's module, not the whole library: up to 64 of these start at once on a few cores.
+      const { runBurstWorker } = await import('../../burst/process-worker.js');
       await runBurstWorker(process.stdin, process.stdout);
     });
 }
