@@ -7,6 +7,8 @@ import { register as registerClient } from './commands/client.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerProxy } from './commands/proxy.js';
 import { register as registerAttack } from './commands/attack.js';
+import { register as registerExplore } from './commands/explore.js';
+import { register as registerReplay } from './commands/replay.js';
 
 /** Exit code for an internal error (a bug in racelab), distinct from 1 (a race found) and 2 (bad input). */
 export const EXIT_INTERNAL = 70;
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerProxy(program);
   registerAttack(program);
+  registerExplore(program);
+  registerReplay(program);
   return program;
 }
 

@@ -94,10 +94,10 @@ const SETTLE_HOPS = 3;
  * are free and sleeps end at once, so setup and invariants may use the same store API.
  *
  * A `timer` point is not a decision: it only announces a sleep (see `sleep()` in src/sched), and starting a sleep
- * touches no shared state, so switching tasks there is the same as switching at the task's next point. The
- * decision that matters is when the sleep *ends*: a sleep of more than 0 ms on the virtual clock becomes a
- * `timer` transition that the strategy schedules like any other step (in deadline order among timers). A 0 ms
- * sleep therefore costs neither time nor a step.
+ * touches no shared state, so switching tasks there is the same as switching at the task's next point. What
+ * matters is when the sleep *ends*: a sleep of more than 0 ms on the virtual clock becomes a `timer` transition
+ * (`wake +500ms` in a trace), offered once virtual time reaches its deadline, and time moves only when nothing
+ * else can run (see VirtualClock). A 0 ms sleep therefore costs neither time nor a step.
  */
 export class ControlledScheduler implements Scheduler {
   readonly clock: VirtualClock;
@@ -375,22 +375,35 @@ export class ControlledScheduler implements Scheduler {
     waiter?.();
   }
 
-  /** What may happen next, in task order (a task's point, then its wakes, then its due timers). */
+  /**
+   * What may happen next, in task order (a task's point, then its wakes, then its timers). Running code takes
+   * no virtual time, so a timer is offered only once virtual time has reached its deadline; when nothing else
+   * can run, time moves to the earliest deadline and the timers due then are offered (several when they tie).
+   */
   private offers(): Offer[] {
     const offers: Offer[] = [];
-    const due = this.timerOffers && this.timerOffers.size > 0 ? this.clock.due() : undefined;
+    const timers = this.timerOffers !== undefined && this.timerOffers.size > 0;
+    let due = timers ? this.clock.expired() : undefined;
+    this.collect(offers, due);
+    if (offers.length === 0 && timers) {
+      due = this.clock.next();
+      this.collect(offers, due);
+    }
+    return offers;
+  }
+
+  private collect(offers: Offer[], due: readonly VirtualTimer[] | undefined): void {
     for (const task of this.tasks) {
       if (task.done || !task.started) continue;
       if (task.point) offers.push(task.point);
       if (task.wakes) for (const w of task.wakes) offers.push(w);
-      if (due && task.timers > 0) {
+      if (due && due.length > 0 && task.timers > 0) {
         for (const timer of due) {
           const offer = this.timerOffers?.get(timer);
           if (offer && offer.task === task) offers.push(offer);
         }
       }
     }
-    return offers;
   }
 
   private allDone(): boolean {

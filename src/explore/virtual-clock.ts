@@ -12,11 +12,12 @@ export interface VirtualTimer {
 }
 
 /**
- * Virtual time: a `sleep(500)` costs no real time, and time moves only when a timer fires. Under the explorer
- * the scheduler decides *when* a timer fires relative to other tasks' steps (the work around a sleep takes an
- * unknown real time), but never against timer order: only the timers with the earliest deadline may fire next,
- * so a 100 ms sleep always ends before a 500 ms sleep that started at the same virtual time, and `now()` never
- * goes back.
+ * Virtual time: a `sleep(500)` costs no real time, and time moves only when a timer fires. Under the explorer,
+ * running code takes no virtual time, and time advances only when nothing else can run: then it jumps to the
+ * earliest deadline (discrete-event simulation). So timer order means what it means on a real event loop: a
+ * 100 ms sleep ends before a 500 ms one that started at the same time, a 5 s call timeout fires only if the
+ * call is still unanswered when everything else is stuck, and sleeps that end at the same instant may end in
+ * any order (the explorer tries them).
  *
  * Without an owner (`owner()` returns undefined: outside any run, in setup or in an invariant), or when `advance`
  * is used directly, the clock runs free: time jumps to each deadline in order.
@@ -66,8 +67,13 @@ export class VirtualClock implements Clock {
     });
   }
 
-  /** Timers that may fire next: every pending timer at the earliest deadline, oldest first. */
-  due(): VirtualTimer[] {
+  /** Timers whose deadline has been reached (virtual time is at or past it), oldest first. */
+  expired(): VirtualTimer[] {
+    return this.pending.filter((t) => t.deadline <= this.nowMs).sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The timers at the earliest deadline, oldest first: those that fire when time next moves. */
+  next(): VirtualTimer[] {
     if (this.pending.length === 0) return [];
     let min = Infinity;
     for (const t of this.pending) if (t.deadline < min) min = t.deadline;
@@ -87,7 +93,7 @@ export class VirtualClock implements Clock {
   advance(ms: number): void {
     const until = this.nowMs + Math.max(0, ms);
     for (;;) {
-      const next = this.due()[0];
+      const next = this.next()[0];
       if (!next || next.deadline > until) break;
       next.fire();
     }

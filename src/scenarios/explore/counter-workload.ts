@@ -14,11 +14,12 @@ export interface CounterWorkloadOptions {
   /**
    * The variant's read-modify-write window, in virtual milliseconds. Default 0, on purpose: under the explorer
    * every store operation is already a scheduling point, so the window between a client's read and its write
-   * exists without any delay, and every interleaving of the store operations is reachable. A delay of more
-   * than 0 adds one step per increment (the moment its sleep ends, `wake +500ms` in the trace) and orders
-   * sleeps by virtual time, but opens no interleaving the store points do not already allow. So with the
-   * default the lost update's trace is exactly its four store operations:
+   * exists without any delay, and every interleaving of the store operations is reachable. With the default the
+   * lost update's trace is exactly its four store operations:
    * `c1 get counter->0 . c2 get counter->0 . c2 set counter=1 . c1 set counter=1`.
+   * A delay of more than 0 costs no real time but adds a step per increment (the moment its sleep ends,
+   * `wake +500ms`), and virtual time then decides part of the order, as on a real server: while one client
+   * sleeps the others run, so with the seed's 500 ms every client reads before any writes.
    */
   readonly delayMs?: number;
 }
@@ -36,13 +37,16 @@ export function explorableCounterVariants(): string[] {
  * increments made, i.e. no update was lost.
  */
 export function counterWorkload(options: CounterWorkloadOptions): Workload {
-  const variant = counterVariant(options.variant);
-  if (variant.requires) {
+  const known = counterVariants[options.variant];
+  if (!known || known.requires) {
     throw new RacelabError(
       'UNKNOWN_VARIANT',
-      `--variant: "${variant.name}" needs a real ${variant.requires} server, which the explorer cannot schedule; explore one of ${explorableCounterVariants().join(', ')}`,
+      known?.requires
+        ? `--variant: "${known.name}" needs a real ${known.requires} server, which the explorer cannot schedule; explore one of ${explorableCounterVariants().join(', ')}`
+        : `--variant: "${options.variant}" is not a counter variant; use one of ${explorableCounterVariants().join(', ')}`,
     );
   }
+  const variant = counterVariant(options.variant);
   const clients = options.clients ?? 2;
   const increments = options.increments ?? 1;
   const delayMs = options.delayMs ?? 0;

@@ -1,0 +1,73 @@
+import { Option, type Command } from 'commander';
+import { printJson, printResult } from '../output.js';
+
+interface ExploreFlags {
+  scenario: string;
+  variant?: string;
+  pattern?: string;
+  strategy: string;
+  runs: string;
+  clients?: string;
+  increments?: string;
+  delay?: string;
+  work?: string;
+  senders?: string;
+  messages?: string;
+  seed?: string;
+  depth?: string;
+  por: boolean;
+  maxSteps?: string;
+  timeLimit?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('explore')
+    .description('run a workload under a controlled scheduler, one interleaving per run; exit 1 with a replay token when a schedule fails')
+    .option('--scenario <name>', 'counter | depth3 | actors', 'counter')
+    .option('--variant <name>', 'counter: vulnerable | mutex | atomic | cas | txn (default vulnerable); actors: a variant of --pattern')
+    .option('--pattern <name>', 'actors: the actor pattern to explore')
+    .addOption(new Option('--strategy <name>', 'how each run picks the next step').choices(['pct', 'random', 'dfs']).default('pct'))
+    .option('--runs <n>', 'most runs (dfs: most schedules)', '1000')
+    .option('--clients <n>', 'counter: concurrent clients (default 2)')
+    .option('--increments <n>', 'counter: increments per client (default 1)')
+    .option('--delay <duration>', 'counter: the read-modify-write window, in virtual time (default 0ms)')
+    .option('--work <n>', 'depth3: store operations each client does before its check-then-act (default 6)')
+    .option('--senders <n>', 'actors: concurrent clients (default: the pattern\'s)')
+    .option('--messages <n>', 'actors: messages per client (default: the pattern\'s)')
+    .option('--seed <n>', 'seed of the strategy and the workload (default: a fresh one, printed)')
+    .option('--depth <d>', 'pct: the bug depth to target, d-1 priority change points per run (default 3)')
+    .option('--no-por', 'dfs: turn partial-order reduction off (explore every interleaving)')
+    .option('--max-steps <n>', 'a run longer than this fails as a livelock (default 10000)')
+    .option('--time-limit <duration>', 'stop exploring after this long')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: ExploreFlags) => {
+      const { runExplore, renderExploreReport, parseCount, parseDuration, RacelabError } = await import('../../index.js');
+      const count = (text: string | undefined, what: string, min: number, max: number): number | undefined =>
+        text === undefined ? undefined : parseCount(text, what, min, max);
+      if (opts.strategy !== 'pct' && opts.depth !== undefined) throw new RacelabError('BAD_OPTION', '--depth applies to --strategy pct only');
+      if (opts.strategy !== 'dfs' && !opts.por) throw new RacelabError('BAD_OPTION', '--no-por applies to --strategy dfs only');
+      const report = await runExplore({
+        scenario: opts.scenario,
+        variant: opts.variant,
+        pattern: opts.pattern,
+        strategy: opts.strategy as 'pct' | 'random' | 'dfs',
+        runs: parseCount(opts.runs, '--runs', 1, 100_000_000),
+        clients: count(opts.clients, '--clients', 1, 64),
+        increments: count(opts.increments, '--increments', 1, 1000),
+        delayMs: opts.delay === undefined ? undefined : parseDuration(opts.delay, '--delay', { maxMs: 3_600_000 }),
+        work: count(opts.work, '--work', 0, 1000),
+        senders: count(opts.senders, '--senders', 1, 1000),
+        messages: count(opts.messages, '--messages', 1, 1000),
+        seed: count(opts.seed, '--seed', 0, 0xffff_ffff),
+        depth: count(opts.depth, '--depth', 1, 50),
+        por: opts.por,
+        maxSteps: count(opts.maxSteps, '--max-steps', 1, 10_000_000),
+        timeLimitMs: opts.timeLimit === undefined ? undefined : parseDuration(opts.timeLimit, '--time-limit', { maxMs: 86_400_000 }),
+      });
+      if (opts.json) printJson(report);
+      else printResult(renderExploreReport(report));
+      if (report.verdict === 'race-found') process.exitCode = 1;
+    });
+}

@@ -1,0 +1,72 @@
+import { RacelabError } from '../../core/errors.js';
+import type { Workload } from '../../explore/workload.js';
+import type { ActorPattern } from '../actors/pattern.js';
+import { actorPatternWorkload } from './actor-workload.js';
+import { actorPatternList } from './actor-patterns.js';
+import { counterWorkload } from './counter-workload.js';
+import { depth3Workload } from './depth3-workload.js';
+
+/** The built-in workloads `racelab explore` and `racelab replay` know by name. */
+export const exploreScenarios = ['counter', 'depth3', 'actors'] as const;
+export type ExploreScenario = (typeof exploreScenarios)[number];
+
+export interface ExploreScenarioOptions {
+  readonly scenario: string;
+  /** counter: the variant (default vulnerable); actors: the pattern's variant (default its first vulnerable one). */
+  readonly variant?: string;
+  /** actors: the pattern's name. */
+  readonly pattern?: string;
+  /** counter */
+  readonly clients?: number;
+  readonly increments?: number;
+  readonly delayMs?: number;
+  /** depth3 */
+  readonly work?: number;
+  /** actors */
+  readonly senders?: number;
+  readonly messages?: number;
+}
+
+const OPTION_OF: Record<string, string> = {
+  variant: '--variant',
+  pattern: '--pattern',
+  clients: '--clients',
+  increments: '--increments',
+  delayMs: '--delay',
+  work: '--work',
+  senders: '--senders',
+  messages: '--messages',
+};
+
+const USES: Record<ExploreScenario, readonly string[]> = {
+  counter: ['variant', 'clients', 'increments', 'delayMs'],
+  depth3: ['work'],
+  actors: ['pattern', 'variant', 'senders', 'messages'],
+};
+
+/** The workload a scenario name and its options stand for; misuse is a one-line RacelabError naming the fix. */
+export function exploreWorkload(options: ExploreScenarioOptions): Workload {
+  const scenario = options.scenario as ExploreScenario;
+  if (!exploreScenarios.includes(scenario)) {
+    throw new RacelabError('UNKNOWN_SCENARIO', `--scenario: "${options.scenario}" is not an explore scenario; use one of ${exploreScenarios.join(', ')}`);
+  }
+  for (const [key, flag] of Object.entries(OPTION_OF)) {
+    if ((options as unknown as Record<string, unknown>)[key] !== undefined && !USES[scenario].includes(key)) {
+      throw new RacelabError('BAD_OPTION', `${flag} does not apply to --scenario ${scenario}; it takes ${USES[scenario].map((k) => OPTION_OF[k]).join(', ') || 'no options'}`);
+    }
+  }
+  switch (scenario) {
+    case 'counter':
+      return counterWorkload({ variant: options.variant ?? 'vulnerable', clients: options.clients, increments: options.increments, delayMs: options.delayMs });
+    case 'depth3':
+      return depth3Workload({ work: options.work });
+    case 'actors': {
+      const patterns = actorPatternList();
+      const names = patterns.map((p) => p.name).join(', ');
+      if (options.pattern === undefined) throw new RacelabError('BAD_OPTION', `--scenario actors needs --pattern NAME; patterns: ${names}`);
+      const pattern: ActorPattern | undefined = patterns.find((p) => p.name === options.pattern);
+      if (!pattern) throw new RacelabError('UNKNOWN_SCENARIO', `--pattern: "${options.pattern}" is not an actor pattern; use one of ${names}`);
+      return actorPatternWorkload(pattern, options.variant ?? (pattern.vulnerable[0] as string), { senders: options.senders, messages: options.messages });
+    }
+  }
+}

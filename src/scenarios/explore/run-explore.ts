@@ -1,0 +1,200 @@
+import { RacelabError } from '../../core/errors.js';
+import { formatMs } from '../../core/units.js';
+import { explore, replay, type ExploreResult, type FailureReport, type ReplayResult, type StopReason } from '../../explore/explore.js';
+import { parseReplayToken } from '../../explore/replay-token.js';
+import type { StrategyName } from '../../explore/strategy.js';
+import { exploreWorkload, type ExploreScenarioOptions } from './registry.js';
+
+export type ExploreCommandStrategy = Exclude<StrategyName, 'replay'>;
+
+export interface RunExploreOptions extends ExploreScenarioOptions {
+  readonly strategy: ExploreCommandStrategy;
+  readonly runs: number;
+  readonly seed?: number;
+  /** pct: the bug depth to target. */
+  readonly depth?: number;
+  /** dfs: partial-order reduction (default true). */
+  readonly por?: boolean;
+  readonly maxSteps?: number;
+  readonly timeLimitMs?: number;
+}
+
+/**
+ * `race-found`: a failing schedule (exit 1). `proved`: dfs explored every schedule and none fails.
+ * `none-found`: random or pct (or a dfs cut short by --runs) found none, which is evidence, not proof.
+ */
+export type ExploreVerdict = 'race-found' | 'proved' | 'none-found';
+
+export interface ExploreReport {
+  readonly kind: 'explore';
+  readonly scenario: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly strategy: StrategyName;
+  readonly seed: number;
+  readonly depth?: number;
+  readonly verdict: ExploreVerdict;
+  readonly runs: number;
+  readonly failures: number;
+  readonly stopReason: StopReason;
+  readonly firstFailure?: FailureReport;
+  readonly schedulesExplored?: number;
+  readonly prunedByPor?: number;
+  readonly redundantRuns?: number;
+  readonly maxStepsInRun: number;
+  readonly elapsedMs: number;
+  readonly runsPerSecond: number;
+  /** `racelab replay <token>` for the minimal failing schedule. */
+  readonly replayCommand?: string;
+}
+
+/** `racelab explore`: builds the scenario's workload and explores it. */
+export async function runExplore(options: RunExploreOptions): Promise<ExploreReport> {
+  const workload = exploreWorkload(options);
+  const result = await explore(workload, {
+    strategy: options.strategy,
+    runs: options.runs,
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.depth !== undefined ? { depth: options.depth } : {}),
+    ...(options.por !== undefined ? { por: options.por } : {}),
+    ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+    ...(options.timeLimitMs !== undefined ? { timeLimitMs: options.timeLimitMs } : {}),
+  });
+  return exploreReport(result);
+}
+
+export function exploreReport(result: ExploreResult): ExploreReport {
+  const verdict: ExploreVerdict = result.firstFailure ? 'race-found' : result.dfs?.exhausted ? 'proved' : 'none-found';
+  return {
+    kind: 'explore',
+    scenario: result.workload,
+    params: result.params,
+    strategy: result.strategy,
+    seed: result.seed,
+    ...(result.depth !== undefined ? { depth: result.depth } : {}),
+    verdict,
+    runs: result.runs,
+    failures: result.failures,
+    stopReason: result.stopReason,
+    ...(result.firstFailure ? { firstFailure: result.firstFailure, replayCommand: `racelab replay ${result.firstFailure.replayToken}` } : {}),
+    ...(result.dfs
+      ? { schedulesExplored: result.dfs.schedulesExplored, prunedByPor: result.dfs.prunedByPor, redundantRuns: result.dfs.redundantRuns }
+      : {}),
+    maxStepsInRun: result.maxStepsInRun,
+    elapsedMs: result.elapsedMs,
+    runsPerSecond: result.runsPerSecond,
+  };
+}
+
+function describeWorkload(scenario: string, params: Readonly<Record<string, string>>): string {
+  const list = Object.entries(params)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return list ? `${scenario} (${list})` : scenario;
+}
+
+function strategyLabel(r: { strategy: string; depth?: number; seed: number }): string {
+  return `${r.strategy}${r.depth !== undefined ? ` depth ${r.depth}` : ''}, seed ${r.seed}`;
+}
+
+export function renderExploreReport(r: ExploreReport): string {
+  const lines = [`explore ${describeWorkload(r.scenario, r.params)}: ${strategyLabel(r)}`];
+  const speed = `${r.runs} run${r.runs === 1 ? '' : 's'} in ${formatMs(r.elapsedMs)}, ${Math.round(r.runsPerSecond)} runs/s, longest run ${r.maxStepsInRun} steps`;
+  const por =
+    r.schedulesExplored !== undefined
+      ? `${r.schedulesExplored} schedule${r.schedulesExplored === 1 ? '' : 's'} explored, ${r.prunedByPor} transitions pruned by partial-order reduction, ${r.redundantRuns} redundant runs cut short`
+      : undefined;
+  const f = r.firstFailure;
+  if (f) {
+    lines.push(
+      `RACE FOUND in run ${f.runsToFailure} (${f.kind}): ${f.message}`,
+      `minimal schedule: ${f.shrunk.steps} steps, ${f.shrunk.preemptions} preemption${f.shrunk.preemptions === 1 ? '' : 's'} (as found: ${f.found.steps} steps, ${f.found.preemptions} preemption${f.found.preemptions === 1 ? '' : 's'}; ${f.shrinkRuns} shrink runs)`,
+      ...f.shrunk.traceLines.map((l) => `  ${l}`),
+      `trace: ${f.shrunk.trace}`,
+      `replay: ${r.replayCommand ?? ''}`,
+      por ? `(${speed}; ${por})` : `(${speed})`,
+    );
+  } else if (r.verdict === 'proved') {
+    lines.push(`NO FAILING SCHEDULE EXISTS: dfs explored every schedule and none fails (${por}; ${speed})`);
+  } else {
+    const why: Record<StopReason, string> = {
+      runs: `after ${r.runs} runs`,
+      'time-limit': 'before the time limit',
+      exhausted: 'and the strategy had nothing left to try',
+      'first-failure': '',
+    };
+    lines.push(
+      `no failing schedule found ${why[r.stopReason]} (${speed}${por ? `; ${por}` : ''})`,
+      r.strategy === 'dfs'
+        ? 'dfs stopped before exploring every schedule: raise --runs for a proof'
+        : 'that is evidence, not proof: --strategy dfs explores every schedule',
+    );
+  }
+  return lines.join('\n');
+}
+
+export interface ReplayReport {
+  readonly kind: 'replay';
+  readonly scenario: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly seed: number;
+  readonly status: 'failed' | 'passed';
+  readonly failure?: { readonly kind: string; readonly message: string };
+  readonly steps: number;
+  readonly preemptions: number;
+  readonly trace: string;
+  readonly traceLines: readonly string[];
+}
+
+/** `racelab replay <token>`: rebuilds the built-in workload the token names and runs its schedule once. */
+export async function runReplay(tokenText: string): Promise<ReplayReport> {
+  const token = parseReplayToken(tokenText);
+  const workload = workloadFromToken(token.workload, token.params);
+  const result: ReplayResult = await replay(workload, token);
+  return {
+    kind: 'replay',
+    scenario: result.workload,
+    params: result.params,
+    seed: result.seed,
+    status: result.status,
+    ...(result.failure ? { failure: result.failure } : {}),
+    steps: result.schedule.steps,
+    preemptions: result.schedule.preemptions,
+    trace: result.schedule.trace,
+    traceLines: result.schedule.traceLines,
+  };
+}
+
+export function renderReplayReport(r: ReplayReport): string {
+  return [
+    `replay ${describeWorkload(r.scenario, r.params)}: seed ${r.seed}, ${r.steps} steps, ${r.preemptions} preemption${r.preemptions === 1 ? '' : 's'}`,
+    ...r.traceLines.map((l) => `  ${l}`),
+    `trace: ${r.trace}`,
+    r.failure ? `FAILS (${r.failure.kind}): ${r.failure.message}` : 'passes: the invariant holds on this schedule',
+  ].join('\n');
+}
+
+function workloadFromToken(scenario: string, params: Readonly<Record<string, string>>) {
+  const num = (key: string): number | undefined => {
+    const v = params[key];
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new RacelabError('BAD_TOKEN', `replay token: parameter ${key}=${v} is not a number`);
+    return n;
+  };
+  try {
+    return exploreWorkload({
+      scenario,
+      variant: params.variant,
+      pattern: params.pattern,
+      clients: num('clients'),
+      increments: num('increments'),
+      delayMs: num('delay'),
+      work: num('work'),
+      senders: num('senders'),
+      messages: num('messages'),
+    });
+  } catch (e) {
+    if (e instanceof RacelabError && e.code !== 'BAD_TOKEN') throw new RacelabError('BAD_TOKEN', `replay token: ${e.message}`, 2, { cause: e });
+    throw e;
+  }
+}
