@@ -46,20 +46,6 @@ export {
   actorPatterns, actorPattern, runActorDemo, renderActorDemo, orderTransitions, type ActorPattern, type PatternOutcome,
   type PatternRunOptions, type ActorDemoOptions, type ActorDemoReport, type ActorDemoRun,
 } from './scenarios/actors/index.js';
-export {
-  ActorSystem, Pid, Process, ExitMessage, DownMessage, GenServer, ServerRef, NoReply, Stop, Agent, Supervisor, genServerChild,
-  MAX_RESTART_INTENSITY, Mailbox, overflowPolicies, formatReason, isCrash, isNormalExit, ProcessExit, ProcessExitedError, summarizeMessage, describeMessage,
-  type ActorStats, type ActorSystemOptions, type Dest, type Matcher, type ProcessBody, type SpawnOptions, type CallResult, type CastResult,
-  type GenServerBehaviour, type GenServerOptions, type ChildInfo, type ChildSpec, type RestartPolicy, type SupervisorEvent,
-  type SupervisorOptions, type MailboxOptions, type OverflowPolicy, type ExitReason, type From,
-} from './actor/index.js';
-export {
-  ActorSystem, Pid, Process, ExitMessage, DownMessage, GenServer, ServerRef, NoReply, Stop, Agent, Supervisor, genServerChild,
-  MAX_RESTART_INTENSITY, Mailbox, overflowPolicies, formatReason, isCrash, isNormalExit, ProcessExit, summarizeMessage, describeMessage,
-  type ActorStats, type ActorSystemOptions, type Dest, type Matcher, type ProcessBody, type SpawnOptions, type CallResult, type CastResult,
-  type GenServerBehaviour, type GenServerOptions, type ChildInfo, type ChildSpec, type RestartPolicy, type SupervisorEvent,
-  type SupervisorOptions, type MailboxOptions, type OverflowPolicy, type ExitReason, type From,
-} from './actor/index.js';
 export * from './scenarios/replicas/index.js';
 export * from './proxy/index.js';
 export * from './scenarios/attack/index.js';
