@@ -13,7 +13,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runAttack, runFlood } from '../dist/index.js';
+import * as grpc from '@grpc/grpc-js';
+import { createSyncPolicy, runAttack, runFlood } from '../dist/index.js';
 
 function renderTable(header, rows) {
   const all = [header, ...rows];
@@ -70,6 +71,27 @@ const ours = await runFlood({
   concurrency: inFlight,
   makeCall: (index, client) => ({ index, client, path: '/Counter/GetValue', request: emptyRequest, offsetMicros: 0 }),
 });
+// grpc-js alone, the same load without racelab around it: how much of the gap to h2load is grpc-js's.
+async function grpcJsLoop() {
+  const client = new grpc.Client(target, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+  await new Promise((resolve, reject) => client.waitForReady(Date.now() + 5000, (e) => (e ? reject(e) : resolve())));
+  const id = (b) => b;
+  const md = new grpc.Metadata();
+  let done = 0;
+  const t0 = performance.now();
+  const end = t0 + durationMs;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (performance.now() < end) {
+        await new Promise((resolve) => client.makeUnaryRequest('/Counter/GetValue', id, id, emptyRequest, md, { deadline: Date.now() + 30_000 }, () => resolve()));
+        done++;
+      }
+    }),
+  );
+  client.close();
+  return { completed: done, callsPerSecond: done / ((performance.now() - t0) / 1000) };
+}
+const bare = await grpcJsLoop();
 let h2 = { note: '' };
 const h2load = spawnSync('h2load', ['--version'], { encoding: 'utf8' });
 if (h2load.error) {
@@ -93,6 +115,7 @@ console.log(
     ['client', 'calls', 'calls/s', 'ratio to h2load'],
     [
       ['racelab attack --sync parallel --flood --rate max', String(ours.completed), ours.callsPerSecond.toFixed(0), ratio(ours.callsPerSecond, h2.callsPerSecond)],
+      ['grpc-js makeUnaryRequest loop (no racelab)', String(bare.completed), bare.callsPerSecond.toFixed(0), ratio(bare.callsPerSecond, h2.callsPerSecond)],
       h2.callsPerSecond ? ['h2load -c 1 -m 100', `${h2.succeeded}/${h2.calls}`, h2.callsPerSecond.toFixed(0), '1.00x'] : ['h2load', '-', '-', h2.note],
     ],
   ),
@@ -138,6 +161,40 @@ for (const n of [20, 100]) {
     const warnings = [...new Set(modes.flatMap((m) => results[m].warnings.filter((w) => !w.startsWith('no invariant'))))];
     for (const w of warnings) console.log(`  note: ${w}`);
   }
+}
+
+// --- 3. bodies that span segments -----------------------------------------------------------------------------
+// With 1 KB request bodies a one-channel burst of 20 calls is ~20 KB: 14 segments through the proxy, each held
+// for its own jitter. last-frame pre-sends the bodies and releases 20 final frames in one segment.
+{
+  const size = 1024;
+  // An unknown field (number 15, length-delimited) of `size` bytes: the server skips it, the wire carries it.
+  const body = Buffer.concat([Buffer.from([0x7a, (size & 0x7f) | 0x80, size >> 7]), Buffer.alloc(size, 0x41)]);
+  const rounds = quick ? 2 : 5;
+  const rows = [];
+  const medians = {};
+  for (const sync of modes) {
+    const policy = createSyncPolicy({ mode: sync, transport: { ...transport, target: proxied }, count: 20 });
+    await policy.open();
+    const spreads = [];
+    try {
+      for (let r = 0; r < rounds; r++) {
+        const calls = Array.from({ length: 20 }, (_, index) => ({ index, client: policy.clientOf(index), path: '/Counter/GetValue', request: body, offsetMicros: 0 }));
+        const fired = await policy.fire(calls);
+        const starts = fired.outcomes.map((o) => o.handlerStartMicros).filter((x) => x !== undefined);
+        if (starts.length === 20) spreads.push(Math.max(...starts) - Math.min(...starts));
+        await new Promise((res) => setTimeout(res, 50));
+      }
+    } finally {
+      await policy.close();
+    }
+    spreads.sort((a, b) => a - b);
+    medians[sync] = spreads[Math.ceil(spreads.length / 2) - 1];
+    rows.push([sync, String(policy.clients), fmtUs(spreads[0]), fmtUs(medians[sync]), fmtUs(spreads[spreads.length - 1])]);
+  }
+  for (const row of rows) row.push(ratio(medians[row[0]], medians.parallel));
+  console.log(`\nBurst spread, N = 20 calls with ${size}-byte request bodies, jitter proxy 20ms+5ms, ${rounds} rounds (server handler start)`);
+  console.log(renderTable(['sync', 'conns/procs', 'best', 'median', 'worst', 'median vs parallel'], rows));
 }
 
 await stop(proxy);
