@@ -1,7 +1,7 @@
 import { formatMs } from '../../core/units.js';
 import { renderHistogram, type SpreadSummary } from '../../burst/stats.js';
 import { renderTable, wrap } from '../../report/table.js';
-import type { AttackReport, RoundReport } from './run.js';
+import { clientsWord, type AttackReport, type RoundReport } from './run.js';
 
 const us = (v: number | undefined): string => (v === undefined ? '-' : v >= 1000 ? formatMs(v / 1000) : `${Math.round(v)}µs`);
 
@@ -18,7 +18,7 @@ export function renderAttackReport(report: AttackReport): string {
   const out: string[] = [];
   const calls = report.endpoints.map((e) => `${e.method} x${e.count}${e.offsetMicros ? ` at +${formatMs(e.offsetMicros / 1000)}` : ''}`).join(', ');
   out.push(
-    `racelab attack: ${calls} on ${report.target}, ${report.flood ? `flood (${report.flood.rate === 'max' ? 'max rate' : `${report.flood.rate}/s`} for ${formatMs(report.flood.durationMs)})` : `--sync ${report.sync}`} over ${report.clients} ${report.sync === 'processes' ? 'process' : 'connection'}(s), ${report.roundsRun} round(s); types from ${report.schemaSource}`,
+    `racelab attack: ${calls} on ${report.target}, ${report.flood ? `flood (${report.flood.rate === 'max' ? 'max rate' : `${report.flood.rate}/s`} for ${formatMs(report.flood.durationMs)})` : `--sync ${report.sync}`} over ${clientsWord(report.sync, report.clients)}, ${report.roundsRun} round(s); types from ${report.schemaSource}`,
   );
   if (report.invariant) out.push(`invariant${report.scenario ? ` (scenario ${report.scenario})` : ''}: ${report.invariant}`);
 

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type * as grpc from '@grpc/grpc-js';
 import { RacelabError, messageOf } from '../../core/errors.js';
+import { formatMs } from '../../core/units.js';
 import { Random } from '../../core/random.js';
 import { isUnknownOutcome, statusName, type CallOutcome } from '../../burst/call.js';
 import { createSyncPolicy } from '../../burst/create-policy.js';
@@ -170,6 +171,14 @@ export interface AttackReport {
 }
 
 const shortName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
+
+/** `1 connection`, `16 processes`. */
+export function clientsWord(sync: SyncMode, n: number): string {
+  const word = sync === 'processes' ? 'process' : 'connection';
+  return `${n} ${word}${n === 1 ? '' : sync === 'processes' ? 'es' : 's'}`;
+}
+
+const formatMicros = (us: number): string => (us >= 1000 ? formatMs(us / 1000) : `${Math.round(us)}µs`);
 
 interface Resolved {
   readonly transport: BurstTransport;
@@ -438,7 +447,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
       const connections = sync === 'connections' ? Math.min(o.connections ?? 10, 256) : 1;
       clients = connections;
       const before = await read('before', 0);
-      progress(`flood: ${flood.rate === 'max' ? `as fast as ${concurrency} calls in flight allow` : `${flood.rate} calls/s`} for ${flood.durationMs}ms over ${connections} connection(s)`);
+      progress(`flood: ${flood.rate === 'max' ? `as fast as ${concurrency} calls in flight allow` : `${flood.rate} calls/s`} for ${flood.durationMs}ms over ${connections === 1 ? '1 connection' : `${connections} connections`}`);
       const byMethod = new Map<string, { ok: number; failed: number; unknown: number; count: number; responses: unknown[] }>();
       const cycle = r.endpoints.flatMap((e) => Array.from({ length: e.count }, () => e));
       // Requests without placeholders are encoded once; templated ones per call.
@@ -488,7 +497,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
       try {
         await policy.open();
         clients = policy.clients;
-        progress(`attack: ${r.endpoints.map((e) => `${e.method.path} x${e.count}${e.offsetMicros ? ` +${e.offsetMicros / 1000}ms` : ''}`).join(', ')} on ${r.transport.target}, --sync ${sync} over ${clients} ${sync === 'processes' ? 'process' : 'connection'}(s), ${rounds} round(s)`);
+        progress(`attack: ${r.endpoints.map((e) => `${e.method.path} x${e.count}${e.offsetMicros ? ` +${e.offsetMicros / 1000}ms` : ''}`).join(', ')} on ${r.transport.target}, --sync ${sync} over ${clientsWord(sync, clients)}, ${rounds} round(s)`);
         for (let round = 1; round <= rounds; round++) {
           const rt0 = performance.now();
           const before = await read('before', round);
@@ -527,7 +536,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
           };
           roundReports.push(report);
           progress(
-            `round ${round}/${rounds}: ${report.verdict}${report.lost ? `, lost ${report.lost}` : ''}${report.extra ? `, extra ${report.extra}` : ''}, ${report.ok}/${report.calls} ok${sv ? `, server start spread ${Math.round(sv.rangeMicros)}µs` : ''}`,
+            `round ${round}/${rounds}: ${report.verdict}${report.lost ? `, lost ${report.lost}` : ''}${report.extra ? `, extra ${report.extra}` : ''}, ${report.ok}/${report.calls} ok${sv ? `, server start spread ${formatMicros(sv.rangeMicros)}` : ''}`,
           );
           if (round < rounds && pauseMs > 0) await new Promise((res) => setTimeout(res, pauseMs));
         }
