@@ -26,6 +26,9 @@ describe('racelab attack against a plain grpc-js server built from the seed\'s p
     describe(`types via ${via}`, () => {
       it.each(MODES)(`--sync %s: vulnerable races unless sequential; mutex never`, async (sync) => {
         const v = await attack(vulnerable, sync, via === 'proto file');
+        // The burst's 4 calls came over as many TCP connections as the mode promises.
+        const peers = new Set(vulnerable.incrementPeers().slice(-4));
+        expect(peers.size).toBe(sync === 'connections' || sync === 'processes' ? 4 : 1);
         expect(v.schemaSource).toMatch(via === 'proto file' ? /^proto file / : /^server reflection \(v1\)/);
         expect(v.verdict).toBe(sync === 'sequential' ? 'no-race' : 'race');
         const m = await attack(mutex, sync, via === 'proto file');

@@ -50,6 +50,8 @@ export interface PlainCounter {
   readonly target: string;
   readonly protoFile: string;
   value(): number;
+  /** The peer (client address:port) of every Increment so far, in arrival order: one per TCP connection. */
+  incrementPeers(): string[];
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startPlainCounter(o: PlainCounterOptions): Promise<PlainCo
   const pkg = protoLoader.loadSync(protoFile, { keepCase: true, defaults: true });
   const proto = grpc.loadPackageDefinition(pkg) as unknown as { Counter: { service: grpc.ServiceDefinition } };
   let value = 0;
+  const peers: string[] = [];
   let lock: Promise<void> = Promise.resolve();
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
   const readWaitWrite = async (): Promise<void> => {
@@ -67,7 +70,8 @@ export async function startPlainCounter(o: PlainCounterOptions): Promise<PlainCo
   };
   const server = new grpc.Server(o.grpcOptions ?? {});
   server.addService(proto.Counter.service, {
-    Increment: (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+    Increment: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      peers.push(call.getPeer());
       const run = o.variant === 'mutex' ? (lock = lock.then(readWaitWrite)) : readWaitWrite();
       run.then(
         () => cb(null, {}),
@@ -98,6 +102,7 @@ export async function startPlainCounter(o: PlainCounterOptions): Promise<PlainCo
     target: `127.0.0.1:${port}`,
     protoFile,
     value: () => value,
+    incrementPeers: () => [...peers],
     close: () =>
       new Promise<void>((resolve) => {
         const t = setTimeout(() => {
