@@ -286,4 +286,19 @@ describe('shutdown', () => {
     const active = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo();
     expect(active.filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(1);
   });
+
+  it('gives up on a body that awaits something outside the runtime after the grace period, and says so', async () => {
+    const system = new ActorSystem();
+    let release: () => void = () => undefined;
+    const stuck = system.spawn(() => new Promise<void>((resolve) => (release = resolve)));
+    const fine = system.spawn(async (self) => void (await self.receive()));
+    const t0 = performance.now();
+    await system.shutdown({ graceMs: 50 });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(40);
+    expect(system.exitReasonOf(fine)).toBe('shutdown');
+    expect(system.isAlive(stuck)).toBe(true);
+    expect(system.stats.stuckAtShutdown).toBe(1);
+    release();
+    expect(await system.join(stuck)).toBe('shutdown');
+  });
 });
