@@ -116,3 +116,4 @@ export {
   type ReplayToken,
 } from './explore/index.js';
 export * from './scenarios/explore/index.js';
+export { renderCheckReport, renderHistoryHtml, type HistoryHtmlOptions } from './report/index.js';

@@ -9,6 +9,7 @@ import { register as registerProxy } from './commands/proxy.js';
 import { register as registerAttack } from './commands/attack.js';
 import { register as registerExplore } from './commands/explore.js';
 import { register as registerReplay } from './commands/replay.js';
+import { register as registerCheck } from './commands/check.js';
 
 /** Exit code for an internal error (a bug in racelab), distinct from 1 (a race found) and 2 (bad input). */
 export const EXIT_INTERNAL = 70;
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerAttack(program);
   registerExplore(program);
   registerReplay(program);
+  registerCheck(program);
   return program;
 }
 

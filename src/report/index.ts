@@ -1,1 +1,3 @@
 export * from './table.js';
+export * from './check-text.js';
+export * from './history-html.js';

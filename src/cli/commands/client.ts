@@ -12,9 +12,11 @@ export function register(program: Command): void {
     .option('--deadline <duration>', 'per-call deadline', '30s')
     .option('--connect-timeout <duration>', 'how long to wait for the server to answer', '5s')
     .option('--json', 'print the result as JSON')
+    .option('--record <file>', 'write every call as a history (JSON Lines) for racelab check --model counter')
     .addOption(new Option('--wait-for-go', 'once connected, print "ready" to stderr and wait for a line on stdin').hideHelp())
-    .action(async (opts: { target: string; targets?: string; increments: string; deadline: string; connectTimeout: string; json?: boolean; waitForGo?: boolean }) => {
-      const { runCounterClient, parseCount, parseDuration, parseTarget } = await import('../../index.js');
+    .action(async (opts: { target: string; targets?: string; increments: string; deadline: string; connectTimeout: string; json?: boolean; waitForGo?: boolean; record?: string }) => {
+      const { runCounterClient, parseCount, parseDuration, parseTarget, HistoryRecorder } = await import('../../index.js');
+      const recorder = opts.record !== undefined ? new HistoryRecorder() : undefined;
       const result = await runCounterClient({
         target: parseTarget(opts.target),
         ...(opts.targets !== undefined ? { targets: opts.targets.split(',').map((t) => parseTarget(t, '--targets')) } : {}),
@@ -22,7 +24,9 @@ export function register(program: Command): void {
         deadlineMs: parseDuration(opts.deadline, '--deadline', { maxMs: 3_600_000 }),
         connectTimeoutMs: parseDuration(opts.connectTimeout, '--connect-timeout', { maxMs: 600_000 }),
         ...(opts.waitForGo ? { beforeFirstCall: readyThenWaitForGo } : {}),
+        ...(recorder ? { recorder, process: 0 } : {}),
       });
+      if (recorder && opts.record !== undefined) await recorder.writeFile(opts.record);
       if (opts.json) printJson(result);
       else printResult(`Current value: ${result.value}`);
     });

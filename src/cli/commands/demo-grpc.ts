@@ -10,7 +10,8 @@ export function register(demo: Command): void {
     .option('--delay <duration>', 'the read-modify-write window', '100ms')
     .option('--variants <list>', 'comma-separated counter variants to compare', 'vulnerable,mutex')
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { clients: string; increments: string; delay: string; variants: string; json?: boolean }) => {
+    .option('--record <file>', 'record every call as a history for racelab check (several variants: file.<variant>.jsonl)')
+    .action(async (opts: { clients: string; increments: string; delay: string; variants: string; json?: boolean; record?: string }) => {
       const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration } = await import('../../index.js');
       const report = await runGrpcDemo({
         clients: parseCount(opts.clients, '--clients', 1, 64),
@@ -18,6 +19,7 @@ export function register(demo: Command): void {
         delayMs: parseDuration(opts.delay, '--delay', { maxMs: 10_000 }),
         variants: opts.variants.split(',').map((v) => v.trim()).filter(Boolean),
         onProgress: opts.json ? undefined : printProgress,
+        ...(opts.record !== undefined ? { record: opts.record } : {}),
       });
       if (opts.json) printJson(report);
       else printResult(renderGrpcDemo(report));

@@ -8,6 +8,7 @@ import type { CounterClientResult } from './client.js';
 import { readCounter } from './client.js';
 import { startCounterServer } from './server.js';
 import { counterVariant } from './variants.js';
+import { DemoRecording, historyFileFor } from './history.js';
 
 export interface GrpcDemoOptions {
   /** Client OS processes run at once, like the seed's terminals. */
@@ -18,6 +19,11 @@ export interface GrpcDemoOptions {
   delayMs?: number;
   maxConcurrency?: number;
   variants?: string[];
+  /**
+   * Record what every client saw into this history file (JSON Lines, for `racelab check --model counter`);
+   * with several variants, each goes to `name.<variant>.jsonl`.
+   */
+  record?: string;
   /** Progress lines (to stderr in the CLI). */
   onProgress?: (line: string) => void;
 }
@@ -42,6 +48,8 @@ export interface GrpcDemoRun {
   completionWaveMedian: number;
   /** Median time between one group of completions and the next, ms. */
   completionGapMedianMs: number;
+  /** Where this run's recorded history was written (with `record`). */
+  historyFile?: string;
 }
 
 export interface GrpcDemoReport {
@@ -95,14 +103,15 @@ function parseClientOutput(run: { code: number | null; signal: string | null; st
   }
 }
 
-async function runVariant(variantName: string, o: Required<Omit<GrpcDemoOptions, 'onProgress' | 'variants'>>, progress: (l: string) => void): Promise<GrpcDemoRun> {
+async function runVariant(variantName: string, o: Required<Omit<GrpcDemoOptions, 'onProgress' | 'variants' | 'record'>>, progress: (l: string) => void, recordTo?: string): Promise<GrpcDemoRun> {
   const variant = counterVariant(variantName);
   const server = await startCounterServer({ variant: variantName, delayMs: o.delayMs, maxConcurrency: o.maxConcurrency });
   const children: RunningChild[] = [];
+  const recording = recordTo !== undefined ? await DemoRecording.start(recordTo) : undefined;
   try {
     progress(`${variantName}: server on ${server.target}; starting ${o.clients} client processes x ${o.increments} increments`);
     for (let i = 0; i < o.clients; i++) {
-      children.push(spawnRacelab(['client', '--target', server.target, '--increments', String(o.increments), '--json', '--wait-for-go'], { stdin: true }));
+      children.push(spawnRacelab(['client', '--target', server.target, '--increments', String(o.increments), '--json', '--wait-for-go', ...(recording?.clientArgs(i) ?? [])], { stdin: true }));
     }
     // Start barrier: each process connects and says "ready"; when all have, one "go" releases them together,
     // as if the seed's terminals had all pressed Enter at the same instant.
@@ -112,6 +121,7 @@ async function runVariant(variantName: string, o: Required<Omit<GrpcDemoOptions,
     const outputs = await Promise.all(children.map((c) => c.done));
     const wallMs = performance.now() - t0;
     const results = outputs.map(parseClientOutput);
+    const historyFile = recording ? await recording.finish(o.clients) : undefined;
     const finalValue = await readCounter(server.target);
     const spans = server.spans.drain().filter((s) => s.method === '/Counter/Increment');
     const waves = completionWaves(spans, Math.max(1000, (o.delayMs * 1000) / 10));
@@ -134,12 +144,15 @@ async function runVariant(variantName: string, o: Required<Omit<GrpcDemoOptions,
       maxHandlersInFlight: maxInFlight(spans),
       completionWaveMedian: summarize(waves.sizes).p50,
       completionGapMedianMs: waves.gapsMs.length ? summarize(waves.gapsMs).p50 : 0,
+      ...(historyFile !== undefined ? { historyFile } : {}),
     };
+    if (historyFile !== undefined) progress(`${variantName}: history of every call written to ${historyFile}`);
     progress(`${variantName}: final value ${finalValue}, expected ${acknowledged}`);
     return run;
   } finally {
     for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
     await server.close(500);
+    await recording?.dispose();
   }
 }
 
@@ -191,7 +204,7 @@ export async function runGrpcDemo(options: GrpcDemoOptions = {}): Promise<GrpcDe
   variants.forEach(counterVariant); // fail on an unknown name before starting anything
   const progress = options.onProgress ?? (() => {});
   const runs: GrpcDemoRun[] = [];
-  for (const v of variants) runs.push(await runVariant(v, o, progress));
+  for (const v of variants) runs.push(await runVariant(v, o, progress, options.record !== undefined ? historyFileFor(options.record, v, variants.length > 1) : undefined));
   const partial = { kind: 'grpc-demo' as const, settings: o, runs };
   return { ...partial, explanation: explainGrpcDemo(partial) };
 }

@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
 import type { ProcessId } from '../../history/event.js';
-import type { HistoryRecorder } from '../../history/recorder.js';
+import { readHistoryFile, writeHistoryFile } from '../../history/read.js';
+import { mergeHistories, type HistoryRecorder } from '../../history/recorder.js';
 import type { RecordingOptions } from '../../grpc/recorder.js';
 
 /**
@@ -13,4 +17,46 @@ export function counterRecording(recorder: HistoryRecorder, process?: ProcessId)
     describe: (method) => ({ f: method.endsWith('/GetValue') ? 'get' : method.endsWith('/Increment') ? 'increment' : method, value: null }),
     result: (method, response) => (method.endsWith('/GetValue') ? ((response as { value?: number } | undefined)?.value ?? 0) : null),
   };
+}
+
+/** The file a variant's history goes to: `file` itself for one variant, `name.<variant>.ext` for several. */
+export function historyFileFor(file: string, variant: string, several: boolean): string {
+  if (!several) return file;
+  const ext = extname(file);
+  return `${file.slice(0, file.length - ext.length)}.${variant}${ext || '.jsonl'}`;
+}
+
+/**
+ * Recording a demo run whose clients are separate processes: each `racelab client --record` writes its own
+ * history into a temporary folder; `finish` merges them by time (process i = client i; the monotonic clock is
+ * shared by every process on the machine) into one file for `racelab check --model counter`.
+ */
+export class DemoRecording {
+  private constructor(
+    private readonly dir: string,
+    readonly file: string,
+  ) {}
+
+  static async start(file: string): Promise<DemoRecording> {
+    return new DemoRecording(await mkdtemp(join(tmpdir(), 'racelab-record-')), file);
+  }
+
+  /** Extra arguments for client process `i`. */
+  clientArgs(i: number): string[] {
+    return ['--record', join(this.dir, `client-${i}.jsonl`)];
+  }
+
+  async finish(clients: number): Promise<string> {
+    const sources = [];
+    for (let i = 0; i < clients; i++) {
+      const { events } = await readHistoryFile(join(this.dir, `client-${i}.jsonl`), 'jsonl');
+      sources.push({ events, rename: () => i });
+    }
+    await writeHistoryFile(this.file, mergeHistories(sources));
+    return this.file;
+  }
+
+  async dispose(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
 }

@@ -1,0 +1,43 @@
+import type { CheckReport } from '../check/check-report.js';
+import { renderTable, wrap } from './table.js';
+
+const n = (x: number): string => x.toLocaleString('en-US');
+
+function ms(x: number): string {
+  if (x >= 1000) return `${(x / 1000).toFixed(2)}s`;
+  if (x >= 1) return `${x.toFixed(1)}ms`;
+  return `${Math.round(x * 1000)}µs`;
+}
+
+const VERDICT_WORDS: Record<CheckReport['verdict'], string> = {
+  ok: 'ok (linearizable)',
+  illegal: 'ILLEGAL (not linearizable)',
+  unknown: 'UNKNOWN (the budget ran out before a verdict)',
+};
+
+/** The check report for a terminal: verdict, what was checked, and the explanation, from the report's own numbers. */
+export function renderCheckReport(report: CheckReport, source?: string): string {
+  const c = report.counts;
+  const out: string[] = [];
+  out.push(`racelab check${source ? ` ${source}` : ''}: model ${report.model}`);
+  out.push(`verdict: ${VERDICT_WORDS[report.verdict]}`);
+  const parts = [`${n(c.ok)} ok`, `${n(c.failed)} failed`, `${n(c.unknownOutcome)} unknown outcome`];
+  out.push(`history: ${n(report.operations)} operations from ${n(c.processes)} processes (${parts.join(', ')}); ${n(report.partitions)} partition${report.partitions === 1 ? '' : 's'}`);
+  out.push(`search: ${n(report.steps)} steps in ${ms(report.elapsedMs)}`);
+  if (report.partitions > 1) {
+    const notOk = report.partitionReports.filter((p) => p.verdict !== 'ok');
+    const counts = (['ok', 'illegal', 'unknown'] as const).map((v) => `${report.partitionReports.filter((p) => p.verdict === v).length} ${v}`).join(', ');
+    out.push(`partitions: ${counts}`);
+    if (notOk.length > 0) {
+      const rows = notOk.slice(0, 10).map((p) => [String(p.key), p.verdict, n(p.operations), `${n(p.linearized)}`, n(p.steps)]);
+      out.push('', renderTable(['key', 'verdict', 'operations', 'linearized', 'steps'], rows));
+      if (notOk.length > 10) out.push(`… and ${notOk.length - 10} more`);
+    }
+  }
+  out.push('');
+  for (const line of report.explanation) {
+    // Numbered operation lines keep their layout; prose is wrapped.
+    out.push(/^\s+\[\d+\]/.test(line) ? line : wrap(line, 100));
+  }
+  return out.join('\n');
+}
