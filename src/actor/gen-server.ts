@@ -95,8 +95,19 @@ async function serve<S>(self: Process, behaviour: GenServerBehaviour<S, never>, 
   let crashed = false;
   try {
     for (;;) {
-      let message = system.fast ? self.takeNow() : NO_MESSAGE;
-      if (message === NO_MESSAGE) message = await self.receiveOr(null, Infinity);
+      let message: unknown;
+      if (system.fast) {
+        // Real scheduler: no delivery point to take, so take messages straight off the mailbox and, when it is
+        // empty, wait on the process's own signal (the hot path of the benchmark).
+        message = self.takeNow();
+        while (message === NO_MESSAGE) {
+          await self.idleFast();
+          self.checkExit();
+          message = self.takeNow();
+        }
+      } else {
+        message = await self.receiveOr(null, Infinity);
+      }
       if (message instanceof CastEnvelope) {
         if (behaviour.handleCast === undefined) throw new Error(`${self.display} got cast ${summarizeMessage(message.request)} but has no handleCast`);
         let r = behaviour.handleCast(message.request, state, self);
@@ -167,8 +178,9 @@ async function serve<S>(self: Process, behaviour: GenServerBehaviour<S, never>, 
       // terminate is best effort: the server is stopping either way, with the reason it already has
     }
   }
-  if (current !== null) current.fail(system.exitedError(self, current.request, true, reason));
-  if (deferred !== null) for (const d of deferred) if (d.pending) d.fail(system.exitedError(self, d.request, true, reason));
+  // Callers still waiting hear PROCESS_EXITED once this process has exited (its reason is then visible).
+  if (current !== null) self.unanswered.push(current);
+  if (deferred !== null) for (const d of deferred) if (d.pending) self.unanswered.push(d);
   if (stopSlot !== null) {
     const p = system.reply(stopSlot, 'ok');
     if (p !== undefined) await p;

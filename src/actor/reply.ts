@@ -1,7 +1,8 @@
 import { RacelabError } from '../core/errors.js';
 import { realScheduler, type Scheduler } from '../sched/scheduler.js';
 import { summarizeMessage } from './summary.js';
-import { cancelTimer, type TimerHandle, type TimerTarget } from './timer.js';
+import { realClock } from '../core/clock.js';
+import { cancelTimer, deadlineQueue, startTimer, type DeadlineQueue, type DeadlineTarget, type TimerHandle } from './timer.js';
 import { Waiter } from './waiter.js';
 
 const PENDING = 0;
@@ -14,14 +15,22 @@ const FAILED = 2;
  * than left as a stray message. The caller waits on `waiter` (its own process's signal, or the slot itself for a
  * caller that is not a process).
  */
-export class ReplySlot<R = unknown> extends Waiter implements TimerTarget {
+export class ReplySlot<R = unknown> extends Waiter implements DeadlineTarget {
   private state = PENDING;
   private value: R | undefined;
   private error: Error | undefined;
   timer: TimerHandle | null = null;
+  /** On the real clock the timeout lives in a shared DeadlineQueue instead of a timer of its own. */
+  private queue: DeadlineQueue | null = null;
+  deadline = 0;
 
   /** The reply was a timeout. */
   timedOut = false;
+  /** Fast path (real scheduler, caller outside any process): the call's promise, settled directly. */
+  private resolveFn: ((value: R) => void) | null = null;
+  private rejectFn: ((error: Error) => void) | null = null;
+  /** Fast path: the counters to update when the reply lands or the call times out. */
+  stats: { messagesDelivered: number; callTimeouts: number } | null = null;
 
   constructor(
     /** The waiter to wake; null = this slot. */
@@ -62,9 +71,31 @@ export class ReplySlot<R = unknown> extends Waiter implements TimerTarget {
     return true;
   }
 
+  /** The call's outcome as a promise settled by the slot itself: no wait loop, no extra hop (real scheduler only). */
+  promise(): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.resolveFn = resolve;
+      this.rejectFn = reject;
+    });
+  }
+
+  /** Starts the timeout (`timeoutMs`) on the scheduler's clock; a no-op for an infinite timeout. */
+  startTimeout(scheduler: Scheduler, label: string): void {
+    if (this.timeoutMs === Infinity || this.state !== PENDING) return;
+    if (scheduler.clock === realClock) {
+      this.queue = deadlineQueue(this.timeoutMs);
+      this.queue.add(this);
+    } else {
+      this.timer = startTimer(scheduler, this.timeoutMs, this, label);
+    }
+  }
+
   onTimer(): void {
     this.timer = null;
-    if (this.state === PENDING) this.timedOut = true;
+    if (this.state === PENDING) {
+      this.timedOut = true;
+      if (this.stats !== null) this.stats.callTimeouts++;
+    }
     this.fail(
       new RacelabError(
         'TIMEOUT',
@@ -86,9 +117,21 @@ export class ReplySlot<R = unknown> extends Waiter implements TimerTarget {
   }
 
   private done(): void {
+    if (this.queue !== null) {
+      this.queue.release();
+      this.queue = null;
+    }
     if (this.timer !== null) {
       cancelTimer(this.timer);
       this.timer = null;
+    }
+    if (this.resolveFn !== null) {
+      if (this.state === REPLIED) {
+        if (this.stats !== null && !this.timedOut) this.stats.messagesDelivered++;
+        this.resolveFn(this.value as R);
+      } else (this.rejectFn as (e: Error) => void)(this.error as Error);
+      this.resolveFn = this.rejectFn = null;
+      return;
     }
     (this.waiter ?? this).wake();
   }

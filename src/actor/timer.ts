@@ -42,3 +42,84 @@ export function cancelTimer(handle: TimerHandle | null): void {
   if (handle instanceof ScheduledTimer) handle.cancelled = true;
   else clearTimeout(handle);
 }
+
+/** A call timeout kept in a DeadlineQueue: its absolute deadline and whether it still waits. */
+export interface DeadlineTarget extends TimerTarget {
+  deadline: number;
+  readonly pending: boolean;
+}
+
+/**
+ * Call timeouts on the real clock without a `setTimeout` per call (it costs as much as the rest of a round trip).
+ * Every call with the same timeout joins one FIFO queue, in deadline order by construction; one timer is armed
+ * for the oldest deadline, and when it fires it fails every target that is due and still pending, then re-arms.
+ * A settled target is skipped lazily. When nothing is pending the timer is unref'd, so it never keeps a process
+ * alive, and it is ref'd again as soon as a call waits on it.
+ */
+export class DeadlineQueue {
+  private entries: DeadlineTarget[] = [];
+  private head = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private waiting = 0;
+  private firing = false;
+
+  constructor(readonly ms: number) {}
+
+  add(target: DeadlineTarget): void {
+    target.deadline = performance.now() + this.ms;
+    this.entries.push(target);
+    if (this.waiting++ === 0 && this.timer !== null) this.timer.ref();
+    this.timer ??= setTimeout(DeadlineQueue.fire, this.ms, this);
+    // Keep the queue short when replies come in order: drop settled entries at the front.
+    while (this.head < this.entries.length && !(this.entries[this.head] as DeadlineTarget).pending) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.entries.length) this.compact();
+  }
+
+  /** A target settled (replied, failed, timed out). */
+  release(): void {
+    if (--this.waiting === 0 && !this.firing) {
+      this.entries = [];
+      this.head = 0;
+      this.timer?.unref();
+    }
+  }
+
+  private compact(): void {
+    this.entries = this.entries.slice(this.head);
+    this.head = 0;
+  }
+
+  private static fire(q: DeadlineQueue): void {
+    q.timer = null;
+    q.firing = true;
+    const now = performance.now();
+    try {
+      while (q.head < q.entries.length) {
+        const t = q.entries[q.head] as DeadlineTarget;
+        if (t.pending && t.deadline > now) break;
+        q.head++;
+        if (t.pending) fire(t);
+      }
+    } finally {
+      q.firing = false;
+    }
+    q.compact();
+    if (q.waiting > 0 && q.entries.length > 0) {
+      q.timer = setTimeout(DeadlineQueue.fire, Math.max(1, (q.entries[0] as DeadlineTarget).deadline - now), q);
+    } else {
+      q.entries = [];
+    }
+  }
+}
+
+const deadlineQueues = new Map<number, DeadlineQueue>();
+
+/** The shared DeadlineQueue for timeouts of `ms` on the real clock. */
+export function deadlineQueue(ms: number): DeadlineQueue {
+  let q = deadlineQueues.get(ms);
+  if (q === undefined) {
+    q = new DeadlineQueue(ms);
+    deadlineQueues.set(ms, q);
+  }
+  return q;
+}
