@@ -64,8 +64,8 @@ class Task {
     this.completion.catch(() => undefined);
   }
 
-  /** At a point, blocked, waiting to wake, sleeping, or done: anything but running. */
-  get stopped(): boolean {
+  /** At a point, blocked, waiting to wake, sleeping, or done. */
+  get waiting(): boolean {
     return this.done || this.point !== undefined || (this.blocked?.size ?? 0) > 0 || (this.wakes?.length ?? 0) > 0 || this.timers > 0;
   }
 
@@ -76,11 +76,11 @@ class Task {
 }
 
 /**
- * Microtask hops the scheduler lets pass after a task stops before it decides. A task that releases a lock or
- * delivers a message settles another task's `waitFor` promise; that task's wake is registered from a promise
- * reaction, usually one hop later. The hops let such reactions (even through a short `.then` chain) land before
- * the choice, so the wake is offered at the right step. They cost nanoseconds; a longer chain still works, the
- * wake is just offered a step later, and before any deadlock verdict the scheduler waits for a full drain.
+ * Microtask hops the driver lets pass after a task stops, while some task is blocked in waitFor, before it
+ * decides. A task that releases a lock or delivers a message settles another task's `waitFor` promise; the
+ * wake is registered from a promise reaction, usually one hop later. The hops let such reactions (even through
+ * a short `.then` chain) land before the choice, so the wake is offered at the right step. Longer chains still
+ * work: the wake is offered a step later, and no deadlock is declared before every reaction has landed.
  */
 const SETTLE_HOPS = 3;
 
@@ -107,6 +107,7 @@ export class ControlledScheduler implements Scheduler {
   private nextToStart = 0;
   private current: Task | undefined;
   private stopWaiter: (() => void) | undefined;
+  private drainWaiter: (() => void) | undefined;
   /** waitFor promises not settled yet, over all tasks: while there are none, no wake can be on its way. */
   private blockedCount = 0;
   private fatal: RacelabError | undefined;
@@ -221,7 +222,7 @@ export class ControlledScheduler implements Scheduler {
    */
   async drive(chooser: Chooser, options: { maxSteps: number }): Promise<DriveEnd> {
     this.phase = 'running';
-    watchdog.watch(this);
+    heartbeat.watch(this);
     try {
       for (;;) {
         if (this.nextToStart < this.tasks.length) await this.startNewTasks();
@@ -230,8 +231,10 @@ export class ControlledScheduler implements Scheduler {
         let offers = this.offers();
         if (offers.length === 0) {
           if (this.allDone()) return { kind: 'complete' };
-          // Before calling it a deadlock, let every pending promise reaction run: a wake may be on its way.
-          await new Promise<void>((resolve) => setImmediate(resolve));
+          // Before calling it a deadlock, let every pending promise reaction land: a wake may be on its way.
+          await new Promise<void>((resolve) => {
+            this.drainWaiter = resolve;
+          });
           if (this.fatal) throw this.fatal;
           if (this.nextToStart < this.tasks.length) await this.startNewTasks();
           if (this.fatal) throw this.fatal;
@@ -263,7 +266,9 @@ export class ControlledScheduler implements Scheduler {
           preemption,
         });
         this.current = this.tasks[transition.task];
-        const stopped = this.untilStopped();
+        const stopped = new Promise<void>((resolve) => {
+          this.stopWaiter = resolve;
+        });
         offer.run();
         await stopped;
         if (this.blockedCount > 0) for (let i = 0; i < SETTLE_HOPS; i++) await undefined;
@@ -271,8 +276,9 @@ export class ControlledScheduler implements Scheduler {
         if (this.taskFailure) return this.exceptionEnd(this.taskFailure);
       }
     } finally {
-      watchdog.unwatch(this);
+      heartbeat.unwatch(this);
       this.stopWaiter = undefined;
+      this.drainWaiter = undefined;
       this.phase = this.fatal ? 'aborted' : 'finished';
     }
   }
@@ -282,32 +288,14 @@ export class ControlledScheduler implements Scheduler {
     if (this.phase === 'setup' || this.phase === 'running') this.phase = 'finished';
   }
 
-  /**
-   * Called by the watchdog when the microtask queue has drained during this run. Everything the scheduler
-   * controls moves by microtasks, so if the running task has neither stopped nor finished by then, it is waiting
-   * on something outside the scheduler: a real timer, a socket, a promise nobody routed through waitFor.
-   */
-  checkStalled(): void {
-    const waiter = this.stopWaiter;
-    if (this.phase !== 'running' || !waiter) return;
-    const task = this.current;
-    if (task && !task.stopped) {
-      this.fatal = new RacelabError(
-        'UNCONTROLLED_ASYNC',
-        `task "${task.name}" escaped the scheduler after ${task.lastPoint ? `its last point "${task.lastPoint}"` : 'it started (before any point)'}: once every microtask had run it was not at a scheduling point, not blocked in scheduler.waitFor and not done, so it awaits something racelab does not control (a real timer, socket or I/O, or a promise settled by another task without waitFor); route that wait through the scheduler (waitFor, its clock) or replace it with a controlled fake`,
-      );
-    }
-    // Otherwise the last step resumed nothing that runs (a timer nobody awaits any more): carry on.
-    this.stopWaiter = undefined;
-    waiter();
-  }
-
   private async startNewTasks(): Promise<void> {
     while (this.nextToStart < this.tasks.length && !this.fatal) {
       const task = this.tasks[this.nextToStart++] as Task;
       task.started = true;
       this.current = task;
-      const stopped = this.untilStopped();
+      const stopped = new Promise<void>((resolve) => {
+        this.stopWaiter = resolve;
+      });
       let body: Promise<void>;
       try {
         body = task.body();
@@ -321,6 +309,34 @@ export class ControlledScheduler implements Scheduler {
       await stopped;
       if (this.blockedCount > 0) for (let i = 0; i < SETTLE_HOPS; i++) await undefined;
     }
+  }
+
+  /**
+   * Called by the heartbeat when the promise job queue has drained during this run. A healthy run never lets
+   * it drain (every step and the driver itself move by promise jobs), so if the driver is still waiting for
+   * its task to stop, that task either resumed nothing that runs (a timer nobody awaits any more: carry on) or
+   * awaits something the scheduler does not control. The heartbeat keeps Node from running any timer or I/O
+   * callback during a run, so such an escape cannot slip through by luck of timing: it is reported, always.
+   */
+  onDrained(): boolean {
+    const drain = this.drainWaiter;
+    if (drain) {
+      this.drainWaiter = undefined;
+      drain();
+      return true;
+    }
+    const waiter = this.stopWaiter;
+    if (!waiter) return false;
+    const task = this.current;
+    if (task && !task.waiting) {
+      this.fatal ??= new RacelabError(
+        'UNCONTROLLED_ASYNC',
+        `task "${task.name}" escaped the scheduler after ${task.lastPoint ? `its last point "${task.lastPoint}"` : 'it started (before any point)'}: it is not at a scheduling point, not blocked in scheduler.waitFor and not done, so it awaits something racelab does not control (a real timer, socket or file, or a promise settled by another task without waitFor); route that wait through the scheduler (waitFor, its clock) or replace it with a controlled fake`,
+      );
+    }
+    this.stopWaiter = undefined;
+    waiter();
+    return true;
   }
 
   private finish(task: Task, error?: unknown): void {
@@ -353,12 +369,6 @@ export class ControlledScheduler implements Scheduler {
     this.signalStop(task);
   }
 
-  private untilStopped(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.stopWaiter = resolve;
-    });
-  }
-
   /** The running task reached a point, blocked, slept or finished: the driver may decide the next step. */
   private signalStop(task: Task): void {
     if (task !== this.current) return;
@@ -369,7 +379,7 @@ export class ControlledScheduler implements Scheduler {
   }
 
   private abort(error: RacelabError): void {
-    if (!this.fatal) this.fatal = error;
+    this.fatal ??= error;
     const waiter = this.stopWaiter;
     this.stopWaiter = undefined;
     waiter?.();
@@ -428,12 +438,13 @@ export class ControlledScheduler implements Scheduler {
 }
 
 /**
- * One watchdog for every run in progress in this process: an immediate, which Node runs only once the
- * microtask queue is empty. A run that is healthy never lets the queue drain (every step is a microtask), so
- * when the watchdog fires, each run still waiting for its task to stop is stuck on something uncontrolled.
- * Sharing it keeps the cost to one immediate per drain instead of one per run.
+ * One heartbeat for every run in progress in this process: a `process.nextTick` callback. Node runs queued
+ * ticks only once the promise job queue is empty, and keeps alternating ticks and promise jobs without going
+ * back to the event loop while ticks keep coming. So while a run is in progress the heartbeat (1) tells the run
+ * when its promise jobs have all run, at no cost while they have not, and (2) by re-queueing itself, keeps every
+ * timer and I/O callback from running until the run ends or is aborted.
  */
-const watchdog = {
+const heartbeat = {
   runs: new Set<ControlledScheduler>(),
   armed: false,
   watch(s: ControlledScheduler): void {
@@ -446,11 +457,14 @@ const watchdog = {
   arm(): void {
     if (this.armed) return;
     this.armed = true;
-    setImmediate(() => {
-      this.armed = false;
-      if (this.runs.size === 0) return;
-      for (const s of [...this.runs]) s.checkStalled();
-      this.arm();
-    });
+    process.nextTick(beat);
   },
 };
+
+function beat(): void {
+  heartbeat.armed = false;
+  let progress = false;
+  for (const s of [...heartbeat.runs]) if (s.onDrained()) progress = true;
+  // A run that waits for nothing would make the heartbeat spin; it cannot happen, but never risk a busy loop.
+  if (progress) heartbeat.arm();
+}

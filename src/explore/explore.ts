@@ -35,6 +35,8 @@ export interface ExploreOptions {
   readonly shrinkRuns?: number;
   /** Stop exploring after this much wall time. */
   readonly timeLimitMs?: number;
+  /** Called after every run (abandoned dfs runs included), e.g. for progress or to record what ran. */
+  readonly onRun?: (run: number, record: RunRecord) => void;
 }
 
 export type StopReason = 'first-failure' | 'runs' | 'exhausted' | 'time-limit';
@@ -99,7 +101,9 @@ const DEFAULTS = { runs: 1000, maxSteps: 10_000, shrinkRuns: 1000 };
  * UNCONTROLLED_ASYNC) or behaves differently on the same schedule (NONDETERMINISTIC).
  */
 export async function explore(workload: Workload, options: ExploreOptions = {}): Promise<ExploreResult> {
-  const seed = options.seed === undefined ? Random.freshSeed() : options.seed >>> 0;
+  // A replay token carries the seed its workload was built with: replaying with another would rebuild another workload.
+  const tokenSeed = options.strategy === 'replay' && typeof options.replay === 'string' ? parseReplayToken(options.replay).seed : undefined;
+  const seed = options.seed === undefined ? (tokenSeed ?? Random.freshSeed()) : options.seed >>> 0;
   if (options.seed !== undefined && (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffff_ffff)) {
     throw new RacelabError('BAD_OPTION', `explore: seed ${options.seed} must be a whole number from 0 to ${0xffff_ffff}`);
   }
@@ -134,6 +138,7 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
     }
     const record = await executeRun(workload, chooser, runOptions);
     strategy.endRun(run, record);
+    options.onRun?.(run, record);
     run++;
     if (record.status !== 'abandoned') {
       checked++;
