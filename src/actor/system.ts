@@ -149,6 +149,7 @@ export class Process extends Waiter implements TimerTarget {
   /** @internal */ waitingFor = WAIT_NONE;
   /** @internal */ matcher: Matcher | null = null;
   private timedOut = false;
+  private receiving = false;
 
   constructor(
     readonly system: ActorSystem,
@@ -327,10 +328,14 @@ export class Process extends Waiter implements TimerTarget {
   /** @internal receive: the message, or NO_MESSAGE on timeout. */
   async receiveOr(match: Matcher | null, timeoutMs: number): Promise<unknown> {
     this.checkExit();
+    if (this.receiving) {
+      throw new RacelabError('BAD_OPTION', `${this.display}: a second receive while one is waiting; a process takes one message at a time (await each receive)`);
+    }
     const system = this.system;
     const box = this.mailbox;
     let timer: TimerHandle | null = null;
     this.timedOut = false;
+    this.receiving = true;
     try {
       for (;;) {
         let i = match === null ? (box.size > 0 ? 0 : -1) : box.findIndex(match);
@@ -361,6 +366,7 @@ export class Process extends Waiter implements TimerTarget {
       if (timer !== null) cancelTimer(timer);
       this.waitingFor = WAIT_NONE;
       this.matcher = null;
+      this.receiving = false;
     }
   }
 

@@ -131,6 +131,19 @@ describe('processes: spawn, send, receive', () => {
     expect(outcome).toEqual(['TIMEOUT', true, undefined, 'kept']);
   });
 
+  it('refuses a second receive while one is waiting (one message at a time), instead of losing a wake-up', async () => {
+    const system = newSystem();
+    const outcome: string[] = [];
+    const pid = system.spawn(async (self) => {
+      const first = self.receive();
+      await self.receive().catch((e: RacelabError) => outcome.push(e.message));
+      outcome.push(String(await first));
+    });
+    await system.send(pid, 'one');
+    await system.join(pid);
+    expect(outcome).toEqual(['<0.1.0>: a second receive while one is waiting; a process takes one message at a time (await each receive)', 'one']);
+  });
+
   it('a send to an exited process is dropped and counted; sends to unknown names fail with NO_PROCESS', async () => {
     const system = newSystem();
     const pid = system.spawn(() => undefined);
