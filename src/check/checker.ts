@@ -153,7 +153,8 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     const index = prepared.partitions.findIndex((p) => outcomes.get(p)!.verdict === 'illegal');
     const partition = prepared.partitions[index]!;
     const explainMs = options.explainBudgetMs ?? (options.budgetMs !== undefined ? Math.max(1000, options.budgetMs / 2) : 10_000);
-    const w = findWindow(m, partition, new Budget(explainMs, options.maxSteps));
+    // Each check of the window search may cost a few times the search that found the violation, no more.
+    const w = findWindow(m, partition, new Budget(explainMs), Math.min(options.maxSteps ?? Infinity, Math.max(50_000, 4 * outcomes.get(partition)!.steps)));
     const idOf = (k: number): number => partition.ops[k]!.op.id;
     const label = partitionLabel(partition.key);
     const essential = w.essential.map(idOf);

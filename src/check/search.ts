@@ -167,6 +167,34 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
 
   const required = mainCount / 2;
 
+  // Interchangeable unknown-outcome operations (equal inputs, e.g. many increments): of those that may go next,
+  // only the one called last is tried. Whatever placing an earlier-called one allows, placing the later one
+  // allows too (swap them: the earlier one can take effect at any point the later one could, and neither has a
+  // response to match), so trying the others only repeats work, exponentially.
+  const nextSame = new Int32Array(n).fill(-1);
+  const infoPlaced = new Uint8Array(n);
+  {
+    const lastOfClass = new Map<string, number>();
+    for (let node = 1; node <= infoCount; node++) {
+      const op = infoOp[node]!;
+      let cls: string;
+      try {
+        cls = JSON.stringify(ops[op]!.input) ?? `#${op}`;
+      } catch {
+        cls = `#${op}`;
+      }
+      const before = lastOfClass.get(cls);
+      if (before !== undefined) nextSame[before] = op;
+      lastOfClass.set(cls, op);
+    }
+  }
+  /** True when a later-called equal unknown-outcome operation could go next instead of `op`. */
+  const dominatedInfo = (op: number, limitRank: number): boolean => {
+    let other = nextSame[op]!;
+    while (other >= 0 && infoPlaced[other] === 1) other = nextSame[other]!;
+    return other >= 0 && infoRank[callNode[other]!]! < limitRank;
+  };
+
   const rng = Random.seeded(ZOBRIST_SEED);
   const zLo = new Uint32Array(n);
   const zHi = new Uint32Array(n);
@@ -279,6 +307,7 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
       while (bits[lo] === 0xffffffff) lo++;
       if (op > hi) hi = op;
     } else {
+      infoPlaced[op] = 1;
       let at = unknownPlaced.length;
       while (at > 0 && unknownPlaced[at - 1]! > op) at--;
       unknownPlaced.splice(at, 0, op);
@@ -288,7 +317,10 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
         bits[op >>> 5]! &= ~(1 << (op & 31));
         hLo ^= zLo[op]!;
         hHi ^= zHi[op]!;
-      } else unknownPlaced.splice(unknownPlaced.indexOf(op), 1);
+      } else {
+        infoPlaced[op] = 0;
+        unknownPlaced.splice(unknownPlaced.indexOf(op), 1);
+      }
       return false;
     }
     stackOp[depth] = op;
@@ -349,6 +381,10 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
       continue;
     }
     if (info !== INFO_TAIL && infoRank[info]! < entryRank[block]!) {
+      if (dominatedInfo(infoOp[info]!, entryRank[block]!)) {
+        info = iNext[info]!;
+        continue;
+      }
       if (tryPlace(infoOp[info]!, block)) {
         phase = 1;
         entry = next[HEAD]!;
@@ -379,6 +415,7 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
       phase = 1;
       entry = next[callNode[top]!]!;
     } else {
+      infoPlaced[top] = 0;
       unknownPlaced.splice(unknownPlaced.indexOf(top), 1);
       phase = 2;
       block = stackBlock[depth]!;

@@ -1,4 +1,4 @@
-import type { Budget } from './budget.js';
+import { Budget } from './budget.js';
 import type { CompleteModel } from './model.js';
 import type { Partition } from './prepare.js';
 import { searchLinearization, type SearchOp, type SearchOutcome } from './search.js';
@@ -86,7 +86,12 @@ interface WindowSpec {
   readonly relaxed: ReadonlySet<number>;
 }
 
-export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Partition<I, O>, budget: Budget): WindowResult<S> {
+/**
+ * `budget` bounds the whole search for the window (time); `stepsPerCheck` bounds each of its checks, so that
+ * one expensive candidate (many operations relaxed to unknown outcomes can make the search exponential) is
+ * given up on, kept as it was, and the rest of the minimization goes on.
+ */
+export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Partition<I, O>, budget: Budget, stepsPerCheck = 50_000): WindowResult<S> {
   const pos = positions(partition as Partition);
   const ops = partition.ops;
 
@@ -116,13 +121,14 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
 
   const initialOf = (spec: WindowSpec): S => (spec.fromUnknown ? model.unknownState!() : model.init());
   let exhausted = false;
+  /** Proven illegal within its step cap; a check that runs out counts as "not proven", which is always sound. */
   const illegal = (spec: WindowSpec): boolean => {
     if (budget.exhausted) {
       exhausted = true;
       return false;
     }
     const { list } = build(spec);
-    const r = searchLinearization(model, list, { initial: initialOf(spec), budget });
+    const r = searchLinearization(model, list, { initial: initialOf(spec), budget: new Budget(budget.remainingMs, stepsPerCheck) });
     if (r.verdict === 'unknown') exhausted = true;
     return r.verdict === 'illegal';
   };
@@ -164,7 +170,7 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
   const relaxed = new Set<number>();
   if (candidates.length <= MAX_MINIMIZE) {
     const queue: number[][] = [candidates];
-    while (queue.length > 0 && !exhausted) {
+    while (queue.length > 0 && !budget.exhausted) {
       const chunk = queue.shift()!;
       const trial = new Set([...relaxed, ...chunk]);
       if (illegal({ ...spec, relaxed: trial })) for (const i of chunk) relaxed.add(i);
@@ -179,10 +185,11 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
   // The final window's own longest partial linearization, then which states refused the op it stops at.
   const { list, index, essential, relaxed: relaxedOps } = build(final);
   const initialState = initialOf(final);
-  const first: SearchOutcome<S> = searchLinearization(model, list, { initial: initialState, budget: budget, trackLongest: true });
+  const capped = (): Budget => new Budget(Math.max(budget.remainingMs, 1000), stepsPerCheck);
+  const first: SearchOutcome<S> = searchLinearization(model, list, { initial: initialState, budget: capped(), trackLongest: true });
   const blockedLocal = first.blockedBy;
   const second =
-    blockedLocal !== undefined ? searchLinearization(model, list, { initial: initialState, budget: budget, rejectionsOf: blockedLocal }) : undefined;
+    blockedLocal !== undefined ? searchLinearization(model, list, { initial: initialState, budget: capped(), rejectionsOf: blockedLocal }) : undefined;
   return {
     from: final.fromUnknown ? 'unknown' : 'initial',
     initialState,

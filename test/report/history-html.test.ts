@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkVerbose, renderCheckReport, renderHistoryHtml, type HistoryEvent } from '../../src/index.js';
+import { chromiumAvailable, withPage } from './browser.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'racelab-report-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let t = 0;
+const ev = (process: number, type: HistoryEvent['type'], f: string, value: unknown = null): HistoryEvent => ({ process, type, f, value, time: (t += 100) });
+
+/** Two keys: x is fine; y has a stale read. Plus an unknown-outcome put and a failed one, and a value that looks like markup. */
+function kvHistory(): HistoryEvent[] {
+  t = 0;
+  return [
+    ev(0, 'invoke', 'put', ['x', '<script>alert(1)</script>']),
+    ev(0, 'ok', 'put', ['x', '<script>alert(1)</script>']),
+    ev(1, 'invoke', 'put', ['y', 'a']),
+    ev(1, 'ok', 'put', ['y', 'a']),
+    ev(2, 'invoke', 'put', ['y', 'b']),
+    ev(2, 'ok', 'put', ['y', 'b']),
+    ev(3, 'invoke', 'put', ['x', 'z']),
+    ev(3, 'info', 'put', ['x', 'z']),
+    ev(1, 'invoke', 'get', ['y', null]),
+    ev(1, 'ok', 'get', ['y', 'a']),
+    ev(0, 'invoke', 'append', ['x', '!']),
+    ev(0, 'fail', 'append', ['x', '!']),
+    ev(0, 'invoke', 'get', ['x', null]),
+    ev(0, 'ok', 'get', ['x', '<script>alert(1)</script>']),
+  ];
+}
+
+describe('renderHistoryHtml', () => {
+  it('is one self-contained page: a lane per process, a bar per operation, markup in values escaped', () => {
+    const report = checkVerbose(kvHistory(), 'kv');
+    expect(report.verdict).toBe('illegal');
+    const html = renderHistoryHtml(report, { source: 'kv.jsonl' });
+    expect(html).not.toMatch(/https?:\/\/|<link|\ssrc=/);
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html.match(/class="lane-label"/g)).toHaveLength(4);
+    expect(html.match(/<g class="op /g)).toHaveLength(report.operations);
+    expect(html).toMatch(/class="op status-info[^"]*" data-op="\d+" data-partition="x"/);
+    expect(html).toMatch(/class="op status-fail[^"]*" data-op="\d+" data-partition="x"/);
+    // The break is y's stale read; the window band and thread are drawn.
+    expect(html).toMatch(new RegExp(`class="op status-ok[^"]* break" data-op="${report.window!.breakOperation}" data-partition="y"`));
+    expect(html).toContain('class="window-band"');
+    expect(html).toContain('<option value="y" selected>y (illegal)</option>');
+  });
+
+  it('numbers the linearization of an ok history and says how many operations were left out', () => {
+    t = 0;
+    const events: HistoryEvent[] = [];
+    for (let i = 0; i < 30; i++) events.push(ev(i % 3, 'invoke', 'write', i), ev(i % 3, 'ok', 'write', i));
+    const report = checkVerbose(events, 'register');
+    const html = renderHistoryHtml(report, { maxOperations: 10 });
+    expect(html).toContain('>#1 write 0<');
+    expect(html).toContain('class="thread"');
+    expect(html).toMatch(/10 of 30 operations drawn \(those around the start\); 20 left out/);
+  });
+});
+
+describe('renderCheckReport', () => {
+  it('prints the verdict, the counts and the keys that failed', () => {
+    const text = renderCheckReport(checkVerbose(kvHistory(), 'kv'), 'kv.jsonl');
+    expect(text).toContain('racelab check kv.jsonl: model kv');
+    expect(text).toContain('verdict: ILLEGAL (not linearizable)');
+    expect(text).toContain('history: 7 operations from 4 processes (5 ok, 1 failed, 1 unknown outcome); 2 partitions');
+    expect(text).toContain('partitions: 1 ok, 1 illegal, 0 unknown');
+    expect(text).toMatch(/^y\s+illegal\s+3/m);
+    expect(text).toContain('on key y');
+  });
+});
+
+describe.skipIf(!chromiumAvailable())('the timeline page in Chromium', () => {
+  it('renders without errors or network requests, shows the break, and filters by key', async () => {
+    const report = checkVerbose(kvHistory(), 'kv');
+    const file = join(dir, 'kv.html');
+    writeFileSync(file, renderHistoryHtml(report, { source: 'kv.jsonl' }));
+    const shot = join(dir, 'kv.png');
+    await withPage(async (page, errors) => {
+      await page.goto(`file://${file}`);
+      expect(await page.locator('.lane-label').count()).toBe(4);
+      expect(await page.locator('g.op').count()).toBe(report.operations);
+      const broken = page.locator('g.op.break');
+      expect(await broken.count()).toBe(1);
+      const box = await broken.boundingBox();
+      expect(box && box.width > 2 && box.height > 10).toBe(true);
+      expect(await page.locator('#verdict').textContent()).toBe('not linearizable');
+      // The tooltip says why this bar is red.
+      expect(await broken.locator('title').textContent()).toContain('the linearization breaks here');
+      await page.selectOption('#partition', 'y');
+      expect(await page.locator('g.op[data-partition="x"].hidden').count()).toBe(await page.locator('g.op[data-partition="x"]').count());
+      expect(await page.locator('g.op[data-partition="y"].hidden').count()).toBe(0);
+      await page.selectOption('#partition', '');
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(errors).toEqual([]);
+    });
+    expect(statSync(shot).size).toBeGreaterThan(10_000);
+  });
+});
