@@ -49,11 +49,12 @@ class Worker {
     for (const w of this.waiters.splice(0)) w(undefined);
   }
 
-  /** Why the process stopped talking, when it said anything on stderr. */
+  /** Why the process stopped talking: the error line of what it printed (not a stack frame), and its exit. */
   lastError(): string {
-    const lines = this.stderr.trim().split('\n').filter(Boolean);
+    const lines = this.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at '));
+    const reason = [...lines].reverse().find((l) => /error/i.test(l) && !/^racelab: internal error/.test(l)) ?? lines[lines.length - 1];
     const exit = this.running.child.exitCode ?? this.running.child.signalCode;
-    return [lines[lines.length - 1], exit !== null ? `exit ${exit}` : undefined].filter(Boolean).join('; ');
+    return [reason, exit !== null ? `exit ${exit}` : undefined].filter(Boolean).join('; ');
   }
 
   send(m: ToWorker): void {

@@ -30,9 +30,9 @@ describe('racelab attack against a plain grpc-js server built from the seed\'s p
         const peers = new Set(vulnerable.incrementPeers().slice(-4));
         expect(peers.size).toBe(sync === 'connections' || sync === 'processes' ? 4 : 1);
         expect(v.schemaSource).toMatch(via === 'proto file' ? /^proto file / : /^server reflection \(v1\)/);
-        expect(v.verdict).toBe(sync === 'sequential' ? 'no-race' : 'race');
+        expect(v.verdict, v.warnings.join('\n')).toBe(sync === 'sequential' ? 'no-race' : 'race');
         const m = await attack(mutex, sync, via === 'proto file');
-        expect(m.verdict).toBe('no-race');
+        expect(m.verdict, m.warnings.join('\n')).toBe('no-race');
         expect(m.rounds[0]).toMatchObject({ ok: 4, lost: 0, extra: 0 });
         // No racelab trailer here: no server-side spread, and the report does not invent one.
         expect(v.serverSpread).toBeUndefined();
@@ -45,7 +45,7 @@ describe('racelab attack against a plain grpc-js server built from the seed\'s p
     try {
       const report = await attack(old, 'parallel', false);
       expect(report.schemaSource).toBe(`server reflection (v1alpha) at ${old.target}`);
-      expect(report.verdict).toBe('race');
+      expect(report.verdict, report.warnings.join('\n')).toBe('race');
     } finally {
       await old.close();
     }
@@ -69,7 +69,7 @@ describe('racelab attack against a plain grpc-js server built from the seed\'s p
       const tls = { ca: join(TLS_DIR, 'ca.pem'), cert: join(TLS_DIR, 'client.pem'), key: join(TLS_DIR, 'client.key') };
       for (const sync of ['parallel', 'connections', 'processes', 'last-frame'] as SyncMode[]) {
         const report = await attack(secure, sync, false, { tls });
-        expect(report.verdict).toBe('race');
+        expect(report.verdict, report.warnings.join('\n')).toBe('race');
       }
     } finally {
       await secure.close();

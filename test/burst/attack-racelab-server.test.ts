@@ -22,7 +22,7 @@ describe("racelab attack against racelab's own Counter server", () => {
 
   it.each(CONCURRENT)('finds the race in the vulnerable server with --sync %s', async (sync) => {
     const report = await runAttack({ target: vulnerable.target, scenario: 'counter', sync, count: 4, rounds: 2, pauseMs: 0 });
-    expect(report.verdict).toBe('race');
+    expect(report.verdict, report.warnings.join('\n')).toBe('race');
     expect(report.racesFound).toBeGreaterThanOrEqual(1);
     const round = report.rounds.find((r) => r.verdict === 'race');
     expect(round?.lost).toBeGreaterThan(0);
@@ -39,7 +39,7 @@ describe("racelab attack against racelab's own Counter server", () => {
 
   it('finds no race with --sync sequential (the seed\'s client), and reports what it checked', async () => {
     const report = await runAttack({ target: vulnerable.target, scenario: 'counter', sync: 'sequential', count: 4, rounds: 2, pauseMs: 0 });
-    expect(report.verdict).toBe('no-race');
+    expect(report.verdict, report.warnings.join('\n')).toBe('no-race');
     expect(report.detectionRate).toBe(0);
     expect(report.rounds.map((r) => [r.observed, r.expected, r.lost])).toEqual([
       [4, 4, 0],
@@ -51,8 +51,8 @@ describe("racelab attack against racelab's own Counter server", () => {
 
   it.each(['sequential', ...CONCURRENT] as SyncMode[])('finds no race in the mutex server with --sync %s', async (sync) => {
     const report = await runAttack({ target: mutex.target, scenario: 'counter', sync, count: 4, rounds: 2, pauseMs: 0 });
-    expect(report.verdict).toBe('no-race');
-    expect(report.totals).toMatchObject({ calls: 8, ok: 8, lost: 0, extra: 0 });
+    expect(report.verdict, report.warnings.join('\n')).toBe('no-race');
+    expect(report.totals, report.warnings.join('\n')).toMatchObject({ calls: 8, ok: 8, lost: 0, extra: 0 });
   });
 
   it('detects the race with a user-written invariant over a multi-endpoint burst with an offset', async () => {
@@ -68,7 +68,7 @@ describe("racelab attack against racelab's own Counter server", () => {
       sync: 'parallel',
       rounds: 1,
     });
-    expect(report.verdict).toBe('race');
+    expect(report.verdict, report.warnings.join('\n')).toBe('race');
     expect(report.rounds[0]).toMatchObject({ observed: 1, expected: 3, lost: 2, extra: 0 });
     expect(report.endpoints).toEqual([
       { method: '/Counter/Increment', count: 3, offsetMicros: 0 },
