@@ -78,7 +78,7 @@ export class DeadlineQueue {
   /** A target settled (replied, failed, timed out). */
   release(): void {
     if (--this.waiting === 0 && !this.firing) {
-      this.entries = [];
+      this.entries.length = 0;
       this.head = 0;
       this.timer?.unref();
     }

@@ -109,6 +109,44 @@ describe('GenServer', () => {
     expect(system.stats.lateReplies).toBe(1);
   });
 
+  it('many timeouts share one timer per duration: each call times out at its own deadline, replies in time are not failed', async () => {
+    const system = newSystem();
+    const server = await GenServer.start(
+      system,
+      {
+        init: () => 0,
+        async handleCall(request: number, _from, n: number) {
+          if (request > 0) await new Promise((r) => setTimeout(r, request));
+          return { reply: request, state: n };
+        },
+      },
+      undefined,
+    );
+    const t0 = performance.now();
+    const settledAt = (p: Promise<unknown>) =>
+      p.then(
+        (v) => ({ ok: v, at: performance.now() - t0 }),
+        (e: RacelabError) => ({ err: e.code, at: performance.now() - t0 }),
+      );
+    // Fast calls first (they settle and leave the shared queue), then one slow call that holds the server,
+    // then calls queued behind it with a 25 ms and a 40 ms timeout.
+    const fast = await Promise.all([0, 0, 0].map((r) => settledAt(server.call(r, 25))));
+    const slow = settledAt(server.call(80, 1000));
+    const a = settledAt(server.call(0, 25));
+    const b = settledAt(server.call(0, 40));
+    const c = settledAt(server.call(0, 25));
+    const [ra, rb, rc, rs] = await Promise.all([a, b, c, slow]);
+    expect(fast.map((f) => 'ok' in f)).toEqual([true, true, true]);
+    expect(rs).toMatchObject({ ok: 80 });
+    expect(ra).toMatchObject({ err: 'TIMEOUT' });
+    expect(rc).toMatchObject({ err: 'TIMEOUT' });
+    expect(rb).toMatchObject({ err: 'TIMEOUT' });
+    expect(ra.at).toBeGreaterThanOrEqual(20);
+    expect(rb.at).toBeGreaterThanOrEqual(35);
+    expect(ra.at).toBeLessThan(rs.at);
+    expect(system.stats.callTimeouts).toBe(3);
+  });
+
   it('a handler that throws: the server exits with the error, callers hear PROCESS_EXITED, other processes are untouched', async () => {
     const system = newSystem();
     const observe = { inFlight: 0, maxInFlight: 0, infos: [] as unknown[] };
