@@ -268,6 +268,30 @@ describe('links, monitors and exit reasons', () => {
     expect(await system.join(watcher)).toBe('normal');
   });
 
+  it('unlink and demonitor stop the signals; sendAfter delivers later unless cancelled', async () => {
+    const system = newSystem();
+    const got: unknown[] = [];
+    const target = system.spawn(async (self) => {
+      await self.receive((m) => m === 'crash');
+      throw new Error('target crashed');
+    });
+    const watcher = system.spawn(async (self) => {
+      self.link(target);
+      const ref = self.monitor(target);
+      self.unlink(target);
+      self.demonitor(ref);
+      self.sendAfter(self.pid, 'timer fired', 20);
+      self.sendAfter(self.pid, 'cancelled timer', 10).cancel();
+      await self.send(target, 'crash');
+      got.push(await self.receive(null, 1000));
+      got.push(await self.tryReceive(null, 30));
+    });
+    expect(await system.join(watcher)).toBe('normal');
+    expect(system.exitReasonOf(target)).toEqual({ error: expect.objectContaining({ message: 'target crashed' }) });
+    // No DOWN, no EXIT (the watcher would have died with the crash): only the one timer that was not cancelled.
+    expect(got).toEqual(['timer fired', undefined]);
+  });
+
   it('an exit signal interrupts a process blocked in receive and in call', async () => {
     const system = newSystem();
     const hang = system.spawn(async (self) => void (await self.receive((m) => m === 'never')));
