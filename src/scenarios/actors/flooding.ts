@@ -206,7 +206,7 @@ export const floodingPattern: ActorPattern = {
 
   explain(o: PatternOutcome): string {
     const d = o.details ?? {};
-    const base = `Under normal load (1 client, ${Number(d.senders) * Number(d.attemptsPerSender)} attempts one at a time) the coupon was used ${d.baselineRedeemed} times for a limit of ${d.limit}${o.variant.includes('atomic') ? '' : `, with at most ${d.baselineWindowMax} other messages between a check and its redeem`}.`;
+    const base = `Under normal load (1 client, ${Number(d.senders) * Number(d.attemptsPerSender)} attempts one at a time) the coupon was used ${d.baselineRedeemed} times for a limit of ${d.limit}${o.variant.includes('atomic') ? '' : Number(d.baselineWindowMax) === 0 ? ', with never another message between a check and its redeem' : `, with at most ${d.baselineWindowMax} other messages between a check and its redeem`}.`;
     const flood = `Flooded by ${d.senders} senders x ${d.attemptsPerSender} pipelined attempts (${d.attemptsDelivered} delivered, ${d.attemptsRejected} rejected by a full mailbox), it was used ${o.observed} times`;
     const queue = `the mailbox held up to ${d.mailboxHighWater} messages${d.mailboxCapacity === 'unbounded' ? ' (unbounded: memory and latency grow with the flood)' : ` (bound ${d.mailboxCapacity})`}`;
     if (o.variant === 'check-then-redeem' || o.variant === 'bounded-check-then-redeem') {
