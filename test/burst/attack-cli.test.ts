@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../../src/check/index.js';
 import { parseHistoryJsonl } from '../../src/history/index.js';
-import type { AttackReport } from '../../src/scenarios/attack/run.js';
+import type { AttackReport } from '../../src/scenarios/attack/index.js';
 import { startCounterServer, type CounterServer } from '../../src/scenarios/counter/server.js';
 import { expectOneLineError, runCli } from '../helpers/cli.js';
 import { TLS_DIR, startPlainCounter, writeSeedProto, type PlainCounter } from './plain-counter.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAttack, type AttackOptions } from '../../src/scenarios/attack/run.js';
+import { runAttack, type AttackOptions } from '../../src/scenarios/attack/index.js';
 import type { SyncMode } from '../../src/burst/sync-policy.js';
 import { startPlainCounter, type PlainCounter } from './plain-counter.js';
 

@@ -1,6 +1,7 @@
+export { runAttack } from './run.js';
 export {
-  runAttack,
   ATTACK_LIMITS,
+  clientsWord,
   type AttackOptions,
   type AttackReport,
   type AttackEndpointOptions,
@@ -9,7 +10,7 @@ export {
   type RoundReport,
   type RoundVerdict,
   type AttackVerdict,
-} from './run.js';
+} from './report.js';
 export { renderAttackReport } from './render.js';
 export { attackScenarios, attackScenario, type AttackScenario } from './builtins.js';
 export { HistoryLog } from './record.js';

@@ -30,7 +30,7 @@ export class HistoryLog {
     this.log.push({ ...e, seq: this.seq++ });
   }
 
-  call(out: CallOutcome, request: unknown, response: unknown, _round: number): void {
+  call(out: CallOutcome, request: unknown, response: unknown): void {
     const { f, invokeValue, okValue } = this.op(out.path, request, response);
     const process = out.index;
     this.push({ type: 'invoke', process, f, value: invokeValue, time: out.sentMicros });
@@ -45,7 +45,7 @@ export class HistoryLog {
     });
   }
 
-  check(method: MethodSchema, request: unknown, response: unknown, out: CallOutcome, _round: number): void {
+  check(method: MethodSchema, request: unknown, response: unknown, out: CallOutcome): void {
     const { f, invokeValue, okValue } = this.op(method.path, request, response);
     this.push({ type: 'invoke', process: 'check', f, value: invokeValue, time: out.sentMicros });
     this.push({ type: 'ok', process: 'check', f, value: okValue, time: Math.max(out.doneMicros, out.sentMicros) });

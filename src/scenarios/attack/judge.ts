@@ -1,0 +1,74 @@
+import { RacelabError } from '../../core/errors.js';
+import { isUnknownOutcome, statusName, type CallOutcome } from '../../burst/call.js';
+import { equalitySides, type Expression } from '../../burst/expression.js';
+import type { Endpoint } from '../../burst/plan.js';
+import { shortName, type AttackVerdict, type RoundReport, type RoundVerdict } from './report.js';
+
+export interface ScopeInput {
+  round: number;
+  before?: unknown;
+  after?: unknown;
+  outcomes: readonly CallOutcome[];
+  endpointOf: readonly Endpoint[];
+  decoded: ReadonlyArray<unknown>;
+}
+
+/** The names an invariant can use, for one round. */
+export function invariantScope(s: ScopeInput): Record<string, unknown> {
+  const results = s.outcomes.map((o) => ({
+    index: o.index,
+    method: shortName(o.path),
+    client: o.client,
+    code: o.code,
+    status: statusName(o.code),
+    ok: o.code === 0,
+    response: s.decoded[o.index] ?? null,
+    latencyMs: (o.doneMicros - o.sentMicros) / 1000,
+  }));
+  const tally = (list: typeof results): { ok: number; failed: number; unknown: number; count: number; responses: unknown[] } => ({
+    ok: list.filter((r) => r.ok).length,
+    failed: list.filter((r) => !r.ok && !isUnknownOutcome(r.code)).length,
+    unknown: list.filter((r) => isUnknownOutcome(r.code)).length,
+    count: list.length,
+    responses: list.filter((r) => r.ok).map((r) => r.response),
+  });
+  const all = tally(results);
+  const by: Record<string, unknown> = {};
+  for (const name of new Set(results.map((r) => r.method))) by[name] = tally(results.filter((r) => r.method === name));
+  return {
+    before: s.before,
+    after: s.after,
+    ok: all.ok,
+    failed: all.failed,
+    unknown: all.unknown,
+    count: all.count,
+    round: s.round,
+    results,
+    responses: all.responses,
+    by,
+  };
+}
+
+/** One round's verdict, with lost and extra effects for an `observed == expected` invariant. */
+export function judge(expr: Expression | undefined, scope: Record<string, unknown>): Pick<RoundReport, 'verdict' | 'observed' | 'expected' | 'lost' | 'extra'> {
+  if (!expr) return { verdict: 'unchecked', lost: 0, extra: 0 };
+  const value = expr.evaluate(scope);
+  if (typeof value !== 'boolean') {
+    throw new RacelabError('BAD_OPTION', `--invariant: must be true or false, but "${expr.source}" gave ${JSON.stringify(value)}; write a comparison such as "after.value - before.value == ok"`);
+  }
+  const sides = equalitySides(expr, scope);
+  const lost = sides ? Math.max(0, sides.expected - sides.observed) : 0;
+  const extra = sides ? Math.max(0, sides.observed - sides.expected) : 0;
+  const unknown = scope.unknown as number;
+  let verdict: RoundVerdict = value ? 'ok' : 'race';
+  // A call whose outcome is unknown may have taken effect: extra effects it can explain are not a race.
+  if (!value && unknown > 0 && (!sides || (lost === 0 && extra <= unknown))) verdict = 'unknown';
+  return { verdict, lost, extra, ...(sides ? { observed: sides.observed, expected: sides.expected } : {}) };
+}
+
+export function overallVerdict(rounds: readonly RoundReport[]): AttackVerdict {
+  if (rounds.some((r) => r.verdict === 'race')) return 'race';
+  if (rounds.some((r) => r.verdict === 'unknown')) return 'unknown';
+  if (rounds.length > 0 && rounds.every((r) => r.verdict === 'ok')) return 'no-race';
+  return 'unchecked';
+}

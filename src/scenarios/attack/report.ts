@@ -1,0 +1,154 @@
+import { formatMs } from '../../core/units.js';
+import { MAX_FLOOD_DURATION_MS, MAX_FLOOD_IN_FLIGHT, MAX_FLOOD_RATE } from '../../burst/flood.js';
+import type { BurstSpread, LatencyReport, SpreadSummary, StatusCount } from '../../burst/stats.js';
+import type { ReleaseWrites, SyncMode } from '../../burst/sync-policy.js';
+import type { TlsFiles } from '../../grpc/transport.js';
+
+/** Defaults and hard caps: the attack is bounded by design. */
+export const ATTACK_LIMITS = {
+  defaultCount: 20,
+  maxCallsPerBurst: 1000,
+  defaultRounds: 5,
+  maxRounds: 1000,
+  defaultPauseMs: 100,
+  maxPauseMs: 60_000,
+  defaultDeadlineMs: 10_000,
+  maxDeadlineMs: 300_000,
+  defaultFloodDurationMs: 5_000,
+  maxFloodDurationMs: MAX_FLOOD_DURATION_MS,
+  maxFloodRate: MAX_FLOOD_RATE,
+  maxFloodInFlight: MAX_FLOOD_IN_FLIGHT,
+} as const;
+
+export interface AttackEndpointOptions {
+  /** `pkg.Service/Method` (also `/pkg.Service/Method`, `.Counter/Increment`, or a bare method name). */
+  readonly method: string;
+  /** Calls of this method per burst; `count` when absent. */
+  readonly count?: number;
+  /** Offset inside the burst, ms (fractions allowed). */
+  readonly offsetMs?: number;
+  /** Request JSON (placeholders allowed); `{}` when absent. */
+  readonly data?: unknown;
+  /** How the data was given, for error messages. */
+  readonly dataSource?: string;
+}
+
+export interface AttackCheckCall {
+  readonly method: string;
+  readonly data?: unknown;
+}
+
+export interface FloodSettings {
+  /** Calls per second, or `max` (a throughput run: `concurrency` calls kept in flight). */
+  readonly rate: number | 'max';
+  readonly durationMs: number;
+  readonly concurrency?: number;
+}
+
+export interface AttackOptions {
+  /** `host:port`. */
+  readonly target: string;
+  /** .proto files; server reflection when absent. */
+  readonly proto?: readonly string[];
+  readonly importPaths?: readonly string[];
+  readonly endpoints?: readonly AttackEndpointOptions[];
+  /** Calls per burst for an endpoint without its own count. */
+  readonly count?: number;
+  readonly sync?: SyncMode;
+  readonly connections?: number;
+  readonly processes?: number;
+  /** Packet size last-frame's release should fit in (TCP MSS); 1460. */
+  readonly mss?: number;
+  readonly rounds?: number;
+  readonly pauseMs?: number;
+  /** Wait after a burst before the `after` read (for effects that land late). */
+  readonly settleMs?: number;
+  readonly before?: AttackCheckCall;
+  readonly after?: AttackCheckCall;
+  readonly invariant?: string;
+  readonly scenario?: string;
+  /** `key: value` strings. */
+  readonly metadata?: readonly string[];
+  /** TLS settings; plaintext when absent. */
+  readonly tls?: TlsFiles;
+  readonly deadlineMs?: number;
+  readonly connectTimeoutMs?: number;
+  /** Path of a JSON Lines history to write (invoke/ok/fail/info per call). */
+  readonly record?: string;
+  readonly seed?: number;
+  readonly flood?: FloodSettings;
+  readonly onProgress?: (line: string) => void;
+}
+
+export type RoundVerdict = 'race' | 'ok' | 'unknown' | 'unchecked';
+export type AttackVerdict = 'race' | 'no-race' | 'unknown' | 'unchecked';
+
+export interface RoundReport {
+  readonly round: number;
+  readonly verdict: RoundVerdict;
+  readonly calls: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly unknown: number;
+  /** For an invariant `observed == expected`: its two sides. */
+  readonly observed?: number;
+  readonly expected?: number;
+  /** Effects the invariant expected but the state does not show (expected − observed), and the other way. */
+  readonly lost: number;
+  readonly extra: number;
+  readonly before?: unknown;
+  readonly after?: unknown;
+  readonly sendSpread?: BurstSpread;
+  readonly serverSpread?: BurstSpread;
+  readonly release?: ReleaseWrites;
+  readonly wallMs: number;
+}
+
+export interface AttackReport {
+  readonly kind: 'attack';
+  readonly target: string;
+  readonly schemaSource: string;
+  readonly sync: SyncMode;
+  /** Connections or processes a burst was spread over. */
+  readonly clients: number;
+  readonly seed: number;
+  readonly endpoints: ReadonlyArray<{ readonly method: string; readonly count: number; readonly offsetMicros: number }>;
+  readonly callsPerBurst: number;
+  readonly roundsRequested: number;
+  readonly roundsRun: number;
+  readonly pauseMs: number;
+  readonly scenario?: string;
+  readonly invariant?: string;
+  readonly verdict: AttackVerdict;
+  /** Rounds with a race over rounds checked. */
+  readonly detectionRate?: number;
+  readonly racesFound: number;
+  readonly rounds: RoundReport[];
+  readonly sendSpread?: SpreadSummary;
+  readonly serverSpread?: SpreadSummary;
+  readonly latency?: LatencyReport;
+  readonly statusCodes: StatusCount[];
+  readonly totals: { calls: number; ok: number; failed: number; unknown: number; lost: number; extra: number };
+  readonly flood?: {
+    readonly rate: number | 'max';
+    readonly durationMs: number;
+    readonly concurrency: number;
+    readonly sent: number;
+    readonly completed: number;
+    readonly skipped: number;
+    readonly callsPerSecond: number;
+  };
+  readonly record?: { readonly path: string; readonly events: number; readonly format: string; readonly model?: string };
+  readonly warnings: string[];
+  readonly wallMs: number;
+}
+
+export const shortName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
+
+/** `1 connection`, `16 processes`. */
+export function clientsWord(sync: SyncMode, n: number): string {
+  const word = sync === 'processes' ? 'process' : 'connection';
+  return `${n} ${word}${n === 1 ? '' : sync === 'processes' ? 'es' : 's'}`;
+}
+
+export const formatMicros = (us: number): string => (us >= 1000 ? formatMs(us / 1000) : `${Math.round(us)}µs`);

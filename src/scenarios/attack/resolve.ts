@@ -1,0 +1,138 @@
+import { RacelabError } from '../../core/errors.js';
+import { memberChains, parseExpression, type Expression } from '../../burst/expression.js';
+import { validateEndpoints, type Endpoint } from '../../burst/plan.js';
+import type { BurstTransport } from '../../burst/sync-policy.js';
+import { parseTarget } from '../../grpc/client.js';
+import { encodeJsonMessage } from '../../grpc/json-message.js';
+import { loadSchemaByReflection } from '../../grpc/reflection-client.js';
+import { findMethod, loadSchemaFromProto, type MethodSchema, type ServiceSchema } from '../../grpc/schema.js';
+import { channelCredentials, channelOptions, loadTlsMaterial, parseMetadata, probeTarget, toGrpcMetadata } from '../../grpc/transport.js';
+import { attackScenario, type AttackScenario } from './builtins.js';
+import { ATTACK_LIMITS, type AttackCheckCall, type AttackEndpointOptions, type AttackOptions } from './report.js';
+
+/** An attack's input, checked and bound to the target's types. */
+export interface Resolved {
+  readonly transport: BurstTransport;
+  readonly schema: ServiceSchema;
+  readonly endpoints: Endpoint[];
+  readonly before?: { method: MethodSchema; data: unknown };
+  readonly after?: { method: MethodSchema; data: unknown };
+  readonly invariant?: Expression;
+  readonly scenario?: AttackScenario;
+}
+
+export function checkRange(n: number | undefined, what: string, min: number, max: number): void {
+  if (n !== undefined && (!Number.isFinite(n) || n < min || n > max)) {
+    throw new RacelabError('BAD_COUNT', `${what}: ${n} must be from ${min} to ${max}`);
+  }
+}
+
+/** Names the invariant uses must exist: variables, response fields, method names. Checked before any call. */
+function checkInvariantNames(expr: Expression, r: Omit<Resolved, 'invariant'>): void {
+  const methods = new Set(r.endpoints.map((e) => e.method.name));
+  const roots = ['before', 'after', 'ok', 'failed', 'unknown', 'count', 'round', 'results', 'responses', 'by'];
+  for (const { path, text } of memberChains(expr)) {
+    const [root, ...rest] = path;
+    if (!root || !roots.includes(root)) {
+      throw new RacelabError('BAD_OPTION', `--invariant: "${root}" is not defined; use ${roots.join(', ')}`);
+    }
+    if (root === 'before' || root === 'after') {
+      const check = root === 'before' ? r.before : r.after;
+      if (!check) throw new RacelabError('BAD_OPTION', `--invariant uses ${root}, but there is no --${root} call; add --${root} Service/Method`);
+      let type = check.method.responseType;
+      for (const field of rest) {
+        const f = type.fields[field] ?? type.fieldsArray.find((x) => x.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) === field);
+        if (!f) {
+          throw new RacelabError('BAD_OPTION', `--invariant: ${text}: ${type.fullName.replace(/^\./, '')} has no field ${field}; it has ${type.fieldsArray.map((x) => x.name).join(', ') || 'no fields'}`);
+        }
+        f.resolve();
+        const next = f.resolvedType;
+        if (!next || !('fieldsArray' in next) || f.repeated || f.map) break;
+        type = next;
+      }
+    }
+    if (root === 'by' && rest[0] !== undefined && !methods.has(rest[0])) {
+      throw new RacelabError('BAD_OPTION', `--invariant: ${text}: no burst calls ${rest[0]}; by. takes ${[...methods].join(', ')}`);
+    }
+    if (root === 'by' && rest[1] !== undefined && !['ok', 'failed', 'unknown', 'count', 'responses'].includes(rest[1])) {
+      throw new RacelabError('BAD_OPTION', `--invariant: ${text}: by.${rest[0]} has ok, failed, unknown, count, responses`);
+    }
+  }
+}
+
+/**
+ * Checks everything the user gave (counts, TLS files, metadata, the invariant's syntax and names, request JSON
+ * against the message types) and binds it to the target's types: with --proto before any packet is sent, with
+ * reflection after one probe and the reflection exchange.
+ */
+export async function resolveAttack(o: AttackOptions, warnings: string[]): Promise<Resolved> {
+  const target = parseTarget(o.target);
+  const scenario = o.scenario ? attackScenario(o.scenario) : undefined;
+  const invariantText = o.invariant ?? scenario?.invariant;
+  // Parse the invariant first: a typo should not cost a connection.
+  const parsed = invariantText ? parseExpression(invariantText) : undefined;
+  const endpointsIn: AttackEndpointOptions[] = o.endpoints?.length ? [...o.endpoints] : (scenario?.calls.map((method) => ({ method })) ?? []);
+  if (endpointsIn.length === 0) throw new RacelabError('BAD_OPTION', '--call: say which method to burst, e.g. --call Counter/Increment (or --scenario counter)');
+  const count = o.count ?? ATTACK_LIMITS.defaultCount;
+  checkRange(count, '--count', 1, ATTACK_LIMITS.maxCallsPerBurst);
+  const total = endpointsIn.reduce((s, e) => s + (e.count ?? count), 0);
+  if (total > ATTACK_LIMITS.maxCallsPerBurst) {
+    throw new RacelabError('BAD_COUNT', `--count: a burst of ${total} calls is more than the ${ATTACK_LIMITS.maxCallsPerBurst} allowed; lower --count or the per-call counts`);
+  }
+  const tls = o.tls ? loadTlsMaterial(o.tls) : undefined;
+  const metadata = parseMetadata(o.metadata ?? []);
+  const deadlineMs = o.deadlineMs ?? ATTACK_LIMITS.defaultDeadlineMs;
+  checkRange(deadlineMs, '--deadline', 1, ATTACK_LIMITS.maxDeadlineMs);
+  const transport: BurstTransport = { target, ...(tls ? { tls } : {}), metadata, deadlineMs, connectTimeoutMs: o.connectTimeoutMs ?? 5000 };
+
+  const bind = (schema: ServiceSchema): Omit<Resolved, 'invariant'> => {
+    const endpoints: Endpoint[] = endpointsIn.map((e, i) => {
+      const method = findMethod(schema, e.method);
+      const n = e.count ?? count;
+      checkRange(n, `--call ${e.method}`, 1, ATTACK_LIMITS.maxCallsPerBurst);
+      checkRange(e.offsetMs, `--call ${e.method} offset`, 0, 60_000);
+      return {
+        method,
+        count: n,
+        offsetMicros: Math.round((e.offsetMs ?? 0) * 1000),
+        data: e.data ?? {},
+        dataSource: e.dataSource ?? (endpointsIn.length > 1 ? `--data for ${method.name} (call ${i + 1})` : '--data'),
+      };
+    });
+    validateEndpoints(endpoints);
+    const checkCall = (c: AttackCheckCall | undefined, fallback: string | undefined, what: string): { method: MethodSchema; data: unknown } | undefined => {
+      const spec = c?.method ?? fallback;
+      if (!spec) return undefined;
+      const method = findMethod(schema, spec, what);
+      const data = c?.data ?? {};
+      encodeJsonMessage(method.requestType, data, `${what}-data`);
+      return { method, data };
+    };
+    const before = checkCall(o.before, scenario?.before, '--before');
+    const after = checkCall(o.after, scenario?.after, '--after');
+    const base = { transport, schema, endpoints, ...(before ? { before } : {}), ...(after ? { after } : {}), ...(scenario ? { scenario } : {}) };
+    if (parsed) checkInvariantNames(parsed, base);
+    return base;
+  };
+
+  // With a .proto, everything about the input is checked before the first packet; reflection needs the server.
+  const offline = o.proto?.length ? bind(loadSchemaFromProto(o.proto, o.importPaths ?? [])) : undefined;
+  await probeTarget(transport, transport.connectTimeoutMs);
+  let base = offline;
+  if (!base) {
+    const wantedServices = [...endpointsIn.map((e) => e.method), ...(o.before ? [o.before.method] : scenario?.before ? [scenario.before] : []), ...(o.after ? [o.after.method] : scenario?.after ? [scenario.after] : [])]
+      .map((m) => m.replace(/^\//, ''))
+      .map((m) => (m.includes('/') ? m.slice(0, m.lastIndexOf('/')) : m.includes('.') ? m.slice(0, m.lastIndexOf('.')) : undefined));
+    base = bind(
+      await loadSchemaByReflection(target, {
+        credentials: channelCredentials(transport),
+        channelOptions: channelOptions(transport),
+        metadata: toGrpcMetadata(metadata),
+        timeoutMs: Math.max(transport.connectTimeoutMs, 5000),
+        ...(wantedServices.every((x) => x !== undefined) ? { services: wantedServices as string[] } : {}),
+      }),
+    );
+  }
+  if (!parsed) warnings.push('no invariant: this run measures the burst but cannot find a race; add --invariant "..." or --scenario counter');
+  return { ...base, ...(parsed ? { invariant: parsed } : {}) };
+}
