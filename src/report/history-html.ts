@@ -38,19 +38,32 @@ function compareProcess(a: string | number, b: string | number): number {
 function visibleRange(ops: readonly OperationView[], focus: { start: number; end: number }, max: number): { lo: number; hi: number; shown: OperationView[] } {
   const end = (o: OperationView): number => o.return ?? Infinity;
   const within = (lo: number, hi: number): OperationView[] => ops.filter((o) => o.call <= hi && end(o) >= lo);
-  let lo = focus.start;
-  let hi = focus.end;
-  let shown = within(lo, hi);
-  const span = Math.max(1, hi - lo);
-  for (let grow = span / 2; shown.length < max && grow < 1e15; grow *= 2) {
-    const next = within(lo - grow, hi + grow);
-    if (next.length > max) break;
-    const all = next.length === ops.length;
-    lo -= grow;
-    hi += grow;
+  const span = Math.max(1, focus.end - focus.start);
+  let shown = within(focus.start, focus.end);
+  let good = 0;
+  let bad = -1;
+  // Double the margin around the focus while the operations still fit, then bisect to fill up to `max`.
+  for (let grow = span / 2; grow < 1e15; grow *= 2) {
+    const next = within(focus.start - grow, focus.end + grow);
+    if (next.length > max) {
+      bad = grow;
+      break;
+    }
+    good = grow;
     shown = next;
-    if (all) break;
+    if (next.length === ops.length) break;
   }
+  for (let i = 0; bad > 0 && i < 30; i++) {
+    const mid = (good + bad) / 2;
+    const next = within(focus.start - mid, focus.end + mid);
+    if (next.length > max) bad = mid;
+    else {
+      good = mid;
+      shown = next;
+    }
+  }
+  const lo = focus.start - good;
+  const hi = focus.end + good;
   if (shown.length > max) shown = shown.slice(0, max);
   return { lo, hi, shown };
 }
@@ -93,13 +106,14 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
   const typical = durations.length > 0 ? Math.max(durations[durations.length >> 1]!, (right - left) / 400) : right - left;
   const pxPerUnit = Math.min(12_000 / (right - left), Math.max(900 / (right - left), 90 / Math.max(typical, 1e-9)));
   const plotW = Math.ceil((right - left) * pxPerUnit);
-  const x = (t: number): number => LABEL_W + 10 + (Math.min(t, right) - left) * pxPerUnit;
+  // The plot scrolls sideways under a fixed column of lane labels, so x is measured from the plot's own edge.
+  const x = (t: number): number => 10 + (Math.min(t, right) - left) * pxPerUnit;
 
   const processes = [...new Set(shown.map((o) => o.process))].sort(compareProcess);
   const lane = new Map(processes.map((p, i) => [p, i]));
   const laneY = (p: string | number): number => TOP + lane.get(p)! * LANE_H;
   const height = TOP + processes.length * LANE_H + 30;
-  const width = LABEL_W + 20 + plotW + 160; // room after the last bars for labels that do not fit inside them
+  const width = 20 + plotW + 160; // room after the last bars for labels that do not fit inside them
 
   const order = new Map<number, number>();
   (focusReport?.order ?? []).forEach((id, k) => order.set(id, k + 1));
@@ -108,14 +122,20 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
   const svg: string[] = [];
   svg.push(`<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="history timeline">`);
   svg.push(
-    '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="6" stroke="#f59e0b" stroke-width="2"/></pattern></defs>',
+    '<defs><pattern id="hatch" width="7" height="7" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="7" height="7" fill="#fffbeb"/><line x1="0" y1="0" x2="0" y2="7" stroke="#fcd34d" stroke-width="2"/></pattern></defs>',
   );
   // Lanes.
   processes.forEach((p, i) => {
     const y = TOP + i * LANE_H;
     svg.push(`<rect class="lane" x="0" y="${y}" width="${width}" height="${LANE_H}" fill="${i % 2 ? '#f8fafc' : '#ffffff'}"/>`);
-    svg.push(`<text class="lane-label" x="8" y="${y + LANE_H / 2 + 4}">process ${esc(String(p))}</text>`);
   });
+  const labels = [`<svg width="${LABEL_W}" height="${height}" viewBox="0 0 ${LABEL_W} ${height}" aria-hidden="true">`];
+  processes.forEach((p, i) => {
+    const y = TOP + i * LANE_H;
+    labels.push(`<rect x="0" y="${y}" width="${LABEL_W}" height="${LANE_H}" fill="${i % 2 ? '#f8fafc' : '#ffffff'}"/>`);
+    labels.push(`<text class="lane-label" x="8" y="${y + LANE_H / 2 + 4}">process ${esc(String(p))}</text>`);
+  });
+  labels.push('</svg>');
   // Time axis.
   const step = niceStep(right - left, Math.max(4, plotW / 140));
   const axisOrigin = report.timeUnit === 'us' ? firstCall : 0;
@@ -270,7 +290,9 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
   ol.ops { margin: 4px 0 8px; padding-left: 22px; font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; list-style: none; }
   .legend { display: flex; flex-wrap: wrap; gap: 14px; align-items: center; color: #334155; font-size: 13px; margin-bottom: 8px; }
   .legend i { display: inline-block; width: 26px; height: 12px; border-radius: 3px; vertical-align: -1px; margin-right: 5px; border: 1px solid #64748b; }
-  .scroll { overflow-x: auto; border: 1px solid #e2e8f0; border-radius: 6px; }
+  .timeline { display: flex; border: 1px solid #e2e8f0; border-radius: 6px; overflow: hidden; }
+  .labels { flex: none; border-right: 1px solid #e2e8f0; }
+  .scroll { overflow-x: auto; flex: 1; }
   svg { display: block; font: 12px system-ui, sans-serif; }
   .lane-label { font-weight: 600; fill: #334155; }
   .tick { fill: #64748b; font-size: 11px; }
@@ -296,17 +318,26 @@ ${explanation}
   <div class="legend">
     <span><i style="background:#2563eb;border-color:#1e3a8a"></i>in the ${report.verdict === 'ok' ? '' : 'longest partial '}linearization (#order)</span>
     <span><i style="background:#cbd5e1"></i>not in it</span>
-    <span><i style="background:#dc2626;border-color:#7f1d1d"></i>where it breaks</span>
-    <span><i style="background:#fff;border:2.5px solid #ea580c"></i>needed for the proof</span>
+    ${report.verdict === 'ok' ? '' : '<span><i style="background:#dc2626;border-color:#7f1d1d"></i>where it breaks</span>'}
+    ${window ? '<span><i style="background:#fff;border:2.5px solid #ea580c"></i>needed for the proof</span>' : ''}
     <span><i style="background:#fef3c7;border:1px dashed #d97706"></i>outcome unknown</span>
     <span><i style="background:#f8fafc;border:1px dashed #94a3b8"></i>failed (no effect)</span>
     ${window ? '<span><i style="background:#fee2e2;border:1px dashed #f87171"></i>smallest failing window</span>' : ''}
     ${partitionOptions}
   </div>
-  <div class="scroll">${svg.join('\n')}</div>
+  <div class="timeline"><div class="labels">${labels.join('')}</div><div class="scroll">${svg.join('\n')}</div></div>
   <p class="note">${omitted > 0 ? `${shown.length} of ${ops.length} operations drawn (those around ${window ? 'the failing window' : blockedOp ? 'where the search stopped' : 'the start'}); ${omitted} left out. ` : ''}Hover a bar for its details. The thread joins the operations in linearization order, each at the earliest instant the order allows.</p>
 </section>
 <script>
+  (function () {
+    // Open at the failing window (or where the search stopped), not at the start of a long history.
+    var scroller = document.querySelector('.scroll');
+    var target = document.querySelector('.window-band') || document.querySelector('g.op.break rect');
+    if (scroller && target) {
+      var x = target.getBBox().x;
+      scroller.scrollLeft = Math.max(0, x - scroller.clientWidth / 3);
+    }
+  })();
   (function () {
     var select = document.getElementById('partition');
     if (!select) return;
