@@ -31,10 +31,46 @@ export type DriveEnd =
   | { readonly kind: 'step-limit'; readonly message: string }
   | { readonly kind: 'abandoned' };
 
-/** Something a task can do next, ready for the strategy to pick: the transition and how to make it happen. */
-interface Offer {
-  readonly transition: Transition;
+/** Something a task can do next, ready for the strategy to pick: the transition, and how to make it happen. */
+interface Offer extends Transition {
   run(): void;
+}
+
+// `new Promise(capture)` hands the resolver back without allocating an executor closure per promise: the
+// driver makes two promises per step, so this is on the hot path. (The executor runs synchronously.)
+let captured: (() => void) | undefined;
+const capture = (resolve: () => void): void => {
+  captured = resolve;
+};
+function deferred(): [Promise<void>, () => void] {
+  const promise = new Promise<void>(capture);
+  const resolve = captured as () => void;
+  captured = undefined;
+  return [promise, resolve];
+}
+
+/** A task paused at a scheduling point: the transition the strategy sees, and the resolver that resumes it. */
+class PointOffer implements Offer {
+  readonly kind = 'point';
+  readonly key: string;
+  readonly task: number;
+  readonly taskName: string;
+
+  constructor(
+    private readonly owner: Task,
+    readonly op: Operation,
+    private readonly resume: () => void,
+  ) {
+    this.key = owner.pointKey;
+    this.task = owner.index;
+    this.taskName = owner.name;
+  }
+
+  run(): void {
+    this.owner.point = undefined;
+    this.owner.lastPoint = this.op.label;
+    this.resume();
+  }
 }
 
 class Task {
@@ -49,19 +85,37 @@ class Task {
   timers = 0;
   handleSeq = 0;
   lastPoint: string | undefined;
-  settleCompletion!: (error?: unknown) => void;
-  readonly completion: Promise<void>;
+  /** Made on demand: only a spawner that wants to await the task gets (and pays for) a promise. */
+  private completion: { promise: Promise<void>; settle: (error?: unknown) => void } | undefined;
+  private outcome: { error?: unknown } | undefined;
+
+  readonly pointKey: string;
 
   constructor(
     readonly index: number,
     readonly name: string,
     readonly body: () => Promise<void>,
   ) {
-    this.completion = new Promise<void>((resolve, reject) => {
-      this.settleCompletion = (error?: unknown) => (error === undefined ? resolve() : reject(error));
-    });
-    // Whoever spawned the task may not await it; its failure is reported by the run, not as an unhandled rejection.
-    this.completion.catch(() => undefined);
+    this.pointKey = pointKey(index);
+  }
+
+  whenDone(): Promise<void> {
+    if (!this.completion) {
+      let settle!: (error?: unknown) => void;
+      const promise = new Promise<void>((resolve, reject) => {
+        settle = (error?: unknown) => (error === undefined ? resolve() : reject(error));
+      });
+      // Whoever spawned the task may not await it; its failure is reported by the run, not as an unhandled rejection.
+      promise.catch(() => undefined);
+      this.completion = { promise, settle };
+      if (this.outcome) settle(this.outcome.error);
+    }
+    return this.completion.promise;
+  }
+
+  settleCompletion(error?: unknown): void {
+    this.outcome = { error };
+    this.completion?.settle(error);
   }
 
   /** At a point, blocked, waiting to wake, sleeping, or done. */
@@ -112,7 +166,7 @@ export class ControlledScheduler implements Scheduler {
   private blockedCount = 0;
   private fatal: RacelabError | undefined;
   private taskFailure: { task: Task; error: unknown } | undefined;
-  private timerOffers: Map<VirtualTimer, Offer & { readonly task: Task }> | undefined;
+  private timerOffers: Map<VirtualTimer, Offer & { readonly owner: Task }> | undefined;
 
   constructor() {
     this.clock = new VirtualClock({
@@ -139,22 +193,15 @@ export class ControlledScheduler implements Scheduler {
       this.abort(
         new RacelabError(
           'UNCONTROLLED_ASYNC',
-          `task "${task.name}" reached "${op.label}" while it was already paused at "${task.point?.transition.op.label ?? 'its end'}": a task must await each scheduling point before the next; run concurrent work as separate tasks with scheduler.spawn`,
+          `task "${task.name}" reached "${op.label}" while it was already paused at "${task.point?.op.label ?? 'its end'}": a task must await each scheduling point before the next; run concurrent work as separate tasks with scheduler.spawn`,
         ),
       );
       return new Promise<void>(() => undefined);
     }
-    return new Promise<void>((resume) => {
-      task.point = {
-        transition: { key: pointKey(task.index), task: task.index, taskName: task.name, kind: 'point', op },
-        run: () => {
-          task.point = undefined;
-          task.lastPoint = op.label;
-          resume();
-        },
-      };
-      this.signalStop(task);
-    });
+    const [paused, resume] = deferred();
+    task.point = new PointOffer(task, op, resume);
+    this.signalStop(task);
+    return paused;
   }
 
   spawn(name: string, body: () => Promise<void>): Promise<void> {
@@ -162,7 +209,12 @@ export class ControlledScheduler implements Scheduler {
     if (this.phase === 'aborted') return new Promise<void>(() => undefined);
     const task = new Task(this.tasks.length, name, body);
     this.tasks.push(task);
-    return task.completion;
+    return task.whenDone();
+  }
+
+  /** Registers a task without making a promise for its end (the explorer starts the workload's tasks this way). */
+  addTask(name: string, body: () => Promise<void>): void {
+    this.tasks.push(new Task(this.tasks.length, name, body));
   }
 
   waitFor<T>(promise: Promise<T>, label: string): Promise<T> {
@@ -186,7 +238,11 @@ export class ControlledScheduler implements Scheduler {
         this.blockedCount--;
         const wakeLabel = `wake (${label})`;
         const offer: Offer = {
-          transition: { key: handleKey(task.index, 'wake', seq), task: task.index, taskName: task.name, kind: 'wake', op: { kind: 'yield', label: wakeLabel } },
+          key: handleKey(task.index, 'wake', seq),
+          task: task.index,
+          taskName: task.name,
+          kind: 'wake',
+          op: { kind: 'yield', label: wakeLabel },
           run: () => {
             const wakes = task.wakes as Offer[];
             wakes.splice(wakes.indexOf(offer), 1);
@@ -245,15 +301,14 @@ export class ControlledScheduler implements Scheduler {
           return { kind: 'step-limit', message: `the run did not finish within ${options.maxSteps} steps (a livelock, or raise maxSteps)` };
         }
         const previous = this.steps[this.steps.length - 1];
-        const transitions = offers.map((o) => o.transition);
-        const choice = chooser.choose(transitions, this.steps.length, previous);
+        const choice = chooser.choose(offers, this.steps.length, previous);
         if (choice < 0) return { kind: 'abandoned' };
         const offer = offers[choice];
         if (!offer) throw new RangeError(`strategy chose transition ${choice} of ${offers.length}`);
-        const transition = offer.transition;
+        const transition: Transition = offer;
         let preemption = false;
         if (previous !== undefined && previous.task !== transition.task) {
-          for (const t of transitions) if (t.task === previous.task) preemption = true;
+          for (const t of offers) if (t.task === previous.task) preemption = true;
         }
         this.steps.push({
           key: transition.key,
@@ -266,9 +321,8 @@ export class ControlledScheduler implements Scheduler {
           preemption,
         });
         this.current = this.tasks[transition.task];
-        const stopped = new Promise<void>((resolve) => {
-          this.stopWaiter = resolve;
-        });
+        const [stopped, resolveStopped] = deferred();
+        this.stopWaiter = resolveStopped;
         offer.run();
         await stopped;
         if (this.blockedCount > 0) for (let i = 0; i < SETTLE_HOPS; i++) await undefined;
@@ -293,9 +347,8 @@ export class ControlledScheduler implements Scheduler {
       const task = this.tasks[this.nextToStart++] as Task;
       task.started = true;
       this.current = task;
-      const stopped = new Promise<void>((resolve) => {
-        this.stopWaiter = resolve;
-      });
+      const [stopped, resolveStopped] = deferred();
+      this.stopWaiter = resolveStopped;
       let body: Promise<void>;
       try {
         body = task.body();
@@ -355,9 +408,13 @@ export class ControlledScheduler implements Scheduler {
     const task = timer.owner as Task;
     const seq = task.handleSeq++;
     task.timers++;
-    const offer = {
-      task,
-      transition: { key: handleKey(task.index, 'timer', seq), task: task.index, taskName: task.name, kind: 'timer', op: { kind: 'timer', label: `wake +${timer.ms}ms` } } as const,
+    const offer: Offer & { readonly owner: Task } = {
+      owner: task,
+      key: handleKey(task.index, 'timer', seq),
+      task: task.index,
+      taskName: task.name,
+      kind: 'timer',
+      op: { kind: 'timer', label: `wake +${timer.ms}ms` },
       run: () => {
         this.timerOffers?.delete(timer);
         task.timers--;
@@ -410,7 +467,7 @@ export class ControlledScheduler implements Scheduler {
       if (due && due.length > 0 && task.timers > 0) {
         for (const timer of due) {
           const offer = this.timerOffers?.get(timer);
-          if (offer && offer.task === task) offers.push(offer);
+          if (offer && offer.owner === task) offers.push(offer);
         }
       }
     }

@@ -26,7 +26,7 @@ export function pctStrategy(seed: number, options: PctOptions = {}): Strategy {
     name: 'pct',
     beginRun(run) {
       const random = Random.seeded(runSeed(seed, run));
-      // Change point i (1-based) at step changeAt[i-1]; several may fall on one step only if k < d-1.
+      // Change point i (1..d-1) at a distinct step; a run with fewer than d-1 steps gets fewer change points.
       const changeAt = new Map<number, number>();
       for (let i = 1; i < depth; i++) {
         let at = random.int(steps);
@@ -37,22 +37,9 @@ export function pctStrategy(seed: number, options: PctOptions = {}): Strategy {
       return {
         choose(enabled, step) {
           for (const t of enabled) if (!priority.has(t.task)) priority.set(t.task, depth + random.next());
-          const highest = (): number => {
-            let best = 0;
-            let bestPriority = -Infinity;
-            enabled.forEach((t, i) => {
-              const p = priority.get(t.task) as number;
-              if (p > bestPriority) {
-                best = i;
-                bestPriority = p;
-              }
-            });
-            return best;
-          };
           const demote = changeAt.get(step);
-          if (demote === undefined) return highest();
-          priority.set((enabled[highest()] as Transition).task, demote);
-          return highest();
+          if (demote !== undefined) priority.set((enabled[highest(enabled, priority)] as Transition).task, demote);
+          return highest(enabled, priority);
         },
       };
     },
@@ -62,4 +49,18 @@ export function pctStrategy(seed: number, options: PctOptions = {}): Strategy {
       measured = true;
     },
   };
+}
+
+/** The index of the enabled transition whose task has the highest priority (the first one on a tie). */
+function highest(enabled: readonly Transition[], priority: ReadonlyMap<number, number>): number {
+  let best = 0;
+  let bestPriority = -Infinity;
+  for (let i = 0; i < enabled.length; i++) {
+    const p = priority.get((enabled[i] as Transition).task) as number;
+    if (p > bestPriority) {
+      best = i;
+      bestPriority = p;
+    }
+  }
+  return best;
 }

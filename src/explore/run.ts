@@ -1,7 +1,7 @@
 import { RacelabError, messageOf } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import { ControlledScheduler, type Chooser, type StepRecord } from './controlled-scheduler.js';
-import type { InvariantVerdict, Workload, WorkloadContext, WorkloadInstance } from './workload.js';
+import type { InvariantVerdict, TaskBody, Workload, WorkloadContext, WorkloadInstance } from './workload.js';
 
 /** Why a run counts as failing. */
 export type FailureKind = 'invariant' | 'deadlock' | 'exception' | 'step-limit';
@@ -34,19 +34,21 @@ export async function executeRun(workload: Workload, chooser: Chooser, options: 
   try {
     const made = workload.setup(ctx);
     // Most setups are synchronous: awaiting only a promise keeps a run free of needless microtask hops.
-    instance = await made;
+    instance = made instanceof Promise ? await made : made;
   } catch (e) {
     scheduler.close();
     if (e instanceof RacelabError) throw e;
     throw new RacelabError('BAD_OPTION', `workload "${workload.name}": setup failed: ${messageOf(e)}`, 2, { cause: e });
   }
   try {
-    for (const [name, body] of instance.tasks ?? []) void scheduler.spawn(name, body);
+    const tasks = instance.tasks;
+    if (tasks) for (let i = 0; i < tasks.length; i++) scheduler.addTask(...(tasks[i] as readonly [string, TaskBody]));
     const end = await scheduler.drive(chooser, { maxSteps: options.maxSteps });
     const base = { steps: scheduler.steps, virtualMs: scheduler.clock.now() };
     if (end.kind === 'abandoned') return { status: 'abandoned', ...base };
     if (end.kind !== 'complete') return { status: 'failed', failure: { kind: end.kind, message: end.message }, ...base };
-    const violation = await judge(instance);
+    const judged = judge(instance);
+    const violation = judged instanceof Promise ? await judged : judged;
     return violation === undefined ? { status: 'passed', ...base } : { status: 'failed', failure: { kind: 'invariant', message: violation }, ...base };
   } finally {
     if (instance.teardown) await instance.teardown();
@@ -69,15 +71,24 @@ class RunContext implements WorkloadContext {
   note = (text: string): void => this.scheduler.note(text);
 }
 
-async function judge(instance: WorkloadInstance): Promise<string | undefined> {
+/** The invariant's verdict as a violation message, or undefined when it holds. Synchronous when the invariant is. */
+function judge(instance: WorkloadInstance): string | undefined | Promise<string | undefined> {
   if (!instance.invariant) return undefined;
-  let verdict: InvariantVerdict;
+  let verdict: InvariantVerdict | Promise<InvariantVerdict>;
   try {
-    const v = instance.invariant();
-    verdict = v instanceof Promise ? await v : v;
+    verdict = instance.invariant();
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    return violationOf(e);
   }
+  if (verdict instanceof Promise) return verdict.then(messageOfVerdict, violationOf);
+  return messageOfVerdict(verdict);
+}
+
+function violationOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function messageOfVerdict(verdict: InvariantVerdict): string | undefined {
   if (verdict === true || verdict === undefined) return undefined;
   if (verdict === false || verdict === '') return 'the invariant does not hold';
   return verdict;
