@@ -281,7 +281,7 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
   };
 
   const outcome = (verdict: SearchOutcome<S>['verdict'], steps: number): SearchOutcome<S> => {
-    if (verdict !== 'unknown') options.budget.charge(steps & 1023);
+    if (verdict !== 'unknown') options.budget.charge(steps - charged);
     if (verdict === 'ok') {
       const order = Array.from(stackOp.subarray(0, depth));
       const states = order.map((_, k) => (k + 1 < depth ? stackState[k + 1]! : state));
@@ -359,20 +359,50 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
     placed--;
   };
 
+  const isRead = new Uint8Array(n);
+  ops.forEach((op, i) => {
+    if (op.known && model.readOnly(op.input)) isRead[i] = 1;
+  });
+  /**
+   * Places every seen read that fits the current state and may go next, before any other candidate. Placing
+   * them is forced (see popOne), so it costs no branching, and done first it keeps a write chosen next from
+   * changing the state under a read that fit. Reads do not change the state: one sweep places them all.
+   * Returns the steps spent.
+   */
+  const sweepReads = (): number => {
+    let spent = 0;
+    let e = next[HEAD]!;
+    while (e !== TAIL && entryIsCall[e] === 1) {
+      spent++;
+      const op = entryOp[e]!;
+      if (isRead[op] === 1 && tryPlace(op, -1)) e = next[prev[e]!]!;
+      else e = next[e]!;
+    }
+    return spent;
+  };
+
   // Phase 1 walks the main list for seen candidates; at its first return entry (`block`), phase 2 tries the
   // unknown-outcome calls made before that return; when both are exhausted, the last choice is undone.
+  let charged = 0;
+  let steps = sweepReads();
   let phase = 1;
   let entry = next[HEAD]!;
   let block = -1;
   let info = INFO_TAIL;
-  let steps = 0;
   while (placed < required) {
-    if ((++steps & 1023) === 0 && !options.budget.charge(1024)) return outcome('unknown', steps);
+    // The budget is asked every 1024 steps or so: reading the clock on every step would cost more than the step.
+    if (++steps >= charged + 1024) {
+      const ok = options.budget.charge(steps - charged);
+      charged = steps;
+      if (!ok) return outcome('unknown', steps);
+    }
     if (phase === 1) {
       if (entry === TAIL) throw new Error('linearizability search ran past the last entry (internal error)');
       if (entryIsCall[entry] === 1) {
-        if (tryPlace(entryOp[entry]!, -1)) entry = next[HEAD]!;
-        else entry = next[entry]!;
+        if (tryPlace(entryOp[entry]!, -1)) {
+          if (placed < required) steps += sweepReads();
+          entry = next[HEAD]!;
+        } else entry = next[entry]!;
         continue;
       }
       phase = 2;
@@ -386,6 +416,7 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
         continue;
       }
       if (tryPlace(infoOp[info]!, block)) {
+        if (placed < required) steps += sweepReads();
         phase = 1;
         entry = next[HEAD]!;
       } else info = iNext[info]!;
