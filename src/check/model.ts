@@ -160,7 +160,12 @@ export function completeModel<S, I, O>(model: Model<S, I, O>): CompleteModel<S, 
     unknownState: m.unknownState ? () => m.unknownState!() : undefined,
     describeOperation: m.describeOperation
       ? (i, o) => m.describeOperation!(i, o)
-      : (i, o) => `${describeDefaultInput(i)}${o === undefined ? '' : ` → ${showValue(o)}`}`,
+      : // Jepsen's ok events repeat a write's value: an output equal to the argument says nothing new.
+        (i, o) => {
+          const argument = (i as { value?: unknown } | null)?.value;
+          const echo = argument !== null && argument !== undefined && valueEquals(o, argument);
+          return `${describeDefaultInput(i)}${o === undefined || echo ? '' : ` → ${showValue(o)}`}`;
+        },
     describeState: m.describeState ? (s) => m.describeState!(s) : (s) => `the state is ${showValue(s)}`,
   };
 }

@@ -199,3 +199,54 @@ describe('budget', () => {
     expect(check(hist(lines.join('\n')), 'register').verdict).toBe('illegal');
   });
 });
+
+describe('models are plain records of pure functions', () => {
+  it('a new model needs only name, init and step; the rest is filled in', () => {
+    // A FIFO queue: enqueue v, dequeue → v (or null when empty). States are arrays, never mutated.
+    const queue: Model<readonly number[], { f: string; value: unknown }, unknown> = {
+      name: 'queue',
+      init: () => [],
+      step: (state, input, output) => {
+        if (input.f === 'enqueue') return [true, [...state, input.value as number]];
+        if (output === undefined) return [true, state.slice(1)];
+        return [output === (state[0] ?? null), state.slice(1)];
+      },
+    };
+    const fifo = hist(`
+      0 invoke enqueue 1
+      0 ok enqueue 1
+      0 invoke enqueue 2
+      0 ok enqueue 2
+      1 invoke dequeue
+      1 ok dequeue 1`);
+    expect(check(fifo, queue as Model).verdict).toBe('ok');
+    const lifo = checkVerbose(hist(`
+      0 invoke enqueue 1
+      0 ok enqueue 1
+      0 invoke enqueue 2
+      0 ok enqueue 2
+      1 invoke dequeue
+      1 ok dequeue 2`), queue as Model);
+    expect(lifo.verdict).toBe('illegal');
+    // Default descriptions read the history's own words.
+    expect(lifo.timeline.map((o) => o.description)).toEqual(['enqueue 1', 'enqueue 2', 'dequeue → 2']);
+  });
+
+  it('an invalid model fails before any checking, saying what is missing', () => {
+    const h = hist('0 invoke read\n0 ok read nil');
+    expect(() => check(h, { name: 'broken', init: () => 0 } as unknown as Model)).toThrow('model "broken": "step" must be a function (state, input, output) => [legal, nextState]');
+    expect(() => check(h, { name: 'broken', init: () => undefined, step: () => [true, 0] } as unknown as Model)).toThrow(/"init" returned undefined/);
+    expect(() => check(h, { name: '', init: () => 0, step: () => [true, 0] } as unknown as Model)).toThrow(/"name" must be a non-empty string/);
+    expect(() => check(h, { name: 'm', init: () => 0, step: () => [true, 0], hash: 3 } as unknown as Model)).toThrow(/"hash" must be a function when given/);
+  });
+
+  it('names the line of an operation the model does not know, and of a response of the wrong shape', () => {
+    const events = [
+      { process: 0, type: 'invoke' as const, f: 'get', value: null, line: 4 },
+      { process: 0, type: 'ok' as const, f: 'get', value: 'many', line: 9 },
+    ];
+    expect(() => check(events, 'counter')).toThrow('line 9: get returned "many"; a counter reads as a number');
+    expect(() => check([{ ...events[0]!, f: 'pop' }], 'counter')).toThrow('line 4: the counter model has no operation "pop"; it knows increment, add and get (or read)');
+    expect(() => check(hist('0 invoke put "x"\n0 ok put "x"'), 'kv')).toThrow(/put takes a \[key, value\] pair, not "x"/);
+  });
+});
