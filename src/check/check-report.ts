@@ -85,6 +85,8 @@ export interface CheckReport extends CheckResult {
     readonly unseenReads: number;
   };
   readonly budget: { readonly timeMs: number | null; readonly maxSteps: number | null };
+  /** Time the verdict took; `elapsedMs` adds reading the operations and finding and explaining the window. */
+  readonly searchMs: number;
   /** Why the check stopped: it decided, or the budget ran out. */
   readonly stoppedBecause: 'decided' | 'budget';
   readonly partitionReports: readonly PartitionReport[];

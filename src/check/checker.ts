@@ -99,12 +99,14 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
   });
 
   const outcomes = new Map<Partition, SearchOutcome<unknown>>();
+  const searchStart = performance.now();
   let steps = 0;
   for (const partition of bySize(prepared.partitions)) {
     const r = searchLinearization(m, searchOps(partition), { initial: m.init(), budget, trackLongest: true });
     steps += r.steps;
     outcomes.set(partition, r);
   }
+  const searchMs = performance.now() - searchStart;
 
   const partitionReports: PartitionReport[] = prepared.partitions.map((partition) => {
     const r = outcomes.get(partition)!;
@@ -222,6 +224,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     timeUnit: paired.timeUnit,
     counts,
     budget: { timeMs: options.budgetMs ?? null, maxSteps: options.maxSteps ?? null },
+    searchMs,
     stoppedBecause: verdict === 'unknown' ? 'budget' : 'decided',
     partitionReports,
     ...(window ? { window } : {}),

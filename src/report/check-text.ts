@@ -23,7 +23,8 @@ export function renderCheckReport(report: CheckReport, source?: string): string 
   out.push(`verdict: ${VERDICT_WORDS[report.verdict]}`);
   const parts = [`${n(c.ok)} ok`, `${n(c.failed)} failed`, `${n(c.unknownOutcome)} unknown outcome`];
   out.push(`history: ${n(report.operations)} operations from ${n(c.processes)} processes (${parts.join(', ')}); ${n(report.partitions)} partition${report.partitions === 1 ? '' : 's'}`);
-  out.push(`search: ${n(report.steps)} steps in ${ms(report.elapsedMs)}`);
+  const rest = report.elapsedMs - report.searchMs;
+  out.push(`search: ${n(report.steps)} steps in ${ms(report.searchMs)}${report.window ? `; finding and explaining the window took ${ms(rest)} more` : ''}`);
   if (report.partitions > 1) {
     const notOk = report.partitionReports.filter((p) => p.verdict !== 'ok');
     const counts = (['ok', 'illegal', 'unknown'] as const).map((v) => `${report.partitionReports.filter((p) => p.verdict === v).length} ${v}`).join(', ');

@@ -309,7 +309,7 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
 <body>
 <header>
   <h1>${esc(title)} <span class="verdict" id="verdict">${esc(v.label)}</span></h1>
-  <p class="meta">${options.source ? `${esc(options.source)} · ` : ''}${ops.length} operations from ${c.processes} processes (${c.ok} ok, ${c.failed} failed, ${c.unknownOutcome} unknown outcome) · ${report.partitions} partition${report.partitions === 1 ? '' : 's'} · ${report.steps} search steps in ${report.elapsedMs.toFixed(1)}ms</p>
+  <p class="meta">${options.source ? `${esc(options.source)} · ` : ''}${ops.length} operations from ${c.processes} processes (${c.ok} ok, ${c.failed} failed, ${c.unknownOutcome} unknown outcome) · ${report.partitions} partition${report.partitions === 1 ? '' : 's'} · ${report.steps} search steps in ${report.searchMs.toFixed(1)}ms</p>
 </header>
 <section class="explanation">
 ${explanation}
