@@ -1,8 +1,8 @@
 import { RacelabError } from '../../core/errors.js';
 import type { Workload } from '../../explore/workload.js';
 import type { ActorPattern } from '../actors/pattern.js';
+import { actorPatterns } from '../actors/registry.js';
 import { actorPatternWorkload } from './actor-workload.js';
-import { actorPatternList } from './actor-patterns.js';
 import { counterWorkload } from './counter-workload.js';
 import { depth3Workload } from './depth3-workload.js';
 
@@ -61,7 +61,7 @@ export function exploreWorkload(options: ExploreScenarioOptions): Workload {
     case 'depth3':
       return depth3Workload({ work: options.work });
     case 'actors': {
-      const patterns = actorPatternList();
+      const patterns = actorPatterns;
       const names = patterns.map((p) => p.name).join(', ');
       if (options.pattern === undefined) throw new RacelabError('BAD_OPTION', `--scenario actors needs --pattern NAME; patterns: ${names}`);
       const pattern: ActorPattern | undefined = patterns.find((p) => p.name === options.pattern);

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { actorPatterns, actorPatternWorkload, expectNoRace, expectRace, explore, replay } from '../../src/index.js';
+
+// Every actor pattern of src/scenarios/actors, under the explorer: all its concurrency (processes, sends,
+// deliveries, replies, timers) goes through the controlled scheduler, so each run is one interleaving of messages.
+describe('explore actor patterns', () => {
+  it('knows every pattern', () => {
+    expect(actorPatterns.length).toBeGreaterThanOrEqual(6);
+  });
+
+  for (const pattern of actorPatterns) {
+    describe(pattern.name, () => {
+      for (const variant of pattern.vulnerable) {
+        it(`finds the race in the vulnerable form ${variant} (pct and random), and its token replays it`, async () => {
+          for (const strategy of ['pct', 'random'] as const) {
+            const f = await expectRace(actorPatternWorkload(pattern, variant), { strategy, seed: 1, runs: 300 });
+            expect(f.kind).toBe('invariant');
+            expect(f.message).toContain(`${pattern.name}/${variant}:`);
+            expect(f.shrunk.steps).toBeLessThanOrEqual(f.found.steps);
+            const again = await replay(actorPatternWorkload(pattern, variant), f.replayToken);
+            expect(again.status).toBe('failed');
+            expect(again.schedule.trace).toBe(f.shrunk.trace);
+          }
+        });
+      }
+      for (const variant of pattern.fixed) {
+        it(`passes the fixed form ${variant} (pct, random, and dfs)`, async () => {
+          await expectNoRace(actorPatternWorkload(pattern, variant), { strategy: 'pct', seed: 1, runs: 150 });
+          await expectNoRace(actorPatternWorkload(pattern, variant), { strategy: 'random', seed: 1, runs: 150 });
+          const dfs = await expectNoRace(actorPatternWorkload(pattern, variant), { strategy: 'dfs', seed: 1, runs: 300 });
+          expect(dfs.runs).toBeGreaterThan(0);
+          expect(dfs.stopReason === 'exhausted' || dfs.runs === 300).toBe(true);
+        });
+      }
+    });
+  }
+
+  it('the same seed gives the same runs for an actor pattern', async () => {
+    const p = actorPatterns.find((x) => x.name === 'check-then-act')!;
+    const runs = async () => {
+      const out: string[] = [];
+      await explore(actorPatternWorkload(p, 'cas-version'), { strategy: 'random', seed: 8, runs: 50, onRun: (_i, r) => out.push(r.steps.map((s) => s.key).join('.')) });
+      return out;
+    };
+    const a = await runs();
+    expect(a).toHaveLength(50);
+    expect(await runs()).toEqual(a);
+  });
+
+  it('refuses an unknown variant with the list of known ones', () => {
+    const p = actorPatterns[0]!;
+    expect(() => actorPatternWorkload(p, 'nope')).toThrow(expect.objectContaining({ code: 'UNKNOWN_VARIANT' }));
+  });
+});
