@@ -169,10 +169,7 @@ export class ControlledScheduler implements Scheduler {
   private timerOffers: Map<VirtualTimer, Offer & { readonly owner: Task }> | undefined;
 
   constructor() {
-    this.clock = new VirtualClock({
-      owner: () => (this.phase === 'running' ? this.current : undefined),
-      onTimer: (timer) => this.onTimer(timer),
-    });
+    this.clock = new VirtualClock(this);
   }
 
   // ---- the Scheduler port -------------------------------------------------------------------------------
@@ -281,7 +278,10 @@ export class ControlledScheduler implements Scheduler {
     heartbeat.watch(this);
     try {
       for (;;) {
-        if (this.nextToStart < this.tasks.length) await this.startNewTasks();
+        while (this.nextToStart < this.tasks.length && !this.fatal) {
+          await this.startNext();
+          if (this.blockedCount > 0) for (let i = 0; i < SETTLE_HOPS; i++) await undefined;
+        }
         if (this.fatal) throw this.fatal;
         if (this.taskFailure) return this.exceptionEnd(this.taskFailure);
         let offers = this.offers();
@@ -292,8 +292,7 @@ export class ControlledScheduler implements Scheduler {
             this.drainWaiter = resolve;
           });
           if (this.fatal) throw this.fatal;
-          if (this.nextToStart < this.tasks.length) await this.startNewTasks();
-          if (this.fatal) throw this.fatal;
+          if (this.nextToStart < this.tasks.length) continue; // a late reaction spawned a task: start it first
           offers = this.offers();
           if (offers.length === 0) return this.allDone() ? { kind: 'complete' } : this.deadlockEnd();
         }
@@ -342,26 +341,27 @@ export class ControlledScheduler implements Scheduler {
     if (this.phase === 'setup' || this.phase === 'running') this.phase = 'finished';
   }
 
-  private async startNewTasks(): Promise<void> {
-    while (this.nextToStart < this.tasks.length && !this.fatal) {
-      const task = this.tasks[this.nextToStart++] as Task;
-      task.started = true;
-      this.current = task;
-      const [stopped, resolveStopped] = deferred();
-      this.stopWaiter = resolveStopped;
-      let body: Promise<void>;
-      try {
-        body = task.body();
-      } catch (e) {
-        body = Promise.reject(e);
-      }
-      body.then(
-        () => this.finish(task),
-        (e: unknown) => this.finish(task, e ?? new Error('task rejected without a reason')),
-      );
-      await stopped;
-      if (this.blockedCount > 0) for (let i = 0; i < SETTLE_HOPS; i++) await undefined;
+  /**
+   * Starts the next spawned task: it runs to its first stop (a task's code before its first point touches
+   * nothing shared, so starting it needs no decision). Resolves when it has stopped.
+   */
+  private startNext(): Promise<void> {
+    const task = this.tasks[this.nextToStart++] as Task;
+    task.started = true;
+    this.current = task;
+    const [stopped, resolveStopped] = deferred();
+    this.stopWaiter = resolveStopped;
+    let body: Promise<void>;
+    try {
+      body = task.body();
+    } catch (e) {
+      body = Promise.reject(e);
     }
+    body.then(
+      () => this.finish(task),
+      (e: unknown) => this.finish(task, e ?? new Error('task rejected without a reason')),
+    );
+    return stopped;
   }
 
   /**
@@ -404,7 +404,13 @@ export class ControlledScheduler implements Scheduler {
     this.signalStop(task);
   }
 
-  private onTimer(timer: VirtualTimer): void {
+  /** VirtualClock hook: the task a sleep belongs to (none outside a run: the clock then runs free). */
+  owner(): unknown {
+    return this.phase === 'running' ? this.current : undefined;
+  }
+
+  /** VirtualClock hook: a task went to sleep until `timer`. */
+  onTimer(timer: VirtualTimer): void {
     const task = timer.owner as Task;
     const seq = task.handleSeq++;
     task.timers++;
