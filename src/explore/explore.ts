@@ -86,6 +86,8 @@ export interface ExploreResult {
   readonly firstFailure?: FailureReport;
   /** dfs only: schedules explored, transitions pruned by partial-order reduction, whether the search completed. */
   readonly dfs?: DfsStats;
+  /** When the workload checks linearizability: runs checked, and how many ran out of budget (`unknown`). */
+  readonly linearizability?: { readonly checked: number; readonly unknown: number };
   /** Longest run, in steps. */
   readonly maxStepsInRun: number;
   readonly elapsedMs: number;
@@ -120,6 +122,8 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
   let checked = 0;
   let failures = 0;
   let maxStepsInRun = 0;
+  let linearizabilityChecked = 0;
+  let linearizabilityUnknown = 0;
   let first: { record: RunRecord; run: number; runsToFailure: number } | undefined;
   let stopReason: StopReason;
   for (;;) {
@@ -140,6 +144,10 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
     strategy.endRun(run, record);
     options.onRun?.(run, record);
     run++;
+    if (record.linearizability) {
+      linearizabilityChecked++;
+      if (record.linearizability === 'unknown') linearizabilityUnknown++;
+    }
     if (record.status !== 'abandoned') {
       checked++;
       if (record.steps.length > maxStepsInRun) maxStepsInRun = record.steps.length;
@@ -190,6 +198,7 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
     stopReason,
     ...(firstFailure ? { firstFailure } : {}),
     ...(dfs ? { dfs } : {}),
+    ...(linearizabilityChecked > 0 ? { linearizability: { checked: linearizabilityChecked, unknown: linearizabilityUnknown } } : {}),
     maxStepsInRun,
     elapsedMs,
     runsPerSecond: elapsedMs > 0 ? (checked * 1000) / elapsedMs : 0,

@@ -1,10 +1,13 @@
+import { check, checkVerbose } from '../check/checker.js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import { ControlledScheduler, type Chooser, type StepRecord } from './controlled-scheduler.js';
+import type { Model } from '../check/model.js';
+import type { History } from '../history/event.js';
 import type { InvariantVerdict, TaskBody, Workload, WorkloadContext, WorkloadInstance } from './workload.js';
 
 /** Why a run counts as failing. */
-export type FailureKind = 'invariant' | 'deadlock' | 'exception' | 'step-limit';
+export type FailureKind = 'invariant' | 'linearizability' | 'deadlock' | 'exception' | 'step-limit';
 
 export interface RunFailure {
   readonly kind: FailureKind;
@@ -18,6 +21,8 @@ export interface RunRecord {
   readonly steps: readonly StepRecord[];
   /** Virtual time when the run ended. */
   readonly virtualMs: number;
+  /** The linearizability verdict, when the workload asks for the check and the invariant held. */
+  readonly linearizability?: 'ok' | 'illegal' | 'unknown';
 }
 
 export interface RunOptions {
@@ -49,7 +54,12 @@ export async function executeRun(workload: Workload, chooser: Chooser, options: 
     if (end.kind !== 'complete') return { status: 'failed', failure: { kind: end.kind, message: end.message }, ...base };
     const judged = judge(instance);
     const violation = judged instanceof Promise ? await judged : judged;
-    return violation === undefined ? { status: 'passed', ...base } : { status: 'failed', failure: { kind: 'invariant', message: violation }, ...base };
+    if (violation !== undefined) return { status: 'failed', failure: { kind: 'invariant', message: violation }, ...base };
+    if (!instance.linearizability) return { status: 'passed', ...base };
+    const { verdict, message } = checkLinearizability(instance.linearizability.history(), instance.linearizability.model, instance.linearizability.budgetMs ?? 1000);
+    return verdict === 'illegal'
+      ? { status: 'failed', failure: { kind: 'linearizability', message }, linearizability: verdict, ...base }
+      : { status: 'passed', linearizability: verdict, ...base };
   } finally {
     if (instance.teardown) await instance.teardown();
   }
@@ -69,6 +79,15 @@ class RunContext implements WorkloadContext {
     return (this.randomInstance ??= Random.seeded(this.seed));
   }
   note = (text: string): void => this.scheduler.note(text);
+}
+
+/** The cheap check decides; only an illegal history pays for the explanation (its smallest failing window). */
+function checkLinearizability(history: History, model: Model<any, any, any> | string, budgetMs: number): { verdict: 'ok' | 'illegal' | 'unknown'; message: string } { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const result = check(history, model, { budgetMs });
+  if (result.verdict !== 'illegal') return { verdict: result.verdict, message: '' };
+  const report = checkVerbose(history, model, { budgetMs, explainBudgetMs: budgetMs });
+  const explanation = report.explanation.map((line) => line.trim()).map((line) => (/[.:;]$/.test(line) ? line : `${line};`));
+  return { verdict: 'illegal', message: `not linearizable (${report.model} model, ${report.operations} operations): ${explanation.join(' ')}` };
 }
 
 /** The invariant's verdict as a violation message, or undefined when it holds. Synchronous when the invariant is. */

@@ -1,5 +1,7 @@
+import type { Model } from '../check/model.js';
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
+import type { History } from '../history/event.js';
 import type { Scheduler } from '../sched/scheduler.js';
 
 /**
@@ -30,12 +32,28 @@ export type InvariantVerdict = boolean | string | void;
 
 export type TaskBody = () => Promise<void>;
 
+/**
+ * A linearizability check of the run, after the invariant holds: the history of the run's operations (invoke,
+ * then ok / fail / info, in the order they happened) must be explainable by some sequential order of them that
+ * respects real time, for `model` (racelab check's Wing–Gong–Lowe search).
+ */
+export interface LinearizabilityCheck {
+  /** The run's history; events appended in the order they happened (only one task runs at a time). */
+  history(): History;
+  /** A model (src/check) or the name of a built-in one: `register`, `counter`, `kv`. */
+  readonly model: Model<any, any, any> | string; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Search budget per run, ms (default 1000). A verdict of `unknown` (it ran out) does not fail the run; it is counted. */
+  readonly budgetMs?: number;
+}
+
 /** One run's instance of a workload: the tasks to start and what must hold once they are all done. */
 export interface WorkloadInstance {
   /** Started in this order with `scheduler.spawn(name, body)`. Setup may also spawn tasks itself. */
   readonly tasks?: ReadonlyArray<readonly [name: string, body: TaskBody]>;
   /** Checked after every run in which every task finished. */
   invariant?(): InvariantVerdict | Promise<InvariantVerdict>;
+  /** Checked after the invariant holds: an `illegal` verdict fails the run. */
+  readonly linearizability?: LinearizabilityCheck;
   /** Called after the run, whatever its outcome. */
   teardown?(): void | Promise<void>;
 }

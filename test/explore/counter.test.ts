@@ -68,3 +68,18 @@ describe('explore counter: the fixes, proved by dfs', () => {
     }
   });
 });
+
+describe('explore counter: linearizability decides each run', () => {
+  it('the vulnerable history is not linearizable; the fixes are, in every schedule', async () => {
+    const bad = await explore(counterWorkload({ variant: 'vulnerable', clients: 2, linearizability: true }), { strategy: 'dfs', seed: 1 });
+    expect(bad.firstFailure?.kind).toBe('linearizability');
+    expect(bad.firstFailure?.message).toContain('get → 1 is impossible when the counter is 2');
+    expect(bad.firstFailure?.shrunk.steps).toBe(4);
+    for (const variant of ['mutex', 'cas']) {
+      const ok = await explore(counterWorkload({ variant, clients: 3, linearizability: true }), { strategy: 'dfs', seed: 1 });
+      expect(ok.failures).toBe(0);
+      expect(ok.dfs?.exhausted).toBe(true);
+      expect(ok.linearizability).toEqual({ checked: ok.runs, unknown: 0 });
+    }
+  });
+});

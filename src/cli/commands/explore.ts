@@ -10,6 +10,7 @@ interface ExploreFlags {
   clients?: string;
   increments?: string;
   delay?: string;
+  linearizability?: boolean;
   work?: string;
   senders?: string;
   messages?: string;
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     .option('--clients <n>', 'counter: concurrent clients (default 2)')
     .option('--increments <n>', 'counter: increments per client (default 1)')
     .option('--delay <duration>', 'counter: the read-modify-write window, in virtual time (default 0ms)')
+    .option('--linearizability', 'counter: record each run as a history and let the linearizability checker decide it')
     .option('--work <n>', 'depth3: store operations each client does before its check-then-act (default 6)')
     .option('--senders <n>', 'actors: concurrent clients (default: the pattern\'s)')
     .option('--messages <n>', 'actors: messages per client (default: the pattern\'s)')
@@ -57,6 +59,7 @@ export function register(program: Command): void {
         clients: count(opts.clients, '--clients', 1, 64),
         increments: count(opts.increments, '--increments', 1, 1000),
         delayMs: opts.delay === undefined ? undefined : parseDuration(opts.delay, '--delay', { maxMs: 3_600_000 }),
+        linearizability: opts.linearizability,
         work: count(opts.work, '--work', 0, 1000),
         senders: count(opts.senders, '--senders', 1, 1000),
         messages: count(opts.messages, '--messages', 1, 1000),

@@ -1,5 +1,6 @@
 import { RacelabError } from '../../core/errors.js';
 import type { Workload } from '../../explore/workload.js';
+import type { HistoryEvent } from '../../history/event.js';
 import { MemoryStore } from '../../store/memory.js';
 import { COUNTER_KEY, counterVariant, counterVariants } from '../counter/variants.js';
 import { tracedStore } from './traced-store.js';
@@ -22,6 +23,12 @@ export interface CounterWorkloadOptions {
    * sleeps the others run, so with the seed's 500 ms every client reads before any writes.
    */
   readonly delayMs?: number;
+  /**
+   * Record every increment (and the final read) as a history and let racelab's linearizability checker decide
+   * each run, with the counter model, instead of comparing the final value: the same verdict, found by the
+   * checker from the operations alone. Default false.
+   */
+  readonly linearizability?: boolean;
 }
 
 /** Counter variants the explorer can run: those that need no PostgreSQL or Redis. */
@@ -53,13 +60,38 @@ export function counterWorkload(options: CounterWorkloadOptions): Workload {
   if (!Number.isInteger(clients) || clients < 1 || clients > 64) throw new RacelabError('BAD_COUNT', `--clients: "${clients}" must be a whole number from 1 to 64`);
   if (!Number.isInteger(increments) || increments < 1 || increments > 1000) throw new RacelabError('BAD_COUNT', `--increments: "${increments}" must be a whole number from 1 to 1000`);
   if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `--delay: "${delayMs}" must be a duration of 0 or more`);
+  const linearizability = options.linearizability === true;
   return {
     name: 'counter',
-    params: { variant: variant.name, clients, increments, delay: delayMs },
+    params: { variant: variant.name, clients, increments, delay: delayMs, ...(linearizability ? { linearizability: true } : {}) },
     setup(ctx) {
       const memory = new MemoryStore(ctx.scheduler);
       const service = variant.make({ store: tracedStore(memory, ctx.note), scheduler: ctx.scheduler, delayMs });
       const expected = clients * increments;
+      if (linearizability) {
+        // No timestamps: one task runs at a time, so the order events are appended in is their real-time order,
+        // which is what the checker uses when a history has no times.
+        const history: HistoryEvent[] = [];
+        return {
+          tasks: Array.from({ length: clients }, (_, i) => [
+            `c${i + 1}`,
+            async () => {
+              for (let k = 0; k < increments; k++) {
+                history.push({ type: 'invoke', process: `c${i + 1}`, f: 'increment', value: null });
+                await service.increment();
+                history.push({ type: 'ok', process: `c${i + 1}`, f: 'increment', value: null });
+              }
+            },
+          ]),
+          invariant: async () => {
+            // A last client reads the counter once every increment has returned.
+            history.push({ type: 'invoke', process: 'reader', f: 'get', value: null });
+            history.push({ type: 'ok', process: 'reader', f: 'get', value: await memory.get(COUNTER_KEY) });
+            return true;
+          },
+          linearizability: { history: () => history, model: 'counter' },
+        };
+      }
       return {
         tasks: Array.from({ length: clients }, (_, i) => [
           `c${i + 1}`,

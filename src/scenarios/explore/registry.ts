@@ -20,6 +20,8 @@ export interface ExploreScenarioOptions {
   readonly clients?: number;
   readonly increments?: number;
   readonly delayMs?: number;
+  /** counter: decide each run with the linearizability checker. */
+  readonly linearizability?: boolean;
   /** depth3 */
   readonly work?: number;
   /** actors */
@@ -33,13 +35,14 @@ const OPTION_OF: Record<string, string> = {
   clients: '--clients',
   increments: '--increments',
   delayMs: '--delay',
+  linearizability: '--linearizability',
   work: '--work',
   senders: '--senders',
   messages: '--messages',
 };
 
 const USES: Record<ExploreScenario, readonly string[]> = {
-  counter: ['variant', 'clients', 'increments', 'delayMs'],
+  counter: ['variant', 'clients', 'increments', 'delayMs', 'linearizability'],
   depth3: ['work'],
   actors: ['pattern', 'variant', 'senders', 'messages'],
 };
@@ -57,7 +60,13 @@ export function exploreWorkload(options: ExploreScenarioOptions): Workload {
   }
   switch (scenario) {
     case 'counter':
-      return counterWorkload({ variant: options.variant ?? 'vulnerable', clients: options.clients, increments: options.increments, delayMs: options.delayMs });
+      return counterWorkload({
+        variant: options.variant ?? 'vulnerable',
+        clients: options.clients,
+        increments: options.increments,
+        delayMs: options.delayMs,
+        linearizability: options.linearizability,
+      });
     case 'depth3':
       return depth3Workload({ work: options.work });
     case 'actors': {

@@ -40,6 +40,8 @@ export interface ExploreReport {
   readonly schedulesExplored?: number;
   readonly prunedByPor?: number;
   readonly redundantRuns?: number;
+  /** Runs whose history was checked for linearizability, and how many of those ran out of budget. */
+  readonly linearizability?: { readonly checked: number; readonly unknown: number };
   readonly maxStepsInRun: number;
   readonly elapsedMs: number;
   readonly runsPerSecond: number;
@@ -79,6 +81,7 @@ export function exploreReport(result: ExploreResult): ExploreReport {
     ...(result.dfs
       ? { schedulesExplored: result.dfs.schedulesExplored, prunedByPor: result.dfs.prunedByPor, redundantRuns: result.dfs.redundantRuns }
       : {}),
+    ...(result.linearizability ? { linearizability: result.linearizability } : {}),
     maxStepsInRun: result.maxStepsInRun,
     elapsedMs: result.elapsedMs,
     runsPerSecond: result.runsPerSecond,
@@ -98,7 +101,10 @@ function strategyLabel(r: { strategy: string; depth?: number; seed: number }): s
 
 export function renderExploreReport(r: ExploreReport): string {
   const lines = [`explore ${describeWorkload(r.scenario, r.params)}: ${strategyLabel(r)}`];
-  const speed = `${r.runs} run${r.runs === 1 ? '' : 's'} in ${formatMs(r.elapsedMs)}, ${Math.round(r.runsPerSecond)} runs/s, longest run ${r.maxStepsInRun} steps`;
+  const lin = r.linearizability
+    ? `, ${r.linearizability.checked} histories checked for linearizability${r.linearizability.unknown ? ` (${r.linearizability.unknown} undecided within the budget)` : ''}`
+    : '';
+  const speed = `${r.runs} run${r.runs === 1 ? '' : 's'} in ${formatMs(r.elapsedMs)}, ${Math.round(r.runsPerSecond)} runs/s, longest run ${r.maxStepsInRun} steps${lin}`;
   const por =
     r.schedulesExplored !== undefined
       ? `${r.schedulesExplored} schedule${r.schedulesExplored === 1 ? '' : 's'} explored, ${r.prunedByPor} transitions pruned by partial-order reduction, ${r.redundantRuns} redundant runs cut short`
@@ -189,6 +195,7 @@ function workloadFromToken(scenario: string, params: Readonly<Record<string, str
       clients: num('clients'),
       increments: num('increments'),
       delayMs: num('delay'),
+      linearizability: params.linearizability === undefined ? undefined : params.linearizability === 'true',
       work: num('work'),
       senders: num('senders'),
       messages: num('messages'),
