@@ -129,14 +129,6 @@ class Task {
   }
 }
 
-/**
- * Microtask hops the driver lets pass after a task stops, while some task is blocked in waitFor, before it
- * decides. A task that releases a lock or delivers a message settles another task's `waitFor` promise; the
- * wake is registered from a promise reaction, usually one hop later. The hops let such reactions (even through
- * a short `.then` chain) land before the choice, so the wake is offered at the right step. Longer chains still
- * work: the wake is offered a step later, and no deadlock is declared before every reaction has landed.
- */
-const SETTLE_HOPS = 3;
 
 /**
  * The explorer's scheduler: implements the Scheduler port so that the same code that runs on the real
@@ -280,7 +272,7 @@ export class ControlledScheduler implements Scheduler {
       for (;;) {
         while (this.nextToStart < this.tasks.length && !this.fatal) {
           await this.startNext();
-          if (this.blockedCount > 0) for (let i = 0; i < SETTLE_HOPS; i++) await undefined;
+          if (this.blockedCount > 0) await this.drained();
         }
         if (this.fatal) throw this.fatal;
         if (this.taskFailure) return this.exceptionEnd(this.taskFailure);
@@ -288,9 +280,7 @@ export class ControlledScheduler implements Scheduler {
         if (offers.length === 0) {
           if (this.allDone()) return { kind: 'complete' };
           // Before calling it a deadlock, let every pending promise reaction land: a wake may be on its way.
-          await new Promise<void>((resolve) => {
-            this.drainWaiter = resolve;
-          });
+          await this.drained();
           if (this.fatal) throw this.fatal;
           if (this.nextToStart < this.tasks.length) continue; // a late reaction spawned a task: start it first
           offers = this.offers();
@@ -324,7 +314,10 @@ export class ControlledScheduler implements Scheduler {
         this.stopWaiter = resolveStopped;
         offer.run();
         await stopped;
-        if (this.blockedCount > 0) for (let i = 0; i < SETTLE_HOPS; i++) await undefined;
+        // A step that released a lock or delivered a message settled another task's waitFor promise; its wake is
+        // registered by a promise reaction, possibly through a chain of them. While any task is blocked, decide
+        // only once every reaction has run, so each wake is offered at exactly the first step it can happen.
+        if (this.blockedCount > 0) await this.drained();
         if (this.fatal) throw this.fatal;
         if (this.taskFailure) return this.exceptionEnd(this.taskFailure);
       }
@@ -339,6 +332,14 @@ export class ControlledScheduler implements Scheduler {
   /** Ends the run's controlled phase without driving it (setup failed, or the run is being discarded). */
   close(): void {
     if (this.phase === 'setup' || this.phase === 'running') this.phase = 'finished';
+  }
+
+  /** Resolves once the promise job queue has drained (told by the heartbeat): every pending reaction has run. */
+  private drained(): Promise<void> {
+    const [drained, resolve] = deferred();
+    this.drainWaiter = resolve;
+    heartbeat.arm();
+    return drained;
   }
 
   /**
