@@ -129,7 +129,6 @@ class Task {
   }
 }
 
-
 /**
  * The explorer's scheduler: implements the Scheduler port so that the same code that runs on the real
  * scheduler runs here, one task at a time. Every scheduling point pauses the calling task; the run's driver
