@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .option('--increments <n>', 'counter: increments per client (default 1)')
     .option('--delay <duration>', 'counter: the read-modify-write window, in virtual time (default 0ms)')
     .option('--linearizability', 'counter: record each run as a history and let the linearizability checker decide it')
-    .option('--work <n>', 'depth3: store operations each client does before its check-then-act (default 6)')
+    .option('--work <n>', 'depth3: client k does (k-1) x n store operations of its own before its check-then-act (default 6)')
     .option('--senders <n>', 'actors: concurrent clients (default: the pattern\'s)')
     .option('--messages <n>', 'actors: messages per client (default: the pattern\'s)')
     .option('--seed <n>', 'seed of the strategy and the workload (default: a fresh one, printed)')
