@@ -11,7 +11,7 @@
 //    workload (src/scenarios/explore/depth3-workload.ts: three clients; it fails only if all three read before
 //    any writes), the number of runs until the invariant fails, for seeds 1..N: found, median and worst.
 // "The same code": every side calls the same workload's setup(): the same MemoryStore, counter variant, tasks and
-// invariant. For fast-check the Scheduler port is adapted onto fc's scheduler: each scheduling point becomes
+// invariant (racelab's side also wraps the store to note read values in its traces; the others do without). For fast-check the Scheduler port is adapted onto fc's scheduler: each scheduling point becomes
 // `s.schedule(…)`; a timer point (the 0 ms sleep) is free, as it is under racelab; virtual time does not move.
 // Each measurement runs in a fresh worker thread, so no side runs on code another side's JIT warmed or bent.
 // `--quick` runs shorter measurements.
@@ -32,8 +32,10 @@ function renderTable(header, rows) {
 
 // ---- what each worker runs (this same file, started as a worker thread) --------------------------------------
 
-function makeWorkload(w) {
-  if (w.kind === 'counter') return counterWorkload({ variant: w.variant, clients: w.clients });
+function makeWorkload(w, impl) {
+  // fast-check needs no trace, so its side runs the counter without racelab's value notes; racelab's keeps them,
+  // as `racelab explore` does.
+  if (w.kind === 'counter') return counterWorkload({ variant: w.variant, clients: w.clients, traceValues: impl === 'racelab' });
   return depth3Workload({ work: w.work });
 }
 
@@ -92,7 +94,7 @@ async function timed(ms, batch) {
 
 async function main() {
   const job = workerData.job;
-  const workload = makeWorkload(job.workload);
+  const workload = makeWorkload(job.workload, job.impl);
   if (job.mode === 'throughput') {
     if (job.impl === 'floor') {
       return timed(job.ms, async () => {

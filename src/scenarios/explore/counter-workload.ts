@@ -29,6 +29,8 @@ export interface CounterWorkloadOptions {
    * checker from the operations alone. Default false.
    */
   readonly linearizability?: boolean;
+  /** Add what each store operation returned to the trace (`get counter->0`). Default true. */
+  readonly traceValues?: boolean;
 }
 
 /** Counter variants the explorer can run: those that need no PostgreSQL or Redis. */
@@ -66,7 +68,8 @@ export function counterWorkload(options: CounterWorkloadOptions): Workload {
     params: { variant: variant.name, clients, increments, delay: delayMs, ...(linearizability ? { linearizability: true } : {}) },
     setup(ctx) {
       const memory = new MemoryStore(ctx.scheduler);
-      const service = variant.make({ store: tracedStore(memory, ctx.note), scheduler: ctx.scheduler, delayMs });
+      const store = options.traceValues === false ? memory : tracedStore(memory, ctx.note);
+      const service = variant.make({ store, scheduler: ctx.scheduler, delayMs });
       const expected = clients * increments;
       if (linearizability) {
         // No timestamps: one task runs at a time, so the order events are appended in is their real-time order,
