@@ -56,6 +56,34 @@ describe('explore counter: the fixes, proved by dfs', () => {
     });
   }
 
+  it('partial-order reduction reaches every outcome plain dfs reaches (final value, stale reads, CAS conflicts)', async () => {
+    // An outcome: what the run observed, from its trace notes. Equivalent interleavings observe the same things.
+    const outcomes = async (variant: string, por: boolean): Promise<string[]> => {
+      const seen = new Set<string>();
+      await explore(counterWorkload({ variant, clients: 3 }), {
+        strategy: 'dfs',
+        seed: 1,
+        por,
+        runs: 1_000_000,
+        stopOnFailure: false,
+        shrink: false,
+        onRun: (_run, r) => {
+          if (r.status === 'abandoned') return;
+          const reads = r.steps.filter((s) => /^(get|read) /.test(s.label)).map((s) => s.note).sort();
+          const stale = r.steps.filter((s) => s.note === '->stale').length;
+          seen.add(`${r.status} reads=${reads.join(',')} stale=${stale}`);
+        },
+      });
+      return [...seen].sort();
+    };
+    for (const variant of ['vulnerable', 'mutex', 'cas', 'txn']) {
+      const reduced = await outcomes(variant, true);
+      // vulnerable: 4 outcomes (0 to 2 updates lost); cas: 6 (how many reads went stale); the locks: 1.
+      expect(reduced.length, variant).toBe({ vulnerable: 4, cas: 6, mutex: 1, txn: 1 }[variant]);
+      expect(reduced, variant).toEqual(await outcomes(variant, false));
+    }
+  });
+
   it('partial-order reduction explores fewer schedules than plain dfs and reaches the same verdicts', async () => {
     for (const variant of ['vulnerable', 'mutex', 'cas', 'txn']) {
       const withPor = await explore(counterWorkload({ variant, clients: 3 }), { strategy: 'dfs', seed: 1, runs: 1_000_000, stopOnFailure: false, shrink: false });
