@@ -35,6 +35,33 @@ describe('explore actor patterns', () => {
     });
   }
 
+  it('partial-order reduction prunes message interleavings and keeps every outcome dfs without it reaches', async () => {
+    for (const [name, variant] of [
+      ['async-writeback', 'seq-ack'],
+      ['supervisor-restart', 'restart-atomic'],
+    ] as const) {
+      const pattern = actorPatterns.find((p) => p.name === name)!;
+      const search = async (por: boolean) => {
+        const outcomes = new Set<string>();
+        const r = await explore(actorPatternWorkload(pattern, variant), {
+          strategy: 'dfs',
+          seed: 1,
+          por,
+          runs: 100_000,
+          stopOnFailure: false,
+          shrink: false,
+          onRun: (_i, rec) => void (rec.status !== 'abandoned' && outcomes.add(`${rec.status} ${rec.failure?.message ?? ''}`)),
+        });
+        return { runs: r.runs, exhausted: r.dfs?.exhausted, outcomes: [...outcomes].sort() };
+      };
+      const reduced = await search(true);
+      const full = await search(false);
+      expect(reduced.exhausted && full.exhausted, name).toBe(true);
+      expect(reduced.runs, name).toBeLessThan(full.runs);
+      expect(reduced.outcomes, name).toEqual(full.outcomes);
+    }
+  });
+
   it('the same seed gives the same runs for an actor pattern', async () => {
     const p = actorPatterns.find((x) => x.name === 'check-then-act')!;
     const runs = async () => {
