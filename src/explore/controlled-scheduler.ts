@@ -1,5 +1,5 @@
 import { RacelabError, messageOf } from '../core/errors.js';
-import type { Operation, Scheduler } from '../sched/scheduler.js';
+import { withScheduler, type Operation, type Scheduler } from '../sched/scheduler.js';
 import { handleKey, pointKey, type Transition, type TransitionKind } from './transition.js';
 import { VirtualClock, type VirtualTimer } from './virtual-clock.js';
 
@@ -159,7 +159,12 @@ export class ControlledScheduler implements Scheduler {
   private taskFailure: { task: Task; error: unknown } | undefined;
   private timerOffers: Map<VirtualTimer, Offer & { readonly owner: Task }> | undefined;
 
-  constructor() {
+  /**
+   * `ambient`: run every task inside `withScheduler(this, …)`, so code that reaches the scheduler implicitly
+   * (`yieldPoint()`, `sleep(ms)` without a scheduler, a `MemoryStore` or `Mutex` made without one) is controlled
+   * too. Off by default: it costs an AsyncLocalStorage context on every promise of the run.
+   */
+  constructor(private readonly options: { readonly ambient?: boolean } = {}) {
     this.clock = new VirtualClock(this);
   }
 
@@ -353,7 +358,7 @@ export class ControlledScheduler implements Scheduler {
     this.stopWaiter = resolveStopped;
     let body: Promise<void>;
     try {
-      body = task.body();
+      body = this.options.ambient ? withScheduler(this, task.body) : task.body();
     } catch (e) {
       body = Promise.reject(e);
     }
@@ -384,7 +389,7 @@ export class ControlledScheduler implements Scheduler {
     if (task && !task.waiting) {
       this.fatal ??= new RacelabError(
         'UNCONTROLLED_ASYNC',
-        `task "${task.name}" escaped the scheduler after ${task.lastPoint ? `its last point "${task.lastPoint}"` : 'it started (before any point)'}: it is not at a scheduling point, not blocked in scheduler.waitFor and not done, so it awaits something racelab does not control (a real timer, socket or file, or a promise settled by another task without waitFor); route that wait through the scheduler (waitFor, its clock) or replace it with a controlled fake`,
+        `task "${task.name}" escaped the scheduler after ${task.lastPoint ? `its last point "${task.lastPoint}"` : 'it started (before any point)'}: it is not at a scheduling point, not blocked in scheduler.waitFor and not done, so it awaits something racelab does not control (a real timer, socket or file, or a promise settled by another task without waitFor); route that wait through the scheduler (waitFor, its clock) or replace it with a controlled fake${this.options.ambient ? '' : '; code that finds its scheduler implicitly (yieldPoint(), sleep() without a scheduler) needs explore\'s ambient: true'}`,
       );
     }
     this.stopWaiter = undefined;

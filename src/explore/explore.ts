@@ -35,6 +35,13 @@ export interface ExploreOptions {
   readonly shrinkRuns?: number;
   /** Stop exploring after this much wall time. */
   readonly timeLimitMs?: number;
+  /**
+   * Make the run's scheduler the ambient one inside every task, for code that finds its scheduler implicitly:
+   * `yieldPoint()`, `sleep(ms)` without a scheduler, a `MemoryStore` or `Mutex` made without one. Default false:
+   * pass `ctx.scheduler` explicitly instead when you can (the ambient one costs an AsyncLocalStorage context
+   * on every promise of the run).
+   */
+  readonly ambient?: boolean;
   /** Called after every run (abandoned dfs runs included), e.g. for progress or to record what ran. */
   readonly onRun?: (run: number, record: RunRecord) => void;
 }
@@ -114,7 +121,7 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
   const maxSteps = options.maxSteps ?? DEFAULTS.maxSteps;
   const strategy = makeStrategy(workload, options, seed);
   const params = paramsOf(workload);
-  const runOptions = { seed, maxSteps };
+  const runOptions = { seed, maxSteps, ambient: options.ambient === true };
 
   const started = performance.now();
   let lastYield = started;
@@ -219,13 +226,17 @@ export interface ReplayResult {
  * Runs the schedule of a replay token once, exactly. The token must have been made for this workload (same name
  * and parameters): anything else is refused with BAD_TOKEN rather than replayed into a different program.
  */
-export async function replay(workload: Workload, token: string | ReplayToken, options: { maxSteps?: number } = {}): Promise<ReplayResult> {
+export async function replay(workload: Workload, token: string | ReplayToken, options: { maxSteps?: number; ambient?: boolean } = {}): Promise<ReplayResult> {
   const parsed = typeof token === 'string' ? parseReplayToken(token) : token;
   checkTokenMatches(workload, parsed);
   const strategy = replayStrategy(parsed.schedule);
   const chooser = strategy.beginRun(0);
   if (!chooser) throw new Error('replay strategy refused its first run');
-  const record = await executeRun(workload, chooser, { seed: parsed.seed, maxSteps: options.maxSteps ?? Math.max(DEFAULTS.maxSteps, parsed.schedule.length) });
+  const record = await executeRun(workload, chooser, {
+    seed: parsed.seed,
+    maxSteps: options.maxSteps ?? Math.max(DEFAULTS.maxSteps, parsed.schedule.length),
+    ambient: options.ambient === true,
+  });
   strategy.endRun(0, record);
   return {
     workload: workload.name,

@@ -29,11 +29,13 @@ export interface RunOptions {
   /** The workload's seed (the same for every run of one exploration). */
   readonly seed: number;
   readonly maxSteps: number;
+  /** Install the run's scheduler as the ambient one (withScheduler) around every task. */
+  readonly ambient?: boolean;
 }
 
 /** Builds a fresh instance of the workload, runs it under `chooser`, then checks the invariant. */
 export async function executeRun(workload: Workload, chooser: Chooser, options: RunOptions): Promise<RunRecord> {
-  const scheduler = new ControlledScheduler();
+  const scheduler = new ControlledScheduler({ ambient: options.ambient });
   const ctx = new RunContext(scheduler, options.seed);
   let instance: WorkloadInstance;
   try {

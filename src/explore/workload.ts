@@ -7,7 +7,8 @@ import type { Scheduler } from '../sched/scheduler.js';
 /**
  * What a workload gets for one run: a fresh controlled scheduler (with its virtual clock) and the run's seeded
  * randomness. Everything concurrent in the workload must go through `scheduler` (spawn, point, waitFor, clock):
- * that is what lets the explorer choose every interleaving and replay it.
+ * that is what lets the explorer choose every interleaving and replay it. Pass it explicitly (to a MemoryStore,
+ * a Mutex, an ActorSystem), or explore with `ambient: true` for code that uses the ambient scheduler.
  */
 export interface WorkloadContext {
   readonly scheduler: Scheduler;

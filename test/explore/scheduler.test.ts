@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { explore, MemoryStore, sleep, type Operation, type Scheduler, type Workload } from '../../src/index.js';
+import { explore, MemoryStore, sleep, yieldPoint, type Operation, type Scheduler, type Workload } from '../../src/index.js';
 
 const op = (label: string, object = 'x', kind: Operation['kind'] = 'write'): Operation => ({ kind, object, label });
 const at = async (s: Scheduler, o: Operation): Promise<void> => {
@@ -213,5 +213,36 @@ describe('controlled scheduler: uncontrolled asynchrony is reported, never silen
       },
     };
     await expect(explore(w, { strategy: 'dfs', seed: 1 })).rejects.toMatchObject({ code: 'NONDETERMINISTIC' });
+  });
+});
+
+describe('controlled scheduler: the ambient scheduler', () => {
+  // Code that finds its scheduler implicitly: yieldPoint(), sleep() with the default scheduler, a store made without one.
+  const implicit: Workload = {
+    name: 'implicit',
+    setup() {
+      const store = new MemoryStore();
+      const hit = async () => {
+        const n = await store.get('hits');
+        await yieldPoint('think');
+        await sleep(10);
+        await store.set('hits', n + 1);
+      };
+      return { tasks: [['a', hit], ['b', hit]], invariant: async () => (await store.get('hits')) === 2 || 'a hit was lost' };
+    },
+  };
+
+  it('with ambient: true, yieldPoint(), sleep() and a store made without a scheduler are all controlled', async () => {
+    const r = await explore(implicit, { strategy: 'dfs', seed: 1, ambient: true });
+    expect(r.firstFailure?.message).toBe('a hit was lost');
+    expect(r.firstFailure?.found.trace).toContain('think');
+    expect(r.firstFailure?.shrunk.trace).toBe('a get hits . a think . b get hits . b think . b wake +10ms . b set hits=1 . a wake +10ms . a set hits=1');
+  });
+
+  it('without it, that code runs on the real scheduler, and its real sleep is caught as uncontrolled asynchrony', async () => {
+    await expect(explore(implicit, { strategy: 'random', seed: 1, runs: 3 })).rejects.toMatchObject({
+      code: 'UNCONTROLLED_ASYNC',
+      message: expect.stringContaining("needs explore's ambient: true"),
+    });
   });
 });
