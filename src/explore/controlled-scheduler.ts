@@ -1,6 +1,7 @@
 import { RacelabError, messageOf } from '../core/errors.js';
 import { withScheduler, type Operation, type Scheduler } from '../sched/scheduler.js';
 import { handleKey, pointKey, type Transition, type TransitionKind } from './transition.js';
+import { heartbeat } from './heartbeat.js';
 import { VirtualClock, type VirtualTimer } from './virtual-clock.js';
 
 /** One executed step of a run, as the trace shows it. */
@@ -503,36 +504,4 @@ export class ControlledScheduler implements Scheduler {
       message: `deadlock: every unfinished task is blocked (${stuck.map((t) => `${t.name} waits for ${t.describeWait()}`).join('; ')}) and nothing the scheduler controls can wake them`,
     };
   }
-}
-
-/**
- * One heartbeat for every run in progress in this process: a `process.nextTick` callback. Node runs queued
- * ticks only once the promise job queue is empty, and keeps alternating ticks and promise jobs without going
- * back to the event loop while ticks keep coming. So while a run is in progress the heartbeat (1) tells the run
- * when its promise jobs have all run, at no cost while they have not, and (2) by re-queueing itself, keeps every
- * timer and I/O callback from running until the run ends or is aborted.
- */
-const heartbeat = {
-  runs: new Set<ControlledScheduler>(),
-  armed: false,
-  watch(s: ControlledScheduler): void {
-    this.runs.add(s);
-    this.arm();
-  },
-  unwatch(s: ControlledScheduler): void {
-    this.runs.delete(s);
-  },
-  arm(): void {
-    if (this.armed) return;
-    this.armed = true;
-    process.nextTick(beat);
-  },
-};
-
-function beat(): void {
-  heartbeat.armed = false;
-  let progress = false;
-  for (const s of [...heartbeat.runs]) if (s.onDrained()) progress = true;
-  // A run that waits for nothing would make the heartbeat spin; it cannot happen, but never risk a busy loop.
-  if (progress) heartbeat.arm();
 }

@@ -1,0 +1,36 @@
+/** A run in progress, told when the promise job queue has drained; true when that let it make progress. */
+export interface DrainListener {
+  onDrained(): boolean;
+}
+
+/**
+ * One heartbeat for every run in progress in this process: a `process.nextTick` callback. Node runs queued
+ * ticks only once the promise job queue is empty, and keeps alternating ticks and promise jobs without going
+ * back to the event loop while ticks keep coming. So while a run is in progress the heartbeat (1) tells the run
+ * when its promise jobs have all run, at no cost while they have not, and (2) by re-queueing itself, keeps every
+ * timer and I/O callback from running until the run ends or is aborted.
+ */
+export const heartbeat = {
+  runs: new Set<DrainListener>(),
+  armed: false,
+  watch(s: DrainListener): void {
+    this.runs.add(s);
+    this.arm();
+  },
+  unwatch(s: DrainListener): void {
+    this.runs.delete(s);
+  },
+  arm(): void {
+    if (this.armed) return;
+    this.armed = true;
+    process.nextTick(beat);
+  },
+};
+
+function beat(): void {
+  heartbeat.armed = false;
+  let progress = false;
+  for (const s of [...heartbeat.runs]) if (s.onDrained()) progress = true;
+  // A run that waits for nothing would make the heartbeat spin; it cannot happen, but never risk a busy loop.
+  if (progress) heartbeat.arm();
+}
