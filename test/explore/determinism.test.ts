@@ -30,6 +30,14 @@ describe('explore is deterministic', () => {
     });
   }
 
+  it('explorations running at the same time in one process give the same runs as alone', async () => {
+    const mutex = () => counterWorkload({ variant: 'mutex', clients: 3 });
+    const cas = () => counterWorkload({ variant: 'cas', clients: 3 });
+    const alone = [await runsOf(mutex(), { strategy: 'random', seed: 5, runs: 200 }), await runsOf(cas(), { strategy: 'pct', seed: 6, runs: 200 })];
+    const together = await Promise.all([runsOf(mutex(), { strategy: 'random', seed: 5, runs: 200 }), runsOf(cas(), { strategy: 'pct', seed: 6, runs: 200 })]);
+    expect(together).toEqual(alone);
+  });
+
   it('the same seed finds the same first failure and the same token', async () => {
     const opts = { strategy: 'pct', seed: 2024, runs: 2000 } as const;
     const a = await explore(depth3Workload({ work: 3 }), opts);
