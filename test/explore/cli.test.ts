@@ -78,6 +78,7 @@ describe('racelab explore / racelab replay', () => {
       [['replay', 'nonsense'], /replay token: "nonsense" is not a racelab replay token/],
       [['replay', 'rl1/counter/clients=2,delay=0,increments=1,variant=vulnerable/dfs/3/1/0.1.1.0/zzzz'], /the checksum does not match/],
       [['replay'], /missing required argument 'token'/],
+      [['replay', 'rl1/hits/-/dfs/1/1/0.1/hvcnm7'], /made for workload "hits", which is not built in .*replay\(workload, token\)/],
     ];
     const runs = await Promise.all(cases.map(([args]) => runCli(args)));
     runs.forEach((run, i) => expect(expectOneLineError(run), cases[i]![0].join(' ')).toMatch(cases[i]![1]));

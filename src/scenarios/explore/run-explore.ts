@@ -3,7 +3,7 @@ import { formatMs } from '../../core/units.js';
 import { explore, replay, type ExploreResult, type FailureReport, type ReplayResult, type StopReason } from '../../explore/explore.js';
 import { parseReplayToken } from '../../explore/replay-token.js';
 import type { StrategyName } from '../../explore/strategy.js';
-import { exploreWorkload, type ExploreScenarioOptions } from './registry.js';
+import { exploreScenarios, exploreWorkload, type ExploreScenarioOptions } from './registry.js';
 
 export type ExploreCommandStrategy = Exclude<StrategyName, 'replay'>;
 
@@ -180,6 +180,12 @@ export function renderReplayReport(r: ReplayReport): string {
 }
 
 function workloadFromToken(scenario: string, params: Readonly<Record<string, string>>) {
+  if (!(exploreScenarios as readonly string[]).includes(scenario)) {
+    throw new RacelabError(
+      'BAD_TOKEN',
+      `replay token: it was made for workload "${scenario}", which is not built in (${exploreScenarios.join(', ')}); replay it where the workload is defined, with replay(workload, token)`,
+    );
+  }
   const num = (key: string): number | undefined => {
     const v = params[key];
     if (v === undefined) return undefined;
