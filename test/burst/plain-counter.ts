@@ -10,22 +10,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 
-/** The seed's counter.proto, verbatim (seeds/000): no package, so the service is `Counter`. */
-export const SEED_PROTO = `syntax = "proto3";
-
-service Counter {
-    rpc Increment (IncrementRequest) returns (IncrementResponse);
-    rpc GetValue (GetValueRequest) returns (GetValueResponse);
-}
-
-message IncrementRequest {}
-message IncrementResponse {}
-
-message GetValueRequest {}
-message GetValueResponse {
-    int32 value = 1;
-}
-`;
+/** The seed's counter.proto, verbatim (test/fixtures/seed-counter.proto): no package, so the service is `Counter`. */
+export const SEED_PROTO = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'seed-counter.proto'), 'utf8');
 
 export const TLS_DIR = join(import.meta.dirname, 'fixtures', 'tls');
 

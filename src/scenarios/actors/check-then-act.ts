@@ -1,5 +1,5 @@
 import { Agent, GenServer, type GenServerBehaviour, type Process } from '../../actor/index.js';
-import { checkVariant, joinAll, pct, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
+import { checkVariant, countOutcome, joinAll, pct, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
 
 interface Count {
   readonly value: number;
@@ -109,17 +109,14 @@ export const checkThenActPattern: ActorPattern = {
       return { observed: await read(), conflicts };
     });
     const expected = senders * messages;
-    return {
+    return countOutcome({
       pattern: 'check-then-act',
       variant,
-      messagesSent: system.stats.messagesSent,
+      system,
       expected,
       observed: result.observed,
-      lostEffects: Math.max(0, expected - result.observed),
-      duplicatedEffects: Math.max(0, result.observed - expected),
-      ok: result.observed === expected,
       details: { clients: senders, roundsPerClient: messages, casConflicts: result.conflicts },
-    };
+    });
   },
 
   explain(o: PatternOutcome): string {

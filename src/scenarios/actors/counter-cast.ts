@@ -1,5 +1,5 @@
 import { Agent, GenServer, type GenServerBehaviour, type Pid, type Process } from '../../actor/index.js';
-import { checkVariant, joinAll, pct, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
+import { checkVariant, countOutcome, joinAll, pct, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
 
 /** Handler concurrency seen from inside: how many increments were between their read and their write at once. */
 interface Probe {
@@ -133,20 +133,17 @@ export const counterCastPattern: ActorPattern = {
       return { observed, probe, unexpected: system.stats.unexpectedMessages };
     });
     const expectedCount = senders * messages;
-    return {
+    return countOutcome({
       pattern: 'counter-cast',
       variant,
-      messagesSent: system.stats.messagesSent,
+      system,
       expected: expectedCount,
       observed: result.observed,
-      lostEffects: Math.max(0, expectedCount - result.observed),
-      duplicatedEffects: Math.max(0, result.observed - expectedCount),
-      ok: result.observed === expectedCount,
       details: {
         maxHandlersInFlight: result.probe.maxInFlight,
         unexpectedMessages: result.unexpected,
       },
-    };
+    });
   },
 
   explain(o: PatternOutcome): string {

@@ -1,6 +1,6 @@
 import { GenServer, type ActorSystem, type GenServerBehaviour, type MailboxOptions, type Pid, type Process } from '../../actor/index.js';
 import { isRacelabError } from '../../core/errors.js';
-import { checkVariant, joinAll, median, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
+import { checkVariant, countOutcome, joinAll, median, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
 
 interface Coupon {
   readonly remaining: number;
@@ -176,14 +176,12 @@ export const floodingPattern: ActorPattern = {
     const expected = Math.min(limit, flood.tally.delivered);
     const observed = flood.coupon.redeemed;
     const withinBound = !bounded || flood.highWater <= capacity;
-    return {
+    return countOutcome({
       pattern: 'flooding',
       variant,
-      messagesSent: system.stats.messagesSent,
+      system,
       expected,
       observed,
-      lostEffects: Math.max(0, expected - observed),
-      duplicatedEffects: Math.max(0, observed - expected),
       ok: observed === expected && withinBound,
       details: {
         senders,
@@ -201,7 +199,7 @@ export const floodingPattern: ActorPattern = {
         baselineWindowMax: baseline.probe.windows.length ? Math.max(...baseline.probe.windows) : 0,
         baselineHighWater: baseline.highWater,
       },
-    };
+    });
   },
 
   explain(o: PatternOutcome): string {

@@ -20,6 +20,32 @@ export interface PatternOutcome {
   details?: Record<string, number | string>;
 }
 
+/**
+ * The outcome of a pattern whose effect is a count (increments, redemptions): lost effects are the shortfall,
+ * duplicated effects the excess. `ok` defaults to an exact count; a pattern with a further invariant passes it.
+ */
+export function countOutcome(o: {
+  pattern: string;
+  variant: string;
+  system: ActorSystem;
+  expected: number;
+  observed: number;
+  ok?: boolean;
+  details?: Record<string, number | string>;
+}): PatternOutcome {
+  return {
+    pattern: o.pattern,
+    variant: o.variant,
+    messagesSent: o.system.stats.messagesSent,
+    expected: o.expected,
+    observed: o.observed,
+    lostEffects: Math.max(0, o.expected - o.observed),
+    duplicatedEffects: Math.max(0, o.observed - o.expected),
+    ok: o.ok ?? o.observed === o.expected,
+    ...(o.details ? { details: o.details } : {}),
+  };
+}
+
 export interface PatternRunOptions {
   /** Default: the ambient scheduler (`currentScheduler()`), i.e. the real one unless an explorer installed its own. */
   scheduler?: Scheduler;

@@ -1,7 +1,7 @@
 import { GenServer, type GenServerBehaviour } from '../../actor/index.js';
 import { MemoryStore } from '../../store/memory.js';
 import type { Store } from '../../store/store.js';
-import { checkVariant, joinAll, pct, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
+import { checkVariant, countOutcome, joinAll, pct, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
 
 const KEY = 'visits';
 
@@ -84,17 +84,14 @@ export const sharedStorePattern: ActorPattern = {
       return { observed: await store.get(KEY), perWorker, handled: handled.count };
     });
     const expected = senders * messages;
-    return {
+    return countOutcome({
       pattern: 'shared-store',
       variant,
-      messagesSent: system.stats.messagesSent,
+      system,
       expected,
       observed: result.observed,
-      lostEffects: Math.max(0, expected - result.observed),
-      duplicatedEffects: Math.max(0, result.observed - expected),
-      ok: result.observed === expected,
       details: { workers, incrementsHandled: result.handled, ...Object.fromEntries(result.perWorker.map((n, i) => [`toWorker${String.fromCharCode(65 + i)}`, n])) },
-    };
+    });
   },
 
   explain(o: PatternOutcome): string {

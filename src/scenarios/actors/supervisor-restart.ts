@@ -2,7 +2,7 @@ import { genServerChild, ProcessExitedError, Supervisor, type GenServerBehaviour
 import { isRacelabError } from '../../core/errors.js';
 import { MemoryStore } from '../../store/memory.js';
 import type { Store } from '../../store/store.js';
-import { checkVariant, joinAll, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
+import { checkVariant, countOutcome, joinAll, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
 
 const KEY = 'ledger';
 
@@ -146,15 +146,12 @@ export const supervisorRestartPattern: ActorPattern = {
       };
     });
     const expected = senders * messages;
-    return {
+    return countOutcome({
       pattern: 'supervisor-restart',
       variant,
-      messagesSent: system.stats.messagesSent,
+      system,
       expected,
       observed: result.observed,
-      lostEffects: Math.max(0, expected - result.observed),
-      duplicatedEffects: Math.max(0, result.observed - expected),
-      ok: result.observed === expected,
       details: {
         crashes: result.crashes,
         staleWriteCrashes: result.probe.staleWriteCrashes,
@@ -164,7 +161,7 @@ export const supervisorRestartPattern: ActorPattern = {
         clientRetries: result.tally.retries,
         unknownOutcomes: result.tally.unknown,
       },
-    };
+    });
   },
 
   explain(o: PatternOutcome): string {
