@@ -31,12 +31,12 @@ async function fireGroups(calls: readonly BurstCall[], send: (c: BurstCall) => P
   return Promise.all(pending);
 }
 
-/** The seed's client: one channel, each call waits for the previous one. It should never find a race. */
-export class SequentialPolicy implements SyncPolicy {
-  readonly mode: SyncMode = 'sequential';
+/** The lifecycle both one-channel policies share: one grpc-js channel, opened and connected before the burst. */
+abstract class OneChannelPolicy implements SyncPolicy {
+  abstract readonly mode: SyncMode;
   readonly clients = 1;
   private client: grpc.Client | undefined;
-  constructor(private readonly transport: BurstTransport) {}
+  constructor(protected readonly transport: BurstTransport) {}
   clientOf(): number {
     return 0;
   }
@@ -44,9 +44,21 @@ export class SequentialPolicy implements SyncPolicy {
     this.client = openChannel(this.transport, true);
     await connectAll([this.client], this.transport);
   }
+  protected channel(): grpc.Client {
+    if (!this.client) throw new Error(`${this.mode} policy: fire before open`);
+    return this.client;
+  }
+  abstract fire(calls: readonly BurstCall[]): Promise<FireResult>;
+  async close(): Promise<void> {
+    this.client?.close();
+  }
+}
+
+/** The seed's client: one channel, each call waits for the previous one. It should never find a race. */
+export class SequentialPolicy extends OneChannelPolicy {
+  readonly mode: SyncMode = 'sequential';
   async fire(calls: readonly BurstCall[]): Promise<FireResult> {
-    const client = this.client;
-    if (!client) throw new Error('SequentialPolicy.fire before open');
+    const client = this.channel();
     const md = toGrpcMetadata(this.transport.metadata);
     const outcomes: CallOutcome[] = [];
     for (const c of [...calls].sort((a, b) => a.offsetMicros - b.offsetMicros || a.index - b.index)) {
@@ -54,32 +66,15 @@ export class SequentialPolicy implements SyncPolicy {
     }
     return { outcomes, warnings: [] };
   }
-  async close(): Promise<void> {
-    this.client?.close();
-  }
 }
 
 /** Every call at once on one channel (one HTTP/2 connection): grpc-js writes them together. */
-export class ParallelPolicy implements SyncPolicy {
+export class ParallelPolicy extends OneChannelPolicy {
   readonly mode: SyncMode = 'parallel';
-  readonly clients = 1;
-  private client: grpc.Client | undefined;
-  constructor(private readonly transport: BurstTransport) {}
-  clientOf(): number {
-    return 0;
-  }
-  async open(): Promise<void> {
-    this.client = openChannel(this.transport, true);
-    await connectAll([this.client], this.transport);
-  }
   async fire(calls: readonly BurstCall[]): Promise<FireResult> {
-    const client = this.client;
-    if (!client) throw new Error('ParallelPolicy.fire before open');
+    const client = this.channel();
     const md = toGrpcMetadata(this.transport.metadata);
     return { outcomes: await fireGroups(calls, (c) => sendUnary(client, c, this.transport, md)), warnings: [] };
-  }
-  async close(): Promise<void> {
-    this.client?.close();
   }
 }
 
