@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRacelabError, openStore, type PostgresStore, type Store } from '../../src/index.js';
 import { PG_URL, serviceAvailable } from '../helpers/services.js';
+import { storeContract } from './store-contract.js';
 
 const available = await serviceAvailable('PostgreSQL', PG_URL);
 const suffix = `${process.pid}_${Date.now().toString(36)}`;
@@ -20,6 +21,8 @@ async function open(namespace: string): Promise<PostgresStore> {
   return store;
 }
 
+storeContract('PostgresStore', 'postgres', open, { skip: !available });
+
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 afterAll(async () => {
@@ -30,51 +33,6 @@ afterAll(async () => {
 });
 
 describe.skipIf(!available)('PostgresStore', () => {
-  it('implements the Store port: missing keys read 0, every write bumps the version, CAS checks it', async () => {
-    const s = await open('port');
-    expect(s.kind).toBe('postgres');
-    expect(await s.get('a')).toBe(0);
-    expect(await s.read('a')).toEqual({ value: 0, version: 0 });
-    await s.set('a', 5);
-    expect(await s.read('a')).toEqual({ value: 5, version: 1 });
-    expect(await s.compareAndSet('a', 1, 7)).toBe(true);
-    expect(await s.compareAndSet('a', 1, 9)).toBe(false);
-    expect(await s.read('a')).toEqual({ value: 7, version: 2 });
-    expect(await s.compareAndSet('fresh', 0, 3)).toBe(true);
-    expect(await s.compareAndSet('fresh', 0, 4)).toBe(false);
-    expect(await s.increment('a')).toBe(8);
-    expect(await s.increment('b', 3)).toBe(3);
-    expect(await s.read('b')).toEqual({ value: 3, version: 1 });
-  });
-
-  it('keeps namespaces apart: reset clears only its own', async () => {
-    const a = await open('ns-a');
-    const b = await open('ns-b');
-    await a.set('k', 1);
-    await b.set('k', 2);
-    await a.reset();
-    expect(await a.get('k')).toBe(0);
-    expect(await b.get('k')).toBe(2);
-  });
-
-  it('increment is atomic across concurrent callers and first writers', async () => {
-    const s = await open('incr');
-    await Promise.all(Array.from({ length: 40 }, () => s.increment('n')));
-    expect(await s.get('n')).toBe(40);
-  });
-
-  it('a transaction that throws leaves nothing behind', async () => {
-    const s = await open('rollback');
-    await s.set('k', 1);
-    await expect(
-      s.transaction(async (tx) => {
-        await tx.set('k', 99);
-        throw new Error('abort');
-      }),
-    ).rejects.toThrow('abort');
-    expect(await s.get('k')).toBe(1);
-  });
-
   it('SERIALIZABLE aborts one of two overlapping read-wait-writes (40001), and the retry makes the sum exact', async () => {
     const s = await open('serializable');
     await s.set('k', 0);

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRacelabError, openStore, type RedisStore, type Store } from '../../src/index.js';
 import { REDIS_URL, serviceAvailable } from '../helpers/services.js';
+import { storeContract } from './store-contract.js';
 
 const available = await serviceAvailable('Redis', REDIS_URL);
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
@@ -19,6 +20,8 @@ async function open(namespace: string): Promise<RedisStore> {
   return store;
 }
 
+storeContract('RedisStore', 'redis', open, { skip: !available });
+
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 afterAll(async () => {
@@ -29,29 +32,11 @@ afterAll(async () => {
 });
 
 describe.skipIf(!available)('RedisStore', () => {
-  it('implements the Store port: missing keys read 0, every write bumps the version, CAS checks it', async () => {
-    const s = await open('port');
-    expect(s.kind).toBe('redis');
-    expect(await s.get('a')).toBe(0);
-    expect(await s.read('a')).toEqual({ value: 0, version: 0 });
-    await s.set('a', 5);
-    expect(await s.read('a')).toEqual({ value: 5, version: 1 });
-    expect(await s.compareAndSet('a', 1, 7)).toBe(true);
-    expect(await s.compareAndSet('a', 1, 9)).toBe(false);
-    expect(await s.read('a')).toEqual({ value: 7, version: 2 });
-    expect(await s.increment('a')).toBe(8);
+  it('luaIncrement is an atomic add that bumps the version like any write', async () => {
+    const s = await open('lua');
+    await s.set('a', 8);
     expect(await s.luaIncrement('a', 2)).toBe(10);
-    expect(await s.read('a')).toEqual({ value: 10, version: 4 });
-  });
-
-  it('keeps namespaces apart: reset clears only its own', async () => {
-    const a = await open('ns-a');
-    const b = await open('ns-b');
-    await a.set('k', 1);
-    await b.set('k', 2);
-    await a.reset();
-    expect(await a.get('k')).toBe(0);
-    expect(await b.get('k')).toBe(2);
+    expect(await s.read('a')).toEqual({ value: 10, version: 2 });
   });
 
   it('WATCH/MULTI/EXEC refuses the second of two overlapping read-wait-writes, and the retry makes the sum exact', async () => {
