@@ -44,6 +44,18 @@ export interface Model<S = unknown, I = unknown, O = unknown> {
    * as it learns. Lets the checker prove a short window illegal on its own, whatever came before it.
    */
   unknownState?(): S;
+  /**
+   * Optional, lets the search prune: the one state in which this read-only operation fits (a register read of
+   * v fits only when the register holds v), or undefined when it fits several. A state that fits every read
+   * (a window's unknown state) may accept it too.
+   */
+  observes?(input: I, output: O | undefined): S | undefined;
+  /**
+   * Optional, with `observes`: the state this operation leaves whenever it changes the state, when that does not
+   * depend on the state before (a register write of v, or a cas to v: v); undefined when it does (an
+   * increment, an append). Read-only operations are never asked.
+   */
+  produces?(input: I, output: O | undefined): S | undefined;
   describeOperation?(input: I, output: O | undefined): string;
   describeState?(state: S): string;
 }
@@ -58,6 +70,8 @@ export interface CompleteModel<S = unknown, I = unknown, O = unknown> {
   equal(a: S, b: S): boolean;
   hash(state: S): number;
   readonly unknownState: (() => S) | undefined;
+  readonly observes: ((input: I, output: O | undefined) => S | undefined) | undefined;
+  readonly produces: ((input: I, output: O | undefined) => S | undefined) | undefined;
   describeOperation(input: I, output: O | undefined): string;
   describeState(state: S): string;
 }
@@ -142,7 +156,7 @@ export function completeModel<S, I, O>(model: Model<S, I, O>): CompleteModel<S, 
   if (typeof model.name !== 'string' || model.name === '') fail('"name" must be a non-empty string');
   if (typeof model.init !== 'function') fail('"init" must be a function returning the initial state');
   if (typeof model.step !== 'function') fail('"step" must be a function (state, input, output) => [legal, nextState]');
-  for (const key of ['decode', 'partitionKey', 'readOnly', 'equal', 'hash', 'unknownState', 'describeOperation', 'describeState'] as const) {
+  for (const key of ['decode', 'partitionKey', 'readOnly', 'equal', 'hash', 'unknownState', 'observes', 'produces', 'describeOperation', 'describeState'] as const) {
     if (model[key] !== undefined && typeof model[key] !== 'function') fail(`"${key}" must be a function when given`);
   }
   const first = model.init();
@@ -158,6 +172,8 @@ export function completeModel<S, I, O>(model: Model<S, I, O>): CompleteModel<S, 
     equal: m.equal ? (a, b) => m.equal!(a, b) : valueEquals,
     hash: m.hash ? (s) => m.hash!(s) >>> 0 : hashValue,
     unknownState: m.unknownState ? () => m.unknownState!() : undefined,
+    observes: m.observes ? (i, o) => m.observes!(i, o) : undefined,
+    produces: m.produces ? (i, o) => m.produces!(i, o) : undefined,
     describeOperation: m.describeOperation
       ? (i, o) => m.describeOperation!(i, o)
       : // Jepsen's ok events repeat a write's value: an output equal to the argument says nothing new.

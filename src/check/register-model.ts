@@ -46,6 +46,9 @@ export function registerModel(options: { initial?: unknown } = {}): Model<unknow
       }
     },
     readOnly: (input) => input.kind === 'read',
+    // A seen read fits only the value it returned (or the unknown value); writes and cas leave their new value.
+    observes: (input, output) => (input.kind === 'read' ? output : undefined),
+    produces: (input) => (input.kind === 'write' ? input.value : input.kind === 'cas' ? input.to : undefined),
     equal: valueEquals,
     hash: hashValue,
     unknownState: () => UNKNOWN_VALUE,

@@ -52,17 +52,27 @@ interface Memo<S> {
 }
 
 const ZOBRIST_SEED = 0x11ea12ab;
+/** The walks that try candidates, in order (see the main loop). */
+const PREFERRED = 1;
+const OTHERS = 2;
+const UNSEEN = 3;
 const NONE = new Int32Array(0);
 
 /**
  * The Wing-Gong-Lowe search with Lowe's memoization, as Porcupine implements it, extended for operations whose
  * outcome is unknown.
  *
- * The history is a doubly linked list of call and return entries in time order. The search walks the calls
- * that precede the first remaining return: each is a candidate to take effect next. A candidate the model
- * accepts is "lifted" out of the list (its call and return removed) and pushed; reaching a return entry means
- * the operation it belongs to has not been placed although its response was already seen, so the last choice
+ * The history is a doubly linked list of call and return entries in time order. The calls that precede the
+ * first remaining return (the frontier) are the candidates to take effect next. A candidate the model accepts
+ * is "lifted" out of the list (its call and return removed) and pushed; when no candidate fits, the last choice
  * is undone (the entries relinked in reverse order, dancing-links style) and the next candidate tried.
+ *
+ * What keeps it fast when many clients overlap (each rule is argued where it is applied, and a property test
+ * compares the verdicts with the plain definition): candidates are tried in response order, those that let
+ * the frontier's operation go next first (Lowe's just-in-time linearization); a seen read that fits is placed
+ * at once and never undone alone; of interchangeable operations (equal input and output) only the one whose
+ * response came first is tried; and, when the model says what a read observes and what a write leaves, a
+ * configuration in which some read can no longer see its value is abandoned as soon as it is reached.
  *
  * Lowe's memo: two paths that linearized the same set of operations and reached equal states have the same
  * future, so a (set, state) seen before is never expanded again. The set is hashed incrementally (Zobrist:
@@ -138,7 +148,186 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
   iNext[INFO_HEAD] = infoCount > 0 ? 1 : INFO_TAIL;
   iPrev[INFO_TAIL] = infoCount;
 
+  // Interchangeable seen operations (equal input and equal output: two `write 3`s, two `cas [1 2]`s, many
+  // increments): of those that may go next, only the one whose response came first is tried. If a
+  // linearization places a later-returning twin b now and the earlier-returning a at some later point p, swap
+  // them: a now is allowed (it may go next), b at p is allowed (b was called before now, and p precedes a's
+  // response, so also b's), every operation that had to follow a or b follows both (it was called after a
+  // response; the earlier one is a's, and both sit no later than p), and the model sees the same step at each
+  // point, so every state is unchanged. So whatever placing b allows, placing a allows too.
+  // Each class keeps its unplaced members in call order (a circular list through a sentinel at n + class), so
+  // checking a candidate walks only the class's operations that are still pending.
+  const classOf = new Int32Array(n).fill(-1);
+  const callRank = new Int32Array(n);
+  const retRank = new Int32Array(n);
+  let classCount = 0;
+  {
+    const byKey = new Map<string, number>();
+    for (let node = 1; node <= mainCount; node++) {
+      const op = entryOp[node]!;
+      if (entryIsCall[node] === 1) callRank[op] = entryRank[node]!;
+      else retRank[op] = entryRank[node]!;
+    }
+    for (let node = 1; node <= mainCount; node++) {
+      const op = entryOp[node]!;
+      if (entryIsCall[node] === 0 || op === options.rejectionsOf) continue;
+      const key = interchangeKey(ops[op]!.input, ops[op]!.output);
+      if (key === undefined) continue;
+      let cls = byKey.get(key);
+      if (cls === undefined) byKey.set(key, (cls = classCount++));
+      classOf[op] = cls;
+    }
+  }
+  const cNext = new Int32Array(n + classCount);
+  const cPrev = new Int32Array(n + classCount);
+  for (let k = 0; k < classCount; k++) cNext[n + k] = cPrev[n + k] = n + k;
+  for (let node = 1; node <= mainCount; node++) {
+    const op = entryOp[node]!;
+    const cls = classOf[op]!;
+    if (entryIsCall[node] === 0 || cls < 0) continue;
+    const sentinel = n + cls;
+    const last = cPrev[sentinel]!;
+    cNext[last] = op;
+    cPrev[op] = last;
+    cNext[op] = sentinel;
+    cPrev[sentinel] = op;
+  }
+  // The frontier: the first response still in the list. Only operations called before it may go next (the
+  // candidates; the one it belongs to is always among them), and their responses all lie at or after it, so
+  // walking the list from the frontier visits the candidates in response order. Cached until the list changes.
+  let frontierNode = -1;
+  let frontierRank = 0;
+  /** The latest response of a candidate: the candidate walk ends there. */
+  let frontierLast = 0;
+  const refreshFrontier = (): void => {
+    let e = next[HEAD]!;
+    let last = -1;
+    while (e !== TAIL && entryIsCall[e] === 1) {
+      const op = entryOp[e]!;
+      if (retRank[op]! > last) last = retRank[op]!;
+      e = next[e]!;
+    }
+    frontierNode = e;
+    frontierRank = e === TAIL ? 0x7fffffff : entryRank[e]!;
+    frontierLast = last;
+  };
+  // Support (models that say what a read observes, as the register does): a seen read of v can only be placed
+  // where the state is v, so it needs either the state to be v now or an operation still to be placed that can
+  // leave v (a write or cas to v, or one whose result depends on the state), called before the read's response.
+  // The last operation that changes the state before the read is such an operation: placed after now and before
+  // the read, so it was called before the read's response. A configuration where some read has neither is dead,
+  // however the search goes on from it: it is given up at once instead of when the read's response is reached,
+  // possibly far deeper. For each observed state, the unplaced reads wait in a list by response and the
+  // unplaced operations that can produce it in a list by call: only the heads decide.
+  const observes = model.observes;
+  const readClass = new Int32Array(n).fill(-1);
+  /** Class of the state an operation produces; -1: none a read observes; -2: depends on the state before. */
+  const prodClass = new Int32Array(n).fill(-1);
+  const callAt = new Int32Array(n);
+  const observed: S[] = [];
+  const classByHash = new Map<number, number[]>();
+  const classOfState = (s: S, h: number): number => {
+    const list = classByHash.get(h);
+    if (list) for (const k of list) if (model.equal(observed[k]!, s)) return k;
+    return -1;
+  };
+  sortable.forEach((e, rank) => {
+    if (e.kind === 0) callAt[e.op] = rank;
+  });
+  if (observes) {
+    ops.forEach((o, i) => {
+      if (!o.known || !model.readOnly(o.input)) return;
+      const v = observes(o.input, o.output);
+      if (v === undefined) return;
+      const h = model.hash(v);
+      let k = classOfState(v, h);
+      if (k < 0) {
+        k = observed.length;
+        observed.push(v);
+        const list = classByHash.get(h);
+        if (list) list.push(k);
+        else classByHash.set(h, [k]);
+      }
+      readClass[i] = k;
+    });
+    ops.forEach((o, i) => {
+      if (model.readOnly(o.input)) return;
+      const v = model.produces ? model.produces(o.input, o.output) : undefined;
+      prodClass[i] = v === undefined ? -2 : classOfState(v, model.hash(v));
+    });
+  }
+  const support = observed.length > 0;
+  const classes = observed.length;
+  const ANY = n + classes;
+  const rdNext = new Int32Array(support ? n + classes : 0);
+  const rdPrev = new Int32Array(support ? n + classes : 0);
+  const prNext = new Int32Array(support ? n + classes + 1 : 0);
+  const prPrev = new Int32Array(support ? n + classes + 1 : 0);
+  if (support) {
+    for (let k = 0; k <= classes; k++) {
+      if (k < classes) rdNext[n + k] = rdPrev[n + k] = n + k;
+      prNext[n + k] = prPrev[n + k] = n + k;
+    }
+    const append = (nx: Int32Array, pv: Int32Array, sentinel: number, op: number): void => {
+      const last = pv[sentinel]!;
+      nx[last] = op;
+      pv[op] = last;
+      nx[op] = sentinel;
+      pv[sentinel] = op;
+    };
+    for (const e of sortable) {
+      if (e.kind === 1 && readClass[e.op]! >= 0) append(rdNext, rdPrev, n + readClass[e.op]!, e.op);
+      if (e.kind === 0 && prodClass[e.op] !== -1) append(prNext, prPrev, prodClass[e.op] === -2 ? ANY : n + prodClass[e.op]!, e.op);
+    }
+  }
+  /** False when the earliest-returning unplaced read observing class k's state can no longer be satisfied. */
+  const supported = (k: number): boolean => {
+    const r = rdNext[n + k]!;
+    if (r === n + k) return true;
+    const o = ops[r]!;
+    if (model.step(state, o.input, o.output)[0]) return true;
+    const limit = retRank[r]!;
+    const p = prNext[n + k]!;
+    if (p !== n + k && callAt[p]! < limit) return true;
+    const w = prNext[ANY]!;
+    return w !== ANY && callAt[w]! < limit;
+  };
+  const unlinkSupport = (op: number): void => {
+    if (readClass[op]! >= 0) {
+      rdNext[rdPrev[op]!] = rdNext[op]!;
+      rdPrev[rdNext[op]!] = rdPrev[op]!;
+    } else if (prodClass[op] !== -1) {
+      prNext[prPrev[op]!] = prNext[op]!;
+      prPrev[prNext[op]!] = prPrev[op]!;
+    }
+  };
+  const relinkSupport = (op: number): void => {
+    if (readClass[op]! >= 0) {
+      rdNext[rdPrev[op]!] = op;
+      rdPrev[rdNext[op]!] = op;
+    } else if (prodClass[op] !== -1) {
+      prNext[prPrev[op]!] = op;
+      prPrev[prNext[op]!] = op;
+    }
+  };
+
+  /** True when an interchangeable twin of the candidate `op` may go next too and its response came first. */
+  const dominatedSeen = (op: number): boolean => {
+    const cls = classOf[op]!;
+    if (cls < 0) return false;
+    const sentinel = n + cls;
+    if (frontierNode < 0) refreshFrontier();
+    const limit = frontierRank;
+    const mine = retRank[op]!;
+    for (let other = cNext[sentinel]!; other !== sentinel && callRank[other]! < limit; other = cNext[other]!) {
+      if (retRank[other]! < mine) return true;
+    }
+    return false;
+  };
+
   const lift = (op: number): void => {
+    frontierNode = -1;
+    if (support) unlinkSupport(op);
     const c = callNode[op]!;
     if (!ops[op]!.known) {
       iNext[iPrev[c]!] = iNext[c]!;
@@ -150,13 +339,23 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
     const r = retNode[op]!;
     next[prev[r]!] = next[r]!;
     prev[next[r]!] = prev[r]!;
+    if (classOf[op]! >= 0) {
+      cNext[cPrev[op]!] = cNext[op]!;
+      cPrev[cNext[op]!] = cPrev[op]!;
+    }
   };
   const unlift = (op: number): void => {
+    frontierNode = -1;
+    if (support) relinkSupport(op);
     const c = callNode[op]!;
     if (!ops[op]!.known) {
       iNext[iPrev[c]!] = c;
       iPrev[iNext[c]!] = c;
       return;
+    }
+    if (classOf[op]! >= 0) {
+      cNext[cPrev[op]!] = op;
+      cPrev[cNext[op]!] = op;
     }
     const r = retNode[op]!;
     next[prev[r]!] = r;
@@ -219,12 +418,15 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
   const stackOp = new Int32Array(n);
   const stackMax = new Int32Array(n);
   const stackLo = new Int32Array(n);
-  const stackBlock = new Int32Array(n);
-  /** 1 when the entry was a seen read: placing it was forced, so it is never an alternative to undo. */
+  /** 1 when placing the entry was forced (a seen read that left the state as it was): never an alternative to undo. */
   const stackForced = new Uint8Array(n);
+  /** Which walk placed the entry (PREFERRED, OTHERS or UNSEEN), to resume it after undoing the entry. */
+  const stackPass = new Uint8Array(n);
   const stackState: S[] = new Array<S>(n);
   let depth = 0;
+  const stackHash = new Uint32Array(n);
   let state = options.initial;
+  let stateHash = model.hash(state);
   let placed = 0;
 
   const memo = new Map<number, Memo<S>>();
@@ -290,14 +492,25 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
     return { verdict, steps, order: bestOrder, states: bestStates, ...(bestBlocked !== undefined ? { blockedBy: bestBlocked } : {}), rejectedStates: rejected };
   };
 
-  /** Tries `op` as the next to take effect; true when it was placed (pushed and lifted). */
-  const tryPlace = (op: number, block: number): boolean => {
+  const isRead = new Uint8Array(n);
+  ops.forEach((op, i) => {
+    if (op.known && model.readOnly(op.input)) isRead[i] = 1;
+  });
+
+  /**
+   * Tries `op` as the next to take effect; true when it was placed (pushed and lifted). `pass` is recorded for
+   * backtracking: the walk that chose it resumes there. With `onlyForced`, places the operation only when
+   * placing it is forced (see the note on forced reads).
+   */
+  const tryPlace = (op: number, pass: number, onlyForced: boolean): boolean => {
     const o = ops[op]!;
     const [legal, nextState] = model.step(state, o.input, o.output);
     if (!legal) {
       if (op === rejectionsOf && rejected.length < 8 && !rejected.some((r) => model.equal(r, state))) rejected.push(state);
       return false;
     }
+    const forced = isRead[op] === 1 && model.equal(nextState, state);
+    if (onlyForced && !forced) return false;
     let lo = loWord;
     let hi = maxPlaced;
     if (o.known) {
@@ -312,7 +525,8 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
       while (at > 0 && unknownPlaced[at - 1]! > op) at--;
       unknownPlaced.splice(at, 0, op);
     }
-    if (!remember(lo, hi < 0 ? -1 : hi >>> 5, nextState, model.hash(nextState))) {
+    const nextHash = model.hash(nextState);
+    if (!remember(lo, hi < 0 ? -1 : hi >>> 5, nextState, nextHash)) {
       if (o.known) {
         bits[op >>> 5]! &= ~(1 << (op & 31));
         hLo ^= zLo[op]!;
@@ -326,115 +540,49 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
     stackOp[depth] = op;
     stackMax[depth] = maxPlaced;
     stackLo[depth] = loWord;
-    stackBlock[depth] = block;
-    stackForced[depth] = o.known && model.readOnly(o.input) ? 1 : 0;
+    stackPass[depth] = pass;
+    stackForced[depth] = forced ? 1 : 0;
     stackState[depth] = state;
+    stackHash[depth] = stateHash;
     depth++;
     loWord = lo;
     maxPlaced = hi;
+    const before = state;
+    const beforeHash = stateHash;
     state = nextState;
+    stateHash = nextHash;
     lift(op);
     if (o.known) placed++;
+    if (support && !stillSupported(op, before, beforeHash)) {
+      undo();
+      return false;
+    }
     return true;
   };
 
-  /**
-   * Reads are forced: a seen read that fits the current state can be placed now without losing any
-   * linearization. In any linearization that places it later, the state at that later point equals its
-   * output too, it changes nothing, and every operation that must precede it (returned before its call) is
-   * already placed, so moving it here is still a linearization. Hence if the path after a read fails, so does
-   * the configuration before it, and the search backtracks past it without trying alternatives.
-   */
-  const popOne = (): void => {
+  /** After placing `op` (the state was `before`): false when some read can no longer be placed (see `supported`). */
+  const stillSupported = (op: number, before: S, beforeHash: number): boolean => {
+    const produced = prodClass[op]!;
+    if (produced === -2) {
+      for (let k = 0; k < classes; k++) if (!supported(k)) return false;
+      return true;
+    }
+    if (produced >= 0 && !supported(produced)) return false;
+    // Leaving a state may strand the reads that observe it.
+    if (beforeHash !== stateHash || !model.equal(before, state)) {
+      const left = classOfState(before, beforeHash);
+      if (left >= 0 && left !== produced && !supported(left)) return false;
+    }
+    return true;
+  };
+
+  /** Undoes the last placement. */
+  const undo = (): void => {
     depth--;
     if (depth < minDepthSinceBest) minDepthSinceBest = depth;
     const top = stackOp[depth]!;
     state = stackState[depth]!;
-    loWord = stackLo[depth]!;
-    maxPlaced = stackMax[depth]!;
-    unlift(top);
-    bits[top >>> 5]! &= ~(1 << (top & 31));
-    hLo ^= zLo[top]!;
-    hHi ^= zHi[top]!;
-    placed--;
-  };
-
-  const isRead = new Uint8Array(n);
-  ops.forEach((op, i) => {
-    if (op.known && model.readOnly(op.input)) isRead[i] = 1;
-  });
-  /**
-   * Places every seen read that fits the current state and may go next, before any other candidate. Placing
-   * them is forced (see popOne), so it costs no branching, and done first it keeps a write chosen next from
-   * changing the state under a read that fit. Reads do not change the state: one sweep places them all.
-   * Returns the steps spent.
-   */
-  const sweepReads = (): number => {
-    let spent = 0;
-    let e = next[HEAD]!;
-    while (e !== TAIL && entryIsCall[e] === 1) {
-      spent++;
-      const op = entryOp[e]!;
-      if (isRead[op] === 1 && tryPlace(op, -1)) e = next[prev[e]!]!;
-      else e = next[e]!;
-    }
-    return spent;
-  };
-
-  // Phase 1 walks the main list for seen candidates; at its first return entry (`block`), phase 2 tries the
-  // unknown-outcome calls made before that return; when both are exhausted, the last choice is undone.
-  let charged = 0;
-  let steps = sweepReads();
-  let phase = 1;
-  let entry = next[HEAD]!;
-  let block = -1;
-  let info = INFO_TAIL;
-  while (placed < required) {
-    // The budget is asked every 1024 steps or so: reading the clock on every step would cost more than the step.
-    if (++steps >= charged + 1024) {
-      const ok = options.budget.charge(steps - charged);
-      charged = steps;
-      if (!ok) return outcome('unknown', steps);
-    }
-    if (phase === 1) {
-      if (entry === TAIL) throw new Error('linearizability search ran past the last entry (internal error)');
-      if (entryIsCall[entry] === 1) {
-        if (tryPlace(entryOp[entry]!, -1)) {
-          if (placed < required) steps += sweepReads();
-          entry = next[HEAD]!;
-        } else entry = next[entry]!;
-        continue;
-      }
-      phase = 2;
-      block = entry;
-      info = iNext[INFO_HEAD]!;
-      continue;
-    }
-    if (info !== INFO_TAIL && infoRank[info]! < entryRank[block]!) {
-      if (dominatedInfo(infoOp[info]!, entryRank[block]!)) {
-        info = iNext[info]!;
-        continue;
-      }
-      if (tryPlace(infoOp[info]!, block)) {
-        if (placed < required) steps += sweepReads();
-        phase = 1;
-        entry = next[HEAD]!;
-      } else info = iNext[info]!;
-      continue;
-    }
-    // A response was seen for an operation not yet placed, and nothing else can go first: undo the last choice.
-    // Longest = most seen operations placed; among those, the fewest unknown-outcome ones (they are optional).
-    if (track && (placed > bestPlaced || (placed === bestPlaced && depth < bestOrder.length))) snapshot(entryOp[block]!);
-    // Undoing a forced read undoes the choice before it too: see `forced` below.
-    while (depth > 0 && stackForced[depth - 1] === 1) popOne();
-    if (depth === 0) {
-      if (track && bestBlocked === undefined) bestBlocked = entryOp[block]!;
-      return outcome('illegal', steps);
-    }
-    depth--;
-    if (depth < minDepthSinceBest) minDepthSinceBest = depth;
-    const top = stackOp[depth]!;
-    state = stackState[depth]!;
+    stateHash = stackHash[depth]!;
     loWord = stackLo[depth]!;
     maxPlaced = stackMax[depth]!;
     unlift(top);
@@ -443,15 +591,159 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
       hLo ^= zLo[top]!;
       hHi ^= zHi[top]!;
       placed--;
-      phase = 1;
-      entry = next[callNode[top]!]!;
     } else {
       infoPlaced[top] = 0;
       unknownPlaced.splice(unknownPlaced.indexOf(top), 1);
-      phase = 2;
-      block = stackBlock[depth]!;
-      info = iNext[callNode[top]!]!;
     }
+  };
+
+  /*
+   * Note on forced reads: a seen read that fits the current state and leaves it as it is can be placed now without
+   * losing any linearization. Take one that places it later, at a point p: the model promises a read-only
+   * operation never changes the state, so removing it from p changes no state after p; inserted now it
+   * changes nothing either, so every operation between keeps its state and stays legal; and every operation
+   * that must precede it (returned before its call) is already placed. So the moved order is a linearization
+   * too, and if the path after a forced read fails, so does the configuration before it: the search backtracks
+   * past it without trying alternatives. A read that fits by changing the state (from a window's unknown
+   * state, a read narrows it to what it saw) is an ordinary choice: placed now, it would refuse operations that
+   * the unknown state would have let through before it (a cas from 5, say, ahead of a read of 6).
+   */
+
+  /**
+   * Places every seen read that may go next and is forced (fits the current state and leaves it as it is),
+   * before any other candidate: it costs no branching, and done first it keeps a write chosen next from
+   * changing the state under a read that fit. Forced reads do not change the state: one sweep places them all.
+   * Returns the steps spent.
+   */
+  const sweepReads = (): number => {
+    let spent = 0;
+    let e = next[HEAD]!;
+    while (e !== TAIL && entryIsCall[e] === 1) {
+      spent++;
+      const op = entryOp[e]!;
+      if (isRead[op] === 1 && tryPlace(op, PREFERRED, true)) e = next[prev[e]!]!;
+      else e = next[e]!;
+    }
+    return spent;
+  };
+
+  /**
+   * Which walk tries candidate `op`: PREFERRED when the frontier's operation fits right after it (or it is
+   * that operation), OTHERS when not. The frontier operation must be placed before anything called after its
+   * response, so the orders worth trying first are the ones that let it go: for a read that does not fit the
+   * state, the writes of what it read. Only the order of the tries depends on this, never which are tried.
+   */
+  const passOf = (op: number): number => {
+    const front = entryOp[frontierNode]!;
+    if (op === front) return PREFERRED;
+    const o = ops[op]!;
+    const [legal, after] = model.step(state, o.input, o.output);
+    if (!legal) return OTHERS;
+    const f = ops[front]!;
+    return model.step(after, f.input, f.output)[0] ? PREFERRED : OTHERS;
+  };
+
+  // Candidates are tried in two walks over the list from the frontier, in response order (Lowe's
+  // just-in-time heuristic: the operation whose response comes first is the most constrained, and leaving
+  // later ones unplaced keeps them available for the reads still to come): first those that let the
+  // frontier's operation go next, then the rest. When both are exhausted, the unknown-outcome calls made
+  // before the frontier are tried; then the last choice is undone.
+  let charged = 0;
+  let steps = sweepReads();
+  let pass = PREFERRED;
+  let entry = -1;
+  let info = INFO_TAIL;
+  while (placed < required) {
+    // The budget is asked every 1024 steps or so: reading the clock on every step would cost more than the step.
+    if (++steps >= charged + 1024) {
+      const ok = options.budget.charge(steps - charged);
+      charged = steps;
+      if (!ok) return outcome('unknown', steps);
+    }
+    if (frontierNode < 0) refreshFrontier();
+    if (pass !== UNSEEN) {
+      if (entry < 0) entry = frontierNode;
+      if (entry === TAIL || entryRank[entry]! > frontierLast) {
+        if (pass === PREFERRED) {
+          pass = OTHERS;
+          entry = frontierNode;
+        } else {
+          pass = UNSEEN;
+          info = iNext[INFO_HEAD]!;
+        }
+        continue;
+      }
+      const op = entryOp[entry]!;
+      if (entryIsCall[entry] === 1 || callRank[op]! > frontierRank || passOf(op) !== pass || dominatedSeen(op)) {
+        entry = next[entry]!;
+        continue;
+      }
+      if (tryPlace(op, pass, false)) {
+        if (placed < required) steps += sweepReads();
+        pass = PREFERRED;
+        entry = -1;
+      } else entry = next[entry]!;
+      continue;
+    }
+    if (info !== INFO_TAIL && infoRank[info]! < frontierRank) {
+      if (dominatedInfo(infoOp[info]!, frontierRank)) {
+        info = iNext[info]!;
+        continue;
+      }
+      if (tryPlace(infoOp[info]!, UNSEEN, false)) {
+        if (placed < required) steps += sweepReads();
+        pass = PREFERRED;
+        entry = -1;
+      } else info = iNext[info]!;
+      continue;
+    }
+    // A response was seen for an operation not yet placed, and nothing else can go first: undo the last choice.
+    // Longest = most seen operations placed; among those, the fewest unknown-outcome ones (they are optional).
+    if (track && (placed > bestPlaced || (placed === bestPlaced && depth < bestOrder.length))) snapshot(entryOp[frontierNode]!);
+    // Undoing a forced read undoes the choice before it too (see the note on forced reads).
+    while (depth > 0 && stackForced[depth - 1] === 1) undo();
+    if (depth === 0) {
+      if (track && bestBlocked === undefined) bestBlocked = entryOp[frontierNode]!;
+      return outcome('illegal', steps);
+    }
+    const top = stackOp[depth - 1]!;
+    pass = stackPass[depth - 1]!;
+    undo();
+    if (ops[top]!.known) entry = next[retNode[top]!]!;
+    else info = iNext[callNode[top]!]!;
   }
   return outcome('ok', steps);
+}
+
+/**
+ * A key equal for two operations exactly when their inputs and outputs are equal plain JSON data; undefined
+ * (never interchangeable) for anything else, since a model may tell apart values that JSON would not.
+ */
+function interchangeKey(input: unknown, output: unknown): string | undefined {
+  if (!isPlainJson(input) || (output !== undefined && !isPlainJson(output))) return undefined;
+  return `${JSON.stringify(input)}\u0000${output === undefined ? '' : JSON.stringify(output)}`;
+}
+
+function isPlainJson(v: unknown, depth = 0): boolean {
+  if (depth > 32) return false;
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case 'object': {
+      if (v === null) return true;
+      if (Array.isArray(v)) {
+        // A hole would print as null: not plain.
+        for (let i = 0; i < v.length; i++) if (!(i in v) || !isPlainJson(v[i], depth + 1)) return false;
+        return true;
+      }
+      const proto: unknown = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return false;
+      return Object.values(v).every((x) => x !== undefined && isPlainJson(x, depth + 1));
+    }
+    default:
+      return false;
+  }
 }
