@@ -1,5 +1,5 @@
 import { RacelabError, messageOf } from '../core/errors.js';
-import { withScheduler, type Operation, type Scheduler } from '../sched/scheduler.js';
+import { withScheduler, type BlockedWait, type Operation, type Scheduler } from '../sched/scheduler.js';
 import { handleKey, pointKey, type Transition, type TransitionKind } from './transition.js';
 import { heartbeat } from './heartbeat.js';
 import { VirtualClock, type VirtualTimer } from './virtual-clock.js';
@@ -17,6 +17,32 @@ export interface StepRecord {
   readonly atMs: number;
   /** The previous step's task could have continued, and the strategy switched to another one. */
   readonly preemption: boolean;
+}
+
+/**
+ * A StepRecord as the driver makes one per step. It keeps the operation itself and formats its label only when a
+ * trace or a test reads it: most runs pass, and nobody ever reads their labels.
+ */
+class Step implements StepRecord {
+  note = '';
+  constructor(
+    readonly key: string,
+    readonly task: number,
+    readonly taskName: string,
+    readonly kind: TransitionKind,
+    private readonly op: Operation,
+    readonly atMs: number,
+    readonly preemption: boolean,
+  ) {}
+
+  get label(): string {
+    return this.op.label;
+  }
+
+  toJSON(): StepRecord {
+    const { key, task, taskName, kind, label, note, atMs, preemption } = this;
+    return { key, task, taskName, kind, label, note, atMs, preemption };
+  }
 }
 
 /** The policy hook: which of the enabled transitions runs next. A negative answer abandons the run. */
@@ -50,6 +76,8 @@ function deferred(): [Promise<void>, () => void] {
   return [promise, resolve];
 }
 
+const settled = Promise.resolve();
+
 /** A task paused at a scheduling point: the transition the strategy sees, and the resolver that resumes it. */
 class PointOffer implements Offer {
   readonly kind = 'point';
@@ -69,7 +97,7 @@ class PointOffer implements Offer {
 
   run(): void {
     this.owner.point = undefined;
-    this.owner.lastPoint = this.op.label;
+    this.owner.lastPoint = this.op;
     this.resume();
   }
 }
@@ -85,7 +113,8 @@ class Task {
   blocked: Map<number, string> | undefined;
   timers = 0;
   handleSeq = 0;
-  lastPoint: string | undefined;
+  /** What the task did last (its label is read only for an error message). */
+  lastPoint: { readonly label: string } | undefined;
   /** Made on demand: only a spawner that wants to await the task gets (and pays for) a promise. */
   private completion: { promise: Promise<void>; settle: (error?: unknown) => void } | undefined;
   private outcome: { error?: unknown } | undefined;
@@ -152,7 +181,16 @@ export class ControlledScheduler implements Scheduler {
   private readonly tasks: Task[] = [];
   private nextToStart = 0;
   private current: Task | undefined;
+  /** Called (once) when the task the driver is waiting for stops: at a point, blocked, asleep or done. */
   private stopWaiter: (() => void) | undefined;
+  /** The driver's loop waits on this while steps are taken by `decideNext`; see there. */
+  private driverWake: (() => void) | undefined;
+  /** A step `decideNext` took ended the run (the chooser abandoned it, or threw): the loop returns or throws this. */
+  private handback: { readonly end: DriveEnd } | { readonly error: unknown } | undefined;
+  private chooser: Chooser | undefined;
+  private maxSteps = 0;
+  /** startNext's task stopped before its body returned. */
+  private startedToStop = false;
   private drainWaiter: (() => void) | undefined;
   /** waitFor promises not settled yet, over all tasks: while there are none, no wake can be on its way. */
   private blockedCount = 0;
@@ -180,7 +218,7 @@ export class ControlledScheduler implements Scheduler {
       return new Promise<void>(() => undefined);
     }
     if (op.kind === 'timer') {
-      task.lastPoint = op.label;
+      task.lastPoint = op;
       return undefined;
     }
     if (task.point || task.done) {
@@ -228,23 +266,8 @@ export class ControlledScheduler implements Scheduler {
           if (this.phase === 'finished') settle();
           return;
         }
-        task.blocked?.delete(seq);
         this.blockedCount--;
-        const wakeLabel = `wake (${label})`;
-        const offer: Offer = {
-          key: handleKey(task.index, 'wake', seq),
-          task: task.index,
-          taskName: task.name,
-          kind: 'wake',
-          op: { kind: 'yield', label: wakeLabel },
-          run: () => {
-            const wakes = task.wakes as Offer[];
-            wakes.splice(wakes.indexOf(offer), 1);
-            task.lastPoint = wakeLabel;
-            settle();
-          },
-        };
-        (task.wakes ??= []).push(offer);
+        this.offerWake(task, seq, label, settle);
       };
       promise.then(
         (value) => onSettled(() => resolve(value)),
@@ -253,6 +276,52 @@ export class ControlledScheduler implements Scheduler {
     });
     this.signalStop(task);
     return result;
+  }
+
+  block(label: string): BlockedWait {
+    if (this.phase === 'aborted') return { promise: new Promise<void>(() => undefined), wake: () => undefined };
+    const [promise, resolve] = deferred();
+    if (this.phase === 'setup' || this.phase === 'finished') return { promise, wake: resolve };
+    const task = this.current;
+    if (!task) {
+      this.abort(new RacelabError('UNCONTROLLED_ASYNC', `a wait for "${label}" began outside any task: start concurrent work with scheduler.spawn`));
+      return { promise: new Promise<void>(() => undefined), wake: () => undefined };
+    }
+    // Numbered like a waitFor, so the wake keeps the same key (and replay tokens their meaning). Not counted in
+    // blockedCount: its wake is offered right when wake() is called, so no step has to wait for reactions to find it.
+    const seq = task.handleSeq++;
+    (task.blocked ??= new Map()).set(seq, label);
+    let woken = false;
+    const wake = (): void => {
+      if (woken) return;
+      woken = true;
+      if (this.phase !== 'running') {
+        if (this.phase === 'finished') resolve();
+        return;
+      }
+      this.offerWake(task, seq, label, resolve);
+    };
+    this.signalStop(task);
+    return { promise, wake };
+  }
+
+  /** The wait `seq` of `task` has ended: its resumption becomes a transition the strategy may pick. */
+  private offerWake(task: Task, seq: number, label: string, settle: () => void): void {
+    task.blocked?.delete(seq);
+    const offer: Offer = {
+      key: handleKey(task.index, 'wake', seq),
+      task: task.index,
+      taskName: task.name,
+      kind: 'wake',
+      op: { kind: 'yield', label: `wake (${label})` },
+      run: () => {
+        const wakes = task.wakes as Offer[];
+        wakes.splice(wakes.indexOf(offer), 1);
+        task.lastPoint = offer.op;
+        settle();
+      },
+    };
+    (task.wakes ??= []).push(offer);
   }
 
   // ---- for workloads ------------------------------------------------------------------------------------
@@ -272,11 +341,14 @@ export class ControlledScheduler implements Scheduler {
    */
   async drive(chooser: Chooser, options: { maxSteps: number }): Promise<DriveEnd> {
     this.phase = 'running';
+    this.chooser = chooser;
+    this.maxSteps = options.maxSteps;
     heartbeat.watch(this);
     try {
       for (;;) {
         while (this.nextToStart < this.tasks.length && !this.fatal) {
-          await this.startNext();
+          const started = this.startNext();
+          if (started) await started;
           if (this.blockedCount > 0) await this.drained();
         }
         if (this.fatal) throw this.fatal;
@@ -294,31 +366,19 @@ export class ControlledScheduler implements Scheduler {
         if (this.steps.length >= options.maxSteps) {
           return { kind: 'step-limit', message: `the run did not finish within ${options.maxSteps} steps (a livelock, or raise maxSteps)` };
         }
-        const previous = this.steps[this.steps.length - 1];
-        const choice = chooser.choose(offers, this.steps.length, previous);
-        if (choice < 0) return { kind: 'abandoned' };
-        const offer = offers[choice];
-        if (!offer) throw new RangeError(`strategy chose transition ${choice} of ${offers.length}`);
-        const transition: Transition = offer;
-        let preemption = false;
-        if (previous !== undefined && previous.task !== transition.task) {
-          for (const t of offers) if (t.task === previous.task) preemption = true;
+        const end = this.take(offers);
+        if (end) return end;
+        // The steps that follow are taken by decideNext, without coming back here, for as long as nothing needs the
+        // loop's care (see there); it wakes the loop for everything else.
+        const [woken, wake] = deferred();
+        this.driverWake = wake;
+        await woken;
+        const handback = this.handback;
+        if (handback) {
+          this.handback = undefined;
+          if ('error' in handback) throw handback.error;
+          return handback.end;
         }
-        this.steps.push({
-          key: transition.key,
-          task: transition.task,
-          taskName: transition.taskName,
-          kind: transition.kind,
-          label: transition.op.label,
-          note: '',
-          atMs: this.clock.now(),
-          preemption,
-        });
-        this.current = this.tasks[transition.task];
-        const [stopped, resolveStopped] = deferred();
-        this.stopWaiter = resolveStopped;
-        offer.run();
-        await stopped;
         // A step that released a lock or delivered a message settled another task's waitFor promise; its wake is
         // registered by a promise reaction, possibly through a chain of them. While any task is blocked, decide
         // only once every reaction has run, so each wake is offered at exactly the first step it can happen.
@@ -329,10 +389,76 @@ export class ControlledScheduler implements Scheduler {
     } finally {
       heartbeat.unwatch(this);
       this.stopWaiter = undefined;
+      this.driverWake = undefined;
+      this.chooser = undefined;
       this.drainWaiter = undefined;
       this.phase = this.fatal ? 'aborted' : 'finished';
     }
   }
+
+  /**
+   * Asks the chooser for the next step among `offers`, records it and starts it; the driver hears when its task
+   * stops (stopWaiter = afterStep). Returns how the run ends instead when the chooser abandons it.
+   */
+  private take(offers: Offer[]): DriveEnd | undefined {
+    const previous = this.steps[this.steps.length - 1];
+    const choice = (this.chooser as Chooser).choose(offers, this.steps.length, previous);
+    if (choice < 0) return { kind: 'abandoned' };
+    const offer = offers[choice];
+    if (!offer) throw new RangeError(`strategy chose transition ${choice} of ${offers.length}`);
+    let preemption = false;
+    if (previous !== undefined && previous.task !== offer.task) {
+      for (const t of offers) if (t.task === previous.task) preemption = true;
+    }
+    this.steps.push(new Step(offer.key, offer.task, offer.taskName, offer.kind, offer.op, this.clock.now(), preemption));
+    this.current = this.tasks[offer.task];
+    this.stopWaiter = this.afterStep;
+    offer.run();
+    return undefined;
+  }
+
+  /**
+   * The stopWaiter of a step. It defers the decision to a microtask rather than deciding inside the task's own
+   * call to point(): code the stopped task runs right after that call (a second point it did not await, which
+   * must be reported) still counts as that task's.
+   */
+  private readonly afterStep = (): void => {
+    // A promise reaction, not queueMicrotask: Node wraps each queueMicrotask callback in an AsyncResource.
+    void settled.then(this.decideNext);
+  };
+
+  /**
+   * After a step's task stopped: in the common case (every task started, none blocked, nothing failed, a
+   * transition to take, steps left) takes the next step right here, which spares the driver's loop an await per
+   * step; otherwise wakes the loop, which does exactly what it did before this shortcut existed.
+   */
+  private readonly decideNext = (): void => {
+    const wake = this.driverWake;
+    if (!wake) return;
+    if (
+      this.phase === 'running' &&
+      !this.fatal &&
+      !this.taskFailure &&
+      this.blockedCount === 0 &&
+      this.nextToStart >= this.tasks.length &&
+      this.steps.length < this.maxSteps
+    ) {
+      const offers = this.offers();
+      if (offers.length > 0) {
+        let end: DriveEnd | undefined;
+        try {
+          end = this.take(offers);
+        } catch (error) {
+          this.handback = { error };
+        }
+        if (end) this.handback = { end };
+        if (!this.handback) return;
+        this.stopWaiter = undefined;
+      }
+    }
+    this.driverWake = undefined;
+    wake();
+  };
 
   /** Ends the run's controlled phase without driving it (setup failed, or the run is being discarded). */
   close(): void {
@@ -351,12 +477,12 @@ export class ControlledScheduler implements Scheduler {
    * Starts the next spawned task: it runs to its first stop (a task's code before its first point touches
    * nothing shared, so starting it needs no decision). Resolves when it has stopped.
    */
-  private startNext(): Promise<void> {
+  private startNext(): Promise<void> | undefined {
     const task = this.tasks[this.nextToStart++] as Task;
     task.started = true;
     this.current = task;
-    const [stopped, resolveStopped] = deferred();
-    this.stopWaiter = resolveStopped;
+    this.startedToStop = false;
+    this.stopWaiter = this.markStartedToStop;
     let body: Promise<void>;
     try {
       body = this.options.ambient ? withScheduler(this, task.body) : task.body();
@@ -367,8 +493,16 @@ export class ControlledScheduler implements Scheduler {
       () => this.finish(task),
       (e: unknown) => this.finish(task, e ?? new Error('task rejected without a reason')),
     );
+    // Most tasks reach their first point synchronously, inside body(): then there is nothing to wait for.
+    if (this.startedToStop) return undefined;
+    const [stopped, resolveStopped] = deferred();
+    this.stopWaiter = resolveStopped;
     return stopped;
   }
+
+  private readonly markStartedToStop = (): void => {
+    this.startedToStop = true;
+  };
 
   /**
    * Called by the heartbeat when the promise job queue has drained during this run. A healthy run never lets
@@ -390,7 +524,7 @@ export class ControlledScheduler implements Scheduler {
     if (task && !task.waiting) {
       this.fatal ??= new RacelabError(
         'UNCONTROLLED_ASYNC',
-        `task "${task.name}" escaped the scheduler after ${task.lastPoint ? `its last point "${task.lastPoint}"` : 'it started (before any point)'}: it is not at a scheduling point, not blocked in scheduler.waitFor and not done, so it awaits something racelab does not control (a real timer, socket or file, or a promise settled by another task without waitFor); route that wait through the scheduler (waitFor, its clock) or replace it with a controlled fake${this.options.ambient ? '' : '; code that finds its scheduler implicitly (yieldPoint(), sleep() without a scheduler) needs explore\'s ambient: true'}`,
+        `task "${task.name}" escaped the scheduler after ${task.lastPoint ? `its last point "${task.lastPoint.label}"` : 'it started (before any point)'}: it is not at a scheduling point, not blocked in scheduler.waitFor and not done, so it awaits something racelab does not control (a real timer, socket or file, or a promise settled by another task without waitFor); route that wait through the scheduler (waitFor, its clock) or replace it with a controlled fake${this.options.ambient ? '' : '; code that finds its scheduler implicitly (yieldPoint(), sleep() without a scheduler) needs explore\'s ambient: true'}`,
       );
     }
     this.stopWaiter = undefined;
@@ -430,7 +564,7 @@ export class ControlledScheduler implements Scheduler {
       run: () => {
         this.timerOffers?.delete(timer);
         task.timers--;
-        task.lastPoint = `sleep ${timer.ms}ms`;
+        task.lastPoint = { label: `sleep ${timer.ms}ms` };
         timer.fire();
       },
     };
@@ -492,7 +626,7 @@ export class ControlledScheduler implements Scheduler {
   private exceptionEnd(failure: { task: Task; error: unknown }): DriveEnd {
     return {
       kind: 'exception',
-      message: `task "${failure.task.name}" threw${failure.task.lastPoint ? ` after "${failure.task.lastPoint}"` : ''}: ${messageOf(failure.error)}`,
+      message: `task "${failure.task.name}" threw${failure.task.lastPoint ? ` after "${failure.task.lastPoint.label}"` : ''}: ${messageOf(failure.error)}`,
       error: failure.error,
     };
   }

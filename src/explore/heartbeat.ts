@@ -11,14 +11,16 @@ export interface DrainListener {
  * timer and I/O callback from running until the run ends or is aborted.
  */
 export const heartbeat = {
-  runs: new Set<DrainListener>(),
+  // An array, not a Set: every run is added and removed once, and there are rarely more than one or two at a time.
+  runs: [] as DrainListener[],
   armed: false,
   watch(s: DrainListener): void {
-    this.runs.add(s);
+    this.runs.push(s);
     this.arm();
   },
   unwatch(s: DrainListener): void {
-    this.runs.delete(s);
+    const i = this.runs.indexOf(s);
+    if (i >= 0) this.runs.splice(i, 1);
   },
   arm(): void {
     if (this.armed) return;
@@ -30,7 +32,7 @@ export const heartbeat = {
 function beat(): void {
   heartbeat.armed = false;
   let progress = false;
-  for (const s of [...heartbeat.runs]) if (s.onDrained()) progress = true;
+  for (const s of heartbeat.runs.slice()) if (s.onDrained()) progress = true;
   // A run that waits for nothing would make the heartbeat spin; it cannot happen, but never risk a busy loop.
   if (progress) heartbeat.arm();
 }

@@ -33,9 +33,12 @@ export interface RunOptions {
   readonly ambient?: boolean;
 }
 
+const AMBIENT = { ambient: true };
+const PLAIN = { ambient: false };
+
 /** Builds a fresh instance of the workload, runs it under `chooser`, then checks the invariant. */
 export async function executeRun(workload: Workload, chooser: Chooser, options: RunOptions): Promise<RunRecord> {
-  const scheduler = new ControlledScheduler({ ambient: options.ambient });
+  const scheduler = new ControlledScheduler(options.ambient === true ? AMBIENT : PLAIN);
   const ctx = new RunContext(scheduler, options.seed);
   let instance: WorkloadInstance;
   try {
@@ -49,19 +52,26 @@ export async function executeRun(workload: Workload, chooser: Chooser, options: 
   }
   try {
     const tasks = instance.tasks;
-    if (tasks) for (let i = 0; i < tasks.length; i++) scheduler.addTask(...(tasks[i] as readonly [string, TaskBody]));
-    const end = await scheduler.drive(chooser, { maxSteps: options.maxSteps });
-    const base = { steps: scheduler.steps, virtualMs: scheduler.clock.now() };
-    if (end.kind === 'abandoned') return { status: 'abandoned', ...base };
-    if (end.kind !== 'complete') return { status: 'failed', failure: { kind: end.kind, message: end.message }, ...base };
+    if (tasks) {
+      for (let i = 0; i < tasks.length; i++) {
+        const task = tasks[i] as readonly [string, TaskBody];
+        scheduler.addTask(task[0], task[1]);
+      }
+    }
+    const end = await scheduler.drive(chooser, options);
+    // Records are built field by field, not by spreading a shared part: one is made per run.
+    const steps = scheduler.steps;
+    const virtualMs = scheduler.clock.now();
+    if (end.kind === 'abandoned') return { status: 'abandoned', steps, virtualMs };
+    if (end.kind !== 'complete') return { status: 'failed', failure: { kind: end.kind, message: end.message }, steps, virtualMs };
     const judged = judge(instance);
     const violation = judged instanceof Promise ? await judged : judged;
-    if (violation !== undefined) return { status: 'failed', failure: { kind: 'invariant', message: violation }, ...base };
-    if (!instance.linearizability) return { status: 'passed', ...base };
+    if (violation !== undefined) return { status: 'failed', failure: { kind: 'invariant', message: violation }, steps, virtualMs };
+    if (!instance.linearizability) return { status: 'passed', steps, virtualMs };
     const { verdict, message } = checkLinearizability(instance.linearizability.history(), instance.linearizability.model, instance.linearizability.budgetMs ?? 1000);
     return verdict === 'illegal'
-      ? { status: 'failed', failure: { kind: 'linearizability', message }, linearizability: verdict, ...base }
-      : { status: 'passed', linearizability: verdict, ...base };
+      ? { status: 'failed', failure: { kind: 'linearizability', message }, linearizability: verdict, steps, virtualMs }
+      : { status: 'passed', linearizability: verdict, steps, virtualMs };
   } finally {
     if (instance.teardown) await instance.teardown();
   }

@@ -1,4 +1,4 @@
-import { currentScheduler, type Scheduler } from './scheduler.js';
+import { currentScheduler, type Operation, type Scheduler } from './scheduler.js';
 
 /**
  * An async mutex whose acquire is a scheduling point, so the explorer sees lock contention as a choice.
@@ -8,6 +8,8 @@ import { currentScheduler, type Scheduler } from './scheduler.js';
 export class Mutex {
   private locked = false;
   private readonly waiters: Array<() => void> = [];
+  /** The operation of every acquire, made once: it never changes. */
+  private lockOp: Operation | undefined;
 
   constructor(readonly name = 'mutex', private readonly scheduler?: Scheduler) {}
 
@@ -17,9 +19,17 @@ export class Mutex {
 
   async acquire(): Promise<() => void> {
     const s = this.scheduler ?? currentScheduler();
-    const p = s.point({ kind: 'lock', object: this.name, label: `lock ${this.name}` });
+    const p = s.point((this.lockOp ??= { kind: 'lock', object: this.name, label: `lock ${this.name}` }));
     if (p) await p;
-    if (this.locked) await s.waitFor(new Promise<void>((resolve) => this.waiters.push(resolve)), `wait for ${this.name}`);
+    if (this.locked) {
+      const blocked = s.block?.(`wait for ${this.name}`);
+      if (blocked) {
+        this.waiters.push(blocked.wake);
+        await blocked.promise;
+      } else {
+        await s.waitFor(new Promise<void>((resolve) => this.waiters.push(resolve)), `wait for ${this.name}`);
+      }
+    }
     this.locked = true;
     let released = false;
     return () => {

@@ -11,15 +11,18 @@ export class MemoryStore implements Store {
   readonly kind = 'memory';
   readonly description = 'memory (in this process)';
   private readonly data = new Map<string, Versioned>();
-  private readonly txLock: Mutex;
+  /** Made by the first transaction: most stores (one per explored run) never use one. */
+  private txLock: Mutex | undefined;
 
-  constructor(private readonly scheduler?: Scheduler) {
-    this.txLock = new Mutex('store.transaction', scheduler);
-  }
+  constructor(private readonly scheduler?: Scheduler) {}
 
-  private async at(op: Operation): Promise<void> {
-    const p = (this.scheduler ?? currentScheduler()).point(op);
-    if (p) await p;
+  /**
+   * The operation's scheduling point: undefined when it is free, else the promise to await. Each method awaits it
+   * itself (rather than through an async helper) so that an operation costs one async frame, not two: under the
+   * explorer every operation is a step, and this is the hot path.
+   */
+  private at(kind: Operation['kind'], verb: string, key: string, first?: number, second?: number): void | Promise<void> {
+    return (this.scheduler ?? currentScheduler()).point(new StoreOperation(kind, verb, key, first, second));
   }
 
   private cell(key: string): Versioned {
@@ -27,33 +30,38 @@ export class MemoryStore implements Store {
   }
 
   private write(key: string, value: number): void {
-    this.data.set(key, { value, version: this.cell(key).version + 1 });
+    this.data.set(key, { value, version: (this.data.get(key)?.version ?? 0) + 1 });
   }
 
   async get(key: string): Promise<number> {
-    await this.at({ kind: 'read', object: key, label: `get ${key}` });
-    return this.cell(key).value;
+    const p = this.at('read', 'get', key);
+    if (p) await p;
+    return this.data.get(key)?.value ?? 0;
   }
 
   async read(key: string): Promise<Versioned> {
-    await this.at({ kind: 'read', object: key, label: `read ${key}` });
+    const p = this.at('read', 'read', key);
+    if (p) await p;
     return this.cell(key);
   }
 
   async set(key: string, value: number): Promise<void> {
-    await this.at({ kind: 'write', object: key, label: `set ${key}=${value}` });
+    const p = this.at('write', 'set', key, value);
+    if (p) await p;
     this.write(key, value);
   }
 
   async compareAndSet(key: string, expectedVersion: number, value: number): Promise<boolean> {
-    await this.at({ kind: 'update', object: key, label: `cas ${key}@${expectedVersion}=${value}` });
-    if (this.cell(key).version !== expectedVersion) return false;
+    const p = this.at('update', 'cas', key, expectedVersion, value);
+    if (p) await p;
+    if ((this.data.get(key)?.version ?? 0) !== expectedVersion) return false;
     this.write(key, value);
     return true;
   }
 
   async increment(key: string, by = 1): Promise<number> {
-    await this.at({ kind: 'update', object: key, label: `incr ${key}` });
+    const p = this.at('update', 'incr', key);
+    if (p) await p;
     const value = this.cell(key).value + by;
     this.write(key, value);
     return value;
@@ -62,7 +70,7 @@ export class MemoryStore implements Store {
   async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     // One transaction at a time: trivially serializable. Writes are buffered and applied on commit, so a
     // transaction that throws leaves nothing behind.
-    return this.txLock.runExclusive(async () => {
+    return (this.txLock ??= new Mutex('store.transaction', this.scheduler)).runExclusive(async () => {
       const writes = new Map<string, number>();
       const tx: StoreTransaction = {
         get: async (key) => (writes.has(key) ? (writes.get(key) as number) : this.get(key)),
@@ -81,4 +89,28 @@ export class MemoryStore implements Store {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * A store operation as its scheduling point sees it. The label (`set counter=1`) is formatted only when something
+ * reads it (a trace, an error message): the explorer runs thousands of operations per failing trace it prints.
+ */
+class StoreOperation implements Operation {
+  constructor(
+    readonly kind: Operation['kind'],
+    private readonly verb: string,
+    readonly object: string,
+    private readonly first?: number,
+    private readonly second?: number,
+  ) {}
+
+  get label(): string {
+    const { verb, object: key, first, second } = this;
+    if (verb === 'cas') return `cas ${key}@${first}=${second}`;
+    return first === undefined ? `${verb} ${key}` : `${verb} ${key}=${first}`;
+  }
+
+  toJSON(): Operation {
+    return { kind: this.kind, object: this.object, label: this.label };
+  }
 }

@@ -63,6 +63,7 @@ export function counterWorkload(options: CounterWorkloadOptions): Workload {
   if (!Number.isInteger(increments) || increments < 1 || increments > 1000) throw new RacelabError('BAD_COUNT', `--increments: "${increments}" must be a whole number from 1 to 1000`);
   if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `--delay: "${delayMs}" must be a duration of 0 or more`);
   const linearizability = options.linearizability === true;
+  const clientNames = Array.from({ length: clients }, (_, i) => `c${i + 1}`);
   return {
     name: 'counter',
     params: { variant: variant.name, clients, increments, delay: delayMs, ...(linearizability ? { linearizability: true } : {}) },
@@ -95,13 +96,14 @@ export function counterWorkload(options: CounterWorkloadOptions): Workload {
           linearizability: { history: () => history, model: 'counter' },
         };
       }
+      // A plain loop and one shared body: setup runs once per explored run.
+      const client = async (): Promise<void> => {
+        for (let k = 0; k < increments; k++) await service.increment();
+      };
+      const tasks: Array<readonly [string, () => Promise<void>]> = [];
+      for (let i = 0; i < clients; i++) tasks.push([clientNames[i] as string, client]);
       return {
-        tasks: Array.from({ length: clients }, (_, i) => [
-          `c${i + 1}`,
-          async () => {
-            for (let k = 0; k < increments; k++) await service.increment();
-          },
-        ]),
+        tasks,
         invariant: async () => {
           const final = await memory.get(COUNTER_KEY);
           if (final === expected) return true;
