@@ -89,13 +89,20 @@ export function dfsStrategy(options: DfsOptions = {}): Strategy & { readonly sta
             return enabled.findIndex((t) => t.key === node.chosen.key);
           }
           const parent = stack[stack.length - 1];
-          const sleep = por && parent ? [...parent.sleep, ...parent.done].filter((t) => independent(t, parent.chosen)) : [];
-          const awake = enabled.filter((t) => !has(sleep, t));
-          stats.prunedByPor += enabled.length - awake.length;
-          const first = awake[0];
-          if (!first) return -1;
-          stack.push({ enabled: [...enabled], sleep, done: [], chosen: first });
-          return enabled.indexOf(first);
+          // Loops rather than spreads and filters: this runs at every new node of the tree.
+          const sleep: Transition[] = [];
+          if (por && parent) {
+            for (const t of parent.sleep) if (independent(t, parent.chosen)) sleep.push(t);
+            for (const t of parent.done) if (independent(t, parent.chosen)) sleep.push(t);
+          }
+          let first = -1;
+          for (let i = 0; i < enabled.length; i++) {
+            if (has(sleep, enabled[i] as Transition)) stats.prunedByPor++;
+            else if (first < 0) first = i;
+          }
+          if (first < 0) return -1;
+          stack.push({ enabled: enabled.slice(), sleep, done: [], chosen: enabled[first] as Transition });
+          return first;
         },
       };
     },

@@ -21,8 +21,11 @@ export interface Transition {
   readonly op: Operation;
 }
 
+// Made once: every run makes a key per task.
+const POINT_KEYS = Array.from({ length: 64 }, (_, i) => i.toString(36));
+
 export function pointKey(task: number): string {
-  return task.toString(36);
+  return POINT_KEYS[task] ?? task.toString(36);
 }
 
 export function handleKey(task: number, kind: 'wake' | 'timer', seq: number): string {

@@ -1,5 +1,8 @@
 import type { Clock } from '../core/clock.js';
 
+/** What every 0 ms sleep returns: one already-settled promise serves them all (awaiting it needs no new one). */
+const done = Promise.resolve();
+
 /** A sleep waiting on the virtual clock. */
 export interface VirtualTimer {
   readonly deadline: number;
@@ -43,7 +46,7 @@ export class VirtualClock implements Clock {
   sleep(ms: number): Promise<void> {
     const duration = Number.isFinite(ms) && ms > 0 ? ms : 0;
     const owner = this.hooks.owner?.();
-    if (duration === 0) return Promise.resolve();
+    if (duration === 0) return done;
     if (owner === undefined) {
       this.nowMs += duration;
       return Promise.resolve();
