@@ -13,6 +13,8 @@
 // "The same code": every side calls the same workload's setup(): the same MemoryStore, counter variant, tasks and
 // invariant (racelab's side also wraps the store to note read values in its traces; the others do without). For fast-check the Scheduler port is adapted onto fc's scheduler: each scheduling point becomes
 // `s.schedule(…)`; a timer point (the 0 ms sleep) is free, as it is under racelab; virtual time does not move.
+// One difference in the path taken, not the code: a Mutex waits through `scheduler.block` where the scheduler has
+// it (racelab's does) and through `scheduler.waitFor` where not (fast-check's adapter and the floor), as before.
 // Each measurement runs in a fresh worker thread, so no side runs on code another side's JIT warmed or bent.
 // `--quick` runs shorter measurements.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
