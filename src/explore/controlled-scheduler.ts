@@ -85,27 +85,20 @@ class PointOffer implements Offer {
   readonly task: number;
   readonly taskName: string;
 
-  /**
-   * Resumes the paused task. Absent while point() decides the step itself: if the strategy picks this task then,
-   * it simply goes on, and no promise is ever made (see ControlledScheduler.decideAtPoint).
-   */
-  resume: (() => void) | undefined;
-
   constructor(
     private readonly owner: Task,
     readonly op: Operation,
-    resume: (() => void) | undefined,
+    private readonly resume: () => void,
   ) {
     this.key = owner.pointKey;
     this.task = owner.index;
     this.taskName = owner.name;
-    this.resume = resume;
   }
 
   run(): void {
     this.owner.point = undefined;
     this.owner.lastPoint = this.op;
-    this.resume?.();
+    this.resume();
   }
 }
 
@@ -203,11 +196,6 @@ export class ControlledScheduler implements Scheduler {
   private blockedCount = 0;
   private fatal: RacelabError | undefined;
   private taskFailure: { task: Task; error: unknown } | undefined;
-  /** A task decideAtPoint let go on at once, and the point it went on from, until the next microtask. */
-  private continuedTask: Task | undefined;
-  private continuedAt: Operation | undefined;
-  /** The chooser's answer, given inside point() (decideAtPoint), for decideNext to act on. */
-  private decided: { readonly offers: Offer[]; readonly choice: number } | { readonly offers: Offer[]; readonly error: unknown } | undefined;
   private timerOffers: Map<VirtualTimer, Offer & { readonly owner: Task }> | undefined;
 
   /**
@@ -233,64 +221,17 @@ export class ControlledScheduler implements Scheduler {
       task.lastPoint = op;
       return undefined;
     }
-    if (task.point || task.done || this.continuedTask === task) {
-      const pausedAt = task.point?.op.label ?? (task.done ? 'its end' : (this.continuedAt as Operation).label);
+    if (task.point || task.done) {
       this.abort(
         new RacelabError(
           'UNCONTROLLED_ASYNC',
-          `task "${task.name}" reached "${op.label}" while it was already paused at "${pausedAt}": a task must await each scheduling point before the next; run concurrent work as separate tasks with scheduler.spawn`,
+          `task "${task.name}" reached "${op.label}" while it was already paused at "${task.point?.op.label ?? 'its end'}": a task must await each scheduling point before the next; run concurrent work as separate tasks with scheduler.spawn`,
         ),
       );
       return new Promise<void>(() => undefined);
     }
-    if (this.stopWaiter === this.afterStep && this.canDecideNow()) return this.decideAtPoint(task, op);
     const [paused, resume] = deferred();
     task.point = new PointOffer(task, op, resume);
-    this.signalStop(task);
-    return paused;
-  }
-
-  /**
-   * point() of the running task when no other task can move before the step is decided (see canDecideNow): asks
-   * the chooser right here, with the same transitions in the same order that decideNext would offer a microtask
-   * later. When it picks this very task, the step is recorded and the task goes on at once: point() returns
-   * undefined, and no promise is made. Otherwise the task pauses as before, and decideNext acts on the answer
-   * already given, after the task's own synchronous code (so a second point it did not await is still reported).
-   */
-  private decideAtPoint(task: Task, op: Operation): void | Promise<void> {
-    const offer = new PointOffer(task, op, undefined);
-    task.point = offer;
-    const offers = this.offers();
-    let choice: number;
-    try {
-      choice = this.ask(offers);
-    } catch (error) {
-      this.decided = { offers, error };
-      return this.pause(task, offer);
-    }
-    if (offers[choice] === offer) {
-      this.settle(offers, choice); // records the step and clears task.point; the task is still the current one
-      // Until a microtask queued now runs, the task counts as paused here, as it would be (until decideNext ran)
-      // had it been handed a promise: a point it reaches meanwhile, from code that did not await this one or from
-      // a reaction queued earlier (a second line of work inside the task), is reported as before.
-      this.continuedTask = task;
-      this.continuedAt = op;
-      void settled.then(this.endContinuedWindow);
-      return undefined;
-    }
-    this.decided = { offers, choice };
-    return this.pause(task, offer);
-  }
-
-  private readonly endContinuedWindow = (): void => {
-    this.continuedTask = undefined;
-    this.continuedAt = undefined;
-  };
-
-  /** The task waits at `offer` until a step resumes it; the driver hears that it stopped. */
-  private pause(task: Task, offer: PointOffer): Promise<void> {
-    const [paused, resume] = deferred();
-    offer.resume = resume;
     this.signalStop(task);
     return paused;
   }
@@ -449,7 +390,6 @@ export class ControlledScheduler implements Scheduler {
       heartbeat.unwatch(this);
       this.stopWaiter = undefined;
       this.driverWake = undefined;
-      this.decided = undefined;
       this.chooser = undefined;
       this.drainWaiter = undefined;
       this.phase = this.fatal ? 'aborted' : 'finished';
@@ -461,20 +401,11 @@ export class ControlledScheduler implements Scheduler {
    * stops (stopWaiter = afterStep). Returns how the run ends instead when the chooser abandons it.
    */
   private take(offers: Offer[]): DriveEnd | undefined {
-    return this.settle(offers, this.ask(offers));
-  }
-
-  /** The chooser's answer for the next step among `offers` (a negative one abandons the run). */
-  private ask(offers: Offer[]): number {
-    return (this.chooser as Chooser).choose(offers, this.steps.length, this.steps[this.steps.length - 1]);
-  }
-
-  /** Acts on the chooser's answer: ends the run if it abandoned it, or records and starts the chosen step. */
-  private settle(offers: Offer[], choice: number): DriveEnd | undefined {
+    const previous = this.steps[this.steps.length - 1];
+    const choice = (this.chooser as Chooser).choose(offers, this.steps.length, previous);
     if (choice < 0) return { kind: 'abandoned' };
     const offer = offers[choice];
     if (!offer) throw new RangeError(`strategy chose transition ${choice} of ${offers.length}`);
-    const previous = this.steps[this.steps.length - 1];
     let preemption = false;
     if (previous !== undefined && previous.task !== offer.task) {
       for (const t of offers) if (t.task === previous.task) preemption = true;
@@ -489,8 +420,7 @@ export class ControlledScheduler implements Scheduler {
   /**
    * The stopWaiter of a step. It defers the decision to a microtask rather than deciding inside the task's own
    * call to point(): code the stopped task runs right after that call (a second point it did not await, which
-   * must be reported) still counts as that task's. (decideAtPoint does decide inside point(), and keeps the same
-   * guarantee: see there.)
+   * must be reported) still counts as that task's.
    */
   private readonly afterStep = (): void => {
     // A promise reaction, not queueMicrotask: Node wraps each queueMicrotask callback in an AsyncResource.
@@ -504,17 +434,20 @@ export class ControlledScheduler implements Scheduler {
    */
   private readonly decideNext = (): void => {
     const wake = this.driverWake;
-    const decided = this.decided;
-    this.decided = undefined;
     if (!wake) return;
-    if (decided !== undefined ? this.phase === 'running' && !this.fatal && !this.taskFailure : this.canDecideNow()) {
-      const offers = decided !== undefined ? decided.offers : this.offers();
+    if (
+      this.phase === 'running' &&
+      !this.fatal &&
+      !this.taskFailure &&
+      this.blockedCount === 0 &&
+      this.nextToStart >= this.tasks.length &&
+      this.steps.length < this.maxSteps
+    ) {
+      const offers = this.offers();
       if (offers.length > 0) {
         let end: DriveEnd | undefined;
         try {
-          if (decided === undefined) end = this.take(offers);
-          else if ('error' in decided) throw decided.error;
-          else end = this.settle(offers, decided.choice);
+          end = this.take(offers);
         } catch (error) {
           this.handback = { error };
         }
@@ -526,25 +459,6 @@ export class ControlledScheduler implements Scheduler {
     this.driverWake = undefined;
     wake();
   };
-
-  /**
-   * The common case, in which a step may be taken without the driver's loop: the loop is waiting (driverWake),
-   * every task has started, none is blocked in a waitFor whose wake could still be on its way as a promise
-   * reaction, nothing failed, and steps are left. Then every task but the running one is at a point, blocked in a
-   * `block` wait (whose wake is offered synchronously), asleep on the virtual clock or done, so the transitions
-   * on offer cannot change before the step is decided.
-   */
-  private canDecideNow(): boolean {
-    return (
-      this.driverWake !== undefined &&
-      this.phase === 'running' &&
-      !this.fatal &&
-      !this.taskFailure &&
-      this.blockedCount === 0 &&
-      this.nextToStart >= this.tasks.length &&
-      this.steps.length < this.maxSteps
-    );
-  }
 
   /** Ends the run's controlled phase without driving it (setup failed, or the run is being discarded). */
   close(): void {
