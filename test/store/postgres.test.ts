@@ -1,36 +1,15 @@
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
-import { isRacelabError, openStore, type PostgresStore, type Store } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { isRacelabError, openStore, type PostgresStore } from '../../src/index.js';
 import { PG_URL, serviceAvailable } from '../helpers/services.js';
-import { storeContract } from './store-contract.js';
+import { namespacedStores, storeContract, urlWith } from './store-contract.js';
 
 const available = await serviceAvailable('PostgreSQL', PG_URL);
-const suffix = `${process.pid}_${Date.now().toString(36)}`;
-const opened: Store[] = [];
-
-function urlWith(params: Record<string, string>): string {
-  const u = new URL(PG_URL);
-  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
-  return u.href;
-}
-
-async function open(namespace: string): Promise<PostgresStore> {
-  const store = (await openStore(urlWith({ namespace: `test-${namespace}-${suffix}` }))) as PostgresStore;
-  opened.push(store);
-  await store.reset();
-  return store;
-}
+const { suffix, open } = namespacedStores<PostgresStore>(PG_URL);
 
 storeContract('PostgresStore', 'postgres', open, { skip: !available });
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-afterAll(async () => {
-  for (const s of opened) {
-    await s.reset().catch(() => undefined);
-    await s.close();
-  }
-});
 
 describe.skipIf(!available)('PostgresStore', () => {
   it('SERIALIZABLE aborts one of two overlapping read-wait-writes (40001), and the retry makes the sum exact', async () => {
@@ -94,7 +73,7 @@ describe.skipIf(!available)('PostgresStore', () => {
 
   it('creates its table idempotently, even with eight processes-worth of creators at once', async () => {
     const table = `racelab_schema_${suffix}`.toLowerCase();
-    const url = urlWith({ table, namespace: 'schema' });
+    const url = urlWith(PG_URL, { table, namespace: 'schema' });
     try {
       const stores = await Promise.all(Array.from({ length: 8 }, () => openStore(url)));
       await stores[0]!.set('k', 1);
@@ -125,7 +104,7 @@ describe.skipIf(!available)('PostgresStore', () => {
       [badUser.href, 'BAD_STORE', /refused user "racelab_no_such_user"/],
       [badDb.href, 'BAD_STORE', /no database "racelab_no_such_db"/],
       ['postgres://user:hunter2@', 'BAD_STORE', /not a valid URL/],
-      [urlWith({ table: 'Bad-Name' }), 'BAD_STORE', /table "Bad-Name"/],
+      [urlWith(PG_URL, { table: 'Bad-Name' }), 'BAD_STORE', /table "Bad-Name"/],
     ];
     for (const [url, code, message] of cases) {
       const e: unknown = await openStore(url).then(

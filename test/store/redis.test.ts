@@ -1,35 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { isRacelabError, openStore, type RedisStore, type Store } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { isRacelabError, openStore, type RedisStore } from '../../src/index.js';
 import { REDIS_URL, serviceAvailable } from '../helpers/services.js';
-import { storeContract } from './store-contract.js';
+import { namespacedStores, storeContract } from './store-contract.js';
 
 const available = await serviceAvailable('Redis', REDIS_URL);
-const suffix = `${process.pid}-${Date.now().toString(36)}`;
-const opened: Store[] = [];
-
-function urlWith(namespace: string): string {
-  const u = new URL(REDIS_URL);
-  u.searchParams.set('namespace', `test-${namespace}-${suffix}`);
-  return u.href;
-}
-
-async function open(namespace: string): Promise<RedisStore> {
-  const store = (await openStore(urlWith(namespace))) as RedisStore;
-  opened.push(store);
-  await store.reset();
-  return store;
-}
+const { open } = namespacedStores<RedisStore>(REDIS_URL);
 
 storeContract('RedisStore', 'redis', open, { skip: !available });
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-afterAll(async () => {
-  for (const s of opened) {
-    await s.reset().catch(() => undefined);
-    await s.close();
-  }
-});
 
 describe.skipIf(!available)('RedisStore', () => {
   it('luaIncrement is an atomic add that bumps the version like any write', async () => {

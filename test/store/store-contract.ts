@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import type { Store } from '../../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/index.js';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,4 +66,35 @@ export function storeContract(name: string, kind: string, open: (namespace: stri
       expect(await s.get('k')).toBe(3);
     });
   });
+}
+
+/** `base` with query parameters set (`namespace`, `table`, …). */
+export function urlWith(base: string, params: Record<string, string>): string {
+  const u = new URL(base);
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return u.href;
+}
+
+/**
+ * Opens stores of one real server, each in a namespace of its own for this test file (pid and time in the
+ * name, so concurrent runs never share keys), emptied on open and cleaned up after the file.
+ */
+export function namespacedStores<T extends Store>(baseUrl: string): { suffix: string; open: (namespace: string) => Promise<T> } {
+  const suffix = `${process.pid}_${Date.now().toString(36)}`;
+  const opened: Store[] = [];
+  afterAll(async () => {
+    for (const s of opened) {
+      await s.reset().catch(() => undefined);
+      await s.close();
+    }
+  });
+  return {
+    suffix,
+    async open(namespace) {
+      const store = (await openStore(urlWith(baseUrl, { namespace: `test-${namespace}-${suffix}` }))) as T;
+      opened.push(store);
+      await store.reset();
+      return store;
+    },
+  };
 }
