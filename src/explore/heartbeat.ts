@@ -25,9 +25,14 @@ export const heartbeat = {
   arm(): void {
     if (this.armed) return;
     this.armed = true;
-    process.nextTick(beat);
+    // Queued from a promise job, never directly: a tick queued from a timer or I/O callback would run before
+    // the promise jobs that callback queued (Node runs ticks first there), and the run would look stalled.
+    void settled.then(queueBeat);
   },
 };
+
+const settled = Promise.resolve();
+const queueBeat = (): void => process.nextTick(beat);
 
 function beat(): void {
   heartbeat.armed = false;
