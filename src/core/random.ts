@@ -6,15 +6,16 @@ export class Random {
   private constructor(private a: number, private b: number, private c: number, private d: number) {}
 
   static seeded(seed: number): Random {
+    // splitmix32 for the four words (inline: the explorer seeds a generator per run), then 12 rounds to mix.
     let s = seed >>> 0;
-    const next = (): number => {
-      s = (s + 0x9e3779b9) >>> 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    const r = new Random(next(), next(), next(), next());
+    s = (s + 0x9e3779b9) >>> 0;
+    const a = splitmix32(s);
+    s = (s + 0x9e3779b9) >>> 0;
+    const b = splitmix32(s);
+    s = (s + 0x9e3779b9) >>> 0;
+    const c = splitmix32(s);
+    s = (s + 0x9e3779b9) >>> 0;
+    const r = new Random(a, b, c, splitmix32(s));
     for (let i = 0; i < 12; i++) r.nextUint32();
     return r;
   }
@@ -65,4 +66,10 @@ export class Random {
     const hex = Array.from({ length: 4 }, () => this.nextUint32().toString(16).padStart(8, '0')).join('');
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16] ?? '0', 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   }
+}
+
+function splitmix32(state: number): number {
+  let z = Math.imul(state ^ (state >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
 }

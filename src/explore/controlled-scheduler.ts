@@ -45,7 +45,10 @@ class Step implements StepRecord {
   }
 }
 
-/** The policy hook: which of the enabled transitions runs next. A negative answer abandons the run. */
+/**
+ * The policy hook: which of the enabled transitions runs next. A negative answer abandons the run. `enabled` is
+ * the scheduler's own list, refilled at the next decision: a chooser that keeps it (dfs does) keeps a copy.
+ */
 export interface Chooser {
   choose(enabled: readonly Transition[], step: number, previous: StepRecord | undefined): number;
 }
@@ -57,6 +60,19 @@ export type DriveEnd =
   | { readonly kind: 'exception'; readonly message: string; readonly error: unknown }
   | { readonly kind: 'step-limit'; readonly message: string }
   | { readonly kind: 'abandoned' };
+
+/** What the driver does next when something it waits for happens: one of its own methods, called on it. */
+type Continuation = (this: ControlledScheduler) => void;
+
+/** Told how a drive ended: exactly one of the two, once. */
+export interface DriveListener {
+  end(end: DriveEnd): void;
+  /** The workload escaped the scheduler (a RacelabError), or the strategy failed. */
+  error(error: unknown): void;
+}
+
+const COMPLETE: DriveEnd = { kind: 'complete' };
+const ABANDONED: DriveEnd = { kind: 'abandoned' };
 
 /** Something a task can do next, ready for the strategy to pick: the transition, and how to make it happen. */
 interface Offer extends Transition {
@@ -99,6 +115,42 @@ class PointOffer implements Offer {
     this.owner.point = undefined;
     this.owner.lastPoint = this.op;
     this.resume();
+  }
+}
+
+/** A task whose wait has ended, ready to resume: the strategy decides when. */
+class WakeOffer implements Offer {
+  readonly kind = 'wake';
+  readonly key: string;
+  readonly task: number;
+  readonly taskName: string;
+  private operation: Operation | undefined;
+
+  constructor(
+    private readonly owner: Task,
+    seq: number,
+    private readonly waitLabel: string,
+    private readonly settle: () => void,
+  ) {
+    this.key = handleKey(owner.index, 'wake', seq);
+    this.task = owner.index;
+    this.taskName = owner.name;
+  }
+
+  /** Made when something reads it (a trace, dfs): most wakes are never looked at. */
+  get op(): Operation {
+    return (this.operation ??= { kind: 'yield', label: this.label });
+  }
+
+  get label(): string {
+    return `wake (${this.waitLabel})`;
+  }
+
+  run(): void {
+    const wakes = this.owner.wakes as Offer[];
+    wakes.splice(wakes.indexOf(this), 1);
+    this.owner.lastPoint = this;
+    this.settle();
   }
 }
 
@@ -182,21 +234,24 @@ export class ControlledScheduler implements Scheduler {
   private nextToStart = 0;
   private current: Task | undefined;
   /** Called (once) when the task the driver is waiting for stops: at a point, blocked, asleep or done. */
-  private stopWaiter: (() => void) | undefined;
-  /** The driver's loop waits on this while steps are taken by `decideNext`; see there. */
-  private driverWake: (() => void) | undefined;
-  /** A step `decideNext` took ended the run (the chooser abandoned it, or threw): the loop returns or throws this. */
-  private handback: { readonly end: DriveEnd } | { readonly error: unknown } | undefined;
+  private stopWaiter: Continuation | undefined;
+  /** A step was taken and the driver waits for its task to stop: `decideNext` goes on from there. */
+  private driverWaiting = false;
+  /** Hears how the run ends. */
+  private listener: DriveListener | undefined;
   private chooser: Chooser | undefined;
   private maxSteps = 0;
   /** startNext's task stopped before its body returned. */
   private startedToStop = false;
-  private drainWaiter: (() => void) | undefined;
+  /** What to do once the promise job queue has drained. */
+  private drainWaiter: Continuation | undefined;
   /** waitFor promises not settled yet, over all tasks: while there are none, no wake can be on its way. */
   private blockedCount = 0;
   private fatal: RacelabError | undefined;
   private taskFailure: { task: Task; error: unknown } | undefined;
   private timerOffers: Map<VirtualTimer, Offer & { readonly owner: Task }> | undefined;
+  /** What offers() returns, refilled at every decision (a chooser copies what it keeps; see Chooser). */
+  private readonly enabled: Offer[] = [];
 
   /**
    * `ambient`: run every task inside `withScheduler(this, …)`, so code that reaches the scheduler implicitly
@@ -308,20 +363,7 @@ export class ControlledScheduler implements Scheduler {
   /** The wait `seq` of `task` has ended: its resumption becomes a transition the strategy may pick. */
   private offerWake(task: Task, seq: number, label: string, settle: () => void): void {
     task.blocked?.delete(seq);
-    const offer: Offer = {
-      key: handleKey(task.index, 'wake', seq),
-      task: task.index,
-      taskName: task.name,
-      kind: 'wake',
-      op: { kind: 'yield', label: `wake (${label})` },
-      run: () => {
-        const wakes = task.wakes as Offer[];
-        wakes.splice(wakes.indexOf(offer), 1);
-        task.lastPoint = offer.op;
-        settle();
-      },
-    };
-    (task.wakes ??= []).push(offer);
+    (task.wakes ??= []).push(new WakeOffer(task, seq, label, settle));
   }
 
   // ---- for workloads ------------------------------------------------------------------------------------
@@ -334,66 +376,85 @@ export class ControlledScheduler implements Scheduler {
   }
 
   // ---- the driver ---------------------------------------------------------------------------------------
+  //
+  // The driver is a loop written as a state machine: every stage either moves on to the next one at once or
+  // leaves a continuation for the event that lets it go on (a task stopping, the promise job queue draining).
+  // No stage awaits, so a run costs no async frame of the explorer's own; the run ends by calling the listener
+  // given to `start`, and `explore` starts the next run right there. In one iteration of the loop:
+  //
+  //   startTasks: start every spawned task not started yet, each to its first stop (draining the promise job
+  //               queue after each while any task is blocked, so that its wake is registered)
+  //   decide:     fail on an escape or a task's exception; with nothing to offer, end the run (all done), or let
+  //               pending reactions land and look again (decideWhenIdle: a late wake, or a deadlock)
+  //   step:       end the run at the step limit; else ask the chooser and run its pick. While nothing needs the
+  //               loop's care, decideNext takes the steps that follow as each task stops; otherwise
+  //   afterStep:  let reactions land while any task is blocked, then go round again.
 
   /**
    * Runs every spawned task to its end, one step at a time, asking `chooser` at each step. Resolves with how
-   * the run ended; throws a RacelabError when the workload escaped the scheduler's control.
+   * the run ended; rejects with a RacelabError when the workload escaped the scheduler's control.
    */
-  async drive(chooser: Chooser, options: { maxSteps: number }): Promise<DriveEnd> {
+  drive(chooser: Chooser, options: { maxSteps: number }): Promise<DriveEnd> {
+    return new Promise<DriveEnd>((resolve, reject) => this.start(chooser, options, { end: resolve, error: reject }));
+  }
+
+  /** `drive` without a promise: the listener hears how the run ended (once), possibly before `start` returns. */
+  start(chooser: Chooser, options: { maxSteps: number }, listener: DriveListener): void {
     this.phase = 'running';
     this.chooser = chooser;
     this.maxSteps = options.maxSteps;
+    this.listener = listener;
     heartbeat.watch(this);
-    try {
-      for (;;) {
-        while (this.nextToStart < this.tasks.length && !this.fatal) {
-          const started = this.startNext();
-          if (started) await started;
-          if (this.blockedCount > 0) await this.drained();
-        }
-        if (this.fatal) throw this.fatal;
-        if (this.taskFailure) return this.exceptionEnd(this.taskFailure);
-        let offers = this.offers();
-        if (offers.length === 0) {
-          if (this.allDone()) return { kind: 'complete' };
-          // Before calling it a deadlock, let every pending promise reaction land: a wake may be on its way.
-          await this.drained();
-          if (this.fatal) throw this.fatal;
-          if (this.nextToStart < this.tasks.length) continue; // a late reaction spawned a task: start it first
-          offers = this.offers();
-          if (offers.length === 0) return this.allDone() ? { kind: 'complete' } : this.deadlockEnd();
-        }
-        if (this.steps.length >= options.maxSteps) {
-          return { kind: 'step-limit', message: `the run did not finish within ${options.maxSteps} steps (a livelock, or raise maxSteps)` };
-        }
-        const end = this.take(offers);
-        if (end) return end;
-        // The steps that follow are taken by decideNext, without coming back here, for as long as nothing needs the
-        // loop's care (see there); it wakes the loop for everything else.
-        const [woken, wake] = deferred();
-        this.driverWake = wake;
-        await woken;
-        const handback = this.handback;
-        if (handback) {
-          this.handback = undefined;
-          if ('error' in handback) throw handback.error;
-          return handback.end;
-        }
-        // A step that released a lock or delivered a message settled another task's waitFor promise; its wake is
-        // registered by a promise reaction, possibly through a chain of them. While any task is blocked, decide
-        // only once every reaction has run, so each wake is offered at exactly the first step it can happen.
-        if (this.blockedCount > 0) await this.drained();
-        if (this.fatal) throw this.fatal;
-        if (this.taskFailure) return this.exceptionEnd(this.taskFailure);
-      }
-    } finally {
-      heartbeat.unwatch(this);
-      this.stopWaiter = undefined;
-      this.driverWake = undefined;
-      this.chooser = undefined;
-      this.drainWaiter = undefined;
-      this.phase = this.fatal ? 'aborted' : 'finished';
+    this.startTasks();
+  }
+
+  private startTasks(): void {
+    while (this.nextToStart < this.tasks.length && !this.fatal) {
+      // Most tasks reach their first stop inside startNext; one that does not calls back afterStarted.
+      if (!this.startNext()) return;
+      if (this.blockedCount > 0) return this.drain(this.startTasks);
     }
+    this.decide();
+  }
+
+  /** The stopWaiter of a task being started that did not stop at once: carry on a promise job later. */
+  private startedLate(): void {
+    this.later(this.afterStarted);
+  }
+
+  private afterStarted(): void {
+    if (this.blockedCount > 0) this.drain(this.startTasks);
+    else this.startTasks();
+  }
+
+  private decide(): void {
+    if (this.fatal) return this.fail(this.fatal);
+    if (this.taskFailure) return this.end(this.exceptionEnd(this.taskFailure));
+    const offers = this.offers();
+    if (offers.length > 0) return this.step(offers);
+    if (this.allDone()) return this.end(COMPLETE);
+    // Before calling it a deadlock, let every pending promise reaction land: a wake may be on its way.
+    this.drain(this.decideWhenIdle);
+  }
+
+  private decideWhenIdle(): void {
+    if (this.fatal) return this.fail(this.fatal);
+    if (this.nextToStart < this.tasks.length) return this.startTasks(); // a late reaction spawned a task: start it first
+    const offers = this.offers();
+    if (offers.length > 0) return this.step(offers);
+    this.end(this.allDone() ? COMPLETE : this.deadlockEnd());
+  }
+
+  private step(offers: Offer[]): void {
+    if (this.steps.length >= this.maxSteps) return this.end(this.stepLimitEnd());
+    let end: DriveEnd | undefined;
+    try {
+      end = this.take(offers);
+    } catch (error) {
+      return this.fail(error);
+    }
+    if (end) return this.end(end);
+    this.driverWaiting = true;
   }
 
   /**
@@ -403,7 +464,7 @@ export class ControlledScheduler implements Scheduler {
   private take(offers: Offer[]): DriveEnd | undefined {
     const previous = this.steps[this.steps.length - 1];
     const choice = (this.chooser as Chooser).choose(offers, this.steps.length, previous);
-    if (choice < 0) return { kind: 'abandoned' };
+    if (choice < 0) return ABANDONED;
     const offer = offers[choice];
     if (!offer) throw new RangeError(`strategy chose transition ${choice} of ${offers.length}`);
     let preemption = false;
@@ -422,19 +483,18 @@ export class ControlledScheduler implements Scheduler {
    * call to point(): code the stopped task runs right after that call (a second point it did not await, which
    * must be reported) still counts as that task's.
    */
-  private readonly afterStep = (): void => {
+  private afterStep(): void {
     // A promise reaction, not queueMicrotask: Node wraps each queueMicrotask callback in an AsyncResource.
     void settled.then(this.decideNext);
-  };
+  }
 
   /**
    * After a step's task stopped: in the common case (every task started, none blocked, nothing failed, a
-   * transition to take, steps left) takes the next step right here, which spares the driver's loop an await per
-   * step; otherwise wakes the loop, which does exactly what it did before this shortcut existed.
+   * transition to take, steps left) takes the next step right here, and when every task has finished ends the
+   * run; otherwise goes on with the loop a promise job later (afterStepSlow).
    */
   private readonly decideNext = (): void => {
-    const wake = this.driverWake;
-    if (!wake) return;
+    if (!this.driverWaiting) return;
     if (
       this.phase === 'running' &&
       !this.fatal &&
@@ -444,40 +504,78 @@ export class ControlledScheduler implements Scheduler {
       this.steps.length < this.maxSteps
     ) {
       const offers = this.offers();
-      if (offers.length > 0) {
-        let end: DriveEnd | undefined;
-        try {
-          end = this.take(offers);
-        } catch (error) {
-          this.handback = { error };
-        }
-        if (end) this.handback = { end };
-        if (!this.handback) return;
-        this.stopWaiter = undefined;
-      }
+      if (offers.length > 0) return this.step(offers);
+      // The usual end of a run: every task has finished, nothing is left to start or to wake.
+      if (this.allDone()) return this.end(COMPLETE);
     }
-    this.driverWake = undefined;
-    wake();
+    this.driverWaiting = false;
+    this.later(this.afterStepSlow);
   };
+
+  /**
+   * A step that released a lock or delivered a message settled another task's waitFor promise; its wake is
+   * registered by a promise reaction, possibly through a chain of them. While any task is blocked, decide only
+   * once every reaction has run, so each wake is offered at exactly the first step it can happen.
+   */
+  private afterStepSlow(): void {
+    if (this.blockedCount > 0) this.drain(this.afterStepDrained);
+    else this.afterStepDrained();
+  }
+
+  private afterStepDrained(): void {
+    if (this.fatal) return this.fail(this.fatal);
+    if (this.taskFailure) return this.end(this.exceptionEnd(this.taskFailure));
+    this.startTasks();
+  }
+
+  /** Runs `then` a promise job from now (off the hot path: it makes a closure). */
+  private later(then: Continuation): void {
+    void settled.then(() => then.call(this));
+  }
+
+  /** The run is over: clean up, then tell the listener (once). */
+  private end(end: DriveEnd): void {
+    const listener = this.stopDriving();
+    listener?.end(end);
+  }
+
+  private fail(error: unknown): void {
+    const listener = this.stopDriving();
+    listener?.error(error);
+  }
+
+  private stopDriving(): DriveListener | undefined {
+    const listener = this.listener;
+    heartbeat.unwatch(this);
+    this.listener = undefined;
+    this.stopWaiter = undefined;
+    this.driverWaiting = false;
+    this.chooser = undefined;
+    this.drainWaiter = undefined;
+    this.phase = this.fatal ? 'aborted' : 'finished';
+    return listener;
+  }
 
   /** Ends the run's controlled phase without driving it (setup failed, or the run is being discarded). */
   close(): void {
     if (this.phase === 'setup' || this.phase === 'running') this.phase = 'finished';
   }
 
-  /** Resolves once the promise job queue has drained (told by the heartbeat): every pending reaction has run. */
-  private drained(): Promise<void> {
-    const [drained, resolve] = deferred();
-    this.drainWaiter = resolve;
+  /**
+   * Calls `then` (a promise job later) once the promise job queue has drained, as told by the heartbeat: every
+   * pending reaction has run.
+   */
+  private drain(then: Continuation): void {
+    this.drainWaiter = then;
     heartbeat.arm();
-    return drained;
   }
 
   /**
    * Starts the next spawned task: it runs to its first stop (a task's code before its first point touches
-   * nothing shared, so starting it needs no decision). Resolves when it has stopped.
+   * nothing shared, so starting it needs no decision). True when it stopped at once; otherwise the driver
+   * carries on when it does (startedLate).
    */
-  private startNext(): Promise<void> | undefined {
+  private startNext(): boolean {
     const task = this.tasks[this.nextToStart++] as Task;
     task.started = true;
     this.current = task;
@@ -494,15 +592,14 @@ export class ControlledScheduler implements Scheduler {
       (e: unknown) => this.finish(task, e ?? new Error('task rejected without a reason')),
     );
     // Most tasks reach their first point synchronously, inside body(): then there is nothing to wait for.
-    if (this.startedToStop) return undefined;
-    const [stopped, resolveStopped] = deferred();
-    this.stopWaiter = resolveStopped;
-    return stopped;
+    if (this.startedToStop) return true;
+    this.stopWaiter = this.startedLate;
+    return false;
   }
 
-  private readonly markStartedToStop = (): void => {
+  private markStartedToStop(): void {
     this.startedToStop = true;
-  };
+  }
 
   /**
    * Called by the heartbeat when the promise job queue has drained during this run. A healthy run never lets
@@ -515,7 +612,7 @@ export class ControlledScheduler implements Scheduler {
     const drain = this.drainWaiter;
     if (drain) {
       this.drainWaiter = undefined;
-      drain();
+      this.later(drain);
       return true;
     }
     const waiter = this.stopWaiter;
@@ -528,7 +625,7 @@ export class ControlledScheduler implements Scheduler {
       );
     }
     this.stopWaiter = undefined;
-    waiter();
+    waiter.call(this);
     return true;
   }
 
@@ -578,14 +675,14 @@ export class ControlledScheduler implements Scheduler {
     const waiter = this.stopWaiter;
     if (!waiter) return;
     this.stopWaiter = undefined;
-    waiter();
+    waiter.call(this);
   }
 
   private abort(error: RacelabError): void {
     this.fatal ??= error;
     const waiter = this.stopWaiter;
     this.stopWaiter = undefined;
-    waiter?.();
+    waiter?.call(this);
   }
 
   /**
@@ -594,7 +691,8 @@ export class ControlledScheduler implements Scheduler {
    * can run, time moves to the earliest deadline and the timers due then are offered (several when they tie).
    */
   private offers(): Offer[] {
-    const offers: Offer[] = [];
+    const offers = this.enabled;
+    offers.length = 0;
     const timers = this.timerOffers !== undefined && this.timerOffers.size > 0;
     let due = timers ? this.clock.expired() : undefined;
     this.collect(offers, due);
@@ -621,6 +719,10 @@ export class ControlledScheduler implements Scheduler {
 
   private allDone(): boolean {
     return this.tasks.every((t) => t.done);
+  }
+
+  private stepLimitEnd(): DriveEnd {
+    return { kind: 'step-limit', message: `the run did not finish within ${this.maxSteps} steps (a livelock, or raise maxSteps)` };
   }
 
   private exceptionEnd(failure: { task: Task; error: unknown }): DriveEnd {

@@ -27,18 +27,27 @@ export function pctStrategy(seed: number, options: PctOptions = {}): Strategy {
     beginRun(run) {
       const random = Random.seeded(runSeed(seed, run));
       // Change point i (1..d-1) at a distinct step; a run with fewer than d-1 steps gets fewer change points.
-      const changeAt = new Map<number, number>();
+      // Plain arrays, not Maps: a chooser is made per run and asked at every step.
+      const changeSteps: number[] = [];
+      const changeLevels: number[] = [];
       for (let i = 1; i < depth; i++) {
         let at = random.int(steps);
-        for (let tries = 0; changeAt.has(at) && tries < steps; tries++) at = (at + 1) % steps;
-        if (!changeAt.has(at)) changeAt.set(at, i);
+        for (let tries = 0; changeSteps.includes(at) && tries < steps; tries++) at = (at + 1) % steps;
+        if (!changeSteps.includes(at)) {
+          changeSteps.push(at);
+          changeLevels.push(i);
+        }
       }
-      const priority = new Map<number, number>();
+      /** Priority by task index; a task gets one when it first appears. */
+      const priority: number[] = [];
       return {
         choose(enabled, step) {
-          for (const t of enabled) if (!priority.has(t.task)) priority.set(t.task, depth + random.next());
-          const demote = changeAt.get(step);
-          if (demote !== undefined) priority.set((enabled[highest(enabled, priority)] as Transition).task, demote);
+          for (let i = 0; i < enabled.length; i++) {
+            const task = (enabled[i] as Transition).task;
+            if (priority[task] === undefined) priority[task] = depth + random.next();
+          }
+          const change = changeSteps.indexOf(step);
+          if (change >= 0) priority[(enabled[highest(enabled, priority)] as Transition).task] = changeLevels[change] as number;
           return highest(enabled, priority);
         },
       };
@@ -52,11 +61,11 @@ export function pctStrategy(seed: number, options: PctOptions = {}): Strategy {
 }
 
 /** The index of the enabled transition whose task has the highest priority (the first one on a tie). */
-function highest(enabled: readonly Transition[], priority: ReadonlyMap<number, number>): number {
+function highest(enabled: readonly Transition[], priority: readonly number[]): number {
   let best = 0;
   let bestPriority = -Infinity;
   for (let i = 0; i < enabled.length; i++) {
-    const p = priority.get((enabled[i] as Transition).task) as number;
+    const p = priority[(enabled[i] as Transition).task] as number;
     if (p > bestPriority) {
       best = i;
       bestPriority = p;

@@ -1,7 +1,7 @@
 import { check, checkVerbose } from '../check/checker.js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { Random } from '../core/random.js';
-import { ControlledScheduler, type Chooser, type StepRecord } from './controlled-scheduler.js';
+import { ControlledScheduler, type Chooser, type DriveEnd, type StepRecord } from './controlled-scheduler.js';
 import type { Model } from '../check/model.js';
 import type { History } from '../history/event.js';
 import type { InvariantVerdict, TaskBody, Workload, WorkloadContext, WorkloadInstance } from './workload.js';
@@ -37,43 +37,141 @@ const AMBIENT = { ambient: true };
 const PLAIN = { ambient: false };
 
 /** Builds a fresh instance of the workload, runs it under `chooser`, then checks the invariant. */
-export async function executeRun(workload: Workload, chooser: Chooser, options: RunOptions): Promise<RunRecord> {
-  const scheduler = new ControlledScheduler(options.ambient === true ? AMBIENT : PLAIN);
-  const ctx = new RunContext(scheduler, options.seed);
-  let instance: WorkloadInstance;
-  try {
-    const made = workload.setup(ctx);
-    // Most setups are synchronous: awaiting only a promise keeps a run free of needless microtask hops.
-    instance = made instanceof Promise ? await made : made;
-  } catch (e) {
-    scheduler.close();
-    if (e instanceof RacelabError) throw e;
-    throw new RacelabError('BAD_OPTION', `workload "${workload.name}": setup failed: ${messageOf(e)}`, 2, { cause: e });
+export function executeRun(workload: Workload, chooser: Chooser, options: RunOptions): Promise<RunRecord> {
+  return new Promise<RunRecord>((resolve, reject) => startRun(workload, chooser, options, { done: resolve, error: reject }));
+}
+
+/** Hears how a run went: its record, or the error that stopped it (an escape from the scheduler, a failed setup). */
+export interface RunListener {
+  done(record: RunRecord): void;
+  error(error: unknown): void;
+}
+
+/**
+ * `executeRun` without a promise: the listener hears the outcome once, possibly before this returns (a run
+ * whose setup, invariant and teardown are synchronous takes no promise job of its own). `explore` runs its runs
+ * back to back this way, so the explorer adds no await to a run.
+ */
+export function startRun(workload: Workload, chooser: Chooser, options: RunOptions, listener: RunListener): void {
+  new Execution(workload, chooser, options, listener).start();
+}
+
+/** One run on its way: the stages of executeRun, each going on synchronously when it can. */
+class Execution {
+  private readonly scheduler: ControlledScheduler;
+  private instance: WorkloadInstance | undefined;
+  private outcome: DriveEnd | undefined;
+
+  constructor(
+    private readonly workload: Workload,
+    private readonly chooser: Chooser,
+    private readonly options: RunOptions,
+    private readonly listener: RunListener,
+  ) {
+    this.scheduler = new ControlledScheduler(options.ambient === true ? AMBIENT : PLAIN);
   }
-  try {
-    const tasks = instance.tasks;
-    if (tasks) {
-      for (let i = 0; i < tasks.length; i++) {
-        const task = tasks[i] as readonly [string, TaskBody];
-        scheduler.addTask(task[0], task[1]);
-      }
+
+  start(): void {
+    let made: WorkloadInstance | Promise<WorkloadInstance>;
+    try {
+      made = this.workload.setup(new RunContext(this.scheduler, this.options.seed));
+    } catch (e) {
+      return this.setupFailed(e);
     }
-    const end = await scheduler.drive(chooser, options);
-    // Records are built field by field, not by spreading a shared part: one is made per run.
-    const steps = scheduler.steps;
-    const virtualMs = scheduler.clock.now();
+    // Most setups are synchronous: only a promise costs a promise job.
+    if (made instanceof Promise) {
+      made.then(
+        (instance) => this.drive(instance),
+        (e: unknown) => this.setupFailed(e),
+      );
+    } else this.drive(made);
+  }
+
+  private setupFailed(e: unknown): void {
+    this.scheduler.close();
+    this.listener.error(e instanceof RacelabError ? e : new RacelabError('BAD_OPTION', `workload "${this.workload.name}": setup failed: ${messageOf(e)}`, 2, { cause: e }));
+  }
+
+  private drive(instance: WorkloadInstance): void {
+    this.instance = instance;
+    try {
+      const tasks = instance.tasks;
+      if (tasks) {
+        for (let i = 0; i < tasks.length; i++) {
+          const task = tasks[i] as readonly [string, TaskBody];
+          this.scheduler.addTask(task[0], task[1]);
+        }
+      }
+      this.scheduler.start(this.chooser, this.options, this);
+    } catch (e) {
+      this.error(e);
+    }
+  }
+
+  /** DriveListener: the scheduling part of the run is over; judge it. */
+  end(end: DriveEnd): void {
+    this.outcome = end;
+    if (end.kind !== 'complete') return this.finish(this.record(undefined));
+    let judged: string | undefined | Promise<string | undefined>;
+    try {
+      judged = judge(this.instance as WorkloadInstance);
+    } catch (e) {
+      return this.error(e);
+    }
+    if (judged instanceof Promise) {
+      judged.then(
+        (violation) => this.judged(violation),
+        (e: unknown) => this.error(e),
+      );
+    } else this.judged(judged);
+  }
+
+  private judged(violation: string | undefined): void {
+    let record: RunRecord;
+    try {
+      record = this.record(violation);
+    } catch (e) {
+      return this.error(e);
+    }
+    this.finish(record);
+  }
+
+  /** The run's record. Built field by field, not by spreading a shared part: one is made per run. */
+  private record(violation: string | undefined): RunRecord {
+    const end = this.outcome as DriveEnd;
+    const steps = this.scheduler.steps;
+    const virtualMs = this.scheduler.clock.now();
     if (end.kind === 'abandoned') return { status: 'abandoned', steps, virtualMs };
     if (end.kind !== 'complete') return { status: 'failed', failure: { kind: end.kind, message: end.message }, steps, virtualMs };
-    const judged = judge(instance);
-    const violation = judged instanceof Promise ? await judged : judged;
     if (violation !== undefined) return { status: 'failed', failure: { kind: 'invariant', message: violation }, steps, virtualMs };
+    const instance = this.instance as WorkloadInstance;
     if (!instance.linearizability) return { status: 'passed', steps, virtualMs };
     const { verdict, message } = checkLinearizability(instance.linearizability.history(), instance.linearizability.model, instance.linearizability.budgetMs ?? 1000);
     return verdict === 'illegal'
       ? { status: 'failed', failure: { kind: 'linearizability', message }, linearizability: verdict, steps, virtualMs }
       : { status: 'passed', linearizability: verdict, steps, virtualMs };
-  } finally {
-    if (instance.teardown) await instance.teardown();
+  }
+
+  /** DriveListener: the run could not go on. Teardown still runs; its own error, if any, wins (as a finally's would). */
+  error(error: unknown): void {
+    this.teardown(() => this.listener.error(error));
+  }
+
+  private finish(record: RunRecord): void {
+    this.teardown(() => this.listener.done(record));
+  }
+
+  private teardown(then: () => void): void {
+    const instance = this.instance;
+    if (!instance?.teardown) return then();
+    let torn: void | Promise<void>;
+    try {
+      torn = instance.teardown();
+    } catch (e) {
+      return this.listener.error(e);
+    }
+    if (torn instanceof Promise) torn.then(then, (e: unknown) => this.listener.error(e));
+    else then();
   }
 }
 

@@ -153,6 +153,69 @@ describe('controlled scheduler: tasks', () => {
   });
 });
 
+describe('the run loop', () => {
+  it('runs that end without a promise job (no tasks) run back to back, 100000 of them, without growing the stack', async () => {
+    let teardowns = 0;
+    const w: Workload = { name: 'none', setup: () => ({ tasks: [], invariant: () => true, teardown: () => void teardowns++ }) };
+    const r = await explore(w, { strategy: 'random', seed: 1, runs: 100_000 });
+    expect(r.runs).toBe(100_000);
+    expect(r.stopReason).toBe('runs');
+    expect(teardowns).toBe(100_000);
+  });
+
+  it('an exploration started from a timer or I/O callback is not mistaken for an escape', async () => {
+    // Node runs ticks before promise jobs after a macrotask: a heartbeat queued straight from one would run
+    // before the task that was just started had a chance to reach its first point.
+    const w: Workload = {
+      name: 'late-start',
+      setup(ctx) {
+        const task = async (): Promise<void> => {
+          await Promise.resolve(); // reaches its first point a promise job after it starts
+          await at(ctx.scheduler, op('set x'));
+        };
+        return { tasks: [['a', task], ['b', task]] };
+      },
+    };
+    const r = await new Promise<Awaited<ReturnType<typeof explore>>>((resolve, reject) => {
+      setImmediate(() => explore(w, { strategy: 'dfs', seed: 1 }).then(resolve, reject));
+    });
+    expect(r.failures).toBe(0);
+    expect(r.dfs?.exhausted).toBe(true);
+  });
+
+  it('teardown runs after every run, failing or not; a teardown that throws stops the exploration with its error', async () => {
+    const order: string[] = [];
+    const w = (failTeardown: boolean): Workload => ({
+      name: 'teardown',
+      setup(ctx) {
+        return {
+          tasks: [['a', () => at(ctx.scheduler, op('set x'))]],
+          invariant: () => (order.push('invariant'), false),
+          teardown: async () => {
+            order.push('teardown');
+            if (failTeardown) throw new Error('teardown broke');
+          },
+        };
+      },
+    });
+    const r = await explore(w(false), { strategy: 'random', seed: 1, runs: 1, shrink: false });
+    expect(r.failures).toBe(1);
+    expect(order).toEqual(['invariant', 'teardown']);
+    await expect(explore(w(true), { strategy: 'random', seed: 1, runs: 1 })).rejects.toThrow('teardown broke');
+  });
+
+  it('a setup that throws, at once or later, is a one-line BAD_OPTION naming the workload', async () => {
+    for (const setup of [
+      () => {
+        throw new Error('no config');
+      },
+      async () => Promise.reject(new Error('no config')),
+    ]) {
+      await expect(explore({ name: 'broken', setup }, { runs: 1 })).rejects.toMatchObject({ code: 'BAD_OPTION', message: 'workload "broken": setup failed: no config' });
+    }
+  });
+});
+
 describe('controlled scheduler: uncontrolled asynchrony is reported, never silently flaky', () => {
   const escaping = (wait: () => Promise<unknown>): Workload => ({
     name: 'escape',
