@@ -13,8 +13,19 @@ export class MemoryStore implements Store {
   private readonly data = new Map<string, Versioned>();
   /** Made by the first transaction: most stores (one per explored run) never use one. */
   private txLock: Mutex | undefined;
+  private readonly note: ((text: string) => void) | undefined;
 
-  constructor(private readonly scheduler?: Scheduler) {}
+  /**
+   * `note`, when given, hears what each operation returned, as the explorer's traces show it (`->0`, `->ok`,
+   * `->3@v2`): pass the explorer's `ctx.note` and a failing trace reads `c1 get counter->0 . c2 get counter->0 …`.
+   * (tracedStore does the same for any Store, at the cost of one more async call per operation.)
+   */
+  constructor(
+    private readonly scheduler?: Scheduler,
+    options?: { readonly note?: (text: string) => void },
+  ) {
+    this.note = options?.note;
+  }
 
   /**
    * The operation's scheduling point: undefined when it is free, else the promise to await. Each method awaits it
@@ -36,13 +47,17 @@ export class MemoryStore implements Store {
   async get(key: string): Promise<number> {
     const p = this.at('read', 'get', key);
     if (p) await p;
-    return this.data.get(key)?.value ?? 0;
+    const value = this.data.get(key)?.value ?? 0;
+    if (this.note) this.note(`->${value}`);
+    return value;
   }
 
   async read(key: string): Promise<Versioned> {
     const p = this.at('read', 'read', key);
     if (p) await p;
-    return this.cell(key);
+    const cell = this.cell(key);
+    if (this.note) this.note(`->${cell.value}@v${cell.version}`);
+    return cell;
   }
 
   async set(key: string, value: number): Promise<void> {
@@ -54,9 +69,10 @@ export class MemoryStore implements Store {
   async compareAndSet(key: string, expectedVersion: number, value: number): Promise<boolean> {
     const p = this.at('update', 'cas', key, expectedVersion, value);
     if (p) await p;
-    if ((this.data.get(key)?.version ?? 0) !== expectedVersion) return false;
-    this.write(key, value);
-    return true;
+    const ok = (this.data.get(key)?.version ?? 0) === expectedVersion;
+    if (ok) this.write(key, value);
+    if (this.note) this.note(ok ? '->ok' : '->stale');
+    return ok;
   }
 
   async increment(key: string, by = 1): Promise<number> {
@@ -64,6 +80,7 @@ export class MemoryStore implements Store {
     if (p) await p;
     const value = this.cell(key).value + by;
     this.write(key, value);
+    if (this.note) this.note(`->${value}`);
     return value;
   }
 

@@ -3,7 +3,6 @@ import type { Workload } from '../../explore/workload.js';
 import type { HistoryEvent } from '../../history/event.js';
 import { MemoryStore } from '../../store/memory.js';
 import { COUNTER_KEY, counterVariant, counterVariants } from '../counter/variants.js';
-import { tracedStore } from './traced-store.js';
 
 export interface CounterWorkloadOptions {
   /** A counter variant that runs on the memory store: vulnerable, mutex, atomic, cas, txn. */
@@ -68,8 +67,8 @@ export function counterWorkload(options: CounterWorkloadOptions): Workload {
     name: 'counter',
     params: { variant: variant.name, clients, increments, delay: delayMs, ...(linearizability ? { linearizability: true } : {}) },
     setup(ctx) {
-      const memory = new MemoryStore(ctx.scheduler);
-      const store = options.traceValues === false ? memory : tracedStore(memory, ctx.note);
+      // What each read returned goes to the trace (`get counter->0`); outside a step (the invariant) notes are ignored.
+      const store = new MemoryStore(ctx.scheduler, options.traceValues === false ? undefined : { note: ctx.note });
       const service = variant.make({ store, scheduler: ctx.scheduler, delayMs });
       const expected = clients * increments;
       if (linearizability) {
@@ -90,7 +89,7 @@ export function counterWorkload(options: CounterWorkloadOptions): Workload {
           invariant: async () => {
             // A last client reads the counter once every increment has returned.
             history.push({ type: 'invoke', process: 'reader', f: 'get', value: null });
-            history.push({ type: 'ok', process: 'reader', f: 'get', value: await memory.get(COUNTER_KEY) });
+            history.push({ type: 'ok', process: 'reader', f: 'get', value: await store.get(COUNTER_KEY) });
             return true;
           },
           linearizability: { history: () => history, model: 'counter' },
@@ -105,7 +104,7 @@ export function counterWorkload(options: CounterWorkloadOptions): Workload {
       return {
         tasks,
         invariant: async () => {
-          const final = await memory.get(COUNTER_KEY);
+          const final = await store.get(COUNTER_KEY);
           if (final === expected) return true;
           const lost = expected - final;
           return `final counter = ${final}, expected ${expected} (${lost > 0 ? `${lost} update${lost === 1 ? '' : 's'} lost` : `${-lost} too many`})`;

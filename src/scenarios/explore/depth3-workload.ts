@@ -1,7 +1,6 @@
 import { RacelabError } from '../../core/errors.js';
 import type { Workload } from '../../explore/workload.js';
 import { MemoryStore } from '../../store/memory.js';
-import { tracedStore } from './traced-store.js';
 
 export interface Depth3WorkloadOptions {
   /**
@@ -34,8 +33,7 @@ export function depth3Workload(options: Depth3WorkloadOptions = {}): Workload {
     name: 'depth3',
     params: { work },
     setup(ctx) {
-      const memory = new MemoryStore(ctx.scheduler);
-      const store = tracedStore(memory, ctx.note);
+      const store = new MemoryStore(ctx.scheduler, { note: ctx.note });
       const seen: number[] = [];
       const client = (name: string, share: number) => async () => {
         for (let i = 0; i < work * share; i++) await store.increment(`work.${name}`);
