@@ -177,7 +177,7 @@ describe('the run loop', () => {
       },
     };
     const r = await new Promise<Awaited<ReturnType<typeof explore>>>((resolve, reject) => {
-      setImmediate(() => explore(w, { strategy: 'dfs', seed: 1 }).then(resolve, reject));
+      setImmediate(() => void explore(w, { strategy: 'dfs', seed: 1 }).then(resolve, reject));
     });
     expect(r.failures).toBe(0);
     expect(r.dfs?.exhausted).toBe(true);
