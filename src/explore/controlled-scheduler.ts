@@ -20,32 +20,6 @@ export interface StepRecord {
 }
 
 /**
- * A StepRecord as the driver makes one per step. It keeps the operation itself and formats its label only when a
- * trace or a test reads it: most runs pass, and nobody ever reads their labels.
- */
-class Step implements StepRecord {
-  note = '';
-  constructor(
-    readonly key: string,
-    readonly task: number,
-    readonly taskName: string,
-    readonly kind: TransitionKind,
-    private readonly op: Operation,
-    readonly atMs: number,
-    readonly preemption: boolean,
-  ) {}
-
-  get label(): string {
-    return this.op.label;
-  }
-
-  toJSON(): StepRecord {
-    const { key, task, taskName, kind, label, note, atMs, preemption } = this;
-    return { key, task, taskName, kind, label, note, atMs, preemption };
-  }
-}
-
-/**
  * The policy hook: which of the enabled transitions runs next. A negative answer abandons the run. `enabled` is
  * the scheduler's own list, refilled at the next decision: a chooser that keeps it (dfs does) keeps a copy.
  */
@@ -74,9 +48,36 @@ export interface DriveListener {
 const COMPLETE: DriveEnd = { kind: 'complete' };
 const ABANDONED: DriveEnd = { kind: 'abandoned' };
 
-/** Something a task can do next, ready for the strategy to pick: the transition, and how to make it happen. */
-interface Offer extends Transition {
-  run(): void;
+/**
+ * Something a task can do next, ready for the strategy to pick: the transition, and how to make it happen. The
+ * one picked becomes the record of that step (its time, whether it preempted, what the workload noted), so a
+ * step costs one object. Its label is formatted only when a trace or a test reads it: most runs pass, and nobody
+ * ever reads their labels.
+ */
+abstract class Offer implements Transition, StepRecord {
+  note = '';
+  atMs = 0;
+  preemption = false;
+  abstract readonly kind: TransitionKind;
+  abstract readonly op: Operation;
+
+  constructor(
+    readonly key: string,
+    readonly task: number,
+    readonly taskName: string,
+  ) {}
+
+  get label(): string {
+    return this.op.label;
+  }
+
+  /** Makes it happen: resumes its task. */
+  abstract run(): void;
+
+  toJSON(): StepRecord {
+    const { key, task, taskName, kind, label, note, atMs, preemption } = this;
+    return { key, task, taskName, kind, label, note, atMs, preemption };
+  }
 }
 
 // `new Promise(capture)` hands the resolver back without allocating an executor closure per promise: the
@@ -95,20 +96,15 @@ function deferred(): [Promise<void>, () => void] {
 const settled = Promise.resolve();
 
 /** A task paused at a scheduling point: the transition the strategy sees, and the resolver that resumes it. */
-class PointOffer implements Offer {
+class PointOffer extends Offer {
   readonly kind = 'point';
-  readonly key: string;
-  readonly task: number;
-  readonly taskName: string;
 
   constructor(
     private readonly owner: Task,
     readonly op: Operation,
     private readonly resume: () => void,
   ) {
-    this.key = owner.pointKey;
-    this.task = owner.index;
-    this.taskName = owner.name;
+    super(owner.pointKey, owner.index, owner.name);
   }
 
   run(): void {
@@ -119,11 +115,8 @@ class PointOffer implements Offer {
 }
 
 /** A task whose wait has ended, ready to resume: the strategy decides when. */
-class WakeOffer implements Offer {
+class WakeOffer extends Offer {
   readonly kind = 'wake';
-  readonly key: string;
-  readonly task: number;
-  readonly taskName: string;
   private operation: Operation | undefined;
 
   constructor(
@@ -132,9 +125,7 @@ class WakeOffer implements Offer {
     private readonly waitLabel: string,
     private readonly settle: () => void,
   ) {
-    this.key = handleKey(owner.index, 'wake', seq);
-    this.task = owner.index;
-    this.taskName = owner.name;
+    super(handleKey(owner.index, 'wake', seq), owner.index, owner.name);
   }
 
   /** Made when something reads it (a trace, dfs): most wakes are never looked at. */
@@ -142,7 +133,7 @@ class WakeOffer implements Offer {
     return (this.operation ??= { kind: 'yield', label: this.label });
   }
 
-  get label(): string {
+  override get label(): string {
     return `wake (${this.waitLabel})`;
   }
 
@@ -151,6 +142,29 @@ class WakeOffer implements Offer {
     wakes.splice(wakes.indexOf(this), 1);
     this.owner.lastPoint = this;
     this.settle();
+  }
+}
+
+/** A sleep whose deadline virtual time has reached: its end is a step (`wake +500ms`). */
+class TimerOffer extends Offer {
+  readonly kind = 'timer';
+  readonly op: Operation;
+
+  constructor(
+    readonly owner: Task,
+    seq: number,
+    private readonly timer: VirtualTimer,
+    private readonly pending: Map<VirtualTimer, TimerOffer>,
+  ) {
+    super(handleKey(owner.index, 'timer', seq), owner.index, owner.name);
+    this.op = { kind: 'timer', label: `wake +${timer.ms}ms` };
+  }
+
+  run(): void {
+    this.pending.delete(this.timer);
+    this.owner.timers--;
+    this.owner.lastPoint = { label: `sleep ${this.timer.ms}ms` };
+    this.timer.fire();
   }
 }
 
@@ -228,7 +242,8 @@ class Task {
  */
 export class ControlledScheduler implements Scheduler {
   readonly clock: VirtualClock;
-  readonly steps: StepRecord[] = [];
+  /** The offers taken, in order: each is the record of its step. */
+  readonly steps: Offer[] = [];
   private phase: 'setup' | 'running' | 'finished' | 'aborted' = 'setup';
   private readonly tasks: Task[] = [];
   private nextToStart = 0;
@@ -249,7 +264,7 @@ export class ControlledScheduler implements Scheduler {
   private blockedCount = 0;
   private fatal: RacelabError | undefined;
   private taskFailure: { task: Task; error: unknown } | undefined;
-  private timerOffers: Map<VirtualTimer, Offer & { readonly owner: Task }> | undefined;
+  private timerOffers: Map<VirtualTimer, TimerOffer> | undefined;
   /** What offers() returns, refilled at every decision (a chooser copies what it keeps; see Chooser). */
   private readonly enabled: Offer[] = [];
 
@@ -471,7 +486,9 @@ export class ControlledScheduler implements Scheduler {
     if (previous !== undefined && previous.task !== offer.task) {
       for (const t of offers) if (t.task === previous.task) preemption = true;
     }
-    this.steps.push(new Step(offer.key, offer.task, offer.taskName, offer.kind, offer.op, this.clock.now(), preemption));
+    offer.atMs = this.clock.now();
+    offer.preemption = preemption;
+    this.steps.push(offer);
     this.current = this.tasks[offer.task];
     this.stopWaiter = this.afterStep;
     offer.run();
@@ -651,21 +668,8 @@ export class ControlledScheduler implements Scheduler {
     const task = timer.owner as Task;
     const seq = task.handleSeq++;
     task.timers++;
-    const offer: Offer & { readonly owner: Task } = {
-      owner: task,
-      key: handleKey(task.index, 'timer', seq),
-      task: task.index,
-      taskName: task.name,
-      kind: 'timer',
-      op: { kind: 'timer', label: `wake +${timer.ms}ms` },
-      run: () => {
-        this.timerOffers?.delete(timer);
-        task.timers--;
-        task.lastPoint = { label: `sleep ${timer.ms}ms` };
-        timer.fire();
-      },
-    };
-    (this.timerOffers ??= new Map()).set(timer, offer);
+    const pending = (this.timerOffers ??= new Map());
+    pending.set(timer, new TimerOffer(task, seq, timer, pending));
     this.signalStop(task);
   }
 
@@ -692,7 +696,8 @@ export class ControlledScheduler implements Scheduler {
    */
   private offers(): Offer[] {
     const offers = this.enabled;
-    offers.length = 0;
+    // Emptied by pops: `length = 0` is a runtime call, a pop is inlined, and the list is short.
+    while (offers.length > 0) offers.pop();
     const timers = this.timerOffers !== undefined && this.timerOffers.size > 0;
     let due = timers ? this.clock.expired() : undefined;
     this.collect(offers, due);
