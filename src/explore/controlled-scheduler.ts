@@ -49,34 +49,61 @@ const COMPLETE: DriveEnd = { kind: 'complete' };
 const ABANDONED: DriveEnd = { kind: 'abandoned' };
 
 /**
- * Something a task can do next, ready for the strategy to pick: the transition, and how to make it happen. The
- * one picked becomes the record of that step (its time, whether it preempted, what the workload noted), so a
- * step costs one object. Its label is formatted only when a trace or a test reads it: most runs pass, and nobody
- * ever reads their labels.
+ * Something a task can do next, ready for the strategy to pick: a task paused at a point continues (`point`), a
+ * task whose wait has ended resumes (`wake`), or a sleep ends (`timer`). The one picked becomes the record of
+ * that step (its time, whether it preempted, what the workload noted), so a step costs one object. One class for
+ * all three kinds, so that every place that reads offers sees one shape. Its label is read only when a trace or a
+ * test asks: most runs pass, and nobody ever reads their labels.
  */
-abstract class Offer implements Transition, StepRecord {
+class Offer implements Transition, StepRecord {
   note = '';
   atMs = 0;
   preemption = false;
-  abstract readonly kind: TransitionKind;
-  abstract readonly op: Operation;
 
   constructor(
+    readonly kind: TransitionKind,
     readonly key: string,
-    readonly task: number,
-    readonly taskName: string,
+    readonly owner: Task,
+    readonly op: Operation,
+    /** Makes it happen: resolves the point's promise, settles the wait, or fires the timer. */
+    private readonly resume: () => void,
   ) {}
+
+  get task(): number {
+    return this.owner.index;
+  }
+
+  get taskName(): string {
+    return this.owner.name;
+  }
 
   get label(): string {
     return this.op.label;
   }
 
-  /** Makes it happen: resumes its task. */
-  abstract run(): void;
+  run(): void {
+    const owner = this.owner;
+    if (this.kind === 'point') owner.point = undefined;
+    else if (this.kind === 'wake') {
+      const wakes = owner.wakes as Offer[];
+      wakes.splice(wakes.indexOf(this), 1);
+    }
+    owner.lastPoint = this.op;
+    this.resume();
+  }
 
   toJSON(): StepRecord {
     const { key, task, taskName, kind, label, note, atMs, preemption } = this;
     return { key, task, taskName, kind, label, note, atMs, preemption };
+  }
+}
+
+/** A wake's operation: its label (`wake (wait for counter.mutex)`) is formatted only when read. */
+class WakeOperation implements Operation {
+  readonly kind = 'yield';
+  constructor(private readonly waitLabel: string) {}
+  get label(): string {
+    return `wake (${this.waitLabel})`;
   }
 }
 
@@ -94,79 +121,6 @@ function deferred(): [Promise<void>, () => void] {
 }
 
 const settled = Promise.resolve();
-
-/** A task paused at a scheduling point: the transition the strategy sees, and the resolver that resumes it. */
-class PointOffer extends Offer {
-  readonly kind = 'point';
-
-  constructor(
-    private readonly owner: Task,
-    readonly op: Operation,
-    private readonly resume: () => void,
-  ) {
-    super(owner.pointKey, owner.index, owner.name);
-  }
-
-  run(): void {
-    this.owner.point = undefined;
-    this.owner.lastPoint = this.op;
-    this.resume();
-  }
-}
-
-/** A task whose wait has ended, ready to resume: the strategy decides when. */
-class WakeOffer extends Offer {
-  readonly kind = 'wake';
-  private operation: Operation | undefined;
-
-  constructor(
-    private readonly owner: Task,
-    seq: number,
-    private readonly waitLabel: string,
-    private readonly settle: () => void,
-  ) {
-    super(handleKey(owner.index, 'wake', seq), owner.index, owner.name);
-  }
-
-  /** Made when something reads it (a trace, dfs): most wakes are never looked at. */
-  get op(): Operation {
-    return (this.operation ??= { kind: 'yield', label: this.label });
-  }
-
-  override get label(): string {
-    return `wake (${this.waitLabel})`;
-  }
-
-  run(): void {
-    const wakes = this.owner.wakes as Offer[];
-    wakes.splice(wakes.indexOf(this), 1);
-    this.owner.lastPoint = this;
-    this.settle();
-  }
-}
-
-/** A sleep whose deadline virtual time has reached: its end is a step (`wake +500ms`). */
-class TimerOffer extends Offer {
-  readonly kind = 'timer';
-  readonly op: Operation;
-
-  constructor(
-    readonly owner: Task,
-    seq: number,
-    private readonly timer: VirtualTimer,
-    private readonly pending: Map<VirtualTimer, TimerOffer>,
-  ) {
-    super(handleKey(owner.index, 'timer', seq), owner.index, owner.name);
-    this.op = { kind: 'timer', label: `wake +${timer.ms}ms` };
-  }
-
-  run(): void {
-    this.pending.delete(this.timer);
-    this.owner.timers--;
-    this.owner.lastPoint = { label: `sleep ${this.timer.ms}ms` };
-    this.timer.fire();
-  }
-}
 
 class Task {
   started = false;
@@ -264,7 +218,7 @@ export class ControlledScheduler implements Scheduler {
   private blockedCount = 0;
   private fatal: RacelabError | undefined;
   private taskFailure: { task: Task; error: unknown } | undefined;
-  private timerOffers: Map<VirtualTimer, TimerOffer> | undefined;
+  private timerOffers: Map<VirtualTimer, Offer> | undefined;
   /** What offers() returns, refilled at every decision (a chooser copies what it keeps; see Chooser). */
   private readonly enabled: Offer[] = [];
 
@@ -280,8 +234,7 @@ export class ControlledScheduler implements Scheduler {
   // ---- the Scheduler port -------------------------------------------------------------------------------
 
   point(op: Operation): void | Promise<void> {
-    if (this.phase === 'setup' || this.phase === 'finished') return undefined;
-    if (this.phase === 'aborted') return new Promise<void>(() => undefined);
+    if (this.phase !== 'running') return this.phase === 'aborted' ? new Promise<void>(() => undefined) : undefined;
     const task = this.current;
     if (!task) {
       this.abort(new RacelabError('UNCONTROLLED_ASYNC', `the scheduling point "${op.label}" was reached outside any task: start concurrent work with scheduler.spawn`));
@@ -300,8 +253,10 @@ export class ControlledScheduler implements Scheduler {
       );
       return new Promise<void>(() => undefined);
     }
-    const [paused, resume] = deferred();
-    task.point = new PointOffer(task, op, resume);
+    // deferred(), inlined: this is the hot path of every step, and a destructured pair is an array.
+    const paused = new Promise<void>(capture);
+    task.point = new Offer('point', task.pointKey, task, op, captured as () => void);
+    captured = undefined;
     this.signalStop(task);
     return paused;
   }
@@ -378,7 +333,7 @@ export class ControlledScheduler implements Scheduler {
   /** The wait `seq` of `task` has ended: its resumption becomes a transition the strategy may pick. */
   private offerWake(task: Task, seq: number, label: string, settle: () => void): void {
     task.blocked?.delete(seq);
-    (task.wakes ??= []).push(new WakeOffer(task, seq, label, settle));
+    (task.wakes ??= []).push(new Offer('wake', handleKey(task.index, 'wake', seq), task, new WakeOperation(label), settle));
   }
 
   // ---- for workloads ------------------------------------------------------------------------------------
@@ -483,13 +438,13 @@ export class ControlledScheduler implements Scheduler {
     const offer = offers[choice];
     if (!offer) throw new RangeError(`strategy chose transition ${choice} of ${offers.length}`);
     let preemption = false;
-    if (previous !== undefined && previous.task !== offer.task) {
-      for (const t of offers) if (t.task === previous.task) preemption = true;
+    if (previous !== undefined && previous.owner !== offer.owner) {
+      for (let i = 0; i < offers.length; i++) if ((offers[i] as Offer).owner === previous.owner) preemption = true;
     }
     offer.atMs = this.clock.now();
     offer.preemption = preemption;
     this.steps.push(offer);
-    this.current = this.tasks[offer.task];
+    this.current = offer.owner;
     this.stopWaiter = this.afterStep;
     offer.run();
     return undefined;
@@ -669,7 +624,13 @@ export class ControlledScheduler implements Scheduler {
     const seq = task.handleSeq++;
     task.timers++;
     const pending = (this.timerOffers ??= new Map());
-    pending.set(timer, new TimerOffer(task, seq, timer, pending));
+    const fire = (): void => {
+      pending.delete(timer);
+      task.timers--;
+      task.lastPoint = { label: `sleep ${timer.ms}ms` };
+      timer.fire();
+    };
+    pending.set(timer, new Offer('timer', handleKey(task.index, 'timer', seq), task, { kind: 'timer', label: `wake +${timer.ms}ms` }, fire));
     this.signalStop(task);
   }
 

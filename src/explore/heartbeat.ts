@@ -19,8 +19,11 @@ export const heartbeat = {
     this.arm();
   },
   unwatch(s: DrainListener): void {
+    // Swap with the last and pop: no array made per run (splice returns one), and the order does not matter.
     const i = this.runs.indexOf(s);
-    if (i >= 0) this.runs.splice(i, 1);
+    if (i < 0) return;
+    this.runs[i] = this.runs[this.runs.length - 1] as DrainListener;
+    this.runs.pop();
   },
   arm(): void {
     if (this.armed) return;
