@@ -5,25 +5,32 @@
 //    racelab: explore() with random, pct and dfs. fast-check: fc.assert(fc.asyncProperty(fc.scheduler(), …))
 //    with `await s.waitIdle()`, its way to run every scheduled task (waitAll would stop before tasks scheduled by
 //    resumed tasks, and only ever try the interleavings in which every client reads first).
-//    The "floor" row runs the same code under a trivial FIFO scheduler (no strategy, no trace, no checks): no
-//    scheduler can do better than that code's own cost, so floor / fast-check is the highest ratio possible.
+//    The "floor" row runs the same code under a minimal scheduler (first come, first served; no strategy, no
+//    records, no trace, no checks): what the code itself costs under any scheduler that pauses it at every point.
+//    It is a reference, not a bound: its own loop (two awaits per step) is not free, and racelab can match it.
 // 2. Runs to the first bug: on the 2-client vulnerable counter (a lost update, depth 2) and on the depth-3
 //    workload (src/scenarios/explore/depth3-workload.ts: three clients; it fails only if all three read before
-//    any writes), the number of runs until the invariant fails, for seeds 1..N: found, median and worst.
+//    any writes), the number of runs until the invariant fails, for seeds 1..N: found, median, mean and worst.
 // "The same code": every side calls the same workload's setup(): the same MemoryStore, counter variant, tasks and
-// invariant (racelab's side also wraps the store to note read values in its traces; the others do without). For fast-check the Scheduler port is adapted onto fc's scheduler: each scheduling point becomes
-// `s.schedule(…)`; a timer point (the 0 ms sleep) is free, as it is under racelab; virtual time does not move.
+// invariant (racelab's side also has the store note read values for its traces; the others do without). For
+// fast-check the Scheduler port is adapted onto fc's scheduler: each scheduling point becomes `s.schedule(…)`; a
+// timer point (the 0 ms sleep) is free, as it is under racelab; virtual time does not move.
 // One difference in the path taken, not the code: a Mutex waits through `scheduler.block` where the scheduler has
 // it (racelab's does) and through `scheduler.waitFor` where not (fast-check's adapter and the floor), as before.
-// Each measurement runs in a fresh worker thread, so no side runs on code another side's JIT warmed or bent.
-// `--quick` runs shorter measurements.
+// Each side runs in a worker thread of its own, so no side runs on code another side's JIT warmed or bent.
+// Throughput is measured in rounds: in each round every side runs one slice, one after another, so a change in
+// the machine's speed (this is a shared 2-core machine) hits every side alike. Each ratio is the median over the
+// rounds of (this side's rate / fast-check's rate in the same round); schedules/s is each side's median rate.
+// `--quick` runs fewer, shorter rounds.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import fc from 'fast-check';
 import { explore, counterWorkload, depth3Workload, Random } from '../dist/index.js';
 
 const quick = process.argv.includes('--quick');
-const THROUGHPUT_MS = quick ? 700 : 2500;
-const SEEDS = quick ? 5 : 15;
+const ROUNDS = quick ? 3 : 9;
+const SLICE_MS = quick ? 200 : 300;
+/** Seeds per first-bug measurement: the shallow bug is found within a few runs, so it can afford many more. */
+const SEEDS = { shallow: quick ? 10 : 60, deep: quick ? 5 : 15 };
 
 function renderTable(header, rows) {
   const all = [header, ...rows];
@@ -85,37 +92,39 @@ function floorRun(workload) {
   );
 }
 
+let batchSeed = 1;
 async function timed(ms, batch) {
-  await batch(1); // warm up
   let runs = 0;
-  let round = 2;
   const started = performance.now();
-  while (performance.now() - started < ms) runs += await batch(round++);
+  while (performance.now() - started < ms) runs += await batch(batchSeed++);
   return { runs, ms: performance.now() - started };
 }
 
-async function main() {
-  const job = workerData.job;
-  const workload = makeWorkload(job.workload, job.impl);
-  if (job.mode === 'throughput') {
-    if (job.impl === 'floor') {
-      return timed(job.ms, async () => {
+/** A throughput side: a function that runs one slice of `ms` and returns { runs, ms }. */
+function throughputSide(job, workload) {
+  if (job.impl === 'floor') {
+    return (ms) =>
+      timed(ms, async () => {
         for (let i = 0; i < 1000; i++) await floorRun(workload);
         return 1000;
       });
-    }
-    if (job.impl === 'fast-check') {
-      const prop = fc.asyncProperty(fc.scheduler(), (s) => fastCheckRun(workload, s).then(() => true));
-      return timed(job.ms, async (seed) => {
+  }
+  if (job.impl === 'fast-check') {
+    const prop = fc.asyncProperty(fc.scheduler(), (s) => fastCheckRun(workload, s).then(() => true));
+    return (ms) =>
+      timed(ms, async (seed) => {
         await fc.assert(prop, { numRuns: 500, seed });
         return 500;
       });
-    }
-    return timed(job.ms, async (seed) => {
+  }
+  return (ms) =>
+    timed(ms, async (seed) => {
       const r = await explore(workload, { strategy: job.strategy, seed, runs: job.strategy === 'dfs' ? 1e9 : 5000, stopOnFailure: false, shrink: false });
       return r.runs;
     });
-  }
+}
+
+async function firstBugs(job, workload) {
   const firsts = [];
   for (let seed = 1; seed <= job.seeds; seed++) {
     if (job.impl === 'fast-check') {
@@ -129,6 +138,24 @@ async function main() {
   return { firsts };
 }
 
+/** A side that measures throughput, in its own worker, kept up for every round. */
+function startSide(job) {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { job } });
+  return {
+    /** Runs one slice of `ms` there: { runs, ms }. */
+    slice: (ms) =>
+      new Promise((resolve, reject) => {
+        worker.once('error', reject);
+        worker.once('message', (m) => {
+          worker.off('error', reject);
+          resolve(m);
+        });
+        worker.postMessage(ms);
+      }),
+    close: () => worker.terminate(),
+  };
+}
+
 function runJob(job) {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: { job } });
@@ -138,10 +165,23 @@ function runJob(job) {
   });
 }
 
-if (!isMainThread) parentPort.postMessage(await main());
-else await measure();
+if (!isMainThread) {
+  const job = workerData.job;
+  const workload = makeWorkload(job.workload, job.impl);
+  if (job.mode === 'throughput') {
+    // Stays up for every round: each message asks for one slice.
+    const slice = throughputSide(job, workload);
+    parentPort.on('message', async (ms) => parentPort.postMessage(await slice(ms)));
+  } else parentPort.postMessage(await firstBugs(job, workload));
+} else await measure();
 
 // ---- the measurements -----------------------------------------------------------------------------------------
+
+function median(xs) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
 
 async function measure() {
   const throughputRows = [];
@@ -152,40 +192,54 @@ async function measure() {
   ]) {
     const workload = { kind: 'counter', variant, clients };
     const label = `counter/${variant}, ${clients} clients`;
-    const rate = (r) => (r.runs * 1000) / r.ms;
-    const fcRate = rate(await runJob({ impl: 'fast-check', mode: 'throughput', workload, ms: THROUGHPUT_MS }));
-    const floorRate = rate(await runJob({ impl: 'floor', mode: 'throughput', workload, ms: THROUGHPUT_MS }));
-    throughputRows.push([label, 'fast-check fc.scheduler()', Math.round(fcRate), '1.00x']);
-    for (const strategy of strategies) {
-      const r = rate(await runJob({ impl: 'racelab', mode: 'throughput', strategy, workload, ms: THROUGHPUT_MS }));
-      throughputRows.push([label, `racelab ${strategy}`, Math.round(r), `${(r / fcRate).toFixed(2)}x`]);
+    const sides = [
+      { name: 'fast-check fc.scheduler()', job: { impl: 'fast-check', mode: 'throughput', workload } },
+      ...strategies.map((strategy) => ({ name: `racelab ${strategy}`, job: { impl: 'racelab', mode: 'throughput', strategy, workload } })),
+      { name: 'floor: same code, FIFO, no checks', job: { impl: 'floor', mode: 'throughput', workload } },
+    ].map((side) => ({ ...side, worker: startSide(side.job), rates: [] }));
+    try {
+      for (const side of sides) await side.worker.slice(SLICE_MS); // warm up: not counted
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const side of sides) {
+          const r = await side.worker.slice(SLICE_MS);
+          side.rates.push((r.runs * 1000) / r.ms);
+        }
+      }
+    } finally {
+      await Promise.all(sides.map((side) => side.worker.close()));
     }
-    throughputRows.push([label, 'floor: same code, FIFO, no checks', Math.round(floorRate), `${(floorRate / fcRate).toFixed(2)}x`]);
+    const base = sides[0].rates;
+    for (const side of sides) {
+      const ratios = side.rates.map((rate, round) => rate / base[round]);
+      throughputRows.push([label, side.name, Math.round(median(side.rates)), `${median(ratios).toFixed(2)}x`, `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`]);
+    }
   }
-  console.log('\nSchedules per second (complete runs; ratio = this / fast-check on the same workload, measured in this run)');
-  console.log(renderTable(['workload', 'scheduler', 'schedules/s', 'ratio'], throughputRows));
+  console.log(`\nSchedules per second (complete runs; ${ROUNDS} rounds of ${SLICE_MS} ms per side; schedules/s = median over the rounds; ratio = median over the rounds of this / fast-check in the same round, and its range)`);
+  console.log(renderTable(['workload', 'scheduler', 'schedules/s', 'ratio', 'range'], throughputRows));
 
   const bugRows = [];
-  for (const [label, workload, budget] of [
-    ['counter/vulnerable, 2 clients (depth 2)', { kind: 'counter', variant: 'vulnerable', clients: 2 }, 1000],
-    ['depth3, work 6 (depth 3)', { kind: 'depth3', work: 6 }, quick ? 5000 : 20000],
+  for (const [label, workload, budget, seeds] of [
+    ['counter/vulnerable, 2 clients (depth 2)', { kind: 'counter', variant: 'vulnerable', clients: 2 }, 1000, SEEDS.shallow],
+    ['depth3, work 6 (depth 3)', { kind: 'depth3', work: 6 }, quick ? 5000 : 20000, SEEDS.deep],
   ]) {
-    const results = [['fast-check fc.scheduler()', (await runJob({ impl: 'fast-check', mode: 'first-bug', workload, seeds: SEEDS, budget })).firsts]];
+    const results = [['fast-check fc.scheduler()', (await runJob({ impl: 'fast-check', mode: 'first-bug', workload, seeds, budget })).firsts]];
     for (const strategy of ['random', 'pct']) {
-      results.push([`racelab ${strategy}`, (await runJob({ impl: 'racelab', mode: 'first-bug', strategy, workload, seeds: SEEDS, budget })).firsts]);
+      results.push([`racelab ${strategy}`, (await runJob({ impl: 'racelab', mode: 'first-bug', strategy, workload, seeds, budget })).firsts]);
     }
     const stats = (firsts) => {
       const sorted = firsts.map((x) => (x === null ? Infinity : x)).sort((a, b) => a - b);
-      return { found: firsts.filter((x) => x !== null).length, median: sorted[sorted.length >> 1], worst: sorted[sorted.length - 1] };
+      const found = firsts.filter((x) => x !== null).length;
+      const mean = found === firsts.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : Infinity;
+      return { found, median: sorted[sorted.length >> 1], mean, worst: sorted[sorted.length - 1] };
     };
-    const show = (v) => (v === Infinity ? `>${budget}` : String(v));
+    const show = (v, digits = 0) => (v === Infinity ? `>${budget}` : v.toFixed(digits));
     const base = stats(results[0][1]);
     for (const [name, firsts] of results) {
       const s = stats(firsts);
       const ratio = !Number.isFinite(s.median) ? '-' : Number.isFinite(base.median) ? `${(base.median / s.median).toFixed(1)}x` : `>${(budget / s.median).toFixed(1)}x`;
-      bugRows.push([label, name, `${s.found}/${firsts.length}`, show(s.median), show(s.worst), ratio]);
+      bugRows.push([label, `${name} (${seeds} seeds)`, `${s.found}/${firsts.length}`, show(s.median), show(s.mean, 1), show(s.worst), ratio]);
     }
   }
-  console.log(`\nRuns to the first bug (seeds 1..${SEEDS}; ratio = fast-check's median / this median: above 1 = fewer runs)`);
-  console.log(renderTable(['workload', 'scheduler', 'found', 'median runs', 'worst', 'ratio'], bugRows));
+  console.log("\nRuns to the first bug (seeds 1..N; ratio = fast-check's median / this median: above 1 = fewer runs; mean only when every seed found it)");
+  console.log(renderTable(['workload', 'scheduler', 'found', 'median runs', 'mean', 'worst', 'ratio'], bugRows));
 }
