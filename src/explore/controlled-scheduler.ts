@@ -358,7 +358,10 @@ export class ControlledScheduler implements Scheduler {
   //               pending reactions land and look again (decideWhenIdle: a late wake, or a deadlock)
   //   step:       end the run at the step limit; else ask the chooser and run its pick. While nothing needs the
   //               loop's care, decideNext takes the steps that follow as each task stops; otherwise
-  //   afterStep:  let reactions land while any task is blocked, then go round again.
+  //   afterStepSlow: let reactions land while any task is blocked, then go round again.
+  //
+  // Every stage that runs as a promise job (decideNext, and whatever `later` or `drain` runs) turns an error of its
+  // own into the run's error, so the caller of explore hears of it rather than the process.
 
   /**
    * Runs every spawned task to its end, one step at a time, asking `chooser` at each step. Resolves with how
@@ -467,6 +470,14 @@ export class ControlledScheduler implements Scheduler {
    */
   private readonly decideNext = (): void => {
     if (!this.driverWaiting) return;
+    try {
+      this.decideNextStep();
+    } catch (error) {
+      this.fail(error);
+    }
+  };
+
+  private decideNextStep(): void {
     if (
       this.phase === 'running' &&
       !this.fatal &&
@@ -482,7 +493,7 @@ export class ControlledScheduler implements Scheduler {
     }
     this.driverWaiting = false;
     this.later(this.afterStepSlow);
-  };
+  }
 
   /**
    * A step that released a lock or delivered a message settled another task's waitFor promise; its wake is
@@ -502,7 +513,13 @@ export class ControlledScheduler implements Scheduler {
 
   /** Runs `then` a promise job from now (off the hot path: it makes a closure). */
   private later(then: Continuation): void {
-    void settled.then(() => then.call(this));
+    void settled.then(() => {
+      try {
+        then.call(this);
+      } catch (error) {
+        this.fail(error);
+      }
+    });
   }
 
   /** The run is over: clean up, then tell the listener (once). */

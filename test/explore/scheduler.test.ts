@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { explore, MemoryStore, sleep, yieldPoint, type Operation, type Scheduler, type Workload } from '../../src/index.js';
+import { explore, MemoryStore, sleep, yieldPoint, type Operation, type Scheduler, type Strategy, type Workload } from '../../src/index.js';
 
 const op = (label: string, object = 'x', kind: Operation['kind'] = 'write'): Operation => ({ kind, object, label });
 const at = async (s: Scheduler, o: Operation): Promise<void> => {
@@ -202,6 +202,29 @@ describe('the run loop', () => {
     expect(r.failures).toBe(1);
     expect(order).toEqual(['invariant', 'teardown']);
     await expect(explore(w(true), { strategy: 'random', seed: 1, runs: 1 })).rejects.toThrow('teardown broke');
+  });
+
+  it('a strategy that throws mid-run rejects the exploration with its error (not an unhandled rejection)', async () => {
+    const w: Workload = {
+      name: 'steps',
+      setup(ctx) {
+        const task = async (): Promise<void> => {
+          for (let i = 0; i < 3; i++) await at(ctx.scheduler, op('set x'));
+        };
+        return { tasks: [['a', task], ['b', task]] };
+      },
+    };
+    const strategy: Strategy = {
+      name: 'random',
+      beginRun: () => ({
+        choose(_enabled, step) {
+          if (step === 3) throw new Error('chooser broke at step 3');
+          return 0;
+        },
+      }),
+      endRun() {},
+    };
+    await expect(explore(w, { strategy, runs: 5 })).rejects.toThrow('chooser broke at step 3');
   });
 
   it('a setup that throws, at once or later, is a one-line BAD_OPTION naming the workload', async () => {
