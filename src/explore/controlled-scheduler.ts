@@ -687,7 +687,9 @@ export class ControlledScheduler implements Scheduler {
   }
 
   private collect(offers: Offer[], due: readonly VirtualTimer[] | undefined): void {
-    for (const task of this.tasks) {
+    const tasks = this.tasks;
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i] as Task;
       if (task.done || !task.started) continue;
       if (task.point) offers.push(task.point);
       if (task.wakes) for (const w of task.wakes) offers.push(w);
