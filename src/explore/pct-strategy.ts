@@ -16,12 +16,15 @@ export interface PctOptions {
  * the task about to run is demoted to priority i (below every initial priority), which forces a preemption
  * exactly there. A bug that needs d ordering constraints is then hit with probability at least 1/(n·k^(d-1))
  * per run, n tasks and k steps, instead of the exponentially small odds of uniform random choice. k is the
- * longest run seen so far, as in Coyote.
+ * longest run seen so far, as in Coyote, counted in decisions: a step where only one transition is enabled is
+ * not a choice, so no change point is spent on it (k only shrinks, and the bound only improves).
  */
 export function pctStrategy(seed: number, options: PctOptions = {}): Strategy {
   const depth = Math.max(1, Math.floor(options.depth ?? 3));
   let steps = Math.max(1, Math.floor(options.stepsEstimate ?? 10));
   let measured = false;
+  /** Decisions (steps with a choice) of the run in progress. */
+  let decisions = 0;
   return {
     name: 'pct',
     beginRun(run) {
@@ -40,8 +43,11 @@ export function pctStrategy(seed: number, options: PctOptions = {}): Strategy {
       }
       /** Priority by task index; a task gets one when it first appears. */
       const priority: number[] = [];
+      decisions = 0;
       return {
-        choose(enabled, step) {
+        choose(enabled) {
+          if (enabled.length < 2) return 0; // no choice: not a step a change point could use
+          const step = decisions++;
           for (let i = 0; i < enabled.length; i++) {
             const task = (enabled[i] as Transition).task;
             if (priority[task] === undefined) priority[task] = depth + random.next();
@@ -54,7 +60,7 @@ export function pctStrategy(seed: number, options: PctOptions = {}): Strategy {
     },
     endRun(_run, record) {
       if (record.status === 'abandoned') return;
-      steps = measured ? Math.max(steps, record.steps.length) : Math.max(1, record.steps.length);
+      steps = measured ? Math.max(steps, decisions) : Math.max(1, decisions);
       measured = true;
     },
   };
