@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { startCounterServer, type CounterServer, type GrpcDemoReport } from '../../src/index.js';
+import { PG_URL, serviceAvailable } from '../helpers/services.js';
 import { exited, expectOneLineError, runCli, startCli } from '../helpers/cli.js';
 
 /** PIDs of processes whose command line contains `needle` (other than this test's own pgrep). */
@@ -11,6 +13,9 @@ function processesMatching(needle: string): number[] {
     return []; // pgrep exits 1 when nothing matches
   }
 }
+
+/** Whether PostgreSQL answers (false: skipped, saying why); under CI=true an unreachable one is the test's error. */
+const postgres = await serviceAvailable('PostgreSQL', PG_URL).catch((e: unknown) => e as Error);
 
 const servers: CounterServer[] = [];
 afterAll(async () => {
@@ -23,7 +28,7 @@ describe('racelab demo grpc', () => {
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as GrpcDemoReport;
     expect(report.kind).toBe('grpc-demo');
-    expect(report.settings).toEqual({ clients: 3, increments: 4, delayMs: 60, maxConcurrency: 10 });
+    expect(report.settings).toEqual({ clients: 3, increments: 4, delayMs: 60, maxConcurrency: 10, store: 'memory' });
     const [vulnerable, mutex] = report.runs;
     expect(vulnerable?.variant).toBe('vulnerable');
     expect(vulnerable?.acknowledged).toBe(12);
@@ -45,6 +50,29 @@ describe('racelab demo grpc', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/lost updates\s+\d+ \(\d+%\)\s+0 \(0%\)/);
     expect(run.stdout).toContain('The seed says a vulnerable server "returns responses one by one"');
+  });
+
+  it.skipIf(postgres === false)('--store postgres: the same race and its fixes on PostgreSQL, each variant on a namespace of its own, removed afterwards', async () => {
+    if (postgres instanceof Error) throw postgres; // CI=true and no PostgreSQL: fail, do not skip
+    const run = await runCli(['demo', 'grpc', '--store', 'postgres', '--variants', 'vulnerable,pg-for-update', '--clients', '3', '--increments', '4', '--delay', '40ms', '--json'], {
+      timeoutMs: 60_000,
+      env: { RACELAB_PG_URL: PG_URL },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as GrpcDemoReport;
+    expect(report.settings.store).toContain('postgres://postgres@127.0.0.1');
+    const [vulnerable, forUpdate] = report.runs;
+    expect(vulnerable?.lostUpdates).toBeGreaterThan(0);
+    expect(forUpdate?.finalValue).toBe(12);
+    expect(forUpdate?.lostUpdates).toBe(0);
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      const left = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM racelab_store WHERE namespace LIKE 'demo-grpc-%'");
+      expect(left.rows[0]?.n).toBe(0);
+    } finally {
+      await client.end();
+    }
   });
 
   it('Ctrl+C mid-run exits 130 and leaves no client process running', async () => {
@@ -93,6 +121,8 @@ describe('bad input: one line, exit 2, nothing left running', () => {
     ['bad target', ['client', '--target', 'localhost'], /--target: "localhost" is not host:port/],
     ['unreachable target', ['client', '--target', '127.0.0.1:1', '--connect-timeout', '300ms'], /--target: nothing answers gRPC at 127\.0\.0\.1:1/],
     ['unknown demo variant', ['demo', '--variants', 'vulnerable,nope'], /--variant: "nope" is not a counter variant/],
+    ['demo variant the store cannot run', ['demo', '--variants', 'vulnerable,pg-atomic'], /--variant pg-atomic needs a PostgreSQL store, but --store is memory; use --store postgres/],
+    ['demo store that is not one', ['demo', '--store', 'mysql://db'], /--store: "mysql:\/\/db" is not a store/],
     ['unknown option', ['serve', '--colour'], /unknown option '--colour'/],
     ['unknown command', ['serv'], /unknown command 'serv'; did you mean serve\?/],
   ];

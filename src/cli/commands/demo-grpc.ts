@@ -9,15 +9,17 @@ export function register(demo: Command): void {
     .option('--increments <n>', 'increments per client', '10')
     .option('--delay <duration>', 'the read-modify-write window', '100ms')
     .option('--variants <list>', 'comma-separated counter variants to compare', 'vulnerable,mutex')
+    .option('--store <spec>', "the server's store: memory, postgres, redis (URLs from RACELAB_PG_URL / RACELAB_REDIS_URL) or a URL; each variant runs on a fresh namespace", 'memory')
     .option('--json', 'print the report as JSON')
     .option('--record <file>', 'record every call as a history for racelab check (several variants: file.<variant>.jsonl)')
-    .action(async (opts: { clients: string; increments: string; delay: string; variants: string; json?: boolean; record?: string }) => {
+    .action(async (opts: { clients: string; increments: string; delay: string; variants: string; store: string; json?: boolean; record?: string }) => {
       const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration } = await import('../../index.js');
       const report = await runGrpcDemo({
         clients: parseCount(opts.clients, '--clients', 1, 64),
         increments: parseCount(opts.increments, '--increments', 1, 10_000),
         delayMs: parseDuration(opts.delay, '--delay', { maxMs: 10_000 }),
         variants: opts.variants.split(',').map((v) => v.trim()).filter(Boolean),
+        store: opts.store,
         onProgress: opts.json ? undefined : printProgress,
         ...(opts.record !== undefined ? { record: opts.record } : {}),
       });

@@ -9,6 +9,8 @@ import { readCounter } from './client.js';
 import { startCounterServer } from './server.js';
 import { counterVariant } from './variants.js';
 import { DemoRecording, historyFileFor } from './history.js';
+import { checkVariantStore } from './store-variants.js';
+import { describeSource, resolveStore, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
 
 export interface GrpcDemoOptions {
   /** Client OS processes run at once, like the seed's terminals. */
@@ -24,6 +26,11 @@ export interface GrpcDemoOptions {
    * with several variants, each goes to `name.<variant>.jsonl`.
    */
   record?: string;
+  /**
+   * The server's store: `memory` (default), `postgres`, `redis` (their URLs from RACELAB_PG_URL / RACELAB_REDIS_URL
+   * or the local defaults) or a URL. Each variant runs on a fresh namespace of it, removed afterwards.
+   */
+  store?: string;
   /** Progress lines (to stderr in the CLI). */
   onProgress?: (line: string) => void;
 }
@@ -54,7 +61,7 @@ export interface GrpcDemoRun {
 
 export interface GrpcDemoReport {
   kind: 'grpc-demo';
-  settings: { clients: number; increments: number; delayMs: number; maxConcurrency: number };
+  settings: { clients: number; increments: number; delayMs: number; maxConcurrency: number; store: string };
   runs: GrpcDemoRun[];
   explanation: string[];
 }
@@ -103,9 +110,13 @@ function parseClientOutput(run: { code: number | null; signal: string | null; st
   }
 }
 
-async function runVariant(variantName: string, o: Required<Omit<GrpcDemoOptions, 'onProgress' | 'variants' | 'record'>>, progress: (l: string) => void, recordTo?: string): Promise<GrpcDemoRun> {
+type DemoSettings = Required<Omit<GrpcDemoOptions, 'onProgress' | 'variants' | 'record' | 'store'>>;
+
+async function runVariant(variantName: string, o: DemoSettings, store: ResolvedStore | undefined, progress: (l: string) => void, recordTo?: string): Promise<GrpcDemoRun> {
   const variant = counterVariant(variantName);
-  const server = await startCounterServer({ variant: variantName, delayMs: o.delayMs, maxConcurrency: o.maxConcurrency });
+  // A real store: this variant's run gets a namespace of its own, so its counter starts at 0 and nothing else's moves.
+  const storeUrl = store ? withNamespace(store.url, runNamespace(`demo-grpc-${variantName}`)) : undefined;
+  const server = await startCounterServer({ variant: variantName, delayMs: o.delayMs, maxConcurrency: o.maxConcurrency, ...(storeUrl ? { store: storeUrl } : {}) });
   const children: RunningChild[] = [];
   const recording = recordTo !== undefined ? await DemoRecording.start(recordTo) : undefined;
   try {
@@ -151,6 +162,7 @@ async function runVariant(variantName: string, o: Required<Omit<GrpcDemoOptions,
     return run;
   } finally {
     for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    if (storeUrl) await server.store.reset().catch(() => undefined);
     await server.close(500);
     await recording?.dispose();
   }
@@ -201,11 +213,13 @@ export async function runGrpcDemo(options: GrpcDemoOptions = {}): Promise<GrpcDe
     maxConcurrency: options.maxConcurrency ?? 10,
   };
   const variants = options.variants ?? ['vulnerable', 'mutex'];
-  variants.forEach(counterVariant); // fail on an unknown name before starting anything
+  const store = resolveStore(options.store);
+  // Fail on an unknown name, or a variant the store cannot run, before starting anything.
+  for (const v of variants) checkVariantStore(v, store?.url);
   const progress = options.onProgress ?? (() => {});
   const runs: GrpcDemoRun[] = [];
-  for (const v of variants) runs.push(await runVariant(v, o, progress, options.record !== undefined ? historyFileFor(options.record, v, variants.length > 1) : undefined));
-  const partial = { kind: 'grpc-demo' as const, settings: o, runs };
+  for (const v of variants) runs.push(await runVariant(v, o, store, progress, options.record !== undefined ? historyFileFor(options.record, v, variants.length > 1) : undefined));
+  const partial = { kind: 'grpc-demo' as const, settings: { ...o, store: store ? describeSource(store) : 'memory' }, runs };
   return { ...partial, explanation: explainGrpcDemo(partial) };
 }
 
@@ -230,6 +244,6 @@ export function renderGrpcDemo(report: GrpcDemoReport): string {
     ['', ...runs.map((r) => r.variant)],
     rows.map(([label, f]) => [label, ...runs.map(f)]),
   );
-  const title = `racelab demo grpc: the seed's Counter, ${settings.clients} client processes x ${settings.increments} increments, ${formatMs(settings.delayMs)} read-modify-write window`;
+  const title = `racelab demo grpc: the seed's Counter, ${settings.clients} client processes x ${settings.increments} increments, ${formatMs(settings.delayMs)} read-modify-write window${settings.store === 'memory' ? '' : `, store ${settings.store}`}`;
   return [title, table, ...report.explanation.map((p) => wrap(p, 100))].join('\n\n');
 }

@@ -8,7 +8,7 @@ import { COUNTER_KEY, counterVariant, type CounterLockOptions } from '../counter
 import { startReplicaSet, type ReplicaExit } from './replica-set.js';
 import { runSpreadBurst, type SpreadBurstResult } from './spread-burst.js';
 import { formatCounterStats, mergeCounterStats, type CounterCost } from './stats.js';
-import { describeSource, resolveSharedStores, runNamespace, withNamespace, type ResolvedStore } from './store-specs.js';
+import { describeSource, resolveSharedStores, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
 
 export interface ReplicasDemoOptions {
   /** `postgres`, `redis`, their URLs, comma-separated; default `postgres` (RACELAB_PG_URL or the default URL). */

@@ -1,6 +1,6 @@
-import { RacelabError } from '../../core/errors.js';
-import { maskStoreUrl } from '../../store/store-url.js';
-import { storeKind } from '../../store/open.js';
+import { RacelabError } from '../core/errors.js';
+import { maskStoreUrl } from './store-url.js';
+import { storeKind } from './open.js';
 
 /** Where racelab looks for the real stores when no URL is given (the tests read the same variables). */
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -38,6 +38,18 @@ export function resolveSharedStores(spec: string | undefined, env: NodeJS.Proces
     }
     return { kind, url: part, source: '--store' };
   });
+}
+
+/**
+ * Resolves a `--store` naming one store: `memory` (the default), or what resolveSharedStores takes (`postgres`,
+ * `redis`, or a URL); undefined for memory.
+ */
+export function resolveStore(spec: string | undefined, env: NodeJS.ProcessEnv = process.env): ResolvedStore | undefined {
+  const s = (spec ?? 'memory').trim();
+  if (s === 'memory') return undefined;
+  const stores = resolveSharedStores(s, env);
+  if (stores.length > 1) throw new RacelabError('BAD_STORE', `--store: "${maskStoreUrl(s)}" names ${stores.length} stores; give one`);
+  return stores[0];
 }
 
 /** The same store URL with a `?namespace=` of its own, so that each run starts from an empty counter. */
