@@ -32,7 +32,7 @@ const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 3 : 9;
 const SLICE_MS = quick ? 200 : 300;
 /** Seeds per first-bug measurement: the shallow bug is found within a few runs, so it can afford many more. */
-const SEEDS = { shallow: quick ? 10 : 60, deep: quick ? 5 : 15 };
+const SEEDS = { shallow: quick ? 10 : 60, deep: quick ? 5 : 40 };
 
 function renderTable(header, rows) {
   const all = [header, ...rows];
