@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  ActorSystem,
   Agent,
   GenServer,
   NoReply,
@@ -9,26 +8,9 @@ import {
   type From,
   type GenServerBehaviour,
 } from '../../src/index.js';
+import { actorSystems, rejection } from './helpers/systems.js';
 
-const systems: ActorSystem[] = [];
-function newSystem(callTimeoutMs?: number): ActorSystem {
-  const s = new ActorSystem({ callTimeoutMs });
-  systems.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of systems.splice(0)) await s.shutdown();
-});
-
-async function rejection(p: Promise<unknown>): Promise<RacelabError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RacelabError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
+const newSystem = actorSystems();
 
 type CounterCall = 'get' | { readonly add: number };
 type CounterCast = 'increment' | 'crash';

@@ -1,15 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ActorSystem, GenServer, Mailbox, RacelabError, type Pid } from '../../src/index.js';
+import { actorSystems } from './helpers/systems.js';
 
-const systems: ActorSystem[] = [];
-function newSystem(): ActorSystem {
-  const s = new ActorSystem();
-  systems.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of systems.splice(0)) await s.shutdown();
-});
+const newSystem = actorSystems();
 
 /** A process that takes nothing until it gets `go` (selectively), then records everything else in order. */
 function gatedSink(system: ActorSystem, total: number, capacity: number, overflow: 'reject' | 'drop-newest' | 'drop-oldest' | 'block') {

@@ -1,15 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ActorSystem, DownMessage, ExitMessage, RacelabError, type Pid, type Process } from '../../src/index.js';
+import { actorSystems, rejection } from './helpers/systems.js';
 
-const systems: ActorSystem[] = [];
-function newSystem(): ActorSystem {
-  const s = new ActorSystem();
-  systems.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of systems.splice(0)) await s.shutdown();
-});
+const newSystem = actorSystems();
 
 /** Resolves when `cond` holds, polling the event loop (bounded). */
 async function until(cond: () => boolean, what: string): Promise<void> {
@@ -18,16 +11,6 @@ async function until(cond: () => boolean, what: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 2));
   }
   throw new Error(`timed out waiting for ${what}`);
-}
-
-async function rejection(p: Promise<unknown>): Promise<RacelabError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RacelabError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('processes: spawn, send, receive', () => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ActorSystem,
   DownMessage,
@@ -9,16 +9,9 @@ import {
   type GenServerBehaviour,
   type SupervisorEvent,
 } from '../../src/index.js';
+import { actorSystems } from './helpers/systems.js';
 
-const systems: ActorSystem[] = [];
-function newSystem(): ActorSystem {
-  const s = new ActorSystem();
-  systems.push(s);
-  return s;
-}
-afterEach(async () => {
-  for (const s of systems.splice(0)) await s.shutdown();
-});
+const newSystem = actorSystems();
 
 /** A counter that crashes on `crash` and exits normally on `quit`. */
 const crashable: GenServerBehaviour<number, number> = {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../src/index.js';
+import { isRacelabError, openStore, type Store } from '../../src/index.js';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -97,4 +97,23 @@ export function namespacedStores<T extends Store>(baseUrl: string): { suffix: st
       return store;
     },
   };
+}
+
+/**
+ * Each URL fails to open with a RacelabError of the given code and message, on one line, and never shows the
+ * password `hunter2` that the failing URLs carry.
+ */
+export async function expectOpenFailures(cases: ReadonlyArray<readonly [url: string, code: string, message: RegExp]>): Promise<void> {
+  for (const [url, code, message] of cases) {
+    const e: unknown = await openStore(url).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(isRacelabError(e), url).toBe(true);
+    if (!isRacelabError(e)) continue;
+    expect(e.code).toBe(code);
+    expect(e.message).toMatch(message);
+    expect(e.message).not.toContain('hunter2');
+    expect(e.message).not.toContain('\n');
+  }
 }
