@@ -107,8 +107,8 @@ class WakeOperation implements Operation {
   }
 }
 
-// `new Promise(capture)` hands the resolver back without allocating an executor closure per promise: the
-// driver makes two promises per step, so this is on the hot path. (The executor runs synchronously.)
+// `new Promise(capture)` hands the resolver back without allocating an executor closure per promise: every
+// point makes one, so this is on the hot path. (The executor runs synchronously.)
 let captured: (() => void) | undefined;
 const capture = (resolve: () => void): void => {
   captured = resolve;

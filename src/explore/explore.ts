@@ -200,15 +200,9 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
   return new Promise((resolve, reject) => {
     const tally: Tally = { run: 0, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined };
     let lastYield = limits.started;
-    let stopped = false;
-    const stop = (stopReason: StopReason): void => {
-      stopped = true;
-      resolve({ tally, stopReason });
-    };
-    const fail = (error: unknown): void => {
-      stopped = true;
-      reject(error);
-    };
+    // Once either is called nothing calls next() again: every path that stops returns without it.
+    const stop = (stopReason: StopReason): void => resolve({ tally, stopReason });
+    const fail = (error: unknown): void => reject(error);
     // A run may end before startRun returns (nothing in it waits for a promise job): then the loop below starts
     // the next one, rather than a call inside the last one's, so the stack never grows with the runs.
     let starting = false;
@@ -232,7 +226,7 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
         }
         if (!chooser) return stop('exhausted');
         startRun(workload, chooser, runOptions, listener);
-      } while (again && !stopped);
+      } while (again);
       starting = false;
     };
     const listener: RunListener = {

@@ -123,6 +123,7 @@ describe('bad input: one line, exit 2, nothing left running', () => {
     ['unknown demo variant', ['demo', '--variants', 'vulnerable,nope'], /--variant: "nope" is not a counter variant/],
     ['demo variant the store cannot run', ['demo', '--variants', 'vulnerable,pg-atomic'], /--variant pg-atomic needs a PostgreSQL store, but --store is memory; use --store postgres/],
     ['demo store that is not one', ['demo', '--store', 'mysql://db'], /--store: "mysql:\/\/db" is not a store/],
+    ['demo with two stores', ['demo', '--store', 'postgres,redis'], /--store: "postgres,redis" names 2 stores; give one/],
     ['unknown option', ['serve', '--colour'], /unknown option '--colour'/],
     ['unknown command', ['serv'], /unknown command 'serv'; did you mean serve\?/],
   ];
