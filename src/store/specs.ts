@@ -1,6 +1,7 @@
-import { RacelabError } from '../core/errors.js';
+import { RacelabError, isRacelabError } from '../core/errors.js';
 import { maskStoreUrl } from './store-url.js';
-import { storeKind } from './open.js';
+import { openStore, storeKind } from './open.js';
+import type { Store } from './store.js';
 
 /** Where racelab looks for the real stores when no URL is given (the tests read the same variables). */
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -67,4 +68,23 @@ export function runNamespace(label: string): string {
 /** For errors about a store that came from the environment: say where it came from. */
 export function describeSource(s: ResolvedStore): string {
   return s.source === '--store' ? maskStoreUrl(s.url) : s.source.startsWith('RACELAB_') ? `${maskStoreUrl(s.url)} (from ${s.source})` : `${maskStoreUrl(s.url)} (${s.source})`;
+}
+
+/**
+ * Opens the store once, at its URL as resolved (before any namespace is added), and closes it: a server that is
+ * down, or a bad user or database, fails as one line naming that URL and, when it did not come from --store,
+ * where it came from, before anything else starts.
+ */
+export async function probeStore(s: ResolvedStore): Promise<void> {
+  let store: Store | undefined;
+  try {
+    store = await openStore(s.url, { poolSize: 1 });
+  } catch (e) {
+    if (!isRacelabError(e) || s.source === '--store') throw e;
+    const variable = s.kind === 'postgres' ? 'RACELAB_PG_URL' : 'RACELAB_REDIS_URL';
+    const origin = s.source === variable ? `that URL came from ${variable}` : `that URL is the built-in default, used when ${variable} is not set`;
+    throw new RacelabError(e.code, `${e.message}; ${origin}: point ${variable} or --store at a running ${s.kind === 'postgres' ? 'PostgreSQL' : 'Redis'}`, e.exitCode);
+  } finally {
+    await store?.close();
+  }
 }

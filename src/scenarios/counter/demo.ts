@@ -10,8 +10,7 @@ import { startCounterServer } from './server.js';
 import { counterVariant } from './variants.js';
 import { DemoRecording, historyFileFor } from './history.js';
 import { checkVariantStore } from './store-variants.js';
-import { openStore } from '../../store/open.js';
-import { describeSource, resolveStore, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
+import { describeSource, probeStore, resolveStore, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
 
 export interface GrpcDemoOptions {
   /** Client OS processes run at once, like the seed's terminals. */
@@ -217,9 +216,8 @@ export async function runGrpcDemo(options: GrpcDemoOptions = {}): Promise<GrpcDe
   const store = resolveStore(options.store);
   // Fail on an unknown name, or a variant the store cannot run, before starting anything.
   for (const v of variants) checkVariantStore(v, store?.url);
-  // Reach the store once, at the URL as given, so a server that is down (or a bad user or database) is one line
-  // naming what the user typed, before any server or client starts; each variant then adds its own namespace.
-  if (store) await (await openStore(store.url, { poolSize: 1 })).close();
+  // Each variant adds a namespace of its own to the URL; an unreachable store is reported at the URL as given.
+  if (store) await probeStore(store);
   const progress = options.onProgress ?? (() => {});
   const runs: GrpcDemoRun[] = [];
   for (const v of variants) runs.push(await runVariant(v, o, store, progress, options.record !== undefined ? historyFileFor(options.record, v, variants.length > 1) : undefined));

@@ -1,14 +1,13 @@
-import { RacelabError, isRacelabError } from '../../core/errors.js';
+import { RacelabError } from '../../core/errors.js';
 import { formatMs } from '../../core/units.js';
 import { renderTable, wrap } from '../../report/table.js';
 import { openStore } from '../../store/open.js';
-import type { Store } from '../../store/store.js';
 import '../counter/store-variants.js'; // registers the pg-* and redis-* variants
 import { COUNTER_KEY, counterVariant, type CounterLockOptions } from '../counter/variants.js';
 import { startReplicaSet, type ReplicaExit } from './replica-set.js';
 import { runSpreadBurst, type SpreadBurstResult } from './spread-burst.js';
 import { formatCounterStats, mergeCounterStats, type CounterCost } from './stats.js';
-import { describeSource, resolveSharedStores, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
+import { describeSource, probeStore, resolveSharedStores, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
 
 export interface ReplicasDemoOptions {
   /** `postgres`, `redis`, their URLs, comma-separated; default `postgres` (RACELAB_PG_URL or the default URL). */
@@ -102,21 +101,6 @@ interface Settings {
   concurrency: number;
   delayMs: number;
   maxConcurrency: number;
-}
-
-/** Opens the store once up front so an unreachable server fails with one line that says where the URL came from. */
-async function probe(s: ResolvedStore): Promise<void> {
-  let store: Store | undefined;
-  try {
-    store = await openStore(s.url);
-  } catch (e) {
-    if (!isRacelabError(e) || s.source === '--store') throw e;
-    const variable = s.kind === 'postgres' ? 'RACELAB_PG_URL' : 'RACELAB_REDIS_URL';
-    const origin = s.source === variable ? `that URL came from ${variable}` : `that URL is the built-in default, used when ${variable} is not set`;
-    throw new RacelabError(e.code, `${e.message}; ${origin}: point ${variable} or --store at a running ${s.kind === 'postgres' ? 'PostgreSQL' : 'Redis'}`, e.exitCode);
-  } finally {
-    await store?.close();
-  }
 }
 
 /** One run: R replicas of one variant on a fresh namespace, one spread burst, the final value read from the store. */
@@ -247,7 +231,7 @@ export async function runReplicasDemo(options: ReplicasDemoOptions = {}): Promis
     }
   }
   const progress = options.onProgress ?? (() => undefined);
-  for (const s of stores) await probe(s);
+  for (const s of stores) await probeStore(s);
 
   const runs: ReplicasRun[] = [];
   const kills: ReplicasKillRun[] = [];
