@@ -2,6 +2,10 @@
 // Arrows: a folder may import itself and the folders listed for it; node builtins and npm packages are free.
 const layers = {
   scenarios: ['scenarios', 'grpc', 'burst', 'actor', 'explore', 'check', 'store', 'report', 'sched', 'history', 'core', 'proxy', 'generated'],
+  // The built-in workloads that `racelab explore` and `replay` run: scenarios' code under the explorer.
+  workloads: ['workloads', 'scenarios', 'explore', 'actor', 'check', 'store', 'sched', 'history', 'core'],
+  // The attack engine: the invariant language, request templating, burst planning, judging, recording.
+  attack: ['attack', 'burst', 'grpc', 'history', 'check', 'core', 'generated'],
   explore: ['explore', 'sched', 'check', 'history', 'core'],
   burst: ['burst', 'grpc', 'history', 'core'],
   grpc: ['grpc', 'history', 'core', 'generated'],
@@ -24,6 +28,10 @@ const allowed = [
     from: { path: `^src/${layer}/` },
     to: { path: `^src/(${targets.join('|')})/` },
   })),
+  // report renders every engine's report: it may see their types, never run their code. (The attack's
+  // report module is data and wording, so report may use it.)
+  { from: { path: '^src/report/' }, to: { path: '^src/(burst|scenarios|workloads|explore)/', dependencyTypes: ['type-only'] } },
+  { from: { path: '^src/report/' }, to: { path: '^src/attack/report\\.ts$' } },
 ];
 
 module.exports = {

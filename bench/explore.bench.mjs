@@ -10,7 +10,7 @@
 //    no wake steps): what a random scheduler costs on this code when its bookkeeping is free. Its ratio to
 //    fast-check is about as high as any scheduler of this code can go; the code's own cost is the rest.
 // 2. Runs to the first bug: on the 2-client vulnerable counter (a lost update, depth 2) and on the depth-3
-//    workload (src/scenarios/explore/depth3-workload.ts: three clients; it fails only if all three read before
+//    workload (src/workloads/depth3-workload.ts: three clients; it fails only if all three read before
 //    any writes), the number of runs until the invariant fails, for seeds 1..N: found, median, mean and worst.
 // "The same code": every side calls the same workload's setup(): the same MemoryStore, counter variant, tasks and
 // invariant (racelab's side also has the store note read values for its traces; the others do without). For

@@ -43,18 +43,17 @@ export {
   type SupervisorOptions, type MailboxOptions, type OverflowPolicy, type ExitReason, type From,
 } from './actor/index.js';
 export {
-  actorPatterns, actorPattern, runActorDemo, renderActorDemo, orderTransitions, type ActorPattern, type PatternOutcome,
+  actorPatterns, actorPattern, runActorDemo, orderTransitions, type ActorPattern, type PatternOutcome,
   type PatternRunOptions, type ActorDemoOptions, type ActorDemoReport, type ActorDemoRun,
 } from './scenarios/actors/index.js';
 export * from './scenarios/replicas/index.js';
 export * from './proxy/index.js';
-export * from './scenarios/attack/index.js';
+export * from './attack/index.js';
 export {
   createSyncPolicy,
   parseSyncMode,
   runBurstWorker,
   runFlood,
-  parseExpression,
   latencyReport,
   SYNC_MODES,
   type SyncMode,
@@ -115,5 +114,17 @@ export {
   type DfsOptions,
   type ReplayToken,
 } from './explore/index.js';
-export * from './scenarios/explore/index.js';
-export { renderCheckReport, renderHistoryHtml, type HistoryHtmlOptions } from './report/index.js';
+export * from './workloads/index.js';
+export {
+  renderCheckReport,
+  renderHistoryHtml,
+  renderAttackReport,
+  renderExploreReport,
+  renderReplayReport,
+  renderGrpcDemo,
+  renderActorDemo,
+  renderReplicasDemo,
+  renderHistogram,
+  formatCounterStats,
+  type HistoryHtmlOptions,
+} from './report/index.js';

@@ -43,3 +43,6 @@ export function formatMs(ms: number): string {
   if (ms >= 1) return `${+ms.toFixed(1)}ms`;
   return `${Math.round(ms * 1000)}µs`;
 }
+
+/** `25%`: part of whole, rounded; `0%` when whole is 0. */
+export const pct = (part: number, whole: number): string => (whole > 0 ? `${Math.round((100 * part) / whole)}%` : '0%');

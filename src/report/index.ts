@@ -1,3 +1,10 @@
 export * from './table.js';
 export * from './check-text.js';
 export * from './history-html.js';
+export * from './histogram.js';
+export * from './counter-stats.js';
+export { renderAttackReport } from './attack-text.js';
+export { renderExploreReport, renderReplayReport } from './explore-text.js';
+export { renderGrpcDemo } from './grpc-demo-text.js';
+export { renderActorDemo } from './actors-demo-text.js';
+export { renderReplicasDemo } from './replicas-demo-text.js';

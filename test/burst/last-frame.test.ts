@@ -5,9 +5,9 @@ import { FLAG_END_STREAM, FRAME_DATA, SocketTap } from '../../src/burst/socket-t
 import type { BurstCall } from '../../src/burst/call.js';
 import type { BurstTransport } from '../../src/burst/sync-policy.js';
 import { startCounterServer, type CounterServer } from '../../src/scenarios/counter/server.js';
-import { startPlainCounter, type PlainCounter } from './plain-counter.js';
+import { startPlainCounter, type PlainCounter } from '../helpers/plain-counter.js';
 import { startJitterProxy } from '../../src/proxy/index.js';
-import { runAttack } from '../../src/scenarios/attack/run.js';
+import { runAttack } from '../../src/attack/run.js';
 
 const transportTo = (target: string): BurstTransport => ({ target, metadata: [], deadlineMs: 10_000, connectTimeoutMs: 5000 });
 const increments = (n: number, clientOf: (i: number) => number, request = Buffer.alloc(0)): BurstCall[] =>

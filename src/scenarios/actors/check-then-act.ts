@@ -1,5 +1,6 @@
+import { pct } from '../../core/units.js';
 import { Agent, GenServer, type GenServerBehaviour, type Process } from '../../actor/index.js';
-import { checkVariant, countOutcome, joinAll, pct, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
+import { checkVariant, countOutcome, joinAll, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
 
 interface Count {
   readonly value: number;

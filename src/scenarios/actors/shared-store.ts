@@ -1,7 +1,8 @@
+import { pct } from '../../core/units.js';
 import { GenServer, type GenServerBehaviour } from '../../actor/index.js';
 import { MemoryStore } from '../../store/memory.js';
 import type { Store } from '../../store/store.js';
-import { checkVariant, countOutcome, joinAll, pct, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
+import { checkVariant, countOutcome, joinAll, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
 
 const KEY = 'visits';
 

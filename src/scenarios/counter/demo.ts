@@ -1,9 +1,8 @@
 import { spawnRacelab, type RunningChild } from '../../core/children.js';
 import { RacelabError } from '../../core/errors.js';
 import { summarize } from '../../core/stats.js';
-import { formatMs } from '../../core/units.js';
+import { formatMs, pct } from '../../core/units.js';
 import { maxInFlight, type HandlerSpan } from '../../grpc/timing.js';
-import { renderTable, wrap } from '../../report/table.js';
 import type { CounterClientResult } from './client.js';
 import { readCounter } from './client.js';
 import { startCounterServer } from './server.js';
@@ -168,7 +167,6 @@ async function runVariant(variantName: string, o: DemoSettings, store: ResolvedS
   }
 }
 
-const pct = (part: number, whole: number): string => (whole ? `${Math.round((100 * part) / whole)}%` : '0%');
 
 /** The seed's section 5, written from this run's numbers only. */
 export function explainGrpcDemo(report: Omit<GrpcDemoReport, 'explanation'>): string[] {
@@ -225,27 +223,3 @@ export async function runGrpcDemo(options: GrpcDemoOptions = {}): Promise<GrpcDe
   return { ...partial, explanation: explainGrpcDemo(partial) };
 }
 
-export function renderGrpcDemo(report: GrpcDemoReport): string {
-  const { settings, runs } = report;
-  const ms = (v: number): string => formatMs(v);
-  const rows: Array<[string, (r: GrpcDemoRun) => string]> = [
-    ['client processes', (r) => String(r.clients)],
-    ['increments sent', (r) => String(r.incrementsSent)],
-    ['acknowledged', (r) => String(r.acknowledged)],
-    ['final value', (r) => String(r.finalValue)],
-    ['expected', (r) => String(r.expected)],
-    ['lost updates', (r) => `${r.lostUpdates} (${pct(r.lostUpdates, r.expected)})`],
-    ['failed / unknown', (r) => `${r.failed} / ${r.unknown}`],
-    ['wall time', (r) => ms(r.wallMs)],
-    ['latency p50', (r) => ms(r.latencyP50Ms)],
-    ['latency p99', (r) => ms(r.latencyP99Ms)],
-    ['max handlers in flight', (r) => String(r.maxHandlersInFlight)],
-    ['responses per wave', (r) => String(r.completionWaveMedian)],
-  ];
-  const table = renderTable(
-    ['', ...runs.map((r) => r.variant)],
-    rows.map(([label, f]) => [label, ...runs.map(f)]),
-  );
-  const title = `racelab demo grpc: the seed's Counter, ${settings.clients} client processes x ${settings.increments} increments, ${formatMs(settings.delayMs)} read-modify-write window${settings.store === 'memory' ? '' : `, store ${settings.store}`}`;
-  return [title, table, ...report.explanation.map((p) => wrap(p, 100))].join('\n\n');
-}

@@ -1,12 +1,12 @@
 import { RacelabError } from '../../core/errors.js';
-import { formatMs } from '../../core/units.js';
-import { renderTable, wrap } from '../../report/table.js';
+import { formatMs, pct } from '../../core/units.js';
 import { openStore } from '../../store/open.js';
 import '../counter/store-variants.js'; // registers the pg-* and redis-* variants
 import { COUNTER_KEY, counterVariant, type CounterLockOptions } from '../counter/variants.js';
 import { startReplicaSet, type ReplicaExit } from './replica-set.js';
 import { runSpreadBurst, type SpreadBurstResult } from './spread-burst.js';
-import { formatCounterStats, mergeCounterStats, type CounterCost } from './stats.js';
+import { formatCounterStats } from '../../report/counter-stats.js';
+import { mergeCounterStats, type CounterCost } from './stats.js';
 import { describeSource, probeStore, resolveSharedStores, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
 
 export interface ReplicasDemoOptions {
@@ -260,7 +260,6 @@ export async function runReplicasDemo(options: ReplicasDemoOptions = {}): Promis
   return { ...partial, explanation: explainReplicasDemo(partial) };
 }
 
-const pct = (part: number, whole: number): string => (whole ? `${Math.round((100 * part) / whole)}%` : '0%');
 const rate = (r: ReplicasRun): string => `${Math.round(r.callsPerSecond)} calls/s`;
 
 /** What the run showed, written from its numbers only. */
@@ -335,47 +334,3 @@ export function explainReplicasDemo(report: Omit<ReplicasDemoReport, 'explanatio
   return lines;
 }
 
-export function renderReplicasDemo(report: ReplicasDemoReport): string {
-  const ms = (v: number): string => (Number.isFinite(v) ? formatMs(v) : '-');
-  const table = renderTable(
-    ['run', 'store', 'replicas', 'acknowledged', 'final', 'lost', 'failed/unknown', 'calls/s', 'p50', 'p99', 'cost'],
-    report.runs.map((r) => [
-      r.label,
-      r.store,
-      String(r.replicas),
-      String(r.acknowledged),
-      String(r.finalValue),
-      r.lostUpdates > 0 ? `${r.lostUpdates} (${pct(r.lostUpdates, r.acknowledged)})` : String(r.lostUpdates),
-      `${r.failed}/${r.unknown}`,
-      String(Math.round(r.callsPerSecond)),
-      ms(r.latencyP50Ms),
-      ms(r.latencyP99Ms),
-      formatCounterStats(r.stats, true) || '-',
-    ]),
-  );
-  const parts = [
-    `racelab demo replicas: the counter on a shared store, ${report.settings.calls} increments per run, ${report.settings.concurrency} in flight, ${formatMs(report.settings.delayMs)} read-modify-write window`,
-    `stores: ${report.settings.stores.join(', ')}`,
-    table,
-  ];
-  if (report.kills.length) {
-    parts.push(
-      renderTable(
-        ['kill -9 mid-burst', 'store', 'killed', 'in flight', 'acknowledged', 'unknown', 'final', 'lost acknowledged', 'unknown applied'],
-        report.kills.map((k) => [
-          k.variant,
-          k.store,
-          `replica ${k.killedReplica} after ${k.acknowledgedAtKill}`,
-          String(k.inFlightAtKill),
-          String(k.acknowledged),
-          String(k.unknown),
-          String(k.finalValue),
-          String(k.lostAcknowledged),
-          String(k.unknownApplied),
-        ]),
-      ),
-    );
-  }
-  parts.push(...report.explanation.map((p) => wrap(p, 100)));
-  return parts.join('\n\n');
-}

@@ -1,4 +1,4 @@
-import type { Store, StoreTransaction, Versioned } from '../../store/store.js';
+import type { Store, StoreTransaction, Versioned } from '../store/store.js';
 
 /**
  * A Store that adds what each operation returned to the explorer's trace (`get counter->0`), so a failing

@@ -1,12 +1,12 @@
-import { RacelabError } from '../../core/errors.js';
-import { memberChains, parseExpression, type Expression } from '../../burst/expression.js';
-import { validateEndpoints, type Endpoint } from '../../burst/plan.js';
-import type { BurstTransport } from '../../burst/sync-policy.js';
-import { parseTarget } from '../../grpc/client.js';
-import { encodeJsonMessage } from '../../grpc/json-message.js';
-import { loadSchemaByReflection } from '../../grpc/reflection-client.js';
-import { findMethod, loadSchemaFromProto, type MethodSchema, type ServiceSchema } from '../../grpc/schema.js';
-import { channelCredentials, channelOptions, loadTlsMaterial, parseMetadata, probeTarget, toGrpcMetadata } from '../../grpc/transport.js';
+import { RacelabError } from '../core/errors.js';
+import { memberChains, parseExpression, type Expression } from './expression.js';
+import { validateEndpoints, type Endpoint } from './plan.js';
+import type { BurstTransport } from '../burst/sync-policy.js';
+import { parseTarget } from '../grpc/client.js';
+import { encodeJsonMessage } from '../grpc/json-message.js';
+import { loadSchemaByReflection } from '../grpc/reflection-client.js';
+import { findMethod, loadSchemaFromProto, type MethodSchema, type ServiceSchema } from '../grpc/schema.js';
+import { channelCredentials, channelOptions, loadTlsMaterial, parseMetadata, probeTarget, toGrpcMetadata } from '../grpc/transport.js';
 import { attackScenario, type AttackScenario } from './builtins.js';
 import { ATTACK_LIMITS, type AttackCheckCall, type AttackEndpointOptions, type AttackOptions } from './report.js';
 

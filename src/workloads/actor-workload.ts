@@ -1,6 +1,6 @@
-import { RacelabError, messageOf } from '../../core/errors.js';
-import type { Workload } from '../../explore/workload.js';
-import { checkVariant, type ActorPattern, type PatternOutcome } from '../actors/pattern.js';
+import { RacelabError, messageOf } from '../core/errors.js';
+import type { Workload } from '../explore/workload.js';
+import { checkVariant, type ActorPattern, type PatternOutcome } from '../scenarios/actors/pattern.js';
 
 export interface ActorWorkloadOptions {
   /** Concurrent clients; default: the pattern's own size for virtual time (small, so dfs stays tractable). */

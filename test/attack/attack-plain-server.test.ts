@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAttack, type AttackOptions } from '../../src/scenarios/attack/index.js';
+import { runAttack, type AttackOptions } from '../../src/attack/index.js';
 import type { SyncMode } from '../../src/burst/sync-policy.js';
-import { startPlainCounter, type PlainCounter } from './plain-counter.js';
+import { startPlainCounter, type PlainCounter } from '../helpers/plain-counter.js';
 
 const MODES: SyncMode[] = ['sequential', 'parallel', 'connections', 'processes', 'last-frame'];
 
@@ -63,7 +63,7 @@ describe('racelab attack against a plain grpc-js server built from the seed\'s p
 
   it('works over mutual TLS (a CA and a client certificate) in every concurrent mode', async () => {
     const { join } = await import('node:path');
-    const { TLS_DIR } = await import('./plain-counter.js');
+    const { TLS_DIR } = await import('../helpers/plain-counter.js');
     const secure = await startPlainCounter({ variant: 'vulnerable', delayMs: 100, tls: { requireClientCert: true } });
     try {
       const tls = { ca: join(TLS_DIR, 'ca.pem'), cert: join(TLS_DIR, 'client.pem'), key: join(TLS_DIR, 'client.key') };

@@ -1,6 +1,6 @@
-import { RacelabError } from '../../core/errors.js';
-import type { Workload } from '../../explore/workload.js';
-import { MemoryStore } from '../../store/memory.js';
+import { RacelabError } from '../core/errors.js';
+import type { Workload } from '../explore/workload.js';
+import { MemoryStore } from '../store/memory.js';
 
 export interface Depth3WorkloadOptions {
   /**

@@ -5,10 +5,8 @@ export { tracedStore } from './traced-store.js';
 export { exploreWorkload, exploreScenarios, type ExploreScenario, type ExploreScenarioOptions } from './registry.js';
 export {
   runExplore,
-  renderExploreReport,
   exploreReport,
   runReplay,
-  renderReplayReport,
   type RunExploreOptions,
   type ExploreReport,
   type ExploreVerdict,

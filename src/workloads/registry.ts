@@ -1,7 +1,7 @@
-import { RacelabError } from '../../core/errors.js';
-import type { Workload } from '../../explore/workload.js';
-import type { ActorPattern } from '../actors/pattern.js';
-import { actorPatterns } from '../actors/registry.js';
+import { RacelabError } from '../core/errors.js';
+import type { Workload } from '../explore/workload.js';
+import type { ActorPattern } from '../scenarios/actors/pattern.js';
+import { actorPatterns } from '../scenarios/actors/registry.js';
 import { actorPatternWorkload } from './actor-workload.js';
 import { counterWorkload } from './counter-workload.js';
 import { depth3Workload } from './depth3-workload.js';

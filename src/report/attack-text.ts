@@ -1,7 +1,8 @@
-import { formatMs } from '../../core/units.js';
-import { renderHistogram, type SpreadSummary } from '../../burst/stats.js';
-import { renderTable, wrap } from '../../report/table.js';
-import { clientsWord, type AttackReport, type RoundReport } from './report.js';
+import { formatMs } from '../core/units.js';
+import type { SpreadSummary } from '../burst/stats.js';
+import { renderHistogram } from './histogram.js';
+import { renderTable, wrap } from './table.js';
+import { clientsWord, type AttackReport, type RoundReport } from '../attack/report.js';
 
 const us = (v: number | undefined): string => (v === undefined ? '-' : v >= 1000 ? formatMs(v / 1000) : `${Math.round(v)}µs`);
 

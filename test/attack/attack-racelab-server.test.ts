@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAttack } from '../../src/scenarios/attack/run.js';
+import { runAttack } from '../../src/attack/run.js';
 import { startCounterServer, type CounterServer } from '../../src/scenarios/counter/server.js';
 import type { SyncMode } from '../../src/burst/sync-policy.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { equalitySides, memberChains, parseExpression } from '../../src/burst/expression.js';
+import { equalitySides, memberChains, parseExpression } from '../../src/attack/expression.js';
 import { RacelabError } from '../../src/core/errors.js';
 
 const scope = { before: { value: 3 }, after: { value: 5, id: '9007199254740993' }, ok: 10, failed: 0, unknown: 0, results: [{ response: { id: 'a' } }, { response: { id: 'a' } }, { response: { id: 'b' } }] };

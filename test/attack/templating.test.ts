@@ -5,9 +5,9 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAttack } from '../../src/scenarios/attack/run.js';
+import { runAttack } from '../../src/attack/run.js';
 import type { SyncMode } from '../../src/burst/sync-policy.js';
-import { applyTemplate, templatePlaceholders } from '../../src/burst/template.js';
+import { applyTemplate, templatePlaceholders } from '../../src/attack/template.js';
 
 const ECHO_PROTO = `syntax = "proto3";
 package demo;

@@ -1,7 +1,7 @@
-import { RacelabError } from '../../core/errors.js';
-import { isUnknownOutcome, statusName, type CallOutcome } from '../../burst/call.js';
-import { equalitySides, type Expression } from '../../burst/expression.js';
-import type { Endpoint } from '../../burst/plan.js';
+import { RacelabError } from '../core/errors.js';
+import { isUnknownOutcome, statusName, type CallOutcome } from '../burst/call.js';
+import { equalitySides, type Expression } from './expression.js';
+import type { Endpoint } from './plan.js';
 import { shortName, type AttackVerdict, type RoundReport, type RoundVerdict } from './report.js';
 
 export interface ScopeInput {

@@ -1,7 +1,7 @@
 import type { Random } from '../core/random.js';
 import { encodeJsonMessage } from '../grpc/json-message.js';
 import type { MethodSchema } from '../grpc/schema.js';
-import type { BurstCall } from './call.js';
+import type { BurstCall } from '../burst/call.js';
 import { applyTemplate, templatePlaceholders } from './template.js';
 
 /** One method in a burst: a single endpoint for the classic race, several for multi-endpoint races. */

@@ -1,8 +1,7 @@
-import { RacelabError } from '../../core/errors.js';
-import { formatMs } from '../../core/units.js';
-import { explore, replay, type ExploreResult, type FailureReport, type ReplayResult, type StopReason } from '../../explore/explore.js';
-import { parseReplayToken } from '../../explore/replay-token.js';
-import type { StrategyName } from '../../explore/strategy.js';
+import { RacelabError } from '../core/errors.js';
+import { explore, replay, type ExploreResult, type FailureReport, type ReplayResult, type StopReason } from '../explore/explore.js';
+import { parseReplayToken } from '../explore/replay-token.js';
+import type { StrategyName } from '../explore/strategy.js';
 import { exploreScenarios, exploreWorkload, type ExploreScenarioOptions } from './registry.js';
 
 export type ExploreCommandStrategy = Exclude<StrategyName, 'replay'>;
@@ -88,56 +87,6 @@ export function exploreReport(result: ExploreResult): ExploreReport {
   };
 }
 
-function describeWorkload(scenario: string, params: Readonly<Record<string, string>>): string {
-  const list = Object.entries(params)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
-  return list ? `${scenario} (${list})` : scenario;
-}
-
-function strategyLabel(r: { strategy: string; depth?: number; seed: number }): string {
-  return `${r.strategy}${r.depth !== undefined ? ` depth ${r.depth}` : ''}, seed ${r.seed}`;
-}
-
-export function renderExploreReport(r: ExploreReport): string {
-  const lines = [`explore ${describeWorkload(r.scenario, r.params)}: ${strategyLabel(r)}`];
-  const lin = r.linearizability
-    ? `, ${r.linearizability.checked} histories checked for linearizability${r.linearizability.unknown ? ` (${r.linearizability.unknown} undecided within the budget)` : ''}`
-    : '';
-  const speed = `${r.runs} run${r.runs === 1 ? '' : 's'} in ${formatMs(r.elapsedMs)}, ${Math.round(r.runsPerSecond)} runs/s, longest run ${r.maxStepsInRun} steps${lin}`;
-  const por =
-    r.schedulesExplored !== undefined
-      ? `${r.schedulesExplored} schedule${r.schedulesExplored === 1 ? '' : 's'} explored, ${r.prunedByPor} transitions pruned by partial-order reduction, ${r.redundantRuns} redundant runs cut short`
-      : undefined;
-  const f = r.firstFailure;
-  if (f) {
-    lines.push(
-      `RACE FOUND in run ${f.runsToFailure} (${f.kind}): ${f.message}`,
-      `minimal schedule: ${f.shrunk.steps} steps, ${f.shrunk.preemptions} preemption${f.shrunk.preemptions === 1 ? '' : 's'} (as found: ${f.found.steps} steps, ${f.found.preemptions} preemption${f.found.preemptions === 1 ? '' : 's'}; ${f.shrinkRuns} shrink runs)`,
-      ...f.shrunk.traceLines.map((l) => `  ${l}`),
-      `trace: ${f.shrunk.trace}`,
-      `replay: ${r.replayCommand ?? ''}`,
-      por ? `(${speed}; ${por})` : `(${speed})`,
-    );
-  } else if (r.verdict === 'proved') {
-    lines.push(`NO FAILING SCHEDULE EXISTS: dfs explored every schedule and none fails (${por}; ${speed})`);
-  } else {
-    const why: Record<StopReason, string> = {
-      runs: `after ${r.runs} runs`,
-      'time-limit': 'before the time limit',
-      exhausted: 'and the strategy had nothing left to try',
-      'first-failure': '',
-    };
-    lines.push(
-      `no failing schedule found ${why[r.stopReason]} (${speed}${por ? `; ${por}` : ''})`,
-      r.strategy === 'dfs'
-        ? 'dfs stopped before exploring every schedule: raise --runs for a proof'
-        : 'that is evidence, not proof: --strategy dfs explores every schedule',
-    );
-  }
-  return lines.join('\n');
-}
-
 export interface ReplayReport {
   readonly kind: 'replay';
   readonly scenario: string;
@@ -168,15 +117,6 @@ export async function runReplay(tokenText: string): Promise<ReplayReport> {
     trace: result.schedule.trace,
     traceLines: result.schedule.traceLines,
   };
-}
-
-export function renderReplayReport(r: ReplayReport): string {
-  return [
-    `replay ${describeWorkload(r.scenario, r.params)}: seed ${r.seed}, ${r.steps} steps, ${r.preemptions} preemption${r.preemptions === 1 ? '' : 's'}`,
-    ...r.traceLines.map((l) => `  ${l}`),
-    `trace: ${r.trace}`,
-    r.failure ? `FAILS (${r.failure.kind}): ${r.failure.message}` : 'passes: the invariant holds on this schedule',
-  ].join('\n');
 }
 
 function workloadFromToken(scenario: string, params: Readonly<Record<string, string>>) {

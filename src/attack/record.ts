@@ -1,9 +1,9 @@
-import { isUnknownOutcome, statusName, type CallOutcome } from '../../burst/call.js';
-import type { HistoryEvent } from '../../history/event.js';
-import { formatHistoryJsonl } from '../../history/jsonl.js';
-import type { MethodSchema } from '../../grpc/schema.js';
+import { isUnknownOutcome, statusName, type CallOutcome } from '../burst/call.js';
+import type { HistoryEvent } from '../history/event.js';
+import { formatHistoryJsonl } from '../history/jsonl.js';
+import type { MethodSchema } from '../grpc/schema.js';
 import { writeFile } from 'node:fs/promises';
-import { RacelabError, messageOf } from '../../core/errors.js';
+import { RacelabError, messageOf } from '../core/errors.js';
 import type { AttackScenario } from './builtins.js';
 
 const shortName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);

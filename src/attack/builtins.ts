@@ -1,4 +1,4 @@
-import { RacelabError } from '../../core/errors.js';
+import { RacelabError } from '../core/errors.js';
 
 /**
  * A scenario's built-in check for `racelab attack --scenario NAME`: which calls to burst, how to read the state

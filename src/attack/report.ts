@@ -1,8 +1,8 @@
-import { formatMs } from '../../core/units.js';
-import { MAX_FLOOD_DURATION_MS, MAX_FLOOD_IN_FLIGHT, MAX_FLOOD_RATE } from '../../burst/flood.js';
-import type { BurstSpread, LatencyReport, SpreadSummary, StatusCount } from '../../burst/stats.js';
-import type { ReleaseWrites, SyncMode } from '../../burst/sync-policy.js';
-import type { TlsFiles } from '../../grpc/transport.js';
+import { formatMs } from '../core/units.js';
+import { MAX_FLOOD_DURATION_MS, MAX_FLOOD_IN_FLIGHT, MAX_FLOOD_RATE } from '../burst/flood.js';
+import type { BurstSpread, LatencyReport, SpreadSummary, StatusCount } from '../burst/stats.js';
+import type { ReleaseWrites, SyncMode } from '../burst/sync-policy.js';
+import type { TlsFiles } from '../grpc/transport.js';
 
 /** Defaults and hard caps: the attack is bounded by design. */
 export const ATTACK_LIMITS = {

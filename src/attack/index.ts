@@ -11,6 +11,8 @@ export {
   type RoundVerdict,
   type AttackVerdict,
 } from './report.js';
-export { renderAttackReport } from './render.js';
 export { attackScenarios, attackScenario, type AttackScenario } from './builtins.js';
 export { HistoryLog } from './record.js';
+export * from './expression.js';
+export * from './template.js';
+export * from './plan.js';

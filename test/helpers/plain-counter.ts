@@ -13,7 +13,7 @@ import { ReflectionService } from '@grpc/reflection';
 /** The seed's counter.proto, verbatim (test/fixtures/seed-counter.proto): no package, so the service is `Counter`. */
 export const SEED_PROTO = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'seed-counter.proto'), 'utf8');
 
-export const TLS_DIR = join(import.meta.dirname, 'fixtures', 'tls');
+export const TLS_DIR = join(import.meta.dirname, '..', 'fixtures', 'tls');
 
 /** Writes the seed's proto to a fresh temp folder and returns its path. */
 export function writeSeedProto(): string {

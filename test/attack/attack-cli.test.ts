@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../../src/check/index.js';
 import { parseHistoryJsonl } from '../../src/history/index.js';
-import type { AttackReport } from '../../src/scenarios/attack/index.js';
+import type { AttackReport } from '../../src/attack/index.js';
 import { startCounterServer, type CounterServer } from '../../src/scenarios/counter/server.js';
 import { expectOneLineError, runCli } from '../helpers/cli.js';
-import { TLS_DIR, startPlainCounter, writeSeedProto, type PlainCounter } from './plain-counter.js';
+import { TLS_DIR, startPlainCounter, writeSeedProto, type PlainCounter } from '../helpers/plain-counter.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'racelab-attack-cli-'));
 
