@@ -73,7 +73,8 @@ export { encodeJsonMessage, decodeMessage } from './grpc/json-message.js';
 export { probeTarget, loadTlsMaterial, parseMetadata, type TlsFiles, type TlsMaterial, type TransportSettings } from './grpc/transport.js';
 export * from './history/index.js';
 export * from './check/index.js';
-export { recordingInterceptor, recordingClientOptions, DEFINITE_FAILURE_CODES, type RecordingOptions } from './grpc/recorder.js';
+export { recordingInterceptor, recordingClientOptions, type RecordingOptions } from './grpc/recorder.js';
+export { statusName, callEffect, isUnknownOutcome, DEFINITE_FAILURE_CODES, type CallEffect } from './grpc/status.js';
 export {
   explore,
   replay,

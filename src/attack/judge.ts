@@ -1,5 +1,7 @@
 import { RacelabError } from '../core/errors.js';
-import { isUnknownOutcome, statusName, type CallOutcome } from '../burst/call.js';
+import { status } from '@grpc/grpc-js';
+import type { CallOutcome } from '../burst/call.js';
+import { isUnknownOutcome, statusName } from '../grpc/status.js';
 import { equalitySides, type Expression } from './expression.js';
 import type { Endpoint } from './plan.js';
 import { shortName, type AttackVerdict, type RoundReport, type RoundVerdict } from './report.js';
@@ -21,7 +23,7 @@ export function invariantScope(s: ScopeInput): Record<string, unknown> {
     client: o.client,
     code: o.code,
     status: statusName(o.code),
-    ok: o.code === 0,
+    ok: o.code === status.OK,
     response: s.decoded[o.index] ?? null,
     latencyMs: (o.doneMicros - o.sentMicros) / 1000,
   }));

@@ -1,4 +1,6 @@
-import { isUnknownOutcome, statusName, type CallOutcome } from '../burst/call.js';
+import { status } from '@grpc/grpc-js';
+import type { CallOutcome } from '../burst/call.js';
+import { callEffect, statusName } from '../grpc/status.js';
 import type { HistoryEvent } from '../history/event.js';
 import { formatHistoryJsonl } from '../history/jsonl.js';
 import type { MethodSchema } from '../grpc/schema.js';
@@ -34,14 +36,14 @@ export class HistoryLog {
     const { f, invokeValue, okValue } = this.op(out.path, request, response);
     const process = out.index;
     this.push({ type: 'invoke', process, f, value: invokeValue, time: out.sentMicros });
-    const type = out.code === 0 ? 'ok' : isUnknownOutcome(out.code) ? 'info' : 'fail';
+    const type = callEffect(out.code);
     this.push({
       type,
       process,
       f,
       value: type === 'ok' ? okValue : invokeValue,
       time: Math.max(out.doneMicros, out.sentMicros),
-      ...(out.code !== 0 ? { error: `${statusName(out.code)}: ${out.details}` } : {}),
+      ...(out.code !== status.OK ? { error: `${statusName(out.code)}: ${out.details}` } : {}),
     });
   }
 

@@ -2,7 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import type * as grpc from '@grpc/grpc-js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { Random } from '../core/random.js';
-import { isUnknownOutcome, statusName, type CallOutcome } from '../burst/call.js';
+import { status } from '@grpc/grpc-js';
+import type { CallOutcome } from '../burst/call.js';
+import { isUnknownOutcome, statusName } from '../grpc/status.js';
 import { createSyncPolicy } from '../burst/create-policy.js';
 import { runFlood, type FloodResult } from '../burst/flood.js';
 import { connectChannel, openChannel, sendUnary } from '../burst/grpc-call.js';
@@ -31,8 +33,8 @@ class CheckChannel {
     }
     const request = encodeJsonMessage(check.method.requestType, check.data, `${what} data`);
     const outcome = await sendUnary(this.client, { index: -1, client: -1, path: check.method.path, request, offsetMicros: 0 }, this.transport);
-    if (outcome.code !== 0 || !outcome.response) {
-      throw new RacelabError(outcome.code === 14 ? 'UNREACHABLE' : 'BAD_OPTION', `${what}: ${check.method.path} failed with ${statusName(outcome.code)}: ${outcome.details}`);
+    if (outcome.code !== status.OK || !outcome.response) {
+      throw new RacelabError(outcome.code === status.UNAVAILABLE ? 'UNREACHABLE' : 'BAD_OPTION', `${what}: ${check.method.path} failed with ${statusName(outcome.code)}: ${outcome.details}`);
     }
     return { value: decodeMessage(check.method.responseType, outcome.response), outcome };
   }
@@ -118,7 +120,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
           // Per-method tallies for `by.Method.*`; a flood keeps no responses (there may be millions).
           const t = byMethod.get(shortName(out.path)) ?? { ok: 0, failed: 0, unknown: 0, count: 0, responses: [] };
           t.count++;
-          if (out.code === 0) t.ok++;
+          if (out.code === status.OK) t.ok++;
           else if (isUnknownOutcome(out.code)) t.unknown++;
           else t.failed++;
           byMethod.set(shortName(out.path), t);

@@ -26,45 +26,11 @@ export interface CallOutcome {
    */
   readonly sentMicros: number;
   readonly doneMicros: number;
-  /** gRPC status code (0 = OK). */
+  /** gRPC status code (grpc-js's `status`; src/grpc/status.ts says what each means for the call's effect). */
   readonly code: number;
   readonly details: string;
   /** The encoded response message, for OK calls. */
   readonly response?: Buffer;
   /** When the server's handler started (µs, the server's monotonic clock), from a racelab server's trailer. */
   readonly handlerStartMicros?: number;
-}
-
-/** gRPC status names, as ghz prints them. */
-export const STATUS_NAMES: readonly string[] = [
-  'OK',
-  'Canceled',
-  'Unknown',
-  'InvalidArgument',
-  'DeadlineExceeded',
-  'NotFound',
-  'AlreadyExists',
-  'PermissionDenied',
-  'ResourceExhausted',
-  'FailedPrecondition',
-  'Aborted',
-  'OutOfRange',
-  'Unimplemented',
-  'Internal',
-  'Unavailable',
-  'DataLoss',
-  'Unauthenticated',
-];
-
-export function statusName(code: number): string {
-  return STATUS_NAMES[code] ?? `Code(${code})`;
-}
-
-/**
- * Outcomes that leave it open whether the call took effect (Jepsen's `info`): the deadline passed, the
- * connection went away, the client cancelled, or the server failed in a way that says nothing about how far
- * the handler got (Unknown, Internal). An invariant that counts effects must allow for them.
- */
-export function isUnknownOutcome(code: number): boolean {
-  return code === 1 || code === 2 || code === 4 || code === 13 || code === 14;
 }

@@ -1,7 +1,9 @@
 import type * as grpc from '@grpc/grpc-js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { toGrpcMetadata } from '../grpc/transport.js';
-import { isUnknownOutcome, type BurstCall, type CallOutcome } from './call.js';
+import { status } from '@grpc/grpc-js';
+import { isUnknownOutcome } from '../grpc/status.js';
+import type { BurstCall, CallOutcome } from './call.js';
 import { connectChannel, openChannel, sendUnary } from './grpc-call.js';
 import type { BurstTransport } from './sync-policy.js';
 
@@ -72,9 +74,9 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
       if (latenciesMs.length < MAX_LATENCY_SAMPLES) latenciesMs.push((out.doneMicros - out.sentMicros) / 1000);
       const e = byCode.get(out.code) ?? { count: 0 };
       e.count++;
-      if (out.code !== 0 && e.example === undefined && out.details) e.example = out.details;
+      if (out.code !== status.OK && e.example === undefined && out.details) e.example = out.details;
       byCode.set(out.code, e);
-      if (out.code === 0) ok++;
+      if (out.code === status.OK) ok++;
       else if (isUnknownOutcome(out.code)) unknown++;
       else failed++;
       o.onOutcome?.(out);

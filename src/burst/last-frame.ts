@@ -1,4 +1,5 @@
 import * as http2 from 'node:http2';
+import { status } from '@grpc/grpc-js';
 import { nowMicros } from '../core/clock.js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { tracer } from '../core/trace.js';
@@ -192,14 +193,14 @@ export class LastFramePolicy implements SyncPolicy {
         let finalCode = code;
         if (finalCode === undefined) {
           if (cancelledByDeadline) {
-            finalCode = 4;
+            finalCode = status.DEADLINE_EXCEEDED;
             details = `deadline of ${this.transport.deadlineMs}ms exceeded`;
           } else {
-            finalCode = 14;
+            finalCode = status.UNAVAILABLE;
             details ||= `stream closed without a gRPC status (RST_STREAM code ${stream.rstCode ?? 'none'})${conn.failure ? `: ${messageOf(conn.failure)}` : ''}`;
           }
         }
-        const response = finalCode === 0 ? firstMessage(Buffer.concat(chunks)) : undefined;
+        const response = finalCode === status.OK ? firstMessage(Buffer.concat(chunks)) : undefined;
         resolve({
           index: call.index,
           client: call.client,

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { status } from '@grpc/grpc-js';
 import { spawnRacelab, type RunningChild } from '../core/children.js';
 import { nowMicros } from '../core/clock.js';
 import { RacelabError } from '../core/errors.js';
@@ -161,7 +162,7 @@ export class ProcessesPolicy implements SyncPolicy {
         const why = a?.type === 'error' ? `failed: ${a.message}` : `did not answer${this.workers[i]?.lastError() ? ` (${this.workers[i]?.lastError()})` : ''}`;
         warnings.push(`processes: worker ${i} ${why}; its ${lost.length} call(s) count as unknown outcomes`);
         for (const c of lost) {
-          outcomes.push({ index: c.index, client: c.client, path: c.path, sentMicros: atMicros, doneMicros: nowMicros(), code: 14, details: 'worker process failed' });
+          outcomes.push({ index: c.index, client: c.client, path: c.path, sentMicros: atMicros, doneMicros: nowMicros(), code: status.UNAVAILABLE, details: 'worker process failed' });
         }
       }
     });

@@ -1,5 +1,7 @@
 import { quantile } from '../core/stats.js';
-import { statusName, type CallOutcome } from './call.js';
+import { status } from '@grpc/grpc-js';
+import { statusName } from '../grpc/status.js';
+import type { CallOutcome } from './call.js';
 
 /** How far apart one burst's calls were: first to last (range) and their standard deviation, in µs. */
 export interface BurstSpread {
@@ -111,7 +113,7 @@ export function statusDistribution(outcomes: readonly CallOutcome[]): StatusCoun
   for (const o of outcomes) {
     const e = by.get(o.code) ?? { count: 0 };
     e.count++;
-    if (o.code !== 0 && e.example === undefined && o.details) e.example = o.details;
+    if (o.code !== status.OK && e.example === undefined && o.details) e.example = o.details;
     by.set(o.code, e);
   }
   return [...by.entries()]

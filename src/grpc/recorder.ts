@@ -1,23 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ProcessId } from '../history/event.js';
 import type { HistoryRecorder, PendingOperation } from '../history/recorder.js';
-
-/**
- * Status codes by which a server says it refused a call before doing anything (the gRPC status-code guide:
- * the client must change something before retrying). A call that ends with one of these is `fail`: it had no
- * effect. Every other error (DEADLINE_EXCEEDED, UNAVAILABLE, CANCELLED, INTERNAL, UNKNOWN, ABORTED, …) may
- * come after the server acted, or with the request never sent: nobody knows, so it is `info`.
- */
-export const DEFINITE_FAILURE_CODES: ReadonlySet<grpc.status> = new Set([
-  grpc.status.INVALID_ARGUMENT,
-  grpc.status.NOT_FOUND,
-  grpc.status.ALREADY_EXISTS,
-  grpc.status.PERMISSION_DENIED,
-  grpc.status.FAILED_PRECONDITION,
-  grpc.status.OUT_OF_RANGE,
-  grpc.status.UNIMPLEMENTED,
-  grpc.status.UNAUTHENTICATED,
-]);
+import { DEFINITE_FAILURE_CODES } from './status.js';
 
 export interface RecordingOptions {
   readonly recorder: HistoryRecorder;

@@ -1,3 +1,4 @@
+import { isUnknownOutcome } from '../../grpc/status.js';
 import * as grpc from '@grpc/grpc-js';
 import { RacelabError } from '../../core/errors.js';
 import { callUnary, waitReady } from '../../grpc/client.js';
@@ -45,8 +46,6 @@ export function counterClient(target: string, clientOptions?: grpc.ClientOptions
   return new proto.Counter(target, grpc.credentials.createInsecure(), clientOptions);
 }
 
-const UNKNOWN_OUTCOME = new Set([grpc.status.DEADLINE_EXCEEDED, grpc.status.UNAVAILABLE, grpc.status.CANCELLED]);
-
 /** The seed's client: increments one after another, then reads the value. */
 export async function runCounterClient(options: CounterClientOptions): Promise<CounterClientResult> {
   const targets = options.targets?.length ? options.targets : [options.target];
@@ -75,7 +74,7 @@ export async function runCounterClient(options: CounterClientOptions): Promise<C
         result.acknowledged++;
         result.latenciesMs.push(latency);
         result.completedAtMs.push(Date.now());
-      } else if (UNKNOWN_OUTCOME.has(r.error.code)) result.unknown++;
+      } else if (isUnknownOutcome(r.error.code)) result.unknown++;
       else result.failed++;
     }
     const got = await callUnary<object, GetValueResponse__Output>(client, 'GetValue', {}, deadline);

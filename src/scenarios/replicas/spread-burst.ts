@@ -1,3 +1,4 @@
+import { isUnknownOutcome } from '../../grpc/status.js';
 import * as grpc from '@grpc/grpc-js';
 import { RacelabError } from '../../core/errors.js';
 import { summarize } from '../../core/stats.js';
@@ -61,7 +62,6 @@ export interface SpreadBurstResult {
   kill?: KillRecord;
 }
 
-const UNKNOWN_OUTCOME = new Set([grpc.status.DEADLINE_EXCEEDED, grpc.status.UNAVAILABLE, grpc.status.CANCELLED, grpc.status.UNKNOWN]);
 
 /**
  * Sends `calls` increments with `concurrency` in flight, spread round-robin across replicas, the way a load
@@ -121,7 +121,7 @@ export async function runSpreadBurst(o: SpreadBurstOptions): Promise<SpreadBurst
           counts.acknowledged++;
           acknowledged++;
           latencies.push(performance.now() - started);
-        } else if (down.has(i) || UNKNOWN_OUTCOME.has(r.error.code)) {
+        } else if (down.has(i) || isUnknownOutcome(r.error.code)) {
           counts.unknown++;
           // A replica that stops answering is taken out of rotation, as a balancer's health check would.
           if (r.error.code === grpc.status.UNAVAILABLE) down.add(i);
