@@ -2,7 +2,8 @@ import { RacelabError } from '../core/errors.js';
 import type { Workload } from '../explore/workload.js';
 import type { HistoryEvent } from '../history/event.js';
 import { MemoryStore } from '../store/memory.js';
-import { COUNTER_KEY, counterVariant, counterVariants } from '../scenarios/counter/variants.js';
+import { counterVariant, counterVariants } from '../scenarios/counter/registry.js';
+import { COUNTER_KEY } from '../scenarios/counter/variants.js';
 
 export interface CounterWorkloadOptions {
   /** A counter variant that runs on the memory store: vulnerable, mutex, atomic, cas, txn. */

@@ -6,9 +6,8 @@ import { maxInFlight, type HandlerSpan } from '../../grpc/timing.js';
 import type { CounterClientResult } from './client.js';
 import { readCounter } from './client.js';
 import { startCounterServer } from './server.js';
-import { counterVariant } from './variants.js';
+import { checkVariantStore, counterVariant } from './registry.js';
 import { DemoRecording, historyFileFor } from './history.js';
-import { checkVariantStore } from './store-variants.js';
 import { describeSource, probeStore, resolveStore, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
 
 export interface GrpcDemoOptions {

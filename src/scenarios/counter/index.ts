@@ -2,6 +2,6 @@ export * from './variants.js';
 export { startCounterServer, loadCounterProto, type CounterServer, type CounterServerOptions } from './server.js';
 export { runCounterClient, readCounter, counterClient, type CounterClientOptions, type CounterClientResult } from './client.js';
 export { runGrpcDemo, explainGrpcDemo, type GrpcDemoOptions, type GrpcDemoReport, type GrpcDemoRun } from './demo.js';
-// Importing this registers the real-store variants (pg-*, redis-*) with counterVariant().
-export { storeCounterVariants, checkVariantStore, lockTtlMs } from './store-variants.js';
+export { storeCounterVariants, lockTtlMs } from './store-variants.js';
+export { counterVariants, counterVariant, checkVariantStore } from './registry.js';
 export { counterRecording } from './history.js';

@@ -5,7 +5,8 @@ import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
 import type { GetValueResponse } from '../../generated/GetValueResponse.js';
 import type { IncrementResponse } from '../../generated/IncrementResponse.js';
-import { counterVariant, type CounterLockOptions, type CounterService, type CounterVariant } from './variants.js';
+import { counterVariant } from './registry.js';
+import type { CounterLockOptions, CounterService, CounterVariant } from './variants.js';
 
 let counterProto: LoadedProto | undefined;
 /** The seed's Counter service, loaded once from racelab's proto/counter.proto. */

@@ -1,13 +1,10 @@
 import { RacelabError } from '../../core/errors.js';
 import { realScheduler, sleep } from '../../sched/scheduler.js';
-import { storeKind } from '../../store/open.js';
 import type { PostgresStore } from '../../store/postgres.js';
 import type { RedisStore } from '../../store/redis.js';
 import type { Store } from '../../store/store.js';
 import {
   COUNTER_KEY,
-  counterVariant,
-  registerCounterVariants,
   type CounterLockOptions,
   type CounterPorts,
   type CounterService,
@@ -24,7 +21,7 @@ import {
 const STORE_NAMES = { postgres: 'PostgreSQL', redis: 'Redis' } as const;
 const STORE_EXAMPLES = { postgres: 'postgres://postgres@127.0.0.1:5432/test', redis: 'redis://127.0.0.1:6379' } as const;
 
-function wrongStore(variant: string, needs: 'postgres' | 'redis', has: string): RacelabError {
+export function wrongStore(variant: string, needs: 'postgres' | 'redis', has: string): RacelabError {
   return new RacelabError(
     'BAD_OPTION',
     `--variant ${variant} needs a ${STORE_NAMES[needs]} store, but --store is ${has}; use --store ${STORE_EXAMPLES[needs]} or a variant for ${has}`,
@@ -39,16 +36,6 @@ function postgresOf(variant: string, store: Store): PostgresStore {
 function redisOf(variant: string, store: Store): RedisStore {
   if (store.kind !== 'redis') throw wrongStore(variant, 'redis', store.kind);
   return store as RedisStore;
-}
-
-/**
- * Fails fast, before any server or store is opened, when a variant needs another store than `storeSpec`
- * names. Also the place that says a store-specific variant cannot run on the embedded memory store.
- */
-export function checkVariantStore(variantName: string, storeSpec: string | undefined): void {
-  const variant = counterVariant(variantName);
-  const kind = storeKind(storeSpec);
-  if (variant.requires && variant.requires !== kind) throw wrongStore(variantName, variant.requires, kind);
 }
 
 function service(ports: CounterPorts, increment: (stats: CounterStats) => Promise<void>): CounterService {
@@ -111,7 +98,7 @@ function redisVariant(
   };
 }
 
-export const storeCounterVariants: Record<string, CounterVariant> = {
+export const storeCounterVariants: Readonly<Record<string, CounterVariant>> = {
   'pg-read-write': pgVariant(
     'pg-read-write',
     'SELECT the value, wait, UPDATE it to read+1, each statement in autocommit: every statement is atomic, the pair is not',
@@ -285,5 +272,3 @@ export const storeCounterVariants: Record<string, CounterVariant> = {
     },
   ),
 };
-
-registerCounterVariants(storeCounterVariants);

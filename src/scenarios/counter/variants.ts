@@ -1,4 +1,3 @@
-import { RacelabError } from '../../core/errors.js';
 import { Mutex } from '../../sched/mutex.js';
 import { realScheduler, sleep, type Scheduler } from '../../sched/scheduler.js';
 import type { Store } from '../../store/store.js';
@@ -75,7 +74,8 @@ async function readWaitWrite({ store, scheduler, delayMs }: CounterPorts): Promi
   await store.set(COUNTER_KEY, value + 1);
 }
 
-export const counterVariants: Record<string, CounterVariant> = {
+/** The variants that run on any store, the embedded memory one included (registry.ts lists every variant). */
+export const memoryCounterVariants: Readonly<Record<string, CounterVariant>> = {
   vulnerable: {
     name: 'vulnerable',
     summary: 'reads the counter, waits, writes read+1: calls that overlap read the same value and overwrite each other',
@@ -129,16 +129,3 @@ export const counterVariants: Record<string, CounterVariant> = {
       ),
   },
 };
-
-/** Adds variants defined in other files (store-variants.ts) so that `counterVariant` finds them by name. */
-export function registerCounterVariants(more: Record<string, CounterVariant>): void {
-  Object.assign(counterVariants, more);
-}
-
-export function counterVariant(name: string): CounterVariant {
-  const v = counterVariants[name];
-  if (!v) {
-    throw new RacelabError('UNKNOWN_VARIANT', `--variant: "${name}" is not a counter variant; use one of ${Object.keys(counterVariants).join(', ')}`);
-  }
-  return v;
-}

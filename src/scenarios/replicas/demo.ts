@@ -1,8 +1,8 @@
 import { RacelabError } from '../../core/errors.js';
 import { formatMs, pct } from '../../core/units.js';
 import { openStore } from '../../store/open.js';
-import '../counter/store-variants.js'; // registers the pg-* and redis-* variants
-import { COUNTER_KEY, counterVariant, type CounterLockOptions } from '../counter/variants.js';
+import { counterVariant } from '../counter/registry.js';
+import { COUNTER_KEY, type CounterLockOptions } from '../counter/variants.js';
 import { startReplicaSet, type ReplicaExit } from './replica-set.js';
 import { runSpreadBurst, type SpreadBurstResult } from './spread-burst.js';
 import { formatCounterStats } from '../../report/counter-stats.js';

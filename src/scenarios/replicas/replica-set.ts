@@ -2,7 +2,7 @@ import { spawnRacelab, type ChildResult, type RunningChild } from '../../core/ch
 import { RacelabError } from '../../core/errors.js';
 import { storeKind } from '../../store/open.js';
 import type { CounterLockOptions, CounterStats } from '../counter/variants.js';
-import { checkVariantStore } from '../counter/store-variants.js';
+import { checkVariantStore } from '../counter/registry.js';
 
 export interface ReplicaSetOptions {
   replicas: number;
