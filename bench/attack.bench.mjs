@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import { createSyncPolicy, runAttack, runFlood } from '../dist/index.js';
+import { runAttack } from '../dist/index.js';
+import { createSyncPolicy, runFlood } from '../dist/burst/index.js';
 
 function renderTable(header, rows) {
   const all = [header, ...rows];

@@ -12,11 +12,16 @@ const trace = tracer('actor');
 
 /** A process identifier. Holding one lets you send to the process; it stays valid (and dead) after it exits. */
 export class Pid {
+  /** @internal the process behind the id; use the ActorSystem's functions, not this. */
+  readonly process: Process;
+
+  /** Only the ActorSystem makes pids. */
   constructor(
     readonly id: number,
-    /** @internal the process behind the id; use the ActorSystem's functions, not this. */
-    readonly process: Process,
-  ) {}
+    process: Process,
+  ) {
+    this.process = process;
+  }
 
   toString(): string {
     return `<0.${this.id}.0>`;
@@ -133,11 +138,13 @@ export class Process extends Waiter implements TimerTarget {
   readonly label: string;
   readonly mailbox: Mailbox;
   name: string | undefined;
+  /** @internal */
   alive = true;
   /** Set once the process has exited. */
   exitReason: ExitReason | undefined;
   /** @internal an exit signal that arrived while the body was running; it unwinds at the next runtime call. */
   pendingExit: ExitReason | undefined;
+  /** @internal */
   trapping: boolean;
   /** @internal */ links: Set<Process> | null = null;
   /** @internal monitors on this process: ref -> watcher. */ watchers: Map<number, Process> | null = null;
@@ -316,6 +323,7 @@ export class Process extends Waiter implements TimerTarget {
   }
 
   /**
+   * @internal
    * @internal the real scheduler's idle wait of a server loop: resolves when a message arrives or an exit signal
    * does; the caller then takes it with `takeNow` (after `checkExit`). One promise, no async frame of its own.
    */

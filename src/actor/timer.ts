@@ -3,6 +3,7 @@ import { sleep, type Scheduler } from '../sched/scheduler.js';
 
 /** Something a timer calls when it fires (a reply slot that times out, a receive, a delayed send). */
 export interface TimerTarget {
+  /** @internal the runtime calls it; not part of what a user implements. */
   onTimer(): void | Promise<void>;
 }
 

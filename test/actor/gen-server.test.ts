@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Agent,
-  GenServer,
-  NoReply,
-  RacelabError,
-  Stop,
-  type From,
-  type GenServerBehaviour,
-} from '../../src/index.js';
+import { Agent, GenServer, NoReply, Stop, type From, type GenServerBehaviour } from '../../src/actor/index.js';
+import { RacelabError } from '../../src/core/index.js';
 import { actorSystems, rejection } from './helpers/systems.js';
 
 const newSystem = actorSystems();

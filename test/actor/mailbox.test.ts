@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ActorSystem, GenServer, Mailbox, RacelabError, type Pid } from '../../src/index.js';
+import { ActorSystem, GenServer, Mailbox, type Pid } from '../../src/actor/index.js';
+import { RacelabError } from '../../src/core/index.js';
 import { actorSystems } from './helpers/systems.js';
 
 const newSystem = actorSystems();

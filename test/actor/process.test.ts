@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ActorSystem, DownMessage, ExitMessage, RacelabError, type Pid, type Process } from '../../src/index.js';
+import { ActorSystem, DownMessage, ExitMessage, type Pid, type Process } from '../../src/actor/index.js';
+import { RacelabError } from '../../src/core/index.js';
 import { actorSystems, rejection } from './helpers/systems.js';
 
 const newSystem = actorSystems();

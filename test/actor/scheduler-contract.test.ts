@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ActorSystem,
-  GenServer,
-  realScheduler,
-  Supervisor,
-  genServerChild,
-  type GenServerBehaviour,
-  type Operation,
-  type Scheduler,
-} from '../../src/index.js';
+import { ActorSystem, GenServer, Supervisor, genServerChild, type GenServerBehaviour } from '../../src/actor/index.js';
+import { realScheduler, type Operation, type Scheduler } from '../../src/sched/index.js';
 import { ControlledScheduler } from './helpers/controlled-scheduler.js';
 
 /** The real scheduler, with every call through the port recorded. */

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ActorSystem,
-  DownMessage,
-  genServerChild,
-  MAX_RESTART_INTENSITY,
-  Stop,
-  Supervisor,
-  type GenServerBehaviour,
-  type SupervisorEvent,
-} from '../../src/index.js';
+import { ActorSystem, DownMessage, genServerChild, MAX_RESTART_INTENSITY, Stop, Supervisor, type GenServerBehaviour, type SupervisorEvent } from '../../src/actor/index.js';
 import { actorSystems } from './helpers/systems.js';
 
 const newSystem = actorSystems();

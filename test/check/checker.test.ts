@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { check, checkVerbose, counterModel, kvModel, registerModel, type Model } from '../../src/index.js';
+import { check, checkVerbose, counterModel, kvModel, registerModel, type Model } from '../../src/check/index.js';
 import { hist } from './histories.js';
 
 describe('check: register', () => {

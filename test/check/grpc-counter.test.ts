@@ -1,17 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  callUnary,
-  checkVerbose,
-  counterClient,
-  HistoryRecorder,
-  pairOperations,
-  recordingClientOptions,
-  runCounterClient,
-  startCounterServer,
-  waitReady,
-  type CounterServer,
-} from '../../src/index.js';
+import { checkVerbose } from '../../src/check/index.js';
+import { callUnary, waitReady } from '../../src/grpc/index.js';
+import { recordingClientOptions } from '../../src/grpc/recorder.js';
+import { HistoryRecorder, pairOperations } from '../../src/history/index.js';
+import { counterClient, runCounterClient, startCounterServer, type CounterServer } from '../../src/scenarios/counter/index.js';
 
 const servers: CounterServer[] = [];
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import { ednToJson, readEdn, type HistoryEvent } from '../../src/index.js';
+import { ednToJson, readEdn, type HistoryEvent } from '../../src/history/index.js';
 
 /**
  * A history written compactly, one event per line: `<process> <type> <f> [value as EDN]`, e.g.

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { check, HistoryRecorder, type HistoryEvent, pairOperations, type HistoryOperation } from '../../src/index.js';
+import { check } from '../../src/check/index.js';
+import { HistoryRecorder, type HistoryEvent, pairOperations, type HistoryOperation } from '../../src/history/index.js';
 
 /**
  * Real linearizable objects (each operation's effect is one synchronous step) driven by concurrent async

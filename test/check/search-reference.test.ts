@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Budget, completeModel, counterModel, kvModel, registerModel, searchLinearization, UNKNOWN_VALUE, type CompleteModel, type Model, type SearchOp } from '../../src/index.js';
+import { Budget, completeModel, counterModel, kvModel, registerModel, searchLinearization, UNKNOWN_VALUE, type CompleteModel, type Model, type SearchOp } from '../../src/check/index.js';
 
 /**
  * The optimized search (memo, forced reads, interchangeable operations tried once, response-order walks, reads

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { startCounterServer, type CounterServer, type GrpcDemoReport } from '../../src/index.js';
+import { startCounterServer, type CounterServer, type GrpcDemoReport } from '../../src/scenarios/counter/index.js';
 import { PG_URL, serviceAvailable } from '../helpers/services.js';
 import { exited, expectOneLineError, runCli, startCli } from '../helpers/cli.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RacelabError, parseCount, parseDuration, parsePort, Random } from '../../src/index.js';
+import { RacelabError, parseCount, parseDuration, parsePort, Random } from '../../src/core/index.js';
 
 describe('parseDuration', () => {
   it('reads units', () => {

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  counterWorkload,
-  depth3Workload,
-  explore,
-  formatReplayToken,
-  parseReplayToken,
-  replay,
-  type ExploreOptions,
-  type Workload,
-} from '../../src/index.js';
+import { explore, formatReplayToken, parseReplayToken, replay, type ExploreOptions, type Workload } from '../../src/explore/index.js';
+import { counterWorkload, depth3Workload } from '../../src/workloads/index.js';
 
 /** Every run's schedule (its step keys) and verdict, in order. */
 async function runsOf(workload: Workload, options: ExploreOptions): Promise<string[]> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { counterWorkload, expectNoRace, expectRace } from '../../src/index.js';
+import { expectNoRace, expectRace } from '../../src/explore/index.js';
+import { counterWorkload } from '../../src/workloads/index.js';
 
 describe('test helpers', () => {
   it('expectNoRace resolves with the result for a fixed variant', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pctStrategy, type Chooser, type Transition } from '../../src/index.js';
+import { pctStrategy, type Chooser, type Transition } from '../../src/explore/index.js';
 
 const transition = (task: number): Transition => ({ key: String(task), task, taskName: `t${task}`, kind: 'point', op: { kind: 'write', object: 'x', label: 'set x' } });
 const one = [transition(0)];

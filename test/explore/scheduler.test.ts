@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { explore, MemoryStore, sleep, yieldPoint, type Operation, type Scheduler, type Strategy, type Workload } from '../../src/index.js';
+import { explore, type Strategy, type Workload } from '../../src/explore/index.js';
+import { sleep, yieldPoint, type Operation, type Scheduler } from '../../src/sched/index.js';
+import { MemoryStore } from '../../src/store/index.js';
 
 const op = (label: string, object = 'x', kind: Operation['kind'] = 'write'): Operation => ({ kind, object, label });
 const at = async (s: Scheduler, o: Operation): Promise<void> => {

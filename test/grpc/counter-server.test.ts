@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readCounter, runCounterClient, startCounterServer, type CounterServer } from '../../src/index.js';
+import { readCounter, runCounterClient, startCounterServer, type CounterServer } from '../../src/scenarios/counter/index.js';
 
 let server: CounterServer | undefined;
 afterEach(async () => {
@@ -42,7 +42,7 @@ describe('the Counter service on a real grpc-js server', () => {
   it('--max-concurrency bounds the handlers running at once', async () => {
     server = await startCounterServer({ variant: 'vulnerable', delayMs: 30, maxConcurrency: 3 });
     await hammer(server.target, 8, 1);
-    const { maxInFlight } = await import('../../src/index.js');
+    const { maxInFlight } = await import('../../src/grpc/timing.js');
     expect(maxInFlight(server.spans.drain())).toBeLessThanOrEqual(3);
   });
 

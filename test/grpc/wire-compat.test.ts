@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCounterClient, startCounterServer } from '../../src/index.js';
+import { runCounterClient, startCounterServer } from '../../src/scenarios/counter/index.js';
 
 // The seed's proto text, loaded at run time: whatever racelab's own proto says, this is what the seed's
 // generated clients and servers speak.

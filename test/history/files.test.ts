@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { detectHistoryFormat, HistoryRecorder, mergeHistories, pairOperations, readHistoryFile, writeHistoryFile } from '../../src/index.js';
+import { detectHistoryFormat, HistoryRecorder, mergeHistories, pairOperations, readHistoryFile, writeHistoryFile } from '../../src/history/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'racelab-history-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

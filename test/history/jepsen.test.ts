@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EdnKeyword, EdnMap, EdnTagged, ednToJson, parseJepsenEdn, parseJepsenLog, RacelabError, readEdnForms } from '../../src/index.js';
+import { RacelabError } from '../../src/core/index.js';
+import { EdnKeyword, EdnMap, EdnTagged, ednToJson, parseJepsenEdn, parseJepsenLog, readEdnForms } from '../../src/history/index.js';
 
 const messageOf = (f: () => unknown): string => {
   try {

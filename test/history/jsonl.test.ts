@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatHistoryJsonl, pairOperations, parseHistoryJsonl, RacelabError, type HistoryEvent } from '../../src/index.js';
+import { RacelabError } from '../../src/core/index.js';
+import { formatHistoryJsonl, pairOperations, parseHistoryJsonl, type HistoryEvent } from '../../src/history/index.js';
 
 function errorOf(f: () => unknown): RacelabError {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DelaySchedule, directionSeed, formatHostPort, parseHostPort } from '../../src/index.js';
+import { DelaySchedule, directionSeed, formatHostPort, parseHostPort } from '../../src/proxy/index.js';
 
 const take = (s: DelaySchedule, n: number): number[] => Array.from({ length: n }, () => s.next());
 

@@ -1,15 +1,8 @@
 import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  callUnary,
-  counterClient,
-  DelaySchedule,
-  startCounterServer,
-  startJitterProxy,
-  type JitterProxy,
-  type JitterProxyOptions,
-  type ProxySegment,
-} from '../../src/index.js';
+import { callUnary } from '../../src/grpc/index.js';
+import { DelaySchedule, startJitterProxy, type JitterProxy, type JitterProxyOptions, type ProxySegment } from '../../src/proxy/index.js';
+import { counterClient, startCounterServer } from '../../src/scenarios/counter/index.js';
 
 // Every server, proxy and socket a test opens is closed here, whatever the test's outcome.
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -1,6 +1,8 @@
 import * as net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { callUnary, counterClient, startCounterServer, type CounterServer, type ProxyStats } from '../../src/index.js';
+import { callUnary } from '../../src/grpc/index.js';
+import type { ProxyStats } from '../../src/proxy/index.js';
+import { counterClient, startCounterServer, type CounterServer } from '../../src/scenarios/counter/index.js';
 import { exited, expectOneLineError, runCli, startCli } from '../helpers/cli.js';
 
 // The CLI runs from dist/: `npm test` builds first.

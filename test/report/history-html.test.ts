@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkVerbose, renderCheckReport, renderHistoryHtml, type HistoryEvent } from '../../src/index.js';
+import { checkVerbose } from '../../src/check/index.js';
+import type { HistoryEvent } from '../../src/history/index.js';
+import { renderCheckReport, renderHistoryHtml } from '../../src/report/index.js';
 import { chromiumAvailable, withPage } from './browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'racelab-report-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Mutex, realScheduler, type Operation, type Scheduler } from '../../src/index.js';
+import { Mutex, realScheduler, type Operation, type Scheduler } from '../../src/sched/index.js';
 
 describe('Mutex', () => {
   it('runs critical sections one at a time, in the order they asked', async () => {

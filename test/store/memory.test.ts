@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, tracedStore, type Store } from '../../src/index.js';
+import { MemoryStore, type Store } from '../../src/store/index.js';
+import { tracedStore } from '../../src/workloads/index.js';
 import { storeContract } from './store-contract.js';
 
 storeContract('MemoryStore', 'memory', async () => new MemoryStore());

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { openStore, type PostgresStore } from '../../src/index.js';
+import { openStore, type PostgresStore } from '../../src/store/index.js';
 import { PG_URL, serviceAvailable } from '../helpers/services.js';
 import { expectOpenFailures, namespacedStores, storeContract, urlWith } from './store-contract.js';
 

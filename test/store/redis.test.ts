@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type RedisStore } from '../../src/index.js';
+import type { RedisStore } from '../../src/store/index.js';
 import { REDIS_URL, serviceAvailable } from '../helpers/services.js';
 import { expectOpenFailures, namespacedStores, storeContract } from './store-contract.js';
 

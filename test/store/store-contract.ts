@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { isRacelabError, openStore, type Store } from '../../src/index.js';
+import { isRacelabError } from '../../src/core/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

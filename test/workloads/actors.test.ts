@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { actorPatterns, actorPatternWorkload, expectNoRace, expectRace, explore, replay } from '../../src/index.js';
+import { expectNoRace, expectRace, explore, replay } from '../../src/explore/index.js';
+import { actorPatterns } from '../../src/scenarios/actors/index.js';
+import { actorPatternWorkload } from '../../src/workloads/index.js';
 
 // Every actor pattern of src/scenarios/actors, under the explorer: all its concurrency (processes, sends,
 // deliveries, replies, timers) goes through the controlled scheduler, so each run is one interleaving of messages.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExploreReport, ReplayReport } from '../../src/index.js';
+import type { ExploreReport, ReplayReport } from '../../src/workloads/index.js';
 import { expectOneLineError, runCli } from '../helpers/cli.js';
 
 describe('racelab explore / racelab replay', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { counterWorkload, explore, replay } from '../../src/index.js';
+import { explore, replay } from '../../src/explore/index.js';
+import { counterWorkload } from '../../src/workloads/index.js';
 
 describe('explore counter: the lost update', () => {
   it('dfs finds it with 2 clients, and the shrunk trace is its 4 store operations', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { depth3Workload, explore } from '../../src/index.js';
+import { explore } from '../../src/explore/index.js';
+import { depth3Workload } from '../../src/workloads/index.js';
 
 // Deterministic: fixed seeds, fixed budget. bench/explore.bench.mjs measures the same thing over more seeds.
 describe('a depth-3 bug: pct against random', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { AttackEndpointOptions, AttackOptions } from '../../index.js';
+import type { AttackEndpointOptions, AttackOptions } from '../lib.js';
 import { printJson, printProgress, printResult } from '../output.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -83,7 +83,7 @@ export function register(program: Command): void {
     .option('--concurrency <n>', '--flood: calls in flight (max rate) or the cap on them (fixed rate)')
     .option('--json', 'print the report as JSON')
     .action(async (flags: AttackFlags) => {
-      const lib = await import('../../index.js');
+      const lib = await import('../lib.js');
       const options = buildOptions(flags, lib);
       const report = await lib.runAttack({ ...options, ...(flags.json ? {} : { onProgress: printProgress }) });
       if (flags.json) printJson(report);
@@ -102,7 +102,7 @@ export function register(program: Command): void {
     });
 }
 
-type Lib = typeof import('../../index.js');
+type Lib = typeof import('../lib.js');
 
 function parseJson(text: string, what: string, lib: Lib): unknown {
   try {

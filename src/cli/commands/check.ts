@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .option('--html <file>', 'also write a self-contained timeline page')
     .option('--json', 'print the report as JSON (without the per-operation timeline)')
     .action(async (file: string, opts: { model: string; budget: string; maxSteps?: string; format: string; html?: string; json?: boolean }) => {
-      const lib = await import('../../index.js');
+      const lib = await import('../lib.js');
       // Every option is checked before the file is read: a typo fails fast with one line.
       const model = lib.modelByName(opts.model);
       const budgetMs = lib.parseDuration(opts.budget, '--budget', { maxMs: 24 * 3_600_000 });

@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .option('--record <file>', 'write every call as a history (JSON Lines) for racelab check --model counter')
     .addOption(new Option('--wait-for-go', 'once connected, print "ready" to stderr and wait for a line on stdin').hideHelp())
     .action(async (opts: { target: string; targets?: string; increments: string; deadline: string; connectTimeout: string; json?: boolean; waitForGo?: boolean; record?: string }) => {
-      const { runCounterClient, parseCount, parseDuration, parseTarget, HistoryRecorder } = await import('../../index.js');
+      const { runCounterClient, parseCount, parseDuration, parseTarget, HistoryRecorder } = await import('../lib.js');
       const recorder = opts.record !== undefined ? new HistoryRecorder() : undefined;
       const result = await runCounterClient({
         target: parseTarget(opts.target),

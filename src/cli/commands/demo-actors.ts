@@ -18,7 +18,7 @@ export function register(demo: Command): void {
     .option('--messages <n>', "messages (rounds, operations) per client (default: each pattern's own)")
     .option('--json', 'print the report as JSON')
     .action(async (opts: { pattern?: string; variant?: string; seed?: string; senders?: string; messages?: string; json?: boolean }) => {
-      const { runActorDemo, renderActorDemo, parseCount, Random, RacelabError } = await import('../../index.js');
+      const { runActorDemo, renderActorDemo, parseCount, Random, RacelabError } = await import('../lib.js');
       if (opts.pattern !== undefined && list(opts.pattern) === undefined) {
         throw new RacelabError('BAD_OPTION', '--pattern: give at least one pattern name, e.g. --pattern check-then-act');
       }

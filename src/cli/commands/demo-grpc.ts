@@ -13,7 +13,7 @@ export function register(demo: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--record <file>', 'record every call as a history for racelab check (several variants: file.<variant>.jsonl)')
     .action(async (opts: { clients: string; increments: string; delay: string; variants: string; store: string; json?: boolean; record?: string }) => {
-      const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration } = await import('../../index.js');
+      const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration } = await import('../lib.js');
       const report = await runGrpcDemo({
         clients: parseCount(opts.clients, '--clients', 1, 64),
         increments: parseCount(opts.increments, '--increments', 1, 10_000),

@@ -33,7 +33,7 @@ export function register(demo: Command): void {
         holderPauseEvery: string;
         json?: boolean;
       }) => {
-        const { runReplicasDemo, renderReplicasDemo, parseCount, parseDuration } = await import('../../index.js');
+        const { runReplicasDemo, renderReplicasDemo, parseCount, parseDuration } = await import('../lib.js');
         const report = await runReplicasDemo({
           store: opts.store,
           replicas: parseCount(opts.replicas, '--replicas', 2, 16),

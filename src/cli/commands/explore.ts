@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .option('--time-limit <duration>', 'stop exploring after this long')
     .option('--json', 'print the report as JSON')
     .action(async (opts: ExploreFlags) => {
-      const { runExplore, renderExploreReport, parseCount, parseDuration, RacelabError } = await import('../../index.js');
+      const { runExplore, renderExploreReport, parseCount, parseDuration, RacelabError } = await import('../lib.js');
       const count = (text: string | undefined, what: string, min: number, max: number): number | undefined =>
         text === undefined ? undefined : parseCount(text, what, min, max);
       if (opts.strategy !== 'pct' && opts.depth !== undefined) throw new RacelabError('BAD_OPTION', '--depth applies to --strategy pct only');

@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .option('--max-queued <bytes>', 'bytes held per direction of a connection before the sender is paused (acts as the path\'s window)', '1048576')
     .option('--json', 'print the final stats as JSON')
     .action(async (opts: ProxyOptions) => {
-      const { startJitterProxy, parseHostPort, parseDuration, parseCount, renderProxyStats, RacelabError } = await import('../../index.js');
+      const { startJitterProxy, parseHostPort, parseDuration, parseCount, renderProxyStats, RacelabError } = await import('../lib.js');
       const listen = parseHostPort(opts.listen, '--listen', { defaultHost: '127.0.0.1', minPort: 0 });
       const target = parseHostPort(opts.target, '--target');
       const duration = (text: string, what: string): number => {

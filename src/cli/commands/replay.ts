@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .argument('<token>', 'the replay token, e.g. rl1/counter/…')
     .option('--json', 'print the report as JSON')
     .action(async (token: string, opts: { json?: boolean }) => {
-      const { runReplay, renderReplayReport } = await import('../../index.js');
+      const { runReplay, renderReplayReport } = await import('../lib.js');
       const report = await runReplay(token);
       if (opts.json) printJson(report);
       else printResult(renderReplayReport(report));

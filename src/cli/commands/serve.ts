@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .option('--holder-pause-every <n>', 'redis-lock*: every Nth lock holding in each server pauses', '1')
     .addOption(new Option('--supervised', 'print JSON events and stop when stdin closes (replicas started by racelab)').hideHelp())
     .action(async (opts: ServeOptions) => {
-      const { startCounterServer, parseDuration, parseCount, parsePort, counterVariant, checkVariantStore, formatCounterStats } = await import('../../index.js');
+      const { startCounterServer, parseDuration, parseCount, parsePort, counterVariant, checkVariantStore, formatCounterStats } = await import('../lib.js');
       counterVariant(opts.variant);
       checkVariantStore(opts.variant, opts.store);
       const replicas = parseCount(opts.replicas, '--replicas', 1, 64);
@@ -76,7 +76,7 @@ export function register(program: Command): void {
     });
 }
 
-type RunningCounterServer = Awaited<ReturnType<(typeof import('../../index.js'))['startCounterServer']>>;
+type RunningCounterServer = Awaited<ReturnType<(typeof import('../lib.js'))['startCounterServer']>>;
 
 /**
  * One replica under a racelab parent: JSON events on stdout instead of prose, and a stop on SIGTERM or when
@@ -105,7 +105,7 @@ function printJson1(value: unknown): void {
 
 /** `--replicas R`: R supervised `racelab serve` processes sharing the store; Ctrl+C or SIGTERM stops them all. */
 async function serveReplicas(opts: ServeOptions, replicas: number, lock: { ttlMs?: number; holderPauseMs?: number; holderPauseEvery?: number }): Promise<void> {
-  const { startReplicaSet, mergeCounterStats, formatCounterStats, openStore, parseDuration, parseCount, parsePort } = await import('../../index.js');
+  const { startReplicaSet, mergeCounterStats, formatCounterStats, openStore, parseDuration, parseCount, parsePort } = await import('../lib.js');
   // Open the store here first: an unreachable server or bad credentials fail once, with one line, before any
   // process starts; it also creates the schema before the replicas race to.
   const store = await openStore(opts.store);

@@ -1,4 +1,5 @@
-import { Random, type Clock, type Operation, type Scheduler } from '../../../src/index.js';
+import { Random, type Clock } from '../../../src/core/index.js';
+import type { Operation, Scheduler } from '../../../src/sched/index.js';
 
 interface Task {
   readonly name: string;

@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest';
-import { ActorSystem, RacelabError } from '../../../src/index.js';
+import { ActorSystem } from '../../../src/actor/index.js';
+import { RacelabError } from '../../../src/core/index.js';
 
 /**
  * For a test file: returns `newSystem(callTimeoutMs?)`, which makes an ActorSystem that is shut down after each

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderActorDemo, runActorDemo, type ActorDemoReport } from '../../../src/index.js';
+import { renderActorDemo } from '../../../src/report/index.js';
+import { runActorDemo, type ActorDemoReport } from '../../../src/scenarios/actors/index.js';
 import { expectOneLineError, runCli } from '../../helpers/cli.js';
 
 describe('runActorDemo', () => {

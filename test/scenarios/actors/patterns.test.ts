@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actorPattern, actorPatterns, type PatternOutcome } from '../../../src/index.js';
+import { actorPattern, actorPatterns, type PatternOutcome } from '../../../src/scenarios/actors/index.js';
 import { ControlledScheduler } from '../../actor/helpers/controlled-scheduler.js';
 
 /** Runs a pattern variant under the test's controlled scheduler (random interleavings, virtual time). */

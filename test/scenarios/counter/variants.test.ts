@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COUNTER_KEY, MemoryStore, counterVariant, counterVariants } from '../../../src/index.js';
+import { COUNTER_KEY, counterVariant, counterVariants } from '../../../src/scenarios/counter/index.js';
+import { MemoryStore } from '../../../src/store/index.js';
 
 /** Runs `callers` concurrent increments against one variant in this process; returns the final value. */
 async function concurrentIncrements(variant: string, callers: number, delayMs: number) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReplicasDemoReport } from '../../../src/index.js';
+import type { ReplicasDemoReport } from '../../../src/scenarios/replicas/index.js';
 import { runCli } from '../../helpers/cli.js';
 import { PG_URL, serviceAvailable } from '../../helpers/services.js';
 

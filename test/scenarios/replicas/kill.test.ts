@@ -1,6 +1,9 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { COUNTER_KEY, openStore, runNamespace, runSpreadBurst, startReplicaSet, withNamespace } from '../../../src/index.js';
+import { COUNTER_KEY } from '../../../src/scenarios/counter/index.js';
+import { runSpreadBurst, startReplicaSet } from '../../../src/scenarios/replicas/index.js';
+import { openStore } from '../../../src/store/index.js';
+import { runNamespace, withNamespace } from '../../../src/store/specs.js';
 import { exited, runCli, startCli } from '../../helpers/cli.js';
 import { PG_URL, REDIS_URL, serviceAvailable } from '../../helpers/services.js';
 

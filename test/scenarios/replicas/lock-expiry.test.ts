@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { counterVariant, openStore, runNamespace, withNamespace, type CounterService, type Store } from '../../../src/index.js';
+import { counterVariant, type CounterService } from '../../../src/scenarios/counter/index.js';
+import { openStore, type Store } from '../../../src/store/index.js';
+import { runNamespace, withNamespace } from '../../../src/store/specs.js';
 import { REDIS_URL, serviceAvailable } from '../../helpers/services.js';
 
 const available = await serviceAvailable('Redis', REDIS_URL);

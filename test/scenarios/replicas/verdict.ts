@@ -1,14 +1,7 @@
-import {
-  COUNTER_KEY,
-  mergeCounterStats,
-  openStore,
-  runNamespace,
-  runSpreadBurst,
-  startReplicaSet,
-  withNamespace,
-  type CounterCost,
-  type CounterLockOptions,
-} from '../../../src/index.js';
+import { COUNTER_KEY, type CounterLockOptions } from '../../../src/scenarios/counter/index.js';
+import { mergeCounterStats, runSpreadBurst, startReplicaSet, type CounterCost } from '../../../src/scenarios/replicas/index.js';
+import { openStore } from '../../../src/store/index.js';
+import { runNamespace, withNamespace } from '../../../src/store/specs.js';
 
 export interface Verdict {
   replicas: number;
