@@ -47,11 +47,11 @@ export class Mailbox {
   constructor(options: MailboxOptions = {}) {
     const capacity = options.capacity ?? Infinity;
     if (capacity !== Infinity && (!Number.isInteger(capacity) || capacity < 1)) {
-      throw new RacelabError('BAD_OPTION', `mailbox capacity: ${capacity} is not a whole number of at least 1; leave it out for an unbounded mailbox`);
+      throw new RacelabError('ACTOR_MISUSE', `mailbox capacity: ${capacity} is not a whole number of at least 1; leave it out for an unbounded mailbox`);
     }
     const overflow = options.overflow ?? 'reject';
     if (!overflowPolicies.includes(overflow)) {
-      throw new RacelabError('BAD_OPTION', `mailbox overflow: "${String(overflow)}" is not a policy; use one of ${overflowPolicies.join(', ')}`);
+      throw new RacelabError('ACTOR_MISUSE', `mailbox overflow: "${String(overflow)}" is not a policy; use one of ${overflowPolicies.join(', ')}`);
     }
     this.capacity = capacity;
     this.overflow = overflow;

@@ -86,11 +86,11 @@ export class Supervisor {
     const maxRestarts = options.maxRestarts ?? 3;
     const withinMs = options.withinMs ?? 5000;
     const shutdownMs = options.shutdownMs ?? 1000;
-    if (!Number.isInteger(maxRestarts) || maxRestarts < 0) throw new RacelabError('BAD_OPTION', `maxRestarts: ${maxRestarts} must be a whole number of at least 0`);
-    if (!(withinMs > 0)) throw new RacelabError('BAD_OPTION', `withinMs: ${withinMs} must be a positive number of milliseconds`);
+    if (!Number.isInteger(maxRestarts) || maxRestarts < 0) throw new RacelabError('ACTOR_MISUSE', `maxRestarts: ${maxRestarts} must be a whole number of at least 0`);
+    if (!(withinMs > 0)) throw new RacelabError('ACTOR_MISUSE', `withinMs: ${withinMs} must be a positive number of milliseconds`);
     const ids = new Set<string>();
     for (const c of children) {
-      if (ids.has(c.id)) throw new RacelabError('BAD_OPTION', `supervisor: two children have the id "${c.id}"; give each child its own id`);
+      if (ids.has(c.id)) throw new RacelabError('ACTOR_MISUSE', `supervisor: two children have the id "${c.id}"; give each child its own id`);
       ids.add(c.id);
     }
     const log: SupervisorEvent[] = [];
@@ -118,7 +118,7 @@ export class Supervisor {
         if (request === 'which_children') {
           return { reply: state.children.map((c): ChildInfo => ({ id: c.spec.id, pid: c.pid, restarts: c.restarts })), state };
         }
-        return { reply: new RacelabError('BAD_OPTION', `supervisor: unknown request ${String(request)}`), state };
+        return { reply: new RacelabError('ACTOR_MISUSE', `supervisor: unknown request ${String(request)}`), state };
       },
 
       async handleInfo(message, state, self) {

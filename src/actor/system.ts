@@ -337,7 +337,7 @@ export class Process extends Waiter implements TimerTarget {
   async receiveOr(match: Matcher | null, timeoutMs: number): Promise<unknown> {
     this.checkExit();
     if (this.receiving) {
-      throw new RacelabError('BAD_OPTION', `${this.display}: a second receive while one is waiting; a process takes one message at a time (await each receive)`);
+      throw new RacelabError('ACTOR_MISUSE', `${this.display}: a second receive while one is waiting; a process takes one message at a time (await each receive)`);
     }
     const system = this.system;
     const box = this.mailbox;
@@ -452,7 +452,7 @@ export class ActorSystem {
     this.scheduler = options.scheduler ?? currentScheduler();
     this.fast = this.scheduler === realScheduler;
     const t = options.callTimeoutMs ?? 5000;
-    if (!(t > 0)) throw new RacelabError('BAD_OPTION', `callTimeoutMs: ${t} must be a positive number of milliseconds (or Infinity)`);
+    if (!(t > 0)) throw new RacelabError('ACTOR_MISUSE', `callTimeoutMs: ${t} must be a positive number of milliseconds (or Infinity)`);
     this.callTimeoutMs = t;
   }
 
@@ -583,8 +583,8 @@ export class ActorSystem {
 
   /** @internal a pid of this system, as its process. */
   own(pid: Pid, verb: string): Process {
-    if (!(pid instanceof Pid)) throw new RacelabError('BAD_OPTION', `${verb}: ${String(pid)} is not a pid`);
-    if (pid.process.system !== this) throw new RacelabError('BAD_OPTION', `${verb}: ${pid.toString()} belongs to another actor system`);
+    if (!(pid instanceof Pid)) throw new RacelabError('ACTOR_MISUSE', `${verb}: ${String(pid)} is not a pid`);
+    if (pid.process.system !== this) throw new RacelabError('ACTOR_MISUSE', `${verb}: ${pid.toString()} belongs to another actor system`);
     return pid.process;
   }
 
@@ -803,7 +803,7 @@ export class ActorSystem {
   }
 
   private registerProcess(name: string, proc: Process): void {
-    if (typeof name !== 'string' || name === '') throw new RacelabError('BAD_OPTION', `register: a name must be a non-empty string`);
+    if (typeof name !== 'string' || name === '') throw new RacelabError('ACTOR_MISUSE', `register: a name must be a non-empty string`);
     const holder = this.names.get(name);
     if (holder !== undefined && holder !== proc) {
       throw new RacelabError('NAME_TAKEN', `register "${name}": the name is taken by ${holder.label}; pick another name or stop that process first`);

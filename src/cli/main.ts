@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isRacelabError } from '../core/errors.js';
+import { EXIT_INTERNAL, cliMessage, exitStatusFor } from './errors.js';
 import { killAllChildren } from '../core/children.js';
 import { installSignalHandlers } from './signals.js';
 import { register as registerServe } from './commands/serve.js';
@@ -11,8 +12,6 @@ import { register as registerExplore } from './commands/explore.js';
 import { register as registerReplay } from './commands/replay.js';
 import { register as registerCheck } from './commands/check.js';
 
-/** Exit code for an internal error (a bug in racelab), distinct from 1 (a race found) and 2 (bad input). */
-export const EXIT_INTERNAL = 70;
 
 export function buildProgram(): Command {
   const program = new Command('racelab')
@@ -48,8 +47,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (isRacelabError(e)) {
-      process.stderr.write(`racelab: ${e.message}\n`);
-      return e.exitCode;
+      process.stderr.write(`racelab: ${cliMessage(e)}\n`);
+      return exitStatusFor(e);
     }
     process.stderr.write(`racelab: internal error (please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT_INTERNAL;

@@ -1,7 +1,8 @@
 /**
  * Every failure racelab expects has a stable `code` and a one-line message that names what is wrong and how
- * to fix it. The CLI prints a RacelabError as that one line and exits with `exitCode`; anything else is an
- * internal error and gets a stack.
+ * to fix it, in the library's terms. The CLI maps codes to exit statuses and an error's `subject` (the
+ * parameter it is about) to the flag the user typed (src/cli/errors.ts); anything else is an internal error and
+ * gets a stack.
  */
 export type ErrorCode =
   | 'BAD_OPTION'
@@ -25,22 +26,34 @@ export type ErrorCode =
   | 'PROCESS_EXITED'
   | 'MAILBOX_FULL'
   | 'NAME_TAKEN' | 'SYSTEM_STOPPED'
+  /** The actor runtime used against its rules (a second receive at once, a pid of another system, …): a bug in the calling code. */
+  | 'ACTOR_MISUSE'
   | 'UNCONTROLLED_ASYNC'
   | 'NONDETERMINISTIC'
   | 'CHILD_FAILED';
 
-/** Exit code for bad input: the user can fix it by changing the command line or the input file. */
-export const EXIT_BAD_INPUT = 2;
+export interface RacelabErrorOptions {
+  readonly cause?: unknown;
+  /**
+   * The parameter the error is about, in the library's terms (`port`, `target`): the message then reads
+   * `port: …`, and the CLI shows the flag the user typed instead (`--port: …`).
+   */
+  readonly subject?: string;
+}
 
 export class RacelabError extends Error {
   override readonly name = 'RacelabError';
+  /** What is wrong, without the subject. */
+  readonly detail: string;
+  readonly subject: string | undefined;
   constructor(
     readonly code: ErrorCode,
-    message: string,
-    readonly exitCode: number = EXIT_BAD_INPUT,
-    options?: { cause?: unknown },
+    detail: string,
+    options: RacelabErrorOptions = {},
   ) {
-    super(message, options);
+    super(options.subject !== undefined ? `${options.subject}: ${detail}` : detail, options.cause !== undefined ? { cause: options.cause } : undefined);
+    this.detail = detail;
+    this.subject = options.subject;
   }
 }
 

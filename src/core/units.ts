@@ -29,11 +29,11 @@ export function parseCount(text: string | number, what: string, min: number, max
   return n;
 }
 
-export function parsePort(text: string | number, what = '--port'): number {
+export function parsePort(text: string | number, what = 'port'): number {
   const s = String(text).trim();
   const n = /^\d+$/.test(s) ? Number(s) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new RacelabError('BAD_PORT', `${what}: "${s}" is not a TCP port; use a number from 1 to 65535 (0 picks a free one)`);
+    throw new RacelabError('BAD_PORT', `"${s}" is not a TCP port; use a number from 1 to 65535 (0 picks a free one)`, { subject: what });
   }
   return n;
 }

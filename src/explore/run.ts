@@ -89,7 +89,7 @@ class Execution {
 
   private setupFailed(e: unknown): void {
     this.scheduler.close();
-    this.listener.error(e instanceof RacelabError ? e : new RacelabError('BAD_OPTION', `workload "${this.workload.name}": setup failed: ${messageOf(e)}`, 2, { cause: e }));
+    this.listener.error(e instanceof RacelabError ? e : new RacelabError('BAD_OPTION', `workload "${this.workload.name}": setup failed: ${messageOf(e)}`, { cause: e }));
   }
 
   private drive(instance: WorkloadInstance): void {

@@ -5,11 +5,11 @@ import { HANDLER_START_TRAILER } from './timing.js';
 const TARGET = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 /** Validates `host:port` (IPv6 in brackets); the error says what a target looks like. */
-export function parseTarget(text: string, what = '--target'): string {
+export function parseTarget(text: string, what = 'target'): string {
   const m = TARGET.exec(text.trim());
   const port = m ? Number(m[2]) : NaN;
   if (!m || port < 1 || port > 65535) {
-    throw new RacelabError('BAD_OPTION', `${what}: "${text}" is not host:port; write e.g. localhost:50051 or [::1]:50051`);
+    throw new RacelabError('BAD_OPTION', `"${text}" is not host:port; write e.g. localhost:50051 or [::1]:50051`, { subject: what });
   }
   return text.trim();
 }
@@ -20,10 +20,9 @@ export async function waitReady(client: grpc.Client, target: string, timeoutMs =
     client.waitForReady(Date.now() + timeoutMs, (err) => {
       if (!err) return resolve();
       reject(
-        new RacelabError(
-          'UNREACHABLE',
-          `--target: nothing answers gRPC at ${target} (waited ${timeoutMs}ms); start one with \`racelab serve\` or check host and port`,
-        ),
+        new RacelabError('UNREACHABLE', `nothing answers gRPC at ${target} (waited ${timeoutMs}ms); start a server there or check host and port`, {
+          subject: 'target',
+        }),
       );
     });
   });

@@ -111,10 +111,10 @@ export async function startGrpcServer(options: ServerOptions): Promise<RunningSe
     server.forceShutdown();
     const msg = messageOf(e);
     if (/EADDRINUSE/.test(msg)) {
-      throw new RacelabError('PORT_IN_USE', `--port: ${requested} is already in use on ${host}; stop what listens there or pick another port (0 picks a free one)`);
+      throw new RacelabError('PORT_IN_USE', `${requested} is already in use on ${host}; stop what listens there or pick another port (0 picks a free one)`, { subject: 'port' });
     }
     if (/EACCES/.test(msg)) {
-      throw new RacelabError('BAD_PORT', `--port: ${requested} needs privileges on ${host}; use a port above 1023`);
+      throw new RacelabError('BAD_PORT', `${requested} needs privileges on ${host}; use a port above 1023`, { subject: 'port' });
     }
     throw new RacelabError('BAD_OPTION', `cannot listen on ${host}:${requested}: ${msg}`);
   });

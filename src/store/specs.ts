@@ -83,7 +83,7 @@ export async function probeStore(s: ResolvedStore): Promise<void> {
     if (!isRacelabError(e) || s.source === '--store') throw e;
     const variable = s.kind === 'postgres' ? 'RACELAB_PG_URL' : 'RACELAB_REDIS_URL';
     const origin = s.source === variable ? `that URL came from ${variable}` : `that URL is the built-in default, used when ${variable} is not set`;
-    throw new RacelabError(e.code, `${e.message}; ${origin}: point ${variable} or --store at a running ${s.kind === 'postgres' ? 'PostgreSQL' : 'Redis'}`, e.exitCode);
+    throw new RacelabError(e.code, `${e.message}; ${origin}: point ${variable} or --store at a running ${s.kind === 'postgres' ? 'PostgreSQL' : 'Redis'}`, { cause: e });
   } finally {
     await store?.close();
   }

@@ -147,7 +147,7 @@ function workloadFromToken(scenario: string, params: Readonly<Record<string, str
       messages: num('messages'),
     });
   } catch (e) {
-    if (e instanceof RacelabError && e.code !== 'BAD_TOKEN') throw new RacelabError('BAD_TOKEN', `replay token: ${e.message}`, 2, { cause: e });
+    if (e instanceof RacelabError && e.code !== 'BAD_TOKEN') throw new RacelabError('BAD_TOKEN', `replay token: ${e.message}`, { cause: e });
     throw e;
   }
 }

@@ -49,13 +49,13 @@ describe('the Counter service on a real grpc-js server', () => {
   it('a port in use is a one-line error naming the fix', async () => {
     server = await startCounterServer({ variant: 'mutex', delayMs: 0 });
     await expect(startCounterServer({ variant: 'mutex', host: 'localhost', port: server.port })).rejects.toThrow(
-      /--port: \d+ is already in use on localhost; stop what listens there or pick another port/,
+      /port: \d+ is already in use on localhost; stop what listens there or pick another port/,
     );
   });
 
   it('an unreachable target is a one-line error, not a hang', async () => {
     await expect(runCounterClient({ target: '127.0.0.1:1', increments: 1, connectTimeoutMs: 500 })).rejects.toThrow(
-      /--target: nothing answers gRPC at 127\.0\.0\.1:1/,
+      /target: nothing answers gRPC at 127\.0\.0\.1:1/,
     );
   });
 });

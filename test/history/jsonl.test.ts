@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { exitStatusFor } from '../../src/cli/errors.js';
 import { RacelabError } from '../../src/core/index.js';
 import { formatHistoryJsonl, pairOperations, parseHistoryJsonl, type HistoryEvent } from '../../src/history/index.js';
 
@@ -8,7 +9,7 @@ function errorOf(f: () => unknown): RacelabError {
   } catch (e) {
     expect(e).toBeInstanceOf(RacelabError);
     const err = e as RacelabError;
-    expect(err.exitCode).toBe(2);
+    expect(exitStatusFor(err)).toBe(2);
     expect(err.message).not.toContain('\n');
     return err;
   }

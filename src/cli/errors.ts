@@ -1,0 +1,36 @@
+import type { ErrorCode, RacelabError } from '../core/errors.js';
+
+/** Exit status for bad input: the user can fix it by changing the command line, the input file or the environment. */
+export const EXIT_BAD_INPUT = 2;
+/** Exit status for an internal error (a bug in racelab), distinct from 1 (a race found) and 2 (bad input). */
+export const EXIT_INTERNAL = 70;
+
+/**
+ * Exit status by error code; every code not listed is bad input. The actor runtime used against its rules
+ * inside a racelab command is racelab's bug, not the user's.
+ */
+const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  ACTOR_MISUSE: EXIT_INTERNAL,
+};
+
+/** The flag a user typed for the parameter a library error is about. */
+const FLAG_BY_SUBJECT: Readonly<Record<string, string>> = {
+  port: '--port',
+  target: '--target',
+};
+
+/** What the CLI adds to a library error: where the user can go next, in the CLI's words. */
+const CLI_HINT: Partial<Record<ErrorCode, (e: RacelabError) => string | undefined>> = {
+  UNREACHABLE: (e) => (e.subject === 'target' ? '`racelab serve` starts one' : undefined),
+};
+
+export function exitStatusFor(e: RacelabError): number {
+  return EXIT_BY_CODE[e.code] ?? EXIT_BAD_INPUT;
+}
+
+/** The one line the CLI prints for a library error: its subject as the flag, and the CLI's hint. */
+export function cliMessage(e: RacelabError): string {
+  const subject = e.subject !== undefined ? (FLAG_BY_SUBJECT[e.subject] ?? e.subject) : undefined;
+  const hint = CLI_HINT[e.code]?.(e);
+  return `${subject !== undefined ? `${subject}: ${e.detail}` : e.detail}${hint ? ` (${hint})` : ''}`;
+}

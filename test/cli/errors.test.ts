@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ActorSystem } from '../../src/actor/index.js';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, cliMessage, exitStatusFor } from '../../src/cli/errors.js';
+import { RacelabError, parsePort } from '../../src/core/index.js';
+import { parseTarget } from '../../src/grpc/index.js';
+
+const thrown = (f: () => unknown): RacelabError => {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof RacelabError) return e;
+    throw e;
+  }
+  throw new Error('expected a RacelabError');
+};
+
+describe('library errors in the CLI: codes to exit statuses, subjects to flags', () => {
+  it('a library error names its parameter in library terms; the CLI shows the flag', () => {
+    const e = thrown(() => parsePort('http'));
+    expect(e.code).toBe('BAD_PORT');
+    expect(e.message).toBe('port: "http" is not a TCP port; use a number from 1 to 65535 (0 picks a free one)');
+    expect(e.message).not.toMatch(/--/);
+    expect(cliMessage(e)).toBe('--port: "http" is not a TCP port; use a number from 1 to 65535 (0 picks a free one)');
+    expect(exitStatusFor(e)).toBe(EXIT_BAD_INPUT);
+  });
+
+  it('keeps a flag the CLI passed as the subject, and adds its own hint for an unreachable target', () => {
+    expect(cliMessage(thrown(() => parseTarget('nohost', '--targets')))).toMatch(/^--targets: "nohost" is not host:port/);
+    const down = new RacelabError('UNREACHABLE', 'nothing answers gRPC at 127.0.0.1:1 (waited 5ms); start a server there or check host and port', { subject: 'target' });
+    expect(down.message).not.toContain('racelab serve');
+    expect(cliMessage(down)).toBe('--target: nothing answers gRPC at 127.0.0.1:1 (waited 5ms); start a server there or check host and port (`racelab serve` starts one)');
+  });
+
+  it('the actor runtime used against its rules is ACTOR_MISUSE: a bug in the calling code, exit 70 in the CLI', () => {
+    const e = thrown(() => new ActorSystem({ callTimeoutMs: -1 }));
+    expect(e.code).toBe('ACTOR_MISUSE');
+    expect(exitStatusFor(e)).toBe(EXIT_INTERNAL);
+  });
+});
