@@ -1,13 +1,9 @@
 import type { CheckReport } from '../check/check-report.js';
+import { formatMs } from '../core/units.js';
 import { renderTable, wrap } from './table.js';
 
 const n = (x: number): string => x.toLocaleString('en-US');
 
-function ms(x: number): string {
-  if (x >= 1000) return `${(x / 1000).toFixed(2)}s`;
-  if (x >= 1) return `${x.toFixed(1)}ms`;
-  return `${Math.round(x * 1000)}µs`;
-}
 
 const VERDICT_WORDS: Record<CheckReport['verdict'], string> = {
   ok: 'ok (linearizable)',
@@ -24,7 +20,7 @@ export function renderCheckReport(report: CheckReport, source?: string): string 
   const parts = [`${n(c.ok)} ok`, `${n(c.failed)} failed`, `${n(c.unknownOutcome)} unknown outcome`];
   out.push(`history: ${n(report.operations)} operations from ${n(c.processes)} processes (${parts.join(', ')}); ${n(report.partitions)} partition${report.partitions === 1 ? '' : 's'}`);
   const rest = report.elapsedMs - report.searchMs;
-  out.push(`search: ${n(report.steps)} steps in ${ms(report.searchMs)}${report.window ? `; finding and explaining the window took ${ms(rest)} more` : ''}`);
+  out.push(`search: ${n(report.steps)} steps in ${formatMs(report.searchMs)}${report.window ? `; finding and explaining the window took ${formatMs(rest)} more` : ''}`);
   if (report.partitions > 1) {
     const notOk = report.partitionReports.filter((p) => p.verdict !== 'ok');
     const counts = (['ok', 'illegal', 'unknown'] as const).map((v) => `${report.partitionReports.filter((p) => p.verdict === v).length} ${v}`).join(', ');

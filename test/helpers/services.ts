@@ -3,9 +3,10 @@
  * with a one-line reason.
  */
 import { connect } from 'node:net';
+import { DEFAULT_PG_URL, DEFAULT_REDIS_URL } from '../../src/store/specs.js';
 
-export const PG_URL = process.env.RACELAB_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const REDIS_URL = process.env.RACELAB_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const PG_URL = process.env.RACELAB_PG_URL ?? DEFAULT_PG_URL;
+export const REDIS_URL = process.env.RACELAB_REDIS_URL ?? DEFAULT_REDIS_URL;
 
 /** Resolves whether a TCP connection to the URL's host:port succeeds within `timeoutMs`. */
 export function reachable(url: string, timeoutMs = 1000): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { RacelabError } from '../../core/errors.js';
+import { DEFAULT_PG_URL, DEFAULT_REDIS_URL } from '../../store/specs.js';
 import { realScheduler, sleep } from '../../sched/scheduler.js';
 import type { PostgresStore } from '../../store/postgres.js';
 import type { RedisStore } from '../../store/redis.js';
@@ -19,7 +20,7 @@ import {
  */
 
 const STORE_NAMES = { postgres: 'PostgreSQL', redis: 'Redis' } as const;
-const STORE_EXAMPLES = { postgres: 'postgres://postgres@127.0.0.1:5432/test', redis: 'redis://127.0.0.1:6379' } as const;
+const STORE_EXAMPLES = { postgres: DEFAULT_PG_URL, redis: DEFAULT_REDIS_URL } as const;
 
 export function wrongStore(variant: string, needs: 'postgres' | 'redis', has: string): RacelabError {
   return new RacelabError(
