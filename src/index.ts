@@ -117,3 +117,27 @@ export {
 } from './explore/index.js';
 export * from './scenarios/explore/index.js';
 export { renderCheckReport, renderHistoryHtml, type HistoryHtmlOptions } from './report/index.js';
+export {
+  checkTransactions,
+  checkTxnHistory,
+  toTxnHistory,
+  readTxnHistoryFile,
+  txnLabel,
+  WORKLOADS as TXN_WORKLOADS,
+  CONSISTENCY_MODELS,
+  type Workload as TxnWorkload,
+  type MicroOp,
+  type Scalar,
+  type Txn,
+  type TxnHistory,
+  type TxnStatus,
+  type TxnCheckOptions,
+  type TxnCheckReport,
+  type TxnVerdict,
+  type Anomaly,
+  type AnomalyType,
+  type CycleStep,
+  type ConsistencyModel,
+  type ModelVerdict,
+} from './txn/index.js';
+export { renderTxnReport } from './report/txn-text.js';
