@@ -20,15 +20,15 @@ import {
 
 /**
  * What each model forbids, after Adya and as Elle reports it. Read committed forbids G0, G1a-c and the
- * consistency errors; snapshot isolation adds G-single and lost updates (not G2-item: write skew is what SI
- * allows); Adya's repeatable read (PL-2.99) adds G2-item on items; serializable all of those; the session and
+ * consistency errors; snapshot isolation adds G-single, G-nonadjacent (rw edges never next to each other, which
+ * SI's cycles always have: Cerone & Gotsman) and lost updates (not G2-item: write skew is what SI allows); Adya's repeatable read (PL-2.99) adds G2-item on items; serializable all of those; the session and
  * strict models add cycles that need process order and real time.
  */
-const READ_COMMITTED: readonly AnomalyType[] = ['G0', 'G1a', 'G1b', 'G1c', 'internal', 'incompatible-order', 'garbage-read', 'duplicate-elements'];
-const SNAPSHOT: readonly AnomalyType[] = [...READ_COMMITTED, 'G-single', 'lost-update'];
+const READ_COMMITTED: readonly AnomalyType[] = ['G0', 'G1a', 'G1b', 'G1c', 'internal', 'incompatible-order', 'duplicate-elements'];
+const SNAPSHOT: readonly AnomalyType[] = [...READ_COMMITTED, 'G-single', 'G-nonadjacent', 'lost-update'];
 const SERIALIZABLE: readonly AnomalyType[] = [...SNAPSHOT, 'G2-item'];
-const PROCESS_CYCLES: readonly AnomalyType[] = ['G0-process', 'G1c-process', 'G-single-process', 'G2-item-process'];
-const REALTIME_CYCLES: readonly AnomalyType[] = ['G0-realtime', 'G1c-realtime', 'G-single-realtime', 'G2-item-realtime'];
+const PROCESS_CYCLES: readonly AnomalyType[] = ['G0-process', 'G1c-process', 'G-single-process', 'G-nonadjacent-process', 'G2-item-process'];
+const REALTIME_CYCLES: readonly AnomalyType[] = ['G0-realtime', 'G1c-realtime', 'G-single-realtime', 'G-nonadjacent-realtime', 'G2-item-realtime'];
 export const FORBIDDEN_BY: Readonly<Record<ConsistencyModel, readonly AnomalyType[]>> = {
   'read-committed': READ_COMMITTED,
   'snapshot-isolation': SNAPSHOT,
@@ -86,6 +86,7 @@ export function checkTxnHistory(history: TxnHistory, options: TxnCheckOptions = 
 
   const notes = [...(search?.notes ?? [])];
   if (spentIn) notes.unshift(`the budget ran out while ${spentIn}: anomalies not yet found may exist`);
+  if (inference && inference.unknownValues > 0) notes.push(`${inference.unknownValues} reads returned values no transaction in the history wrote (a partial history, or corruption): they give no edges`);
   if (history.workload === 'rw-register') notes.push('rw-register orders are inferred only from reads before writes and the initial nil: cycles through orders no read revealed are not seen');
   const models = {} as Record<ConsistencyModel, ModelVerdict>;
   for (const m of CONSISTENCY_MODELS) {

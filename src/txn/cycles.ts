@@ -66,8 +66,10 @@ function labelOf(kind: number, allowed: number): EdgeKindName {
 const BIT: Record<EdgeKindName, number> = { ww: WW, wr: WR, rw: RW, 'ww-or-rw': WW_OR_RW, process: PROCESS, realtime: REALTIME };
 
 export function classify(steps: readonly { kind: EdgeKindName }[]): AnomalyType {
-  const rw = steps.filter((s) => s.kind === 'rw' || s.kind === 'ww-or-rw').length;
-  const base: CycleClass = rw === 0 ? (steps.some((s) => s.kind === 'wr') ? 'G1c' : 'G0') : rw === 1 ? 'G-single' : 'G2-item';
+  const anti = steps.map((s) => s.kind === 'rw' || s.kind === 'ww-or-rw');
+  const rw = anti.filter(Boolean).length;
+  const adjacent = anti.some((a, i) => a && anti[(i + 1) % anti.length]);
+  const base: CycleClass = rw === 0 ? (steps.some((s) => s.kind === 'wr') ? 'G1c' : 'G0') : rw === 1 ? 'G-single' : adjacent ? 'G2-item' : 'G-nonadjacent';
   if (steps.some((s) => s.kind === 'process')) return `${base}-process`;
   if (steps.some((s) => s.kind === 'realtime')) return `${base}-realtime`;
   return base;
@@ -77,6 +79,7 @@ const CLASS_WORDS: Record<CycleClass, string> = {
   G0: 'every edge is a write-write dependency: the transactions overwrote each other in an order no serial run has (G0, dirty write). Even read uncommitted forbids it.',
   G1c: 'every edge is a write-write or write-read dependency: information flowed in a circle, each transaction seeing effects of one that saw its own (G1c, circular information flow). Read committed forbids it.',
   'G-single': 'exactly one edge is an anti-dependency (rw: a read that missed a write that came before it in the order): one transaction saw part of another\'s effects and not the rest (G-single, read skew). Snapshot isolation and repeatable read forbid it; read committed allows it.',
+  'G-nonadjacent': 'two or more edges are anti-dependencies (rw), and no two of them are next to each other: every cycle snapshot isolation allows has two adjacent rw edges, so this one rules it out (G-nonadjacent). Serializability and snapshot isolation forbid it.',
   'G2-item': 'two or more edges are anti-dependencies (rw): each transaction read something the other then overwrote, and both committed (G2-item, write skew). Serializability forbids it; snapshot isolation allows it.',
 };
 

@@ -8,6 +8,8 @@ export interface Inference {
   /** Anomalies that need no cycle: aborted and intermediate reads, internal errors, lost updates, … */
   readonly anomalies: Anomaly[];
   readonly keys: number;
+  /** Reads of values no transaction in the history wrote (a partial history, or corruption): not edges. */
+  readonly unknownValues: number;
   /** Why `from` → `to` has the dependency `kind` (one of WW, WR, RW): the key and one sentence. */
   explain(from: number, to: number, kind: number): { key: string; why: string } | undefined;
 }

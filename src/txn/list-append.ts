@@ -2,13 +2,14 @@ import type { Budget } from './budget.js';
 import { EdgeList } from './graph.js';
 import { BudgetSpent, chargeTxn, KeyTable, type Inference, type Labeler } from './inference.js';
 import { showValue } from './parse.js';
-import { RW, WR, WW, WW_OR_RW, type Anomaly, type Scalar, type Txn } from './types.js';
+import { RW, WR, WW, WW_OR_RW, type Anomaly, type MicroOp, type Scalar, type Txn } from './types.js';
 
 /**
  * List-append analysis (Elle, Kingsbury & Alvaro, VLDB 2020, §4): every append to a key adds a value no other
  * append to that key adds, so a read of the list shows, in order, which transactions' appends precede which.
  * The longest read of a key is its version order as far as anyone saw it; every other read must be a prefix of
- * it, or the database showed two orders ("incompatible order"). From that order:
+ * it, or the database showed two orders ("incompatible order", reported; the longest read still gives the order,
+ * as in Elle). From that order:
  * - ww: the writer of each element precedes the writer of the next one;
  * - wr: the writer of the last element a transaction read precedes the reader;
  * - rw: a reader precedes the writer of the first element its read did not include.
@@ -46,6 +47,7 @@ export function analyzeListAppend(txns: readonly Txn[], budget: Budget, label: L
   const keys = new KeyTable();
   const states: KeyState[] = [];
   const anomalies: Anomaly[] = [];
+  let unknownValues = 0;
   const state = (k: number): KeyState => (states[k] ??= { writer: new Map(), intermediate: new Set(), order: [], orderFrom: -1, position: undefined, unobserved: [], incompatible: false });
   const externalReads: Array<ExternalRead[] | undefined> = new Array(txns.length);
   const L = (i: number): string => label(txns[i]!);
@@ -116,8 +118,9 @@ export function analyzeListAppend(txns: readonly Txn[], budget: Budget, label: L
       for (let i = 0; i < value.length; i++) {
         const x = value[i]!;
         const w = s.writer.get(x);
-        if (w === undefined) {
-          anomalies.push({ type: 'garbage-read', txns: [t.index], explanation: [`${L(t.index)} read ${String(m.key)} = ${showValue(value)}, but no transaction appended ${String(x)} to ${String(m.key)}.`] });
+        if (w === undefined) unknownValues++;
+        else if (w === t.index && i < value.length && !afterOwnAppend(t, m, x)) {
+          anomalies.push({ type: 'internal', txns: [t.index], explanation: [`${L(t.index)} read ${String(m.key)} = ${showValue(value)}, which holds ${String(x)}, before it appended ${String(x)} itself: a read from the future.`] });
         } else if (txns[w]!.status === 'fail') {
           anomalies.push({ type: 'G1a', txns: [w, t.index], explanation: [`${L(w)} appended ${String(x)} to ${String(m.key)} and failed (it was aborted), yet ${L(t.index)} read ${String(m.key)} = ${showValue(value)}, which includes it: an aborted read.`] });
         } else if (i === value.length - 1 && w !== t.index && s.intermediate.has(x)) {
@@ -141,10 +144,10 @@ export function analyzeListAppend(txns: readonly Txn[], budget: Budget, label: L
       if (w !== undefined && txns[w]!.status === 'info') committed[w] = 1;
     }
   }
-  // ww along each compatible key's order.
+  // ww along each key's order: the longest read, even when another read disagrees with it (as Elle does; the
+  // disagreement is reported, and edges from the longest read still hold for the history it shows).
   for (let k = 0; k < states.length; k++) {
     const s = states[k]!;
-    if (s.incompatible) continue;
     s.position = new Map();
     let prev: number | undefined;
     for (let i = 0; i < s.order.length; i++) {
@@ -171,7 +174,7 @@ export function analyzeListAppend(txns: readonly Txn[], budget: Budget, label: L
         const w = fromWriter(s, value[value.length - 1]!);
         if (w !== undefined) edges.add(w, t.index, WR);
       }
-      if (s.incompatible) continue;
+      if (s.incompatible && !isPrefix(value, s.order)) continue;
       const appends = t.ops.some((m) => m.f === 'append' && keys.id(m.key) === k);
       if (value.length < s.order.length) {
         const w = fromWriter(s, s.order[value.length]!);
@@ -224,24 +227,33 @@ export function analyzeListAppend(txns: readonly Txn[], budget: Budget, label: L
     } else if (kind === RW) {
       for (const { key: k, value } of externalReads[from] ?? []) {
         const s = states[k]!;
-        if (!s.incompatible && value.length < s.order.length && s.writer.get(s.order[value.length]!) === to) {
+        if (isPrefix(value, s.order) && value.length < s.order.length && s.writer.get(s.order[value.length]!) === to) {
           return { key: keys.names[k]!, why: `${L(from)} read ${keys.names[k]} = ${showValue(value)}, without ${L(to)}'s append of ${String(s.order[value.length])}, which comes next (${L(s.orderFrom)} read ${keys.names[k]} = ${showValue(s.order)})` };
         }
-        if (!s.incompatible && value.length === s.order.length && s.unobserved.includes(to)) {
+        if (isPrefix(value, s.order) && value.length === s.order.length && s.unobserved.includes(to)) {
           return { key: keys.names[k]!, why: `${L(from)} read ${keys.names[k]} = ${showValue(value)}, without ${L(to)}'s committed append, which no read showed and so comes after everything read` };
         }
       }
     } else if (kind === WW_OR_RW) {
       for (const { key: k, value } of externalReads[from] ?? []) {
         const s = states[k]!;
-        if (!s.incompatible && value.length === s.order.length && s.unobserved.includes(to)) {
+        if (isPrefix(value, s.order) && value.length === s.order.length && s.unobserved.includes(to)) {
           return { key: keys.names[k]!, why: `${L(from)} read ${keys.names[k]} = ${showValue(value)} and then appended to ${keys.names[k]}; ${L(to)}'s committed append, which no read showed, also follows ${showValue(value)}: whichever append came first, ${L(from)} precedes ${L(to)} (ww or rw)` };
         }
       }
     }
     return undefined;
   };
-  return { edges, anomalies, keys: keys.names.length, explain };
+  return { edges, anomalies, keys: keys.names.length, unknownValues, explain };
+}
+
+/** Whether the transaction appended x to the read's key before that read (not a read from its future). */
+function afterOwnAppend(t: Txn, read: MicroOp, x: Scalar): boolean {
+  for (const m of t.ops) {
+    if (m === read) return false;
+    if (m.f === 'append' && m.key === read.key && m.value === x) return true;
+  }
+  return false;
 }
 
 function sameList(a: readonly Scalar[], b: readonly Scalar[]): boolean {

@@ -1,7 +1,10 @@
 import { RacelabError } from '../core/errors.js';
-import type { History, HistoryOperation } from '../history/event.js';
+import { readFile } from 'node:fs/promises';
+import { messageOf } from '../core/errors.js';
+import { EdnKeyword, EdnMap, EdnSyntaxError, EdnTagged, ednToJson, readEdnForms, type EdnValue } from '../history/edn.js';
+import type { EventType, History, HistoryEvent, HistoryOperation } from '../history/event.js';
 import { pairOperations } from '../history/operations.js';
-import { readHistoryFile, type HistoryFormat } from '../history/read.js';
+import { detectHistoryFormat, parseHistory, type HistoryFormat } from '../history/read.js';
 import type { MicroOp, Scalar, Txn, TxnHistory, Workload } from './types.js';
 
 /**
@@ -77,10 +80,59 @@ export function toTxnHistory(history: History, workload: Workload): TxnHistory {
   return { workload, txns, timeUnit: paired.timeUnit };
 }
 
+/**
+ * Jepsen EDN as Elle's own test histories are written: besides full op maps, maps without `:process` (one
+ * client, as Elle's `paper-example.edn`) or without `:f` (a transaction). The generic reader requires both,
+ * as a linearizability history must have them; here the defaults are Elle's. The nemesis is left out.
+ */
+export function parseTxnEdn(text: string): HistoryEvent[] {
+  let forms;
+  try {
+    forms = readEdnForms(text);
+  } catch (e) {
+    if (e instanceof EdnSyntaxError) throw new RacelabError('BAD_HISTORY', `line ${e.line}: malformed EDN: ${e.message}`);
+    throw e;
+  }
+  const events: HistoryEvent[] = [];
+  const take = (value: EdnValue, line: number): void => {
+    const map = value instanceof EdnTagged ? value.value : value;
+    if (!(map instanceof EdnMap)) throw new RacelabError('BAD_HISTORY', `line ${line}: expected an operation map like {:type :ok, :f :txn, :value [[:append 1 2] [:r 3 [1 2]]]}`);
+    const process = map.get('process');
+    if (process instanceof EdnKeyword) return; // :nemesis
+    const type = map.get('type');
+    if (!(type instanceof EdnKeyword) || !['invoke', 'ok', 'fail', 'info'].includes(type.name)) {
+      throw new RacelabError('BAD_HISTORY', `line ${line}: :type must be one of :invoke, :ok, :fail, :info`);
+    }
+    const f = map.get('f');
+    events.push({
+      type: type.name as EventType,
+      process: typeof process === 'number' || typeof process === 'string' ? process : 'nil',
+      f: f instanceof EdnKeyword ? f.name : typeof f === 'string' ? f : 'txn',
+      value: ednToJson(map.get('value') ?? null),
+      line,
+    });
+  };
+  for (const form of forms) {
+    if (Array.isArray(form.value)) for (const item of form.value) take(item, form.line);
+    else take(form.value, form.line);
+  }
+  if (events.length === 0) throw new RacelabError('BAD_HISTORY', 'no operations in it (read as EDN)');
+  return events;
+}
+
 /** Reads a transactional history file (racelab JSON Lines or Jepsen EDN); errors name file and line. */
 export async function readTxnHistoryFile(path: string, workload: Workload, format: HistoryFormat | 'auto' = 'auto'): Promise<TxnHistory> {
-  const { events } = await readHistoryFile(path, format);
+  let text: string;
   try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : messageOf(e);
+    throw new RacelabError('BAD_HISTORY', `${path}: ${why}; give the path of a transactional history (JSON Lines or EDN)`);
+  }
+  try {
+    const chosen = format === 'auto' ? detectHistoryFormat(text, path) : format;
+    const events = chosen === 'edn' ? parseTxnEdn(text) : parseHistory(text, chosen ?? 'auto', path).events;
     return toTxnHistory(events, workload);
   } catch (e) {
     if (e instanceof RacelabError && e.code === 'BAD_HISTORY' && !e.message.startsWith(path)) throw new RacelabError('BAD_HISTORY', `${path} ${e.message}`);

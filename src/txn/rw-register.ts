@@ -37,6 +37,7 @@ export function analyzeRwRegister(txns: readonly Txn[], budget: Budget, label: L
   const keys = new KeyTable();
   const states: KeyState[] = [];
   const anomalies: Anomaly[] = [];
+  let unknownValues = 0;
   const state = (k: number): KeyState => (states[k] ??= { writer: new Map(), intermediate: new Set(), next: new Map(), hasPredecessor: new Set() });
   const externalReads: Array<ExternalRead[] | undefined> = new Array(txns.length);
   const L = (i: number): string => label(txns[i]!);
@@ -95,7 +96,7 @@ export function analyzeRwRegister(txns: readonly Txn[], budget: Budget, label: L
       const s = states[keys.id(m.key)]!;
       const x = m.value as Scalar;
       const w = s.writer.get(x);
-      if (w === undefined) anomalies.push({ type: 'garbage-read', txns: [t.index], explanation: [`${L(t.index)} read ${String(m.key)} = ${String(x)}, but no transaction wrote ${String(x)} to ${String(m.key)}.`] });
+      if (w === undefined) unknownValues++;
       else if (w === t.index) continue;
       else if (txns[w]!.status === 'fail') anomalies.push({ type: 'G1a', txns: [w, t.index], explanation: [`${L(w)} wrote ${String(m.key)} = ${String(x)} and failed (it was aborted), yet ${L(t.index)} read that value: an aborted read.`] });
       else if (s.intermediate.has(x)) anomalies.push({ type: 'G1b', txns: [w, t.index], explanation: [`${L(w)} wrote ${String(m.key)} = ${String(x)} and then wrote ${String(m.key)} again, yet ${L(t.index)} read ${String(x)}: a state ${L(w)} never committed (an intermediate read).`] });
@@ -197,5 +198,5 @@ export function analyzeRwRegister(txns: readonly Txn[], budget: Budget, label: L
     }
     return undefined;
   };
-  return { edges, anomalies, keys: keys.names.length, explain };
+  return { edges, anomalies, keys: keys.names.length, unknownValues, explain };
 }

@@ -59,7 +59,7 @@ export type EdgeKindName = 'ww' | 'wr' | 'rw' | 'ww-or-rw' | 'realtime' | 'proce
  * Anomaly names as Elle reports them. Cycle anomalies take a `-realtime` or `-process` suffix when the cycle
  * needs a real-time or process-order edge (then they only rule out the strict or session models).
  */
-export type CycleClass = 'G0' | 'G1c' | 'G-single' | 'G2-item';
+export type CycleClass = 'G0' | 'G1c' | 'G-single' | 'G-nonadjacent' | 'G2-item';
 export type AnomalyType =
   | CycleClass
   | `${CycleClass}-realtime`
@@ -69,7 +69,6 @@ export type AnomalyType =
   | 'lost-update'
   | 'internal'
   | 'incompatible-order'
-  | 'garbage-read'
   | 'duplicate-elements';
 
 export interface CycleStep {
