@@ -122,6 +122,7 @@ export {
   checkTxnHistory,
   toTxnHistory,
   readTxnHistoryFile,
+  parseTxnWorkload,
   txnLabel,
   WORKLOADS as TXN_WORKLOADS,
   CONSISTENCY_MODELS,
@@ -140,4 +141,4 @@ export {
   type ConsistencyModel,
   type ModelVerdict,
 } from './txn/index.js';
-export { renderTxnReport } from './report/txn-text.js';
+export { renderTxnReport, renderTxnHtml, type TxnHtmlOptions } from './report/index.js';

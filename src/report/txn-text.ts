@@ -9,6 +9,11 @@ const VERDICT_WORDS: Record<TxnCheckReport['verdict'], string> = {
   unknown: 'UNKNOWN (the budget ran out before the analysis finished, and nothing was found before that)',
 };
 
+function orders(report: TxnCheckReport): string {
+  const o = [report.options.realtime ? 'real-time' : '', report.options.process ? 'process' : ''].filter(Boolean);
+  return o.length > 0 ? ` (with ${o.join(' and ')} order)` : '';
+}
+
 /** A transactional check for a terminal: verdict, counts, models ruled out, each example explained. */
 export function renderTxnReport(report: TxnCheckReport, source?: string): string {
   const c = report.counts;
@@ -17,7 +22,7 @@ export function renderTxnReport(report: TxnCheckReport, source?: string): string
   out.push(`verdict: ${VERDICT_WORDS[report.verdict]}`);
   out.push(`history: ${n(c.transactions)} transactions from ${n(c.processes)} processes (${n(c.ok)} ok, ${n(c.failed)} failed, ${n(c.unknownOutcome)} unknown outcome) on ${n(c.keys)} keys`);
   out.push(
-    `graph: ${n(report.graph.edges)} dependency edges${report.options.realtime ? ' (with real-time order)' : ''}${report.options.process ? ' (with process order)' : ''}; ${n(report.graph.components)} cycle-holding components, the largest ${n(report.graph.largestComponent)} transactions; ${report.elapsedMs.toFixed(0)} ms`,
+    `graph: ${n(report.graph.edges)} dependency edges${orders(report)}; ${n(report.graph.components)} cycle-holding components, the largest ${n(report.graph.largestComponent)} transactions; ${report.elapsedMs.toFixed(0)} ms`,
   );
   const kinds = Object.entries(report.anomalyCounts);
   if (kinds.length > 0) out.push('', renderTable(['anomaly', 'found'], kinds.map(([k, v]) => [k, n(v ?? 0)])));

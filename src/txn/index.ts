@@ -1,3 +1,3 @@
 export * from './types.js';
 export { checkTransactions, checkTxnHistory, FORBIDDEN_BY } from './check.js';
-export { toTxnHistory, readTxnHistoryFile, txnLabel, describeOps } from './parse.js';
+export { toTxnHistory, readTxnHistoryFile, parseTxnEdn, parseTxnWorkload, txnLabel, describeOps } from './parse.js';

@@ -5,7 +5,7 @@ import { EdnKeyword, EdnMap, EdnSyntaxError, EdnTagged, ednToJson, readEdnForms,
 import type { EventType, History, HistoryEvent, HistoryOperation } from '../history/event.js';
 import { pairOperations } from '../history/operations.js';
 import { detectHistoryFormat, parseHistory, type HistoryFormat } from '../history/read.js';
-import type { MicroOp, Scalar, Txn, TxnHistory, Workload } from './types.js';
+import { WORKLOADS, type MicroOp, type Scalar, type Txn, type TxnHistory, type Workload } from './types.js';
 
 /**
  * Transactional histories from racelab JSON Lines or Jepsen EDN: the generic readers parse and pair the
@@ -154,3 +154,9 @@ export function describeOps(ops: readonly MicroOp[]): string {
 }
 
 export { show as showValue };
+
+/** A workload name from the user; BAD_OPTION naming the choices otherwise. */
+export function parseTxnWorkload(text: string, what = 'workload'): Workload {
+  if ((WORKLOADS as readonly string[]).includes(text)) return text as Workload;
+  throw new RacelabError('BAD_OPTION', `${what}: "${text}" is not a transactional workload; use ${WORKLOADS.join(' or ')}`);
+}
