@@ -142,3 +142,4 @@ export {
   type ModelVerdict,
 } from './txn/index.js';
 export { renderTxnReport, renderTxnHtml, type TxnHtmlOptions } from './report/index.js';
+export * from './scenarios/transactions/index.js';

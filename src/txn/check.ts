@@ -25,7 +25,7 @@ import {
  * strict models add cycles that need process order and real time.
  */
 const READ_COMMITTED: readonly AnomalyType[] = ['G0', 'G1a', 'G1b', 'G1c', 'internal', 'incompatible-order', 'duplicate-elements'];
-const SNAPSHOT: readonly AnomalyType[] = [...READ_COMMITTED, 'G-single', 'G-nonadjacent', 'lost-update'];
+const SNAPSHOT: readonly AnomalyType[] = [...READ_COMMITTED, 'G-single', 'G-nonadjacent', 'lost-update', 'non-repeatable-read'];
 const SERIALIZABLE: readonly AnomalyType[] = [...SNAPSHOT, 'G2-item'];
 const PROCESS_CYCLES: readonly AnomalyType[] = ['G0-process', 'G1c-process', 'G-single-process', 'G-nonadjacent-process', 'G2-item-process'];
 const REALTIME_CYCLES: readonly AnomalyType[] = ['G0-realtime', 'G1c-realtime', 'G-single-realtime', 'G-nonadjacent-realtime', 'G2-item-realtime'];

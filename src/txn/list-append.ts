@@ -58,6 +58,8 @@ export function analyzeListAppend(txns: readonly Txn[], budget: Budget, label: L
     if (t.status !== 'ok' && !t.ops.some((m) => m.f === 'append')) continue;
     const appended = new Map<number, Scalar[]>();
     const known = new Map<number, Scalar[]>(); // what this transaction must see next, when it has read the key
+    const lastRead = new Map<number, readonly Scalar[]>();
+    const since = new Map<number, Scalar[]>(); // own appends since the last read of the key
     const reads: ExternalRead[] = [];
     for (const m of t.ops) {
       const k = keys.id(m.key);
@@ -70,6 +72,7 @@ export function analyzeListAppend(txns: readonly Txn[], budget: Budget, label: L
         } else appended.set(k, [m.value]);
         if (!s.writer.has(m.value)) s.writer.set(m.value, t.index);
         known.get(k)?.push(m.value);
+        since.get(k)?.push(m.value);
         continue;
       }
       if (t.status !== 'ok') continue; // an unknown outcome's reads returned nothing we saw
@@ -77,13 +80,26 @@ export function analyzeListAppend(txns: readonly Txn[], budget: Budget, label: L
       const expected = known.get(k);
       const mine = appended.get(k);
       if (expected) {
-        if (!sameList(expected, value)) {
+        const previous = lastRead.get(k)!;
+        const own = since.get(k)!;
+        if (sameList(expected, value)) {
+          // as it must be
+        } else if (value.length > expected.length && isPrefix(previous, value) && endsWith(value, own)) {
+          // Others' appends committed between two reads: a fuzzy (non-repeatable) read, which read committed allows.
+          anomalies.push({
+            type: 'non-repeatable-read',
+            txns: [t.index],
+            explanation: [`${L(t.index)} read ${String(m.key)} = ${showValue(previous)} and later, in the same transaction, ${showValue(value)}: appends other transactions committed in between became visible to it (a non-repeatable read: read committed allows it, snapshot isolation and repeatable read do not).`],
+          });
+        } else {
           anomalies.push({ type: 'internal', txns: [t.index], explanation: [`${L(t.index)} read ${String(m.key)} = ${showValue(value)}, but its own earlier read and appends say it must be ${showValue(expected)}: a transaction does not see its own state.`] });
         }
       } else if (mine && !endsWith(value, mine)) {
         anomalies.push({ type: 'internal', txns: [t.index], explanation: [`${L(t.index)} appended ${showValue(mine)} to ${String(m.key)} and then read ${showValue(value)}, which does not end with its own appends: a transaction does not see its own writes.`] });
       }
       known.set(k, [...value]);
+      lastRead.set(k, value);
+      since.set(k, []);
       if (!mine && !expected) reads.push({ key: k, value });
       if (value.length > s.order.length) {
         s.order = value;

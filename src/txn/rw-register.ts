@@ -74,7 +74,13 @@ export function analyzeRwRegister(txns: readonly Txn[], budget: Budget, label: L
       if (t.status !== 'ok') continue;
       const value = m.value as Scalar | null;
       if (known.has(k)) {
-        if (known.get(k) !== value) {
+        if (known.get(k) !== value && !written.has(k)) {
+          anomalies.push({
+            type: 'non-repeatable-read',
+            txns: [t.index],
+            explanation: [`${L(t.index)} read ${String(m.key)} = ${showValue(known.get(k))} and later, in the same transaction, ${showValue(value)}: a write another transaction committed in between became visible to it (a non-repeatable read: read committed allows it, snapshot isolation and repeatable read do not).`],
+          });
+        } else if (known.get(k) !== value) {
           const own = written.has(k);
           anomalies.push({
             type: 'internal',

@@ -68,6 +68,7 @@ export type AnomalyType =
   | 'G1b'
   | 'lost-update'
   | 'internal'
+  | 'non-repeatable-read'
   | 'incompatible-order'
   | 'duplicate-elements';
 

@@ -62,3 +62,20 @@ describe('racelab txn check', () => {
     expect(expectOneLineError(await runCli(['txn', 'check', data('g0.edn'), '--workload', 'bank']))).toMatch(/--workload: "bank" is not a transactional workload; use list-append or rw-register/);
   });
 });
+
+describe('racelab txn run: bad input', () => {
+  it('an isolation level the store does not take, an unreachable store, an unknown workload: one line, exit 2', async () => {
+    expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'postgres', '--isolation', 'read-uncommitted']))).toMatch(
+      /isolation level "read-uncommitted" is not one PostgreSQL takes; use read-committed, repeatable-read, serializable/,
+    );
+    expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'mariadb', '--isolation', 'snapshot']))).toMatch(/not one MariaDB takes/);
+    expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'mariadb://root@127.0.0.1:1/test', '--isolation', 'serializable', '--duration', '1s']))).toMatch(
+      /cannot connect to MariaDB at mariadb:\/\/root@127\.0\.0\.1:1\/test/,
+    );
+    expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'postgres://postgres@127.0.0.1:1/test', '--isolation', 'serializable', '--duration', '1s']))).toMatch(
+      /cannot connect to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/test/,
+    );
+    expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'redis', '--isolation', 'serializable']))).toMatch(/store "redis" is not a transactional database/);
+    expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'postgres', '--isolation', 'serializable', '--workload', 'bank']))).toMatch(/--workload: "bank" is not one of list-append, rw-register, transfer, deposit, doctors/);
+  }, 60_000);
+});
