@@ -107,7 +107,7 @@ export function renderTransactionsDemo(report: TransactionsDemoReport): string {
     '',
     renderTable(['database, level', 'case', 'fix', 'txns', 'anomalies (lost update / write skew)', 'business rule broken', 'refused, retried', 'other anomalies found'], rows),
     '',
-    wrap('anomalies: lost-update groups (committed transactions that read the same version and all wrote it) for the deposit, G2-item cycles (write skew) for the doctors, found by the checker in each run\'s recorded history; business rule broken: deposits missing from the balance, shifts left with no doctor, counted in the database afterwards; refused: serialization failures and deadlocks, and conditional updates that matched nothing (each retried when the fix retries).'),
+    wrap('anomalies: lost-update groups (committed transactions that read the same version and all wrote it) for the deposit, G2-item cycles (write skew) for the doctors, found by the checker in each run\'s recorded history; business rule broken: deposits missing from the balance, shifts left with no doctor, counted in the database afterwards; refused: serialization failures and deadlocks, and conditional updates that matched nothing (each retried when the fix retries). A lost update also closes a dependency cycle; which of its two writes came first no read shows, so the checker counts that cycle as G2-item, the class that claims least.'),
   ];
   for (const cell of report.cells) {
     const h = headline(cell);

@@ -43,7 +43,6 @@ export interface InvariantResult {
 export interface WorkloadInstance {
   readonly checkAs: Workload;
   setup(s: Session): Promise<void>;
-  drop(s: Session): Promise<void>;
   /** The client's next transaction, or undefined when this client has no more work. */
   next(client: number): Promise<PlannedTxn | undefined>;
   /** After an attempt: committed or not (for invariants that count what committed). */
@@ -87,7 +86,6 @@ function listAppend(ctx: WorkloadContext): WorkloadInstance {
   return {
     checkAs: 'list-append',
     setup: async (s) => void (await s.execute(`CREATE TABLE ${table} (k INT PRIMARY KEY, v ${db.sql.textType})`)),
-    drop: async (s) => void (await s.execute(`DROP TABLE IF EXISTS ${table}`)),
     next: async () => {
       const invoke: MicroOp[] = [];
       for (let n = 1 + rng.int(4); n > 0; n--) {
@@ -121,7 +119,6 @@ function rwRegister(ctx: WorkloadContext): WorkloadInstance {
   return {
     checkAs: 'rw-register',
     setup: async (s) => void (await s.execute(`CREATE TABLE ${table} (k INT PRIMARY KEY, v INT)`)),
-    drop: async (s) => void (await s.execute(`DROP TABLE IF EXISTS ${table}`)),
     next: async () => {
       const invoke: MicroOp[] = [];
       for (let n = 1 + rng.int(4); n > 0; n--) {
@@ -157,7 +154,6 @@ function accountsTable(ctx: WorkloadContext, accounts: number, balance: number) 
       const rows = Array.from({ length: accounts }, (_, i) => `(${i}, ${balance}, NULL)`).join(', ');
       await s.execute(`INSERT INTO ${table} (k, balance, tag) VALUES ${rows}`);
     },
-    drop: async (s: Session) => void (await s.execute(`DROP TABLE IF EXISTS ${table}`)),
   };
 }
 
@@ -317,7 +313,6 @@ function doctors(ctx: WorkloadContext): WorkloadInstance {
         await s.execute(`INSERT INTO ${table} (k, on_call, tag) VALUES ${rows}`);
       }
     },
-    drop: async (s) => void (await s.execute(`DROP TABLE IF EXISTS ${table}`)),
     next: async (client) => {
       const pair = Math.floor(client / 2);
       if (pair >= pairs) return undefined;
