@@ -271,3 +271,27 @@ export {
   type ReplicaSet,
   type ReplicaSetOptions,
 } from './scenarios/replicas/index.js';
+
+// Transactions: the Elle-style anomaly checker and the isolation-level workloads
+export {
+  checkTransactions,
+  checkTxnHistory,
+  toTxnHistory,
+  readTxnHistoryFile,
+  type Workload as TxnWorkload,
+  type MicroOp,
+  type Scalar,
+  type Txn,
+  type TxnHistory,
+  type TxnStatus,
+  type TxnCheckOptions,
+  type TxnCheckReport,
+  type TxnVerdict,
+  type Anomaly,
+  type AnomalyType,
+  type CycleStep,
+  type ConsistencyModel,
+  type ModelVerdict,
+} from './txn/index.js';
+export { runTransactions, runTransactionsDemo, type TxnRunOptions, type TxnRunReport, type TransactionsDemoOptions, type TransactionsDemoReport } from './scenarios/transactions/index.js';
+export { renderTxnReport, renderTxnHtml } from './report/index.js';

@@ -11,6 +11,7 @@ import { register as registerAttack } from './commands/attack.js';
 import { register as registerExplore } from './commands/explore.js';
 import { register as registerReplay } from './commands/replay.js';
 import { register as registerCheck } from './commands/check.js';
+import { register as registerTxn } from './commands/txn.js';
 
 
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerExplore(program);
   registerReplay(program);
   registerCheck(program);
+  registerTxn(program);
   return program;
 }
 

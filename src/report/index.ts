@@ -8,3 +8,5 @@ export { renderExploreReport, renderReplayReport } from './explore-text.js';
 export { renderGrpcDemo } from './grpc-demo-text.js';
 export { renderActorDemo } from './actors-demo-text.js';
 export { renderReplicasDemo } from './replicas-demo-text.js';
+export * from './txn-text.js';
+export * from './txn-html.js';

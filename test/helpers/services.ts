@@ -7,11 +7,12 @@ import { DEFAULT_PG_URL, DEFAULT_REDIS_URL } from '../../src/store/specs.js';
 
 export const PG_URL = process.env.RACELAB_PG_URL ?? DEFAULT_PG_URL;
 export const REDIS_URL = process.env.RACELAB_REDIS_URL ?? DEFAULT_REDIS_URL;
+export const MARIADB_URL = process.env.RACELAB_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306/test';
 
 /** Resolves whether a TCP connection to the URL's host:port succeeds within `timeoutMs`. */
 export function reachable(url: string, timeoutMs = 1000): Promise<boolean> {
   const u = new URL(url);
-  const port = Number(u.port || (u.protocol.startsWith('redis') ? 6379 : 5432));
+  const port = Number(u.port || (u.protocol.startsWith('redis') ? 6379 : /^(mariadb|mysql)/.test(u.protocol) ? 3306 : 5432));
   return new Promise((resolve) => {
     const socket = connect({ host: u.hostname, port });
     const done = (ok: boolean): void => {

@@ -1,0 +1,91 @@
+// Transactional anomaly check (list-append, Elle's workload) time and memory against history size: 1k, 10k
+// and 100k transactions from 10 clients. Histories come from an in-memory list store under simulated
+// concurrency: each transaction takes effect at one random instant between its invocation and completion
+// (so the clean history is strict serializable and the checker must build and search the whole graph); keys
+// rotate as in Elle's generator (at most 32 appends per key, 10 keys active); 1% of transactions end with an
+// unknown outcome, half of which took effect. The `stale` rows let 1% of reads miss the latest append to the key (the state before its last
+// commit), so the search also has cycles to find and explain.
+// Target (issue 15): 100k transactions in under 10 s and under 1 GB; Elle published "hundreds of thousands of
+// transactions in tens of seconds". Ratios are against the 1k row of the same run: the scaling curve.
+import { checkTransactions, Random } from '../dist/index.js';
+
+function generate({ txns, clients, seed, staleRate }) {
+  const rng = Random.seeded(seed);
+  const clientTime = new Array(clients).fill(0);
+  const planned = [];
+  let nextKey = 0;
+  const active = [];
+  const appendsTo = new Map();
+  const pickKey = () => {
+    while (active.length < 10) active.push(nextKey++);
+    const i = rng.int(active.length);
+    return active[i];
+  };
+  for (let i = 0; i < txns; i++) {
+    const c = rng.int(clients);
+    const call = clientTime[c] + 1 + rng.int(10);
+    const ret = call + 1 + rng.int(40);
+    clientTime[c] = ret;
+    const info = rng.next() < 0.01;
+    const ops = [];
+    const n = 1 + rng.int(4);
+    for (let j = 0; j < n; j++) {
+      const k = pickKey();
+      if (rng.next() < 0.5) ops.push(['r', k, null]);
+      else {
+        const count = (appendsTo.get(k) ?? 0) + 1;
+        appendsTo.set(k, count);
+        ops.push(['append', k, count]);
+        if (count >= 32) active.splice(active.indexOf(k), 1);
+      }
+    }
+    planned.push({ c, call, ret, point: call + rng.next() * (ret - call), info, happened: !info || rng.next() < 0.5, ops, stale: rng.next() < staleRate });
+  }
+  const store = new Map();
+  for (const p of [...planned].sort((a, b) => a.point - b.point)) {
+    const writes = [];
+    p.out = p.ops.map(([f, k, v]) => {
+      if (f === 'append') {
+        writes.push([k, v]);
+        return [f, k, v];
+      }
+      // A stale read misses the latest append to the key: the state before its last commit.
+      const current = store.get(k) ?? [];
+      const base = p.stale ? current.slice(0, Math.max(0, current.length - 1)) : current;
+      return ['r', k, [...base, ...writes.filter(([wk]) => wk === k).map(([, wv]) => wv)]];
+    });
+    if (p.happened) for (const [k, v] of writes) store.set(k, [...(store.get(k) ?? []), v]);
+  }
+  const events = [];
+  for (const p of planned) {
+    events.push({ at: p.call, e: { process: p.c, type: 'invoke', f: 'txn', value: p.ops } });
+    events.push({ at: p.ret + 0.5, e: { process: p.c, type: p.info ? 'info' : 'ok', f: 'txn', value: p.info ? p.ops : p.out } });
+  }
+  return events.sort((a, b) => a.at - b.at).map((x) => x.e);
+}
+
+// Warm up the JIT so the 1k row measures the algorithm, not the compiler.
+checkTransactions(generate({ txns: 2_000, clients: 10, seed: 1, staleRate: 0.01 }), 'list-append');
+const rows = [];
+for (const staleRate of [0, 0.01]) {
+  let base;
+  for (const txns of [1_000, 10_000, 100_000]) {
+    const events = generate({ txns, clients: 10, seed: 15, staleRate });
+    globalThis.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const t0 = performance.now();
+    const report = checkTransactions(events, 'list-append');
+    const ms = performance.now() - t0;
+    const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
+    const rssMb = process.resourceUsage().maxRSS / 1024;
+    base ??= ms / txns;
+    const found = Object.entries(report.anomalyCounts).map(([k, v]) => `${k}:${v}`).join(' ') || 'none';
+    rows.push([staleRate ? 'stale 1%' : 'clean', txns.toLocaleString('en-US'), report.graph.edges.toLocaleString('en-US'), `${ms.toFixed(0)} ms`, `${(ms / txns * 1000).toFixed(1)} µs`, `${(ms / txns / base).toFixed(2)}×`, `${heapMb.toFixed(0)} MB`, `${rssMb.toFixed(0)} MB`, found.slice(0, 60)]);
+  }
+}
+const header = ['history', 'txns', 'edges', 'check', 'per txn', 'per txn vs 1k', 'heap held', 'peak RSS', 'anomalies found'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+console.log(header.map((h, i) => h.padEnd(widths[i])).join('  '));
+for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  '));
+console.log('\nper txn vs 1k: check time per transaction relative to the 1k history of the same kind (1.00× = linear).');
+console.log('peak RSS is the process maximum so far (includes generating the history); heap held is the heap the check grew by, measured right after it.');

@@ -1,0 +1,138 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { printJson, printResult } from '../output.js';
+
+/** Exit codes of `racelab txn check` and `txn run`: 0 no anomaly, 1 anomalies, 3 cut short by the budget, 2 bad input. */
+const EXIT_FOR = { ok: 0, illegal: 1, unknown: 3 } as const;
+
+interface CheckOptions {
+  workload: string;
+  budget: string;
+  maxSteps?: string;
+  format: string;
+  html?: string;
+  json?: boolean;
+  realtime: boolean;
+  process: boolean;
+}
+
+export function register(program: Command): void {
+  const txn = program.command('txn').description('transactional anomalies (Elle-style): check a history, or run workloads on PostgreSQL and MariaDB');
+  txn
+    .command('check')
+    .description('find isolation anomalies (G0, G1a-c, G-single, G2-item, lost update, …) in a transactional history (exit 0 none, 1 found, 3 budget ran out, 2 bad input)')
+    .argument('<history>', 'history file: racelab JSON Lines or Jepsen EDN, each value a list of micro-ops')
+    .requiredOption('--workload <name>', 'list-append or rw-register')
+    .option('--budget <duration>', 'analysis time before the verdict is "unknown" (when nothing was found by then)', '60s')
+    .option('--max-steps <n>', 'analysis steps before the verdict is "unknown" (reproducible, unlike time)')
+    .option('--format <format>', 'history format: auto, jsonl or edn', 'auto')
+    .option('--no-realtime', 'leave out real-time order (check serializability, not strict serializability)')
+    .option('--no-process', 'leave out process order (session guarantees)')
+    .option('--html <file>', "also write a self-contained page drawing each anomaly's cycle")
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, opts: CheckOptions) => {
+      const lib = await import('../../index.js');
+      const workload = lib.parseTxnWorkload(opts.workload, '--workload');
+      const budgetMs = lib.parseDuration(opts.budget, '--budget', { maxMs: 24 * 3_600_000 });
+      const maxSteps = opts.maxSteps !== undefined ? lib.parseCount(opts.maxSteps, '--max-steps', 1, Number.MAX_SAFE_INTEGER) : undefined;
+      const format = lib.parseHistoryFormat(opts.format);
+      if (format === 'jepsen-log') throw new lib.RacelabError('BAD_OPTION', '--format: a Jepsen text log holds no transactions racelab can read; use jsonl or edn');
+      const history = await lib.readTxnHistoryFile(file, workload, format);
+      const report = lib.checkTxnHistory(history, { budgetMs, realtime: opts.realtime, process: opts.process, ...(maxSteps !== undefined ? { maxSteps } : {}) });
+      if (opts.html) await writeHtml(opts.html, lib.renderTxnHtml(report, { source: file }), lib.RacelabError);
+      if (opts.json) printJson({ file, ...report, ...(opts.html ? { html: opts.html } : {}) });
+      else printResult(`${lib.renderTxnReport(report, file)}${opts.html ? `\n\ncycles drawn: ${opts.html}` : ''}`);
+      process.exitCode = EXIT_FOR[report.verdict];
+    });
+  registerRun(txn);
+}
+
+interface RunOptions {
+  store: string;
+  isolation: string;
+  workload: string;
+  fix: string;
+  clients: string;
+  duration: string;
+  maxTransactions?: string;
+  seed?: string;
+  record?: string;
+  html?: string;
+  json?: boolean;
+  budget: string;
+}
+
+function registerRun(txn: Command): void {
+  txn
+    .command('run')
+    .description('run a transactional workload on PostgreSQL or MariaDB at an isolation level, record every commit, abort and unknown outcome, then check the history (exit 0 none, 1 anomalies, 3 check cut short, 2 bad input)')
+    .requiredOption('--store <store>', 'postgres or mariadb (URL from RACELAB_PG_URL / RACELAB_MARIADB_URL), or a postgres:// or mariadb:// URL')
+    .requiredOption('--isolation <level>', 'read-committed, repeatable-read or serializable (MariaDB also read-uncommitted)')
+    .option('--workload <name>', 'list-append, rw-register, transfer, deposit (read a balance, then update it) or doctors (write skew)', 'list-append')
+    .option('--fix <fix>', 'for deposit, transfer, doctors: none, for-update, conditional (deposit) or retry', 'none')
+    .option('--clients <n>', 'concurrent connections', '10')
+    .option('--duration <duration>', 'how long to run', '10s')
+    .option('--max-transactions <n>', 'stop after this many transactions, if sooner')
+    .option('--seed <n>', 'seed of the workload generator')
+    .option('--record <file>', 'write the history as racelab JSON Lines')
+    .option('--html <file>', "also write the check as a page drawing each anomaly's cycle")
+    .option('--budget <duration>', 'time for the check before its verdict is "unknown"', '60s')
+    .option('--json', 'print the report as JSON (without the history)')
+    .action(async (opts: RunOptions) => {
+      const lib = await import('../../index.js');
+      const { untilSignal } = await import('../signals.js');
+      // Every option is checked before the database is touched.
+      const { kind, url } = lib.resolveDatabase(opts.store);
+      const isolation = lib.parseIsolation(kind, opts.isolation);
+      const workload = oneOf(opts.workload, lib.TXN_WORKLOAD_NAMES, '--workload', lib.RacelabError);
+      const fix = oneOf(opts.fix, lib.TXN_FIXES, '--fix', lib.RacelabError);
+      if (fix === 'conditional' && workload !== 'deposit') throw new lib.RacelabError('BAD_OPTION', '--fix conditional applies to --workload deposit only; use for-update or retry');
+      if (fix !== 'none' && (workload === 'list-append' || workload === 'rw-register')) throw new lib.RacelabError('BAD_OPTION', `--fix applies to deposit, transfer and doctors; ${workload} is a checker workload`);
+      const clients = lib.parseCount(opts.clients, '--clients', 1, 200);
+      const durationMs = lib.parseDuration(opts.duration, '--duration', { maxMs: 24 * 3_600_000 });
+      const budgetMs = lib.parseDuration(opts.budget, '--budget', { maxMs: 24 * 3_600_000 });
+      const maxTransactions = opts.maxTransactions !== undefined ? lib.parseCount(opts.maxTransactions, '--max-transactions', 1, Number.MAX_SAFE_INTEGER) : undefined;
+      const seed = opts.seed !== undefined ? lib.parseCount(opts.seed, '--seed', 0, Number.MAX_SAFE_INTEGER) : undefined;
+      const controller = new AbortController();
+      void untilSignal().then(() => controller.abort());
+      const run = await lib.runTransactions({
+        database: kind,
+        url,
+        isolation,
+        workload,
+        fix,
+        clients,
+        durationMs,
+        checkBudgetMs: budgetMs,
+        signal: controller.signal,
+        ...(maxTransactions !== undefined ? { maxTransactions } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+      });
+      if (opts.record) {
+        try {
+          await lib.writeHistoryFile(opts.record, run.history);
+        } catch (e) {
+          throw new lib.RacelabError('BAD_OPTION', `--record: cannot write ${opts.record} (${(e as NodeJS.ErrnoException).code ?? String(e)}); give a writable file path`);
+        }
+      }
+      if (opts.html) await writeHtml(opts.html, lib.renderTxnHtml(run.check, { source: `${workload} on ${kind} at ${isolation}` }), lib.RacelabError);
+      if (opts.json) {
+        const { history: _history, ...rest } = run;
+        printJson({ ...rest, ...(opts.record ? { record: opts.record } : {}) });
+      } else printResult(`${lib.renderTxnRun(run)}${opts.record ? `\n\nhistory: ${opts.record}` : ''}`);
+      process.exitCode = run.stoppedBecause === 'signal' ? 130 : EXIT_FOR[run.check.verdict];
+    });
+}
+
+function oneOf<T extends string>(text: string, choices: readonly T[], what: string, ErrorClass: typeof import('../../index.js').RacelabError): T {
+  if ((choices as readonly string[]).includes(text)) return text as T;
+  throw new ErrorClass('BAD_OPTION', `${what}: "${text}" is not one of ${choices.join(', ')}`);
+}
+
+export async function writeHtml(path: string, html: string, ErrorClass: typeof import('../../index.js').RacelabError): Promise<void> {
+  try {
+    await writeFile(path, html);
+  } catch (e) {
+    throw new ErrorClass('BAD_OPTION', `--html: cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}); give a writable file path`);
+  }
+}

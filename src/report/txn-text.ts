@@ -1,0 +1,40 @@
+import type { TxnCheckReport } from '../txn/types.js';
+import { renderTable, wrap } from './table.js';
+
+const n = (x: number): string => x.toLocaleString('en-US');
+
+const VERDICT_WORDS: Record<TxnCheckReport['verdict'], string> = {
+  ok: 'ok (no anomaly found)',
+  illegal: 'ANOMALIES FOUND',
+  unknown: 'UNKNOWN (the budget ran out before the analysis finished, and nothing was found before that)',
+};
+
+function orders(report: TxnCheckReport): string {
+  const o = [report.options.realtime ? 'real-time' : '', report.options.process ? 'process' : ''].filter(Boolean);
+  return o.length > 0 ? ` (with ${o.join(' and ')} order)` : '';
+}
+
+/** A transactional check for a terminal: verdict, counts, models ruled out, each example explained. */
+export function renderTxnReport(report: TxnCheckReport, source?: string): string {
+  const c = report.counts;
+  const out: string[] = [];
+  out.push(`racelab txn check${source ? ` ${source}` : ''}: workload ${report.workload}`);
+  out.push(`verdict: ${VERDICT_WORDS[report.verdict]}`);
+  out.push(`history: ${n(c.transactions)} transactions from ${n(c.processes)} processes (${n(c.ok)} ok, ${n(c.failed)} failed, ${n(c.unknownOutcome)} unknown outcome) on ${n(c.keys)} keys`);
+  out.push(
+    `graph: ${n(report.graph.edges)} dependency edges${orders(report)}; ${n(report.graph.components)} cycle-holding components, the largest ${n(report.graph.largestComponent)} transactions; ${report.elapsedMs.toFixed(0)} ms`,
+  );
+  const kinds = Object.entries(report.anomalyCounts);
+  if (kinds.length > 0) out.push('', renderTable(['anomaly', 'found'], kinds.map(([k, v]) => [k, n(v ?? 0)])));
+  out.push('', renderTable(['model', 'verdict'], Object.entries(report.models).map(([m, v]) => [m, v])));
+  for (const note of report.notes) out.push('', wrap(`note: ${note}`));
+  for (const a of report.anomalies) {
+    out.push('', `${a.type}:`);
+    for (const line of a.explanation) out.push(wrap(line, 100, '  '));
+    for (const i of a.txns) {
+      const t = report.transactions[i];
+      if (t) out.push(`    ${t.label} (process ${t.process}, ${t.status}): ${t.ops}`);
+    }
+  }
+  return out.join('\n');
+}

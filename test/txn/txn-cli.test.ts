@@ -1,0 +1,81 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectOneLineError, runCli } from '../helpers/cli.js';
+
+/** `racelab txn check` end to end (the built CLI): exit codes, the report, the HTML page. */
+const dir = mkdtempSync(join(tmpdir(), 'racelab-txn-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const data = (name: string): string => new URL(`../../data/elle/${name}`, import.meta.url).pathname;
+
+describe('racelab txn check', () => {
+  it('exit 1 with the anomaly named and explained, and an HTML page drawing the cycle', async () => {
+    const html = join(dir, 'g2.html');
+    const run = await runCli(['txn', 'check', data('g2-item.edn'), '--workload', 'list-append', '--html', html]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/G2-item\s+1/);
+    expect(run.stdout).toMatch(/serializable\s+ruled-out/);
+    expect(run.stdout).toMatch(/snapshot-isolation\s+not-ruled-out/);
+    expect(run.stdout).toContain('T@3 → T@4 (rw on y)');
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('<svg');
+    expect(page.match(/class="txn"/g)).toHaveLength(2);
+    expect(page).toMatch(/>rw y</);
+    expect(page).not.toMatch(/<script|<link|src="http/);
+  });
+
+  it('exit 0 when nothing is found, with --json', async () => {
+    const file = join(dir, 'ok.jsonl');
+    writeFileSync(file, [
+      '{"process":0,"type":"invoke","f":"txn","value":[["append","x",1]]}',
+      '{"process":0,"type":"ok","f":"txn","value":[["append","x",1]]}',
+      '{"process":1,"type":"invoke","f":"txn","value":[["r","x",null]]}',
+      '{"process":1,"type":"ok","f":"txn","value":[["r","x",[1]]]}',
+    ].join('\n'));
+    const run = await runCli(['txn', 'check', file, '--workload', 'list-append', '--json']);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { verdict: string; models: Record<string, string> };
+    expect(report.verdict).toBe('ok');
+    expect(report.models['strict-serializable']).toBe('not-ruled-out');
+  });
+
+  it('exit 3 when the budget runs out before anything is found', async () => {
+    const file = join(dir, 'big.jsonl');
+    const lines: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      lines.push(JSON.stringify({ process: i % 10, type: 'invoke', f: 'txn', value: [['append', i % 40, i], ['r', (i + 1) % 40, null]] }));
+      lines.push(JSON.stringify({ process: i % 10, type: 'info', f: 'txn', value: null }));
+    }
+    writeFileSync(file, lines.join('\n'));
+    const run = await runCli(['txn', 'check', file, '--workload', 'list-append', '--max-steps', '100']);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(/UNKNOWN/);
+    expect(run.stdout).toMatch(/budget ran out/);
+  });
+
+  it('bad input is one line and exit 2: a malformed line named by number, micro-ops that do not fit, an unknown workload', async () => {
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"process":0,"type":"invoke","f":"txn","value":[["append","x",1]]}\n{"process":0,"type":"ok","f":"txn","value":[["append","x",1]],}\n');
+    expect(expectOneLineError(await runCli(['txn', 'check', bad, '--workload', 'list-append']))).toMatch(/line 2: not valid JSON/);
+    expect(expectOneLineError(await runCli(['txn', 'check', data('cyclic-versions.edn'), '--workload', 'list-append']))).toMatch(/line 1: micro-op 1 is "w", not one of the workload's micro-ops/);
+    expect(expectOneLineError(await runCli(['txn', 'check', data('g0.edn'), '--workload', 'bank']))).toMatch(/--workload: "bank" is not a transactional workload; use list-append or rw-register/);
+  });
+});
+
+describe('racelab txn run: bad input', () => {
+  it('an isolation level the store does not take, an unreachable store, an unknown workload: one line, exit 2', async () => {
+    expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'postgres', '--isolation', 'read-uncommitted']))).toMatch(
+      /isolation level "read-uncommitted" is not one PostgreSQL takes; use read-committed, repeatable-read, serializable/,
+    );
+    expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'mariadb', '--isolation', 'snapshot']))).toMatch(/not one MariaDB takes/);
+    expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'mariadb://root@127.0.0.1:1/test', '--isolation', 'serializable', '--duration', '1s']))).toMatch(
+      /cannot connect to MariaDB at mariadb:\/\/root@127\.0\.0\.1:1\/test/,
+    );
+    expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'postgres://postgres@127.0.0.1:1/test', '--isolation', 'serializable', '--duration', '1s']))).toMatch(
+      /cannot connect to PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/test/,
+    );
+    expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'redis', '--isolation', 'serializable']))).toMatch(/store "redis" is not a transactional database/);
+    expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'postgres', '--isolation', 'serializable', '--workload', 'bank']))).toMatch(/--workload: "bank" is not one of list-append, rw-register, transfer, deposit, doctors/);
+  }, 60_000);
+});
