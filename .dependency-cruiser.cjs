@@ -1,13 +1,14 @@
 // The layers of ../shared/DESIGN.md, enforced: an import that is not allowed below fails `npm run lint`.
 // Arrows: a folder may import itself and the folders listed for it; node builtins and npm packages are free.
 const layers = {
-  scenarios: ['scenarios', 'grpc', 'burst', 'actor', 'explore', 'check', 'store', 'report', 'sched', 'history', 'core', 'proxy', 'generated'],
+  scenarios: ['scenarios', 'grpc', 'burst', 'actor', 'explore', 'check', 'store', 'broker', 'report', 'sched', 'history', 'core', 'proxy', 'generated'],
   explore: ['explore', 'sched', 'check', 'history', 'core'],
   burst: ['burst', 'grpc', 'history', 'core'],
   grpc: ['grpc', 'history', 'core', 'generated'],
   actor: ['actor', 'sched', 'core'],
   check: ['check', 'history', 'core'],
   store: ['store', 'sched', 'core'],
+  broker: ['broker', 'sched', 'core'],
   report: ['report', 'check', 'history', 'core'],
   history: ['history', 'core'],
   proxy: ['proxy', 'core'],

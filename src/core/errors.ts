@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'BAD_DATA'
   | 'BAD_HISTORY'
   | 'BAD_STORE'
+  | 'BAD_BROKER'
   | 'BAD_TOKEN'
   | 'TLS'
   | 'TIMEOUT'
