@@ -116,4 +116,12 @@ export {
   type ReplayToken,
 } from './explore/index.js';
 export * from './scenarios/explore/index.js';
+export {
+  MemoryBroker, ConsumerCrash, openBroker, resolveBroker, brokerNamespace, type Broker, type BrokerMessage, type Delivery, type QueueSpec,
+  type Consumer, type ConsumeOptions, type ConsumerStats, type DeliveryHandler, type OpenBrokerOptions, type MemoryFault, type BrokerKind,
+} from './broker/index.js';
+export {
+  consumerVariants, consumerWorkload, runConsumerVariant, runBrokerDemo, renderBrokerDemo, type ConsumerVariant, type ConsumerTally,
+  type ConsumerWorkloadOptions, type BrokerDemoOptions, type BrokerDemoReport, type BrokerDemoRun,
+} from './scenarios/consumer/index.js';
 export { renderCheckReport, renderHistoryHtml, type HistoryHtmlOptions } from './report/index.js';

@@ -277,7 +277,7 @@ export class MemoryBroker implements Broker {
   }
 
   createdNames(): readonly string[] {
-    return [...this.queues.keys()];
+    return [...this.queues.keys()].map((q) => `queue ${q}`);
   }
 
   async close(): Promise<void> {

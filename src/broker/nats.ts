@@ -203,7 +203,7 @@ export class NatsBroker implements Broker {
   }
 
   createdNames(): readonly string[] {
-    return [...this.queues.values()].map((q) => q.stream);
+    return [...this.queues.values()].map((q) => `stream ${q.stream}`);
   }
 
   /** Stream names on the server that start with `prefix`: what a leak check lists. */

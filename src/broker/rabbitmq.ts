@@ -205,7 +205,7 @@ export class RabbitBroker implements Broker {
   }
 
   createdNames(): readonly string[] {
-    return [...this.queues.values()].flatMap((q) => [q.exchange, ...q.queues.map((n) => `queue ${n}`)]);
+    return [...this.queues.values()].flatMap((q) => [`exchange ${q.exchange}`, ...q.queues.map((n) => `queue ${n}`)]);
   }
 
   /** Which of `names` still exist as queues on the server (a passive declare per name): what a leak check asks. */

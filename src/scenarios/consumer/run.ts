@@ -105,6 +105,12 @@ export async function runConsumerVariant(o: ConsumerRunOptions): Promise<Consume
   const pauseAt = new Set(order.slice(crashes, crashes + pauses));
   const struck = new Set<string>();
   await o.broker.declare({ name: queue, keys: o.keys, perKey: o.variant.perKey, ackWaitMs: o.ackWaitMs });
+  // Published before any consumer starts: a backlog, as after a deploy or an outage, so the consumers are busy
+  // at once and side by side (published one by one into idle consumers, the messages would rarely overlap).
+  for (const m of messages) {
+    if (o.signal?.aborted) break;
+    await o.broker.publish(queue, m);
+  }
   const side = await startConsumers(o.broker, o.store, o.variant, queue, {
     consumers: o.consumers ?? o.variant.consumers,
     context: { pause: () => (o.windowMs > 0 ? new Promise((r) => setTimeout(r, o.windowMs)) : Promise.resolve()) },
@@ -116,10 +122,6 @@ export async function runConsumerVariant(o: ConsumerRunOptions): Promise<Consume
       },
     },
   });
-  for (const m of messages) {
-    if (o.signal?.aborted) break;
-    await o.broker.publish(queue, m);
-  }
   const deadline = Date.now() + o.settleTimeoutMs;
   while (side.acked.size < messages.length && Date.now() < deadline && !o.signal?.aborted) await new Promise((r) => setTimeout(r, 20));
   const settled = side.acked.size === messages.length;

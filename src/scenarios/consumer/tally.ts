@@ -80,7 +80,9 @@ export function violations(variant: ConsumerVariant, t: ConsumerTally): string[]
 /** Why the numbers came out as they did, from those numbers only. */
 export function explainTally(variant: ConsumerVariant, t: ConsumerTally): string {
   const bad = violations(variant, t);
-  const faults = t.crashes ? `${t.crashes} consumer${t.crashes === 1 ? ' was' : 's were'} killed between effect and ack and ${t.redeliveries} deliver${t.redeliveries === 1 ? 'y was a redelivery' : 'ies were redeliveries'}` : '';
+  const faults = t.crashes
+    ? `a consumer was killed between effect and ack ${t.crashes} time${t.crashes === 1 ? '' : 's'} and ${t.redeliveries} deliver${t.redeliveries === 1 ? 'y was a redelivery' : 'ies were redeliveries'}`
+    : '';
   switch (variant.name) {
     case 'naive':
       return t.duplicates
