@@ -206,7 +206,7 @@ export class NatsBroker implements Broker {
     return [...this.queues.values()].map((q) => `stream ${q.stream}`);
   }
 
-  /** Stream names on the server that start with `prefix`: what a leak check lists. */
+  /** Every stream name on the server that starts with `prefix` (a run's namespace): what a leak check lists. */
   async listStreams(prefix: string): Promise<string[]> {
     const jsm = await this.admin.jetstreamManager();
     const names: string[] = [];

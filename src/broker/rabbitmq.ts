@@ -208,18 +208,23 @@ export class RabbitBroker implements Broker {
     return [...this.queues.values()].flatMap((q) => [`exchange ${q.exchange}`, ...q.queues.map((n) => `queue ${n}`)]);
   }
 
-  /** Which of `names` still exist as queues on the server (a passive declare per name): what a leak check asks. */
-  async existingQueues(names: readonly string[]): Promise<string[]> {
+  /**
+   * Which of `names` (as createdNames gives them: `exchange X`, `queue Y`) still exist on the server, each asked
+   * with a passive declare: what a leak check asks, also about names another process created.
+   */
+  async leftBehind(names: readonly string[]): Promise<string[]> {
     const left: string[] = [];
-    for (const n of names) {
+    for (const entry of names) {
+      const [what, name] = entry.split(' ', 2) as [string, string];
       const ch = await this.admin.createChannel();
       ch.on('error', () => undefined);
       try {
-        await ch.checkQueue(n);
-        left.push(n);
+        if (what === 'exchange') await ch.checkExchange(name);
+        else await ch.checkQueue(name);
+        left.push(entry);
         await ch.close();
       } catch {
-        // 404 NOT_FOUND closes the channel: the queue is gone
+        // 404 NOT_FOUND (which closes the channel): it is gone
       }
     }
     return left;
