@@ -101,7 +101,6 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
   if (storeSpec) await probeStore(storeSpec);
   const namespace = brokerNamespace(options.prefix ?? 'racelab');
   const broker: Broker = await openBroker(resolved, { namespace });
-  progress(`${broker.description}: names start with ${namespace}`);
   const runs: BrokerDemoRun[] = [];
   const storeDescription = storeSpec ? `${storeSpec.kind} ${maskStoreUrl(storeSpec.url)} (a namespace of its own per variant, removed afterwards)` : 'memory (in this process)';
   try {
@@ -124,6 +123,7 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
           ackWaitMs,
           settleTimeoutMs: Math.max(10_000, (crashes + pauses + 2) * ackWaitMs * 2),
           ...(options.signal ? { signal: options.signal } : {}),
+          onPublished: () => progress(`${variant.name}: ${messages} messages published to ${broker.description}, under names that start with ${namespace}`),
         });
         const bad = violations(variant, t);
         const verdict = !settled ? 'inconclusive' : bad.length ? 'race' : 'holds';

@@ -81,6 +81,8 @@ export interface ConsumerRunOptions {
   /** Give up waiting for every message to be acked after this long. */
   readonly settleTimeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Called once the queue is declared (its names exist on the broker) and the messages are published. */
+  readonly onPublished?: () => void;
 }
 
 export interface ConsumerRunResult {
@@ -111,6 +113,7 @@ export async function runConsumerVariant(o: ConsumerRunOptions): Promise<Consume
     if (o.signal?.aborted) break;
     await o.broker.publish(queue, m);
   }
+  o.onPublished?.();
   const side = await startConsumers(o.broker, o.store, o.variant, queue, {
     consumers: o.consumers ?? o.variant.consumers,
     context: { pause: () => (o.windowMs > 0 ? new Promise((r) => setTimeout(r, o.windowMs)) : Promise.resolve()) },
