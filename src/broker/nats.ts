@@ -17,6 +17,11 @@ export interface NatsBrokerOptions {
   /** Carried by every stream and consumer name (see brokerNamespace). */
   readonly namespace: string;
   readonly connectTimeoutMs?: number;
+  /**
+   * Use streams and consumers another process declared under this namespace: declare() only learns their names,
+   * close() deletes nothing (a consumer process a demo starts, and may kill -9, attaches this way).
+   */
+  readonly attach?: boolean;
 }
 
 /** JetStream's answer to a bad request, as one line. */
@@ -82,6 +87,11 @@ export class NatsBroker implements Broker {
 
   async declare(spec: QueueSpec): Promise<void> {
     const stream = `${this.options.namespace}-${spec.name}`;
+    const durables: NatsQueue['durables'] = spec.perKey ? spec.keys.map((key) => ({ name: `${spec.name}-${checkKey(key)}`, key })) : [{ name: spec.name }];
+    if (this.options.attach) {
+      this.queues.set(spec.name, { spec, stream, durables });
+      return;
+    }
     const jsm = await this.admin.jetstreamManager();
     try {
       await jsm.streams.add({ name: stream, subjects: [`${this.options.namespace}.${spec.name}.>`], storage: StorageType.Memory });
@@ -89,7 +99,6 @@ export class NatsBroker implements Broker {
       throw refused(`stream "${stream}"`, e);
     }
     // Registered before its consumers exist, so close() deletes the stream (and them) whatever fails next.
-    const durables: NatsQueue['durables'] = spec.perKey ? spec.keys.map((key) => ({ name: `${spec.name}-${checkKey(key)}`, key })) : [{ name: spec.name }];
     this.queues.set(spec.name, { spec, stream, durables });
     for (const d of durables) {
       try {
@@ -203,6 +212,7 @@ export class NatsBroker implements Broker {
   }
 
   createdNames(): readonly string[] {
+    if (this.options.attach) return [];
     return [...this.queues.values()].map((q) => `stream ${q.stream}`);
   }
 
@@ -219,7 +229,7 @@ export class NatsBroker implements Broker {
     this.closed = true;
     await Promise.all([...this.running].map((r) => r.stop()));
     const jsm = await this.admin.jetstreamManager();
-    for (const q of this.queues.values()) await jsm.streams.delete(q.stream).catch(() => false);
+    if (!this.options.attach) for (const q of this.queues.values()) await jsm.streams.delete(q.stream).catch(() => false);
     await this.admin.close();
   }
 }

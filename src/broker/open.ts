@@ -40,6 +40,8 @@ export interface OpenBrokerOptions {
   /** The memory broker's scheduler (the explorer's, or the real one). */
   readonly scheduler?: Scheduler;
   readonly connectTimeoutMs?: number;
+  /** Real brokers: use what another process declared under `namespace`; create and delete nothing. */
+  readonly attach?: boolean;
 }
 
 /**
@@ -49,7 +51,11 @@ export interface OpenBrokerOptions {
 export async function openBroker(spec: string | ResolvedBroker | undefined, options: OpenBrokerOptions): Promise<Broker> {
   const r = typeof spec === 'object' ? spec : resolveBroker(spec);
   if (r.kind === 'memory' || r.url === undefined) return new MemoryBroker(options.scheduler ? { scheduler: options.scheduler } : {});
-  const adapterOptions = { namespace: options.namespace, ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}) };
+  const adapterOptions = {
+    namespace: options.namespace,
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    ...(options.attach ? { attach: true } : {}),
+  };
   if (r.kind === 'nats') {
     const { NatsBroker } = await import('./nats.js');
     return NatsBroker.open(r.url, adapterOptions);

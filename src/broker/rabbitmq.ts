@@ -15,6 +15,8 @@ export interface RabbitBrokerOptions {
   /** Carried by every exchange and queue name (see brokerNamespace). */
   readonly namespace: string;
   readonly connectTimeoutMs?: number;
+  /** Use the exchange and queues another process declared under this namespace: declare() creates nothing, close() deletes nothing. */
+  readonly attach?: boolean;
 }
 
 function refused(what: string, e: unknown): RacelabError {
@@ -91,6 +93,7 @@ export class RabbitBroker implements Broker {
     const names = spec.perKey ? spec.keys.map((k) => `${exchange}-${checkKey(k)}`) : [exchange];
     // Registered first, so close() removes whatever part of it got made.
     this.queues.set(spec.name, { spec, exchange, queues: names });
+    if (this.options.attach) return;
     await this.onChannel(`exchange "${exchange}"`, (ch) => ch.assertExchange(exchange, 'direct', { durable: false }));
     for (const [i, queue] of names.entries()) {
       await this.onChannel(`queue "${queue}"`, async (ch) => {
@@ -205,6 +208,7 @@ export class RabbitBroker implements Broker {
   }
 
   createdNames(): readonly string[] {
+    if (this.options.attach) return [];
     return [...this.queues.values()].flatMap((q) => [`exchange ${q.exchange}`, ...q.queues.map((n) => `queue ${n}`)]);
   }
 
@@ -234,7 +238,7 @@ export class RabbitBroker implements Broker {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.running].map((r) => r.stop()));
-    for (const q of this.queues.values()) {
+    for (const q of this.options.attach ? [] : this.queues.values()) {
       for (const queue of q.queues) await this.onChannel(`deleting queue ${queue}`, (ch) => ch.deleteQueue(queue)).catch(() => undefined);
       await this.onChannel(`deleting exchange ${q.exchange}`, (ch) => ch.deleteExchange(q.exchange)).catch(() => undefined);
     }

@@ -10,6 +10,7 @@ import { register as registerAttack } from './commands/attack.js';
 import { register as registerExplore } from './commands/explore.js';
 import { register as registerReplay } from './commands/replay.js';
 import { register as registerCheck } from './commands/check.js';
+import { register as registerConsumerWorker } from './commands/consumer-worker.js';
 
 /** Exit code for an internal error (a bug in racelab), distinct from 1 (a race found) and 2 (bad input). */
 export const EXIT_INTERNAL = 70;
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerExplore(program);
   registerReplay(program);
   registerCheck(program);
+  registerConsumerWorker(program);
   return program;
 }
 

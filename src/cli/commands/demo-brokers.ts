@@ -13,6 +13,7 @@ interface BrokersFlags {
   window: string;
   ackWait: string;
   prefix: string;
+  killProcesses?: boolean;
   json?: boolean;
 }
 
@@ -30,6 +31,7 @@ export function register(demo: Command): void {
     .option('--window <duration>', 'the read-modify-write window of concurrent and per-key-ordering', '5ms')
     .option('--ack-wait <duration>', 'how long the broker waits for an ack before redelivering (JetStream ack_wait)', '1s')
     .option('--prefix <name>', 'first word of every stream, queue and exchange name the run creates', 'racelab')
+    .option('--kill-processes', 'naive and idempotent: each consumer a process of its own, killed with SIGKILL between effect and ack (needs nats or rabbitmq, and --store postgres or redis)')
     .option('--json', 'print the report as JSON')
     .action(async (opts: BrokersFlags) => {
       const { runBrokerDemo, renderBrokerDemo, parseCount, parseDuration, Random } = await import('../../index.js');
@@ -51,6 +53,7 @@ export function register(demo: Command): void {
         windowMs: parseDuration(opts.window, '--window', { maxMs: 10_000 }),
         ackWaitMs: parseDuration(opts.ackWait, '--ack-wait', { maxMs: 600_000 }),
         prefix: opts.prefix,
+        killProcesses: opts.killProcesses === true,
         signal: controller.signal,
         onProgress: opts.json ? undefined : printProgress,
       });

@@ -8,6 +8,7 @@ import { openStore } from '../../store/open.js';
 import { maskStoreUrl } from '../../store/store-url.js';
 import { probeStore, resolveStore, runNamespace, withNamespace } from '../../store/specs.js';
 import type { Store } from '../../store/store.js';
+import { runKilledConsumers } from './kill.js';
 import { checkSizes, runConsumerVariant } from './run.js';
 import { explainTally, violations, type ConsumerTally } from './tally.js';
 import { consumerVariant, consumerVariants, type ConsumerVariant } from './variants.js';
@@ -32,6 +33,12 @@ export interface BrokerDemoOptions {
   readonly ackWaitMs?: number;
   /** The first word of every stream, queue and exchange name; default `racelab`. */
   readonly prefix?: string;
+  /**
+   * Naive and idempotent: run each consumer as a process of its own and kill it with SIGKILL between effect and
+   * ack (`crashes` times), instead of dropping its connection inside this process. Needs a real broker and a
+   * PostgreSQL or Redis store.
+   */
+  readonly killProcesses?: boolean;
   /** Ctrl+C: the variant running stops, everything created is deleted, and the report says so. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (line: string) => void;
@@ -98,6 +105,9 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
   const ackWaitMs = options.ackWaitMs ?? 1000;
   const progress = options.onProgress ?? (() => undefined);
   const storeSpec = resolveStore(options.store);
+  if (options.killProcesses && (resolved.kind === 'memory' || !storeSpec)) {
+    throw new RacelabError('BAD_OPTION', 'killing consumer processes needs a real broker (nats or rabbitmq) and a store they share (postgres or redis)');
+  }
   if (storeSpec) await probeStore(storeSpec);
   const namespace = brokerNamespace(options.prefix ?? 'racelab');
   const broker: Broker = await openBroker(resolved, { namespace });
@@ -110,7 +120,24 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
       const t0 = performance.now();
       try {
         const duplicatesLesson = variant.checks.includes('duplicates');
-        const { tally: t, settled } = await runConsumerVariant({
+        const killed = options.killProcesses && duplicatesLesson && storeSpec;
+        const { tally: t, settled } = killed
+          ? await runKilledConsumers({
+              broker: resolved,
+              storeUrl: storeSpec.url,
+              variant,
+              messages,
+              keys: keysFor(variant),
+              kills: crashes,
+              seed: options.seed,
+              ackWaitMs,
+              windowMs,
+              timeoutMs: Math.max(30_000, (crashes + 2) * 5000),
+              prefix: options.prefix ?? 'racelab',
+              ...(options.signal ? { signal: options.signal } : {}),
+              onPublished: (ns) => progress(`${variant.name}: ${messages} messages published to ${broker.description}, under names that start with ${ns}; consumers are processes, killed with SIGKILL between effect and ack`),
+            })
+          : await runConsumerVariant({
           broker,
           store,
           variant,
