@@ -171,7 +171,8 @@ export class MemoryBroker implements Broker {
         }
       }
     };
-    void this.scheduler.spawn(name, loop);
+    // The explorer reports a failed task itself; on the real scheduler the handler's own caller hears of it.
+    this.scheduler.spawn(name, loop).catch(() => undefined);
     const stats: ConsumerStats = state.stats;
     return {
       name,

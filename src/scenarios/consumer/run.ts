@@ -21,6 +21,8 @@ export interface ConsumerSide {
   /** Ids whose ack landed. */
   readonly acked: Set<string>;
   readonly consumers: Consumer[];
+  /** The first error a handler threw (a store gone mid-run): the run stops and reports it. */
+  error?: unknown;
 }
 
 /**
@@ -43,8 +45,13 @@ export async function startConsumers(
         name,
         async (d) => {
           const m = d.message;
-          if (await variant.apply(store, d, options.context)) {
-            side.applications.push({ id: m.id, key: m.key, seq: m.seq, amount: m.amount, consumer: name, redelivered: d.redelivered });
+          try {
+            if (await variant.apply(store, d, options.context)) {
+              side.applications.push({ id: m.id, key: m.key, seq: m.seq, amount: m.amount, consumer: name, redelivered: d.redelivered });
+            }
+          } catch (e) {
+            side.error ??= e;
+            throw e;
           }
           await d.ack();
           side.acked.add(m.id);
@@ -126,7 +133,11 @@ export async function runConsumerVariant(o: ConsumerRunOptions): Promise<Consume
     },
   });
   const deadline = Date.now() + o.settleTimeoutMs;
-  while (side.acked.size < messages.length && Date.now() < deadline && !o.signal?.aborted) await new Promise((r) => setTimeout(r, 20));
+  while (side.acked.size < messages.length && side.error === undefined && Date.now() < deadline && !o.signal?.aborted) await new Promise((r) => setTimeout(r, 20));
+  if (side.error !== undefined) {
+    for (const c of side.consumers) await c.stop();
+    throw side.error;
+  }
   const settled = side.acked.size === messages.length;
   // A paused ack lands after the broker redelivered; give a late duplicate the time to show.
   if (settled && pauses > 0) await new Promise((r) => setTimeout(r, Math.min(o.ackWaitMs, 1000)));
