@@ -69,6 +69,8 @@ export interface BrokerDemoReport {
     readonly pauses: number;
     readonly windowMs: number;
     readonly ackWaitMs: number;
+    /** The kills were SIGKILLs of consumer processes, not connections dropped inside this one. */
+    readonly killProcesses: boolean;
   };
   readonly runs: BrokerDemoRun[];
   /** What was created on the broker and deleted afterwards. */
@@ -181,6 +183,7 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
       pauses,
       windowMs,
       ackWaitMs,
+      killProcesses: options.killProcesses === true,
     },
     runs,
     created: broker.createdNames(),
@@ -191,7 +194,7 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
 export function renderBrokerDemo(r: BrokerDemoReport): string {
   const s = r.settings;
   const out = [
-    `racelab demo brokers: ${s.brokerDescription}, store ${s.store}, seed ${s.seed}; ${s.messages} messages per variant, ${s.crashes} consumer kill${s.crashes === 1 ? '' : 's'} between effect and ack for naive and idempotent${s.pauses ? `, ${s.pauses} acks held past the ${formatMs(s.ackWaitMs)} ack wait` : ''}, a ${formatMs(s.windowMs)} read-modify-write window`,
+    `racelab demo brokers: ${s.brokerDescription}, store ${s.store}, seed ${s.seed}; ${s.messages} messages per variant, ${s.crashes} consumer kill${s.crashes === 1 ? '' : 's'} between effect and ack for naive and idempotent (${s.killProcesses ? 'SIGKILL of a consumer process' : 'its connection dropped with the message unacked'})${s.pauses ? `, ${s.pauses} acks held past the ${formatMs(s.ackWaitMs)} ack wait` : ''}, a ${formatMs(s.windowMs)} read-modify-write window`,
   ];
   const rows = (label: string, f: (x: BrokerDemoRun) => string): string[] => [label, ...r.runs.map(f)];
   out.push(
