@@ -129,6 +129,18 @@ describe('consumer scenario under the explorer (memory broker, memory store)', (
     }
   });
 
+  it('dual-write: a producer killed between its order and its publish loses the message; outbox: proved by dfs (1 order, 1 crash)', async () => {
+    const lost = await runExplore({ scenario: 'consumer', variant: 'dual-write', strategy: 'dfs', runs: 100_000, messages: 1 });
+    expect(lost.verdict).toBe('race-found');
+    expect(lost.firstFailure?.message).toBe('dual-write: 1 recorded order never published, never applied (1 order recorded, 0 applied)');
+    expect(lost.firstFailure?.shrunk.trace).toMatch(/crasher crash producer before publish m1 \. producer before publish m1->producer had died/);
+    const again = await replay(consumerWorkload({ variant: 'dual-write', messages: 1 }), lost.firstFailure?.replayToken as string);
+    expect(again.status).toBe('failed');
+    const proved = await runExplore({ scenario: 'consumer', variant: 'outbox', strategy: 'dfs', runs: 100_000, messages: 1 });
+    expect(proved.verdict).toBe('proved');
+    expect(() => consumerWorkload({ variant: 'outbox', keys: 2 })).toThrow(/--keys does not apply to variant outbox/);
+  });
+
   it('an option another scenario owns is one line naming the ones that apply', () => {
     expect(() => consumerWorkload({ variant: 'nope' })).toThrow(/not a consumer variant; use one of naive, idempotent, concurrent, per-key-ordering/);
     return expect(runExplore({ scenario: 'consumer', work: 3, strategy: 'pct', runs: 1 })).rejects.toThrow(/--work does not apply to --scenario consumer/);

@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .command('explore')
     .description('run a workload under a controlled scheduler, one interleaving per run; exit 1 with a replay token when a schedule fails')
     .option('--scenario <name>', 'counter | depth3 | actors | consumer', 'counter')
-    .option('--variant <name>', 'counter: vulnerable | mutex | atomic | cas | txn (default vulnerable); actors: a variant of --pattern; consumer: naive | idempotent | concurrent | per-key-ordering (default naive)')
+    .option('--variant <name>', 'counter: vulnerable | mutex | atomic | cas | txn (default vulnerable); actors: a variant of --pattern; consumer: naive | idempotent | concurrent | per-key-ordering, or the producer side dual-write | outbox (default naive)')
     .option('--pattern <name>', 'actors: the actor pattern to explore')
     .addOption(new Option('--strategy <name>', 'how each run picks the next step').choices(['pct', 'random', 'dfs']).default('pct'))
     .option('--runs <n>', 'most runs (dfs: most schedules)', '1000')

@@ -97,6 +97,11 @@ export const consumerVariants: readonly ConsumerVariant[] = [
 
 export function consumerVariant(name: string): ConsumerVariant {
   const v = consumerVariants.find((x) => x.name === name);
-  if (!v) throw new RacelabError('UNKNOWN_VARIANT', `--variant: "${name}" is not a consumer variant; use one of ${consumerVariants.map((x) => x.name).join(', ')}`);
+  if (!v) {
+    throw new RacelabError(
+      'UNKNOWN_VARIANT',
+      `--variant: "${name}" is not a consumer variant; use one of ${consumerVariants.map((x) => x.name).join(', ')} (explore also takes dual-write and outbox, the producer side)`,
+    );
+  }
   return v;
 }

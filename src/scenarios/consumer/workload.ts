@@ -2,6 +2,7 @@ import { MemoryBroker } from '../../broker/memory.js';
 import { RacelabError } from '../../core/errors.js';
 import type { Workload } from '../../explore/workload.js';
 import { MemoryStore } from '../../store/memory.js';
+import { producerVariants, producerWorkload, type ProducerVariant } from './producer.js';
 import { checkSizes, planMessages, readBalances, startConsumers } from './run.js';
 import { tally, violations } from './tally.js';
 import { consumerVariant } from './variants.js';
@@ -29,6 +30,20 @@ export interface ConsumerWorkloadOptions {
  * concurrent and per-key-ordering.
  */
 export function consumerWorkload(options: ConsumerWorkloadOptions): Workload {
+  if ((producerVariants as readonly string[]).includes(options.variant)) {
+    for (const [flag, v] of [
+      ['--keys', options.keys],
+      ['--consumers', options.consumers],
+      ['--ack-timeouts', options.ackTimeouts],
+    ] as const) {
+      if (v !== undefined) throw new RacelabError('BAD_OPTION', `${flag} does not apply to variant ${options.variant} (the producer side: one key, one idempotent consumer); it takes --messages and --crashes`);
+    }
+    checkSizes(options.messages ?? 2, 1, undefined);
+    if (options.crashes !== undefined && (!Number.isInteger(options.crashes) || options.crashes < 0 || options.crashes > 100)) {
+      throw new RacelabError('BAD_COUNT', `--crashes: "${options.crashes}" must be a whole number from 0 to 100`);
+    }
+    return producerWorkload({ variant: options.variant as ProducerVariant, messages: options.messages, crashes: options.crashes });
+  }
   const variant = consumerVariant(options.variant);
   const messages = options.messages ?? 2;
   const keyCount = options.keys ?? 1;
