@@ -1,7 +1,7 @@
 // The layers of ../shared/DESIGN.md, enforced: an import that is not allowed below fails `npm run lint`.
 // Arrows: a folder may import itself and the folders listed for it; node builtins and npm packages are free.
 const layers = {
-  scenarios: ['scenarios', 'grpc', 'burst', 'actor', 'explore', 'check', 'txn', 'store', 'report', 'sched', 'history', 'core', 'proxy', 'generated'],
+  scenarios: ['scenarios', 'grpc', 'burst', 'actor', 'explore', 'check', 'txn', 'store', 'broker', 'report', 'sched', 'history', 'core', 'proxy', 'generated'],
   // The built-in workloads that `racelab explore` and `replay` run: scenarios' code under the explorer.
   workloads: ['workloads', 'scenarios', 'explore', 'actor', 'check', 'store', 'sched', 'history', 'core'],
   // The attack engine: the invariant language, request templating, burst planning, judging, recording.
@@ -14,6 +14,7 @@ const layers = {
   txn: ['txn', 'history', 'core'],
   store: ['store', 'sched', 'core'],
   report: ['report', 'check', 'txn', 'history', 'core'],
+  broker: ['broker', 'sched', 'core'],
   history: ['history', 'core'],
   proxy: ['proxy', 'core'],
   sched: ['sched', 'core'],

@@ -295,3 +295,12 @@ export {
 } from './txn/index.js';
 export { runTransactions, runTransactionsDemo, type TxnRunOptions, type TxnRunReport, type TransactionsDemoOptions, type TransactionsDemoReport } from './scenarios/transactions/index.js';
 export { renderTxnReport, renderTxnHtml } from './report/index.js';
+
+// Message brokers: the Broker port, its adapters, and the consumer scenario
+export {
+  MemoryBroker, ConsumerCrash, openBroker, type Broker, type BrokerMessage, type Delivery, type QueueSpec,
+  type Consumer, type ConsumeOptions, type ConsumerStats, type DeliveryHandler, type OpenBrokerOptions, type MemoryFault, type BrokerKind,
+} from './broker/index.js';
+export {
+  consumerVariants, consumerWorkload, runBrokerDemo, type ConsumerVariant, type ConsumerWorkloadOptions, type BrokerDemoOptions, type BrokerDemoReport,
+} from './scenarios/consumer/index.js';

@@ -12,6 +12,7 @@ import { register as registerExplore } from './commands/explore.js';
 import { register as registerReplay } from './commands/replay.js';
 import { register as registerCheck } from './commands/check.js';
 import { register as registerTxn } from './commands/txn.js';
+import { register as registerConsumerWorker } from './commands/consumer-worker.js';
 
 
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerCheck(program);
   registerTxn(program);
+  registerConsumerWorker(program);
   return program;
 }
 

@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'BAD_DATA'
   | 'BAD_HISTORY'
   | 'BAD_STORE'
+  | 'BAD_BROKER'
   | 'BAD_TOKEN'
   | 'TLS'
   | 'TIMEOUT'

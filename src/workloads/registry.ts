@@ -5,9 +5,10 @@ import { actorPatterns } from '../scenarios/actors/registry.js';
 import { actorPatternWorkload } from './actor-workload.js';
 import { counterWorkload } from './counter-workload.js';
 import { depth3Workload } from './depth3-workload.js';
+import { consumerWorkload } from '../consumer/workload.js';
 
 /** The built-in workloads `racelab explore` and `racelab replay` know by name. */
-export const exploreScenarios = ['counter', 'depth3', 'actors'] as const;
+export const exploreScenarios = ['counter', 'depth3', 'actors', 'consumer'] as const;
 export type ExploreScenario = (typeof exploreScenarios)[number];
 
 export interface ExploreScenarioOptions {
@@ -27,6 +28,11 @@ export interface ExploreScenarioOptions {
   /** actors */
   readonly senders?: number;
   readonly messages?: number;
+  /** consumer (also --messages and --variant) */
+  readonly keys?: number;
+  readonly consumers?: number;
+  readonly crashes?: number;
+  readonly ackTimeouts?: number;
 }
 
 const OPTION_OF: Record<string, string> = {
@@ -39,12 +45,17 @@ const OPTION_OF: Record<string, string> = {
   work: '--work',
   senders: '--senders',
   messages: '--messages',
+  keys: '--keys',
+  consumers: '--consumers',
+  crashes: '--crashes',
+  ackTimeouts: '--ack-timeouts',
 };
 
 const USES: Record<ExploreScenario, readonly string[]> = {
   counter: ['variant', 'clients', 'increments', 'delayMs', 'linearizability'],
   depth3: ['work'],
   actors: ['pattern', 'variant', 'senders', 'messages'],
+  consumer: ['variant', 'messages', 'keys', 'consumers', 'crashes', 'ackTimeouts'],
 };
 
 /** The workload a scenario name and its options stand for; misuse is a one-line RacelabError naming the fix. */
@@ -77,5 +88,14 @@ export function exploreWorkload(options: ExploreScenarioOptions): Workload {
       if (!pattern) throw new RacelabError('UNKNOWN_SCENARIO', `--pattern: "${options.pattern}" is not an actor pattern; use one of ${names}`);
       return actorPatternWorkload(pattern, options.variant ?? (pattern.vulnerable[0] as string), { senders: options.senders, messages: options.messages });
     }
+    case 'consumer':
+      return consumerWorkload({
+        variant: options.variant ?? 'naive',
+        messages: options.messages,
+        keys: options.keys,
+        consumers: options.consumers,
+        crashes: options.crashes,
+        ackTimeouts: options.ackTimeouts,
+      });
   }
 }

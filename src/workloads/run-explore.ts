@@ -145,6 +145,10 @@ function workloadFromToken(scenario: string, params: Readonly<Record<string, str
       work: num('work'),
       senders: num('senders'),
       messages: num('messages'),
+      keys: num('keys'),
+      consumers: num('consumers'),
+      crashes: num('crashes'),
+      ackTimeouts: num('ackTimeouts'),
     });
   } catch (e) {
     if (e instanceof RacelabError && e.code !== 'BAD_TOKEN') throw new RacelabError('BAD_TOKEN', `replay token: ${e.message}`, { cause: e });

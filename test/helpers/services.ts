@@ -36,3 +36,6 @@ export async function serviceAvailable(name: string, url: string): Promise<boole
   console.warn(`skipping ${name} tests: ${why}`);
   return false;
 }
+
+export const NATS_URL = process.env.RACELAB_NATS_URL ?? 'nats://127.0.0.1:4222';
+export const AMQP_URL = process.env.RACELAB_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';

@@ -3,6 +3,7 @@ import { register as registerGrpc } from './demo-grpc.js';
 import { register as registerActors } from './demo-actors.js';
 import { register as registerReplicas } from './demo-replicas.js';
 import { register as registerTransactions } from './demo-transactions.js';
+import { register as registerBrokers } from './demo-brokers.js';
 
 /** `racelab demo <name>`: one subcommand per seed simulation; `grpc` is the default. */
 export function register(program: Command): void {
@@ -11,4 +12,5 @@ export function register(program: Command): void {
   registerActors(demo);
   registerReplicas(demo);
   registerTransactions(demo);
+  registerBrokers(demo);
 }

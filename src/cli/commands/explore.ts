@@ -14,6 +14,10 @@ interface ExploreFlags {
   work?: string;
   senders?: string;
   messages?: string;
+  keys?: string;
+  consumers?: string;
+  crashes?: string;
+  ackTimeouts?: string;
   seed?: string;
   depth?: string;
   por: boolean;
@@ -26,8 +30,8 @@ export function register(program: Command): void {
   program
     .command('explore')
     .description('run a workload under a controlled scheduler, one interleaving per run; exit 1 with a replay token when a schedule fails')
-    .option('--scenario <name>', 'counter | depth3 | actors', 'counter')
-    .option('--variant <name>', 'counter: vulnerable | mutex | atomic | cas | txn (default vulnerable); actors: a variant of --pattern')
+    .option('--scenario <name>', 'counter | depth3 | actors | consumer', 'counter')
+    .option('--variant <name>', 'counter: vulnerable | mutex | atomic | cas | txn (default vulnerable); actors: a variant of --pattern; consumer: naive | idempotent | concurrent | per-key-ordering, or the producer side dual-write | outbox (default naive)')
     .option('--pattern <name>', 'actors: the actor pattern to explore')
     .addOption(new Option('--strategy <name>', 'how each run picks the next step').choices(['pct', 'random', 'dfs']).default('pct'))
     .option('--runs <n>', 'most runs (dfs: most schedules)', '1000')
@@ -37,7 +41,11 @@ export function register(program: Command): void {
     .option('--linearizability', 'counter: record each run as a history and let the linearizability checker decide it')
     .option('--work <n>', 'depth3: client k does (k-1) x n store operations of its own before its check-then-act (default 6)')
     .option('--senders <n>', 'actors: concurrent clients (default: the pattern\'s)')
-    .option('--messages <n>', 'actors: messages per client (default: the pattern\'s)')
+    .option('--messages <n>', 'actors: messages per client (default: the pattern\'s); consumer: messages published (default 2)')
+    .option('--keys <n>', 'consumer: keys the messages spread over (default 1)')
+    .option('--consumers <n>', "consumer: consumers of the queue (default: the variant's)")
+    .option('--crashes <n>', "consumer: most consumer crashes between effect and ack the strategy may place (default: the variant's)")
+    .option('--ack-timeouts <n>', 'consumer: most ack waits the strategy may let run out before an ack lands (default 0)')
     .option('--seed <n>', 'seed of the strategy and the workload (default: a fresh one, printed)')
     .option('--depth <d>', 'pct: the bug depth to target, d-1 priority change points per run (default 3)')
     .option('--no-por', 'dfs: turn partial-order reduction off (explore every interleaving)')
@@ -63,6 +71,10 @@ export function register(program: Command): void {
         work: count(opts.work, '--work', 0, 1000),
         senders: count(opts.senders, '--senders', 1, 1000),
         messages: count(opts.messages, '--messages', 1, 1000),
+        keys: count(opts.keys, '--keys', 1, 64),
+        consumers: count(opts.consumers, '--consumers', 1, 16),
+        crashes: count(opts.crashes, '--crashes', 0, 100),
+        ackTimeouts: count(opts.ackTimeouts, '--ack-timeouts', 0, 100),
         seed: count(opts.seed, '--seed', 0, 0xffff_ffff),
         depth: count(opts.depth, '--depth', 1, 50),
         por: opts.por,

@@ -1,0 +1,64 @@
+import { Option, type Command } from 'commander';
+import { printJson, printProgress, printResult } from '../output.js';
+import { untilSignal } from '../signals.js';
+
+interface BrokersFlags {
+  broker: string;
+  store: string;
+  variants?: string;
+  messages: string;
+  crashes: string;
+  pauses: string;
+  seed?: string;
+  window: string;
+  ackWait: string;
+  prefix: string;
+  killProcesses?: boolean;
+  json?: boolean;
+}
+
+export function register(demo: Command): void {
+  demo
+    .command('brokers')
+    .description('consumers on a message broker: a consumer killed between effect and ack, two consumers of one key, and the fixes, counted')
+    .addOption(new Option('--broker <spec>', 'memory, nats, rabbitmq (URLs from RACELAB_NATS_URL / RACELAB_AMQP_URL), or a nats:// or amqp:// URL').default('memory'))
+    .option('--store <spec>', 'memory, postgres, redis (URLs from RACELAB_PG_URL / RACELAB_REDIS_URL) or a URL; each variant runs on a fresh namespace', 'memory')
+    .option('--variants <list>', 'comma-separated: naive, idempotent, concurrent, per-key-ordering (default: all)')
+    .option('--messages <n>', 'messages per variant', '40')
+    .option('--crashes <n>', 'naive and idempotent: consumers killed between effect and ack (seeded messages)', '5')
+    .option('--pauses <n>', 'naive and idempotent: acks held past the ack wait', '0')
+    .option('--seed <n>', 'seed of the fault plan (default: a fresh one, printed)')
+    .option('--window <duration>', 'the read-modify-write window of concurrent and per-key-ordering', '5ms')
+    .option('--ack-wait <duration>', 'how long the broker waits for an ack before redelivering (JetStream ack_wait)', '1s')
+    .option('--prefix <name>', 'first word of every stream, queue and exchange name the run creates', 'racelab')
+    .option('--kill-processes', 'naive and idempotent: each consumer a process of its own, killed with SIGKILL between effect and ack (needs nats or rabbitmq, and --store postgres or redis)')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: BrokersFlags) => {
+      const { runBrokerDemo, renderBrokerDemo, parseCount, parseDuration, Random } = await import('../../index.js');
+      const controller = new AbortController();
+      let signalled: NodeJS.Signals | undefined;
+      void untilSignal().then((s) => {
+        signalled = s;
+        if (!opts.json) printProgress(`${s}: stopping; deleting what this run created`);
+        controller.abort();
+      });
+      const report = await runBrokerDemo({
+        broker: opts.broker,
+        store: opts.store,
+        ...(opts.variants !== undefined ? { variants: opts.variants.split(',').map((v) => v.trim()).filter(Boolean) } : {}),
+        messages: parseCount(opts.messages, '--messages', 1, 100_000),
+        crashes: parseCount(opts.crashes, '--crashes', 0, 100_000),
+        pauses: parseCount(opts.pauses, '--pauses', 0, 100_000),
+        seed: opts.seed === undefined ? Random.freshSeed() : parseCount(opts.seed, '--seed', 0, 0xffff_ffff),
+        windowMs: parseDuration(opts.window, '--window', { maxMs: 10_000 }),
+        ackWaitMs: parseDuration(opts.ackWait, '--ack-wait', { maxMs: 600_000 }),
+        prefix: opts.prefix,
+        killProcesses: opts.killProcesses === true,
+        signal: controller.signal,
+        onProgress: opts.json ? undefined : printProgress,
+      });
+      if (opts.json) printJson(report);
+      else printResult(renderBrokerDemo(report));
+      if (signalled) process.exitCode = signalled === 'SIGINT' ? 130 : 143;
+    });
+}

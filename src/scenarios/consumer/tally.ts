@@ -1,0 +1,106 @@
+import type { BrokerMessage } from '../../broker/broker.js';
+import type { ConsumerVariant } from './variants.js';
+
+/** One application of a message's effect, as the consumer recorded it right after the effect and before its ack. */
+export interface Application {
+  readonly id: string;
+  readonly key: string;
+  readonly seq: number;
+  readonly amount: number;
+  readonly consumer: string;
+  readonly redelivered: boolean;
+}
+
+/** What one run of a variant measured. Every number comes from that run's messages, applications and store. */
+export interface ConsumerTally {
+  readonly published: number;
+  readonly effectsApplied: number;
+  /** Applications beyond the first of each message. */
+  readonly duplicates: number;
+  /** Up to five message ids applied more than once, for the report. */
+  readonly duplicatedIds: readonly string[];
+  /** Messages published and never applied. */
+  readonly lostEffects: number;
+  /** Applications the final balances do not show (amount 1 each: an overwritten read-modify-write). */
+  readonly lostUpdates: number;
+  /** Applications of a key's message after a later message of that key had been applied. */
+  readonly outOfOrder: number;
+  readonly redeliveries: number;
+  /** Consumers killed between their effect and their ack. */
+  readonly crashes: number;
+}
+
+export function tally(
+  messages: readonly BrokerMessage[],
+  applications: readonly Application[],
+  balances: ReadonlyMap<string, number>,
+  counts: { readonly redeliveries: number; readonly crashes: number },
+): ConsumerTally {
+  const times = new Map<string, number>();
+  for (const a of applications) times.set(a.id, (times.get(a.id) ?? 0) + 1);
+  const duplicatedIds = [...times].filter(([, n]) => n > 1).map(([id]) => id);
+  const expected = new Map<string, number>();
+  for (const a of applications) expected.set(a.key, (expected.get(a.key) ?? 0) + a.amount);
+  let lostUpdates = 0;
+  for (const [key, sum] of expected) lostUpdates += Math.max(0, sum - (balances.get(key) ?? 0));
+  const highest = new Map<string, number>();
+  let outOfOrder = 0;
+  for (const a of applications) {
+    const top = highest.get(a.key) ?? 0;
+    if (a.seq < top) outOfOrder++;
+    else highest.set(a.key, a.seq);
+  }
+  return {
+    published: messages.length,
+    effectsApplied: applications.length,
+    duplicates: applications.length - times.size,
+    duplicatedIds: duplicatedIds.slice(0, 5),
+    lostEffects: messages.filter((m) => !times.has(m.id)).length,
+    lostUpdates,
+    outOfOrder,
+    redeliveries: counts.redeliveries,
+    crashes: counts.crashes,
+  };
+}
+
+/** The numbers the variant is about that are not zero, as phrases; empty when its promise held. */
+export function violations(variant: ConsumerVariant, t: ConsumerTally): string[] {
+  const out: string[] = [];
+  for (const check of variant.checks) {
+    const n = t[check];
+    if (n === 0) continue;
+    if (check === 'duplicates') out.push(`${n} effect${n === 1 ? '' : 's'} applied twice (${t.duplicatedIds.join(', ')})`);
+    if (check === 'lostEffects') out.push(`${n} message${n === 1 ? '' : 's'} never applied`);
+    if (check === 'lostUpdates') out.push(`${n} update${n === 1 ? '' : 's'} lost`);
+    if (check === 'outOfOrder') out.push(`${n} application${n === 1 ? '' : 's'} out of order`);
+  }
+  return out;
+}
+
+/** Why the numbers came out as they did, from those numbers only. */
+export function explainTally(variant: ConsumerVariant, t: ConsumerTally): string {
+  const bad = violations(variant, t);
+  const faults = t.crashes
+    ? `a consumer was killed between effect and ack ${t.crashes} time${t.crashes === 1 ? '' : 's'} and ${t.redeliveries} deliver${t.redeliveries === 1 ? 'y was a redelivery' : 'ies were redeliveries'}`
+    : '';
+  switch (variant.name) {
+    case 'naive':
+      return t.duplicates
+        ? `${faults}: each redelivered message had already been applied, so ${t.published} messages gave ${t.effectsApplied} effects (${bad.join(', ')}). At-least-once delivery plus effect-then-ack is at-least-once processing.`
+        : `no duplicate this run${faults ? ` (${faults}, but no redelivered message had been applied)` : ' (no consumer died between effect and ack)'}; the window is still there.`;
+    case 'idempotent':
+      return bad.length
+        ? `the fix did not hold: ${bad.join(', ')}.`
+        : `${faults ? `${faults}; ` : ''}every redelivered message found its id stored by the transaction that applied it and was skipped: ${t.published} messages, ${t.effectsApplied} effects, each exactly once.`;
+    case 'concurrent':
+      return bad.length
+        ? `two consumers took messages of one key at once; each read the balance, then wrote read + amount over the other's write: ${bad.join(', ')}.`
+        : `no lost update this run: the two consumers' read-modify-writes did not overlap (the window is still there).`;
+    case 'per-key-ordering':
+      return bad.length
+        ? `the fix did not hold: ${bad.join(', ')}.`
+        : `the broker gave a key's messages to one consumer at a time, each after the previous was acked: ${t.effectsApplied} read-modify-writes, none overlapping, none out of order.`;
+    default:
+      return bad.length ? bad.join(', ') : 'every number is as expected';
+  }
+}
