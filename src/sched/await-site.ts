@@ -18,6 +18,14 @@
  * - `a(ID, value)` hands the awaited value to the scheduler, which returns a promise that settles with it only
  *   when the strategy picks the task to resume (the response comes back). A value that is a promise another task
  *   of the run settles blocks the task until then (not an escape); real I/O is reported, or run atomically.
+ *
+ * The type lives in sched (the lowest layer both sides may import): src/instrument/runtime.ts implements
+ * `InstrumentRuntime` by forwarding to the ambient scheduler:
+ * - `on`  is `currentScheduler() !== realScheduler`;
+ * - `b`   is `currentScheduler().point({ kind: 'await', label, site })`;
+ * - `a`   is `currentScheduler().awaited?.(value, site) ?? value`  (an optional method of `Scheduler`, added in
+ *         scheduler.ts together with the `'await'` OperationKind and `Operation.site?: AwaitSite`; the
+ *         ControlledScheduler implements it).
  */
 export interface AwaitSite {
   /** Path of the module, relative to the project root where possible (`src/wallet.ts`). */
