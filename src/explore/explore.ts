@@ -43,11 +43,39 @@ export interface ExploreOptions {
    * on every promise of the run).
    */
   readonly ambient?: boolean;
+  /**
+   * What an instrumented await of real I/O (a socket, a file, a `pg` query: something nothing in the run settles)
+   * does. `report` (default): it completes only once every other task is stuck, and the run counts it as
+   * uncontrolled, so the verdict is `inconclusive`. `atomic`: it completes as one atomic step right after the step
+   * that started it, while no other task moves; interleavings are explored at await granularity around it.
+   */
+  readonly io?: 'report' | 'atomic';
+  /** Most real time to let such an await complete before taking it for a wait on something else. Default 250. */
+  readonly ioWaitMs?: number;
   /** Called after every run (abandoned dfs runs included), e.g. for progress or to record what ran. */
   readonly onRun?: (run: number, record: RunRecord) => void;
 }
 
 export type StopReason = 'first-failure' | 'runs' | 'exhausted' | 'time-limit';
+
+/**
+ * `race-found`: a run failed. `proved`: dfs explored every schedule, none fails, and every run was under the
+ * scheduler's full control. `none-found`: no failure within the budget (random, pct, or dfs cut short): evidence,
+ * not proof. `inconclusive`: no failure, but some run did something the scheduler did not control (an await
+ * of real I/O, code that reached the real scheduler, tasks that never reached a point), so its passing proves
+ * nothing; `inconclusive` names the first such thing.
+ */
+export type ExploreVerdict = 'race-found' | 'proved' | 'none-found' | 'inconclusive';
+
+/** Why a verdict is inconclusive: the first uncontrolled event, and how many there were. */
+export interface InconclusiveReport {
+  /** A sentence naming the first uncontrolled event (with the await's location when there is one) and the fix. */
+  readonly first: string;
+  /** Uncontrolled events over all runs. */
+  readonly events: number;
+  /** Runs with at least one. */
+  readonly runs: number;
+}
 
 /** A schedule as a report shows it. */
 export interface ScheduleReport {
@@ -91,6 +119,9 @@ export interface ExploreResult {
   /** Failing runs among them (1 when stopping at the first failure). */
   readonly failures: number;
   readonly stopReason: StopReason;
+  readonly verdict: ExploreVerdict;
+  /** Present when some run did something the scheduler did not control. */
+  readonly inconclusive?: InconclusiveReport;
   readonly firstFailure?: FailureReport;
   /** dfs only: schedules explored, transitions pruned by partial-order reduction, whether the search completed. */
   readonly dfs?: DfsStats;
@@ -122,7 +153,13 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
   const maxSteps = options.maxSteps ?? DEFAULTS.maxSteps;
   const strategy = makeStrategy(workload, options, seed);
   const params = paramsOf(workload);
-  const runOptions = { seed, maxSteps, ambient: options.ambient === true };
+  const runOptions = {
+    seed,
+    maxSteps,
+    ambient: options.ambient === true,
+    ...(options.io ? { io: options.io } : {}),
+    ...(options.ioWaitMs !== undefined ? { ioWaitMs: options.ioWaitMs } : {}),
+  };
 
   const started = performance.now();
   const { tally, stopReason } = await runAll(workload, strategy, runOptions, {
@@ -132,7 +169,7 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
     onRun: options.onRun,
     started,
   });
-  const { checked, failures, maxStepsInRun, linearizabilityChecked, linearizabilityUnknown, first } = tally;
+  const { checked, failures, maxStepsInRun, linearizabilityChecked, linearizabilityUnknown, first, uncontrolled } = tally;
   const elapsedMs = performance.now() - started;
 
   let firstFailure: FailureReport | undefined;
@@ -154,6 +191,8 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
     };
   }
   const dfs = 'stats' in strategy ? { ...(strategy as { stats: DfsStats }).stats } : undefined;
+  const inconclusive = uncontrolled ? { first: uncontrolled.first, events: uncontrolled.events, runs: uncontrolled.runs } : undefined;
+  const verdict: ExploreVerdict = firstFailure ? 'race-found' : inconclusive ? 'inconclusive' : dfs?.exhausted ? 'proved' : 'none-found';
   return {
     workload: workload.name,
     params,
@@ -163,6 +202,8 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
     runs: checked,
     failures,
     stopReason,
+    verdict,
+    ...(inconclusive ? { inconclusive } : {}),
     ...(firstFailure ? { firstFailure } : {}),
     ...(dfs ? { dfs } : {}),
     ...(linearizabilityChecked > 0 ? { linearizability: { checked: linearizabilityChecked, unknown: linearizabilityUnknown } } : {}),
@@ -180,6 +221,7 @@ interface Tally {
   linearizabilityChecked: number;
   linearizabilityUnknown: number;
   first: { record: RunRecord; run: number; runsToFailure: number } | undefined;
+  uncontrolled: { first: string; events: number; runs: number } | undefined;
 }
 
 interface Limits {
@@ -198,7 +240,7 @@ interface Limits {
  */
 function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, limits: Limits): Promise<{ tally: Tally; stopReason: StopReason }> {
   return new Promise((resolve, reject) => {
-    const tally: Tally = { run: 0, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined };
+    const tally: Tally = { run: 0, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined, uncontrolled: undefined };
     let lastYield = limits.started;
     // Once either is called nothing calls next() again: every path that stops returns without it.
     const stop = (stopReason: StopReason): void => resolve({ tally, stopReason });
@@ -241,6 +283,11 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
         if (record.linearizability) {
           tally.linearizabilityChecked++;
           if (record.linearizability === 'unknown') tally.linearizabilityUnknown++;
+        }
+        if (record.uncontrolled) {
+          const u = (tally.uncontrolled ??= { first: record.uncontrolled.first, events: 0, runs: 0 });
+          u.events += record.uncontrolled.count;
+          u.runs++;
         }
         if (record.status !== 'abandoned') {
           tally.checked++;

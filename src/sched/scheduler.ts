@@ -75,9 +75,32 @@ export interface BlockedWait {
   wake(): void;
 }
 
+/** Told when code reaches the real scheduler's `point` while a controlled run is in progress in this process. */
+export interface RealSchedulerWatch {
+  reached(op: Operation): void;
+}
+
+const watches: RealSchedulerWatch[] = [];
+
+/**
+ * While a controlled run is in progress, a scheduling point that reaches the real scheduler is code of the run
+ * that found its scheduler implicitly without the explorer's `ambient` option: it ran uncontrolled, so the run
+ * cannot prove anything. The explorer watches for it (and stops watching with the returned function); the real
+ * scheduler pays one length check per point.
+ */
+export function watchRealScheduler(watch: RealSchedulerWatch): () => void {
+  watches.push(watch);
+  return () => {
+    const i = watches.indexOf(watch);
+    if (i >= 0) watches.splice(i, 1);
+  };
+}
+
 export const realScheduler: Scheduler = {
   clock: realClock,
-  point: () => undefined,
+  point: (op) => {
+    if (watches.length > 0) for (const w of watches) w.reached(op);
+  },
   spawn: (_name, body) => body(),
   waitFor: (promise) => promise,
 };

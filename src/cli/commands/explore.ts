@@ -72,5 +72,7 @@ export function register(program: Command): void {
       if (opts.json) printJson(report);
       else printResult(renderExploreReport(report));
       if (report.verdict === 'race-found') process.exitCode = 1;
+      // As `racelab check` exits for unknown: no failure, but nothing proved either.
+      else if (report.verdict === 'inconclusive') process.exitCode = 3;
     });
 }

@@ -22,8 +22,9 @@ export interface RunExploreOptions extends ExploreScenarioOptions {
 /**
  * `race-found`: a failing schedule (exit 1). `proved`: dfs explored every schedule and none fails.
  * `none-found`: random or pct (or a dfs cut short by --runs) found none, which is evidence, not proof.
+ * `inconclusive`: no failure, but a run did something the scheduler did not control (exit 3).
  */
-export type ExploreVerdict = 'race-found' | 'proved' | 'none-found';
+export type ExploreVerdict = ExploreResult['verdict'];
 
 export interface ExploreReport {
   readonly kind: 'explore';
@@ -33,6 +34,7 @@ export interface ExploreReport {
   readonly seed: number;
   readonly depth?: number;
   readonly verdict: ExploreVerdict;
+  readonly inconclusive?: ExploreResult['inconclusive'];
   readonly runs: number;
   readonly failures: number;
   readonly stopReason: StopReason;
@@ -65,7 +67,7 @@ export async function runExplore(options: RunExploreOptions): Promise<ExploreRep
 }
 
 export function exploreReport(result: ExploreResult): ExploreReport {
-  const verdict: ExploreVerdict = result.firstFailure ? 'race-found' : result.dfs?.exhausted ? 'proved' : 'none-found';
+  const verdict = result.verdict;
   return {
     kind: 'explore',
     scenario: result.workload,
@@ -74,6 +76,7 @@ export function exploreReport(result: ExploreResult): ExploreReport {
     seed: result.seed,
     ...(result.depth !== undefined ? { depth: result.depth } : {}),
     verdict,
+    ...(result.inconclusive ? { inconclusive: result.inconclusive } : {}),
     runs: result.runs,
     failures: result.failures,
     stopReason: result.stopReason,
@@ -118,6 +121,11 @@ export function renderExploreReport(r: ExploreReport): string {
       `trace: ${f.shrunk.trace}`,
       `replay: ${r.replayCommand ?? ''}`,
       por ? `(${speed}; ${por})` : `(${speed})`,
+    );
+  } else if (r.verdict === 'inconclusive' && r.inconclusive) {
+    lines.push(
+      `INCONCLUSIVE: no failing schedule found, but ${r.inconclusive.runs} run${r.inconclusive.runs === 1 ? '' : 's'} did something the scheduler did not control (${r.inconclusive.events} time${r.inconclusive.events === 1 ? '' : 's'}): ${r.inconclusive.first}`,
+      `(${speed}${por ? `; ${por}` : ''})`,
     );
   } else if (r.verdict === 'proved') {
     lines.push(`NO FAILING SCHEDULE EXISTS: dfs explored every schedule and none fails (${por}; ${speed})`);
