@@ -2,7 +2,8 @@
 // Arrows: a folder may import itself and the folders listed for it; node builtins and npm packages are free.
 const layers = {
   scenarios: ['scenarios', 'grpc', 'burst', 'actor', 'explore', 'check', 'store', 'report', 'sched', 'history', 'core', 'proxy', 'generated'],
-  explore: ['explore', 'sched', 'check', 'history', 'core'],
+  explore: ['explore', 'instrument', 'sched', 'check', 'history', 'core'],
+  instrument: ['instrument', 'sched', 'core'],
   burst: ['burst', 'grpc', 'history', 'core'],
   grpc: ['grpc', 'history', 'core', 'generated'],
   actor: ['actor', 'sched', 'core'],
@@ -37,6 +38,8 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
-    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+    // magic-string ships only an exports map to .mjs with its types in `types`: without that field the resolver
+    // calls it unknown, and an unknown dependency is not allowed.
+    enhancedResolveOptions: { extensions: ['.ts', '.js'], mainFields: ['module', 'main', 'types'] },
   },
 };
