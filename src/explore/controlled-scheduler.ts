@@ -5,6 +5,7 @@ import { watchRealScheduler, withScheduler, type BlockedWait, type Operation, ty
 import { describeSite, formatValue, siteLabel } from './await-label.js';
 import { handleKey, pointKey, type Transition, type TransitionKind } from './transition.js';
 import { heartbeat } from './heartbeat.js';
+import { RunTimers, type RunTimer } from './run-timers.js';
 import { VirtualClock, type VirtualTimer } from './virtual-clock.js';
 
 /** One executed step of a run, as the trace shows it. */
@@ -61,6 +62,11 @@ export interface ControlledSchedulerOptions {
   readonly io?: 'report' | 'atomic';
   /** Most real time to wait for such an await before taking it for a wait on something else (default 250 ms). */
   readonly ioWaitMs?: number;
+  /**
+   * Virtual time for the run's own code (see RunTimers, installed by the exploration): setTimeout, setInterval,
+   * setImmediate, Date, performance.now and timers/promises use the run's virtual clock, each firing a step.
+   */
+  readonly timers?: RunTimers;
 }
 
 /** What a run did that the scheduler did not control: how many such events, and the first, as a sentence. */
@@ -82,6 +88,8 @@ const ABANDONED: DriveEnd = { kind: 'abandoned' };
 class Offer implements Transition, StepRecord {
   atMs = 0;
   preemption = false;
+  /** A timer's firing time: the step's time is when it fires, not the time before the clock moved. */
+  fireAt = -1;
 
   constructor(
     readonly kind: TransitionKind,
@@ -267,6 +275,10 @@ export class ControlledScheduler implements Scheduler {
   private unwatchReal: (() => void) | undefined;
   /** Atomic I/O: the step after which the run was last held for a task's real I/O (once per step). */
   private heldAtStep = -1;
+  /** The faked timers of the run's code, while it is driven. */
+  private runTimers: RunTimers | undefined;
+  /** Offers for those timers, by timer id: one object per timer, so its key is the same at every decision. */
+  private codeTimerOffers: Map<number, Offer> | undefined;
 
   /**
    * `ambient`: run every task inside `withScheduler(this, …)`, so code that reaches the scheduler implicitly
@@ -516,6 +528,10 @@ export class ControlledScheduler implements Scheduler {
     this.listener = listener;
     heartbeat.watch(this);
     this.unwatchReal = watchRealScheduler(this);
+    if (this.options.timers) {
+      this.runTimers = this.options.timers;
+      this.runTimers.attach(() => this.timerOwner());
+    }
     this.startTasks();
   }
 
@@ -633,7 +649,7 @@ export class ControlledScheduler implements Scheduler {
     if (previous !== undefined && previous.owner !== offer.owner) {
       for (let i = 0; i < offers.length; i++) if ((offers[i] as Offer).owner === previous.owner) preemption = true;
     }
-    offer.atMs = this.clock.now();
+    offer.atMs = offer.fireAt >= 0 ? offer.fireAt : this.clock.now();
     offer.preemption = preemption;
     this.steps.push(offer);
     this.current = offer.owner;
@@ -743,6 +759,8 @@ export class ControlledScheduler implements Scheduler {
     heartbeat.unwatch(this);
     this.unwatchReal?.();
     this.unwatchReal = undefined;
+    this.runTimers?.detach();
+    this.runTimers = undefined;
     if (this.worldWait) realTimers.clearTimeout(this.worldWait.timer);
     this.worldWait = undefined;
     this.listener = undefined;
@@ -756,6 +774,8 @@ export class ControlledScheduler implements Scheduler {
 
   /** Ends the run's controlled phase without driving it (setup failed, or the run is being discarded). */
   close(): void {
+    this.runTimers?.detach();
+    this.runTimers = undefined;
     if (this.phase === 'setup' || this.phase === 'running') this.phase = 'finished';
   }
 
@@ -819,7 +839,7 @@ export class ControlledScheduler implements Scheduler {
     const waiter = this.stopWaiter;
     if (!waiter) return false;
     const task = this.current;
-    if (task && !task.waiting && this.instrumented) {
+    if (task && !task.waiting && (this.instrumented || !task.body || (this.runTimers?.next() ?? undefined) !== undefined)) {
       // Instrumented code: every await of the task's own code is a point or a wait, so a line of work that ran out
       // without one has ended (its async function returned). A fork is then done; a spawned task waits for its
       // body, which other tasks' steps settle (or, if nothing does, the stall handling finds it).
@@ -864,8 +884,11 @@ export class ControlledScheduler implements Scheduler {
       task.timers--;
       task.lastPoint = { label: `sleep ${timer.ms}ms` };
       timer.fire();
+      this.runTimers?.setNow(this.clock.now());
     };
-    pending.set(timer, new Offer('timer', handleKey(task.index, 'timer', seq), task, { kind: 'timer', label: `wake +${timer.ms}ms` }, fire));
+    const offer = new Offer('timer', handleKey(task.index, 'timer', seq), task, { kind: 'timer', label: `wake +${timer.ms}ms` }, fire);
+    offer.fireAt = timer.deadline;
+    pending.set(timer, offer);
     this.signalStop(task);
   }
 
@@ -897,11 +920,57 @@ export class ControlledScheduler implements Scheduler {
     const timers = this.timerOffers !== undefined && this.timerOffers.size > 0;
     let due = timers ? this.clock.expired() : undefined;
     this.collect(offers, due);
+    if (this.runTimers) return this.withCodeTimers(offers, timers);
     if (offers.length === 0 && timers) {
       due = this.clock.next();
       this.collect(offers, due);
     }
     return offers;
+  }
+
+  /**
+   * offers() when the run's code has timers of its own: the next one (as @sinonjs/fake-timers orders them) joins
+   * the offers when it is due; when nothing else can run, time moves to the earliest deadline of either kind.
+   * Once every task is done, intervals are dropped (they would fire forever) and one-shot timers still fire.
+   */
+  private withCodeTimers(offers: Offer[], portTimers: boolean): Offer[] {
+    const runTimers = this.runTimers as RunTimers;
+    if (this.tasks.every((t) => t.done)) runTimers.clearIntervals();
+    const code = runTimers.next();
+    if (code && code.callAt <= this.clock.now()) offers.push(this.codeTimerOffer(code));
+    if (offers.length > 0) return offers;
+    const portNext = portTimers ? this.clock.next() : [];
+    const portAt = portNext[0]?.deadline ?? Infinity;
+    if (code && code.callAt <= portAt) offers.push(this.codeTimerOffer(code));
+    if (portNext.length > 0 && portAt <= (code?.callAt ?? Infinity)) this.collect(offers, portNext);
+    return offers;
+  }
+
+  /** The step that fires a timer of the run's code: its callback runs as the task that made it, or a fork of it. */
+  private codeTimerOffer(timer: RunTimer): Offer {
+    const offers = (this.codeTimerOffers ??= new Map());
+    let offer = offers.get(timer.id);
+    if (offer) return offer;
+    const made = timer.owner as { task: Task; seq: number } | undefined;
+    const owner = made?.task ?? (this.tasks[0] as Task);
+    const seq = made?.seq ?? owner.handleSeq++;
+    const fire = (): void => {
+      offers.delete(timer.id);
+      const runner = owner.waiting ? this.fork(owner) : owner;
+      this.current = runner;
+      runner.lastPoint = { label: timer.label };
+      this.clock.moveTo(this.runTimers?.fireNext() ?? timer.callAt);
+    };
+    offer = new Offer('timer', handleKey(owner.index, 'timer', seq), owner, { kind: 'timer', label: `${timer.label} fires` }, fire);
+    offer.fireAt = timer.callAt;
+    offers.set(timer.id, offer);
+    return offer;
+  }
+
+  /** RunTimers hook: who makes a timer now (the running task and its next handle number), if anyone. */
+  private timerOwner(): { task: Task; seq: number } | undefined {
+    const task = this.phase === 'running' ? this.current : undefined;
+    return task ? { task, seq: task.handleSeq++ } : undefined;
   }
 
   private collect(offers: Offer[], due: readonly VirtualTimer[] | undefined): void {
@@ -921,7 +990,7 @@ export class ControlledScheduler implements Scheduler {
   }
 
   private allDone(): boolean {
-    return this.tasks.every((t) => t.done);
+    return this.tasks.every((t) => t.done) && !(this.runTimers && this.runTimers.pendingOnce > 0);
   }
 
   private stepLimitEnd(): DriveEnd {

@@ -1,3 +1,4 @@
+import { setImmediate as realSetImmediate } from 'node:timers';
 import { RacelabError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import { dfsStrategy, type DfsStats } from './dfs-strategy.js';
@@ -5,6 +6,7 @@ import { pctStrategy } from './pct-strategy.js';
 import { randomStrategy } from './random-strategy.js';
 import { formatReplayToken, parseReplayToken, type ReplayToken } from './replay-token.js';
 import { replayStrategy } from './replay-strategy.js';
+import { RunTimers } from './run-timers.js';
 import { executeRun, startRun, type FailureKind, type RunListener, type RunOptions, type RunRecord } from './run.js';
 import type { Chooser } from './controlled-scheduler.js';
 import { costOf, scheduleOf } from './schedule.js';
@@ -52,6 +54,12 @@ export interface ExploreOptions {
   readonly io?: 'report' | 'atomic';
   /** Most real time to let such an await complete before taking it for a wait on something else. Default 250. */
   readonly ioWaitMs?: number;
+  /**
+   * Virtual time for the code under test: while the exploration runs, setTimeout, setInterval, setImmediate,
+   * Date, performance.now and timers/promises are @sinonjs/fake-timers fakes on the run's virtual clock; each
+   * timer firing is a step, so a 30 s backoff costs no real time. Default: on with `ambient`.
+   */
+  readonly virtualTime?: boolean;
   /** Called after every run (abandoned dfs runs included), e.g. for progress or to record what ran. */
   readonly onRun?: (run: number, record: RunRecord) => void;
 }
@@ -135,13 +143,32 @@ export interface ExploreResult {
 
 const DEFAULTS = { runs: 1000, maxSteps: 10_000, shrinkRuns: 1000 };
 
+/** The explorer's own clock: real even while the code under test sees fake timers (RunTimers). */
+const realPerformance = performance;
+const realNow = (): number => realPerformance.now();
+
+/** Runs `body` with the run's code on virtual time when asked (default: with `ambient`), and puts real time back. */
+async function withVirtualTime<T>(options: { readonly ambient?: boolean; readonly virtualTime?: boolean }, body: (timers: RunTimers | undefined) => Promise<T>): Promise<T> {
+  if (!(options.virtualTime ?? options.ambient === true)) return body(undefined);
+  const timers = new RunTimers();
+  try {
+    return await body(timers);
+  } finally {
+    timers.uninstall();
+  }
+}
+
 /**
  * Runs `workload` under the strategy again and again, checks its invariant after every run, and reports the
  * first failing schedule shrunk to a minimal one, with a replay token. Deterministic: the same workload, seed and
  * strategy give the same runs. Throws a RacelabError when the workload escapes the scheduler (code
  * UNCONTROLLED_ASYNC) or behaves differently on the same schedule (NONDETERMINISTIC).
  */
-export async function explore(workload: Workload, options: ExploreOptions = {}): Promise<ExploreResult> {
+export function explore(workload: Workload, options: ExploreOptions = {}): Promise<ExploreResult> {
+  return withVirtualTime(options, (timers) => exploreWith(workload, options, timers));
+}
+
+async function exploreWith(workload: Workload, options: ExploreOptions, timers: RunTimers | undefined): Promise<ExploreResult> {
   // A replay token carries the seed its workload was built with: replaying with another would rebuild another workload.
   const tokenSeed = options.strategy === 'replay' && typeof options.replay === 'string' ? parseReplayToken(options.replay).seed : undefined;
   const seed = options.seed === undefined ? (tokenSeed ?? Random.freshSeed()) : options.seed >>> 0;
@@ -159,9 +186,10 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
     ambient: options.ambient === true,
     ...(options.io ? { io: options.io } : {}),
     ...(options.ioWaitMs !== undefined ? { ioWaitMs: options.ioWaitMs } : {}),
+    ...(timers ? { timers } : {}),
   };
 
-  const started = performance.now();
+  const started = realNow();
   const { tally, stopReason } = await runAll(workload, strategy, runOptions, {
     runs,
     timeLimitMs: options.timeLimitMs,
@@ -170,7 +198,7 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
     started,
   });
   const { checked, failures, maxStepsInRun, linearizabilityChecked, linearizabilityUnknown, first, uncontrolled } = tally;
-  const elapsedMs = performance.now() - started;
+  const elapsedMs = realNow() - started;
 
   let firstFailure: FailureReport | undefined;
   if (first) {
@@ -259,7 +287,7 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
         again = false;
         if (tally.checked >= limits.runs) return stop('runs');
         const run = tally.run;
-        if (limits.timeLimitMs !== undefined && (run & 15) === 0 && performance.now() - limits.started >= limits.timeLimitMs) return stop('time-limit');
+        if (limits.timeLimitMs !== undefined && (run & 15) === 0 && realNow() - limits.started >= limits.timeLimitMs) return stop('time-limit');
         let chooser: Chooser | undefined;
         try {
           chooser = strategy.beginRun(run);
@@ -298,9 +326,9 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
           tally.first ??= { record, run, runsToFailure: tally.checked };
           if (limits.stopOnFailure) return stop('first-failure');
         }
-        if ((tally.run & 15) === 0 && performance.now() - lastYield > 20) {
-          setImmediate(() => {
-            lastYield = performance.now();
+        if ((tally.run & 15) === 0 && realNow() - lastYield > 20) {
+          realSetImmediate(() => {
+            lastYield = realNow();
             next();
           });
         } else next();
@@ -325,17 +353,26 @@ export interface ReplayResult {
  * Runs the schedule of a replay token once, exactly. The token must have been made for this workload (same name
  * and parameters): anything else is refused with BAD_TOKEN rather than replayed into a different program.
  */
-export async function replay(workload: Workload, token: string | ReplayToken, options: { maxSteps?: number; ambient?: boolean } = {}): Promise<ReplayResult> {
+export async function replay(
+  workload: Workload,
+  token: string | ReplayToken,
+  options: Pick<ExploreOptions, 'maxSteps' | 'ambient' | 'io' | 'ioWaitMs' | 'virtualTime'> = {},
+): Promise<ReplayResult> {
   const parsed = typeof token === 'string' ? parseReplayToken(token) : token;
   checkTokenMatches(workload, parsed);
   const strategy = replayStrategy(parsed.schedule);
   const chooser = strategy.beginRun(0);
   if (!chooser) throw new Error('replay strategy refused its first run');
-  const record = await executeRun(workload, chooser, {
-    seed: parsed.seed,
-    maxSteps: options.maxSteps ?? Math.max(DEFAULTS.maxSteps, parsed.schedule.length),
-    ambient: options.ambient === true,
-  });
+  const record = await withVirtualTime(options, (timers) =>
+    executeRun(workload, chooser, {
+      seed: parsed.seed,
+      maxSteps: options.maxSteps ?? Math.max(DEFAULTS.maxSteps, parsed.schedule.length),
+      ambient: options.ambient === true,
+      ...(options.io ? { io: options.io } : {}),
+      ...(options.ioWaitMs !== undefined ? { ioWaitMs: options.ioWaitMs } : {}),
+      ...(timers ? { timers } : {}),
+    }),
+  );
   strategy.endRun(0, record);
   return {
     workload: workload.name,

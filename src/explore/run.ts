@@ -1,6 +1,7 @@
 import { check, checkVerbose } from '../check/checker.js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { Random } from '../core/random.js';
+import type { RunTimers } from './run-timers.js';
 import { ControlledScheduler, type Chooser, type ControlledSchedulerOptions, type DriveEnd, type StepRecord, type UncontrolledReport } from './controlled-scheduler.js';
 import type { Model } from '../check/model.js';
 import type { History } from '../history/event.js';
@@ -36,14 +37,21 @@ export interface RunOptions {
   /** How awaits of real I/O are treated (ControlledSchedulerOptions.io). */
   readonly io?: 'report' | 'atomic';
   readonly ioWaitMs?: number;
+  /** Virtual time for the run's own code (installed for the whole exploration). */
+  readonly timers?: RunTimers;
 }
 
 const AMBIENT: ControlledSchedulerOptions = { ambient: true };
 const PLAIN: ControlledSchedulerOptions = { ambient: false };
 
 function schedulerOptions(options: RunOptions): ControlledSchedulerOptions {
-  if (options.io === undefined && options.ioWaitMs === undefined) return options.ambient === true ? AMBIENT : PLAIN;
-  return { ambient: options.ambient === true, ...(options.io ? { io: options.io } : {}), ...(options.ioWaitMs !== undefined ? { ioWaitMs: options.ioWaitMs } : {}) };
+  if (options.io === undefined && options.ioWaitMs === undefined && options.timers === undefined) return options.ambient === true ? AMBIENT : PLAIN;
+  return {
+    ambient: options.ambient === true,
+    ...(options.io ? { io: options.io } : {}),
+    ...(options.ioWaitMs !== undefined ? { ioWaitMs: options.ioWaitMs } : {}),
+    ...(options.timers ? { timers: options.timers } : {}),
+  };
 }
 
 /** Builds a fresh instance of the workload, runs it under `chooser`, then checks the invariant. */
