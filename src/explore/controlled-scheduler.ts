@@ -62,6 +62,8 @@ export interface ControlledSchedulerOptions {
   readonly io?: 'report' | 'atomic';
   /** Most real time to wait for such an await before taking it for a wait on something else (default 250 ms). */
   readonly ioWaitMs?: number;
+  /** false: instrumented awaits are ignored (points free, values as they are), as if the code were not instrumented. */
+  readonly instrumentation?: boolean;
   /**
    * Virtual time for the run's own code (see RunTimers, installed by the exploration): setTimeout, setInterval,
    * setImmediate, Date, performance.now and timers/promises use the run's virtual clock, each firing a step.
@@ -164,6 +166,11 @@ class Task {
   done = false;
   /** Forks made from this task (`w1.1`, `w1.2`, … in order). */
   forks = 0;
+  /**
+   * Its body has returned while another line of work still ran as this task (a fire-and-forget call it made
+   * first): the task then ends when that line does, as a fork would.
+   */
+  bodySettled = false;
   /** The instrumented awaits this task is blocked in, by wait seq: their sites, for a stall's report. */
   awaits: Map<number, AwaitSite> | undefined;
   /** Paused at a scheduling point. */
@@ -273,6 +280,13 @@ export class ControlledScheduler implements Scheduler {
   /** The last world wait ended with something settled: a stall after it may wait again. */
   private worldMoved = false;
   private unwatchReal: (() => void) | undefined;
+  /** A step-less run has let pending promise jobs land before its end (see end()). */
+  private drainedAtEnd = false;
+
+  private endComplete(): void {
+    this.end(COMPLETE);
+  }
+
   /** Atomic I/O: the step after which the run was last held for a task's real I/O (once per step). */
   private heldAtStep = -1;
   /** The faked timers of the run's code, while it is driven. */
@@ -295,6 +309,7 @@ export class ControlledScheduler implements Scheduler {
     if (this.phase !== 'running') return this.phase === 'aborted' ? new Promise<void>(() => undefined) : undefined;
     let task = this.current;
     if (op.kind === 'await') {
+      if (this.options.instrumentation === false) return undefined;
       if (!task) {
         this.noteUncontrolled(`the await at ${op.site ? describeSite(op.site) : `"${op.label}"`} ran outside any task`);
         return undefined;
@@ -413,7 +428,7 @@ export class ControlledScheduler implements Scheduler {
    * run settles (real I/O) is left to the stall handling (waitForWorld), which lets it complete and counts it.
    */
   awaited<T>(value: T, site: AwaitSite): T | Promise<Awaited<T>> {
-    if (this.phase === 'setup' || this.phase === 'finished') return value;
+    if (this.phase === 'setup' || this.phase === 'finished' || this.options.instrumentation === false) return value;
     if (this.phase === 'aborted') return new Promise<Awaited<T>>(() => undefined);
     let task = this.current;
     if (!task) {
@@ -737,13 +752,19 @@ export class ControlledScheduler implements Scheduler {
 
   /** The run is over: clean up, then tell the listener (once). */
   private end(end: DriveEnd): void {
-    if (end.kind === 'complete' && this.steps.length === 0) {
-      const spawned = this.tasks.filter((t) => t.body !== undefined).length;
-      if (spawned >= 2) {
-        this.noteUncontrolled(
-          `the run's ${spawned} tasks reached no scheduling point: they ran one after another, so no interleaving was tried (instrument the code under test, explore with ambient: true, or pass ctx.scheduler to its stores and locks)`,
-        );
-      }
+    // A run without a step ran its code as plain promise jobs: work it started and nobody awaits (a fire-and-forget
+    // call) may still be on its way. Let it land before the run is judged (rare, and cheap: one drain).
+    if (end.kind === 'complete' && this.steps.length === 0 && !this.drainedAtEnd) {
+      this.drainedAtEnd = true;
+      return this.drain(this.endComplete);
+    }
+    // No step at all: whatever ran concurrently (two tasks, or a Promise.all inside one) ran in one fixed order,
+    // so nothing was explored, and a pass proves nothing.
+    if (end.kind === 'complete' && this.steps.length === 0 && this.tasks.length > 0) {
+      const spawned = this.tasks.length;
+      this.noteUncontrolled(
+        `the run's ${spawned === 1 ? 'task' : `${spawned} tasks`} reached no scheduling point, so no interleaving was tried (instrument the code under test, explore with ambient: true, or pass ctx.scheduler to its stores and locks)`,
+      );
     }
     const listener = this.stopDriving();
     listener?.end(end);
@@ -843,7 +864,7 @@ export class ControlledScheduler implements Scheduler {
       // Instrumented code: every await of the task's own code is a point or a wait, so a line of work that ran out
       // without one has ended (its async function returned). A fork is then done; a spawned task waits for its
       // body, which other tasks' steps settle (or, if nothing does, the stall handling finds it).
-      if (!task.body) task.done = true;
+      if (!task.body || task.bodySettled) task.done = true;
     } else if (task && !task.waiting) {
       this.fatal ??= new RacelabError(
         'UNCONTROLLED_ASYNC',
@@ -856,8 +877,15 @@ export class ControlledScheduler implements Scheduler {
   }
 
   private finish(task: Task, error?: unknown): void {
-    task.done = true;
     if (this.worldWait) this.worldProgress();
+    if (task.point || (task.blocked?.size ?? 0) > 0 || (task.wakes?.length ?? 0) > 0) {
+      // Another line of work runs as this task (see bodySettled): the body's end is not the task's.
+      task.bodySettled = true;
+      if (error !== undefined && !this.taskFailure && this.phase === 'running') this.taskFailure = { task, error };
+      task.settleCompletion(error);
+      return;
+    }
+    task.done = true;
     if (error !== undefined && !this.taskFailure && this.phase === 'running') this.taskFailure = { task, error };
     task.settleCompletion(error);
     if (task.timers > 0) {

@@ -1,10 +1,13 @@
 import { setImmediate as realSetImmediate } from 'node:timers';
 import { RacelabError } from '../core/errors.js';
+// Installs the runtime instrumented modules call (globalThis[Symbol.for('racelab.instrument')]) and lets it find
+// this copy's ambient scheduler: exploring is what turns instrumented awaits on.
+import '../instrument/runtime.js';
 import { Random } from '../core/random.js';
 import { dfsStrategy, type DfsStats } from './dfs-strategy.js';
 import { pctStrategy } from './pct-strategy.js';
 import { randomStrategy } from './random-strategy.js';
-import { formatReplayToken, parseReplayToken, type ReplayToken } from './replay-token.js';
+import { formatReplayToken, parseReplayToken, replayOptions, type ReplayToken, type SchedulingOptions } from './replay-token.js';
 import { replayStrategy } from './replay-strategy.js';
 import { RunTimers } from './run-timers.js';
 import { executeRun, startRun, type FailureKind, type RunListener, type RunOptions, type RunRecord } from './run.js';
@@ -60,6 +63,11 @@ export interface ExploreOptions {
    * timer firing is a step, so a 30 s backoff costs no real time. Default: on with `ambient`.
    */
   readonly virtualTime?: boolean;
+  /**
+   * false: instrumented awaits are ignored, as if the code were not instrumented (a check that a pass depends on
+   * the instrumentation: it should then be `inconclusive`). Default true.
+   */
+  readonly instrumentation?: boolean;
   /** Called after every run (abandoned dfs runs included), e.g. for progress or to record what ran. */
   readonly onRun?: (run: number, record: RunRecord) => void;
 }
@@ -165,7 +173,21 @@ async function withVirtualTime<T>(options: { readonly ambient?: boolean; readonl
  * UNCONTROLLED_ASYNC) or behaves differently on the same schedule (NONDETERMINISTIC).
  */
 export function explore(workload: Workload, options: ExploreOptions = {}): Promise<ExploreResult> {
+  // Replaying a token: its scheduling options, unless the caller set one differently (refused, naming it).
+  if (options.strategy === 'replay' && typeof options.replay === 'string') {
+    options = { ...options, ...replayOptions(parseReplayToken(options.replay), options) };
+  }
   return withVirtualTime(options, (timers) => exploreWith(workload, options, timers));
+}
+
+/** The options of an exploration a replay token records (only those that differ from the defaults). */
+function schedulingOptions(options: SchedulingOptions): SchedulingOptions {
+  return {
+    ...(options.ambient === true ? { ambient: true } : {}),
+    ...(options.io === 'atomic' ? { io: 'atomic' as const } : {}),
+    ...(options.instrumentation === false ? { instrumentation: false } : {}),
+    ...(options.virtualTime !== undefined && options.virtualTime !== (options.ambient === true) ? { virtualTime: options.virtualTime } : {}),
+  };
 }
 
 async function exploreWith(workload: Workload, options: ExploreOptions, timers: RunTimers | undefined): Promise<ExploreResult> {
@@ -187,6 +209,7 @@ async function exploreWith(workload: Workload, options: ExploreOptions, timers: 
     ...(options.io ? { io: options.io } : {}),
     ...(options.ioWaitMs !== undefined ? { ioWaitMs: options.ioWaitMs } : {}),
     ...(timers ? { timers } : {}),
+    ...(options.instrumentation === false ? { instrumentation: false } : {}),
   };
 
   const started = realNow();
@@ -206,7 +229,16 @@ async function exploreWith(workload: Workload, options: ExploreOptions, timers: 
       options.shrink === false || strategy.name === 'replay'
         ? { record: first.record, runs: 0 }
         : await shrinkFailure(workload, first.record, { ...runOptions, budgetRuns: options.shrinkRuns ?? DEFAULTS.shrinkRuns });
-    const token: ReplayToken = { workload: workload.name, params, strategy: strategy.name, seed, run: first.run, schedule: scheduleOf(shrunk.record.steps) };
+    const tokenOptions = schedulingOptions(options);
+    const token: ReplayToken = {
+      workload: workload.name,
+      params,
+      strategy: strategy.name,
+      seed,
+      run: first.run,
+      schedule: scheduleOf(shrunk.record.steps),
+      ...(Object.keys(tokenOptions).length > 0 ? { options: tokenOptions } : {}),
+    };
     firstFailure = {
       run: first.run,
       runsToFailure: first.runsToFailure,
@@ -356,10 +388,11 @@ export interface ReplayResult {
 export async function replay(
   workload: Workload,
   token: string | ReplayToken,
-  options: Pick<ExploreOptions, 'maxSteps' | 'ambient' | 'io' | 'ioWaitMs' | 'virtualTime'> = {},
+  options: Pick<ExploreOptions, 'maxSteps' | 'ambient' | 'io' | 'ioWaitMs' | 'virtualTime' | 'instrumentation'> = {},
 ): Promise<ReplayResult> {
   const parsed = typeof token === 'string' ? parseReplayToken(token) : token;
   checkTokenMatches(workload, parsed);
+  options = { ...options, ...replayOptions(parsed, options) };
   const strategy = replayStrategy(parsed.schedule);
   const chooser = strategy.beginRun(0);
   if (!chooser) throw new Error('replay strategy refused its first run');
@@ -370,6 +403,7 @@ export async function replay(
       ambient: options.ambient === true,
       ...(options.io ? { io: options.io } : {}),
       ...(options.ioWaitMs !== undefined ? { ioWaitMs: options.ioWaitMs } : {}),
+      ...(options.instrumentation === false ? { instrumentation: false } : {}),
       ...(timers ? { timers } : {}),
     }),
   );

@@ -37,6 +37,8 @@ export interface RunOptions {
   /** How awaits of real I/O are treated (ControlledSchedulerOptions.io). */
   readonly io?: 'report' | 'atomic';
   readonly ioWaitMs?: number;
+  /** false: ignore instrumented awaits (ControlledSchedulerOptions.instrumentation). */
+  readonly instrumentation?: boolean;
   /** Virtual time for the run's own code (installed for the whole exploration). */
   readonly timers?: RunTimers;
 }
@@ -45,9 +47,12 @@ const AMBIENT: ControlledSchedulerOptions = { ambient: true };
 const PLAIN: ControlledSchedulerOptions = { ambient: false };
 
 function schedulerOptions(options: RunOptions): ControlledSchedulerOptions {
-  if (options.io === undefined && options.ioWaitMs === undefined && options.timers === undefined) return options.ambient === true ? AMBIENT : PLAIN;
+  if (options.io === undefined && options.ioWaitMs === undefined && options.timers === undefined && options.instrumentation === undefined) {
+    return options.ambient === true ? AMBIENT : PLAIN;
+  }
   return {
     ambient: options.ambient === true,
+    ...(options.instrumentation === false ? { instrumentation: false } : {}),
     ...(options.io ? { io: options.io } : {}),
     ...(options.ioWaitMs !== undefined ? { ioWaitMs: options.ioWaitMs } : {}),
     ...(options.timers ? { timers: options.timers } : {}),
