@@ -10,9 +10,13 @@ import { currentScheduler, realScheduler, type Operation, type Scheduler } from 
  * is seen by every instrumented module.
  */
 
-/** The handle a transformed module holds: the contract's hooks plus `f`, the wrapper of a `for await` iterable. */
+/**
+ * The handle a transformed module holds: the contract's hooks plus `f`, the wrapper of a `for await` iterable,
+ * and `t`, the wrapper of a `.then`/`.catch`/`.finally` callback.
+ */
 export interface InstrumentHooks extends ModuleHooks {
   f<T>(site: number, iterable: T): T | AsyncIterable<unknown>;
+  t<T>(site: number, callback: T): T;
 }
 
 /** One copy of racelab's ambient scheduler: `current()` is the real scheduler outside an exploration. */
@@ -127,6 +131,21 @@ class Handle implements InstrumentHooks {
     };
   }
 
+  /**
+   * Outside an exploration the callback itself. Inside one, a callback that first makes the site's point, then
+   * runs the original with the same `this` and arguments: the continuation of a `.then` is a step the strategy
+   * places, as the code after an await is. Decided when `.then` is called, by the task that calls it.
+   */
+  t<T>(site: number, callback: T): T {
+    if (typeof callback !== 'function' || !this.on) return callback;
+    const point = () => this.b(site);
+    const original = callback as (...args: unknown[]) => unknown;
+    return async function (this: unknown, ...args: unknown[]) {
+      await point();
+      return original.apply(this, args);
+    } as T;
+  }
+
   private op(site: number): Operation {
     let op = this.ops[site];
     if (op === undefined) {
@@ -140,11 +159,12 @@ class Handle implements InstrumentHooks {
 
 /**
  * The label a trace prints for a site: the file's base name, the line, and the awaited expression as written
- * (`wallet.ts:35 this.accounts.findById(accountId)`); `for await` sites say so (`feed.ts:12 for await events`).
+ * (`wallet.ts:35 this.accounts.findById(accountId)`); `for await` sites say so (`feed.ts:12 for await events`),
+ * a continuation names its method (`cache.ts:8 load(key).then(…)`).
  */
 export function siteLabel(site: AwaitSite): string {
   const base = site.file.slice(site.file.lastIndexOf('/') + 1);
-  return `${base}:${site.line} ${site.kind === 'for-await' ? 'for await ' : ''}${site.text}`;
+  return `${base}:${site.line} ${site.kind === 'for-await' ? 'for await ' : ''}${site.text}${site.kind === 'then' ? '(…)' : ''}`;
 }
 
 /** `for await` over a sync iterable awaits each value; an async generator's `yield*` does exactly that. */

@@ -1,7 +1,7 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import MagicString, { type SourceMap } from 'magic-string';
-import { parseSync, type AwaitExpression, type ForOfStatement, type ParserOptions, type Program } from 'oxc-parser';
+import { parseSync, type AwaitExpression, type CallExpression, type ForOfStatement, type ParserOptions, type Program } from 'oxc-parser';
 import type { AwaitSite } from '../sched/await-site.js';
 
 /**
@@ -9,8 +9,9 @@ import type { AwaitSite } from '../sched/await-site.js';
  *
  *     await (__rl$||__rl$i()).a(ID,(__rl$.on&&await __rl$.b(ID),EXPR))
  *
- * and every `for await (x of ITER)` becomes `for await (x of (__rl$||__rl$i()).f(ID,ITER))`, as the contract in
- * src/sched/await-site.ts describes. The handle is not a `const` read at every await but a `var` that a hoisted
+ * every `for await (x of ITER)` becomes `for await (x of (__rl$||__rl$i()).f(ID,ITER))`, and every callback of
+ * `.then`/`.catch`/`.finally` becomes `(__rl$||__rl$i()).t(ID,CALLBACK)`, as the contract in
+ * src/sched/await-site.ts describes (f and t hand their argument back unchanged outside an exploration). The handle is not a `const` read at every await but a `var` that a hoisted
  * function fills on first use: in an ESM import cycle another module can call this module's (hoisted) async
  * functions before this module's body has run, and a `const` would then be in its temporal dead zone, a
  * ReferenceError the uninstrumented program never throws.
@@ -28,6 +29,8 @@ export interface InstrumentOptions {
   readonly root?: string;
   /** `module` or `commonjs` when the loader knows; otherwise guessed from the extension, then the content. */
   readonly sourceType?: 'module' | 'commonjs';
+  /** Make the callbacks of `.then`, `.catch` and `.finally` continuations with a point (default true). */
+  readonly thenCallbacks?: boolean;
 }
 
 export interface InstrumentResult {
@@ -39,6 +42,9 @@ export interface InstrumentResult {
 /** The name of the module's handle in transformed code; a module that already has it is left alone. */
 export const HANDLE = '__rl$';
 const TEXT_MAX = 60;
+const CONTINUATIONS = new Set(['then', 'catch', 'finally']);
+/** A module with none of these words has nothing to instrument; a node whose text has none holds no site. */
+const WORDS = ['await', 'then', 'catch', 'finally'];
 
 /**
  * Instruments `code` (the source of `filename`, a path or a file: URL). Returns null when there is nothing to do:
@@ -46,7 +52,7 @@ const TEXT_MAX = 60;
  * runs it next reports the syntax error in its own words, at its own position).
  */
 export function instrument(code: string, filename: string, options: InstrumentOptions = {}): InstrumentResult | null {
-  if (!code.includes('await') || code.includes(HANDLE)) return null;
+  if (!WORDS.some((w) => code.includes(w)) || code.includes(HANDLE)) return null;
   const path = filename.startsWith('file:') ? fileURLToPath(filename) : filename;
   const parsed = parseSync(path, code, parserOptions(path, options.sourceType));
   if (parsed.errors.length > 0) return null;
@@ -57,30 +63,45 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   const sites: AwaitSite[] = [];
   const site = (at: number, text: string, kind: AwaitSite['kind']): number => {
     const { line, column } = position(lines, at);
-    sites.push({ file, line, column, text: shorten(text), kind });
+    sites.push({ file, line, column, text, kind });
     return sites.length - 1;
   };
   const handle = `(${HANDLE}||${HANDLE}i())`;
 
   // Pre-order: an outer construct is visited before the awaits inside it. Closings go in with prependLeft, so
   // at a shared end position the inner closing (added later) lands before the outer one, as nesting requires.
-  walkAwaits(parsed.program, code, (node) => {
+  walkSites(parsed.program, code, (node) => {
     if (node.type === 'AwaitExpression') {
       const arg = node.argument;
-      const id = site(node.start, code.slice(arg.start, arg.end), 'await');
+      const id = site(node.start, shorten(code.slice(arg.start, arg.end)), 'await');
       s.appendLeft(node.start + 'await'.length, ` ${handle}.a(${id},(${HANDLE}.on&&await ${HANDLE}.b(${id}),`);
       s.prependLeft(node.end, '))');
     } else if (node.type === 'ForOfStatement' && node.await) {
       const iterable = node.right;
-      const id = site(node.start, code.slice(iterable.start, iterable.end), 'for-await');
+      const id = site(node.start, shorten(code.slice(iterable.start, iterable.end)), 'for-await');
       s.prependRight(iterable.start, `${handle}.f(${id},`);
       s.prependLeft(iterable.end, ')');
+    } else if (node.type === 'CallExpression' && options.thenCallbacks !== false) {
+      // `p.then(f, g)`, `p.catch(f)`, `p.finally(f)`: each callback, when it is a function, runs after a point of
+      // its own (a continuation is a step, as the code after an await is). Not a promise's method? The wrapper
+      // hands back anything that is not a function as it is, and outside an exploration every callback as it is.
+      const callee = node.callee;
+      if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return;
+      const name = callee.property.name;
+      if (!CONTINUATIONS.has(name) || node.arguments.length === 0) return;
+      const object = shorten(code.slice(callee.object.start, callee.object.end), TEXT_MAX - name.length - 1);
+      const id = site(callee.property.start, `${object}.${name}`, 'then');
+      for (const arg of node.arguments) {
+        if (arg.type === 'SpreadElement') continue;
+        s.prependRight(arg.start, `${handle}.t(${id},`);
+        s.prependLeft(arg.end, ')');
+      }
     }
   });
   if (sites.length === 0) return null;
 
   const url = filename.startsWith('file:') ? filename : path;
-  const inert = '{on:false,a:(i,v)=>v,b:()=>{},f:(i,v)=>v}';
+  const inert = '{on:false,a:(i,v)=>v,b:()=>{},f:(i,v)=>v,t:(i,v)=>v}';
   s.appendLeft(
     headerPosition(parsed.program, code),
     `var ${HANDLE};function ${HANDLE}i(){return ${HANDLE}??=globalThis[Symbol.for("racelab.instrument")]` +
@@ -119,10 +140,10 @@ function siteFile(path: string, root: string): string {
   return (inside ? r : path).split(sep).join('/');
 }
 
-/** The awaited expression as a trace shows it: on one line, at most TEXT_MAX characters. */
-function shorten(text: string): string {
+/** The awaited expression as a trace shows it: on one line, at most `max` characters. */
+function shorten(text: string, max = TEXT_MAX): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= TEXT_MAX ? flat : `${flat.slice(0, TEXT_MAX - 1)}…`;
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
 function lineStarts(code: string): number[] {
@@ -149,16 +170,23 @@ interface AstNode {
   readonly end: number;
 }
 
+type SiteNode = AwaitExpression | ForOfStatement | CallExpression;
+
 /**
- * Calls `visit` on every AwaitExpression and ForOfStatement, parents before children. A node whose source text
- * holds no `await` cannot contain either (both begin with the keyword, and no escape may spell it), so the walk
- * skips it: most of a module is never visited, which halves the transform's time against a full AST walk (see
- * /work/notes/issue-12a.md). The offsets of the word come from the source text, the decisions from the AST.
+ * Calls `visit` on every AwaitExpression, ForOfStatement and CallExpression that may hold a site, parents before
+ * children. A node whose source text holds none of WORDS cannot be or contain a site (an await and a for-await
+ * begin with the keyword, a continuation names its method, and no escape may spell a keyword or a property name
+ * here), so the walk skips it: most of a module is never visited, which halves the transform's time against a
+ * full AST walk (see /work/notes/issue-12a.md). The word offsets come from the source text, every decision from
+ * the AST.
  */
-function walkAwaits(program: Program, code: string, visit: (node: AwaitExpression | ForOfStatement) => void): void {
+function walkSites(program: Program, code: string, visit: (node: SiteNode) => void): void {
   const words: number[] = [];
-  for (let i = code.indexOf('await'); i !== -1; i = code.indexOf('await', i + 5)) words.push(i);
-  const holdsAwait = (node: AstNode): boolean => {
+  for (const word of WORDS) {
+    for (let i = code.indexOf(word); i !== -1; i = code.indexOf(word, i + word.length)) words.push(i);
+  }
+  words.sort((a, b) => a - b);
+  const holdsWord = (node: AstNode): boolean => {
     let lo = 0;
     let hi = words.length;
     while (lo < hi) {
@@ -166,11 +194,14 @@ function walkAwaits(program: Program, code: string, visit: (node: AwaitExpressio
       if (words[mid]! < node.start) lo = mid + 1;
       else hi = mid;
     }
-    return lo < words.length && words[lo]! + 5 <= node.end;
+    // The shortest word is 4 characters: a node this lets through may hold none, never the other way round.
+    return lo < words.length && words[lo]! + 4 <= node.end;
   };
   const enter = (node: AstNode): void => {
-    if (!holdsAwait(node)) return;
-    if (node.type === 'AwaitExpression' || node.type === 'ForOfStatement') visit(node as AwaitExpression | ForOfStatement);
+    if (!holdsWord(node)) return;
+    if (node.type === 'AwaitExpression' || node.type === 'ForOfStatement' || node.type === 'CallExpression') {
+      visit(node as SiteNode);
+    }
     children(node);
   };
   const children = (node: AstNode): void => {

@@ -137,6 +137,18 @@ const programs: Record<string, string> = {
       log(await Promise.all([step('a', 3), step('b', 1), step('c', 2)]));
       log(await Promise.race([step('slow', 5), step('fast', 1)]));
     }`,
+  'then, catch and finally callbacks, and a then that is not a promise\'s': `
+    const query = { then(resolve) { resolve('thenable'); } };
+    export async function run(log) {
+      ticker(log, 30);
+      const p = Promise.resolve(1).then((v) => { log('then ' + v); return v + 1; }, (e) => log(e));
+      await p.then(log).catch(log).finally(() => log('finally'));
+      await Promise.reject(new Error('x')).catch((e) => log('caught ' + e.message)).then(undefined, null);
+      log(await query.then((v) => v + '!'));
+      log(await Promise.resolve(2).then(async (v) => (await v) * 2));
+      const builder = { steps: [], then(...fns) { this.steps.push(fns.length); return this; } };
+      log(builder.then(() => 1, () => 2).then().steps);
+    }`,
   'top-level await': `
     export const log = [];
     ticker((x) => log.push(x), 8);
@@ -181,12 +193,26 @@ describe('instrumented code outside an exploration behaves as written', () => {
 
 describe('the rewrite', () => {
   it('leaves a module without await alone, and one it already instrumented, and one that does not parse', () => {
-    expect(instrument('export const x = (a) => a.then((v) => v + 1);', '/p/a.ts')).toBeNull();
+    expect(instrument('export const x = (a) => a.map((v) => v + 1);', '/p/a.ts')).toBeNull();
     const once = instrument('export async function f() { return await g(); }', '/p/a.ts')!;
     expect(instrument(once.code, '/p/a.ts')).toBeNull();
     expect(instrument('export async function f() { await ; }', '/p/a.ts')).toBeNull();
     // The word alone is not an await: in a string, a comment or an identifier nothing changes.
     expect(instrument('const awaitable = "await"; // await x\nexport { awaitable };', '/p/a.ts')).toBeNull();
+  });
+
+  it('makes every callback of .then/.catch/.finally a site named after its receiver', () => {
+    const code = 'export const f = (store, key) =>\n  store.load(key).then((v) => v, (e) => null).catch(report).finally(done, ...more);';
+    const out = instrument(code, '/p/cache.ts', { root: '/p' })!;
+    expect(out.sites.map(({ line, column, text, kind }) => [line, column, text, kind])).toEqual([
+      [2, 60, 'store.load(key).then((v) => v, (e) => null).catch(r….finally', 'then'],
+      [2, 46, 'store.load(key).then((v) => v, (e) => null).catch', 'then'],
+      [2, 18, 'store.load(key).then', 'then'],
+    ]);
+    // Each function argument is wrapped, a spread argument is left alone; with the option off, nothing at all.
+    expect(out.code.match(/\.t\(/g)).toHaveLength(4);
+    expect(out.code).toContain('...more)');
+    expect(instrument(code, '/p/cache.ts', { thenCallbacks: false })).toBeNull();
   });
 
   it('records each site: file relative to the root, 1-based line, 0-based column, the expression shortened', () => {

@@ -7,7 +7,7 @@ import { withScheduler, type Operation, type Scheduler } from '../../src/sched/s
 import { instrumentStatus } from '../../src/instrument/runtime.js';
 import racelab from '../../src/instrument/vite.js';
 // Instrumented by the plugin that vitest.config.ts installs for test/fixtures/user-code/**.
-import { Accounts, failsAfterAwait, sum, withdraw } from '../fixtures/user-code/instrument/probe.js';
+import { Accounts, doubled, failsAfterAwait, sum, withdraw } from '../fixtures/user-code/instrument/probe.js';
 
 /** A scheduler that lets everything run and writes down what instrumented code told it. */
 function recordingScheduler(): Scheduler & { points: Operation[]; delivered: AwaitSite[] } {
@@ -52,9 +52,16 @@ describe('racelab/vite in this project (test/fixtures/user-code/**)', () => {
     expect(s.points.map((p) => p.label)).toEqual(Array(4).fill('probe.ts:33 for await ticks(n)'));
   });
 
+  it('runs each .then/.finally callback after a point of its own', async () => {
+    const s = recordingScheduler();
+    expect(await withScheduler(s, () => doubled(new Accounts(), 'acc1'))).toBe(200);
+    expect(s.points.map((p) => p.label)).toEqual(['probe.ts:44 accounts .findById(id).then(…)', 'probe.ts:45 accounts .findById(id) .then((a) => (a ? a.balance ….finally(…)']);
+  });
+
   it('outside an exploration the same code makes no point and gives the same result', async () => {
     expect(await withdraw(new Accounts(), 'acc1', 30)).toBe(70);
     expect(await sum(4)).toBe(6);
+    expect(await doubled(new Accounts(), 'acc1')).toBe(200);
   });
 
   it('an error thrown after an await points at the original line and column', async () => {
