@@ -83,6 +83,7 @@ export {
   describeFailure,
   randomStrategy,
   pctStrategy,
+  posStrategy,
   dfsStrategy,
   replayStrategy,
   formatReplayToken,

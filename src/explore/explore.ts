@@ -6,6 +6,7 @@ import '../instrument/runtime.js';
 import { Random } from '../core/random.js';
 import { dfsStrategy, type DfsStats } from './dfs-strategy.js';
 import { pctStrategy } from './pct-strategy.js';
+import { posStrategy } from './pos-strategy.js';
 import { randomStrategy } from './random-strategy.js';
 import { formatReplayToken, parseReplayToken, replayOptions, type ReplayToken, type SchedulingOptions } from './replay-token.js';
 import { replayStrategy } from './replay-strategy.js';
@@ -19,7 +20,7 @@ import { traceLine, traceLines } from './trace.js';
 import type { Workload } from './workload.js';
 
 export interface ExploreOptions {
-  /** `random` (default), `pct`, `dfs`, `replay` (needs `replay`), or a Strategy object of your own. */
+  /** `random` (default), `pct`, `pos` (partial-order sampling), `dfs`, `replay` (needs `replay`), or a Strategy object of your own. */
   readonly strategy?: StrategyName | Strategy;
   /** Most runs to check (dfs: most schedules). Default 1000. */
   readonly runs?: number;
@@ -445,6 +446,8 @@ function makeStrategy(workload: Workload, options: ExploreOptions, seed: number)
       if (!Number.isInteger(depth) || depth < 1 || depth > 50) throw new RacelabError('BAD_OPTION', `explore: pct depth must be a whole number from 1 to 50, not ${depth}`);
       return pctStrategy(seed, { depth });
     }
+    case 'pos':
+      return posStrategy(seed);
     case 'dfs':
       return dfsStrategy({ por: options.por ?? true });
     case 'replay': {
@@ -457,7 +460,7 @@ function makeStrategy(workload: Workload, options: ExploreOptions, seed: number)
       return replayStrategy(options.replay);
     }
     default:
-      throw new RacelabError('BAD_OPTION', `explore: unknown strategy "${String(s)}"; use random, pct, dfs or replay`);
+      throw new RacelabError('BAD_OPTION', `explore: unknown strategy "${String(s)}"; use random, pct, pos, dfs or replay`);
   }
 }
 
