@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { fileSelector, type SelectOptions } from './select.js';
-import { instrument } from './transform.js';
+import { inlineMapComment, instrument } from './transform.js';
 
 /**
  * The module customization hooks that `racelab/register` installs with `node:module`'s `register()`. Node runs
@@ -35,20 +33,22 @@ export function initialize(data: HooksData): void {
   selected = fileSelector(data);
 }
 
-/** Formats whose source is JavaScript (or TypeScript that Node strips itself) the transform can read. */
-const FORMATS = new Set(['module', 'commonjs', 'module-typescript', 'commonjs-typescript']);
+/**
+ * ES modules only. A CommonJS module is left to Node's CommonJS loader, where register.ts's `_compile` wrapper
+ * instruments it: a load hook that hands Node the source of a CommonJS module makes Node 20 run it through the
+ * ES loader's CommonJS translator instead, whose `require` is not the same (it cannot require an ES module, which
+ * Node 20.19's own `require` can): the program would not behave as written.
+ */
+const FORMATS = new Set(['module', 'module-typescript']);
 
 export async function load(url: string, context: LoadContext, nextLoad: NextLoad): Promise<LoadResult> {
   const result = await nextLoad(url, context);
   const format = result.format ?? '';
-  if (!url.startsWith('file:') || !FORMATS.has(format) || !selected(url)) return result;
-  // Node leaves a CommonJS module's source to its CommonJS loader (null here) unless a hook gives one: read it,
-  // so that the instrumented text is what runs.
-  const source = result.source ?? (format.startsWith('commonjs') ? await readFile(fileURLToPath(url)) : null);
-  if (source === null) return result;
+  if (!url.startsWith('file:') || !FORMATS.has(format) || !selected(url) || result.source == null) return result;
+  const source = result.source;
   const code = typeof source === 'string' ? source : Buffer.from(source as ArrayBuffer).toString('utf8');
-  const out = instrument(code, url, { root, sourceType: format.startsWith('commonjs') ? 'commonjs' : 'module' });
+  const out = instrument(code, url, { root, sourceType: 'module' });
   if (out === null) return result;
   // An inline map, so `--enable-source-maps` (and any tool reading the module) maps stacks to the original lines.
-  return { format, source: `${out.code}\n//# sourceMappingURL=${out.map.toUrl()}\n`, shortCircuit: true };
+  return { format, source: `${out.code}\n${inlineMapComment(out.map)}\n`, shortCircuit: true };
 }

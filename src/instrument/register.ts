@@ -1,7 +1,7 @@
 import { createRequire, register } from 'node:module';
 import { installInstrumentRuntime } from './runtime.js';
 import { fileSelector } from './select.js';
-import { instrument } from './transform.js';
+import { inlineMapComment, instrument } from './transform.js';
 import type { HooksData } from './hooks.js';
 
 /**
@@ -13,11 +13,11 @@ import type { HooksData } from './hooks.js';
  * every JavaScript and TypeScript file under it); `RACELAB_INSTRUMENT=off` registers nothing. node_modules and
  * racelab itself are never instrumented.
  *
- * Two ways in, one transform. ES modules, and CommonJS modules an ES module imports (with their `require()`s),
- * go through the `load` hook of hooks.ts, which `register()` runs on Node's loader thread. A CommonJS program's
- * own `require()` chain does not reach those hooks on Node 20, so `Module.prototype._compile` is wrapped too, as
- * source-transform hooks for CommonJS have long done (pirates, ts-node); a module that arrives already
- * instrumented by the load hook is recognised by its handle and left as it is.
+ * Two ways in, one transform. ES modules go through the `load` hook of hooks.ts, which `register()` runs on
+ * Node's loader thread. CommonJS modules (a CommonJS program, and the CommonJS files an ES module imports, with
+ * their `require()`s) go through Node's CommonJS loader, where `Module.prototype._compile` is wrapped, as
+ * source-transform hooks for CommonJS have long done (pirates, ts-node): handing their source to Node from the
+ * load hook would move them to a different CommonJS implementation (see hooks.ts).
  */
 const setting = process.env.RACELAB_INSTRUMENT?.trim();
 if (setting !== 'off' && setting !== '0') {
@@ -37,7 +37,7 @@ function instrumentCommonJs(data: HooksData): void {
   const compile = Module.prototype._compile;
   Module.prototype._compile = function (this: CommonJsModule, content: string, filename: string, ...rest: unknown[]) {
     const out = selected(filename) ? instrument(content, filename, { root: data.root, sourceType: 'commonjs' }) : null;
-    const code = out ? `${out.code}\n//# sourceMappingURL=${out.map.toUrl()}\n` : content;
+    const code = out ? `${out.code}\n${inlineMapComment(out.map)}\n` : content;
     return compile.call(this, code, filename, ...rest);
   };
 }

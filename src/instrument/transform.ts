@@ -1,6 +1,8 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import MagicString, { type SourceMap } from 'magic-string';
+import remapping from '@jridgewell/remapping';
+import { originalPositionFor, TraceMap, type EncodedSourceMap } from '@jridgewell/trace-mapping';
+import MagicString from 'magic-string';
 import { parseSync, type AwaitExpression, type CallExpression, type ForOfStatement, type ParserOptions, type Program } from 'oxc-parser';
 import type { AwaitSite } from '../sched/await-site.js';
 
@@ -35,7 +37,8 @@ export interface InstrumentOptions {
 
 export interface InstrumentResult {
   readonly code: string;
-  readonly map: SourceMap;
+  /** From the original source (through the input's own inline map, when it had one) to `code`. */
+  readonly map: EncodedSourceMap;
   readonly sites: readonly AwaitSite[];
 }
 
@@ -61,9 +64,18 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   const lines = lineStarts(code);
   const file = siteFile(path, options.root ?? process.cwd());
   const sites: AwaitSite[] = [];
+  // Code that an earlier loader compiled (TypeScript through tsx, say) carries that loader's map inline: sites
+  // then name the lines of the source it was compiled from, and the map returned leads all the way back there.
+  const input = inlineSourceMap(parsed.comments, code, path);
+  if (input) s.remove(input.start, input.end);
   const site = (at: number, text: string, kind: AwaitSite['kind']): number => {
-    const { line, column } = position(lines, at);
-    sites.push({ file, line, column, text, kind });
+    const generated = position(lines, at);
+    const original = input ? originalPositionFor(input.trace, generated) : null;
+    sites.push(
+      original?.source != null
+        ? { file: siteFile(original.source, options.root ?? process.cwd()), line: original.line, column: original.column, text, kind }
+        : { file, ...generated, text, kind },
+    );
     return sites.length - 1;
   };
   const handle = `(${HANDLE}||${HANDLE}i())`;
@@ -107,11 +119,42 @@ export function instrument(code: string, filename: string, options: InstrumentOp
     `var ${HANDLE};function ${HANDLE}i(){return ${HANDLE}??=globalThis[Symbol.for("racelab.instrument")]` +
       `?.module(${JSON.stringify(url)},${JSON.stringify(sites)})??${inert}};`,
   );
+  const ownMap = s.generateMap({ source: path, includeContent: true, hires: 'boundary' }) as EncodedSourceMap;
   return {
     code: s.toString(),
-    map: s.generateMap({ source: path, includeContent: true, hires: 'boundary' }),
+    map: input ? (remapping([ownMap, input.map], () => null) as unknown as EncodedSourceMap) : ownMap,
     sites,
   };
+}
+
+/** The text of a `//# sourceMappingURL=` comment that points at `map`, inline. */
+export function inlineMapComment(map: EncodedSourceMap): string {
+  return `//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}`;
+}
+
+interface InputMap {
+  readonly map: EncodedSourceMap;
+  readonly trace: TraceMap;
+  /** The comment's range, removed from the output: the map returned replaces it. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The last comment of the module, when it is an inline source map (a map in a file is not followed). */
+function inlineSourceMap(comments: readonly { type: string; value: string; start: number; end: number }[], code: string, path: string): InputMap | undefined {
+  const last = comments[comments.length - 1];
+  const prefix = '# sourceMappingURL=data:application/json';
+  if (!last || last.type !== 'Line' || !last.value.startsWith(prefix) || code.slice(last.end).trim() !== '') return undefined;
+  const comma = last.value.indexOf(',');
+  if (comma === -1 || !last.value.slice(0, comma).endsWith(';base64')) return undefined;
+  try {
+    const map = JSON.parse(Buffer.from(last.value.slice(comma + 1).trim(), 'base64').toString('utf8')) as EncodedSourceMap;
+    // Sources are resolved against the module's own path; a file: URL among them is read as its path.
+    const resolved = { ...map, sources: map.sources.map((src) => (src?.startsWith('file:') ? fileURLToPath(src) : src)) };
+    return { map: resolved, trace: new TraceMap(resolved, path), start: last.start, end: last.end };
+  } catch {
+    return undefined; // an unreadable map: sites and the returned map then name the code as it came
+  }
 }
 
 function parserOptions(path: string, sourceType: InstrumentOptions['sourceType']): ParserOptions {

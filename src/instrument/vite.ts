@@ -20,7 +20,7 @@ export interface RacelabVitePlugin {
   transform(code: string, id: string): { code: string; map: VitePluginSourceMap } | null;
 }
 
-/** The fields of a source map Vite reads (magic-string's SourceMap has them). */
+/** The fields of a source map Vite reads. */
 export interface VitePluginSourceMap {
   readonly version: number;
   readonly sources: string[];

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // `node --import racelab/register` in real child processes. They load dist/: `npm test` builds first.
@@ -39,6 +40,15 @@ beforeAll(() => {
     'main.cjs',
     `const { withScheduler } = require(${JSON.stringify(join(repo, 'dist', 'sched', 'scheduler.js'))});\n` +
       `const { viaCjs } = require('./lib.cjs');\n${RECORD}withScheduler(recorder, () => viaCjs(5)).then(report);\n`,
+  );
+  // TypeScript that a loader before racelab compiled (as tsx would), with its inline map: lines move in the JS.
+  const typescript = ['interface Account {', '  balance: number;', '}', 'async function f(a: Account): Promise<never> {', "  await a; throw new Error('from TypeScript');", '}', 'await f({ balance: 1 });'];
+  write(
+    'compiled.mjs',
+    ts.transpileModule(typescript.join('\n'), {
+      fileName: join(project, 'compiled.ts'),
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, inlineSourceMap: true, inlineSources: true },
+    }).outputText,
   );
   write('throws.mjs', `async function f() {\n  await null; throw new Error('after the await');\n}\nawait f();\n`);
   write(
@@ -93,6 +103,12 @@ describe('node --import racelab/register', () => {
     const unmapped = await node(['--import', register, 'throws.mjs']);
     expect(unmapped.stderr).toMatch(/throws\.mjs:2:\d+/);
     expect(unmapped.stderr).not.toMatch(/throws\.mjs:2:21\b/);
+  });
+
+  it('maps through the inline map of code compiled before it: the stack names the TypeScript line', async () => {
+    const run = await node(['--enable-source-maps', '--import', register, 'compiled.mjs']);
+    // Line 5, column 18 of compiled.ts (`new Error`), though the JavaScript has it on line 2, farther right.
+    expect(run.stderr).toMatch(/compiled\.ts:5:18\b/);
   });
 
   it('works with plain node:test', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { parseSync } from 'oxc-parser';
+import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INSTRUMENT_KEY } from '../../src/sched/await-site.js';
 import { installInstrumentRuntime } from '../../src/instrument/runtime.js';
@@ -257,7 +258,7 @@ describe('the rewrite', () => {
     expect(lines).toHaveLength(7);
     expect(lines[0]).toBe('#!/usr/bin/env node');
     expect(lines[1]!.startsWith("'use strict';var __rl$;")).toBe(true);
-    const map = new SourceMap(JSON.parse(out.map.toString()));
+    const map = new SourceMap(out.map as never);
     for (const [i, line] of lines.entries()) {
       let at = line.indexOf('await ');
       for (; at !== -1; at = line.indexOf('await ', at + 1)) {
@@ -267,6 +268,37 @@ describe('the rewrite', () => {
         expect(entry.originalLine).toBe(i);
       }
     }
+  });
+
+  it('reads the inline map of code an earlier loader compiled: sites and the map name the original TypeScript', () => {
+    const source = [
+      'interface Account {',
+      '  balance: number;',
+      '}',
+      'type Id = string;',
+      'declare function find(id: Id): Promise<Account>;',
+      'export async function balance(id: Id): Promise<number> {',
+      '  const account: Account = await find(id);',
+      '  return account.balance;',
+      '}',
+    ].join('\n');
+    const compiled = ts.transpileModule(source, {
+      fileName: '/p/src/wallet.ts',
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, inlineSourceMap: true, inlineSources: true },
+    }).outputText;
+    // The compiler drops the interface and the type: the await moves from line 7 up to line 2 in the JavaScript.
+    expect(compiled.split('\n').findIndex((l) => l.includes('await find(id)'))).toBe(1);
+    const out = instrument(compiled, '/p/src/wallet.js', { root: '/p' })!;
+    expect(out.sites).toEqual([{ file: 'src/wallet.ts', line: 7, column: 27, text: 'find(id)', kind: 'await' }]);
+    expect(out.code).not.toContain('sourceMappingURL');
+    const lines = out.code.split('\n');
+    const line = lines.findIndex((l) => l.includes('const account = await'));
+    const entry = new SourceMap(out.map as never).findEntry(line, lines[line]!.indexOf('find(id))')) as {
+      originalSource: string;
+      originalLine: number;
+      originalColumn: number;
+    };
+    expect([entry.originalSource, entry.originalLine, entry.originalColumn]).toEqual(['wallet.ts', 6, 33]);
   });
 
   it('passes decorators, `using`, type syntax and the directive prologue through untouched', () => {
