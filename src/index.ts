@@ -84,6 +84,7 @@ export {
   randomStrategy,
   pctStrategy,
   posStrategy,
+  controlled,
   dfsStrategy,
   replayStrategy,
   formatReplayToken,

@@ -2,6 +2,7 @@ import type { AwaitSite } from '../sched/await-site.js';
 
 /** `wallet.ts:35`: the file's last path segment and the line, as a trace prints an await's place. */
 export function siteLocation(site: AwaitSite): string {
+  if (site.line === 0) return ''; // a controlled() call: its text names the object
   const slash = Math.max(site.file.lastIndexOf('/'), site.file.lastIndexOf('\\'));
   return `${site.file.slice(slash + 1)}:${site.line}`;
 }
@@ -11,12 +12,14 @@ export function siteLocation(site: AwaitSite): string {
  * (the response coming back) or `pending` (a wait's description) after it.
  */
 export function siteLabel(site: AwaitSite, phase?: 'returns' | 'pending'): string {
-  const head = `${siteLocation(site)} ${site.kind === 'for-await' ? 'for await ' : ''}${site.text}`;
+  const location = siteLocation(site);
+  const head = `${location ? `${location} ` : ''}${site.kind === 'for-await' ? 'for await ' : ''}${site.text}`;
   return phase ? `${head} ${phase}` : head;
 }
 
 /** For a sentence: `src/wallet.ts:35:18 (await this.accounts.findById(accountId))`. */
 export function describeSite(site: AwaitSite): string {
+  if (site.line === 0) return `the call ${site.text}`;
   return `${site.file}:${site.line}:${site.column + 1} (${site.kind === 'then' ? '.then of ' : 'await '}${site.text})`;
 }
 

@@ -308,8 +308,8 @@ export class ControlledScheduler implements Scheduler {
   point(op: Operation): void | Promise<void> {
     if (this.phase !== 'running') return this.phase === 'aborted' ? new Promise<void>(() => undefined) : undefined;
     let task = this.current;
-    if (op.kind === 'await') {
-      if (this.options.instrumentation === false) return undefined;
+    if (op.kind === 'await' || op.site) {
+      if (this.options.instrumentation === false && op.kind === 'await') return undefined;
       if (!task) {
         this.noteUncontrolled(`the await at ${op.site ? describeSite(op.site) : `"${op.label}"`} ran outside any task`);
         return undefined;
@@ -428,7 +428,7 @@ export class ControlledScheduler implements Scheduler {
    * run settles (real I/O) is left to the stall handling (waitForWorld), which lets it complete and counts it.
    */
   awaited<T>(value: T, site: AwaitSite): T | Promise<Awaited<T>> {
-    if (this.phase === 'setup' || this.phase === 'finished' || this.options.instrumentation === false) return value;
+    if (this.phase === 'setup' || this.phase === 'finished' || (this.options.instrumentation === false && site.line !== 0)) return value;
     if (this.phase === 'aborted') return new Promise<Awaited<T>>(() => undefined);
     let task = this.current;
     if (!task) {

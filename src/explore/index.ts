@@ -15,3 +15,4 @@ export { formatReplayToken, parseReplayToken, type ReplayToken } from './replay-
 export { VirtualClock } from './virtual-clock.js';
 export { ControlledScheduler } from './controlled-scheduler.js';
 export { traceLine, traceLines } from './trace.js';
+export { controlled, type ControlledOptions } from './controlled.js';
