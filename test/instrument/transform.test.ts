@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { parseSync } from 'oxc-parser';
@@ -9,6 +9,8 @@ import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { INSTRUMENT_KEY } from '../../src/sched/await-site.js';
 import { installInstrumentRuntime } from '../../src/instrument/runtime.js';
+import { realClock } from '../../src/core/clock.js';
+import { withScheduler, type Operation, type Scheduler } from '../../src/sched/scheduler.js';
 import { instrument } from '../../src/instrument/transform.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'racelab-instrument-'));
@@ -328,5 +330,31 @@ describe('the runtime', () => {
     const first = installInstrumentRuntime();
     expect(installInstrumentRuntime()).toBe(first);
     expect((globalThis as Record<symbol, unknown>)[INSTRUMENT_KEY]).toBe(first);
+  });
+
+  it('survives a second copy of racelab: an exploration started through either copy controls instrumented code', async () => {
+    // A second copy of the scheduler and the runtime, as a second install of the package would be: its own
+    // AsyncLocalStorage, its own realScheduler.
+    const copy = join(dir, 'copy');
+    const src = join(import.meta.dirname, '..', '..', 'src');
+    for (const f of ['core/clock.ts', 'sched/scheduler.ts', 'sched/await-site.ts', 'instrument/runtime.ts']) {
+      mkdirSync(dirname(join(copy, f)), { recursive: true });
+      cpSync(join(src, f), join(copy, f));
+    }
+    const other = (await import(join(copy, 'sched/scheduler.ts'))) as typeof import('../../src/sched/scheduler.js');
+    expect(other.withScheduler).not.toBe(withScheduler);
+    const runtime = installInstrumentRuntime();
+    await import(join(copy, 'instrument/runtime.ts'));
+    expect((globalThis as Record<symbol, unknown>)[INSTRUMENT_KEY], 'the first runtime stays').toBe(runtime);
+
+    const program = 'export async function read(store) { return await store.get(); }';
+    const mod = (await load(instrument(program, join(dir, 'copies.mjs'))!.code)) as { read(store: unknown): Promise<number> };
+    const store = { get: async () => 7 };
+    for (const use of [withScheduler, other.withScheduler]) {
+      const points: Operation[] = [];
+      const recorder: Scheduler = { clock: realClock, point: (op) => void points.push(op), spawn: (_n, b) => b(), waitFor: (p) => p };
+      expect(await use(recorder, () => mod.read(store))).toBe(7);
+      expect(points.map((p) => p.label)).toEqual(['copies.mjs:1 store.get()']);
+    }
   });
 });
