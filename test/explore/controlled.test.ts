@@ -41,7 +41,7 @@ describe('controlled(object): scheduling for code that is not instrumented', () 
     const f = r.firstFailure!;
     expect(f.message).toBe('paid out 140, balance 30');
     expect(f.shrunk.trace).toContain('w1 accounts.findById("acc1")');
-    expect(f.shrunk.trace).toContain('accounts.findById("acc1") returns -> {balance:100}');
+    expect(f.shrunk.traceLines.join('\n')).toContain('accounts.findById("acc1") returns -> {balance:100}');
     expect(f.shrunk.trace).toContain('accounts.save("acc1", {balance:30})');
     expect((await replay(wallet(false), f.replayToken)).status).toBe('failed');
   });
