@@ -6,7 +6,8 @@ const layers = {
   workloads: ['workloads', 'scenarios', 'explore', 'actor', 'check', 'store', 'sched', 'history', 'core'],
   // The attack engine: the invariant language, request templating, burst planning, judging, recording.
   attack: ['attack', 'burst', 'grpc', 'history', 'check', 'core', 'generated'],
-  explore: ['explore', 'sched', 'check', 'history', 'core'],
+  explore: ['explore', 'instrument', 'sched', 'check', 'history', 'core'],
+  instrument: ['instrument', 'sched', 'core'],
   burst: ['burst', 'grpc', 'history', 'core'],
   grpc: ['grpc', 'history', 'core', 'generated'],
   actor: ['actor', 'sched', 'core'],
@@ -50,6 +51,8 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
-    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+    // magic-string ships only an exports map to .mjs with its types in `types`: without that field the resolver
+    // calls it unknown, and an unknown dependency is not allowed.
+    enhancedResolveOptions: { extensions: ['.ts', '.js'], mainFields: ['module', 'main', 'types'] },
   },
 };

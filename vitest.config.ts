@@ -1,6 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import racelab from './src/instrument/vite.js';
 
 export default defineConfig({
+  // The user-shaped code the explorer is tested on (issue 12) is instrumented as a user's would be: as written,
+  // not one line of it imports racelab. Nothing else is: racelab's own code and tests run untransformed.
+  plugins: [racelab({ include: ['test/fixtures/user-code/**'] })],
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -129,6 +129,8 @@ export {
   describeFailure,
   randomStrategy,
   pctStrategy,
+  posStrategy,
+  controlled,
   dfsStrategy,
   replayStrategy,
   formatReplayToken,

@@ -1,7 +1,11 @@
+import * as realTimers from 'node:timers';
 import { RacelabError, messageOf } from '../core/errors.js';
-import { withScheduler, type BlockedWait, type Operation, type Scheduler } from '../sched/scheduler.js';
+import type { AwaitSite } from '../sched/await-site.js';
+import { watchRealScheduler, withScheduler, type BlockedWait, type Operation, type Scheduler } from '../sched/scheduler.js';
+import { describeSite, formatValue, siteLabel } from './await-label.js';
 import { handleKey, pointKey, type Transition, type TransitionKind } from './transition.js';
 import { heartbeat } from './heartbeat.js';
+import { RunTimers, type RunTimer } from './run-timers.js';
 import { VirtualClock, type VirtualTimer } from './virtual-clock.js';
 
 /** One executed step of a run, as the trace shows it. */
@@ -45,6 +49,34 @@ export interface DriveListener {
   error(error: unknown): void;
 }
 
+/** How a controlled scheduler treats what it does not control. */
+export interface ControlledSchedulerOptions {
+  /** Run every task inside `withScheduler(this, …)` (see ExploreOptions.ambient). */
+  readonly ambient?: boolean;
+  /**
+   * An instrumented await of something nothing in the run settles (a socket, a file, a `pg` query):
+   * `report` (default) lets it complete once every other task is stuck and counts it as uncontrolled (the
+   * verdict is then inconclusive); `atomic` lets it complete right after the step that started it, while no
+   * other task moves, as one atomic step.
+   */
+  readonly io?: 'report' | 'atomic';
+  /** Most real time to wait for such an await before taking it for a wait on something else (default 250 ms). */
+  readonly ioWaitMs?: number;
+  /** false: instrumented awaits are ignored (points free, values as they are), as if the code were not instrumented. */
+  readonly instrumentation?: boolean;
+  /**
+   * Virtual time for the run's own code (see RunTimers, installed by the exploration): setTimeout, setInterval,
+   * setImmediate, Date, performance.now and timers/promises use the run's virtual clock, each firing a step.
+   */
+  readonly timers?: RunTimers;
+}
+
+/** What a run did that the scheduler did not control: how many such events, and the first, as a sentence. */
+export interface UncontrolledReport {
+  count: number;
+  readonly first: string;
+}
+
 const COMPLETE: DriveEnd = { kind: 'complete' };
 const ABANDONED: DriveEnd = { kind: 'abandoned' };
 
@@ -56,9 +88,10 @@ const ABANDONED: DriveEnd = { kind: 'abandoned' };
  * test asks: most runs pass, and nobody ever reads their labels.
  */
 class Offer implements Transition, StepRecord {
-  note = '';
   atMs = 0;
   preemption = false;
+  /** A timer's firing time: the step's time is when it fires, not the time before the clock moved. */
+  fireAt = -1;
 
   constructor(
     readonly kind: TransitionKind,
@@ -67,6 +100,8 @@ class Offer implements Transition, StepRecord {
     readonly op: Operation,
     /** Makes it happen: resolves the point's promise, settles the wait, or fires the timer. */
     private readonly resume: () => void,
+    /** What the trace adds after the label (an await's value: ` -> {balance:100}`); the workload may append. */
+    public note = '',
   ) {}
 
   get task(): number {
@@ -122,9 +157,22 @@ function deferred(): [Promise<void>, () => void] {
 
 const settled = Promise.resolve();
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 class Task {
   started = false;
   done = false;
+  /** Forks made from this task (`w1.1`, `w1.2`, … in order). */
+  forks = 0;
+  /**
+   * Its body has returned while another line of work still ran as this task (a fire-and-forget call it made
+   * first): the task then ends when that line does, as a fork would.
+   */
+  bodySettled = false;
+  /** The instrumented awaits this task is blocked in, by wait seq: their sites, for a stall's report. */
+  awaits: Map<number, AwaitSite> | undefined;
   /** Paused at a scheduling point. */
   point: Offer | undefined;
   /** waitFor handles whose promise has settled: the task may resume from each (usually at most one). */
@@ -144,7 +192,7 @@ class Task {
   constructor(
     readonly index: number,
     readonly name: string,
-    readonly body: () => Promise<void>,
+    readonly body: (() => Promise<void>) | undefined,
   ) {
     this.pointKey = pointKey(index);
   }
@@ -172,6 +220,8 @@ class Task {
   get waiting(): boolean {
     return this.done || this.point !== undefined || (this.blocked?.size ?? 0) > 0 || (this.wakes?.length ?? 0) > 0 || this.timers > 0;
   }
+
+
 
   describeWait(): string {
     const waits = [...(this.blocked?.values() ?? [])];
@@ -221,13 +271,35 @@ export class ControlledScheduler implements Scheduler {
   private timerOffers: Map<VirtualTimer, Offer> | undefined;
   /** What offers() returns, refilled at every decision (a chooser copies what it keeps; see Chooser). */
   private readonly enabled: Offer[] = [];
+  /** This run has reached an instrumented await: lines of work may fork and end (see Task.idle). */
+  private instrumented = false;
+  /** What this run did that the scheduler did not control; any of it makes a passing verdict inconclusive. */
+  uncontrolled: UncontrolledReport | undefined;
+  /** The driver let the event loop run, waiting for real I/O to settle an await (see waitForWorld). */
+  private worldWait: { readonly timer: NodeJS.Timeout; readonly then: Continuation } | undefined;
+  /** The last world wait ended with something settled: a stall after it may wait again. */
+  private worldMoved = false;
+  private unwatchReal: (() => void) | undefined;
+  /** A step-less run has let pending promise jobs land before its end (see end()). */
+  private drainedAtEnd = false;
+
+  private endComplete(): void {
+    this.end(COMPLETE);
+  }
+
+  /** Atomic I/O: the step after which the run was last held for a task's real I/O (once per step). */
+  private heldAtStep = -1;
+  /** The faked timers of the run's code, while it is driven. */
+  private runTimers: RunTimers | undefined;
+  /** Offers for those timers, by timer id: one object per timer, so its key is the same at every decision. */
+  private codeTimerOffers: Map<number, Offer> | undefined;
 
   /**
    * `ambient`: run every task inside `withScheduler(this, …)`, so code that reaches the scheduler implicitly
    * (`yieldPoint()`, `sleep(ms)` without a scheduler, a `MemoryStore` or `Mutex` made without one) is controlled
    * too. Off by default: it costs an AsyncLocalStorage context on every promise of the run.
    */
-  constructor(private readonly options: { readonly ambient?: boolean } = {}) {
+  constructor(private readonly options: ControlledSchedulerOptions = {}) {
     this.clock = new VirtualClock(this);
   }
 
@@ -235,7 +307,17 @@ export class ControlledScheduler implements Scheduler {
 
   point(op: Operation): void | Promise<void> {
     if (this.phase !== 'running') return this.phase === 'aborted' ? new Promise<void>(() => undefined) : undefined;
-    const task = this.current;
+    let task = this.current;
+    if (op.kind === 'await' || op.site) {
+      if (this.options.instrumentation === false && op.kind === 'await') return undefined;
+      if (!task) {
+        this.noteUncontrolled(`the await at ${op.site ? describeSite(op.site) : `"${op.label}"`} ran outside any task`);
+        return undefined;
+      }
+      this.instrumented = true;
+      // Another line of work of the same task (an async call it did not await yet): a task of its own.
+      if (task.waiting) task = this.fork(task);
+    }
     if (!task) {
       this.abort(new RacelabError('UNCONTROLLED_ASYNC', `the scheduling point "${op.label}" was reached outside any task: start concurrent work with scheduler.spawn`));
       return new Promise<void>(() => undefined);
@@ -334,6 +416,88 @@ export class ControlledScheduler implements Scheduler {
   private offerWake(task: Task, seq: number, label: string, settle: () => void): void {
     task.blocked?.delete(seq);
     (task.wakes ??= []).push(new Offer('wake', handleKey(task.index, 'wake', seq), task, new WakeOperation(label), settle));
+    if (this.worldWait) this.worldProgress();
+  }
+
+  /**
+   * An instrumented `await` (src/sched/await-site.ts): the calling task stops here, and the awaited value comes
+   * back only when the strategy picks the task's resumption (a `wake` step, labelled with the site and noted with
+   * the value when it is short). A promise still pending blocks the task until it settles, as `waitFor` does:
+   * a memoized connect, a promise-chain lock, an async-mutex or a `Promise.all` of other tasks' calls is settled
+   * by another task's step, and the wake is offered from the first step after it. A promise that nothing in the
+   * run settles (real I/O) is left to the stall handling (waitForWorld), which lets it complete and counts it.
+   */
+  awaited<T>(value: T, site: AwaitSite): T | Promise<Awaited<T>> {
+    if (this.phase === 'setup' || this.phase === 'finished' || (this.options.instrumentation === false && site.line !== 0)) return value;
+    if (this.phase === 'aborted') return new Promise<Awaited<T>>(() => undefined);
+    let task = this.current;
+    if (!task) {
+      this.noteUncontrolled(`the await at ${describeSite(site)} ran outside any task`);
+      return value;
+    }
+    this.instrumented = true;
+    // The caller of an async call awaiting it, while the callee's line of work is paused inside it (the callee's
+    // `b` came first): the same request, so the same name, but a task of its own (it resumes on its own).
+    if (task.waiting) task = this.fork(task, true);
+    const owner = task;
+    const seq = owner.handleSeq++;
+    const key = handleKey(owner.index, 'wake', seq);
+    const result = new Promise<Awaited<T>>((resolve, reject) => {
+      const respond = (settle: () => void, note: string): void => {
+        (owner.wakes ??= []).push(new Offer('wake', key, owner, { kind: 'await', label: siteLabel(site, 'returns'), site }, settle, note));
+      };
+      if (!isThenable(value)) {
+        respond(() => resolve(value as Awaited<T>), formatValue(value));
+        return;
+      }
+      (owner.blocked ??= new Map()).set(seq, siteLabel(site, 'pending'));
+      (owner.awaits ??= new Map()).set(seq, site);
+      this.blockedCount++;
+      const onSettled = (settle: () => void, note: string): void => {
+        if (this.phase !== 'running') {
+          if (this.phase === 'finished') settle();
+          return;
+        }
+        this.blockedCount--;
+        owner.blocked?.delete(seq);
+        owner.awaits?.delete(seq);
+        if (this.worldWait && this.options.io !== 'atomic') {
+          this.noteUncontrolled(`the await at ${describeSite(site)} (task "${owner.name}") was settled by something outside the run (real I/O or a real timer)`);
+        }
+        respond(settle, note);
+        if (this.worldWait) this.worldProgress();
+      };
+      (value as PromiseLike<Awaited<T>>).then(
+        (v) => onSettled(() => resolve(v), formatValue(v)),
+        (error: unknown) => onSettled(() => reject(error), ` -> throws ${formatValue(messageOf(error))}`),
+      );
+    });
+    this.signalStop(owner);
+    return result;
+  }
+
+  /**
+   * A new task for another line of work of `parent`, already started: named after it (`w1.1`) when it is new work
+   * (a second call of a `Promise.all`, a fire-and-forget call), or by the same name when it is the caller
+   * waiting for its own callee.
+   */
+  private fork(parent: Task, caller = false): Task {
+    const child = new Task(this.tasks.length, caller ? parent.name : `${parent.name}.${++parent.forks}`, undefined);
+    child.started = true;
+    this.tasks.push(child);
+    return child;
+  }
+
+  /** Counts something the run did outside the scheduler's control; the first one is the verdict's reason. */
+  private noteUncontrolled(what: string): void {
+    if (this.uncontrolled) this.uncontrolled.count++;
+    else this.uncontrolled = { count: 1, first: what };
+  }
+
+  /** RealSchedulerWatch: code of this run reached the real scheduler (a forgotten `ambient`). */
+  reached(op: Operation): void {
+    if (this.phase !== 'running') return;
+    this.noteUncontrolled(`"${op.label}" reached the real scheduler during the run, uncontrolled: explore with ambient: true for code that finds its scheduler implicitly`);
   }
 
   // ---- for workloads ------------------------------------------------------------------------------------
@@ -378,6 +542,11 @@ export class ControlledScheduler implements Scheduler {
     this.maxSteps = options.maxSteps;
     this.listener = listener;
     heartbeat.watch(this);
+    this.unwatchReal = watchRealScheduler(this);
+    if (this.options.timers) {
+      this.runTimers = this.options.timers;
+      this.runTimers.attach(() => this.timerOwner());
+    }
     this.startTasks();
   }
 
@@ -415,7 +584,58 @@ export class ControlledScheduler implements Scheduler {
     if (this.nextToStart < this.tasks.length) return this.startTasks(); // a late reaction spawned a task: start it first
     const offers = this.offers();
     if (offers.length > 0) return this.step(offers);
-    this.end(this.allDone() ? COMPLETE : this.deadlockEnd());
+    if (this.allDone()) return this.end(COMPLETE);
+    // Instrumented code may be stuck on real I/O (a socket, a file): the heartbeat keeps it from completing
+    // while anything else can run. Now nothing can: let the event loop run until an await settles, or give up.
+    if (this.instrumented) return this.waitForWorld(this.afterStall);
+    this.end(this.deadlockEnd());
+  }
+
+  /** After a stall's world wait: go on when something settled; otherwise the run is deadlocked or escaped. */
+  private afterStall(): void {
+    if (this.worldMoved) return this.afterStepDrained();
+    if (this.fatal) return this.fail(this.fatal);
+    const stuck = this.tasks.filter((t) => !t.done);
+    const loose = stuck.find((t) => (t.blocked?.size ?? 0) === 0 && (t.wakes?.length ?? 0) === 0 && t.timers === 0 && !t.point);
+    if (!loose) return this.end(this.deadlockEnd());
+    this.fail(
+      new RacelabError(
+        'UNCONTROLLED_ASYNC',
+        `task "${loose.name}" escaped the scheduler after ${loose.lastPoint ? `its last point "${loose.lastPoint.label}"` : 'it started (before any point)'}: it awaits something racelab does not control and that did not settle within ${this.ioWaitMs} ms (an await in code that is not instrumented, or real I/O); instrument that code, replace what it awaits with a fake, or explore with io: 'atomic'`,
+      ),
+    );
+  }
+
+  private get ioWaitMs(): number {
+    return this.options.ioWaitMs ?? 250;
+  }
+
+  /**
+   * Lets the event loop run (the heartbeat stops holding it) until an await of this run settles, a task finishes,
+   * or `ioWaitMs` of real time has passed; then `then` runs, with `worldMoved` saying which. Only one line of work
+   * can be waiting on the world here (every other task is stuck, or, in atomic I/O mode, held still by the
+   * driver), so whatever completes is one atomic step of real I/O.
+   */
+  private waitForWorld(then: Continuation): void {
+    this.worldMoved = false;
+    const timer = realTimers.setTimeout(() => this.worldDone(false), this.ioWaitMs);
+    this.worldWait = { timer, then };
+  }
+
+  /** Something settled during a world wait: take the loop back a promise job later and go on. */
+  private worldProgress(): void {
+    this.worldDone(true);
+  }
+
+  private worldDone(moved: boolean): void {
+    const wait = this.worldWait;
+    if (!wait) return;
+    this.worldWait = undefined;
+    realTimers.clearTimeout(wait.timer);
+    this.worldMoved = moved;
+    heartbeat.arm();
+    // Reactions of whatever settled may still be on their way (more wakes): let them land before deciding.
+    this.drain(wait.then);
   }
 
   private step(offers: Offer[]): void {
@@ -444,7 +664,7 @@ export class ControlledScheduler implements Scheduler {
     if (previous !== undefined && previous.owner !== offer.owner) {
       for (let i = 0; i < offers.length; i++) if ((offers[i] as Offer).owner === previous.owner) preemption = true;
     }
-    offer.atMs = this.clock.now();
+    offer.atMs = offer.fireAt >= 0 ? offer.fireAt : this.clock.now();
     offer.preemption = preemption;
     this.steps.push(offer);
     this.current = offer.owner;
@@ -508,6 +728,14 @@ export class ControlledScheduler implements Scheduler {
   private afterStepDrained(): void {
     if (this.fatal) return this.fail(this.fatal);
     if (this.taskFailure) return this.end(this.exceptionEnd(this.taskFailure));
+    // Atomic I/O: the step's task awaits something still pending once every reaction has run, so nothing in the
+    // run settles it: real I/O. Hold every other task still until it completes (or ioWaitMs: a wait in the world,
+    // such as a row lock another task holds, then lets the others go on).
+    const task = this.current;
+    if (this.options.io === 'atomic' && this.heldAtStep !== this.steps.length && task && (task.awaits?.size ?? 0) > 0) {
+      this.heldAtStep = this.steps.length;
+      return this.waitForWorld(this.afterStepDrained);
+    }
     this.startTasks();
   }
 
@@ -524,6 +752,20 @@ export class ControlledScheduler implements Scheduler {
 
   /** The run is over: clean up, then tell the listener (once). */
   private end(end: DriveEnd): void {
+    // A run without a step ran its code as plain promise jobs: work it started and nobody awaits (a fire-and-forget
+    // call) may still be on its way. Let it land before the run is judged (rare, and cheap: one drain).
+    if (end.kind === 'complete' && this.steps.length === 0 && !this.drainedAtEnd) {
+      this.drainedAtEnd = true;
+      return this.drain(this.endComplete);
+    }
+    // No step at all: whatever ran concurrently (two tasks, or a Promise.all inside one) ran in one fixed order,
+    // so nothing was explored, and a pass proves nothing.
+    if (end.kind === 'complete' && this.steps.length === 0 && this.tasks.length > 0) {
+      const spawned = this.tasks.length;
+      this.noteUncontrolled(
+        `the run's ${spawned === 1 ? 'task' : `${spawned} tasks`} reached no scheduling point, so no interleaving was tried (instrument the code under test, explore with ambient: true, or pass ctx.scheduler to its stores and locks)`,
+      );
+    }
     const listener = this.stopDriving();
     listener?.end(end);
   }
@@ -536,6 +778,12 @@ export class ControlledScheduler implements Scheduler {
   private stopDriving(): DriveListener | undefined {
     const listener = this.listener;
     heartbeat.unwatch(this);
+    this.unwatchReal?.();
+    this.unwatchReal = undefined;
+    this.runTimers?.detach();
+    this.runTimers = undefined;
+    if (this.worldWait) realTimers.clearTimeout(this.worldWait.timer);
+    this.worldWait = undefined;
     this.listener = undefined;
     this.stopWaiter = undefined;
     this.driverWaiting = false;
@@ -547,6 +795,8 @@ export class ControlledScheduler implements Scheduler {
 
   /** Ends the run's controlled phase without driving it (setup failed, or the run is being discarded). */
   close(): void {
+    this.runTimers?.detach();
+    this.runTimers = undefined;
     if (this.phase === 'setup' || this.phase === 'running') this.phase = 'finished';
   }
 
@@ -566,6 +816,7 @@ export class ControlledScheduler implements Scheduler {
    */
   private startNext(): boolean {
     const task = this.tasks[this.nextToStart++] as Task;
+    if (task.started || !task.body) return true; // a fork: it started as a line of work of its parent
     task.started = true;
     this.current = task;
     this.startedToStop = false;
@@ -598,6 +849,8 @@ export class ControlledScheduler implements Scheduler {
    * callback during a run, so such an escape cannot slip through by luck of timing: it is reported, always.
    */
   onDrained(): boolean {
+    // Waiting for real I/O: let the event loop run (returning false stops the heartbeat holding it).
+    if (this.worldWait) return false;
     const drain = this.drainWaiter;
     if (drain) {
       this.drainWaiter = undefined;
@@ -607,7 +860,12 @@ export class ControlledScheduler implements Scheduler {
     const waiter = this.stopWaiter;
     if (!waiter) return false;
     const task = this.current;
-    if (task && !task.waiting) {
+    if (task && !task.waiting && (this.instrumented || !task.body || (this.runTimers?.next() ?? undefined) !== undefined)) {
+      // Instrumented code: every await of the task's own code is a point or a wait, so a line of work that ran out
+      // without one has ended (its async function returned). A fork is then done; a spawned task waits for its
+      // body, which other tasks' steps settle (or, if nothing does, the stall handling finds it).
+      if (!task.body || task.bodySettled) task.done = true;
+    } else if (task && !task.waiting) {
       this.fatal ??= new RacelabError(
         'UNCONTROLLED_ASYNC',
         `task "${task.name}" escaped the scheduler after ${task.lastPoint ? `its last point "${task.lastPoint.label}"` : 'it started (before any point)'}: it is not at a scheduling point, not blocked in scheduler.waitFor and not done, so it awaits something racelab does not control (a real timer, socket or file, or a promise settled by another task without waitFor); route that wait through the scheduler (waitFor, its clock) or replace it with a controlled fake${this.options.ambient ? '' : '; code that finds its scheduler implicitly (yieldPoint(), sleep() without a scheduler) needs explore\'s ambient: true'}`,
@@ -619,6 +877,14 @@ export class ControlledScheduler implements Scheduler {
   }
 
   private finish(task: Task, error?: unknown): void {
+    if (this.worldWait) this.worldProgress();
+    if (task.point || (task.blocked?.size ?? 0) > 0 || (task.wakes?.length ?? 0) > 0) {
+      // Another line of work runs as this task (see bodySettled): the body's end is not the task's.
+      task.bodySettled = true;
+      if (error !== undefined && !this.taskFailure && this.phase === 'running') this.taskFailure = { task, error };
+      task.settleCompletion(error);
+      return;
+    }
     task.done = true;
     if (error !== undefined && !this.taskFailure && this.phase === 'running') this.taskFailure = { task, error };
     task.settleCompletion(error);
@@ -646,8 +912,11 @@ export class ControlledScheduler implements Scheduler {
       task.timers--;
       task.lastPoint = { label: `sleep ${timer.ms}ms` };
       timer.fire();
+      this.runTimers?.setNow(this.clock.now());
     };
-    pending.set(timer, new Offer('timer', handleKey(task.index, 'timer', seq), task, { kind: 'timer', label: `wake +${timer.ms}ms` }, fire));
+    const offer = new Offer('timer', handleKey(task.index, 'timer', seq), task, { kind: 'timer', label: `wake +${timer.ms}ms` }, fire);
+    offer.fireAt = timer.deadline;
+    pending.set(timer, offer);
     this.signalStop(task);
   }
 
@@ -679,11 +948,57 @@ export class ControlledScheduler implements Scheduler {
     const timers = this.timerOffers !== undefined && this.timerOffers.size > 0;
     let due = timers ? this.clock.expired() : undefined;
     this.collect(offers, due);
+    if (this.runTimers) return this.withCodeTimers(offers, timers);
     if (offers.length === 0 && timers) {
       due = this.clock.next();
       this.collect(offers, due);
     }
     return offers;
+  }
+
+  /**
+   * offers() when the run's code has timers of its own: the next one (as @sinonjs/fake-timers orders them) joins
+   * the offers when it is due; when nothing else can run, time moves to the earliest deadline of either kind.
+   * Once every task is done, intervals are dropped (they would fire forever) and one-shot timers still fire.
+   */
+  private withCodeTimers(offers: Offer[], portTimers: boolean): Offer[] {
+    const runTimers = this.runTimers as RunTimers;
+    if (this.tasks.every((t) => t.done)) runTimers.clearIntervals();
+    const code = runTimers.next();
+    if (code && code.callAt <= this.clock.now()) offers.push(this.codeTimerOffer(code));
+    if (offers.length > 0) return offers;
+    const portNext = portTimers ? this.clock.next() : [];
+    const portAt = portNext[0]?.deadline ?? Infinity;
+    if (code && code.callAt <= portAt) offers.push(this.codeTimerOffer(code));
+    if (portNext.length > 0 && portAt <= (code?.callAt ?? Infinity)) this.collect(offers, portNext);
+    return offers;
+  }
+
+  /** The step that fires a timer of the run's code: its callback runs as the task that made it, or a fork of it. */
+  private codeTimerOffer(timer: RunTimer): Offer {
+    const offers = (this.codeTimerOffers ??= new Map());
+    let offer = offers.get(timer.id);
+    if (offer) return offer;
+    const made = timer.owner as { task: Task; seq: number } | undefined;
+    const owner = made?.task ?? (this.tasks[0] as Task);
+    const seq = made?.seq ?? owner.handleSeq++;
+    const fire = (): void => {
+      offers.delete(timer.id);
+      const runner = owner.waiting ? this.fork(owner) : owner;
+      this.current = runner;
+      runner.lastPoint = { label: timer.label };
+      this.clock.moveTo(this.runTimers?.fireNext() ?? timer.callAt);
+    };
+    offer = new Offer('timer', handleKey(owner.index, 'timer', seq), owner, { kind: 'timer', label: `${timer.label} fires` }, fire);
+    offer.fireAt = timer.callAt;
+    offers.set(timer.id, offer);
+    return offer;
+  }
+
+  /** RunTimers hook: who makes a timer now (the running task and its next handle number), if anyone. */
+  private timerOwner(): { task: Task; seq: number } | undefined {
+    const task = this.phase === 'running' ? this.current : undefined;
+    return task ? { task, seq: task.handleSeq++ } : undefined;
   }
 
   private collect(offers: Offer[], due: readonly VirtualTimer[] | undefined): void {
@@ -703,7 +1018,7 @@ export class ControlledScheduler implements Scheduler {
   }
 
   private allDone(): boolean {
-    return this.tasks.every((t) => t.done);
+    return this.tasks.every((t) => t.done) && !(this.runTimers && this.runTimers.pendingOnce > 0);
   }
 
   private stepLimitEnd(): DriveEnd {

@@ -24,6 +24,13 @@ export async function expectNoRace(workload: Workload, options: ExploreOptions =
     Object.assign(error, { result });
     throw error;
   }
+  if (result.inconclusive) {
+    const error = new Error(
+      `expected no race, but the exploration is inconclusive: ${result.inconclusive.first} (${result.inconclusive.events} uncontrolled event(s) in ${result.inconclusive.runs} of ${result.runs} run(s)); a pass proves nothing until every await is controlled`,
+    );
+    Object.assign(error, { result });
+    throw error;
+  }
   return result;
 }
 

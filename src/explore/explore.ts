@@ -1,10 +1,16 @@
+import { setImmediate as realSetImmediate } from 'node:timers';
 import { RacelabError } from '../core/errors.js';
+// Installs the runtime instrumented modules call (globalThis[Symbol.for('racelab.instrument')]) and lets it find
+// this copy's ambient scheduler: exploring is what turns instrumented awaits on.
+import '../instrument/runtime.js';
 import { Random } from '../core/random.js';
 import { dfsStrategy, type DfsStats } from './dfs-strategy.js';
 import { pctStrategy } from './pct-strategy.js';
+import { posStrategy } from './pos-strategy.js';
 import { randomStrategy } from './random-strategy.js';
-import { formatReplayToken, parseReplayToken, type ReplayToken } from './replay-token.js';
+import { formatReplayToken, parseReplayToken, replayOptions, type ReplayToken, type SchedulingOptions } from './replay-token.js';
 import { replayStrategy } from './replay-strategy.js';
+import { RunTimers } from './run-timers.js';
 import { executeRun, startRun, type FailureKind, type RunListener, type RunOptions, type RunRecord } from './run.js';
 import type { Chooser } from './controlled-scheduler.js';
 import { costOf, scheduleOf } from './schedule.js';
@@ -14,7 +20,7 @@ import { traceLine, traceLines } from './trace.js';
 import type { Workload } from './workload.js';
 
 export interface ExploreOptions {
-  /** `random` (default), `pct`, `dfs`, `replay` (needs `replay`), or a Strategy object of your own. */
+  /** `random` (default), `pct`, `pos` (partial-order sampling), `dfs`, `replay` (needs `replay`), or a Strategy object of your own. */
   readonly strategy?: StrategyName | Strategy;
   /** Most runs to check (dfs: most schedules). Default 1000. */
   readonly runs?: number;
@@ -43,11 +49,50 @@ export interface ExploreOptions {
    * on every promise of the run).
    */
   readonly ambient?: boolean;
+  /**
+   * What an instrumented await of real I/O (a socket, a file, a `pg` query: something nothing in the run settles)
+   * does. `report` (default): it completes only once every other task is stuck, and the run counts it as
+   * uncontrolled, so the verdict is `inconclusive`. `atomic`: it completes as one atomic step right after the step
+   * that started it, while no other task moves; interleavings are explored at await granularity around it.
+   */
+  readonly io?: 'report' | 'atomic';
+  /** Most real time to let such an await complete before taking it for a wait on something else. Default 250. */
+  readonly ioWaitMs?: number;
+  /**
+   * Virtual time for the code under test: while the exploration runs, setTimeout, setInterval, setImmediate,
+   * Date, performance.now and timers/promises are @sinonjs/fake-timers fakes on the run's virtual clock; each
+   * timer firing is a step, so a 30 s backoff costs no real time. Default: on with `ambient`.
+   */
+  readonly virtualTime?: boolean;
+  /**
+   * false: instrumented awaits are ignored, as if the code were not instrumented (a check that a pass depends on
+   * the instrumentation: it should then be `inconclusive`). Default true.
+   */
+  readonly instrumentation?: boolean;
   /** Called after every run (abandoned dfs runs included), e.g. for progress or to record what ran. */
   readonly onRun?: (run: number, record: RunRecord) => void;
 }
 
 export type StopReason = 'first-failure' | 'runs' | 'exhausted' | 'time-limit';
+
+/**
+ * `race-found`: a run failed. `proved`: dfs explored every schedule, none fails, and every run was under the
+ * scheduler's full control. `none-found`: no failure within the budget (random, pct, or dfs cut short): evidence,
+ * not proof. `inconclusive`: no failure, but some run did something the scheduler did not control (an await
+ * of real I/O, code that reached the real scheduler, tasks that never reached a point), so its passing proves
+ * nothing; `inconclusive` names the first such thing.
+ */
+export type ExploreVerdict = 'race-found' | 'proved' | 'none-found' | 'inconclusive';
+
+/** Why a verdict is inconclusive: the first uncontrolled event, and how many there were. */
+export interface InconclusiveReport {
+  /** A sentence naming the first uncontrolled event (with the await's location when there is one) and the fix. */
+  readonly first: string;
+  /** Uncontrolled events over all runs. */
+  readonly events: number;
+  /** Runs with at least one. */
+  readonly runs: number;
+}
 
 /** A schedule as a report shows it. */
 export interface ScheduleReport {
@@ -91,6 +136,9 @@ export interface ExploreResult {
   /** Failing runs among them (1 when stopping at the first failure). */
   readonly failures: number;
   readonly stopReason: StopReason;
+  readonly verdict: ExploreVerdict;
+  /** Present when some run did something the scheduler did not control. */
+  readonly inconclusive?: InconclusiveReport;
   readonly firstFailure?: FailureReport;
   /** dfs only: schedules explored, transitions pruned by partial-order reduction, whether the search completed. */
   readonly dfs?: DfsStats;
@@ -104,13 +152,46 @@ export interface ExploreResult {
 
 const DEFAULTS = { runs: 1000, maxSteps: 10_000, shrinkRuns: 1000 };
 
+/** The explorer's own clock: real even while the code under test sees fake timers (RunTimers). */
+const realPerformance = performance;
+const realNow = (): number => realPerformance.now();
+
+/** Runs `body` with the run's code on virtual time when asked (default: with `ambient`), and puts real time back. */
+async function withVirtualTime<T>(options: { readonly ambient?: boolean; readonly virtualTime?: boolean }, body: (timers: RunTimers | undefined) => Promise<T>): Promise<T> {
+  if (!(options.virtualTime ?? options.ambient === true)) return body(undefined);
+  const timers = new RunTimers();
+  try {
+    return await body(timers);
+  } finally {
+    timers.uninstall();
+  }
+}
+
 /**
  * Runs `workload` under the strategy again and again, checks its invariant after every run, and reports the
  * first failing schedule shrunk to a minimal one, with a replay token. Deterministic: the same workload, seed and
  * strategy give the same runs. Throws a RacelabError when the workload escapes the scheduler (code
  * UNCONTROLLED_ASYNC) or behaves differently on the same schedule (NONDETERMINISTIC).
  */
-export async function explore(workload: Workload, options: ExploreOptions = {}): Promise<ExploreResult> {
+export function explore(workload: Workload, options: ExploreOptions = {}): Promise<ExploreResult> {
+  // Replaying a token: its scheduling options, unless the caller set one differently (refused, naming it).
+  if (options.strategy === 'replay' && typeof options.replay === 'string') {
+    options = { ...options, ...replayOptions(parseReplayToken(options.replay), options) };
+  }
+  return withVirtualTime(options, (timers) => exploreWith(workload, options, timers));
+}
+
+/** The options of an exploration a replay token records (only those that differ from the defaults). */
+function schedulingOptions(options: SchedulingOptions): SchedulingOptions {
+  return {
+    ...(options.ambient === true ? { ambient: true } : {}),
+    ...(options.io === 'atomic' ? { io: 'atomic' as const } : {}),
+    ...(options.instrumentation === false ? { instrumentation: false } : {}),
+    ...(options.virtualTime !== undefined && options.virtualTime !== (options.ambient === true) ? { virtualTime: options.virtualTime } : {}),
+  };
+}
+
+async function exploreWith(workload: Workload, options: ExploreOptions, timers: RunTimers | undefined): Promise<ExploreResult> {
   // A replay token carries the seed its workload was built with: replaying with another would rebuild another workload.
   const tokenSeed = options.strategy === 'replay' && typeof options.replay === 'string' ? parseReplayToken(options.replay).seed : undefined;
   const seed = options.seed === undefined ? (tokenSeed ?? Random.freshSeed()) : options.seed >>> 0;
@@ -122,9 +203,17 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
   const maxSteps = options.maxSteps ?? DEFAULTS.maxSteps;
   const strategy = makeStrategy(workload, options, seed);
   const params = paramsOf(workload);
-  const runOptions = { seed, maxSteps, ambient: options.ambient === true };
+  const runOptions = {
+    seed,
+    maxSteps,
+    ambient: options.ambient === true,
+    ...(options.io ? { io: options.io } : {}),
+    ...(options.ioWaitMs !== undefined ? { ioWaitMs: options.ioWaitMs } : {}),
+    ...(timers ? { timers } : {}),
+    ...(options.instrumentation === false ? { instrumentation: false } : {}),
+  };
 
-  const started = performance.now();
+  const started = realNow();
   const { tally, stopReason } = await runAll(workload, strategy, runOptions, {
     runs,
     timeLimitMs: options.timeLimitMs,
@@ -132,8 +221,8 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
     onRun: options.onRun,
     started,
   });
-  const { checked, failures, maxStepsInRun, linearizabilityChecked, linearizabilityUnknown, first } = tally;
-  const elapsedMs = performance.now() - started;
+  const { checked, failures, maxStepsInRun, linearizabilityChecked, linearizabilityUnknown, first, uncontrolled } = tally;
+  const elapsedMs = realNow() - started;
 
   let firstFailure: FailureReport | undefined;
   if (first) {
@@ -141,7 +230,16 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
       options.shrink === false || strategy.name === 'replay'
         ? { record: first.record, runs: 0 }
         : await shrinkFailure(workload, first.record, { ...runOptions, budgetRuns: options.shrinkRuns ?? DEFAULTS.shrinkRuns });
-    const token: ReplayToken = { workload: workload.name, params, strategy: strategy.name, seed, run: first.run, schedule: scheduleOf(shrunk.record.steps) };
+    const tokenOptions = schedulingOptions(options);
+    const token: ReplayToken = {
+      workload: workload.name,
+      params,
+      strategy: strategy.name,
+      seed,
+      run: first.run,
+      schedule: scheduleOf(shrunk.record.steps),
+      ...(Object.keys(tokenOptions).length > 0 ? { options: tokenOptions } : {}),
+    };
     firstFailure = {
       run: first.run,
       runsToFailure: first.runsToFailure,
@@ -154,6 +252,8 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
     };
   }
   const dfs = 'stats' in strategy ? { ...(strategy as { stats: DfsStats }).stats } : undefined;
+  const inconclusive = uncontrolled ? { first: uncontrolled.first, events: uncontrolled.events, runs: uncontrolled.runs } : undefined;
+  const verdict: ExploreVerdict = firstFailure ? 'race-found' : inconclusive ? 'inconclusive' : dfs?.exhausted ? 'proved' : 'none-found';
   return {
     workload: workload.name,
     params,
@@ -163,6 +263,8 @@ export async function explore(workload: Workload, options: ExploreOptions = {}):
     runs: checked,
     failures,
     stopReason,
+    verdict,
+    ...(inconclusive ? { inconclusive } : {}),
     ...(firstFailure ? { firstFailure } : {}),
     ...(dfs ? { dfs } : {}),
     ...(linearizabilityChecked > 0 ? { linearizability: { checked: linearizabilityChecked, unknown: linearizabilityUnknown } } : {}),
@@ -180,6 +282,7 @@ interface Tally {
   linearizabilityChecked: number;
   linearizabilityUnknown: number;
   first: { record: RunRecord; run: number; runsToFailure: number } | undefined;
+  uncontrolled: { first: string; events: number; runs: number } | undefined;
 }
 
 interface Limits {
@@ -198,7 +301,7 @@ interface Limits {
  */
 function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, limits: Limits): Promise<{ tally: Tally; stopReason: StopReason }> {
   return new Promise((resolve, reject) => {
-    const tally: Tally = { run: 0, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined };
+    const tally: Tally = { run: 0, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined, uncontrolled: undefined };
     let lastYield = limits.started;
     // Once either is called nothing calls next() again: every path that stops returns without it.
     const stop = (stopReason: StopReason): void => resolve({ tally, stopReason });
@@ -217,7 +320,7 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
         again = false;
         if (tally.checked >= limits.runs) return stop('runs');
         const run = tally.run;
-        if (limits.timeLimitMs !== undefined && (run & 15) === 0 && performance.now() - limits.started >= limits.timeLimitMs) return stop('time-limit');
+        if (limits.timeLimitMs !== undefined && (run & 15) === 0 && realNow() - limits.started >= limits.timeLimitMs) return stop('time-limit');
         let chooser: Chooser | undefined;
         try {
           chooser = strategy.beginRun(run);
@@ -242,6 +345,11 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
           tally.linearizabilityChecked++;
           if (record.linearizability === 'unknown') tally.linearizabilityUnknown++;
         }
+        if (record.uncontrolled) {
+          const u = (tally.uncontrolled ??= { first: record.uncontrolled.first, events: 0, runs: 0 });
+          u.events += record.uncontrolled.count;
+          u.runs++;
+        }
         if (record.status !== 'abandoned') {
           tally.checked++;
           if (record.steps.length > tally.maxStepsInRun) tally.maxStepsInRun = record.steps.length;
@@ -251,9 +359,9 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
           tally.first ??= { record, run, runsToFailure: tally.checked };
           if (limits.stopOnFailure) return stop('first-failure');
         }
-        if ((tally.run & 15) === 0 && performance.now() - lastYield > 20) {
-          setImmediate(() => {
-            lastYield = performance.now();
+        if ((tally.run & 15) === 0 && realNow() - lastYield > 20) {
+          realSetImmediate(() => {
+            lastYield = realNow();
             next();
           });
         } else next();
@@ -278,17 +386,28 @@ export interface ReplayResult {
  * Runs the schedule of a replay token once, exactly. The token must have been made for this workload (same name
  * and parameters): anything else is refused with BAD_TOKEN rather than replayed into a different program.
  */
-export async function replay(workload: Workload, token: string | ReplayToken, options: { maxSteps?: number; ambient?: boolean } = {}): Promise<ReplayResult> {
+export async function replay(
+  workload: Workload,
+  token: string | ReplayToken,
+  options: Pick<ExploreOptions, 'maxSteps' | 'ambient' | 'io' | 'ioWaitMs' | 'virtualTime' | 'instrumentation'> = {},
+): Promise<ReplayResult> {
   const parsed = typeof token === 'string' ? parseReplayToken(token) : token;
   checkTokenMatches(workload, parsed);
+  options = { ...options, ...replayOptions(parsed, options) };
   const strategy = replayStrategy(parsed.schedule);
   const chooser = strategy.beginRun(0);
   if (!chooser) throw new Error('replay strategy refused its first run');
-  const record = await executeRun(workload, chooser, {
-    seed: parsed.seed,
-    maxSteps: options.maxSteps ?? Math.max(DEFAULTS.maxSteps, parsed.schedule.length),
-    ambient: options.ambient === true,
-  });
+  const record = await withVirtualTime(options, (timers) =>
+    executeRun(workload, chooser, {
+      seed: parsed.seed,
+      maxSteps: options.maxSteps ?? Math.max(DEFAULTS.maxSteps, parsed.schedule.length),
+      ambient: options.ambient === true,
+      ...(options.io ? { io: options.io } : {}),
+      ...(options.ioWaitMs !== undefined ? { ioWaitMs: options.ioWaitMs } : {}),
+      ...(options.instrumentation === false ? { instrumentation: false } : {}),
+      ...(timers ? { timers } : {}),
+    }),
+  );
   strategy.endRun(0, record);
   return {
     workload: workload.name,
@@ -327,6 +446,8 @@ function makeStrategy(workload: Workload, options: ExploreOptions, seed: number)
       if (!Number.isInteger(depth) || depth < 1 || depth > 50) throw new RacelabError('BAD_OPTION', `explore: pct depth must be a whole number from 1 to 50, not ${depth}`);
       return pctStrategy(seed, { depth });
     }
+    case 'pos':
+      return posStrategy(seed);
     case 'dfs':
       return dfsStrategy({ por: options.por ?? true });
     case 'replay': {
@@ -339,7 +460,7 @@ function makeStrategy(workload: Workload, options: ExploreOptions, seed: number)
       return replayStrategy(options.replay);
     }
     default:
-      throw new RacelabError('BAD_OPTION', `explore: unknown strategy "${String(s)}"; use random, pct, dfs or replay`);
+      throw new RacelabError('BAD_OPTION', `explore: unknown strategy "${String(s)}"; use random, pct, pos, dfs or replay`);
   }
 }
 

@@ -1,7 +1,8 @@
 import { check, checkVerbose } from '../check/checker.js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { Random } from '../core/random.js';
-import { ControlledScheduler, type Chooser, type DriveEnd, type StepRecord } from './controlled-scheduler.js';
+import type { RunTimers } from './run-timers.js';
+import { ControlledScheduler, type Chooser, type ControlledSchedulerOptions, type DriveEnd, type StepRecord, type UncontrolledReport } from './controlled-scheduler.js';
 import type { Model } from '../check/model.js';
 import type { History } from '../history/event.js';
 import type { InvariantVerdict, TaskBody, Workload, WorkloadContext, WorkloadInstance } from './workload.js';
@@ -23,6 +24,8 @@ export interface RunRecord {
   readonly virtualMs: number;
   /** The linearizability verdict, when the workload asks for the check and the invariant held. */
   readonly linearizability?: 'ok' | 'illegal' | 'unknown';
+  /** What the run did outside the scheduler's control (then its pass proves nothing): count and first event. */
+  readonly uncontrolled?: UncontrolledReport;
 }
 
 export interface RunOptions {
@@ -31,10 +34,30 @@ export interface RunOptions {
   readonly maxSteps: number;
   /** Install the run's scheduler as the ambient one (withScheduler) around every task. */
   readonly ambient?: boolean;
+  /** How awaits of real I/O are treated (ControlledSchedulerOptions.io). */
+  readonly io?: 'report' | 'atomic';
+  readonly ioWaitMs?: number;
+  /** false: ignore instrumented awaits (ControlledSchedulerOptions.instrumentation). */
+  readonly instrumentation?: boolean;
+  /** Virtual time for the run's own code (installed for the whole exploration). */
+  readonly timers?: RunTimers;
 }
 
-const AMBIENT = { ambient: true };
-const PLAIN = { ambient: false };
+const AMBIENT: ControlledSchedulerOptions = { ambient: true };
+const PLAIN: ControlledSchedulerOptions = { ambient: false };
+
+function schedulerOptions(options: RunOptions): ControlledSchedulerOptions {
+  if (options.io === undefined && options.ioWaitMs === undefined && options.timers === undefined && options.instrumentation === undefined) {
+    return options.ambient === true ? AMBIENT : PLAIN;
+  }
+  return {
+    ambient: options.ambient === true,
+    ...(options.instrumentation === false ? { instrumentation: false } : {}),
+    ...(options.io ? { io: options.io } : {}),
+    ...(options.ioWaitMs !== undefined ? { ioWaitMs: options.ioWaitMs } : {}),
+    ...(options.timers ? { timers: options.timers } : {}),
+  };
+}
 
 /** Builds a fresh instance of the workload, runs it under `chooser`, then checks the invariant. */
 export function executeRun(workload: Workload, chooser: Chooser, options: RunOptions): Promise<RunRecord> {
@@ -68,7 +91,7 @@ class Execution {
     private readonly options: RunOptions,
     private readonly listener: RunListener,
   ) {
-    this.scheduler = new ControlledScheduler(options.ambient === true ? AMBIENT : PLAIN);
+    this.scheduler = new ControlledScheduler(schedulerOptions(options));
   }
 
   start(): void {
@@ -136,8 +159,15 @@ class Execution {
     this.finish(record);
   }
 
-  /** The run's record. Built field by field, not by spreading a shared part: one is made per run. */
+  /** The run's record, with what it did uncontrolled (rare: the common record is built without a spread). */
   private record(violation: string | undefined): RunRecord {
+    const record = this.plainRecord(violation);
+    const uncontrolled = this.scheduler.uncontrolled;
+    return uncontrolled ? { ...record, uncontrolled } : record;
+  }
+
+  /** The run's record. Built field by field, not by spreading a shared part: one is made per run. */
+  private plainRecord(violation: string | undefined): RunRecord {
     const end = this.outcome as DriveEnd;
     const steps = this.scheduler.steps;
     const virtualMs = this.scheduler.clock.now();

@@ -1,8 +1,21 @@
 import type { StepRecord } from './controlled-scheduler.js';
 
-/** The one-line trace: `c1 get counter->0 . c2 get counter->0 . c2 set counter=1 . c1 set counter=1`. */
+/**
+ * The one-line trace: `c1 get counter->0 . c2 get counter->0 . c2 set counter=1 . c1 set counter=1`. An
+ * instrumented await whose response is the very next step of the same task reads as one entry, as the code does:
+ * `w1 wallet.ts:35 this.accounts.findById(accountId) -> {balance:100}` (traceLines keeps every step apart).
+ */
 export function traceLine(steps: readonly StepRecord[]): string {
-  return steps.map((s) => `${s.taskName} ${s.label}${s.note}`).join(' . ');
+  const entries: string[] = [];
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i] as StepRecord;
+    const next = steps[i + 1];
+    if (s.kind === 'point' && next && next.kind === 'wake' && next.task === s.task && next.label === `${s.label} returns`) {
+      entries.push(`${s.taskName} ${s.label}${s.note}${next.note}`);
+      i++;
+    } else entries.push(`${s.taskName} ${s.label}${s.note}`);
+  }
+  return entries.join(' . ');
 }
 
 /**

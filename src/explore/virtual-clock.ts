@@ -70,6 +70,11 @@ export class VirtualClock implements Clock {
     });
   }
 
+  /** Moves time forward to `ms` (a timer of the run's own code fired then); never backwards. */
+  moveTo(ms: number): void {
+    if (ms > this.nowMs) this.nowMs = ms;
+  }
+
   /** Timers whose deadline has been reached (virtual time is at or past it), oldest first. */
   expired(): VirtualTimer[] {
     return this.pending.filter((t) => t.deadline <= this.nowMs).sort((a, b) => a.seq - b.seq);

@@ -33,6 +33,11 @@ export function renderExploreReport(r: ExploreReport): string {
       `replay: ${r.replayCommand ?? ''}`,
       por ? `(${speed}; ${por})` : `(${speed})`,
     );
+  } else if (r.verdict === 'inconclusive' && r.inconclusive) {
+    lines.push(
+      `INCONCLUSIVE: no failing schedule found, but ${r.inconclusive.runs} run${r.inconclusive.runs === 1 ? '' : 's'} did something the scheduler did not control (${r.inconclusive.events} time${r.inconclusive.events === 1 ? '' : 's'}): ${r.inconclusive.first}`,
+      `(${speed}${por ? `; ${por}` : ''})`,
+    );
   } else if (r.verdict === 'proved') {
     lines.push(`NO FAILING SCHEDULE EXISTS: dfs explored every schedule and none fails (${por}; ${speed})`);
   } else {

@@ -1,11 +1,25 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { realClock, type Clock } from '../core/clock.js';
+import type { AwaitSite } from './await-site.js';
 
 /**
  * What a task is about to do at a scheduling point. The explorer uses `kind` and `object` to decide which
  * operations are independent (two reads, or operations on different objects, commute), and `label` for traces.
+ * `'await'` is the point instrumented user code makes before an awaited expression is evaluated (the call goes
+ * out): it carries the await's `site`, and, with no `object`, conflicts with everything.
  */
-export type OperationKind = 'read' | 'write' | 'update' | 'send' | 'deliver' | 'timer' | 'lock' | 'unlock' | 'yield' | 'spawn';
+export type OperationKind =
+  | 'read'
+  | 'write'
+  | 'update'
+  | 'send'
+  | 'deliver'
+  | 'timer'
+  | 'lock'
+  | 'unlock'
+  | 'yield'
+  | 'spawn'
+  | 'await';
 
 export interface Operation {
   readonly kind: OperationKind;
@@ -13,6 +27,8 @@ export interface Operation {
   readonly object?: string;
   /** Human-readable, e.g. `get counter`. */
   readonly label: string;
+  /** Where in the user's source the point is (an instrumented `await`); traces print it as `wallet.ts:35`. */
+  readonly site?: AwaitSite;
 }
 
 /**
@@ -42,6 +58,15 @@ export interface Scheduler {
    * reaction it must wait for every pending reaction to find. Code falls back to `waitFor` where it is absent.
    */
   block?(label: string): BlockedWait;
+  /**
+   * Optional, for instrumented user code (src/sched/await-site.ts): the value an `await` at `site` is about to
+   * await, after the expression was evaluated. The real scheduler has no such method (the value is awaited as
+   * it is). A controlled scheduler returns a promise that settles with the value's outcome only when its
+   * strategy picks the calling task to resume (the response comes back); while the value is a promise another
+   * task of the run will settle, the task is blocked (as with `waitFor`), not escaped. A value that settles
+   * through nothing the run controls (real I/O) is reported, or, in atomic I/O mode, awaited as one step.
+   */
+  awaited?<T>(value: T, site: AwaitSite): T | Promise<Awaited<T>>;
 }
 
 /** A wait made by `Scheduler.block`: await `promise`; another task ends it with `wake()` (later calls do nothing). */
@@ -50,9 +75,32 @@ export interface BlockedWait {
   wake(): void;
 }
 
+/** Told when code reaches the real scheduler's `point` while a controlled run is in progress in this process. */
+export interface RealSchedulerWatch {
+  reached(op: Operation): void;
+}
+
+const watches: RealSchedulerWatch[] = [];
+
+/**
+ * While a controlled run is in progress, a scheduling point that reaches the real scheduler is code of the run
+ * that found its scheduler implicitly without the explorer's `ambient` option: it ran uncontrolled, so the run
+ * cannot prove anything. The explorer watches for it (and stops watching with the returned function); the real
+ * scheduler pays one length check per point.
+ */
+export function watchRealScheduler(watch: RealSchedulerWatch): () => void {
+  watches.push(watch);
+  return () => {
+    const i = watches.indexOf(watch);
+    if (i >= 0) watches.splice(i, 1);
+  };
+}
+
 export const realScheduler: Scheduler = {
   clock: realClock,
-  point: () => undefined,
+  point: (op) => {
+    if (watches.length > 0) for (const w of watches) w.reached(op);
+  },
   spawn: (_name, body) => body(),
   waitFor: (promise) => promise,
 };

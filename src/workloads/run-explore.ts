@@ -21,8 +21,9 @@ export interface RunExploreOptions extends ExploreScenarioOptions {
 /**
  * `race-found`: a failing schedule (exit 1). `proved`: dfs explored every schedule and none fails.
  * `none-found`: random or pct (or a dfs cut short by --runs) found none, which is evidence, not proof.
+ * `inconclusive`: no failure, but a run did something the scheduler did not control (exit 3).
  */
-export type ExploreVerdict = 'race-found' | 'proved' | 'none-found';
+export type ExploreVerdict = ExploreResult['verdict'];
 
 export interface ExploreReport {
   readonly kind: 'explore';
@@ -32,6 +33,7 @@ export interface ExploreReport {
   readonly seed: number;
   readonly depth?: number;
   readonly verdict: ExploreVerdict;
+  readonly inconclusive?: ExploreResult['inconclusive'];
   readonly runs: number;
   readonly failures: number;
   readonly stopReason: StopReason;
@@ -64,7 +66,7 @@ export async function runExplore(options: RunExploreOptions): Promise<ExploreRep
 }
 
 export function exploreReport(result: ExploreResult): ExploreReport {
-  const verdict: ExploreVerdict = result.firstFailure ? 'race-found' : result.dfs?.exhausted ? 'proved' : 'none-found';
+  const verdict = result.verdict;
   return {
     kind: 'explore',
     scenario: result.workload,
@@ -73,6 +75,7 @@ export function exploreReport(result: ExploreResult): ExploreReport {
     seed: result.seed,
     ...(result.depth !== undefined ? { depth: result.depth } : {}),
     verdict,
+    ...(result.inconclusive ? { inconclusive: result.inconclusive } : {}),
     runs: result.runs,
     failures: result.failures,
     stopReason: result.stopReason,

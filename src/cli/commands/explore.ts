@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .option('--scenario <name>', 'counter | depth3 | actors | consumer', 'counter')
     .option('--variant <name>', 'counter: vulnerable | mutex | atomic | cas | txn (default vulnerable); actors: a variant of --pattern; consumer: naive | idempotent | concurrent | per-key-ordering, or the producer side dual-write | outbox (default naive)')
     .option('--pattern <name>', 'actors: the actor pattern to explore')
-    .addOption(new Option('--strategy <name>', 'how each run picks the next step').choices(['pct', 'random', 'dfs']).default('pct'))
+    .addOption(new Option('--strategy <name>', 'how each run picks the next step').choices(['pct', 'pos', 'random', 'dfs']).default('pct'))
     .option('--runs <n>', 'most runs (dfs: most schedules)', '1000')
     .option('--clients <n>', 'counter: concurrent clients (default 2)')
     .option('--increments <n>', 'counter: increments per client (default 1)')
@@ -62,7 +62,7 @@ export function register(program: Command): void {
         scenario: opts.scenario,
         variant: opts.variant,
         pattern: opts.pattern,
-        strategy: opts.strategy as 'pct' | 'random' | 'dfs',
+        strategy: opts.strategy as 'pct' | 'pos' | 'random' | 'dfs',
         runs: parseCount(opts.runs, '--runs', 1, 100_000_000),
         clients: count(opts.clients, '--clients', 1, 64),
         increments: count(opts.increments, '--increments', 1, 1000),
@@ -84,5 +84,7 @@ export function register(program: Command): void {
       if (opts.json) printJson(report);
       else printResult(renderExploreReport(report));
       if (report.verdict === 'race-found') process.exitCode = 1;
+      // As `racelab check` exits for unknown: no failure, but nothing proved either.
+      else if (report.verdict === 'inconclusive') process.exitCode = 3;
     });
 }

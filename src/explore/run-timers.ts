@@ -1,0 +1,140 @@
+import { syncBuiltinESMExports } from 'node:module';
+import FakeTimers from '@sinonjs/fake-timers';
+
+type InstalledClock = ReturnType<ReturnType<typeof FakeTimers.withGlobal>['install']>;
+type FakeMethod = NonNullable<Parameters<ReturnType<typeof FakeTimers.withGlobal>['install']>[0]>['toFake'] extends (infer M)[] | undefined ? M : never;
+
+/** A timer of the run's code (setTimeout, setInterval, setImmediate, timers/promises), as the scheduler offers it. */
+export interface RunTimer {
+  readonly id: number;
+  /** Virtual time at which it fires. */
+  readonly callAt: number;
+  /** What the code asked for: `setTimeout 30000ms`. */
+  readonly label: string;
+  readonly interval: boolean;
+  /** Whatever the scheduler attached when it was made (the task that made it, and that task's handle number). */
+  readonly owner: unknown;
+}
+
+/** The part of @sinonjs/fake-timers' clock this file reads: its timer heap is how `next()` picks a timer. */
+interface SinonTimer {
+  readonly id: number;
+  readonly callAt: number;
+  readonly delay?: number;
+  readonly interval?: number;
+  readonly immediate?: boolean;
+}
+interface ClockInternals {
+  now: number;
+  readonly timerHeap?: { peek(): SinonTimer | undefined; readonly timers: readonly SinonTimer[] };
+}
+
+let context: ReturnType<typeof FakeTimers.withGlobal> | undefined;
+/** Made once: withGlobal probes the global (and starts a real 0 ms timer to do it). */
+const withGlobal = (): ReturnType<typeof FakeTimers.withGlobal> => (context ??= FakeTimers.withGlobal(globalThis));
+
+const FAKED: FakeMethod[] = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date', 'performance'];
+
+/**
+ * The run's code sees virtual time: while an exploration runs, @sinonjs/fake-timers (the library Vitest's fake
+ * timers are made of) replaces setTimeout, setInterval, setImmediate, Date and performance.now, and the `timers`
+ * and `timers/promises` modules, with a clock whose time is the run's virtual clock. Nothing fires by itself: the
+ * scheduler offers the next timer as a step (when it is due, or when nothing else can run and time moves to it)
+ * and fires it with `fireNext()`, so a 30 s backoff costs one step and no real time.
+ *
+ * Installed once per exploration (installing costs about 3 ms, more than a run) and reset for every run: each
+ * run starts at virtual time 0 with no timer pending. Installed over whatever is there, Vitest's own fake timers
+ * after `vi.useFakeTimers()` included, and uninstalled at the end, which puts that back. process.nextTick and
+ * queueMicrotask stay real: the heartbeat and every promise job run on them.
+ */
+export class RunTimers {
+  private readonly clock: InstalledClock;
+  private readonly owners = new Map<number, unknown>();
+  private owner: (() => unknown) | undefined;
+  /** Vitest's faked Date, set aside while ours is installed (fake-timers refuses to install over a fake Date). */
+  private readonly outerDate: DateConstructor | undefined;
+
+  constructor() {
+    const date = globalThis.Date as DateConstructor & { isFake?: boolean; clock?: { _Date?: DateConstructor } };
+    if (date.isFake === true && date.clock?._Date) {
+      this.outerDate = date;
+      globalThis.Date = date.clock._Date;
+    }
+    this.clock = withGlobal().install({ now: 0, toFake: FAKED, loopLimit: 1_000_000 });
+    // Every faked global calls the clock's method at call time, and so does timers/promises: wrapping the clock's
+    // methods sees every timer made, and records who made it.
+    const clock = this.clock as unknown as Record<string, (...args: unknown[]) => unknown>;
+    for (const method of ['setTimeout', 'setInterval', 'setImmediate'] as const) {
+      const make = clock[method] as (...args: unknown[]) => unknown;
+      const wrapped = (...args: unknown[]): unknown => {
+        const handle = make.apply(this.clock, args);
+        this.owners.set(idOf(handle), this.owner?.());
+        return handle;
+      };
+      // The flags install() put on the method (whether the global had it as its own) tell uninstall() what to restore.
+      clock[method] = Object.assign(wrapped, make);
+    }
+    // ESM imports of node:timers and node:timers/promises read a copy of their exports: refresh it.
+    syncBuiltinESMExports();
+  }
+
+  /** A run starts: time 0, no timer pending; `owner` says who makes each timer from now on. */
+  attach(owner: () => unknown): void {
+    this.clock.reset();
+    this.owners.clear();
+    this.owner = owner;
+  }
+
+  /** The run stopped driving: its timers are dropped (none fires in the next run). */
+  detach(): void {
+    this.owner = undefined;
+    this.clock.reset();
+    this.owners.clear();
+  }
+
+  /** The timer `fireNext` fires, if any. */
+  next(): RunTimer | undefined {
+    const timer = (this.clock as unknown as ClockInternals).timerHeap?.peek();
+    if (!timer) return undefined;
+    const kind = timer.immediate ? 'setImmediate' : timer.interval !== undefined ? 'setInterval' : 'setTimeout';
+    return {
+      id: timer.id,
+      callAt: timer.callAt,
+      label: timer.immediate ? kind : `${kind} ${timer.interval ?? timer.delay ?? 0}ms`,
+      interval: timer.interval !== undefined,
+      owner: this.owners.get(timer.id),
+    };
+  }
+
+  /** Pending timers that are not intervals (a run whose tasks are done still fires those). */
+  get pendingOnce(): number {
+    let n = 0;
+    for (const t of (this.clock as unknown as ClockInternals).timerHeap?.timers ?? []) if (t.interval === undefined) n++;
+    return n;
+  }
+
+  /** Fires the next timer (its callback runs now, synchronously); the clock moves to its time, returned. */
+  fireNext(): number {
+    return this.clock.next();
+  }
+
+  /** Keeps Date.now() and new timers' deadlines on the run's clock after the scheduler moved it. */
+  setNow(ms: number): void {
+    (this.clock as unknown as ClockInternals).now = ms;
+  }
+
+  /** Drops every interval (a run whose tasks are all done ends; an interval would fire forever). */
+  clearIntervals(): void {
+    for (const t of [...((this.clock as unknown as ClockInternals).timerHeap?.timers ?? [])]) if (t.interval !== undefined) this.clock.clearInterval(t.id as never);
+  }
+
+  uninstall(): void {
+    this.clock.uninstall();
+    if (this.outerDate) globalThis.Date = this.outerDate;
+    syncBuiltinESMExports();
+  }
+}
+
+function idOf(handle: unknown): number {
+  return typeof handle === 'number' ? handle : Number((handle as { id?: number }).id);
+}

@@ -1,0 +1,179 @@
+import { INSTRUMENT_KEY, type AwaitSite, type InstrumentRuntime, type ModuleHooks } from '../sched/await-site.js';
+import { currentScheduler, realScheduler, type Operation, type Scheduler } from '../sched/scheduler.js';
+
+/**
+ * The runtime instrumented modules call (src/sched/await-site.ts is the contract). It lives on
+ * `globalThis[Symbol.for('racelab.instrument')]`, not in a module variable, because the transformed module and
+ * the explorer need not share a module instance: `node --import racelab/register` loads dist/ while a test may
+ * import racelab from elsewhere, and a bundler may inline a second copy. Each copy of this file that loads adds
+ * its own ambient-scheduler lookup to the one runtime installed first, so an exploration started through any copy
+ * is seen by every instrumented module.
+ */
+
+/**
+ * The handle a transformed module holds: the contract's hooks plus `f`, the wrapper of a `for await` iterable,
+ * and `t`, the wrapper of a `.then`/`.catch`/`.finally` callback.
+ */
+export interface InstrumentHooks extends ModuleHooks {
+  f<T>(site: number, iterable: T): T | AsyncIterable<unknown>;
+  t<T>(site: number, callback: T): T;
+}
+
+/** One copy of racelab's ambient scheduler: `current()` is the real scheduler outside an exploration. */
+interface SchedulerSource {
+  readonly current: () => Scheduler;
+  readonly real: Scheduler;
+}
+
+interface SharedRuntime extends InstrumentRuntime {
+  /** Bumped when the shape below changes; a copy that finds another version installed leaves it alone. */
+  readonly version: 1;
+  readonly sources: SchedulerSource[];
+  /** Every instrumented module that has reached its first await, by URL (a re-evaluated module replaces its entry). */
+  readonly modules: Map<string, readonly AwaitSite[]>;
+}
+
+/** What the explorer reports about instrumentation: how many modules and await sites are live in this process. */
+export interface InstrumentStatus {
+  readonly modules: number;
+  readonly sites: number;
+}
+
+/**
+ * Installs the runtime once per process (later calls, from this copy or another, add their scheduler lookup to
+ * it) and returns it. Importing this module calls it, so importing the explorer or `racelab/register` is enough.
+ */
+export function installInstrumentRuntime(): InstrumentRuntime {
+  const global = globalThis as { [INSTRUMENT_KEY]?: Partial<SharedRuntime> };
+  let runtime = global[INSTRUMENT_KEY];
+  if (runtime === undefined) {
+    const shared: SharedRuntime = {
+      version: 1,
+      sources: [],
+      modules: new Map(),
+      module(url, sites) {
+        shared.modules.set(url, sites);
+        return new Handle(sites, shared.sources);
+      },
+    };
+    Object.defineProperty(globalThis, INSTRUMENT_KEY, { value: shared, configurable: true, writable: false, enumerable: false });
+    runtime = shared;
+  }
+  if (runtime.version === 1 && runtime.sources && !runtime.sources.some((s) => s.real === realScheduler)) {
+    runtime.sources.push({ current: currentScheduler, real: realScheduler });
+  }
+  return runtime as InstrumentRuntime;
+}
+
+/** Modules and await sites instrumented and reached in this process (zero of both: nothing was instrumented). */
+export function instrumentStatus(): InstrumentStatus {
+  const modules = (globalThis as { [INSTRUMENT_KEY]?: Partial<SharedRuntime> })[INSTRUMENT_KEY]?.modules;
+  let sites = 0;
+  for (const table of modules?.values() ?? []) sites += table.length;
+  return { modules: modules?.size ?? 0, sites };
+}
+
+/** The scheduler of the exploration the caller runs in, through whichever copy of racelab started it. */
+function activeScheduler(sources: readonly SchedulerSource[]): Scheduler | undefined {
+  for (let i = 0; i < sources.length; i++) {
+    const source = sources[i]!;
+    const s = source.current();
+    if (s !== source.real) return s;
+  }
+  return undefined;
+}
+
+class Handle implements InstrumentHooks {
+  /** One operation per site, made on its first point: the same object for every pass through that await. */
+  private readonly ops: (Operation | undefined)[] = [];
+
+  constructor(
+    private readonly sites: readonly AwaitSite[],
+    private readonly sources: readonly SchedulerSource[],
+  ) {}
+
+  get on(): boolean {
+    return activeScheduler(this.sources) !== undefined;
+  }
+
+  b(site: number): void | Promise<void> {
+    return activeScheduler(this.sources)?.point(this.op(site));
+  }
+
+  a<T>(site: number, value: T): T | PromiseLike<Awaited<T>> {
+    const s = activeScheduler(this.sources);
+    if (s === undefined || s.awaited === undefined) return value;
+    return s.awaited(value, this.sites[site]!) ?? value;
+  }
+
+  /**
+   * Outside an exploration the iterable itself, so `for await` runs exactly as written. Inside one, an async
+   * iterable whose every `next()` is the pair of points an `await` gets: one before the call, and the step that
+   * delivers its result. `return()` (a `break`) and `throw()` pass through unchanged.
+   */
+  f<T>(site: number, iterable: T): T | AsyncIterable<unknown> {
+    if (!this.on) return iterable;
+    const point = () => this.b(site);
+    const deliver = <R>(result: R) => this.a(site, result);
+    return {
+      [Symbol.asyncIterator](): AsyncIterator<unknown> {
+        const it = asyncIteratorOf(iterable as AsyncIterable<unknown> | Iterable<unknown>);
+        const step: AsyncIterator<unknown> = {
+          async next(...args: [] | [unknown]) {
+            await point();
+            return deliver(it.next(...args));
+          },
+        };
+        if (it.return) step.return = (value?: unknown) => it.return!(value);
+        if (it.throw) step.throw = (error?: unknown) => it.throw!(error);
+        return step;
+      },
+    };
+  }
+
+  /**
+   * Outside an exploration the callback itself. Inside one, a callback that first makes the site's point, then
+   * runs the original with the same `this` and arguments: the continuation of a `.then` is a step the strategy
+   * places, as the code after an await is. Decided when `.then` is called, by the task that calls it.
+   */
+  t<T>(site: number, callback: T): T {
+    if (typeof callback !== 'function' || !this.on) return callback;
+    const point = () => this.b(site);
+    const original = callback as (...args: unknown[]) => unknown;
+    return async function (this: unknown, ...args: unknown[]) {
+      await point();
+      return original.apply(this, args);
+    } as T;
+  }
+
+  private op(site: number): Operation {
+    let op = this.ops[site];
+    if (op === undefined) {
+      const where = this.sites[site]!;
+      op = Object.freeze({ kind: 'await', label: siteLabel(where), site: where });
+      this.ops[site] = op;
+    }
+    return op;
+  }
+}
+
+/**
+ * The label a trace prints for a site: the file's base name, the line, and the awaited expression as written
+ * (`wallet.ts:35 this.accounts.findById(accountId)`); `for await` sites say so (`feed.ts:12 for await events`),
+ * a continuation names its method (`cache.ts:8 load(key).then(…)`).
+ */
+export function siteLabel(site: AwaitSite): string {
+  const base = site.file.slice(site.file.lastIndexOf('/') + 1);
+  return `${base}:${site.line} ${site.kind === 'for-await' ? 'for await ' : ''}${site.text}${site.kind === 'then' ? '(…)' : ''}`;
+}
+
+/** `for await` over a sync iterable awaits each value; an async generator's `yield*` does exactly that. */
+function asyncIteratorOf(iterable: AsyncIterable<unknown> | Iterable<unknown>): AsyncIterator<unknown> {
+  const method = (iterable as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator];
+  if (typeof method === 'function') return method.call(iterable);
+  return (async function* () {
+    yield* iterable as Iterable<unknown>;
+  })();
+}
+
+installInstrumentRuntime();

@@ -1,0 +1,130 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { describe, expect, it, vi } from 'vitest';
+import { explore, type Workload } from '../../src/index.js';
+import { moduleHooks } from './hand-hooks.js';
+
+const rl = moduleHooks('src/pay.ts', [
+  [10, 'Promise.race([this.gateway.charge(id), timeout(10_000)])'],
+  [14, 'new Promise((r) => setTimeout(r, 30_000))'],
+  [20, 'new Promise((r) => setTimeout(r, 40_000))'],
+  [30, 'this.store.write(this.latest)'],
+  [40, 'sleepFor(5_000)'],
+]);
+
+/** A slow gateway: it charges at once, and answers after 40 s (a real setTimeout in the fake). */
+class Gateway {
+  charges = 0;
+  async charge(_id: string): Promise<'ok'> {
+    this.charges++;
+    await rl.a(2, (rl.on && (await rl.b(2)), new Promise((r) => setTimeout(r, 40_000))));
+    return 'ok';
+  }
+}
+
+const timeout = (ms: number): Promise<'timeout'> => new Promise((r) => setTimeout(() => r('timeout'), ms));
+
+/** Retry with backoff: a call that times out after 10 s is tried again 30 s later. Charged twice. */
+async function payWithRetry(gateway: Gateway, id: string): Promise<void> {
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const result = await rl.a(0, (rl.on && (await rl.b(0)), Promise.race([gateway.charge(id), timeout(10_000)])));
+    if (result === 'ok') return;
+    await rl.a(1, (rl.on && (await rl.b(1)), new Promise((r) => setTimeout(r, 30_000))));
+  }
+}
+
+/** A debounced saver: every save restarts a 100 ms timer; the timer writes the latest value. */
+class Debounced {
+  latest = 0;
+  writes: number[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  save(value: number): void {
+    this.latest = value;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.flush(), 100);
+  }
+  private async flush(): Promise<void> {
+    await rl.a(3, (rl.on && (await rl.b(3)), Promise.resolve(this.writes.push(this.latest))));
+  }
+}
+
+describe('virtual time inside a run: the code under test uses setTimeout, Date.now and timers/promises as it is', () => {
+  it('retry with a 30 s backoff: found in virtual time (no real time passes); the trace prints when each timer fires', async () => {
+    const w: Workload = {
+      name: 'retry',
+      setup() {
+        const gateway = new Gateway();
+        return { tasks: [['pay', () => payWithRetry(gateway, 'order-1')]], invariant: () => gateway.charges === 1 || `charged ${gateway.charges} times for one order` };
+      },
+    };
+    const started = performance.now();
+    const r = await explore(w, { strategy: 'random', seed: 1, runs: 5, ambient: true });
+    expect(performance.now() - started).toBeLessThan(10_000); // 40 s of backoff and gateway time, run in virtual time
+    expect(r.firstFailure?.message).toBe('charged 2 times for one order');
+    const lines = r.firstFailure!.shrunk.traceLines.join('\n');
+    expect(lines).toMatch(/setTimeout 10000ms fires @10000ms/);
+    expect(lines).toMatch(/setTimeout 30000ms fires @40000ms/);
+    expect(r.firstFailure!.shrunk.virtualMs).toBeGreaterThanOrEqual(40_000);
+  });
+
+  it('a debounce: two saves, one write of the latest value, after 100 ms of virtual time; dfs proves it', async () => {
+    const w: Workload = {
+      name: 'debounce',
+      setup() {
+        const d = new Debounced();
+        const save = (v: number) => async (): Promise<void> => {
+          await rl.a(4, (rl.on && (await rl.b(4)), sleepFor(5_000)));
+          d.save(v);
+        };
+        return {
+          tasks: [['s1', save(1)], ['s2', save(2)]],
+          invariant: () => (d.writes.length === 1 && d.writes[0] === d.latest) || `writes ${JSON.stringify(d.writes)}, latest ${d.latest}`,
+        };
+      },
+    };
+    const r = await explore(w, { strategy: 'dfs', seed: 1, ambient: true });
+    expect(r.firstFailure?.message).toBeUndefined();
+    expect(r.verdict).toBe('proved');
+  });
+
+  it('Date.now() and performance.now() read the virtual clock inside a run, and the real one outside', async () => {
+    const seen: number[] = [];
+    const w: Workload = {
+      name: 'clock',
+      setup: () => ({
+        tasks: [
+          [
+            't',
+            async () => {
+              seen.push(Date.now(), performance.now());
+              await rl.a(4, (rl.on && (await rl.b(4)), sleepFor(5_000)));
+              seen.push(Date.now(), new Date().getTime(), performance.now());
+            },
+          ],
+        ],
+      }),
+    };
+    await explore(w, { strategy: 'random', seed: 1, runs: 1, ambient: true });
+    expect(seen).toEqual([0, 0, 5000, 5000, 5000]);
+    expect(Date.now()).toBeGreaterThan(1_700_000_000_000);
+  });
+
+  it('code that uses vi.useFakeTimers() still works: the run has its own clock, and Vitest gets its fake back', async () => {
+    vi.useFakeTimers();
+    try {
+      vi.setSystemTime(1_000_000);
+      const w: Workload = {
+        name: 'vitest-fakes',
+        setup: () => ({ tasks: [['t', async () => void (await rl.a(4, (rl.on && (await rl.b(4)), sleepFor(5_000))))]] }),
+      };
+      const r = await explore(w, { strategy: 'dfs', seed: 1, ambient: true });
+      expect(r.verdict).toBe('proved');
+      expect(Date.now()).toBe(1_000_000);
+      let fired = false;
+      setTimeout(() => (fired = true), 50);
+      vi.advanceTimersByTime(50);
+      expect(fired).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
