@@ -117,3 +117,20 @@ export {
 } from './explore/index.js';
 export * from './scenarios/explore/index.js';
 export { renderCheckReport, renderHistoryHtml, type HistoryHtmlOptions } from './report/index.js';
+export {
+  raceMonitor,
+  RaceMonitor,
+  grpcInterceptor,
+  monitoredStore,
+  metricsHandler,
+  serveMetrics,
+  parseListenAddress,
+  REQUEST_ID_HEADER,
+  type RaceMonitorOptions,
+  type SuspectLogger,
+  type StateMachine,
+  type MonitoredRequest,
+  type Suspect,
+  type MonitorCounts,
+  type MetricsEndpoint,
+} from './monitor/index.js';

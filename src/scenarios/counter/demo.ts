@@ -10,6 +10,7 @@ import { startCounterServer } from './server.js';
 import { counterVariant } from './variants.js';
 import { DemoRecording, historyFileFor } from './history.js';
 import { checkVariantStore } from './store-variants.js';
+import { raceMonitor, type MonitorCounts, type RaceMonitor, type SuspectLogger } from '../../monitor/monitor.js';
 import { describeSource, probeStore, resolveStore, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
 
 export interface GrpcDemoOptions {
@@ -33,6 +34,11 @@ export interface GrpcDemoOptions {
   store?: string;
   /** Progress lines (to stderr in the CLI). */
   onProgress?: (line: string) => void;
+  /**
+   * Watch each variant's server with a race monitor; its counts join the report. `logger` gets one line per
+   * suspect (pino).
+   */
+  monitor?: boolean | { logger?: SuspectLogger };
 }
 
 export interface GrpcDemoRun {
@@ -57,6 +63,8 @@ export interface GrpcDemoRun {
   completionGapMedianMs: number;
   /** Where this run's recorded history was written (with `record`). */
   historyFile?: string;
+  /** What the race monitor counted on this variant's server (with `monitor`). */
+  monitor?: MonitorCounts;
 }
 
 export interface GrpcDemoReport {
@@ -110,13 +118,20 @@ function parseClientOutput(run: { code: number | null; signal: string | null; st
   }
 }
 
-type DemoSettings = Required<Omit<GrpcDemoOptions, 'onProgress' | 'variants' | 'record' | 'store'>>;
+type DemoSettings = Required<Omit<GrpcDemoOptions, 'onProgress' | 'variants' | 'record' | 'store' | 'monitor'>>;
 
-async function runVariant(variantName: string, o: DemoSettings, store: ResolvedStore | undefined, progress: (l: string) => void, recordTo?: string): Promise<GrpcDemoRun> {
+async function runVariant(
+  variantName: string,
+  o: DemoSettings,
+  store: ResolvedStore | undefined,
+  progress: (l: string) => void,
+  recordTo?: string,
+  monitor?: RaceMonitor,
+): Promise<GrpcDemoRun> {
   const variant = counterVariant(variantName);
   // A real store: this variant's run gets a namespace of its own, so its counter starts at 0 and nothing else's moves.
   const storeUrl = store ? withNamespace(store.url, runNamespace(`demo-grpc-${variantName}`)) : undefined;
-  const server = await startCounterServer({ variant: variantName, delayMs: o.delayMs, maxConcurrency: o.maxConcurrency, ...(storeUrl ? { store: storeUrl } : {}) });
+  const server = await startCounterServer({ variant: variantName, delayMs: o.delayMs, maxConcurrency: o.maxConcurrency, ...(storeUrl ? { store: storeUrl } : {}), ...(monitor ? { monitor } : {}) });
   const children: RunningChild[] = [];
   const recording = recordTo !== undefined ? await DemoRecording.start(recordTo) : undefined;
   try {
@@ -156,9 +171,10 @@ async function runVariant(variantName: string, o: DemoSettings, store: ResolvedS
       completionWaveMedian: summarize(waves.sizes).p50,
       completionGapMedianMs: waves.gapsMs.length ? summarize(waves.gapsMs).p50 : 0,
       ...(historyFile !== undefined ? { historyFile } : {}),
+      ...(monitor ? { monitor: { ...monitor.counts } } : {}),
     };
     if (historyFile !== undefined) progress(`${variantName}: history of every call written to ${historyFile}`);
-    progress(`${variantName}: final value ${finalValue}, expected ${acknowledged}`);
+    progress(`${variantName}: final value ${finalValue}, expected ${acknowledged}${monitor ? `; the race monitor flagged ${monitor.counts.suspectedLostUpdates} suspected lost updates` : ''}`);
     return run;
   } finally {
     for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
@@ -187,6 +203,16 @@ export function explainGrpcDemo(report: Omit<GrpcDemoReport, 'explanation'>): st
     } else {
       lines.push(`${head} The counter is ${-r.lostUpdates} above the acknowledged count: calls whose outcome was unknown (${r.unknown}) took effect.`);
     }
+  }
+  for (const r of report.runs) {
+    if (!r.monitor) continue;
+    const m = r.monitor.suspectedLostUpdates;
+    const agree = m === r.lostUpdates ? 'the same number' : Math.abs(m - r.lostUpdates) <= r.unknown ? `within the ${r.unknown} calls whose outcome is unknown` : `${Math.abs(m - r.lostUpdates)} ${m > r.lostUpdates ? 'more' : 'fewer'}`;
+    lines.push(
+      m > 0
+        ? `${r.variant}: the race monitor, watching only which version of the counter each request read and whether it wrote, flagged ${m} suspected lost updates (two requests that read the same version and both wrote it) against ${r.lostUpdates} measured: ${agree}.`
+        : `${r.variant}: the race monitor flagged no suspected lost update in ${r.monitor.requests} requests${r.lostUpdates === 0 ? '' : `, though ${r.lostUpdates} updates were measured lost (it sees only reads and writes through racelab's Store)`}.`,
+    );
   }
   const vuln = report.runs.find((r) => r.variant === 'vulnerable');
   const mutex = report.runs.find((r) => r.variant === 'mutex');
@@ -220,7 +246,11 @@ export async function runGrpcDemo(options: GrpcDemoOptions = {}): Promise<GrpcDe
   if (store) await probeStore(store);
   const progress = options.onProgress ?? (() => {});
   const runs: GrpcDemoRun[] = [];
-  for (const v of variants) runs.push(await runVariant(v, o, store, progress, options.record !== undefined ? historyFileFor(options.record, v, variants.length > 1) : undefined));
+  const logger = typeof options.monitor === 'object' ? options.monitor.logger : undefined;
+  for (const v of variants) {
+    const monitor = options.monitor ? raceMonitor(logger ? { logger, name: `demo grpc ${v}` } : {}) : undefined;
+    runs.push(await runVariant(v, o, store, progress, options.record !== undefined ? historyFileFor(options.record, v, variants.length > 1) : undefined, monitor));
+  }
   const partial = { kind: 'grpc-demo' as const, settings: { ...o, store: store ? describeSource(store) : 'memory' }, runs };
   return { ...partial, explanation: explainGrpcDemo(partial) };
 }
@@ -241,6 +271,7 @@ export function renderGrpcDemo(report: GrpcDemoReport): string {
     ['latency p99', (r) => ms(r.latencyP99Ms)],
     ['max handlers in flight', (r) => String(r.maxHandlersInFlight)],
     ['responses per wave', (r) => String(r.completionWaveMedian)],
+    ...(runs.some((r) => r.monitor) ? ([['monitor: suspected lost updates', (r: GrpcDemoRun) => (r.monitor ? String(r.monitor.suspectedLostUpdates) : '-')]] as Array<[string, (r: GrpcDemoRun) => string]>) : []),
   ];
   const table = renderTable(
     ['', ...runs.map((r) => r.variant)],
