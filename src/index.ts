@@ -118,6 +118,19 @@ export {
 export * from './scenarios/explore/index.js';
 export { renderCheckReport, renderHistoryHtml, type HistoryHtmlOptions } from './report/index.js';
 export {
+  renderReportPage,
+  timelineSvg,
+  histogramSvg,
+  barsSvg,
+  scheduleSvg,
+  type ReportPage,
+  type PageSection,
+  type Tone,
+  type TimelineCall,
+  type TimelineGroup,
+  type ScheduleStep,
+} from './report/index.js';
+export {
   raceMonitor,
   RaceMonitor,
   grpcInterceptor,

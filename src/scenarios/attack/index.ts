@@ -10,7 +10,9 @@ export {
   type RoundReport,
   type RoundVerdict,
   type AttackVerdict,
+  type AttackCall,
 } from './report.js';
 export { renderAttackReport } from './render.js';
 export { attackScenarios, attackScenario, type AttackScenario } from './builtins.js';
 export { HistoryLog } from './record.js';
+export { attackPage } from './page.js';

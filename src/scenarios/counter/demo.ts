@@ -7,7 +7,7 @@ import { renderTable, wrap } from '../../report/table.js';
 import type { CounterClientResult } from './client.js';
 import { readCounter } from './client.js';
 import { startCounterServer } from './server.js';
-import { counterVariant } from './variants.js';
+import { COUNTER_KEY, counterVariant } from './variants.js';
 import { DemoRecording, historyFileFor } from './history.js';
 import { checkVariantStore } from './store-variants.js';
 import { raceMonitor, type MonitorCounts, type RaceMonitor, type SuspectLogger } from '../../monitor/monitor.js';
@@ -39,6 +39,29 @@ export interface GrpcDemoOptions {
    * suspect (pino).
    */
   monitor?: boolean | { logger?: SuspectLogger };
+  /**
+   * Keep every call (client send and answer, the server handler, its read and write) in the report, for a page's
+   * timeline; a race monitor watches the server to see the handler side.
+   */
+  keepCalls?: boolean;
+}
+
+/** One increment as both sides saw it. Times: monotonic µs, one clock for the clients and the server. */
+export interface GrpcDemoCall {
+  client: number;
+  requestId: string;
+  sentMicros: number;
+  doneMicros: number;
+  code: number;
+  handlerStartMicros?: number;
+  handlerEndMicros?: number;
+  readMicros?: number;
+  readVersion?: number;
+  writeMicros?: number;
+  /** The request whose update this one wrote over (a lost update), as the monitor saw it. */
+  overwrote?: string;
+  /** Set when another request wrote over this one's update. */
+  overwrittenBy?: string;
 }
 
 export interface GrpcDemoRun {
@@ -65,6 +88,10 @@ export interface GrpcDemoRun {
   historyFile?: string;
   /** What the race monitor counted on this variant's server (with `monitor`). */
   monitor?: MonitorCounts;
+  /** Every increment (with `keepCalls`). */
+  calls?: GrpcDemoCall[];
+  /** Every latency, ms (with `keepCalls`). */
+  latenciesMs?: number[];
 }
 
 export interface GrpcDemoReport {
@@ -118,7 +145,7 @@ function parseClientOutput(run: { code: number | null; signal: string | null; st
   }
 }
 
-type DemoSettings = Required<Omit<GrpcDemoOptions, 'onProgress' | 'variants' | 'record' | 'store' | 'monitor'>>;
+type DemoSettings = Required<Omit<GrpcDemoOptions, 'onProgress' | 'variants' | 'record' | 'store' | 'monitor' | 'keepCalls'>>;
 
 async function runVariant(
   variantName: string,
@@ -127,6 +154,8 @@ async function runVariant(
   progress: (l: string) => void,
   recordTo?: string,
   monitor?: RaceMonitor,
+  keepCalls = false,
+  monitorSpeaks = monitor !== undefined,
 ): Promise<GrpcDemoRun> {
   const variant = counterVariant(variantName);
   // A real store: this variant's run gets a namespace of its own, so its counter starts at 0 and nothing else's moves.
@@ -172,9 +201,10 @@ async function runVariant(
       completionGapMedianMs: waves.gapsMs.length ? summarize(waves.gapsMs).p50 : 0,
       ...(historyFile !== undefined ? { historyFile } : {}),
       ...(monitor ? { monitor: { ...monitor.counts } } : {}),
+      ...(keepCalls && monitor ? { calls: demoCalls(results, monitor), latenciesMs: results.flatMap((r) => r.latenciesMs) } : {}),
     };
     if (historyFile !== undefined) progress(`${variantName}: history of every call written to ${historyFile}`);
-    progress(`${variantName}: final value ${finalValue}, expected ${acknowledged}${monitor ? `; the race monitor flagged ${monitor.counts.suspectedLostUpdates} suspected lost updates` : ''}`);
+    progress(`${variantName}: final value ${finalValue}, expected ${acknowledged}${monitor && monitorSpeaks ? `; the race monitor flagged ${monitor.counts.suspectedLostUpdates} suspected lost updates` : ''}`);
     return run;
   } finally {
     for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
@@ -182,6 +212,33 @@ async function runVariant(
     await server.close(500);
     await recording?.dispose();
   }
+}
+
+/** Joins what each client saw of its calls with what the monitor saw of the same requests on the server. */
+function demoCalls(results: readonly CounterClientResult[], monitor: RaceMonitor): GrpcDemoCall[] {
+  const server = new Map(monitor.completed.map((r) => [r.id, r]));
+  const overwrittenBy = new Map<string, string>();
+  for (const s of monitor.suspects) if (s.kind === 'lost-update') overwrittenBy.set(s.first.id, s.second.id);
+  return results.flatMap((r, client) =>
+    (r.calls ?? []).map((c) => {
+      const req = server.get(c.requestId);
+      const read = req?.reads.get(COUNTER_KEY);
+      const write = req?.writes.find((w) => w.key === COUNTER_KEY);
+      const by = overwrittenBy.get(c.requestId);
+      return {
+        client: client + 1,
+        requestId: c.requestId,
+        sentMicros: c.sentMicros,
+        doneMicros: c.doneMicros,
+        code: c.code,
+        ...(req ? { handlerStartMicros: req.startMicros, ...(req.endMicros !== undefined ? { handlerEndMicros: req.endMicros } : {}) } : {}),
+        ...(read ? { readMicros: read.atMicros, readVersion: read.version } : {}),
+        ...(write ? { writeMicros: write.atMicros } : {}),
+        ...(req?.overwrote ? { overwrote: req.overwrote } : {}),
+        ...(by ? { overwrittenBy: by } : {}),
+      };
+    }),
+  );
 }
 
 const pct = (part: number, whole: number): string => (whole ? `${Math.round((100 * part) / whole)}%` : '0%');
@@ -248,8 +305,12 @@ export async function runGrpcDemo(options: GrpcDemoOptions = {}): Promise<GrpcDe
   const runs: GrpcDemoRun[] = [];
   const logger = typeof options.monitor === 'object' ? options.monitor.logger : undefined;
   for (const v of variants) {
-    const monitor = options.monitor ? raceMonitor(logger ? { logger, name: `demo grpc ${v}` } : {}) : undefined;
-    runs.push(await runVariant(v, o, store, progress, options.record !== undefined ? historyFileFor(options.record, v, variants.length > 1) : undefined, monitor));
+    const keep = options.keepCalls ? { keepRequests: o.clients * o.increments + 16 } : {};
+    const monitor = options.monitor || options.keepCalls ? raceMonitor({ ...keep, ...(logger && options.monitor ? { logger, name: `demo grpc ${v}` } : {}) }) : undefined;
+    const run = await runVariant(v, o, store, progress, options.record !== undefined ? historyFileFor(options.record, v, variants.length > 1) : undefined, monitor, options.keepCalls, !!options.monitor);
+    // A monitor attached only to draw the timeline does not speak in the report.
+    if (!options.monitor) delete run.monitor;
+    runs.push(run);
   }
   const partial = { kind: 'grpc-demo' as const, settings: { ...o, store: store ? describeSource(store) : 'memory' }, runs };
   return { ...partial, explanation: explainGrpcDemo(partial) };

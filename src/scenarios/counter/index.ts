@@ -5,3 +5,4 @@ export { runGrpcDemo, renderGrpcDemo, explainGrpcDemo, type GrpcDemoOptions, typ
 // Importing this registers the real-store variants (pg-*, redis-*) with counterVariant().
 export { storeCounterVariants, checkVariantStore, lockTtlMs } from './store-variants.js';
 export { counterRecording } from './history.js';
+export { grpcDemoPage } from './demo-page.js';

@@ -14,3 +14,4 @@ export {
   type ExploreVerdict,
   type ReplayReport,
 } from './run-explore.js';
+export { explorePage, scheduleSteps } from './page.js';
