@@ -44,7 +44,7 @@ export {
 } from './actor/index.js';
 export {
   actorPatterns, actorPattern, runActorDemo, renderActorDemo, orderTransitions, type ActorPattern, type PatternOutcome,
-  type PatternRunOptions, type ActorDemoOptions, type ActorDemoReport, type ActorDemoRun,
+  type PatternRunOptions, type ActorDemoOptions, type ActorDemoReport, type ActorDemoRun, actorDemoPage,
 } from './scenarios/actors/index.js';
 export * from './scenarios/replicas/index.js';
 export * from './proxy/index.js';

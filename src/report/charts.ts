@@ -191,19 +191,21 @@ export function histogramSvg(series: ReadonlyArray<{ readonly name: string; read
 /** One bar per item (a burst round's spread, a variant's count), labelled, red where `bad`. */
 export function barsSvg(items: ReadonlyArray<{ readonly label: string; readonly value: number; readonly text: string; readonly bad?: boolean; readonly details: string }>): string {
   if (items.length === 0) return '<p class="note">nothing measured</p>';
-  const W = Math.max(460, Math.min(1200, items.length * 14 + 60));
+  const W = Math.max(460, Math.min(1200, items.length * (items.length > 40 ? 14 : 90) + 60));
   const H = 170;
   const L = 44;
   const B = 28;
   const max = Math.max(1e-9, ...items.map((i) => i.value));
   const bw = (W - L - 10) / items.length;
   const labelEvery = Math.ceil(items.length / 25);
+  const labelChars = Math.max(2, Math.floor((bw * labelEvery - 4) / 6.2));
+  const cut = (t: string): string => (t.length > labelChars ? `${t.slice(0, labelChars - 1)}…` : t);
   const bars = items
     .map((it, i) => {
       const h = (it.value / max) * (H - B - 16);
       const bx = L + i * bw;
       return `<g class="bar clickable${it.bad ? ' bad' : ''}"><title>${esc(it.details)}</title><rect x="${bx.toFixed(1)}" y="${(H - B - h).toFixed(1)}" width="${Math.max(1, bw - 2).toFixed(1)}" height="${Math.max(0.5, h).toFixed(1)}" fill="${it.bad ? '#dc2626' : '#2563eb'}"/></g>${
-        i % labelEvery === 0 ? `<text class="tick" x="${(bx + bw / 2).toFixed(1)}" y="${H - 10}" text-anchor="middle">${esc(it.label)}</text>` : ''
+        i % labelEvery === 0 ? `<text class="tick" x="${(bx + bw / 2).toFixed(1)}" y="${H - 10}" text-anchor="middle">${esc(cut(it.label))}</text>` : ''
       }`;
     })
     .join('');

@@ -13,3 +13,4 @@ export {
   type ReplicasKillRun,
   type ReplicasRunRole,
 } from './demo.js';
+export { replicasDemoPage } from './demo-page.js';
