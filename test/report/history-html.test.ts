@@ -45,7 +45,7 @@ describe('renderHistoryHtml', () => {
     expect(html).toMatch(/class="op status-info[^"]*" data-op="\d+" data-partition="x"/);
     expect(html).toMatch(/class="op status-fail[^"]*" data-op="\d+" data-partition="x"/);
     // The break is y's stale read; the window band and thread are drawn.
-    expect(html).toMatch(new RegExp(`class="op status-ok[^"]* break" data-op="${report.window!.breakOperation}" data-partition="y"`));
+    expect(html).toMatch(new RegExp(`class="op status-ok[^"]* break[^"]*" data-op="${report.window!.breakOperation}" data-partition="y"`));
     expect(html).toContain('class="window-band"');
     expect(html).toContain('<option value="y" selected>y (illegal)</option>');
   });
