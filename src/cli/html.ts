@@ -1,17 +1,21 @@
-import { open, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { open, unlink, writeFile } from 'node:fs/promises';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { printProgress } from './output.js';
 
 /**
  * `--html FILE`: a path that cannot be written is bad input before the run starts, not after minutes of it.
- * Opening for append creates the file if needed and leaves an existing one as it is until the page replaces it.
+ * Opening for append proves it can be written and leaves an existing file as it is until the page replaces it; a
+ * file made only for the check is removed again, so a run that fails leaves nothing behind.
  */
 export async function checkHtmlPath(path: string | undefined): Promise<void> {
   if (path === undefined) return;
   if (path.trim() === '') throw new RacelabError('BAD_OPTION', '--html: needs a file name, e.g. --html report.html');
+  const existed = existsSync(path);
   try {
     const handle = await open(path, 'a');
     await handle.close();
+    if (!existed) await unlink(path);
   } catch (e) {
     throw new RacelabError('BAD_OPTION', `--html: cannot write ${path} (${messageOf(e)}); choose a path in a writable directory`);
   }

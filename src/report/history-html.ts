@@ -317,6 +317,7 @@ ${stepRows}${breakRow}</table>${orderIds.length > MAX_STEPS ? `<p class="note">t
   header, section { padding: 14px 22px; }
   header { border-bottom: 1px solid #e2e8f0; }
   h1 { font-size: 18px; margin: 0 0 6px; }
+  h2 { font-size: 15px; margin: 0 0 8px; }
   .verdict { display: inline-block; padding: 2px 10px; border-radius: 12px; color: #fff; font-weight: 600; background: ${v.color}; }
   .meta { color: #475569; margin: 6px 0 0; }
   .explanation p { margin: 6px 0; max-width: 110ch; }
