@@ -162,6 +162,8 @@ export class RaceMonitor {
   private readonly logger: SuspectLogger | undefined;
   private readonly name: string | undefined;
   private nextId = 1;
+  /** prom-client's labelled children, one per method: looking labels up on every request costs more than the rest. */
+  private readonly perMethod = new Map<string, { requests: { inc(): void }; inFlight: { inc(): void; dec(): void } }>();
   private readonly metrics: {
     requests: Counter<'method'>;
     inFlight: Gauge<'method'>;
@@ -217,8 +219,9 @@ export class RaceMonitor {
   /** Starts a request; `run` it or pass it to read/write, and `end` it. The interceptor and `wrap` do this. */
   begin(method: string, id?: string): MonitoredRequest {
     this.counts.requests++;
-    this.metrics.requests.inc({ method });
-    this.metrics.inFlight.inc({ method });
+    const m = this.methodMetrics(method);
+    m.requests.inc();
+    m.inFlight.inc();
     return {
       id: id && id.length <= 128 ? id : `r${this.nextId++}`,
       method,
@@ -239,7 +242,7 @@ export class RaceMonitor {
     if (request.endMicros !== undefined) return;
     request.endMicros = nowMicros();
     request.status = status;
-    this.metrics.inFlight.dec({ method: request.method });
+    this.methodMetrics(request.method).inFlight.dec();
     if (this.keepRequests > 0) {
       this.completed.push(request);
       if (this.completed.length > this.keepRequests * 2) this.completed.splice(0, this.completed.length - this.keepRequests);
@@ -267,7 +270,7 @@ export class RaceMonitor {
       this.counts.untracked++;
       return;
     }
-    request.reads.set(key, { version, atMicros: nowMicros() });
+    if (request.reads.size < 1024 || request.reads.has(key)) request.reads.set(key, { version, atMicros: nowMicros() });
     const state = this.keyState(key);
     if (state.latest === undefined || version > state.latest) {
       // Versions written where the monitor could not see (another process) are taken to be on the chain.
@@ -287,7 +290,8 @@ export class RaceMonitor {
     }
     const at = nowMicros();
     const read = request.reads.get(key);
-    request.writes.push({ key, basedOn: read?.version, version, atMicros: at });
+    // A request's own record stays small whatever its handler does (a loop of writes): the first 64 are kept.
+    if (request.writes.length < 64) request.writes.push({ key, basedOn: read?.version, version, atMicros: at });
     const state = this.keyState(key);
     const latestVersion = state.latest;
     const latest = latestVersion === undefined ? undefined : state.versions.get(latestVersion);
@@ -326,6 +330,16 @@ export class RaceMonitor {
   /** The Prometheus exposition text of this monitor's registry. */
   metricsText(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  private methodMetrics(method: string): { requests: { inc(): void }; inFlight: { inc(): void; dec(): void } } {
+    let m = this.perMethod.get(method);
+    if (!m) {
+      m = { requests: this.metrics.requests.labels({ method }), inFlight: this.metrics.inFlight.labels({ method }) };
+      // Methods come from the service definition, a bounded set; a caller inventing names is capped here.
+      if (this.perMethod.size < 1000) this.perMethod.set(method, m);
+    }
+    return m;
   }
 
   private keyState(key: string): KeyState {
