@@ -32,15 +32,22 @@ export interface TimelineGroup {
   readonly bands?: ReadonlyArray<{ readonly startMicros: number; readonly endMicros: number; readonly label: string }>;
 }
 
-export const TIMELINE_LEGEND = `<div class="legend">
+/** The timeline's legend: only the marks a page draws (an attack sees no read-modify-write; a demo has no rounds). */
+export function timelineLegend(shows: { readonly windows?: boolean; readonly bands?: boolean }): string {
+  return `<div class="legend">
   <span><i style="background:#e2e8f0;border-color:#94a3b8"></i>client: sent → answered</span>
   <span><i style="background:#93c5fd;border-color:#2563eb"></i>server handler</span>
-  <span><i style="background:#1e3a8a;border-color:#1e3a8a"></i>read → write</span>
+  ${
+    shows.windows
+      ? `<span><i style="background:#1e3a8a;border-color:#1e3a8a"></i>read → write</span>
   <span><i style="background:#dc2626;border-color:#7f1d1d"></i>wrote over an update it never read (lost update)</span>
-  <span><i style="background:#f59e0b;border-color:#b45309"></i>its update was written over</span>
+  <span><i style="background:#f59e0b;border-color:#b45309"></i>its update was written over</span>`
+      : ''
+  }
   <span><i style="background:#fff;border:1px dashed #d97706"></i>outcome unknown</span>
-  <span><i style="background:#fee2e2;border:1px dashed #f87171"></i>overlap in a round that lost updates</span>
+  ${shows.bands ? '<span><i style="background:#fee2e2;border:1px dashed #f87171"></i>handler starts of a round that lost updates</span>' : ''}
 </div>`;
+}
 
 function niceStep(span: number, target: number): number {
   const raw = span / Math.max(1, target);

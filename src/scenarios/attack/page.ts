@@ -1,5 +1,5 @@
 import { formatMs } from '../../core/units.js';
-import { barsSvg, histogramSvg, roundsOverviewSvg, timelineSvg, TIMELINE_LEGEND, type TimelineCall } from '../../report/charts.js';
+import { barsSvg, histogramSvg, roundsOverviewSvg, timelineSvg, timelineLegend, type TimelineCall } from '../../report/charts.js';
 import type { ReportPage, Tone } from '../../report/page.js';
 import { isUnknownOutcome, statusName } from '../../burst/call.js';
 import { renderAttackReport } from './render.js';
@@ -107,7 +107,7 @@ export function attackPage(report: AttackReport, command: string): ReportPage {
       {
         id: 'timeline',
         title: detailed.length < report.rounds.length ? `Rounds call by call (${detailed.length} of ${report.roundsRun}: the races first)` : 'Rounds call by call',
-        html: `${TIMELINE_LEGEND}\n${timelines.join('\n')}`,
+        html: `${timelineLegend({ bands: true })}\n${timelines.join('\n')}`,
         note: 'One lane per connection or process. The light bar is the call as the driver saw it; the blue bar starts when the server\'s handler started. Click a call for its times.',
       },
       { id: 'spread', title: 'Burst spread per round', html: barsSvg(spreads), note: 'First to last handler start on the server (or first to last send, when the server does not report it); red: the round broke the invariant.' },

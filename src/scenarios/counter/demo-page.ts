@@ -1,5 +1,5 @@
 import { formatMs } from '../../core/units.js';
-import { histogramSvg, timelineSvg, TIMELINE_LEGEND, type TimelineCall } from '../../report/charts.js';
+import { histogramSvg, timelineSvg, timelineLegend, type TimelineCall } from '../../report/charts.js';
 import type { ReportPage } from '../../report/page.js';
 import { renderGrpcDemo, type GrpcDemoCall, type GrpcDemoReport, type GrpcDemoRun } from './demo.js';
 
@@ -62,7 +62,7 @@ export function grpcDemoPage(report: GrpcDemoReport, command: string): ReportPag
       {
         id: 'timeline',
         title: 'Every call',
-        html: `${TIMELINE_LEGEND}\n${timelines.join('\n')}`,
+        html: `${timelineLegend({ windows: true })}\n${timelines.join('\n')}`,
         note: "One lane per client process. The light bar is the call as the client saw it, the blue bar the server's handler, the dark bar its read-modify-write (read the counter, wait, write read+1). Click a call for its times.",
       },
       { id: 'latency', title: 'Latency', html: histogramSvg(runs.map((r) => ({ name: r.variant, valuesMs: r.latenciesMs ?? [] }))) },
