@@ -1,7 +1,9 @@
 // The layers of ../shared/DESIGN.md, enforced: an import that is not allowed below fails `npm run lint`.
 // Arrows: a folder may import itself and the folders listed for it; node builtins and npm packages are free.
 const layers = {
-  scenarios: ['scenarios', 'grpc', 'burst', 'actor', 'explore', 'check', 'txn', 'store', 'broker', 'report', 'sched', 'history', 'core', 'proxy', 'generated'],
+  scenarios: ['scenarios', 'grpc', 'burst', 'actor', 'explore', 'check', 'txn', 'store', 'broker', 'report', 'sched', 'history', 'core', 'proxy', 'generated', 'monitor'],
+  // The race monitor for live services: an interceptor and its metrics and logs.
+  monitor: ['monitor', 'grpc', 'store', 'check', 'history', 'core'],
   // The built-in workloads that `racelab explore` and `replay` run: scenarios' code under the explorer.
   workloads: ['workloads', 'scenarios', 'explore', 'actor', 'check', 'store', 'sched', 'history', 'core'],
   // The attack engine: the invariant language, request templating, burst planning, judging, recording.
@@ -38,6 +40,8 @@ const allowed = [
   // report module is data and wording, so report may use it.)
   { from: { path: '^src/report/' }, to: { path: '^src/(burst|scenarios|workloads|explore)/', dependencyTypes: ['type-only'] } },
   { from: { path: '^src/report/' }, to: { path: '^src/attack/report\\.ts$' } },
+  // What a gRPC status means for a call's effect is data the attack page shows.
+  { from: { path: '^src/report/' }, to: { path: '^src/grpc/status\\.ts$' } },
 ];
 
 module.exports = {

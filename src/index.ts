@@ -306,3 +306,21 @@ export {
 export {
   consumerVariants, consumerWorkload, runBrokerDemo, type ConsumerVariant, type ConsumerWorkloadOptions, type BrokerDemoOptions, type BrokerDemoReport,
 } from './scenarios/consumer/index.js';
+
+// The race monitor for live services
+export {
+  raceMonitor,
+  RaceMonitor,
+  grpcInterceptor,
+  monitoredStore,
+  metricsHandler,
+  serveMetrics,
+  REQUEST_ID_HEADER,
+  type RaceMonitorOptions,
+  type SuspectLogger,
+  type StateMachine,
+  type MonitoredRequest,
+  type Suspect,
+  type MonitorCounts,
+  type MetricsEndpoint,
+} from './monitor/index.js';

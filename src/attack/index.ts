@@ -10,6 +10,7 @@ export {
   type RoundReport,
   type RoundVerdict,
   type AttackVerdict,
+  type AttackCall,
 } from './report.js';
 export { attackScenarios, attackScenario, type AttackScenario } from './builtins.js';
 export { HistoryLog } from './record.js';

@@ -78,6 +78,20 @@ export interface AttackOptions {
   readonly seed?: number;
   readonly flood?: FloodSettings;
   readonly onProgress?: (line: string) => void;
+  /** Keep every burst call in the report (`calls`), for a page's timeline. */
+  readonly keepCalls?: boolean;
+}
+
+/** One burst call as the driver saw it; times are monotonic µs (the server's handler start from its trailer). */
+export interface AttackCall {
+  readonly round: number;
+  readonly index: number;
+  readonly client: number;
+  readonly method: string;
+  readonly sentMicros: number;
+  readonly doneMicros: number;
+  readonly code: number;
+  readonly handlerStartMicros?: number;
 }
 
 export type RoundVerdict = 'race' | 'ok' | 'unknown' | 'unchecked';
@@ -141,6 +155,8 @@ export interface AttackReport {
   readonly record?: { readonly path: string; readonly events: number; readonly format: string; readonly model?: string };
   readonly warnings: string[];
   readonly wallMs: number;
+  /** Every burst call (with `keepCalls`). */
+  readonly calls?: AttackCall[];
 }
 
 export const shortName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);

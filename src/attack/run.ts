@@ -16,7 +16,7 @@ import { decodeMessage, encodeJsonMessage } from '../grpc/json-message.js';
 import type { MethodSchema } from '../grpc/schema.js';
 import type { HistoryEvent } from '../history/event.js';
 import { HistoryLog } from './record.js';
-import { ATTACK_LIMITS, clientsWord, formatMicros, shortName, type AttackOptions, type AttackReport, type RoundReport } from './report.js';
+import { ATTACK_LIMITS, clientsWord, formatMicros, shortName, type AttackCall, type AttackOptions, type AttackReport, type RoundReport } from './report.js';
 import { checkRange, resolveAttack } from './resolve.js';
 import { invariantScope, judge, overallVerdict } from './judge.js';
 
@@ -80,6 +80,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
   const allOutcomes: CallOutcome[] = [];
   const sendSpreads: Array<BurstSpread | undefined> = [];
   const serverSpreads: Array<BurstSpread | undefined> = [];
+  const kept: AttackCall[] | undefined = o.keepCalls ? [] : undefined;
   let clients: number;
   let floodReport: AttackReport['flood'];
   const floodStatus: StatusCount[] = [];
@@ -172,6 +173,11 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
           sendSpreads.push(ss);
           serverSpreads.push(sv);
           allOutcomes.push(...fired.outcomes);
+          if (kept) {
+            for (const x of fired.outcomes) {
+              kept.push({ round, index: x.index, client: x.client, method: shortName(x.path), sentMicros: x.sentMicros, doneMicros: x.doneMicros, code: x.code, ...(x.handlerStartMicros !== undefined ? { handlerStartMicros: x.handlerStartMicros } : {}) });
+            }
+          }
           const report: RoundReport = {
             round,
             ...verdict,
@@ -244,5 +250,6 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
     ...(record ? { record } : {}),
     warnings,
     wallMs: performance.now() - t0,
+    ...(kept ? { calls: kept } : {}),
   };
 }

@@ -31,6 +31,8 @@ export interface OperationView {
   readonly partition?: string;
   /** Position (1-based) in its partition's linearization, or in the longest partial one when none exists. */
   readonly order?: number;
+  /** The model's state right after this operation, along that linearization. */
+  readonly stateAfter?: string;
 }
 
 export interface PartitionReport {

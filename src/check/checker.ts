@@ -113,7 +113,8 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     const label = partitionLabel(partition.key);
     const order = r.order.map((k) => partition.ops[k]!.op.id);
     order.forEach((id, k) => {
-      views[id] = { ...views[id]!, order: k + 1 };
+      const state = r.states[k];
+      views[id] = { ...views[id]!, order: k + 1, ...(state !== undefined ? { stateAfter: m.describeState(state) } : {}) };
     });
     if (label !== null) for (const p of partition.ops) views[p.op.id] = { ...views[p.op.id]!, partition: label };
     const finalState = r.states.length > 0 ? r.states[r.states.length - 1] : m.init();

@@ -26,6 +26,8 @@ export interface ServerOptions {
   reflection?: PackageDefinition;
   /** Handlers running at once, like the seed's ThreadPoolExecutor(max_workers=10); further calls queue. */
   maxConcurrency?: number;
+  /** grpc-js server interceptors (a race monitor's), outermost first. */
+  interceptors?: grpc.ServerInterceptor[];
 }
 
 export interface RunningServer {
@@ -71,7 +73,7 @@ export async function startGrpcServer(options: ServerOptions): Promise<RunningSe
   const host = options.host ?? 'localhost';
   const spans = new SpanLog();
   const limiter = new Limiter(options.maxConcurrency ?? Number.MAX_SAFE_INTEGER);
-  const server = new grpc.Server();
+  const server = new grpc.Server(options.interceptors?.length ? { interceptors: options.interceptors } : undefined);
 
   for (const { definition, handlers } of options.services) {
     const impl: grpc.UntypedServiceImplementation = {};

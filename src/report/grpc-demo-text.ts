@@ -17,6 +17,7 @@ export function renderGrpcDemo(report: GrpcDemoReport): string {
     ['latency p99', (r) => formatMs(r.latencyP99Ms)],
     ['max handlers in flight', (r) => String(r.maxHandlersInFlight)],
     ['responses per wave', (r) => String(r.completionWaveMedian)],
+    ...(runs.some((r) => r.monitor) ? ([['monitor: suspected lost updates', (r: GrpcDemoRun) => (r.monitor ? String(r.monitor.suspectedLostUpdates) : '-')]] as Array<[string, (r: GrpcDemoRun) => string]>) : []),
   ];
   const table = renderTable(
     ['', ...runs.map((r) => r.variant)],

@@ -1,4 +1,5 @@
 import type { CheckReport, OperationView } from '../check/check-report.js';
+import { DETAILS_SCRIPT } from './page.js';
 
 /**
  * A self-contained HTML page (no external file, font or script) that draws a checked history as a timeline:
@@ -104,7 +105,10 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
   // Scale so that a typical operation is wide enough to label, within a page that scrolls sideways.
   const durations = shown.filter((o) => o.return !== null).map((o) => o.return! - o.call).sort((a, b) => a - b);
   const typical = durations.length > 0 ? Math.max(durations[durations.length >> 1]!, (right - left) / 400) : right - left;
-  const pxPerUnit = Math.min(12_000 / (right - left), Math.max(900 / (right - left), 90 / Math.max(typical, 1e-9)));
+  // Wide enough for a typical label (`#12 put x=abc`), not only a fixed 90px: kv labels were cut to "pu…".
+  const labelLengths = shown.map((o) => o.description.length + 5).sort((a, b) => a - b);
+  const typicalLabelPx = Math.max(90, (labelLengths[labelLengths.length >> 1] ?? 10) * 6.6 + 14);
+  const pxPerUnit = Math.min(12_000 / (right - left), Math.max(900 / (right - left), typicalLabelPx / Math.max(typical, 1e-9)));
   const plotW = Math.ceil((right - left) * pxPerUnit);
   // The plot scrolls sideways under a fixed column of lane labels, so x is measured from the plot's own edge.
   const x = (t: number): number => 10 + (Math.min(t, right) - left) * pxPerUnit;
@@ -118,6 +122,9 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
   const order = new Map<number, number>();
   (focusReport?.order ?? []).forEach((id, k) => order.set(id, k + 1));
   const essential = new Set(window?.operations ?? []);
+  // With a failing window, bars carry the explanation's own numbers ([1]…[n]), so the text and the chart agree;
+  // the linearization order (#k) stays in each bar's details.
+  const textLabel = new Map((window?.operations ?? []).map((id, k) => [id, `[${k + 1}]`]));
 
   const svg: string[] = [];
   svg.push(`<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="history timeline">`);
@@ -162,7 +169,10 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
   for (const o of shown) {
     const y = laneY(o.process) + (LANE_H - BAR_H) / 2;
     const x0 = x(o.call);
-    const x1 = o.return === null ? x(right) : x(o.return);
+    // An unknown outcome has no end: a short hatched bar, then a dashed line for "may take effect any time later"
+    // (a full-width hatched lane drowned the operations that decide the verdict).
+    const openEnded = o.return === null;
+    const x1 = openEnded ? Math.min(x(right), x0 + Math.max(36, typical * pxPerUnit)) : x(o.return!);
     const w = Math.max(3, x1 - x0);
     const k = order.get(o.id);
     const classes = ['op', `status-${o.status}`];
@@ -212,12 +222,14 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
         : `events ${o.call + 1}${o.return !== null ? `–${o.return + 1}` : ''}`,
       o.line !== undefined ? `line ${o.line}` : '',
       o.partition !== undefined ? `key ${o.partition}` : '',
-      k !== undefined ? `#${k} in the ${focusReport?.verdict === 'ok' ? '' : 'longest partial '}linearization` : '',
+      textLabel.has(o.id) ? `${textLabel.get(o.id)} in the explanation` : '',
+      k !== undefined ? `#${k} in the ${focusReport?.verdict === 'ok' ? '' : 'longest partial '}linearization${o.stateAfter !== undefined ? `; state after it: ${o.stateAfter}` : ''}` : '',
       o.id === blocked ? 'the linearization breaks here: this response cannot be explained' : '',
     ]
       .filter(Boolean)
       .join('\n');
-    const label = `${k !== undefined ? `#${k} ` : ''}${o.description}${o.status === 'info' ? ' ?' : ''}${o.partition !== undefined && !inFocus(o) ? ` [${o.partition}]` : ''}`;
+    const prefix = window ? (textLabel.has(o.id) ? `${textLabel.get(o.id)} ` : '') : k !== undefined ? `#${k} ` : '';
+    const label = `${prefix}${o.description}${o.status === 'info' ? ' ?' : ''}${o.partition !== undefined && !inFocus(o) ? ` [${o.partition}]` : ''}`;
     const CHAR_W = 6.6;
     const fitsInside = label.length * CHAR_W + 8 <= w;
     const room = (nextStart.get(o.id) ?? width) - (x0 + w) - 8;
@@ -227,8 +239,9 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
     const labelX = outside ? x0 + w + 4 : x0 + 5;
     const labelFill = outside ? (o.id === blocked || o.id === window?.breakOperation ? '#b91c1c' : '#0f172a') : text;
     svg.push(
-      `<g class="${classes.join(' ')}" data-op="${o.id}"${o.partition !== undefined ? ` data-partition="${esc(o.partition)}"` : ''}><title>${esc(tip)}</title>` +
+      `<g class="${classes.join(' ')} clickable" data-op="${o.id}"${o.partition !== undefined ? ` data-partition="${esc(o.partition)}"` : ''}><title>${esc(tip)}</title>` +
         `<rect x="${x0.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" rx="4" fill="${fill}" stroke="${stroke}" stroke-width="${strokeW}"${dash}/>` +
+        (openEnded && x1 < x(right) ? `<line class="open-end" x1="${x1.toFixed(1)}" y1="${y + BAR_H / 2}" x2="${x(right).toFixed(1)}" y2="${y + BAR_H / 2}" stroke="#d97706" stroke-width="1.2" stroke-dasharray="2 4"/>` : '') +
         (shownLabel ? `<text x="${labelX.toFixed(1)}" y="${y + BAR_H / 2 + 4}" fill="${labelFill}"${outside ? ' font-weight="600"' : ''}>${esc(shownLabel)}</text>` : '') +
         '</g>',
     );
@@ -273,6 +286,26 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
           .join('')}</select></label>`
       : '';
   const title = options.title ?? `racelab check: ${report.model} model`;
+  // The state along the linearization, step by step: the chart shows the order, this shows what it does.
+  const MAX_STEPS = 300;
+  const orderIds = focusReport?.order ?? [];
+  const stepRows = orderIds
+    .slice(0, MAX_STEPS)
+    .map((id, k) => {
+      const o = ops[id]!;
+      return `<tr data-op="${id}"><td>#${k + 1}</td><td>${textLabel.has(id) ? esc(textLabel.get(id)!) : ''}</td><td>process ${esc(String(o.process))}</td><td>${esc(o.description)}${o.status === 'info' ? ' (outcome unknown)' : ''}</td><td>${o.stateAfter !== undefined ? esc(o.stateAfter) : ''}</td></tr>`;
+    })
+    .join('\n');
+  const breakRow =
+    blockedOp && focusReport?.verdict !== 'ok'
+      ? `<tr class="break-row"><td>✕</td><td>${textLabel.has(blockedOp.id) ? esc(textLabel.get(blockedOp.id)!) : ''}</td><td>process ${esc(String(blockedOp.process))}</td><td>${esc(blockedOp.description)}</td><td>does not fit: no state along this order explains its response</td></tr>`
+      : '';
+  const linearization =
+    orderIds.length > 0 || breakRow
+      ? `<section id="linearization"><h2>The ${focusReport?.verdict === 'ok' ? '' : 'longest partial '}linearization${focusPartition ? ` of key ${esc(String(focusPartition))}` : ''}, step by step</h2>
+<table class="steps"><tr><th>order</th><th>in the text</th><th>process</th><th>operation</th><th>state after it</th></tr>
+${stepRows}${breakRow}</table>${orderIds.length > MAX_STEPS ? `<p class="note">the first ${MAX_STEPS} of ${orderIds.length} steps</p>` : ''}</section>`
+      : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -284,6 +317,7 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
   header, section { padding: 14px 22px; }
   header { border-bottom: 1px solid #e2e8f0; }
   h1 { font-size: 18px; margin: 0 0 6px; }
+  h2 { font-size: 15px; margin: 0 0 8px; }
   .verdict { display: inline-block; padding: 2px 10px; border-radius: 12px; color: #fff; font-weight: 600; background: ${v.color}; }
   .meta { color: #475569; margin: 6px 0 0; }
   .explanation p { margin: 6px 0; max-width: 110ch; }
@@ -304,6 +338,14 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
   .hidden { display: none; }
   .note { color: #64748b; font-size: 13px; }
   .filter { margin-left: auto; }
+  .clickable { cursor: pointer; }
+  .selected { stroke: #0f172a !important; stroke-width: 3 !important; }
+  table.steps { border-collapse: collapse; font-size: 13px; }
+  table.steps th, table.steps td { border-bottom: 1px solid #e2e8f0; padding: 3px 12px; text-align: left; }
+  table.steps td:nth-child(4), table.steps td:nth-child(5) { font-family: ui-monospace, Menlo, Consolas, monospace; }
+  tr.break-row td { color: #b91c1c; font-weight: 600; }
+  #details { position: fixed; right: 16px; bottom: 16px; max-width: 520px; background: #f8fafc; border: 1px solid #94a3b8; border-radius: 6px; box-shadow: 0 4px 14px rgba(15, 23, 42, 0.18); padding: 8px 12px; font: 13px ui-monospace, Menlo, Consolas, monospace; white-space: pre-wrap; }
+  #details:empty { display: none; }
 </style>
 </head>
 <body>
@@ -326,8 +368,11 @@ ${explanation}
     ${partitionOptions}
   </div>
   <div class="timeline"><div class="labels">${labels.join('')}</div><div class="scroll">${svg.join('\n')}</div></div>
-  <p class="note">${omitted > 0 ? `${shown.length} of ${ops.length} operations drawn (those around ${window ? 'the failing window' : blockedOp ? 'where the search stopped' : 'the start'}); ${omitted} left out. ` : ''}Hover a bar for its details. The thread joins the operations in linearization order, each at the earliest instant the order allows.</p>
+  <p class="note">${omitted > 0 ? `${shown.length} of ${ops.length} operations drawn (those around ${window ? 'the failing window' : blockedOp ? 'where the search stopped' : 'the start'}); ${omitted} left out. ` : ''}Click a bar (or hover it) for its details. The thread joins the operations in linearization order, each at the earliest instant the order allows.</p>
 </section>
+${linearization}
+<div id="details"></div>
+<script>${DETAILS_SCRIPT}</script>
 <script>
   (function () {
     // Open at the failing window (or where the search stopped), not at the start of a long history.

@@ -10,3 +10,7 @@ export { renderActorDemo } from './actors-demo-text.js';
 export { renderReplicasDemo } from './replicas-demo-text.js';
 export * from './txn-text.js';
 export * from './txn-html.js';
+export * from './page.js';
+export * from './charts.js';
+export { attackPage } from './attack-page.js';
+export { explorePage, scheduleSteps } from './explore-page.js';

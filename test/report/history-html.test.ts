@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { renderCheckReport, renderHistoryHtml } from '../../src/report/index.js'
 import { chromiumAvailable, withPage } from './browser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'racelab-report-'));
+const RESULTS = join(import.meta.dirname, '..', '..', 'test-results');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let t = 0;
@@ -47,7 +48,7 @@ describe('renderHistoryHtml', () => {
     expect(html).toMatch(/class="op status-info[^"]*" data-op="\d+" data-partition="x"/);
     expect(html).toMatch(/class="op status-fail[^"]*" data-op="\d+" data-partition="x"/);
     // The break is y's stale read; the window band and thread are drawn.
-    expect(html).toMatch(new RegExp(`class="op status-ok[^"]* break" data-op="${report.window!.breakOperation}" data-partition="y"`));
+    expect(html).toMatch(new RegExp(`class="op status-ok[^"]* break[^"]*" data-op="${report.window!.breakOperation}" data-partition="y"`));
     expect(html).toContain('class="window-band"');
     expect(html).toContain('<option value="y" selected>y (illegal)</option>');
   });
@@ -61,6 +62,36 @@ describe('renderHistoryHtml', () => {
     expect(html).toContain('>#1 write 0<');
     expect(html).toContain('class="thread"');
     expect(html).toMatch(/10 of 30 operations drawn \(those around the start\); 20 left out/);
+  });
+});
+
+describe('the check page fixes', () => {
+  it('numbers the bars as the explanation does, and shows the state after each step of the linearization', () => {
+    const report = checkVerbose(kvHistory(), 'kv');
+    const html = renderHistoryHtml(report);
+    // The explanation's [k] lines and the bars labelled [k] name the same operations.
+    const numbered = report.explanation.filter((l) => /^\s+\[\d+\]/.test(l));
+    expect(numbered.length).toBeGreaterThan(0);
+    for (const line of numbered) {
+      const [, k, description] = /\[(\d+)\] process \S+: (.*?), /.exec(line)!;
+      const escaped = description!.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+      expect(html).toContain(`>[${k}] ${escaped}<`);
+    }
+    expect(html).not.toMatch(/>#\d+ /);
+    // The linearization table: one row per step with the state after it, and the break.
+    const order = report.partitionReports.find((p) => p.key === 'y')!.order;
+    expect(html.match(/<tr data-op="\d+">/g)).toHaveLength(order.length);
+    expect(html).toContain('<td>the key holds &quot;a&quot;</td>');
+    expect(html).toContain('class="break-row"');
+  });
+
+  it('draws an unknown outcome as a short bar with a dashed tail, not a full-width lane', () => {
+    const report = checkVerbose(kvHistory(), 'kv');
+    const html = renderHistoryHtml(report);
+    const info = /<g class="op status-info[^>]*>[\s\S]*?<rect x="([\d.]+)" y="\d+" width="([\d.]+)"/.exec(html)!;
+    const svgWidth = Number(/<svg width="(\d+)" height="\d+" viewBox="0 0 \d+ \d+" role="img"/.exec(html)![1]);
+    expect(Number(info[2])).toBeLessThan(svgWidth / 4);
+    expect(html).toContain('class="open-end"');
   });
 });
 
@@ -97,7 +128,14 @@ describe.skipIf(!chromiumAvailable())('the timeline page in Chromium', () => {
       expect(await page.locator('g.op[data-partition="x"].hidden').count()).toBe(await page.locator('g.op[data-partition="x"]').count());
       expect(await page.locator('g.op[data-partition="y"].hidden').count()).toBe(0);
       await page.selectOption('#partition', '');
+      // Details are pinned by a click, not only shown on hover.
+      await broken.click({ force: true });
+      expect(await page.locator('#details').textContent()).toContain('the linearization breaks here');
       await page.screenshot({ path: shot, fullPage: true });
+      await page.keyboard.press('Escape');
+      expect(await page.locator('#details').isVisible()).toBe(false);
+      mkdirSync(RESULTS, { recursive: true });
+      await page.screenshot({ path: join(RESULTS, 'check-kv.png'), fullPage: true });
       expect(errors).toEqual([]);
     });
     expect(statSync(shot).size).toBeGreaterThan(10_000);

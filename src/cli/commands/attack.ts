@@ -41,6 +41,7 @@ interface AttackFlags {
   duration?: string;
   concurrency?: string;
   json?: boolean;
+  html?: string;
 }
 
 export function register(program: Command): void {
@@ -82,10 +83,14 @@ export function register(program: Command): void {
     .option('--duration <duration>', '--flood: how long (default 5s, at most 5m)')
     .option('--concurrency <n>', '--flood: calls in flight (max rate) or the cap on them (fixed rate)')
     .option('--json', 'print the report as JSON')
+    .option('--html <file>', 'also write a self-contained HTML page: every call of every round, the spread per round, latencies')
     .action(async (flags: AttackFlags) => {
       const lib = await import('../lib.js');
       const options = buildOptions(flags, lib);
-      const report = await lib.runAttack({ ...options, ...(flags.json ? {} : { onProgress: printProgress }) });
+      const html = await import('../html.js');
+      await html.checkHtmlPath(flags.html);
+      const report = await lib.runAttack({ ...options, ...(flags.json ? {} : { onProgress: printProgress }), ...(flags.html !== undefined ? { keepCalls: true } : {}) });
+      if (flags.html !== undefined) await html.writeHtmlPage(flags.html, lib.renderReportPage(lib.attackPage(report, html.commandLine())));
       if (flags.json) printJson(report);
       else printResult(lib.renderAttackReport(report));
       if (report.verdict === 'race') process.exitCode = 1;

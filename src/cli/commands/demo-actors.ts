@@ -17,8 +17,11 @@ export function register(demo: Command): void {
     .option('--senders <n>', "clients per pattern (default: each pattern's own)")
     .option('--messages <n>', "messages (rounds, operations) per client (default: each pattern's own)")
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { pattern?: string; variant?: string; seed?: string; senders?: string; messages?: string; json?: boolean }) => {
-      const { runActorDemo, renderActorDemo, parseCount, Random, RacelabError } = await import('../lib.js');
+    .option('--html <file>', 'also write a self-contained HTML page: the variants side by side, what each lost or duplicated')
+    .action(async (opts: { pattern?: string; variant?: string; seed?: string; senders?: string; messages?: string; json?: boolean; html?: string }) => {
+      const { runActorDemo, renderActorDemo, parseCount, Random, RacelabError, actorDemoPage, renderReportPage } = await import('../../index.js');
+      const html = await import('../html.js');
+      await html.checkHtmlPath(opts.html);
       if (opts.pattern !== undefined && list(opts.pattern) === undefined) {
         throw new RacelabError('BAD_OPTION', '--pattern: give at least one pattern name, e.g. --pattern check-then-act');
       }
@@ -30,6 +33,7 @@ export function register(demo: Command): void {
         messages: opts.messages === undefined ? undefined : parseCount(opts.messages, '--messages', 1, 1000),
         onProgress: opts.json ? undefined : printProgress,
       });
+      if (opts.html !== undefined) await html.writeHtmlPage(opts.html, renderReportPage(actorDemoPage(report, html.commandLine())));
       if (opts.json) printJson(report);
       else printResult(renderActorDemo(report));
     });

@@ -11,10 +11,15 @@ export function register(demo: Command): void {
     .option('--variants <list>', 'comma-separated counter variants to compare', 'vulnerable,mutex')
     .option('--store <spec>', "the server's store: memory, postgres, redis (URLs from RACELAB_PG_URL / RACELAB_REDIS_URL) or a URL; each variant runs on a fresh namespace", 'memory')
     .option('--json', 'print the report as JSON')
+    .option('--monitor', 'watch each server with the race monitor: its suspected lost updates join the table, one log line each on stderr')
+    .option('--html <file>', 'also write a self-contained HTML page: the variants side by side, every call on a timeline, latencies')
     .option('--record <file>', 'record every call as a history for racelab check (several variants: file.<variant>.jsonl)')
-    .action(async (opts: { clients: string; increments: string; delay: string; variants: string; store: string; json?: boolean; record?: string }) => {
-      const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration } = await import('../lib.js');
+    .action(async (opts: { clients: string; increments: string; delay: string; variants: string; store: string; json?: boolean; record?: string; monitor?: boolean; html?: string }) => {
+      const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration, grpcDemoPage, renderReportPage } = await import('../../index.js');
+      const { checkHtmlPath, writeHtmlPage, commandLine } = await import('../html.js');
+      await checkHtmlPath(opts.html);
       const report = await runGrpcDemo({
+        ...(opts.html !== undefined ? { keepCalls: true } : {}),
         clients: parseCount(opts.clients, '--clients', 1, 64),
         increments: parseCount(opts.increments, '--increments', 1, 10_000),
         delayMs: parseDuration(opts.delay, '--delay', { maxMs: 10_000 }),
@@ -22,7 +27,9 @@ export function register(demo: Command): void {
         store: opts.store,
         onProgress: opts.json ? undefined : printProgress,
         ...(opts.record !== undefined ? { record: opts.record } : {}),
+        ...(opts.monitor ? { monitor: { logger: (await import('pino')).pino({ level: 'warn' }, (await import('pino')).pino.destination({ fd: 2, sync: true })) } } : {}),
       });
+      if (opts.html !== undefined) await writeHtmlPage(opts.html, renderReportPage(grpcDemoPage(report, commandLine())));
       if (opts.json) printJson(report);
       else printResult(renderGrpcDemo(report));
     });

@@ -18,6 +18,7 @@ export function register(demo: Command): void {
     .addOption(new Option('--holder-pause <duration>', 'Redis caution runs: how long a paused holder stalls (default 2 x TTL + 100ms)'))
     .addOption(new Option('--holder-pause-every <n>', 'Redis caution runs: every Nth holding in each replica pauses').default('15'))
     .option('--json', 'print the report as JSON')
+    .option('--html <file>', 'also write a self-contained HTML page: every variant side by side, lost updates, calls/s, the kill runs')
     .action(
       async (opts: {
         store: string;
@@ -32,8 +33,11 @@ export function register(demo: Command): void {
         holderPause?: string;
         holderPauseEvery: string;
         json?: boolean;
+        html?: string;
       }) => {
-        const { runReplicasDemo, renderReplicasDemo, parseCount, parseDuration } = await import('../lib.js');
+        const { runReplicasDemo, renderReplicasDemo, parseCount, parseDuration, replicasDemoPage, renderReportPage } = await import('../../index.js');
+        const html = await import('../html.js');
+        await html.checkHtmlPath(opts.html);
         const report = await runReplicasDemo({
           store: opts.store,
           replicas: parseCount(opts.replicas, '--replicas', 2, 16),
@@ -48,6 +52,7 @@ export function register(demo: Command): void {
           holderPauseEvery: parseCount(opts.holderPauseEvery, '--holder-pause-every', 1, 1_000_000),
           onProgress: opts.json ? undefined : printProgress,
         });
+        if (opts.html !== undefined) await html.writeHtmlPage(opts.html, renderReportPage(replicasDemoPage(report, html.commandLine())));
         if (opts.json) printJson(report);
         else printResult(renderReplicasDemo(report));
       },

@@ -24,6 +24,7 @@ interface ExploreFlags {
   maxSteps?: string;
   timeLimit?: string;
   json?: boolean;
+  html?: string;
 }
 
 export function register(program: Command): void {
@@ -52,12 +53,15 @@ export function register(program: Command): void {
     .option('--max-steps <n>', 'a run longer than this fails as a livelock (default 10000)')
     .option('--time-limit <duration>', 'stop exploring after this long')
     .option('--json', 'print the report as JSON')
+    .option('--html <file>', 'also write a self-contained HTML page: the smallest failing schedule as lanes per task, the replay command')
     .action(async (opts: ExploreFlags) => {
       const { runExplore, renderExploreReport, parseCount, parseDuration, RacelabError } = await import('../lib.js');
       const count = (text: string | undefined, what: string, min: number, max: number): number | undefined =>
         text === undefined ? undefined : parseCount(text, what, min, max);
       if (opts.strategy !== 'pct' && opts.depth !== undefined) throw new RacelabError('BAD_OPTION', '--depth applies to --strategy pct only');
       if (opts.strategy !== 'dfs' && !opts.por) throw new RacelabError('BAD_OPTION', '--no-por applies to --strategy dfs only');
+      const html = await import('../html.js');
+      await html.checkHtmlPath(opts.html);
       const report = await runExplore({
         scenario: opts.scenario,
         variant: opts.variant,
@@ -81,6 +85,10 @@ export function register(program: Command): void {
         maxSteps: count(opts.maxSteps, '--max-steps', 1, 10_000_000),
         timeLimitMs: opts.timeLimit === undefined ? undefined : parseDuration(opts.timeLimit, '--time-limit', { maxMs: 86_400_000 }),
       });
+      if (opts.html !== undefined) {
+        const { explorePage, renderReportPage } = await import('../../index.js');
+        await html.writeHtmlPage(opts.html, renderReportPage(explorePage(report, html.commandLine())));
+      }
       if (opts.json) printJson(report);
       else printResult(renderExploreReport(report));
       if (report.verdict === 'race-found') process.exitCode = 1;

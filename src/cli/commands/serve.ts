@@ -14,6 +14,7 @@ interface ServeOptions {
   holderPause?: string;
   holderPauseEvery?: string;
   supervised?: boolean;
+  metrics?: string;
 }
 
 export function register(program: Command): void {
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .option('--lock-ttl <duration>', 'redis-lock*: the lock\'s time to live (default max(1s, 4 x --delay))')
     .option('--holder-pause <duration>', 'redis-lock*: simulate a lock holder stalled this long between its read and its write')
     .option('--holder-pause-every <n>', 'redis-lock*: every Nth lock holding in each server pauses', '1')
+    .option('--metrics <address>', 'watch the handlers with the race monitor and serve Prometheus metrics at http://ADDRESS/metrics (:9464 is loopback)')
     .addOption(new Option('--supervised', 'print JSON events and stop when stdin closes (replicas started by racelab)').hideHelp())
     .action(async (opts: ServeOptions) => {
       const { startCounterServer, parseDuration, parseCount, parsePort, counterVariant, checkVariantStore, formatCounterStats } = await import('../lib.js');
@@ -51,10 +53,14 @@ export function register(program: Command): void {
           : {}),
       };
       if (replicas > 1) {
+        if (opts.metrics !== undefined) throw new (await import('../../index.js')).RacelabError('BAD_OPTION', '--metrics: watches one server process; drop --replicas or run each replica with its own --metrics');
         await serveReplicas(opts, replicas, lock);
         return;
       }
+      // The metrics listener first: a port in use is one line before the gRPC server starts.
+      const watch = opts.metrics !== undefined ? await startMetrics(opts.metrics) : undefined;
       const server = await startCounterServer({
+        ...(watch ? { monitor: watch.monitor } : {}),
         variant: opts.variant,
         host: opts.host,
         port: parsePort(opts.port),
@@ -62,21 +68,36 @@ export function register(program: Command): void {
         maxConcurrency: parseCount(opts.maxConcurrency, '--max-concurrency', 1, 10_000),
         store: opts.store,
         lock,
+      }).catch(async (e: unknown) => {
+        await watch?.endpoint.close();
+        throw e;
       });
       if (opts.supervised) {
         await serveSupervised(server);
         return;
       }
       printResult(`Starting ${opts.variant} gRPC server on ${server.target} (delay ${opts.delay}, max concurrency ${opts.maxConcurrency}, store ${server.store.description})`);
+      if (watch) printResult(`Race monitor: Prometheus metrics at ${watch.endpoint.url}; one JSON line per suspect on stderr`);
       const signal = await untilSignal();
       printProgress(`${signal}: shutting down (calls in flight get 2s to finish)`);
       await server.close(2000);
+      await watch?.endpoint.close();
+      if (watch) printResult(`Race monitor: ${watch.monitor.counts.requests} requests, ${watch.monitor.counts.suspectedLostUpdates} suspected lost updates.`);
       const cost = formatCounterStats(server.service.stats);
       printResult(`Server stopped.${cost ? ` Handlers: ${cost}.` : ''}`);
     });
 }
 
-type RunningCounterServer = Awaited<ReturnType<(typeof import('../lib.js'))['startCounterServer']>>;
+async function startMetrics(spec: string) {
+  const { raceMonitor, serveMetrics, parseListenAddress } = await import('../../index.js');
+  const { pino } = await import('pino');
+  const address = parseListenAddress(spec, '--metrics');
+  const monitor = raceMonitor({ logger: pino({ level: 'warn' }, pino.destination({ fd: 2, sync: true })) });
+  const endpoint = await serveMetrics(monitor, address, '--metrics');
+  return { monitor, endpoint };
+}
+
+type RunningCounterServer = Awaited<ReturnType<(typeof import('../../index.js'))['startCounterServer']>>;
 
 /**
  * One replica under a racelab parent: JSON events on stdout instead of prose, and a stop on SIGTERM or when

@@ -1,6 +1,8 @@
 import { isUnknownOutcome } from '../../grpc/status.js';
 import * as grpc from '@grpc/grpc-js';
+import { nowMicros } from '../../core/clock.js';
 import { RacelabError } from '../../core/errors.js';
+import { REQUEST_ID_HEADER } from '../../monitor/interceptor.js';
 import { callUnary, waitReady } from '../../grpc/client.js';
 import type { CounterClient } from '../../generated/Counter.js';
 import type { GetValueResponse__Output } from '../../generated/GetValueResponse.js';
@@ -39,6 +41,11 @@ export interface CounterClientResult {
   /** Wall-clock completion time of each acknowledged call (ms since epoch), to see how responses arrive. */
   completedAtMs: number[];
   value: number;
+  /**
+   * Every increment: monotonic µs (comparable across processes on one machine) when it was sent and answered,
+   * its gRPC status, and the request id it carried (`x-request-id`, so a race monitor's logs name it too).
+   */
+  calls?: Array<{ requestId: string; sentMicros: number; doneMicros: number; code: number }>;
 }
 
 export function counterClient(target: string, clientOptions?: grpc.ClientOptions): CounterClient {
@@ -64,12 +71,18 @@ export async function runCounterClient(options: CounterClientOptions): Promise<C
       latenciesMs: [],
       completedAtMs: [],
       value: 0,
+      calls: [],
     };
     const deadline = options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {};
     for (let i = 0; i < options.increments; i++) {
+      const requestId = `p${process.pid}-${i + 1}`;
+      const metadata = new grpc.Metadata();
+      metadata.set(REQUEST_ID_HEADER, requestId);
+      const sentMicros = nowMicros();
       const t0 = performance.now();
-      const r = await callUnary(clients[i % clients.length] as CounterClient, 'Increment', {}, deadline);
+      const r = await callUnary(clients[i % clients.length] as CounterClient, 'Increment', {}, { ...deadline, metadata });
       const latency = performance.now() - t0;
+      result.calls!.push({ requestId, sentMicros, doneMicros: nowMicros(), code: r.error?.code ?? 0 });
       if (!r.error) {
         result.acknowledged++;
         result.latenciesMs.push(latency);

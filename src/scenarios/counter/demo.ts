@@ -7,7 +7,9 @@ import type { CounterClientResult } from './client.js';
 import { readCounter } from './client.js';
 import { startCounterServer } from './server.js';
 import { checkVariantStore, counterVariant } from './registry.js';
+import { COUNTER_KEY } from './variants.js';
 import { DemoRecording, historyFileFor } from './history.js';
+import { raceMonitor, type MonitorCounts, type RaceMonitor, type SuspectLogger } from '../../monitor/monitor.js';
 import { describeSource, probeStore, resolveStore, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
 
 export interface GrpcDemoOptions {
@@ -31,6 +33,34 @@ export interface GrpcDemoOptions {
   store?: string;
   /** Progress lines (to stderr in the CLI). */
   onProgress?: (line: string) => void;
+  /**
+   * Watch each variant's server with a race monitor; its counts join the report. `logger` gets one line per
+   * suspect (pino).
+   */
+  monitor?: boolean | { logger?: SuspectLogger };
+  /**
+   * Keep every call (client send and answer, the server handler, its read and write) in the report, for a page's
+   * timeline; a race monitor watches the server to see the handler side.
+   */
+  keepCalls?: boolean;
+}
+
+/** One increment as both sides saw it. Times: monotonic µs, one clock for the clients and the server. */
+export interface GrpcDemoCall {
+  client: number;
+  requestId: string;
+  sentMicros: number;
+  doneMicros: number;
+  code: number;
+  handlerStartMicros?: number;
+  handlerEndMicros?: number;
+  readMicros?: number;
+  readVersion?: number;
+  writeMicros?: number;
+  /** The request whose update this one wrote over (a lost update), as the monitor saw it. */
+  overwrote?: string;
+  /** Set when another request wrote over this one's update. */
+  overwrittenBy?: string;
 }
 
 export interface GrpcDemoRun {
@@ -55,6 +85,12 @@ export interface GrpcDemoRun {
   completionGapMedianMs: number;
   /** Where this run's recorded history was written (with `record`). */
   historyFile?: string;
+  /** What the race monitor counted on this variant's server (with `monitor`). */
+  monitor?: MonitorCounts;
+  /** Every increment (with `keepCalls`). */
+  calls?: GrpcDemoCall[];
+  /** Every latency, ms (with `keepCalls`). */
+  latenciesMs?: number[];
 }
 
 export interface GrpcDemoReport {
@@ -108,13 +144,22 @@ function parseClientOutput(run: { code: number | null; signal: string | null; st
   }
 }
 
-type DemoSettings = Required<Omit<GrpcDemoOptions, 'onProgress' | 'variants' | 'record' | 'store'>>;
+type DemoSettings = Required<Omit<GrpcDemoOptions, 'onProgress' | 'variants' | 'record' | 'store' | 'monitor' | 'keepCalls'>>;
 
-async function runVariant(variantName: string, o: DemoSettings, store: ResolvedStore | undefined, progress: (l: string) => void, recordTo?: string): Promise<GrpcDemoRun> {
+async function runVariant(
+  variantName: string,
+  o: DemoSettings,
+  store: ResolvedStore | undefined,
+  progress: (l: string) => void,
+  recordTo?: string,
+  monitor?: RaceMonitor,
+  keepCalls = false,
+  monitorSpeaks = monitor !== undefined,
+): Promise<GrpcDemoRun> {
   const variant = counterVariant(variantName);
   // A real store: this variant's run gets a namespace of its own, so its counter starts at 0 and nothing else's moves.
   const storeUrl = store ? withNamespace(store.url, runNamespace(`demo-grpc-${variantName}`)) : undefined;
-  const server = await startCounterServer({ variant: variantName, delayMs: o.delayMs, maxConcurrency: o.maxConcurrency, ...(storeUrl ? { store: storeUrl } : {}) });
+  const server = await startCounterServer({ variant: variantName, delayMs: o.delayMs, maxConcurrency: o.maxConcurrency, ...(storeUrl ? { store: storeUrl } : {}), ...(monitor ? { monitor } : {}) });
   const children: RunningChild[] = [];
   const recording = recordTo !== undefined ? await DemoRecording.start(recordTo) : undefined;
   try {
@@ -154,9 +199,11 @@ async function runVariant(variantName: string, o: DemoSettings, store: ResolvedS
       completionWaveMedian: summarize(waves.sizes).p50,
       completionGapMedianMs: waves.gapsMs.length ? summarize(waves.gapsMs).p50 : 0,
       ...(historyFile !== undefined ? { historyFile } : {}),
+      ...(monitor ? { monitor: { ...monitor.counts } } : {}),
+      ...(keepCalls && monitor ? { calls: demoCalls(results, monitor), latenciesMs: results.flatMap((r) => r.latenciesMs) } : {}),
     };
     if (historyFile !== undefined) progress(`${variantName}: history of every call written to ${historyFile}`);
-    progress(`${variantName}: final value ${finalValue}, expected ${acknowledged}`);
+    progress(`${variantName}: final value ${finalValue}, expected ${acknowledged}${monitor && monitorSpeaks ? `; the race monitor flagged ${monitor.counts.suspectedLostUpdates} suspected lost updates` : ''}`);
     return run;
   } finally {
     for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
@@ -164,6 +211,33 @@ async function runVariant(variantName: string, o: DemoSettings, store: ResolvedS
     await server.close(500);
     await recording?.dispose();
   }
+}
+
+/** Joins what each client saw of its calls with what the monitor saw of the same requests on the server. */
+function demoCalls(results: readonly CounterClientResult[], monitor: RaceMonitor): GrpcDemoCall[] {
+  const server = new Map(monitor.completed.map((r) => [r.id, r]));
+  const overwrittenBy = new Map<string, string>();
+  for (const s of monitor.suspects) if (s.kind === 'lost-update') overwrittenBy.set(s.first.id, s.second.id);
+  return results.flatMap((r, client) =>
+    (r.calls ?? []).map((c) => {
+      const req = server.get(c.requestId);
+      const read = req?.reads.get(COUNTER_KEY);
+      const write = req?.writes.find((w) => w.key === COUNTER_KEY);
+      const by = overwrittenBy.get(c.requestId);
+      return {
+        client: client + 1,
+        requestId: c.requestId,
+        sentMicros: c.sentMicros,
+        doneMicros: c.doneMicros,
+        code: c.code,
+        ...(req ? { handlerStartMicros: req.startMicros, ...(req.endMicros !== undefined ? { handlerEndMicros: req.endMicros } : {}) } : {}),
+        ...(read ? { readMicros: read.atMicros, readVersion: read.version } : {}),
+        ...(write ? { writeMicros: write.atMicros } : {}),
+        ...(req?.overwrote ? { overwrote: req.overwrote } : {}),
+        ...(by ? { overwrittenBy: by } : {}),
+      };
+    }),
+  );
 }
 
 
@@ -184,6 +258,16 @@ export function explainGrpcDemo(report: Omit<GrpcDemoReport, 'explanation'>): st
     } else {
       lines.push(`${head} The counter is ${-r.lostUpdates} above the acknowledged count: calls whose outcome was unknown (${r.unknown}) took effect.`);
     }
+  }
+  for (const r of report.runs) {
+    if (!r.monitor) continue;
+    const m = r.monitor.suspectedLostUpdates;
+    const agree = m === r.lostUpdates ? 'the same number' : Math.abs(m - r.lostUpdates) <= r.unknown ? `within the ${r.unknown} calls whose outcome is unknown` : `${Math.abs(m - r.lostUpdates)} ${m > r.lostUpdates ? 'more' : 'fewer'}`;
+    lines.push(
+      m > 0
+        ? `${r.variant}: the race monitor, watching only which version of the counter each request read and whether it wrote, flagged ${m} suspected lost updates (two requests that read the same version and both wrote it) against ${r.lostUpdates} measured: ${agree}.`
+        : `${r.variant}: the race monitor flagged no suspected lost update in ${r.monitor.requests} requests${r.lostUpdates === 0 ? '' : `, though ${r.lostUpdates} updates were measured lost (it sees only reads and writes through racelab's Store)`}.`,
+    );
   }
   const vuln = report.runs.find((r) => r.variant === 'vulnerable');
   const mutex = report.runs.find((r) => r.variant === 'mutex');
@@ -217,7 +301,15 @@ export async function runGrpcDemo(options: GrpcDemoOptions = {}): Promise<GrpcDe
   if (store) await probeStore(store);
   const progress = options.onProgress ?? (() => {});
   const runs: GrpcDemoRun[] = [];
-  for (const v of variants) runs.push(await runVariant(v, o, store, progress, options.record !== undefined ? historyFileFor(options.record, v, variants.length > 1) : undefined));
+  const logger = typeof options.monitor === 'object' ? options.monitor.logger : undefined;
+  for (const v of variants) {
+    const keep = options.keepCalls ? { keepRequests: o.clients * o.increments + 16 } : {};
+    const monitor = options.monitor || options.keepCalls ? raceMonitor({ ...keep, ...(logger && options.monitor ? { logger, name: `demo grpc ${v}` } : {}) }) : undefined;
+    const run = await runVariant(v, o, store, progress, options.record !== undefined ? historyFileFor(options.record, v, variants.length > 1) : undefined, monitor, options.keepCalls, !!options.monitor);
+    // A monitor attached only to draw the timeline does not speak in the report.
+    if (!options.monitor) delete run.monitor;
+    runs.push(run);
+  }
   const partial = { kind: 'grpc-demo' as const, settings: { ...o, store: store ? describeSource(store) : 'memory' }, runs };
   return { ...partial, explanation: explainGrpcDemo(partial) };
 }

@@ -5,6 +5,9 @@ import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
 import type { GetValueResponse } from '../../generated/GetValueResponse.js';
 import type { IncrementResponse } from '../../generated/IncrementResponse.js';
+import type { RaceMonitor } from '../../monitor/monitor.js';
+import { grpcInterceptor } from '../../monitor/interceptor.js';
+import { monitoredStore } from '../../monitor/monitored-store.js';
 import { counterVariant } from './registry.js';
 import type { CounterLockOptions, CounterService, CounterVariant } from './variants.js';
 
@@ -26,6 +29,11 @@ export interface CounterServerOptions {
   scheduler?: Scheduler;
   /** Lock TTL and simulated holder pause, for the distributed-lock variants. */
   lock?: CounterLockOptions;
+  /**
+   * A race monitor to watch the handlers: every call is a monitored request, and the store the variant gets
+   * reports its reads and writes (not for the variants that need a specific store: they reach past the port).
+   */
+  monitor?: RaceMonitor;
 }
 
 export interface CounterServer extends RunningServer {
@@ -44,7 +52,8 @@ export async function startCounterServer(options: CounterServerOptions): Promise
   const store = typeof options.store === 'object' ? options.store : await openStore(options.store);
   let service: CounterService;
   try {
-    service = variant.make({ store, delayMs: options.delayMs ?? 500, ...(options.scheduler ? { scheduler: options.scheduler } : {}), ...(options.lock ? { lock: options.lock } : {}) });
+    const seen = options.monitor && !variant.requires ? monitoredStore(store, options.monitor) : store;
+    service = variant.make({ store: seen, delayMs: options.delayMs ?? 500, ...(options.scheduler ? { scheduler: options.scheduler } : {}), ...(options.lock ? { lock: options.lock } : {}) });
   } catch (e) {
     // A variant refuses a store it cannot work with (pg-* on Redis): do not leave the store's connections open.
     if (ownsStore) await store.close();
@@ -58,6 +67,7 @@ export async function startCounterServer(options: CounterServerOptions): Promise
       port: options.port ?? 0,
       maxConcurrency: options.maxConcurrency ?? 10,
       reflection: proto.packageDefinition,
+      ...(options.monitor ? { interceptors: [grpcInterceptor(options.monitor)] } : {}),
       services: [
         {
           definition: serviceDefinition(proto, 'Counter'),

@@ -12,3 +12,4 @@ export {
   type ReplicasKillRun,
   type ReplicasRunRole,
 } from './demo.js';
+export { replicasDemoPage } from './demo-page.js';

@@ -1,0 +1,82 @@
+// The race monitor's cost, measured: unary calls/s of the atomic counter (`racelab serve --variant atomic
+// --delay 0ms`) with and without the monitor (`--metrics :0`: the grpc-js interceptor plus the monitored Store),
+// in one run. Each server is its own process, flooded by the same one-channel driver at max rate (100 calls in
+// flight) with Increment calls, which read nothing and write once through the Store. The two servers take turns,
+// several rounds, so drift in the machine's load falls on both; the ratio is of the medians. Target: >= 0.9x.
+// `--quick` runs fewer, shorter rounds.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { raceMonitor, runFlood } from '../dist/index.js';
+
+const quick = process.argv.includes('--quick');
+const BIN = fileURLToPath(new URL('../bin/racelab.js', import.meta.url));
+const children = [];
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
+
+function startRacelab(args, pattern) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    const onData = (d) => {
+      out += d;
+      const m = pattern.exec(out);
+      if (m) resolve({ child, match: m });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`racelab ${args[0]} exited (${code}): ${out}`)));
+  });
+}
+
+const common = ['serve', '--variant', 'atomic', '--delay', '0ms', '--max-concurrency', '1000', '--port', '0'];
+const plain = await startRacelab(common, /on (\S+:\d+) /);
+const watched = await startRacelab([...common, '--metrics', ':0'], /on (\S+:\d+) [\s\S]*metrics at (http\S+\/metrics)/);
+const rounds = quick ? 3 : 7;
+const durationMs = quick ? 1000 : 2500;
+const emptyRequest = Buffer.alloc(0);
+const flood = (target) =>
+  runFlood({
+    transport: { target, metadata: [], deadlineMs: 10_000, connectTimeoutMs: 5000 },
+    rate: 'max',
+    durationMs,
+    connections: 1,
+    concurrency: 100,
+    makeCall: (index, client) => ({ index, client, path: '/Counter/Increment', request: emptyRequest, offsetMicros: 0 }),
+  });
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+// A warm-up of each, not counted.
+await flood(plain.match[1]);
+await flood(watched.match[1]);
+const without = [];
+const withMonitor = [];
+for (let i = 0; i < rounds; i++) {
+  without.push((await flood(plain.match[1])).callsPerSecond);
+  withMonitor.push((await flood(watched.match[1])).callsPerSecond);
+}
+const metrics = await (await fetch(watched.match[2])).text();
+const requests = metrics.split('\n').find((l) => l.startsWith('racelab_monitor_requests_total{method="/Counter/Increment"}'));
+const a = median(without);
+const b = median(withMonitor);
+console.log(`unary Increment calls/s of the atomic counter, median of ${rounds} rounds of ${durationMs}ms, 100 in flight, one channel`);
+console.log(`  without the monitor: ${Math.round(a)}  (rounds: ${without.map(Math.round).join(', ')})`);
+console.log(`  with the monitor:    ${Math.round(b)}  (rounds: ${withMonitor.map(Math.round).join(', ')})`);
+console.log(`  ratio with/without:  ${(b / a).toFixed(2)}x  (target >= 0.90x)`);
+console.log(`  the monitored server counted: ${requests ?? '(no sample)'}`);
+for (const c of children) c.kill('SIGTERM');
+
+// The monitor's own work per request, in this process and without gRPC: begin, run, read, write, end, on 1000
+// keys (what a handler pays besides the interceptor's grpc-js plumbing).
+const monitor = raceMonitor();
+const n = quick ? 100_000 : 500_000;
+const t0 = process.hrtime.bigint();
+for (let i = 0; i < n; i++) {
+  const r = monitor.begin('/Svc/M');
+  monitor.run(r, () => {
+    monitor.read(`k:${i % 1000}`, i);
+    monitor.write(`k:${i % 1000}`);
+  });
+  monitor.end(r, 0);
+}
+const perRequestUs = Number(process.hrtime.bigint() - t0) / 1000 / n;
+console.log(`  monitor bookkeeping per request (begin, run, read, write, end; no gRPC): ${perRequestUs.toFixed(2)}µs over ${n} requests`);

@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import { open, unlink, writeFile } from 'node:fs/promises';
+import { RacelabError, messageOf } from '../core/errors.js';
+import { printProgress } from './output.js';
+
+/**
+ * `--html FILE`: a path that cannot be written is bad input before the run starts, not after minutes of it.
+ * Opening for append proves it can be written and leaves an existing file as it is until the page replaces it; a
+ * file made only for the check is removed again, so a run that fails leaves nothing behind.
+ */
+export async function checkHtmlPath(path: string | undefined): Promise<void> {
+  if (path === undefined) return;
+  if (path.trim() === '') throw new RacelabError('BAD_OPTION', '--html: needs a file name, e.g. --html report.html');
+  const existed = existsSync(path);
+  try {
+    const handle = await open(path, 'a');
+    await handle.close();
+    if (!existed) await unlink(path);
+  } catch (e) {
+    throw new RacelabError('BAD_OPTION', `--html: cannot write ${path} (${messageOf(e)}); choose a path in a writable directory`);
+  }
+}
+
+/** Writes the page and says where, and how big it is (pages are meant to stay small enough to attach). */
+export async function writeHtmlPage(path: string, html: string): Promise<void> {
+  await writeFile(path, html);
+  const bytes = Buffer.byteLength(html);
+  printProgress(`report page written to ${path} (${bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(2)} MB` : `${Math.ceil(bytes / 1024)} KB`})`);
+}
+
+/** The command line as typed (quoted where a shell needs it), for a page's "reproduce" section. */
+export function commandLine(): string {
+  const args = process.argv.slice(2).map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`));
+  return ['racelab', ...args].join(' ');
+}

@@ -1,0 +1,5 @@
+export { RaceMonitor, raceMonitor } from './monitor.js';
+export type { RaceMonitorOptions, SuspectLogger, StateMachine, MonitoredRequest, Suspect, SuspectedLostUpdate, WriterInfo, VersionRegression, IllegalTransition, MonitorCounts } from './monitor.js';
+export { grpcInterceptor, REQUEST_ID_HEADER } from './interceptor.js';
+export { monitoredStore } from './monitored-store.js';
+export { metricsHandler, serveMetrics, parseListenAddress, type MetricsEndpoint } from './http.js';

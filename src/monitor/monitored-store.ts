@@ -1,0 +1,49 @@
+import type { Store, StoreTransaction, Versioned } from '../store/store.js';
+import type { RaceMonitor } from './monitor.js';
+
+/**
+ * A Store that tells the monitor what the current request read and wrote. `get` reads through `read` so the
+ * version is known (the same single statement on every adapter). A successful compare-and-set is a write based
+ * on the version it expected; `increment` is a write based on no read (an atomic update cannot lose another).
+ * A transaction is the store's own serializable unit: its reads and writes are not paired, since the store
+ * already refuses the interleaving the signature looks for.
+ */
+export function monitoredStore(store: Store, monitor: RaceMonitor): Store {
+  return {
+    kind: store.kind,
+    description: store.description,
+    async get(key: string): Promise<number> {
+      const cell = await store.read(key);
+      monitor.read(key, cell.version);
+      return cell.value;
+    },
+    async read(key: string): Promise<Versioned> {
+      const cell = await store.read(key);
+      monitor.read(key, cell.version);
+      return cell;
+    },
+    async set(key: string, value: number): Promise<void> {
+      await store.set(key, value);
+      monitor.write(key);
+    },
+    async compareAndSet(key: string, expectedVersion: number, value: number): Promise<boolean> {
+      const ok = await store.compareAndSet(key, expectedVersion, value);
+      if (ok) {
+        // Normally the request read that version just before; say so only if it did not (a blind CAS).
+        if (monitor.current()?.reads.get(key)?.version !== expectedVersion) monitor.read(key, expectedVersion);
+        monitor.write(key);
+      }
+      return ok;
+    },
+    async increment(key: string, by?: number): Promise<number> {
+      const value = await store.increment(key, by);
+      monitor.write(key);
+      return value;
+    },
+    transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+      return store.transaction(fn);
+    },
+    reset: () => store.reset(),
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,317 @@
+import { esc } from './page.js';
+
+/*
+ * The charts of a run's page, drawn as inline SVG. A charting library was weighed (uPlot, Vega-Lite, ECharts)
+ * and not taken: what these pages draw is bars on lanes (a Gantt of calls, a schedule of steps) and one
+ * histogram, which none of them draws better than a rect per call; uPlot has no lanes, and Vega-Lite or ECharts
+ * inlined would add 0.8–1 MB to every page for charts of a few dozen marks. Hand-drawn, every call is an element
+ * with a class and a <title>, which the page's details panel and the browser tests read.
+ */
+
+/** One call on a timeline. Times are µs on one monotonic clock (client and server on one machine). */
+export interface TimelineCall {
+  /** Who sent it: `client 3`, `connection 2`. */
+  readonly lane: string;
+  readonly sentMicros: number;
+  readonly doneMicros: number;
+  /** The server's handler, when known. */
+  readonly handler?: { readonly startMicros: number; readonly endMicros?: number };
+  /** Its read-modify-write window (first read to write), when known. */
+  readonly window?: { readonly startMicros: number; readonly endMicros: number };
+  readonly status: 'ok' | 'fail' | 'unknown';
+  /** `lost`: its write went over updates it never read; `overwritten`: its update was written over. */
+  readonly mark?: 'lost' | 'overwritten';
+  /** What clicking it shows. */
+  readonly details: string;
+}
+
+export interface TimelineGroup {
+  readonly title: string;
+  readonly calls: readonly TimelineCall[];
+  /** Shaded intervals (µs), e.g. where calls of a round that lost updates were in flight together. */
+  readonly bands?: ReadonlyArray<{ readonly startMicros: number; readonly endMicros: number; readonly label: string }>;
+}
+
+/** The timeline's legend: only the marks a page draws (an attack sees no read-modify-write; a demo has no rounds). */
+export function timelineLegend(shows: { readonly windows?: boolean; readonly bands?: boolean }): string {
+  return `<div class="legend">
+  <span><i style="background:#e2e8f0;border-color:#94a3b8"></i>client: sent → answered</span>
+  <span><i style="background:#93c5fd;border-color:#2563eb"></i>server handler</span>
+  ${
+    shows.windows
+      ? `<span><i style="background:#1e3a8a;border-color:#1e3a8a"></i>read → write</span>
+  <span><i style="background:#dc2626;border-color:#7f1d1d"></i>wrote over an update it never read (lost update)</span>
+  <span><i style="background:#f59e0b;border-color:#b45309"></i>its update was written over</span>`
+      : ''
+  }
+  <span><i style="background:#fff;border:1px dashed #d97706"></i>outcome unknown</span>
+  ${shows.bands ? '<span><i style="background:#fee2e2;border:1px dashed #f87171"></i>handler starts of a round that lost updates</span>' : ''}
+</div>`;
+}
+
+function niceStep(span: number, target: number): number {
+  const raw = span / Math.max(1, target);
+  const p = 10 ** Math.floor(Math.log10(raw || 1));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
+  return 10 * p;
+}
+
+const fmtMs = (micros: number): string => {
+  const ms = micros / 1000;
+  return ms >= 100 ? `${Math.round(ms)}ms` : ms >= 1 ? `${+ms.toFixed(1)}ms` : `${Math.round(micros)}µs`;
+};
+
+/** Packs a lane's calls into rows so that calls in flight together do not cover each other. */
+function packRows(calls: readonly TimelineCall[]): number[] {
+  const rowEnds: number[] = [];
+  const rowOf: number[] = [];
+  const order = calls.map((_, i) => i).sort((a, b) => calls[a]!.sentMicros - calls[b]!.sentMicros);
+  for (const i of order) {
+    const c = calls[i]!;
+    let row = rowEnds.findIndex((end) => end <= c.sentMicros);
+    if (row < 0) {
+      row = rowEnds.length;
+      rowEnds.push(0);
+    }
+    rowEnds[row] = Math.max(c.doneMicros, c.handler?.endMicros ?? 0);
+    rowOf[i] = row;
+  }
+  return rowOf;
+}
+
+/**
+ * One group's calls as lanes (one per sender, split into rows where its calls overlap): the client's span as a
+ * light bar, the handler inside it, the read-modify-write window darkest; lost updates in red and orange.
+ */
+export function timelineSvg(group: TimelineGroup, options: { width?: number } = {}): string {
+  const calls = group.calls;
+  if (calls.length === 0) return '<p class="note">no calls</p>';
+  const LABEL_W = 110;
+  const plotW = options.width ?? 1100;
+  const t0 = Math.min(...calls.map((c) => Math.min(c.sentMicros, c.handler?.startMicros ?? Infinity)));
+  const t1 = Math.max(...calls.map((c) => Math.max(c.doneMicros, c.handler?.endMicros ?? 0)), t0 + 1);
+  const x = (t: number): number => LABEL_W + ((t - t0) / (t1 - t0)) * (plotW - 20);
+  const lanes = [...new Set(calls.map((c) => c.lane))];
+  const byLane = new Map(lanes.map((l) => [l, calls.filter((c) => c.lane === l)]));
+  const rowsOf = new Map(lanes.map((l) => [l, packRows(byLane.get(l)!)]));
+  const totalRows = lanes.reduce((n, l) => n + Math.max(1, ...rowsOf.get(l)!.map((r) => r + 1)), 0);
+  // Rows shrink as they multiply, so a 1000-call round stays a page tall.
+  const ROW_H = Math.max(3, Math.min(22, Math.floor(600 / totalRows)));
+  const TOP = 22;
+  const out: string[] = [];
+  let y = TOP;
+  const laneTops: Array<{ lane: string; y: number; h: number }> = [];
+  for (const lane of lanes) {
+    const rows = Math.max(1, ...rowsOf.get(lane)!.map((r) => r + 1));
+    laneTops.push({ lane, y, h: rows * ROW_H + 4 });
+    y += rows * ROW_H + 4;
+  }
+  const height = y + 8;
+  const width = LABEL_W + plotW;
+  out.push(`<svg class="timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(group.title)}">`);
+  laneTops.forEach((l, i) => {
+    out.push(`<rect x="0" y="${l.y}" width="${width}" height="${l.h}" fill="${i % 2 ? '#f8fafc' : '#ffffff'}"/>`);
+    if (ROW_H >= 6 || l.h >= 12) out.push(`<text class="lane-label" x="6" y="${l.y + Math.min(l.h, 22) / 2 + 4}">${esc(l.lane)}</text>`);
+  });
+  const step = niceStep(t1 - t0, 8);
+  for (let t = 0; t <= t1 - t0; t += step) {
+    out.push(`<line x1="${x(t0 + t).toFixed(1)}" y1="${TOP - 4}" x2="${x(t0 + t).toFixed(1)}" y2="${height - 6}" stroke="#e2e8f0"/>`);
+    out.push(`<text class="tick" x="${x(t0 + t).toFixed(1)}" y="${TOP - 8}" text-anchor="middle">${fmtMs(t)}</text>`);
+  }
+  for (const b of group.bands ?? []) {
+    const bx = x(b.startMicros);
+    out.push(
+      `<rect class="overlap-band" x="${bx.toFixed(1)}" y="${TOP}" width="${Math.max(2, x(b.endMicros) - bx).toFixed(1)}" height="${height - TOP - 8}" fill="#fee2e2" fill-opacity="0.6" stroke="#f87171" stroke-dasharray="4 3"><title>${esc(b.label)}</title></rect>`,
+    );
+  }
+  const laneY = new Map(laneTops.map((l) => [l.lane, l.y + 2]));
+  for (const lane of lanes) {
+    const laneCalls = byLane.get(lane)!;
+    const rows = rowsOf.get(lane)!;
+    laneCalls.forEach((c, i) => {
+      const top = laneY.get(lane)! + rows[i]! * ROW_H;
+      const h = Math.max(2, ROW_H - 2);
+      const cls = ['call', 'clickable', `status-${c.status}`, ...(c.mark ? [c.mark] : [])].join(' ');
+      const parts = [
+        `<rect x="${x(c.sentMicros).toFixed(1)}" y="${top}" width="${Math.max(1.5, x(c.doneMicros) - x(c.sentMicros)).toFixed(1)}" height="${h}" fill="${c.status === 'unknown' ? '#ffffff' : '#e2e8f0'}" stroke="${c.status === 'unknown' ? '#d97706' : '#94a3b8'}"${c.status === 'unknown' ? ' stroke-dasharray="3 2"' : ''} rx="2"/>`,
+      ];
+      if (c.handler) {
+        const hx = x(c.handler.startMicros);
+        const he = x(c.handler.endMicros ?? c.doneMicros);
+        parts.push(`<rect x="${hx.toFixed(1)}" y="${top + h * 0.15}" width="${Math.max(1.5, he - hx).toFixed(1)}" height="${h * 0.7}" fill="#93c5fd" stroke="#2563eb" stroke-width="0.6"/>`);
+      }
+      if (c.window) {
+        const wx = x(c.window.startMicros);
+        const fill = c.mark === 'lost' ? '#dc2626' : c.mark === 'overwritten' ? '#f59e0b' : '#1e3a8a';
+        parts.push(`<rect class="rmw" x="${wx.toFixed(1)}" y="${top + h * 0.3}" width="${Math.max(1.5, x(c.window.endMicros) - wx).toFixed(1)}" height="${h * 0.4}" fill="${fill}"/>`);
+      } else if (c.mark) {
+        parts.push(`<rect x="${x(c.sentMicros).toFixed(1)}" y="${top}" width="${Math.max(1.5, x(c.doneMicros) - x(c.sentMicros)).toFixed(1)}" height="${h}" fill="none" stroke="${c.mark === 'lost' ? '#dc2626' : '#f59e0b'}" stroke-width="2"/>`);
+      }
+      out.push(`<g class="${cls}"><title>${esc(c.details)}</title>${parts.join('')}</g>`);
+    });
+  }
+  out.push('</svg>');
+  return `<div class="chart">${out.join('\n')}</div>`;
+}
+
+/** Latency histograms, one per series, on one shared x scale (so variants compare at a glance). */
+export function histogramSvg(series: ReadonlyArray<{ readonly name: string; readonly valuesMs: readonly number[] }>, options: { bins?: number } = {}): string {
+  const all = series.flatMap((s) => s.valuesMs);
+  if (all.length === 0) return '<p class="note">no latencies measured</p>';
+  const bins = options.bins ?? 30;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of all) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  lo = Math.max(0, lo);
+  if (hi <= lo) hi = lo + 1;
+  const width = (hi - lo) / bins;
+  const W = 460;
+  const H = 150;
+  const L = 40;
+  const B = 26;
+  return `<div class="charts">${series
+    .map((s) => {
+      const counts = new Array<number>(bins).fill(0);
+      for (const v of s.valuesMs) counts[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / width)))]!++;
+      const max = Math.max(1, ...counts);
+      const bw = (W - L - 10) / bins;
+      const bars = counts
+        .map((n, i) => {
+          const h = (n / max) * (H - B - 14);
+          const from = lo + i * width;
+          return n === 0
+            ? ''
+            : `<g class="bin clickable"><title>${esc(`${s.name}: ${n} call${n === 1 ? '' : 's'} between ${from.toFixed(2)}ms and ${(from + width).toFixed(2)}ms`)}</title><rect x="${(L + i * bw).toFixed(1)}" y="${(H - B - h).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="#2563eb"/></g>`;
+        })
+        .join('');
+      const ticks = [0, 0.5, 1]
+        .map((f) => `<text class="tick" x="${(L + f * (W - L - 10)).toFixed(1)}" y="${H - 8}" text-anchor="${f === 0 ? 'start' : f === 1 ? 'end' : 'middle'}">${(lo + f * (hi - lo)).toFixed(1)}ms</text>`)
+        .join('');
+      return `<div><h3>${esc(s.name)} (${s.valuesMs.length} calls)</h3><div class="chart"><svg class="histogram" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="latency histogram of ${esc(s.name)}"><line x1="${L}" y1="${H - B}" x2="${W - 10}" y2="${H - B}" stroke="#94a3b8"/><text class="tick" x="${L - 4}" y="16" text-anchor="end">${max}</text>${bars}${ticks}</svg></div></div>`;
+    })
+    .join('')}</div>`;
+}
+
+/** One bar per item (a burst round's spread, a variant's count), labelled, red where `bad`. */
+export function barsSvg(items: ReadonlyArray<{ readonly label: string; readonly value: number; readonly text: string; readonly bad?: boolean; readonly details: string }>): string {
+  if (items.length === 0) return '<p class="note">nothing measured</p>';
+  const W = Math.max(460, Math.min(1200, items.length * (items.length > 40 ? 14 : 90) + 60));
+  const H = 170;
+  const L = 44;
+  const B = 28;
+  const max = Math.max(1e-9, ...items.map((i) => i.value));
+  const bw = (W - L - 10) / items.length;
+  const labelEvery = Math.ceil(items.length / 25);
+  const labelChars = Math.max(2, Math.floor((bw * labelEvery - 4) / 6.2));
+  const cut = (t: string): string => (t.length > labelChars ? `${t.slice(0, labelChars - 1)}…` : t);
+  const bars = items
+    .map((it, i) => {
+      const h = (it.value / max) * (H - B - 16);
+      const bx = L + i * bw;
+      return `<g class="bar clickable${it.bad ? ' bad' : ''}"><title>${esc(it.details)}</title><rect x="${bx.toFixed(1)}" y="${(H - B - h).toFixed(1)}" width="${Math.max(1, bw - 2).toFixed(1)}" height="${Math.max(0.5, h).toFixed(1)}" fill="${it.bad ? '#dc2626' : '#2563eb'}"/></g>${
+        i % labelEvery === 0 ? `<text class="tick" x="${(bx + bw / 2).toFixed(1)}" y="${H - 10}" text-anchor="middle">${esc(cut(it.label))}</text>` : ''
+      }`;
+    })
+    .join('');
+  return `<div class="chart"><svg class="bars" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img"><line x1="${L}" y1="${H - B}" x2="${W - 10}" y2="${H - B}" stroke="#94a3b8"/><text class="tick" x="${L - 4}" y="14" text-anchor="end">${esc(items.reduce((m, i) => (i.value > m.value ? i : m), items[0]!).text)}</text>${bars}</svg></div>`;
+}
+
+/** One step of a schedule: which task ran it, its label, whether it preempted another task, the state after. */
+export interface ScheduleStep {
+  readonly step: number;
+  readonly task: string;
+  readonly label: string;
+  readonly preempts?: string;
+  /** The state after the step, as known (e.g. `counter=1`). */
+  readonly state?: string;
+}
+
+/** A schedule as lanes per task: each step a numbered box in its task's lane, preemptions marked, the state after each step below. */
+export function scheduleSvg(steps: readonly ScheduleStep[]): string {
+  if (steps.length === 0) return '<p class="note">no steps</p>';
+  const tasks = [...new Set(steps.map((s) => s.task))].sort();
+  const LABEL_W = 70;
+  const BOX_W = Math.max(120, Math.min(260, Math.max(...steps.map((s) => s.label.length)) * 7 + 44));
+  const GAP = 10;
+  const LANE_H = 46;
+  const TOP = 24;
+  const stateY = TOP + tasks.length * LANE_H + 8;
+  const width = LABEL_W + steps.length * (BOX_W + GAP) + 10;
+  const height = stateY + 40;
+  const out: string[] = [`<svg class="schedule" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="schedule">`];
+  tasks.forEach((t, i) => {
+    const y = TOP + i * LANE_H;
+    out.push(`<rect x="0" y="${y}" width="${width}" height="${LANE_H}" fill="${i % 2 ? '#f8fafc' : '#ffffff'}"/>`);
+    out.push(`<text class="lane-label" x="8" y="${y + LANE_H / 2 + 4}">${esc(t)}</text>`);
+  });
+  out.push(`<text class="lane-label" x="8" y="${stateY + 20}">state</text>`);
+  let prev: { x: number; y: number } | undefined;
+  steps.forEach((s, i) => {
+    const x = LABEL_W + i * (BOX_W + GAP);
+    const y = TOP + tasks.indexOf(s.task) * LANE_H + 7;
+    const h = LANE_H - 14;
+    if (prev) out.push(`<line x1="${prev.x}" y1="${prev.y}" x2="${x}" y2="${y + h / 2}" stroke="#94a3b8" stroke-width="1.2"/>`);
+    prev = { x: x + BOX_W, y: y + h / 2 };
+    const maxChars = Math.floor((BOX_W - 34) / 6.6);
+    const label = s.label.length > maxChars ? `${s.label.slice(0, maxChars - 1)}…` : s.label;
+    const details = `step ${s.step}: ${s.task} ${s.label}${s.preempts ? `\npreempts ${s.preempts}: the scheduler switched away from a task that could have continued` : ''}${s.state ? `\nstate after: ${s.state}` : ''}`;
+    out.push(
+      `<g class="step clickable${s.preempts ? ' preemption' : ''}" data-step="${s.step}"><title>${esc(details)}</title>` +
+        `<rect x="${x}" y="${y}" width="${BOX_W}" height="${h}" rx="5" fill="${s.preempts ? '#fef3c7' : '#dbeafe'}" stroke="${s.preempts ? '#d97706' : '#2563eb'}" stroke-width="${s.preempts ? 2.5 : 1}"/>` +
+        `<text x="${x + 6}" y="${y + h / 2 + 4}" font-weight="700" fill="#334155">${s.step}</text>` +
+        `<text x="${x + 26}" y="${y + h / 2 + 4}" fill="#0f172a">${esc(label)}</text>` +
+        (s.preempts ? `<text class="preempt-mark" x="${x + BOX_W - 4}" y="${y - 1}" text-anchor="end" fill="#b45309" font-size="11">⚡ preempts ${esc(s.preempts)}</text>` : '') +
+        '</g>',
+    );
+    if (s.state !== undefined) {
+      out.push(`<g class="state"><rect x="${x}" y="${stateY + 4}" width="${BOX_W}" height="24" rx="4" fill="#f1f5f9" stroke="#cbd5e1"/><text x="${x + 6}" y="${stateY + 20}" fill="#0f172a">${esc(s.state.length > maxChars + 3 ? `${s.state.slice(0, maxChars + 2)}…` : s.state)}</text></g>`);
+    }
+  });
+  out.push('</svg>');
+  return `<div class="chart">${out.join('\n')}</div>`;
+}
+
+/**
+ * Every call of every round on one chart: a row per round, each call a thin bar from send to answer, x measured
+ * from the round's first send, so rounds compare at a glance. Bare rects (no per-call title) keep a
+ * 10,000-call page small; the per-round timelines carry the details.
+ */
+export function roundsOverviewSvg(rounds: ReadonlyArray<{ readonly round: number; readonly race: boolean; readonly calls: ReadonlyArray<{ readonly sentMicros: number; readonly doneMicros: number; readonly handlerStartMicros?: number }> }>): string {
+  const withCalls = rounds.filter((r) => r.calls.length > 0);
+  if (withCalls.length === 0) return '<p class="note">no calls kept</p>';
+  const LABEL_W = 70;
+  const plotW = 1100;
+  const ROW_H = Math.max(2, Math.min(16, Math.floor(700 / withCalls.length)));
+  const TOP = 22;
+  let span = 1;
+  for (const r of withCalls) {
+    const s0 = Math.min(...r.calls.map((c) => c.sentMicros));
+    span = Math.max(span, ...r.calls.map((c) => c.doneMicros - s0));
+  }
+  const x = (dt: number): number => LABEL_W + (dt / span) * (plotW - 20);
+  const height = TOP + withCalls.length * ROW_H + 10;
+  const width = LABEL_W + plotW;
+  const out: string[] = [`<svg class="rounds-overview" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="every call of every round">`];
+  const step = niceStep(span, 8);
+  for (let t = 0; t <= span; t += step) {
+    out.push(`<line x1="${x(t).toFixed(1)}" y1="${TOP - 4}" x2="${x(t).toFixed(1)}" y2="${height - 6}" stroke="#e2e8f0"/><text class="tick" x="${x(t).toFixed(1)}" y="${TOP - 8}" text-anchor="middle">${fmtMs(t)}</text>`);
+  }
+  const labelEvery = Math.ceil(12 / ROW_H);
+  withCalls.forEach((r, i) => {
+    const y = TOP + i * ROW_H;
+    const s0 = Math.min(...r.calls.map((c) => c.sentMicros));
+    if (i % labelEvery === 0) out.push(`<text class="tick" x="6" y="${y + Math.min(ROW_H, 12) - 1}">round ${r.round}</text>`);
+    const h = Math.max(1, ROW_H - 1);
+    // Calls of one round drawn with low opacity: where they pile up, the bar darkens.
+    out.push(
+      `<g class="round-row${r.race ? ' race' : ''}" data-round="${r.round}" fill="${r.race ? '#dc2626' : '#2563eb'}" fill-opacity="${Math.max(0.08, Math.min(0.5, 3 / r.calls.length))}">${r.calls
+        .map((c) => `<rect x="${x(c.sentMicros - s0).toFixed(1)}" y="${y}" width="${Math.max(1, x(c.doneMicros - s0) - x(c.sentMicros - s0)).toFixed(1)}" height="${h}"/>`)
+        .join('')}</g>`,
+    );
+  });
+  out.push('</svg>');
+  return `<div class="chart">${out.join('')}</div>`;
+}

@@ -1,0 +1,76 @@
+import { formatMs } from '../core/units.js';
+import { scheduleSvg, type ScheduleStep } from './charts.js';
+import type { ReportPage } from './page.js';
+import { renderExploreReport } from './explore-text.js';
+import type { ExploreReport } from '../workloads/run-explore.js';
+
+/** `12  c1  set counter=1   <- preempts c2`, as ScheduleReport.traceLines prints a step. */
+const TRACE_LINE = /^(\d+)\s+(\S+)\s+(.*?)(?:\s+<- preempts (\S+))?$/;
+
+/**
+ * The store's state after each step, as far as the trace shows it: the value a set, an increment or a
+ * successful compare-and-set left. A step that shows no write leaves the state as it was; a workload whose
+ * trace shows no store write at all (actors) gets no state row rather than an invented one.
+ */
+function applyWrite(state: Map<string, string>, label: string): boolean {
+  const set = /^set (\S+)=(-?\d+)/.exec(label);
+  const incr = /^incr (\S+)->(-?\d+)/.exec(label);
+  const cas = /^cas (\S+)@\d+=(-?\d+)->ok/.exec(label);
+  const m = set ?? incr ?? cas;
+  if (!m) return false;
+  state.set(m[1]!, m[2]!);
+  return true;
+}
+
+export function scheduleSteps(traceLines: readonly string[]): ScheduleStep[] {
+  const state = new Map<string, string>();
+  let wrote = false;
+  const steps = traceLines.map((line): ScheduleStep => {
+    const m = TRACE_LINE.exec(line.trim());
+    if (!m) return { step: 0, task: '?', label: line.trim() };
+    wrote = applyWrite(state, m[3]!) || wrote;
+    return {
+      step: Number(m[1]),
+      task: m[2]!,
+      label: m[3]!,
+      ...(m[4] ? { preempts: m[4] } : {}),
+      state: [...state].map(([k, v]) => `${k}=${v}`).join(', ') || '(initial)',
+    };
+  });
+  return wrote ? steps : steps.map((s) => ({ step: s.step, task: s.task, label: s.label, ...(s.preempts ? { preempts: s.preempts } : {}) }));
+}
+
+/** `racelab explore --html`: the verdict, the shrunk failing schedule as lanes per task, the replay command. */
+export function explorePage(report: ExploreReport, command: string): ReportPage {
+  const f = report.firstFailure;
+  const params = Object.entries(report.params).map(([k, v]) => `${k} ${v}`).join(', ');
+  const verdict =
+    report.verdict === 'race-found'
+      ? { label: `race found in run ${f!.runsToFailure}`, tone: 'bad' as const }
+      : report.verdict === 'proved'
+        ? { label: 'no failing schedule exists (dfs explored every one)', tone: 'good' as const }
+        : { label: `no failing schedule found in ${report.runs} runs (not a proof)`, tone: 'warn' as const };
+  const sections = f
+    ? [
+        {
+          id: 'schedule',
+          title: `The smallest failing schedule: ${f.shrunk.steps} steps, ${f.shrunk.preemptions} preemption${f.shrunk.preemptions === 1 ? '' : 's'}`,
+          html: `<div class="legend"><span><i style="background:#dbeafe;border-color:#2563eb"></i>a step of the task in that lane</span><span><i style="background:#fef3c7;border:2.5px solid #d97706"></i>a preemption: the scheduler switched away from a task that could have continued</span></div>${scheduleSvg(scheduleSteps(f.shrunk.traceLines))}`,
+          note: `${f.kind}: ${f.message}. The state row shows what the trace's store writes left after each step. As found, the schedule had ${f.found.steps} steps and ${f.found.preemptions} preemptions; ${f.shrinkRuns} shrink runs made it this small. Click a step for its details.`,
+        },
+      ]
+    : [];
+  return {
+    title: `racelab explore: ${report.scenario}${params ? ` (${params})` : ''}`,
+    verdict,
+    meta: [`strategy ${report.strategy}${report.depth !== undefined ? ` depth ${report.depth}` : ''} · seed ${report.seed} · ${report.runs} runs in ${formatMs(report.elapsedMs)} (${Math.round(report.runsPerSecond)} runs/s) · longest run ${report.maxStepsInRun} steps`],
+    reproduce: report.replayCommand
+      ? { command: report.replayCommand, seed: report.seed, note: `Replays the smallest failing schedule exactly. The exploration itself: ${command}` }
+      : { command, seed: report.seed, note: 'The same seed explores the same schedules in the same order.' },
+    explanation: f
+      ? [`Run ${f.runsToFailure} failed (${f.kind}): ${f.message}.`, `trace: ${f.shrunk.trace}`]
+      : [renderExploreReport(report).split('\n').slice(1).join(' ')],
+    terminal: renderExploreReport(report),
+    sections,
+  };
+}

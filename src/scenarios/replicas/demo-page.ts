@@ -1,0 +1,54 @@
+import { formatMs } from '../../core/units.js';
+import { barsSvg } from '../../report/charts.js';
+import { esc, type ReportPage } from '../../report/page.js';
+import { renderReplicasDemo, type ReplicasDemoReport } from './demo.js';
+
+/** `racelab demo replicas --html`: every variant on R replicas side by side, lost updates and throughput, the kill runs. */
+export function replicasDemoPage(report: ReplicasDemoReport, command: string): ReportPage {
+  const { runs, kills, settings } = report;
+  const lost = runs.filter((r) => r.lostUpdates !== 0);
+  const name = (r: (typeof runs)[number]): string => `${r.store} ${r.label} x${r.replicas}`;
+  const col = (f: (r: (typeof runs)[number]) => string) => runs.map(f);
+  const killTable = kills.length
+    ? `<table class="side" id="kills"><tr><th>store / variant</th><th>killed</th><th>acknowledged</th><th>unknown</th><th>final</th><th>acknowledged but lost</th><th>durable</th></tr>${kills
+        .map(
+          (k) =>
+            `<tr><td>${esc(`${k.store} ${k.variant}`)}</td><td>replica ${k.killedReplica} after ${k.acknowledgedAtKill} acks</td><td>${k.acknowledged}</td><td>${k.unknown}</td><td>${k.finalValue}</td><td${k.lostAcknowledged ? ' class="bad"' : ''}>${k.lostAcknowledged}</td><td${k.durable ? '' : ' class="bad"'}>${k.durable ? 'yes' : 'NO'}</td></tr>`,
+        )
+        .join('')}</table>`
+    : '';
+  return {
+    title: `racelab demo replicas: ${settings.replicas} server processes sharing ${settings.stores.join(' and ')}`,
+    verdict: lost.length ? { label: `updates lost: ${lost.map(name).join(', ')}`, tone: 'bad' } : { label: 'no update lost', tone: 'good' },
+    meta: [`${settings.calls} calls, ${settings.concurrency} in flight · ${formatMs(settings.delayMs)} read-modify-write window · max concurrency ${settings.maxConcurrency} per replica`],
+    reproduce: { command, note: 'Replicas race for real, so a rerun loses a similar number of updates, not the same ones.' },
+    table: {
+      columns: ['', ...runs.map(name)],
+      rows: [
+        { label: 'role', cells: col((r) => r.role) },
+        { label: 'sent / acknowledged', cells: col((r) => `${r.sent} / ${r.acknowledged}`) },
+        { label: 'final value', cells: col((r) => String(r.finalValue)) },
+        { label: 'lost updates', cells: col((r) => String(r.lostUpdates)), bad: runs.map((r) => r.lostUpdates > 0) },
+        { label: 'failed / unknown', cells: col((r) => `${r.failed} / ${r.unknown}`) },
+        { label: 'calls/s', cells: col((r) => String(Math.round(r.callsPerSecond))) },
+        { label: 'latency p50 / p99', cells: col((r) => `${formatMs(r.latencyP50Ms)} / ${formatMs(r.latencyP99Ms)}`) },
+        { label: 'wall time', cells: col((r) => formatMs(r.wallMs)) },
+      ],
+    },
+    explanation: report.explanation,
+    terminal: renderReplicasDemo(report),
+    sections: [
+      {
+        id: 'lost',
+        title: 'Lost updates per variant',
+        html: barsSvg(runs.map((r) => ({ label: `${r.label} x${r.replicas}`, value: r.lostUpdates, text: String(Math.max(...runs.map((x) => x.lostUpdates))), bad: r.lostUpdates > 0, details: `${name(r)}: ${r.acknowledged} acknowledged, final ${r.finalValue}, ${r.lostUpdates} lost\n${r.summary}` }))),
+      },
+      {
+        id: 'throughput',
+        title: 'Calls per second per variant (the cost of each fix)',
+        html: barsSvg(runs.map((r) => ({ label: `${r.label} x${r.replicas}`, value: r.callsPerSecond, text: `${Math.round(Math.max(...runs.map((x) => x.callsPerSecond)))}/s`, details: `${name(r)}: ${Math.round(r.callsPerSecond)} calls/s, p99 ${formatMs(r.latencyP99Ms)}` }))),
+      },
+      ...(killTable ? [{ id: 'kills', title: 'A replica killed mid-run', html: killTable, note: 'An acknowledged update must survive the replica that acknowledged it; unknown outcomes may or may not have taken effect.' }] : []),
+    ],
+  };
+}

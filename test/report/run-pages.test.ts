@@ -1,0 +1,144 @@
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  actorDemoPage,
+  attackPage,
+  explorePage,
+  grpcDemoPage,
+  raceMonitor,
+  renderReportPage,
+  replicasDemoPage,
+  runActorDemo,
+  runAttack,
+  runExplore,
+  runGrpcDemo,
+  runReplicasDemo,
+  startCounterServer,
+  type AttackReport,
+  type CounterServer,
+} from '../../src/index.js';
+import { REDIS_URL, serviceAvailable } from '../helpers/services.js';
+import { chromiumAvailable, withPage } from './browser.js';
+
+// Screenshots are kept as CI artifacts under test-results/ (gitignored).
+const OUT = join(import.meta.dirname, '..', '..', 'test-results');
+mkdirSync(OUT, { recursive: true });
+const redis = await serviceAvailable('Redis', REDIS_URL).catch((e: unknown) => e as Error);
+
+let vulnerable: CounterServer;
+beforeAll(async () => {
+  vulnerable = await startCounterServer({ variant: 'vulnerable', delayMs: 30, maxConcurrency: 100, monitor: raceMonitor() });
+});
+afterAll(async () => {
+  await vulnerable?.close(200);
+});
+
+/** Opens the page in Chromium: no console error, no request, the verdict shown; clicking an element pins its details. */
+async function look(name: string, html: string, check: (page: import('playwright-core').Page) => Promise<void>): Promise<void> {
+  const file = join(OUT, `${name}.html`);
+  writeFileSync(file, html);
+  expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1|localhost)|<link|\ssrc=/);
+  await withPage(async (page, errors) => {
+    await page.goto(`file://${file}`);
+    expect((await page.locator('#verdict').textContent())?.length).toBeGreaterThan(3);
+    expect(await page.locator('#explanation p').count()).toBeGreaterThan(0);
+    await check(page);
+    await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+  expect(statSync(join(OUT, `${name}.png`)).size).toBeGreaterThan(10_000);
+}
+
+async function clickShowsDetails(page: import('playwright-core').Page, selector: string, text: RegExp): Promise<void> {
+  expect(await page.locator('#details').isVisible()).toBe(false);
+  await page.locator(selector).first().click({ force: true });
+  expect(await page.locator('#details').textContent()).toMatch(text);
+}
+
+describe.skipIf(!chromiumAvailable())('run pages in Chromium', () => {
+  it('demo grpc: both variants side by side, every call drawn, the lost updates marked', async () => {
+    const report = await runGrpcDemo({ clients: 3, increments: 3, delayMs: 60, keepCalls: true, monitor: true });
+    const [vuln, mutex] = report.runs;
+    const html = renderReportPage(grpcDemoPage(report, 'racelab demo grpc --clients 3 --increments 3 --delay 60ms --html x.html'));
+    await look('demo-grpc', html, async (page) => {
+      expect(await page.locator('#verdict').textContent()).toBe(vuln!.lostUpdates > 0 ? 'updates lost: vulnerable' : 'no update lost');
+      expect(await page.locator('#side-by-side th').allTextContents()).toEqual(['', 'vulnerable', 'mutex']);
+      expect(await page.locator('g.call').count()).toBe(18);
+      // Every write that went over an unseen update is drawn as one, and matches the monitor's count of such writes.
+      const lostWrites = vuln!.calls!.filter((c) => c.overwrote).length;
+      expect(await page.locator('g.call.lost').count()).toBe(lostWrites);
+      expect(mutex!.calls!.some((c) => c.overwrote)).toBe(false);
+      expect(await page.locator('svg.histogram').count()).toBe(2);
+      expect(await page.locator('#reproduce code').textContent()).toContain('racelab demo grpc');
+      await clickShowsDetails(page, 'g.call', /client \d, request p\d+-\d: ok/);
+    });
+  }, 120_000);
+
+  it('attack: every call of every round, the spread per round, the seed', async () => {
+    const report = await runAttack({ target: vulnerable.target, scenario: 'counter', sync: 'parallel', count: 8, rounds: 3, pauseMs: 0, seed: 42, keepCalls: true });
+    await look('attack', renderReportPage(attackPage(report, 'racelab attack --seed 42')), async (page) => {
+      expect(await page.locator('#verdict').textContent()).toMatch(report.verdict === 'race' ? /^race: \d of 3 rounds/ : /no race/);
+      expect(await page.locator('g.call').count()).toBe(24);
+      expect(await page.locator('.rounds-overview rect').count()).toBe(24);
+      expect(await page.locator('#spread g.bar').count()).toBe(3);
+      expect(await page.locator('#spread g.bar.bad').count()).toBe(report.racesFound);
+      expect(await page.locator('#reproduce').textContent()).toContain('seed 42');
+      await clickShowsDetails(page, 'g.call', /round \d, call \d+: Increment -> OK/);
+    });
+  }, 60_000);
+
+  it('explore: the shrunk schedule as lanes per task, the preemption marked, the state after each step', async () => {
+    const report = await runExplore({ scenario: 'counter', strategy: 'pct', runs: 200, clients: 3, seed: 3 });
+    const f = report.firstFailure!;
+    await look('explore', renderReportPage(explorePage(report, 'racelab explore --clients 3 --seed 3')), async (page) => {
+      expect(await page.locator('#verdict').textContent()).toMatch(/^race found in run \d+/);
+      expect(await page.locator('g.step').count()).toBe(f.shrunk.steps);
+      expect(await page.locator('g.step.preemption').count()).toBe(f.shrunk.preemptions);
+      expect(await page.locator('g.state').count()).toBe(f.shrunk.steps);
+      // The last write left the counter at the value the failure message reports.
+      const final = /final counter = (\d+)/.exec(f.message)![1];
+      expect(await page.locator('g.state').last().textContent()).toBe(`counter=${final}`);
+      expect(await page.locator('#reproduce code').textContent()).toBe(report.replayCommand);
+      await clickShowsDetails(page, 'g.step', /^step 1: c\d /);
+    });
+  }, 60_000);
+
+  it('demo actors: one row per variant, the broken ones in red', async () => {
+    const report = await runActorDemo({ patterns: ['counter-cast'], seed: 11 });
+    await look('demo-actors', renderReportPage(actorDemoPage(report, 'racelab demo actors --pattern counter-cast --seed 11')), async (page) => {
+      expect(await page.locator('#side-by-side tr').count()).toBe(report.runs.length + 1);
+      expect(await page.locator('#effects g.bar.bad').count()).toBe(report.runs.filter((r) => !r.ok).length);
+      expect(await page.locator('#reproduce').textContent()).toContain('seed 11');
+    });
+  }, 60_000);
+
+  it.skipIf(redis !== true)('demo replicas: the variants side by side on Redis', async () => {
+    const report = await runReplicasDemo({ store: 'redis', replicas: 2, calls: 24, variants: ['redis-incr'], killOne: false });
+    await look('demo-replicas', renderReportPage(replicasDemoPage(report, 'racelab demo replicas --store redis')), async (page) => {
+      expect(await page.locator('#side-by-side th').count()).toBe(report.runs.length + 1);
+      expect(await page.locator('#lost g.bar').count()).toBe(report.runs.length);
+    });
+  }, 120_000);
+});
+
+describe('page size', () => {
+  it('a 10,000-call attack page stays under 5 MB', () => {
+    // 100 rounds of 100 calls, shaped like a real run's (the CLI run of this size measured 1.05 MB).
+    const calls = [];
+    const rounds = [];
+    for (let round = 1; round <= 100; round++) {
+      const t = round * 1_000_000;
+      for (let i = 0; i < 100; i++) calls.push({ round, index: i, client: 0, method: 'Increment', sentMicros: t + i * 3, doneMicros: t + 25_000 + i * 40, code: 0, handlerStartMicros: t + 200 + i * 5 });
+      rounds.push({ round, verdict: 'race' as const, calls: 100, ok: 100, failed: 0, unknown: 0, lost: 80, extra: 0, serverSpread: { rangeMicros: 495, stddevMicros: 100, samples: 100 }, wallMs: 30 });
+    }
+    const report = {
+      kind: 'attack', target: '127.0.0.1:1', schemaSource: 'reflection', sync: 'parallel', clients: 1, seed: 1, endpoints: [{ method: '/Counter/Increment', count: 100, offsetMicros: 0 }],
+      callsPerBurst: 100, roundsRequested: 100, roundsRun: 100, pauseMs: 0, scenario: 'counter', invariant: 'after.value - before.value == ok', verdict: 'race', racesFound: 100, rounds,
+      statusCodes: [{ code: 0, name: 'OK', count: 10_000 }], totals: { calls: 10_000, ok: 10_000, failed: 0, unknown: 0, lost: 8000, extra: 0 }, warnings: [], wallMs: 3000, calls,
+    } as unknown as AttackReport;
+    const html = renderReportPage(attackPage(report, 'racelab attack'));
+    expect(html.match(/<rect x="[^"]*" y="[^"]*" width="[^"]*" height="[^"]*"\/>/g)!.length).toBeGreaterThanOrEqual(10_000);
+    expect(Buffer.byteLength(html)).toBeLessThan(5 * 1024 * 1024);
+  });
+});
