@@ -47,6 +47,8 @@ export {
   type PatternRunOptions, type ActorDemoOptions, type ActorDemoReport, type ActorDemoRun,
 } from './scenarios/actors/index.js';
 export * from './scenarios/replicas/index.js';
+export * from './scenarios/impacts/index.js';
+export { bankModel, type BankInput, type BankState } from './check/bank-model.js';
 export * from './proxy/index.js';
 export * from './scenarios/attack/index.js';
 export {

@@ -71,7 +71,7 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
   const invariantText = o.invariant ?? scenario?.invariant;
   // Parse the invariant first: a typo should not cost a connection.
   const parsed = invariantText ? parseExpression(invariantText) : undefined;
-  const endpointsIn: AttackEndpointOptions[] = o.endpoints?.length ? [...o.endpoints] : (scenario?.calls.map((method) => ({ method })) ?? []);
+  const endpointsIn: AttackEndpointOptions[] = o.endpoints?.length ? [...o.endpoints] : (scenario?.calls.map((method) => ({ method, ...(scenario.callData?.[method] !== undefined ? { data: scenario.callData[method], dataSource: `--scenario ${scenario.name}'s data for ${method}` } : {}) })) ?? []);
   if (endpointsIn.length === 0) throw new RacelabError('BAD_OPTION', '--call: say which method to burst, e.g. --call Counter/Increment (or --scenario counter)');
   const count = o.count ?? ATTACK_LIMITS.defaultCount;
   checkRange(count, '--count', 1, ATTACK_LIMITS.maxCallsPerBurst);

@@ -2,13 +2,16 @@ import { RacelabError } from '../../core/errors.js';
 import type { Workload } from '../../explore/workload.js';
 import type { ActorPattern } from '../actors/pattern.js';
 import { actorPatterns } from '../actors/registry.js';
+import { impactScenario } from '../impacts/registry.js';
 import { actorPatternWorkload } from './actor-workload.js';
 import { counterWorkload } from './counter-workload.js';
 import { depth3Workload } from './depth3-workload.js';
 
 /** The built-in workloads `racelab explore` and `racelab replay` know by name. */
-export const exploreScenarios = ['counter', 'depth3', 'actors'] as const;
+export const exploreScenarios = ['counter', 'depth3', 'actors', 'bank'] as const;
 export type ExploreScenario = (typeof exploreScenarios)[number];
+/** The impact scenarios (src/scenarios/impacts/registry.ts) take these options; the registry gives the workload. */
+const IMPACT_USES = ['variant', 'clients', 'delayMs'];
 
 export interface ExploreScenarioOptions {
   readonly scenario: string;
@@ -45,6 +48,7 @@ const USES: Record<ExploreScenario, readonly string[]> = {
   counter: ['variant', 'clients', 'increments', 'delayMs', 'linearizability'],
   depth3: ['work'],
   actors: ['pattern', 'variant', 'senders', 'messages'],
+  bank: IMPACT_USES,
 };
 
 /** The workload a scenario name and its options stand for; misuse is a one-line RacelabError naming the fix. */
@@ -59,6 +63,8 @@ export function exploreWorkload(options: ExploreScenarioOptions): Workload {
     }
   }
   switch (scenario) {
+    case 'bank':
+      return impactScenario(scenario).workload({ variant: options.variant ?? 'vulnerable', clients: options.clients, delayMs: options.delayMs });
     case 'counter':
       return counterWorkload({
         variant: options.variant ?? 'vulnerable',

@@ -1,0 +1,3 @@
+export { impactScenarios, impactScenario, isImpactScenario } from './registry.js';
+export { startScenarioServer, loadScenarioProto, type ScenarioServer, type ScenarioServerOptions } from './server.js';
+export { checkScenarioStore, scenarioVariant, type ImpactScenario, type ScenarioVariant, type HostedService } from './scenario.js';
