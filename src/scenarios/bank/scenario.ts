@@ -10,6 +10,8 @@ import { bankWorkload } from './workload.js';
 export const SERVED_OPENING_BALANCES: Readonly<Record<string, number>> = { alice: 100_000, bob: 100_000 };
 
 const SERVICE = 'racelab.bank.v1.Bank';
+/** The amount of each default Withdraw and Transfer of the attack and the demo. */
+const WITHDRAW_AMOUNT = 1;
 
 const STATUS_OF: Record<Exclude<BankResult, { accepted: true }>['reason'], number> = {
   'insufficient-funds': status.FAILED_PRECONDITION,
@@ -62,13 +64,22 @@ export const bankScenario: ImpactScenario = {
     };
   },
   workload: (o) => bankWorkload(o),
+  impact(before, after, accepted) {
+    const b = before as { total: number };
+    const a = after as { total: number; minimum: number };
+    const withdrawn = (accepted.Withdraw ?? 0) * WITHDRAW_AMOUNT;
+    const expected = b.total - withdrawn;
+    const created = a.total - expected;
+    const detail = `total ${b.total} before, ${withdrawn} withdrawn by ${accepted.Withdraw ?? 0} accepted Withdraw, ${accepted.Transfer ?? 0} accepted Transfer: expected ${expected}, the bank holds ${a.total}${a.minimum < 0 ? `, lowest balance ${a.minimum}` : ''}`;
+    return { violated: created !== 0 || a.minimum < 0, amount: Math.abs(created), unit: created < 0 ? 'money destroyed' : 'money created', detail };
+  },
   attack: {
     name: 'bank',
     description: 'the bank: every accepted Withdraw takes its amount out of the total, a Transfer moves money without making any, and no balance goes below zero',
     calls: [`${SERVICE}/Withdraw`, `${SERVICE}/Transfer`],
     callData: {
-      [`${SERVICE}/Withdraw`]: { account: 'alice', amount: 1 },
-      [`${SERVICE}/Transfer`]: { from: 'alice', to: 'bob', amount: 1 },
+      [`${SERVICE}/Withdraw`]: { account: 'alice', amount: WITHDRAW_AMOUNT },
+      [`${SERVICE}/Transfer`]: { from: 'alice', to: 'bob', amount: WITHDRAW_AMOUNT },
     },
     before: `${SERVICE}/Audit`,
     after: `${SERVICE}/Audit`,

@@ -68,6 +68,22 @@ export interface ImpactScenario {
   workload(options: ExploreOptions): Workload;
   /** The attack's built-in check (default calls with their data, before/after reads, invariant). */
   readonly attack: ImpactAttack;
+  /**
+   * The invariant judged in code, with the impact in the scenario's own units: from the `before` and `after`
+   * responses of the attack's reads and the number of calls of each method (short name) that were accepted.
+   */
+  impact(before: unknown, after: unknown, accepted: Readonly<Record<string, number>>): ImpactMeasure;
+}
+
+/** What a burst cost, in the scenario's units (money created, units oversold, …). */
+export interface ImpactMeasure {
+  readonly violated: boolean;
+  /** How much, in `unit`; 0 when the invariant holds. */
+  readonly amount: number;
+  /** e.g. `money created` */
+  readonly unit: string;
+  /** One sentence with the numbers. */
+  readonly detail: string;
 }
 
 /**
