@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as registerGrpc } from './demo-grpc.js';
 import { register as registerActors } from './demo-actors.js';
 import { register as registerReplicas } from './demo-replicas.js';
+import { register as registerImpacts } from './demo-impacts.js';
 
 /** `racelab demo <name>`: one subcommand per seed simulation; `grpc` is the default. */
 export function register(program: Command): void {
@@ -9,4 +10,5 @@ export function register(program: Command): void {
   registerGrpc(demo);
   registerActors(demo);
   registerReplicas(demo);
+  registerImpacts(demo);
 }
