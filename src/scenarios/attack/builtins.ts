@@ -14,6 +14,8 @@ export interface AttackScenario {
   readonly callData?: Readonly<Record<string, unknown>>;
   readonly before?: string;
   readonly after?: string;
+  /** Request JSON of the scenario's own before and after reads; `{}` when absent. */
+  readonly checkData?: unknown;
   readonly invariant: string;
   /** The checker's model for a recorded history (`racelab check --model`). */
   readonly model?: string;

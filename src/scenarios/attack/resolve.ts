@@ -104,7 +104,8 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
       const spec = c?.method ?? fallback;
       if (!spec) return undefined;
       const method = findMethod(schema, spec, what);
-      const data = c?.data ?? {};
+      // A scenario's own read takes its own request (the coupon's Status names the code).
+      const data = c?.data ?? (c ? {} : (scenario?.checkData ?? {}));
       encodeJsonMessage(method.requestType, data, `${what}-data`);
       return { method, data };
     };

@@ -28,6 +28,15 @@ export interface ScenarioBurstResult {
   readonly wallMs: number;
 }
 
+/** The attack's per-call placeholders in a scenario's request JSON: `{{index}}`, `{{client}}`, `{{round}}` (always 0: one burst). */
+function fill(json: unknown, index: number, client: number): unknown {
+  const vars: Record<string, string> = { index: String(index), client: String(client), round: '0' };
+  if (typeof json === 'string') return json.replace(/\{\{\s*(index|client|round)\s*\}\}/g, (_m, k: string) => vars[k] as string);
+  if (Array.isArray(json)) return json.map((x) => fill(x, index, client));
+  if (json && typeof json === 'object') return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, fill(v, index, client)]));
+  return json;
+}
+
 type Unary = (request: unknown, options: grpc.CallOptions, callback: (e: grpc.ServiceError | null, r: unknown) => void) => void;
 
 /**
@@ -50,14 +59,20 @@ export async function runScenarioBurst(o: ScenarioBurstOptions): Promise<Scenari
     });
   const read = async (spec: string | undefined): Promise<unknown> => {
     if (!spec) return undefined;
-    const r = await call(clients[0] as grpc.Client, spec.slice(spec.lastIndexOf('/') + 1), {});
+    const r = await call(clients[0] as grpc.Client, spec.slice(spec.lastIndexOf('/') + 1), scenario.attack.checkData ?? {});
     if (r.code !== 0) throw new RacelabError('UNREACHABLE', `${spec} failed with status ${grpc.status[r.code] ?? r.code} on ${o.targets[0]}`);
     return r.response;
   };
   const t0 = performance.now();
   try {
     const before = await read(scenario.attack.before);
-    const plan = scenario.attack.calls.flatMap((spec) => Array.from({ length: count }, () => ({ method: spec.slice(spec.lastIndexOf('/') + 1), data: scenario.attack.callData?.[spec] ?? {} })));
+    let index = 0;
+    const plan = scenario.attack.calls.flatMap((spec) =>
+      Array.from({ length: count }, () => {
+        const i = index++;
+        return { method: spec.slice(spec.lastIndexOf('/') + 1), data: fill(scenario.attack.callData?.[spec] ?? {}, i, i % clients.length) };
+      }),
+    );
     const outcomes = await Promise.all(plan.map((p, i) => call(clients[i % clients.length] as grpc.Client, p.method, p.data).then((r) => ({ ...r, method: p.method }))));
     const after = await read(scenario.attack.after);
     const accepted: Record<string, number> = {};

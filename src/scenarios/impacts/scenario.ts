@@ -98,6 +98,8 @@ export interface ImpactAttack {
   readonly callData?: Readonly<Record<string, unknown>>;
   readonly before?: string;
   readonly after?: string;
+  /** Request JSON of the before and after reads. */
+  readonly checkData?: unknown;
   readonly invariant: string;
   readonly model?: string;
   historyOp?(method: string, request: unknown, response: unknown): { f: string; invokeValue: unknown; okValue: unknown } | undefined;
