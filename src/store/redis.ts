@@ -99,6 +99,19 @@ const LUA_MOVE_IF_AT_LEAST = new Script(
   4,
 );
 
+// A fixed-window rate limit in one script: count the call only if the window has room, and give a new window its
+// expiry in the same step (INCR and EXPIRE as two commands leave a key without expiry if the client dies between).
+// KEYS[1] value, KEYS[2] version; ARGV[1] limit, ARGV[2] window ms. Returns the count after, or 0 when full.
+const LUA_COUNT_WITHIN = new Script(
+  `local c = tonumber(redis.call('GET', KEYS[1]) or '0')
+   if c >= tonumber(ARGV[1]) then return 0 end
+   redis.call('INCR', KEYS[1])
+   redis.call('INCR', KEYS[2])
+   if c == 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+   return c + 1`,
+  2,
+);
+
 // KEYS[1] lock, KEYS[2] token counter; ARGV[1] owner, ARGV[2] ttl ms. The token is issued in the same atomic
 // step as the lock, so token order is lock order.
 const ACQUIRE_FENCED = new Script(
@@ -291,6 +304,13 @@ export class RedisStore implements Store {
       floor,
     )) as [number, number];
     return done === 1 ? Number(value) : undefined;
+  }
+
+  /** Counts a call in a fixed window only if fewer than `limit` were counted; the key expires with its window. */
+  async luaCountWithin(key: string, limit: number, windowMs: number): Promise<number | undefined> {
+    await this.at({ kind: 'update', object: key, label: `lua count ${key} if < ${limit}` });
+    const c = Number(await LUA_COUNT_WITHIN.run(this.redis, this.key('value', key), this.key('version', key), limit, windowMs));
+    return c === 0 ? undefined : c;
   }
 
   private async dedicatedConnection(): Promise<Redis> {

@@ -58,8 +58,8 @@ export interface ImpactScenario {
   /** Full service name: racelab.<name>.v1.<Service>. */
   readonly service: string;
   readonly variants: ReadonlyArray<ScenarioVariant<never, unknown>>;
-  /** The built-in model's name for `racelab check --model`. */
-  readonly model: string;
+  /** The built-in model's name for `racelab check --model`, when there is one. */
+  readonly model?: string;
   /** Creates the scenario's opening state in a shared store, if it is not there yet (safe for replicas). */
   open(store: Store): Promise<void>;
   /** Starts one variant's service behind the scenario's gRPC handlers. */

@@ -21,7 +21,7 @@ describe('bank under the explorer', () => {
     expect(r.firstFailure?.message).toMatch(/t3 waits for "wait for account\(alice\)"/);
   });
 
-  for (const v of explorable.filter((x) => x.safe)) {
+  for (const v of explorable.filter((x) => x.safe && !x.spawnsProcesses)) {
     for (const clients of [2, 3]) {
       it(`proves ${v.name} at ${clients} clients: dfs explores every schedule and none fails`, async () => {
         const r = await explore(bankWorkload({ variant: v.name, clients }), { strategy: 'dfs', runs: 1_000_000, seed: 1 });
@@ -30,4 +30,13 @@ describe('bank under the explorer', () => {
       }, 120_000);
     }
   }
+
+  // dfs over the actor runtime's own steps (spawns, deliveries, replies) takes 40 s at 2 clients and does not
+  // finish at 3 within a test: the actor variant gets evidence here, not a proof.
+  it('actor: no failing schedule in 300 pct runs at 2 and at 3 clients', async () => {
+    for (const clients of [2, 3]) {
+      const r = await explore(bankWorkload({ variant: 'actor', clients }), { strategy: 'pct', runs: 300, seed: 1 });
+      expect(r.firstFailure?.message).toBeUndefined();
+    }
+  }, 120_000);
 });
