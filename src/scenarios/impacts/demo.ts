@@ -140,7 +140,7 @@ export function explainImpactsScenario(s: ImpactsDemoScenario): string[] {
   }
   if (exact.length) lines.push(`${exact.map((r) => r.variant).join(', ')}: the same burst left the invariant intact (${exact.map((r) => `${r.variant} ${sumAccepted(r)} accepted`).join(', ')}).`);
   for (const r of s.runs.filter((x) => x.explored?.verdict === 'deadlock-found')) {
-    lines.push(`${r.variant} is exact in the burst only because the burst sends no opposite transfers; the explorer found the deadlock: ${r.explored?.message ?? ''}`);
+    lines.push(`${r.variant} held in the burst, whose calls never wait on each other in a cycle (no opposite transfers); the explorer, which runs them, found the deadlock: ${r.explored?.message ?? ''}`);
   }
   const unknown = s.runs.filter((r) => r.verdict === 'unknown');
   if (unknown.length) lines.push(`${unknown.map((r) => r.variant).join(', ')}: some outcomes are unknown (deadline or lost connection), so no verdict is claimed.`);
