@@ -8,7 +8,7 @@ import { counterWorkload } from './counter-workload.js';
 import { depth3Workload } from './depth3-workload.js';
 
 /** The built-in workloads `racelab explore` and `racelab replay` know by name. */
-export const exploreScenarios = ['counter', 'depth3', 'actors', 'bank', 'coupon', 'ratelimit'] as const;
+export const exploreScenarios = ['counter', 'depth3', 'actors', 'bank', 'coupon', 'ratelimit', 'privilege'] as const;
 export type ExploreScenario = (typeof exploreScenarios)[number];
 /** The impact scenarios (src/scenarios/impacts/registry.ts) take these options; the registry gives the workload. */
 const IMPACT_USES = ['variant', 'clients', 'delayMs'];
@@ -51,6 +51,7 @@ const USES: Record<ExploreScenario, readonly string[]> = {
   bank: IMPACT_USES,
   coupon: IMPACT_USES,
   ratelimit: IMPACT_USES,
+  privilege: IMPACT_USES,
 };
 
 /** The workload a scenario name and its options stand for; misuse is a one-line RacelabError naming the fix. */
@@ -68,6 +69,7 @@ export function exploreWorkload(options: ExploreScenarioOptions): Workload {
     case 'bank':
     case 'coupon':
     case 'ratelimit':
+    case 'privilege':
       return impactScenario(scenario).workload({ variant: options.variant ?? 'vulnerable', clients: options.clients, delayMs: options.delayMs });
     case 'counter':
       return counterWorkload({
