@@ -7,7 +7,7 @@ const layers = {
   // The built-in workloads that `racelab explore` and `replay` run: scenarios' code under the explorer.
   workloads: ['workloads', 'scenarios', 'explore', 'actor', 'check', 'store', 'sched', 'history', 'core'],
   // The attack engine: the invariant language, request templating, burst planning, judging, recording.
-  attack: ['attack', 'burst', 'grpc', 'history', 'check', 'core', 'generated'],
+  attack: ['attack', 'burst', 'grpc', 'history', 'check', 'core', 'generated', 'scenarios'],
   explore: ['explore', 'instrument', 'sched', 'check', 'history', 'core'],
   instrument: ['instrument', 'sched', 'core'],
   burst: ['burst', 'grpc', 'history', 'core'],

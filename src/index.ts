@@ -324,3 +324,18 @@ export {
   type MonitorCounts,
   type MetricsEndpoint,
 } from './monitor/index.js';
+
+// The impact scenarios: bank, coupon, rate limit, privilege and the other races the seed names
+export {
+  impactScenarios,
+  impactScenario,
+  startScenarioServer,
+  type ScenarioServer,
+  type ScenarioServerOptions,
+  type ImpactScenario,
+  type ScenarioVariant,
+  runImpactsDemo,
+  type ImpactsDemoOptions,
+  type ImpactsDemoReport,
+} from './scenarios/impacts/index.js';
+export { bankModel, type BankInput, type BankState } from './check/bank-model.js';

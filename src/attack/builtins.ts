@@ -1,4 +1,5 @@
 import { RacelabError } from '../core/errors.js';
+import { impactScenarios } from '../scenarios/impacts/registry.js';
 
 /**
  * A scenario's built-in check for `racelab attack --scenario NAME`: which calls to burst, how to read the state
@@ -9,8 +10,12 @@ export interface AttackScenario {
   readonly description: string;
   /** Default burst endpoint(s), `Service/Method`, used when the user gives no --call. */
   readonly calls: readonly string[];
+  /** Request JSON of each default call, by its entry in `calls`; `{}` when absent. */
+  readonly callData?: Readonly<Record<string, unknown>>;
   readonly before?: string;
   readonly after?: string;
+  /** Request JSON of the scenario's own before and after reads; `{}` when absent. */
+  readonly checkData?: unknown;
   readonly invariant: string;
   /** The checker's model for a recorded history (`racelab check --model`). */
   readonly model?: string;
@@ -33,6 +38,8 @@ export const attackScenarios: Readonly<Record<string, AttackScenario>> = {
       return undefined;
     },
   },
+  // The impact scenarios (bank, …), each from its own folder.
+  ...Object.fromEntries(impactScenarios.map((s) => [s.name, s.attack])),
 };
 
 export function attackScenario(name: string): AttackScenario {

@@ -71,7 +71,7 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
   const invariantText = o.invariant ?? scenario?.invariant;
   // Parse the invariant first: a typo should not cost a connection.
   const parsed = invariantText ? parseExpression(invariantText) : undefined;
-  const endpointsIn: AttackEndpointOptions[] = o.endpoints?.length ? [...o.endpoints] : (scenario?.calls.map((method) => ({ method })) ?? []);
+  const endpointsIn: AttackEndpointOptions[] = o.endpoints?.length ? [...o.endpoints] : (scenario?.calls.map((method) => ({ method, ...(scenario.callData?.[method] !== undefined ? { data: scenario.callData[method], dataSource: `--scenario ${scenario.name}'s data for ${method}` } : {}) })) ?? []);
   if (endpointsIn.length === 0) throw new RacelabError('BAD_OPTION', '--call: say which method to burst, e.g. --call Counter/Increment (or --scenario counter)');
   const count = o.count ?? ATTACK_LIMITS.defaultCount;
   checkRange(count, '--count', 1, ATTACK_LIMITS.maxCallsPerBurst);
@@ -104,7 +104,8 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
       const spec = c?.method ?? fallback;
       if (!spec) return undefined;
       const method = findMethod(schema, spec, what);
-      const data = c?.data ?? {};
+      // A scenario's own read takes its own request (the coupon's Status names the code).
+      const data = c?.data ?? (c ? {} : (scenario?.checkData ?? {}));
       encodeJsonMessage(method.requestType, data, `${what}-data`);
       return { method, data };
     };
@@ -123,15 +124,21 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
     const wantedServices = [...endpointsIn.map((e) => e.method), ...(o.before ? [o.before.method] : scenario?.before ? [scenario.before] : []), ...(o.after ? [o.after.method] : scenario?.after ? [scenario.after] : [])]
       .map((m) => m.replace(/^\//, ''))
       .map((m) => (m.includes('/') ? m.slice(0, m.lastIndexOf('/')) : m.includes('.') ? m.slice(0, m.lastIndexOf('.')) : undefined));
-    base = bind(
-      await loadSchemaByReflection(target, {
-        credentials: channelCredentials(transport),
-        channelOptions: channelOptions(transport),
-        metadata: toGrpcMetadata(metadata),
-        timeoutMs: Math.max(transport.connectTimeoutMs, 5000),
-        ...(wantedServices.every((x) => x !== undefined) ? { services: wantedServices as string[] } : {}),
-      }),
-    );
+    const schema = await loadSchemaByReflection(target, {
+      credentials: channelCredentials(transport),
+      channelOptions: channelOptions(transport),
+      metadata: toGrpcMetadata(metadata),
+      timeoutMs: Math.max(transport.connectTimeoutMs, 5000),
+      ...(wantedServices.every((x) => x !== undefined) ? { services: wantedServices as string[] } : {}),
+    }).catch((e: unknown) => {
+      // The calls came from --scenario, not from a --call the user typed: say which flag does not fit the target.
+      const missing = scenario && !o.endpoints?.length && e instanceof RacelabError ? /^--call: service (\S+) is not offered by (\S+); (it offers .*)$/.exec(e.message) : null;
+      if (missing) {
+        throw new RacelabError('UNKNOWN_METHOD', `--scenario ${scenario?.name}: ${missing[2]} does not offer ${missing[1]}; ${missing[3]}; point --target at a ${scenario?.name} server, or name its methods with --call`, 2, { cause: e });
+      }
+      throw e;
+    });
+    base = bind(schema);
   }
   if (!parsed) warnings.push('no invariant: this run measures the burst but cannot find a race; add --invariant "..." or --scenario counter');
   return { ...base, ...(parsed ? { invariant: parsed } : {}) };

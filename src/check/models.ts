@@ -1,5 +1,7 @@
 import { RacelabError } from '../core/errors.js';
+import { bankModel } from './bank-model.js';
 import { counterModel } from './counter-model.js';
+import { couponModel } from './coupon-model.js';
 import { kvModel } from './kv-model.js';
 import type { Model } from './model.js';
 import { registerModel } from './register-model.js';
@@ -9,6 +11,8 @@ export const builtinModels: Readonly<Record<string, () => Model>> = {
   register: () => registerModel() as Model,
   counter: () => counterModel() as unknown as Model,
   kv: () => kvModel() as Model,
+  bank: () => bankModel() as unknown as Model,
+  coupon: () => couponModel() as unknown as Model,
 };
 
 export const MODEL_NAMES = Object.keys(builtinModels);

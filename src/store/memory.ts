@@ -18,13 +18,16 @@ export class MemoryStore implements Store {
   /**
    * `note`, when given, hears what each operation returned, as the explorer's traces show it (`->0`, `->ok`,
    * `->3@v2`): pass the explorer's `ctx.note` and a failing trace reads `c1 get counter->0 . c2 get counter->0 …`.
-   * (tracedStore does the same for any Store, at the cost of one more async call per operation.)
+   * (tracedStore does the same for any Store, at the cost of one more async call per operation.) `initial` holds
+   * keys that exist before the first operation.
    */
   constructor(
     private readonly scheduler?: Scheduler,
-    options?: { readonly note?: (text: string) => void },
+    options?: { readonly note?: (text: string) => void; readonly initial?: Readonly<Record<string, number>> },
   ) {
     this.note = options?.note;
+    // Opening state (a bank's opening balances) as if written once before the run: no scheduling points, no steps.
+    for (const [key, value] of Object.entries(options?.initial ?? {})) this.data.set(key, { value, version: 1 });
   }
 
   /**

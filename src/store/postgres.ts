@@ -235,6 +235,21 @@ export class PostgresStore implements Store {
   }
 
   /**
+   * The guarded update, `UPDATE … SET value = value + $by WHERE … AND value + $by >= $floor RETURNING value`:
+   * PostgreSQL checks and writes under the row lock, so two debits cannot both pass one check. Returns the new
+   * value, or undefined when the guard refused (zero rows) or the key has no row.
+   */
+  async addIfAtLeast(key: string, by: number, floor: number): Promise<number | undefined> {
+    await this.at({ kind: 'update', object: key, label: `add ${key}+${by} if >= ${floor}` });
+    const r = await this.query(
+      this.pool,
+      `UPDATE ${this.table} SET value = value + $3, version = version + 1 WHERE namespace = $1 AND key = $2 AND value + $3 >= $4 RETURNING value`,
+      [this.namespace, key, by, floor],
+    );
+    return r.rowCount === 1 ? Number(r.rows[0].value) : undefined;
+  }
+
+  /**
    * Runs `fn` in one transaction on one connection. Under SERIALIZABLE (the default) PostgreSQL aborts a
    * transaction whose outcome would differ from every serial order (SQLSTATE 40001); the caller's work is then
    * simply run again, after a short random backoff so the same transactions do not collide again in lockstep.

@@ -75,6 +75,43 @@ const LUA_INCREMENT = new Script(
   2,
 );
 
+// The guarded update in Redis: check and add in one script. KEYS[1] value, KEYS[2] version; ARGV[1] by,
+// ARGV[2] floor. Returns {1, new value} or {0, value}.
+const LUA_ADD_IF_AT_LEAST = new Script(
+  `local v = tonumber(redis.call('GET', KEYS[1]) or '0') + tonumber(ARGV[1])
+   if v < tonumber(ARGV[2]) then return {0, v - tonumber(ARGV[1])} end
+   redis.call('SET', KEYS[1], v)
+   redis.call('INCR', KEYS[2])
+   return {1, v}`,
+  2,
+);
+
+// A guarded move between two keys in one script (a transfer): nothing runs between the check, the debit and
+// the credit. KEYS[1..2] source value and version, KEYS[3..4] destination; ARGV[1] amount, ARGV[2] floor.
+const LUA_MOVE_IF_AT_LEAST = new Script(
+  `local v = tonumber(redis.call('GET', KEYS[1]) or '0') - tonumber(ARGV[1])
+   if v < tonumber(ARGV[2]) then return {0, v + tonumber(ARGV[1])} end
+   redis.call('SET', KEYS[1], v)
+   redis.call('INCR', KEYS[2])
+   redis.call('INCRBY', KEYS[3], ARGV[1])
+   redis.call('INCR', KEYS[4])
+   return {1, v}`,
+  4,
+);
+
+// A fixed-window rate limit in one script: count the call only if the window has room, and give a new window its
+// expiry in the same step (INCR and EXPIRE as two commands leave a key without expiry if the client dies between).
+// KEYS[1] value, KEYS[2] version; ARGV[1] limit, ARGV[2] window ms. Returns the count after, or 0 when full.
+const LUA_COUNT_WITHIN = new Script(
+  `local c = tonumber(redis.call('GET', KEYS[1]) or '0')
+   if c >= tonumber(ARGV[1]) then return 0 end
+   redis.call('INCR', KEYS[1])
+   redis.call('INCR', KEYS[2])
+   if c == 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+   return c + 1`,
+  2,
+);
+
 // KEYS[1] lock, KEYS[2] token counter; ARGV[1] owner, ARGV[2] ttl ms. The token is issued in the same atomic
 // step as the lock, so token order is lock order.
 const ACQUIRE_FENCED = new Script(
@@ -245,6 +282,35 @@ export class RedisStore implements Store {
   async luaIncrement(key: string, by = 1): Promise<number> {
     await this.at({ kind: 'update', object: key, label: `lua incr ${key}` });
     return Number(await LUA_INCREMENT.run(this.redis, this.key('value', key), this.key('version', key), by));
+  }
+
+  /** Adds `by` only if the result stays at least `floor`, in one Lua script; the new value, or undefined when refused. */
+  async luaAddIfAtLeast(key: string, by: number, floor: number): Promise<number | undefined> {
+    await this.at({ kind: 'update', object: key, label: `lua add ${key}+${by} if >= ${floor}` });
+    const [done, value] = (await LUA_ADD_IF_AT_LEAST.run(this.redis, this.key('value', key), this.key('version', key), by, floor)) as [number, number];
+    return done === 1 ? Number(value) : undefined;
+  }
+
+  /** Moves `amount` from one key to another only if the source stays at least `floor`, in one Lua script. */
+  async luaMoveIfAtLeast(from: string, to: string, amount: number, floor: number): Promise<number | undefined> {
+    await this.at({ kind: 'update', label: `lua move ${amount} ${from}->${to} if >= ${floor}` });
+    const [done, value] = (await LUA_MOVE_IF_AT_LEAST.run(
+      this.redis,
+      this.key('value', from),
+      this.key('version', from),
+      this.key('value', to),
+      this.key('version', to),
+      amount,
+      floor,
+    )) as [number, number];
+    return done === 1 ? Number(value) : undefined;
+  }
+
+  /** Counts a call in a fixed window only if fewer than `limit` were counted; the key expires with its window. */
+  async luaCountWithin(key: string, limit: number, windowMs: number): Promise<number | undefined> {
+    await this.at({ kind: 'update', object: key, label: `lua count ${key} if < ${limit}` });
+    const c = Number(await LUA_COUNT_WITHIN.run(this.redis, this.key('value', key), this.key('version', key), limit, windowMs));
+    return c === 0 ? undefined : c;
   }
 
   private async dedicatedConnection(): Promise<Redis> {

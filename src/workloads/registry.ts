@@ -2,14 +2,17 @@ import { RacelabError } from '../core/errors.js';
 import type { Workload } from '../explore/workload.js';
 import type { ActorPattern } from '../scenarios/actors/pattern.js';
 import { actorPatterns } from '../scenarios/actors/registry.js';
+import { impactScenario } from '../scenarios/impacts/registry.js';
 import { actorPatternWorkload } from './actor-workload.js';
 import { counterWorkload } from './counter-workload.js';
 import { depth3Workload } from './depth3-workload.js';
 import { consumerWorkload } from '../consumer/workload.js';
 
 /** The built-in workloads `racelab explore` and `racelab replay` know by name. */
-export const exploreScenarios = ['counter', 'depth3', 'actors', 'consumer'] as const;
+export const exploreScenarios = ['counter', 'depth3', 'actors', 'consumer', 'bank', 'coupon', 'ratelimit', 'privilege'] as const;
 export type ExploreScenario = (typeof exploreScenarios)[number];
+/** The impact scenarios (src/scenarios/impacts/registry.ts) take these options; the registry gives the workload. */
+const IMPACT_USES = ['variant', 'clients', 'delayMs'];
 
 export interface ExploreScenarioOptions {
   readonly scenario: string;
@@ -56,6 +59,10 @@ const USES: Record<ExploreScenario, readonly string[]> = {
   depth3: ['work'],
   actors: ['pattern', 'variant', 'senders', 'messages'],
   consumer: ['variant', 'messages', 'keys', 'consumers', 'crashes', 'ackTimeouts'],
+  bank: IMPACT_USES,
+  coupon: IMPACT_USES,
+  ratelimit: IMPACT_USES,
+  privilege: IMPACT_USES,
 };
 
 /** The workload a scenario name and its options stand for; misuse is a one-line RacelabError naming the fix. */
@@ -70,6 +77,11 @@ export function exploreWorkload(options: ExploreScenarioOptions): Workload {
     }
   }
   switch (scenario) {
+    case 'bank':
+    case 'coupon':
+    case 'ratelimit':
+    case 'privilege':
+      return impactScenario(scenario).workload({ variant: options.variant ?? 'vulnerable', clients: options.clients, delayMs: options.delayMs });
     case 'counter':
       return counterWorkload({
         variant: options.variant ?? 'vulnerable',

@@ -4,6 +4,7 @@ import { register as registerActors } from './demo-actors.js';
 import { register as registerReplicas } from './demo-replicas.js';
 import { register as registerTransactions } from './demo-transactions.js';
 import { register as registerBrokers } from './demo-brokers.js';
+import { register as registerImpacts } from './demo-impacts.js';
 
 /** `racelab demo <name>`: one subcommand per seed simulation; `grpc` is the default. */
 export function register(program: Command): void {
@@ -13,4 +14,5 @@ export function register(program: Command): void {
   registerReplicas(demo);
   registerTransactions(demo);
   registerBrokers(demo);
+  registerImpacts(demo);
 }

@@ -3,6 +3,7 @@ import { printProgress, printResult } from '../output.js';
 import { untilSignal } from '../signals.js';
 
 interface ServeOptions {
+  scenario: string;
   variant: string;
   host: string;
   port: string;
@@ -21,6 +22,7 @@ export function register(program: Command): void {
   program
     .command('serve')
     .description("run the seed's Counter gRPC service with one variant's handlers (Ctrl+C stops it)")
+    .option('--scenario <name>', 'counter (the seed\'s Counter) | bank | coupon | ratelimit', 'counter')
     .option('--variant <name>', 'vulnerable | mutex | atomic | cas | txn | pg-read-write | pg-atomic | pg-for-update | pg-serializable | pg-version | pg-advisory | redis-get-set | redis-incr | redis-watch | redis-lua | redis-lock | redis-lock-fencing', 'vulnerable')
     .option('--host <host>', 'address to bind', 'localhost')
     .option('--port <port>', 'port to listen on (0 picks a free one)', '50051')
@@ -39,7 +41,11 @@ export function register(program: Command): void {
     .option('--metrics <address>', 'watch the handlers with the race monitor and serve Prometheus metrics at http://ADDRESS/metrics (:9464 is loopback)')
     .addOption(new Option('--supervised', 'print JSON events and stop when stdin closes (replicas started by racelab)').hideHelp())
     .action(async (opts: ServeOptions) => {
-      const { startCounterServer, parseDuration, parseCount, parsePort, counterVariant, checkVariantStore, formatCounterStats } = await import('../lib.js');
+      const { startCounterServer, parseDuration, parseCount, parsePort, counterVariant, checkVariantStore, formatCounterStats } = await import('../../index.js');
+      if (opts.scenario !== 'counter') {
+        await serveScenario(opts);
+        return;
+      }
       counterVariant(opts.variant);
       checkVariantStore(opts.variant, opts.store);
       const replicas = parseCount(opts.replicas, '--replicas', 1, 64);
@@ -95,6 +101,37 @@ async function startMetrics(spec: string) {
   const monitor = raceMonitor({ logger: pino({ level: 'warn' }, pino.destination({ fd: 2, sync: true })) });
   const endpoint = await serveMetrics(monitor, address, '--metrics');
   return { monitor, endpoint };
+/** `--scenario bank` (and the other impact scenarios): the same host, the scenario's service and variants. */
+async function serveScenario(opts: ServeOptions): Promise<void> {
+  const { startScenarioServer, impactScenario, scenarioVariant, checkScenarioStore, parseDuration, parseCount, parsePort, RacelabError } = await import('../../index.js');
+  const scenario = impactScenario(opts.scenario);
+  checkScenarioStore(scenario.name, scenarioVariant(scenario.name, scenario.variants, opts.variant), opts.store);
+  for (const [flag, given] of [['--lock-ttl', opts.lockTtl], ['--holder-pause', opts.holderPause]] as const) {
+    if (given !== undefined) throw new RacelabError('BAD_OPTION', `${flag} applies to the counter's redis-lock variants, not to --scenario ${scenario.name}`);
+  }
+  const replicas = parseCount(opts.replicas, '--replicas', 1, 64);
+  if (replicas > 1) {
+    await serveReplicas(opts, replicas, {});
+    return;
+  }
+  const server = await startScenarioServer({
+    scenario: scenario.name,
+    variant: opts.variant,
+    host: opts.host,
+    port: parsePort(opts.port),
+    delayMs: parseDuration(opts.delay, '--delay', { maxMs: 60_000 }),
+    maxConcurrency: parseCount(opts.maxConcurrency, '--max-concurrency', 1, 10_000),
+    store: opts.store,
+  });
+  if (opts.supervised) {
+    await serveSupervised(server);
+    return;
+  }
+  printResult(`Starting ${scenario.name} ${opts.variant} gRPC server (${scenario.service}) on ${server.target} (delay ${opts.delay}, max concurrency ${opts.maxConcurrency}, store ${server.store.description})`);
+  const signal = await untilSignal();
+  printProgress(`${signal}: shutting down (calls in flight get 2s to finish)`);
+  await server.close(2000);
+  printResult(`Server stopped. Handlers: ${JSON.stringify(server.service.stats)}.`);
 }
 
 type RunningCounterServer = Awaited<ReturnType<(typeof import('../../index.js'))['startCounterServer']>>;
@@ -103,7 +140,7 @@ type RunningCounterServer = Awaited<ReturnType<(typeof import('../../index.js'))
  * One replica under a racelab parent: JSON events on stdout instead of prose, and a stop on SIGTERM or when
  * stdin closes (the parent is gone, even if it was killed with -9), reporting the handlers' stats.
  */
-async function serveSupervised(server: RunningCounterServer): Promise<void> {
+async function serveSupervised(server: Pick<RunningCounterServer, 'target' | 'port' | 'store' | 'close'> & { service: { stats: object } }): Promise<void> {
   printJson1({ event: 'listening', target: server.target, port: server.port, pid: process.pid, store: server.store.description });
   const parentGone = new Promise<string>((resolve) => {
     process.stdin.once('end', () => resolve('stdin closed'));
@@ -134,6 +171,7 @@ async function serveReplicas(opts: ServeOptions, replicas: number, lock: { ttlMs
   await store.close();
   const set = await startReplicaSet({
     replicas,
+    scenario: opts.scenario,
     variant: opts.variant,
     store: opts.store,
     host: opts.host,

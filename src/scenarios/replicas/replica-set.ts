@@ -3,9 +3,13 @@ import { RacelabError } from '../../core/errors.js';
 import { storeKind } from '../../store/open.js';
 import type { CounterLockOptions, CounterStats } from '../counter/variants.js';
 import { checkVariantStore } from '../counter/registry.js';
+import { impactScenario } from '../impacts/registry.js';
+import { checkScenarioStore, scenarioVariant } from '../impacts/scenario.js';
 
 export interface ReplicaSetOptions {
   replicas: number;
+  /** An impact scenario (bank, …) instead of the counter; its variant is `variant`. */
+  scenario?: string;
   variant: string;
   /** A store every replica process can reach: `postgres://…` or `redis://…`. */
   store: string;
@@ -67,7 +71,7 @@ function durationArg(ms: number): string {
  * environment (RACELAB_STORE), so a password in it never shows in the process list.
  */
 export function replicaServeArgs(o: ReplicaSetOptions, index: number): string[] {
-  const args = ['serve', '--supervised', '--variant', o.variant, '--host', o.host ?? 'localhost'];
+  const args = ['serve', '--supervised', ...(o.scenario && o.scenario !== 'counter' ? ['--scenario', o.scenario] : []), '--variant', o.variant, '--host', o.host ?? 'localhost'];
   args.push('--port', String(o.port ? o.port + index : 0));
   args.push('--delay', durationArg(o.delayMs ?? 500), '--max-concurrency', String(o.maxConcurrency ?? 10));
   if (o.lock?.ttlMs !== undefined) args.push('--lock-ttl', durationArg(o.lock.ttlMs));
@@ -135,7 +139,10 @@ export async function startReplicaSet(o: ReplicaSetOptions): Promise<ReplicaSet>
       '--replicas: replicas share state through --store, and memory lives inside one process; use --store postgres://… or redis://…',
     );
   }
-  checkVariantStore(o.variant, o.store);
+  if (o.scenario && o.scenario !== 'counter') {
+    const scenario = impactScenario(o.scenario);
+    checkScenarioStore(scenario.name, scenarioVariant(scenario.name, scenario.variants, o.variant), o.store);
+  } else checkVariantStore(o.variant, o.store);
   const tracked: Tracked[] = [];
   for (let i = 0; i < o.replicas; i++) tracked.push(track(spawnRacelab(replicaServeArgs(o, i), { stdin: true, env: { RACELAB_STORE: o.store } })));
   const exited = tracked.map((t) =>

@@ -1,0 +1,64 @@
+import { RacelabError } from '../../core/errors.js';
+import type { Workload } from '../../explore/workload.js';
+import { MemoryStore } from '../../store/memory.js';
+import { checkExplorable, scenarioVariant } from '../impacts/scenario.js';
+import { COUPON_LIMITS, couponVariants, remainingKey, type RedeemResult } from './variants.js';
+
+/** Client k redeems the k-th: mallory twice (the single-use overrun), then eve (the limit of 2 reached). */
+export const COUPON_CLIENT_REDEMPTIONS: ReadonlyArray<{ readonly code: string; readonly user: string }> = [
+  { code: 'SPRING', user: 'mallory' },
+  { code: 'SPRING', user: 'mallory' },
+  { code: 'SPRING', user: 'eve' },
+];
+
+export interface CouponWorkloadOptions {
+  readonly variant: string;
+  readonly clients?: number;
+  readonly delayMs?: number;
+}
+
+/**
+ * The coupon under the explorer. Invariant, in the shop's terms: no user redeems a code twice, a code is never
+ * redeemed more often than its limit, and what is left is the limit less what was granted.
+ */
+export function couponWorkload(options: CouponWorkloadOptions): Workload {
+  checkExplorable('coupon', couponVariants, options.variant);
+  const variant = scenarioVariant('coupon', couponVariants, options.variant);
+  const clients = options.clients ?? 2;
+  const delayMs = options.delayMs ?? 0;
+  if (!Number.isInteger(clients) || clients < 1 || clients > COUPON_CLIENT_REDEMPTIONS.length) {
+    throw new RacelabError('BAD_COUNT', `--clients: "${clients}" must be a whole number from 1 to ${COUPON_CLIENT_REDEMPTIONS.length} for --scenario coupon`);
+  }
+  if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `--delay: "${delayMs}" must be a duration of 0 or more`);
+  const redemptions = COUPON_CLIENT_REDEMPTIONS.slice(0, clients);
+  return {
+    name: 'coupon',
+    params: { variant: variant.name, clients, delay: delayMs },
+    setup(ctx) {
+      const initial = Object.fromEntries(Object.entries(COUPON_LIMITS).map(([c, n]) => [remainingKey(c), n]));
+      const store = new MemoryStore(ctx.scheduler, { note: ctx.note, initial });
+      const service = variant.make({ store, scheduler: ctx.scheduler, delayMs });
+      const results: Array<RedeemResult | undefined> = redemptions.map(() => undefined);
+      return {
+        tasks: redemptions.map((r, i) => [
+          `t${i + 1}`,
+          async () => {
+            results[i] = await service.redeem(r.code, r.user);
+          },
+        ]),
+        invariant: async () => {
+          const granted = redemptions.filter((_, i) => results[i]?.accepted);
+          for (const user of new Set(granted.map((r) => r.user))) {
+            const n = granted.filter((r) => r.user === user).length;
+            if (n > 1) return `${user} redeemed SPRING ${n} times; each user may redeem a code once`;
+          }
+          const limit = COUPON_LIMITS.SPRING as number;
+          if (granted.length > limit) return `SPRING was redeemed ${granted.length} times; its limit is ${limit}`;
+          const left = (await service.status('SPRING'))?.remaining;
+          if (left !== limit - granted.length) return `${granted.length} redemptions granted, so ${limit - granted.length} should be left, but the store says ${left}: a redemption went unrecorded`;
+          return true;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import * as grpc from '@grpc/grpc-js';
+import { RacelabError, messageOf } from '../../core/errors.js';
+import { impactScenario } from './registry.js';
+import type { ImpactMeasure } from './scenario.js';
+import { loadScenarioProto } from './server.js';
+
+export interface ScenarioBurstOptions {
+  readonly scenario: string;
+  /** One or more servers of the scenario (replicas sharing a store): call i goes to target i mod n. */
+  readonly targets: readonly string[];
+  /** Calls of each of the scenario's default methods; default 10. */
+  readonly count?: number;
+  /** Per-call deadline; default 30 s. */
+  readonly deadlineMs?: number;
+}
+
+export interface ScenarioBurstResult {
+  readonly calls: number;
+  /** Accepted calls, by method short name. */
+  readonly accepted: Readonly<Record<string, number>>;
+  /** Calls the service refused (a business refusal or an error status). */
+  readonly refused: number;
+  /** Calls whose outcome nobody knows (deadline, connection lost). */
+  readonly unknown: number;
+  readonly before: unknown;
+  readonly after: unknown;
+  readonly impact: ImpactMeasure;
+  readonly wallMs: number;
+}
+
+/** The attack's per-call placeholders in a scenario's request JSON: `{{index}}`, `{{client}}`, `{{round}}` (always 0: one burst). */
+function fill(json: unknown, index: number, client: number): unknown {
+  const vars: Record<string, string> = { index: String(index), client: String(client), round: '0' };
+  if (typeof json === 'string') return json.replace(/\{\{\s*(index|client|round)\s*\}\}/g, (_m, k: string) => vars[k] as string);
+  if (Array.isArray(json)) return json.map((x) => fill(x, index, client));
+  if (json && typeof json === 'object') return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, fill(v, index, client)]));
+  return json;
+}
+
+type Unary = (request: unknown, options: grpc.CallOptions, callback: (e: grpc.ServiceError | null, r: unknown) => void) => void;
+
+/**
+ * Fires every default call of the scenario's attack at once over one channel per target, spread round-robin,
+ * and judges the impact from the scenario's before and after reads. The host for replicas: calls to different
+ * processes sharing a store, where an in-process lock no longer serializes them.
+ */
+export async function runScenarioBurst(o: ScenarioBurstOptions): Promise<ScenarioBurstResult> {
+  const scenario = impactScenario(o.scenario);
+  if (o.targets.length === 0) throw new RacelabError('BAD_OPTION', 'targets: give at least one server of the scenario');
+  const count = o.count ?? 10;
+  const deadlineMs = o.deadlineMs ?? 30_000;
+  const proto = loadScenarioProto(scenario);
+  const Client = scenario.service.split('.').reduce<unknown>((x, k) => (x as Record<string, unknown>)[k], proto.grpcObject) as grpc.ServiceClientConstructor;
+  const clients = o.targets.map((t) => new Client(t, grpc.credentials.createInsecure()));
+  const call = (client: grpc.Client, method: string, request: unknown): Promise<{ code: number; response?: unknown }> =>
+    new Promise((resolve) => {
+      const fn = (client as unknown as Record<string, Unary>)[method] as Unary;
+      fn.call(client, request, { deadline: Date.now() + deadlineMs }, (e, r) => resolve(e ? { code: e.code } : { code: 0, response: r }));
+    });
+  const read = async (spec: string | undefined): Promise<unknown> => {
+    if (!spec) return undefined;
+    const r = await call(clients[0] as grpc.Client, spec.slice(spec.lastIndexOf('/') + 1), scenario.attack.checkData ?? {});
+    if (r.code !== 0) throw new RacelabError('UNREACHABLE', `${spec} failed with status ${grpc.status[r.code] ?? r.code} on ${o.targets[0]}`);
+    return r.response;
+  };
+  const t0 = performance.now();
+  try {
+    const before = await read(scenario.attack.before);
+    let index = 0;
+    const plan = scenario.attack.calls.flatMap((spec) =>
+      Array.from({ length: count }, () => {
+        const i = index++;
+        return { method: spec.slice(spec.lastIndexOf('/') + 1), data: fill(scenario.attack.callData?.[spec] ?? {}, i, i % clients.length) };
+      }),
+    );
+    const outcomes = await Promise.all(plan.map((p, i) => call(clients[i % clients.length] as grpc.Client, p.method, p.data).then((r) => ({ ...r, method: p.method }))));
+    const after = await read(scenario.attack.after);
+    const accepted: Record<string, number> = {};
+    for (const x of outcomes) if (x.code === 0) accepted[x.method] = (accepted[x.method] ?? 0) + 1;
+    const unknownCodes = new Set<number>([grpc.status.DEADLINE_EXCEEDED, grpc.status.UNAVAILABLE, grpc.status.CANCELLED]);
+    return {
+      calls: plan.length,
+      accepted,
+      refused: outcomes.filter((x) => x.code !== 0 && !unknownCodes.has(x.code)).length,
+      unknown: outcomes.filter((x) => unknownCodes.has(x.code)).length,
+      before,
+      after,
+      impact: scenario.impact(before, after, accepted),
+      wallMs: performance.now() - t0,
+    };
+  } catch (e) {
+    if (e instanceof RacelabError) throw e;
+    throw new RacelabError('UNREACHABLE', `${scenario.name} burst: ${messageOf(e)}`);
+  } finally {
+    for (const c of clients) c.close();
+  }
+}

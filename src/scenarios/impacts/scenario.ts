@@ -1,0 +1,154 @@
+import { RacelabError } from '../../core/errors.js';
+import type { Workload } from '../../explore/workload.js';
+import type { UnaryHandler } from '../../grpc/server.js';
+import type { Scheduler } from '../../sched/scheduler.js';
+import { storeKind } from '../../store/open.js';
+import type { Store } from '../../store/store.js';
+
+/*
+ * An impact scenario: one of the seed's costs of a race (money created, units oversold, …) as a gRPC service.
+ * Each is a .proto (proto/<name>.proto, package racelab.<name>.v1), variants written once against the ports,
+ * a sequential model for `racelab check`, an invariant in business terms, an explore workload and the
+ * attack's built-in check. The registry (registry.ts) lists them explicitly.
+ */
+
+export type StoreKindName = 'postgres' | 'redis';
+
+export interface ScenarioVariant<Ports, Service> {
+  readonly name: string;
+  /** One sentence: what the variant does and why it is (or is not) safe. */
+  readonly summary: string;
+  /** False for the vulnerable forms (a race, or a deadlock). */
+  readonly safe: boolean;
+  /** The store it needs, when it uses operations only that store has. */
+  readonly requires?: StoreKindName;
+  /** Its service runs tasks of its own (actors) that an explored run must stop once the clients are done. */
+  readonly spawnsProcesses?: boolean;
+  make(ports: Ports): Service;
+}
+
+/** The ports a server host gives every scenario. */
+export interface HostPorts {
+  readonly store: Store;
+  readonly scheduler?: Scheduler;
+  readonly delayMs: number;
+}
+
+/** A running service of one variant, as the gRPC host sees it. */
+export interface HostedService {
+  /** The handlers of the scenario's one gRPC service, by method name. */
+  readonly handlers: Record<string, UnaryHandler<never, unknown>>;
+  readonly stats: object;
+  close(): Promise<void>;
+}
+
+export interface ExploreOptions {
+  readonly variant: string;
+  readonly clients?: number;
+  readonly delayMs?: number;
+}
+
+export interface ImpactScenario {
+  readonly name: string;
+  readonly title: string;
+  /** The invariant, in business terms. */
+  readonly invariant: string;
+  /** File name in proto/. */
+  readonly protoFile: string;
+  /** Full service name: racelab.<name>.v1.<Service>. */
+  readonly service: string;
+  readonly variants: ReadonlyArray<ScenarioVariant<never, unknown>>;
+  /** The built-in model's name for `racelab check --model`, when there is one. */
+  readonly model?: string;
+  /** Creates the scenario's opening state in a shared store, if it is not there yet (safe for replicas). */
+  open(store: Store): Promise<void>;
+  /** Starts one variant's service behind the scenario's gRPC handlers. */
+  host(variant: string, ports: HostPorts): HostedService;
+  /** The explorer's workload for a variant. */
+  workload(options: ExploreOptions): Workload;
+  /** The attack's built-in check (default calls with their data, before/after reads, invariant). */
+  readonly attack: ImpactAttack;
+  /**
+   * The invariant judged in code, with the impact in the scenario's own units: from the `before` and `after`
+   * responses of the attack's reads and the number of calls of each method (short name) that were accepted.
+   */
+  impact(before: unknown, after: unknown, accepted: Readonly<Record<string, number>>): ImpactMeasure;
+}
+
+/** What a burst cost, in the scenario's units (money created, units oversold, …). */
+export interface ImpactMeasure {
+  readonly violated: boolean;
+  /** How much, in `unit`; 0 when the invariant holds. */
+  readonly amount: number;
+  /** e.g. `money created` */
+  readonly unit: string;
+  /** One sentence with the numbers. */
+  readonly detail: string;
+}
+
+/**
+ * The attack's built-in check of a scenario, the shape of attack/builtins.ts' AttackScenario (which lists these):
+ * burst `calls` with their request JSON, read `before` and `after`, judge `invariant`; `historyOp` names calls
+ * in the model's vocabulary for `racelab check`.
+ */
+export interface ImpactAttack {
+  readonly name: string;
+  readonly description: string;
+  readonly calls: readonly string[];
+  readonly callData?: Readonly<Record<string, unknown>>;
+  readonly before?: string;
+  readonly after?: string;
+  /** Request JSON of the before and after reads. */
+  readonly checkData?: unknown;
+  readonly invariant: string;
+  readonly model?: string;
+  historyOp?(method: string, request: unknown, response: unknown): { f: string; invokeValue: unknown; okValue: unknown } | undefined;
+}
+
+const STORE_NAMES = { postgres: 'PostgreSQL', redis: 'Redis' } as const;
+const STORE_EXAMPLES = { postgres: 'postgres://postgres@127.0.0.1:5432/test', redis: 'redis://127.0.0.1:6379' } as const;
+
+/** The named variant of a scenario; an unknown name is one line listing the ones there are. */
+export function scenarioVariant<V extends { readonly name: string }>(scenario: string, variants: readonly V[], name: string): V {
+  const v = variants.find((x) => x.name === name);
+  if (!v) throw new RacelabError('UNKNOWN_VARIANT', `--variant: "${name}" is not a ${scenario} variant; use one of ${variants.map((x) => x.name).join(', ')}`);
+  return v;
+}
+
+/** Fails fast, before a server or store is opened, when the variant needs another store than `storeSpec`. */
+export function checkScenarioStore(scenario: string, variant: { readonly name: string; readonly requires?: StoreKindName }, storeSpec: string | undefined): void {
+  const kind = storeKind(storeSpec);
+  if (variant.requires && variant.requires !== kind) {
+    throw new RacelabError(
+      'BAD_OPTION',
+      `--variant ${variant.name} of ${scenario} needs a ${STORE_NAMES[variant.requires]} store, but --store is ${kind}; use --store ${STORE_EXAMPLES[variant.requires]} or a variant for ${kind}`,
+    );
+  }
+}
+
+/** The store as the adapter a store-specific variant needs. */
+export function storeOf<T extends Store>(variant: string, kind: StoreKindName, store: Store): T {
+  if (store.kind !== kind) {
+    throw new RacelabError('BAD_OPTION', `--variant ${variant} needs a ${STORE_NAMES[kind]} store, but --store is ${store.kind}; use --store ${STORE_EXAMPLES[kind]}`);
+  }
+  return store as T;
+}
+
+/** The variants the explorer can run: those that need no real store. */
+export function explorableVariants(variants: ReadonlyArray<{ readonly name: string; readonly requires?: string }>): string[] {
+  return variants.filter((v) => !v.requires).map((v) => v.name);
+}
+
+/** Explorer misuse of a variant: unknown, or one that needs a real store server the explorer cannot schedule. */
+export function checkExplorable(scenario: string, variants: ReadonlyArray<{ readonly name: string; readonly requires?: string }>, name: string): void {
+  const v = variants.find((x) => x.name === name);
+  const ok = explorableVariants(variants).join(', ');
+  if (!v) throw new RacelabError('UNKNOWN_VARIANT', `--variant: "${name}" is not a ${scenario} variant; use one of ${ok} (or on a real store: ${variants.filter((x) => x.requires).map((x) => x.name).join(', ')})`);
+  if (v.requires) throw new RacelabError('UNKNOWN_VARIANT', `--variant: "${name}" needs a real ${v.requires} server, which the explorer cannot schedule; explore one of ${ok}, or run it with racelab serve --store`);
+}
+
+/** A gRPC error with a status code, as handlers throw it (`grpc.status` numbers, named where used). */
+export function grpcError(code: number, details: string): Error & { code: number; details: string } {
+  return Object.assign(new Error(details), { code, details });
+}
+

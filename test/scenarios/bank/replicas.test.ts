@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { openStore, runNamespace, startReplicaSet, withNamespace } from '../../../src/index.js';
+import { runScenarioBurst, type ScenarioBurstResult } from '../../../src/scenarios/impacts/burst.js';
+import { PG_URL, REDIS_URL, serviceAvailable } from '../../helpers/services.js';
+
+const pg = await serviceAvailable('PostgreSQL', PG_URL);
+const redis = await serviceAvailable('Redis', REDIS_URL);
+
+/**
+ * R `racelab serve --scenario bank` processes of a variant on a fresh namespace of the store, 8 Withdraw and 8
+ * Transfer calls spread over them at once, 40 ms between check and write: overlapping calls on every replica.
+ */
+async function onReplicas(storeUrl: string, variant: string, replicas: number): Promise<ScenarioBurstResult> {
+  const url = withNamespace(storeUrl, runNamespace(`bank-${variant}-${replicas}`));
+  const store = await openStore(url);
+  try {
+    const set = await startReplicaSet({ replicas, scenario: 'bank', variant, store: url, delayMs: 40, maxConcurrency: 50 });
+    try {
+      return await runScenarioBurst({ scenario: 'bank', targets: set.targets, count: 8 });
+    } finally {
+      await set.stop(2000);
+    }
+  } finally {
+    await store.reset();
+    await store.close();
+  }
+}
+
+function exact(r: ScenarioBurstResult): void {
+  expect(r.unknown + r.refused).toBe(0);
+  expect(r.impact.violated, r.impact.detail).toBe(false);
+}
+
+function races(r: ScenarioBurstResult): void {
+  expect(r.unknown).toBe(0);
+  expect(r.impact.violated, r.impact.detail).toBe(true);
+  expect(r.impact.unit).toBe('money created');
+}
+
+describe.skipIf(!pg)('bank on PostgreSQL, 1 and 3 replica processes', () => {
+  it('mutex-ordered and actor: exact on 1 replica, money created on 3 (each process has its own locks and actors)', async () => {
+    for (const variant of ['mutex-ordered', 'actor']) {
+      exact(await onReplicas(PG_URL, variant, 1));
+      races(await onReplicas(PG_URL, variant, 3));
+    }
+  }, 120_000);
+  it('vulnerable: money created on 3', async () => {
+    races(await onReplicas(PG_URL, 'vulnerable', 3));
+  }, 60_000);
+  it('pg-for-update, pg-conditional, txn (SERIALIZABLE, retried), cas: exact on 3', async () => {
+    for (const variant of ['pg-for-update', 'pg-conditional', 'txn', 'cas']) exact(await onReplicas(PG_URL, variant, 3));
+  }, 120_000);
+});
+
+describe.skipIf(!redis)('bank on Redis, 3 replica processes', () => {
+  it('mutex-ordered: money created; redis-lua, txn (WATCH), cas: exact', async () => {
+    races(await onReplicas(REDIS_URL, 'mutex-ordered', 3));
+    for (const variant of ['redis-lua', 'txn', 'cas']) exact(await onReplicas(REDIS_URL, variant, 3));
+  }, 120_000);
+});
