@@ -1,3 +1,4 @@
+import { messageOf, RacelabError } from '../core/errors.js';
 import type { History, PairedHistory } from '../history/event.js';
 import { pairOperations } from '../history/operations.js';
 import { Budget } from './budget.js';
@@ -19,6 +20,32 @@ export interface CheckOptions {
    * Default: half the budget (at least 1 s), or 10 s without a budget.
    */
   readonly explainBudgetMs?: number;
+  /**
+   * Where the object started: a value (a history header, `--initial`), `'unknown'` (any state: a recording that
+   * never read it; needs a model with `unknownState`), or absent for the model's own `init`.
+   */
+  readonly initial?: InitialState;
+}
+
+export type InitialState = { readonly value: unknown } | 'unknown';
+
+/** Each partition's starting state, checked once before any search: a bad initial value is bad input. */
+function initialStates(m: AnyModel, partitions: readonly Partition[], initial: InitialState | undefined): Map<Partition, unknown> {
+  const states = new Map<Partition, unknown>();
+  for (const p of partitions) {
+    if (initial === undefined) states.set(p, m.init());
+    else if (initial === 'unknown') {
+      if (!m.unknownState) throw new RacelabError('BAD_OPTION', `model ${m.name} has no unknown state; give the initial value`);
+      states.set(p, m.unknownState());
+    } else {
+      try {
+        states.set(p, m.initialState(initial.value, p.key));
+      } catch (e) {
+        throw new RacelabError('BAD_OPTION', `initial value: ${messageOf(e)}`);
+      }
+    }
+  }
+  return states;
 }
 
 type AnyModel = CompleteModel<unknown, unknown, unknown>;
@@ -52,10 +79,11 @@ export function check(history: History | PairedHistory, model: Model | string, o
   const t0 = performance.now();
   const { paired, m, prepared } = resolve(history, model);
   const budget = new Budget(options.budgetMs, options.maxSteps);
+  const initials = initialStates(m, prepared.partitions, options.initial);
   const verdicts: Verdict[] = [];
   let steps = 0;
   for (const partition of bySize(prepared.partitions)) {
-    const r = searchLinearization(m, searchOps(partition), { initial: m.init(), budget });
+    const r = searchLinearization(m, searchOps(partition), { initial: initials.get(partition), budget });
     steps += r.steps;
     verdicts.push(r.verdict);
     if (r.verdict !== 'ok') break;
@@ -83,6 +111,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
   const { paired, m, prepared } = resolve(history, model);
   const ops = paired.operations;
   const budget = new Budget(options.budgetMs, options.maxSteps);
+  const initials = initialStates(m, prepared.partitions, options.initial);
 
   const views: OperationView[] = ops.map((op) => {
     const d = prepared.decoded[op.id]!;
@@ -102,7 +131,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
   const searchStart = performance.now();
   let steps = 0;
   for (const partition of bySize(prepared.partitions)) {
-    const r = searchLinearization(m, searchOps(partition), { initial: m.init(), budget, trackLongest: true });
+    const r = searchLinearization(m, searchOps(partition), { initial: initials.get(partition), budget, trackLongest: true });
     steps += r.steps;
     outcomes.set(partition, r);
   }
@@ -116,7 +145,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
       views[id] = { ...views[id]!, order: k + 1 };
     });
     if (label !== null) for (const p of partition.ops) views[p.op.id] = { ...views[p.op.id]!, partition: label };
-    const finalState = r.states.length > 0 ? r.states[r.states.length - 1] : m.init();
+    const finalState = r.states.length > 0 ? r.states[r.states.length - 1] : initials.get(partition);
     return {
       key: label,
       operations: partition.ops.length,
@@ -156,7 +185,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     const partition = prepared.partitions[index]!;
     const explainMs = options.explainBudgetMs ?? (options.budgetMs !== undefined ? Math.max(1000, options.budgetMs / 2) : 10_000);
     // Each check of the window search may cost a few times the search that found the violation, no more.
-    const w = findWindow(m, partition, new Budget(explainMs), Math.min(options.maxSteps ?? Infinity, Math.max(50_000, 4 * outcomes.get(partition)!.steps)));
+    const w = findWindow(m, partition, new Budget(explainMs), Math.min(options.maxSteps ?? Infinity, Math.max(50_000, 4 * outcomes.get(partition)!.steps)), initials.get(partition));
     const idOf = (k: number): number => partition.ops[k]!.op.id;
     const label = partitionLabel(partition.key);
     const essential = w.essential.map(idOf);
@@ -224,6 +253,10 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     timeUnit: paired.timeUnit,
     counts,
     budget: { timeMs: options.budgetMs ?? null, maxSteps: options.maxSteps ?? null },
+    start: {
+      from: options.initial === undefined ? 'model' : options.initial === 'unknown' ? 'unknown' : 'given',
+      state: m.describeState(prepared.partitions.length > 0 ? initials.get(prepared.partitions[0]!) : options.initial === 'unknown' && m.unknownState ? m.unknownState() : m.init()),
+    },
     searchMs,
     stoppedBecause: verdict === 'unknown' ? 'budget' : 'decided',
     partitionReports,

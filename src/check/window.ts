@@ -91,7 +91,7 @@ interface WindowSpec {
  * one expensive candidate (many operations relaxed to unknown outcomes can make the search exponential) is
  * given up on, kept as it was, and the rest of the minimization goes on.
  */
-export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Partition<I, O>, budget: Budget, stepsPerCheck = 50_000): WindowResult<S> {
+export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Partition<I, O>, budget: Budget, stepsPerCheck = 50_000, initial: S = model.init()): WindowResult<S> {
   const pos = positions(partition as Partition);
   const ops = partition.ops;
 
@@ -119,7 +119,7 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
     return { list, index, essential, relaxed };
   };
 
-  const initialOf = (spec: WindowSpec): S => (spec.fromUnknown ? model.unknownState!() : model.init());
+  const initialOf = (spec: WindowSpec): S => (spec.fromUnknown ? model.unknownState!() : initial);
   let exhausted = false;
   /** Proven illegal within its step cap; a check that runs out counts as "not proven", which is always sound. */
   const illegal = (spec: WindowSpec): boolean => {

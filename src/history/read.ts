@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { messageOf, RacelabError } from '../core/errors.js';
 import type { History, HistoryEvent } from './event.js';
 import { parseJepsenEdn, parseJepsenLog } from './jepsen.js';
-import { formatHistoryJsonl, parseHistoryJsonl } from './jsonl.js';
+import { formatHistoryJsonl, parseHistoryJsonl, parseHistoryJsonlHeader, type HistoryHeader } from './jsonl.js';
 
 export type HistoryFormat = 'jsonl' | 'edn' | 'jepsen-log';
 export const HISTORY_FORMATS: readonly HistoryFormat[] = ['jsonl', 'edn', 'jepsen-log'];
@@ -35,7 +35,18 @@ export function parseHistoryFormat(text: string, what = '--format'): HistoryForm
 }
 
 /** Parses a history text in the given format (or the detected one). */
-export function parseHistory(text: string, format: HistoryFormat | 'auto' = 'auto', fileName = 'the history'): { events: HistoryEvent[]; format: HistoryFormat } {
+/**
+ * What a history file holds. `header.initial` is present only when the file says where the object started
+ * (racelab's JSON Lines header); Jepsen's formats never say, their models' conventions do (the checker's
+ * `init`).
+ */
+export interface ParsedHistory {
+  readonly events: HistoryEvent[];
+  readonly format: HistoryFormat;
+  readonly header: HistoryHeader;
+}
+
+export function parseHistory(text: string, format: HistoryFormat | 'auto' = 'auto', fileName = 'the history'): ParsedHistory {
   const chosen = format === 'auto' ? detectHistoryFormat(text, fileName) : format;
   if (!chosen) {
     throw new RacelabError(
@@ -45,11 +56,11 @@ export function parseHistory(text: string, format: HistoryFormat | 'auto' = 'aut
   }
   const events = parsers[chosen](text);
   if (events.length === 0) throw new RacelabError('BAD_HISTORY', `${fileName}: no operations in it (read as ${chosen})`);
-  return { events, format: chosen };
+  return { events, format: chosen, header: chosen === 'jsonl' ? parseHistoryJsonlHeader(text) : {} };
 }
 
 /** Reads a history file: racelab's JSON Lines, Jepsen EDN or a Jepsen text log. Errors name file and line. */
-export async function readHistoryFile(path: string, format: HistoryFormat | 'auto' = 'auto'): Promise<{ events: HistoryEvent[]; format: HistoryFormat }> {
+export async function readHistoryFile(path: string, format: HistoryFormat | 'auto' = 'auto'): Promise<ParsedHistory> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -69,6 +80,6 @@ export async function readHistoryFile(path: string, format: HistoryFormat | 'aut
 }
 
 /** Writes a history as racelab JSON Lines. */
-export async function writeHistoryFile(path: string, history: History): Promise<void> {
-  await writeFile(path, formatHistoryJsonl(history));
+export async function writeHistoryFile(path: string, history: History, header: HistoryHeader = {}): Promise<void> {
+  await writeFile(path, formatHistoryJsonl(history, header));
 }
