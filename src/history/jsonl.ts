@@ -60,7 +60,8 @@ export function parseHistoryJsonl(text: string): HistoryEvent[] {
       type: o.type,
       process: o.process,
       f: o.f,
-      ...('value' in o ? { value: o.value } : {}),
+      // A key apart from the value (`"key":"x","value":"a"`) is the kv model's `[key, value]` pair.
+      ...('key' in o ? { value: [o.key, o.value ?? null] } : 'value' in o ? { value: o.value } : {}),
       ...(o.time !== undefined && o.time !== null ? { time: o.time } : {}),
       ...(typeof o.error === 'string' ? { error: o.error } : {}),
       line,
