@@ -92,8 +92,10 @@ export interface CheckReport extends CheckResult {
   readonly start: { readonly from: 'model' | 'given' | 'unknown'; readonly state: string };
   /** Time the verdict took; `elapsedMs` adds reading the operations and finding and explaining the window. */
   readonly searchMs: number;
-  /** Why the check stopped: it decided, or the budget ran out. */
-  readonly stoppedBecause: 'decided' | 'budget';
+  /** Why the check stopped: it decided, the budget ran out, or it was interrupted (Ctrl+C) before deciding. */
+  readonly stoppedBecause: 'decided' | 'budget' | 'interrupted';
+  /** True when a decided check was interrupted while finding or explaining its window (the verdict stands). */
+  readonly interrupted?: boolean;
   readonly partitionReports: readonly PartitionReport[];
   readonly window?: WindowReport;
   readonly explanation: readonly string[];
