@@ -1,8 +1,8 @@
-import { access, constants, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import type { CheckJob, CheckMessage } from '../check-worker.js';
+import { ensureWritableFile } from '../files.js';
 import { printJson, printProgress, printResult } from '../output.js';
 import { untilSignal } from '../signals.js';
 
@@ -32,7 +32,7 @@ export function register(program: Command): void {
       const maxSteps = opts.maxSteps !== undefined ? lib.parseCount(opts.maxSteps, '--max-steps', 1, Number.MAX_SAFE_INTEGER) : undefined;
       lib.parseHistoryFormat(opts.format);
       const initial = opts.initial !== undefined ? parseInitial(opts.initial, lib.RacelabError) : undefined;
-      if (opts.html !== undefined) await writableFile(opts.html, '--html', lib.RacelabError);
+      if (opts.html !== undefined) await ensureWritableFile(opts.html, '--html');
       const interrupt = new Int32Array(new SharedArrayBuffer(4));
       const job: CheckJob = { file, format: opts.format, model: opts.model, budgetMs, interrupt, ...(maxSteps !== undefined ? { maxSteps } : {}), ...(initial !== undefined ? { initial } : {}), ...(opts.html !== undefined ? { html: opts.html } : {}) };
       // A small file is checked in milliseconds: a thread would cost more than it could ever save.
@@ -81,18 +81,6 @@ export function register(program: Command): void {
         else printResult(`${lib.renderCheckReport({ ...r, timeline: [] }, file)}${opts.html ? '\n' : ''}`);
       }
     });
-}
-
-/** A page or a record goes to a file racelab can create or overwrite: checked before the work, not after. */
-async function writableFile(path: string, flag: string, RacelabError: typeof import('../../index.js').RacelabError): Promise<void> {
-  try {
-    await access(path, constants.W_OK).catch(async (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
-      await access(dirname(path), constants.W_OK);
-    });
-  } catch (e) {
-    throw new RacelabError('BAD_OPTION', `${flag}: cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}); give a writable file path`);
-  }
 }
 
 function parseInitial(text: string, RacelabError: typeof import('../../index.js').RacelabError): { value: unknown } | 'unknown' {
