@@ -11,4 +11,6 @@ if (!existsSync(fileURLToPath(entry))) {
 const { main } = await import(entry.href);
 const code = await main(process.argv.slice(2));
 // Exit explicitly: a run is over when main returns, whatever handles (sockets, timers) a library left open.
+// But first let stdout drain: a pipe is written asynchronously, and exiting would cut a large --json report.
+await new Promise((resolve) => process.stdout.write('', resolve));
 process.exit(code);

@@ -21,6 +21,8 @@ export interface AttackScenario {
   readonly model?: string;
   /** History operation name and value of a call: invoke value from the request, ok value from the response. */
   historyOp?(method: string, request: unknown, response: unknown): { f: string; invokeValue: unknown; okValue: unknown } | undefined;
+  /** The model's state read from the first `before` response: the recorded history's initial value. */
+  initialFrom?(beforeResponse: unknown): unknown;
 }
 
 export const attackScenarios: Readonly<Record<string, AttackScenario>> = {
@@ -37,6 +39,7 @@ export const attackScenarios: Readonly<Record<string, AttackScenario>> = {
       if (method === 'GetValue') return { f: 'get', invokeValue: null, okValue: (response as { value?: unknown } | undefined)?.value ?? null };
       return undefined;
     },
+    initialFrom: (response) => Number((response as { value?: unknown } | undefined)?.value ?? 0),
   },
   // The impact scenarios (bank, …), each from its own folder.
   ...Object.fromEntries(impactScenarios.map((s) => [s.name, s.attack])),

@@ -307,9 +307,14 @@ export function parseExpression(source: string, what = '--invariant'): Expressio
           case '*':
             return needNumber(n.left, a) * needNumber(n.right, b);
           case '/':
-            return needNumber(n.left, a) / needNumber(n.right, b);
-          case '%':
-            return needNumber(n.left, a) % needNumber(n.right, b);
+          case '%': {
+            // A division by zero has no value: evaluating it to Infinity or NaN would turn a bad invariant
+            // into a verdict ("race"), so it is an error the user must fix.
+            const divisor = needNumber(n.right, b);
+            if (divisor === 0) evalError(n, `cannot be evaluated: ${textOf(n.right)} is 0`);
+            const x = needNumber(n.left, a);
+            return n.op === '/' ? x / divisor : x % divisor;
+          }
           case '<':
             return needNumber(n.left, a) < needNumber(n.right, b);
           case '<=':

@@ -20,6 +20,7 @@ const shortName = (path: string): string => path.slice(path.lastIndexOf('/') + 1
 export class HistoryLog {
   private readonly log: Array<HistoryEvent & { seq: number }> = [];
   private seq = 0;
+  private initial: { initial?: unknown } = {};
 
   constructor(private readonly scenario?: AttackScenario) {}
 
@@ -47,8 +48,10 @@ export class HistoryLog {
     });
   }
 
-  check(method: MethodSchema, request: unknown, response: unknown, out: CallOutcome): void {
+  check(method: MethodSchema, request: unknown, response: unknown, out: CallOutcome, which?: 'before' | 'after'): void {
     const { f, invokeValue, okValue } = this.op(method.path, request, response);
+    // The first `before` read, taken before any burst call, is where the object started: the history's header.
+    if (which === 'before' && this.log.length === 0 && this.scenario?.initialFrom) this.initial = { initial: this.scenario.initialFrom(response) };
     this.push({ type: 'invoke', process: 'check', f, value: invokeValue, time: out.sentMicros });
     this.push({ type: 'ok', process: 'check', f, value: okValue, time: Math.max(out.doneMicros, out.sentMicros) });
   }
@@ -62,7 +65,7 @@ export class HistoryLog {
 
   async write(path: string): Promise<void> {
     try {
-      await writeFile(path, formatHistoryJsonl(this.events()));
+      await writeFile(path, formatHistoryJsonl(this.events(), this.initial));
     } catch (e) {
       throw new RacelabError('BAD_OPTION', `--record: cannot write ${path} (${messageOf(e)})`);
     }

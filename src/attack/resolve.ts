@@ -1,5 +1,6 @@
 import { RacelabError } from '../core/errors.js';
 import { memberChains, parseExpression, type Expression } from './expression.js';
+import { checkInvariantShape } from '../burst/invariant-shape.js';
 import { validateEndpoints, type Endpoint } from './plan.js';
 import type { BurstTransport } from '../burst/sync-policy.js';
 import { parseTarget } from '../grpc/client.js';
@@ -71,6 +72,7 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
   const invariantText = o.invariant ?? scenario?.invariant;
   // Parse the invariant first: a typo should not cost a connection.
   const parsed = invariantText ? parseExpression(invariantText) : undefined;
+  if (parsed) checkInvariantShape(parsed);
   const endpointsIn: AttackEndpointOptions[] = o.endpoints?.length ? [...o.endpoints] : (scenario?.calls.map((method) => ({ method, ...(scenario.callData?.[method] !== undefined ? { data: scenario.callData[method], dataSource: `--scenario ${scenario.name}'s data for ${method}` } : {}) })) ?? []);
   if (endpointsIn.length === 0) throw new RacelabError('BAD_OPTION', '--call: say which method to burst, e.g. --call Counter/Increment (or --scenario counter)');
   const count = o.count ?? ATTACK_LIMITS.defaultCount;

@@ -90,7 +90,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
     const check = r[which];
     if (!check) return undefined;
     const { value, outcome } = await checks.read(check, `--${which}`);
-    history?.check(check.method, check.data, value, outcome);
+    history?.check(check.method, check.data, value, outcome, which);
     return value;
   };
   try {

@@ -24,8 +24,13 @@ export interface SpreadSummary {
 
 export function spreadOf(times: readonly number[]): BurstSpread | undefined {
   if (times.length === 0) return undefined;
-  const min = Math.min(...times);
-  const max = Math.max(...times);
+  // Loops, not Math.min(...times): a flood's hundred thousand latencies would overflow the stack.
+  let min = Infinity;
+  let max = -Infinity;
+  for (const t of times) {
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
   const mean = times.reduce((s, t) => s + t, 0) / times.length;
   const sd = Math.sqrt(times.reduce((s, t) => s + (t - mean) ** 2, 0) / times.length);
   return { rangeMicros: max - min, stddevMicros: sd, samples: times.length };

@@ -87,10 +87,17 @@ export interface CheckReport extends CheckResult {
     readonly unseenReads: number;
   };
   readonly budget: { readonly timeMs: number | null; readonly maxSteps: number | null };
+  /**
+   * Where the search started: `model` (the model's own start), `given` (a history header or a user's value)
+   * or `unknown` (any state: nobody said); `state` in the model's words (the first partition's, for kv).
+   */
+  readonly start: { readonly from: 'model' | 'given' | 'unknown'; readonly state: string };
   /** Time the verdict took; `elapsedMs` adds reading the operations and finding and explaining the window. */
   readonly searchMs: number;
-  /** Why the check stopped: it decided, or the budget ran out. */
-  readonly stoppedBecause: 'decided' | 'budget';
+  /** Why the check stopped: it decided, the budget ran out, or it was interrupted (Ctrl+C) before deciding. */
+  readonly stoppedBecause: 'decided' | 'budget' | 'interrupted';
+  /** True when a decided check was interrupted while finding or explaining its window (the verdict stands). */
+  readonly interrupted?: boolean;
   readonly partitionReports: readonly PartitionReport[];
   readonly window?: WindowReport;
   readonly explanation: readonly string[];

@@ -1,3 +1,4 @@
+import { messageOf, RacelabError } from '../core/errors.js';
 import type { History, PairedHistory } from '../history/event.js';
 import { pairOperations } from '../history/operations.js';
 import { Budget } from './budget.js';
@@ -19,6 +20,37 @@ export interface CheckOptions {
    * Default: half the budget (at least 1 s), or 10 s without a budget.
    */
   readonly explainBudgetMs?: number;
+  /**
+   * Where the object started: a value (a history header, `--initial`), `'unknown'` (any state: a recording that
+   * never read it; needs a model with `unknownState`), or absent for the model's own `init`.
+   */
+  readonly initial?: InitialState;
+  /**
+   * Shared memory (an `Int32Array` over a SharedArrayBuffer) that another thread sets to non-zero to stop the
+   * check at once, with the verdict known so far: how `racelab check` honours Ctrl+C while a worker checks.
+   */
+  readonly interrupt?: Int32Array;
+}
+
+export type InitialState = { readonly value: unknown } | 'unknown';
+
+/** Each partition's starting state, checked once before any search: a bad initial value is bad input. */
+function initialStates(m: AnyModel, partitions: readonly Partition[], initial: InitialState | undefined): Map<Partition, unknown> {
+  const states = new Map<Partition, unknown>();
+  for (const p of partitions) {
+    if (initial === undefined) states.set(p, m.init());
+    else if (initial === 'unknown') {
+      if (!m.unknownState) throw new RacelabError('BAD_OPTION', `model ${m.name} has no unknown state; give the initial value`);
+      states.set(p, m.unknownState());
+    } else {
+      try {
+        states.set(p, m.initialState(initial.value, p.key));
+      } catch (e) {
+        throw new RacelabError('BAD_OPTION', `initial value: ${messageOf(e)}`);
+      }
+    }
+  }
+  return states;
 }
 
 type AnyModel = CompleteModel<unknown, unknown, unknown>;
@@ -51,11 +83,12 @@ function combine(verdicts: readonly Verdict[]): Verdict {
 export function check(history: History | PairedHistory, model: Model | string, options: CheckOptions = {}): CheckResult {
   const t0 = performance.now();
   const { paired, m, prepared } = resolve(history, model);
-  const budget = new Budget(options.budgetMs, options.maxSteps);
+  const budget = new Budget(options.budgetMs, options.maxSteps, undefined, options.interrupt);
+  const initials = initialStates(m, prepared.partitions, options.initial);
   const verdicts: Verdict[] = [];
   let steps = 0;
   for (const partition of bySize(prepared.partitions)) {
-    const r = searchLinearization(m, searchOps(partition), { initial: m.init(), budget });
+    const r = searchLinearization(m, searchOps(partition), { initial: initials.get(partition), budget });
     steps += r.steps;
     verdicts.push(r.verdict);
     if (r.verdict !== 'ok') break;
@@ -82,7 +115,9 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
   const t0 = performance.now();
   const { paired, m, prepared } = resolve(history, model);
   const ops = paired.operations;
-  const budget = new Budget(options.budgetMs, options.maxSteps);
+  // One clock for every phase: the window and its explanation get what the verdict left of the budget.
+  const budget = new Budget(options.budgetMs !== undefined ? Math.max(0, options.budgetMs - (performance.now() - t0)) : undefined, options.maxSteps, undefined, options.interrupt);
+  const initials = initialStates(m, prepared.partitions, options.initial);
 
   const views: OperationView[] = ops.map((op) => {
     const d = prepared.decoded[op.id]!;
@@ -102,7 +137,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
   const searchStart = performance.now();
   let steps = 0;
   for (const partition of bySize(prepared.partitions)) {
-    const r = searchLinearization(m, searchOps(partition), { initial: m.init(), budget, trackLongest: true });
+    const r = searchLinearization(m, searchOps(partition), { initial: initials.get(partition), budget, trackLongest: true });
     steps += r.steps;
     outcomes.set(partition, r);
   }
@@ -113,11 +148,14 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     const label = partitionLabel(partition.key);
     const order = r.order.map((k) => partition.ops[k]!.op.id);
     order.forEach((id, k) => {
+      // The views were made here, above: setting a field costs nothing, a copy per operation costs seconds.
+      const view = views[id] as { order?: number; stateAfter?: string };
+      view.order = k + 1;
       const state = r.states[k];
-      views[id] = { ...views[id]!, order: k + 1, ...(state !== undefined ? { stateAfter: m.describeState(state) } : {}) };
+      if (state !== undefined) view.stateAfter = m.describeState(state);
     });
-    if (label !== null) for (const p of partition.ops) views[p.op.id] = { ...views[p.op.id]!, partition: label };
-    const finalState = r.states.length > 0 ? r.states[r.states.length - 1] : m.init();
+    if (label !== null) for (const p of partition.ops) (views[p.op.id] as { partition?: string }).partition = label;
+    const finalState = r.states.length > 0 ? r.states[r.states.length - 1] : initials.get(partition);
     return {
       key: label,
       operations: partition.ops.length,
@@ -134,7 +172,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     for (const op of ops) {
       if (views[op.id]!.partition === undefined) {
         const key = partitionLabel(m.partitionKey(prepared.decoded[op.id]!.input));
-        if (key !== null) views[op.id] = { ...views[op.id]!, partition: key };
+        if (key !== null) (views[op.id] as { partition?: string }).partition = key;
       }
     }
   }
@@ -152,12 +190,25 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     unseenReads: prepared.dropped.unseenReads,
   };
 
-  if (verdict === 'illegal') {
+  // Explaining the window costs at least two more searches of the window (its longest order, then where it
+  // stops): with less time left than the verdict took, it cannot fit in the budget.
+  if (verdict === 'illegal' && (budget.exhausted || budget.remainingMs < searchMs)) {
+    // The proof is the search's own.
+    const index = prepared.partitions.findIndex((p) => outcomes.get(p)!.verdict === 'illegal');
+    const pr = partitionReports[index]!;
+    const label = pr.key;
+    const stuck = pr.blockedBy !== undefined ? views[pr.blockedBy] : undefined;
+    explanation.push(
+      `Not linearizable: no order of the ${pr.operations} operations${label !== null ? ` on key ${label}` : ''} that respects real time explains every response they saw.` +
+        (stuck ? ` The longest order the search found places ${pr.linearized} of them and stops at ${describeOperationView(stuck)} (${describeSpan(stuck, paired.timeUnit, origin)}).` : '') +
+        ` The ${budget.interrupted ? 'check was interrupted' : 'budget ran out'} before the smallest failing window was found; give a bigger budget to have it explained.`,
+    );
+  } else if (verdict === 'illegal') {
     const index = prepared.partitions.findIndex((p) => outcomes.get(p)!.verdict === 'illegal');
     const partition = prepared.partitions[index]!;
-    const explainMs = options.explainBudgetMs ?? (options.budgetMs !== undefined ? Math.max(1000, options.budgetMs / 2) : 10_000);
+    const explainMs = options.explainBudgetMs ?? (options.budgetMs !== undefined ? options.budgetMs : 10_000);
     // Each check of the window search may cost a few times the search that found the violation, no more.
-    const w = findWindow(m, partition, new Budget(explainMs), Math.min(options.maxSteps ?? Infinity, Math.max(50_000, 4 * outcomes.get(partition)!.steps)));
+    const w = findWindow(m, partition, budget.child(explainMs), Math.min(options.maxSteps ?? Infinity, Math.max(50_000, 4 * outcomes.get(partition)!.steps)), initials.get(partition));
     const idOf = (k: number): number => partition.ops[k]!.op.id;
     const label = partitionLabel(partition.key);
     const essential = w.essential.map(idOf);
@@ -173,6 +224,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
       stopsAt: w.longest.blockedBy !== undefined ? views[idOf(w.longest.blockedBy)] : undefined,
       refusedIn: w.longest.rejectedStates.map((s) => m.describeState(s)),
       minimized: w.minimized,
+      longestComplete: w.longestComplete,
       before: w.before,
       timeUnit: paired.timeUnit,
       origin,
@@ -184,7 +236,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
       operations: essential,
       mayHaveTakenEffect: w.relaxed.map(idOf),
       breakOperation: breakView.id,
-      start: Math.min(...essential.map((id) => views[id]!.call)),
+      start: essential.reduce((min, id) => Math.min(min, views[id]!.call), Infinity),
       end: breakView.return ?? breakView.call,
       order: w.longest.order.map(idOf),
       ...(w.longest.blockedBy !== undefined ? { stopsAt: idOf(w.longest.blockedBy) } : {}),
@@ -194,13 +246,13 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     };
     const pr = partitionReports[index]!;
     explanation.push(
-      `Not linearizable: no order of the ${pr.operations} operations${label !== null ? ` on key ${label}` : ''} that respects real time explains every response they saw. The response that cannot be explained is ${describeOperationView(breakView)} (${describeSpan(breakView, paired.timeUnit, origin)}${breakView.line !== undefined && paired.timeUnit === 'us' ? `, line ${breakView.line}` : ''}); the smallest failing window has ${essential.length} operation${essential.length === 1 ? '' : 's'}.`,
+      `Not linearizable: no order of the ${pr.operations} operations${label !== null ? ` on key ${label}` : ''} that respects real time explains every response they saw. The response that cannot be explained is ${describeOperationView(breakView)} (${describeSpan(breakView, paired.timeUnit, origin)}${breakView.line !== undefined && paired.timeUnit === 'us' ? `, line ${breakView.line}` : ''}); ${w.minimized ? 'the smallest failing window has' : 'a failing window (not made as small as possible: the budget ran out) has'} ${essential.length} operation${essential.length === 1 ? '' : 's'}.`,
       ...words,
     );
   } else if (verdict === 'ok') {
     const unknownTookEffect = partitionReports.reduce((s, p) => s + p.order.filter((id) => ops[id]!.status === 'info').length, 0);
     explanation.push(
-      `Linearizable: each of the ${counts.ok} completed operations from ${counts.processes} processes can be placed at one instant between its invocation and its response, so that the sequence is a correct run of a sequential ${m.name}${prepared.partitions.length > 1 ? ` (${prepared.partitions.length} keys, each checked on its own)` : ''}.` +
+      `Linearizable: each of the ${counts.ok} completed operation${counts.ok === 1 ? '' : 's'} from ${counts.processes} process${counts.processes === 1 ? '' : 'es'} can be placed at one instant between its invocation and its response, so that the sequence is a correct run of a sequential ${m.name}${prepared.partitions.length > 1 ? ` (${prepared.partitions.length} keys, each checked on its own)` : ''}.` +
         (counts.unknownOutcome > 0
           ? ` ${counts.unknownOutcome} operation${counts.unknownOutcome === 1 ? ' has an' : 's have'} unknown outcome; the order found has ${unknownTookEffect} of them take effect and the rest never.`
           : ''),
@@ -209,7 +261,9 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     const stuck = partitionReports.filter((p) => p.verdict === 'unknown');
     const first = stuck[0];
     explanation.push(
-      `Unknown: the search ran out of its budget (${[options.budgetMs !== undefined ? `${options.budgetMs}ms` : '', options.maxSteps !== undefined ? `${options.maxSteps} steps` : ''].filter(Boolean).join(', ')}) after ${steps} steps, before deciding ${stuck.length} of ${partitionReports.length} partition${partitionReports.length === 1 ? '' : 's'}.` +
+      budget.interrupted
+        ? `Unknown: the check was interrupted after ${steps} steps, before deciding ${stuck.length} of ${partitionReports.length} partition${partitionReports.length === 1 ? '' : 's'}.`
+        : `Unknown: the search ran out of its budget (${[options.budgetMs !== undefined ? `${options.budgetMs}ms` : '', options.maxSteps !== undefined ? `${options.maxSteps} steps` : ''].filter(Boolean).join(', ')}) after ${steps} steps, before deciding ${stuck.length} of ${partitionReports.length} partition${partitionReports.length === 1 ? '' : 's'}.` +
         (first ? ` The longest partial linearization found${first.key !== null ? ` on key ${first.key}` : ''} places ${first.linearized} of its ${first.operations} operations. Give it a bigger budget (--budget).` : ''),
     );
   }
@@ -225,8 +279,13 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     timeUnit: paired.timeUnit,
     counts,
     budget: { timeMs: options.budgetMs ?? null, maxSteps: options.maxSteps ?? null },
+    start: {
+      from: options.initial === undefined ? 'model' : options.initial === 'unknown' ? 'unknown' : 'given',
+      state: m.describeState(prepared.partitions.length > 0 ? initials.get(prepared.partitions[0]!) : options.initial === 'unknown' && m.unknownState ? m.unknownState() : m.init()),
+    },
     searchMs,
-    stoppedBecause: verdict === 'unknown' ? 'budget' : 'decided',
+    stoppedBecause: verdict === 'unknown' ? (budget.interrupted ? 'interrupted' : 'budget') : 'decided',
+    ...(verdict !== 'unknown' && budget.interrupted ? { interrupted: true } : {}),
     partitionReports,
     ...(window ? { window } : {}),
     explanation,

@@ -49,6 +49,10 @@ export function counterModel(options: { initial?: number } = {}): Model<CounterS
     equal: (a, b) => (typeof a === 'number' ? a === b : typeof b === 'object' && a.unknownPlus === b.unknownPlus),
     hash: (s) => (typeof s === 'number' ? hashValue(s) : hashValue(s.unknownPlus) ^ 0x5bd1e995),
     unknownState: () => ({ unknownPlus: 0 }),
+    initialState(value) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`a counter starts at a number, not ${showValue(value)}`);
+      return value;
+    },
     describeOperation(input, output) {
       if (input.kind === 'add') return input.n === 1 ? 'increment' : `add ${input.n}`;
       return output === undefined ? 'get' : `get → ${output}`;

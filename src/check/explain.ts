@@ -42,10 +42,49 @@ export interface WindowWords {
   readonly stopsAt: OperationView | undefined;
   readonly refusedIn: readonly string[];
   readonly minimized: boolean;
+  /** False when the window's own search ran out of steps: its order is the longest found, not the longest. */
+  readonly longestComplete?: boolean;
   /** Operations that returned before the window starts. */
   readonly before: number;
   readonly timeUnit: TimeUnit;
   readonly origin: number;
+}
+
+/** Operation lines listed in an explanation; a window that could not be minimized is summarized past them. */
+const MAX_LISTED = 40;
+
+/**
+ * For each operation, the operations that returned before it was invoked and are not implied by another one
+ * (p is implied when some q was invoked after p returned and itself returned before the operation's call).
+ * With M = the latest call among operations that returned before op's call, p is direct exactly when
+ * M <= p.return < op.call: one sort by return, a running maximum of calls and a binary search per operation,
+ * O(n log n) instead of the cubic pairwise test (a 150,000-operation window took longer than any budget).
+ */
+function directPredecessors(ops: readonly OperationView[]): (k: number, max: number) => { count: number; some: OperationView[] } {
+  const done = ops.filter((p) => p.return !== null).sort((a, b) => a.return! - b.return!);
+  const maxCall: number[] = [];
+  done.forEach((p, i) => maxCall.push(Math.max(i > 0 ? maxCall[i - 1]! : -Infinity, p.call)));
+  /** Number of operations in `done` that returned strictly before t. */
+  const returnedBefore = (t: number): number => {
+    let lo = 0;
+    let hi = done.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (done[mid]!.return! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const position = new Map(ops.map((p, k) => [p.id, k]));
+  /** The direct predecessors of operation k: how many, and (in the window's order) at most `max` of them. */
+  return (k, max) => {
+    const op = ops[k]!;
+    const n = returnedBefore(op.call);
+    if (n === 0) return { count: 0, some: [] };
+    const first = returnedBefore(maxCall[n - 1]!);
+    const some = done.slice(Math.max(first, n - max), n).sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+    return { count: n - first, some };
+  };
 }
 
 /** The smallest failing window, explained: what happened, in what real-time order, and where no order fits. */
@@ -58,15 +97,22 @@ export function explainWindow(w: WindowWords): string[] {
     w.from === 'unknown'
       ? 'whatever state the object was in when the first of them was invoked'
       : `starting from the initial state (${w.initialState})`;
-  lines.push(`These ${w.essential.length} operation${w.essential.length === 1 ? '' : 's'}${where} cannot be linearized, ${start}:`);
-  w.essential.forEach((op, k) => {
-    // Direct real-time predecessors only: an operation that returned before another one it precedes is implied.
-    const before = w.essential.filter((p) => p.return !== null && p.return < op.call);
-    const direct = before.filter((p) => !before.some((q) => q !== p && p.return !== null && p.return < q.call));
-    const after = direct.length > 0 ? `; invoked after ${direct.map((p) => label.get(p.id)).join(', ')} returned` : '';
+  lines.push(`${w.essential.length === 1 ? 'This operation' : `These ${w.essential.length} operations`}${where} cannot be linearized, ${start}:`);
+  const direct = directPredecessors(w.essential);
+  const shown = w.essential.length <= MAX_LISTED ? w.essential.length : MAX_LISTED - 1;
+  for (let k = 0; k < shown; k++) {
+    const op = w.essential[k]!;
+    const preds = direct(k, 4);
+    const named = preds.count > 4 ? `${preds.some.slice(-3).map((p) => label.get(p.id)).join(', ')} and ${preds.count - 3} others` : preds.some.map((p) => label.get(p.id)).join(', ');
+    const after = preds.count > 0 ? `; invoked after ${named} returned` : '';
     const at = op.line !== undefined && w.timeUnit === 'us' ? ` (line ${op.line})` : '';
     lines.push(`  [${k + 1}] process ${op.process}: ${op.description}, ${describeSpan(op, w.timeUnit, w.origin)}${at}${after}`);
-  });
+  }
+  if (shown < w.essential.length) {
+    const last = w.essential[w.essential.length - 1]!;
+    lines.push(`  … ${w.essential.length - shown - 1} more (the report's window.operations lists them all)`);
+    lines.push(`  [${w.essential.length}] process ${last.process}: ${last.description}, ${describeSpan(last, w.timeUnit, w.origin)}`);
+  }
   if (w.from === 'unknown' && w.before > 0) {
     lines.push(
       `The ${w.before} earlier operation${w.before === 1 ? '' : 's'}${where} returned before [1] was invoked, so whatever ${w.before === 1 ? 'it' : 'they'} did took effect before the window and cannot change this.`,
@@ -77,11 +123,19 @@ export function explainWindow(w: WindowWords): string[] {
       `${w.relaxed.length} more operation${w.relaxed.length === 1 ? '' : 's'} in this span ${w.relaxed.length === 1 ? 'is' : 'are'} not needed: the proof holds whether or not ${w.relaxed.length === 1 ? 'it' : 'they'} took effect (${someOf(w.relaxed.map(describeOperationView), 4)}).`,
     );
   }
-  const orderText = w.order.length === 0 ? 'none of them can take effect first' : `${list(w.order.map(name))}; then ${w.finalState}`;
-  lines.push(`The longest order that respects real time and the model: ${orderText}.`);
+  if (w.longestComplete === false) {
+    lines.push(
+      w.order.length === 0
+        ? 'The search for the longest order that respects real time and the model ran out of steps before it placed any operation.'
+        : `The longest order found before the search ran out of steps (there may be a longer one): ${list(w.order.map(name))}; then ${w.finalState}.`,
+    );
+  } else {
+    const orderText = w.order.length === 0 ? 'none of them can take effect first' : `${list(w.order.map(name))}; then ${w.finalState}`;
+    lines.push(`The longest order that respects real time and the model: ${orderText}.`);
+  }
   // The state the order above ends in first: it is the one the reader has just been told about.
   const refused = [...w.refusedIn].sort((a, b) => Number(b === w.finalState) - Number(a === w.finalState));
-  if (w.stopsAt) {
+  if (w.stopsAt && w.longestComplete !== false) {
     const next = `Then ${name(w.stopsAt)} has to take effect (its response was seen)`;
     if (w.refusedIn.length > 0) lines.push(`${next}, but it does not fit: ${w.stopsAt.description} is impossible when ${orList(refused)}.`);
     else lines.push(`${next}, but wherever it is placed another response in the window is left unexplained.`);

@@ -82,6 +82,18 @@ export function kvModel(): Model<KvState, KvInput, unknown> {
     equal: (a, b) => (isUnknown(a) || isUnknown(b) ? isUnknown(a) && isUnknown(b) && a.unknownSuffix === b.unknownSuffix : valueEquals(a, b)),
     hash: (s) => (isUnknown(s) ? hashValue(s.unknownSuffix) ^ 0x27d4eb2f : hashValue(s)),
     unknownState: () => unknownValue(''),
+    // Several keys start somewhere: the initial value is an object from key to value; absent keys are absent.
+    initialState(value, partitionKey) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`a kv store starts as an object from key to value, like {"x":"ab"}, not ${showValue(value)}`);
+      let name = partitionKey ?? '';
+      try {
+        const k: unknown = JSON.parse(name);
+        if (typeof k === 'string') name = k;
+      } catch {
+        // Not JSON: the key as it is.
+      }
+      return Object.prototype.hasOwnProperty.call(value, name) ? (value as Record<string, unknown>)[name] : null;
+    },
     describeOperation(input, output) {
       const key = showValue(input.key);
       switch (input.kind) {

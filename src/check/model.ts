@@ -58,6 +58,11 @@ export interface Model<S = unknown, I = unknown, O = unknown> {
   produces?(input: I, output: O | undefined): S | undefined;
   describeOperation?(input: I, output: O | undefined): string;
   describeState?(state: S): string;
+  /**
+   * The state a user's initial value stands for (a history's header, `racelab check --initial`), for the
+   * partition `partitionKey`; throws an Error saying what the value must be. Default: the value itself.
+   */
+  initialState?(value: unknown, partitionKey: string | undefined): S;
 }
 
 export interface CompleteModel<S = unknown, I = unknown, O = unknown> {
@@ -74,6 +79,7 @@ export interface CompleteModel<S = unknown, I = unknown, O = unknown> {
   readonly produces: ((input: I, output: O | undefined) => S | undefined) | undefined;
   describeOperation(input: I, output: O | undefined): string;
   describeState(state: S): string;
+  initialState(value: unknown, partitionKey: string | undefined): S;
 }
 
 /** Deep equality of JSON-like values (numbers, strings, booleans, null, arrays, plain objects, symbols). */
@@ -156,7 +162,7 @@ export function completeModel<S, I, O>(model: Model<S, I, O>): CompleteModel<S, 
   if (typeof model.name !== 'string' || model.name === '') fail('"name" must be a non-empty string');
   if (typeof model.init !== 'function') fail('"init" must be a function returning the initial state');
   if (typeof model.step !== 'function') fail('"step" must be a function (state, input, output) => [legal, nextState]');
-  for (const key of ['decode', 'partitionKey', 'readOnly', 'equal', 'hash', 'unknownState', 'observes', 'produces', 'describeOperation', 'describeState'] as const) {
+  for (const key of ['decode', 'partitionKey', 'readOnly', 'equal', 'hash', 'unknownState', 'observes', 'produces', 'describeOperation', 'describeState', 'initialState'] as const) {
     if (model[key] !== undefined && typeof model[key] !== 'function') fail(`"${key}" must be a function when given`);
   }
   const first = model.init();
@@ -183,5 +189,11 @@ export function completeModel<S, I, O>(model: Model<S, I, O>): CompleteModel<S, 
           return `${describeDefaultInput(i)}${o === undefined || echo ? '' : ` → ${showValue(o)}`}`;
         },
     describeState: m.describeState ? (s) => m.describeState!(s) : (s) => `the state is ${showValue(s)}`,
+    initialState: m.initialState
+      ? (v, k) => m.initialState!(v, k)
+      : (v) => {
+          if (v === undefined) throw new Error('an initial value must be a JSON value');
+          return v as S;
+        },
   };
 }

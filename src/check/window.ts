@@ -33,6 +33,8 @@ export interface WindowResult<S> {
   readonly before: number;
   /** False when the budget ran out before the window was made as small as it could be. */
   readonly minimized: boolean;
+  /** False when the window's own search ran out of steps: its longest order is the longest found, not the longest. */
+  readonly longestComplete: boolean;
   /** The final window's own search: the longest order found and where it stops. */
   readonly longest: {
     readonly order: readonly number[];
@@ -91,7 +93,10 @@ interface WindowSpec {
  * one expensive candidate (many operations relaxed to unknown outcomes can make the search exponential) is
  * given up on, kept as it was, and the rest of the minimization goes on.
  */
-export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Partition<I, O>, budget: Budget, stepsPerCheck = 50_000): WindowResult<S> {
+export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Partition<I, O>, whole: Budget, stepsPerCheck = 50_000, initial: S = model.init()): WindowResult<S> {
+  // Minimizing may use three fifths of what is left; the rest is kept for the final window's own searches, which the
+  // explanation needs, and for the report, so that the whole stays within the budget.
+  const budget = whole.child(whole.remainingMs * 0.6);
   const pos = positions(partition as Partition);
   const ops = partition.ops;
 
@@ -119,7 +124,7 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
     return { list, index, essential, relaxed };
   };
 
-  const initialOf = (spec: WindowSpec): S => (spec.fromUnknown ? model.unknownState!() : model.init());
+  const initialOf = (spec: WindowSpec): S => (spec.fromUnknown ? model.unknownState!() : initial);
   let exhausted = false;
   /** Proven illegal within its step cap; a check that runs out counts as "not proven", which is always sound. */
   const illegal = (spec: WindowSpec): boolean => {
@@ -128,7 +133,7 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
       return false;
     }
     const { list } = build(spec);
-    const r = searchLinearization(model, list, { initial: initialOf(spec), budget: new Budget(budget.remainingMs, stepsPerCheck) });
+    const r = searchLinearization(model, list, { initial: initialOf(spec), budget: budget.child(Infinity, stepsPerCheck) });
     if (r.verdict === 'unknown') exhausted = true;
     return r.verdict === 'illegal';
   };
@@ -185,7 +190,10 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
   // The final window's own longest partial linearization, then which states refused the op it stops at.
   const { list, index, essential, relaxed: relaxedOps } = build(final);
   const initialState = initialOf(final);
-  const capped = (): Budget => new Budget(Math.max(budget.remainingMs, 1000), stepsPerCheck);
+  // The final searches explain the window within what is left; when it runs out `longestComplete` says so.
+  // Each of the two gets a third of what is left, so that building the report (its explanation, for a
+  // window that could not be minimized, walks every operation) still fits.
+  const capped = (): Budget => whole.child(whole.remainingMs / 3, stepsPerCheck);
   const first: SearchOutcome<S> = searchLinearization(model, list, { initial: initialState, budget: capped(), trackLongest: true });
   const blockedLocal = first.blockedBy;
   const second =
@@ -198,6 +206,7 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
     breakOp,
     before: final.fromUnknown ? ops.filter((_, i) => pos.ret[i]! < final.start).length : 0,
     minimized: !exhausted,
+    longestComplete: first.verdict !== 'unknown',
     longest: {
       order: first.order.map((k) => index[k]!),
       states: first.states,

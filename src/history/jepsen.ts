@@ -36,11 +36,15 @@ function ednEvent(map: EdnMap, line: number): (HistoryEvent & { timeNanos?: numb
   if (!fName) throw badEdn(line, `:f is ${show(f)}; it must name the operation, e.g. :read`);
   const time = map.get('time');
   const error = map.get('error');
+  // Jepsen's key-value workloads write the key apart (`:key "x", :value "a"`); racelab's kv model reads
+  // Jepsen's independent tuples `[key value]`, the same operation.
+  const key = map.get('key');
+  const value = ednToJson(map.get('value') ?? null);
   return {
     type: type.name as EventType,
     process,
     f: fName,
-    value: ednToJson(map.get('value') ?? null),
+    value: key !== undefined ? [ednToJson(key), value] : value,
     ...(typeof time === 'number' ? { timeNanos: time } : {}),
     ...(error !== undefined && error !== null ? { error: typeof error === 'string' ? error : show(error) } : {}),
     line,
@@ -126,6 +130,23 @@ function braceLines(text: string): number[] {
   return lines;
 }
 
+const OP_LINE = '"<process> :invoke|:ok|:fail|:info :<f> <value>"';
+// What a log's other lines start with: a level or a timestamp (a log line), indentation (a stack trace or a
+// pretty-printed map continuing the line above), EDN data, or the Java words of a stack trace.
+const LOG_LINE = /^(?:\s|$|(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\b|\d{4}-\d{2}-\d{2}[ T]\d|[[{(:"}\])]|Caused by:|Exception in|(?:java|clojure|jepsen)\.|\.\.\. \d+ more)/;
+
+/**
+ * A line that is neither an operation nor anything a Jepsen log holds is refused, with its number: a damaged
+ * file checked as if whole could give a verdict on a history nobody recorded.
+ */
+function refuseIfGarbage(text: string, line: number): void {
+  // An op line cut short (no :f) still names jepsen.util and a process and an event keyword.
+  if (/jepsen\.util\s*[-:]\s+\S+\s+:(?:invoke|ok|fail|info)\b/.test(text)) throw badEdn(line, `a damaged operation line; a Jepsen op line reads ${OP_LINE}`);
+  if (!LOG_LINE.test(text)) {
+    throw badEdn(line, `"${text.length > 40 ? `${text.slice(0, 37)}...` : text}" is not a line of a Jepsen log (neither an operation nor a log line); remove it, or give the history as EDN or JSON Lines`);
+  }
+}
+
 /**
  * Jepsen's text log, e.g. `INFO  jepsen.util - 3	:invoke	:write	4` (older Jepsen) or with a timestamp and
  * thread prefix (`… INFO [jepsen worker 3] jepsen.util: 3	:ok	:read	2`). Only `jepsen.util` operation
@@ -137,8 +158,12 @@ export function parseJepsenLog(text: string): HistoryEvent[] {
   const marker = /jepsen\.util\s*[-:]\s+(\S+)\s+:(\S+)\s+(\S+)[ \t]*(.*)$/;
   for (let i = 0; i < lines.length; i++) {
     const line = i + 1;
-    const m = marker.exec(lines[i]!.replace(/\r$/, ''));
-    if (!m) continue;
+    const text = lines[i]!.replace(/\r$/, '');
+    const m = marker.exec(text);
+    if (!m) {
+      refuseIfGarbage(text, line);
+      continue;
+    }
     const [, processText, typeText, fText, rest] = m as unknown as [string, string, string, string, string];
     if (processText.startsWith(':')) continue; // :nemesis
     if (!TYPES.has(typeText as EventType)) {

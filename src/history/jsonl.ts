@@ -5,17 +5,46 @@ import { validateEvent } from './operations.js';
 const EXAMPLE = '{"process":0,"type":"invoke","f":"read","value":null,"time":12}';
 
 /**
+ * A history's header, its optional first line `{"initial":5}`: the value the object held before the first
+ * operation, read by the recorder before it started. Without it the checker cannot know where the object
+ * started (a counter that did not start at 0 is not a race), so `racelab check` starts from "unknown" unless
+ * told (`--initial`).
+ */
+export interface HistoryHeader {
+  readonly initial?: unknown;
+}
+
+const isHeader = (o: Record<string, unknown>): boolean => !('type' in o) && 'initial' in o;
+
+/** The header of a JSON Lines history: its first non-blank line when that is `{"initial": …}`, else {}. */
+export function parseHistoryJsonlHeader(text: string): HistoryHeader {
+  const first = /^\s*([^\n]*)/.exec(text)?.[1]?.trim();
+  if (!first?.startsWith('{')) return {};
+  try {
+    const o: unknown = JSON.parse(first);
+    if (typeof o === 'object' && o !== null && !Array.isArray(o) && isHeader(o as Record<string, unknown>)) return { initial: (o as { initial: unknown }).initial };
+  } catch {
+    // Not JSON: parseHistoryJsonl names the line.
+  }
+  return {};
+}
+
+/**
  * Reads racelab's history format: JSON Lines, one event per line,
  * `{"process":0,"type":"invoke","f":"write","value":3,"time":1520}` (`time` in microseconds, optional; other
- * fields are ignored). Blank lines are skipped. Every error names its line.
+ * fields are ignored), after an optional header line `{"initial":…}`. Blank lines are skipped. Every error
+ * names its line.
  */
 export function parseHistoryJsonl(text: string): HistoryEvent[] {
   const events: HistoryEvent[] = [];
   const lines = text.split('\n');
+  let seenLine = false;
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!.trim();
     if (raw === '') continue;
     const line = i + 1;
+    const first = !seenLine;
+    seenLine = true;
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
@@ -26,11 +55,13 @@ export function parseHistoryJsonl(text: string): HistoryEvent[] {
       throw new RacelabError('BAD_HISTORY', `line ${line}: expected a JSON object like ${EXAMPLE}`);
     }
     const o = parsed as Record<string, unknown>;
+    if (first && isHeader(o)) continue;
     const event = {
       type: o.type,
       process: o.process,
       f: o.f,
-      ...('value' in o ? { value: o.value } : {}),
+      // A key apart from the value (`"key":"x","value":"a"`) is the kv model's `[key, value]` pair.
+      ...('key' in o ? { value: [o.key, o.value ?? null] } : 'value' in o ? { value: o.value } : {}),
       ...(o.time !== undefined && o.time !== null ? { time: o.time } : {}),
       ...(typeof o.error === 'string' ? { error: o.error } : {}),
       line,
@@ -53,6 +84,7 @@ export function formatHistoryEvent(event: HistoryEvent): string {
   });
 }
 
-export function formatHistoryJsonl(history: History): string {
-  return history.map((e) => `${formatHistoryEvent(e)}\n`).join('');
+export function formatHistoryJsonl(history: History, header: HistoryHeader = {}): string {
+  const head = 'initial' in header && header.initial !== undefined ? `${JSON.stringify({ initial: header.initial })}\n` : '';
+  return head + history.map((e) => `${formatHistoryEvent(e)}\n`).join('');
 }

@@ -61,6 +61,7 @@ export class HistoryRecorder {
   private readonly now: () => number;
   private readonly busy = new Set<number>();
   private last = -Infinity;
+  private header: { initial?: unknown } = {};
 
   constructor(options: HistoryRecorderOptions = {}) {
     this.now = options.now ?? monotonicMicros;
@@ -122,12 +123,25 @@ export class HistoryRecorder {
     return result;
   }
 
+  /**
+   * The value the object held before the first operation, read before any was sent: written as the history's
+   * header, so the checker starts from it instead of guessing (a counter left at 7 by an earlier run is not
+   * a race).
+   */
+  setInitial(value: unknown): void {
+    this.header = { initial: value };
+  }
+
+  get initial(): unknown {
+    return this.header.initial;
+  }
+
   toJsonl(): string {
-    return formatHistoryJsonl(this.log);
+    return formatHistoryJsonl(this.log, this.header);
   }
 
   async writeFile(path: string): Promise<void> {
-    await writeHistoryFile(path, this.log);
+    await writeHistoryFile(path, this.log, this.header);
   }
 }
 

@@ -19,6 +19,8 @@ export function renderCheckReport(report: CheckReport, source?: string): string 
   out.push(`verdict: ${VERDICT_WORDS[report.verdict]}`);
   const parts = [`${n(c.ok)} ok`, `${n(c.failed)} failed`, `${n(c.unknownOutcome)} unknown outcome`];
   out.push(`history: ${n(report.operations)} operations from ${n(c.processes)} processes (${parts.join(', ')}); ${n(report.partitions)} partition${report.partitions === 1 ? '' : 's'}`);
+  const from = { model: "the model's start", given: 'as the history or --initial says', unknown: 'unknown: the history does not say where it started (give --initial)' }[report.start.from];
+  out.push(`start: ${report.start.from === 'unknown' ? from : `${report.start.state} (${from})`}`);
   const rest = report.elapsedMs - report.searchMs;
   out.push(`search: ${n(report.steps)} steps in ${formatMs(report.searchMs)}${report.window ? `; finding and explaining the window took ${formatMs(rest)} more` : ''}`);
   if (report.partitions > 1) {

@@ -88,8 +88,9 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
   const inFocus = (o: OperationView): boolean => focusPartition === undefined || focusPartition === null || o.partition === focusPartition;
   const blocked = focusReport?.blockedBy;
 
-  const firstCall = ops.length > 0 ? Math.min(...ops.map((o) => o.call)) : 0;
-  const lastTime = ops.length > 0 ? Math.max(...ops.map((o) => o.return ?? o.call)) : 1;
+  // A loop, not Math.min(...spread): spreading 150,000 operations into one call overflows the stack.
+  const firstCall = ops.length > 0 ? ops.reduce((m, o) => Math.min(m, o.call), Infinity) : 0;
+  const lastTime = ops.length > 0 ? ops.reduce((m, o) => Math.max(m, o.return ?? o.call), -Infinity) : 1;
   const blockedOp = blocked !== undefined ? ops[blocked] : undefined;
   const focus = window
     ? { start: window.start, end: window.end }

@@ -1,6 +1,13 @@
-import { writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
-import { printJson, printResult } from '../output.js';
+import type { CheckJob, CheckMessage } from '../check-worker.js';
+import { ensureWritableFile } from '../files.js';
+import { printJson, printProgress, printResult } from '../output.js';
+import { untilSignal } from '../signals.js';
+
+/** Files up to this size are checked in the main thread; larger ones in a worker, so Ctrl+C is seen at once. */
+const INLINE_MAX_BYTES = 256 * 1024;
 
 /** Exit codes of `racelab check`: the verdict, so a CI job can gate on it. */
 const EXIT_FOR = { ok: 0, illegal: 1, unknown: 3 } as const;
@@ -11,33 +18,76 @@ export function register(program: Command): void {
     .description('check a recorded history for linearizability against a model (exit 0 ok, 1 illegal, 3 unknown, 2 bad input)')
     .argument('<history>', 'history file: racelab JSON Lines, Jepsen EDN, or a Jepsen text log')
     .requiredOption('--model <name>', 'the sequential model: register, counter or kv')
-    .option('--budget <duration>', 'search time before the verdict is "unknown"', '10s')
+    .option('--budget <duration>', 'time for the whole check (verdict, window, explanation) before the verdict is "unknown"', '10s')
     .option('--max-steps <n>', 'search steps before the verdict is "unknown" (reproducible, unlike time)')
     .option('--format <format>', 'history format: auto, jsonl, edn or jepsen-log', 'auto')
+    .option('--initial <json>', "where the object started, as JSON (a counter: 5; kv: {\"x\":\"ab\"}), or unknown; default: the history's header, else unknown for racelab JSON Lines and the model's start for Jepsen's formats")
     .option('--html <file>', 'also write a self-contained timeline page')
     .option('--json', 'print the report as JSON (without the per-operation timeline)')
-    .action(async (file: string, opts: { model: string; budget: string; maxSteps?: string; format: string; html?: string; json?: boolean }) => {
-      const lib = await import('../lib.js');
+    .action(async (file: string, opts: { model: string; budget: string; maxSteps?: string; format: string; initial?: string; html?: string; json?: boolean }) => {
+      const lib = await import('../../index.js');
       // Every option is checked before the file is read: a typo fails fast with one line.
-      const model = lib.modelByName(opts.model);
+      lib.modelByName(opts.model);
       const budgetMs = lib.parseDuration(opts.budget, '--budget', { maxMs: 24 * 3_600_000 });
       const maxSteps = opts.maxSteps !== undefined ? lib.parseCount(opts.maxSteps, '--max-steps', 1, Number.MAX_SAFE_INTEGER) : undefined;
-      const format = lib.parseHistoryFormat(opts.format);
-      const { events } = await lib.readHistoryFile(file, format);
-      const report = lib.checkVerbose(events, model, { budgetMs, ...(maxSteps !== undefined ? { maxSteps } : {}) });
-      if (opts.html) {
-        try {
-          await writeFile(opts.html, lib.renderHistoryHtml(report, { source: file }));
-        } catch (e) {
-          throw new lib.RacelabError('BAD_OPTION', `--html: cannot write ${opts.html} (${(e as NodeJS.ErrnoException).code ?? String(e)}); give a writable file path`);
+      lib.parseHistoryFormat(opts.format);
+      const initial = opts.initial !== undefined ? parseInitial(opts.initial, lib.RacelabError) : undefined;
+      if (opts.html !== undefined) await ensureWritableFile(opts.html, '--html');
+      const interrupt = new Int32Array(new SharedArrayBuffer(4));
+      const job: CheckJob = { file, format: opts.format, model: opts.model, budgetMs, interrupt, ...(maxSteps !== undefined ? { maxSteps } : {}), ...(initial !== undefined ? { initial } : {}), ...(opts.html !== undefined ? { html: opts.html } : {}) };
+      // A small file is checked in milliseconds: a thread would cost more than it could ever save.
+      const size = await stat(file).then((st) => st.size, () => 0);
+      const worker = size > INLINE_MAX_BYTES ? new Worker(new URL('../check-worker.js', import.meta.url), { workerData: { ...job, racelabCheck: true } }) : undefined;
+      let signal: NodeJS.Signals | undefined;
+      void untilSignal().then((s) => {
+        // The check stops at its next budget reading (well under a second) with the verdict known so far.
+        signal = s;
+        Atomics.store(interrupt, 0, 1);
+        printProgress(`racelab: ${s}: stopping the check`);
+      });
+      let report: Extract<CheckMessage, { type: 'report' }>['report'] | undefined;
+      let htmlError: string | undefined;
+      await new Promise<void>((resolve, reject) => {
+        const onMessage = (m: CheckMessage): void => {
+          if (m.type === 'error') {
+            reject(m.code !== undefined ? new lib.RacelabError(m.code as never, m.message, m.exitCode) : Object.assign(new Error(m.message), { stack: m.stack }));
+          } else if (m.type === 'report') {
+            report = m.report;
+            print(m.report);
+            // Interrupted: the verdict is out; the page is not worth waiting for.
+            if (opts.html === undefined || signal !== undefined) resolve();
+          } else {
+            htmlError = m.error;
+            resolve();
+          }
+        };
+        if (worker) {
+          worker.on('message', onMessage);
+          worker.on('error', reject);
+          worker.on('exit', () => resolve());
+        } else {
+          void import('../check-worker.js').then(({ runCheckJob }) => runCheckJob(job, { postMessage: onMessage })).then(() => resolve(), reject);
         }
+      }).finally(() => void worker?.terminate());
+      if (!report) throw new Error('the check worker ended without a report');
+      if (opts.html !== undefined && signal === undefined) {
+        if (htmlError !== undefined) throw new lib.RacelabError('BAD_OPTION', `--html: ${htmlError}`, htmlError.includes('please report') ? 70 : 2);
+        if (!opts.json) printResult(`timeline: ${opts.html}`);
       }
-      if (opts.json) {
-        const { timeline: _timeline, ...rest } = report;
-        printJson({ file, ...rest, ...(opts.html ? { html: opts.html } : {}) });
-      } else {
-        printResult(`${lib.renderCheckReport(report, file)}${opts.html ? `\n\ntimeline: ${opts.html}` : ''}`);
+      process.exitCode = signal !== undefined ? (signal === 'SIGINT' ? 130 : 143) : EXIT_FOR[report.verdict];
+
+      function print(r: Extract<CheckMessage, { type: 'report' }>['report']): void {
+        if (opts.json) printJson({ schemaVersion: 1, file, ...r, ...(opts.html ? { html: opts.html } : {}) });
+        else printResult(`${lib.renderCheckReport({ ...r, timeline: [] }, file)}${opts.html ? '\n' : ''}`);
       }
-      process.exitCode = EXIT_FOR[report.verdict];
     });
+}
+
+function parseInitial(text: string, RacelabError: typeof import('../../index.js').RacelabError): { value: unknown } | 'unknown' {
+  if (text === 'unknown') return 'unknown';
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    throw new RacelabError('BAD_OPTION', `--initial: ${JSON.stringify(text)} is not JSON; give a value like 5 or {"x":"ab"}, or unknown`);
+  }
 }

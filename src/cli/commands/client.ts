@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { createInterface } from 'node:readline';
+import { ensureWritableFile } from '../files.js';
 import { printJson, printResult } from '../output.js';
 
 export function register(program: Command): void {
@@ -15,14 +16,21 @@ export function register(program: Command): void {
     .option('--record <file>', 'write every call as a history (JSON Lines) for racelab check --model counter')
     .addOption(new Option('--wait-for-go', 'once connected, print "ready" to stderr and wait for a line on stdin').hideHelp())
     .action(async (opts: { target: string; targets?: string; increments: string; deadline: string; connectTimeout: string; json?: boolean; waitForGo?: boolean; record?: string }) => {
-      const { runCounterClient, parseCount, parseDuration, parseTarget, HistoryRecorder } = await import('../lib.js');
+      const { runCounterClient, parseCount, parseDuration, parseTarget, HistoryRecorder, RacelabError } = await import('../../index.js');
+      const target = parseTarget(opts.target);
+      const targets = opts.targets !== undefined ? opts.targets.split(',').map((t) => parseTarget(t, '--targets')) : undefined;
+      const increments = parseCount(opts.increments, '--increments', 0, 1_000_000);
+      const deadlineMs = parseDuration(opts.deadline, '--deadline', { maxMs: 3_600_000 });
+      if (deadlineMs < 1) throw new RacelabError('BAD_DURATION', `--deadline: ${opts.deadline} leaves no time for a call; give at least 1ms`);
+      const connectTimeoutMs = parseDuration(opts.connectTimeout, '--connect-timeout', { maxMs: 600_000 });
+      if (opts.record !== undefined) await ensureWritableFile(opts.record, '--record');
       const recorder = opts.record !== undefined ? new HistoryRecorder() : undefined;
       const result = await runCounterClient({
-        target: parseTarget(opts.target),
-        ...(opts.targets !== undefined ? { targets: opts.targets.split(',').map((t) => parseTarget(t, '--targets')) } : {}),
-        increments: parseCount(opts.increments, '--increments', 0, 1_000_000),
-        deadlineMs: parseDuration(opts.deadline, '--deadline', { maxMs: 3_600_000 }),
-        connectTimeoutMs: parseDuration(opts.connectTimeout, '--connect-timeout', { maxMs: 600_000 }),
+        target,
+        ...(targets !== undefined ? { targets } : {}),
+        increments,
+        deadlineMs,
+        connectTimeoutMs,
         ...(opts.waitForGo ? { beforeFirstCall: readyThenWaitForGo } : {}),
         ...(recorder ? { recorder, process: 0 } : {}),
       });

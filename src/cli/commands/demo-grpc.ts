@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ensureWritableFile } from '../files.js';
 import { printJson, printProgress, printResult } from '../output.js';
 
 export function register(demo: Command): void {
@@ -17,12 +18,17 @@ export function register(demo: Command): void {
     .action(async (opts: { clients: string; increments: string; delay: string; variants: string; store: string; json?: boolean; record?: string; monitor?: boolean; html?: string }) => {
       const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration, grpcDemoPage, renderReportPage } = await import('../../index.js');
       const { checkHtmlPath, writeHtmlPage, commandLine } = await import('../html.js');
+      const clients = parseCount(opts.clients, '--clients', 1, 64);
+      const increments = parseCount(opts.increments, '--increments', 1, 10_000);
+      const delayMs = parseDuration(opts.delay, '--delay', { maxMs: 10_000 });
+      // Several variants write file.<variant>.jsonl beside it: the same folder.
+      if (opts.record !== undefined) await ensureWritableFile(opts.record, '--record');
       await checkHtmlPath(opts.html);
       const report = await runGrpcDemo({
         ...(opts.html !== undefined ? { keepCalls: true } : {}),
-        clients: parseCount(opts.clients, '--clients', 1, 64),
-        increments: parseCount(opts.increments, '--increments', 1, 10_000),
-        delayMs: parseDuration(opts.delay, '--delay', { maxMs: 10_000 }),
+        clients,
+        increments,
+        delayMs,
         variants: opts.variants.split(',').map((v) => v.trim()).filter(Boolean),
         store: opts.store,
         onProgress: opts.json ? undefined : printProgress,

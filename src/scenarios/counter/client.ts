@@ -61,6 +61,19 @@ export async function runCounterClient(options: CounterClientOptions): Promise<C
   const client = clients[0] as CounterClient;
   try {
     await Promise.all(clients.map((c, i) => waitReady(c, targets[i] as string, options.connectTimeoutMs ?? 5000)));
+    const deadline = options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {};
+    if (options.recorder) {
+      // Where the counter starts, read before the start barrier so that every client of a demo reads it before
+      // anyone increments; not an operation of the history (the recording channel would log it), its header.
+      const first = counterClient(targets[0] as string);
+      try {
+        const got = await callUnary<object, GetValueResponse__Output>(first, 'GetValue', {}, deadline);
+        if (got.error) throw new RacelabError('UNREACHABLE', `GetValue on ${targets[0]} failed before the first increment: ${got.error.details}`);
+        options.recorder.setInitial(Number(got.response?.value ?? 0));
+      } finally {
+        first.close();
+      }
+    }
     await options.beforeFirstCall?.();
     const result: CounterClientResult = {
       target: targets.join(','),
@@ -73,7 +86,6 @@ export async function runCounterClient(options: CounterClientOptions): Promise<C
       value: 0,
       calls: [],
     };
-    const deadline = options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {};
     for (let i = 0; i < options.increments; i++) {
       const requestId = `p${process.pid}-${i + 1}`;
       const metadata = new grpc.Metadata();

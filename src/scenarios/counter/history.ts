@@ -48,11 +48,16 @@ export class DemoRecording {
 
   async finish(clients: number): Promise<string> {
     const sources = [];
+    // Every client read the counter before the start barrier, before anyone incremented: they agree, and
+    // when they do not (someone else wrote meanwhile) the start is unknown, which the checker handles.
+    const initials = new Set<unknown>();
     for (let i = 0; i < clients; i++) {
-      const { events } = await readHistoryFile(join(this.dir, `client-${i}.jsonl`), 'jsonl');
+      const { events, header } = await readHistoryFile(join(this.dir, `client-${i}.jsonl`), 'jsonl');
+      initials.add(header.initial);
       sources.push({ events, rename: () => i });
     }
-    await writeHistoryFile(this.file, mergeHistories(sources));
+    const [initial] = initials;
+    await writeHistoryFile(this.file, mergeHistories(sources), initials.size === 1 && initial !== undefined ? { initial } : {});
     return this.file;
   }
 

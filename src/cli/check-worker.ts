@@ -1,0 +1,79 @@
+import { writeFile } from 'node:fs/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { messageOf } from '../core/errors.js';
+import type { CheckReport } from '../check/check-report.js';
+import type { InitialState } from '../check/checker.js';
+
+/**
+ * `racelab check` runs here, in a worker thread: a check is synchronous, so in the main thread no Ctrl+C could
+ * be seen until it ended. The main thread keeps the signals and sets `interrupt`; the budget reads it every
+ * thousand steps or so and the check stops with the verdict known so far. The report is posted as soon as the
+ * verdict is known, before the HTML page is rendered, so the verdict is printed first.
+ */
+export interface CheckJob {
+  readonly file: string;
+  readonly format: string;
+  readonly model: string;
+  readonly budgetMs: number;
+  readonly maxSteps?: number;
+  readonly initial?: InitialState;
+  readonly html?: string;
+  readonly interrupt: Int32Array;
+}
+
+export type CheckMessage =
+  | { readonly type: 'report'; readonly report: Omit<CheckReport, 'timeline'> }
+  | { readonly type: 'html'; readonly error?: string }
+  | { readonly type: 'error'; readonly code?: string; readonly exitCode?: number; readonly message: string; readonly stack?: string };
+
+/** Runs one check, posting its messages; in the worker, or inline for a small file (no thread to start). */
+export async function runCheckJob(job: CheckJob, port: { postMessage(m: CheckMessage): void }): Promise<void> {
+  // Only what a check needs: the whole library (gRPC, brokers) would double the start-up time.
+  const [{ readHistoryFile, parseHistoryFormat }, { checkVerbose }, { renderHistoryHtml }, { isRacelabError }] = await Promise.all([
+    import('../history/read.js'),
+    import('../check/checker.js'),
+    import('../report/history-html.js'),
+    import('../core/errors.js'),
+  ]);
+  const lib = { readHistoryFile, parseHistoryFormat, checkVerbose, renderHistoryHtml, isRacelabError };
+  try {
+    const { events, header, format: read } = await lib.readHistoryFile(job.file, lib.parseHistoryFormat(job.format));
+    // A recording says where it started; Jepsen's formats go by their models' conventions (a register starts
+    // nil, a counter 0); a racelab history that does not say may have started anywhere.
+    const initial = job.initial ?? ('initial' in header ? { value: header.initial } : read === 'jsonl' ? 'unknown' : undefined);
+    const report = lib.checkVerbose(events, job.model, {
+      budgetMs: job.budgetMs,
+      interrupt: job.interrupt,
+      ...(job.maxSteps !== undefined ? { maxSteps: job.maxSteps } : {}),
+      ...(initial !== undefined ? { initial } : {}),
+    });
+    const { timeline: _timeline, ...rest } = report;
+    port.postMessage({ type: 'report', report: rest } satisfies CheckMessage);
+    if (job.html !== undefined) {
+      let page: string;
+      try {
+        page = lib.renderHistoryHtml(report, { source: job.file });
+      } catch (e) {
+        // A failure to render is racelab's bug, not the user's path: say which.
+        port.postMessage({ type: 'html', error: `rendering the page failed (${messageOf(e)}); please report it` } satisfies CheckMessage);
+        return;
+      }
+      try {
+        await writeFile(job.html, page);
+        port.postMessage({ type: 'html' } satisfies CheckMessage);
+      } catch (e) {
+        port.postMessage({ type: 'html', error: `cannot write ${job.html} (${(e as NodeJS.ErrnoException).code ?? messageOf(e)}); give a writable file path` } satisfies CheckMessage);
+      }
+    }
+  } catch (e) {
+    const known = lib.isRacelabError(e);
+    port.postMessage({
+      type: 'error',
+      message: e instanceof Error ? e.message : String(e),
+      ...(known ? { code: e.code, exitCode: e.exitCode } : { stack: e instanceof Error ? e.stack : undefined }),
+    } satisfies CheckMessage);
+  }
+}
+
+const port = parentPort;
+if (port && (workerData as { racelabCheck?: boolean } | null)?.racelabCheck) await runCheckJob(workerData as CheckJob, port);
