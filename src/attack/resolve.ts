@@ -1,6 +1,6 @@
 import { RacelabError } from '../core/errors.js';
 import { memberChains, parseExpression, type Expression } from './expression.js';
-import { checkInvariantShape } from '../burst/invariant-shape.js';
+import { checkInvariantShape } from './invariant-shape.js';
 import { validateEndpoints, type Endpoint } from './plan.js';
 import type { BurstTransport } from '../burst/sync-policy.js';
 import { parseTarget } from '../grpc/client.js';
@@ -136,7 +136,7 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
       // The calls came from --scenario, not from a --call the user typed: say which flag does not fit the target.
       const missing = scenario && !o.endpoints?.length && e instanceof RacelabError ? /^--call: service (\S+) is not offered by (\S+); (it offers .*)$/.exec(e.message) : null;
       if (missing) {
-        throw new RacelabError('UNKNOWN_METHOD', `--scenario ${scenario?.name}: ${missing[2]} does not offer ${missing[1]}; ${missing[3]}; point --target at a ${scenario?.name} server, or name its methods with --call`, 2, { cause: e });
+        throw new RacelabError('UNKNOWN_METHOD', `--scenario ${scenario?.name}: ${missing[2]} does not offer ${missing[1]}; ${missing[3]}; point --target at a ${scenario?.name} server, or name its methods with --call`, { cause: e });
       }
       throw e;
     });

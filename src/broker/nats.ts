@@ -26,7 +26,7 @@ export interface NatsBrokerOptions {
 
 /** JetStream's answer to a bad request, as one line. */
 function refused(what: string, e: unknown): RacelabError {
-  return new RacelabError('BAD_BROKER', `NATS JetStream refused ${what}: ${messageOf(e)}`, 2, { cause: e });
+  return new RacelabError('BAD_BROKER', `NATS JetStream refused ${what}: ${messageOf(e)}`, { cause: e });
 }
 
 async function open(url: string, name: string, timeoutMs: number): Promise<NatsConnection> {
@@ -35,9 +35,9 @@ async function open(url: string, name: string, timeoutMs: number): Promise<NatsC
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'AUTHORIZATION_VIOLATION' || code === 'AUTHENTICATION_EXPIRED') {
-      throw new RacelabError('BAD_BROKER', `NATS at ${maskBrokerUrl(url)} refused the credentials: give a user and password it accepts`, 2, { cause: e });
+      throw new RacelabError('BAD_BROKER', `NATS at ${maskBrokerUrl(url)} refused the credentials: give a user and password it accepts`, { cause: e });
     }
-    throw new RacelabError('UNREACHABLE', `NATS at ${maskBrokerUrl(url)} is not reachable (${code ?? messageOf(e)}): start nats-server -js there, or give the URL of one`, 2, { cause: e });
+    throw new RacelabError('UNREACHABLE', `NATS at ${maskBrokerUrl(url)} is not reachable (${code ?? messageOf(e)}): start nats-server -js there, or give the URL of one`, { cause: e });
   }
 }
 
@@ -76,7 +76,7 @@ export class NatsBroker implements Broker {
       await (await admin.jetstreamManager()).getAccountInfo();
     } catch (e) {
       await admin.close();
-      throw new RacelabError('BAD_BROKER', `NATS at ${maskBrokerUrl(url)} has no JetStream (${messageOf(e)}): start nats-server with -js`, 2, { cause: e });
+      throw new RacelabError('BAD_BROKER', `NATS at ${maskBrokerUrl(url)} has no JetStream (${messageOf(e)}): start nats-server with -js`, { cause: e });
     }
     return new NatsBroker(url, admin, options);
   }

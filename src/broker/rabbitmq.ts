@@ -20,7 +20,7 @@ export interface RabbitBrokerOptions {
 }
 
 function refused(what: string, e: unknown): RacelabError {
-  return new RacelabError('BAD_BROKER', `RabbitMQ refused ${what}: ${messageOf(e)}`, 2, { cause: e });
+  return new RacelabError('BAD_BROKER', `RabbitMQ refused ${what}: ${messageOf(e)}`, { cause: e });
 }
 
 async function open(url: string, timeoutMs: number): Promise<ChannelModel> {
@@ -31,11 +31,11 @@ async function open(url: string, timeoutMs: number): Promise<ChannelModel> {
   } catch (e) {
     const text = messageOf(e);
     if (/ACCESS_REFUSED|403|authentication|PLAIN login refused/i.test(text)) {
-      throw new RacelabError('BAD_BROKER', `RabbitMQ at ${maskBrokerUrl(url)} refused the credentials: give a user and password it accepts`, 2, { cause: e });
+      throw new RacelabError('BAD_BROKER', `RabbitMQ at ${maskBrokerUrl(url)} refused the credentials: give a user and password it accepts`, { cause: e });
     }
-    if (/NOT_ALLOWED|vhost/i.test(text)) throw new RacelabError('BAD_BROKER', `RabbitMQ at ${maskBrokerUrl(url)} refused the virtual host: ${text}`, 2, { cause: e });
+    if (/NOT_ALLOWED|vhost/i.test(text)) throw new RacelabError('BAD_BROKER', `RabbitMQ at ${maskBrokerUrl(url)} refused the virtual host: ${text}`, { cause: e });
     const code = (e as { code?: string }).code;
-    throw new RacelabError('UNREACHABLE', `RabbitMQ at ${maskBrokerUrl(url)} is not reachable (${code ?? text}): start rabbitmq-server there, or give the URL of one`, 2, { cause: e });
+    throw new RacelabError('UNREACHABLE', `RabbitMQ at ${maskBrokerUrl(url)} is not reachable (${code ?? text}): start rabbitmq-server there, or give the URL of one`, { cause: e });
   }
 }
 

@@ -70,7 +70,7 @@ export async function runCheckJob(job: CheckJob, port: { postMessage(m: CheckMes
     port.postMessage({
       type: 'error',
       message: e instanceof Error ? e.message : String(e),
-      ...(known ? { code: e.code, exitCode: e.exitCode } : { stack: e instanceof Error ? e.stack : undefined }),
+      ...(known ? { code: e.code } : { stack: e instanceof Error ? e.stack : undefined }),
     } satisfies CheckMessage);
   }
 }

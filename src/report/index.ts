@@ -14,3 +14,6 @@ export * from './page.js';
 export * from './charts.js';
 export { attackPage } from './attack-page.js';
 export { explorePage, scheduleSteps } from './explore-page.js';
+export { actorDemoPage } from './actors-demo-page.js';
+export { grpcDemoPage } from './grpc-demo-page.js';
+export { replicasDemoPage } from './replicas-demo-page.js';

@@ -6,7 +6,7 @@ import { impactScenario } from '../scenarios/impacts/registry.js';
 import { actorPatternWorkload } from './actor-workload.js';
 import { counterWorkload } from './counter-workload.js';
 import { depth3Workload } from './depth3-workload.js';
-import { consumerWorkload } from '../consumer/workload.js';
+import { consumerWorkload } from '../scenarios/consumer/workload.js';
 
 /** The built-in workloads `racelab explore` and `racelab replay` know by name. */
 export const exploreScenarios = ['counter', 'depth3', 'actors', 'consumer', 'bank', 'coupon', 'ratelimit', 'privilege'] as const;

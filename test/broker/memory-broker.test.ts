@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConsumerCrash, type BrokerMessage, type Delivery } from '../../src/broker/broker.js';
 import { MemoryBroker } from '../../src/broker/memory.js';
 import { explore, replay } from '../../src/explore/explore.js';
-import { runExplore } from '../../src/scenarios/explore/run-explore.js';
+import { runExplore } from '../../src/workloads/run-explore.js';
 import { consumerWorkload } from '../../src/scenarios/consumer/workload.js';
 import { planMessages } from '../../src/scenarios/consumer/run.js';
 

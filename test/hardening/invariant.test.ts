@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseExpression, readCounter, startCounterServer, type CounterServer } from '../../src/index.js';
-import { checkInvariantShape } from '../../src/burst/invariant-shape.js';
+import { startCounterServer, type CounterServer } from '../../src/index.js';
+import { parseExpression } from '../../src/attack/expression.js';
+import { checkInvariantShape } from '../../src/attack/invariant-shape.js';
+import { readCounter } from '../../src/scenarios/counter/client.js';
 import { expectOneLineError, runCli } from '../helpers/cli.js';
 
 describe('invariants that cannot be a verdict are bad input', () => {

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { raceMonitor, serveMetrics, type MetricsEndpoint } from '../../src/monitor/index.js';
-import { runAttack } from '../../src/scenarios/attack/run.js';
+import { runAttack } from '../../src/attack/run.js';
 import { startCounterServer, type CounterServer } from '../../src/scenarios/counter/server.js';
 
 let server: CounterServer | undefined;

@@ -1,23 +1,9 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  actorDemoPage,
-  attackPage,
-  explorePage,
-  grpcDemoPage,
-  raceMonitor,
-  renderReportPage,
-  replicasDemoPage,
-  runActorDemo,
-  runAttack,
-  runExplore,
-  runGrpcDemo,
-  runReplicasDemo,
-  startCounterServer,
-  type AttackReport,
-  type CounterServer,
-} from '../../src/index.js';
+import { raceMonitor, runActorDemo, runAttack, runGrpcDemo, runReplicasDemo, startCounterServer, type AttackReport, type CounterServer } from '../../src/index.js';
+import { actorDemoPage, attackPage, explorePage, grpcDemoPage, renderReportPage, replicasDemoPage } from '../../src/report/index.js';
+import { runExplore } from '../../src/workloads/index.js';
 import { REDIS_URL, serviceAvailable } from '../helpers/services.js';
 import { chromiumAvailable, withPage } from './browser.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTransactionsDemo, runTransactionsDemo } from '../../src/index.js';
+import { renderTransactionsDemo, runTransactionsDemo } from '../../src/scenarios/transactions/index.js';
 import { headline } from '../../src/scenarios/transactions/demo.js';
 import { PG_URL, serviceAvailable } from '../helpers/services.js';
 

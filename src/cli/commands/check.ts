@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .option('--html <file>', 'also write a self-contained timeline page')
     .option('--json', 'print the report as JSON (without the per-operation timeline)')
     .action(async (file: string, opts: { model: string; budget: string; maxSteps?: string; format: string; initial?: string; html?: string; json?: boolean }) => {
-      const lib = await import('../../index.js');
+      const lib = await import('../lib.js');
       // Every option is checked before the file is read: a typo fails fast with one line.
       lib.modelByName(opts.model);
       const budgetMs = lib.parseDuration(opts.budget, '--budget', { maxMs: 24 * 3_600_000 });
@@ -50,7 +50,7 @@ export function register(program: Command): void {
       await new Promise<void>((resolve, reject) => {
         const onMessage = (m: CheckMessage): void => {
           if (m.type === 'error') {
-            reject(m.code !== undefined ? new lib.RacelabError(m.code as never, m.message, m.exitCode) : Object.assign(new Error(m.message), { stack: m.stack }));
+            reject(m.code !== undefined ? new lib.RacelabError(m.code as never, m.message) : Object.assign(new Error(m.message), { stack: m.stack }));
           } else if (m.type === 'report') {
             report = m.report;
             print(m.report);
@@ -71,7 +71,11 @@ export function register(program: Command): void {
       }).finally(() => void worker?.terminate());
       if (!report) throw new Error('the check worker ended without a report');
       if (opts.html !== undefined && signal === undefined) {
-        if (htmlError !== undefined) throw new lib.RacelabError('BAD_OPTION', `--html: ${htmlError}`, htmlError.includes('please report') ? 70 : 2);
+        if (htmlError !== undefined) {
+          // A page that could not be written is the user's to fix; one that could not be drawn is racelab's bug.
+          if (htmlError.includes('please report')) throw new Error(`--html: ${htmlError}`);
+          throw new lib.RacelabError('BAD_OPTION', `--html: ${htmlError}`);
+        }
         if (!opts.json) printResult(`timeline: ${opts.html}`);
       }
       process.exitCode = signal !== undefined ? (signal === 'SIGINT' ? 130 : 143) : EXIT_FOR[report.verdict];
@@ -83,7 +87,7 @@ export function register(program: Command): void {
     });
 }
 
-function parseInitial(text: string, RacelabError: typeof import('../../index.js').RacelabError): { value: unknown } | 'unknown' {
+function parseInitial(text: string, RacelabError: typeof import('../lib.js').RacelabError): { value: unknown } | 'unknown' {
   if (text === 'unknown') return 'unknown';
   try {
     return { value: JSON.parse(text) as unknown };

@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .option('--record <file>', 'write every call as a history (JSON Lines) for racelab check --model counter')
     .addOption(new Option('--wait-for-go', 'once connected, print "ready" to stderr and wait for a line on stdin').hideHelp())
     .action(async (opts: { target: string; targets?: string; increments: string; deadline: string; connectTimeout: string; json?: boolean; waitForGo?: boolean; record?: string }) => {
-      const { runCounterClient, parseCount, parseDuration, parseTarget, HistoryRecorder, RacelabError } = await import('../../index.js');
+      const { runCounterClient, parseCount, parseDuration, parseTarget, HistoryRecorder, RacelabError } = await import('../lib.js');
       const target = parseTarget(opts.target);
       const targets = opts.targets !== undefined ? opts.targets.split(',').map((t) => parseTarget(t, '--targets')) : undefined;
       const increments = parseCount(opts.increments, '--increments', 0, 1_000_000);

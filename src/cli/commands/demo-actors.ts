@@ -19,7 +19,7 @@ export function register(demo: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--html <file>', 'also write a self-contained HTML page: the variants side by side, what each lost or duplicated')
     .action(async (opts: { pattern?: string; variant?: string; seed?: string; senders?: string; messages?: string; json?: boolean; html?: string }) => {
-      const { runActorDemo, renderActorDemo, parseCount, Random, RacelabError, actorDemoPage, renderReportPage } = await import('../../index.js');
+      const { runActorDemo, renderActorDemo, parseCount, Random, RacelabError, actorDemoPage, renderReportPage } = await import('../lib.js');
       const html = await import('../html.js');
       await html.checkHtmlPath(opts.html);
       if (opts.pattern !== undefined && list(opts.pattern) === undefined) {

@@ -34,7 +34,7 @@ export function register(demo: Command): void {
     .option('--kill-processes', 'naive and idempotent: each consumer a process of its own, killed with SIGKILL between effect and ack (needs nats or rabbitmq, and --store postgres or redis)')
     .option('--json', 'print the report as JSON')
     .action(async (opts: BrokersFlags) => {
-      const { runBrokerDemo, renderBrokerDemo, parseCount, parseDuration, Random } = await import('../../index.js');
+      const { runBrokerDemo, renderBrokerDemo, parseCount, parseDuration, Random } = await import('../lib.js');
       const controller = new AbortController();
       let signalled: NodeJS.Signals | undefined;
       void untilSignal().then((s) => {

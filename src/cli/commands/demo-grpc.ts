@@ -16,7 +16,7 @@ export function register(demo: Command): void {
     .option('--html <file>', 'also write a self-contained HTML page: the variants side by side, every call on a timeline, latencies')
     .option('--record <file>', 'record every call as a history for racelab check (several variants: file.<variant>.jsonl)')
     .action(async (opts: { clients: string; increments: string; delay: string; variants: string; store: string; json?: boolean; record?: string; monitor?: boolean; html?: string }) => {
-      const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration, grpcDemoPage, renderReportPage } = await import('../../index.js');
+      const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration, grpcDemoPage, renderReportPage } = await import('../lib.js');
       const { checkHtmlPath, writeHtmlPage, commandLine } = await import('../html.js');
       const clients = parseCount(opts.clients, '--clients', 1, 64);
       const increments = parseCount(opts.increments, '--increments', 1, 10_000);

@@ -10,7 +10,7 @@ export function register(demo: Command): void {
     .option('--count <n>', 'calls of each method per burst', '10')
     .option('--json', 'print the report as JSON')
     .action(async (opts: { scenario?: string; delay: string; count: string; json?: boolean }) => {
-      const { runImpactsDemo, renderImpactsDemo, impactScenario, parseCount, parseDuration } = await import('../../index.js');
+      const { runImpactsDemo, renderImpactsDemo, impactScenario, parseCount, parseDuration } = await import('../lib.js');
       if (opts.scenario !== undefined) impactScenario(opts.scenario);
       const report = await runImpactsDemo({
         ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),

@@ -35,7 +35,7 @@ export function register(demo: Command): void {
         json?: boolean;
         html?: string;
       }) => {
-        const { runReplicasDemo, renderReplicasDemo, parseCount, parseDuration, replicasDemoPage, renderReportPage } = await import('../../index.js');
+        const { runReplicasDemo, renderReplicasDemo, parseCount, parseDuration, replicasDemoPage, renderReportPage } = await import('../lib.js');
         const html = await import('../html.js');
         await html.checkHtmlPath(opts.html);
         const report = await runReplicasDemo({

@@ -13,7 +13,7 @@ export function register(demo: Command): void {
     .option('--seed <n>', 'seed of the workloads')
     .option('--json', 'print the report as JSON (without histories)')
     .action(async (opts: { store: string; clients: string; duration: string; transactions: string; seed?: string; json?: boolean }) => {
-      const lib = await import('../../index.js');
+      const lib = await import('../lib.js');
       const { untilSignal } = await import('../signals.js');
       const databases = opts.store.split(',').map((s) => s.trim()).filter(Boolean).map((s) => lib.resolveDatabase(s));
       if (databases.length === 0) throw new lib.RacelabError('BAD_OPTION', '--store: empty; use postgres, mariadb, or both');

@@ -86,7 +86,7 @@ export function register(program: Command): void {
         timeLimitMs: opts.timeLimit === undefined ? undefined : parseDuration(opts.timeLimit, '--time-limit', { maxMs: 86_400_000 }),
       });
       if (opts.html !== undefined) {
-        const { explorePage, renderReportPage } = await import('../../index.js');
+        const { explorePage, renderReportPage } = await import('../lib.js');
         await html.writeHtmlPage(opts.html, renderReportPage(explorePage(report, html.commandLine())));
       }
       if (opts.json) printJson(report);

@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--metrics <address>', 'watch the handlers with the race monitor and serve Prometheus metrics at http://ADDRESS/metrics (:9464 is loopback)')
     .addOption(new Option('--supervised', 'print JSON events and stop when stdin closes (replicas started by racelab)').hideHelp())
     .action(async (opts: ServeOptions) => {
-      const { startCounterServer, parseDuration, parseCount, parsePort, counterVariant, checkVariantStore, formatCounterStats } = await import('../../index.js');
+      const { startCounterServer, parseDuration, parseCount, parsePort, counterVariant, checkVariantStore, formatCounterStats } = await import('../lib.js');
       if (opts.scenario !== 'counter') {
         await serveScenario(opts);
         return;
@@ -59,7 +59,7 @@ export function register(program: Command): void {
           : {}),
       };
       if (replicas > 1) {
-        if (opts.metrics !== undefined) throw new (await import('../../index.js')).RacelabError('BAD_OPTION', '--metrics: watches one server process; drop --replicas or run each replica with its own --metrics');
+        if (opts.metrics !== undefined) throw new (await import('../lib.js')).RacelabError('BAD_OPTION', '--metrics: watches one server process; drop --replicas or run each replica with its own --metrics');
         await serveReplicas(opts, replicas, lock);
         return;
       }
@@ -95,15 +95,17 @@ export function register(program: Command): void {
 }
 
 async function startMetrics(spec: string) {
-  const { raceMonitor, serveMetrics, parseListenAddress } = await import('../../index.js');
+  const { raceMonitor, serveMetrics, parseListenAddress } = await import('../lib.js');
   const { pino } = await import('pino');
   const address = parseListenAddress(spec, '--metrics');
   const monitor = raceMonitor({ logger: pino({ level: 'warn' }, pino.destination({ fd: 2, sync: true })) });
   const endpoint = await serveMetrics(monitor, address, '--metrics');
   return { monitor, endpoint };
+}
+
 /** `--scenario bank` (and the other impact scenarios): the same host, the scenario's service and variants. */
 async function serveScenario(opts: ServeOptions): Promise<void> {
-  const { startScenarioServer, impactScenario, scenarioVariant, checkScenarioStore, parseDuration, parseCount, parsePort, RacelabError } = await import('../../index.js');
+  const { startScenarioServer, impactScenario, scenarioVariant, checkScenarioStore, parseDuration, parseCount, parsePort, RacelabError } = await import('../lib.js');
   const scenario = impactScenario(opts.scenario);
   checkScenarioStore(scenario.name, scenarioVariant(scenario.name, scenario.variants, opts.variant), opts.store);
   for (const [flag, given] of [['--lock-ttl', opts.lockTtl], ['--holder-pause', opts.holderPause]] as const) {
@@ -134,7 +136,7 @@ async function serveScenario(opts: ServeOptions): Promise<void> {
   printResult(`Server stopped. Handlers: ${JSON.stringify(server.service.stats)}.`);
 }
 
-type RunningCounterServer = Awaited<ReturnType<(typeof import('../../index.js'))['startCounterServer']>>;
+type RunningCounterServer = Awaited<ReturnType<(typeof import('../lib.js'))['startCounterServer']>>;
 
 /**
  * One replica under a racelab parent: JSON events on stdout instead of prose, and a stop on SIGTERM or when

@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .option('--html <file>', "also write a self-contained page drawing each anomaly's cycle")
     .option('--json', 'print the report as JSON')
     .action(async (file: string, opts: CheckOptions) => {
-      const lib = await import('../../index.js');
+      const lib = await import('../lib.js');
       const workload = lib.parseTxnWorkload(opts.workload, '--workload');
       const budgetMs = lib.parseDuration(opts.budget, '--budget', { maxMs: 24 * 3_600_000 });
       const maxSteps = opts.maxSteps !== undefined ? lib.parseCount(opts.maxSteps, '--max-steps', 1, Number.MAX_SAFE_INTEGER) : undefined;
@@ -79,7 +79,7 @@ function registerRun(txn: Command): void {
     .option('--budget <duration>', 'time for the check before its verdict is "unknown"', '60s')
     .option('--json', 'print the report as JSON (without the history)')
     .action(async (opts: RunOptions) => {
-      const lib = await import('../../index.js');
+      const lib = await import('../lib.js');
       const { untilSignal } = await import('../signals.js');
       // Every option is checked before the database is touched.
       const { kind, url } = lib.resolveDatabase(opts.store);
@@ -124,12 +124,12 @@ function registerRun(txn: Command): void {
     });
 }
 
-function oneOf<T extends string>(text: string, choices: readonly T[], what: string, ErrorClass: typeof import('../../index.js').RacelabError): T {
+function oneOf<T extends string>(text: string, choices: readonly T[], what: string, ErrorClass: typeof import('../lib.js').RacelabError): T {
   if ((choices as readonly string[]).includes(text)) return text as T;
   throw new ErrorClass('BAD_OPTION', `${what}: "${text}" is not one of ${choices.join(', ')}`);
 }
 
-export async function writeHtml(path: string, html: string, ErrorClass: typeof import('../../index.js').RacelabError): Promise<void> {
+export async function writeHtml(path: string, html: string, ErrorClass: typeof import('../lib.js').RacelabError): Promise<void> {
   try {
     await writeFile(path, html);
   } catch (e) {

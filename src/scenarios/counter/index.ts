@@ -5,4 +5,3 @@ export { runGrpcDemo, explainGrpcDemo, type GrpcDemoOptions, type GrpcDemoReport
 export { storeCounterVariants, lockTtlMs } from './store-variants.js';
 export { counterVariants, counterVariant, checkVariantStore } from './registry.js';
 export { counterRecording } from './history.js';
-export { grpcDemoPage } from './demo-page.js';

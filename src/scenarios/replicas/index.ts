@@ -12,4 +12,3 @@ export {
   type ReplicasKillRun,
   type ReplicasRunRole,
 } from './demo.js';
-export { replicasDemoPage } from './demo-page.js';

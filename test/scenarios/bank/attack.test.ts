@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runAttack } from '../../../src/scenarios/attack/index.js';
+import { runAttack } from '../../../src/attack/index.js';
 import { bankVariants } from '../../../src/scenarios/bank/variants.js';
 import { startScenarioServer, type ScenarioServer } from '../../../src/scenarios/impacts/server.js';
 import { check } from '../../../src/check/checker.js';

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runAttack } from '../../../src/scenarios/attack/index.js';
+import { runAttack } from '../../../src/attack/index.js';
 
 const PROTO = join(import.meta.dirname, '../../../proto/bank.proto');
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { check } from '../../../src/check/checker.js';
 import { explore } from '../../../src/explore/explore.js';
 import { parseHistoryJsonl } from '../../../src/history/jsonl.js';
-import { runAttack } from '../../../src/scenarios/attack/index.js';
+import { runAttack } from '../../../src/attack/index.js';
 import { couponVariants } from '../../../src/scenarios/coupon/variants.js';
 import { couponWorkload } from '../../../src/scenarios/coupon/workload.js';
 import { startScenarioServer, type ScenarioServer } from '../../../src/scenarios/impacts/server.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openStore, runNamespace, startReplicaSet, withNamespace } from '../../../src/index.js';
+import { openStore, startReplicaSet } from '../../../src/index.js';
+import { runNamespace, withNamespace } from '../../../src/store/specs.js';
 import { runScenarioBurst, type ScenarioBurstResult } from '../../../src/scenarios/impacts/burst.js';
 import { PG_URL, REDIS_URL, serviceAvailable } from '../../helpers/services.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { explore } from '../../../src/explore/explore.js';
-import { runAttack } from '../../../src/scenarios/attack/index.js';
+import { runAttack } from '../../../src/attack/index.js';
 import { startScenarioServer, type ScenarioServer } from '../../../src/scenarios/impacts/server.js';
 import { privilegeWorkload } from '../../../src/scenarios/privilege/workload.js';
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { explore } from '../../../src/explore/explore.js';
-import { openStore, runNamespace, startReplicaSet, withNamespace } from '../../../src/index.js';
-import { runAttack } from '../../../src/scenarios/attack/index.js';
+import { openStore, startReplicaSet } from '../../../src/index.js';
+import { runNamespace, withNamespace } from '../../../src/store/specs.js';
+import { runAttack } from '../../../src/attack/index.js';
 import { runScenarioBurst } from '../../../src/scenarios/impacts/burst.js';
 import { startScenarioServer, type ScenarioServer } from '../../../src/scenarios/impacts/server.js';
 import { rateLimitVariants } from '../../../src/scenarios/ratelimit/variants.js';

@@ -1,7 +1,8 @@
-import { formatMs } from '../../core/units.js';
-import { barsSvg } from '../../report/charts.js';
-import { esc, type ReportPage } from '../../report/page.js';
-import { renderReplicasDemo, type ReplicasDemoReport } from './demo.js';
+import { formatMs } from '../core/units.js';
+import { barsSvg } from './charts.js';
+import { esc, type ReportPage } from './page.js';
+import { renderReplicasDemo } from './replicas-demo-text.js';
+import type { ReplicasDemoReport } from '../scenarios/replicas/demo.js';
 
 /** `racelab demo replicas --html`: every variant on R replicas side by side, lost updates and throughput, the kill runs. */
 export function replicasDemoPage(report: ReplicasDemoReport, command: string): ReportPage {

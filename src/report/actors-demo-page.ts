@@ -1,7 +1,8 @@
-import { formatMs } from '../../core/units.js';
-import { barsSvg } from '../../report/charts.js';
-import type { ReportPage } from '../../report/page.js';
-import { renderActorDemo, type ActorDemoReport } from './demo.js';
+import { formatMs } from '../core/units.js';
+import { barsSvg } from './charts.js';
+import type { ReportPage } from './page.js';
+import { renderActorDemo } from './actors-demo-text.js';
+import type { ActorDemoReport } from '../scenarios/actors/demo.js';
 
 /** `racelab demo actors --html`: each pattern's variants side by side, what each lost or duplicated. */
 export function actorDemoPage(report: ActorDemoReport, command: string): ReportPage {

@@ -1,7 +1,8 @@
-import { formatMs } from '../../core/units.js';
-import { histogramSvg, timelineSvg, timelineLegend, type TimelineCall } from '../../report/charts.js';
-import type { ReportPage } from '../../report/page.js';
-import { renderGrpcDemo, type GrpcDemoCall, type GrpcDemoReport, type GrpcDemoRun } from './demo.js';
+import { formatMs } from '../core/units.js';
+import { histogramSvg, timelineSvg, timelineLegend, type TimelineCall } from './charts.js';
+import type { ReportPage } from './page.js';
+import { renderGrpcDemo } from './grpc-demo-text.js';
+import type { GrpcDemoCall, GrpcDemoReport, GrpcDemoRun } from '../scenarios/counter/demo.js';
 
 const UNKNOWN = new Set([1, 4, 14]); // CANCELLED, DEADLINE_EXCEEDED, UNAVAILABLE: the call may have taken effect
 
