@@ -19,6 +19,9 @@ export interface RabbitBrokerOptions {
   readonly attach?: boolean;
 }
 
+/** Ten minutes unused: far past any run's own pauses. */
+const QUEUE_EXPIRES_MS = 600_000;
+
 function refused(what: string, e: unknown): RacelabError {
   return new RacelabError('BAD_BROKER', `RabbitMQ refused ${what}: ${messageOf(e)}`, { cause: e });
 }
@@ -97,7 +100,10 @@ export class RabbitBroker implements Broker {
     await this.onChannel(`exchange "${exchange}"`, (ch) => ch.assertExchange(exchange, 'direct', { durable: false }));
     for (const [i, queue] of names.entries()) {
       await this.onChannel(`queue "${queue}"`, async (ch) => {
-        await ch.assertQueue(queue, { durable: false, ...(spec.perKey ? { arguments: { 'x-single-active-consumer': true } } : {}) });
+        // x-expires: a safety net for a run killed before its cleanup (kill -9): RabbitMQ drops the queue once it
+        // has gone unused that long. A live run keeps it in use; close() deletes it at once.
+        const args = { 'x-expires': QUEUE_EXPIRES_MS, ...(spec.perKey ? { 'x-single-active-consumer': true } : {}) };
+        await ch.assertQueue(queue, { durable: false, arguments: args });
         for (const key of spec.perKey ? [spec.keys[i] as string] : spec.keys) await ch.bindQueue(queue, exchange, key);
       });
     }

@@ -4,8 +4,11 @@ import { brokerNamespace } from '../../src/broker/names.js';
 import type { NatsBroker } from '../../src/broker/nats.js';
 import { openBroker } from '../../src/broker/open.js';
 import type { RabbitBroker } from '../../src/broker/rabbitmq.js';
-import { exited, runCli, startCli } from '../helpers/cli.js';
+import { exited, runCli as runCliWithin, startCli } from '../helpers/cli.js';
 import { AMQP_URL, NATS_URL, serviceAvailable } from '../helpers/services.js';
+
+/** Each CLI start costs seconds on a loaded machine: wide limits, asserting outcomes, not durations. */
+const runCli = (args: string[]) => runCliWithin(args, { timeoutMs: 90_000 });
 
 const natsUp = await serviceAvailable('NATS', NATS_URL);
 const rabbitUp = await serviceAvailable('RabbitMQ', AMQP_URL);
@@ -21,7 +24,7 @@ async function leftBehind(kind: 'nats' | 'rabbitmq', namespace: string): Promise
   }
 }
 
-describe('racelab demo brokers', () => {
+describe('racelab demo brokers', { timeout: 180_000 }, () => {
   it('memory broker: naive and concurrent race, idempotent and per-key-ordering hold, from the numbers measured', async () => {
     const r = await runCli(['demo', 'brokers', '--seed', '3', '--messages', '20', '--crashes', '4', '--json']);
     expect(r.code).toBe(0);
@@ -86,7 +89,7 @@ describe('racelab demo brokers', () => {
       const { child, match, output } = await startCli(
         ['demo', 'brokers', '--broker', kind, '--variants', 'concurrent', '--messages', '1000', '--window', '20ms', '--prefix', 'rltest'],
         /under names that start with (\S+)/,
-        30_000,
+        90_000,
       );
       const namespace = match[1] as string;
       expect(await leftBehind(kind, namespace)).not.toEqual([]); // the run's names exist while it runs

@@ -83,7 +83,7 @@ describe('MemoryBroker on the real scheduler', () => {
   });
 });
 
-describe('consumer scenario under the explorer (memory broker, memory store)', () => {
+describe('consumer scenario under the explorer (memory broker, memory store)', { timeout: 120_000 }, () => {
   it('naive: finds the crash-before-ack duplicate, names the message, and the token replays it', async () => {
     const workload = consumerWorkload({ variant: 'naive' });
     const result = await explore(workload, { strategy: 'pct', runs: 2000, seed: 11 });

@@ -31,7 +31,7 @@ async function leftBehind(kind: 'nats' | 'rabbitmq', url: string, namespace: str
 }
 
 for (const { kind, url, up } of brokers) {
-  describe.skipIf(!up)(`consumer scenario on ${kind}`, () => {
+  describe.skipIf(!up)(`consumer scenario on ${kind}`, { timeout: 120_000 }, () => {
     const opened: Array<{ broker: Broker; namespace: string }> = [];
     const open = async (): Promise<Broker> => {
       const namespace = brokerNamespace('rltest');
