@@ -345,7 +345,8 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
           tally.linearizabilityChecked++;
           if (record.linearizability === 'unknown') tally.linearizabilityUnknown++;
         }
-        if (record.uncontrolled) {
+        // Counted over checked runs (an abandoned dfs run repeats a prefix another run checks).
+        if (record.uncontrolled && record.status !== 'abandoned') {
           const u = (tally.uncontrolled ??= { first: record.uncontrolled.first, events: 0, runs: 0 });
           u.events += record.uncontrolled.count;
           u.runs++;
