@@ -84,6 +84,7 @@ export {
   randomStrategy,
   pctStrategy,
   posStrategy,
+  portfolioStrategy,
   controlled,
   dfsStrategy,
   replayStrategy,

@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .option('--scenario <name>', 'counter | depth3 | actors', 'counter')
     .option('--variant <name>', 'counter: vulnerable | mutex | atomic | cas | txn (default vulnerable); actors: a variant of --pattern')
     .option('--pattern <name>', 'actors: the actor pattern to explore')
-    .addOption(new Option('--strategy <name>', 'how each run picks the next step').choices(['pct', 'pos', 'random', 'dfs']).default('pct'))
+    .addOption(new Option('--strategy <name>', 'how each run picks the next step').choices(['pct', 'pos', 'portfolio', 'random', 'dfs']).default('pct'))
     .option('--runs <n>', 'most runs (dfs: most schedules)', '1000')
     .option('--clients <n>', 'counter: concurrent clients (default 2)')
     .option('--increments <n>', 'counter: increments per client (default 1)')
@@ -48,13 +48,13 @@ export function register(program: Command): void {
       const { runExplore, renderExploreReport, parseCount, parseDuration, RacelabError } = await import('../../index.js');
       const count = (text: string | undefined, what: string, min: number, max: number): number | undefined =>
         text === undefined ? undefined : parseCount(text, what, min, max);
-      if (opts.strategy !== 'pct' && opts.depth !== undefined) throw new RacelabError('BAD_OPTION', '--depth applies to --strategy pct only');
+      if (opts.strategy !== 'pct' && opts.strategy !== 'portfolio' && opts.depth !== undefined) throw new RacelabError('BAD_OPTION', '--depth applies to --strategy pct only');
       if (opts.strategy !== 'dfs' && !opts.por) throw new RacelabError('BAD_OPTION', '--no-por applies to --strategy dfs only');
       const report = await runExplore({
         scenario: opts.scenario,
         variant: opts.variant,
         pattern: opts.pattern,
-        strategy: opts.strategy as 'pct' | 'pos' | 'random' | 'dfs',
+        strategy: opts.strategy as 'pct' | 'pos' | 'portfolio' | 'random' | 'dfs',
         runs: parseCount(opts.runs, '--runs', 1, 100_000_000),
         clients: count(opts.clients, '--clients', 1, 64),
         increments: count(opts.increments, '--increments', 1, 1000),
