@@ -1,9 +1,9 @@
 // racelab explore on unmodified user code (test/fixtures/user-code: plain TypeScript services with plain async
 // in-memory fakes, none importing racelab), against fast-check's fc.scheduler() with scheduleFunction on every
 // method of the fakes, the same code and fakes on both sides, in this one run:
-// 1. Runs and wall time to the first bug, median over SEEDS seeds (seeds 1..N), per shape: racelab pct, pos and
-//    random (ambient, instrumented awaits), and fast-check (fc.check with endOnFailure, its runs counted).
-// 2. The depth-3 workload (racelab's own ports): runs to the first bug for pct, pos and random.
+// 1. Runs and wall time to the first bug, median over SEEDS seeds (seeds 1..N), per shape: racelab pct, pos,
+//    portfolio and random (ambient, instrumented awaits), and fast-check (fc.check with endOnFailure, its runs counted).
+// 2. The depth-3 workload (racelab's own ports): runs to the first bug for pct, pos, portfolio and random.
 // The fixtures are compiled here as the Vite plugin would serve them: TypeScript stripped by the TypeScript
 // compiler's transpileModule, then racelab's transform (dist/instrument/transform.js), written to a folder under
 // bench/ (so `async-mutex` resolves from node_modules) and imported. Outside an exploration the instrumented code
@@ -149,7 +149,7 @@ const rows = [];
 for (const [name, build] of Object.entries(shapes)) {
   const w = racelabWorkload(name, build);
   const per = {};
-  for (const strategy of ['pct', 'pos', 'random']) {
+  for (const strategy of ['pct', 'pos', 'portfolio', 'random']) {
     const rs = [];
     for (let seed = 1; seed <= SEEDS; seed++) rs.push(await racelabFirstBug(w, strategy, seed));
     per[strategy] = row(strategy, rs);
@@ -157,11 +157,12 @@ for (const [name, build] of Object.entries(shapes)) {
   const fcs = [];
   for (let seed = 1; seed <= SEEDS; seed++) fcs.push(await fastCheckFirstBug(build, seed));
   const f = row('fast-check', fcs);
-  const best = Math.min(per.pct.ms, per.pos.ms, per.random.ms);
+  const best = Math.min(per.pct.ms, per.pos.ms, per.portfolio.ms, per.random.ms);
   rows.push([
     name,
     `${per.pct.found} ${fmt(per.pct.runs, 0)} ${fmt(per.pct.ms, 2)}ms`,
     `${per.pos.found} ${fmt(per.pos.runs, 0)} ${fmt(per.pos.ms, 2)}ms`,
+    `${per.portfolio.found} ${fmt(per.portfolio.runs, 0)} ${fmt(per.portfolio.ms, 2)}ms`,
     `${per.random.found} ${fmt(per.random.runs, 0)} ${fmt(per.random.ms, 2)}ms`,
     `${f.found} ${fmt(f.runs, 0)} ${fmt(f.ms, 2)}ms`,
     `${fmt(f.ms / per.pct.ms)}x`,
@@ -169,10 +170,10 @@ for (const [name, build] of Object.entries(shapes)) {
   ]);
 }
 console.log(`\nunmodified user code: found/seeds, median runs to the first bug, median wall time to it (seeds 1..${SEEDS}, budget ${BUDGET} runs)`);
-console.log(renderTable(['shape', 'racelab pct', 'racelab pos', 'racelab random', 'fast-check scheduleFunction', 'fc/pct time', 'fc/best time'], rows));
+console.log(renderTable(['shape', 'racelab pct', 'racelab pos', 'racelab portfolio', 'racelab random', 'fast-check scheduleFunction', 'fc/pct time', 'fc/best time'], rows));
 
 const depthRows = [];
-for (const strategy of ['pct', 'pos', 'random']) {
+for (const strategy of ['pct', 'pos', 'portfolio', 'random']) {
   const rs = [];
   for (let seed = 1; seed <= SEEDS; seed++) {
     const r = await explore(depth3Workload(), { strategy, seed, runs: BUDGET, shrink: false });

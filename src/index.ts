@@ -130,6 +130,7 @@ export {
   randomStrategy,
   pctStrategy,
   posStrategy,
+  portfolioStrategy,
   controlled,
   dfsStrategy,
   replayStrategy,

@@ -1037,7 +1037,9 @@ export class ControlledScheduler implements Scheduler {
     const stuck = this.tasks.filter((t) => !t.done);
     return {
       kind: 'deadlock',
-      message: `deadlock: every unfinished task is blocked (${stuck.map((t) => `${t.name} waits for ${t.describeWait()}`).join('; ')}) and nothing the scheduler controls can wake them`,
+      message: `deadlock: every unfinished task is blocked (${stuck.map((t) => `${t.name} waits for ${t.describeWait()}`).join('; ')}) and nothing the scheduler controls can wake them${
+        stuck.some((t) => (t.awaits?.size ?? 0) > 0) ? ` (nor did anything outside the run within ${this.ioWaitMs} ms: if one of them awaits slow real I/O, raise ioWaitMs)` : ''
+      }`,
     };
   }
 }

@@ -6,6 +6,7 @@ import '../instrument/runtime.js';
 import { Random } from '../core/random.js';
 import { dfsStrategy, type DfsStats } from './dfs-strategy.js';
 import { pctStrategy } from './pct-strategy.js';
+import { portfolioStrategy } from './portfolio-strategy.js';
 import { posStrategy } from './pos-strategy.js';
 import { randomStrategy } from './random-strategy.js';
 import { formatReplayToken, parseReplayToken, replayOptions, type ReplayToken, type SchedulingOptions } from './replay-token.js';
@@ -20,7 +21,7 @@ import { traceLine, traceLines } from './trace.js';
 import type { Workload } from './workload.js';
 
 export interface ExploreOptions {
-  /** `random` (default), `pct`, `pos` (partial-order sampling), `dfs`, `replay` (needs `replay`), or a Strategy object of your own. */
+  /** `random` (default), `pct`, `pos` (partial-order sampling), `portfolio` (pct and pos, alternating runs), `dfs`, `replay` (needs `replay`), or a Strategy object of your own. */
   readonly strategy?: StrategyName | Strategy;
   /** Most runs to check (dfs: most schedules). Default 1000. */
   readonly runs?: number;
@@ -259,7 +260,7 @@ async function exploreWith(workload: Workload, options: ExploreOptions, timers: 
     params,
     strategy: strategy.name,
     seed,
-    ...(strategy.name === 'pct' ? { depth: options.depth ?? 3 } : {}),
+    ...(strategy.name === 'pct' || strategy.name === 'portfolio' ? { depth: options.depth ?? 3 } : {}),
     runs: checked,
     failures,
     stopReason,
@@ -345,7 +346,8 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
           tally.linearizabilityChecked++;
           if (record.linearizability === 'unknown') tally.linearizabilityUnknown++;
         }
-        if (record.uncontrolled) {
+        // Counted over checked runs (an abandoned dfs run repeats a prefix another run checks).
+        if (record.uncontrolled && record.status !== 'abandoned') {
           const u = (tally.uncontrolled ??= { first: record.uncontrolled.first, events: 0, runs: 0 });
           u.events += record.uncontrolled.count;
           u.runs++;
@@ -448,6 +450,8 @@ function makeStrategy(workload: Workload, options: ExploreOptions, seed: number)
     }
     case 'pos':
       return posStrategy(seed);
+    case 'portfolio':
+      return portfolioStrategy(seed, { depth: options.depth ?? 3 });
     case 'dfs':
       return dfsStrategy({ por: options.por ?? true });
     case 'replay': {
@@ -460,7 +464,7 @@ function makeStrategy(workload: Workload, options: ExploreOptions, seed: number)
       return replayStrategy(options.replay);
     }
     default:
-      throw new RacelabError('BAD_OPTION', `explore: unknown strategy "${String(s)}"; use random, pct, pos, dfs or replay`);
+      throw new RacelabError('BAD_OPTION', `explore: unknown strategy "${String(s)}"; use random, pct, pos, portfolio, dfs or replay`);
   }
 }
 

@@ -9,6 +9,7 @@ export type { DfsStats } from './dfs-strategy.js';
 export { randomStrategy } from './random-strategy.js';
 export { pctStrategy, type PctOptions } from './pct-strategy.js';
 export { posStrategy } from './pos-strategy.js';
+export { portfolioStrategy } from './portfolio-strategy.js';
 export { dfsStrategy, type DfsOptions } from './dfs-strategy.js';
 export { replayStrategy } from './replay-strategy.js';
 export { formatReplayToken, parseReplayToken, type ReplayToken } from './replay-token.js';

@@ -31,7 +31,7 @@ export interface SchedulingOptions {
 
 const VERSION = 'rl2';
 const VERSIONS = ['rl1', 'rl2'];
-const STRATEGIES: readonly StrategyName[] = ['random', 'pct', 'pos', 'dfs', 'replay'];
+const STRATEGIES: readonly StrategyName[] = ['random', 'pct', 'pos', 'portfolio', 'dfs', 'replay'];
 
 /**
  * `rl2/counter/clients=2,increments=1,variant=vulnerable/dfs/-/7/1/0.1.1.0/2k9x1q`: version, workload, parameters,

@@ -1,7 +1,7 @@
 import type { Chooser } from './controlled-scheduler.js';
 import type { RunRecord } from './run.js';
 
-export type StrategyName = 'random' | 'pct' | 'pos' | 'dfs' | 'replay';
+export type StrategyName = 'random' | 'pct' | 'pos' | 'portfolio' | 'dfs' | 'replay';
 
 /**
  * An exploration policy, injected into the explore loop the way fast-check injects a TaskSelector into its

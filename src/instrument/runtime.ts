@@ -11,10 +11,12 @@ import { currentScheduler, realScheduler, type Operation, type Scheduler } from 
  */
 
 /**
- * The handle a transformed module holds: the contract's hooks plus `f`, the wrapper of a `for await` iterable,
- * and `t`, the wrapper of a `.then`/`.catch`/`.finally` callback.
+ * The handle a transformed module holds: the contract's hooks plus `v`, the delivery of an awaited value told
+ * whether `on` held before the expression ran (see transform.ts), `f`, the wrapper of a `for await` iterable, and
+ * `t`, the wrapper of a `.then`/`.catch`/`.finally` callback.
  */
 export interface InstrumentHooks extends ModuleHooks {
+  v<T>(site: number, on: unknown, value: T): T | PromiseLike<Awaited<T>>;
   f<T>(site: number, iterable: T): T | AsyncIterable<unknown>;
   t<T>(site: number, callback: T): T;
 }
@@ -98,6 +100,10 @@ class Handle implements InstrumentHooks {
 
   b(site: number): void | Promise<void> {
     return activeScheduler(this.sources)?.point(this.op(site));
+  }
+
+  v<T>(site: number, on: unknown, value: T): T | PromiseLike<Awaited<T>> {
+    return on ? this.a(site, value) : value;
   }
 
   a<T>(site: number, value: T): T | PromiseLike<Awaited<T>> {

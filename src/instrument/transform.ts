@@ -9,14 +9,22 @@ import type { AwaitSite } from '../sched/await-site.js';
 /**
  * The load-time transform (issue 12): every `await EXPR` of a user module becomes
  *
- *     await (__rl$||__rl$i()).a(ID,(__rl$.on&&await __rl$.b(ID),EXPR))
+ *     await (__rl$||__rl$i()).v(ID,__rl$.on&&(await __rl$.b(ID),1),EXPR)
  *
  * every `for await (x of ITER)` becomes `for await (x of (__rl$||__rl$i()).f(ID,ITER))`, and every callback of
- * `.then`/`.catch`/`.finally` becomes `(__rl$||__rl$i()).t(ID,CALLBACK)`, as the contract in
- * src/sched/await-site.ts describes (f and t hand their argument back unchanged outside an exploration). The handle is not a `const` read at every await but a `var` that a hoisted
- * function fills on first use: in an ESM import cycle another module can call this module's (hoisted) async
- * functions before this module's body has run, and a `const` would then be in its temporal dead zone, a
- * ReferenceError the uninstrumented program never throws.
+ * `.then`/`.catch`/`.finally` becomes `(__rl$||__rl$i()).t(ID,CALLBACK)`; f and t hand their argument back
+ * unchanged outside an exploration.
+ *
+ * Two departures from the form src/sched/await-site.ts shows (`await __rl$.a(ID,(__rl$.on&&await __rl$.b(ID),
+ * EXPR))` with a `const` handle), both inside this half of the contract (the runtime and this transform):
+ * - `v(ID, on, value)` is `a(ID, value)` told whether `on` held before EXPR ran: outside an exploration it
+ *   returns the value without asking the ambient scheduler a second time (an AsyncLocalStorage lookup per await,
+ *   measurable once an exploration has enabled AsyncLocalStorage for the process). EXPR cannot leave the
+ *   caller in another scheduler's context: `withScheduler` restores it when it returns.
+ * - The handle is a `var` that a hoisted function fills on first use: in an ESM import cycle another module can
+ *   call this module's (hoisted) async functions before this module's body has run, and a `const` would then be
+ *   in its temporal dead zone, a ReferenceError the uninstrumented program never throws.
+ * Evaluation order is the contract's: `on`, then the point `b` (only when on), then EXPR, then the delivery.
  *
  * Nothing inserted contains a newline, so every line keeps its number even where no source map is read (a stack
  * trace without --enable-source-maps still names the right line); only columns move, and the map says where.
@@ -86,8 +94,8 @@ export function instrument(code: string, filename: string, options: InstrumentOp
     if (node.type === 'AwaitExpression') {
       const arg = node.argument;
       const id = site(node.start, shorten(code.slice(arg.start, arg.end)), 'await');
-      s.appendLeft(node.start + 'await'.length, ` ${handle}.a(${id},(${HANDLE}.on&&await ${HANDLE}.b(${id}),`);
-      s.prependLeft(node.end, '))');
+      s.appendLeft(node.start + 'await'.length, ` ${handle}.v(${id},${HANDLE}.on&&(await ${HANDLE}.b(${id}),1),`);
+      s.prependLeft(node.end, ')');
     } else if (node.type === 'ForOfStatement' && node.await) {
       const iterable = node.right;
       const id = site(node.start, shorten(code.slice(iterable.start, iterable.end)), 'for-await');
@@ -113,7 +121,7 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   if (sites.length === 0) return null;
 
   const url = filename.startsWith('file:') ? filename : path;
-  const inert = '{on:false,a:(i,v)=>v,b:()=>{},f:(i,v)=>v,t:(i,v)=>v}';
+  const inert = '{on:false,a:(i,v)=>v,b:()=>{},v:(i,o,v)=>v,f:(i,v)=>v,t:(i,v)=>v}';
   s.appendLeft(
     headerPosition(parsed.program, code),
     `var ${HANDLE};function ${HANDLE}i(){return ${HANDLE}??=globalThis[Symbol.for("racelab.instrument")]` +

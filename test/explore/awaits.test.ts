@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Mutex } from 'async-mutex';
 import { describe, expect, it } from 'vitest';
-import { explore, replay, type Workload } from '../../src/index.js';
+import { explore, replay, yieldPoint, type Workload } from '../../src/index.js';
 import { moduleHooks } from './hand-hooks.js';
 
 // ---- user-shaped code, with plain async fakes ------------------------------------------------------------------
@@ -230,5 +230,27 @@ describe('instrumented awaits of real I/O', () => {
     const r = await explore(reading(), { strategy: 'dfs', ambient: true, seed: 1, io: 'atomic' });
     expect(r.inconclusive).toBeUndefined();
     expect(r.verdict).toBe('proved');
+  });
+});
+
+describe('an ambient call that reached the real scheduler during a run', () => {
+  it('makes the verdict inconclusive, naming the point (the run had steps of its own: not a point-less run)', async () => {
+    const w: Workload = {
+      name: 'half-ambient',
+      setup(ctx) {
+        const s = ctx.scheduler;
+        const task = async (): Promise<void> => {
+          await s.point({ kind: 'read', object: 'x', label: 'get x' });
+          await yieldPoint('implicit yield'); // finds its scheduler implicitly: the real one without ambient
+        };
+        return { tasks: [['a', task], ['b', task]] };
+      },
+    };
+    const r = await explore(w, { strategy: 'dfs', seed: 1 });
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.inconclusive?.first).toContain('"implicit yield" reached the real scheduler');
+    expect(r.inconclusive?.runs).toBe(r.runs);
+    const fixed = await explore(w, { strategy: 'dfs', seed: 1, ambient: true });
+    expect(fixed.verdict).toBe('proved');
   });
 });

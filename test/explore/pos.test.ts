@@ -17,3 +17,13 @@ describe('pos: partial-order sampling', () => {
     expect(replayed.firstFailure).toBeDefined();
   });
 });
+
+describe('portfolio: pct and pos on alternating runs', () => {
+  it('finds the depth-3 bug for every seed 1..5 within 1000 runs, and its token replays', async () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const r = await explore(depth3Workload(), { strategy: 'portfolio', seed, runs: 1000, shrink: false });
+      expect(r.firstFailure, `seed ${seed}`).toBeDefined();
+      expect(r.firstFailure!.replayToken).toMatch(/\/portfolio\//);
+    }
+  });
+});

@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .option('--scenario <name>', 'counter | depth3 | actors | consumer | bank | coupon | ratelimit | privilege', 'counter')
     .option('--variant <name>', 'counter: vulnerable | mutex | atomic | cas | txn (default vulnerable); bank: vulnerable | mutex-unordered | mutex-ordered | actor | cas | txn; coupon: vulnerable | mutex | unique-cas | txn; ratelimit: vulnerable | mutex | token-bucket-actor | cas | txn; actors: a variant of --pattern; consumer: naive | idempotent | concurrent | per-key-ordering, or the producer side dual-write | outbox (default naive)')
     .option('--pattern <name>', 'actors: the actor pattern to explore')
-    .addOption(new Option('--strategy <name>', 'how each run picks the next step').choices(['pct', 'pos', 'random', 'dfs']).default('pct'))
+    .addOption(new Option('--strategy <name>', 'how each run picks the next step').choices(['pct', 'pos', 'portfolio', 'random', 'dfs']).default('pct'))
     .option('--runs <n>', 'most runs (dfs: most schedules)', '1000')
     .option('--clients <n>', 'counter: concurrent clients (default 2); bank: 1-3 (t1 withdraws, t2 transfers alice->bob, t3 bob->alice); coupon: 1-3 (mallory, mallory, eve); ratelimit: 1-6 calls by mallory, 1 allowed')
     .option('--increments <n>', 'counter: increments per client (default 1)')
@@ -58,7 +58,7 @@ export function register(program: Command): void {
       const { runExplore, renderExploreReport, parseCount, parseDuration, RacelabError } = await import('../lib.js');
       const count = (text: string | undefined, what: string, min: number, max: number): number | undefined =>
         text === undefined ? undefined : parseCount(text, what, min, max);
-      if (opts.strategy !== 'pct' && opts.depth !== undefined) throw new RacelabError('BAD_OPTION', '--depth applies to --strategy pct only');
+      if (opts.strategy !== 'pct' && opts.strategy !== 'portfolio' && opts.depth !== undefined) throw new RacelabError('BAD_OPTION', '--depth applies to --strategy pct only');
       if (opts.strategy !== 'dfs' && !opts.por) throw new RacelabError('BAD_OPTION', '--no-por applies to --strategy dfs only');
       const html = await import('../html.js');
       await html.checkHtmlPath(opts.html);
@@ -66,7 +66,7 @@ export function register(program: Command): void {
         scenario: opts.scenario,
         variant: opts.variant,
         pattern: opts.pattern,
-        strategy: opts.strategy as 'pct' | 'pos' | 'random' | 'dfs',
+        strategy: opts.strategy as 'pct' | 'pos' | 'portfolio' | 'random' | 'dfs',
         runs: parseCount(opts.runs, '--runs', 1, 100_000_000),
         clients: count(opts.clients, '--clients', 1, 64),
         increments: count(opts.increments, '--increments', 1, 1000),
