@@ -176,7 +176,7 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
     const x1 = openEnded ? Math.min(x(right), x0 + Math.max(36, typical * pxPerUnit)) : x(o.return!);
     const w = Math.max(3, x1 - x0);
     const k = order.get(o.id);
-    const classes = ['op', `status-${o.status}`];
+    const classes = ['op', `status-${o.status}`, 'clickable'];
     let fill = '#cbd5e1';
     let stroke = '#64748b';
     let text = '#0f172a';
@@ -240,7 +240,7 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
     const labelX = outside ? x0 + w + 4 : x0 + 5;
     const labelFill = outside ? (o.id === blocked || o.id === window?.breakOperation ? '#b91c1c' : '#0f172a') : text;
     svg.push(
-      `<g class="${classes.join(' ')} clickable" data-op="${o.id}"${o.partition !== undefined ? ` data-partition="${esc(o.partition)}"` : ''}><title>${esc(tip)}</title>` +
+      `<g class="${classes.join(' ')}" data-op="${o.id}"${o.partition !== undefined ? ` data-partition="${esc(o.partition)}"` : ''}><title>${esc(tip)}</title>` +
         `<rect x="${x0.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" rx="4" fill="${fill}" stroke="${stroke}" stroke-width="${strokeW}"${dash}/>` +
         (openEnded && x1 < x(right) ? `<line class="open-end" x1="${x1.toFixed(1)}" y1="${y + BAR_H / 2}" x2="${x(right).toFixed(1)}" y2="${y + BAR_H / 2}" stroke="#d97706" stroke-width="1.2" stroke-dasharray="2 4"/>` : '') +
         (shownLabel ? `<text x="${labelX.toFixed(1)}" y="${y + BAR_H / 2 + 4}" fill="${labelFill}"${outside ? ' font-weight="600"' : ''}>${esc(shownLabel)}</text>` : '') +
