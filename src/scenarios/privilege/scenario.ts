@@ -15,6 +15,7 @@ export const privilegeScenario: ImpactScenario = {
   service: SERVICE,
   variants: privilegeVariants,
   open: async () => undefined,
+  detectionRounds: 20,
   host(variantName: string, ports: HostPorts): HostedService {
     const svc = scenarioVariant('privilege', privilegeVariants, variantName).make(ports);
     return {
