@@ -16,6 +16,7 @@ export const privilegeScenario: ImpactScenario = {
   variants: privilegeVariants,
   open: async () => undefined,
   detectionRounds: 20,
+  singleProcess: true,
   host(variantName: string, ports: HostPorts): HostedService {
     const svc = scenarioVariant('privilege', privilegeVariants, variantName).make(ports);
     return {
