@@ -1,5 +1,7 @@
 import { messageOf } from '../../core/errors.js';
+import type { SyncMode } from '../../burst/sync-policy.js';
 import { explore } from '../../explore/explore.js';
+import { runAttack } from '../attack/run.js';
 import { runScenarioBurst } from './burst.js';
 import { impactScenario, impactScenarios } from './registry.js';
 import type { ImpactMeasure, ImpactScenario } from './scenario.js';
@@ -42,11 +44,48 @@ export interface ImpactsDemoRun {
   readonly wallMs: number;
 }
 
+/** One sync mode's attack on the vulnerable variant: rounds in which the invariant broke, and the impact summed. */
+export interface ImpactDetection {
+  readonly sync: SyncMode;
+  readonly rounds: number;
+  readonly detected: number;
+  readonly undecided: number;
+  /** The impact summed over the rounds, in the scenario's unit. */
+  readonly impact: number;
+  readonly unit: string;
+}
+
 export interface ImpactsDemoScenario {
   readonly name: string;
   readonly title: string;
   readonly invariant: string;
   readonly runs: readonly ImpactsDemoRun[];
+  /** Detection rate per sync mode (scenarios with `detectionRounds`). */
+  readonly detection?: readonly ImpactDetection[];
+}
+
+const DETECTION_MODES: readonly SyncMode[] = ['sequential', 'parallel', 'connections', 'last-frame'];
+
+async function detectionPerMode(scenario: ImpactScenario, rounds: number, delayMs: number, count: number, progress: (line: string) => void): Promise<ImpactDetection[]> {
+  const out: ImpactDetection[] = [];
+  for (const sync of DETECTION_MODES) {
+    progress(`${scenario.name} vulnerable: ${rounds} rounds of racelab attack --sync ${sync}`);
+    const server = await startScenarioServer({ scenario: scenario.name, variant: 'vulnerable', delayMs });
+    try {
+      const report = await runAttack({ target: server.target, scenario: scenario.name, sync, count, rounds, pauseMs: 0 });
+      let impact = 0;
+      let unit = '';
+      for (const r of report.rounds) {
+        const m = scenario.impact(r.before, r.after, {});
+        impact += m.violated ? m.amount : 0;
+        unit = m.unit;
+      }
+      out.push({ sync, rounds: report.rounds.length, detected: report.racesFound, undecided: report.rounds.filter((r) => r.verdict === 'unknown').length, impact, unit });
+    } finally {
+      await server.close(2000);
+    }
+  }
+  return out;
 }
 
 export interface ImpactsDemoReport {
@@ -109,7 +148,8 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
         wallMs: burst.wallMs,
       });
     }
-    out.push({ name: scenario.name, title: scenario.title, invariant: scenario.invariant, runs });
+    const detection = scenario.detectionRounds ? await detectionPerMode(scenario, scenario.detectionRounds, delayMs, Math.min(count, 5), progress) : undefined;
+    out.push({ name: scenario.name, title: scenario.title, invariant: scenario.invariant, runs, ...(detection ? { detection } : {}) });
   }
   return { kind: 'demo-impacts', delayMs, count, scenarios: out };
 }
@@ -154,9 +194,16 @@ export function renderImpactsDemo(r: ImpactsDemoReport): string {
     const width = Math.max(...s.runs.map((x) => x.variant.length));
     for (const x of s.runs) {
       const impact = x.impact.violated ? `${x.impact.amount} ${x.impact.unit}` : 'invariant holds';
-      lines.push(`  ${x.variant.padEnd(width)}  ${x.verdict.toUpperCase().padEnd(5)}  ${String(sumAccepted(x)).padStart(4)}/${x.calls} accepted  ${impact.padEnd(24)}  explorer: ${exploredText(x.explored)}`);
+      lines.push(`  ${x.variant.padEnd(width)}  ${x.verdict.toUpperCase().padEnd(5)}  ${String(sumAccepted(x)).padStart(4)}/${x.calls} accepted  ${impact.padEnd(30)}  explorer: ${exploredText(x.explored)}`);
     }
-    lines.push(...explainImpactsScenario(s).map((l) => `  ${l}`), '');
+    lines.push(...explainImpactsScenario(s).map((l) => `  ${l}`));
+    if (s.detection) {
+      lines.push(`  detection rate of the vulnerable variant per sync mode (racelab attack --scenario ${s.name}):`);
+      for (const d of s.detection) {
+        lines.push(`    ${d.sync.padEnd(11)}  ${d.detected}/${d.rounds} rounds (${Math.round((100 * d.detected) / Math.max(1, d.rounds))}%)  ${d.impact} ${d.unit || 'impact'} in all${d.undecided ? `, ${d.undecided} rounds undecided` : ''}`);
+      }
+    }
+    lines.push('');
   }
   return lines.join('\n').trimEnd();
 }

@@ -73,6 +73,10 @@ export interface ImpactScenario {
    * responses of the attack's reads and the number of calls of each method (short name) that were accepted.
    */
   impact(before: unknown, after: unknown, accepted: Readonly<Record<string, number>>): ImpactMeasure;
+  /** Its invariant is observed inside one server process: refuse --replicas rather than judge wrongly. */
+  readonly singleProcess?: boolean;
+  /** When set, `demo impacts` also attacks the vulnerable variant this many rounds in each sync mode (detection rate). */
+  readonly detectionRounds?: number;
 }
 
 /** What a burst cost, in the scenario's units (money created, units oversold, …). */

@@ -15,6 +15,8 @@ export const privilegeScenario: ImpactScenario = {
   service: SERVICE,
   variants: privilegeVariants,
   open: async () => undefined,
+  detectionRounds: 20,
+  singleProcess: true,
   host(variantName: string, ports: HostPorts): HostedService {
     const svc = scenarioVariant('privilege', privilegeVariants, variantName).make(ports);
     return {

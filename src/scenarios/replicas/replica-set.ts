@@ -141,6 +141,9 @@ export async function startReplicaSet(o: ReplicaSetOptions): Promise<ReplicaSet>
   }
   if (o.scenario && o.scenario !== 'counter') {
     const scenario = impactScenario(o.scenario);
+    if (scenario.singleProcess && o.replicas > 1) {
+      throw new RacelabError('BAD_OPTION', `--replicas: --scenario ${scenario.name} observes its invariant inside one server process, so it runs with --replicas 1 only`);
+    }
     checkScenarioStore(scenario.name, scenarioVariant(scenario.name, scenario.variants, o.variant), o.store);
   } else checkVariantStore(o.variant, o.store);
   const tracked: Tracked[] = [];
