@@ -1,7 +1,7 @@
 import { messageOf } from '../../core/errors.js';
 import type { SyncMode } from '../../burst/sync-policy.js';
 import { explore } from '../../explore/explore.js';
-import { runAttack } from '../attack/run.js';
+import { runAttack } from '../../attack/run.js';
 import { runScenarioBurst } from './burst.js';
 import { impactScenario, impactScenarios } from './registry.js';
 import type { ImpactMeasure, ImpactScenario } from './scenario.js';
