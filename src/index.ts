@@ -142,4 +142,24 @@ export {
   type ModelVerdict,
 } from './txn/index.js';
 export { renderTxnReport, renderTxnHtml, type TxnHtmlOptions } from './report/index.js';
-export * from './scenarios/transactions/index.js';
+export {
+  runTransactions,
+  runTransactionsDemo,
+  renderTransactionsDemo,
+  renderTxnRun,
+  parseIsolation,
+  resolveDatabase,
+  ISOLATION_LEVELS,
+  DATABASE_KINDS,
+  TXN_WORKLOAD_NAMES,
+  TXN_FIXES,
+  type TxnRunOptions,
+  type TxnRunReport,
+  type TransactionsDemoOptions,
+  type TransactionsDemoReport,
+  type DemoCell,
+  type DatabaseKind,
+  type Isolation,
+  type TxnWorkloadName,
+  type TxnFix,
+} from './scenarios/transactions/index.js';
