@@ -1,7 +1,8 @@
 // The layers of ../shared/DESIGN.md, enforced: an import that is not allowed below fails `npm run lint`.
 // Arrows: a folder may import itself and the folders listed for it; node builtins and npm packages are free.
 const layers = {
-  scenarios: ['scenarios', 'grpc', 'burst', 'actor', 'explore', 'check', 'txn', 'store', 'broker', 'report', 'sched', 'history', 'core', 'proxy', 'generated', 'monitor'],
+  // Demos drive the engines: `demo impacts` bursts each scenario through the attack engine.
+  scenarios: ['scenarios', 'attack', 'grpc', 'burst', 'actor', 'explore', 'check', 'txn', 'store', 'broker', 'report', 'sched', 'history', 'core', 'proxy', 'generated', 'monitor'],
   // The race monitor for live services: an interceptor and its metrics and logs.
   monitor: ['monitor', 'grpc', 'store', 'check', 'history', 'core'],
   // The built-in workloads that `racelab explore` and `replay` run: scenarios' code under the explorer.

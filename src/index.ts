@@ -296,7 +296,18 @@ export {
   type ConsistencyModel,
   type ModelVerdict,
 } from './txn/index.js';
-export { runTransactions, runTransactionsDemo, type TxnRunOptions, type TxnRunReport, type TransactionsDemoOptions, type TransactionsDemoReport } from './scenarios/transactions/index.js';
+export {
+  runTransactions,
+  runTransactionsDemo,
+  type TxnRunOptions,
+  type TxnRunReport,
+  type TransactionsDemoOptions,
+  type TransactionsDemoReport,
+  type Isolation,
+  type DatabaseKind,
+  type TxnWorkloadName,
+  type TxnFix,
+} from './scenarios/transactions/index.js';
 export { renderTxnReport, renderTxnHtml } from './report/index.js';
 
 // Message brokers: the Broker port, its adapters, and the consumer scenario

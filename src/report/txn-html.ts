@@ -81,7 +81,7 @@ body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#111;max-width:1100px
 h1{font-size:20px} .verdict{color:${v.color};font-weight:600}
 table{border-collapse:collapse;margin:8px 24px 8px 0;display:inline-table;vertical-align:top} td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}
 .ruled-out{color:#b91c1c;font-weight:600} .not-ruled-out{color:#15803d} .unknown{color:#b45309}
-.anomaly{border-top:1px solid #ddd;margin-top:16px} .row{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap}
+.anomaly{border-top:1px solid #ddd;margin-top:16px} .row{display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap} .row>div{flex:1;min-width:320px}
 ol.why{list-style:none;padding-left:0} ol.why li{margin:4px 0} code{font-size:12px}
 </style></head><body>
 <h1>${esc(title)}</h1>

@@ -28,14 +28,16 @@ export function chargeTxn(budget: Budget, i: number, phase: string): void {
 
 /** Interns keys (`1` and `"1"` stay apart): dense ids index per-key arrays. */
 export class KeyTable {
-  private readonly ids = new Map<string, number>();
+  // Two maps, not one keyed by a tagged string: no string is built per lookup (this runs once per micro-op).
+  private readonly numbers = new Map<number, number>();
+  private readonly strings = new Map<string, number>();
   readonly names: string[] = [];
   id(key: number | string): number {
-    const k = typeof key === 'number' ? `n${key}` : `s${key}`;
-    let id = this.ids.get(k);
+    const ids: Map<number | string, number> = typeof key === 'number' ? this.numbers : this.strings;
+    let id = ids.get(key);
     if (id === undefined) {
       id = this.names.length;
-      this.ids.set(k, id);
+      ids.set(key, id);
       this.names.push(String(key));
     }
     return id;

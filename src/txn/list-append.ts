@@ -56,10 +56,12 @@ export function analyzeListAppend(txns: readonly Txn[], budget: Budget, label: L
   for (const t of txns) {
     chargeTxn(budget, t.index, 'reading appends');
     if (t.status !== 'ok' && !t.ops.some((m) => m.f === 'append')) continue;
+    // Per key this transaction touched: its appends, what it must see next (after a read), the last read and
+    // its own appends since. Most transactions touch a few keys, so one small map, filled lazily.
     const appended = new Map<number, Scalar[]>();
-    const known = new Map<number, Scalar[]>(); // what this transaction must see next, when it has read the key
+    const known = new Map<number, readonly Scalar[]>();
     const lastRead = new Map<number, readonly Scalar[]>();
-    const since = new Map<number, Scalar[]>(); // own appends since the last read of the key
+    const since = new Map<number, Scalar[]>();
     const reads: ExternalRead[] = [];
     for (const m of t.ops) {
       const k = keys.id(m.key);
@@ -71,8 +73,13 @@ export function analyzeListAppend(txns: readonly Txn[], budget: Budget, label: L
           mine.push(m.value);
         } else appended.set(k, [m.value]);
         if (!s.writer.has(m.value)) s.writer.set(m.value, t.index);
-        known.get(k)?.push(m.value);
-        since.get(k)?.push(m.value);
+        const seen = known.get(k);
+        if (seen) known.set(k, [...seen, m.value]); // the read itself is kept as read: copy, then extend
+        if (lastRead.has(k)) {
+          const own = since.get(k);
+          if (own) own.push(m.value);
+          else since.set(k, [m.value]);
+        }
         continue;
       }
       if (t.status !== 'ok') continue; // an unknown outcome's reads returned nothing we saw
@@ -81,7 +88,7 @@ export function analyzeListAppend(txns: readonly Txn[], budget: Budget, label: L
       const mine = appended.get(k);
       if (expected) {
         const previous = lastRead.get(k)!;
-        const own = since.get(k)!;
+        const own = since.get(k) ?? [];
         if (sameList(expected, value)) {
           // as it must be
         } else if (value.length > expected.length && isPrefix(previous, value) && endsWith(value, own)) {
@@ -97,9 +104,9 @@ export function analyzeListAppend(txns: readonly Txn[], budget: Budget, label: L
       } else if (mine && !endsWith(value, mine)) {
         anomalies.push({ type: 'internal', txns: [t.index], explanation: [`${L(t.index)} appended ${showValue(mine)} to ${String(m.key)} and then read ${showValue(value)}, which does not end with its own appends: a transaction does not see its own writes.`] });
       }
-      known.set(k, [...value]);
+      known.set(k, value);
       lastRead.set(k, value);
-      since.set(k, []);
+      since.delete(k);
       if (!mine && !expected) reads.push({ key: k, value });
       if (value.length > s.order.length) {
         s.order = value;
