@@ -76,6 +76,8 @@ export interface AttackOptions {
   /** Path of a JSON Lines history to write (invoke/ok/fail/info per call). */
   readonly record?: string;
   readonly seed?: number;
+  /** Stops the run between rounds (or a flood at once) with the report of what ran: Ctrl+C. */
+  readonly signal?: AbortSignal;
   readonly flood?: FloodSettings;
   readonly onProgress?: (line: string) => void;
 }
@@ -141,6 +143,8 @@ export interface AttackReport {
   readonly record?: { readonly path: string; readonly events: number; readonly format: string; readonly model?: string };
   readonly warnings: string[];
   readonly wallMs: number;
+  /** True when the run was stopped early (Ctrl+C): the report covers the rounds (or flood) that ran. */
+  readonly interrupted?: boolean;
 }
 
 export const shortName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
