@@ -13,8 +13,15 @@ export function register(demo: Command): void {
     .option('--store <spec>', "the server's store: memory, postgres, redis (URLs from RACELAB_PG_URL / RACELAB_REDIS_URL) or a URL; each variant runs on a fresh namespace", 'memory')
     .option('--json', 'print the report as JSON')
     .option('--record <file>', 'record every call as a history for racelab check (several variants: file.<variant>.jsonl)')
-    .action(async (opts: { clients: string; increments: string; delay: string; variants: string; store: string; json?: boolean; record?: string }) => {
-      const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration } = await import('../../index.js');
+    // `grpc` is demo's default subcommand: `racelab demo nope` lands here, and is named as an unknown demo.
+    .allowExcessArguments(true)
+    .action(async (opts: { clients: string; increments: string; delay: string; variants: string; store: string; json?: boolean; record?: string }, cmd: Command) => {
+      const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration, RacelabError } = await import('../../index.js');
+      const [name] = cmd.args;
+      if (name !== undefined) {
+        const names = demo.commands.map((c) => c.name());
+        throw new RacelabError('BAD_OPTION', `demo: "${name}" is not a demo; run one of ${names.join(', ')}, e.g. racelab demo ${names[0]}`);
+      }
       const clients = parseCount(opts.clients, '--clients', 1, 64);
       const increments = parseCount(opts.increments, '--increments', 1, 10_000);
       const delayMs = parseDuration(opts.delay, '--delay', { maxMs: 10_000 });
