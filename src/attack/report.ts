@@ -76,6 +76,8 @@ export interface AttackOptions {
   /** Path of a JSON Lines history to write (invoke/ok/fail/info per call). */
   readonly record?: string;
   readonly seed?: number;
+  /** Stops the run between rounds (or a flood at once) with the report of what ran: Ctrl+C. */
+  readonly signal?: AbortSignal;
   readonly flood?: FloodSettings;
   readonly onProgress?: (line: string) => void;
   /** Keep every burst call in the report (`calls`), for a page's timeline. */
@@ -157,6 +159,8 @@ export interface AttackReport {
   readonly wallMs: number;
   /** Every burst call (with `keepCalls`). */
   readonly calls?: AttackCall[];
+  /** True when the run was stopped early (Ctrl+C): the report covers the rounds (or flood) that ran. */
+  readonly interrupted?: boolean;
 }
 
 export const shortName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);

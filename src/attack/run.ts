@@ -111,6 +111,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
         durationMs: flood.durationMs,
         connections,
         concurrency,
+        ...(o.signal ? { signal: o.signal } : {}),
         makeCall: (index, client) => {
           const e = cycle[index % cycle.length] as Endpoint;
           const request =
@@ -152,6 +153,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
         clients = policy.clients;
         progress(`attack: ${r.endpoints.map((e) => `${e.method.path} x${e.count}${e.offsetMicros ? ` +${e.offsetMicros / 1000}ms` : ''}`).join(', ')} on ${r.transport.target}, --sync ${sync} over ${clientsWord(sync, clients)}, ${rounds} round(s)`);
         for (let round = 1; round <= rounds; round++) {
+          if (o.signal?.aborted) break;
           const rt0 = performance.now();
           const before = await read('before');
           const built = buildBurst(r.endpoints, (i) => policy.clientOf(i), round, random);
@@ -196,7 +198,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
           progress(
             `round ${round}/${rounds}: ${report.verdict}${report.lost ? `, lost ${report.lost}` : ''}${report.extra ? `, extra ${report.extra}` : ''}, ${report.ok}/${report.calls} ok${sv ? `, server start spread ${formatMicros(sv.rangeMicros)}` : ''}`,
           );
-          if (round < rounds && pauseMs > 0) await new Promise((res) => setTimeout(res, pauseMs));
+          if (round < rounds && pauseMs > 0 && !o.signal?.aborted) await pause(pauseMs, o.signal);
         }
       } finally {
         await policy.close();
@@ -251,5 +253,19 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
     warnings,
     wallMs: performance.now() - t0,
     ...(kept ? { calls: kept } : {}),
+    ...(o.signal?.aborted ? { interrupted: true } : {}),
   };
+}
+
+/** The pause between rounds, cut short by the signal. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

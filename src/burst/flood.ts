@@ -31,6 +31,8 @@ export interface FloodOptions {
   readonly makeCall: (index: number, client: number) => BurstCall;
   /** Sees every outcome (for the history), in completion order. */
   readonly onOutcome?: (o: CallOutcome) => void;
+  /** Ends the flood early (Ctrl+C): no new call is sent, the ones in flight complete, the result is what ran. */
+  readonly signal?: AbortSignal;
 }
 
 export interface FloodResult {
@@ -91,7 +93,7 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
     const end = t0 + o.durationMs;
     if (o.rate === 'max') {
       const lanes = Array.from({ length: o.concurrency }, async () => {
-        while (performance.now() < end) await send();
+        while (performance.now() < end && !o.signal?.aborted) await send();
       });
       await Promise.all(lanes);
     } else {
@@ -100,7 +102,7 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
       // call of the duration has been sent or skipped, however late the timer's last tick comes.
       const total = Math.max(1, Math.floor((o.durationMs / 1000) * rate));
       const pending = new Set<Promise<void>>();
-      while (sent + skipped < total) {
+      while (sent + skipped < total && !o.signal?.aborted) {
         const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
         while (sent + skipped < due) {
           if (inFlight >= o.concurrency) {

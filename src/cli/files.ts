@@ -19,3 +19,22 @@ export async function ensureWritableFile(path: string, flag: string): Promise<vo
     throw new RacelabError('BAD_OPTION', `${flag}: cannot write ${path} (${code === 'ENOENT' ? 'no such folder' : (code ?? String(e))}); give a writable file path`);
   }
 }
+
+/**
+ * A host to bind or reach, checked before anything starts: a dotted quad out of range is named as such, and a
+ * name that does not resolve says so, instead of gRPC's "Name resolution failed" or a connection that waits.
+ */
+export async function checkHost(host: string, flag: string): Promise<void> {
+  const { isIP } = await import('node:net');
+  if (isIP(host) !== 0 || host === 'localhost') return;
+  if (/^\d+(\.\d+){3}$/.test(host)) {
+    throw new RacelabError('BAD_OPTION', `${flag}: ${host} is not an IPv4 address (each of its four parts is 0 to 255); use e.g. 127.0.0.1, or 0.0.0.0 for every interface`);
+  }
+  const { lookup } = await import('node:dns/promises');
+  try {
+    await lookup(host);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new RacelabError('BAD_OPTION', `${flag}: the host name ${host} does not resolve (${code ?? 'lookup failed'}); check its spelling, or give an IP address such as 127.0.0.1`);
+  }
+}

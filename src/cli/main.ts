@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isRacelabError } from '../core/errors.js';
 import { EXIT_INTERNAL, cliMessage, exitStatusFor } from './errors.js';
 import { killAllChildren } from '../core/children.js';
+import { JSON_SCHEMA_VERSION } from './output.js';
 import { installSignalHandlers } from './signals.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerClient } from './commands/client.js';
@@ -51,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (isRacelabError(e)) {
+      // A CI job that asked for JSON parses stdout: the error is JSON there too (and one line on stderr).
+      if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, error: { code: e.code, message: cliMessage(e) } })}\n`);
       process.stderr.write(`racelab: ${cliMessage(e)}\n`);
       return exitStatusFor(e);
     }

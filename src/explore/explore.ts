@@ -43,6 +43,8 @@ export interface ExploreOptions {
   readonly shrinkRuns?: number;
   /** Stop exploring after this much wall time. */
   readonly timeLimitMs?: number;
+  /** Stops exploring between runs (Ctrl+C); the result covers the runs done, stop reason `interrupted`. */
+  readonly signal?: AbortSignal;
   /**
    * Make the run's scheduler the ambient one inside every task, for code that finds its scheduler implicitly:
    * `yieldPoint()`, `sleep(ms)` without a scheduler, a `MemoryStore` or `Mutex` made without one. Default false:
@@ -74,7 +76,7 @@ export interface ExploreOptions {
   readonly onRun?: (run: number, record: RunRecord) => void;
 }
 
-export type StopReason = 'first-failure' | 'runs' | 'exhausted' | 'time-limit';
+export type StopReason = 'first-failure' | 'runs' | 'exhausted' | 'time-limit' | 'interrupted';
 
 /**
  * `race-found`: a run failed. `proved`: dfs explored every schedule, none fails, and every run was under the
@@ -218,6 +220,7 @@ async function exploreWith(workload: Workload, options: ExploreOptions, timers: 
   const { tally, stopReason } = await runAll(workload, strategy, runOptions, {
     runs,
     timeLimitMs: options.timeLimitMs,
+    signal: options.signal,
     stopOnFailure: options.stopOnFailure !== false,
     onRun: options.onRun,
     started,
@@ -289,6 +292,7 @@ interface Tally {
 interface Limits {
   readonly runs: number;
   readonly timeLimitMs: number | undefined;
+  readonly signal: AbortSignal | undefined;
   readonly stopOnFailure: boolean;
   readonly onRun: ExploreOptions['onRun'];
   readonly started: number;
@@ -320,6 +324,7 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
       do {
         again = false;
         if (tally.checked >= limits.runs) return stop('runs');
+        if (limits.signal?.aborted) return stop('interrupted');
         const run = tally.run;
         if (limits.timeLimitMs !== undefined && (run & 15) === 0 && realNow() - limits.started >= limits.timeLimitMs) return stop('time-limit');
         let chooser: Chooser | undefined;

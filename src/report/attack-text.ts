@@ -101,6 +101,9 @@ export function renderAttackReport(report: AttackReport): string {
   );
   if (report.record) out.push(`History: ${report.record.events} events written to ${report.record.path}${report.record.model ? ` (check it with: racelab check ${report.record.path} --model ${report.record.model})` : ''}`);
   if (report.warnings.length > 0) out.push(['Warnings:', ...report.warnings.map((w) => wrap(w, 100, '  '))].join('\n'));
+  if (report.interrupted) {
+    out.push(`Interrupted: ${report.flood ? `the flood stopped after ${report.flood.completed} calls` : `${report.roundsRun} of ${report.roundsRequested} round(s) ran`}; replay with --seed ${report.seed}`);
+  }
   out.push(`seed ${report.seed}, ${formatMs(report.wallMs)} in all`);
   return out.join('\n\n');
 }

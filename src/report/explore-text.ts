@@ -43,14 +43,17 @@ export function renderExploreReport(r: ExploreReport): string {
   } else {
     const why: Record<StopReason, string> = {
       runs: `after ${r.runs} runs`,
-      'time-limit': 'before the time limit',
+      'time-limit': `in ${r.runs} runs, before the time limit`,
       exhausted: 'and the strategy had nothing left to try',
       'first-failure': '',
+      interrupted: `in ${r.runs} runs, before it was interrupted (replay the same runs with --seed ${r.seed})`,
     };
+    // What stopped a dfs is what to raise for a proof: the runs, or the time it was given.
+    const raise = r.stopReason === 'time-limit' ? 'raise --time-limit' : r.stopReason === 'interrupted' ? 'let it run' : 'raise --runs';
     lines.push(
       `no failing schedule found ${why[r.stopReason]} (${speed}${por ? `; ${por}` : ''})`,
       r.strategy === 'dfs'
-        ? 'dfs stopped before exploring every schedule: raise --runs for a proof'
+        ? `dfs stopped before exploring every schedule: ${raise} for a proof`
         : 'that is evidence, not proof: --strategy dfs explores every schedule',
     );
   }

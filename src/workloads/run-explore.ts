@@ -16,6 +16,8 @@ export interface RunExploreOptions extends ExploreScenarioOptions {
   readonly por?: boolean;
   readonly maxSteps?: number;
   readonly timeLimitMs?: number;
+  /** Ctrl+C: stops between runs, with the report of the runs done. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function runExplore(options: RunExploreOptions): Promise<ExploreRep
     ...(options.por !== undefined ? { por: options.por } : {}),
     ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
     ...(options.timeLimitMs !== undefined ? { timeLimitMs: options.timeLimitMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   return exploreReport(result);
 }

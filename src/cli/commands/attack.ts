@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AttackEndpointOptions, AttackOptions } from '../lib.js';
 import { printJson, printProgress, printResult } from '../output.js';
+import { untilSignal } from '../signals.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -89,11 +90,20 @@ export function register(program: Command): void {
       const options = buildOptions(flags, lib);
       const html = await import('../html.js');
       await html.checkHtmlPath(flags.html);
-      const report = await lib.runAttack({ ...options, ...(flags.json ? {} : { onProgress: printProgress }), ...(flags.html !== undefined ? { keepCalls: true } : {}) });
+      // Ctrl+C: the rounds (or the flood) stop, the summary of what ran is printed with the seed, exit 130.
+      const stop = new AbortController();
+      let signal: NodeJS.Signals | undefined;
+      void untilSignal().then((s) => {
+        signal = s;
+        if (!flags.json) printProgress(`racelab: ${s}: stopping after the calls in flight`);
+        stop.abort();
+      });
+      const report = await lib.runAttack({ ...options, signal: stop.signal, ...(flags.json ? {} : { onProgress: printProgress }), ...(flags.html !== undefined ? { keepCalls: true } : {}) });
       if (flags.html !== undefined) await html.writeHtmlPage(flags.html, lib.renderReportPage(lib.attackPage(report, html.commandLine())));
       if (flags.json) printJson(report);
       else printResult(lib.renderAttackReport(report));
-      if (report.verdict === 'race') process.exitCode = 1;
+      if (signal !== undefined) process.exitCode = signal === 'SIGINT' ? 130 : 143;
+      else if (report.verdict === 'race') process.exitCode = 1;
     });
 
   // The worker side of --sync processes: speaks a JSON line protocol on stdin/stdout with its parent.

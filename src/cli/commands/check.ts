@@ -81,7 +81,7 @@ export function register(program: Command): void {
       process.exitCode = signal !== undefined ? (signal === 'SIGINT' ? 130 : 143) : EXIT_FOR[report.verdict];
 
       function print(r: Extract<CheckMessage, { type: 'report' }>['report']): void {
-        if (opts.json) printJson({ schemaVersion: 1, file, ...r, ...(opts.html ? { html: opts.html } : {}) });
+        if (opts.json) printJson({ file, ...r, ...(opts.html ? { html: opts.html } : {}) });
         else printResult(`${lib.renderCheckReport({ ...r, timeline: [] }, file)}${opts.html ? '\n' : ''}`);
       }
     });

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { createInterface } from 'node:readline';
-import { ensureWritableFile } from '../files.js';
+import { checkHost, ensureWritableFile } from '../files.js';
 import { printJson, printResult } from '../output.js';
 
 export function register(program: Command): void {
@@ -24,6 +24,7 @@ export function register(program: Command): void {
       if (deadlineMs < 1) throw new RacelabError('BAD_DURATION', `--deadline: ${opts.deadline} leaves no time for a call; give at least 1ms`);
       const connectTimeoutMs = parseDuration(opts.connectTimeout, '--connect-timeout', { maxMs: 600_000 });
       if (opts.record !== undefined) await ensureWritableFile(opts.record, '--record');
+      for (const [t, flag] of [[target, '--target'], ...(targets ?? []).map((x) => [x, '--targets'])] as Array<[string, string]>) await checkHost(hostOf(t), flag);
       const recorder = opts.record !== undefined ? new HistoryRecorder() : undefined;
       const result = await runCounterClient({
         target,
@@ -49,4 +50,12 @@ async function readyThenWaitForGo(): Promise<void> {
     lines.once('close', () => resolve());
   });
   lines.close();
+}
+
+/** The host of `host:port` or `[v6]:port`. */
+function hostOf(target: string): string {
+  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(target);
+  if (v6) return v6[1]!;
+  const colon = target.lastIndexOf(':');
+  return colon > 0 ? target.slice(0, colon) : target;
 }

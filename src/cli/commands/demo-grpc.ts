@@ -15,9 +15,16 @@ export function register(demo: Command): void {
     .option('--monitor', 'watch each server with the race monitor: its suspected lost updates join the table, one log line each on stderr')
     .option('--html <file>', 'also write a self-contained HTML page: the variants side by side, every call on a timeline, latencies')
     .option('--record <file>', 'record every call as a history for racelab check (several variants: file.<variant>.jsonl)')
-    .action(async (opts: { clients: string; increments: string; delay: string; variants: string; store: string; json?: boolean; record?: string; monitor?: boolean; html?: string }) => {
-      const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration, grpcDemoPage, renderReportPage } = await import('../lib.js');
+    // `grpc` is demo's default subcommand: `racelab demo nope` lands here, and is named as an unknown demo.
+    .allowExcessArguments(true)
+    .action(async (opts: { clients: string; increments: string; delay: string; variants: string; store: string; json?: boolean; record?: string; monitor?: boolean; html?: string }, cmd: Command) => {
+      const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration, grpcDemoPage, renderReportPage, RacelabError } = await import('../lib.js');
       const { checkHtmlPath, writeHtmlPage, commandLine } = await import('../html.js');
+      const [name] = cmd.args;
+      if (name !== undefined) {
+        const names = demo.commands.map((c) => c.name());
+        throw new RacelabError('BAD_OPTION', `demo: "${name}" is not a demo; run one of ${names.join(', ')}, e.g. racelab demo ${names[0]}`);
+      }
       const clients = parseCount(opts.clients, '--clients', 1, 64);
       const increments = parseCount(opts.increments, '--increments', 1, 10_000);
       const delayMs = parseDuration(opts.delay, '--delay', { maxMs: 10_000 });

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { printJson, printResult } from '../output.js';
+import { untilSignal } from '../signals.js';
 
 interface ExploreFlags {
   scenario: string;
@@ -62,7 +63,15 @@ export function register(program: Command): void {
       if (opts.strategy !== 'dfs' && !opts.por) throw new RacelabError('BAD_OPTION', '--no-por applies to --strategy dfs only');
       const html = await import('../html.js');
       await html.checkHtmlPath(opts.html);
+      // Ctrl+C: exploring stops between runs; the summary of the runs done is printed with the seed, exit 130.
+      const stop = new AbortController();
+      let signal: NodeJS.Signals | undefined;
+      void untilSignal().then((s) => {
+        signal = s;
+        stop.abort();
+      });
       const report = await runExplore({
+        signal: stop.signal,
         scenario: opts.scenario,
         variant: opts.variant,
         pattern: opts.pattern,
@@ -91,7 +100,8 @@ export function register(program: Command): void {
       }
       if (opts.json) printJson(report);
       else printResult(renderExploreReport(report));
-      if (report.verdict === 'race-found') process.exitCode = 1;
+      if (signal !== undefined) process.exitCode = signal === 'SIGINT' ? 130 : 143;
+      else if (report.verdict === 'race-found') process.exitCode = 1;
       // As `racelab check` exits for unknown: no failure, but nothing proved either.
       else if (report.verdict === 'inconclusive') process.exitCode = 3;
     });

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { printProgress, printResult } from '../output.js';
 import { untilSignal } from '../signals.js';
+import { checkHost } from '../files.js';
 
 interface ServeOptions {
   scenario: string;
@@ -48,6 +49,7 @@ export function register(program: Command): void {
       }
       counterVariant(opts.variant);
       checkVariantStore(opts.variant, opts.store);
+      await checkHost(opts.host, '--host');
       const replicas = parseCount(opts.replicas, '--replicas', 1, 64);
       const lock = {
         ...(opts.lockTtl !== undefined ? { ttlMs: parseDuration(opts.lockTtl, '--lock-ttl', { maxMs: 600_000 }) } : {}),

@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCounterServer, type CounterServer } from '../../src/index.js';
+import { BIN } from '../helpers/cli.js';
+
+/** Starts the CLI, sends SIGINT once `ready` shows on stderr, and collects what it printed and its exit code. */
+function interrupted(args: string[], ready: RegExp | number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    const kill = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (!sent && typeof ready !== 'number' && ready.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    // A command that prints nothing while it runs (explore) is interrupted after a while instead.
+    if (typeof ready === 'number') {
+      setTimeout(() => {
+        sent = true;
+        child.kill('SIGINT');
+      }, ready);
+    }
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(kill);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('Ctrl+C prints the summary so far and the seed, exit 130', () => {
+  let server: CounterServer;
+  beforeAll(async () => {
+    server = await startCounterServer({ variant: 'vulnerable', delayMs: 20, maxConcurrency: 100 });
+  });
+  afterAll(async () => {
+    await server?.close(100);
+  });
+
+  it('attack: the rounds that ran', async () => {
+    const run = await interrupted(['attack', '--target', server.target, '--scenario', 'counter', '--count', '3', '--rounds', '1000', '--pause', '200ms', '--sync', 'parallel', '--seed', '77'], /round 2\/1000/);
+    expect(run.code, run.stderr).toBe(130);
+    const ran = Number(/Interrupted: (\d+) of 1000 round\(s\) ran; replay with --seed 77/.exec(run.stdout)?.[1]);
+    expect(ran).toBeGreaterThanOrEqual(2);
+    expect(ran).toBeLessThan(1000);
+    expect(run.stdout).toContain('seed 77');
+  }, 100_000);
+
+  it('attack --flood: the calls that completed', async () => {
+    const run = await interrupted(['attack', '--target', server.target, '--scenario', 'counter', '--flood', '--rate', '50', '--duration', '5m', '--sync', 'parallel', '--seed', '5'], /flood: 50 calls\/s/);
+    expect(run.code, run.stderr).toBe(130);
+    expect(run.stdout).toMatch(/Interrupted: the flood stopped after \d+ calls; replay with --seed 5/);
+  }, 100_000);
+
+  it('explore: the runs done, and the seed to replay them', async () => {
+    const run = await interrupted(['explore', '--variant', 'mutex', '--strategy', 'random', '--runs', '100000000', '--seed', '9'], 4000);
+    expect(run.code, run.stderr).toBe(130);
+    expect(run.stdout).toMatch(/no failing schedule found in \d+ runs, before it was interrupted \(replay the same runs with --seed 9\)/);
+  }, 100_000);
+});
