@@ -63,10 +63,12 @@ describe('GenServer', () => {
 
   it('call timeout: TIMEOUT after the timeout; the late reply is discarded, not left in a mailbox', async () => {
     const system = newSystem();
+    let handled = false;
     const slow: GenServerBehaviour<number, void> = {
       init: () => 0,
       async handleCall(_request, _from, n) {
         await new Promise((r) => setTimeout(r, 80));
+        handled = true;
         return { reply: 'late', state: n + 1 };
       },
     };
@@ -77,7 +79,8 @@ describe('GenServer', () => {
     expect(e.code).toBe('TIMEOUT');
     expect(e.message).toMatch(/timed out after 20ms/);
     expect(waited).toBeGreaterThanOrEqual(15);
-    expect(waited).toBeLessThan(75);
+    // The caller gave up before the handler finished (order, not a duration a loaded machine could stretch).
+    expect(handled).toBe(false);
     // The request was still handled (a timeout does not mean it did not happen): the next call sees n = 1.
     expect(await server.call('again', 1000)).toBe('late');
     expect(system.stats.callTimeouts).toBe(1);

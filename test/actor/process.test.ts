@@ -299,7 +299,8 @@ describe('shutdown', () => {
     pids.push(system.spawn(async (self) => self.sleep(600_000)));
     const t0 = performance.now();
     await system.shutdown();
-    expect(performance.now() - t0).toBeLessThan(1000);
+    // It did not wait for the 600 s receive, sleep or delayed send: a bound far below them, safe on a loaded machine.
+    expect(performance.now() - t0).toBeLessThan(30_000);
     for (const p of pids) expect(system.exitReasonOf(p)).toBe('shutdown');
     expect(system.processes()).toEqual([]);
     expect(() => system.spawn(() => undefined)).toThrow(expect.objectContaining({ code: 'SYSTEM_STOPPED' }));

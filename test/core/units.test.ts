@@ -23,7 +23,7 @@ describe('parseCount and parsePort', () => {
     expect(() => parseCount('1e9', '--clients', 1, 64)).toThrow(RacelabError);
     expect(() => parseCount('100000', '--clients', 1, 64)).toThrow(RacelabError);
     expect(parsePort('50051')).toBe(50051);
-    expect(() => parsePort('70000')).toThrow(/--port: "70000" is not a TCP port/);
+    expect(() => parsePort('70000')).toThrow(/^port: "70000" is not a TCP port/);
     expect(() => parsePort('http')).toThrow(RacelabError);
   });
 });
