@@ -7,8 +7,10 @@ export default defineConfig({
   plugins: [racelab({ include: ['test/fixtures/user-code/**'] })],
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Generous: many tests start several CLI processes at once, and CI shares two cores with the servers they
+    // start. A limit here only says how long a hung test may take to fail; no test asserts a duration.
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
     // Race tests measure real concurrency: two cores, so keep parallel files few.
     maxWorkers: 2,
     // grpc-js logs expected failures (a port in use) on its own; the CLI silences it the same way.
