@@ -1,24 +1,13 @@
-import { existsSync } from 'node:fs';
-import { open, unlink, writeFile } from 'node:fs/promises';
-import { RacelabError, messageOf } from '../core/errors.js';
+import { writeFile } from 'node:fs/promises';
+import { RacelabError } from '../core/errors.js';
+import { ensureWritableFile } from './files.js';
 import { printProgress } from './output.js';
 
-/**
- * `--html FILE`: a path that cannot be written is bad input before the run starts, not after minutes of it.
- * Opening for append proves it can be written and leaves an existing file as it is until the page replaces it; a
- * file made only for the check is removed again, so a run that fails leaves nothing behind.
- */
+/** `--html FILE`: a path that cannot be written is bad input before the run starts, not after minutes of it. */
 export async function checkHtmlPath(path: string | undefined): Promise<void> {
   if (path === undefined) return;
   if (path.trim() === '') throw new RacelabError('BAD_OPTION', '--html: needs a file name, e.g. --html report.html');
-  const existed = existsSync(path);
-  try {
-    const handle = await open(path, 'a');
-    await handle.close();
-    if (!existed) await unlink(path);
-  } catch (e) {
-    throw new RacelabError('BAD_OPTION', `--html: cannot write ${path} (${messageOf(e)}); choose a path in a writable directory`);
-  }
+  await ensureWritableFile(path, '--html');
 }
 
 /** Writes the page and says where, and how big it is (pages are meant to stay small enough to attach). */

@@ -13,7 +13,7 @@ describe('--html to a path that cannot be written', () => {
     ['attack', ['attack', '--target', '127.0.0.1:1', '--scenario', 'counter']],
   ])('%s: one line, exit 2, before the run starts', async (_name, args) => {
     const run = await runCli([...args, '--html', NOWHERE]);
-    expect(expectOneLineError(run)).toMatch(/^racelab: --html: cannot write \/nonexistent-racelab-dir\/report\.html \(.*\); choose a path in a writable directory$/);
+    expect(expectOneLineError(run)).toMatch(/^racelab: --html: cannot write \/nonexistent-racelab-dir\/report\.html \(.*\); give a writable file path$/);
     // Nothing ran: no progress lines, no report.
     expect(run.stdout).toBe('');
     expect(existsSync(NOWHERE)).toBe(false);

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import type { CheckJob, CheckMessage } from '../check-worker.js';
-import { ensureWritableFile } from '../files.js';
+import { checkHtmlPath } from '../html.js';
 import { printJson, printProgress, printResult } from '../output.js';
 import { untilSignal } from '../signals.js';
 
@@ -32,7 +32,7 @@ export function register(program: Command): void {
       const maxSteps = opts.maxSteps !== undefined ? lib.parseCount(opts.maxSteps, '--max-steps', 1, Number.MAX_SAFE_INTEGER) : undefined;
       lib.parseHistoryFormat(opts.format);
       const initial = opts.initial !== undefined ? parseInitial(opts.initial, lib.RacelabError) : undefined;
-      if (opts.html !== undefined) await ensureWritableFile(opts.html, '--html');
+      if (opts.html !== undefined) await checkHtmlPath(opts.html);
       const interrupt = new Int32Array(new SharedArrayBuffer(4));
       const job: CheckJob = { file, format: opts.format, model: opts.model, budgetMs, interrupt, ...(maxSteps !== undefined ? { maxSteps } : {}), ...(initial !== undefined ? { initial } : {}), ...(opts.html !== undefined ? { html: opts.html } : {}) };
       // A small file is checked in milliseconds: a thread would cost more than it could ever save.
