@@ -59,7 +59,7 @@ describe('Ctrl+C prints the summary so far and the seed, exit 130', () => {
   }, 100_000);
 
   it('explore: the runs done, and the seed to replay them', async () => {
-    const run = await interrupted(['explore', '--variant', 'mutex', '--strategy', 'random', '--runs', '100000000', '--seed', '9'], 4000);
+    const run = await interrupted(['explore', '--variant', 'mutex', '--strategy', 'random', '--runs', '100000000', '--seed', '9'], 12_000);
     expect(run.code, run.stderr).toBe(130);
     expect(run.stdout).toMatch(/no failing schedule found in \d+ runs, before it was interrupted \(replay the same runs with --seed 9\)/);
   }, 100_000);
