@@ -1,0 +1,8 @@
+// Original file: proto/bank.proto
+
+
+export interface AuditRequest {
+}
+
+export interface AuditRequest__Output {
+}

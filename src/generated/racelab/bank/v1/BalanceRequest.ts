@@ -1,0 +1,10 @@
+// Original file: proto/bank.proto
+
+
+export interface BalanceRequest {
+  'account'?: (string);
+}
+
+export interface BalanceRequest__Output {
+  'account': (string);
+}

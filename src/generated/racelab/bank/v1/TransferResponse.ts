@@ -1,0 +1,10 @@
+// Original file: proto/bank.proto
+
+
+export interface TransferResponse {
+  'balance'?: (number);
+}
+
+export interface TransferResponse__Output {
+  'balance': (number);
+}

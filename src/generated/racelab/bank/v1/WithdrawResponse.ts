@@ -1,0 +1,10 @@
+// Original file: proto/bank.proto
+
+
+export interface WithdrawResponse {
+  'balance'?: (number);
+}
+
+export interface WithdrawResponse__Output {
+  'balance': (number);
+}

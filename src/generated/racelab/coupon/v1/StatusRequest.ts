@@ -1,0 +1,10 @@
+// Original file: proto/coupon.proto
+
+
+export interface StatusRequest {
+  'code'?: (string);
+}
+
+export interface StatusRequest__Output {
+  'code': (string);
+}
