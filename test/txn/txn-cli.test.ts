@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -77,5 +77,19 @@ describe('racelab txn run: bad input', () => {
     );
     expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'redis', '--isolation', 'serializable']))).toMatch(/store "redis" is not a transactional database/);
     expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'postgres', '--isolation', 'serializable', '--workload', 'bank']))).toMatch(/--workload: "bank" is not one of list-append, rw-register, transfer, deposit, doctors/);
+  }, 60_000);
+
+  it('an unwritable --record or --html is refused before the database is touched: one line, exit 2', async () => {
+    // The store is a port nothing listens on: had the files been checked after the run, the error would be
+    // "cannot connect"; naming the file proves it was checked first (and nothing was connected to or created).
+    const store = ['--store', 'postgres://postgres@127.0.0.1:1/test', '--isolation', 'serializable', '--duration', '1s'];
+    const missing = join(dir, 'no-such-folder', 'h.jsonl');
+    expect(expectOneLineError(await runCli(['txn', 'run', ...store, '--record', missing]))).toMatch(/--record: cannot write .*no-such-folder\/h\.jsonl \(no such folder\); give a writable file path/);
+    expect(expectOneLineError(await runCli(['txn', 'run', ...store, '--record', dir]))).toMatch(/--record: .* is a folder; give a file path in it/);
+    expect(expectOneLineError(await runCli(['txn', 'run', ...store, '--html', join(dir, 'no-such-folder', 'p.html')]))).toMatch(/--html: cannot write .*no-such-folder\/p\.html/);
+    // A writable path passes the check and leaves no file behind: the run then fails on the store, as it should.
+    const fine = join(dir, 'fine.html');
+    expect(expectOneLineError(await runCli(['txn', 'run', ...store, '--html', fine]))).toMatch(/cannot connect to PostgreSQL/);
+    expect(existsSync(fine)).toBe(false);
   }, 60_000);
 });

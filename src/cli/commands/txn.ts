@@ -1,5 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { ensureWritableFile } from '../files.js';
+import { checkHtmlPath } from '../html.js';
 import { printJson, printResult } from '../output.js';
 
 /** Exit codes of `racelab txn check` and `txn run`: 0 no anomaly, 1 anomalies, 3 cut short by the budget, 2 bad input. */
@@ -93,6 +95,9 @@ function registerRun(txn: Command): void {
       const budgetMs = lib.parseDuration(opts.budget, '--budget', { maxMs: 24 * 3_600_000 });
       const maxTransactions = opts.maxTransactions !== undefined ? lib.parseCount(opts.maxTransactions, '--max-transactions', 1, Number.MAX_SAFE_INTEGER) : undefined;
       const seed = opts.seed !== undefined ? lib.parseCount(opts.seed, '--seed', 0, Number.MAX_SAFE_INTEGER) : undefined;
+      // The files too: a path that cannot be written costs one line now, not a whole run on the database first.
+      if (opts.record !== undefined) await ensureWritableFile(opts.record, '--record');
+      await checkHtmlPath(opts.html);
       const controller = new AbortController();
       void untilSignal().then(() => controller.abort());
       const run = await lib.runTransactions({
