@@ -147,7 +147,11 @@ function registerRun(txn: Command): void {
       if (opts.record !== undefined) await ensureWritableFile(opts.record, '--record');
       await checkHtmlPath(opts.html);
       const controller = new AbortController();
-      void untilSignal().then(() => controller.abort());
+      let stopSignal: NodeJS.Signals | undefined;
+      void untilSignal().then((s) => {
+        stopSignal = s;
+        controller.abort();
+      });
       const run = await lib.runTransactions({
         database: kind,
         url,
@@ -173,7 +177,7 @@ function registerRun(txn: Command): void {
         const { history: _history, ...rest } = run;
         printJson({ ...rest, ...(opts.record ? { record: opts.record } : {}) });
       } else printResult(`${lib.renderTxnRun(run)}${opts.record ? `\n\nhistory: ${opts.record}` : ''}`);
-      process.exitCode = run.stoppedBecause === 'signal' ? 130 : EXIT_FOR[run.check.verdict];
+      process.exitCode = run.stoppedBecause === 'signal' ? (stopSignal === 'SIGTERM' ? 143 : 130) : EXIT_FOR[run.check.verdict];
     });
 }
 
