@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf } from '../core/errors.js';
+import { toErrorMessage, type ErrorMessage } from './interruptible.js';
 import type { CheckReport } from '../check/check-report.js';
 import type { InitialState } from '../check/checker.js';
 
@@ -24,18 +25,17 @@ export interface CheckJob {
 export type CheckMessage =
   | { readonly type: 'report'; readonly report: Omit<CheckReport, 'timeline'> }
   | { readonly type: 'html'; readonly error?: string }
-  | { readonly type: 'error'; readonly code?: string; readonly exitCode?: number; readonly message: string; readonly stack?: string };
+  | ErrorMessage;
 
 /** Runs one check, posting its messages; in the worker, or inline for a small file (no thread to start). */
 export async function runCheckJob(job: CheckJob, port: { postMessage(m: CheckMessage): void }): Promise<void> {
   // Only what a check needs: the whole library (gRPC, brokers) would double the start-up time.
-  const [{ readHistoryFile, parseHistoryFormat }, { checkVerbose }, { renderHistoryHtml }, { isRacelabError }] = await Promise.all([
+  const [{ readHistoryFile, parseHistoryFormat }, { checkVerbose }, { renderHistoryHtml }] = await Promise.all([
     import('../history/read.js'),
     import('../check/checker.js'),
     import('../report/history-html.js'),
-    import('../core/errors.js'),
   ]);
-  const lib = { readHistoryFile, parseHistoryFormat, checkVerbose, renderHistoryHtml, isRacelabError };
+  const lib = { readHistoryFile, parseHistoryFormat, checkVerbose, renderHistoryHtml };
   try {
     const { events, header, format: read } = await lib.readHistoryFile(job.file, lib.parseHistoryFormat(job.format));
     // A recording says where it started; Jepsen's formats go by their models' conventions (a register starts
@@ -66,12 +66,7 @@ export async function runCheckJob(job: CheckJob, port: { postMessage(m: CheckMes
       }
     }
   } catch (e) {
-    const known = lib.isRacelabError(e);
-    port.postMessage({
-      type: 'error',
-      message: e instanceof Error ? e.message : String(e),
-      ...(known ? { code: e.code } : { stack: e instanceof Error ? e.stack : undefined }),
-    } satisfies CheckMessage);
+    port.postMessage(toErrorMessage(e) satisfies CheckMessage);
   }
 }
 

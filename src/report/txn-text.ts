@@ -19,7 +19,8 @@ export function renderTxnReport(report: TxnCheckReport, source?: string): string
   const c = report.counts;
   const out: string[] = [];
   out.push(`racelab txn check${source ? ` ${source}` : ''}: workload ${report.workload}`);
-  out.push(`verdict: ${VERDICT_WORDS[report.verdict]}`);
+  const interrupted = report.verdict === 'unknown' && report.stoppedBecause === 'interrupted';
+  out.push(`verdict: ${interrupted ? 'UNKNOWN (interrupted before the analysis finished, and nothing was found before that)' : VERDICT_WORDS[report.verdict]}`);
   out.push(`history: ${n(c.transactions)} transactions from ${n(c.processes)} processes (${n(c.ok)} ok, ${n(c.failed)} failed, ${n(c.unknownOutcome)} unknown outcome) on ${n(c.keys)} keys`);
   out.push(
     `graph: ${n(report.graph.edges)} dependency edges${orders(report)}; ${n(report.graph.components)} cycle-holding components, the largest ${n(report.graph.largestComponent)} transactions; ${report.elapsedMs.toFixed(0)} ms`,

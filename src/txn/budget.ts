@@ -7,10 +7,15 @@ export class Budget {
   private used = 0;
   private readonly deadline: number;
 
+  /**
+   * `interrupt` is a cell of shared memory another thread sets to non-zero (the CLI, on Ctrl+C, while the
+   * analysis runs in a worker): from then on the budget is spent, and the analysis stops at its next reading.
+   */
   constructor(
     readonly timeMs: number = Infinity,
     readonly maxSteps: number = Infinity,
     private readonly now: () => number = () => performance.now(),
+    private readonly interrupt?: Int32Array,
   ) {
     this.deadline = now() + timeMs;
   }
@@ -18,7 +23,11 @@ export class Budget {
   /** Records `steps` more steps; false once the budget is spent. */
   charge(steps: number): boolean {
     this.used += steps;
-    return this.used < this.maxSteps && this.now() < this.deadline;
+    return this.used < this.maxSteps && this.now() < this.deadline && !this.interrupted;
+  }
+
+  get interrupted(): boolean {
+    return this.interrupt !== undefined && Atomics.load(this.interrupt, 0) !== 0;
   }
 
   get stepsUsed(): number {

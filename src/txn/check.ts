@@ -54,7 +54,7 @@ export function checkTxnHistory(history: TxnHistory, options: TxnCheckOptions = 
   const started = performance.now();
   const realtime = options.realtime ?? true;
   const processOrder = options.process ?? true;
-  const budget = new Budget(options.budgetMs ?? Infinity, options.maxSteps ?? Infinity);
+  const budget = new Budget(options.budgetMs ?? Infinity, options.maxSteps ?? Infinity, undefined, options.interrupt);
   const { txns } = history;
   let inference: Inference | undefined;
   let search: CycleSearch | undefined;
@@ -85,7 +85,7 @@ export function checkTxnHistory(history: TxnHistory, options: TxnCheckOptions = 
   });
 
   const notes = [...(search?.notes ?? [])];
-  if (spentIn) notes.unshift(`the budget ran out while ${spentIn}: anomalies not yet found may exist`);
+  if (spentIn) notes.unshift(`${budget.interrupted ? 'the analysis was interrupted' : 'the budget ran out'} while ${spentIn}: anomalies not yet found may exist`);
   if (inference && inference.unknownValues > 0) notes.push(`${inference.unknownValues} reads returned values no transaction in the history wrote (a partial history, or corruption): they give no edges`);
   if (history.workload === 'rw-register') notes.push('rw-register orders are inferred only from reads before writes and the initial nil: cycles through orders no read revealed are not seen');
   const models = {} as Record<ConsistencyModel, ModelVerdict>;
@@ -107,7 +107,7 @@ export function checkTxnHistory(history: TxnHistory, options: TxnCheckOptions = 
     kind: 'txn-check',
     workload: history.workload,
     verdict: found.length > 0 ? 'illegal' : spentIn ? 'unknown' : 'ok',
-    stoppedBecause: spentIn ? 'budget' : 'decided',
+    stoppedBecause: spentIn ? (budget.interrupted ? 'interrupted' : 'budget') : 'decided',
     counts: {
       transactions: txns.length,
       ok: txns.filter((t) => t.status === 'ok').length,

@@ -111,6 +111,8 @@ export interface TxnCheckOptions {
   readonly budgetMs?: number;
   /** Step budget (edges built plus nodes visited by searches): reproducible, unlike time. */
   readonly maxSteps?: number;
+  /** Shared memory another thread sets to non-zero to stop the analysis at once with what was found so far. */
+  readonly interrupt?: Int32Array;
   /** Examples kept per anomaly type (the count covers all). Default 3. */
   readonly examplesPerType?: number;
 }
@@ -122,7 +124,8 @@ export interface TxnCheckReport {
   readonly kind: 'txn-check';
   readonly workload: Workload;
   readonly verdict: TxnVerdict;
-  readonly stoppedBecause: 'decided' | 'budget';
+  /** Why the analysis stopped: it finished, the budget ran out, or it was interrupted (Ctrl+C). */
+  readonly stoppedBecause: 'decided' | 'budget' | 'interrupted';
   readonly counts: { readonly transactions: number; readonly ok: number; readonly failed: number; readonly unknownOutcome: number; readonly processes: number; readonly keys: number };
   readonly graph: { readonly edges: number; readonly components: number; readonly largestComponent: number };
   /** How many of each anomaly type were found (cycle anomalies: at most one per type per strongly connected component). */

@@ -1,8 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { expectOneLineError, runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error a plain ES module shared with the benchmarks
+import { listAppendJsonl } from '../../bench/txn-history.mjs';
+import type { TxnCheckReport } from '../../src/index.js';
+import { BIN, expectOneLineError, runCli } from '../helpers/cli.js';
 
 /** `racelab txn check` end to end (the built CLI): exit codes, the report, the HTML page. */
 const dir = mkdtempSync(join(tmpdir(), 'racelab-txn-cli-'));
@@ -63,6 +67,63 @@ describe('racelab txn check', () => {
   });
 });
 
+describe('racelab txn check: Ctrl+C and SIGTERM on a large history', () => {
+  // 100,000 transactions (the bench's generator): seconds to read and seconds to analyse, in a worker thread.
+  const big = join(dir, 'append-100k.jsonl');
+  beforeAll(() => writeFileSync(big, (listAppendJsonl as (o: object) => string)({ txns: 100_000, clients: 10, seed: 15, staleRate: 0 })), 60_000);
+
+  /** Starts the check, sends `signal` as soon as it says it is analysing, and returns what it printed and when it exited. */
+  async function interrupt(signal: NodeJS.Signals, extra: string[]): Promise<{ code: number | null; afterMs: number; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, [BIN, 'txn', 'check', big, '--workload', 'list-append', '--budget', '10m', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = 0;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (sent === 0 && /transactions read; analysing/.test(stderr)) {
+        sent = Date.now();
+        child.kill(signal);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    return { code, afterMs: Date.now() - sent, stdout, stderr };
+  }
+
+  it('SIGINT during the analysis: exit 130 at once, the report so far (nothing found: unknown, not ok)', async () => {
+    const run = await interrupt('SIGINT', ['--json']);
+    expect(run.stderr).toContain('100,000 transactions read; analysing');
+    expect(run.code).toBe(130);
+    // "At once": the analysis reads the interrupt every few thousand transactions (well under a second when
+    // quiet); the window is wide for a loaded CI machine, against a ten-minute budget and seconds of analysis.
+    expect(run.afterMs).toBeLessThan(10_000);
+    const report = JSON.parse(run.stdout) as TxnCheckReport;
+    expect(report.stoppedBecause).toBe('interrupted');
+    expect(report.verdict).toBe('unknown');
+    expect(report.counts.transactions).toBe(100_000);
+    expect(Object.values(report.models).every((v) => v === 'unknown')).toBe(true);
+    expect(report.notes[0]).toMatch(/^the analysis was interrupted while /);
+  }, 120_000);
+
+  it('SIGTERM: exit 143 with the text summary of what was analysed', async () => {
+    const run = await interrupt('SIGTERM', []);
+    expect(run.code).toBe(143);
+    expect(run.afterMs).toBeLessThan(10_000);
+    expect(run.stderr).toContain('racelab: SIGTERM: stopping the analysis');
+    expect(run.stdout).toContain('verdict: UNKNOWN (interrupted before the analysis finished');
+    expect(run.stdout).toMatch(/history: 100,000 transactions from 10 processes/);
+    expect(run.stdout).toMatch(/note: the analysis was interrupted while/);
+  }, 120_000);
+
+  it('--budget still bounds the analysis in the worker: exit 3, unknown, the budget named', async () => {
+    const run = await runCli(['txn', 'check', big, '--workload', 'list-append', '--budget', '50ms', '--json'], { timeoutMs: 60_000 });
+    expect(run.code).toBe(3);
+    const report = JSON.parse(run.stdout) as TxnCheckReport;
+    expect(report.stoppedBecause).toBe('budget');
+    expect(report.notes[0]).toMatch(/^the budget ran out while /);
+  }, 120_000);
+});
+
 describe('racelab txn run: bad input', () => {
   it('an isolation level the store does not take, an unreachable store, an unknown workload: one line, exit 2', async () => {
     expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'postgres', '--isolation', 'read-uncommitted']))).toMatch(
@@ -77,5 +138,19 @@ describe('racelab txn run: bad input', () => {
     );
     expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'redis', '--isolation', 'serializable']))).toMatch(/store "redis" is not a transactional database/);
     expect(expectOneLineError(await runCli(['txn', 'run', '--store', 'postgres', '--isolation', 'serializable', '--workload', 'bank']))).toMatch(/--workload: "bank" is not one of list-append, rw-register, transfer, deposit, doctors/);
+  }, 60_000);
+
+  it('an unwritable --record or --html is refused before the database is touched: one line, exit 2', async () => {
+    // The store is a port nothing listens on: had the files been checked after the run, the error would be
+    // "cannot connect"; naming the file proves it was checked first (and nothing was connected to or created).
+    const store = ['--store', 'postgres://postgres@127.0.0.1:1/test', '--isolation', 'serializable', '--duration', '1s'];
+    const missing = join(dir, 'no-such-folder', 'h.jsonl');
+    expect(expectOneLineError(await runCli(['txn', 'run', ...store, '--record', missing]))).toMatch(/--record: cannot write .*no-such-folder\/h\.jsonl \(no such folder\); give a writable file path/);
+    expect(expectOneLineError(await runCli(['txn', 'run', ...store, '--record', dir]))).toMatch(/--record: .* is a folder; give a file path in it/);
+    expect(expectOneLineError(await runCli(['txn', 'run', ...store, '--html', join(dir, 'no-such-folder', 'p.html')]))).toMatch(/--html: cannot write .*no-such-folder\/p\.html/);
+    // A writable path passes the check and leaves no file behind: the run then fails on the store, as it should.
+    const fine = join(dir, 'fine.html');
+    expect(expectOneLineError(await runCli(['txn', 'run', ...store, '--html', fine]))).toMatch(/cannot connect to PostgreSQL/);
+    expect(existsSync(fine)).toBe(false);
   }, 60_000);
 });

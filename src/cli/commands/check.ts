@@ -1,10 +1,9 @@
 import { stat } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import type { CheckJob, CheckMessage } from '../check-worker.js';
 import { checkHtmlPath } from '../html.js';
-import { printJson, printProgress, printResult } from '../output.js';
-import { untilSignal } from '../signals.js';
+import { fromErrorMessage, runInterruptible } from '../interruptible.js';
+import { printJson, printResult } from '../output.js';
 
 /** Files up to this size are checked in the main thread; larger ones in a worker, so Ctrl+C is seen at once. */
 const INLINE_MAX_BYTES = 256 * 1024;
@@ -37,38 +36,26 @@ export function register(program: Command): void {
       const job: CheckJob = { file, format: opts.format, model: opts.model, budgetMs, interrupt, ...(maxSteps !== undefined ? { maxSteps } : {}), ...(initial !== undefined ? { initial } : {}), ...(opts.html !== undefined ? { html: opts.html } : {}) };
       // A small file is checked in milliseconds: a thread would cost more than it could ever save.
       const size = await stat(file).then((st) => st.size, () => 0);
-      const worker = size > INLINE_MAX_BYTES ? new Worker(new URL('../check-worker.js', import.meta.url), { workerData: { ...job, racelabCheck: true } }) : undefined;
-      let signal: NodeJS.Signals | undefined;
-      void untilSignal().then((s) => {
-        // The check stops at its next budget reading (well under a second) with the verdict known so far.
-        signal = s;
-        Atomics.store(interrupt, 0, 1);
-        printProgress(`racelab: ${s}: stopping the check`);
-      });
       let report: Extract<CheckMessage, { type: 'report' }>['report'] | undefined;
       let htmlError: string | undefined;
-      await new Promise<void>((resolve, reject) => {
-        const onMessage = (m: CheckMessage): void => {
-          if (m.type === 'error') {
-            reject(m.code !== undefined ? new lib.RacelabError(m.code as never, m.message) : Object.assign(new Error(m.message), { stack: m.stack }));
-          } else if (m.type === 'report') {
+      // On a signal the check stops at its next budget reading (well under a second) with the verdict known so far.
+      const signal = await runInterruptible<CheckMessage>({
+        ...(size > INLINE_MAX_BYTES ? { worker: { url: new URL('../check-worker.js', import.meta.url), data: { ...job, racelabCheck: true } } } : {}),
+        inline: async (port) => (await import('../check-worker.js')).runCheckJob(job, port),
+        interrupt,
+        what: 'the check',
+        onMessage: (m, stopped) => {
+          if (m.type === 'error') throw fromErrorMessage(m);
+          if (m.type === 'report') {
             report = m.report;
             print(m.report);
             // Interrupted: the verdict is out; the page is not worth waiting for.
-            if (opts.html === undefined || signal !== undefined) resolve();
-          } else {
-            htmlError = m.error;
-            resolve();
+            return opts.html === undefined || stopped !== undefined;
           }
-        };
-        if (worker) {
-          worker.on('message', onMessage);
-          worker.on('error', reject);
-          worker.on('exit', () => resolve());
-        } else {
-          void import('../check-worker.js').then(({ runCheckJob }) => runCheckJob(job, { postMessage: onMessage })).then(() => resolve(), reject);
-        }
-      }).finally(() => void worker?.terminate());
+          htmlError = m.error;
+          return true;
+        },
+      });
       if (!report) throw new Error('the check worker ended without a report');
       if (opts.html !== undefined && signal === undefined) {
         if (htmlError !== undefined) {

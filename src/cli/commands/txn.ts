@@ -1,9 +1,17 @@
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { printJson, printResult } from '../output.js';
+import type { TxnCheckReport } from '../../txn/types.js';
+import { ensureWritableFile } from '../files.js';
+import { checkHtmlPath } from '../html.js';
+import { fromErrorMessage, runInterruptible } from '../interruptible.js';
+import type { TxnCheckJob, TxnCheckMessage } from '../txn-check-worker.js';
+import { printJson, printProgress, printResult } from '../output.js';
 
 /** Exit codes of `racelab txn check` and `txn run`: 0 no anomaly, 1 anomalies, 3 cut short by the budget, 2 bad input. */
 const EXIT_FOR = { ok: 0, illegal: 1, unknown: 3 } as const;
+
+/** Histories up to this size are checked in the main thread; larger ones in a worker, so Ctrl+C is seen at once. */
+const INLINE_MAX_BYTES = 256 * 1024;
 
 interface CheckOptions {
   workload: string;
@@ -37,12 +45,54 @@ export function register(program: Command): void {
       const maxSteps = opts.maxSteps !== undefined ? lib.parseCount(opts.maxSteps, '--max-steps', 1, Number.MAX_SAFE_INTEGER) : undefined;
       const format = lib.parseHistoryFormat(opts.format);
       if (format === 'jepsen-log') throw new lib.RacelabError('BAD_OPTION', '--format: a Jepsen text log holds no transactions racelab can read; use jsonl or edn');
-      const history = await lib.readTxnHistoryFile(file, workload, format);
-      const report = lib.checkTxnHistory(history, { budgetMs, realtime: opts.realtime, process: opts.process, ...(maxSteps !== undefined ? { maxSteps } : {}) });
-      if (opts.html) await writeHtml(opts.html, lib.renderTxnHtml(report, { source: file }), lib.RacelabError);
-      if (opts.json) printJson({ file, ...report, ...(opts.html ? { html: opts.html } : {}) });
-      else printResult(`${lib.renderTxnReport(report, file)}${opts.html ? `\n\ncycles drawn: ${opts.html}` : ''}`);
-      process.exitCode = EXIT_FOR[report.verdict];
+      if (opts.html !== undefined) await ensureWritableFile(opts.html, '--html');
+      const interrupt = new Int32Array(new SharedArrayBuffer(4));
+      const job: TxnCheckJob = { file, workload, format, budgetMs, realtime: opts.realtime, process: opts.process, interrupt, ...(maxSteps !== undefined ? { maxSteps } : {}), ...(opts.html !== undefined ? { html: opts.html } : {}) };
+      // A small file is checked in milliseconds; a large one in a worker thread, so that Ctrl+C is seen at once.
+      const size = await stat(file).then((st) => st.size, () => 0);
+      let read: number | undefined;
+      let report: TxnCheckReport | undefined;
+      let htmlError: string | undefined;
+      const signal = await runInterruptible<TxnCheckMessage>({
+        ...(size > INLINE_MAX_BYTES ? { worker: { url: new URL('../txn-check-worker.js', import.meta.url), data: { ...job, racelabTxnCheck: true } } } : {}),
+        inline: async (port) => (await import('../txn-check-worker.js')).runTxnCheckJob(job, port),
+        interrupt,
+        what: 'the analysis',
+        // Reading the file is not budgeted: an interruption while it is read stops the thread after this long.
+        graceMs: 1000,
+        onMessage: (m, stopped) => {
+          if (m.type === 'error') throw fromErrorMessage(m);
+          if (m.type === 'read') {
+            read = m.transactions;
+            // A large history takes seconds: say it is read and being analysed, and how to stop.
+            if (size > INLINE_MAX_BYTES && stopped === undefined) printProgress(`racelab: ${read.toLocaleString('en-US')} transactions read; analysing (Ctrl+C stops with what is found so far)`);
+          }
+          else if (m.type === 'report') {
+            report = m.report;
+            // Interrupted: the verdict so far is out; the page is not worth waiting for.
+            return opts.html === undefined || stopped !== undefined;
+          } else htmlError = m.error;
+          return m.type === 'html';
+        },
+      });
+      const exit = signal === undefined ? undefined : signal === 'SIGINT' ? 130 : 143;
+      if (!report) {
+        if (exit === undefined) throw new Error('the transactional check ended without a report');
+        // Stopped before the analysis began: say how far it came.
+        if (opts.json) printJson({ file, stoppedBecause: 'interrupted', signal, transactionsRead: read ?? null, analysed: false });
+        else printResult(`racelab txn check ${file}: interrupted (${signal}) ${read === undefined ? 'while reading the history: nothing analysed' : `after reading ${read.toLocaleString('en-US')} transactions, before the analysis reported`}`);
+        process.exitCode = exit;
+        return;
+      }
+      const drawn = opts.html !== undefined && signal === undefined;
+      if (drawn && htmlError !== undefined) {
+        // A page that could not be written is the user's to fix; one that could not be drawn is racelab's bug.
+        if (htmlError.includes('please report')) throw new Error(`--html: ${htmlError}`);
+        throw new lib.RacelabError('BAD_OPTION', `--html: ${htmlError}`);
+      }
+      if (opts.json) printJson({ file, ...report, ...(drawn ? { html: opts.html } : {}) });
+      else printResult(`${lib.renderTxnReport(report, file)}${drawn ? `\n\ncycles drawn: ${opts.html}` : ''}`);
+      process.exitCode = exit ?? EXIT_FOR[report.verdict];
     });
   registerRun(txn);
 }
@@ -93,8 +143,15 @@ function registerRun(txn: Command): void {
       const budgetMs = lib.parseDuration(opts.budget, '--budget', { maxMs: 24 * 3_600_000 });
       const maxTransactions = opts.maxTransactions !== undefined ? lib.parseCount(opts.maxTransactions, '--max-transactions', 1, Number.MAX_SAFE_INTEGER) : undefined;
       const seed = opts.seed !== undefined ? lib.parseCount(opts.seed, '--seed', 0, Number.MAX_SAFE_INTEGER) : undefined;
+      // The files too: a path that cannot be written costs one line now, not a whole run on the database first.
+      if (opts.record !== undefined) await ensureWritableFile(opts.record, '--record');
+      await checkHtmlPath(opts.html);
       const controller = new AbortController();
-      void untilSignal().then(() => controller.abort());
+      let stopSignal: NodeJS.Signals | undefined;
+      void untilSignal().then((s) => {
+        stopSignal = s;
+        controller.abort();
+      });
       const run = await lib.runTransactions({
         database: kind,
         url,
@@ -120,7 +177,7 @@ function registerRun(txn: Command): void {
         const { history: _history, ...rest } = run;
         printJson({ ...rest, ...(opts.record ? { record: opts.record } : {}) });
       } else printResult(`${lib.renderTxnRun(run)}${opts.record ? `\n\nhistory: ${opts.record}` : ''}`);
-      process.exitCode = run.stoppedBecause === 'signal' ? 130 : EXIT_FOR[run.check.verdict];
+      process.exitCode = run.stoppedBecause === 'signal' ? (stopSignal === 'SIGTERM' ? 143 : 130) : EXIT_FOR[run.check.verdict];
     });
 }
 
