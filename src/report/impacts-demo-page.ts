@@ -38,7 +38,8 @@ function scenarioTable(s: ImpactsDemoScenario): string {
   const runs = s.runs;
   const row = (label: string, cells: string[]): string => `<tr><td>${esc(label)}</td>${cells.join('')}</tr>`;
   const rows = [
-    `<tr><th></th>${runs.map((r) => `<th>${esc(r.variant)}${r.safe ? '' : ' (vulnerable)'}</th>`).join('')}</tr>`,
+    `<tr><th></th>${runs.map((r) => `<th>${esc(r.variant)}</th>`).join('')}</tr>`,
+    row('design', runs.map((r) => cell(r.safe ? 'a fix' : 'not safe', 'design'))),
     row('burst verdict', runs.map((r) => cell(r.verdict.toUpperCase(), 'burst-verdict', r.verdict === 'race', r.verdict))),
     row('accepted', runs.map((r) => cell(`${accepted(r)}/${r.calls} (${Object.entries(r.accepted).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'})`, 'accepted'))),
     row('refused / unknown', runs.map((r) => cell(`${r.refused} / ${r.unknown}`, 'refused'))),
@@ -72,6 +73,7 @@ function scenarioHtml(s: ImpactsDemoScenario): string {
   return [
     `<p class="meta">invariant: ${esc(s.invariant)}</p>`,
     scenarioTable(s),
+    `<ul class="note variants">${s.runs.map((r) => `<li><b>${esc(r.variant)}</b>: ${esc(r.summary)}</li>`).join('')}</ul>`,
     timelines.length ? `<h3>Every call of each burst</h3>${timelineLegend({ windows: true })}\n${timelines.join('\n')}` : '',
     detectionTable(s),
   ]
