@@ -23,7 +23,7 @@ export function exploredText(e: ImpactExploreVerdict | undefined): string {
 
 /** The monitor's cell: its count, or why it has none. */
 export function monitorText(m: ImpactMonitorView): string {
-  return m.visible ? `${m.suspectedLostUpdates} suspected lost updates` : 'not visible (no write through the Store in a request)';
+  return m.visible ? `${m.suspectedLostUpdates} suspected lost updates` : `not visible (${m.why ?? 'no Store write in a request'})`;
 }
 
 /** The explanation, written from this run's numbers only. */
@@ -43,7 +43,7 @@ export function explainImpactsScenario(s: ImpactsDemoScenario): string[] {
   for (const r of s.runs) {
     const m = r.monitor;
     if (!m) continue;
-    if (!m.visible) lines.push(`${r.variant}: the race monitor counted ${m.requests} requests but saw no write it could pair with one: ${m.reason ?? ''}; it makes no claim about this variant.`);
+    if (!m.visible) lines.push(`${r.variant}: the race monitor counted ${m.requests} requests but could not pair their writes with them: ${m.reason ?? ''}; it makes no claim about this variant.`);
     else if (m.suspectedLostUpdates > 0) lines.push(`${r.variant}: the race monitor, watching only which version of each key a request read and whether it wrote it, flagged ${m.suspectedLostUpdates} suspected lost updates in ${m.requests} requests.`);
     else if (r.verdict === 'race') lines.push(`${r.variant}: the race monitor flagged no lost update in ${m.requests} requests (${m.writesSeen} writes seen), yet the invariant broke: this race is not a write over an unread update, the only signature the monitor looks for.`);
   }

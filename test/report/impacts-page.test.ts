@@ -28,7 +28,7 @@ describe('demo impacts --monitor', () => {
     expect(vulnerable.verdict).toBe('race');
     expect(vulnerable.monitor?.visible).toBe(true);
     expect(vulnerable.monitor!.suspectedLostUpdates).toBeGreaterThan(0);
-    for (const fixed of ['mutex-ordered', 'cas']) {
+    for (const fixed of ['mutex-ordered', 'mutex-unordered', 'cas']) {
       expect(run(fixed).verdict).toBe('exact');
       expect(run(fixed).monitor).toMatchObject({ visible: true, suspectedLostUpdates: 0 });
       expect(run(fixed).monitor!.writesSeen).toBeGreaterThan(0);
@@ -36,10 +36,12 @@ describe('demo impacts --monitor', () => {
     // txn writes inside store transactions, which the monitor passes through unpaired: no claim, and the reason.
     expect(run('txn').monitor).toMatchObject({ visible: false });
     expect(run('txn').monitor!.reason).toMatch(/transactions/);
+    // An actor keeps the context of the request that started it: its writes cannot be paired with their calls.
+    expect(run('actor').monitor).toMatchObject({ visible: false, why: 'writes in actors' });
     const text = renderImpactsDemo(report);
     expect(text).toMatch(new RegExp(`vulnerable .*monitor: ${vulnerable.monitor!.suspectedLostUpdates} suspected lost updates`));
-    expect(text).toMatch(/txn .*monitor: not visible/);
-    expect(text).toMatch(/txn: the race monitor counted \d+ requests but saw no write/);
+    expect(text).toMatch(/txn .*monitor: not visible \(writes in transactions\)/);
+    expect(text).toMatch(/txn: the race monitor counted \d+ requests but could not pair their writes with them: its writes are inside store transactions/);
   });
 
   it('joins every burst call with its handler on the server by request id', () => {
@@ -73,7 +75,8 @@ describe.skipIf(!chromiumAvailable())('demo impacts page in Chromium', () => {
       expect(explorer[0]).toBe('race-found');
       expect(explorer[runs.findIndex((r) => r.variant === 'mutex-unordered')]).toBe('deadlock-found');
       expect(await table.locator('td.impact.bad').textContent()).toMatch(/^\d+ money created$/);
-      expect(await table.locator('td.monitor').allTextContents()).toContain('not visible (no write through the Store in a request)');
+      expect(await table.locator('td.monitor').allTextContents()).toContain('not visible (writes in transactions)');
+      expect(await table.locator('td.monitor').allTextContents()).toContain('not visible (writes in actors)');
       // Every call of every burst is drawn; the writes over unread updates are red.
       expect(await page.locator('#scenario-bank g.call').count()).toBe(runs.reduce((n, r) => n + r.calls, 0));
       expect(await page.locator('#scenario-bank g.call.lost').count()).toBe(run('vulnerable').callLog!.filter((c) => c.overwrote).length);

@@ -67,6 +67,8 @@ export interface ImpactMonitorView {
   /** Writes the monitor paired with a request (through the Store, in the request's context). */
   readonly writesSeen: number;
   readonly visible: boolean;
+  /** Why not visible: a few words for a table cell, and the sentence. */
+  readonly why?: string;
   readonly reason?: string;
 }
 
@@ -168,7 +170,7 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
       } finally {
         await server.close(2000);
       }
-      const monitorView = monitor && o.monitor ? monitorViewOf(monitor, server.storeUse) : undefined;
+      const monitorView = monitor && o.monitor ? monitorViewOf(monitor, server.storeUse, v.spawnsProcesses === true) : undefined;
       if (monitorView) progress(`${scenario.name} ${v.name}: the race monitor ${monitorView.visible ? `flagged ${monitorView.suspectedLostUpdates} suspected lost updates` : `saw no write (${monitorView.reason ?? ''})`}`);
       progress(`${scenario.name} ${v.name}: exploring every schedule of ${EXPLORE_CLIENTS} clients (dfs)`);
       let explored: ImpactExploreVerdict | undefined;
@@ -199,17 +201,16 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
   return { kind: 'demo-impacts', delayMs, count, scenarios: out };
 }
 
-function monitorViewOf(monitor: RaceMonitor, use: StoreUse | undefined): ImpactMonitorView {
+function monitorViewOf(monitor: RaceMonitor, use: StoreUse | undefined, actors: boolean): ImpactMonitorView {
   const writesSeen = monitor.completed.reduce((n, r) => n + r.writes.length, 0);
   const base = { requests: monitor.counts.requests, suspectedLostUpdates: monitor.counts.suspectedLostUpdates, writesSeen };
+  // An actor started inside a request keeps that request's async context: every write its later messages make is
+  // put down to the request that started it, so the monitor cannot tell which call's message wrote what.
+  if (actors) return { ...base, visible: false, why: 'writes in actors', reason: 'its writes run in actor processes, which carry the context of the request that started them, so the monitor cannot pair a write with the call that caused it' };
   if (writesSeen > 0) return { ...base, visible: true };
-  const reason =
-    use && use.transactions > 0
-      ? `its writes are inside store transactions (${use.transactions}), which the store serializes and the monitor does not pair`
-      : monitor.counts.untracked > 0
-        ? 'its Store calls run outside the gRPC request (in an actor), so the monitor cannot pair them with a request'
-        : "its handlers keep their state outside racelab's Store";
-  return { ...base, visible: false, reason };
+  if (use && use.transactions > 0) return { ...base, visible: false, why: 'writes in transactions', reason: `its writes are inside store transactions (${use.transactions}), which the store serializes and the monitor does not pair` };
+  if (monitor.counts.untracked > 0) return { ...base, visible: false, why: 'writes outside requests', reason: 'its Store calls run outside any gRPC request, so the monitor cannot pair them with one' };
+  return { ...base, visible: false, why: 'no Store write', reason: "its handlers keep their state outside racelab's Store" };
 }
 
 /** Joins what the client saw of each call with what the monitor saw of the same request on the server. */
