@@ -192,7 +192,7 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
         ...(explored ? { explored } : {}),
         wallMs: burst.wallMs,
         ...(monitorView ? { monitor: monitorView } : {}),
-        ...(burst.callLog && monitor ? { callLog: joinCalls(burst.callLog, monitor) } : {}),
+        ...(burst.callLog && monitor ? { callLog: joinCalls(burst.callLog, monitor, v.spawnsProcesses !== true) } : {}),
       });
     }
     const detection = scenario.detectionRounds ? await detectionPerMode(scenario, scenario.detectionRounds, delayMs, Math.min(count, 5), progress) : undefined;
@@ -214,7 +214,7 @@ function monitorViewOf(monitor: RaceMonitor, use: StoreUse | undefined, actors: 
 }
 
 /** Joins what the client saw of each call with what the monitor saw of the same request on the server. */
-function joinCalls(calls: readonly ScenarioBurstCall[], monitor: RaceMonitor): ImpactDemoCall[] {
+function joinCalls(calls: readonly ScenarioBurstCall[], monitor: RaceMonitor, storeSide: boolean): ImpactDemoCall[] {
   const server = new Map(monitor.completed.map((r) => [r.id, r]));
   const overwrittenBy = new Map<string, string>();
   for (const s of monitor.suspects) if (s.kind === 'lost-update') overwrittenBy.set(s.first.id, s.second.id);
@@ -224,10 +224,11 @@ function joinCalls(calls: readonly ScenarioBurstCall[], monitor: RaceMonitor): I
     const reads = [...r.reads.values()].map((x) => x.atMicros);
     const writes = r.writes.map((w) => w.atMicros);
     const by = overwrittenBy.get(c.requestId);
+    const handler = { ...c, handlerStartMicros: r.startMicros, ...(r.endMicros !== undefined ? { handlerEndMicros: r.endMicros } : {}) };
+    // An actor's writes land on the request that started it (see monitorViewOf): only the handler times are the call's.
+    if (!storeSide) return handler;
     return {
-      ...c,
-      handlerStartMicros: r.startMicros,
-      ...(r.endMicros !== undefined ? { handlerEndMicros: r.endMicros } : {}),
+      ...handler,
       ...(reads.length && writes.length ? { windowMicros: { startMicros: Math.min(...reads), endMicros: Math.max(...writes) } } : {}),
       ...(r.overwrote ? { overwrote: r.overwrote } : {}),
       ...(by ? { overwrittenBy: by } : {}),
