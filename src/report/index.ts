@@ -17,3 +17,5 @@ export { explorePage, scheduleSteps } from './explore-page.js';
 export { actorDemoPage } from './actors-demo-page.js';
 export { grpcDemoPage } from './grpc-demo-page.js';
 export { replicasDemoPage } from './replicas-demo-page.js';
+export { impactsDemoPage } from './impacts-demo-page.js';
+export { renderImpactsDemo, explainImpactsScenario } from './impacts-demo-text.js';

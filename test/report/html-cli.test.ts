@@ -11,6 +11,7 @@ describe('--html to a path that cannot be written', () => {
     ['demo actors', ['demo', 'actors', '--pattern', 'counter-cast']],
     ['explore', ['explore', '--runs', '10']],
     ['attack', ['attack', '--target', '127.0.0.1:1', '--scenario', 'counter']],
+    ['demo impacts', ['demo', 'impacts', '--scenario', 'bank', '--monitor']],
   ])('%s: one line, exit 2, before the run starts', async (_name, args) => {
     const run = await runCli([...args, '--html', NOWHERE]);
     expect(expectOneLineError(run)).toMatch(/^racelab: --html: cannot write \/nonexistent-racelab-dir\/report\.html \(.*\); give a writable file path$/);

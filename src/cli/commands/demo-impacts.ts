@@ -9,15 +9,24 @@ export function register(demo: Command): void {
     .option('--delay <duration>', 'the race window between check and write', '50ms')
     .option('--count <n>', 'calls of each method per burst', '10')
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { scenario?: string; delay: string; count: string; json?: boolean }) => {
-      const { runImpactsDemo, renderImpactsDemo, impactScenario, parseCount, parseDuration } = await import('../lib.js');
+    .option('--monitor', 'watch each served variant with the race monitor: its suspected lost updates join the table, one log line each on stderr')
+    .option('--html <file>', 'also write a self-contained HTML page: per scenario the variants side by side, the explorer\'s verdicts, every burst call on a timeline')
+    .action(async (opts: { scenario?: string; delay: string; count: string; json?: boolean; monitor?: boolean; html?: string }) => {
+      const { runImpactsDemo, renderImpactsDemo, impactScenario, parseCount, parseDuration, impactsDemoPage, renderReportPage } = await import('../lib.js');
+      const { checkHtmlPath, writeHtmlPage, commandLine } = await import('../html.js');
       if (opts.scenario !== undefined) impactScenario(opts.scenario);
+      const delayMs = parseDuration(opts.delay, '--delay', { maxMs: 10_000 });
+      const count = parseCount(opts.count, '--count', 1, 500);
+      await checkHtmlPath(opts.html);
       const report = await runImpactsDemo({
         ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
-        delayMs: parseDuration(opts.delay, '--delay', { maxMs: 10_000 }),
-        count: parseCount(opts.count, '--count', 1, 500),
+        delayMs,
+        count,
+        ...(opts.html !== undefined ? { keepCalls: true } : {}),
+        ...(opts.monitor ? { monitor: { logger: (await import('pino')).pino({ level: 'warn' }, (await import('pino')).pino.destination({ fd: 2, sync: true })) } } : {}),
         ...(opts.json ? {} : { onProgress: printProgress }),
       });
+      if (opts.html !== undefined) await writeHtmlPage(opts.html, renderReportPage(impactsDemoPage(report, commandLine())));
       if (opts.json) printJson(report);
       else printResult(renderImpactsDemo(report));
       if (report.scenarios.some((s) => s.runs.some((r) => r.safe && r.verdict === 'race'))) process.exitCode = 1;

@@ -1,4 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
+import { nowMicros } from '../../core/clock.js';
+import { REQUEST_ID_HEADER } from '../../monitor/interceptor.js';
 import { RacelabError, messageOf } from '../../core/errors.js';
 import { impactScenario } from './registry.js';
 import type { ImpactMeasure } from './scenario.js';
@@ -12,6 +14,22 @@ export interface ScenarioBurstOptions {
   readonly count?: number;
   /** Per-call deadline; default 30 s. */
   readonly deadlineMs?: number;
+  /** Keep every call's times and status (`callLog`), for a report's timeline. */
+  readonly keepCalls?: boolean;
+}
+
+/** One call of the burst as the client saw it. Times are monotonic µs (`nowMicros`, the race monitor's clock). */
+export interface ScenarioBurstCall {
+  readonly index: number;
+  /** Method short name (`Withdraw`). */
+  readonly method: string;
+  /** Sent as `x-request-id`, so a race monitor on the server names the same request. */
+  readonly requestId: string;
+  readonly request: unknown;
+  readonly sentMicros: number;
+  readonly doneMicros: number;
+  /** gRPC status code (0 = accepted). */
+  readonly code: number;
 }
 
 export interface ScenarioBurstResult {
@@ -26,6 +44,8 @@ export interface ScenarioBurstResult {
   readonly after: unknown;
   readonly impact: ImpactMeasure;
   readonly wallMs: number;
+  /** Every call of the burst (with `keepCalls`). */
+  readonly callLog?: readonly ScenarioBurstCall[];
 }
 
 /** The attack's per-call placeholders in a scenario's request JSON: `{{index}}`, `{{client}}`, `{{round}}` (always 0: one burst). */
@@ -52,10 +72,17 @@ export async function runScenarioBurst(o: ScenarioBurstOptions): Promise<Scenari
   const proto = loadScenarioProto(scenario);
   const Client = scenario.service.split('.').reduce<unknown>((x, k) => (x as Record<string, unknown>)[k], proto.grpcObject) as grpc.ServiceClientConstructor;
   const clients = o.targets.map((t) => new Client(t, grpc.credentials.createInsecure()));
-  const call = (client: grpc.Client, method: string, request: unknown): Promise<{ code: number; response?: unknown }> =>
+  const call = (client: grpc.Client, method: string, request: unknown, requestId?: string): Promise<{ code: number; response?: unknown }> =>
     new Promise((resolve) => {
       const fn = (client as unknown as Record<string, Unary>)[method] as Unary;
-      fn.call(client, request, { deadline: Date.now() + deadlineMs }, (e, r) => resolve(e ? { code: e.code } : { code: 0, response: r }));
+      const options = { deadline: Date.now() + deadlineMs };
+      const done = (e: grpc.ServiceError | null, r: unknown): void => resolve(e ? { code: e.code } : { code: 0, response: r });
+      if (requestId === undefined) fn.call(client, request, options, done);
+      else {
+        const metadata = new grpc.Metadata();
+        metadata.set(REQUEST_ID_HEADER, requestId);
+        (fn as unknown as (q: unknown, m: grpc.Metadata, o: grpc.CallOptions, cb: typeof done) => void).call(client, request, metadata, options, done);
+      }
     });
   const read = async (spec: string | undefined): Promise<unknown> => {
     if (!spec) return undefined;
@@ -73,7 +100,13 @@ export async function runScenarioBurst(o: ScenarioBurstOptions): Promise<Scenari
         return { method: spec.slice(spec.lastIndexOf('/') + 1), data: fill(scenario.attack.callData?.[spec] ?? {}, i, i % clients.length) };
       }),
     );
-    const outcomes = await Promise.all(plan.map((p, i) => call(clients[i % clients.length] as grpc.Client, p.method, p.data).then((r) => ({ ...r, method: p.method }))));
+    const outcomes = await Promise.all(
+      plan.map((p, i) => {
+        const requestId = `b${process.pid}-${i}`;
+        const sentMicros = nowMicros();
+        return call(clients[i % clients.length] as grpc.Client, p.method, p.data, requestId).then((r) => ({ ...r, method: p.method, requestId, sentMicros, doneMicros: nowMicros() }));
+      }),
+    );
     const after = await read(scenario.attack.after);
     const accepted: Record<string, number> = {};
     for (const x of outcomes) if (x.code === 0) accepted[x.method] = (accepted[x.method] ?? 0) + 1;
@@ -87,6 +120,7 @@ export async function runScenarioBurst(o: ScenarioBurstOptions): Promise<Scenari
       after,
       impact: scenario.impact(before, after, accepted),
       wallMs: performance.now() - t0,
+      ...(o.keepCalls ? { callLog: outcomes.map((x, i) => ({ index: i, method: x.method, requestId: x.requestId, request: plan[i]?.data, sentMicros: x.sentMicros, doneMicros: x.doneMicros, code: x.code })) } : {}),
     };
   } catch (e) {
     if (e instanceof RacelabError) throw e;

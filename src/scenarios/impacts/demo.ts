@@ -2,10 +2,11 @@ import { messageOf } from '../../core/errors.js';
 import type { SyncMode } from '../../burst/sync-policy.js';
 import { explore } from '../../explore/explore.js';
 import { runAttack } from '../../attack/run.js';
-import { runScenarioBurst } from './burst.js';
+import { raceMonitor, type RaceMonitor, type SuspectLogger } from '../../monitor/monitor.js';
+import { runScenarioBurst, type ScenarioBurstCall } from './burst.js';
 import { impactScenario, impactScenarios } from './registry.js';
 import type { ImpactMeasure, ImpactScenario } from './scenario.js';
-import { startScenarioServer } from './server.js';
+import { startScenarioServer, type StoreUse } from './server.js';
 
 export interface ImpactsDemoOptions {
   /** One scenario; default every scenario in the registry. */
@@ -16,6 +17,13 @@ export interface ImpactsDemoOptions {
   readonly count?: number;
   /** Wall-time budget of each explorer proof (dfs at 3 clients); default 5 s. */
   readonly exploreTimeLimitMs?: number;
+  /**
+   * Watch each served variant with a race monitor: its suspected lost updates join the report. `logger` gets one
+   * line per suspect (pino on stderr in the CLI).
+   */
+  readonly monitor?: boolean | { readonly logger?: SuspectLogger };
+  /** Keep every call of each burst, with the server's handler times and the monitor's marks (for `--html`). */
+  readonly keepCalls?: boolean;
   readonly onProgress?: (line: string) => void;
 }
 
@@ -42,6 +50,37 @@ export interface ImpactsDemoRun {
   readonly verdict: 'race' | 'exact' | 'unknown';
   readonly explored?: ImpactExploreVerdict;
   readonly wallMs: number;
+  /** What the race monitor saw of this variant's server (with `monitor`). */
+  readonly monitor?: ImpactMonitorView;
+  /** Every call of the burst (with `keepCalls`). */
+  readonly callLog?: readonly ImpactDemoCall[];
+}
+
+/**
+ * The race monitor on one variant. `visible` is false when the handlers' writes never reached it as a request's
+ * writes (state in an actor's memory, writes inside store transactions, a store reached past the port): then its
+ * 0 means "saw nothing", not "no lost update", and `reason` says why.
+ */
+export interface ImpactMonitorView {
+  readonly requests: number;
+  readonly suspectedLostUpdates: number;
+  /** Writes the monitor paired with a request (through the Store, in the request's context). */
+  readonly writesSeen: number;
+  readonly visible: boolean;
+  /** Why not visible: a few words for a table cell, and the sentence. */
+  readonly why?: string;
+  readonly reason?: string;
+}
+
+/** One burst call as the client saw it, joined by request id with the server's handler as the monitor saw it. */
+export interface ImpactDemoCall extends ScenarioBurstCall {
+  readonly handlerStartMicros?: number;
+  readonly handlerEndMicros?: number;
+  /** First read to last write of the handler, when it went through the Store. */
+  readonly windowMicros?: { readonly startMicros: number; readonly endMicros: number };
+  /** The request whose update this call's write went over (a suspected lost update). */
+  readonly overwrote?: string;
+  readonly overwrittenBy?: string;
 }
 
 /** One sync mode's attack on the vulnerable variant: rounds in which the invariant broke, and the impact summed. */
@@ -119,14 +158,20 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
   for (const scenario of scenarios) {
     const runs: ImpactsDemoRun[] = [];
     for (const v of scenario.variants.filter((x) => !x.requires)) {
-      progress(`${scenario.name} ${v.name}: serving on loopback, ${count * scenario.attack.calls.length} calls at once, ${delayMs} ms window`);
-      const server = await startScenarioServer({ scenario: scenario.name, variant: v.name, delayMs });
+      const calls = count * scenario.attack.calls.length;
+      progress(`${scenario.name} ${v.name}: serving on loopback, ${calls} calls at once, ${delayMs} ms window`);
+      const logger = typeof o.monitor === 'object' ? o.monitor.logger : undefined;
+      // A monitor also joins the calls with the server's handler times on the page; it speaks in the report only with `monitor`.
+      const monitor = o.monitor || o.keepCalls ? raceMonitor({ keepRequests: calls + 16, ...(logger && o.monitor ? { logger, name: `demo impacts ${scenario.name} ${v.name}` } : {}) }) : undefined;
+      const server = await startScenarioServer({ scenario: scenario.name, variant: v.name, delayMs, ...(monitor ? { monitor } : {}) });
       let burst;
       try {
-        burst = await runScenarioBurst({ scenario: scenario.name, targets: [server.target], count });
+        burst = await runScenarioBurst({ scenario: scenario.name, targets: [server.target], count, ...(o.keepCalls ? { keepCalls: true } : {}) });
       } finally {
         await server.close(2000);
       }
+      const monitorView = monitor && o.monitor ? monitorViewOf(monitor, server.storeUse, v.spawnsProcesses === true) : undefined;
+      if (monitorView) progress(`${scenario.name} ${v.name}: the race monitor ${monitorView.visible ? `flagged ${monitorView.suspectedLostUpdates} suspected lost updates` : `saw no write (${monitorView.reason ?? ''})`}`);
       progress(`${scenario.name} ${v.name}: exploring every schedule of ${EXPLORE_CLIENTS} clients (dfs)`);
       let explored: ImpactExploreVerdict | undefined;
       try {
@@ -146,6 +191,8 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
         verdict: burst.impact.violated ? (burst.unknown > 0 ? 'unknown' : 'race') : burst.unknown > 0 ? 'unknown' : 'exact',
         ...(explored ? { explored } : {}),
         wallMs: burst.wallMs,
+        ...(monitorView ? { monitor: monitorView } : {}),
+        ...(burst.callLog && monitor ? { callLog: joinCalls(burst.callLog, monitor, v.spawnsProcesses !== true) } : {}),
       });
     }
     const detection = scenario.detectionRounds ? await detectionPerMode(scenario, scenario.detectionRounds, delayMs, Math.min(count, 5), progress) : undefined;
@@ -154,56 +201,38 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
   return { kind: 'demo-impacts', delayMs, count, scenarios: out };
 }
 
-const sumAccepted = (r: ImpactsDemoRun): number => Object.values(r.accepted).reduce((s, n) => s + n, 0);
-
-function exploredText(e: ImpactExploreVerdict | undefined): string {
-  if (!e) return 'not explored';
-  switch (e.verdict) {
-    case 'proved':
-      return `proved: no failing schedule of ${e.clients} clients (${e.runs} schedules)`;
-    case 'none-found':
-      return `none found in ${e.runs} schedules (time budget; not a proof)`;
-    case 'race-found':
-      return `race found in run ${e.runs}`;
-    case 'deadlock-found':
-      return `DEADLOCK found in run ${e.runs}`;
-  }
+function monitorViewOf(monitor: RaceMonitor, use: StoreUse | undefined, actors: boolean): ImpactMonitorView {
+  const writesSeen = monitor.completed.reduce((n, r) => n + r.writes.length, 0);
+  const base = { requests: monitor.counts.requests, suspectedLostUpdates: monitor.counts.suspectedLostUpdates, writesSeen };
+  // An actor started inside a request keeps that request's async context: every write its later messages make is
+  // put down to the request that started it, so the monitor cannot tell which call's message wrote what.
+  if (actors) return { ...base, visible: false, why: 'writes in actors', reason: 'its writes run in actor processes, which carry the context of the request that started them, so the monitor cannot pair a write with the call that caused it' };
+  if (writesSeen > 0) return { ...base, visible: true };
+  if (use && use.transactions > 0) return { ...base, visible: false, why: 'writes in transactions', reason: `its writes are inside store transactions (${use.transactions}), which the store serializes and the monitor does not pair` };
+  if (monitor.counts.untracked > 0) return { ...base, visible: false, why: 'writes outside requests', reason: 'its Store calls run outside any gRPC request, so the monitor cannot pair them with one' };
+  return { ...base, visible: false, why: 'no Store write', reason: "its handlers keep their state outside racelab's Store" };
 }
 
-/** The explanation, written from this run's numbers only. */
-export function explainImpactsScenario(s: ImpactsDemoScenario): string[] {
-  const lines: string[] = [];
-  const vulnerable = s.runs.filter((r) => r.verdict === 'race');
-  const exact = s.runs.filter((r) => r.verdict === 'exact');
-  for (const r of vulnerable) {
-    lines.push(`${r.variant}: ${sumAccepted(r)} of ${r.calls} calls were accepted and the invariant broke: ${r.impact.amount} ${r.impact.unit} (${r.impact.detail}).`);
-  }
-  if (exact.length) lines.push(`${exact.map((r) => r.variant).join(', ')}: the same burst left the invariant intact (${exact.map((r) => `${r.variant} ${sumAccepted(r)} accepted`).join(', ')}).`);
-  for (const r of s.runs.filter((x) => x.explored?.verdict === 'deadlock-found')) {
-    lines.push(`${r.variant} held in the burst, whose calls never wait on each other in a cycle (no opposite transfers); the explorer, which runs them, found the deadlock: ${r.explored?.message ?? ''}`);
-  }
-  const unknown = s.runs.filter((r) => r.verdict === 'unknown');
-  if (unknown.length) lines.push(`${unknown.map((r) => r.variant).join(', ')}: some outcomes are unknown (deadline or lost connection), so no verdict is claimed.`);
-  return lines;
+/** Joins what the client saw of each call with what the monitor saw of the same request on the server. */
+function joinCalls(calls: readonly ScenarioBurstCall[], monitor: RaceMonitor, storeSide: boolean): ImpactDemoCall[] {
+  const server = new Map(monitor.completed.map((r) => [r.id, r]));
+  const overwrittenBy = new Map<string, string>();
+  for (const s of monitor.suspects) if (s.kind === 'lost-update') overwrittenBy.set(s.first.id, s.second.id);
+  return calls.map((c) => {
+    const r = server.get(c.requestId);
+    if (!r) return c;
+    const reads = [...r.reads.values()].map((x) => x.atMicros);
+    const writes = r.writes.map((w) => w.atMicros);
+    const by = overwrittenBy.get(c.requestId);
+    const handler = { ...c, handlerStartMicros: r.startMicros, ...(r.endMicros !== undefined ? { handlerEndMicros: r.endMicros } : {}) };
+    // An actor's writes land on the request that started it (see monitorViewOf): only the handler times are the call's.
+    if (!storeSide) return handler;
+    return {
+      ...handler,
+      ...(reads.length && writes.length ? { windowMicros: { startMicros: Math.min(...reads), endMicros: Math.max(...writes) } } : {}),
+      ...(r.overwrote ? { overwrote: r.overwrote } : {}),
+      ...(by ? { overwrittenBy: by } : {}),
+    };
+  });
 }
 
-export function renderImpactsDemo(r: ImpactsDemoReport): string {
-  const lines: string[] = [];
-  for (const s of r.scenarios) {
-    lines.push(`${s.title}`, `invariant: ${s.invariant}`, `each variant served on loopback (memory store, ${r.delayMs} ms between check and write), ${r.count} calls of each method at once:`);
-    const width = Math.max(...s.runs.map((x) => x.variant.length));
-    for (const x of s.runs) {
-      const impact = x.impact.violated ? `${x.impact.amount} ${x.impact.unit}` : 'invariant holds';
-      lines.push(`  ${x.variant.padEnd(width)}  ${x.verdict.toUpperCase().padEnd(5)}  ${String(sumAccepted(x)).padStart(4)}/${x.calls} accepted  ${impact.padEnd(30)}  explorer: ${exploredText(x.explored)}`);
-    }
-    lines.push(...explainImpactsScenario(s).map((l) => `  ${l}`));
-    if (s.detection) {
-      lines.push(`  detection rate of the vulnerable variant per sync mode (racelab attack --scenario ${s.name}):`);
-      for (const d of s.detection) {
-        lines.push(`    ${d.sync.padEnd(11)}  ${d.detected}/${d.rounds} rounds (${Math.round((100 * d.detected) / Math.max(1, d.rounds))}%)  ${d.impact} ${d.unit || 'impact'} in all${d.undecided ? `, ${d.undecided} rounds undecided` : ''}`);
-      }
-    }
-    lines.push('');
-  }
-  return lines.join('\n').trimEnd();
-}

@@ -1,5 +1,8 @@
 import { builtinProtoPath, loadProto, serviceDefinition, type LoadedProto } from '../../grpc/proto.js';
 import { startGrpcServer, type RunningServer } from '../../grpc/server.js';
+import { grpcInterceptor } from '../../monitor/interceptor.js';
+import type { RaceMonitor } from '../../monitor/monitor.js';
+import { monitoredStore } from '../../monitor/monitored-store.js';
 import type { Scheduler } from '../../sched/scheduler.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
@@ -17,6 +20,20 @@ export interface ScenarioServerOptions {
   /** A store to use (the caller keeps ownership), or a `--store` spec to open (closed with the server). */
   readonly store?: Store | string;
   readonly scheduler?: Scheduler;
+  /**
+   * A race monitor to watch the handlers: every call is a monitored request, and the variant's Store reports its
+   * reads and writes. Not for variants that reach past the Store port (`requires` a store kind) or keep their
+   * state elsewhere (an actor's memory): the monitor counts their requests and sees no write (`storeUse` says so).
+   */
+  readonly monitor?: RaceMonitor;
+}
+
+/** How a monitored server's handlers used the Store, so a report can tell "0 suspects" from "saw nothing". */
+export interface StoreUse {
+  /** Reads and writes the monitor was told of. */
+  seen: number;
+  /** Transactions: the store's own serializable unit, passed through unpaired. */
+  transactions: number;
 }
 
 export interface ScenarioServer extends RunningServer {
@@ -24,6 +41,8 @@ export interface ScenarioServer extends RunningServer {
   readonly variant: string;
   readonly service: HostedService;
   readonly store: Store;
+  /** With `monitor`: what of the Store the monitor could see. */
+  readonly storeUse?: StoreUse;
 }
 
 const protos = new Map<string, LoadedProto>();
@@ -48,7 +67,9 @@ export async function startScenarioServer(options: ScenarioServerOptions): Promi
   let service: HostedService | undefined;
   try {
     await scenario.open(store);
-    service = scenario.host(variant.name, { store, delayMs: options.delayMs ?? 50, ...(options.scheduler ? { scheduler: options.scheduler } : {}) });
+    const use: StoreUse = { seen: 0, transactions: 0 };
+    const seen = options.monitor && !variant.requires ? counted(monitoredStore(store, options.monitor), use) : store;
+    service = scenario.host(variant.name, { store: seen, delayMs: options.delayMs ?? 50, ...(options.scheduler ? { scheduler: options.scheduler } : {}) });
     const proto = loadScenarioProto(scenario);
     const server = await startGrpcServer({
       host: options.host ?? 'localhost',
@@ -56,6 +77,7 @@ export async function startScenarioServer(options: ScenarioServerOptions): Promi
       maxConcurrency: options.maxConcurrency ?? 100,
       reflection: proto.packageDefinition,
       services: [{ definition: serviceDefinition(proto, scenario.service), handlers: service.handlers }],
+      ...(options.monitor ? { interceptors: [grpcInterceptor(options.monitor)] } : {}),
     });
     const hosted = service;
     return {
@@ -64,6 +86,7 @@ export async function startScenarioServer(options: ScenarioServerOptions): Promi
       variant: variant.name,
       service: hosted,
       store,
+      ...(options.monitor ? { storeUse: use } : {}),
       async close(graceMs?: number) {
         await server.close(graceMs);
         await hosted.close();
@@ -75,4 +98,27 @@ export async function startScenarioServer(options: ScenarioServerOptions): Promi
     if (ownsStore) await store.close();
     throw e;
   }
+}
+
+/** Counts what the handlers pass through the (monitored) store; the opening state is written on the raw store, so it does not count. */
+function counted(store: Store, use: StoreUse): Store {
+  const tick = <T>(p: Promise<T>): Promise<T> => {
+    use.seen++;
+    return p;
+  };
+  return {
+    kind: store.kind,
+    description: store.description,
+    get: (key) => tick(store.get(key)),
+    read: (key) => tick(store.read(key)),
+    set: (key, value) => tick(store.set(key, value)),
+    compareAndSet: (key, expected, value) => tick(store.compareAndSet(key, expected, value)),
+    increment: (key, by) => tick(store.increment(key, by)),
+    transaction: (fn) => {
+      use.transactions++;
+      return store.transaction(fn);
+    },
+    reset: () => store.reset(),
+    close: () => store.close(),
+  };
 }

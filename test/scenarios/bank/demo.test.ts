@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderImpactsDemo, runImpactsDemo } from '../../../src/scenarios/impacts/demo.js';
+import { runImpactsDemo } from '../../../src/scenarios/impacts/demo.js';
+import { renderImpactsDemo } from '../../../src/report/impacts-demo-text.js';
 
 describe('racelab demo impacts --scenario bank', () => {
   it('measures money created by the vulnerable variant, none by the fixes, and names the deadlock the explorer found', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderImpactsDemo, runImpactsDemo } from '../../../src/scenarios/impacts/demo.js';
+import { runImpactsDemo } from '../../../src/scenarios/impacts/demo.js';
+import { renderImpactsDemo } from '../../../src/report/impacts-demo-text.js';
 
 describe('racelab demo impacts --scenario privilege', () => {
   it('prints admin actions after an acknowledged revoke per sync mode over 20 rounds: none sequentially, some at once', async () => {
