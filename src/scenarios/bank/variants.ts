@@ -1,11 +1,11 @@
-import { ActorSystem, GenServer, type ServerRef } from '../../actor/index.js';
+import { ActorSystem, GenServer } from '../../actor/index.js';
 import { RacelabError } from '../../core/errors.js';
 import { Mutex } from '../../sched/mutex.js';
 import { realScheduler, sleep, type Scheduler } from '../../sched/scheduler.js';
 import type { PostgresStore } from '../../store/postgres.js';
 import type { RedisStore } from '../../store/redis.js';
 import type { Store } from '../../store/store.js';
-import { storeOf, type ScenarioVariant } from '../impacts/scenario.js';
+import { actorPerKey, storeOf, type ScenarioVariant } from '../impacts/scenario.js';
 
 /*
  * The bank: accounts with balances in the shared Store, under keys named in business words (`balance(alice)`),
@@ -208,21 +208,9 @@ export const bankVariants: readonly BankVariant[] = [
     make: (ports) => {
       const system = new ActorSystem(ports.scheduler ? { scheduler: ports.scheduler } : {});
       const scheduler = ports.scheduler ?? realScheduler;
-      const actors = new Map<string, ServerRef>();
-      const starting = new Map<string, Promise<ServerRef>>();
-      // An account's actor starts on first use. A caller that finds another caller starting it waits through
-      // the scheduler: that promise is settled by another task, which the explorer must know.
-      const actorOf = async (account: string): Promise<ServerRef> => {
-        const ready = actors.get(account);
-        if (ready) return ready;
-        const pending = starting.get(account);
-        if (pending) return scheduler.waitFor(pending, `start of account(${account})`);
-        const started = GenServer.start(system, accountActor(ports, account), undefined, { name: `account(${account})` });
-        starting.set(account, started);
-        const ref = await started;
-        actors.set(account, ref);
-        return ref;
-      };
+      const actorOf = actorPerKey(scheduler, (account) => `account(${account})`, (account, name) =>
+        GenServer.start(system, accountActor(ports, account), undefined, { name }),
+      );
       return bank(ports, {
         async move(from, to, amount) {
           // The payer's actor replies before the payee's is asked: an actor that called another from inside its

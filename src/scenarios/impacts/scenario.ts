@@ -1,4 +1,5 @@
 import { RacelabError } from '../../core/errors.js';
+import type { ServerRef } from '../../actor/gen-server.js';
 import type { Workload } from '../../explore/workload.js';
 import type { UnaryHandler } from '../../grpc/server.js';
 import type { Scheduler } from '../../sched/scheduler.js';
@@ -156,3 +157,24 @@ export function grpcError(code: number, details: string): Error & { code: number
   return Object.assign(new Error(details), { code, details });
 }
 
+
+/**
+ * One actor per key, started on first use by `start` and named `name(key)`. A caller that finds another caller
+ * starting the same actor waits through the scheduler: that promise is settled by another task, which the
+ * explorer must know (an await on it would otherwise count as an escape).
+ */
+export function actorPerKey(scheduler: Scheduler, name: (key: string) => string, start: (key: string, name: string) => Promise<ServerRef>): (key: string) => Promise<ServerRef> {
+  const actors = new Map<string, ServerRef>();
+  const starting = new Map<string, Promise<ServerRef>>();
+  return async (key) => {
+    const ready = actors.get(key);
+    if (ready) return ready;
+    const pending = starting.get(key);
+    if (pending) return scheduler.waitFor(pending, `start of ${name(key)}`);
+    const started = start(key, name(key));
+    starting.set(key, started);
+    const ref = await started;
+    actors.set(key, ref);
+    return ref;
+  };
+}

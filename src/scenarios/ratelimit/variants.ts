@@ -1,10 +1,10 @@
-import { ActorSystem, GenServer, type ServerRef } from '../../actor/index.js';
+import { ActorSystem, GenServer } from '../../actor/index.js';
 import { RacelabError } from '../../core/errors.js';
 import { Mutex } from '../../sched/mutex.js';
 import { realScheduler, sleep, type Scheduler } from '../../sched/scheduler.js';
 import type { RedisStore } from '../../store/redis.js';
 import type { Store } from '../../store/store.js';
-import { storeOf, type ScenarioVariant } from '../impacts/scenario.js';
+import { actorPerKey, storeOf, type ScenarioVariant } from '../impacts/scenario.js';
 
 /*
  * A fixed-window rate limit: at most `limit` calls per user per window. The count lives in the store under
@@ -103,15 +103,9 @@ export const rateLimitVariants: readonly RateLimitVariant[] = [
     make: (ports) => {
       const system = new ActorSystem(ports.scheduler ? { scheduler: ports.scheduler } : {});
       const scheduler = ports.scheduler ?? realScheduler;
-      const actors = new Map<string, ServerRef>();
-      const starting = new Map<string, Promise<ServerRef>>();
       const rate = ports.limit / ports.windowMs;
-      const bucketOf = async (user: string): Promise<ServerRef> => {
-        const ready = actors.get(user);
-        if (ready) return ready;
-        const pending = starting.get(user);
-        if (pending) return scheduler.waitFor(pending, `start of bucket(${user})`);
-        const started = GenServer.start(
+      const bucketOf = actorPerKey(scheduler, (user) => `bucket(${user})`, (user, name) =>
+        GenServer.start(
           system,
           {
             init: (): Bucket => ({ tokens: ports.limit, at: scheduler.clock.now() }),
@@ -126,13 +120,9 @@ export const rateLimitVariants: readonly RateLimitVariant[] = [
             },
           },
           undefined,
-          { name: `bucket(${user})` },
-        );
-        starting.set(user, started);
-        const ref = await started;
-        actors.set(user, ref);
-        return ref;
-      };
+          { name },
+        ),
+      );
       return limiter(
         ports,
         async (user) => ((await (await bucketOf(user)).call<boolean>('take')) ? { accepted: true, used: await ports.store.get(currentKey(ports, user)) } : limited(ports, user)),
