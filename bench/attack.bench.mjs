@@ -9,13 +9,13 @@
 //    without the occasional pause (GC, the scheduler) that stretches a single burst's range.
 // The server and the proxy run as their own processes (`racelab serve`, `racelab proxy`), as a user would run them.
 // `--quick` runs fewer rounds.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { runAttack } from '../dist/index.js';
+import { startRacelab } from './racelab-process.mjs';
 import { createSyncPolicy, runFlood } from '../dist/burst/index.js';
 
 function renderTable(header, rows) {
@@ -26,26 +26,6 @@ function renderTable(header, rows) {
 }
 
 const quick = process.argv.includes('--quick');
-const BIN = fileURLToPath(new URL('../bin/racelab.js', import.meta.url));
-const children = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-
-/** Starts `racelab <args>` and resolves with the first match of `pattern` in its output. */
-function startRacelab(args, pattern) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let out = '';
-    const onData = (d) => {
-      out += d;
-      const m = pattern.exec(out);
-      if (m) resolve({ child, match: m });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`racelab ${args[0]} exited (${code}): ${out}`)));
-  });
-}
 
 const stop = async (c) => {
   c.child.removeAllListeners('exit');

@@ -4,30 +4,11 @@
 // flight) with Increment calls, which read nothing and write once through the Store. The two servers take turns,
 // several rounds, so drift in the machine's load falls on both; the ratio is of the medians. Target: >= 0.9x.
 // `--quick` runs fewer, shorter rounds.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { raceMonitor, runFlood } from '../dist/index.js';
+import { raceMonitor } from '../dist/index.js';
+import { runFlood } from '../dist/burst/index.js';
+import { children, startRacelab } from './racelab-process.mjs';
 
 const quick = process.argv.includes('--quick');
-const BIN = fileURLToPath(new URL('../bin/racelab.js', import.meta.url));
-const children = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
-
-function startRacelab(args, pattern) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let out = '';
-    const onData = (d) => {
-      out += d;
-      const m = pattern.exec(out);
-      if (m) resolve({ child, match: m });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`racelab ${args[0]} exited (${code}): ${out}`)));
-  });
-}
 
 const common = ['serve', '--variant', 'atomic', '--delay', '0ms', '--max-concurrency', '1000', '--port', '0'];
 const plain = await startRacelab(common, /on (\S+:\d+) /);
