@@ -47,7 +47,15 @@ const allowed = [
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'Imports must not form cycles.', from: {}, to: { circular: true } },
+    // A type-only import is erased at compile time, so it cannot make a module see another half-initialised: a
+    // class and the type of the class that owns it (an actor Process and its ActorSystem) may name each other.
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Imports must not form cycles (type-only imports are erased and do not count).',
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
     { name: 'not-to-cli', severity: 'error', comment: 'Nothing imports the CLI; it imports the library.', from: { pathNot: '^src/cli/' }, to: { path: '^src/cli/' } },
   ],
   allowed,

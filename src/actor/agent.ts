@@ -1,6 +1,7 @@
 import type { ExitReason } from './reason.js';
 import { GenServer, type GenServerBehaviour, type GenServerOptions, type ServerRef } from './gen-server.js';
-import type { ActorSystem, Pid } from './system.js';
+import type { Pid } from './pid.js';
+import type { ActorSystem } from './system.js';
 
 type Maybe<T> = T | Promise<T>;
 

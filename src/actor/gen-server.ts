@@ -2,7 +2,9 @@ import { RacelabError } from '../core/errors.js';
 import { formatReason, ProcessExit, type ExitReason } from './reason.js';
 import { CallEnvelope, CastEnvelope, ReplySlot, type From } from './reply.js';
 import { summarizeMessage } from './summary.js';
-import { NO_MESSAGE, type ActorSystem, type Dest, type Pid, type Process, type SpawnOptions } from './system.js';
+import type { Dest, Pid } from './pid.js';
+import { NO_MESSAGE, type Process, type SpawnOptions } from './process.js';
+import type { ActorSystem } from './system.js';
 
 /** handleCall's answer when the reply will be sent later with `GenServer.reply(system, from, value)`. */
 export class NoReply<S> {

@@ -1,5 +1,9 @@
-export { ActorSystem, Pid, Process, ExitMessage, DownMessage, describeMessage } from './system.js';
-export type { ActorStats, ActorSystemOptions, Dest, Matcher, ProcessBody, SpawnOptions } from './system.js';
+export { ActorSystem } from './system.js';
+export type { ActorStats, ActorSystemOptions } from './system.js';
+export { Pid, ExitMessage, DownMessage } from './pid.js';
+export type { Dest, Matcher } from './pid.js';
+export { Process, describeMessage } from './process.js';
+export type { ProcessBody, SpawnOptions } from './process.js';
 export { GenServer, ServerRef, NoReply, Stop } from './gen-server.js';
 export type { CallResult, CastResult, GenServerBehaviour, GenServerOptions } from './gen-server.js';
 export { Agent } from './agent.js';

@@ -1,7 +1,9 @@
 import { RacelabError } from '../core/errors.js';
 import { formatReason, isNormalExit, type ExitReason } from './reason.js';
 import { GenServer, Stop, type GenServerBehaviour, type GenServerOptions, type ServerRef } from './gen-server.js';
-import { DownMessage, ExitMessage, type ActorSystem, type Pid, type Process } from './system.js';
+import { DownMessage, ExitMessage, type Pid } from './pid.js';
+import type { Process } from './process.js';
+import type { ActorSystem } from './system.js';
 
 /** permanent: always restarted; transient: only after an abnormal exit; temporary: never. */
 export type RestartPolicy = 'permanent' | 'transient' | 'temporary';
