@@ -1003,13 +1003,15 @@ export class ControlledScheduler implements Scheduler {
   private withCodeTimers(offers: Offer[], portTimers: boolean): Offer[] {
     const runTimers = this.runTimers as RunTimers;
     if (this.tasks.every((t) => t.done)) runTimers.clearIntervals();
-    const code = runTimers.next();
-    if (code && code.callAt <= this.clock.now()) offers.push(this.codeTimerOffer(code));
+    // Timers due at the same time are each offered: their order is a choice (see RunTimers.earliest).
+    const code = runTimers.earliest();
+    const codeAt = code[0]?.callAt ?? Infinity;
+    if (codeAt <= this.clock.now()) for (const timer of code) offers.push(this.codeTimerOffer(timer));
     if (offers.length > 0) return offers;
     const portNext = portTimers ? this.clock.next() : [];
     const portAt = portNext[0]?.deadline ?? Infinity;
-    if (code && code.callAt <= portAt) offers.push(this.codeTimerOffer(code));
-    if (portNext.length > 0 && portAt <= (code?.callAt ?? Infinity)) this.collect(offers, portNext);
+    if (codeAt <= portAt) for (const timer of code) offers.push(this.codeTimerOffer(timer));
+    if (portNext.length > 0 && portAt <= codeAt) this.collect(offers, portNext);
     return offers;
   }
 
@@ -1026,7 +1028,7 @@ export class ControlledScheduler implements Scheduler {
       const runner = owner.waiting ? this.fork(owner) : owner;
       this.current = runner;
       runner.lastPoint = { label: timer.label };
-      this.clock.moveTo(this.runTimers?.fireNext() ?? timer.callAt);
+      this.clock.moveTo(this.runTimers?.fire(timer.id) ?? timer.callAt);
     };
     offer = new Offer('timer', handleKey(owner.index, 'timer', seq), owner, { kind: 'timer', label: `${timer.label} fires` }, fire);
     offer.fireAt = timer.callAt;
