@@ -3,7 +3,7 @@ import { RacelabError, messageOf } from '../core/errors.js';
 import type { AwaitSite } from '../sched/await-site.js';
 import { watchRealScheduler, withScheduler, type BlockedWait, type Operation, type Scheduler } from '../sched/scheduler.js';
 import { describeSite, formatValue, siteLabel } from './await-label.js';
-import { handleKey, pointKey, type Transition, type TransitionKind } from './transition.js';
+import { handleKey, pointKey, startKey, type Transition, type TransitionKind } from './transition.js';
 import { heartbeat } from './heartbeat.js';
 import { RunTimers, type RunTimer } from './run-timers.js';
 import { VirtualClock, type VirtualTimer } from './virtual-clock.js';
@@ -78,6 +78,8 @@ export interface UncontrolledReport {
 }
 
 const COMPLETE: DriveEnd = { kind: 'complete' };
+/** The operation of every start step (see ControlledScheduler.startSteps). */
+const START: Operation = Object.freeze({ kind: 'yield', label: 'start' });
 const ABANDONED: DriveEnd = { kind: 'abandoned' };
 
 /**
@@ -183,6 +185,8 @@ class Task {
   handleSeq = 0;
   /** What the task did last (its label is read only for an error message). */
   lastPoint: { readonly label: string } | undefined;
+  /** Its start, as a step (made when first offered: see ControlledScheduler.startSteps). */
+  startOffer: Offer | undefined;
   /** Made on demand: only a spawner that wants to await the task gets (and pays for) a promise. */
   private completion: { promise: Promise<void>; settle: (error?: unknown) => void } | undefined;
   private outcome: { error?: unknown } | undefined;
@@ -209,6 +213,11 @@ class Task {
       if (this.outcome) settle(this.outcome.error);
     }
     return this.completion.promise;
+  }
+
+  /** Someone holds a promise for this task's end (a spawner): it is not interchangeable with a task of the same body. */
+  get observed(): boolean {
+    return this.completion !== undefined;
   }
 
   settleCompletion(error?: unknown): void {
@@ -293,6 +302,17 @@ export class ControlledScheduler implements Scheduler {
   private runTimers: RunTimers | undefined;
   /** Offers for those timers, by timer id: one object per timer, so its key is the same at every decision. */
   private codeTimerOffers: Map<number, Offer> | undefined;
+  /**
+   * Starting a task is a step (`w2 start`), offered beside every other transition until the task has started, so
+   * the strategy places the code each task runs before its first stop. Without this, tasks started one after
+   * another in spawn order before the first decision: right for code written against the ports (a task touches
+   * shared state only in the operation after a point), wrong for ambient and instrumented code, whose first stop
+   * may come after a lock taken in library code, a cache read or a whole synchronous body, so dfs would prove a
+   * workload over one start order only. On with `ambient`. Tasks with the same body function that nobody awaits by
+   * name (the workload's `tasks`) are interchangeable: only the first of them not started yet is offered, so two
+   * identical clients cost one start order, not two.
+   */
+  private readonly startSteps: boolean;
 
   /**
    * `ambient`: run every task inside `withScheduler(this, …)`, so code that reaches the scheduler implicitly
@@ -301,6 +321,7 @@ export class ControlledScheduler implements Scheduler {
    */
   constructor(private readonly options: ControlledSchedulerOptions = {}) {
     this.clock = new VirtualClock(this);
+    this.startSteps = options.ambient === true;
   }
 
   // ---- the Scheduler port -------------------------------------------------------------------------------
@@ -551,6 +572,11 @@ export class ControlledScheduler implements Scheduler {
   }
 
   private startTasks(): void {
+    // Start steps: every task not started yet is offered (collect); none starts before the strategy says so.
+    if (this.startSteps) {
+      this.nextToStart = this.tasks.length;
+      return this.decide();
+    }
     while (this.nextToStart < this.tasks.length && !this.fatal) {
       // Most tasks reach their first stop inside startNext; one that does not calls back afterStarted.
       if (!this.startNext()) return;
@@ -754,13 +780,13 @@ export class ControlledScheduler implements Scheduler {
   private end(end: DriveEnd): void {
     // A run without a step ran its code as plain promise jobs: work it started and nobody awaits (a fire-and-forget
     // call) may still be on its way. Let it land before the run is judged (rare, and cheap: one drain).
-    if (end.kind === 'complete' && this.steps.length === 0 && !this.drainedAtEnd) {
+    if (end.kind === 'complete' && !this.steppedInside() && !this.drainedAtEnd) {
       this.drainedAtEnd = true;
       return this.drain(this.endComplete);
     }
     // No step at all: whatever ran concurrently (two tasks, or a Promise.all inside one) ran in one fixed order,
     // so nothing was explored, and a pass proves nothing.
-    if (end.kind === 'complete' && this.steps.length === 0 && this.tasks.length > 0) {
+    if (end.kind === 'complete' && !this.steppedInside() && this.tasks.length > 0) {
       const spawned = this.tasks.length;
       this.noteUncontrolled(
         `the run's ${spawned === 1 ? 'task' : `${spawned} tasks`} reached no scheduling point, so no interleaving was tried (instrument the code under test, explore with ambient: true, or pass ctx.scheduler to its stores and locks)`,
@@ -768,6 +794,13 @@ export class ControlledScheduler implements Scheduler {
     }
     const listener = this.stopDriving();
     listener?.end(end);
+  }
+
+  /** Whether the run took a step inside a task (a point, a wake, a timer), not only the tasks' starts. */
+  private steppedInside(): boolean {
+    const steps = this.steps;
+    for (let i = 0; i < steps.length; i++) if ((steps[i] as Offer).kind !== 'start') return true;
+    return false;
   }
 
   private fail(error: unknown): void {
@@ -817,13 +850,23 @@ export class ControlledScheduler implements Scheduler {
   private startNext(): boolean {
     const task = this.tasks[this.nextToStart++] as Task;
     if (task.started || !task.body) return true; // a fork: it started as a line of work of its parent
-    task.started = true;
     this.current = task;
     this.startedToStop = false;
     this.stopWaiter = this.markStartedToStop;
+    this.runBody(task);
+    // Most tasks reach their first point synchronously, inside body(): then there is nothing to wait for.
+    if (this.startedToStop) return true;
+    this.stopWaiter = this.startedLate;
+    return false;
+  }
+
+  /** Runs a task's body (as a start step, or from startNext), to its first stop; its end finishes the task. */
+  private runBody(task: Task): void {
+    task.started = true;
+    const run = task.body as () => Promise<void>;
     let body: Promise<void>;
     try {
-      body = this.options.ambient ? withScheduler(this, task.body) : task.body();
+      body = this.options.ambient ? withScheduler(this, run) : run();
     } catch (e) {
       body = Promise.reject(e);
     }
@@ -831,10 +874,6 @@ export class ControlledScheduler implements Scheduler {
       () => this.finish(task),
       (e: unknown) => this.finish(task, e ?? new Error('task rejected without a reason')),
     );
-    // Most tasks reach their first point synchronously, inside body(): then there is nothing to wait for.
-    if (this.startedToStop) return true;
-    this.stopWaiter = this.startedLate;
-    return false;
   }
 
   private markStartedToStop(): void {
@@ -964,13 +1003,15 @@ export class ControlledScheduler implements Scheduler {
   private withCodeTimers(offers: Offer[], portTimers: boolean): Offer[] {
     const runTimers = this.runTimers as RunTimers;
     if (this.tasks.every((t) => t.done)) runTimers.clearIntervals();
-    const code = runTimers.next();
-    if (code && code.callAt <= this.clock.now()) offers.push(this.codeTimerOffer(code));
+    // Timers due at the same time are each offered: their order is a choice (see RunTimers.earliest).
+    const code = runTimers.earliest();
+    const codeAt = code[0]?.callAt ?? Infinity;
+    if (codeAt <= this.clock.now()) for (const timer of code) offers.push(this.codeTimerOffer(timer));
     if (offers.length > 0) return offers;
     const portNext = portTimers ? this.clock.next() : [];
     const portAt = portNext[0]?.deadline ?? Infinity;
-    if (code && code.callAt <= portAt) offers.push(this.codeTimerOffer(code));
-    if (portNext.length > 0 && portAt <= (code?.callAt ?? Infinity)) this.collect(offers, portNext);
+    if (codeAt <= portAt) for (const timer of code) offers.push(this.codeTimerOffer(timer));
+    if (portNext.length > 0 && portAt <= codeAt) this.collect(offers, portNext);
     return offers;
   }
 
@@ -987,7 +1028,7 @@ export class ControlledScheduler implements Scheduler {
       const runner = owner.waiting ? this.fork(owner) : owner;
       this.current = runner;
       runner.lastPoint = { label: timer.label };
-      this.clock.moveTo(this.runTimers?.fireNext() ?? timer.callAt);
+      this.clock.moveTo(this.runTimers?.fire(timer.id) ?? timer.callAt);
     };
     offer = new Offer('timer', handleKey(owner.index, 'timer', seq), owner, { kind: 'timer', label: `${timer.label} fires` }, fire);
     offer.fireAt = timer.callAt;
@@ -1005,7 +1046,11 @@ export class ControlledScheduler implements Scheduler {
     const tasks = this.tasks;
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i] as Task;
-      if (task.done || !task.started) continue;
+      if (!task.started) {
+        if (this.startSteps && task.body && !this.twinBefore(i)) offers.push((task.startOffer ??= this.startOffer(task)));
+        continue;
+      }
+      if (task.done) continue;
       if (task.point) offers.push(task.point);
       if (task.wakes) for (const w of task.wakes) offers.push(w);
       if (due && due.length > 0 && task.timers > 0) {
@@ -1015,6 +1060,26 @@ export class ControlledScheduler implements Scheduler {
         }
       }
     }
+  }
+
+  private startOffer(task: Task): Offer {
+    return new Offer('start', startKey(task.index), task, START, () => this.runBody(task));
+  }
+
+  /**
+   * Whether an earlier task not started yet has the same body as task `i` and neither is awaited by name: the two
+   * are interchangeable (same code, same closure), so starting the later one first leads to the same states with
+   * the names swapped, and only the earlier one is offered (symmetry reduction).
+   */
+  private twinBefore(i: number): boolean {
+    const tasks = this.tasks;
+    const task = tasks[i] as Task;
+    if (task.observed) return false;
+    for (let k = 0; k < i; k++) {
+      const other = tasks[k] as Task;
+      if (!other.started && other.body === task.body && !other.observed) return true;
+    }
+    return false;
   }
 
   private allDone(): boolean {

@@ -26,7 +26,9 @@ interface SinonTimer {
 }
 interface ClockInternals {
   now: number;
-  readonly timerHeap?: { peek(): SinonTimer | undefined; readonly timers: readonly SinonTimer[] };
+  readonly timerHeap?: { peek(): SinonTimer | undefined; pop(): SinonTimer | undefined; push(timer: SinonTimer): void; readonly timers: readonly SinonTimer[] };
+  /** The timers still registered, by id (a cleared one is gone from here). */
+  readonly timers?: ReadonlyMap<number, unknown>;
 }
 
 let context: ReturnType<typeof FakeTimers.withGlobal> | undefined;
@@ -40,7 +42,7 @@ const FAKED: FakeMethod[] = ['setTimeout', 'clearTimeout', 'setInterval', 'clear
  * timers are made of) replaces setTimeout, setInterval, setImmediate, Date and performance.now, and the `timers`
  * and `timers/promises` modules, with a clock whose time is the run's virtual clock. Nothing fires by itself: the
  * scheduler offers the next timer as a step (when it is due, or when nothing else can run and time moves to it)
- * and fires it with `fireNext()`, so a 30 s backoff costs one step and no real time.
+ * and fires it with `fire()`, so a 30 s backoff costs one step and no real time.
  *
  * Installed once per exploration (installing costs about 3 ms, more than a run) and reset for every run: each
  * run starts at virtual time 0 with no timer pending. Installed over whatever is there, Vitest's own fake timers
@@ -95,7 +97,57 @@ export class RunTimers {
   /** The timer `fireNext` fires, if any. */
   next(): RunTimer | undefined {
     const timer = (this.clock as unknown as ClockInternals).timerHeap?.peek();
-    if (!timer) return undefined;
+    return timer ? this.describe(timer) : undefined;
+  }
+
+  /**
+   * The timers due at the earliest deadline that may fire next, in the order @sinonjs/fake-timers would fire
+   * them. Two timers due at the same virtual time are a choice when they were armed at different times (a 100 ms
+   * timeout armed at 0 and a 50 ms one armed at 50; setTimeout 0 against setImmediate): virtual time makes exact
+   * what a real event loop only approximates, so either may come first there. Timers of the same kind and delay
+   * due together were armed at the same virtual time, in the order the run armed them, and Node fires those in
+   * that order (one list per duration): only the first of them is offered.
+   */
+  earliest(): RunTimer[] {
+    const heap = (this.clock as unknown as ClockInternals).timerHeap;
+    const first = heap?.peek();
+    if (!heap || !first) return [];
+    let ties = 0;
+    for (const t of heap.timers) if (t.callAt === first.callAt) ties++;
+    if (ties === 1) return [this.describe(first)];
+    // Popping takes them in firing order; every one goes back.
+    const taken: SinonTimer[] = [];
+    while (taken.length < ties) taken.push(heap.pop() as SinonTimer);
+    for (const t of taken) heap.push(t);
+    const seen = new Set<string>();
+    const offered: RunTimer[] = [];
+    for (const t of taken) {
+      const list = t.immediate ? 'immediate' : `${t.interval !== undefined ? 'interval' : 'timeout'} ${t.interval ?? t.delay ?? 0}`;
+      if (seen.has(list)) continue;
+      seen.add(list);
+      offered.push(this.describe(t));
+    }
+    return offered;
+  }
+
+  /**
+   * Fires the pending timer `id` (its callback runs now, synchronously), even when another is due at the same time
+   * first; the clock moves to its time, returned.
+   */
+  fire(id: number): number {
+    const internals = this.clock as unknown as ClockInternals;
+    const heap = internals.timerHeap;
+    const ahead: SinonTimer[] = [];
+    while (heap && heap.peek() !== undefined && (heap.peek() as SinonTimer).id !== id) ahead.push(heap.pop() as SinonTimer);
+    try {
+      return this.clock.next();
+    } finally {
+      // Back, unless the callback cleared it (a timer the clock no longer has must not stay in the heap).
+      for (const t of ahead) if (internals.timers?.has(t.id) === true) heap?.push(t);
+    }
+  }
+
+  private describe(timer: SinonTimer): RunTimer {
     const kind = timer.immediate ? 'setImmediate' : timer.interval !== undefined ? 'setInterval' : 'setTimeout';
     return {
       id: timer.id,
@@ -111,11 +163,6 @@ export class RunTimers {
     let n = 0;
     for (const t of (this.clock as unknown as ClockInternals).timerHeap?.timers ?? []) if (t.interval === undefined) n++;
     return n;
-  }
-
-  /** Fires the next timer (its callback runs now, synchronously); the clock moves to its time, returned. */
-  fireNext(): number {
-    return this.clock.next();
   }
 
   /** Keeps Date.now() and new timers' deadlines on the run's clock after the scheduler moved it. */

@@ -2,9 +2,10 @@ import type { Operation } from '../sched/scheduler.js';
 
 /**
  * What can happen next in a run: a task paused at a scheduling point continues (`point`), a task whose
- * `waitFor` promise has settled resumes (`wake`), or a virtual timer fires (`timer`). The strategy picks one.
+ * `waitFor` promise has settled resumes (`wake`), a virtual timer fires (`timer`), or, with `ambient`, a task not
+ * started yet starts (`start`: its code up to its first stop runs as a step). The strategy picks one.
  */
-export type TransitionKind = 'point' | 'wake' | 'timer';
+export type TransitionKind = 'point' | 'wake' | 'timer' | 'start';
 
 export interface Transition {
   /**
@@ -32,7 +33,12 @@ export function handleKey(task: number, kind: 'wake' | 'timer', seq: number): st
   return `${task.toString(36)}${kind === 'wake' ? 'w' : 't'}${seq.toString(36)}`;
 }
 
-export const KEY_PATTERN = /^[0-9a-z]+(?:[wt][0-9a-z]+)?$/;
+/** The key of a task's start (`1s`): it happens once, so it needs no sequence number. */
+export function startKey(task: number): string {
+  return `${task.toString(36)}s`;
+}
+
+export const KEY_PATTERN = /^[0-9a-z]+(?:[wt][0-9a-z]+|s)?$/;
 
 /**
  * Whether two transitions may be reordered without changing anything either of them, or anyone after them,
@@ -42,7 +48,8 @@ export const KEY_PATTERN = /^[0-9a-z]+(?:[wt][0-9a-z]+)?$/;
  * - Two steps of the same task never commute (program order).
  * - Wakes and timer firings are conservatively dependent on everything: a wake runs code that the waker's
  *   step made possible (a lock handed over, a message delivered), and a timer moves the virtual clock, which
- *   decides which other timers may fire.
+ *   decides which other timers may fire. A start runs whatever the task's code does before its first stop
+ *   (a lock taken in library code, a cache read), so it is dependent on everything too.
  * - Two points commute when they touch different objects, or when both only read. A point without an object
  *   (an explicit `yieldPoint()`) conflicts with everything, as the Operation port documents.
  *

@@ -86,6 +86,43 @@ describe('virtual time inside a run: the code under test uses setTimeout, Date.n
     expect(r.verdict).toBe('proved');
   });
 
+  it('two timers due at the same virtual time, armed at different times, fire in either order (dfs explores both)', async () => {
+    const tie: Workload = {
+      name: 'timer-tie',
+      setup() {
+        const fired: string[] = [];
+        return {
+          tasks: [
+            ['slow', async () => void setTimeout(() => fired.push('slow 100ms'), 100)],
+            ['fast', async () => void setTimeout(() => setTimeout(() => fired.push('fast 50ms+50ms'), 50), 50)],
+          ],
+          invariant: () => fired[0] === 'slow 100ms' || `${fired.join(' before ')}`,
+        };
+      },
+    };
+    const r = await explore(tie, { strategy: 'dfs', seed: 1, ambient: true });
+    expect(r.verdict).toBe('race-found');
+    expect(r.firstFailure?.message).toBe('fast 50ms+50ms before slow 100ms');
+    expect(r.firstFailure?.shrunk.traceLines.join('\n')).toMatch(/setTimeout 50ms fires @100ms/);
+  });
+
+  it('timers of the same delay armed together fire in the order they were armed, as on Node (not a choice)', async () => {
+    const fifo: Workload = {
+      name: 'timer-fifo',
+      setup() {
+        const fired: string[] = [];
+        const arm = async (): Promise<void> => {
+          setTimeout(() => fired.push('first'), 100);
+          setTimeout(() => fired.push('second'), 100);
+        };
+        return { tasks: [['t', arm]], invariant: () => fired.join() === 'first,second' || fired.join() };
+      },
+    };
+    const r = await explore(fifo, { strategy: 'dfs', seed: 1, ambient: true });
+    expect(r.verdict).toBe('proved');
+    expect(r.dfs?.schedulesExplored).toBe(1);
+  });
+
   it('Date.now() and performance.now() read the virtual clock inside a run, and the real one outside', async () => {
     const seen: number[] = [];
     const w: Workload = {
