@@ -1,6 +1,6 @@
 import { RacelabError } from '../core/errors.js';
-import { memberChains, parseExpression, type Expression } from './expression.js';
-import { checkInvariantShape } from './invariant-shape.js';
+import { parseExpression, T, type Expression, type InvariantType } from './expression.js';
+import { attackInvariantEnv } from './invariant-env.js';
 import { validateEndpoints, type Endpoint } from './plan.js';
 import type { BurstTransport } from '../burst/sync-policy.js';
 import { parseTarget } from '../grpc/client.js';
@@ -28,38 +28,15 @@ export function checkRange(n: number | undefined, what: string, min: number, max
   }
 }
 
-/** Names the invariant uses must exist: variables, response fields, method names. Checked before any call. */
-function checkInvariantNames(expr: Expression, r: Omit<Resolved, 'invariant'>): void {
-  const methods = new Set(r.endpoints.map((e) => e.method.name));
-  const roots = ['before', 'after', 'ok', 'failed', 'unknown', 'count', 'round', 'results', 'responses', 'by'];
-  for (const { path, text } of memberChains(expr)) {
-    const [root, ...rest] = path;
-    if (!root || !roots.includes(root)) {
-      throw new RacelabError('BAD_OPTION', `--invariant: "${root}" is not defined; use ${roots.join(', ')}`);
-    }
-    if (root === 'before' || root === 'after') {
-      const check = root === 'before' ? r.before : r.after;
-      if (!check) throw new RacelabError('BAD_OPTION', `--invariant uses ${root}, but there is no --${root} call; add --${root} Service/Method`);
-      let type = check.method.responseType;
-      for (const field of rest) {
-        const f = type.fields[field] ?? type.fieldsArray.find((x) => x.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) === field);
-        if (!f) {
-          throw new RacelabError('BAD_OPTION', `--invariant: ${text}: ${type.fullName.replace(/^\./, '')} has no field ${field}; it has ${type.fieldsArray.map((x) => x.name).join(', ') || 'no fields'}`);
-        }
-        f.resolve();
-        const next = f.resolvedType;
-        if (!next || !('fieldsArray' in next) || f.repeated || f.map) break;
-        type = next;
-      }
-    }
-    if (root === 'by' && rest[0] !== undefined && !methods.has(rest[0])) {
-      throw new RacelabError('BAD_OPTION', `--invariant: ${text}: no burst calls ${rest[0]}; by. takes ${[...methods].join(', ')}`);
-    }
-    if (root === 'by' && rest[1] !== undefined && !['ok', 'failed', 'unknown', 'count', 'responses'].includes(rest[1])) {
-      throw new RacelabError('BAD_OPTION', `--invariant: ${text}: by.${rest[0]} has ok, failed, unknown, count, responses`);
-    }
-  }
+/** The invariant checked against the target's types: variables, response fields, method names, operators. */
+function compileInvariant(text: string, r: Omit<Resolved, 'invariant'>): Expression {
+  const methods = new Map(r.endpoints.map((e) => [e.method.name, e.method]));
+  const { vars, bind } = attackInvariantEnv({ methods, ...(r.before ? { before: r.before.method } : {}), ...(r.after ? { after: r.after.method } : {}) });
+  return parseExpression(text, vars, '--invariant', bind);
 }
+
+/** Before the target's types are known: the syntax, the variable names and what does not need a field's type. */
+const LOOSE_VARS: Record<string, InvariantType> = { before: T.dyn, after: T.dyn, ok: T.int, failed: T.int, unknown: T.int, count: T.int, round: T.int, results: T.list(T.dyn), responses: T.list(T.dyn), by: T.dyn };
 
 /**
  * Checks everything the user gave (counts, TLS files, metadata, the invariant's syntax and names, request JSON
@@ -70,9 +47,8 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
   const target = parseTarget(o.target);
   const scenario = o.scenario ? attackScenario(o.scenario) : undefined;
   const invariantText = o.invariant ?? scenario?.invariant;
-  // Parse the invariant first: a typo should not cost a connection.
-  const parsed = invariantText ? parseExpression(invariantText) : undefined;
-  if (parsed) checkInvariantShape(parsed);
+  // Check the invariant first as far as it can be without the target's types: a typo should not cost a connection.
+  if (invariantText) parseExpression(invariantText, LOOSE_VARS);
   const endpointsIn: AttackEndpointOptions[] = o.endpoints?.length ? [...o.endpoints] : (scenario?.calls.map((method) => ({ method, ...(scenario.callData?.[method] !== undefined ? { data: scenario.callData[method], dataSource: `--scenario ${scenario.name}'s data for ${method}` } : {}) })) ?? []);
   if (endpointsIn.length === 0) throw new RacelabError('BAD_OPTION', '--call: say which method to burst, e.g. --call Counter/Increment (or --scenario counter)');
   const count = o.count ?? ATTACK_LIMITS.defaultCount;
@@ -87,6 +63,7 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
   checkRange(deadlineMs, '--deadline', 1, ATTACK_LIMITS.maxDeadlineMs);
   const transport: BurstTransport = { target, ...(tls ? { tls } : {}), metadata, deadlineMs, connectTimeoutMs: o.connectTimeoutMs ?? 5000 };
 
+  let invariant: Expression | undefined;
   const bind = (schema: ServiceSchema): Omit<Resolved, 'invariant'> => {
     const endpoints: Endpoint[] = endpointsIn.map((e, i) => {
       const method = findMethod(schema, e.method);
@@ -114,7 +91,7 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
     const before = checkCall(o.before, scenario?.before, '--before');
     const after = checkCall(o.after, scenario?.after, '--after');
     const base = { transport, schema, endpoints, ...(before ? { before } : {}), ...(after ? { after } : {}), ...(scenario ? { scenario } : {}) };
-    if (parsed) checkInvariantNames(parsed, base);
+    invariant = invariantText ? compileInvariant(invariantText, base) : undefined;
     return base;
   };
 
@@ -142,6 +119,6 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
     });
     base = bind(schema);
   }
-  if (!parsed) warnings.push('no invariant: this run measures the burst but cannot find a race; add --invariant "..." or --scenario counter');
-  return { ...base, ...(parsed ? { invariant: parsed } : {}) };
+  if (!invariant) warnings.push('no invariant: this run measures the burst but cannot find a race; add --invariant "..." or --scenario counter');
+  return { ...base, ...(invariant ? { invariant } : {}) };
 }
