@@ -9,7 +9,7 @@ import { loadSchemaByReflection } from '../grpc/reflection-client.js';
 import { findMethod, loadSchemaFromProto, type MethodSchema, type ServiceSchema } from '../grpc/schema.js';
 import { channelCredentials, channelOptions, loadTlsMaterial, parseMetadata, probeTarget, toGrpcMetadata } from '../grpc/transport.js';
 import { attackScenario, type AttackScenario } from './builtins.js';
-import { ATTACK_LIMITS, type AttackCheckCall, type AttackEndpointOptions, type AttackOptions } from './report.js';
+import { ATTACK_LIMITS, type AttackCheckCall, type AttackEndpointOptions, type AttackOptions, type TargetOptions } from './report.js';
 
 /** An attack's input, checked and bound to the target's types. */
 export interface Resolved {
@@ -38,13 +38,40 @@ function compileInvariant(text: string, r: Omit<Resolved, 'invariant'>): Express
 /** Before the target's types are known: the syntax, the variable names and what does not need a field's type. */
 const LOOSE_VARS: Record<string, InvariantType> = { before: T.dyn, after: T.dyn, ok: T.int, failed: T.int, unknown: T.int, count: T.int, round: T.int, results: T.list(T.dyn), responses: T.list(T.dyn), by: T.dyn };
 
+/** The transport to a target, every input checked (the address, TLS files, metadata, the deadline). */
+export function targetTransport(o: TargetOptions): BurstTransport {
+  const target = parseTarget(o.target);
+  const tls = o.tls ? loadTlsMaterial(o.tls) : undefined;
+  const metadata = parseMetadata(o.metadata ?? []);
+  const deadlineMs = o.deadlineMs ?? ATTACK_LIMITS.defaultDeadlineMs;
+  checkRange(deadlineMs, '--deadline', 1, ATTACK_LIMITS.maxDeadlineMs);
+  return { target, ...(tls ? { tls } : {}), metadata, deadlineMs, connectTimeoutMs: o.connectTimeoutMs ?? 5000 };
+}
+
+/** The service part of a method spelled `pkg.Svc/Method` or `pkg.Svc.Method`; undefined for a bare `Method`. */
+export function serviceOf(method: string): string | undefined {
+  const m = method.replace(/^\//, '');
+  return m.includes('/') ? m.slice(0, m.lastIndexOf('/')) : m.includes('.') ? m.slice(0, m.lastIndexOf('.')) : undefined;
+}
+
+/** The target's types over server reflection (all its services, or only `services`). */
+export function reflectSchema(transport: BurstTransport, services?: readonly string[]): Promise<ServiceSchema> {
+  return loadSchemaByReflection(transport.target, {
+    credentials: channelCredentials(transport),
+    channelOptions: channelOptions(transport),
+    metadata: toGrpcMetadata(transport.metadata),
+    timeoutMs: Math.max(transport.connectTimeoutMs, 5000),
+    ...(services ? { services } : {}),
+  });
+}
+
 /**
  * Checks everything the user gave (counts, TLS files, metadata, the invariant's syntax and names, request JSON
  * against the message types) and binds it to the target's types: with --proto before any packet is sent, with
  * reflection after one probe and the reflection exchange.
  */
 export async function resolveAttack(o: AttackOptions, warnings: string[]): Promise<Resolved> {
-  const target = parseTarget(o.target);
+  parseTarget(o.target); // the address is checked first
   const scenario = o.scenario ? attackScenario(o.scenario) : undefined;
   const invariantText = o.invariant ?? scenario?.invariant;
   // Check the invariant first as far as it can be without the target's types: a typo should not cost a connection.
@@ -57,11 +84,7 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
   if (total > ATTACK_LIMITS.maxCallsPerBurst) {
     throw new RacelabError('BAD_COUNT', `--count: a burst of ${total} calls is more than the ${ATTACK_LIMITS.maxCallsPerBurst} allowed; lower --count or the per-call counts`);
   }
-  const tls = o.tls ? loadTlsMaterial(o.tls) : undefined;
-  const metadata = parseMetadata(o.metadata ?? []);
-  const deadlineMs = o.deadlineMs ?? ATTACK_LIMITS.defaultDeadlineMs;
-  checkRange(deadlineMs, '--deadline', 1, ATTACK_LIMITS.maxDeadlineMs);
-  const transport: BurstTransport = { target, ...(tls ? { tls } : {}), metadata, deadlineMs, connectTimeoutMs: o.connectTimeoutMs ?? 5000 };
+  const transport = targetTransport(o);
 
   let invariant: Expression | undefined;
   const bind = (schema: ServiceSchema): Omit<Resolved, 'invariant'> => {
@@ -100,16 +123,8 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
   await probeTarget(transport, transport.connectTimeoutMs);
   let base = offline;
   if (!base) {
-    const wantedServices = [...endpointsIn.map((e) => e.method), ...(o.before ? [o.before.method] : scenario?.before ? [scenario.before] : []), ...(o.after ? [o.after.method] : scenario?.after ? [scenario.after] : [])]
-      .map((m) => m.replace(/^\//, ''))
-      .map((m) => (m.includes('/') ? m.slice(0, m.lastIndexOf('/')) : m.includes('.') ? m.slice(0, m.lastIndexOf('.')) : undefined));
-    const schema = await loadSchemaByReflection(target, {
-      credentials: channelCredentials(transport),
-      channelOptions: channelOptions(transport),
-      metadata: toGrpcMetadata(metadata),
-      timeoutMs: Math.max(transport.connectTimeoutMs, 5000),
-      ...(wantedServices.every((x) => x !== undefined) ? { services: wantedServices as string[] } : {}),
-    }).catch((e: unknown) => {
+    const wantedServices = [...endpointsIn.map((e) => e.method), ...(o.before ? [o.before.method] : scenario?.before ? [scenario.before] : []), ...(o.after ? [o.after.method] : scenario?.after ? [scenario.after] : [])].map(serviceOf);
+    const schema = await reflectSchema(transport, wantedServices.every((x) => x !== undefined) ? (wantedServices as string[]) : undefined).catch((e: unknown) => {
       // The calls came from --scenario, not from a --call the user typed: say which flag does not fit the target.
       const missing = scenario && !o.endpoints?.length && e instanceof RacelabError ? /^--call: service (\S+) is not offered by (\S+); (it offers .*)$/.exec(e.message) : null;
       if (missing) {
