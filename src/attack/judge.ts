@@ -2,7 +2,7 @@ import { RacelabError } from '../core/errors.js';
 import { status } from '@grpc/grpc-js';
 import type { CallOutcome } from '../burst/call.js';
 import { isUnknownOutcome, statusName } from '../grpc/status.js';
-import { equalitySides, type Expression } from './expression.js';
+import type { Expression } from './expression.js';
 import type { Endpoint } from './plan.js';
 import { shortName, type AttackVerdict, type RoundReport, type RoundVerdict } from './report.js';
 
@@ -58,7 +58,7 @@ export function judge(expr: Expression | undefined, scope: Record<string, unknow
   if (typeof value !== 'boolean') {
     throw new RacelabError('BAD_OPTION', `--invariant: must be true or false, but "${expr.source}" gave ${JSON.stringify(value)}; write a comparison such as "after.value - before.value == ok"`);
   }
-  const sides = equalitySides(expr, scope);
+  const sides = expr.sides(scope);
   const lost = sides ? Math.max(0, sides.expected - sides.observed) : 0;
   const extra = sides ? Math.max(0, sides.observed - sides.expected) : 0;
   const unknown = scope.unknown as number;

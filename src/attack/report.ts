@@ -45,12 +45,22 @@ export interface FloodSettings {
   readonly concurrency?: number;
 }
 
-export interface AttackOptions {
+/** How to reach a target and type its calls: what attack, list, describe and call share. */
+export interface TargetOptions {
   /** `host:port`. */
   readonly target: string;
   /** .proto files; server reflection when absent. */
   readonly proto?: readonly string[];
   readonly importPaths?: readonly string[];
+  /** `key: value` strings. */
+  readonly metadata?: readonly string[];
+  /** TLS settings; plaintext when absent. */
+  readonly tls?: TlsFiles;
+  readonly deadlineMs?: number;
+  readonly connectTimeoutMs?: number;
+}
+
+export interface AttackOptions extends TargetOptions {
   readonly endpoints?: readonly AttackEndpointOptions[];
   /** Calls per burst for an endpoint without its own count. */
   readonly count?: number;
@@ -67,12 +77,6 @@ export interface AttackOptions {
   readonly after?: AttackCheckCall;
   readonly invariant?: string;
   readonly scenario?: string;
-  /** `key: value` strings. */
-  readonly metadata?: readonly string[];
-  /** TLS settings; plaintext when absent. */
-  readonly tls?: TlsFiles;
-  readonly deadlineMs?: number;
-  readonly connectTimeoutMs?: number;
   /** Path of a JSON Lines history to write (invoke/ok/fail/info per call). */
   readonly record?: string;
   readonly seed?: number;

@@ -1,6 +1,6 @@
 import { RacelabError } from '../core/errors.js';
-import { memberChains, parseExpression, type Expression } from './expression.js';
-import { checkInvariantShape } from './invariant-shape.js';
+import { parseExpression, T, type Expression, type InvariantType } from './expression.js';
+import { attackInvariantEnv } from './invariant-env.js';
 import { validateEndpoints, type Endpoint } from './plan.js';
 import type { BurstTransport } from '../burst/sync-policy.js';
 import { parseTarget } from '../grpc/client.js';
@@ -9,7 +9,7 @@ import { loadSchemaByReflection } from '../grpc/reflection-client.js';
 import { findMethod, loadSchemaFromProto, type MethodSchema, type ServiceSchema } from '../grpc/schema.js';
 import { channelCredentials, channelOptions, loadTlsMaterial, parseMetadata, probeTarget, toGrpcMetadata } from '../grpc/transport.js';
 import { attackScenario, type AttackScenario } from './builtins.js';
-import { ATTACK_LIMITS, type AttackCheckCall, type AttackEndpointOptions, type AttackOptions } from './report.js';
+import { ATTACK_LIMITS, type AttackCheckCall, type AttackEndpointOptions, type AttackOptions, type TargetOptions } from './report.js';
 
 /** An attack's input, checked and bound to the target's types. */
 export interface Resolved {
@@ -28,37 +28,41 @@ export function checkRange(n: number | undefined, what: string, min: number, max
   }
 }
 
-/** Names the invariant uses must exist: variables, response fields, method names. Checked before any call. */
-function checkInvariantNames(expr: Expression, r: Omit<Resolved, 'invariant'>): void {
-  const methods = new Set(r.endpoints.map((e) => e.method.name));
-  const roots = ['before', 'after', 'ok', 'failed', 'unknown', 'count', 'round', 'results', 'responses', 'by'];
-  for (const { path, text } of memberChains(expr)) {
-    const [root, ...rest] = path;
-    if (!root || !roots.includes(root)) {
-      throw new RacelabError('BAD_OPTION', `--invariant: "${root}" is not defined; use ${roots.join(', ')}`);
-    }
-    if (root === 'before' || root === 'after') {
-      const check = root === 'before' ? r.before : r.after;
-      if (!check) throw new RacelabError('BAD_OPTION', `--invariant uses ${root}, but there is no --${root} call; add --${root} Service/Method`);
-      let type = check.method.responseType;
-      for (const field of rest) {
-        const f = type.fields[field] ?? type.fieldsArray.find((x) => x.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) === field);
-        if (!f) {
-          throw new RacelabError('BAD_OPTION', `--invariant: ${text}: ${type.fullName.replace(/^\./, '')} has no field ${field}; it has ${type.fieldsArray.map((x) => x.name).join(', ') || 'no fields'}`);
-        }
-        f.resolve();
-        const next = f.resolvedType;
-        if (!next || !('fieldsArray' in next) || f.repeated || f.map) break;
-        type = next;
-      }
-    }
-    if (root === 'by' && rest[0] !== undefined && !methods.has(rest[0])) {
-      throw new RacelabError('BAD_OPTION', `--invariant: ${text}: no burst calls ${rest[0]}; by. takes ${[...methods].join(', ')}`);
-    }
-    if (root === 'by' && rest[1] !== undefined && !['ok', 'failed', 'unknown', 'count', 'responses'].includes(rest[1])) {
-      throw new RacelabError('BAD_OPTION', `--invariant: ${text}: by.${rest[0]} has ok, failed, unknown, count, responses`);
-    }
-  }
+/** The invariant checked against the target's types: variables, response fields, method names, operators. */
+function compileInvariant(text: string, r: Omit<Resolved, 'invariant'>): Expression {
+  const methods = new Map(r.endpoints.map((e) => [e.method.name, e.method]));
+  const { vars, bind } = attackInvariantEnv({ methods, ...(r.before ? { before: r.before.method } : {}), ...(r.after ? { after: r.after.method } : {}) });
+  return parseExpression(text, vars, '--invariant', bind);
+}
+
+/** Before the target's types are known: the syntax, the variable names and what does not need a field's type. */
+const LOOSE_VARS: Record<string, InvariantType> = { before: T.dyn, after: T.dyn, ok: T.int, failed: T.int, unknown: T.int, count: T.int, round: T.int, results: T.list(T.dyn), responses: T.list(T.dyn), by: T.dyn };
+
+/** The transport to a target, every input checked (the address, TLS files, metadata, the deadline). */
+export function targetTransport(o: TargetOptions): BurstTransport {
+  const target = parseTarget(o.target);
+  const tls = o.tls ? loadTlsMaterial(o.tls) : undefined;
+  const metadata = parseMetadata(o.metadata ?? []);
+  const deadlineMs = o.deadlineMs ?? ATTACK_LIMITS.defaultDeadlineMs;
+  checkRange(deadlineMs, '--deadline', 1, ATTACK_LIMITS.maxDeadlineMs);
+  return { target, ...(tls ? { tls } : {}), metadata, deadlineMs, connectTimeoutMs: o.connectTimeoutMs ?? 5000 };
+}
+
+/** The service part of a method spelled `pkg.Svc/Method` or `pkg.Svc.Method`; undefined for a bare `Method`. */
+export function serviceOf(method: string): string | undefined {
+  const m = method.replace(/^\//, '');
+  return m.includes('/') ? m.slice(0, m.lastIndexOf('/')) : m.includes('.') ? m.slice(0, m.lastIndexOf('.')) : undefined;
+}
+
+/** The target's types over server reflection (all its services, or only `services`). */
+export function reflectSchema(transport: BurstTransport, services?: readonly string[]): Promise<ServiceSchema> {
+  return loadSchemaByReflection(transport.target, {
+    credentials: channelCredentials(transport),
+    channelOptions: channelOptions(transport),
+    metadata: toGrpcMetadata(transport.metadata),
+    timeoutMs: Math.max(transport.connectTimeoutMs, 5000),
+    ...(services ? { services } : {}),
+  });
 }
 
 /**
@@ -67,12 +71,11 @@ function checkInvariantNames(expr: Expression, r: Omit<Resolved, 'invariant'>): 
  * reflection after one probe and the reflection exchange.
  */
 export async function resolveAttack(o: AttackOptions, warnings: string[]): Promise<Resolved> {
-  const target = parseTarget(o.target);
+  parseTarget(o.target); // the address is checked first
   const scenario = o.scenario ? attackScenario(o.scenario) : undefined;
   const invariantText = o.invariant ?? scenario?.invariant;
-  // Parse the invariant first: a typo should not cost a connection.
-  const parsed = invariantText ? parseExpression(invariantText) : undefined;
-  if (parsed) checkInvariantShape(parsed);
+  // Check the invariant first as far as it can be without the target's types: a typo should not cost a connection.
+  if (invariantText) parseExpression(invariantText, LOOSE_VARS);
   const endpointsIn: AttackEndpointOptions[] = o.endpoints?.length ? [...o.endpoints] : (scenario?.calls.map((method) => ({ method, ...(scenario.callData?.[method] !== undefined ? { data: scenario.callData[method], dataSource: `--scenario ${scenario.name}'s data for ${method}` } : {}) })) ?? []);
   if (endpointsIn.length === 0) throw new RacelabError('BAD_OPTION', '--call: say which method to burst, e.g. --call Counter/Increment (or --scenario counter)');
   const count = o.count ?? ATTACK_LIMITS.defaultCount;
@@ -81,12 +84,9 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
   if (total > ATTACK_LIMITS.maxCallsPerBurst) {
     throw new RacelabError('BAD_COUNT', `--count: a burst of ${total} calls is more than the ${ATTACK_LIMITS.maxCallsPerBurst} allowed; lower --count or the per-call counts`);
   }
-  const tls = o.tls ? loadTlsMaterial(o.tls) : undefined;
-  const metadata = parseMetadata(o.metadata ?? []);
-  const deadlineMs = o.deadlineMs ?? ATTACK_LIMITS.defaultDeadlineMs;
-  checkRange(deadlineMs, '--deadline', 1, ATTACK_LIMITS.maxDeadlineMs);
-  const transport: BurstTransport = { target, ...(tls ? { tls } : {}), metadata, deadlineMs, connectTimeoutMs: o.connectTimeoutMs ?? 5000 };
+  const transport = targetTransport(o);
 
+  let invariant: Expression | undefined;
   const bind = (schema: ServiceSchema): Omit<Resolved, 'invariant'> => {
     const endpoints: Endpoint[] = endpointsIn.map((e, i) => {
       const method = findMethod(schema, e.method);
@@ -114,7 +114,7 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
     const before = checkCall(o.before, scenario?.before, '--before');
     const after = checkCall(o.after, scenario?.after, '--after');
     const base = { transport, schema, endpoints, ...(before ? { before } : {}), ...(after ? { after } : {}), ...(scenario ? { scenario } : {}) };
-    if (parsed) checkInvariantNames(parsed, base);
+    invariant = invariantText ? compileInvariant(invariantText, base) : undefined;
     return base;
   };
 
@@ -123,16 +123,8 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
   await probeTarget(transport, transport.connectTimeoutMs);
   let base = offline;
   if (!base) {
-    const wantedServices = [...endpointsIn.map((e) => e.method), ...(o.before ? [o.before.method] : scenario?.before ? [scenario.before] : []), ...(o.after ? [o.after.method] : scenario?.after ? [scenario.after] : [])]
-      .map((m) => m.replace(/^\//, ''))
-      .map((m) => (m.includes('/') ? m.slice(0, m.lastIndexOf('/')) : m.includes('.') ? m.slice(0, m.lastIndexOf('.')) : undefined));
-    const schema = await loadSchemaByReflection(target, {
-      credentials: channelCredentials(transport),
-      channelOptions: channelOptions(transport),
-      metadata: toGrpcMetadata(metadata),
-      timeoutMs: Math.max(transport.connectTimeoutMs, 5000),
-      ...(wantedServices.every((x) => x !== undefined) ? { services: wantedServices as string[] } : {}),
-    }).catch((e: unknown) => {
+    const wantedServices = [...endpointsIn.map((e) => e.method), ...(o.before ? [o.before.method] : scenario?.before ? [scenario.before] : []), ...(o.after ? [o.after.method] : scenario?.after ? [scenario.after] : [])].map(serviceOf);
+    const schema = await reflectSchema(transport, wantedServices.every((x) => x !== undefined) ? (wantedServices as string[]) : undefined).catch((e: unknown) => {
       // The calls came from --scenario, not from a --call the user typed: say which flag does not fit the target.
       const missing = scenario && !o.endpoints?.length && e instanceof RacelabError ? /^--call: service (\S+) is not offered by (\S+); (it offers .*)$/.exec(e.message) : null;
       if (missing) {
@@ -142,6 +134,6 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
     });
     base = bind(schema);
   }
-  if (!parsed) warnings.push('no invariant: this run measures the burst but cannot find a race; add --invariant "..." or --scenario counter');
-  return { ...base, ...(parsed ? { invariant: parsed } : {}) };
+  if (!invariant) warnings.push('no invariant: this run measures the burst but cannot find a race; add --invariant "..." or --scenario counter');
+  return { ...base, ...(invariant ? { invariant } : {}) };
 }

@@ -1,6 +1,8 @@
 // What the CLI uses of the library, imported from folder barrels and modules directly (not from the public
 // API of src/index.ts, which lists what users need). Commands load it lazily: `await import('../lib.js')`.
 export { ATTACK_LIMITS, type AttackEndpointOptions, type AttackOptions, runAttack } from '../attack/index.js';
+export { callMethod, describeSymbol, listServices } from '../attack/inspect.js';
+export type { TargetOptions } from '../attack/report.js';
 export { parseSyncMode } from '../burst/index.js';
 export { checkVerbose, modelByName } from '../check/index.js';
 export { RacelabError, Random, parseCount, parseDuration, parsePort } from '../core/index.js';

@@ -9,6 +9,7 @@ import { register as registerClient } from './commands/client.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerProxy } from './commands/proxy.js';
 import { register as registerAttack } from './commands/attack.js';
+import { register as registerInspect } from './commands/inspect.js';
 import { register as registerExplore } from './commands/explore.js';
 import { register as registerReplay } from './commands/replay.js';
 import { register as registerCheck } from './commands/check.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerProxy(program);
   registerAttack(program);
+  registerInspect(program);
   registerExplore(program);
   registerReplay(program);
   registerCheck(program);

@@ -143,7 +143,7 @@ export function findMethod(schema: ServiceSchema, spec: string, what = '--call')
   }
   if (!found) throw new RacelabError('UNKNOWN_METHOD', `${what}: ${spec} not found`);
   if (found.requestStream || found.responseStream) {
-    throw new RacelabError('UNKNOWN_METHOD', `${what}: ${found.path} is a streaming method; racelab attack fires unary calls only`);
+    throw new RacelabError('UNKNOWN_METHOD', `${what}: ${found.path} is a streaming method; only unary methods can be called`);
   }
   return found;
 }

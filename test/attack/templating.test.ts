@@ -45,7 +45,7 @@ describe('per-call request templating and metadata', () => {
       rounds: 1,
       seed: 7,
       // Every call carried its own text and number, and the server saw the headers on every one.
-      invariant: "unique(pluck(responses, 'text')) == count && sum(responses, 'n') == 15 && count(responses, 'token', 'abc') == count && count(responses, 'trace', 'AAEC') == count",
+      invariant: "responses.size() == count && responses.all(r, responses.exists_one(s, s.text == r.text)) && sum(responses.map(r, r.n)) == 15 && responses.all(r, r.token == 'abc' && r.trace == b'\\x00\\x01\\x02')",
     });
     expect(report.verdict).toBe('no-race');
     expect(report.totals.ok).toBe(6);
