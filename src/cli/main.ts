@@ -3,7 +3,7 @@ import { isRacelabError } from '../core/errors.js';
 import { EXIT_INTERNAL, cliMessage, exitStatusFor } from './errors.js';
 import { killAllChildren } from '../core/children.js';
 import { JSON_SCHEMA_VERSION } from './output.js';
-import { installSignalHandlers } from './signals.js';
+import { afterSignal, installSignalHandlers } from './signals.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerClient } from './commands/client.js';
 import { register as registerDemo } from './commands/demo.js';
@@ -50,8 +50,10 @@ export async function main(argv: string[]): Promise<number> {
   installSignalHandlers();
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
+    await afterSignal();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
+    await afterSignal();
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (isRacelabError(e)) {
       // A CI job that asked for JSON parses stdout: the error is JSON there too (and one line on stderr).

@@ -1,11 +1,14 @@
-import { killAllChildren } from '../core/children.js';
+import { killAllChildrenAndWait } from '../core/children.js';
+import { runCleanups } from '../core/cleanup.js';
 
 let waiter: ((signal: NodeJS.Signals) => void) | undefined;
 let installed = false;
+let stopping: Promise<never> | undefined;
 
 /**
  * Ctrl+C and SIGTERM: a command that is waiting for them (`serve`) gets the signal and shuts down gracefully;
- * otherwise racelab exits at once with 128+n, and the exit hook kills any child process still running.
+ * otherwise racelab kills its child processes, waits for them to exit, removes what the run created on shared
+ * servers (namespaces, tables: src/core/cleanup.ts), and exits with 128+n. A second signal exits at once.
  */
 export function installSignalHandlers(): void {
   if (installed) return;
@@ -17,8 +20,14 @@ export function installSignalHandlers(): void {
       w(signal);
       return;
     }
-    killAllChildren();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    const code = signal === 'SIGINT' ? 130 : 143;
+    if (stopping) process.exit(code); // a second Ctrl+C: no more waiting
+    stopping = (async () => {
+      await killAllChildrenAndWait();
+      const failed = await runCleanups();
+      if (failed.length) process.stderr.write(`racelab: stopped before removing ${failed.join(', ')}; the next run on this host removes it\n`);
+      process.exit(code);
+    })();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -29,4 +38,13 @@ export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     waiter = resolve;
   });
+}
+
+/**
+ * While a signal is being handled, the command's own work fails (its children are gone): that is not an error
+ * to report, and its exit status is the signal's. main() awaits this before reporting or returning; it never
+ * settles while a signal is handled (the handler exits), and resolves at once otherwise.
+ */
+export async function afterSignal(): Promise<void> {
+  if (stopping) await stopping;
 }

@@ -26,6 +26,19 @@ export function killAllChildren(signal: NodeJS.Signals = 'SIGKILL'): void {
   live.clear();
 }
 
+/**
+ * Kills every child still running and waits, at most `timeoutMs`, until each has exited: what runs next (the
+ * removal of a run's namespaces) must not race a child still writing to them.
+ */
+export async function killAllChildrenAndWait(timeoutMs = 3000): Promise<void> {
+  const running = [...live].filter((c) => c.exitCode === null && c.signalCode === null);
+  const exited = running.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())));
+  killAllChildren();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(exited), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
+}
+
 function hookExit(): void {
   if (hooked) return;
   hooked = true;

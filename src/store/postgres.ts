@@ -328,7 +328,19 @@ export class PostgresStore implements Store {
   }
 
   async reset(): Promise<void> {
-    await this.query(this.pool, `DELETE FROM ${this.table} WHERE namespace = $1`, [this.namespace]);
+    await this.removeNamespace(this.namespace);
+  }
+
+  /** Every namespace that has a row in this store's table. */
+  async listNamespaces(): Promise<string[]> {
+    const r = await this.query(this.pool, `SELECT DISTINCT namespace FROM ${this.table} ORDER BY namespace`, []);
+    return r.rows.map((row: { namespace: string }) => row.namespace);
+  }
+
+  /** Deletes every row of a namespace; returns how many there were. */
+  async removeNamespace(namespace: string): Promise<number> {
+    const r = await this.query(this.pool, `DELETE FROM ${this.table} WHERE namespace = $1`, [namespace]);
+    return r.rowCount ?? 0;
   }
 
   async close(): Promise<void> {

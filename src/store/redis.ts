@@ -433,13 +433,36 @@ export class RedisStore implements Store {
   }
 
   async reset(): Promise<void> {
+    await this.removeNamespace(this.namespace);
+  }
+
+  /** Calls `each` with every batch of keys SCAN finds for the pattern. */
+  private async scanKeys(pattern: string, each: (keys: string[]) => Promise<void>): Promise<void> {
     let cursor = '0';
     for (let round = 0; round < 100_000; round++) {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `racelab:${this.namespace}:*`, 'COUNT', 1000);
-      if (keys.length) await this.redis.del(...keys);
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length) await each(keys);
       cursor = next;
       if (cursor === '0') return;
     }
+  }
+
+  /** Every namespace with a key under `racelab:` (a namespace holds no ':'). */
+  async listNamespaces(): Promise<string[]> {
+    const found = new Set<string>();
+    await this.scanKeys('racelab:*', async (keys) => {
+      for (const k of keys) found.add(k.split(':')[1] as string);
+    });
+    return [...found].sort();
+  }
+
+  /** Deletes every key of a namespace; returns how many there were. */
+  async removeNamespace(namespace: string): Promise<number> {
+    let removed = 0;
+    await this.scanKeys(`racelab:${namespace}:*`, async (keys) => {
+      removed += await this.redis.del(...keys);
+    });
+    return removed;
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,11 @@
+import { onCleanup, ownerIsGone, ownerTag } from '../core/cleanup.js';
 import { RacelabError, isRacelabError } from '../core/errors.js';
+import { tracer } from '../core/trace.js';
 import { maskStoreUrl } from './store-url.js';
 import { openStore, storeKind } from './open.js';
-import type { Store } from './store.js';
+import { isNamespacedStore, type Store } from './store.js';
+
+const trace = tracer('store');
 
 /** Where racelab looks for the real stores when no URL is given (the tests read the same variables). */
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -60,9 +64,43 @@ export function withNamespace(url: string, namespace: string): string {
   return u.href;
 }
 
-/** A namespace no other run on this machine uses. */
+/**
+ * A namespace no other run uses: `<label>-<host>-<pid>-<created>-<random>`. The owner part lets a later run
+ * remove it if this process is killed before it can (sweepLeftovers); the label is shortened to fit 64.
+ */
 export function runNamespace(label: string): string {
-  return `${label}-${process.pid}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`.slice(0, 64);
+  const tag = ownerTag('-');
+  return `${label.slice(0, 63 - tag.length)}-${tag}`;
+}
+
+/**
+ * Registers the removal of a run's namespace for the signal path (src/core/cleanup.ts); the creator still
+ * removes it itself on every other path, then calls the returned function. The removal opens a connection of
+ * its own, and deletes until a pass finds nothing, so a write already on its way when the signal came is
+ * removed too.
+ */
+export function cleanupOnSignal(url: string): () => void {
+  const namespace = new URL(url).searchParams.get('namespace') ?? url;
+  return onCleanup(`namespace ${namespace}`, async () => {
+    const store = await openStore(url, { poolSize: 1, connectTimeoutMs: 2000 });
+    try {
+      if (!isNamespacedStore(store)) return;
+      for (let pass = 0; pass < 5; pass++) {
+        if ((await store.removeNamespace(store.namespace)) === 0 && pass > 0) return;
+      }
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+/** Removes the namespaces that runs of this host left when they were killed (kill -9); returns their names. */
+export async function sweepLeftovers(store: Store): Promise<string[]> {
+  if (!isNamespacedStore(store)) return [];
+  const gone = (await store.listNamespaces()).filter(ownerIsGone);
+  for (const namespace of gone) await store.removeNamespace(namespace);
+  if (gone.length) trace(`removed ${gone.length} namespaces left by killed runs: ${gone.join(', ')}`);
+  return gone;
 }
 
 /** For errors about a store that came from the environment: say where it came from. */
@@ -79,6 +117,7 @@ export async function probeStore(s: ResolvedStore): Promise<void> {
   let store: Store | undefined;
   try {
     store = await openStore(s.url, { poolSize: 1 });
+    await sweepLeftovers(store);
   } catch (e) {
     if (!isRacelabError(e) || s.source === '--store') throw e;
     const variable = s.kind === 'postgres' ? 'RACELAB_PG_URL' : 'RACELAB_REDIS_URL';

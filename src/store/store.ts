@@ -32,3 +32,15 @@ export interface Store {
   reset(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A store on a server shared by runs (PostgreSQL, Redis), whose namespaces can be listed and removed. */
+export interface NamespacedStore extends Store {
+  readonly namespace: string;
+  listNamespaces(): Promise<string[]>;
+  /** Removes every key of the namespace; returns how many there were. */
+  removeNamespace(namespace: string): Promise<number>;
+}
+
+export function isNamespacedStore(store: Store): store is NamespacedStore {
+  return typeof (store as Partial<NamespacedStore>).listNamespaces === 'function';
+}

@@ -6,7 +6,7 @@ import { formatMs } from '../../core/units.js';
 import { renderTable, wrap } from '../../report/table.js';
 import { openStore } from '../../store/open.js';
 import { maskStoreUrl } from '../../store/store-url.js';
-import { probeStore, resolveStore, runNamespace, withNamespace } from '../../store/specs.js';
+import { cleanupOnSignal, probeStore, resolveStore, runNamespace, withNamespace } from '../../store/specs.js';
 import type { Store } from '../../store/store.js';
 import { runKilledConsumers } from './kill.js';
 import { checkSizes, runConsumerVariant } from './run.js';
@@ -118,7 +118,9 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
   try {
     for (const variant of variants) {
       if (options.signal?.aborted) break;
-      const store: Store = storeSpec ? await openStore(withNamespace(storeSpec.url, runNamespace(`brokers-${variant.name}`))) : await openStore('memory');
+      const storeUrl = storeSpec ? withNamespace(storeSpec.url, runNamespace(`brokers-${variant.name}`)) : undefined;
+      const forget = storeUrl ? cleanupOnSignal(storeUrl) : () => undefined;
+      const store: Store = await openStore(storeUrl ?? 'memory');
       const t0 = performance.now();
       try {
         const duplicatesLesson = variant.checks.includes('duplicates');
@@ -165,6 +167,7 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
       } finally {
         await store.reset().catch(() => undefined);
         await store.close();
+        forget();
       }
     }
   } finally {

@@ -5,7 +5,7 @@ import { spawnRacelab } from '../../core/children.js';
 import { RacelabError } from '../../core/errors.js';
 import { Random } from '../../core/random.js';
 import { openStore } from '../../store/open.js';
-import { runNamespace, withNamespace } from '../../store/specs.js';
+import { cleanupOnSignal, runNamespace, withNamespace } from '../../store/specs.js';
 import type { ConsumerRunResult } from './run.js';
 import { planMessages, readBalances } from './run.js';
 import { tally, type Application } from './tally.js';
@@ -45,6 +45,7 @@ export async function runKilledConsumers(o: KillRunOptions): Promise<ConsumerRun
   const namespace = brokerNamespace(o.prefix ?? 'racelab');
   const broker = await openBroker(o.broker, { namespace });
   const storeUrl = withNamespace(o.storeUrl, runNamespace(`brokers-kill-${queue}`));
+  const forget = cleanupOnSignal(storeUrl);
   const store = await openStore(storeUrl, { poolSize: 2 });
   const applications: Application[] = [];
   const acked = new Set<string>();
@@ -107,5 +108,6 @@ export async function runKilledConsumers(o: KillRunOptions): Promise<ConsumerRun
     await broker.close();
     await store.reset().catch(() => undefined);
     await store.close();
+    forget();
   }
 }

@@ -10,7 +10,7 @@ import { checkVariantStore, counterVariant } from './registry.js';
 import { COUNTER_KEY } from './variants.js';
 import { DemoRecording, historyFileFor } from './history.js';
 import { raceMonitor, type MonitorCounts, type RaceMonitor, type SuspectLogger } from '../../monitor/monitor.js';
-import { describeSource, probeStore, resolveStore, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
+import { cleanupOnSignal, describeSource, probeStore, resolveStore, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
 
 export interface GrpcDemoOptions {
   /** Client OS processes run at once, like the seed's terminals. */
@@ -159,6 +159,7 @@ async function runVariant(
   const variant = counterVariant(variantName);
   // A real store: this variant's run gets a namespace of its own, so its counter starts at 0 and nothing else's moves.
   const storeUrl = store ? withNamespace(store.url, runNamespace(`demo-grpc-${variantName}`)) : undefined;
+  const forget = storeUrl ? cleanupOnSignal(storeUrl) : () => undefined;
   const server = await startCounterServer({ variant: variantName, delayMs: o.delayMs, maxConcurrency: o.maxConcurrency, ...(storeUrl ? { store: storeUrl } : {}), ...(monitor ? { monitor } : {}) });
   const children: RunningChild[] = [];
   const recording = recordTo !== undefined ? await DemoRecording.start(recordTo) : undefined;
@@ -209,6 +210,7 @@ async function runVariant(
     for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
     if (storeUrl) await server.store.reset().catch(() => undefined);
     await server.close(500);
+    forget();
     await recording?.dispose();
   }
 }

@@ -7,7 +7,7 @@ import { startReplicaSet, type ReplicaExit } from './replica-set.js';
 import { runSpreadBurst, type SpreadBurstResult } from './spread-burst.js';
 import { formatCounterStats } from '../../report/counter-stats.js';
 import { mergeCounterStats, type CounterCost } from './stats.js';
-import { describeSource, probeStore, resolveSharedStores, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
+import { cleanupOnSignal, describeSource, probeStore, resolveSharedStores, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
 
 export interface ReplicasDemoOptions {
   /** `postgres`, `redis`, their URLs, comma-separated; default `postgres` (RACELAB_PG_URL or the default URL). */
@@ -112,6 +112,7 @@ async function runOne(
 ): Promise<ReplicasRun> {
   const variant = counterVariant(plan.variant);
   const url = withNamespace(s.url, runNamespace(`demo-${plan.variant}`));
+  const forget = cleanupOnSignal(url);
   const store = await openStore(url);
   try {
     const label = plan.lock?.holderPauseEvery ? `${plan.variant} + pause` : plan.variant;
@@ -158,6 +159,7 @@ async function runOne(
   } finally {
     await store.reset().catch(() => undefined);
     await store.close();
+    forget();
   }
 }
 
@@ -170,6 +172,7 @@ export async function runKillOne(
   const variantName = o.variant ?? DURABLE_VARIANT[s.kind];
   const victim = o.victim ?? Math.min(1, o.replicas - 1);
   const url = withNamespace(s.url, runNamespace(`kill-${variantName}`));
+  const forget = cleanupOnSignal(url);
   const store = await openStore(url);
   try {
     progress(`${s.kind}: ${variantName} on ${o.replicas} replicas, kill -9 of replica ${victim + 1} mid-burst`);
@@ -210,6 +213,7 @@ export async function runKillOne(
   } finally {
     await store.reset().catch(() => undefined);
     await store.close();
+    forget();
   }
 }
 

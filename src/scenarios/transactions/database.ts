@@ -71,6 +71,8 @@ export interface Database {
     appendUpsert(table: string): string;
     setUpsert(table: string): string;
     textType: string;
+    /** Lists the tables of the current schema whose name starts with `racelab_txn` (column `name`). */
+    runTables: string;
   };
 }
 
@@ -120,6 +122,7 @@ function postgres(url: string): Database {
       appendUpsert: (t) => `INSERT INTO ${t} (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = ${t}.v || ',' || EXCLUDED.v`,
       setUpsert: (t) => `INSERT INTO ${t} (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v`,
       textType: 'TEXT',
+      runTables: "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'racelab_txn%'",
     },
     async connect() {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, statement_timeout: STATEMENT_TIMEOUT_MS, query_timeout: STATEMENT_TIMEOUT_MS + 2000 });
@@ -158,6 +161,7 @@ function maria(url: string): Database {
       appendUpsert: (t) => `INSERT INTO ${t} (k, v) VALUES (?, ?) ON DUPLICATE KEY UPDATE v = CONCAT(v, ',', VALUES(v))`,
       setUpsert: (t) => `INSERT INTO ${t} (k, v) VALUES (?, ?) ON DUPLICATE KEY UPDATE v = VALUES(v)`,
       textType: 'TEXT',
+      runTables: "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'racelab_txn%'",
     },
     async connect() {
       let conn: Connection;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { ownerIsGone, ownerTag } from '../../core/cleanup.js';
 import { RacelabError, messageOf } from '../../core/errors.js';
 import { Random } from '../../core/random.js';
 import type { HistoryEvent } from '../../history/event.js';
@@ -68,8 +68,10 @@ export async function runTransactions(options: TxnRunOptions): Promise<TxnRunRep
   const seed = options.seed ?? Date.now() % 1_000_000;
   const fix = options.fix ?? 'none';
   const db = openDatabase(options.database, options.url);
-  const table = `racelab_txn_${options.workload.replace(/-/g, '_')}_${randomBytes(4).toString('hex')}`;
+  // The owner tag (host, pid, creation time) lets a later run drop the table if this one is killed with -9.
+  const table = `racelab_txn_${options.workload.replace(/-/g, '_')}_${ownerTag('_')}`;
   const admin = await db.connect(); // reaching the database fails here, before anything is created
+  await dropLeftoverTables(admin, db);
   let workload: WorkloadInstance;
   const events: HistoryEvent[] = [];
   const counts = { attempted: 0, committed: 0, failed: 0, unknown: 0, serializationFailures: 0, conflicts: 0 };
@@ -185,6 +187,14 @@ export async function runTransactions(options: TxnRunOptions): Promise<TxnRunRep
 /** Micro-ops as a history holds them: `[f, key, value]`. */
 function wire(ops: readonly MicroOp[]): unknown[] {
   return ops.map((m) => [m.f, m.key, m.value]);
+}
+
+/** Drops the tables that runs of this host left when they were killed (kill -9): their owner process is gone. */
+export async function dropLeftoverTables(admin: Session, db: Database): Promise<string[]> {
+  const rows = await admin.query<{ name: string }>(db.sql.runTables).catch(() => []);
+  const gone = rows.map((r) => r.name).filter((name) => name.startsWith('racelab_txn_') && ownerIsGone(name));
+  for (const name of gone) await admin.execute(`DROP TABLE IF EXISTS ${name}`).catch(() => 0);
+  return gone;
 }
 
 async function dropTable(admin: Session, db: Database, table: string): Promise<void> {
