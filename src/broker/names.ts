@@ -10,7 +10,9 @@ export function brokerNamespace(prefix = 'racelab'): string {
 
 /** A URL safe to print: the password masked. */
 export function maskBrokerUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+  const masked = url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+  // nats://TOKEN@host: the user part alone is a token
+  return /^nats:/i.test(masked) ? masked.replace(/^(nats:\/\/)[^:/@]+@/i, '$1***@') : masked;
 }
 
 /** Per-key names and subjects carry the key: keep keys to what every broker accepts in a name. */

@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, JSONCodec, StorageType, connect, nanos, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
+import { AckPolicy, DeliverPolicy, JSONCodec, StorageType, nanos, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import { RacelabError, messageOf } from '../core/errors.js';
 import {
   ConsumerCrash,
@@ -10,6 +10,7 @@ import {
   type QueueSpec,
 } from './broker.js';
 import { checkKey, maskBrokerUrl, realDelay } from './names.js';
+import { openNats as open } from './nats-connect.js';
 
 const codec = JSONCodec<BrokerMessage>();
 
@@ -27,18 +28,6 @@ export interface NatsBrokerOptions {
 /** JetStream's answer to a bad request, as one line. */
 function refused(what: string, e: unknown): RacelabError {
   return new RacelabError('BAD_BROKER', `NATS JetStream refused ${what}: ${messageOf(e)}`, { cause: e });
-}
-
-async function open(url: string, name: string, timeoutMs: number): Promise<NatsConnection> {
-  try {
-    return await connect({ servers: url, name, reconnect: false, timeout: timeoutMs });
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'AUTHORIZATION_VIOLATION' || code === 'AUTHENTICATION_EXPIRED') {
-      throw new RacelabError('BAD_BROKER', `NATS at ${maskBrokerUrl(url)} refused the credentials: give a user and password it accepts`, { cause: e });
-    }
-    throw new RacelabError('UNREACHABLE', `NATS at ${maskBrokerUrl(url)} is not reachable (${code ?? messageOf(e)}): start nats-server -js there, or give the URL of one`, { cause: e });
-  }
 }
 
 interface NatsQueue {

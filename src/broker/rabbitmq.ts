@@ -26,7 +26,8 @@ function refused(what: string, e: unknown): RacelabError {
   return new RacelabError('BAD_BROKER', `RabbitMQ refused ${what}: ${messageOf(e)}`, { cause: e });
 }
 
-async function open(url: string, timeoutMs: number): Promise<ChannelModel> {
+/** Connects to RabbitMQ; a server that is down is UNREACHABLE, refused credentials or vhost BAD_BROKER, each one line. */
+export async function openAmqp(url: string, timeoutMs: number): Promise<ChannelModel> {
   try {
     const model = await connect(url, { timeout: timeoutMs });
     model.on('error', () => undefined); // a dropped connection is reported through the operation that meets it
@@ -72,7 +73,7 @@ export class RabbitBroker implements Broker {
   }
 
   static async open(url: string, options: RabbitBrokerOptions): Promise<RabbitBroker> {
-    return new RabbitBroker(url, await open(url, options.connectTimeoutMs ?? 3000), options);
+    return new RabbitBroker(url, await openAmqp(url, options.connectTimeoutMs ?? 3000), options);
   }
 
   /**
@@ -137,7 +138,7 @@ export class RabbitBroker implements Broker {
 
     // One incarnation: a connection and a channel with prefetch 1 per consumer; deliveries handled one at a time.
     const incarnation = async (): Promise<void> => {
-      const conn = await open(this.url, this.options.connectTimeoutMs ?? 3000);
+      const conn = await openAmqp(this.url, this.options.connectTimeoutMs ?? 3000);
       model = conn;
       const ch = await conn.createChannel();
       ch.on('error', () => undefined);

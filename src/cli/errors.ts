@@ -17,6 +17,15 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
 const FLAG_BY_SUBJECT: Readonly<Record<string, string>> = {
   port: '--port',
   target: '--target',
+  read: '--read',
+  store: '--store',
+  count: '--count',
+  sync: '--sync',
+  connections: '--connections',
+  rate: '--rate',
+  duration: '--duration',
+  invariant: '--invariant',
+  broker: '--broker',
 };
 
 /** What the CLI adds to a library error: where the user can go next, in the CLI's words. */

@@ -40,3 +40,5 @@ export { runTransactions } from '../scenarios/transactions/run.js';
 export { TXN_FIXES, TXN_WORKLOAD_NAMES } from '../scenarios/transactions/workloads.js';
 export { checkTxnHistory } from '../txn/check.js';
 export { parseTxnWorkload, readTxnHistoryFile } from '../txn/parse.js';
+export { PUBLISH_LIMITS, runPublish } from '../scenarios/publish/run.js';
+export { renderPublishReport } from '../report/publish-text.js';

@@ -15,6 +15,7 @@ import { register as registerReplay } from './commands/replay.js';
 import { register as registerCheck } from './commands/check.js';
 import { register as registerTxn } from './commands/txn.js';
 import { register as registerConsumerWorker } from './commands/consumer-worker.js';
+import { register as registerPublish } from './commands/publish.js';
 
 
 export function buildProgram(): Command {
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerCheck(program);
   registerTxn(program);
+  registerPublish(program);
   registerConsumerWorker(program);
   return program;
 }

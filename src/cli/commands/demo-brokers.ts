@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { printJson, printProgress, printResult } from '../output.js';
-import { untilSignal } from '../signals.js';
+import { exitStatusForSignal, untilSignal } from '../signals.js';
 
 interface BrokersFlags {
   broker: string;
@@ -59,6 +59,6 @@ export function register(demo: Command): void {
       });
       if (opts.json) printJson(report);
       else printResult(renderBrokerDemo(report));
-      if (signalled) process.exitCode = signalled === 'SIGINT' ? 130 : 143;
+      if (signalled) process.exitCode = exitStatusForSignal(signalled);
     });
 }
