@@ -37,6 +37,16 @@ export interface FireResult {
   readonly warnings: string[];
 }
 
+/** What a caller may do between staging a burst and releasing it. */
+export interface FireOptions {
+  /**
+   * Awaited once the calls are staged (last-frame: everything but the final bytes is on the server) and before
+   * any is released: an agent waits here for the release instant a coordinator gives. When it rejects, the
+   * staged calls are cancelled, never released, and `fire` rejects with its error.
+   */
+  readonly beforeRelease?: () => Promise<void>;
+}
+
 export interface SyncPolicy {
   readonly mode: SyncMode;
   /** Connections or processes the calls are spread over (known after `open`). */
@@ -45,6 +55,6 @@ export interface SyncPolicy {
   clientOf(index: number): number;
   /** Connects (and warms up) every connection or process, so connecting is not part of any burst. */
   open(): Promise<void>;
-  fire(calls: readonly BurstCall[]): Promise<FireResult>;
+  fire(calls: readonly BurstCall[], options?: FireOptions): Promise<FireResult>;
   close(): Promise<void>;
 }

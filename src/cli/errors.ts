@@ -17,6 +17,14 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
 const FLAG_BY_SUBJECT: Readonly<Record<string, string>> = {
   port: '--port',
   target: '--target',
+  allowTargets: '--allow-targets',
+  trustKey: '--trust-key',
+  signKey: '--sign-key',
+  name: '--name',
+  subjectPrefix: '--subject-prefix',
+  nats: '--nats',
+  natsCreds: '--nats-creds',
+  natsNkey: '--nats-nkey',
 };
 
 /** What the CLI adds to a library error: where the user can go next, in the CLI's words. */

@@ -14,6 +14,7 @@ import { register as registerReplay } from './commands/replay.js';
 import { register as registerCheck } from './commands/check.js';
 import { register as registerTxn } from './commands/txn.js';
 import { register as registerConsumerWorker } from './commands/consumer-worker.js';
+import { register as registerAgent } from './commands/agent.js';
 
 
 export function buildProgram(): Command {
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerTxn(program);
   registerConsumerWorker(program);
+  registerAgent(program);
   return program;
 }
 
