@@ -6,3 +6,4 @@ export { generateSigningKeys, keyFingerprint, loadPrivateKey, loadPublicKey, ope
 export { JOB_TYPES, burstJobType, jobType, type BurstJob, type JobType } from './jobs.js';
 export { connectNats, type NatsAccess } from './nats-connect.js';
 export * from './protocol.js';
+export { AgentsPolicy, type AgentsPolicyOptions } from './coordinator.js';

@@ -23,6 +23,8 @@ const FLAG_BY_SUBJECT: Readonly<Record<string, string>> = {
   name: '--name',
   subjectPrefix: '--subject-prefix',
   nats: '--nats',
+  agents: '--agents',
+  agentCount: '--agent-count',
   natsCreds: '--nats-creds',
   natsNkey: '--nats-nkey',
 };

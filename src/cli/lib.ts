@@ -38,4 +38,4 @@ export { runTransactions } from '../scenarios/transactions/run.js';
 export { TXN_FIXES, TXN_WORKLOAD_NAMES } from '../scenarios/transactions/workloads.js';
 export { checkTxnHistory } from '../txn/check.js';
 export { parseTxnWorkload, readTxnHistoryFile } from '../txn/parse.js';
-export { TargetAllowlist, generateSigningKeys, loadPrivateKey, loadPublicKey, runAgent } from '../agents/index.js';
+export { AgentsPolicy, TargetAllowlist, generateSigningKeys, loadPrivateKey, loadPublicKey, runAgent } from '../agents/index.js';
