@@ -7,6 +7,8 @@ const layers = {
   monitor: ['monitor', 'grpc', 'store', 'check', 'history', 'core'],
   // The built-in workloads that `racelab explore` and `replay` run: scenarios' code under the explorer.
   workloads: ['workloads', 'scenarios', 'explore', 'actor', 'check', 'store', 'sched', 'history', 'core'],
+  // Agents over NATS: signed jobs run by the burst engine; the coordinator side splits an attack over agents.
+  agents: ['agents', 'attack', 'burst', 'grpc', 'history', 'check', 'broker', 'core', 'generated'],
   // The attack engine: the invariant language, request templating, burst planning, judging, recording.
   attack: ['attack', 'burst', 'grpc', 'history', 'check', 'core', 'generated', 'scenarios'],
   explore: ['explore', 'instrument', 'sched', 'check', 'history', 'core'],

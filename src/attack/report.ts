@@ -1,7 +1,8 @@
 import { formatMs } from '../core/units.js';
 import { MAX_FLOOD_DURATION_MS, MAX_FLOOD_IN_FLIGHT, MAX_FLOOD_RATE } from '../burst/flood.js';
 import type { BurstSpread, LatencyReport, SpreadSummary, StatusCount } from '../burst/stats.js';
-import type { ReleaseWrites, SyncMode } from '../burst/sync-policy.js';
+import type { AgentsRelease, ReleaseWrites, SyncMode, SyncPolicy } from '../burst/sync-policy.js';
+import type { PolicyOptions } from '../burst/create-policy.js';
 import type { TlsFiles } from '../grpc/transport.js';
 
 /** Defaults and hard caps: the attack is bounded by design. */
@@ -86,6 +87,11 @@ export interface AttackOptions extends TargetOptions {
   readonly onProgress?: (line: string) => void;
   /** Keep every burst call in the report (`calls`), for a page's timeline. */
   readonly keepCalls?: boolean;
+  /**
+   * Makes the burst's sync policy instead of the built-in ones: racelab attack --agents passes one that splits
+   * each burst over agents on other hosts.
+   */
+  readonly policy?: (o: PolicyOptions) => SyncPolicy;
 }
 
 /** One burst call as the driver saw it; times are monotonic µs (the server's handler start from its trailer). */
@@ -121,6 +127,8 @@ export interface RoundReport {
   readonly sendSpread?: BurstSpread;
   readonly serverSpread?: BurstSpread;
   readonly release?: ReleaseWrites;
+  /** A burst split over agents: each agent's share, offset and spread. */
+  readonly agents?: AgentsRelease;
   readonly wallMs: number;
 }
 

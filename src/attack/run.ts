@@ -140,7 +140,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
       }
       if (result.skipped > 0) warnings.push(`flood: ${result.skipped} calls fell due while ${concurrency} were in flight and were skipped (the server is slower than --rate)`);
     } else {
-      const policy = createSyncPolicy({
+      const policy = (o.policy ?? createSyncPolicy)({
         mode: sync,
         transport: r.transport,
         count: callsPerBurst,
@@ -192,6 +192,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
             ...(ss ? { sendSpread: ss } : {}),
             ...(sv ? { serverSpread: sv } : {}),
             ...(fired.release ? { release: fired.release } : {}),
+            ...(fired.agents ? { agents: fired.agents } : {}),
             wallMs: performance.now() - rt0,
           };
           roundReports.push(report);

@@ -3,7 +3,7 @@ import { RacelabError, messageOf } from '../core/errors.js';
 import { toGrpcMetadata } from '../grpc/transport.js';
 import type { BurstCall, CallOutcome } from './call.js';
 import { connectChannel, openChannel, sendUnary } from './grpc-call.js';
-import type { BurstTransport, FireResult, SyncMode, SyncPolicy } from './sync-policy.js';
+import type { BurstTransport, FireOptions, FireResult, SyncMode, SyncPolicy } from './sync-policy.js';
 import { byOffset, untilMicros } from './timing.js';
 import { nowMicros } from '../core/clock.js';
 
@@ -20,7 +20,8 @@ async function connectAll(clients: grpc.Client[], transport: BurstTransport): Pr
 }
 
 /** Fires every group at its offset: the calls of one group are issued in one synchronous loop. */
-async function fireGroups(calls: readonly BurstCall[], send: (c: BurstCall) => Promise<CallOutcome>): Promise<CallOutcome[]> {
+async function fireGroups(calls: readonly BurstCall[], send: (c: BurstCall) => Promise<CallOutcome>, options: FireOptions = {}): Promise<CallOutcome[]> {
+  await options.beforeRelease?.();
   const start = nowMicros();
   const pending: Array<Promise<CallOutcome>> = [];
   for (const group of byOffset(calls)) {
@@ -48,7 +49,7 @@ abstract class OneChannelPolicy implements SyncPolicy {
     if (!this.client) throw new Error(`${this.mode} policy: fire before open`);
     return this.client;
   }
-  abstract fire(calls: readonly BurstCall[]): Promise<FireResult>;
+  abstract fire(calls: readonly BurstCall[], options?: FireOptions): Promise<FireResult>;
   async close(): Promise<void> {
     this.client?.close();
   }
@@ -71,10 +72,10 @@ export class SequentialPolicy extends OneChannelPolicy {
 /** Every call at once on one channel (one HTTP/2 connection): grpc-js writes them together. */
 export class ParallelPolicy extends OneChannelPolicy {
   readonly mode: SyncMode = 'parallel';
-  async fire(calls: readonly BurstCall[]): Promise<FireResult> {
+  async fire(calls: readonly BurstCall[], options?: FireOptions): Promise<FireResult> {
     const client = this.channel();
     const md = toGrpcMetadata(this.transport.metadata);
-    return { outcomes: await fireGroups(calls, (c) => sendUnary(client, c, this.transport, md)), warnings: [] };
+    return { outcomes: await fireGroups(calls, (c) => sendUnary(client, c, this.transport, md), options), warnings: [] };
   }
 }
 
@@ -93,14 +94,14 @@ export class ConnectionsPolicy implements SyncPolicy {
     this.channels = Array.from({ length: this.clients }, () => openChannel(this.transport, true));
     await connectAll(this.channels, this.transport);
   }
-  async fire(calls: readonly BurstCall[]): Promise<FireResult> {
+  async fire(calls: readonly BurstCall[], options?: FireOptions): Promise<FireResult> {
     const md = toGrpcMetadata(this.transport.metadata);
     return {
       outcomes: await fireGroups(calls, (c) => {
         const ch = this.channels[c.client % this.channels.length];
         if (!ch) throw new Error('ConnectionsPolicy.fire before open');
         return sendUnary(ch, c, this.transport, md);
-      }),
+      }, options),
       warnings: [],
     };
   }

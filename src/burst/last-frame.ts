@@ -7,7 +7,7 @@ import { HANDLER_START_TRAILER } from '../grpc/timing.js';
 import { connectSocket, splitTarget } from '../grpc/transport.js';
 import type { BurstCall, CallOutcome } from './call.js';
 import { FLAG_END_STREAM, FRAME_DATA, SocketTap, type TappedWrite } from './socket-tap.js';
-import type { BurstTransport, FireResult, ReleaseWrites, SyncMode, SyncPolicy } from './sync-policy.js';
+import type { BurstTransport, FireOptions, FireResult, ReleaseWrites, SyncMode, SyncPolicy } from './sync-policy.js';
 import { byOffset, untilMicros } from './timing.js';
 
 const trace = tracer('burst');
@@ -222,7 +222,7 @@ export class LastFramePolicy implements SyncPolicy {
     return { call, stream, conn, done, head: frame.subarray(0, frame.length - 1), lastByte: frame.subarray(frame.length - 1), offsetMicros: call.offsetMicros };
   }
 
-  async fire(calls: readonly BurstCall[]): Promise<FireResult> {
+  async fire(calls: readonly BurstCall[], options: FireOptions = {}): Promise<FireResult> {
     if (this.conns.length === 0) throw new Error('LastFramePolicy.fire before open');
     const broken = this.conns.find((c) => c.failure || c.session.destroyed || c.session.closed);
     if (broken) throw new RacelabError('UNREACHABLE', `--target: the HTTP/2 connection to ${this.transport.target} failed: ${messageOf(broken.failure ?? 'closed')}`);
@@ -259,6 +259,15 @@ export class LastFramePolicy implements SyncPolicy {
         const window = conn.session.state.remoteWindowSize ?? Infinity;
         if (window < mine) {
           warnings.push(`last-frame: the server's connection flow-control window has room for the final bytes of ${window} of ${mine} calls; the rest leave when it opens`);
+        }
+      }
+      if (options.beforeRelease) {
+        try {
+          await options.beforeRelease();
+        } catch (e) {
+          // RST_STREAM before END_STREAM: the server never sees a whole request, so no handler runs.
+          for (const f of flights) f.stream.close(http2.constants.NGHTTP2_CANCEL);
+          throw e;
         }
       }
       for (const c of this.conns) c.tap.drain();

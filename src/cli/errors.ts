@@ -26,6 +26,16 @@ const FLAG_BY_SUBJECT: Readonly<Record<string, string>> = {
   duration: '--duration',
   invariant: '--invariant',
   broker: '--broker',
+  allowTargets: '--allow-targets',
+  trustKey: '--trust-key',
+  signKey: '--sign-key',
+  name: '--name',
+  subjectPrefix: '--subject-prefix',
+  nats: '--nats',
+  agents: '--agents',
+  agentCount: '--agent-count',
+  natsCreds: '--nats-creds',
+  natsNkey: '--nats-nkey',
 };
 
 /** What the CLI adds to a library error: where the user can go next, in the CLI's words. */

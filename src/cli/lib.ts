@@ -42,3 +42,4 @@ export { checkTxnHistory } from '../txn/check.js';
 export { parseTxnWorkload, readTxnHistoryFile } from '../txn/parse.js';
 export { PUBLISH_LIMITS, runPublish } from '../scenarios/publish/run.js';
 export { renderPublishReport } from '../report/publish-text.js';
+export { AgentsPolicy, TargetAllowlist, generateSigningKeys, loadPrivateKey, loadPublicKey, runAgent } from '../agents/index.js';

@@ -16,6 +16,7 @@ import { register as registerCheck } from './commands/check.js';
 import { register as registerTxn } from './commands/txn.js';
 import { register as registerConsumerWorker } from './commands/consumer-worker.js';
 import { register as registerPublish } from './commands/publish.js';
+import { register as registerAgent } from './commands/agent.js';
 
 
 export function buildProgram(): Command {
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerTxn(program);
   registerPublish(program);
   registerConsumerWorker(program);
+  registerAgent(program);
   return program;
 }
 

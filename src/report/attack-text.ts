@@ -75,6 +75,9 @@ export function renderAttackReport(report: AttackReport): string {
     if (!report.serverSpread) out.push('(server-side spread needs a server that reports its handler start times, such as `racelab serve`.)');
   }
 
+  const agentRounds = report.rounds.filter((r) => r.agents);
+  if (agentRounds.length > 0) out.push(renderAgentRounds(agentRounds));
+
   const lat = report.latency;
   if (lat) {
     const totalMs = report.flood ? report.rounds[0]?.wallMs ?? report.wallMs : report.rounds.reduce((s, r) => s + r.wallMs, 0);
@@ -106,4 +109,26 @@ export function renderAttackReport(report: AttackReport): string {
   }
   out.push(`seed ${report.seed}, ${formatMs(report.wallMs)} in all`);
   return out.join('\n\n');
+}
+
+/**
+ * A burst split over agents, per round: each agent's clock offset (± half the round trip that measured it) and
+ * server-side spread, the spread over all agents as run, and the same handler starts shifted by the offsets:
+ * what the spread would have been the other way (without correction, or with it).
+ */
+function renderAgentRounds(rounds: readonly RoundReport[]): string {
+  const corrected = rounds[0]?.agents?.corrected ?? true;
+  const rows = rounds.map((r) => {
+    const a = r.agents!;
+    return [
+      String(r.round),
+      a.agents.map((x) => `${x.agent} ${x.offsetMicros >= 0 ? '+' : '-'}${us(Math.abs(x.offsetMicros))}±${us(x.uncertaintyMicros)}`).join(', '),
+      a.agents.map((x) => `${x.agent} ${us(x.serverSpread?.rangeMicros)}`).join(', '),
+      us(r.serverSpread?.rangeMicros),
+      us(a.otherwayServerSpread?.rangeMicros),
+      a.missing.length ? `incomplete: ${a.missing.join(', ')} did not report` : 'complete',
+    ];
+  });
+  const header = ['round', 'clock offset per agent (agent − coordinator)', 'server spread per agent', corrected ? 'server spread, corrected' : 'server spread, uncorrected', corrected ? 'without correction (est.)' : 'with correction (est.)', 'agents'];
+  return [`Burst over agents (release ${corrected ? 'at one instant, each agent\'s clock corrected by its offset' : 'read on each agent\'s own clock, uncorrected'}):`, renderTable(header, rows)].join('\n');
 }

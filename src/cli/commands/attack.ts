@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { AttackEndpointOptions, AttackOptions } from '../lib.js';
 import { printJson, printProgress, printResult } from '../output.js';
 import { untilSignal } from '../signals.js';
+import { addNatsAccessOptions, natsAccess } from './agent.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -43,10 +44,23 @@ interface AttackFlags {
   concurrency?: string;
   json?: boolean;
   html?: string;
+  agents?: string;
+  agentCount?: string;
+  signKey?: string;
+  subjectPrefix: string;
+  offsetCorrection: boolean;
+  natsUser?: string;
+  natsPassword?: string;
+  natsToken?: string;
+  natsCreds?: string;
+  natsNkey?: string;
+  natsCa?: string;
+  natsCert?: string;
+  natsKey?: string;
 }
 
 export function register(program: Command): void {
-  program
+  addNatsAccessOptions(program
     .command('attack')
     .description('race-test any gRPC service: fire synchronized bursts, check an invariant, exit 1 when a race is found')
     .option('--target <host:port>', 'the gRPC server to attack')
@@ -85,9 +99,14 @@ export function register(program: Command): void {
     .option('--concurrency <n>', '--flood: calls in flight (max rate) or the cap on them (fixed rate)')
     .option('--json', 'print the report as JSON')
     .option('--html <file>', 'also write a self-contained HTML page: every call of every round, the spread per round, latencies')
+    .option('--agents <url>', 'split each burst over racelab agents reached through this NATS server, e.g. nats://host:4222')
+    .option('--agent-count <k>', '--agents: how many agents (default: every idle one that answers)')
+    .option('--sign-key <file>', "--agents: the Ed25519 private key the agents trust (`racelab keygen`)")
+    .option('--subject-prefix <prefix>', "--agents: the agents' NATS subject prefix", 'racelab')
+    .option('--no-offset-correction', '--agents: release on each agent\'s own clock, uncorrected (to measure what the correction buys)'))
     .action(async (flags: AttackFlags) => {
       const lib = await import('../lib.js');
-      const options = buildOptions(flags, lib);
+      const options = { ...buildOptions(flags, lib), ...agentsPolicy(flags, lib) };
       const html = await import('../html.js');
       await html.checkHtmlPath(flags.html);
       // Ctrl+C: the rounds (or the flood) stop, the summary of what ran is printed with the seed, exit 130.
@@ -118,6 +137,23 @@ export function register(program: Command): void {
 }
 
 type Lib = typeof import('../lib.js');
+
+/** --agents: the sync policy that splits each burst over agents; nothing when the burst is local. */
+function agentsPolicy(f: AttackFlags, lib: Lib): Pick<AttackOptions, 'policy'> {
+  if (f.agents === undefined) {
+    const stray = f.agentCount !== undefined ? '--agent-count' : f.signKey !== undefined ? '--sign-key' : !f.offsetCorrection ? '--no-offset-correction' : undefined;
+    if (stray) throw new lib.RacelabError('BAD_OPTION', `${stray} belongs to --agents; add --agents nats://host:4222`);
+    return {};
+  }
+  if (f.signKey === undefined) throw new lib.RacelabError('BAD_OPTION', '--sign-key: agents run only signed jobs; give the private key whose public half they trust (racelab keygen writes a pair)');
+  if (f.flood) throw new lib.RacelabError('BAD_OPTION', '--flood: runs from this host; drop --agents');
+  const signKey = lib.loadPrivateKey(f.signKey);
+  const agentCount = f.agentCount !== undefined ? lib.parseCount(f.agentCount, '--agent-count', 1, 256) : undefined;
+  const nats = natsAccess(f.agents, f);
+  return {
+    policy: (burst) => new lib.AgentsPolicy({ nats, signKey, subjectPrefix: f.subjectPrefix, correctOffsets: f.offsetCorrection, ...(agentCount !== undefined ? { agentCount } : {}) }, burst),
+  };
+}
 
 function parseJson(text: string, what: string, lib: Lib): unknown {
   try {
