@@ -86,8 +86,8 @@ describe.skipIf(!natsUp || !redisUp)('racelab publish on NATS', { timeout: 120_0
     expect((s.after ?? 0) - (s.before ?? 0)).toBe(60);
   });
 
-  it('replies on the run\'s reply subject: repeated tickets break unique(...) == published (sync connections)', async () => {
-    const out = await runCli(['publish', '--broker', NATS_URL, '--subject', `${run}.tickets`, '--count', '40', '--sync', 'connections', '--connections', '4', '--replies', '--invariant', "unique(pluck(replies, 'ticket')) == published", '--json']);
+  it('replies on the run\'s reply subject: repeated tickets break "every ticket is unique" (sync connections)', async () => {
+    const out = await runCli(['publish', '--broker', NATS_URL, '--subject', `${run}.tickets`, '--count', '40', '--sync', 'connections', '--connections', '4', '--replies', '--invariant', 'replies.all(r, replies.filter(s, s.ticket == r.ticket).size() == 1)', '--json']);
     const r = JSON.parse(out.stdout) as Report;
     expect(out.code).toBe(1);
     expect(r.published).toBe(40);
@@ -102,7 +102,7 @@ describe.skipIf(!natsUp || !redisUp)('racelab publish on NATS', { timeout: 120_0
       [['--subject', `${run}.x`, '--broker', 'nats://127.0.0.1:1'], /NATS at nats:\/\/127\.0\.0\.1:1 is not reachable/],
       [['--subject', `${run}.x`, '--invariant', 'after > 0'], /--invariant: an invariant needs something to check/],
       [['--subject', `${run}.x`, '--store', REDIS_URL], /--read: say what to read/],
-      [['--subject', `${run}.x`, '--store', REDIS_URL, '--read', `${run}:none`, '--invariant', 'aftr == 1'], /--invariant: aftr is not defined/],
+      [['--subject', `${run}.x`, '--store', REDIS_URL, '--read', `${run}:none`, '--invariant', 'aftr == 1'], /--invariant: "aftr" is not defined/],
     ];
     const runs = await Promise.all(cases.map(([args]) => runCli(['publish', '--broker', NATS_URL, ...args])));
     runs.forEach((r, i) => expect(expectOneLineError(r)).toMatch(cases[i]![1]));

@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .option('--reply-subject <subject>', 'NATS: collect replies published to this subject (and set it as reply-to)')
     .option('--store <url>', 'a redis:// or postgres:// URL the consumer writes: read before and after (`before`, `after` in the invariant)')
     .option('--read <what>', '--store: the Redis key (GET) or the PostgreSQL query (first column of the first row) to read')
-    .option('--invariant <expr>', 'must hold once the consumer settled (default: after - before == published, len(replies) == published)')
+    .option('--invariant <expr>', 'must hold once the consumer settled (default: after - before == published, size(replies) == published)')
     .option('--settle <duration>', 'longest wait after publishing for the store and replies to settle', '3s')
     .option('--seed <n>', 'seed for {{uuid}}')
     .option('--prefix <name>', 'first word of every name the run makes (reply subject, reply queue)', 'racelab')

@@ -1,4 +1,4 @@
-import { parseExpression, type Expression } from '../../attack/expression.js';
+import { T, parseExpression, type Expression, type InvariantType } from '../../attack/expression.js';
 import { applyTemplate, templatePlaceholders } from '../../attack/template.js';
 import { brokerNamespace } from '../../broker/names.js';
 import { resolveBroker, type BrokerKind } from '../../broker/open.js';
@@ -34,7 +34,7 @@ export interface PublishOptions {
   readonly replySubject?: string;
   /** A store the service writes: read before and after (`before`, `after` in the invariant). */
   readonly store?: { readonly url: string; readonly read: string };
-  /** Must hold once the service settled; default from what is read: `after - before == published`, `len(replies) == published`. */
+  /** Must hold once the service settled; default from what is read: `after - before == published`, `size(replies) == published`. */
   readonly invariant?: string;
   /** Longest wait after publishing for the store and replies to settle (default 3 s). */
   readonly settleMs?: number;
@@ -98,7 +98,7 @@ const DEFAULT_DATA = { index: '{{index}}', id: '{{uuid}}' };
 function defaultInvariant(o: PublishOptions): string | undefined {
   const parts: string[] = [];
   if (o.store) parts.push('after - before == published');
-  if (o.replies || o.replySubject !== undefined) parts.push('len(replies) == published');
+  if (o.replies || o.replySubject !== undefined) parts.push('size(replies) == published');
   return parts.length ? parts.join(' && ') : undefined;
 }
 
@@ -132,10 +132,21 @@ function checkOptions(o: PublishOptions): { count: number; connections: number; 
   if (o.store && !o.store.read.trim()) throw new RacelabError('BAD_OPTION', 'say what to read from the store: a Redis key or a PostgreSQL query', { subject: 'read' });
   templatePlaceholders(o.data ?? DEFAULT_DATA);
   const source = o.invariant ?? defaultInvariant(o);
-  const invariant = source !== undefined ? parseExpression(source) : undefined;
   if (o.invariant !== undefined && !o.store && !o.replies && o.replySubject === undefined) {
     throw new RacelabError('BAD_OPTION', 'an invariant needs something to check: a store to read (before, after) or replies to collect', { subject: 'invariant' });
   }
+  const hasReplies = Boolean(o.replies) || o.replySubject !== undefined;
+  const noStore = { kind: 'absent', why: 'before and after need a store to read; add one' } as const;
+  const vars: Record<string, InvariantType> = {
+    before: o.store ? T.dyn : noStore,
+    after: o.store ? T.dyn : noStore,
+    published: T.int,
+    count: T.int,
+    failed: T.int,
+    unroutable: T.int,
+    replies: hasReplies ? T.list(T.dyn) : { kind: 'absent', why: 'replies need a reply address; ask for replies' },
+  };
+  const invariant = source !== undefined ? parseExpression(source, vars) : undefined;
   return { count, connections, settleMs, invariant };
 }
 
