@@ -72,6 +72,8 @@ export async function runAgent(o: AgentOptions): Promise<AgentSummary> {
   let jobsFailed = 0;
   let running: RunningJob | undefined;
   let lastJob: AgentSummary['lastJob'];
+  // The last job's run, which may still be closing its calls after its result went out.
+  let settling: Promise<unknown> | undefined;
   let stopping: AgentStopReason | undefined;
   let wake: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (wake = resolve));
@@ -108,6 +110,18 @@ export async function runAgent(o: AgentOptions): Promise<AgentSummary> {
   };
 
   const startJob = (msg: Msg, envelope: Envelope, address: string, run: (ctx: Parameters<NonNullable<ReturnType<typeof jobType>>['run']>[1]) => Promise<void>, durationMs: number): void => {
+    let finished = false;
+    const finish = (outcome: 'finished' | 'failed' | 'abandoned'): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      if (outcome === 'finished') jobsDone++;
+      else jobsFailed++;
+      lastJob = { id: envelope.id, outcome };
+      if (running?.id === envelope.id) running = undefined;
+      event(`job ${envelope.id}: ${outcome}`);
+      if (o.maxJobs !== undefined && jobsDone + jobsFailed >= o.maxJobs) stop('max-jobs');
+    };
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(`the job's time (${durationMs}ms) is up`), durationMs);
     const job: RunningJob = {
@@ -121,7 +135,12 @@ export async function runAgent(o: AgentOptions): Promise<AgentSummary> {
         clock,
         signal: abort.signal,
         report: (r) => {
-          if (r.kind === 'result') job.released = true;
+          // The result is the job's last word: the agent is idle before the caller hears it, so a job sent on
+          // receipt of a result is never refused as busy.
+          if (r.kind === 'result') {
+            job.released = true;
+            finish('finished');
+          }
           send(msg.reply, r);
         },
         release: () =>
@@ -143,16 +162,9 @@ export async function runAgent(o: AgentOptions): Promise<AgentSummary> {
       ),
     };
     running = job;
+    settling = job.done;
     event(`job ${envelope.id}: ${envelope.type} on ${address}`);
-    void job.done.then((outcome) => {
-      clearTimeout(timer);
-      if (outcome === 'finished') jobsDone++;
-      else jobsFailed++;
-      lastJob = { id: job.id, outcome };
-      running = undefined;
-      event(`job ${job.id}: ${outcome}`);
-      if (o.maxJobs !== undefined && jobsDone + jobsFailed >= o.maxJobs) stop('max-jobs');
-    });
+    void job.done.then(finish);
   };
 
   const onJob = async (msg: Msg): Promise<void> => {
@@ -220,7 +232,9 @@ export async function runAgent(o: AgentOptions): Promise<AgentSummary> {
   if (last) {
     // A staged burst is abandoned (cancelled before its release); a released one runs to its end.
     if (!last.released) last.abort.abort(stopping === 'nats-closed' ? 'NATS went away' : 'the agent was stopped');
-    await last.done;
+  }
+  if (settling) {
+    await settling;
     await new Promise((r) => setImmediate(r));
   }
   send(healthSubject(prefix), health());

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { runTransactions, type TxnRunReport } from '../../src/index.js';
+import { OWNER_HOST, ownerOf } from '../../src/core/cleanup.js';
 import { MARIADB_URL, PG_URL, serviceAvailable } from '../helpers/services.js';
 
 /**
@@ -22,8 +23,9 @@ describe.skipIf(!(await serviceAvailable('PostgreSQL', PG_URL)))('PostgreSQL', (
     expect(run.invariant!.violations, summary(run)).toBeGreaterThan(0);
     expect(run.check.models['snapshot-isolation']).toBe('ruled-out');
     expect(run.check.models['read-committed']).toBe('not-ruled-out');
-    // The run's table was uniquely named and is gone.
-    expect(run.table).toMatch(/^racelab_txn_deposit_[0-9a-f]{8}$/);
+    // The run's table was uniquely named after its owner (this process) and is gone.
+    expect(run.table).toMatch(/^racelab_txn_deposit_/);
+    expect(ownerOf(run.table)).toMatchObject({ host: OWNER_HOST, pid: process.pid });
     const client = new pg.Client({ connectionString: PG_URL });
     await client.connect();
     try {
