@@ -82,7 +82,7 @@ try {
     add(`${name} text`, renderAttackReport(report));
     add(`${name} html`, renderReportPage(attackPage(report, `racelab attack ${name}`)));
     if (options.record) {
-      const events = (await readFile(options.record, 'utf8')).trim().split('\n').map((l) => untimed(JSON.parse(l), true));
+      const events = (await readFile(options.record, 'utf8')).trim().split('\n').map((l) => untimed(JSON.parse(l)));
       add(`${name} history`, JSON.stringify(events.map((e) => ({ ...e, time: 0 }))));
     }
   }
