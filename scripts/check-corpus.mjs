@@ -6,7 +6,7 @@
 // hash as it was; a change that prunes more may change steps and unknowns, and the per-history lines
 // (`--list`) say which.
 //
-//   npm run build && node scripts/check-corpus.mjs [--list] [--count N]
+//   npm run build && node scripts/check-corpus.mjs [--list] [--count N] [--show NAME (print one explanation)]
 //
 // Every budget is counted in steps, never in time, so the output does not depend on the machine's load.
 import { createHash } from 'node:crypto';
@@ -20,6 +20,8 @@ import { parseHistory } from '../dist/history/read.js';
 
 const args = process.argv.slice(2);
 const list = args.includes('--list');
+const showAt = args.indexOf('--show');
+const show = showAt >= 0 ? args[showAt + 1] : undefined;
 const countAt = args.indexOf('--count');
 const generatedCount = countAt >= 0 ? Number(args[countAt + 1]) : 4700;
 if (!Number.isInteger(generatedCount) || generatedCount < 0) {
@@ -123,6 +125,7 @@ for (const h of corpus) {
   counts[report.verdict]++;
   const explanation = report.explanation.join('\n');
   hash.update(`${h.name}\u0000${report.verdict}\u0000${explanation}\u0000`);
+  if (h.name === show) console.log(`${h.name}: ${report.verdict}\n${explanation}\n`);
   if (list) console.log(`${h.name}\t${report.verdict}\t${report.steps}\t${createHash('sha256').update(explanation).digest('hex').slice(0, 12)}`);
 }
 console.log(`histories ${corpus.length}: ok ${counts.ok}, illegal ${counts.illegal}, unknown ${counts.unknown}`);

@@ -1,4 +1,4 @@
-import type { EventList, SearchOp } from './search-events.js';
+import { appendToRing, type EventList, type SearchOp } from './search-events.js';
 
 /**
  * Interchangeable seen operations (equal input and equal output: two `write 3`s, two `cas [1 2]`s, many
@@ -46,12 +46,7 @@ export class SeenClasses {
       const op = entryOp[node]!;
       const cls = this.classOf[op]!;
       if (entryIsCall[node] === 0 || cls < 0) continue;
-      const sentinel = n + cls;
-      const last = cPrev[sentinel]!;
-      cNext[last] = op;
-      cPrev[op] = last;
-      cNext[op] = sentinel;
-      cPrev[sentinel] = op;
+      appendToRing(cNext, cPrev, n + cls, op);
     }
   }
 

@@ -178,3 +178,15 @@ export class EventList {
     prev[next[c]!] = c;
   }
 }
+
+/**
+ * Appends `op` to a circular doubly linked list through `sentinel` (the lists of pending operations the
+ * search's indexes keep: unlinked when placed, relinked in reverse order when undone).
+ */
+export function appendToRing(next: Int32Array, prev: Int32Array, sentinel: number, op: number): void {
+  const last = prev[sentinel]!;
+  next[last] = op;
+  prev[op] = last;
+  next[op] = sentinel;
+  prev[sentinel] = op;
+}

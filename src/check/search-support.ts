@@ -1,5 +1,5 @@
 import type { CompleteModel } from './model.js';
-import type { EventList, SearchOp } from './search-events.js';
+import { appendToRing, type EventList, type SearchOp } from './search-events.js';
 
 /**
  * Support (models that say what a read observes, as the register does): a seen read of v can only be placed
@@ -72,18 +72,11 @@ export class SupportIndex<S, I, O> {
       if (k < classes) rdNext[n + k] = rdPrev[n + k] = n + k;
       prNext[n + k] = prPrev[n + k] = n + k;
     }
-    const append = (nx: Int32Array, pv: Int32Array, sentinel: number, op: number): void => {
-      const last = pv[sentinel]!;
-      nx[last] = op;
-      pv[op] = last;
-      nx[op] = sentinel;
-      pv[sentinel] = op;
-    };
     for (let rank = 0; rank < events.rankOp.length; rank++) {
       const op = events.rankOp[rank]!;
       const isCall = events.rankIsCall[rank] === 1;
-      if (!isCall && this.readClass[op]! >= 0) append(rdNext, rdPrev, n + this.readClass[op]!, op);
-      if (isCall && this.prodClass[op] !== -1) append(prNext, prPrev, this.prodClass[op] === -2 ? ANY : n + this.prodClass[op]!, op);
+      if (!isCall && this.readClass[op]! >= 0) appendToRing(rdNext, rdPrev, n + this.readClass[op]!, op);
+      if (isCall && this.prodClass[op] !== -1) appendToRing(prNext, prPrev, this.prodClass[op] === -2 ? ANY : n + this.prodClass[op]!, op);
     }
   }
 

@@ -2,6 +2,7 @@ import type { Budget } from './budget.js';
 import type { CompleteModel } from './model.js';
 import { SeenClasses, UnknownTwins } from './search-classes.js';
 import { EventList, type SearchOp } from './search-events.js';
+import { GrowthIndex } from './search-growth.js';
 import { VisitedSet } from './search-memo.js';
 import { SupportIndex } from './search-support.js';
 
@@ -53,7 +54,9 @@ const UNSEEN = 3;
  * the frontier's operation go next first (Lowe's just-in-time linearization); a seen read that fits is placed
  * at once and never undone alone; of interchangeable operations (equal input and output) only the one whose
  * response came first is tried; and, when the model says what a read observes and what a write leaves, a
- * configuration in which some read can no longer see its value is abandoned as soon as it is reached.
+ * configuration in which some read can no longer see its value is abandoned as soon as it is reached; so is
+ * one in which a read can no longer fit because the state has grown past it (`search-growth.ts`: a kv key's
+ * appends), when the model says so.
  *
  * Unknown-outcome operations have no return entry: nothing forces them, and they may take effect at any time
  * after their call, or never. Left in the list they would be tried first at every step (their calls are the
@@ -69,15 +72,20 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
   const unknownTwins = new UnknownTwins(ev, ops);
   const infoPlaced = unknownTwins.placed;
   const supportIndex = SupportIndex.build(model, ops, ev);
+  // A search that collects where an operation was refused (an explanation's) must try it in every state it
+  // can reach: growth would cut some of those short. Such searches run on small windows.
+  const growth = options.rejectionsOf === undefined ? GrowthIndex.build(model, ops, ev) : undefined;
   const visited = new VisitedSet<S>(ops, (a, b) => model.equal(a, b));
 
   const lift = (op: number): void => {
     supportIndex?.unlink(op);
+    growth?.unlink(op);
     ev.lift(op);
     if (ev.known[op] === 1) seenClasses.unlink(op);
   };
   const unlift = (op: number): void => {
     supportIndex?.relink(op);
+    growth?.relink(op);
     if (ev.known[op] === 1) seenClasses.relink(op);
     ev.unlift(op);
   };
@@ -186,6 +194,11 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
     lift(op);
     if (o.known) placed++;
     if (supportIndex && !supportIndex.stillSupported(op, before, beforeHash, state, stateHash)) {
+      undo();
+      return false;
+    }
+    // A read leaves the reads still to come as they were (asking again after one only costs).
+    if (growth && !growth.isReadOp(op) && !growth.alive(state)) {
       undo();
       return false;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completeModel, registerModel, type SearchOp } from '../../src/check/index.js';
+import { completeModel, registerModel, type Model, type SearchOp } from '../../src/check/index.js';
 import { interchangeKey, SeenClasses, UnknownTwins } from '../../src/check/search-classes.js';
 import { EventList } from '../../src/check/search-events.js';
 import { VisitedSet } from '../../src/check/search-memo.js';
@@ -101,7 +101,7 @@ describe('VisitedSet', () => {
 
 describe('SupportIndex', () => {
   it('gives up a configuration as soon as a read can no longer see its value', () => {
-    const m = completeModel(registerModel());
+    const m = completeModel(registerModel() as Model);
     // write 1, then a read of 1 that returns after a write of 2 began: once the state is 2 and write 1 placed,
     // nothing left can make the register 1 again.
     const ops = [op({ kind: 'write', value: 1 }, undefined, 0, 2), op({ kind: 'write', value: 2 }, undefined, 1, 3), op({ kind: 'read' }, 1, 4, 6)];
