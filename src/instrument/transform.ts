@@ -13,7 +13,10 @@ import type { AwaitSite } from '../sched/await-site.js';
  *
  * every `for await (x of ITER)` becomes `for await (x of (__rl$||__rl$i()).f(ID,ITER))`, and every callback of
  * `.then`/`.catch`/`.finally` becomes `(__rl$||__rl$i()).t(ID,CALLBACK)`; f and t hand their argument back
- * unchanged outside an exploration.
+ * unchanged outside an exploration. An awaited call whose arguments can be shown (see capturedCall) also has
+ * each argument wrapped, `f(__rl$.g(ID,a))`, and its `1` is `__rl$.s(ID)`: inside an exploration the runtime
+ * collects the argument values between the two, so the response step reads `findById("acc1") -> {balance:100}`;
+ * outside one `g` hands the value back after one comparison.
  *
  * Two departures from the form src/sched/await-site.ts shows (`await __rl$.a(ID,(__rl$.on&&await __rl$.b(ID),
  * EXPR))` with a `const` handle), both inside this half of the contract (the runtime and this transform):
@@ -76,14 +79,14 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   // then name the lines of the source it was compiled from, and the map returned leads all the way back there.
   const input = inlineSourceMap(parsed.comments, code, path);
   if (input) s.remove(input.start, input.end);
-  const site = (at: number, text: string, kind: AwaitSite['kind']): number => {
+  const site = (at: number, text: string, kind: AwaitSite['kind'], call?: AwaitSite['call']): number => {
     const generated = position(lines, at);
     const original = input ? originalPositionFor(input.trace, generated) : null;
-    sites.push(
+    const where =
       original?.source != null
-        ? { file: siteFile(original.source, options.root ?? process.cwd()), line: original.line, column: original.column, text, kind }
-        : { file, ...generated, text, kind },
-    );
+        ? { file: siteFile(original.source, options.root ?? process.cwd()), line: original.line, column: original.column }
+        : { file, ...generated };
+    sites.push(call ? { ...where, text, kind, call } : { ...where, text, kind });
     return sites.length - 1;
   };
   const handle = `(${HANDLE}||${HANDLE}i())`;
@@ -93,8 +96,14 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   walkSites(parsed.program, code, (node) => {
     if (node.type === 'AwaitExpression') {
       const arg = node.argument;
-      const id = site(node.start, shorten(code.slice(arg.start, arg.end)), 'await');
-      s.appendLeft(node.start + 'await'.length, ` ${handle}.v(${id},${HANDLE}.on&&(await ${HANDLE}.b(${id}),1),`);
+      const call = capturedCall(arg, code);
+      const id = site(node.start, shorten(code.slice(arg.start, arg.end)), 'await', call?.site);
+      const opened = call && call.site.arity > 0 ? `${HANDLE}.s(${id})` : '1';
+      s.appendLeft(node.start + 'await'.length, ` ${handle}.v(${id},${HANDLE}.on&&(await ${HANDLE}.b(${id}),${opened}),`);
+      for (const value of call?.args ?? []) {
+        s.prependRight(value.start, `${HANDLE}.g(${id},`);
+        s.prependLeft(value.end, ')');
+      }
       s.prependLeft(node.end, ')');
     } else if (node.type === 'ForOfStatement' && node.await) {
       const iterable = node.right;
@@ -121,7 +130,7 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   if (sites.length === 0) return null;
 
   const url = filename.startsWith('file:') ? filename : path;
-  const inert = '{on:false,a:(i,v)=>v,b:()=>{},v:(i,o,v)=>v,f:(i,v)=>v,t:(i,v)=>v}';
+  const inert = '{on:false,a:(i,v)=>v,b:()=>{},v:(i,o,v)=>v,f:(i,v)=>v,t:(i,v)=>v,s:()=>1,g:(i,v)=>v}';
   s.appendLeft(
     headerPosition(parsed.program, code),
     `var ${HANDLE};function ${HANDLE}i(){return ${HANDLE}??=globalThis[Symbol.for("racelab.instrument")]` +
@@ -133,6 +142,30 @@ export function instrument(code: string, filename: string, options: InstrumentOp
     map: input ? (remapping([ownMap, input.map], () => null) as unknown as EncodedSourceMap) : ownMap,
     sites,
   };
+}
+
+/**
+ * An awaited call whose arguments can be shown with their values: `this.accounts.findById(accountId)` gives the
+ * name `findById` and its one argument, which the transform wraps in `g(ID, …)` (it hands the value on). The
+ * runtime collects them between `s(ID)`, made right before the expression is evaluated, and the delivery `v`,
+ * made right after: nothing else runs in between as long as the expression itself cannot suspend, so an
+ * expression with an `await` or `yield` anywhere in it (its callee or an argument) is left as it is, as are a
+ * spread argument (no fixed arity), a computed callee and a promise's own methods (their arguments are callbacks).
+ */
+function capturedCall(expression: AstNode, code: string): { site: NonNullable<AwaitSite['call']>; args: readonly AstNode[] } | undefined {
+  let node = expression as AstNode & Record<string, unknown>;
+  while (node.type === 'ParenthesizedExpression' || node.type === 'ChainExpression') node = node.expression as typeof node;
+  if (node.type !== 'CallExpression') return undefined;
+  const text = code.slice(node.start, node.end);
+  if (text.includes('await') || text.includes('yield')) return undefined;
+  const { callee, arguments: args } = node as unknown as CallExpression;
+  let name: string;
+  if (callee.type === 'Identifier') name = callee.name;
+  else if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier') name = callee.property.name;
+  else if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'PrivateIdentifier') name = `#${callee.property.name}`;
+  else return undefined;
+  if (CONTINUATIONS.has(name) || args.some((a) => a.type === 'SpreadElement')) return undefined;
+  return { site: { name, arity: args.length }, args };
 }
 
 /** The text of a `//# sourceMappingURL=` comment that points at `map`, inline. */

@@ -230,7 +230,7 @@ describe('the rewrite', () => {
     ].join('\n');
     const out = instrument(code, '/project/src/wallet.ts', { root: '/project' })!;
     expect(out.sites).toEqual([
-      { file: 'src/wallet.ts', line: 3, column: 20, text: 'this.accounts.findById(accountId)', kind: 'await' },
+      { file: 'src/wallet.ts', line: 3, column: 20, text: 'this.accounts.findById(accountId)', kind: 'await', call: { name: 'findById', arity: 1 } },
       { file: 'src/wallet.ts', line: 4, column: 4, text: 'this.events.stream(accountId)', kind: 'for-await' },
       {
         file: 'src/wallet.ts',
@@ -238,11 +238,38 @@ describe('the rewrite', () => {
         column: 4,
         text: 'this.accounts.save({ ...account, balance: account.balance -…',
         kind: 'await',
+        call: { name: 'save', arity: 1 },
       },
     ]);
     expect(out.sites[2]!.text).toHaveLength(60);
     // A file outside the root keeps its absolute path; a file: URL is read as its path.
     expect(instrument('await x;', 'file:///elsewhere/m.mjs', { root: '/project' })!.sites[0]!.file).toBe('/elsewhere/m.mjs');
+  });
+
+  it('an awaited call hands its argument values to the response; one whose expression may suspend keeps its text', async () => {
+    const program = [
+      'export async function run(store, id) {',
+      '  const a = await store.get(id, { n: 1 });',
+      '  const b = await store.get(await store.key(id));',
+      '  const c = await store.list(...[id]);',
+      '  return [a, b, c, await store.none(), await (store.maybe?.(id) ?? 0)];',
+      '}',
+    ].join('\n');
+    const out = instrument(program, join(dir, 'calls.mjs'))!;
+    expect(out.code).toContain('store.get(__rl$.g(0,id), __rl$.g(0,{ n: 1 }))');
+    expect(out.sites.map((site) => site.call)).toEqual([{ name: 'get', arity: 2 }, undefined, { name: 'key', arity: 1 }, undefined, { name: 'none', arity: 0 }, undefined]);
+    const mod = (await load(out.code)) as { run(store: unknown, id: string): Promise<unknown[]> };
+    const store = { get: async (k: unknown) => k, key: async (id: string) => `k:${id}`, list: async () => [], none: async () => 1 };
+    const responses: string[] = [];
+    const recorder: Scheduler = {
+      clock: realClock,
+      point: () => undefined,
+      spawn: (_n, b) => b(),
+      waitFor: (p) => p,
+      awaited: (value, site, call) => (responses.push(call ?? `text: ${site.text}`), value),
+    };
+    expect(await withScheduler(recorder, () => mod.run(store, 'acc1'))).toEqual(['acc1', 'k:acc1', [], 1, 0]);
+    expect(responses).toEqual(['get("acc1", {n:1})', 'key("acc1")', 'text: store.get(await store.key(id))', 'text: store.list(...[id])', 'none()', 'text: (store.maybe?.(id) ?? 0)']);
   });
 
   it('keeps every line where it was, and the source map sends each await back to its original column', () => {
@@ -291,11 +318,11 @@ describe('the rewrite', () => {
     // The compiler drops the interface and the type: the await moves from line 7 up to line 2 in the JavaScript.
     expect(compiled.split('\n').findIndex((l) => l.includes('await find(id)'))).toBe(1);
     const out = instrument(compiled, '/p/src/wallet.js', { root: '/p' })!;
-    expect(out.sites).toEqual([{ file: 'src/wallet.ts', line: 7, column: 27, text: 'find(id)', kind: 'await' }]);
+    expect(out.sites).toEqual([{ file: 'src/wallet.ts', line: 7, column: 27, text: 'find(id)', kind: 'await', call: { name: 'find', arity: 1 } }]);
     expect(out.code).not.toContain('sourceMappingURL');
     const lines = out.code.split('\n');
     const line = lines.findIndex((l) => l.includes('const account = await'));
-    const entry = new SourceMap(out.map as never).findEntry(line, lines[line]!.indexOf('find(id))')) as {
+    const entry = new SourceMap(out.map as never).findEntry(line, lines[line]!.indexOf('find(')) as {
       originalSource: string;
       originalLine: number;
       originalColumn: number;
@@ -337,7 +364,7 @@ describe('the runtime', () => {
     // AsyncLocalStorage, its own realScheduler.
     const copy = join(dir, 'copy');
     const src = join(import.meta.dirname, '..', '..', 'src');
-    for (const f of ['core/clock.ts', 'sched/scheduler.ts', 'sched/await-site.ts', 'instrument/runtime.ts']) {
+    for (const f of ['core/clock.ts', 'core/short-value.ts', 'sched/scheduler.ts', 'sched/await-site.ts', 'instrument/runtime.ts']) {
       mkdirSync(dirname(join(copy, f)), { recursive: true });
       cpSync(join(src, f), join(copy, f));
     }
