@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import remapping from '@jridgewell/remapping';
 import { originalPositionFor, TraceMap, type EncodedSourceMap } from '@jridgewell/trace-mapping';
 import MagicString from 'magic-string';
@@ -48,7 +49,7 @@ export interface InstrumentOptions {
 
 export interface InstrumentResult {
   readonly code: string;
-  /** From the original source (through the input's own inline map, when it had one) to `code`. */
+  /** From the original source (through the input's own map, inline or in a file, when it had one) to `code`. */
   readonly map: EncodedSourceMap;
   readonly sites: readonly AwaitSite[];
 }
@@ -75,9 +76,10 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   const lines = lineStarts(code);
   const file = siteFile(path, options.root ?? process.cwd());
   const sites: AwaitSite[] = [];
-  // Code that an earlier loader compiled (TypeScript through tsx, say) carries that loader's map inline: sites
-  // then name the lines of the source it was compiled from, and the map returned leads all the way back there.
-  const input = inlineSourceMap(parsed.comments, code, path);
+  // Code that an earlier loader or a build compiled (TypeScript through tsx, or tsc's output with its .map file)
+  // carries a map: sites then name the lines of the source it was compiled from, and the map returned leads all
+  // the way back there.
+  const input = inputSourceMap(parsed.comments, code, path);
   if (input) s.remove(input.start, input.end);
   const site = (at: number, text: string, kind: AwaitSite['kind'], call?: AwaitSite['call']): number => {
     const generated = position(lines, at);
@@ -181,20 +183,40 @@ interface InputMap {
   readonly end: number;
 }
 
-/** The last comment of the module, when it is an inline source map (a map in a file is not followed). */
-function inlineSourceMap(comments: readonly { type: string; value: string; start: number; end: number }[], code: string, path: string): InputMap | undefined {
+/**
+ * The map of the module's last comment, `//# sourceMappingURL=`: inline (`data:application/json;base64,…`, as tsx
+ * and esbuild write it) or in a file beside the compiled code (`wallet.js.map`, as tsc and most bundlers write
+ * it), read from disk relative to the module. A map that cannot be read (missing, not JSON, a remote URL) is
+ * ignored: sites and the map returned then name the code as it came.
+ */
+function inputSourceMap(comments: readonly { type: string; value: string; start: number; end: number }[], code: string, path: string): InputMap | undefined {
   const last = comments[comments.length - 1];
-  const prefix = '# sourceMappingURL=data:application/json';
-  if (!last || last.type !== 'Line' || !last.value.startsWith(prefix) || code.slice(last.end).trim() !== '') return undefined;
-  const comma = last.value.indexOf(',');
-  if (comma === -1 || !last.value.slice(0, comma).endsWith(';base64')) return undefined;
+  if (!last || last.type !== 'Line' || code.slice(last.end).trim() !== '') return undefined;
+  const match = /^[#@] sourceMappingURL=(\S+)\s*$/.exec(last.value);
+  if (!match) return undefined;
+  const url = match[1]!;
   try {
-    const map = JSON.parse(Buffer.from(last.value.slice(comma + 1).trim(), 'base64').toString('utf8')) as EncodedSourceMap;
-    // Sources are resolved against the module's own path; a file: URL among them is read as its path.
-    const resolved = { ...map, sources: map.sources.map((src) => (src?.startsWith('file:') ? fileURLToPath(src) : src)) };
+    if (url.startsWith('data:')) {
+      const comma = url.indexOf(',');
+      if (!url.startsWith('data:application/json') || comma === -1 || !url.slice(0, comma).endsWith(';base64')) return undefined;
+      const map = JSON.parse(Buffer.from(url.slice(comma + 1), 'base64').toString('utf8')) as EncodedSourceMap;
+      // Sources are resolved against the module's own path; a file: URL among them is read as its path.
+      const resolved = { ...map, sources: map.sources.map((src) => (src?.startsWith('file:') ? fileURLToPath(src) : src)) };
+      return { map: resolved, trace: new TraceMap(resolved, path), start: last.start, end: last.end };
+    }
+    const mapUrl = new URL(url, pathToFileURL(path));
+    if (mapUrl.protocol !== 'file:') return undefined;
+    const mapPath = fileURLToPath(mapUrl);
+    const map = JSON.parse(readFileSync(mapPath, 'utf8')) as EncodedSourceMap;
+    // The map's sources are relative to the map's own place (and its sourceRoot), not to the module, which the
+    // map returned is inlined into: they are made absolute here, so they name the same files from there.
+    const base = pathToFileURL(mapPath);
+    const root = map.sourceRoot ? `${map.sourceRoot.replace(/\/?$/, '/')}` : '';
+    const sources = map.sources.map((src) => (src == null ? src : fileURLToPath(new URL(`${root}${src}`, base))));
+    const resolved: EncodedSourceMap = { ...map, sources, sourceRoot: undefined };
     return { map: resolved, trace: new TraceMap(resolved, path), start: last.start, end: last.end };
   } catch {
-    return undefined; // an unreadable map: sites and the returned map then name the code as it came
+    return undefined;
   }
 }
 

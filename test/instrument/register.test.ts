@@ -50,6 +50,13 @@ beforeAll(() => {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, inlineSourceMap: true, inlineSources: true },
     }).outputText,
   );
+  // The same TypeScript built the way tsc builds a project: dist/compiled.mjs beside its .map file.
+  const built = ts.transpileModule(typescript.join('\n'), {
+    fileName: 'compiled.ts',
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: true },
+  });
+  write('dist/built.mjs', built.outputText.replace('compiled.js.map', 'built.mjs.map'));
+  write('dist/built.mjs.map', JSON.stringify({ ...(JSON.parse(built.sourceMapText!) as object), file: 'built.mjs', sources: ['../src/built.ts'] }));
   write('throws.mjs', `async function f() {\n  await null; throw new Error('after the await');\n}\nawait f();\n`);
   write(
     'wallet.test.mjs',
@@ -109,6 +116,11 @@ describe('node --import racelab/register', () => {
     const run = await node(['--enable-source-maps', '--import', register, 'compiled.mjs']);
     // Line 5, column 18 of compiled.ts (`new Error`), though the JavaScript has it on line 2, farther right.
     expect(run.stderr).toMatch(/compiled\.ts:5:18\b/);
+  });
+
+  it('maps through the .map file beside compiled code (tsc with sourceMap): the stack names the TypeScript line', async () => {
+    const run = await node(['--enable-source-maps', '--import', register, 'dist/built.mjs']);
+    expect(run.stderr).toMatch(/src\/built\.ts:5:18\b/);
   });
 
   it('works with plain node:test', async () => {

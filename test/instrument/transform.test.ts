@@ -330,6 +330,35 @@ describe('the rewrite', () => {
     expect([entry.originalSource, entry.originalLine, entry.originalColumn]).toEqual(['wallet.ts', 6, 33]);
   });
 
+  it('reads the map in a file beside compiled code (tsc with sourceMap): sites and the map name the TypeScript', () => {
+    const source = ['interface Account {', '  balance: number;', '}', 'declare function find(id: string): Promise<Account>;', 'export async function balance(id: string): Promise<number> {', '  return (await find(id)).balance;', '}'].join('\n');
+    const compiled = ts.transpileModule(source, {
+      fileName: 'wallet.ts',
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: true },
+    });
+    // As tsc with outDir writes it: dist/wallet.js ends with `//# sourceMappingURL=wallet.js.map`, and the map
+    // names its source relative to itself.
+    const project = join(dir, 'external');
+    mkdirSync(join(project, 'dist', 'maps'), { recursive: true });
+    const map = JSON.parse(compiled.sourceMapText!) as { sources: string[]; sourceRoot?: string };
+    writeFileSync(join(project, 'dist', 'wallet.js.map'), JSON.stringify({ ...map, sources: ['../src/wallet.ts'] }));
+    expect(compiled.outputText).toMatch(/\n\/\/# sourceMappingURL=wallet\.js\.map\s*$/);
+    expect(compiled.outputText.split('\n').findIndex((l) => l.includes('await find(id)'))).toBe(1);
+    const out = instrument(compiled.outputText, join(project, 'dist', 'wallet.js'), { root: project })!;
+    expect(out.sites).toEqual([{ file: 'src/wallet.ts', line: 6, column: 10, text: 'find(id)', kind: 'await', call: { name: 'find', arity: 1 } }]);
+    expect(out.code).not.toContain('sourceMappingURL');
+    const lines = out.code.split('\n');
+    const entry = new SourceMap(out.map as never).findEntry(1, lines[1]!.indexOf('find(')) as { originalSource: string; originalLine: number; originalColumn: number };
+    expect([entry.originalSource, entry.originalLine, entry.originalColumn]).toEqual([join(project, 'src', 'wallet.ts'), 5, 16]);
+
+    // A map in another folder, with a sourceRoot, and a map that is not there.
+    const elsewhere = compiled.outputText.replace('wallet.js.map', 'maps/w.map');
+    writeFileSync(join(project, 'dist', 'maps', 'w.map'), JSON.stringify({ ...map, sourceRoot: '../../lib', sources: ['wallet.ts'] }));
+    expect(instrument(elsewhere, join(project, 'dist', 'wallet.js'), { root: project })!.sites[0]).toMatchObject({ file: 'lib/wallet.ts', line: 6 });
+    const missing = compiled.outputText.replace('wallet.js.map', 'gone.js.map');
+    expect(instrument(missing, join(project, 'dist', 'wallet.js'), { root: project })!.sites[0]).toMatchObject({ file: 'dist/wallet.js', line: 2 });
+  });
+
   it('passes decorators, `using`, type syntax and the directive prologue through untouched', () => {
     const code = [
       "'use client';",
