@@ -516,6 +516,11 @@ export class ControlledScheduler implements Scheduler {
     else this.uncontrolled = { count: 1, first: what };
   }
 
+  uncontrolledAwait(site: AwaitSite, what: string): void {
+    if (this.phase !== 'running' || (this.options.instrumentation === false && site.line !== 0)) return;
+    this.noteUncontrolled(`${what} at ${describeSite(site)}${this.current ? ` (task "${this.current.name}")` : ''} is an await racelab does not control`);
+  }
+
   /** RealSchedulerWatch: code of this run reached the real scheduler (a forgotten `ambient`). */
   reached(op: Operation): void {
     if (this.phase !== 'running') return;

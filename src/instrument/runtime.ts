@@ -20,6 +20,11 @@ export interface InstrumentHooks extends ModuleHooks {
   v<T>(site: number, on: unknown, value: T): T | PromiseLike<Awaited<T>>;
   f<T>(site: number, iterable: T): T | AsyncIterable<unknown>;
   t<T>(site: number, callback: T): T;
+  /**
+   * The value an `await using` declaration holds, handed back as it is: its disposal, awaited when the block ends,
+   * is an await no point can precede, so inside an exploration the scheduler counts it as uncontrolled.
+   */
+  u<T>(site: number, value: T): T;
   /** Opens the collection of a call's argument values (`site.call`), right before the call's expression runs. */
   s(site: number): 1;
   /** One argument value of the call at `site`, handed back as it is (collected only after `s` of that site). */
@@ -139,6 +144,11 @@ class Handle implements InstrumentHooks {
     const s = activeScheduler(this.sources);
     if (s === undefined || s.awaited === undefined) return value;
     return s.awaited(value, where, call) ?? value;
+  }
+
+  u<T>(site: number, value: T): T {
+    activeScheduler(this.sources)?.uncontrolledAwait?.(this.sites[site]!, 'the disposal of an await using');
+    return value;
   }
 
   s(site: number): 1 {

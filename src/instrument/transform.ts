@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import remapping from '@jridgewell/remapping';
 import { originalPositionFor, TraceMap, type EncodedSourceMap } from '@jridgewell/trace-mapping';
 import MagicString from 'magic-string';
-import { parseSync, type AwaitExpression, type CallExpression, type ForOfStatement, type ParserOptions, type Program } from 'oxc-parser';
+import { parseSync, type AwaitExpression, type CallExpression, type ForOfStatement, type ParserOptions, type Program, type VariableDeclaration } from 'oxc-parser';
 import type { AwaitSite } from '../sched/await-site.js';
 
 /**
@@ -107,11 +107,28 @@ export function instrument(code: string, filename: string, options: InstrumentOp
         s.prependLeft(value.end, ')');
       }
       s.prependLeft(node.end, ')');
+    } else if (node.type === 'ForOfStatement' && !node.await && node.left.type === 'VariableDeclaration' && node.left.kind === 'await using') {
+      const left = node.left;
+      const id = site(left.start, shorten(`using ${code.slice(left.declarations[0]!.start, left.end)} of …`), 'await');
+      s.prependRight(node.right.start, `${handle}.u(${id},`);
+      s.prependLeft(node.right.end, ')');
     } else if (node.type === 'ForOfStatement' && node.await) {
       const iterable = node.right;
       const id = site(node.start, shorten(code.slice(iterable.start, iterable.end)), 'for-await');
       s.prependRight(iterable.start, `${handle}.f(${id},`);
       s.prependLeft(iterable.end, ')');
+    } else if (node.type === 'VariableDeclaration' && node.kind === 'await using') {
+      // `await using x = EXPR` awaits x[Symbol.asyncDispose]() when the block ends: an await with no expression
+      // of its own, so no point can go before it. The value is handed through `u`, which tells the scheduler, so
+      // a run that reaches one is inconclusive rather than a proof. (Node 20 does not parse `await using` at all:
+      // such a module fails to load with Node's own SyntaxError, on the same line as without racelab.)
+      // In `for (await using x of ITEMS)` the declaration has no initializer: the loop's branch wraps ITEMS.
+      for (const declarator of node.declarations) {
+        if (!declarator.init) continue;
+        const id = site(node.start, shorten(`using ${code.slice(declarator.start, declarator.end)}`), 'await');
+        s.prependRight(declarator.init.start, `${handle}.u(${id},`);
+        s.prependLeft(declarator.init.end, ')');
+      }
     } else if (node.type === 'CallExpression' && options.thenCallbacks !== false) {
       // `p.then(f, g)`, `p.catch(f)`, `p.finally(f)`: each callback, when it is a function, runs after a point of
       // its own (a continuation is a step, as the code after an await is). Not a promise's method? The wrapper
@@ -132,7 +149,7 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   if (sites.length === 0) return null;
 
   const url = filename.startsWith('file:') ? filename : path;
-  const inert = '{on:false,a:(i,v)=>v,b:()=>{},v:(i,o,v)=>v,f:(i,v)=>v,t:(i,v)=>v,s:()=>1,g:(i,v)=>v}';
+  const inert = '{on:false,a:(i,v)=>v,b:()=>{},v:(i,o,v)=>v,f:(i,v)=>v,t:(i,v)=>v,s:()=>1,g:(i,v)=>v,u:(i,v)=>v}';
   s.appendLeft(
     headerPosition(parsed.program, code),
     `var ${HANDLE};function ${HANDLE}i(){return ${HANDLE}??=globalThis[Symbol.for("racelab.instrument")]` +
@@ -276,11 +293,11 @@ interface AstNode {
   readonly end: number;
 }
 
-type SiteNode = AwaitExpression | ForOfStatement | CallExpression;
+type SiteNode = AwaitExpression | ForOfStatement | CallExpression | VariableDeclaration;
 
 /**
- * Calls `visit` on every AwaitExpression, ForOfStatement and CallExpression that may hold a site, parents before
- * children. A node whose source text holds none of WORDS cannot be or contain a site (an await and a for-await
+ * Calls `visit` on every AwaitExpression, ForOfStatement, CallExpression and VariableDeclaration that may hold a
+ * site, parents before children. A node whose source text holds none of WORDS cannot be or contain a site (an await and a for-await
  * begin with the keyword, a continuation names its method, and no escape may spell a keyword or a property name
  * here), so the walk skips it: most of a module is never visited, which halves the transform's time against a
  * full AST walk (see /work/notes/issue-12a.md). The word offsets come from the source text, every decision from
@@ -305,7 +322,7 @@ function walkSites(program: Program, code: string, visit: (node: SiteNode) => vo
   };
   const enter = (node: AstNode): void => {
     if (!holdsWord(node)) return;
-    if (node.type === 'AwaitExpression' || node.type === 'ForOfStatement' || node.type === 'CallExpression') {
+    if (node.type === 'AwaitExpression' || node.type === 'ForOfStatement' || node.type === 'CallExpression' || node.type === 'VariableDeclaration') {
       visit(node as SiteNode);
     }
     children(node);

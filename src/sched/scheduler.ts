@@ -68,6 +68,12 @@ export interface Scheduler {
    * `call`, when the site is a call whose arguments were seen, is the call with their values: `findById("acc1")`.
    */
   awaited?<T>(value: T, site: AwaitSite, call?: string): T | Promise<Awaited<T>>;
+  /**
+   * Optional, for instrumented user code: the code at `site` will await something no point can be put before
+   * (the disposal an `await using` declaration runs when its block ends). A controlled scheduler counts it as
+   * uncontrolled: an exploration that saw it never reports a proof.
+   */
+  uncontrolledAwait?(site: AwaitSite, what: string): void;
 }
 
 /** A wait made by `Scheduler.block`: await `promise`; another task ends it with `wake()` (later calls do nothing). */
