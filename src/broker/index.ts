@@ -1,4 +1,4 @@
-export { ConsumerCrash, type Broker, type BrokerMessage, type ConsumeOptions, type Consumer, type ConsumerStats, type Delivery, type DeliveryHandler, type QueueSpec } from './broker.js';
+export { AckLost, ConsumerCrash, type Broker, type BrokerMessage, type ConsumeOptions, type Consumer, type ConsumerStats, type Delivery, type DeliveryHandler, type QueueSpec } from './broker.js';
 export { MemoryBroker, type MemoryBrokerOptions, type MemoryFault } from './memory.js';
 export { openBroker, resolveBroker, DEFAULT_AMQP_URL, DEFAULT_NATS_URL, type BrokerKind, type OpenBrokerOptions, type ResolvedBroker } from './open.js';
 export { brokerNamespace, maskBrokerUrl } from './names.js';

@@ -101,7 +101,7 @@ export async function runKilledConsumers(o: KillRunOptions): Promise<ConsumerRun
     for (const child of live) child.kill('SIGKILL');
     if (failure) throw failure;
     const t = tally(messages, applications, await readBalances(store, o.keys), { redeliveries, crashes: struck.length });
-    return { tally: t, settled: acked.size === messages.length, killed: struck };
+    return { tally: t, settled: acked.size === messages.length, killed: struck, consumers: o.variant.consumers, brokerRestarts: 0, acksLost: 0 };
   } finally {
     finished = true;
     for (const child of live) child.kill('SIGKILL');
