@@ -199,7 +199,9 @@ export class NatsBroker implements Broker {
             await nc?.close();
             throw new ConsumerCrash(name, message.id);
           }
-          if (fault === 'pause') await realDelay(ackWaitMs + 250);
+          // JetStream looks for expired acks on a timer of about one ack wait, so a hold of one ack wait is often
+          // acked before the redelivery; two ack waits make the redelivery happen first.
+          if (fault === 'pause') await realDelay(2 * ackWaitMs + 250);
           if (nc?.isClosed()) throw new ConsumerCrash(name, message.id);
           if (within === undefined) {
             await m.ackAck();

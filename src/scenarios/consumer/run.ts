@@ -197,6 +197,8 @@ export async function runConsumerVariant(o: ConsumerRunOptions): Promise<Consume
   const result = tally(messages, side.applications, await readBalances(o.store, o.keys), {
     redeliveries: stats.reduce((s, c) => s + c.redeliveries, 0),
     crashes: stats.reduce((s, c) => s + c.crashes, 0),
+    pauses: [...pauseAt].filter((id) => struck.has(id)).length,
+    brokerRestarts: restarted,
   });
   return { tally: result, settled, consumers, brokerRestarts: restarted, acksLost: stats.reduce((s, c) => s + (c.acksLost ?? 0), 0) };
 }
