@@ -1,20 +1,16 @@
 /**
- * kill -9 of a real consumer process between its effect and its ack, on real NATS JetStream and RabbitMQ, with the
- * effects in PostgreSQL (spawns the built CLI's hidden consumer-worker: `npm run build` first). Slow by nature: each
- * kill costs a process start (1 to 4 s on a loaded machine), so the idempotent run takes 20 kills on RabbitMQ and 8
- * on NATS; test/broker/real-brokers.test.ts takes 20 on each with the connection dropped inside one process.
+ * kill -9 of a real consumer process between its effect and its ack, on real RabbitMQ, with the effects in
+ * PostgreSQL (spawns the built CLI's hidden consumer-worker: `npm run build` first). Slow by nature: each kill
+ * costs a process start (1 to 4 s on a loaded machine). NATS has its own file (kill-processes-nats.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { resolveBroker } from '../../src/broker/open.js';
 import { runKilledConsumers } from '../../src/scenarios/consumer/kill.js';
 import { consumerVariant } from '../../src/scenarios/consumer/variants.js';
-import { AMQP_URL, NATS_URL, PG_URL, serviceAvailable } from '../helpers/services.js';
+import { AMQP_URL, PG_URL, serviceAvailable } from '../helpers/services.js';
 
 const pgUp = await serviceAvailable('PostgreSQL', PG_URL);
-const targets = [
-  { kind: 'nats', url: NATS_URL, up: await serviceAvailable('NATS', NATS_URL), kills: 8 },
-  { kind: 'rabbitmq', url: AMQP_URL, up: await serviceAvailable('RabbitMQ', AMQP_URL), kills: 20 },
-] as const;
+const targets = [{ kind: 'rabbitmq', url: AMQP_URL, up: await serviceAvailable('RabbitMQ', AMQP_URL), kills: 20 }] as const;
 
 for (const { kind, url, up, kills } of targets) {
   describe.skipIf(!up || !pgUp)(`consumer processes killed with SIGKILL on ${kind}`, () => {
