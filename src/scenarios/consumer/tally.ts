@@ -28,13 +28,17 @@ export interface ConsumerTally {
   readonly redeliveries: number;
   /** Consumers killed between their effect and their ack. */
   readonly crashes: number;
+  /** Acks held past the ack wait (the broker redelivered meanwhile). */
+  readonly pauses: number;
+  /** Times the broker was killed (SIGKILL) and started again mid-run. */
+  readonly brokerRestarts: number;
 }
 
 export function tally(
   messages: readonly BrokerMessage[],
   applications: readonly Application[],
   balances: ReadonlyMap<string, number>,
-  counts: { readonly redeliveries: number; readonly crashes: number },
+  counts: { readonly redeliveries: number; readonly crashes: number; readonly pauses?: number; readonly brokerRestarts?: number },
 ): ConsumerTally {
   const times = new Map<string, number>();
   for (const a of applications) times.set(a.id, (times.get(a.id) ?? 0) + 1);
@@ -60,6 +64,8 @@ export function tally(
     outOfOrder,
     redeliveries: counts.redeliveries,
     crashes: counts.crashes,
+    pauses: counts.pauses ?? 0,
+    brokerRestarts: counts.brokerRestarts ?? 0,
   };
 }
 
@@ -80,13 +86,21 @@ export function violations(variant: ConsumerVariant, t: ConsumerTally): string[]
 /** Why the numbers came out as they did, from those numbers only. */
 export function explainTally(variant: ConsumerVariant, t: ConsumerTally): string {
   const bad = violations(variant, t);
-  const faults = t.crashes
-    ? `a consumer was killed between effect and ack ${t.crashes} time${t.crashes === 1 ? '' : 's'} and ${t.redeliveries} deliver${t.redeliveries === 1 ? 'y was a redelivery' : 'ies were redeliveries'}`
+  const times = (n: number): string => `${n} time${n === 1 ? '' : 's'}`;
+  const struck = [
+    t.crashes ? `a consumer was killed between effect and ack ${times(t.crashes)}` : '',
+    t.pauses ? `a consumer held its ack past the ack wait ${times(t.pauses)} (meanwhile the broker may hand the message to the other consumer)` : '',
+    t.brokerRestarts ? `the broker was killed (SIGKILL) and restarted ${times(t.brokerRestarts)}` : '',
+  ].filter(Boolean);
+  const faults = struck.length ? `${struck.join(', ')} and ${t.redeliveries} deliver${t.redeliveries === 1 ? 'y was a redelivery' : 'ies were redeliveries'}` : '';
+  // A duplicate delivered without the redelivered flag: the broker no longer knew it had delivered the message.
+  const forgotten = t.brokerRestarts && t.duplicates > t.redeliveries
+    ? ` At least ${t.duplicates - t.redeliveries} of the duplicates came without the redelivered flag: the restarted broker had forgotten deliveries and acks it had taken before it was killed.`
     : '';
   switch (variant.name) {
     case 'naive':
       return t.duplicates
-        ? `${faults}: each redelivered message had already been applied, so ${t.published} messages gave ${t.effectsApplied} effects (${bad.join(', ')}). At-least-once delivery plus effect-then-ack is at-least-once processing.`
+        ? `${faults || 'messages were delivered again'}: each redelivered message had already been applied, so ${t.published} messages gave ${t.effectsApplied} effects (${bad.join(', ')}). At-least-once delivery plus effect-then-ack is at-least-once processing.${forgotten}`
         : `no duplicate this run${faults ? ` (${faults}, but no redelivered message had been applied)` : ' (no consumer died between effect and ack)'}; the window is still there.`;
     case 'idempotent':
       return bad.length
