@@ -46,3 +46,9 @@ export function formatMs(ms: number): string {
 
 /** `25%`: part of whole, rounded; `0%` when whole is 0. */
 export const pct = (part: number, whole: number): string => (whole > 0 ? `${Math.round((100 * part) / whole)}%` : '0%');
+
+/**
+ * `1 call`, `2 calls`, `0 calls`: a count and its noun, singular only for exactly 1. `many` is the plural when it
+ * is not the noun plus `s` (`1 process`, `2 processes`). Every count racelab prints in text goes through here.
+ */
+export const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
