@@ -4,6 +4,11 @@ import type { ErrorCode, RacelabError } from '../core/errors.js';
 export const EXIT_BAD_INPUT = 2;
 /** Exit status for an internal error (a bug in racelab), distinct from 1 (a race found) and 2 (bad input). */
 export const EXIT_INTERNAL = 70;
+/**
+ * Exit status when the target fails a call (`client`, `call`): the command line was fine and the run could not
+ * finish as asked, which a script must tell apart from bad input (2) and from a verdict (1, 3).
+ */
+export const EXIT_CALL_FAILED = 4;
 
 /**
  * Exit status by error code; every code not listed is bad input. The actor runtime used against its rules
@@ -11,6 +16,7 @@ export const EXIT_INTERNAL = 70;
  */
 const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   ACTOR_MISUSE: EXIT_INTERNAL,
+  CALL_FAILED: EXIT_CALL_FAILED,
 };
 
 /** The flag a user typed for the parameter a library error is about. */

@@ -11,7 +11,7 @@ export { HistoryRecorder, parseHistoryFormat, readHistoryFile } from '../history
 export { parseHostPort, renderProxyStats, startJitterProxy } from '../proxy/index.js';
 export { formatCounterStats, renderActorDemo, renderAttackReport, renderCheckReport, renderExploreReport, renderGrpcDemo, renderHistoryHtml, renderReplayReport, renderReplicasDemo } from '../report/index.js';
 export { runActorDemo } from '../scenarios/actors/index.js';
-export { checkVariantStore, counterVariant, runCounterClient, runGrpcDemo, startCounterServer } from '../scenarios/counter/index.js';
+export { checkVariantStore, counterVariant, failedIncrements, runCounterClient, runGrpcDemo, startCounterServer } from '../scenarios/counter/index.js';
 export { mergeCounterStats, runReplicasDemo, startReplicaSet } from '../scenarios/replicas/index.js';
 export { openStore } from '../store/index.js';
 export { runExplore, runReplay } from '../workloads/index.js';

@@ -1,3 +1,5 @@
+import { roundMeasurements } from '../core/units.js';
+
 /** Where command output goes: stdout for results, stderr for progress, so `--json` stays parseable. */
 export function printResult(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -15,5 +17,5 @@ export const JSON_SCHEMA_VERSION = 1;
 
 export function printJson(value: unknown): void {
   const versioned = typeof value === 'object' && value !== null && !Array.isArray(value) ? { schemaVersion: JSON_SCHEMA_VERSION, ...value } : value;
-  process.stdout.write(`${JSON.stringify(versioned, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(versioned, roundMeasurements, 2)}\n`);
 }

@@ -1,5 +1,6 @@
 import { killAllChildrenAndWait } from '../core/children.js';
 import { runCleanups } from '../core/cleanup.js';
+import { printProgress } from './output.js';
 
 let waiter: ((signal: NodeJS.Signals) => void) | undefined;
 let installed = false;
@@ -64,4 +65,29 @@ export function untilSignal(): Promise<NodeJS.Signals> {
  */
 export async function afterSignal(): Promise<void> {
   if (stopping) await stopping;
+}
+
+/**
+ * For a command that reports what it did so far when stopped (the demos): the first SIGINT/SIGTERM aborts
+ * `signal`; after the report is printed, `finish()` kills what is still running (children, abandoned servers die
+ * with the process), removes what the run made on shared servers, and sets the exit status to 128+n.
+ */
+export function stopOnSignal(options: { quiet?: boolean } = {}): { signal: AbortSignal; finish: () => Promise<void> } {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  void untilSignal().then((s) => {
+    received = s;
+    if (!options.quiet) printProgress(`racelab: ${s}: stopping; the summary so far follows`);
+    controller.abort();
+  });
+  return {
+    signal: controller.signal,
+    finish: async () => {
+      if (received === undefined) return;
+      await killAllChildrenAndWait();
+      const failed = await runCleanups();
+      if (failed.length) process.stderr.write(`racelab: stopped before removing ${failed.join(', ')}; the next run on this host removes it\n`);
+      process.exitCode = exitStatusForSignal(received);
+    },
+  };
 }

@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'BAD_TOKEN'
   | 'TLS'
   | 'TIMEOUT'
+  /** A call the target answered with an error, or never answered: a runtime failure, not the user's input. */
+  | 'CALL_FAILED'
   | 'NO_PROCESS'
   | 'PROCESS_EXITED'
   | 'MAILBOX_FULL'

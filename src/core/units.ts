@@ -46,3 +46,36 @@ export function formatMs(ms: number): string {
 
 /** `25%`: part of whole, rounded; `0%` when whole is 0. */
 export const pct = (part: number, whole: number): string => (whole > 0 ? `${Math.round((100 * part) / whole)}%` : '0%');
+
+/**
+ * `1 call`, `2 calls`, `0 calls`: a count and its noun, singular only for exactly 1. `many` is the plural when it
+ * is not the noun plus `s` (`1 process`, `2 processes`). Every count racelab prints in text goes through here.
+ */
+export const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
+
+/** Report fields that hold measurements (times, rates, spreads, statistics), by racelab's camelCase names. */
+const MEASUREMENT_KEY = /(?:Ms|Micros|Us|Seconds|PerSecond|Rate|Ratio|Spread|Offset|Mean|Stddev|P50|P90|P95|P99|P999)$|^(?:ms|micros|mean|stddev|min|max|median|p50|p90|p95|p99|p999|rate|ratio)$/;
+
+/**
+ * A measurement as a report prints it: no float noise (`106.69872699999999`). Microseconds keep one decimal;
+ * anything else three decimals (a millisecond to the microsecond) from 1 up, three significant digits below 1
+ * (a small ratio keeps its digits). Whole numbers are returned as they are.
+ */
+export function roundMeasurement(value: number, unit: 'micros' | 'other' = 'other'): number {
+  if (!Number.isFinite(value) || Number.isInteger(value)) return value;
+  if (unit === 'micros') return Math.round(value * 10) / 10;
+  if (Math.abs(value) >= 1) return Math.round(value * 1000) / 1000;
+  return Number(value.toPrecision(3));
+}
+
+/**
+ * A `JSON.stringify` replacer that rounds measurement fields (by name, and the numbers of an array under such a
+ * name, e.g. `latenciesMs`), leaving every other number, such as a value a service returned, as it is.
+ */
+export function roundMeasurements(key: string, value: unknown): unknown {
+  if (!MEASUREMENT_KEY.test(key)) return value;
+  const unit = /Micros$|Us$|^micros$/.test(key) ? 'micros' : 'other';
+  if (typeof value === 'number') return roundMeasurement(value, unit);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'number')) return value.map((v: number) => roundMeasurement(v, unit));
+  return value;
+}

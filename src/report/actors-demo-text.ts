@@ -1,6 +1,6 @@
 import { formatMs } from '../core/units.js';
 import type { ActorDemoReport } from '../scenarios/actors/demo.js';
-import { renderTable, wrap } from './table.js';
+import { interruptedLine, renderTable, wrap } from './table.js';
 
 const show = (v: number | string | undefined): string => (v === undefined ? '' : typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(1) : String(v));
 
@@ -25,6 +25,6 @@ export function renderActorDemo(report: ActorDemoReport): string {
     out.push(renderTable(['', ...runs.map((r) => r.variant)], rows));
     for (const r of runs) out.push(wrap(`${r.variant} (${r.summary}).`, 100, '  '), wrap(r.explanation, 100, '    '));
   }
-  out.push(...report.explanation.map((p) => wrap(p, 100)));
+  out.push(...report.explanation.map((p) => wrap(p, 100)), ...interruptedLine(report.interrupted, 'run'));
   return out.join('\n\n');
 }

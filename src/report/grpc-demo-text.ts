@@ -1,6 +1,6 @@
 import { formatMs, pct } from '../core/units.js';
 import type { GrpcDemoReport, GrpcDemoRun } from '../scenarios/counter/demo.js';
-import { renderTable, wrap } from './table.js';
+import { interruptedLine, renderTable, wrap } from './table.js';
 
 export function renderGrpcDemo(report: GrpcDemoReport): string {
   const { settings, runs } = report;
@@ -24,5 +24,5 @@ export function renderGrpcDemo(report: GrpcDemoReport): string {
     rows.map(([label, f]) => [label, ...runs.map(f)]),
   );
   const title = `racelab demo grpc: the seed's Counter, ${settings.clients} client processes x ${settings.increments} increments, ${formatMs(settings.delayMs)} read-modify-write window${settings.store === 'memory' ? '' : `, store ${settings.store}`}`;
-  return [title, table, ...report.explanation.map((p) => wrap(p, 100))].join('\n\n');
+  return [title, ...(runs.length ? [table] : []), ...report.explanation.map((p) => wrap(p, 100)), ...interruptedLine(report.interrupted, 'variant')].join('\n\n');
 }

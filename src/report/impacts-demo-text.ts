@@ -1,3 +1,4 @@
+import { interruptedLine } from './table.js';
 import type { ImpactExploreVerdict, ImpactMonitorView, ImpactsDemoReport, ImpactsDemoRun, ImpactsDemoScenario } from '../scenarios/impacts/demo.js';
 
 /*
@@ -69,5 +70,6 @@ export function renderImpactsDemo(r: ImpactsDemoReport): string {
     }
     lines.push('');
   }
+  lines.push(...interruptedLine(r.interrupted, 'run'));
   return lines.join('\n').trimEnd();
 }

@@ -1,7 +1,7 @@
 import { formatMs, pct } from '../core/units.js';
 import type { ReplicasDemoReport } from '../scenarios/replicas/demo.js';
 import { formatCounterStats } from './counter-stats.js';
-import { renderTable, wrap } from './table.js';
+import { interruptedLine, renderTable, wrap } from './table.js';
 
 export function renderReplicasDemo(report: ReplicasDemoReport): string {
   const ms = (v: number): string => (Number.isFinite(v) ? formatMs(v) : '-');
@@ -24,7 +24,7 @@ export function renderReplicasDemo(report: ReplicasDemoReport): string {
   const parts = [
     `racelab demo replicas: the counter on a shared store, ${report.settings.calls} increments per run, ${report.settings.concurrency} in flight, ${formatMs(report.settings.delayMs)} read-modify-write window`,
     `stores: ${report.settings.stores.join(', ')}`,
-    table,
+    ...(report.runs.length ? [table] : []),
   ];
   if (report.kills.length) {
     parts.push(
@@ -44,6 +44,6 @@ export function renderReplicasDemo(report: ReplicasDemoReport): string {
       ),
     );
   }
-  parts.push(...report.explanation.map((p) => wrap(p, 100)));
+  parts.push(...report.explanation.map((p) => wrap(p, 100)), ...interruptedLine(report.interrupted, 'run'));
   return parts.join('\n\n');
 }

@@ -1,3 +1,5 @@
+import { plural } from '../core/units.js';
+
 /** A plain terminal table: first column left-aligned, the rest right-aligned (numbers). */
 export function renderTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const all = [header, ...rows];
@@ -19,4 +21,11 @@ export function wrap(text: string, width = 100, indent = ''): string {
   }
   if (cur) out.push(indent + cur);
   return out.join('\n');
+}
+
+/** The line a demo's text ends with when a signal stopped it: how many of its runs finished (and are shown). */
+export function interruptedLine(i: { ran: number; planned: number } | undefined, noun: string): string[] {
+  if (!i) return [];
+  if (i.ran === 0) return [`Interrupted before any of the ${plural(i.planned, noun)} finished: nothing was measured.`];
+  return [`Interrupted: ${i.ran} of ${plural(i.planned, noun)} finished before the signal and ${i.ran === 1 ? 'is' : 'are'} shown above; the rest did not run.`];
 }

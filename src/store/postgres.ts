@@ -2,6 +2,7 @@ import pg from 'pg';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { tracer } from '../core/trace.js';
 import { currentScheduler, sleep, type Operation, type Scheduler } from '../sched/scheduler.js';
+import { checkPgRights } from './pg-rights.js';
 import type { Store, StoreTransaction, Versioned } from './store.js';
 import { hostPort, parseStoreUrl, type StoreUrl } from './store-url.js';
 
@@ -127,21 +128,26 @@ export class PostgresStore implements Store {
    * `CREATE TABLE IF NOT EXISTS` alone is not safe when several processes start at once: two creators can
    * both pass the existence check and one fails on the catalog's unique index. A transaction-scoped advisory
    * lock (two-int keyspace, separate from the counter's one-bigint advisory locks) makes creators take turns.
+   * The role's rights are checked first, so a missing one is named with its GRANT before anything runs.
    */
   async ensureSchema(): Promise<void> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       await client.query("SELECT pg_advisory_xact_lock(hashtext('racelab.schema'), hashtext($1))", [this.table]);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${this.table} (
-           namespace text NOT NULL,
-           key text NOT NULL,
-           value bigint NOT NULL DEFAULT 0,
-           version bigint NOT NULL DEFAULT 0,
-           PRIMARY KEY (namespace, key)
-         )`,
-      );
+      // A table that exists is used as it is: a role may have every right on it but none to create tables.
+      const present = await checkPgRights(client, this.table, { where: hostPort(this.u.url, 5432) });
+      if (!present) {
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS ${this.table} (
+             namespace text NOT NULL,
+             key text NOT NULL,
+             value bigint NOT NULL DEFAULT 0,
+             version bigint NOT NULL DEFAULT 0,
+             PRIMARY KEY (namespace, key)
+           )`,
+        );
+      }
       await client.query('COMMIT');
       client.release();
     } catch (e) {

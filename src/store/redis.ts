@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { tracer } from '../core/trace.js';
 import { currentScheduler, sleep, type Operation, type Scheduler } from '../sched/scheduler.js';
+import { checkRedisRights } from './redis-rights.js';
 import type { Store, StoreTransaction, Versioned } from './store.js';
 import { hostPort, parseStoreUrl, type StoreUrl } from './store-url.js';
 
@@ -184,6 +185,9 @@ async function connectRedis(u: StoreUrl, options: RedisStoreOptions): Promise<Re
     enableOfflineQueue: false,
     connectTimeout: options.connectTimeoutMs ?? 5000,
     connectionName: 'racelab',
+    // The ready check is an INFO, which a user with ACL rules may not run (ioredis then warns on the console);
+    // the PING below proves the connection, and checkRedisRights what the user may do.
+    enableReadyCheck: false,
   });
   const errors: string[] = [];
   const collect = (e: Error): void => {
@@ -233,7 +237,14 @@ export class RedisStore implements Store {
 
   static async open(spec: string, options: RedisStoreOptions = {}): Promise<RedisStore> {
     const u = parseStoreUrl(spec, 'redis');
-    return new RedisStore(u, await connectRedis(u, options), options);
+    const redis = await connectRedis(u, options);
+    try {
+      await checkRedisRights(redis, { where: hostPort(u.url, 6379), user: decodeURIComponent(u.url.username) || 'default', prefix: `racelab:${u.namespace}:` });
+    } catch (e) {
+      redis.disconnect();
+      throw e;
+    }
+    return new RedisStore(u, redis, options);
   }
 
   private key(kind: 'value' | 'version' | 'lock' | 'tokens' | 'fence', key: string): string {

@@ -112,7 +112,7 @@ describe('list, describe and call through server reflection', () => {
     expect(fromStdin.code).toBe(0);
     expect(JSON.parse(fromStdin.stdout)).toMatchObject({ kind: 'call', status: 'OK', response: { left: before - 3 } });
     const refused = await runCli(['call', target, 'shop.v1.Coupons/Redeem', '-d', '{"code": "NOPE"}']);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(4);
     expect(refused.stderr).toBe('racelab: /shop.v1.Coupons/Redeem answered NotFound: no coupon NOPE\n');
     expect(left).toBe(before - 3);
   });

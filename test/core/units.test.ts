@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RacelabError, parseCount, parseDuration, parsePort, Random } from '../../src/core/index.js';
+import { RacelabError, parseCount, parseDuration, parsePort, plural, Random, roundMeasurement, roundMeasurements } from '../../src/core/index.js';
 
 describe('parseDuration', () => {
   it('reads units', () => {
@@ -57,5 +57,32 @@ describe('Random', () => {
       seen.add(v);
     }
     expect(seen.size).toBe(5);
+  });
+});
+
+describe('roundMeasurement and the --json replacer', () => {
+  it('rounds float noise away: ms to the microsecond, µs to a tenth, small ratios to three significant digits', () => {
+    expect(roundMeasurement(106.69872699999999)).toBe(106.699);
+    expect(roundMeasurement(12.345678901)).toBe(12.346);
+    expect(roundMeasurement(285.785513978578, 'micros')).toBe(285.8);
+    expect(roundMeasurement(0.000123456)).toBe(0.000123);
+    expect(roundMeasurement(42)).toBe(42);
+    expect(Number.isNaN(roundMeasurement(NaN))).toBe(true);
+  });
+  it('rounds measurement fields by name and leaves other numbers (a value a service returned) as they are', () => {
+    const json = JSON.parse(
+      JSON.stringify({ wallMs: 221.27564900000016, stddevMicros: 313.3371347287136, latenciesMs: [1.23456, 2], p99: 9.87654321, response: { balance: 0.1 + 0.2 }, seed: 7 }, roundMeasurements),
+    ) as Record<string, unknown>;
+    expect(json).toEqual({ wallMs: 221.276, stddevMicros: 313.3, latenciesMs: [1.235, 2], p99: 9.877, response: { balance: 0.30000000000000004 }, seed: 7 });
+  });
+});
+
+describe('plural', () => {
+  it('is singular only for exactly 1', () => {
+    expect(plural(1, 'call')).toBe('1 call');
+    expect(plural(0, 'call')).toBe('0 calls');
+    expect(plural(2, 'call')).toBe('2 calls');
+    expect(plural(1, 'process', 'processes')).toBe('1 process');
+    expect(plural(3, 'process', 'processes')).toBe('3 processes');
   });
 });

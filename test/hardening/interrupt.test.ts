@@ -1,38 +1,6 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCounterServer, type CounterServer } from '../../src/index.js';
-import { BIN } from '../helpers/cli.js';
-
-/** Starts the CLI, sends SIGINT once `ready` shows on stderr, and collects what it printed and its exit code. */
-function interrupted(args: string[], ready: RegExp | number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let sent = false;
-    const kill = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      if (!sent && typeof ready !== 'number' && ready.test(stderr)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    // A command that prints nothing while it runs (explore) is interrupted after a while instead.
-    if (typeof ready === 'number') {
-      setTimeout(() => {
-        sent = true;
-        child.kill('SIGINT');
-      }, ready);
-    }
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(kill);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { interrupted } from '../helpers/cli.js';
 
 describe('Ctrl+C prints the summary so far and the seed, exit 130', () => {
   let server: CounterServer;

@@ -66,3 +66,36 @@ export function expectOneLineError(run: CliRun): string {
   }
   return lines[0]!;
 }
+
+/**
+ * Starts the CLI and sends `signal` once `ready` shows on stderr (or after `ready` ms, for a command that prints
+ * nothing while it runs); resolves with what it printed and its exit code.
+ */
+export function interrupted(args: string[], ready: RegExp | number, signal: NodeJS.Signals = 'SIGINT'): Promise<{ code: number | null; stdout: string; stderr: string; pid: number | undefined }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    const kill = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (!sent && typeof ready !== 'number' && ready.test(stderr)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    if (typeof ready === 'number') {
+      setTimeout(() => {
+        sent = true;
+        child.kill(signal);
+      }, ready);
+    }
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(kill);
+      resolve({ code, stdout, stderr, pid: child.pid });
+    });
+  });
+}

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { createInterface } from 'node:readline';
+import { EXIT_CALL_FAILED } from '../errors.js';
 import { checkHost, ensureWritableFile } from '../files.js';
 import { printJson, printResult } from '../output.js';
 
@@ -16,7 +17,7 @@ export function register(program: Command): void {
     .option('--record <file>', 'write every call as a history (JSON Lines) for racelab check --model counter')
     .addOption(new Option('--wait-for-go', 'once connected, print "ready" to stderr and wait for a line on stdin').hideHelp())
     .action(async (opts: { target: string; targets?: string; increments: string; deadline: string; connectTimeout: string; json?: boolean; waitForGo?: boolean; record?: string }) => {
-      const { runCounterClient, parseCount, parseDuration, parseTarget, HistoryRecorder, RacelabError } = await import('../lib.js');
+      const { runCounterClient, failedIncrements, parseCount, parseDuration, parseTarget, HistoryRecorder, RacelabError } = await import('../lib.js');
       const target = parseTarget(opts.target);
       const targets = opts.targets !== undefined ? opts.targets.split(',').map((t) => parseTarget(t, '--targets')) : undefined;
       const increments = parseCount(opts.increments, '--increments', 0, 1_000_000);
@@ -38,6 +39,12 @@ export function register(program: Command): void {
       if (recorder && opts.record !== undefined) await recorder.writeFile(opts.record);
       if (opts.json) printJson(result);
       else printResult(`Current value: ${result.value}`);
+      // The value was read, but not every increment went through: a runtime failure, not bad input (2).
+      const failed = failedIncrements(result);
+      if (failed !== undefined) {
+        process.stderr.write(`racelab: ${failed}\n`);
+        process.exitCode = EXIT_CALL_FAILED;
+      }
     });
 }
 

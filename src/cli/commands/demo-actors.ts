@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { printJson, printProgress, printResult } from '../output.js';
+import { stopOnSignal } from '../signals.js';
 
 const list = (s: string | undefined): string[] | undefined => {
   if (s === undefined) return undefined;
@@ -25,7 +26,9 @@ export function register(demo: Command): void {
       if (opts.pattern !== undefined && list(opts.pattern) === undefined) {
         throw new RacelabError('BAD_OPTION', '--pattern: give at least one pattern name, e.g. --pattern check-then-act');
       }
+      const stop = stopOnSignal({ quiet: opts.json === true });
       const report = await runActorDemo({
+        signal: stop.signal,
         patterns: list(opts.pattern),
         variants: list(opts.variant),
         seed: opts.seed === undefined ? Random.freshSeed() : parseCount(opts.seed, '--seed', 0, 0xffff_ffff),
@@ -36,5 +39,6 @@ export function register(demo: Command): void {
       if (opts.html !== undefined) await html.writeHtmlPage(opts.html, renderReportPage(actorDemoPage(report, html.commandLine())));
       if (opts.json) printJson(report);
       else printResult(renderActorDemo(report));
+      await stop.finish();
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ensureWritableFile } from '../files.js';
 import { printJson, printProgress, printResult } from '../output.js';
+import { stopOnSignal } from '../signals.js';
 
 export function register(demo: Command): void {
   demo
@@ -31,7 +32,9 @@ export function register(demo: Command): void {
       // Several variants write file.<variant>.jsonl beside it: the same folder.
       if (opts.record !== undefined) await ensureWritableFile(opts.record, '--record');
       await checkHtmlPath(opts.html);
+      const stop = stopOnSignal({ quiet: opts.json === true });
       const report = await runGrpcDemo({
+        signal: stop.signal,
         ...(opts.html !== undefined ? { keepCalls: true } : {}),
         clients,
         increments,
@@ -45,5 +48,6 @@ export function register(demo: Command): void {
       if (opts.html !== undefined) await writeHtmlPage(opts.html, renderReportPage(grpcDemoPage(report, commandLine())));
       if (opts.json) printJson(report);
       else printResult(renderGrpcDemo(report));
+      await stop.finish();
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { printJson, printProgress, printResult } from '../output.js';
+import { stopOnSignal } from '../signals.js';
 
 export function register(demo: Command): void {
   demo
@@ -18,7 +19,9 @@ export function register(demo: Command): void {
       const delayMs = parseDuration(opts.delay, '--delay', { maxMs: 10_000 });
       const count = parseCount(opts.count, '--count', 1, 500);
       await checkHtmlPath(opts.html);
+      const stop = stopOnSignal({ quiet: opts.json === true });
       const report = await runImpactsDemo({
+        signal: stop.signal,
         ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
         delayMs,
         count,
@@ -30,5 +33,6 @@ export function register(demo: Command): void {
       if (opts.json) printJson(report);
       else printResult(renderImpactsDemo(report));
       if (report.scenarios.some((s) => s.runs.some((r) => r.safe && r.verdict === 'race'))) process.exitCode = 1;
+      await stop.finish();
     });
 }

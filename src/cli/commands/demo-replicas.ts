@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { printJson, printProgress, printResult } from '../output.js';
+import { stopOnSignal } from '../signals.js';
 
 export function register(demo: Command): void {
   demo
@@ -38,7 +39,9 @@ export function register(demo: Command): void {
         const { runReplicasDemo, renderReplicasDemo, parseCount, parseDuration, replicasDemoPage, renderReportPage } = await import('../lib.js');
         const html = await import('../html.js');
         await html.checkHtmlPath(opts.html);
+        const stop = stopOnSignal({ quiet: opts.json === true });
         const report = await runReplicasDemo({
+          signal: stop.signal,
           store: opts.store,
           replicas: parseCount(opts.replicas, '--replicas', 2, 16),
           calls: parseCount(opts.calls, '--calls', 1, 100_000),
@@ -55,6 +58,7 @@ export function register(demo: Command): void {
         if (opts.html !== undefined) await html.writeHtmlPage(opts.html, renderReportPage(replicasDemoPage(report, html.commandLine())));
         if (opts.json) printJson(report);
         else printResult(renderReplicasDemo(report));
+        await stop.finish();
       },
     );
 }

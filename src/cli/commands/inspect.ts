@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { TargetOptions } from '../lib.js';
+import { EXIT_CALL_FAILED } from '../errors.js';
 import { printJson, printResult } from '../output.js';
 
 type Lib = typeof import('../lib.js');
@@ -86,7 +87,7 @@ export function register(program: Command): void {
     },
   );
 
-  withTargetOptions(program.command('call <target> <method>').description("call one unary method with a JSON request and print the response (exit 1 when the server answers with an error)"))
+  withTargetOptions(program.command('call <target> <method>').description("call one unary method with a JSON request and print the response (exit 4 when the server answers with an error)"))
     .option('-d, --data <json>', "request JSON (proto3 JSON mapping); @FILE reads a file, @ reads stdin", '{}')
     .option('--deadline <duration>', 'deadline of the call', '10s')
     .action(async (target: string, method: string, flags: TargetFlags & { data?: string }) => {
@@ -98,7 +99,7 @@ export function register(program: Command): void {
       else if (r.response) printResult(JSON.stringify(r.response, null, 2));
       if (r.code !== 0) {
         if (!flags.json) process.stderr.write(`racelab: ${r.method} answered ${r.status}: ${r.details}\n`);
-        process.exitCode = 1;
+        process.exitCode = EXIT_CALL_FAILED;
       }
     });
 }

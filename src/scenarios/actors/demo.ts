@@ -1,3 +1,4 @@
+import { AbortedRun, unlessAborted, type Interrupted } from '../../core/interrupt.js';
 import { RacelabError } from '../../core/errors.js';
 import { formatMs } from '../../core/units.js';
 import type { Scheduler } from '../../sched/scheduler.js';
@@ -5,6 +6,8 @@ import { actorPattern, actorPatterns } from './registry.js';
 import type { ActorPattern, PatternOutcome } from './pattern.js';
 
 export interface ActorDemoOptions {
+  /** Stops the demo: the runs that finished are reported, with `interrupted`. */
+  signal?: AbortSignal;
   /** Pattern names; default all, in the seed's order. */
   patterns?: string[];
   /** Only these variants (each must belong to one of the patterns); default all. */
@@ -33,6 +36,8 @@ export interface ActorDemoReport {
   runs: ActorDemoRun[];
   summary: { vulnerable: number; vulnerableShowingRace: number; fixed: number; fixedHolding: number };
   explanation: string[];
+  /** Set when `signal` stopped the demo: `runs` holds the runs that finished. */
+  interrupted?: Interrupted;
 }
 
 /** Resolves the patterns and variants to run, failing on any unknown name before anything runs. */
@@ -60,9 +65,18 @@ export async function runActorDemo(options: ActorDemoOptions = {}): Promise<Acto
   const seed = options.seed ?? 1;
   const progress = options.onProgress ?? (() => undefined);
   const runs: ActorDemoRun[] = [];
+  let interrupted: Interrupted | undefined;
   for (const { pattern, variant } of todo) {
     const t0 = performance.now();
-    const outcome = await pattern.run(variant, { seed, senders: options.senders, messages: options.messages, scheduler: options.scheduler });
+    let outcome;
+    try {
+      if (options.signal?.aborted) throw new AbortedRun('interrupted');
+      outcome = await unlessAborted(pattern.run(variant, { seed, senders: options.senders, messages: options.messages, scheduler: options.scheduler }), options.signal);
+    } catch (e) {
+      if (!(e instanceof AbortedRun)) throw e;
+      interrupted = { ran: runs.length, planned: todo.length };
+      break;
+    }
     const wallMs = performance.now() - t0;
     const form = pattern.vulnerable.includes(variant) ? 'vulnerable' : 'fixed';
     progress(`${pattern.name} ${variant}: expected ${outcome.expected}, observed ${outcome.observed}, ${outcome.ok ? 'invariant holds' : 'RACE'} (${formatMs(wallMs)})`);
@@ -99,6 +113,7 @@ export async function runActorDemo(options: ActorDemoOptions = {}): Promise<Acto
     runs,
     summary,
     explanation,
+    ...(interrupted ? { interrupted } : {}),
   };
 }
 

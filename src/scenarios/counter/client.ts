@@ -1,7 +1,8 @@
-import { isUnknownOutcome } from '../../grpc/status.js';
+import { isUnknownOutcome, statusName } from '../../grpc/status.js';
 import * as grpc from '@grpc/grpc-js';
 import { nowMicros } from '../../core/clock.js';
 import { RacelabError } from '../../core/errors.js';
+import { plural } from '../../core/units.js';
 import { REQUEST_ID_HEADER } from '../../monitor/interceptor.js';
 import { callUnary, waitReady } from '../../grpc/client.js';
 import type { CounterClient } from '../../generated/Counter.js';
@@ -68,7 +69,7 @@ export async function runCounterClient(options: CounterClientOptions): Promise<C
       const first = counterClient(targets[0] as string);
       try {
         const got = await callUnary<object, GetValueResponse__Output>(first, 'GetValue', {}, deadline);
-        if (got.error) throw new RacelabError('UNREACHABLE', `GetValue on ${targets[0]} failed before the first increment: ${got.error.details}`);
+        if (got.error) throw getValueFailed(targets[0] as string, got.error, 'before the first increment');
         options.recorder.setInitial(Number(got.response?.value ?? 0));
       } finally {
         first.close();
@@ -103,7 +104,7 @@ export async function runCounterClient(options: CounterClientOptions): Promise<C
       else result.failed++;
     }
     const got = await callUnary<object, GetValueResponse__Output>(client, 'GetValue', {}, deadline);
-    if (got.error) throw new RacelabError('UNREACHABLE', `GetValue on ${options.target} failed: ${got.error.details}`);
+    if (got.error) throw getValueFailed(targets[0] as string, got.error, `after ${describeIncrements(result)}`);
     result.value = got.response?.value ?? 0;
     return result;
   } finally {
@@ -117,9 +118,33 @@ export async function readCounter(target: string, timeoutMs = 5000): Promise<num
   try {
     await waitReady(client, target, timeoutMs);
     const got = await callUnary<object, GetValueResponse__Output>(client, 'GetValue', {}, { deadlineMs: timeoutMs });
-    if (got.error) throw new RacelabError('UNREACHABLE', `GetValue on ${target} failed: ${got.error.details}`);
+    if (got.error) throw getValueFailed(target, got.error, 'reading the counter');
     return got.response?.value ?? 0;
   } finally {
     client.close();
   }
+}
+
+/** A GetValue the server failed: the status by name and its details, in one line (exit 4 in the CLI). */
+function getValueFailed(target: string, error: { code: number; details: string }, when: string): RacelabError {
+  return new RacelabError('CALL_FAILED', `GetValue on ${target} failed ${when}: ${statusName(error.code)} (${error.details.split('\n')[0]})`);
+}
+
+/** "10 increments, 7 acknowledged, 3 failed": what the client sent and how it went, for a failure's line. */
+export function describeIncrements(r: Pick<CounterClientResult, 'increments' | 'acknowledged' | 'failed' | 'unknown'>): string {
+  const parts = [`${r.acknowledged} acknowledged`, ...(r.failed ? [`${r.failed} failed`] : []), ...(r.unknown ? [`${r.unknown} with unknown outcome`] : [])];
+  return `${plural(r.increments, 'increment')} (${parts.join(', ')})`;
+}
+
+/**
+ * The increments that did not succeed, by status (`3 of 10 increments did not succeed: Unavailable 2,
+ * DeadlineExceeded 1`), or undefined when all did. The CLI prints it and exits 4.
+ */
+export function failedIncrements(r: CounterClientResult): string | undefined {
+  const byStatus = new Map<string, number>();
+  for (const c of r.calls ?? []) if (c.code !== 0) byStatus.set(statusName(c.code), (byStatus.get(statusName(c.code)) ?? 0) + 1);
+  const notOk = r.failed + r.unknown;
+  if (notOk === 0) return undefined;
+  const how = [...byStatus].map(([name, n]) => `${name} ${n}`).join(', ');
+  return `${notOk} of ${plural(r.increments, 'increment')} did not succeed${how ? `: ${how}` : ''}${r.unknown ? ` (${r.unknown} may have taken effect)` : ''}`;
 }

@@ -1,5 +1,6 @@
 import { spawnRacelab, type RunningChild } from '../../core/children.js';
 import { RacelabError } from '../../core/errors.js';
+import { AbortedRun, unlessAborted, type Interrupted } from '../../core/interrupt.js';
 import { summarize } from '../../core/stats.js';
 import { formatMs, pct } from '../../core/units.js';
 import { maxInFlight, type HandlerSpan } from '../../grpc/timing.js';
@@ -43,6 +44,8 @@ export interface GrpcDemoOptions {
    * timeline; a race monitor watches the server to see the handler side.
    */
   keepCalls?: boolean;
+  /** Stops the run: the variants that finished are reported, with `interrupted`. */
+  signal?: AbortSignal;
 }
 
 /** One increment as both sides saw it. Times: monotonic µs, one clock for the clients and the server. */
@@ -98,6 +101,8 @@ export interface GrpcDemoReport {
   settings: { clients: number; increments: number; delayMs: number; maxConcurrency: number; store: string };
   runs: GrpcDemoRun[];
   explanation: string[];
+  /** Set when `signal` stopped the run: `runs` holds the variants that finished. */
+  interrupted?: Interrupted;
 }
 
 /** Groups handler end times into waves: ends closer than `gapMicros` to the previous one join its wave. */
@@ -133,7 +138,8 @@ function untilReady(c: RunningChild): Promise<void> {
 }
 
 function parseClientOutput(run: { code: number | null; signal: string | null; stdout: string; stderr: string }, i: number): CounterClientResult {
-  if (run.code !== 0) {
+  // Exit 4: the client finished and reported, but some increments failed; its report counts them.
+  if (run.code !== 0 && !(run.code === 4 && run.stdout.trim().startsWith('{'))) {
     const why = run.stderr.trim().split('\n').pop() || `exit code ${run.code ?? run.signal}`;
     throw new RacelabError('CHILD_FAILED', `client process ${i + 1} failed: ${why}`);
   }
@@ -144,7 +150,7 @@ function parseClientOutput(run: { code: number | null; signal: string | null; st
   }
 }
 
-type DemoSettings = Required<Omit<GrpcDemoOptions, 'onProgress' | 'variants' | 'record' | 'store' | 'monitor' | 'keepCalls'>>;
+type DemoSettings = Required<Omit<GrpcDemoOptions, 'onProgress' | 'variants' | 'record' | 'store' | 'monitor' | 'keepCalls' | 'signal'>>;
 
 async function runVariant(
   variantName: string,
@@ -304,15 +310,27 @@ export async function runGrpcDemo(options: GrpcDemoOptions = {}): Promise<GrpcDe
   const progress = options.onProgress ?? (() => {});
   const runs: GrpcDemoRun[] = [];
   const logger = typeof options.monitor === 'object' ? options.monitor.logger : undefined;
+  let interrupted: Interrupted | undefined;
   for (const v of variants) {
     const keep = options.keepCalls ? { keepRequests: o.clients * o.increments + 16 } : {};
     const monitor = options.monitor || options.keepCalls ? raceMonitor({ ...keep, ...(logger && options.monitor ? { logger, name: `demo grpc ${v}` } : {}) }) : undefined;
-    const run = await runVariant(v, o, store, progress, options.record !== undefined ? historyFileFor(options.record, v, variants.length > 1) : undefined, monitor, options.keepCalls, !!options.monitor);
+    let run: GrpcDemoRun;
+    try {
+      if (options.signal?.aborted) throw new AbortedRun('interrupted');
+      run = await unlessAborted(
+        runVariant(v, o, store, progress, options.record !== undefined ? historyFileFor(options.record, v, variants.length > 1) : undefined, monitor, options.keepCalls, !!options.monitor),
+        options.signal,
+      );
+    } catch (e) {
+      if (!(e instanceof AbortedRun)) throw e;
+      interrupted = { ran: runs.length, planned: variants.length };
+      break;
+    }
     // A monitor attached only to draw the timeline does not speak in the report.
     if (!options.monitor) delete run.monitor;
     runs.push(run);
   }
   const partial = { kind: 'grpc-demo' as const, settings: { ...o, store: store ? describeSource(store) : 'memory' }, runs };
-  return { ...partial, explanation: explainGrpcDemo(partial) };
+  return { ...partial, explanation: explainGrpcDemo(partial), ...(interrupted ? { interrupted } : {}) };
 }
 

@@ -1,4 +1,5 @@
 import { messageOf } from '../../core/errors.js';
+import { AbortedRun, unlessAborted, type Interrupted } from '../../core/interrupt.js';
 import type { SyncMode } from '../../burst/sync-policy.js';
 import { explore } from '../../explore/explore.js';
 import { runAttack } from '../../attack/run.js';
@@ -25,6 +26,8 @@ export interface ImpactsDemoOptions {
   /** Keep every call of each burst, with the server's handler times and the monitor's marks (for `--html`). */
   readonly keepCalls?: boolean;
   readonly onProgress?: (line: string) => void;
+  /** Stops the demo: the runs that finished are reported, with `interrupted`. */
+  readonly signal?: AbortSignal;
 }
 
 /** What the explorer said about a variant: a failing schedule (a race or a deadlock), a proof, or neither within the budget. */
@@ -132,6 +135,8 @@ export interface ImpactsDemoReport {
   readonly delayMs: number;
   readonly count: number;
   readonly scenarios: readonly ImpactsDemoScenario[];
+  /** Set when `signal` stopped the demo: `scenarios` holds the runs that finished. */
+  readonly interrupted?: Interrupted;
 }
 
 const EXPLORE_CLIENTS = 3;
@@ -155,50 +160,66 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
   const count = o.count ?? 10;
   const progress = o.onProgress ?? (() => undefined);
   const out: ImpactsDemoScenario[] = [];
+  const planned = scenarios.reduce((n, s) => n + s.variants.filter((x) => !x.requires).length + (s.detectionRounds ? 1 : 0), 0);
+  let ran = 0;
+  const step = <T>(p: () => Promise<T>): Promise<T> => (o.signal?.aborted ? Promise.reject(new AbortedRun('interrupted')) : unlessAborted(p(), o.signal));
+  let interrupted: Interrupted | undefined;
   for (const scenario of scenarios) {
     const runs: ImpactsDemoRun[] = [];
-    for (const v of scenario.variants.filter((x) => !x.requires)) {
-      const calls = count * scenario.attack.calls.length;
-      progress(`${scenario.name} ${v.name}: serving on loopback, ${calls} calls at once, ${delayMs} ms window`);
-      const logger = typeof o.monitor === 'object' ? o.monitor.logger : undefined;
-      // A monitor also joins the calls with the server's handler times on the page; it speaks in the report only with `monitor`.
-      const monitor = o.monitor || o.keepCalls ? raceMonitor({ keepRequests: calls + 16, ...(logger && o.monitor ? { logger, name: `demo impacts ${scenario.name} ${v.name}` } : {}) }) : undefined;
-      const server = await startScenarioServer({ scenario: scenario.name, variant: v.name, delayMs, ...(monitor ? { monitor } : {}) });
-      let burst;
-      try {
-        burst = await runScenarioBurst({ scenario: scenario.name, targets: [server.target], count, ...(o.keepCalls ? { keepCalls: true } : {}) });
-      } finally {
-        await server.close(2000);
+    try {
+      for (const v of scenario.variants.filter((x) => !x.requires)) {
+        const calls = count * scenario.attack.calls.length;
+        progress(`${scenario.name} ${v.name}: serving on loopback, ${calls} calls at once, ${delayMs} ms window`);
+        const logger = typeof o.monitor === 'object' ? o.monitor.logger : undefined;
+        // A monitor also joins the calls with the server's handler times on the page; it speaks in the report only with `monitor`.
+        const monitor = o.monitor || o.keepCalls ? raceMonitor({ keepRequests: calls + 16, ...(logger && o.monitor ? { logger, name: `demo impacts ${scenario.name} ${v.name}` } : {}) }) : undefined;
+        const server = await startScenarioServer({ scenario: scenario.name, variant: v.name, delayMs, ...(monitor ? { monitor } : {}) });
+        let burst;
+        try {
+          burst = await step(() => runScenarioBurst({ scenario: scenario.name, targets: [server.target], count, ...(o.keepCalls ? { keepCalls: true } : {}) }));
+        } finally {
+          await server.close(2000);
+        }
+        const monitorView = monitor && o.monitor ? monitorViewOf(monitor, server.storeUse, v.spawnsProcesses === true) : undefined;
+        if (monitorView) progress(`${scenario.name} ${v.name}: the race monitor ${monitorView.visible ? `flagged ${monitorView.suspectedLostUpdates} suspected lost updates` : `saw no write (${monitorView.reason ?? ''})`}`);
+        progress(`${scenario.name} ${v.name}: exploring every schedule of ${EXPLORE_CLIENTS} clients (dfs)`);
+        let explored: ImpactExploreVerdict | undefined;
+        try {
+          explored = await step(() => exploreVariant(scenario, v.name, o.exploreTimeLimitMs ?? 5000));
+        } catch (e) {
+          if (e instanceof AbortedRun) throw e;
+          progress(`${scenario.name} ${v.name}: the explorer could not run it (${messageOf(e)})`);
+        }
+        runs.push({
+          variant: v.name,
+          summary: v.summary,
+          safe: v.safe,
+          calls: burst.calls,
+          accepted: burst.accepted,
+          refused: burst.refused,
+          unknown: burst.unknown,
+          impact: burst.impact,
+          verdict: burst.impact.violated ? (burst.unknown > 0 ? 'unknown' : 'race') : burst.unknown > 0 ? 'unknown' : 'exact',
+          ...(explored ? { explored } : {}),
+          wallMs: burst.wallMs,
+          ...(monitorView ? { monitor: monitorView } : {}),
+          ...(burst.callLog && monitor ? { callLog: joinCalls(burst.callLog, monitor, v.spawnsProcesses !== true) } : {}),
+        });
+        ran++;
       }
-      const monitorView = monitor && o.monitor ? monitorViewOf(monitor, server.storeUse, v.spawnsProcesses === true) : undefined;
-      if (monitorView) progress(`${scenario.name} ${v.name}: the race monitor ${monitorView.visible ? `flagged ${monitorView.suspectedLostUpdates} suspected lost updates` : `saw no write (${monitorView.reason ?? ''})`}`);
-      progress(`${scenario.name} ${v.name}: exploring every schedule of ${EXPLORE_CLIENTS} clients (dfs)`);
-      let explored: ImpactExploreVerdict | undefined;
-      try {
-        explored = await exploreVariant(scenario, v.name, o.exploreTimeLimitMs ?? 5000);
-      } catch (e) {
-        progress(`${scenario.name} ${v.name}: the explorer could not run it (${messageOf(e)})`);
-      }
-      runs.push({
-        variant: v.name,
-        summary: v.summary,
-        safe: v.safe,
-        calls: burst.calls,
-        accepted: burst.accepted,
-        refused: burst.refused,
-        unknown: burst.unknown,
-        impact: burst.impact,
-        verdict: burst.impact.violated ? (burst.unknown > 0 ? 'unknown' : 'race') : burst.unknown > 0 ? 'unknown' : 'exact',
-        ...(explored ? { explored } : {}),
-        wallMs: burst.wallMs,
-        ...(monitorView ? { monitor: monitorView } : {}),
-        ...(burst.callLog && monitor ? { callLog: joinCalls(burst.callLog, monitor, v.spawnsProcesses !== true) } : {}),
-      });
+      const rounds = scenario.detectionRounds;
+      const detection = rounds ? await step(() => detectionPerMode(scenario, rounds, delayMs, Math.min(count, 5), progress)) : undefined;
+      if (detection) ran++;
+      out.push({ name: scenario.name, title: scenario.title, invariant: scenario.invariant, runs, ...(detection ? { detection } : {}) });
+    } catch (e) {
+      if (!(e instanceof AbortedRun)) throw e;
+      // The variants of this scenario that finished are reported; its detection rates are not.
+      if (runs.length) out.push({ name: scenario.name, title: scenario.title, invariant: scenario.invariant, runs });
+      interrupted = { ran, planned };
+      break;
     }
-    const detection = scenario.detectionRounds ? await detectionPerMode(scenario, scenario.detectionRounds, delayMs, Math.min(count, 5), progress) : undefined;
-    out.push({ name: scenario.name, title: scenario.title, invariant: scenario.invariant, runs, ...(detection ? { detection } : {}) });
   }
-  return { kind: 'demo-impacts', delayMs, count, scenarios: out };
+  return { kind: 'demo-impacts', delayMs, count, scenarios: out, ...(interrupted ? { interrupted } : {}) };
 }
 
 function monitorViewOf(monitor: RaceMonitor, use: StoreUse | undefined, actors: boolean): ImpactMonitorView {

@@ -1,3 +1,4 @@
+import { AbortedRun, unlessAborted, type Interrupted } from '../../core/interrupt.js';
 import { RacelabError } from '../../core/errors.js';
 import { formatMs, pct } from '../../core/units.js';
 import { openStore } from '../../store/open.js';
@@ -10,6 +11,8 @@ import { mergeCounterStats, type CounterCost } from './stats.js';
 import { cleanupOnSignal, describeSource, probeStore, resolveSharedStores, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
 
 export interface ReplicasDemoOptions {
+  /** Stops the demo: the runs that finished are reported, with `interrupted`. */
+  signal?: AbortSignal;
   /** `postgres`, `redis`, their URLs, comma-separated; default `postgres` (RACELAB_PG_URL or the default URL). */
   store?: string;
   /** Replicas for the multi-replica runs; default 3. */
@@ -87,6 +90,8 @@ export interface ReplicasDemoReport {
   runs: ReplicasRun[];
   kills: ReplicasKillRun[];
   explanation: string[];
+  /** Set when `signal` stopped the demo: `runs` and `kills` hold the runs that finished. */
+  interrupted?: Interrupted;
 }
 
 const FIXES: Record<'postgres' | 'redis', string[]> = {
@@ -239,29 +244,42 @@ export async function runReplicasDemo(options: ReplicasDemoOptions = {}): Promis
 
   const runs: ReplicasRun[] = [];
   const kills: ReplicasKillRun[] = [];
+  // Every run planned up front, so an interrupted demo can say how many of them finished.
+  const plan: Array<() => Promise<void>> = [];
   for (const s of stores) {
     const fixes = (options.variants ?? FIXES[s.kind]).filter((v) => {
       const needs = counterVariant(v).requires;
       return !needs || needs === s.kind;
     });
-    runs.push(await runOne(s, { variant: 'mutex', replicas: 1, role: 'baseline' }, o, progress));
-    runs.push(await runOne(s, { variant: 'mutex', replicas: o.replicas, role: 'baseline' }, o, progress));
+    plan.push(async () => void runs.push(await runOne(s, { variant: 'mutex', replicas: 1, role: 'baseline' }, o, progress)));
+    plan.push(async () => void runs.push(await runOne(s, { variant: 'mutex', replicas: o.replicas, role: 'baseline' }, o, progress)));
     for (const v of fixes) {
       // A variant asked for that is neither safe nor one of the store's fixes (pg-read-write, vulnerable) is a
       // baseline to compare with, not a fix.
       const role = counterVariant(v).safe || FIXES[s.kind].includes(v) ? 'fix' : 'baseline';
-      runs.push(await runOne(s, { variant: v, replicas: o.replicas, role }, o, progress));
+      plan.push(async () => void runs.push(await runOne(s, { variant: v, replicas: o.replicas, role }, o, progress)));
     }
     if (s.kind === 'redis' && !options.variants) {
       // The caution: the same lock, with a holder now and then stalled past the TTL.
       const ttlMs = options.lockTtlMs ?? Math.max(300, 10 * o.delayMs);
       const lock = { ttlMs, holderPauseMs: options.holderPauseMs ?? ttlMs * 2 + 100, holderPauseEvery: options.holderPauseEvery ?? 15 };
-      for (const v of ['redis-lock', 'redis-lock-fencing']) runs.push(await runOne(s, { variant: v, replicas: o.replicas, role: 'caution', lock }, o, progress));
+      for (const v of ['redis-lock', 'redis-lock-fencing']) plan.push(async () => void runs.push(await runOne(s, { variant: v, replicas: o.replicas, role: 'caution', lock }, o, progress)));
     }
-    if (options.killOne ?? true) kills.push(await runKillOne(s, o, progress));
+    if (options.killOne ?? true) plan.push(async () => void kills.push(await runKillOne(s, o, progress)));
+  }
+  let interrupted: Interrupted | undefined;
+  for (const step of plan) {
+    try {
+      if (options.signal?.aborted) throw new AbortedRun('interrupted');
+      await unlessAborted(step(), options.signal);
+    } catch (e) {
+      if (!(e instanceof AbortedRun)) throw e;
+      interrupted = { ran: runs.length + kills.length, planned: plan.length };
+      break;
+    }
   }
   const partial = { kind: 'replicas-demo' as const, settings: { ...o, stores: stores.map(describeSource) }, runs, kills };
-  return { ...partial, explanation: explainReplicasDemo(partial) };
+  return { ...partial, explanation: explainReplicasDemo(partial), ...(interrupted ? { interrupted } : {}) };
 }
 
 const rate = (r: ReplicasRun): string => `${Math.round(r.callsPerSecond)} calls/s`;
