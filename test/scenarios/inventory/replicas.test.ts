@@ -6,8 +6,8 @@ import { PG_URL, REDIS_URL, serviceAvailable } from '../../helpers/services.js';
 const pg = await serviceAvailable('PostgreSQL', PG_URL);
 const redis = await serviceAvailable('Redis', REDIS_URL);
 
-/** 10 reservations of 1 against 5 widgets, at once, spread over the replicas. */
-const onReplicas = (storeUrl: string, variant: string, replicas: number): Promise<ScenarioBurstResult> => burstOnReplicas(storeUrl, 'inventory', variant, replicas, 10);
+/** 10 reservations of 1 against 5 widgets, at once, spread over the replicas; 150 ms between check and write, wide enough for a loaded machine. */
+const onReplicas = (storeUrl: string, variant: string, replicas: number): Promise<ScenarioBurstResult> => burstOnReplicas(storeUrl, 'inventory', variant, replicas, 10, 150);
 
 function exact(r: ScenarioBurstResult): void {
   expect(r.unknown).toBe(0);
@@ -22,8 +22,7 @@ function oversells(r: ScenarioBurstResult): void {
 }
 
 describe.skipIf(!pg)('inventory on PostgreSQL, 3 replica processes', () => {
-  it('mutex: exact on 1 replica, oversells on 3; pg-conditional and txn exact on 3', async () => {
-    exact(await onReplicas(PG_URL, 'mutex', 1));
+  it('mutex oversells on 3 (its lock is per process); pg-conditional and txn exact on 3', async () => {
     oversells(await onReplicas(PG_URL, 'mutex', 3));
     for (const variant of ['pg-conditional', 'txn']) exact(await onReplicas(PG_URL, variant, 3));
   }, 120_000);
