@@ -178,3 +178,20 @@ export function actorPerKey(scheduler: Scheduler, name: (key: string) => string,
     return ref;
   };
 }
+
+/** An explore workload's `--clients` (1 to `max`) and `--delay` (0 or more), checked: one line naming the fix. */
+export function checkWorkloadOptions(scenario: string, clients: number, max: number, delayMs: number): void {
+  if (!Number.isInteger(clients) || clients < 1 || clients > max) throw new RacelabError('BAD_COUNT', `--clients: "${clients}" must be a whole number from 1 to ${max} for --scenario ${scenario}`);
+  if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `--delay: "${delayMs}" must be a duration of 0 or more`);
+}
+
+/**
+ * Writes each key's opening value in a shared store only if it was never written (a compare-and-set on version
+ * 0), so replicas starting at once, or a server restarted on the same store, never reset it.
+ */
+export async function openKeysOnce(store: Store, opening: Readonly<Record<string, number>>): Promise<void> {
+  for (const [key, value] of Object.entries(opening)) {
+    const { version } = await store.read(key);
+    if (version === 0) await store.compareAndSet(key, 0, value);
+  }
+}
