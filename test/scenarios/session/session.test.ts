@@ -4,6 +4,7 @@ import { explore } from '../../../src/explore/explore.js';
 import { runAttack } from '../../../src/attack/index.js';
 import { runScenarioBurst } from '../../../src/scenarios/impacts/burst.js';
 import { loadScenarioProto, startScenarioServer, type ScenarioServer } from '../../../src/scenarios/impacts/server.js';
+import { impactScenarios } from '../../../src/scenarios/impacts/registry.js';
 import { sessionScenario } from '../../../src/scenarios/session/scenario.js';
 import { sessionVariants } from '../../../src/scenarios/session/variants.js';
 import { sessionWorkload } from '../../../src/scenarios/session/workload.js';
@@ -92,4 +93,15 @@ describe('racelab attack --scenario session --sync last-frame against racelab se
       server = undefined;
     }
   }, 60_000);
+});
+
+// grpc-js gives every client a lowercase alias of each method: an rpc named Close would shadow Client.close(),
+// and the burst's clients would send an RPC where they meant to close the channel (hence session's End).
+it('no scenario has an rpc whose grpc-js alias shadows a method of grpc.Client', () => {
+  const own = new Set(Object.getOwnPropertyNames(grpc.Client.prototype).map((n) => n.toLowerCase()));
+  for (const scenario of impactScenarios) {
+    const Client = scenario.service.split('.').reduce<unknown>((x, k) => (x as Record<string, unknown>)[k], loadScenarioProto(scenario).grpcObject) as grpc.ServiceClientConstructor;
+    for (const rpc of Object.keys(Client.service)) expect(own.has(rpc.toLowerCase()), `${scenario.service}/${rpc}`).toBe(false);
+  }
+  expect(own.has('close')).toBe(true);
 });
