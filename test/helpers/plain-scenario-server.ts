@@ -22,8 +22,8 @@ export async function startPlainServer(protoFile: string, service: string, handl
     Object.fromEntries(
       Object.entries(handlers).map(([name, fn]) => [
         name,
-        (call: grpc.ServerUnaryCall<never, unknown>, cb: grpc.sendUnaryData<unknown>): void => {
-          fn(call.request).then(
+        (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>): void => {
+          fn(call.request as never).then(
             (r) => cb(null, r),
             (e: grpc.ServiceError) => cb(e),
           );

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordedVerdict } from '../../helpers/scenario-history.js';
 import { explore } from '../../../src/explore/explore.js';
 import { runAttack } from '../../../src/attack/index.js';
 import { runScenarioBurst } from '../../../src/scenarios/impacts/burst.js';
@@ -56,7 +57,7 @@ describe('racelab attack --scenario session --sync last-frame against racelab se
       const report = await runAttack({ target: server.target, scenario: 'session', sync: 'last-frame', count: 8, rounds: 2, pauseMs: 0 });
       expect(report.verdict, report.warnings.join('\n')).toBe(v.safe ? 'no-race' : 'race');
       expect(report.totals.ok).toBe(16);
-      const pool = (await server.service.handlers.Pool!({} as never)) as { free: number; capacity: number };
+      const pool = (await server.service.handlers.Pool!({} as never, new grpc.Metadata())) as { free: number; capacity: number };
       if (v.safe) expect(pool).toEqual({ free: 8, capacity: 10 });
       else expect(pool.free).toBeLessThan(8);
     }, 60_000);
@@ -79,6 +80,10 @@ describe('racelab attack --scenario session --sync last-frame against racelab se
       await server.close();
       server = undefined;
     }
+  }, 60_000);
+  it('records a history racelab check --model session finds illegal for vulnerable and ok for txn', async () => {
+    expect(await recordedVerdict('session', 'vulnerable', 'session', 6)).toBe('illegal');
+    expect(await recordedVerdict('session', 'txn', 'session', 6)).toBe('ok');
   }, 60_000);
   it('a double End gives back one slot in the fixes, several in vulnerable (the pool then holds more than it has)', async () => {
     for (const v of memoryVariants) {
