@@ -6,6 +6,7 @@ import { inventoryModel } from './inventory-model.js';
 import { kvModel } from './kv-model.js';
 import type { Model } from './model.js';
 import { registerModel } from './register-model.js';
+import { sessionModel } from './session-model.js';
 
 /** The built-in models by the name `racelab check --model` takes. */
 export const builtinModels: Readonly<Record<string, () => Model>> = {
@@ -15,6 +16,7 @@ export const builtinModels: Readonly<Record<string, () => Model>> = {
   bank: () => bankModel() as unknown as Model,
   coupon: () => couponModel() as unknown as Model,
   inventory: () => inventoryModel() as unknown as Model,
+  session: () => sessionModel() as unknown as Model,
 };
 
 export const MODEL_NAMES = Object.keys(builtinModels);

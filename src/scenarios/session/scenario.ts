@@ -20,6 +20,7 @@ export const sessionScenario: ImpactScenario = {
   protoFile: 'session.proto',
   service: SERVICE,
   variants: sessionVariants,
+  model: 'session',
   open: (store) => openPool(store, SERVED_CAPACITY),
   host(variantName: string, ports: HostPorts): HostedService {
     const svc = scenarioVariant('session', sessionVariants, variantName).make({ ...ports, capacity: SERVED_CAPACITY });
@@ -58,5 +59,11 @@ export const sessionScenario: ImpactScenario = {
     before: `${SERVICE}/Pool`,
     after: `${SERVICE}/Pool`,
     invariant: 'before.free - after.free == (ok > 0 ? 1 : 0)',
+    model: 'session',
+    historyOp(method, request, response) {
+      const free = (response as { free?: unknown } | undefined)?.free ?? null;
+      if (method === 'Open' || method === 'End' || method === 'Pool') return { f: method.toLowerCase(), invokeValue: request ?? null, okValue: free };
+      return undefined;
+    },
   },
 };

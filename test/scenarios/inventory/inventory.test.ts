@@ -1,10 +1,6 @@
-import { readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { check } from '../../../src/check/checker.js';
+import { recordedVerdict } from '../../helpers/scenario-history.js';
 import { explore } from '../../../src/explore/explore.js';
-import { parseHistoryJsonl } from '../../../src/history/jsonl.js';
 import { runAttack } from '../../../src/attack/index.js';
 import { inventoryVariants } from '../../../src/scenarios/inventory/variants.js';
 import { inventoryWorkload } from '../../../src/scenarios/inventory/workload.js';
@@ -46,17 +42,7 @@ describe('racelab attack --scenario inventory --sync last-frame against racelab 
     }, 60_000);
   }
   it('records a history racelab check --model inventory finds illegal for vulnerable and ok for txn', async () => {
-    for (const variant of ['vulnerable', 'txn']) {
-      server = await startScenarioServer({ scenario: 'inventory', variant, delayMs: 60 });
-      const file = join(tmpdir(), `racelab-inventory-${process.pid}-${variant}.jsonl`);
-      try {
-        await runAttack({ target: server.target, scenario: 'inventory', sync: 'last-frame', count: 7, rounds: 1, record: file });
-        expect(check(parseHistoryJsonl(await readFile(file, 'utf8')), 'inventory', { budgetMs: 10_000 }).verdict).toBe(variant === 'vulnerable' ? 'illegal' : 'ok');
-      } finally {
-        await rm(file, { force: true });
-        await server.close();
-        server = undefined;
-      }
-    }
+    expect(await recordedVerdict('inventory', 'vulnerable', 'inventory', 7)).toBe('illegal');
+    expect(await recordedVerdict('inventory', 'txn', 'inventory', 7)).toBe('ok');
   }, 60_000);
 });

@@ -1,9 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordedVerdict } from '../../helpers/scenario-history.js';
 import { explore } from '../../../src/explore/explore.js';
 import { runAttack } from '../../../src/attack/index.js';
 import { runScenarioBurst } from '../../../src/scenarios/impacts/burst.js';
 import { loadScenarioProto, startScenarioServer, type ScenarioServer } from '../../../src/scenarios/impacts/server.js';
+import { impactScenarios } from '../../../src/scenarios/impacts/registry.js';
 import { sessionScenario } from '../../../src/scenarios/session/scenario.js';
 import { sessionVariants } from '../../../src/scenarios/session/variants.js';
 import { sessionWorkload } from '../../../src/scenarios/session/workload.js';
@@ -55,7 +57,7 @@ describe('racelab attack --scenario session --sync last-frame against racelab se
       const report = await runAttack({ target: server.target, scenario: 'session', sync: 'last-frame', count: 8, rounds: 2, pauseMs: 0 });
       expect(report.verdict, report.warnings.join('\n')).toBe(v.safe ? 'no-race' : 'race');
       expect(report.totals.ok).toBe(16);
-      const pool = (await server.service.handlers.Pool!({} as never)) as { free: number; capacity: number };
+      const pool = (await server.service.handlers.Pool!({} as never, new grpc.Metadata())) as { free: number; capacity: number };
       if (v.safe) expect(pool).toEqual({ free: 8, capacity: 10 });
       else expect(pool.free).toBeLessThan(8);
     }, 60_000);
@@ -79,6 +81,10 @@ describe('racelab attack --scenario session --sync last-frame against racelab se
       server = undefined;
     }
   }, 60_000);
+  it('records a history racelab check --model session finds illegal for vulnerable and ok for txn', async () => {
+    expect(await recordedVerdict('session', 'vulnerable', 'session', 6)).toBe('illegal');
+    expect(await recordedVerdict('session', 'txn', 'session', 6)).toBe('ok');
+  }, 60_000);
   it('a double End gives back one slot in the fixes, several in vulnerable (the pool then holds more than it has)', async () => {
     for (const v of memoryVariants) {
       server = await startScenarioServer({ scenario: 'session', variant: v.name, delayMs: 60 });
@@ -92,4 +98,15 @@ describe('racelab attack --scenario session --sync last-frame against racelab se
       server = undefined;
     }
   }, 60_000);
+});
+
+// grpc-js gives every client a lowercase alias of each method: an rpc named Close would shadow Client.close(),
+// and the burst's clients would send an RPC where they meant to close the channel (hence session's End).
+it('no scenario has an rpc whose grpc-js alias shadows a method of grpc.Client', () => {
+  const own = new Set(Object.getOwnPropertyNames(grpc.Client.prototype).map((n) => n.toLowerCase()));
+  for (const scenario of impactScenarios) {
+    const Client = scenario.service.split('.').reduce<unknown>((x, k) => (x as Record<string, unknown>)[k], loadScenarioProto(scenario).grpcObject) as grpc.ServiceClientConstructor;
+    for (const rpc of Object.keys(Client.service)) expect(own.has(rpc.toLowerCase()), `${scenario.service}/${rpc}`).toBe(false);
+  }
+  expect(own.has('close')).toBe(true);
 });
