@@ -181,7 +181,7 @@ describe.skipIf(!up)('racelab attack --agents from three hosts (network namespac
     const c = spreads(corrected);
     const u = spreads(uncorrected);
     const estimatedOtherway = corrected.rounds.map((x) => x.agents?.otherwayServerSpread?.rangeMicros ?? Number.NaN);
-    console.log(`server-side spread over 10 rounds, 12 calls from 3 agents (skews -30/0/+45ms): corrected median ${ms(median(c))} (${c.map(ms).join(' ')}); uncorrected median ${ms(median(u))} (${u.map(ms).join(' ')}); the corrected run's "without correction (est.)" median ${ms(median(estimatedOtherway))}`);
+    console.log(`server-side spread over 10 rounds, 12 calls from 3 agents (skews -30/0/+45ms): corrected median ${ms(median(c))} (${c.map(ms).join(' ')}); uncorrected median ${ms(median(u))} (${u.map(ms).join(' ')}); the corrected run's "without correction (est.)" median ${ms(median(estimatedOtherway))}; races found ${corrected.racesFound}/10 corrected, ${uncorrected.racesFound}/10 uncorrected`);
     expect(corrected.rounds).toHaveLength(10);
     expect(uncorrected.rounds).toHaveLength(10);
     for (const r of [...corrected.rounds, ...uncorrected.rounds]) expect(r.agents?.missing).toEqual([]);
@@ -205,8 +205,9 @@ describe.skipIf(!up)('racelab attack --agents from three hosts (network namespac
     await stop(running.a3);
     running.proxy = await startIn(lab.host('a3'), process.execPath, [BIN, 'proxy', '--listen', '127.0.0.1:4222', '--target', `${lab.host('nats').address}:4222`, '--delay', '20ms', '--jitter', '0ms', '--seed', '1'], /Proxying/);
     await startAgent('a3');
-    const corrected = report(await attack(50051));
-    const uncorrected = report(await attack(50051, ['--no-offset-correction']));
+    // 6 rounds each: a3's eight clock readings alone take a third of a second per round on this path.
+    const corrected = report(await attack(50051, ['--rounds', '6']));
+    const uncorrected = report(await attack(50051, ['--rounds', '6', '--no-offset-correction']));
     checkOffsets(corrected, 'delayed path, corrected run');
     checkOffsets(uncorrected, 'delayed path, uncorrected run');
     const a3rtt = corrected.rounds.map((r) => r.agents?.agents.find((a) => a.agent === 'a3')?.rttMicros ?? 0);
