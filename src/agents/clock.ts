@@ -1,37 +1,9 @@
 import { nowMicros } from '../core/clock.js';
 import { untilMicros } from '../burst/timing.js';
 
-let wallMinusMonoMicros: number | undefined;
-
-/**
- * Wall minus monotonic clock, µs, read once per process at an edge of Date.now()'s millisecond: the first read
- * of the new millisecond and the monotonic reads either side of it bound the edge; the tightest of three edges
- * wins (a few µs). Not performance.timeOrigin: Node reads its two halves one after the other at startup, and a
- * process descheduled between them on a loaded machine keeps that gap as a clock error for its whole life (a
- * test of three agents on one kernel clock once saw one agent 5.5ms off, far outside its round trip).
- */
-function wallMinusMono(): number {
-  if (wallMinusMonoMicros !== undefined) return wallMinusMonoMicros;
-  let best = Infinity;
-  let anchor = performance.timeOrigin * 1000;
-  for (let edge = 0; edge < 3; edge++) {
-    const start = Date.now();
-    let before = performance.now();
-    let ms: number;
-    while ((ms = Date.now()) === start) before = performance.now();
-    const after = performance.now();
-    if (after - before < best) {
-      best = after - before;
-      anchor = ms * 1000 - ((before + after) / 2) * 1000;
-    }
-  }
-  wallMinusMonoMicros = anchor;
-  return anchor;
-}
-
 /** Wall-clock time in microseconds (the host's own clock: what differs between hosts). */
 export function wallMicros(): number {
-  return Math.round(wallMinusMono() + performance.now() * 1000);
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }
 
 /**
@@ -39,10 +11,7 @@ export function wallMicros(): number {
  * namespaces share one kernel clock, so a test gives each agent a clock that is off, as another host's would be.
  */
 export class AgentClock {
-  constructor(readonly skewMicros = 0) {
-    // The wall clock's anchor is read now, not inside the first clock reading a coordinator times.
-    wallMicros();
-  }
+  constructor(readonly skewMicros = 0) {}
   now(): number {
     return wallMicros() + this.skewMicros;
   }

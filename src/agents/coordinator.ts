@@ -68,7 +68,6 @@ export class AgentsPolicy implements SyncPolicy {
 
   async open(): Promise<void> {
     this.nc = await connectNats(this.o.nats, 'racelab-coordinator', 'agents');
-    wallMicros(); // reads the wall clock's anchor now, not inside the first clock reading
     const found = await this.discover();
     const idle = found.filter((h) => h.state === 'idle').map((h) => h.agent).sort();
     const want = this.o.agentCount ?? idle.length;
