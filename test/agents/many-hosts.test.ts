@@ -11,7 +11,8 @@
  * own proxy, the correction still holds; one agent killed mid-round gives an incomplete round naming it; and
  * nothing is left running or left behind.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,13 +145,18 @@ describe.skipIf(!up)('racelab attack --agents from three hosts (network namespac
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rltest-many-hosts-'));
     lab = createLab(HOSTS);
-    execFileSync(process.execPath, [BIN, 'keygen', '--out', join(dir, 'key')], { stdio: 'ignore' });
     const nats = lab.host('nats').address;
-    running.nats = await startIn(lab.host('nats'), NATS_SERVER, ['-a', nats, '-p', '4222', '-js', '-sd', join(dir, 'jetstream')], /Server is ready/);
     const srv = lab.host('srv');
     const serve = (variant: string, port: number): Promise<Started> =>
       startIn(srv, process.execPath, [BIN, 'serve', '--host', srv.address, '--port', String(port), '--variant', variant, '--delay', '30ms', '--max-concurrency', '64'], /Starting \w+ gRPC server on/);
-    [running.vulnerable, running.mutex] = await Promise.all([serve('vulnerable', 50051), serve('mutex', 50052)]);
+    // Everything that does not wait on another starts at once: the agents need the key and NATS.
+    const keygen = promisify(execFile)(process.execPath, [BIN, 'keygen', '--out', join(dir, 'key')]);
+    [running.nats, running.vulnerable, running.mutex] = await Promise.all([
+      startIn(lab.host('nats'), NATS_SERVER, ['-a', nats, '-p', '4222', '-js', '-sd', join(dir, 'jetstream')], /Server is ready/),
+      serve('vulnerable', 50051),
+      serve('mutex', 50052),
+      keygen.then(() => undefined),
+    ]);
     await Promise.all(['a1', 'a2', 'a3'].map(startAgent));
   });
 
@@ -161,16 +167,12 @@ describe.skipIf(!up)('racelab attack --agents from three hosts (network namespac
 
   /** Each round's estimated offsets against the skews: the error must lie within the uncertainty stated. */
   const checkOffsets = (r: AttackReport, label: string): void => {
-    const errors: string[] = [];
-    for (const round of r.rounds) {
-      for (const a of round.agents?.agents ?? []) {
-        const err = a.offsetMicros - (SKEWS[a.agent] as number);
-        errors.push(`${a.agent} ${err >= 0 ? '+' : ''}${ms(err)}±${ms(a.uncertaintyMicros)}`);
-        // 50µs for the two processes' wall clocks, each read from its own performance.timeOrigin.
-        expect(Math.abs(err), `round ${round.round} ${a.agent}: offset ${ms(a.offsetMicros)} ± ${ms(a.uncertaintyMicros)} vs skew ${ms(SKEWS[a.agent] as number)}`).toBeLessThanOrEqual(a.uncertaintyMicros + 50);
-      }
+    const rows = r.rounds.flatMap((round) => (round.agents?.agents ?? []).map((a) => ({ round: round.round, a, err: a.offsetMicros - (SKEWS[a.agent] as number) })));
+    console.log(`${label}: offset error (estimate − skew) ± stated uncertainty, per round and agent: ${rows.map(({ a, err }) => `${a.agent} ${err >= 0 ? '+' : ''}${ms(err)}±${ms(a.uncertaintyMicros)}`).join(', ')}`);
+    for (const { round, a, err } of rows) {
+      // 50µs for rounding and the two processes' own readings of the one kernel clock.
+      expect(Math.abs(err), `round ${round} ${a.agent}: offset ${ms(a.offsetMicros)} ± ${ms(a.uncertaintyMicros)} vs skew ${ms(SKEWS[a.agent] as number)}`).toBeLessThanOrEqual(a.uncertaintyMicros + 50);
     }
-    console.log(`${label}: offset error (estimate − skew) ± stated uncertainty, per round and agent: ${errors.join(', ')}`);
   };
   const spreads = (r: AttackReport): number[] => r.rounds.map((x) => x.serverSpread?.rangeMicros ?? Number.NaN);
 
@@ -181,7 +183,7 @@ describe.skipIf(!up)('racelab attack --agents from three hosts (network namespac
     const c = spreads(corrected);
     const u = spreads(uncorrected);
     const estimatedOtherway = corrected.rounds.map((x) => x.agents?.otherwayServerSpread?.rangeMicros ?? Number.NaN);
-    console.log(`server-side spread over 10 rounds, 12 calls from 3 agents (skews -30/0/+45ms): corrected median ${ms(median(c))} (${c.map(ms).join(' ')}); uncorrected median ${ms(median(u))} (${u.map(ms).join(' ')}); the corrected run's "without correction (est.)" median ${ms(median(estimatedOtherway))}`);
+    console.log(`server-side spread over 10 rounds, 12 calls from 3 agents (skews -30/0/+45ms): corrected median ${ms(median(c))} (${c.map(ms).join(' ')}); uncorrected median ${ms(median(u))} (${u.map(ms).join(' ')}); the corrected run's "without correction (est.)" median ${ms(median(estimatedOtherway))}; races found ${corrected.racesFound}/10 corrected, ${uncorrected.racesFound}/10 uncorrected`);
     expect(corrected.rounds).toHaveLength(10);
     expect(uncorrected.rounds).toHaveLength(10);
     for (const r of [...corrected.rounds, ...uncorrected.rounds]) expect(r.agents?.missing).toEqual([]);
@@ -205,8 +207,9 @@ describe.skipIf(!up)('racelab attack --agents from three hosts (network namespac
     await stop(running.a3);
     running.proxy = await startIn(lab.host('a3'), process.execPath, [BIN, 'proxy', '--listen', '127.0.0.1:4222', '--target', `${lab.host('nats').address}:4222`, '--delay', '20ms', '--jitter', '0ms', '--seed', '1'], /Proxying/);
     await startAgent('a3');
-    const corrected = report(await attack(50051));
-    const uncorrected = report(await attack(50051, ['--no-offset-correction']));
+    // 5 rounds each: a3's eight clock readings alone take a third of a second per round on this path.
+    const corrected = report(await attack(50051, ['--rounds', '5']));
+    const uncorrected = report(await attack(50051, ['--rounds', '5', '--no-offset-correction']));
     checkOffsets(corrected, 'delayed path, corrected run');
     checkOffsets(uncorrected, 'delayed path, uncorrected run');
     const a3rtt = corrected.rounds.map((r) => r.agents?.agents.find((a) => a.agent === 'a3')?.rttMicros ?? 0);
@@ -219,17 +222,22 @@ describe.skipIf(!up)('racelab attack --agents from three hosts (network namespac
   });
 
   it('one agent killed mid-round: the round is incomplete and names it; nothing is left running', async () => {
-    // a3 (still behind the 20ms proxy) is killed 100ms after it takes the job: it has staged its calls and said
-    // ready within a few ms, and its release cannot come before the ready's trip (20ms), the release's (20ms)
-    // and the release lead (4 round trips, about 170ms). It never sends its calls, never reports. --deadline 1s:
-    // the coordinator waits for its report no longer than the lead, the deadline and 3s.
+    // a3 is killed the moment the coordinator publishes its release: it has staged its calls and said ready (a
+    // release goes only to agents that did), and its release instant is the lead (4 of a3's round trips behind
+    // the 20ms proxy, about 170ms) away. It never sends its calls, never reports. A watcher on NATS (in the
+    // coordinator's namespace) says when. --deadline 1s: the coordinator waits for a3's report no longer than
+    // the lead, the deadline and 3s.
+    const watcher = await startIn(
+      lab.host('coord'),
+      process.execPath,
+      ['-e', `(async () => { const nc = await require('nats').connect({ servers: 'nats://${lab.host('nats').address}:4222' }); const sub = nc.subscribe('racelab.agent.a3.release'); await nc.flush(); console.log('watching'); for await (const m of sub) console.log('release ' + m.data.length); })()`],
+      /watching/,
+    );
+    running.watcher = watcher;
     const victim = running.a3 as Started;
-    let timer: NodeJS.Timeout | undefined;
-    const onJob = (d: Buffer): void => {
-      if (/agent a3: job \S+: burst/.test(d.toString())) timer ??= setTimeout(() => victim.child.kill('SIGKILL'), 100);
-    };
-    victim.child.stderr?.on('data', onJob);
-    victim.child.stdout?.on('data', onJob);
+    watcher.child.stdout?.on('data', (d: Buffer) => {
+      if (/release/.test(d.toString())) victim.child.kill('SIGKILL');
+    });
     const run = await attack(50051, ['--rounds', '1', '--deadline', '1s']);
     const r = report(run);
     expect(victim.child.signalCode ?? (await new Promise((res) => victim.child.once('exit', (_c, s) => res(s))))).toBe('SIGKILL');
