@@ -25,15 +25,15 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
   const progress = o.onProgress ?? (() => {});
   const sync = o.sync ?? 'last-frame';
   const rounds = o.flood ? 1 : (o.rounds ?? ATTACK_LIMITS.defaultRounds);
-  checkRange(rounds, '--rounds', 1, ATTACK_LIMITS.maxRounds);
+  checkRange(rounds, 'rounds', 1, ATTACK_LIMITS.maxRounds);
   const pauseMs = o.pauseMs ?? ATTACK_LIMITS.defaultPauseMs;
-  checkRange(pauseMs, '--pause', 0, ATTACK_LIMITS.maxPauseMs);
-  checkRange(o.settleMs, '--settle', 0, ATTACK_LIMITS.maxPauseMs);
-  checkRange(o.mss, '--mss', 20, 65_535);
+  checkRange(pauseMs, 'pause', 0, ATTACK_LIMITS.maxPauseMs);
+  checkRange(o.settleMs, 'settle', 0, ATTACK_LIMITS.maxPauseMs);
+  checkRange(o.mss, 'mss', 20, 65_535);
   if (o.flood) {
-    if (o.flood.rate !== 'max') checkRange(o.flood.rate, '--rate', 1, ATTACK_LIMITS.maxFloodRate);
-    checkRange(o.flood.durationMs, '--duration', 1, ATTACK_LIMITS.maxFloodDurationMs);
-    checkRange(o.flood.concurrency, '--concurrency', 1, ATTACK_LIMITS.maxFloodInFlight);
+    if (o.flood.rate !== 'max') checkRange(o.flood.rate, 'rate', 1, ATTACK_LIMITS.maxFloodRate);
+    checkRange(o.flood.durationMs, 'duration', 1, ATTACK_LIMITS.maxFloodDurationMs);
+    checkRange(o.flood.concurrency, 'concurrency', 1, ATTACK_LIMITS.maxFloodInFlight);
     if (sync !== 'parallel' && sync !== 'connections') {
       throw new RacelabError('BAD_OPTION', `--flood: runs over one channel (--sync parallel) or several (--sync connections), not --sync ${sync}`);
     }
@@ -42,7 +42,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
   const random = Random.seeded(seed);
   // A path that cannot be written is bad input now, not after the run.
   if (o.record) await writeFile(o.record, '').catch((e: unknown) => {
-    throw new RacelabError('BAD_OPTION', `--record: cannot write ${o.record} (${messageOf(e)})`);
+    throw new RacelabError('BAD_OPTION', `cannot write ${o.record} (${messageOf(e)})`, { subject: 'record' });
   });
   const r = await resolveAttack(o, warnings);
   const history = o.record ? new HistoryLog(r.scenario) : undefined;
