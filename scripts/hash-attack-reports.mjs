@@ -12,6 +12,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAttack } from '../dist/attack/run.js';
+import { parseSyncMode } from '../dist/burst/create-policy.js';
+import { cliMessage } from '../dist/cli/errors.js';
 import { attackPage } from '../dist/report/attack-page.js';
 import { renderAttackReport } from '../dist/report/attack-text.js';
 import { renderReportPage } from '../dist/report/page.js';
@@ -29,6 +31,7 @@ function untimed(value, timing = false) {
 
 const total = createHash('sha256');
 let reports = 0;
+let badInputs;
 const targets = [];
 /** The servers' ports are the system's choice: a text names them as <mutex> and <vulnerable>. */
 function add(name, raw) {
@@ -95,19 +98,33 @@ try {
     ['unknown scenario', { target: mutex.target, scenario: 'nope' }],
     ['record into a missing folder', { target: mutex.target, scenario: 'counter', record: join(dir, 'missing', 'h.jsonl') }],
     ['mss 10', { target: mutex.target, scenario: 'counter', mss: 10 }],
+    ['settle too long', { target: mutex.target, scenario: 'counter', settleMs: 61_000 }],
+    ['flood duration 0', { target: mutex.target, scenario: 'counter', sync: 'parallel', flood: { rate: 10, durationMs: 0 } }],
+    ['flood concurrency 0', { target: mutex.target, scenario: 'counter', sync: 'parallel', flood: { rate: 10, durationMs: 100, concurrency: 0 } }],
+    ['deadline 0', { target: mutex.target, scenario: 'counter', deadlineMs: 0 }],
+    ['count 0', { target: mutex.target, scenario: 'counter', count: 0 }],
   ];
+  badInputs = bad.length + 1;
   for (const [name, options] of bad) {
     try {
       await runAttack(options);
       add(`bad ${name}`, 'no error');
     } catch (e) {
-      add(`bad ${name}`, `${e.code} ${e.message}`);
+      // The one line the CLI prints, exactly; and the library's message, whose subject may name the parameter
+      // (`rounds: …`) where it used to name the flag (`--rounds: …`): the leading dashes are not hashed.
+      add(`bad ${name}`, `${e.code} ${e.message}`.replace(/^(\S+) --/, '$1 '));
+      add(`bad ${name} cli`, e.code ? cliMessage(e) : String(e));
     }
+  }
+  try {
+    parseSyncMode('bogus');
+  } catch (e) {
+    add('bad sync mode cli', cliMessage(e));
   }
 } finally {
   await mutex.close(200);
   await vulnerable.close(200);
   await rm(dir, { recursive: true, force: true });
 }
-console.log(`${reports} attack reports (text, JSON, HTML) and 8 bad inputs`);
+console.log(`${reports} attack reports (text, JSON, HTML) and ${badInputs} bad inputs`);
 console.log(`sha256 ${total.digest('hex')}`);

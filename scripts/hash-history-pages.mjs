@@ -10,9 +10,9 @@ import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkVerbose } from '../dist/check/checker.js';
-import { Random } from '../dist/core/random.js';
 import { readHistoryFile } from '../dist/history/read.js';
 import { renderHistoryHtml } from '../dist/report/history-html.js';
+import { simulate } from '../data/histories/simulate.mjs';
 
 const data = join(dirname(fileURLToPath(import.meta.url)), '..', 'data', 'histories');
 const verbose = process.argv.includes('--verbose');
@@ -26,32 +26,6 @@ function page(name, events, model, checkOptions, htmlOptions) {
   total.update(`${name} ${digest}\n`);
   pages++;
   if (verbose) console.log(`${name}: ${report.verdict}, ${html.length} bytes ${digest.slice(0, 12)}`);
-}
-
-/** Closed-loop clients on one object, each operation taking effect at a random instant of its call (as data/histories/generate.mjs). */
-function simulate(seed, clients, ops, plan, apply) {
-  const rng = Random.seeded(seed);
-  const clientTime = new Array(clients).fill(0);
-  const processOf = Array.from({ length: clients }, (_, i) => i);
-  const planned = [];
-  for (let i = 0; i < ops; i++) {
-    const c = rng.int(clients);
-    const call = clientTime[c] + 1 + rng.int(15);
-    const ret = call + 5 + rng.int(60);
-    clientTime[c] = ret;
-    const info = rng.next() < 0.05;
-    planned.push({ process: processOf[c], call, ret, point: call + rng.next() * (ret - call), info, happened: !info || rng.next() < 0.5, ...plan(rng, i) });
-    if (info) processOf[c] += clients; // the client goes on as a new process, as Jepsen's after an info
-  }
-  for (const p of [...planned].sort((a, b) => a.point - b.point)) apply(p, rng);
-  const events = [];
-  for (const p of planned) {
-    events.push({ t: p.call, o: 0, e: { process: p.process, type: 'invoke', f: p.f, value: p.in } });
-    const type = p.info ? 'info' : p.failed ? 'fail' : 'ok';
-    events.push({ t: p.ret, o: 1, e: { process: p.process, type, f: p.f, value: type === 'ok' ? (p.out ?? p.in) : p.in } });
-  }
-  events.sort((a, b) => a.t - b.t || a.o - b.o);
-  return events.map((x) => ({ ...x.e, time: x.t * 1000 }));
 }
 
 const SAMPLES = [
@@ -117,7 +91,7 @@ const SIMULATED = {
 for (const [model, { plan, make }] of Object.entries(SIMULATED)) {
   for (let seed = 1; seed <= 8; seed++) {
     const buggy = seed % 2 === 0;
-    const events = simulate(seed, 2 + (seed % 3), 12 + seed * 6, plan, make(buggy));
+    const events = simulate({ seed, clients: 2 + (seed % 3), ops: 12 + seed * 6, plan, apply: make(buggy), infoRate: 0.05 }).map((e) => ({ ...e, time: e.time * 1000 }));
     page(`${model} seed ${seed} whole`, events, model, {}, {});
     page(`${model} seed ${seed} 10 ops`, events, model, {}, { maxOperations: 10 });
   }

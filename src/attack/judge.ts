@@ -56,7 +56,9 @@ export function judge(expr: Expression | undefined, scope: Record<string, unknow
   if (!expr) return { verdict: 'unchecked', lost: 0, extra: 0 };
   const value = expr.evaluate(scope);
   if (typeof value !== 'boolean') {
-    throw new RacelabError('BAD_OPTION', `--invariant: must be true or false, but "${expr.source}" gave ${JSON.stringify(value)}; write a comparison such as "after.value - before.value == ok"`);
+    throw new RacelabError('BAD_OPTION', `must be true or false, but "${expr.source}" gave ${JSON.stringify(value)}; write a comparison such as "after.value - before.value == ok"`, {
+      subject: 'invariant',
+    });
   }
   const sides = expr.sides(scope);
   const lost = sides ? Math.max(0, sides.expected - sides.observed) : 0;

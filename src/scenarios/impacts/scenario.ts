@@ -1,5 +1,6 @@
 import { RacelabError } from '../../core/errors.js';
 import type { ServerRef } from '../../actor/gen-server.js';
+import type { AttackScenario } from '../../attack/builtins.js';
 import type { Workload } from '../../explore/workload.js';
 import type { UnaryHandler } from '../../grpc/server.js';
 import type { Scheduler } from '../../sched/scheduler.js';
@@ -92,23 +93,10 @@ export interface ImpactMeasure {
 }
 
 /**
- * The attack's built-in check of a scenario, the shape of attack/builtins.ts' AttackScenario (which lists these):
- * burst `calls` with their request JSON, read `before` and `after`, judge `invariant`; `historyOp` names calls
- * in the model's vocabulary for `racelab check`.
+ * The attack's built-in check of a scenario: attack/builtins.ts' AttackScenario (which lists these), written once
+ * there; an impact scenario gives no `initialFrom`, so its recorded history does not say where it started.
  */
-export interface ImpactAttack {
-  readonly name: string;
-  readonly description: string;
-  readonly calls: readonly string[];
-  readonly callData?: Readonly<Record<string, unknown>>;
-  readonly before?: string;
-  readonly after?: string;
-  /** Request JSON of the before and after reads. */
-  readonly checkData?: unknown;
-  readonly invariant: string;
-  readonly model?: string;
-  historyOp?(method: string, request: unknown, response: unknown): { f: string; invokeValue: unknown; okValue: unknown } | undefined;
-}
+export type ImpactAttack = Omit<AttackScenario, 'initialFrom'>;
 
 const STORE_NAMES = { postgres: 'PostgreSQL', redis: 'Redis' } as const;
 const STORE_EXAMPLES = { postgres: 'postgres://postgres@127.0.0.1:5432/test', redis: 'redis://127.0.0.1:6379' } as const;
