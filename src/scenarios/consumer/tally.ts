@@ -97,6 +97,11 @@ export function explainTally(variant: ConsumerVariant, t: ConsumerTally): string
   const forgotten = t.brokerRestarts && t.duplicates > t.redeliveries
     ? ` At least ${t.duplicates - t.redeliveries} of the duplicates came without the redelivered flag: the restarted broker had forgotten deliveries and acks it had taken before it was killed.`
     : '';
+  // Read-modify-write variants do not skip a message they have seen: after a broker restart, what it delivers again
+  // is applied again, and an old message applied after newer ones of its key counts as out of order.
+  const againAfterRestart = t.brokerRestarts && t.duplicates
+    ? ` The broker was killed and restarted ${times(t.brokerRestarts)}: ${t.duplicates} application${t.duplicates === 1 ? ' was' : 's were'} of messages already applied (${t.duplicatedIds.join(', ')}), delivered again, and a message applied again after newer ones of its key is out of order.`
+    : '';
   switch (variant.name) {
     case 'naive':
       return t.duplicates
@@ -108,11 +113,11 @@ export function explainTally(variant: ConsumerVariant, t: ConsumerTally): string
         : `${faults ? `${faults}; ` : ''}every redelivered message found its id stored by the transaction that applied it and was skipped: ${t.published} messages, ${t.effectsApplied} effects, each exactly once.`;
     case 'concurrent':
       return bad.length
-        ? `two consumers took messages of one key at once; each read the balance, then wrote read + amount over the other's write: ${bad.join(', ')}.`
+        ? `two consumers took messages of one key at once; each read the balance, then wrote read + amount over the other's write: ${bad.join(', ')}.${againAfterRestart}`
         : `no lost update this run: the two consumers' read-modify-writes did not overlap (the window is still there).`;
     case 'per-key-ordering':
       return bad.length
-        ? `the fix did not hold: ${bad.join(', ')}.`
+        ? `the fix did not hold: ${bad.join(', ')}.${againAfterRestart}`
         : `the broker gave a key's messages to one consumer at a time, each after the previous was acked: ${t.effectsApplied} read-modify-writes, none overlapping, none out of order.`;
     default:
       return bad.length ? bad.join(', ') : 'every number is as expected';
