@@ -19,6 +19,8 @@ export interface ConsumerTally {
   readonly duplicates: number;
   /** Up to five message ids applied more than once, for the report. */
   readonly duplicatedIds: readonly string[];
+  /** Messages applied more than once (a message applied three times is one message and two duplicates). */
+  readonly duplicatedMessages: number;
   /** Messages published and never applied. */
   readonly lostEffects: number;
   /** Applications the final balances do not show (amount 1 each: an overwritten read-modify-write). */
@@ -59,6 +61,7 @@ export function tally(
     effectsApplied: applications.length,
     duplicates: applications.length - times.size,
     duplicatedIds: duplicatedIds.slice(0, 5),
+    duplicatedMessages: duplicatedIds.length,
     lostEffects: messages.filter((m) => !times.has(m.id)).length,
     lostUpdates,
     outOfOrder,
@@ -75,7 +78,14 @@ export function violations(variant: ConsumerVariant, t: ConsumerTally): string[]
   for (const check of variant.checks) {
     const n = t[check];
     if (n === 0) continue;
-    if (check === 'duplicates') out.push(`${n} effect${n === 1 ? '' : 's'} applied twice (${t.duplicatedIds.join(', ')})`);
+    if (check === 'duplicates') {
+      const m = t.duplicatedMessages;
+      out.push(
+        m === n
+          ? `${n} effect${n === 1 ? '' : 's'} applied twice (${t.duplicatedIds.join(', ')})`
+          : `${n} duplicate applications of ${m} message${m === 1 ? '' : 's'} (${t.duplicatedIds.join(', ')}${m > t.duplicatedIds.length ? ', …' : ''})`,
+      );
+    }
     if (check === 'lostEffects') out.push(`${n} message${n === 1 ? '' : 's'} never applied`);
     if (check === 'lostUpdates') out.push(`${n} update${n === 1 ? '' : 's'} lost`);
     if (check === 'outOfOrder') out.push(`${n} application${n === 1 ? '' : 's'} out of order`);
