@@ -114,6 +114,15 @@ export class NatsBroker implements Broker {
     return this.options.reconnectWithinMs !== undefined ? reconnecting(this.options.reconnectWithinMs) : {};
   }
 
+  /**
+   * Reconnect mode: JetStream API calls time out after 1 s (not the client's 5 s) and are tried again. A request
+   * that reaches a restarted server before its JetStream API is up gets no answer at all, and 5 s is too long to
+   * learn that.
+   */
+  private jsOptions(): { timeout?: number } {
+    return this.options.reconnectWithinMs !== undefined ? { timeout: 1000 } : {};
+  }
+
   private subject(queue: string, key: string): string {
     return `${this.options.namespace}.${queue}.${key}`;
   }
@@ -125,7 +134,7 @@ export class NatsBroker implements Broker {
       this.queues.set(spec.name, { spec, stream, durables });
       return;
     }
-    const jsm = await this.admin_(() => this.admin.jetstreamManager());
+    const jsm = await this.admin_(() => this.admin.jetstreamManager(this.jsOptions()));
     const storage = this.options.reconnectWithinMs !== undefined ? StorageType.File : StorageType.Memory;
     try {
       await this.admin_(() => jsm.streams.add({ name: stream, subjects: [`${this.options.namespace}.${spec.name}.>`], storage }));
@@ -161,7 +170,7 @@ export class NatsBroker implements Broker {
     try {
       // msgID: JetStream drops a second publish of one id within its window, so a retried publish is not a duplicate.
       const subject = this.subject(queue, checkKey(message.key));
-      await this.admin_(() => this.admin.jetstream().publish(subject, codec.encode(message), { msgID: message.id }));
+      await this.admin_(() => this.admin.jetstream(this.jsOptions()).publish(subject, codec.encode(message), { msgID: message.id }));
     } catch (e) {
       throw refused(`a publish to ${this.subject(queue, message.key)}`, e);
     }
@@ -229,7 +238,7 @@ export class NatsBroker implements Broker {
     // One incarnation: a connection, an iterator per durable, one delivery at a time per durable.
     const incarnation = async (): Promise<void> => {
       nc = await open(this.url, `${this.options.namespace}-${name}`, this.options.connectTimeoutMs ?? 3000, this.connectOptions());
-      const js = nc.jetstream();
+      const js = nc.jetstream(this.jsOptions());
       iterators = [];
       for (const d of q.durables) iterators.push(await (await js.consumers.get(q.stream, d.name)).consume({ max_messages: 1, expires: 1000 }));
       const crashed = await Promise.all(
@@ -280,7 +289,7 @@ export class NatsBroker implements Broker {
 
   async outstanding(queue: string): Promise<number> {
     const q = this.queue(queue);
-    const jsm = await this.admin_(() => this.admin.jetstreamManager());
+    const jsm = await this.admin_(() => this.admin.jetstreamManager(this.jsOptions()));
     let n = 0;
     for (const d of q.durables) {
       const info = await this.admin_(() => jsm.consumers.info(q.stream, d.name));
@@ -296,7 +305,7 @@ export class NatsBroker implements Broker {
 
   /** Every stream name on the server that starts with `prefix` (a run's namespace): what a leak check lists. */
   async listStreams(prefix: string): Promise<string[]> {
-    const jsm = await this.admin_(() => this.admin.jetstreamManager());
+    const jsm = await this.admin_(() => this.admin.jetstreamManager(this.jsOptions()));
     const names: string[] = [];
     for await (const batch of jsm.streams.names()) names.push(...(Array.isArray(batch) ? batch : [batch]));
     return names.filter((n) => n.startsWith(prefix));
@@ -306,7 +315,7 @@ export class NatsBroker implements Broker {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.running].map((r) => r.stop()));
-    const jsm = await this.admin_(() => this.admin.jetstreamManager());
+    const jsm = await this.admin_(() => this.admin.jetstreamManager(this.jsOptions()));
     if (!this.options.attach) for (const q of this.queues.values()) await this.admin_(() => jsm.streams.delete(q.stream)).catch(() => false);
     await this.admin.close();
   }

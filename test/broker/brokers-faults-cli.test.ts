@@ -39,7 +39,7 @@ describe('racelab demo brokers: broker restarts and paused consumers', { timeout
     expect(by.idempotent?.tally.duplicates).toBe(0);
   });
 
-  it.skipIf(!natsUp)('--pauses 3: an ack held past the ack wait goes to the second consumer; naive applies it twice, idempotent once', async () => {
+  it.skipIf(!natsUp)('--pauses 3: an ack held past the ack wait lets the other consumer take the message; naive applies it twice, idempotent once', async () => {
     const r = await runCli(['demo', 'brokers', '--broker', 'nats', '--variants', 'naive,idempotent', '--messages', '12', '--crashes', '0', '--pauses', '3', '--ack-wait', '500ms', '--seed', '4', '--json']);
     expect(r.code).toBe(0);
     const by = byVariant(r.stdout);

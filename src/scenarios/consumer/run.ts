@@ -36,7 +36,13 @@ export async function startConsumers(
   store: Store,
   variant: ConsumerVariant,
   queue: string,
-  options: { readonly consumers: number; readonly context: EffectContext; readonly consume?: ConsumeOptions },
+  options: {
+    readonly consumers: number;
+    readonly context: EffectContext;
+    readonly consume?: ConsumeOptions;
+    /** Runs after each recorded effect, before its ack, with the number of effects so far (a broker restart). */
+    readonly afterEffect?: (applied: number) => Promise<void>;
+  },
 ): Promise<ConsumerSide> {
   const side: ConsumerSide = { applications: [], acked: new Set(), ackLost: new Set(), consumers: [] };
   for (let i = 1; i <= options.consumers; i++) {
@@ -51,6 +57,7 @@ export async function startConsumers(
             if (await variant.apply(store, d, options.context)) {
               side.applications.push({ id: m.id, key: m.key, seq: m.seq, amount: m.amount, consumer: name, redelivered: d.redelivered });
             }
+            await options.afterEffect?.(side.applications.length);
           } catch (e) {
             side.error ??= e;
             throw e;
@@ -92,8 +99,9 @@ export interface ConsumerRunOptions {
    */
   readonly pauses?: number;
   /**
-   * Broker restarts mid-run: `restartBroker` is called (and awaited) each time the effects applied pass another
-   * 1/(restarts+1) of the messages. The broker must survive it (NATS with reconnectWithinMs).
+   * Broker restarts mid-run: `restartBroker` is called (and awaited) between an effect and its ack, each time the
+   * effects applied pass another 1/(restarts+1) of the messages. The broker must survive it (NATS with
+   * reconnectWithinMs).
    */
   readonly restarts?: number;
   readonly restartBroker?: () => Promise<void>;
@@ -143,8 +151,23 @@ export async function runConsumerVariant(o: ConsumerRunOptions): Promise<Consume
   }
   o.onPublished?.();
   const consumers = o.consumers ?? (pauses > 0 ? Math.max(2, o.variant.consumers) : o.variant.consumers);
+  const restarts = o.restartBroker ? Math.min(o.restarts ?? 0, messages.length) : 0;
+  let restarted = 0;
+  let restarting: Promise<void> | undefined;
+  // Between an effect and its ack, in the consumer that crossed the threshold: the other consumers run on, and meet
+  // the broker gone. One restart at a time; a consumer that arrives during one waits for it.
+  const afterEffect = async (applied: number): Promise<void> => {
+    while (restarted < restarts && applied >= Math.ceil(((restarted + 1) * messages.length) / (restarts + 1))) {
+      restarting ??= (o.restartBroker as () => Promise<void>)().finally(() => {
+        restarted++;
+        restarting = undefined;
+      });
+      await restarting;
+    }
+  };
   const side = await startConsumers(o.broker, o.store, o.variant, queue, {
     consumers,
+    ...(restarts > 0 ? { afterEffect } : {}),
     context: { pause: () => (o.windowMs > 0 ? new Promise((r) => setTimeout(r, o.windowMs)) : Promise.resolve()) },
     consume: {
       beforeAck: (m) => {
@@ -154,18 +177,11 @@ export async function runConsumerVariant(o: ConsumerRunOptions): Promise<Consume
       },
     },
   });
-  const restarts = o.restartBroker ? Math.min(o.restarts ?? 0, messages.length) : 0;
-  let restarted = 0;
   const deadline = Date.now() + o.settleTimeoutMs;
   let settled = false;
   let askedBroker = 0;
   try {
     while (side.error === undefined && Date.now() < deadline && !o.signal?.aborted) {
-      if (restarted < restarts && side.applications.length >= Math.ceil(((restarted + 1) * messages.length) / (restarts + 1))) {
-        await o.restartBroker?.();
-        restarted++;
-        continue;
-      }
       // Every message acked, or its ack unanswered; then the broker's own count, since a broker killed mid-run may
       // have lost acks it answered (it redelivers those) and may have taken acks it did not answer.
       const local = messages.every((m) => side.acked.has(m.id) || side.ackLost.has(m.id));
