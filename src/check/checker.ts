@@ -61,8 +61,9 @@ function resolve(history: History | PairedHistory, model: Model | string): { pai
   return { paired, m, prepared: prepareOperations(m, paired.operations) };
 }
 
-function searchOps(partition: Partition): Array<SearchOp<unknown, unknown>> {
-  return partition.ops.map((p) => ({ input: p.input, output: p.output, known: p.known, call: p.op.call, ret: p.op.return }));
+/** A partition's operations are the search's own (see `PreparedOperation`). */
+function searchOps(partition: Partition): ReadonlyArray<SearchOp<unknown, unknown>> {
+  return partition.ops;
 }
 
 /** Small partitions first: an illegal one is usually found sooner, and the cheap check stops there. */
