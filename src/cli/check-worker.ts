@@ -50,6 +50,8 @@ export async function runCheckJob(job: CheckJob, port: { postMessage(m: CheckMes
     const report = lib.checkVerbose(paired, job.model, {
       budgetMs: job.budgetMs,
       interrupt: job.interrupt,
+      // Only the HTML page shows the timeline.
+      timeline: job.html !== undefined,
       ...(job.maxSteps !== undefined ? { maxSteps: job.maxSteps } : {}),
       ...(initial !== undefined ? { initial } : {}),
     });
