@@ -30,6 +30,11 @@ export interface CheckOptions {
    * check at once, with the verdict known so far: how `racelab check` honours Ctrl+C while a worker checks.
    */
   readonly interrupt?: Int32Array;
+  /**
+   * checkVerbose only: false leaves the report's `timeline` empty, for a caller that does not show it (a text or
+   * JSON report without the HTML page): on a large history the timeline is most of the report's memory. Default: true.
+   */
+  readonly timeline?: boolean;
 }
 
 export type InitialState = { readonly value: unknown } | 'unknown';
@@ -61,8 +66,9 @@ function resolve(history: History | PairedHistory, model: Model | string): { pai
   return { paired, m, prepared: prepareOperations(m, paired.operations) };
 }
 
-function searchOps(partition: Partition): Array<SearchOp<unknown, unknown>> {
-  return partition.ops.map((p) => ({ input: p.input, output: p.output, known: p.known, call: p.op.call, ret: p.op.return }));
+/** A partition's operations are the search's own (see `PreparedOperation`). */
+function searchOps(partition: Partition): ReadonlyArray<SearchOp<unknown, unknown>> {
+  return partition.ops;
 }
 
 /** Small partitions first: an illegal one is usually found sooner, and the cheap check stops there. */
@@ -119,7 +125,12 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
   const budget = new Budget(options.budgetMs !== undefined ? Math.max(0, options.budgetMs - (performance.now() - t0)) : undefined, options.maxSteps, undefined, options.interrupt);
   const initials = initialStates(m, prepared.partitions, options.initial);
 
-  const views: OperationView[] = ops.map((op) => {
+  // Each operation's view, made when first needed: every one for the timeline, only the few an explanation names
+  // without it (on a large history the views and their texts are the biggest part of the report).
+  const withTimeline = options.timeline !== false;
+  const views = new Array<OperationView | undefined>(ops.length);
+  const viewOf = (id: number): OperationView => (views[id] ??= makeView(ops[id]!));
+  const makeView = (op: (typeof ops)[number]): OperationView => {
     const d = prepared.decoded[op.id]!;
     return {
       id: op.id,
@@ -131,7 +142,8 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
       return: Number.isFinite(op.return) ? op.return : null,
       ...(op.invokeLine !== undefined ? { line: op.invokeLine } : {}),
     };
-  });
+  };
+  if (withTimeline) for (let id = 0; id < ops.length; id++) viewOf(id);
 
   const outcomes = new Map<Partition, SearchOutcome<unknown>>();
   const searchStart = performance.now();
@@ -150,14 +162,16 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     const r = outcomes.get(partition)!;
     const label = partitionLabel(partition.key);
     const order = r.order.map((k) => partition.ops[k]!.op.id);
-    order.forEach((id, k) => {
-      // The views were made here, above: setting a field costs nothing, a copy per operation costs seconds.
-      const view = views[id] as { order?: number; stateAfter?: string };
-      view.order = k + 1;
-      const state = r.states[k];
-      if (state !== undefined) view.stateAfter = m.describeState(state);
-    });
-    if (label !== null) for (const p of partition.ops) (views[p.op.id] as { partition?: string }).partition = label;
+    if (withTimeline) {
+      order.forEach((id, k) => {
+        // The views were made here, above: setting a field costs nothing, a copy per operation costs seconds.
+        const view = viewOf(id) as { order?: number; stateAfter?: string };
+        view.order = k + 1;
+        const state = r.states[k];
+        if (state !== undefined) view.stateAfter = m.describeState(state);
+      });
+      if (label !== null) for (const p of partition.ops) (viewOf(p.op.id) as { partition?: string }).partition = label;
+    }
     const finalState = r.states.length > 0 ? r.states[r.states.length - 1] : initials.get(partition);
     return {
       key: label,
@@ -171,11 +185,11 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     };
   });
   // Failed operations and unseen reads belong to their key too, for the timeline.
-  if (m.partitionKey) {
+  if (m.partitionKey && withTimeline) {
     for (const op of ops) {
-      if (views[op.id]!.partition === undefined) {
+      if (viewOf(op.id).partition === undefined) {
         const key = partitionLabel(m.partitionKey(prepared.decoded[op.id]!.input));
-        if (key !== null) (views[op.id] as { partition?: string }).partition = key;
+        if (key !== null) (viewOf(op.id) as { partition?: string }).partition = key;
       }
     }
   }
@@ -200,7 +214,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     const index = prepared.partitions.findIndex((p) => outcomes.get(p)!.verdict === 'illegal');
     const pr = partitionReports[index]!;
     const label = pr.key;
-    const stuck = pr.blockedBy !== undefined ? views[pr.blockedBy] : undefined;
+    const stuck = pr.blockedBy !== undefined ? viewOf(pr.blockedBy) : undefined;
     explanation.push(
       `Not linearizable: no order of the ${pr.operations} operations${label !== null ? ` on key ${label}` : ''} that respects real time explains every response they saw.` +
         (stuck ? ` The longest order the search found places ${pr.linearized} of them and stops at ${describeOperationView(stuck)} (${describeSpan(stuck, paired.timeUnit, origin)}).` : '') +
@@ -220,11 +234,11 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
       partition: label,
       from: w.from,
       initialState: m.describeState(w.initialState),
-      essential: essential.map((id) => views[id]!),
-      relaxed: w.relaxed.map((k) => views[idOf(k)]!),
-      order: w.longest.order.map((k) => views[idOf(k)]!),
+      essential: essential.map((id) => viewOf(id)),
+      relaxed: w.relaxed.map((k) => viewOf(idOf(k))),
+      order: w.longest.order.map((k) => viewOf(idOf(k))),
       finalState: m.describeState(lastState),
-      stopsAt: w.longest.blockedBy !== undefined ? views[idOf(w.longest.blockedBy)] : undefined,
+      stopsAt: w.longest.blockedBy !== undefined ? viewOf(idOf(w.longest.blockedBy)) : undefined,
       refusedIn: w.longest.rejectedStates.map((s) => m.describeState(s)),
       minimized: w.minimized,
       longestComplete: w.longestComplete,
@@ -232,14 +246,14 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
       timeUnit: paired.timeUnit,
       origin,
     });
-    const breakView = views[idOf(w.breakOp)]!;
+    const breakView = viewOf(idOf(w.breakOp));
     window = {
       partition: label,
       from: w.from,
       operations: essential,
       mayHaveTakenEffect: w.relaxed.map(idOf),
       breakOperation: breakView.id,
-      start: essential.reduce((min, id) => Math.min(min, views[id]!.call), Infinity),
+      start: essential.reduce((min, id) => Math.min(min, viewOf(id).call), Infinity),
       end: breakView.return ?? breakView.call,
       order: w.longest.order.map(idOf),
       ...(w.longest.blockedBy !== undefined ? { stopsAt: idOf(w.longest.blockedBy) } : {}),
@@ -296,6 +310,6 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     partitionReports,
     ...(window ? { window } : {}),
     explanation,
-    timeline: views,
+    timeline: withTimeline ? (views as OperationView[]) : [],
   };
 }

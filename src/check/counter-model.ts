@@ -13,11 +13,15 @@ const INCREMENT = new Set(['increment', 'inc', 'incr']);
 const ADD = new Set(['add']);
 const READ = new Set(['get', 'read', 'value', 'getValue']);
 
+// Shared by every operation that decodes to them: a history of 300,000 increments holds one input, not 300,000.
+const ADD_ONE: CounterInput = Object.freeze({ kind: 'add', n: 1 });
+const READ_INPUT: CounterInput = Object.freeze({ kind: 'read' });
+
 export function decodeCounterOperation(op: OperationCall): { input: CounterInput; output: number | undefined } {
   if (INCREMENT.has(op.f)) {
     const v = op.invokeValue;
     if (v !== null && v !== undefined && typeof v !== 'number') throw new Error(`increment takes no value or a number, not ${showValue(v)}`);
-    return { input: { kind: 'add', n: typeof v === 'number' ? v : 1 }, output: undefined };
+    return { input: typeof v === 'number' && v !== 1 ? { kind: 'add', n: v } : ADD_ONE, output: undefined };
   }
   if (ADD.has(op.f)) {
     if (typeof op.invokeValue !== 'number') throw new Error(`add takes a number, not ${showValue(op.invokeValue)}`);
@@ -26,7 +30,7 @@ export function decodeCounterOperation(op: OperationCall): { input: CounterInput
   if (READ.has(op.f)) {
     const v = op.completeValue;
     if (v !== undefined && typeof v !== 'number') throw new Error(`${op.f} returned ${showValue(v)}; a counter reads as a number`);
-    return { input: { kind: 'read' }, output: v };
+    return { input: READ_INPUT, output: v };
   }
   throw new Error(`the counter model has no operation "${op.f}"; it knows increment, add and get (or read)`);
 }

@@ -1,9 +1,13 @@
 import { RacelabError } from '../core/errors.js';
 import type { HistoryOperation } from '../history/event.js';
 import type { CompleteModel } from './model.js';
+import type { SearchOp } from './search-events.js';
 
-/** A history operation decoded by the model. */
-export interface PreparedOperation<I = unknown, O = unknown> {
+/**
+ * A history operation decoded by the model; it is also the search's operation (its call and return), so a large
+ * history is not copied again for the search.
+ */
+export interface PreparedOperation<I = unknown, O = unknown> extends SearchOp<I, O> {
   readonly op: HistoryOperation;
   readonly input: I;
   readonly output: O | undefined;
@@ -65,7 +69,7 @@ export function prepareOperations<S, I, O>(model: CompleteModel<S, I, O>, operat
     const key = model.partitionKey ? model.partitionKey(d.input) : undefined;
     let list = byKey.get(key);
     if (!list) byKey.set(key, (list = []));
-    list.push({ op, input: d.input, output: known ? d.output : undefined, known });
+    list.push({ op, input: d.input, output: known ? d.output : undefined, known, call: op.call, ret: op.return });
   }
   const partitions = [...byKey.entries()].map(([key, ops]) => ({ key, ops }));
   return { partitions, decoded, dropped: { failed, unseenReads } };

@@ -64,16 +64,26 @@ export class EventList {
   constructor(ops: ReadonlyArray<SearchOp<unknown, unknown>>) {
     const n = ops.length;
     this.n = n;
-    const sortable: Array<{ t: number; kind: number; op: number }> = [];
+    // Events as numbers (operation * 2, + 1 for a return) sorted by time, calls first at one instant, then by
+    // operation: no object an event, since a large history has hundreds of thousands.
+    let eventCount = 0;
+    for (const op of ops) eventCount += op.known ? 2 : 1;
+    const sortable = new Int32Array(eventCount);
+    const time = new Float64Array(2 * n);
+    let k = 0;
     ops.forEach((op, i) => {
-      sortable.push({ t: op.call, kind: 0, op: i });
-      if (op.known) sortable.push({ t: op.ret, kind: 1, op: i });
+      time[2 * i] = op.call;
+      sortable[k++] = 2 * i;
+      if (op.known) {
+        time[2 * i + 1] = op.ret;
+        sortable[k++] = 2 * i + 1;
+      }
     });
-    sortable.sort((a, b) => a.t - b.t || a.kind - b.kind || a.op - b.op);
+    sortable.sort((a, b) => time[a]! - time[b]! || (a & 1) - (b & 1) || a - b);
     let mainCount = 0;
     let infoCount = 0;
-    for (const e of sortable) {
-      if (ops[e.op]!.known) mainCount++;
+    for (const op of ops) {
+      if (op.known) mainCount += 2;
       else infoCount++;
     }
     this.TAIL = mainCount + 1;
@@ -93,32 +103,34 @@ export class EventList {
     this.callRank = new Int32Array(n);
     this.retRank = new Int32Array(n);
     this.known = new Uint8Array(n);
-    this.rankOp = new Int32Array(sortable.length);
-    this.rankIsCall = new Uint8Array(sortable.length);
+    this.rankOp = new Int32Array(eventCount);
+    this.rankIsCall = new Uint8Array(eventCount);
     ops.forEach((op, i) => {
       if (op.known) this.known[i] = 1;
     });
     let m = 0;
     let u = 0;
     sortable.forEach((e, rank) => {
-      this.rankOp[rank] = e.op;
-      this.rankIsCall[rank] = e.kind === 0 ? 1 : 0;
-      if (e.kind === 0) this.callRank[e.op] = rank;
-      else this.retRank[e.op] = rank;
-      if (ops[e.op]!.known) {
+      const op = e >>> 1;
+      const isCall = (e & 1) === 0;
+      this.rankOp[rank] = op;
+      this.rankIsCall[rank] = isCall ? 1 : 0;
+      if (isCall) this.callRank[op] = rank;
+      else this.retRank[op] = rank;
+      if (this.known[op] === 1) {
         const node = ++m;
-        this.entryOp[node] = e.op;
-        this.entryIsCall[node] = e.kind === 0 ? 1 : 0;
+        this.entryOp[node] = op;
+        this.entryIsCall[node] = isCall ? 1 : 0;
         this.entryRank[node] = rank;
-        if (e.kind === 0) this.callNode[e.op] = node;
-        else this.retNode[e.op] = node;
+        if (isCall) this.callNode[op] = node;
+        else this.retNode[op] = node;
         this.prev[node] = node - 1;
         this.next[node] = node + 1;
       } else {
         const node = ++u;
-        this.infoOp[node] = e.op;
+        this.infoOp[node] = op;
         this.infoRank[node] = rank;
-        this.callNode[e.op] = node;
+        this.callNode[op] = node;
         this.iPrev[node] = node - 1;
         this.iNext[node] = node + 1;
       }

@@ -30,20 +30,28 @@ export type CheckMessage =
 /** Runs one check, posting its messages; in the worker, or inline for a small file (no thread to start). */
 export async function runCheckJob(job: CheckJob, port: { postMessage(m: CheckMessage): void }): Promise<void> {
   // Only what a check needs: the whole library (gRPC, brokers) would double the start-up time.
-  const [{ readHistoryFile, parseHistoryFormat }, { checkVerbose }, { renderHistoryHtml }] = await Promise.all([
+  const [{ readHistoryFile, parseHistoryFormat }, { pairOperations }, { checkVerbose }, { renderHistoryHtml }] = await Promise.all([
     import('../history/read.js'),
+    import('../history/operations.js'),
     import('../check/checker.js'),
     import('../report/history-html.js'),
   ]);
-  const lib = { readHistoryFile, parseHistoryFormat, checkVerbose, renderHistoryHtml };
+  const lib = { readHistoryFile, parseHistoryFormat, pairOperations, checkVerbose, renderHistoryHtml };
   try {
-    const { events, header, format: read } = await lib.readHistoryFile(job.file, lib.parseHistoryFormat(job.format));
+    // The events are paired here and let go before the search: on a large history they are the biggest thing
+    // held (about 320 bytes an operation), and the search needs only the operations.
+    let parsed: Awaited<ReturnType<typeof readHistoryFile>> | undefined = await lib.readHistoryFile(job.file, lib.parseHistoryFormat(job.format));
+    const { header, format: read } = parsed;
+    const paired = lib.pairOperations(parsed.events);
+    parsed = undefined;
     // A recording says where it started; Jepsen's formats go by their models' conventions (a register starts
     // nil, a counter 0); a racelab history that does not say may have started anywhere.
     const initial = job.initial ?? ('initial' in header ? { value: header.initial } : read === 'jsonl' ? 'unknown' : undefined);
-    const report = lib.checkVerbose(events, job.model, {
+    const report = lib.checkVerbose(paired, job.model, {
       budgetMs: job.budgetMs,
       interrupt: job.interrupt,
+      // Only the HTML page shows the timeline.
+      timeline: job.html !== undefined,
       ...(job.maxSteps !== undefined ? { maxSteps: job.maxSteps } : {}),
       ...(initial !== undefined ? { initial } : {}),
     });

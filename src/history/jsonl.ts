@@ -37,10 +37,13 @@ export function parseHistoryJsonlHeader(text: string): HistoryHeader {
  */
 export function parseHistoryJsonl(text: string): HistoryEvent[] {
   const events: HistoryEvent[] = [];
-  const lines = text.split('\n');
   let seenLine = false;
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!.trim();
+  // Line by line without splitting: a 50 MB history's 650,000 line strings would all be alive at once.
+  for (let i = 0, start = 0; start <= text.length; i++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const raw = text.slice(start, end).trim();
+    start = end + 1;
     if (raw === '') continue;
     const line = i + 1;
     const first = !seenLine;

@@ -45,7 +45,7 @@ export function pairOperations(history: History): PairedHistory {
   const open = new Map<ProcessId, Open>();
   const closed = new Map<ProcessId, { invoke: Open; completeAt: string }>();
   const lastTime = new Map<ProcessId, { time: number; place: string }>();
-  const draft: Array<{ order: number; op: Omit<HistoryOperation, 'id'> }> = [];
+  const draft: Array<{ order: number; op: { -readonly [K in keyof HistoryOperation]: HistoryOperation[K] } }> = [];
   const processes: ProcessId[] = [];
   const seen = new Set<ProcessId>();
 
@@ -98,6 +98,7 @@ export function pairOperations(history: History): PairedHistory {
     closed.set(event.process, { invoke: pending, completeAt: place });
     const error = event.error ?? pending.event.error;
     draft.push({ order: pending.index, op: {
+      id: 0,
       process: event.process,
       f: event.f,
       invokeValue: pending.event.value ?? null,
@@ -113,6 +114,7 @@ export function pairOperations(history: History): PairedHistory {
 
   for (const pending of open.values()) {
     draft.push({ order: pending.index, op: {
+      id: 0,
       process: pending.event.process,
       f: pending.event.f,
       invokeValue: pending.event.value ?? null,
@@ -126,6 +128,12 @@ export function pairOperations(history: History): PairedHistory {
   }
 
   // Ids follow invocation order; a stable sort keeps the file's order for equal call times.
-  const operations = draft.sort((a, b) => a.op.call - b.op.call || a.order - b.order).map(({ op }, id) => ({ id, ...op }));
+  // The id is set in place: a copy of every operation would double a large history's memory for a moment.
+  const operations = draft
+    .sort((a, b) => a.op.call - b.op.call || a.order - b.order)
+    .map(({ op }, id) => {
+      op.id = id;
+      return op as HistoryOperation;
+    });
   return { operations, timeUnit: timed ? 'us' : 'event', processes };
 }
