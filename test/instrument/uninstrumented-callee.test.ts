@@ -105,3 +105,42 @@ describe('an await of an async function racelab did not instrument', () => {
     expect(early.verdict).toBe('proved');
   });
 });
+
+describe('the callee handed to the runtime', () => {
+  it('wraps a named callee or a receiver only where the call means the same: not in an optional chain, super, eval', async () => {
+    const program = [
+      'class Base { async m(x) { return x + 1; } }',
+      'export class C extends Base {',
+      '  constructor() { super(); this.k = 2; }',
+      '  async get(x) { return this.k * x; }',
+      '  async run(f, a) {',
+      '    const r1 = await f(3);',
+      '    const r2 = await this.get(4);',
+      '    const r3 = await a?.b.get(5);',
+      '    const r4 = await super.m(6);',
+      '    const r5 = await eval("f(7)");',
+      '    return [r1, r2, r3, r4, r5];',
+      '  }',
+      '}',
+    ].join('\n');
+    const file = join(dir, 'callee.mjs');
+    const out = instrument(program, file)!;
+    expect(out.code).toContain('__rl$.k(0,f)(__rl$.g(0,3))');
+    expect(out.code).toContain('__rl$.r(1,this).get(__rl$.g(1,4))');
+    expect(out.code).toContain('a?.b.get(__rl$.g(2,5))');
+    expect(out.code).toContain('super.m(__rl$.g(3,6))');
+    expect(out.code).toContain('eval(__rl$.g(4,"f(7)"))');
+    writeFileSync(file, out.code);
+    const { C } = (await import(pathToFileURL(file).href)) as { C: new () => { run(f: (x: number) => Promise<number>, a: unknown): Promise<unknown[]> } };
+    const f = async (x: number): Promise<number> => x * 10;
+    // Outside an exploration and inside one (each call its own task), the values are those of the code as written.
+    expect(await new C().run(f, null)).toEqual([30, 8, undefined, 7, 70]);
+    const results: unknown[] = [];
+    const r = await explore(
+      { name: 'callee', setup: () => ({ tasks: [['t', async () => void results.push(await new C().run(f, { b: new C() }))]] }) },
+      { strategy: 'dfs', ambient: true, seed: 1 },
+    );
+    expect(r.verdict).toBe('proved');
+    expect(results[0]).toEqual([30, 8, 10, 7, 70]);
+  });
+});
