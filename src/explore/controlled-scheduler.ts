@@ -449,7 +449,7 @@ export class ControlledScheduler implements Scheduler {
    * by another task's step, and the wake is offered from the first step after it. A promise that nothing in the
    * run settles (real I/O) is left to the stall handling (waitForWorld), which lets it complete and counts it.
    */
-  awaited<T>(value: T, site: AwaitSite, call?: string): T | Promise<Awaited<T>> {
+  awaited<T>(value: T, site: AwaitSite, call?: string, opaque?: string): T | Promise<Awaited<T>> {
     if (this.phase === 'setup' || this.phase === 'finished' || (this.options.instrumentation === false && site.line !== 0)) return value;
     if (this.phase === 'aborted') return new Promise<Awaited<T>>(() => undefined);
     let task = this.current;
@@ -489,10 +489,22 @@ export class ControlledScheduler implements Scheduler {
         respond(settle, note);
         if (this.worldWait) this.worldProgress();
       };
+      let settled = false;
       (value as PromiseLike<Awaited<T>>).then(
-        (v) => onSettled(() => resolve(v), formatValue(v)),
-        (error: unknown) => onSettled(() => reject(error), ` -> throws ${shortValue(error)}`),
+        (v) => ((settled = true), onSettled(() => resolve(v), formatValue(v))),
+        (error: unknown) => ((settled = true), onSettled(() => reject(error), ` -> throws ${shortValue(error)}`)),
       );
+      // An async function racelab did not instrument, still pending after its first synchronous part: it went on
+      // through awaits of its own, none a point, so whatever another task could do between them goes untried.
+      // (A promise settled already has its reaction queued before this marker.)
+      if (opaque !== undefined && this.options.io !== 'atomic') {
+        queueMicrotask(() => {
+          if (settled || this.phase !== 'running') return;
+          this.noteUncontrolled(
+            `the await at ${describeSite(site)} (task "${owner.name}") awaits ${call ?? opaque}, an async function racelab did not instrument: its own awaits are not scheduling points; instrument its module (racelab/register or the racelab/vite include) or explore with io: 'atomic'`,
+          );
+        });
+      }
     });
     this.signalStop(owner);
     return result;

@@ -1,4 +1,5 @@
-import { INSTRUMENT_KEY, type AwaitSite, type InstrumentRuntime, type ModuleHooks } from '../sched/await-site.js';
+import { HANDLE, INSTRUMENT_KEY, type AwaitSite, type InstrumentRuntime, type ModuleHooks } from '../sched/await-site.js';
+import { types } from 'node:util';
 import { shortValue } from '../core/short-value.js';
 import { currentScheduler, realScheduler, type Operation, type Scheduler } from '../sched/scheduler.js';
 
@@ -29,6 +30,10 @@ export interface InstrumentHooks extends ModuleHooks {
   s(site: number): 1;
   /** One argument value of the call at `site`, handed back as it is (collected only after `s` of that site). */
   g<T>(site: number, value: T): T;
+  /** The callee of the call at `site` (`f` in `f(x)`), handed back as it is (kept only after `s` of that site). */
+  k<T>(site: number, callee: T): T;
+  /** The receiver of the call at `site` (`obj` in `obj.m(x)`), handed back as it is (kept only after `s`). */
+  r<T>(site: number, receiver: T): T;
 }
 
 /**
@@ -37,7 +42,54 @@ export interface InstrumentHooks extends ModuleHooks {
  * an expression that cannot suspend, and any await the callee reaches suspends at its own point `b` before its
  * own `s`. An expression that throws leaves it open, holding at most its arity of values until the next `s`.
  */
-let collecting: { readonly handle: Handle; readonly site: number; readonly arity: number; readonly values: unknown[] } | undefined;
+let collecting:
+  | {
+      readonly handle: Handle;
+      readonly site: number;
+      readonly arity: number;
+      readonly values: unknown[];
+      /** `k` saw the callee itself, or `r` its receiver (the method is then looked up by the call's name). */
+      callee?: unknown;
+      receiver?: unknown;
+    }
+  | undefined;
+
+const AsyncFunctionPrototype: object = Object.getPrototypeOf(async function () {}) as object;
+/** Per function: its name when it is an async function with awaits of its own that racelab did not instrument. */
+const opaqueCache = new WeakMap<object, string | null>();
+
+/**
+ * `withdraw` when `fn` is a native async function whose code racelab did not instrument and that awaits (its
+ * text has an `await` and not the handle every instrumented await carries): its own awaits are then no
+ * scheduling points. A bound async function shows no code, so it counts as opaque too. Runs no code of `fn`
+ * (no getter, no Proxy trap), and looks at each function once.
+ */
+function opaqueAsync(fn: unknown): string | undefined {
+  if (typeof fn !== 'function' || types.isProxy(fn)) return undefined;
+  let name = opaqueCache.get(fn);
+  if (name === undefined) {
+    name = null;
+    if (Object.getPrototypeOf(fn) === AsyncFunctionPrototype) {
+      const text = Function.prototype.toString.call(fn);
+      if (!text.includes(HANDLE) && (/\bawait\b/.test(text) || text.endsWith('{ [native code] }'))) {
+        const own = Object.getOwnPropertyDescriptor(fn, 'name')?.value as unknown;
+        name = typeof own === 'string' && own !== '' ? own : 'an anonymous function';
+      }
+    }
+    opaqueCache.set(fn, name);
+  }
+  return name ?? undefined;
+}
+
+/** The method `name` of `receiver`, read through its own and inherited data properties only (no getter runs). */
+function methodOf(receiver: unknown, name: string): unknown {
+  if (receiver === null || (typeof receiver !== 'object' && typeof receiver !== 'function') || name.startsWith('#')) return undefined;
+  for (let o: object | null = receiver; o !== null && !types.isProxy(o); o = Object.getPrototypeOf(o) as object | null) {
+    const d = Object.getOwnPropertyDescriptor(o, name);
+    if (d) return d.value;
+  }
+  return undefined;
+}
 
 /** `findById("acc1", 70)`: each value short and safe to render (core/short-value.ts), at most MAX_ARGS of them. */
 function callText(name: string, values: readonly unknown[]): string {
@@ -135,15 +187,18 @@ class Handle implements InstrumentHooks {
   a<T>(site: number, value: T): T | PromiseLike<Awaited<T>> {
     const where = this.sites[site]!;
     let call: string | undefined;
+    let opaque: string | undefined;
     if (where.call) {
       const open = collecting;
       collecting = undefined;
+      const mine = open?.handle === this && open.site === site;
       if (where.call.arity === 0) call = `${where.call.name}()`;
-      else if (open?.handle === this && open.site === site && open.values.length === where.call.arity) call = callText(where.call.name, open.values);
+      else if (mine && open.values.length === where.call.arity) call = callText(where.call.name, open.values);
+      if (mine) opaque = opaqueAsync('callee' in open ? open.callee : methodOf(open.receiver, where.call.name));
     }
     const s = activeScheduler(this.sources);
     if (s === undefined || s.awaited === undefined) return value;
-    return s.awaited(value, where, call) ?? value;
+    return s.awaited(value, where, call, opaque) ?? value;
   }
 
   u<T>(site: number, value: T): T {
@@ -160,6 +215,18 @@ class Handle implements InstrumentHooks {
     const open = collecting;
     if (open !== undefined && open.handle === this && open.site === site && open.values.length < open.arity) open.values.push(value);
     return value;
+  }
+
+  k<T>(site: number, callee: T): T {
+    const open = collecting;
+    if (open !== undefined && open.handle === this && open.site === site) open.callee = callee;
+    return callee;
+  }
+
+  r<T>(site: number, receiver: T): T {
+    const open = collecting;
+    if (open !== undefined && open.handle === this && open.site === site) open.receiver = receiver;
+    return receiver;
   }
 
   /**

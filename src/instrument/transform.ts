@@ -5,7 +5,7 @@ import remapping from '@jridgewell/remapping';
 import { originalPositionFor, TraceMap, type EncodedSourceMap } from '@jridgewell/trace-mapping';
 import MagicString from 'magic-string';
 import { parseSync, type AwaitExpression, type CallExpression, type ForOfStatement, type ParserOptions, type Program, type VariableDeclaration } from 'oxc-parser';
-import type { AwaitSite } from '../sched/await-site.js';
+import { HANDLE, type AwaitSite } from '../sched/await-site.js';
 
 /**
  * The load-time transform (issue 12): every `await EXPR` of a user module becomes
@@ -54,8 +54,8 @@ export interface InstrumentResult {
   readonly sites: readonly AwaitSite[];
 }
 
-/** The name of the module's handle in transformed code; a module that already has it is left alone. */
-export const HANDLE = '__rl$';
+/** The module's handle in transformed code (a module that already has it is left alone). */
+export { HANDLE };
 const TEXT_MAX = 60;
 const CONTINUATIONS = new Set(['then', 'catch', 'finally']);
 /** A module with none of these words has nothing to instrument; a node whose text has none holds no site. */
@@ -100,8 +100,12 @@ export function instrument(code: string, filename: string, options: InstrumentOp
       const arg = node.argument;
       const call = capturedCall(arg, code);
       const id = site(node.start, shorten(code.slice(arg.start, arg.end)), 'await', call?.site);
-      const opened = call && call.site.arity > 0 ? `${HANDLE}.s(${id})` : '1';
+      const opened = call ? `${HANDLE}.s(${id})` : '1';
       s.appendLeft(node.start + 'await'.length, ` ${handle}.v(${id},${HANDLE}.on&&(await ${HANDLE}.b(${id}),${opened}),`);
+      if (call?.target) {
+        s.prependRight(call.target.node.start, `${HANDLE}.${call.target.hook}(${id},`);
+        s.prependLeft(call.target.node.end, ')');
+      }
       for (const value of call?.args ?? []) {
         s.prependRight(value.start, `${HANDLE}.g(${id},`);
         s.prependLeft(value.end, ')');
@@ -149,7 +153,7 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   if (sites.length === 0) return null;
 
   const url = filename.startsWith('file:') ? filename : path;
-  const inert = '{on:false,a:(i,v)=>v,b:()=>{},v:(i,o,v)=>v,f:(i,v)=>v,t:(i,v)=>v,s:()=>1,g:(i,v)=>v,u:(i,v)=>v}';
+  const inert = '{on:false,a:(i,v)=>v,b:()=>{},v:(i,o,v)=>v,f:(i,v)=>v,t:(i,v)=>v,s:()=>1,g:(i,v)=>v,k:(i,v)=>v,r:(i,v)=>v,u:(i,v)=>v}';
   s.appendLeft(
     headerPosition(parsed.program, code),
     `var ${HANDLE};function ${HANDLE}i(){return ${HANDLE}??=globalThis[Symbol.for("racelab.instrument")]` +
@@ -170,10 +174,22 @@ export function instrument(code: string, filename: string, options: InstrumentOp
  * made right after: nothing else runs in between as long as the expression itself cannot suspend, so an
  * expression with an `await` or `yield` anywhere in it (its callee or an argument) is left as it is, as are a
  * spread argument (no fixed arity), a computed callee and a promise's own methods (their arguments are callbacks).
+ *
+ * The callee is handed over too, so the runtime can tell an async function racelab did not instrument (its awaits
+ * are no points): `k(ID, f)(…)` for a named function, `r(ID, obj).m(…)` for a method (looked up by name on the
+ * receiver, which stays the call's `this`). Not in an optional chain (a wrapped link would end its short
+ * circuit), nor for `super.m()`, a private method, `eval` (a wrapped one is no longer direct) or `require`.
  */
-function capturedCall(expression: AstNode, code: string): { site: NonNullable<AwaitSite['call']>; args: readonly AstNode[] } | undefined {
+function capturedCall(
+  expression: AstNode,
+  code: string,
+): { site: NonNullable<AwaitSite['call']>; args: readonly AstNode[]; target?: { hook: 'k' | 'r'; node: AstNode } } | undefined {
   let node = expression as AstNode & Record<string, unknown>;
-  while (node.type === 'ParenthesizedExpression' || node.type === 'ChainExpression') node = node.expression as typeof node;
+  let chained = false;
+  while (node.type === 'ParenthesizedExpression' || node.type === 'ChainExpression') {
+    if (node.type === 'ChainExpression') chained = true;
+    node = node.expression as typeof node;
+  }
   if (node.type !== 'CallExpression') return undefined;
   const text = code.slice(node.start, node.end);
   if (text.includes('await') || text.includes('yield')) return undefined;
@@ -184,7 +200,13 @@ function capturedCall(expression: AstNode, code: string): { site: NonNullable<Aw
   else if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'PrivateIdentifier') name = `#${callee.property.name}`;
   else return undefined;
   if (CONTINUATIONS.has(name) || args.some((a) => a.type === 'SpreadElement')) return undefined;
-  return { site: { name, arity: args.length }, args };
+  const site = { name, arity: args.length };
+  if (chained) return { site, args };
+  if (callee.type === 'Identifier') return name === 'eval' || name === 'require' ? { site, args } : { site, args, target: { hook: 'k', node: callee } };
+  if (callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.object.type !== 'Super') {
+    return { site, args, target: { hook: 'r', node: callee.object } };
+  }
+  return { site, args };
 }
 
 /** The text of a `//# sourceMappingURL=` comment that points at `map`, inline. */

@@ -58,4 +58,7 @@ export interface InstrumentRuntime {
   module(url: string, sites: readonly AwaitSite[]): ModuleHooks;
 }
 
+/** The name of a module's handle in transformed code: every instrumented function's text holds it. */
+export const HANDLE = '__rl$';
+
 export const INSTRUMENT_KEY: unique symbol = Symbol.for('racelab.instrument') as never;

@@ -66,8 +66,11 @@ export interface Scheduler {
    * task of the run will settle, the task is blocked (as with `waitFor`), not escaped. A value that settles
    * through nothing the run controls (real I/O) is reported, or, in atomic I/O mode, awaited as one step.
    * `call`, when the site is a call whose arguments were seen, is the call with their values: `findById("acc1")`.
+   * `opaque`, when the callee is an async function racelab did not instrument (its own awaits are no points), is
+   * its name: a pending value then means steps ran unseen inside it, and a controlled scheduler counts that as
+   * uncontrolled unless I/O is declared atomic.
    */
-  awaited?<T>(value: T, site: AwaitSite, call?: string): T | Promise<Awaited<T>>;
+  awaited?<T>(value: T, site: AwaitSite, call?: string, opaque?: string): T | Promise<Awaited<T>>;
   /**
    * Optional, for instrumented user code: the code at `site` will await something no point can be put before
    * (the disposal an `await using` declaration runs when its block ends). A controlled scheduler counts it as

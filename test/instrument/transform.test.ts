@@ -257,7 +257,7 @@ describe('the rewrite', () => {
       '}',
     ].join('\n');
     const out = instrument(program, join(dir, 'calls.mjs'))!;
-    expect(out.code).toContain('store.get(__rl$.g(0,id), __rl$.g(0,{ n: 1 }))');
+    expect(out.code).toContain('__rl$.r(0,store).get(__rl$.g(0,id), __rl$.g(0,{ n: 1 }))');
     expect(out.sites.map((site) => site.call)).toEqual([{ name: 'get', arity: 2 }, undefined, { name: 'key', arity: 1 }, undefined, { name: 'none', arity: 0 }, undefined]);
     const mod = (await load(out.code)) as { run(store: unknown, id: string): Promise<unknown[]> };
     const store = { get: async (k: unknown) => k, key: async (id: string) => `k:${id}`, list: async () => [], none: async () => 1 };
@@ -323,7 +323,7 @@ describe('the rewrite', () => {
     expect(out.code).not.toContain('sourceMappingURL');
     const lines = out.code.split('\n');
     const line = lines.findIndex((l) => l.includes('const account = await'));
-    const entry = new SourceMap(out.map as never).findEntry(line, lines[line]!.indexOf('find(')) as {
+    const entry = new SourceMap(out.map as never).findEntry(line, lines[line]!.indexOf('(0,find)') + 3) as {
       originalSource: string;
       originalLine: number;
       originalColumn: number;
@@ -349,7 +349,7 @@ describe('the rewrite', () => {
     expect(out.sites).toEqual([{ file: 'src/wallet.ts', line: 6, column: 10, text: 'find(id)', kind: 'await', call: { name: 'find', arity: 1 } }]);
     expect(out.code).not.toContain('sourceMappingURL');
     const lines = out.code.split('\n');
-    const entry = new SourceMap(out.map as never).findEntry(1, lines[1]!.indexOf('find(')) as { originalSource: string; originalLine: number; originalColumn: number };
+    const entry = new SourceMap(out.map as never).findEntry(1, lines[1]!.indexOf('(0,find)') + 3) as { originalSource: string; originalLine: number; originalColumn: number };
     expect([entry.originalSource, entry.originalLine, entry.originalColumn]).toEqual([join(project, 'src', 'wallet.ts'), 5, 16]);
 
     // A map in another folder, with a sourceRoot, and a map that is not there.
