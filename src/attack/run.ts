@@ -1,3 +1,4 @@
+import { plural } from '../core/units.js';
 import { writeFile } from 'node:fs/promises';
 import type * as grpc from '@grpc/grpc-js';
 import { RacelabError, messageOf } from '../core/errors.js';
@@ -100,7 +101,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
       const connections = sync === 'connections' ? Math.min(o.connections ?? 10, 256) : 1;
       clients = connections;
       const before = await read('before');
-      progress(`flood: ${flood.rate === 'max' ? `as fast as ${concurrency} calls in flight allow` : `${flood.rate} calls/s`} for ${flood.durationMs}ms over ${connections === 1 ? '1 connection' : `${connections} connections`}`);
+      progress(`flood: ${flood.rate === 'max' ? `as fast as ${concurrency} calls in flight allow` : `${flood.rate} calls/s`} for ${flood.durationMs}ms over ${plural(connections, 'connection')}`);
       const byMethod = new Map<string, { ok: number; failed: number; unknown: number; count: number; responses: unknown[] }>();
       const cycle = r.endpoints.flatMap((e) => Array.from({ length: e.count }, () => e));
       // Requests without placeholders are encoded once; templated ones per call.
@@ -138,7 +139,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
       for (const [code, e] of [...result.outcomesByCode.entries()].sort((a, b) => a[0] - b[0])) {
         floodStatus.push({ code, name: statusName(code), count: e.count, ...(e.example ? { example: e.example } : {}) });
       }
-      if (result.skipped > 0) warnings.push(`flood: ${result.skipped} calls fell due while ${concurrency} were in flight and were skipped (the server is slower than --rate)`);
+      if (result.skipped > 0) warnings.push(`flood: ${plural(result.skipped, 'call')} fell due while ${concurrency} were in flight and were skipped (the server is slower than --rate)`);
     } else {
       const policy = (o.policy ?? createSyncPolicy)({
         mode: sync,
@@ -151,7 +152,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
       try {
         await policy.open();
         clients = policy.clients;
-        progress(`attack: ${r.endpoints.map((e) => `${e.method.path} x${e.count}${e.offsetMicros ? ` +${e.offsetMicros / 1000}ms` : ''}`).join(', ')} on ${r.transport.target}, --sync ${sync} over ${clientsWord(sync, clients)}, ${rounds} round(s)`);
+        progress(`attack: ${r.endpoints.map((e) => `${e.method.path} x${e.count}${e.offsetMicros ? ` +${e.offsetMicros / 1000}ms` : ''}`).join(', ')} on ${r.transport.target}, --sync ${sync} over ${clientsWord(sync, clients)}, ${plural(rounds, 'round')}`);
         for (let round = 1; round <= rounds; round++) {
           if (o.signal?.aborted) break;
           const rt0 = performance.now();
