@@ -1,3 +1,4 @@
+import { plural } from '../core/units.js';
 import type { CheckReport, OperationView } from '../check/check-report.js';
 import { DETAILS_SCRIPT } from './page.js';
 
@@ -352,7 +353,7 @@ ${stepRows}${breakRow}</table>${orderIds.length > MAX_STEPS ? `<p class="note">t
 <body>
 <header>
   <h1>${esc(title)} <span class="verdict" id="verdict">${esc(v.label)}</span></h1>
-  <p class="meta">${options.source ? `${esc(options.source)} · ` : ''}${ops.length} operations from ${c.processes} processes (${c.ok} ok, ${c.failed} failed, ${c.unknownOutcome} unknown outcome) · ${report.partitions} partition${report.partitions === 1 ? '' : 's'} · ${report.steps} search steps in ${report.searchMs.toFixed(1)}ms</p>
+  <p class="meta">${options.source ? `${esc(options.source)} · ` : ''}${plural(ops.length, 'operation')} from ${plural(c.processes, 'process', 'processes')} (${c.ok} ok, ${c.failed} failed, ${c.unknownOutcome} unknown outcome) · ${plural(report.partitions, 'partition')} · ${plural(report.steps, 'search step')} in ${report.searchMs.toFixed(1)}ms</p>
 </header>
 <section class="explanation">
 ${explanation}

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { histogramSvg } from '../../src/report/charts.js';
 import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'racelab-plurals-'));
@@ -27,6 +28,12 @@ describe('counts in text: "1 operation", "2 operations"', () => {
     expect(a.code, a.stderr).toBe(0);
     expect(a.stdout).toContain('history: 1 operation from 1 process (1 ok, 0 failed, 0 unknown outcome); 1 partition');
     expect(b.stdout).toContain('history: 2 operations from 2 processes (2 ok, 0 failed, 0 unknown outcome); 1 partition');
+  });
+
+  it('pages too: a histogram of one call and of two', () => {
+    expect(histogramSvg([{ name: 'a', valuesMs: [1.5] }])).toContain('<h3>a (1 call)</h3>');
+    expect(histogramSvg([{ name: 'a', valuesMs: [1.5, 2] }])).toContain('<h3>a (2 calls)</h3>');
+    expect(histogramSvg([{ name: 'a', valuesMs: [1.5] }])).toMatch(/<title>a: 1 call between /);
   });
 
   it('explore and replay: runs, steps and preemptions', async () => {
