@@ -315,6 +315,7 @@ export {
   MemoryBroker, ConsumerCrash, openBroker, type Broker, type BrokerMessage, type Delivery, type QueueSpec,
   type Consumer, type ConsumeOptions, type ConsumerStats, type DeliveryHandler, type OpenBrokerOptions, type MemoryFault, type BrokerKind,
 } from './broker/index.js';
+export { AckLost, startPrivateNatsServer, type PrivateNatsServer, type PrivateNatsServerOptions } from './broker/index.js';
 export {
   consumerVariants, consumerWorkload, runBrokerDemo, type ConsumerVariant, type ConsumerWorkloadOptions, type BrokerDemoOptions, type BrokerDemoReport,
 } from './scenarios/consumer/index.js';

@@ -110,17 +110,7 @@ async function serve<S>(self: Process, behaviour: GenServerBehaviour<S, never>, 
       } else {
         message = await self.receiveOr(null, Infinity);
       }
-      if (message instanceof CastEnvelope) {
-        if (behaviour.handleCast === undefined) throw new Error(`${self.display} got cast ${summarizeMessage(message.request)} but has no handleCast`);
-        let r = behaviour.handleCast(message.request, state, self);
-        if (r instanceof Promise) r = await r;
-        if (r instanceof Stop) {
-          state = r.state;
-          reason = r.reason;
-          break;
-        }
-        state = r;
-      } else if (message instanceof CallEnvelope) {
+      if (message instanceof CallEnvelope) {
         const from = message.from;
         if (message.request instanceof StopRequest) {
           stopSlot = from;
@@ -153,8 +143,21 @@ async function serve<S>(self: Process, behaviour: GenServerBehaviour<S, never>, 
           if (p !== undefined) await p;
         }
         current = null;
-      } else if (behaviour.handleInfo !== undefined) {
-        let r = behaviour.handleInfo(message, state, self);
+      } else {
+        // A cast or any other message: its handler answers with the new state or a Stop, taken in one place.
+        let r: Maybe<CastResult<S>>;
+        if (message instanceof CastEnvelope) {
+          if (behaviour.handleCast === undefined) throw new Error(`${self.display} got cast ${summarizeMessage(message.request)} but has no handleCast`);
+          r = behaviour.handleCast(message.request, state, self);
+        } else if (behaviour.handleInfo !== undefined) {
+          r = behaviour.handleInfo(message, state, self);
+        } else {
+          // Like Elixir's default handle_info: an unexpected message is dropped (and counted). The state is the one
+          // already frozen after the last message (or init), so only the exit check of the loop's end is left.
+          system.stats.unexpectedMessages++;
+          self.checkExit();
+          continue;
+        }
         if (r instanceof Promise) r = await r;
         if (r instanceof Stop) {
           state = r.state;
@@ -162,9 +165,6 @@ async function serve<S>(self: Process, behaviour: GenServerBehaviour<S, never>, 
           break;
         }
         state = r;
-      } else {
-        // Like Elixir's default handle_info: an unexpected message is dropped (and counted).
-        system.stats.unexpectedMessages++;
       }
       if (freezeState) freeze(state);
       self.checkExit();

@@ -67,7 +67,7 @@ export class AgentsPolicy implements SyncPolicy {
   }
 
   async open(): Promise<void> {
-    this.nc = await connectNats(this.o.nats, 'racelab-coordinator');
+    this.nc = await connectNats(this.o.nats, 'racelab-coordinator', 'agents');
     const found = await this.discover();
     const idle = found.filter((h) => h.state === 'idle').map((h) => h.agent).sort();
     const want = this.o.agentCount ?? idle.length;

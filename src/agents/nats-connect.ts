@@ -49,15 +49,16 @@ export function natsConnectionOptions(a: NatsAccess, name: string): ConnectionOp
   };
 }
 
-export async function connectNats(a: NatsAccess, name: string): Promise<NatsConnection> {
+/** `flag`: the option the URL came from, named in the error (`--nats` for an agent, `--agents` for attack). */
+export async function connectNats(a: NatsAccess, name: string, flag: 'nats' | 'agents' = 'nats'): Promise<NatsConnection> {
   const options = natsConnectionOptions(a, name);
   try {
     return await connect(options);
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'AUTHORIZATION_VIOLATION' || code === 'AUTHENTICATION_EXPIRED') {
-      throw new RacelabError('BAD_BROKER', `NATS at ${maskBrokerUrl(a.url)} refused the credentials; give ones it accepts`, { subject: 'nats', cause: e });
+      throw new RacelabError('BAD_BROKER', `NATS at ${maskBrokerUrl(a.url)} refused the credentials; give ones it accepts`, { subject: flag, cause: e });
     }
-    throw new RacelabError('UNREACHABLE', `NATS at ${maskBrokerUrl(a.url)} is not reachable (${code ?? messageOf(e)}); start nats-server there or give the URL of one`, { subject: 'nats', cause: e });
+    throw new RacelabError('UNREACHABLE', `NATS at ${maskBrokerUrl(a.url)} is not reachable (${code ?? messageOf(e)}); start nats-server there or give the URL of one`, { subject: flag, cause: e });
   }
 }

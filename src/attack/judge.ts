@@ -56,15 +56,19 @@ export function judge(expr: Expression | undefined, scope: Record<string, unknow
   if (!expr) return { verdict: 'unchecked', lost: 0, extra: 0 };
   const value = expr.evaluate(scope);
   if (typeof value !== 'boolean') {
-    throw new RacelabError('BAD_OPTION', `--invariant: must be true or false, but "${expr.source}" gave ${JSON.stringify(value)}; write a comparison such as "after.value - before.value == ok"`);
+    throw new RacelabError('BAD_OPTION', `must be true or false, but "${expr.source}" gave ${JSON.stringify(value)}; write a comparison such as "after.value - before.value == ok"`, {
+      subject: 'invariant',
+    });
   }
   const sides = expr.sides(scope);
   const lost = sides ? Math.max(0, sides.expected - sides.observed) : 0;
   const extra = sides ? Math.max(0, sides.observed - sides.expected) : 0;
   const unknown = scope.unknown as number;
   let verdict: RoundVerdict = value ? 'ok' : 'race';
-  // A call whose outcome is unknown may have taken effect: extra effects it can explain are not a race.
-  if (!value && unknown > 0 && (!sides || (lost === 0 && extra <= unknown))) verdict = 'unknown';
+  // A call whose outcome is unknown may have taken effect: extra effects it can explain are not a race, and an
+  // invariant that held proves nothing (an unknown call that took effect may have hidden a lost update, and calls
+  // that never ran tested no window).
+  if (unknown > 0 && (value || !sides || (lost === 0 && extra <= unknown))) verdict = 'unknown';
   return { verdict, lost, extra, ...(sides ? { observed: sides.observed, expected: sides.expected } : {}) };
 }
 

@@ -67,7 +67,7 @@ export class HistoryLog {
     try {
       await writeFile(path, formatHistoryJsonl(this.events(), this.initial));
     } catch (e) {
-      throw new RacelabError('BAD_OPTION', `--record: cannot write ${path} (${messageOf(e)})`);
+      throw new RacelabError('BAD_OPTION', `cannot write ${path} (${messageOf(e)})`, { subject: 'record' });
     }
   }
 }

@@ -22,9 +22,13 @@ export interface Resolved {
   readonly scenario?: AttackScenario;
 }
 
-export function checkRange(n: number | undefined, what: string, min: number, max: number): void {
+/**
+ * A number out of its range is bad input. `subject` names the parameter in the library's terms (`rounds`); the
+ * CLI shows the flag instead (src/cli/errors.ts). A subject the CLI does not know is shown as given.
+ */
+export function checkRange(n: number | undefined, subject: string, min: number, max: number): void {
   if (n !== undefined && (!Number.isFinite(n) || n < min || n > max)) {
-    throw new RacelabError('BAD_COUNT', `${what}: ${n} must be from ${min} to ${max}`);
+    throw new RacelabError('BAD_COUNT', `${n} must be from ${min} to ${max}`, { subject });
   }
 }
 
@@ -44,7 +48,7 @@ export function targetTransport(o: TargetOptions): BurstTransport {
   const tls = o.tls ? loadTlsMaterial(o.tls) : undefined;
   const metadata = parseMetadata(o.metadata ?? []);
   const deadlineMs = o.deadlineMs ?? ATTACK_LIMITS.defaultDeadlineMs;
-  checkRange(deadlineMs, '--deadline', 1, ATTACK_LIMITS.maxDeadlineMs);
+  checkRange(deadlineMs, 'deadline', 1, ATTACK_LIMITS.maxDeadlineMs);
   return { target, ...(tls ? { tls } : {}), metadata, deadlineMs, connectTimeoutMs: o.connectTimeoutMs ?? 5000 };
 }
 
@@ -79,7 +83,7 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
   const endpointsIn: AttackEndpointOptions[] = o.endpoints?.length ? [...o.endpoints] : (scenario?.calls.map((method) => ({ method, ...(scenario.callData?.[method] !== undefined ? { data: scenario.callData[method], dataSource: `--scenario ${scenario.name}'s data for ${method}` } : {}) })) ?? []);
   if (endpointsIn.length === 0) throw new RacelabError('BAD_OPTION', '--call: say which method to burst, e.g. --call Counter/Increment (or --scenario counter)');
   const count = o.count ?? ATTACK_LIMITS.defaultCount;
-  checkRange(count, '--count', 1, ATTACK_LIMITS.maxCallsPerBurst);
+  checkRange(count, 'count', 1, ATTACK_LIMITS.maxCallsPerBurst);
   const total = endpointsIn.reduce((s, e) => s + (e.count ?? count), 0);
   if (total > ATTACK_LIMITS.maxCallsPerBurst) {
     throw new RacelabError('BAD_COUNT', `--count: a burst of ${total} calls is more than the ${ATTACK_LIMITS.maxCallsPerBurst} allowed; lower --count or the per-call counts`);

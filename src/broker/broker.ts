@@ -48,6 +48,8 @@ export interface ConsumerStats {
   readonly redeliveries: number;
   /** Times this consumer died between taking a message and acking it, and came back. */
   readonly crashes: number;
+  /** Acks that went out and got no answer (AckLost): the broker may redeliver those messages. */
+  readonly acksLost?: number;
 }
 
 export interface Consumer {
@@ -76,6 +78,12 @@ export interface Broker {
   publish(queue: string, message: BrokerMessage): Promise<void>;
   /** Starts a consumer of `queue`; `handler` runs for one delivery at a time. */
   consume(queue: string, name: string, handler: DeliveryHandler, options?: ConsumeOptions): Promise<Consumer>;
+  /**
+   * Messages of `queue` the broker still holds (not yet delivered, or delivered and not acked), as the server
+   * counts them. Where an adapter has it, a run is settled only when this is 0: an ack the consumer saw land can
+   * still be lost by a broker that is killed before it stored it.
+   */
+  outstanding?(queue: string): Promise<number>;
   /** The names this broker created on the server (streams, queues, exchanges), for reports and leak checks. */
   createdNames(): readonly string[];
   /** Stops every consumer and deletes everything this broker created. Safe to call twice. */
@@ -90,5 +98,17 @@ export class ConsumerCrash extends Error {
   override readonly name = 'ConsumerCrash';
   constructor(readonly consumer: string, readonly messageId: string) {
     super(`consumer ${consumer} crashed before acking ${messageId}`);
+  }
+}
+
+/**
+ * Thrown out of ack() when the ack went out but no answer came back (the broker restarted, the connection
+ * dropped): the broker may have taken it or not. The consumer is alive and goes on with its next message; if the
+ * ack was lost the broker redelivers the message.
+ */
+export class AckLost extends Error {
+  override readonly name = 'AckLost';
+  constructor(readonly consumer: string, readonly messageId: string, reason: string) {
+    super(`consumer ${consumer}: the ack of ${messageId} got no answer (${reason})`);
   }
 }

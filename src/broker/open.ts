@@ -42,6 +42,8 @@ export interface OpenBrokerOptions {
   readonly connectTimeoutMs?: number;
   /** Real brokers: use what another process declared under `namespace`; create and delete nothing. */
   readonly attach?: boolean;
+  /** NATS only: survive a broker restart of at most this long (see NatsBrokerOptions.reconnectWithinMs). */
+  readonly reconnectWithinMs?: number;
 }
 
 /**
@@ -58,8 +60,9 @@ export async function openBroker(spec: string | ResolvedBroker | undefined, opti
   };
   if (r.kind === 'nats') {
     const { NatsBroker } = await import('./nats.js');
-    return NatsBroker.open(r.url, adapterOptions);
+    return NatsBroker.open(r.url, { ...adapterOptions, ...(options.reconnectWithinMs !== undefined ? { reconnectWithinMs: options.reconnectWithinMs } : {}) });
   }
+  if (options.reconnectWithinMs !== undefined) throw new RacelabError('BAD_OPTION', 'surviving a broker restart (reconnectWithinMs) is implemented for NATS only; use a nats broker');
   const { RabbitBroker } = await import('./rabbitmq.js');
   return RabbitBroker.open(r.url, adapterOptions);
 }

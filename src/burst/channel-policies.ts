@@ -32,14 +32,30 @@ async function fireGroups(calls: readonly BurstCall[], send: (c: BurstCall) => P
   return Promise.all(pending);
 }
 
-/** The lifecycle both one-channel policies share: one grpc-js channel, opened and connected before the burst. */
-abstract class OneChannelPolicy implements SyncPolicy {
+/**
+ * What every policy that spreads a burst over its own clients shares: the transport, how many clients there are
+ * (grpc-js channels of this process, or worker processes each with its channel), and the one rule for which client
+ * sends a call: round-robin by the call's index.
+ */
+export abstract class ChannelsPolicy implements SyncPolicy {
   abstract readonly mode: SyncMode;
-  readonly clients = 1;
+  constructor(
+    protected readonly transport: BurstTransport,
+    readonly clients: number,
+  ) {}
+  clientOf(index: number): number {
+    return index % this.clients;
+  }
+  abstract open(): Promise<void>;
+  abstract fire(calls: readonly BurstCall[], options?: FireOptions): Promise<FireResult>;
+  abstract close(): Promise<void>;
+}
+
+/** The lifecycle both one-channel policies share: one grpc-js channel, opened and connected before the burst. */
+abstract class OneChannelPolicy extends ChannelsPolicy {
   private client: grpc.Client | undefined;
-  constructor(protected readonly transport: BurstTransport) {}
-  clientOf(): number {
-    return 0;
+  constructor(transport: BurstTransport) {
+    super(transport, 1);
   }
   async open(): Promise<void> {
     this.client = openChannel(this.transport, true);
@@ -49,7 +65,6 @@ abstract class OneChannelPolicy implements SyncPolicy {
     if (!this.client) throw new Error(`${this.mode} policy: fire before open`);
     return this.client;
   }
-  abstract fire(calls: readonly BurstCall[], options?: FireOptions): Promise<FireResult>;
   async close(): Promise<void> {
     this.client?.close();
   }
@@ -80,16 +95,9 @@ export class ParallelPolicy extends OneChannelPolicy {
 }
 
 /** Calls spread round-robin over N channels, each its own TCP connection: N separate socket writes. */
-export class ConnectionsPolicy implements SyncPolicy {
+export class ConnectionsPolicy extends ChannelsPolicy {
   readonly mode: SyncMode = 'connections';
   private channels: grpc.Client[] = [];
-  constructor(
-    private readonly transport: BurstTransport,
-    readonly clients: number,
-  ) {}
-  clientOf(index: number): number {
-    return index % this.clients;
-  }
   async open(): Promise<void> {
     this.channels = Array.from({ length: this.clients }, () => openChannel(this.transport, true));
     await connectAll(this.channels, this.transport);

@@ -25,7 +25,7 @@ export interface PolicyOptions {
 
 export function parseSyncMode(text: string): SyncMode {
   if ((SYNC_MODES as readonly string[]).includes(text)) return text as SyncMode;
-  throw new RacelabError('BAD_OPTION', `--sync: "${text}" is not a sync mode; use one of ${SYNC_MODES.join(', ')}`);
+  throw new RacelabError('BAD_OPTION', `"${text}" is not a sync mode; use one of ${SYNC_MODES.join(', ')}`, { subject: 'sync' });
 }
 
 export function createSyncPolicy(o: PolicyOptions): SyncPolicy {

@@ -5,7 +5,8 @@ import { nowMicros } from '../core/clock.js';
 import { RacelabError } from '../core/errors.js';
 import type { BurstCall, CallOutcome } from './call.js';
 import { tlsToWire, type FromWorker, type ToWorker, type WorkerBurst } from './process-worker.js';
-import type { BurstTransport, FireResult, SyncMode, SyncPolicy } from './sync-policy.js';
+import { ChannelsPolicy } from './channel-policies.js';
+import type { FireResult, SyncMode } from './sync-policy.js';
 
 /** One worker process and the lines it has sent that nobody has taken yet. */
 class Worker {
@@ -87,19 +88,10 @@ class Worker {
  * starts at one instant of the machine's monotonic clock that each worker waits for on its own (a time
  * barrier, tighter than a "go" message that each process would read at a different moment).
  */
-export class ProcessesPolicy implements SyncPolicy {
+export class ProcessesPolicy extends ChannelsPolicy {
   readonly mode: SyncMode = 'processes';
   private workers: Worker[] = [];
   private burstId = 0;
-
-  constructor(
-    private readonly transport: BurstTransport,
-    readonly clients: number,
-  ) {}
-
-  clientOf(index: number): number {
-    return index % this.clients;
-  }
 
   async open(): Promise<void> {
     for (let i = 0; i < this.clients; i++) {

@@ -136,10 +136,13 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
   const outcomes = new Map<Partition, SearchOutcome<unknown>>();
   const searchStart = performance.now();
   let steps = 0;
+  /** The partition whose search used up the budget: the first (in search order) left undecided. */
+  let exhaustedIn: Partition | undefined;
   for (const partition of bySize(prepared.partitions)) {
     const r = searchLinearization(m, searchOps(partition), { initial: initials.get(partition), budget, trackLongest: true });
     steps += r.steps;
     outcomes.set(partition, r);
+    if (r.verdict === 'unknown' && exhaustedIn === undefined) exhaustedIn = partition;
   }
   const searchMs = performance.now() - searchStart;
 
@@ -259,12 +262,16 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     );
   } else {
     const stuck = partitionReports.filter((p) => p.verdict === 'unknown');
-    const first = stuck[0];
+    const first = exhaustedIn !== undefined ? partitionReports[prepared.partitions.indexOf(exhaustedIn)] : undefined;
     explanation.push(
       budget.interrupted
         ? `Unknown: the check was interrupted after ${steps} steps, before deciding ${stuck.length} of ${partitionReports.length} partition${partitionReports.length === 1 ? '' : 's'}.`
         : `Unknown: the search ran out of its budget (${[options.budgetMs !== undefined ? `${options.budgetMs}ms` : '', options.maxSteps !== undefined ? `${options.maxSteps} steps` : ''].filter(Boolean).join(', ')}) after ${steps} steps, before deciding ${stuck.length} of ${partitionReports.length} partition${partitionReports.length === 1 ? '' : 's'}.` +
-        (first ? ` The longest partial linearization found${first.key !== null ? ` on key ${first.key}` : ''} places ${first.linearized} of its ${first.operations} operations. Give it a bigger budget (--budget).` : ''),
+        (first
+          ? first.key !== null
+            ? ` The budget was used up searching key ${first.key} (${first.steps} steps): the longest partial linearization found there places ${first.linearized} of its ${first.operations} operations. Give it a bigger budget (--budget).`
+            : ` The longest partial linearization found places ${first.linearized} of its ${first.operations} operations. Give it a bigger budget (--budget).`
+          : ''),
     );
   }
 

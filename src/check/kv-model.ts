@@ -79,6 +79,15 @@ export function kvModel(): Model<KvState, KvInput, unknown> {
       }
     },
     readOnly: (input) => input.kind === 'get',
+    // Growth: only a put sets a key whatever it held; an append only lengthens a string (or starts one on an
+    // absent key), so a read of v can still fit later only when v extends what the key holds now.
+    reaches(state, input, output) {
+      if (input.kind !== 'get' || output === undefined || isUnknown(state)) return true;
+      if (state === null) return output === null || typeof output === 'string';
+      if (typeof state === 'string') return typeof output === 'string' && output.startsWith(state);
+      return valueEquals(state, output); // a non-string value: an append is refused, nothing but a put changes it
+    },
+    resets: (input) => input.kind === 'put',
     equal: (a, b) => (isUnknown(a) || isUnknown(b) ? isUnknown(a) && isUnknown(b) && a.unknownSuffix === b.unknownSuffix : valueEquals(a, b)),
     hash: (s) => (isUnknown(s) ? hashValue(s.unknownSuffix) ^ 0x27d4eb2f : hashValue(s)),
     unknownState: () => unknownValue(''),

@@ -56,6 +56,18 @@ export interface Model<S = unknown, I = unknown, O = unknown> {
    * increment, an append). Read-only operations are never asked.
    */
   produces?(input: I, output: O | undefined): S | undefined;
+  /**
+   * Optional, with `resets`, lets the search prune: false when, from `state`, no sequence of operations that do
+   * not reset (see `resets`) can lead to a state in which this read-only operation fits (a kv append only
+   * lengthens a key's string, so once the key holds "abc" a read of "ab" can no longer fit). True when it may,
+   * or when unsure: a wrong false is a wrong verdict, a wrong true only costs time.
+   */
+  reaches?(state: S, input: I, output: O | undefined): boolean;
+  /**
+   * Optional, with `reaches`: true for an operation after which a state `reaches` ruled out may come again (a kv
+   * put sets the key whatever it held).
+   */
+  resets?(input: I): boolean;
   describeOperation?(input: I, output: O | undefined): string;
   describeState?(state: S): string;
   /**
@@ -77,6 +89,8 @@ export interface CompleteModel<S = unknown, I = unknown, O = unknown> {
   readonly unknownState: (() => S) | undefined;
   readonly observes: ((input: I, output: O | undefined) => S | undefined) | undefined;
   readonly produces: ((input: I, output: O | undefined) => S | undefined) | undefined;
+  readonly reaches: ((state: S, input: I, output: O | undefined) => boolean) | undefined;
+  readonly resets: ((input: I) => boolean) | undefined;
   describeOperation(input: I, output: O | undefined): string;
   describeState(state: S): string;
   initialState(value: unknown, partitionKey: string | undefined): S;
@@ -162,7 +176,7 @@ export function completeModel<S, I, O>(model: Model<S, I, O>): CompleteModel<S, 
   if (typeof model.name !== 'string' || model.name === '') fail('"name" must be a non-empty string');
   if (typeof model.init !== 'function') fail('"init" must be a function returning the initial state');
   if (typeof model.step !== 'function') fail('"step" must be a function (state, input, output) => [legal, nextState]');
-  for (const key of ['decode', 'partitionKey', 'readOnly', 'equal', 'hash', 'unknownState', 'observes', 'produces', 'describeOperation', 'describeState', 'initialState'] as const) {
+  for (const key of ['decode', 'partitionKey', 'readOnly', 'equal', 'hash', 'unknownState', 'observes', 'produces', 'reaches', 'resets', 'describeOperation', 'describeState', 'initialState'] as const) {
     if (model[key] !== undefined && typeof model[key] !== 'function') fail(`"${key}" must be a function when given`);
   }
   const first = model.init();
@@ -180,6 +194,9 @@ export function completeModel<S, I, O>(model: Model<S, I, O>): CompleteModel<S, 
     unknownState: m.unknownState ? () => m.unknownState!() : undefined,
     observes: m.observes ? (i, o) => m.observes!(i, o) : undefined,
     produces: m.produces ? (i, o) => m.produces!(i, o) : undefined,
+    // One without the other cannot prune soundly: no reset means none is known, not that none exists.
+    reaches: m.reaches && m.resets ? (s, i, o) => m.reaches!(s, i, o) : undefined,
+    resets: m.reaches && m.resets ? (i) => m.resets!(i) : undefined,
     describeOperation: m.describeOperation
       ? (i, o) => m.describeOperation!(i, o)
       : // Jepsen's ok events repeat a write's value: an output equal to the argument says nothing new.

@@ -2,9 +2,11 @@ import { RacelabError } from '../core/errors.js';
 import { bankModel } from './bank-model.js';
 import { counterModel } from './counter-model.js';
 import { couponModel } from './coupon-model.js';
+import { inventoryModel } from './inventory-model.js';
 import { kvModel } from './kv-model.js';
 import type { Model } from './model.js';
 import { registerModel } from './register-model.js';
+import { sessionModel } from './session-model.js';
 
 /** The built-in models by the name `racelab check --model` takes. */
 export const builtinModels: Readonly<Record<string, () => Model>> = {
@@ -13,6 +15,8 @@ export const builtinModels: Readonly<Record<string, () => Model>> = {
   kv: () => kvModel() as Model,
   bank: () => bankModel() as unknown as Model,
   coupon: () => couponModel() as unknown as Model,
+  inventory: () => inventoryModel() as unknown as Model,
+  session: () => sessionModel() as unknown as Model,
 };
 
 export const MODEL_NAMES = Object.keys(builtinModels);

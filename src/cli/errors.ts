@@ -42,6 +42,13 @@ const FLAG_BY_SUBJECT: Readonly<Record<string, string>> = {
   agentCount: '--agent-count',
   natsCreds: '--nats-creds',
   natsNkey: '--nats-nkey',
+  rounds: '--rounds',
+  pause: '--pause',
+  settle: '--settle',
+  mss: '--mss',
+  concurrency: '--concurrency',
+  deadline: '--deadline',
+  record: '--record',
 };
 
 /** What the CLI adds to a library error: where the user can go next, in the CLI's words. */

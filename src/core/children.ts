@@ -57,6 +57,13 @@ export interface RunningChild {
   readonly done: Promise<ChildResult>;
 }
 
+/** Tracks a child racelab did not start through spawnRacelab (a private broker), so no exit path leaves it running. */
+export function trackChild(child: ChildProcess): void {
+  hookExit();
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+}
+
 /** Starts `racelab <args>` as a child process, tracked so that no exit path leaves it running. */
 export function spawnRacelab(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: boolean } = {}): RunningChild {
   hookExit();

@@ -4,3 +4,4 @@ export * from './random.js';
 export * from './units.js';
 export * from './trace.js';
 export * from './stats.js';
+export * from './short-value.js';

@@ -2,6 +2,7 @@ import * as realTimers from 'node:timers';
 import { RacelabError, messageOf } from '../core/errors.js';
 import type { AwaitSite } from '../sched/await-site.js';
 import { watchRealScheduler, withScheduler, type BlockedWait, type Operation, type Scheduler } from '../sched/scheduler.js';
+import { shortValue } from '../core/short-value.js';
 import { describeSite, formatValue, siteLabel } from './await-label.js';
 import { handleKey, pointKey, startKey, type Transition, type TransitionKind } from './transition.js';
 import { heartbeat } from './heartbeat.js';
@@ -448,7 +449,7 @@ export class ControlledScheduler implements Scheduler {
    * by another task's step, and the wake is offered from the first step after it. A promise that nothing in the
    * run settles (real I/O) is left to the stall handling (waitForWorld), which lets it complete and counts it.
    */
-  awaited<T>(value: T, site: AwaitSite): T | Promise<Awaited<T>> {
+  awaited<T>(value: T, site: AwaitSite, call?: string): T | Promise<Awaited<T>> {
     if (this.phase === 'setup' || this.phase === 'finished' || (this.options.instrumentation === false && site.line !== 0)) return value;
     if (this.phase === 'aborted') return new Promise<Awaited<T>>(() => undefined);
     let task = this.current;
@@ -465,13 +466,13 @@ export class ControlledScheduler implements Scheduler {
     const key = handleKey(owner.index, 'wake', seq);
     const result = new Promise<Awaited<T>>((resolve, reject) => {
       const respond = (settle: () => void, note: string): void => {
-        (owner.wakes ??= []).push(new Offer('wake', key, owner, { kind: 'await', label: siteLabel(site, 'returns'), site }, settle, note));
+        (owner.wakes ??= []).push(new Offer('wake', key, owner, { kind: 'await', label: siteLabel(site, 'returns', call), site }, settle, note));
       };
       if (!isThenable(value)) {
         respond(() => resolve(value as Awaited<T>), formatValue(value));
         return;
       }
-      (owner.blocked ??= new Map()).set(seq, siteLabel(site, 'pending'));
+      (owner.blocked ??= new Map()).set(seq, siteLabel(site, 'pending', call));
       (owner.awaits ??= new Map()).set(seq, site);
       this.blockedCount++;
       const onSettled = (settle: () => void, note: string): void => {
@@ -490,7 +491,7 @@ export class ControlledScheduler implements Scheduler {
       };
       (value as PromiseLike<Awaited<T>>).then(
         (v) => onSettled(() => resolve(v), formatValue(v)),
-        (error: unknown) => onSettled(() => reject(error), ` -> throws ${formatValue(messageOf(error))}`),
+        (error: unknown) => onSettled(() => reject(error), ` -> throws ${shortValue(error)}`),
       );
     });
     this.signalStop(owner);
@@ -513,6 +514,11 @@ export class ControlledScheduler implements Scheduler {
   private noteUncontrolled(what: string): void {
     if (this.uncontrolled) this.uncontrolled.count++;
     else this.uncontrolled = { count: 1, first: what };
+  }
+
+  uncontrolledAwait(site: AwaitSite, what: string): void {
+    if (this.phase !== 'running' || (this.options.instrumentation === false && site.line !== 0)) return;
+    this.noteUncontrolled(`${what} at ${describeSite(site)}${this.current ? ` (task "${this.current.name}")` : ''} is an await racelab does not control`);
   }
 
   /** RealSchedulerWatch: code of this run reached the real scheduler (a forgotten `ambient`). */

@@ -1,6 +1,6 @@
 import type { AwaitSite } from '../sched/await-site.js';
 import { currentScheduler, realScheduler, type Operation } from '../sched/scheduler.js';
-import { formatValue } from './await-label.js';
+import { shortValue } from '../core/short-value.js';
 
 export interface ControlledOptions {
   /** Names the object in traces (`accounts.findById("acc1")`) and for partial-order reduction. */
@@ -31,7 +31,7 @@ export function controlled<T extends object>(target: T, options: ControlledOptio
           const scheduler = currentScheduler();
           const self = this === receiver ? object : this;
           if (scheduler === realScheduler) return method.apply(self, args);
-          const text = `${options.name}.${key}(${args.map(argText).join(', ')})`;
+          const text = `${options.name}.${key}(${args.map((a) => shortValue(a, 40)).join(', ')})`;
           const site: AwaitSite = { file: options.name, line: 0, column: 0, text, kind: 'await' };
           const op: Operation = { kind: readOnly.has(key) ? 'read' : 'write', object: options.name, label: text, site };
           const paused = scheduler.point(op);
@@ -44,9 +44,4 @@ export function controlled<T extends object>(target: T, options: ControlledOptio
       return wrapper;
     },
   });
-}
-
-function argText(value: unknown): string {
-  const text = formatValue(value);
-  return text === '' ? (value === undefined ? 'undefined' : '…') : text.slice(4);
 }

@@ -6,6 +6,8 @@ const TARGET = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 /** Validates `host:port` (IPv6 in brackets); the error says what a target looks like. */
 export function parseTarget(text: string, what = 'target'): string {
+  // A caller from JavaScript (or an options object built at run time) may give none: bad input, not a TypeError.
+  if (typeof text !== 'string') throw new RacelabError('BAD_OPTION', 'no address given; write host:port, e.g. localhost:50051 or [::1]:50051', { subject: what });
   const m = TARGET.exec(text.trim());
   const port = m ? Number(m[2]) : NaN;
   if (!m || port < 1 || port > 65535) {

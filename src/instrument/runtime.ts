@@ -1,4 +1,5 @@
 import { INSTRUMENT_KEY, type AwaitSite, type InstrumentRuntime, type ModuleHooks } from '../sched/await-site.js';
+import { shortValue } from '../core/short-value.js';
 import { currentScheduler, realScheduler, type Operation, type Scheduler } from '../sched/scheduler.js';
 
 /**
@@ -19,7 +20,32 @@ export interface InstrumentHooks extends ModuleHooks {
   v<T>(site: number, on: unknown, value: T): T | PromiseLike<Awaited<T>>;
   f<T>(site: number, iterable: T): T | AsyncIterable<unknown>;
   t<T>(site: number, callback: T): T;
+  /**
+   * The value an `await using` declaration holds, handed back as it is: its disposal, awaited when the block ends,
+   * is an await no point can precede, so inside an exploration the scheduler counts it as uncontrolled.
+   */
+  u<T>(site: number, value: T): T;
+  /** Opens the collection of a call's argument values (`site.call`), right before the call's expression runs. */
+  s(site: number): 1;
+  /** One argument value of the call at `site`, handed back as it is (collected only after `s` of that site). */
+  g<T>(site: number, value: T): T;
 }
+
+/**
+ * The argument values of the one call being evaluated: `s` opens it, `g` fills it, the delivery `a` takes it.
+ * One for the process is enough, because nothing else runs between `s` and `a`: the transform collects only for
+ * an expression that cannot suspend, and any await the callee reaches suspends at its own point `b` before its
+ * own `s`. An expression that throws leaves it open, holding at most its arity of values until the next `s`.
+ */
+let collecting: { readonly handle: Handle; readonly site: number; readonly arity: number; readonly values: unknown[] } | undefined;
+
+/** `findById("acc1", 70)`: each value short and safe to render (core/short-value.ts), at most MAX_ARGS of them. */
+function callText(name: string, values: readonly unknown[]): string {
+  const shown = values.slice(0, MAX_ARGS).map((v) => shortValue(v, ARG_MAX));
+  return `${name}(${shown.join(', ')}${values.length > MAX_ARGS ? ', …' : ''})`;
+}
+const MAX_ARGS = 6;
+const ARG_MAX = 40;
 
 /** One copy of racelab's ambient scheduler: `current()` is the real scheduler outside an exploration. */
 interface SchedulerSource {
@@ -107,9 +133,33 @@ class Handle implements InstrumentHooks {
   }
 
   a<T>(site: number, value: T): T | PromiseLike<Awaited<T>> {
+    const where = this.sites[site]!;
+    let call: string | undefined;
+    if (where.call) {
+      const open = collecting;
+      collecting = undefined;
+      if (where.call.arity === 0) call = `${where.call.name}()`;
+      else if (open?.handle === this && open.site === site && open.values.length === where.call.arity) call = callText(where.call.name, open.values);
+    }
     const s = activeScheduler(this.sources);
     if (s === undefined || s.awaited === undefined) return value;
-    return s.awaited(value, this.sites[site]!) ?? value;
+    return s.awaited(value, where, call) ?? value;
+  }
+
+  u<T>(site: number, value: T): T {
+    activeScheduler(this.sources)?.uncontrolledAwait?.(this.sites[site]!, 'the disposal of an await using');
+    return value;
+  }
+
+  s(site: number): 1 {
+    collecting = { handle: this, site, arity: this.sites[site]?.call?.arity ?? 0, values: [] };
+    return 1;
+  }
+
+  g<T>(site: number, value: T): T {
+    const open = collecting;
+    if (open !== undefined && open.handle === this && open.site === site && open.values.length < open.arity) open.values.push(value);
+    return value;
   }
 
   /**

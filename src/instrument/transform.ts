@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import remapping from '@jridgewell/remapping';
 import { originalPositionFor, TraceMap, type EncodedSourceMap } from '@jridgewell/trace-mapping';
 import MagicString from 'magic-string';
-import { parseSync, type AwaitExpression, type CallExpression, type ForOfStatement, type ParserOptions, type Program } from 'oxc-parser';
+import { parseSync, type AwaitExpression, type CallExpression, type ForOfStatement, type ParserOptions, type Program, type VariableDeclaration } from 'oxc-parser';
 import type { AwaitSite } from '../sched/await-site.js';
 
 /**
@@ -13,7 +14,10 @@ import type { AwaitSite } from '../sched/await-site.js';
  *
  * every `for await (x of ITER)` becomes `for await (x of (__rl$||__rl$i()).f(ID,ITER))`, and every callback of
  * `.then`/`.catch`/`.finally` becomes `(__rl$||__rl$i()).t(ID,CALLBACK)`; f and t hand their argument back
- * unchanged outside an exploration.
+ * unchanged outside an exploration. An awaited call whose arguments can be shown (see capturedCall) also has
+ * each argument wrapped, `f(__rl$.g(ID,a))`, and its `1` is `__rl$.s(ID)`: inside an exploration the runtime
+ * collects the argument values between the two, so the response step reads `findById("acc1") -> {balance:100}`;
+ * outside one `g` hands the value back after one comparison.
  *
  * Two departures from the form src/sched/await-site.ts shows (`await __rl$.a(ID,(__rl$.on&&await __rl$.b(ID),
  * EXPR))` with a `const` handle), both inside this half of the contract (the runtime and this transform):
@@ -45,7 +49,7 @@ export interface InstrumentOptions {
 
 export interface InstrumentResult {
   readonly code: string;
-  /** From the original source (through the input's own inline map, when it had one) to `code`. */
+  /** From the original source (through the input's own map, inline or in a file, when it had one) to `code`. */
   readonly map: EncodedSourceMap;
   readonly sites: readonly AwaitSite[];
 }
@@ -72,18 +76,19 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   const lines = lineStarts(code);
   const file = siteFile(path, options.root ?? process.cwd());
   const sites: AwaitSite[] = [];
-  // Code that an earlier loader compiled (TypeScript through tsx, say) carries that loader's map inline: sites
-  // then name the lines of the source it was compiled from, and the map returned leads all the way back there.
-  const input = inlineSourceMap(parsed.comments, code, path);
+  // Code that an earlier loader or a build compiled (TypeScript through tsx, or tsc's output with its .map file)
+  // carries a map: sites then name the lines of the source it was compiled from, and the map returned leads all
+  // the way back there.
+  const input = inputSourceMap(parsed.comments, code, path);
   if (input) s.remove(input.start, input.end);
-  const site = (at: number, text: string, kind: AwaitSite['kind']): number => {
+  const site = (at: number, text: string, kind: AwaitSite['kind'], call?: AwaitSite['call']): number => {
     const generated = position(lines, at);
     const original = input ? originalPositionFor(input.trace, generated) : null;
-    sites.push(
+    const where =
       original?.source != null
-        ? { file: siteFile(original.source, options.root ?? process.cwd()), line: original.line, column: original.column, text, kind }
-        : { file, ...generated, text, kind },
-    );
+        ? { file: siteFile(original.source, options.root ?? process.cwd()), line: original.line, column: original.column }
+        : { file, ...generated };
+    sites.push(call ? { ...where, text, kind, call } : { ...where, text, kind });
     return sites.length - 1;
   };
   const handle = `(${HANDLE}||${HANDLE}i())`;
@@ -93,14 +98,37 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   walkSites(parsed.program, code, (node) => {
     if (node.type === 'AwaitExpression') {
       const arg = node.argument;
-      const id = site(node.start, shorten(code.slice(arg.start, arg.end)), 'await');
-      s.appendLeft(node.start + 'await'.length, ` ${handle}.v(${id},${HANDLE}.on&&(await ${HANDLE}.b(${id}),1),`);
+      const call = capturedCall(arg, code);
+      const id = site(node.start, shorten(code.slice(arg.start, arg.end)), 'await', call?.site);
+      const opened = call && call.site.arity > 0 ? `${HANDLE}.s(${id})` : '1';
+      s.appendLeft(node.start + 'await'.length, ` ${handle}.v(${id},${HANDLE}.on&&(await ${HANDLE}.b(${id}),${opened}),`);
+      for (const value of call?.args ?? []) {
+        s.prependRight(value.start, `${HANDLE}.g(${id},`);
+        s.prependLeft(value.end, ')');
+      }
       s.prependLeft(node.end, ')');
+    } else if (node.type === 'ForOfStatement' && !node.await && node.left.type === 'VariableDeclaration' && node.left.kind === 'await using') {
+      const left = node.left;
+      const id = site(left.start, shorten(`using ${code.slice(left.declarations[0]!.start, left.end)} of …`), 'await');
+      s.prependRight(node.right.start, `${handle}.u(${id},`);
+      s.prependLeft(node.right.end, ')');
     } else if (node.type === 'ForOfStatement' && node.await) {
       const iterable = node.right;
       const id = site(node.start, shorten(code.slice(iterable.start, iterable.end)), 'for-await');
       s.prependRight(iterable.start, `${handle}.f(${id},`);
       s.prependLeft(iterable.end, ')');
+    } else if (node.type === 'VariableDeclaration' && node.kind === 'await using') {
+      // `await using x = EXPR` awaits x[Symbol.asyncDispose]() when the block ends: an await with no expression
+      // of its own, so no point can go before it. The value is handed through `u`, which tells the scheduler, so
+      // a run that reaches one is inconclusive rather than a proof. (Node 20 does not parse `await using` at all:
+      // such a module fails to load with Node's own SyntaxError, on the same line as without racelab.)
+      // In `for (await using x of ITEMS)` the declaration has no initializer: the loop's branch wraps ITEMS.
+      for (const declarator of node.declarations) {
+        if (!declarator.init) continue;
+        const id = site(node.start, shorten(`using ${code.slice(declarator.start, declarator.end)}`), 'await');
+        s.prependRight(declarator.init.start, `${handle}.u(${id},`);
+        s.prependLeft(declarator.init.end, ')');
+      }
     } else if (node.type === 'CallExpression' && options.thenCallbacks !== false) {
       // `p.then(f, g)`, `p.catch(f)`, `p.finally(f)`: each callback, when it is a function, runs after a point of
       // its own (a continuation is a step, as the code after an await is). Not a promise's method? The wrapper
@@ -121,7 +149,7 @@ export function instrument(code: string, filename: string, options: InstrumentOp
   if (sites.length === 0) return null;
 
   const url = filename.startsWith('file:') ? filename : path;
-  const inert = '{on:false,a:(i,v)=>v,b:()=>{},v:(i,o,v)=>v,f:(i,v)=>v,t:(i,v)=>v}';
+  const inert = '{on:false,a:(i,v)=>v,b:()=>{},v:(i,o,v)=>v,f:(i,v)=>v,t:(i,v)=>v,s:()=>1,g:(i,v)=>v,u:(i,v)=>v}';
   s.appendLeft(
     headerPosition(parsed.program, code),
     `var ${HANDLE};function ${HANDLE}i(){return ${HANDLE}??=globalThis[Symbol.for("racelab.instrument")]` +
@@ -133,6 +161,30 @@ export function instrument(code: string, filename: string, options: InstrumentOp
     map: input ? (remapping([ownMap, input.map], () => null) as unknown as EncodedSourceMap) : ownMap,
     sites,
   };
+}
+
+/**
+ * An awaited call whose arguments can be shown with their values: `this.accounts.findById(accountId)` gives the
+ * name `findById` and its one argument, which the transform wraps in `g(ID, …)` (it hands the value on). The
+ * runtime collects them between `s(ID)`, made right before the expression is evaluated, and the delivery `v`,
+ * made right after: nothing else runs in between as long as the expression itself cannot suspend, so an
+ * expression with an `await` or `yield` anywhere in it (its callee or an argument) is left as it is, as are a
+ * spread argument (no fixed arity), a computed callee and a promise's own methods (their arguments are callbacks).
+ */
+function capturedCall(expression: AstNode, code: string): { site: NonNullable<AwaitSite['call']>; args: readonly AstNode[] } | undefined {
+  let node = expression as AstNode & Record<string, unknown>;
+  while (node.type === 'ParenthesizedExpression' || node.type === 'ChainExpression') node = node.expression as typeof node;
+  if (node.type !== 'CallExpression') return undefined;
+  const text = code.slice(node.start, node.end);
+  if (text.includes('await') || text.includes('yield')) return undefined;
+  const { callee, arguments: args } = node as unknown as CallExpression;
+  let name: string;
+  if (callee.type === 'Identifier') name = callee.name;
+  else if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier') name = callee.property.name;
+  else if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'PrivateIdentifier') name = `#${callee.property.name}`;
+  else return undefined;
+  if (CONTINUATIONS.has(name) || args.some((a) => a.type === 'SpreadElement')) return undefined;
+  return { site: { name, arity: args.length }, args };
 }
 
 /** The text of a `//# sourceMappingURL=` comment that points at `map`, inline. */
@@ -148,20 +200,40 @@ interface InputMap {
   readonly end: number;
 }
 
-/** The last comment of the module, when it is an inline source map (a map in a file is not followed). */
-function inlineSourceMap(comments: readonly { type: string; value: string; start: number; end: number }[], code: string, path: string): InputMap | undefined {
+/**
+ * The map of the module's last comment, `//# sourceMappingURL=`: inline (`data:application/json;base64,…`, as tsx
+ * and esbuild write it) or in a file beside the compiled code (`wallet.js.map`, as tsc and most bundlers write
+ * it), read from disk relative to the module. A map that cannot be read (missing, not JSON, a remote URL) is
+ * ignored: sites and the map returned then name the code as it came.
+ */
+function inputSourceMap(comments: readonly { type: string; value: string; start: number; end: number }[], code: string, path: string): InputMap | undefined {
   const last = comments[comments.length - 1];
-  const prefix = '# sourceMappingURL=data:application/json';
-  if (!last || last.type !== 'Line' || !last.value.startsWith(prefix) || code.slice(last.end).trim() !== '') return undefined;
-  const comma = last.value.indexOf(',');
-  if (comma === -1 || !last.value.slice(0, comma).endsWith(';base64')) return undefined;
+  if (!last || last.type !== 'Line' || code.slice(last.end).trim() !== '') return undefined;
+  const match = /^[#@] sourceMappingURL=(\S+)\s*$/.exec(last.value);
+  if (!match) return undefined;
+  const url = match[1]!;
   try {
-    const map = JSON.parse(Buffer.from(last.value.slice(comma + 1).trim(), 'base64').toString('utf8')) as EncodedSourceMap;
-    // Sources are resolved against the module's own path; a file: URL among them is read as its path.
-    const resolved = { ...map, sources: map.sources.map((src) => (src?.startsWith('file:') ? fileURLToPath(src) : src)) };
+    if (url.startsWith('data:')) {
+      const comma = url.indexOf(',');
+      if (!url.startsWith('data:application/json') || comma === -1 || !url.slice(0, comma).endsWith(';base64')) return undefined;
+      const map = JSON.parse(Buffer.from(url.slice(comma + 1), 'base64').toString('utf8')) as EncodedSourceMap;
+      // Sources are resolved against the module's own path; a file: URL among them is read as its path.
+      const resolved = { ...map, sources: map.sources.map((src) => (src?.startsWith('file:') ? fileURLToPath(src) : src)) };
+      return { map: resolved, trace: new TraceMap(resolved, path), start: last.start, end: last.end };
+    }
+    const mapUrl = new URL(url, pathToFileURL(path));
+    if (mapUrl.protocol !== 'file:') return undefined;
+    const mapPath = fileURLToPath(mapUrl);
+    const map = JSON.parse(readFileSync(mapPath, 'utf8')) as EncodedSourceMap;
+    // The map's sources are relative to the map's own place (and its sourceRoot), not to the module, which the
+    // map returned is inlined into: they are made absolute here, so they name the same files from there.
+    const base = pathToFileURL(mapPath);
+    const root = map.sourceRoot ? `${map.sourceRoot.replace(/\/?$/, '/')}` : '';
+    const sources = map.sources.map((src) => (src == null ? src : fileURLToPath(new URL(`${root}${src}`, base))));
+    const resolved: EncodedSourceMap = { ...map, sources, sourceRoot: undefined };
     return { map: resolved, trace: new TraceMap(resolved, path), start: last.start, end: last.end };
   } catch {
-    return undefined; // an unreadable map: sites and the returned map then name the code as it came
+    return undefined;
   }
 }
 
@@ -221,11 +293,11 @@ interface AstNode {
   readonly end: number;
 }
 
-type SiteNode = AwaitExpression | ForOfStatement | CallExpression;
+type SiteNode = AwaitExpression | ForOfStatement | CallExpression | VariableDeclaration;
 
 /**
- * Calls `visit` on every AwaitExpression, ForOfStatement and CallExpression that may hold a site, parents before
- * children. A node whose source text holds none of WORDS cannot be or contain a site (an await and a for-await
+ * Calls `visit` on every AwaitExpression, ForOfStatement, CallExpression and VariableDeclaration that may hold a
+ * site, parents before children. A node whose source text holds none of WORDS cannot be or contain a site (an await and a for-await
  * begin with the keyword, a continuation names its method, and no escape may spell a keyword or a property name
  * here), so the walk skips it: most of a module is never visited, which halves the transform's time against a
  * full AST walk (see /work/notes/issue-12a.md). The word offsets come from the source text, every decision from
@@ -250,7 +322,7 @@ function walkSites(program: Program, code: string, visit: (node: SiteNode) => vo
   };
   const enter = (node: AstNode): void => {
     if (!holdsWord(node)) return;
-    if (node.type === 'AwaitExpression' || node.type === 'ForOfStatement' || node.type === 'CallExpression') {
+    if (node.type === 'AwaitExpression' || node.type === 'ForOfStatement' || node.type === 'CallExpression' || node.type === 'VariableDeclaration') {
       visit(node as SiteNode);
     }
     children(node);

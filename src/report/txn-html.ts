@@ -1,5 +1,6 @@
 import { plural } from '../core/units.js';
 import type { Anomaly, TxnCheckReport } from '../txn/types.js';
+import { esc } from './page.js';
 
 /**
  * A self-contained page (no external file, font or script) for a transactional check: the verdict, the counts
@@ -11,8 +12,6 @@ export interface TxnHtmlOptions {
   readonly title?: string;
   readonly source?: string;
 }
-
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const EDGE_COLOR: Record<string, string> = { ww: '#1d4ed8', wr: '#15803d', rw: '#b91c1c', 'ww-or-rw': '#9333ea', realtime: '#6b7280', process: '#b45309' };
 

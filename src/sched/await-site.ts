@@ -36,6 +36,11 @@ export interface AwaitSite {
   /** The awaited expression's source text, shortened (`this.accounts.findById(accountId)`). */
   readonly text: string;
   readonly kind: 'await' | 'for-await' | 'then';
+  /**
+   * An awaited call whose arguments the transform hands to the runtime as they are evaluated: the callee's name
+   * (`findById`) and how many arguments it has, so that the response step reads `findById("acc1")`.
+   */
+  readonly call?: { readonly name: string; readonly arity: number };
 }
 
 /** The per-module handle instrumented code calls. Keep the names short: they are in every transformed await. */

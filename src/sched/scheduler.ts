@@ -65,8 +65,15 @@ export interface Scheduler {
    * strategy picks the calling task to resume (the response comes back); while the value is a promise another
    * task of the run will settle, the task is blocked (as with `waitFor`), not escaped. A value that settles
    * through nothing the run controls (real I/O) is reported, or, in atomic I/O mode, awaited as one step.
+   * `call`, when the site is a call whose arguments were seen, is the call with their values: `findById("acc1")`.
    */
-  awaited?<T>(value: T, site: AwaitSite): T | Promise<Awaited<T>>;
+  awaited?<T>(value: T, site: AwaitSite, call?: string): T | Promise<Awaited<T>>;
+  /**
+   * Optional, for instrumented user code: the code at `site` will await something no point can be put before
+   * (the disposal an `await using` declaration runs when its block ends). A controlled scheduler counts it as
+   * uncontrolled: an exploration that saw it never reports a proof.
+   */
+  uncontrolledAwait?(site: AwaitSite, what: string): void;
 }
 
 /** A wait made by `Scheduler.block`: await `promise`; another task ends it with `wake()` (later calls do nothing). */

@@ -9,7 +9,7 @@ import { depth3Workload } from './depth3-workload.js';
 import { consumerWorkload } from '../scenarios/consumer/workload.js';
 
 /** The built-in workloads `racelab explore` and `racelab replay` know by name. */
-export const exploreScenarios = ['counter', 'depth3', 'actors', 'consumer', 'bank', 'coupon', 'ratelimit', 'privilege'] as const;
+export const exploreScenarios = ['counter', 'depth3', 'actors', 'consumer', 'bank', 'inventory', 'coupon', 'ratelimit', 'privilege', 'session'] as const;
 export type ExploreScenario = (typeof exploreScenarios)[number];
 /** The impact scenarios (src/scenarios/impacts/registry.ts) take these options; the registry gives the workload. */
 const IMPACT_USES = ['variant', 'clients', 'delayMs'];
@@ -60,9 +60,11 @@ const USES: Record<ExploreScenario, readonly string[]> = {
   actors: ['pattern', 'variant', 'senders', 'messages'],
   consumer: ['variant', 'messages', 'keys', 'consumers', 'crashes', 'ackTimeouts'],
   bank: IMPACT_USES,
+  inventory: IMPACT_USES,
   coupon: IMPACT_USES,
   ratelimit: IMPACT_USES,
   privilege: IMPACT_USES,
+  session: IMPACT_USES,
 };
 
 /** The workload a scenario name and its options stand for; misuse is a one-line RacelabError naming the fix. */
@@ -78,9 +80,11 @@ export function exploreWorkload(options: ExploreScenarioOptions): Workload {
   }
   switch (scenario) {
     case 'bank':
+    case 'inventory':
     case 'coupon':
     case 'ratelimit':
     case 'privilege':
+    case 'session':
       return impactScenario(scenario).workload({ variant: options.variant ?? 'vulnerable', clients: options.clients, delayMs: options.delayMs });
     case 'counter':
       return counterWorkload({

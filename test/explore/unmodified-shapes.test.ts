@@ -214,6 +214,16 @@ describe('unmodified user code: races found with the fakes as written', () => {
   }
 });
 
+describe('unmodified user code: the trace reads like the code', () => {
+  it('each response names the call by the values it was made with, and what it returned', async () => {
+    const r = await explore(shapes['check-then-act balance (double spend)']!.vulnerable, { strategy: 'dfs', seed: 1, ambient: true });
+    const trace = r.firstFailure!.shrunk.trace;
+    // Both withdrawals read 100, both save 30: the double spend, in the values themselves.
+    expect(trace).toMatch(/^w\d wallet\.ts:\d+ findById\("acc1"\) -> \{id:"acc1",balance:100,version:0\} \. w\d wallet\.ts:\d+ findById\("acc1"\) -> \{id:"acc1",balance:100,version:0\}/);
+    expect(trace.match(/wallet\.ts:\d+ save\(\{id:"acc1",balance:30,version:0\}\)/g)).toHaveLength(2);
+  });
+});
+
 describe('unmodified user code: the usual fixes proved by dfs, with no escape', () => {
   for (const [name, shape] of Object.entries(shapes)) {
     for (const [fix, workload] of Object.entries(shape.fixes)) {

@@ -2,7 +2,7 @@
  * Real PostgreSQL and Redis for tests. Under CI=true a test that cannot reach them fails; elsewhere it skips
  * with a one-line reason.
  */
-import { connect } from 'node:net';
+import { tcpAnswers } from '../../src/core/tcp.js';
 import { DEFAULT_PG_URL, DEFAULT_REDIS_URL } from '../../src/store/specs.js';
 
 export const PG_URL = process.env.RACELAB_PG_URL ?? DEFAULT_PG_URL;
@@ -13,16 +13,7 @@ export const MARIADB_URL = process.env.RACELAB_MARIADB_URL ?? 'mariadb://root@12
 export function reachable(url: string, timeoutMs = 1000): Promise<boolean> {
   const u = new URL(url);
   const port = Number(u.port || (u.protocol.startsWith('redis') ? 6379 : /^(mariadb|mysql)/.test(u.protocol) ? 3306 : 5432));
-  return new Promise((resolve) => {
-    const socket = connect({ host: u.hostname, port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+  return tcpAnswers(u.hostname, port, timeoutMs);
 }
 
 /**

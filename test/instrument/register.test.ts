@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -50,6 +51,13 @@ beforeAll(() => {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, inlineSourceMap: true, inlineSources: true },
     }).outputText,
   );
+  // The same TypeScript built the way tsc builds a project: dist/compiled.mjs beside its .map file.
+  const built = ts.transpileModule(typescript.join('\n'), {
+    fileName: 'compiled.ts',
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: true },
+  });
+  write('dist/built.mjs', built.outputText.replace('compiled.js.map', 'built.mjs.map'));
+  write('dist/built.mjs.map', JSON.stringify({ ...(JSON.parse(built.sourceMapText!) as object), file: 'built.mjs', sources: ['../src/built.ts'] }));
   write('throws.mjs', `async function f() {\n  await null; throw new Error('after the await');\n}\nawait f();\n`);
   write(
     'wallet.test.mjs',
@@ -111,10 +119,99 @@ describe('node --import racelab/register', () => {
     expect(run.stderr).toMatch(/compiled\.ts:5:18\b/);
   });
 
+  it('maps through the .map file beside compiled code (tsc with sourceMap): the stack names the TypeScript line', async () => {
+    const run = await node(['--enable-source-maps', '--import', register, 'dist/built.mjs']);
+    expect(run.stderr).toMatch(/src\/built\.ts:5:18\b/);
+  });
+
   it('works with plain node:test', async () => {
     const run = await node(['--import', register, '--test', '--test-reporter=tap', 'wallet.test.mjs']);
     expect(run.stdout).toMatch(/# pass 2/);
     expect(run.stdout).toMatch(/# fail 0/);
     expect(run.code).toBe(0);
+  });
+});
+
+// tsx (a devDependency, pinned) compiles the TypeScript; racelab instruments what it compiled, through tsx's
+// inline maps, in whichever order the two are registered, for ES modules (.mts) and CommonJS (.cts) alike.
+describe('tsx and racelab/register together', () => {
+  const tsxLoader = createRequire(import.meta.url).resolve('tsx');
+  const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+  const index = pathToFileURL(join(repo, 'dist', 'index.js')).href;
+
+  beforeAll(() => {
+    write(
+      'ts/wallet.mts',
+      [
+        'interface Account {',
+        '  balance: number;',
+        '}',
+        'export class Wallet {',
+        '  private readonly rows = new Map<string, Account>([["acc1", { balance: 100 }]]);',
+        '  async findById(id: string): Promise<Account> { return { ...this.rows.get(id)! }; }',
+        '  async save(id: string, row: Account): Promise<void> { this.rows.set(id, row); }',
+        '  async withdraw(id: string, amount: number): Promise<boolean> {',
+        '    const account: Account = await this.findById(id);',
+        '    if (account.balance < amount) return false;',
+        '    await this.save(id, { balance: account.balance - amount });',
+        '    return true;',
+        '  }',
+        '  balance(id: string): number { return this.rows.get(id)!.balance; }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    write('ts/repo.cts', ['type Row = { id: string };', 'async function load(id: string): Promise<Row> { return { id }; }', 'exports.get = async (id: string): Promise<string> => {', '  const row: Row = await load(id);', '  return row.id;', '};', ''].join('\n'));
+    write(
+      'ts/explore.mts',
+      [
+        `import { explore } from '${index}';`,
+        "import { Wallet } from './wallet.mts';",
+        'const r = await explore({',
+        "  name: 'wallet',",
+        '  setup() {',
+        '    const wallet = new Wallet();',
+        '    let paid = 0;',
+        '    const withdraw = async (): Promise<void> => void ((await wallet.withdraw("acc1", 70)) && (paid += 70));',
+        "    return { tasks: [['w1', withdraw], ['w2', withdraw]], invariant: () => paid + wallet.balance('acc1') === 100 || 'a double spend' };",
+        '  },',
+        "}, { strategy: 'dfs', ambient: true, seed: 1 });",
+        'console.log(JSON.stringify({ verdict: r.verdict, trace: r.firstFailure?.shrunk.trace }));',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  const expectExplored = (run: { stdout: string; stderr: string }): void => {
+    expect(run.stderr).toBe('');
+    const out = JSON.parse(run.stdout) as { verdict: string; trace: string };
+    expect(out.verdict).toBe('race-found');
+    // The lines of the TypeScript as written (line 9 holds the await; tsx's JavaScript has it elsewhere), the
+    // arguments and the values.
+    expect(out.trace.match(/w\d wallet\.mts:9 findById\("acc1"\) -> \{balance:100\}/g)).toHaveLength(2);
+    expect(out.trace.match(/w\d wallet\.mts:11 save\("acc1", \{balance:30\}\)/g)).toHaveLength(2);
+  };
+
+  it('node --import tsx --import racelab/register: the TypeScript is explored at its own lines', async () => {
+    expectExplored(await node(['--import', tsxLoader, '--import', register, 'ts/explore.mts']));
+  });
+
+  it('racelab/register first, then tsx; and the tsx command with --import racelab/register', async () => {
+    expectExplored(await node(['--import', register, '--import', tsxLoader, 'ts/explore.mts']));
+    expectExplored(await node([tsxCli, '--import', register, 'ts/explore.mts']));
+  });
+
+  it('the CommonJS TypeScript tsx compiles is instrumented too; without racelab/register nothing is', async () => {
+    const points = `${RECORD}
+import { withScheduler } from '${sched}';
+import { createRequire } from 'node:module';
+const { get } = createRequire(import.meta.url)('./repo.cts');
+report(await withScheduler(recorder, () => get('acc1')));
+`;
+    write('ts/points.mts', points);
+    const run = await node(['--import', tsxLoader, '--import', register, 'ts/points.mts']);
+    expect(JSON.parse(run.stdout)).toEqual({ value: 'acc1', points: ['repo.cts:4 load(id)'] });
+    const plain = await node(['--import', tsxLoader, 'ts/points.mts']);
+    expect(JSON.parse(plain.stdout)).toEqual({ value: 'acc1', points: [] });
   });
 });

@@ -12,12 +12,25 @@ export function register(program: Command): void {
     .requiredOption('--store <url>')
     .requiredOption('--window <duration>')
     .requiredOption('--name <name>')
-    .requiredOption('--hold <ids>')
-    .action(async (opts: { broker: string; namespace: string; variant: string; keys: string; ackWait: string; store: string; window: string; name: string; hold: string }) => {
+    .option('--hold <ids>', 'message ids to stop at between effect and ack', '-')
+    .option('--standby', 'open the store and the broker, then wait for a line `go <ids to hold|->` on stdin')
+    .action(async (opts: { broker: string; namespace: string; variant: string; keys: string; ackWait: string; store: string; window: string; name: string; hold: string; standby?: boolean }) => {
       const { runConsumerWorker } = await import('../../scenarios/consumer/worker.js');
       const { parseDuration } = await import('../../core/units.js');
+      const { createInterface } = await import('node:readline');
+      const ids = (list: string): string[] => (list === '-' ? [] : list.split(','));
+      let go: (hold: readonly string[] | undefined) => void = () => undefined;
+      const armed = new Promise<readonly string[] | undefined>((resolve) => (go = resolve));
       const stopped = new Promise<void>((resolve) => {
-        process.stdin.on('end', resolve).on('close', resolve).resume();
+        const lines = createInterface({ input: process.stdin });
+        lines.on('line', (line) => {
+          const [word, list = '-'] = line.trim().split(' ');
+          if (word === 'go') go(ids(list));
+        });
+        lines.on('close', () => {
+          go(undefined);
+          resolve();
+        });
       });
       await runConsumerWorker({
         broker: opts.broker,
@@ -28,7 +41,8 @@ export function register(program: Command): void {
         store: opts.store,
         windowMs: parseDuration(opts.window, '--window', { maxMs: 10_000 }),
         name: opts.name,
-        hold: opts.hold === '-' ? [] : opts.hold.split(','),
+        hold: ids(opts.hold),
+        ...(opts.standby ? { go: armed } : {}),
         write: (line) => process.stdout.write(`${line}\n`),
         stopped,
       });

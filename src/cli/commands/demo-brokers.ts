@@ -9,6 +9,7 @@ interface BrokersFlags {
   messages: string;
   crashes: string;
   pauses: string;
+  restarts: string;
   seed?: string;
   window: string;
   ackWait: string;
@@ -26,7 +27,8 @@ export function register(demo: Command): void {
     .option('--variants <list>', 'comma-separated: naive, idempotent, concurrent, per-key-ordering (default: all)')
     .option('--messages <n>', 'messages per variant', '40')
     .option('--crashes <n>', 'naive and idempotent: consumers killed between effect and ack (seeded messages)', '5')
-    .option('--pauses <n>', 'naive and idempotent: acks held past the ack wait', '0')
+    .option('--pauses <n>', 'naive and idempotent: acks held past the ack wait, with two consumers so the other gets the message meanwhile (memory or nats)', '0')
+    .option('--restarts <n>', 'kill (SIGKILL) and restart the broker n times per variant: a private nats-server on a loopback port (nats only)', '0')
     .option('--seed <n>', 'seed of the fault plan (default: a fresh one, printed)')
     .option('--window <duration>', 'the read-modify-write window of concurrent and per-key-ordering', '5ms')
     .option('--ack-wait <duration>', 'how long the broker waits for an ack before redelivering (JetStream ack_wait)', '1s')
@@ -49,6 +51,7 @@ export function register(demo: Command): void {
         messages: parseCount(opts.messages, '--messages', 1, 100_000),
         crashes: parseCount(opts.crashes, '--crashes', 0, 100_000),
         pauses: parseCount(opts.pauses, '--pauses', 0, 100_000),
+        restarts: parseCount(opts.restarts, '--restarts', 0, 1000),
         seed: opts.seed === undefined ? Random.freshSeed() : parseCount(opts.seed, '--seed', 0, 0xffff_ffff),
         windowMs: parseDuration(opts.window, '--window', { maxMs: 10_000 }),
         ackWaitMs: parseDuration(opts.ackWait, '--ack-wait', { maxMs: 600_000 }),

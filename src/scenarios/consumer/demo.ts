@@ -1,5 +1,6 @@
 import type { Broker } from '../../broker/broker.js';
 import { brokerNamespace } from '../../broker/names.js';
+import { startPrivateNatsServer, type PrivateNatsServer } from '../../broker/nats-server.js';
 import { openBroker, resolveBroker, type BrokerKind } from '../../broker/open.js';
 import { RacelabError } from '../../core/errors.js';
 import { formatMs } from '../../core/units.js';
@@ -24,8 +25,19 @@ export interface BrokerDemoOptions {
   readonly messages?: number;
   /** Consumers killed between effect and ack, per variant that is about duplicates; default 5. */
   readonly crashes?: number;
-  /** Acks held past the ack wait, per variant that is about duplicates; default 0. */
+  /**
+   * Acks held past the ack wait, per variant that is about duplicates, with two consumers so the broker hands the
+   * message to the other meanwhile; default 0. Not on RabbitMQ (3.10 has no per-queue consumer timeout).
+   */
   readonly pauses?: number;
+  /**
+   * Times a private nats-server (started for the run, on a loopback port and a store directory of its own) is
+   * killed with SIGKILL and started again mid-run, in every variant; default 0. NATS only: the shared brokers
+   * are never restarted.
+   */
+  readonly restarts?: number;
+  /** The nats-server executable for `restarts`; default /usr/sbin/nats-server. */
+  readonly natsServer?: string;
   readonly seed: number;
   /** The read-modify-write window; default 5 ms. */
   readonly windowMs?: number;
@@ -50,6 +62,8 @@ export interface BrokerDemoRun {
   readonly summary: string;
   readonly consumers: number;
   readonly tally: ConsumerTally;
+  /** Acks that got no answer (the broker was being restarted). */
+  readonly acksLost: number;
   /** `race` (a number the variant is about is not zero), `holds`, or `inconclusive` (not every message was acked in time). */
   readonly verdict: 'race' | 'holds' | 'inconclusive';
   readonly wallMs: number;
@@ -71,6 +85,8 @@ export interface BrokerDemoReport {
     readonly ackWaitMs: number;
     /** The kills were SIGKILLs of consumer processes, not connections dropped inside this one. */
     readonly killProcesses: boolean;
+    /** Broker restarts asked for, per variant (on a private nats-server). */
+    readonly restarts: number;
   };
   readonly runs: BrokerDemoRun[];
   /** What was created on the broker and deleted afterwards. */
@@ -97,9 +113,11 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
   checkSizes(messages, 1, undefined);
   const crashes = options.crashes ?? 5;
   const pauses = options.pauses ?? 0;
+  const restarts = options.restarts ?? 0;
   for (const [flag, n] of [
     ['--crashes', crashes],
     ['--pauses', pauses],
+    ['--restarts', restarts],
   ] as const) {
     if (!Number.isInteger(n) || n < 0 || n > messages) throw new RacelabError('BAD_COUNT', `${flag}: "${n}" must be a whole number from 0 to the number of messages (${messages})`);
   }
@@ -110,9 +128,24 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
   if (options.killProcesses && (resolved.kind === 'memory' || !storeSpec)) {
     throw new RacelabError('BAD_OPTION', 'killing consumer processes needs a real broker (nats or rabbitmq) and a store they share (postgres or redis)');
   }
+  if (restarts > 0 && resolved.kind !== 'nats') {
+    throw new RacelabError('BAD_OPTION', `--restarts: restarting the broker is implemented for NATS only (a private nats-server); use --broker nats, or --restarts 0 with ${resolved.kind}`);
+  }
+  if (restarts > 0 && options.killProcesses) throw new RacelabError('BAD_OPTION', '--restarts and --kill-processes: use one at a time');
+  if (pauses > 0 && resolved.kind === 'rabbitmq') {
+    throw new RacelabError('BAD_OPTION', '--pauses: RabbitMQ 3.10 has no per-queue consumer timeout (x-consumer-timeout is ignored), so a held ack is never redelivered; use --broker nats or memory');
+  }
   if (storeSpec) await probeStore(storeSpec);
   const namespace = brokerNamespace(options.prefix ?? 'racelab');
-  const broker: Broker = await openBroker(resolved, { namespace });
+  // The shared broker is never restarted: restarts run on a nats-server of this run's own.
+  const privateServer: PrivateNatsServer | undefined = restarts > 0 ? await startPrivateNatsServer(options.natsServer ? { binary: options.natsServer } : {}) : undefined;
+  let broker: Broker;
+  try {
+    broker = await openBroker(privateServer ? privateServer.url : resolved, { namespace, ...(privateServer ? { reconnectWithinMs: 15_000 } : {}) });
+  } catch (e) {
+    await privateServer?.stop();
+    throw e;
+  }
   const runs: BrokerDemoRun[] = [];
   const storeDescription = storeSpec ? `${storeSpec.kind} ${maskStoreUrl(storeSpec.url)} (a namespace of its own per variant, removed afterwards)` : 'memory (in this process)';
   try {
@@ -125,7 +158,7 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
       try {
         const duplicatesLesson = variant.checks.includes('duplicates');
         const killed = options.killProcesses && duplicatesLesson && storeSpec;
-        const { tally: t, settled } = killed
+        const { tally: t, settled, consumers, acksLost } = killed
           ? await runKilledConsumers({
               broker: resolved,
               storeUrl: storeSpec.url,
@@ -149,12 +182,16 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
           keys: keysFor(variant),
           crashes: duplicatesLesson ? crashes : 0,
           pauses: duplicatesLesson ? pauses : 0,
+          ...(privateServer ? { restarts, restartBroker: () => privateServer.restart() } : {}),
           seed: options.seed,
           windowMs,
           ackWaitMs,
-          settleTimeoutMs: Math.max(10_000, (crashes + pauses + 2) * ackWaitMs * 2),
+          settleTimeoutMs: Math.max(10_000, (crashes + pauses + restarts + 2) * ackWaitMs * 2),
           ...(options.signal ? { signal: options.signal } : {}),
-          onPublished: () => progress(`${variant.name}: ${messages} messages published to ${broker.description}, under names that start with ${namespace}`),
+          onPublished: () =>
+            progress(
+              `${variant.name}: ${messages} messages published to ${broker.description}, under names that start with ${namespace}${privateServer ? `; it will be killed (SIGKILL) and restarted ${restarts} time${restarts === 1 ? '' : 's'} (store ${privateServer.storeDir})` : ''}`,
+            ),
         });
         const bad = violations(variant, t);
         const verdict = !settled ? 'inconclusive' : bad.length ? 'race' : 'holds';
@@ -162,8 +199,10 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
           ? `only part of the run was measured: ${t.effectsApplied} effects applied for ${t.published} messages before ${options.signal?.aborted ? 'Ctrl+C' : 'the settle timeout'}; the counts are partial${bad.length ? ` (so far: ${bad.join(', ')})` : ''}.`
           : explainTally(variant, t);
         const wallMs = performance.now() - t0;
-        runs.push({ variant: variant.name, form: variant.form, summary: variant.summary, consumers: variant.consumers, tally: t, verdict, wallMs, explanation });
-        progress(`${variant.name}: ${t.published} published, ${t.effectsApplied} effects, ${t.duplicates} duplicates, ${t.lostUpdates} lost updates, ${t.outOfOrder} out of order, ${t.redeliveries} redeliveries: ${verdict} (${formatMs(wallMs)})`);
+        runs.push({ variant: variant.name, form: variant.form, summary: variant.summary, consumers, tally: t, acksLost, verdict, wallMs, explanation });
+        progress(
+          `${variant.name}: ${t.published} published, ${t.effectsApplied} effects, ${t.duplicates} duplicates, ${t.lostUpdates} lost updates, ${t.outOfOrder} out of order, ${t.redeliveries} redeliveries${privateServer ? `, ${t.brokerRestarts} broker restarts` : ''}: ${verdict} (${formatMs(wallMs)})`,
+        );
       } finally {
         await store.reset().catch(() => undefined);
         await store.close();
@@ -172,12 +211,13 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
     }
   } finally {
     await broker.close();
+    await privateServer?.stop();
   }
   return {
     kind: 'broker-demo',
     settings: {
       broker: resolved.kind,
-      brokerDescription: broker.description,
+      brokerDescription: privateServer ? `a private nats-server (${privateServer.url}, JetStream on file storage; the shared broker is not touched)` : broker.description,
       store: storeDescription,
       namespace,
       seed: options.seed,
@@ -187,6 +227,7 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
       windowMs,
       ackWaitMs,
       killProcesses: options.killProcesses === true,
+      restarts,
     },
     runs,
     created: broker.createdNames(),
@@ -197,7 +238,7 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
 export function renderBrokerDemo(r: BrokerDemoReport): string {
   const s = r.settings;
   const out = [
-    `racelab demo brokers: ${s.brokerDescription}, store ${s.store}, seed ${s.seed}; ${s.messages} messages per variant, ${s.crashes} consumer kill${s.crashes === 1 ? '' : 's'} between effect and ack for naive and idempotent (${s.killProcesses ? 'SIGKILL of a consumer process' : 'its connection dropped with the message unacked'})${s.pauses ? `, ${s.pauses} acks held past the ${formatMs(s.ackWaitMs)} ack wait` : ''}, a ${formatMs(s.windowMs)} read-modify-write window`,
+    `racelab demo brokers: ${s.brokerDescription}, store ${s.store}, seed ${s.seed}; ${s.messages} messages per variant, ${s.crashes} consumer kill${s.crashes === 1 ? '' : 's'} between effect and ack for naive and idempotent (${s.killProcesses ? 'SIGKILL of a consumer process' : 'its connection dropped with the message unacked'})${s.pauses ? `, ${s.pauses} acks held past the ${formatMs(s.ackWaitMs)} ack wait (two consumers: the other may take the message meanwhile, if it is not paused too)` : ''}${s.restarts ? `, the broker killed (SIGKILL) and restarted ${s.restarts} time${s.restarts === 1 ? '' : 's'} per variant` : ''}, a ${formatMs(s.windowMs)} read-modify-write window`,
   ];
   const rows = (label: string, f: (x: BrokerDemoRun) => string): string[] => [label, ...r.runs.map(f)];
   out.push(
@@ -214,6 +255,8 @@ export function renderBrokerDemo(r: BrokerDemoReport): string {
         rows('out of order', (x) => String(x.tally.outOfOrder)),
         rows('consumers killed', (x) => String(x.tally.crashes)),
         rows('redeliveries', (x) => String(x.tally.redeliveries)),
+        ...(s.pauses ? [rows('acks held past the wait', (x) => String(x.tally.pauses))] : []),
+        ...(s.restarts ? [rows('broker restarts', (x) => String(x.tally.brokerRestarts)), rows('acks unanswered', (x) => String(x.acksLost))] : []),
         rows('verdict', (x) => (x.verdict === 'race' ? 'RACE' : x.verdict)),
         rows('wall time', (x) => formatMs(x.wallMs)),
       ],

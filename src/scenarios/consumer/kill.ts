@@ -60,14 +60,24 @@ export async function runKilledConsumers(o: KillRunOptions): Promise<ConsumerRun
     for (const m of messages) await broker.publish(queue, m);
     o.onPublished?.(namespace);
 
-    const start = (name: string): void => {
-      const hold = killIds.filter((id) => !struck.includes(id));
+    // A supervisor with a standby per consumer: a process with the store and the broker already open, waiting for
+    // `go`. A kill promotes it at once (no process start between the kill and the next consumer) and a new standby
+    // starts in the background; its first delivery is the killed one's message, once the broker gives it back.
+    interface Worker {
+      readonly child: ChildProcess;
+      active: boolean;
+      killed: boolean;
+    }
+    const standby = new Map<string, Worker>();
+    const holdList = (): string => killIds.filter((id) => !struck.includes(id)).join(',') || '-';
+    const spawnWorker = (name: string, asStandby: boolean): Worker => {
       const args = ['consumer-worker', '--broker', o.broker.url as string, '--namespace', namespace, '--variant', queue, '--keys', o.keys.join(',')];
-      args.push('--ack-wait', `${o.ackWaitMs}ms`, '--store', storeUrl, '--window', `${o.windowMs}ms`, '--name', name, '--hold', hold.join(',') || '-');
+      args.push('--ack-wait', `${o.ackWaitMs}ms`, '--store', storeUrl, '--window', `${o.windowMs}ms`, '--name', name);
+      args.push(...(asStandby ? ['--standby'] : ['--hold', holdList()]));
       const { child, done } = spawnRacelab(args, { stdin: true });
+      const w: Worker = { child, active: !asStandby, killed: false };
       live.add(child);
       let buffer = '';
-      let killed = false;
       child.stdout?.on('data', (d: Buffer | string) => {
         buffer += d.toString();
         let nl: number;
@@ -77,8 +87,8 @@ export async function runKilledConsumers(o: KillRunOptions): Promise<ConsumerRun
           if (what === 'delivered' && a === '1') redeliveries++;
           if (what === 'applied') applications.push({ id, key: a ?? '', seq: Number(b), amount: 1, consumer: name, redelivered: false });
           if (what === 'acked') acked.add(id);
-          if (what === 'window' && !killed) {
-            killed = true;
+          if (what === 'window' && !w.killed) {
+            w.killed = true;
             struck.push(id);
             child.kill('SIGKILL'); // between the effect (applied) and the ack: what kill -9 of a consumer does
           }
@@ -87,12 +97,26 @@ export async function runKilledConsumers(o: KillRunOptions): Promise<ConsumerRun
       exits.push(
         done.then((r) => {
           live.delete(child);
-          if (!killed && r.code !== 0 && !finished) failure ??= new RacelabError('CHILD_FAILED', `consumer process ${name} exited with ${r.code ?? r.signal}: ${r.stderr.trim().split('\n')[0] ?? ''}`);
-          else if (!finished && !failure) start(name); // a supervisor starts it again
+          if (finished || failure) return;
+          if (!w.killed && r.code !== 0) failure = new RacelabError('CHILD_FAILED', `consumer process ${name} exited with ${r.code ?? r.signal}: ${r.stderr.trim().split('\n')[0] ?? ''}`);
+          else if (w.active) activate(name); // a supervisor starts it again
         }),
       );
+      return w;
     };
-    for (let i = 1; i <= o.variant.consumers; i++) start(`c${i}`);
+    const activate = (name: string): void => {
+      const spare = standby.get(name);
+      standby.delete(name);
+      if (spare && spare.child.exitCode === null && spare.child.signalCode === null) {
+        spare.active = true;
+        spare.child.stdin?.write(`go ${holdList()}\n`);
+      } else spawnWorker(name, false);
+      if (struck.length < killIds.length) standby.set(name, spawnWorker(name, true));
+    };
+    for (let i = 1; i <= o.variant.consumers; i++) {
+      spawnWorker(`c${i}`, false);
+      if (killIds.length > 0) standby.set(`c${i}`, spawnWorker(`c${i}`, true));
+    }
     const deadline = Date.now() + o.timeoutMs;
     while (acked.size < messages.length && !failure && Date.now() < deadline && !o.signal?.aborted) await new Promise((r) => setTimeout(r, 25));
     finished = true;
@@ -101,7 +125,7 @@ export async function runKilledConsumers(o: KillRunOptions): Promise<ConsumerRun
     for (const child of live) child.kill('SIGKILL');
     if (failure) throw failure;
     const t = tally(messages, applications, await readBalances(store, o.keys), { redeliveries, crashes: struck.length });
-    return { tally: t, settled: acked.size === messages.length, killed: struck };
+    return { tally: t, settled: acked.size === messages.length, killed: struck, consumers: o.variant.consumers, brokerRestarts: 0, acksLost: 0 };
   } finally {
     finished = true;
     for (const child of live) child.kill('SIGKILL');

@@ -1,4 +1,4 @@
-import type { Broker, BrokerMessage, ConsumeOptions, Consumer } from '../../broker/broker.js';
+import { AckLost, type Broker, type BrokerMessage, type ConsumeOptions, type Consumer } from '../../broker/broker.js';
 import { RacelabError } from '../../core/errors.js';
 import { Random } from '../../core/random.js';
 import type { Store } from '../../store/store.js';
@@ -20,6 +20,8 @@ export interface ConsumerSide {
   readonly applications: Application[];
   /** Ids whose ack landed. */
   readonly acked: Set<string>;
+  /** Ids whose ack went out and got no answer (AckLost): the broker may or may not have taken it. */
+  readonly ackLost: Set<string>;
   readonly consumers: Consumer[];
   /** The first error a handler threw (a store gone mid-run): the run stops and reports it. */
   error?: unknown;
@@ -34,9 +36,15 @@ export async function startConsumers(
   store: Store,
   variant: ConsumerVariant,
   queue: string,
-  options: { readonly consumers: number; readonly context: EffectContext; readonly consume?: ConsumeOptions },
+  options: {
+    readonly consumers: number;
+    readonly context: EffectContext;
+    readonly consume?: ConsumeOptions;
+    /** Runs after each recorded effect, before its ack, with the number of effects so far (a broker restart). */
+    readonly afterEffect?: (applied: number) => Promise<void>;
+  },
 ): Promise<ConsumerSide> {
-  const side: ConsumerSide = { applications: [], acked: new Set(), consumers: [] };
+  const side: ConsumerSide = { applications: [], acked: new Set(), ackLost: new Set(), consumers: [] };
   for (let i = 1; i <= options.consumers; i++) {
     const name = `c${i}`;
     side.consumers.push(
@@ -49,11 +57,17 @@ export async function startConsumers(
             if (await variant.apply(store, d, options.context)) {
               side.applications.push({ id: m.id, key: m.key, seq: m.seq, amount: m.amount, consumer: name, redelivered: d.redelivered });
             }
+            await options.afterEffect?.(side.applications.length);
           } catch (e) {
             side.error ??= e;
             throw e;
           }
-          await d.ack();
+          try {
+            await d.ack();
+          } catch (e) {
+            if (e instanceof AckLost) side.ackLost.add(m.id);
+            throw e;
+          }
           side.acked.add(m.id);
         },
         options.consume,
@@ -79,8 +93,18 @@ export interface ConsumerRunOptions {
   readonly consumers?: number;
   /** Consumers killed between effect and ack, each on the first delivery of a message the seed picks. */
   readonly crashes?: number;
-  /** Consumers that hold an ack past the ack wait (the broker redelivers meanwhile). */
+  /**
+   * Consumers that hold an ack past the ack wait: the broker redelivers the message meanwhile, to the other
+   * consumer (a run with pauses has at least two).
+   */
   readonly pauses?: number;
+  /**
+   * Broker restarts mid-run: `restartBroker` is called (and awaited) between an effect and its ack, each time the
+   * effects applied pass another 1/(restarts+1) of the messages. The broker must survive it (NATS with
+   * reconnectWithinMs).
+   */
+  readonly restarts?: number;
+  readonly restartBroker?: () => Promise<void>;
   readonly seed: number;
   /** Real milliseconds between a read-modify-write's read and its write. */
   readonly windowMs: number;
@@ -94,8 +118,13 @@ export interface ConsumerRunOptions {
 
 export interface ConsumerRunResult {
   readonly tally: ConsumerTally;
-  /** Every message was acked before the settle timeout (or the signal). */
+  /** Every message was acked before the settle timeout (or the signal), and the broker holds none of them. */
   readonly settled: boolean;
+  /** Consumers the run had (pauses make it at least two). */
+  readonly consumers: number;
+  readonly brokerRestarts: number;
+  /** Acks that got no answer (the broker was restarting). */
+  readonly acksLost: number;
 }
 
 /**
@@ -121,8 +150,24 @@ export async function runConsumerVariant(o: ConsumerRunOptions): Promise<Consume
     await o.broker.publish(queue, m);
   }
   o.onPublished?.();
+  const consumers = o.consumers ?? (pauses > 0 ? Math.max(2, o.variant.consumers) : o.variant.consumers);
+  const restarts = o.restartBroker ? Math.min(o.restarts ?? 0, messages.length) : 0;
+  let restarted = 0;
+  let restarting: Promise<void> | undefined;
+  // Between an effect and its ack, in the consumer that crossed the threshold: the other consumers run on, and meet
+  // the broker gone. One restart at a time; a consumer that arrives during one waits for it.
+  const afterEffect = async (applied: number): Promise<void> => {
+    while (restarted < restarts && applied >= Math.ceil(((restarted + 1) * messages.length) / (restarts + 1))) {
+      restarting ??= (o.restartBroker as () => Promise<void>)().finally(() => {
+        restarted++;
+        restarting = undefined;
+      });
+      await restarting;
+    }
+  };
   const side = await startConsumers(o.broker, o.store, o.variant, queue, {
-    consumers: o.consumers ?? o.variant.consumers,
+    consumers,
+    ...(restarts > 0 ? { afterEffect } : {}),
     context: { pause: () => (o.windowMs > 0 ? new Promise((r) => setTimeout(r, o.windowMs)) : Promise.resolve()) },
     consume: {
       beforeAck: (m) => {
@@ -133,12 +178,34 @@ export async function runConsumerVariant(o: ConsumerRunOptions): Promise<Consume
     },
   });
   const deadline = Date.now() + o.settleTimeoutMs;
-  while (side.acked.size < messages.length && side.error === undefined && Date.now() < deadline && !o.signal?.aborted) await new Promise((r) => setTimeout(r, 20));
+  let settled = false;
+  let askedBroker = 0;
+  try {
+    while (side.error === undefined && Date.now() < deadline && !o.signal?.aborted) {
+      // Every message acked, or its ack unanswered; then the broker's own count, since a broker killed mid-run may
+      // have lost acks it answered (it redelivers those) and may have taken acks it did not answer.
+      const local = messages.every((m) => side.acked.has(m.id) || side.ackLost.has(m.id));
+      const askBroker = o.broker.outstanding !== undefined && (restarts > 0 || side.ackLost.size > 0);
+      if (local && restarted === restarts && !askBroker && side.acked.size === messages.length) {
+        settled = true;
+        break;
+      }
+      if (local && restarted === restarts && askBroker && Date.now() - askedBroker > 200) {
+        askedBroker = Date.now();
+        if ((await o.broker.outstanding?.(queue)) === 0) {
+          settled = true;
+          break;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } catch (e) {
+    side.error ??= e;
+  }
   if (side.error !== undefined) {
     for (const c of side.consumers) await c.stop();
     throw side.error;
   }
-  const settled = side.acked.size === messages.length;
   // A paused ack lands after the broker redelivered; give a late duplicate the time to show.
   if (settled && pauses > 0) await new Promise((r) => setTimeout(r, Math.min(o.ackWaitMs, 1000)));
   for (const c of side.consumers) await c.stop();
@@ -146,8 +213,10 @@ export async function runConsumerVariant(o: ConsumerRunOptions): Promise<Consume
   const result = tally(messages, side.applications, await readBalances(o.store, o.keys), {
     redeliveries: stats.reduce((s, c) => s + c.redeliveries, 0),
     crashes: stats.reduce((s, c) => s + c.crashes, 0),
+    pauses: [...pauseAt].filter((id) => struck.has(id)).length,
+    brokerRestarts: restarted,
   });
-  return { tally: result, settled };
+  return { tally: result, settled, consumers, brokerRestarts: restarted, acksLost: stats.reduce((s, c) => s + (c.acksLost ?? 0), 0) };
 }
 
 export function checkSizes(messages: number, keys: number, consumers: number | undefined): void {

@@ -19,6 +19,8 @@ export interface ConsumerTally {
   readonly duplicates: number;
   /** Up to five message ids applied more than once, for the report. */
   readonly duplicatedIds: readonly string[];
+  /** Messages applied more than once (a message applied three times is one message and two duplicates). */
+  readonly duplicatedMessages: number;
   /** Messages published and never applied. */
   readonly lostEffects: number;
   /** Applications the final balances do not show (amount 1 each: an overwritten read-modify-write). */
@@ -28,13 +30,17 @@ export interface ConsumerTally {
   readonly redeliveries: number;
   /** Consumers killed between their effect and their ack. */
   readonly crashes: number;
+  /** Acks held past the ack wait (the broker redelivered meanwhile). */
+  readonly pauses: number;
+  /** Times the broker was killed (SIGKILL) and started again mid-run. */
+  readonly brokerRestarts: number;
 }
 
 export function tally(
   messages: readonly BrokerMessage[],
   applications: readonly Application[],
   balances: ReadonlyMap<string, number>,
-  counts: { readonly redeliveries: number; readonly crashes: number },
+  counts: { readonly redeliveries: number; readonly crashes: number; readonly pauses?: number; readonly brokerRestarts?: number },
 ): ConsumerTally {
   const times = new Map<string, number>();
   for (const a of applications) times.set(a.id, (times.get(a.id) ?? 0) + 1);
@@ -55,11 +61,14 @@ export function tally(
     effectsApplied: applications.length,
     duplicates: applications.length - times.size,
     duplicatedIds: duplicatedIds.slice(0, 5),
+    duplicatedMessages: duplicatedIds.length,
     lostEffects: messages.filter((m) => !times.has(m.id)).length,
     lostUpdates,
     outOfOrder,
     redeliveries: counts.redeliveries,
     crashes: counts.crashes,
+    pauses: counts.pauses ?? 0,
+    brokerRestarts: counts.brokerRestarts ?? 0,
   };
 }
 
@@ -69,7 +78,14 @@ export function violations(variant: ConsumerVariant, t: ConsumerTally): string[]
   for (const check of variant.checks) {
     const n = t[check];
     if (n === 0) continue;
-    if (check === 'duplicates') out.push(`${n} effect${n === 1 ? '' : 's'} applied twice (${t.duplicatedIds.join(', ')})`);
+    if (check === 'duplicates') {
+      const m = t.duplicatedMessages;
+      out.push(
+        m === n
+          ? `${n} effect${n === 1 ? '' : 's'} applied twice (${t.duplicatedIds.join(', ')})`
+          : `${n} duplicate applications of ${m} message${m === 1 ? '' : 's'} (${t.duplicatedIds.join(', ')}${m > t.duplicatedIds.length ? ', …' : ''})`,
+      );
+    }
     if (check === 'lostEffects') out.push(`${n} message${n === 1 ? '' : 's'} never applied`);
     if (check === 'lostUpdates') out.push(`${n} update${n === 1 ? '' : 's'} lost`);
     if (check === 'outOfOrder') out.push(`${n} application${n === 1 ? '' : 's'} out of order`);
@@ -80,13 +96,26 @@ export function violations(variant: ConsumerVariant, t: ConsumerTally): string[]
 /** Why the numbers came out as they did, from those numbers only. */
 export function explainTally(variant: ConsumerVariant, t: ConsumerTally): string {
   const bad = violations(variant, t);
-  const faults = t.crashes
-    ? `a consumer was killed between effect and ack ${t.crashes} time${t.crashes === 1 ? '' : 's'} and ${t.redeliveries} deliver${t.redeliveries === 1 ? 'y was a redelivery' : 'ies were redeliveries'}`
+  const times = (n: number): string => `${n} time${n === 1 ? '' : 's'}`;
+  const struck = [
+    t.crashes ? `a consumer was killed between effect and ack ${times(t.crashes)}` : '',
+    t.pauses ? `a consumer held its ack past the ack wait ${times(t.pauses)} (meanwhile the broker may hand the message to the other consumer)` : '',
+    t.brokerRestarts ? `the broker was killed (SIGKILL) and restarted ${times(t.brokerRestarts)}` : '',
+  ].filter(Boolean);
+  const faults = struck.length ? `${struck.join(', ')} and ${t.redeliveries} deliver${t.redeliveries === 1 ? 'y was a redelivery' : 'ies were redeliveries'}` : '';
+  // A duplicate delivered without the redelivered flag: the broker no longer knew it had delivered the message.
+  const forgotten = t.brokerRestarts && t.duplicates > t.redeliveries
+    ? ` At least ${t.duplicates - t.redeliveries} of the duplicates came without the redelivered flag: the restarted broker had forgotten deliveries and acks it had taken before it was killed.`
+    : '';
+  // Read-modify-write variants do not skip a message they have seen: after a broker restart, what it delivers again
+  // is applied again, and an old message applied after newer ones of its key counts as out of order.
+  const againAfterRestart = t.brokerRestarts && t.duplicates
+    ? ` The broker was killed and restarted ${times(t.brokerRestarts)}: ${t.duplicates} application${t.duplicates === 1 ? ' was' : 's were'} of messages already applied (${t.duplicatedIds.join(', ')}), delivered again, and a message applied again after newer ones of its key is out of order.`
     : '';
   switch (variant.name) {
     case 'naive':
       return t.duplicates
-        ? `${faults}: each redelivered message had already been applied, so ${t.published} messages gave ${t.effectsApplied} effects (${bad.join(', ')}). At-least-once delivery plus effect-then-ack is at-least-once processing.`
+        ? `${faults || 'messages were delivered again'}: each redelivered message had already been applied, so ${t.published} messages gave ${t.effectsApplied} effects (${bad.join(', ')}). At-least-once delivery plus effect-then-ack is at-least-once processing.${forgotten}`
         : `no duplicate this run${faults ? ` (${faults}, but no redelivered message had been applied)` : ' (no consumer died between effect and ack)'}; the window is still there.`;
     case 'idempotent':
       return bad.length
@@ -94,11 +123,11 @@ export function explainTally(variant: ConsumerVariant, t: ConsumerTally): string
         : `${faults ? `${faults}; ` : ''}every redelivered message found its id stored by the transaction that applied it and was skipped: ${t.published} messages, ${t.effectsApplied} effects, each exactly once.`;
     case 'concurrent':
       return bad.length
-        ? `two consumers took messages of one key at once; each read the balance, then wrote read + amount over the other's write: ${bad.join(', ')}.`
+        ? `two consumers took messages of one key at once; each read the balance, then wrote read + amount over the other's write: ${bad.join(', ')}.${againAfterRestart}`
         : `no lost update this run: the two consumers' read-modify-writes did not overlap (the window is still there).`;
     case 'per-key-ordering':
       return bad.length
-        ? `the fix did not hold: ${bad.join(', ')}.`
+        ? `the fix did not hold: ${bad.join(', ')}.${againAfterRestart}`
         : `the broker gave a key's messages to one consumer at a time, each after the previous was acked: ${t.effectsApplied} read-modify-writes, none overlapping, none out of order.`;
     default:
       return bad.length ? bad.join(', ') : 'every number is as expected';

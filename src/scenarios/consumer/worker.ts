@@ -16,6 +16,12 @@ export interface ConsumerWorkerOptions {
   readonly name: string;
   /** Message ids to stop at between effect and ack (printing `window <id>`), for the parent to kill -9 this process there. */
   readonly hold: readonly string[];
+  /**
+   * A standby: with the store and the broker open, wait for this before consuming; it gives the ids to hold
+   * (replacing `hold`), or undefined to exit without consuming. A supervisor keeps one ready so a kill costs no
+   * process start.
+   */
+  readonly go?: Promise<readonly string[] | undefined>;
   /** One line per event: `ready`, `delivered <id> <0|1>`, `applied <id> <key> <seq>`, `window <id>`, `acked <id>`. */
   readonly write: (line: string) => void;
   /** Resolves when the parent says stop (it closes this process's stdin). */
@@ -35,7 +41,14 @@ export async function runConsumerWorker(o: ConsumerWorkerOptions): Promise<void>
   const broker = await openBroker(o.broker, { namespace: o.namespace, attach: true });
   try {
     await broker.declare({ name: variant.name, keys: o.keys, perKey: variant.perKey, ackWaitMs: o.ackWaitMs });
-    const hold = new Set(o.hold);
+    let holdIds = o.hold;
+    if (o.go) {
+      o.write('standby');
+      const armed = await o.go;
+      if (armed === undefined) return;
+      holdIds = armed;
+    }
+    const hold = new Set(holdIds);
     const pause = (): Promise<void> => (o.windowMs > 0 ? new Promise((r) => setTimeout(r, o.windowMs)) : Promise.resolve());
     const consumer = await broker.consume(variant.name, o.name, async (d) => {
       const m = d.message;

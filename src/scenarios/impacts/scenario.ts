@@ -1,5 +1,6 @@
 import { RacelabError } from '../../core/errors.js';
 import type { ServerRef } from '../../actor/gen-server.js';
+import type { AttackScenario } from '../../attack/builtins.js';
 import type { Workload } from '../../explore/workload.js';
 import type { UnaryHandler } from '../../grpc/server.js';
 import type { Scheduler } from '../../sched/scheduler.js';
@@ -92,23 +93,10 @@ export interface ImpactMeasure {
 }
 
 /**
- * The attack's built-in check of a scenario, the shape of attack/builtins.ts' AttackScenario (which lists these):
- * burst `calls` with their request JSON, read `before` and `after`, judge `invariant`; `historyOp` names calls
- * in the model's vocabulary for `racelab check`.
+ * The attack's built-in check of a scenario: attack/builtins.ts' AttackScenario (which lists these), written once
+ * there; an impact scenario gives no `initialFrom`, so its recorded history does not say where it started.
  */
-export interface ImpactAttack {
-  readonly name: string;
-  readonly description: string;
-  readonly calls: readonly string[];
-  readonly callData?: Readonly<Record<string, unknown>>;
-  readonly before?: string;
-  readonly after?: string;
-  /** Request JSON of the before and after reads. */
-  readonly checkData?: unknown;
-  readonly invariant: string;
-  readonly model?: string;
-  historyOp?(method: string, request: unknown, response: unknown): { f: string; invokeValue: unknown; okValue: unknown } | undefined;
-}
+export type ImpactAttack = Omit<AttackScenario, 'initialFrom'>;
 
 const STORE_NAMES = { postgres: 'PostgreSQL', redis: 'Redis' } as const;
 const STORE_EXAMPLES = { postgres: 'postgres://postgres@127.0.0.1:5432/test', redis: 'redis://127.0.0.1:6379' } as const;
@@ -177,4 +165,21 @@ export function actorPerKey(scheduler: Scheduler, name: (key: string) => string,
     actors.set(key, ref);
     return ref;
   };
+}
+
+/** An explore workload's `--clients` (1 to `max`) and `--delay` (0 or more), checked: one line naming the fix. */
+export function checkWorkloadOptions(scenario: string, clients: number, max: number, delayMs: number): void {
+  if (!Number.isInteger(clients) || clients < 1 || clients > max) throw new RacelabError('BAD_COUNT', `--clients: "${clients}" must be a whole number from 1 to ${max} for --scenario ${scenario}`);
+  if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `--delay: "${delayMs}" must be a duration of 0 or more`);
+}
+
+/**
+ * Writes each key's opening value in a shared store only if it was never written (a compare-and-set on version
+ * 0), so replicas starting at once, or a server restarted on the same store, never reset it.
+ */
+export async function openKeysOnce(store: Store, opening: Readonly<Record<string, number>>): Promise<void> {
+  for (const [key, value] of Object.entries(opening)) {
+    const { version } = await store.read(key);
+    if (version === 0) await store.compareAndSet(key, 0, value);
+  }
 }

@@ -1,0 +1,114 @@
+import type { CallOutcome } from '../burst/call.js';
+import { createSyncPolicy } from '../burst/create-policy.js';
+import { sendSpread, serverSpread, type BurstSpread } from '../burst/stats.js';
+import { decodeMessage } from '../grpc/json-message.js';
+import type { AttackRun } from './attack-run.js';
+import { invariantScope, judge } from './judge.js';
+import { buildBurst } from './plan.js';
+import { clientsWord, formatMicros, shortName, type AttackCall, type RoundReport } from './report.js';
+import { plural } from '../core/units.js';
+
+export interface BurstRoundsResult {
+  /** Connections or processes each burst was spread over. */
+  readonly clients: number;
+  readonly rounds: RoundReport[];
+  /** Every call's outcome, round after round. */
+  readonly outcomes: CallOutcome[];
+  readonly sendSpreads: Array<BurstSpread | undefined>;
+  readonly serverSpreads: Array<BurstSpread | undefined>;
+  /** Each call's timings, when the options keep them (`keepCalls`). */
+  readonly kept: AttackCall[] | undefined;
+}
+
+/**
+ * `rounds` bursts with the chosen synchronization, one after another: each reads the state before, fires every
+ * endpoint's calls at once (or at their offsets), reads the state after, and judges the invariant. Stops early,
+ * with the rounds so far, when the signal aborts.
+ */
+export async function burstRounds(run: AttackRun, rounds: number, pauseMs: number, callsPerBurst: number): Promise<BurstRoundsResult> {
+  const { options: o, resolved: r, sync, random, warnings, progress, history } = run;
+  const roundReports: RoundReport[] = [];
+  const allOutcomes: CallOutcome[] = [];
+  const sendSpreads: Array<BurstSpread | undefined> = [];
+  const serverSpreads: Array<BurstSpread | undefined> = [];
+  const kept: AttackCall[] | undefined = o.keepCalls ? [] : undefined;
+  const policy = (o.policy ?? createSyncPolicy)({
+    mode: sync,
+    transport: r.transport,
+    count: callsPerBurst,
+    ...(o.connections !== undefined ? { connections: o.connections } : {}),
+    ...(o.processes !== undefined ? { processes: o.processes } : {}),
+    ...(o.mss !== undefined ? { mss: o.mss } : {}),
+  });
+  let clients: number;
+  try {
+    await policy.open();
+    clients = policy.clients;
+    progress(`attack: ${r.endpoints.map((e) => `${e.method.path} x${e.count}${e.offsetMicros ? ` +${e.offsetMicros / 1000}ms` : ''}`).join(', ')} on ${r.transport.target}, --sync ${sync} over ${clientsWord(sync, clients)}, ${plural(rounds, 'round')}`);
+    for (let round = 1; round <= rounds; round++) {
+      if (o.signal?.aborted) break;
+      const rt0 = performance.now();
+      const before = await run.read('before');
+      const built = buildBurst(r.endpoints, (i) => policy.clientOf(i), round, random);
+      const fired = await policy.fire(built.calls);
+      for (const w of fired.warnings) if (!warnings.includes(w)) warnings.push(w);
+      if (o.settleMs) await new Promise((res) => setTimeout(res, o.settleMs));
+      const after = await run.read('after');
+      const decoded = fired.outcomes.map(() => undefined as unknown);
+      for (const out of fired.outcomes) {
+        const e = built.endpointOf[out.index];
+        if (out.response && e) decoded[out.index] = decodeMessage(e.method.responseType, out.response);
+        history?.call(out, built.requests[out.index], decoded[out.index]);
+      }
+      const scope = invariantScope({ round, before, after, outcomes: fired.outcomes, endpointOf: built.endpointOf, decoded });
+      const verdict = judge(r.invariant, scope);
+      const offsetOf = (i: number): number => built.calls[i]?.offsetMicros ?? 0;
+      const ss = sendSpread(fired.outcomes, offsetOf);
+      const sv = serverSpread(fired.outcomes, offsetOf);
+      sendSpreads.push(ss);
+      serverSpreads.push(sv);
+      allOutcomes.push(...fired.outcomes);
+      if (kept) {
+        for (const x of fired.outcomes) {
+          kept.push({ round, index: x.index, client: x.client, method: shortName(x.path), sentMicros: x.sentMicros, doneMicros: x.doneMicros, code: x.code, ...(x.handlerStartMicros !== undefined ? { handlerStartMicros: x.handlerStartMicros } : {}) });
+        }
+      }
+      const report: RoundReport = {
+        round,
+        ...verdict,
+        calls: fired.outcomes.length,
+        ok: scope.ok as number,
+        failed: scope.failed as number,
+        unknown: scope.unknown as number,
+        ...(before !== undefined ? { before } : {}),
+        ...(after !== undefined ? { after } : {}),
+        ...(ss ? { sendSpread: ss } : {}),
+        ...(sv ? { serverSpread: sv } : {}),
+        ...(fired.release ? { release: fired.release } : {}),
+        ...(fired.agents ? { agents: fired.agents } : {}),
+        wallMs: performance.now() - rt0,
+      };
+      roundReports.push(report);
+      progress(
+        `round ${round}/${rounds}: ${report.verdict}${report.lost ? `, lost ${report.lost}` : ''}${report.extra ? `, extra ${report.extra}` : ''}, ${report.ok}/${report.calls} ok${sv ? `, server start spread ${formatMicros(sv.rangeMicros)}` : ''}`,
+      );
+      if (round < rounds && pauseMs > 0 && !o.signal?.aborted) await pause(pauseMs, o.signal);
+    }
+  } finally {
+    await policy.close();
+  }
+  return { clients, rounds: roundReports, outcomes: allOutcomes, sendSpreads, serverSpreads, kept };
+}
+
+/** The pause between rounds, cut short by the signal. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

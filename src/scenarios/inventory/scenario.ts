@@ -1,0 +1,75 @@
+import { status } from '@grpc/grpc-js';
+import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario } from '../impacts/scenario.js';
+import { inventoryVariants, openInventory, type ReserveResult } from './variants.js';
+import { inventoryWorkload } from './workload.js';
+
+/** A served SKU: 5 widgets in stock. */
+export const SERVED_OPENING_STOCK: Readonly<Record<string, number>> = { widget: 5 };
+
+const SERVICE = 'racelab.inventory.v1.Inventory';
+/** The quantity of each default Reserve of the attack and the demo. */
+const RESERVE_QUANTITY = 1;
+
+const STATUS_OF: Record<Exclude<ReserveResult, { accepted: true }>['reason'], number> = {
+  'out-of-stock': status.FAILED_PRECONDITION,
+  'unknown-sku': status.NOT_FOUND,
+  'bad-quantity': status.INVALID_ARGUMENT,
+};
+
+export const inventoryScenario: ImpactScenario = {
+  name: 'inventory',
+  title: 'inventory: reservations racing on one stock count (oversell)',
+  invariant: 'never more units reserved than were in stock, and what is left is the stock less what was reserved',
+  protoFile: 'inventory.proto',
+  service: SERVICE,
+  variants: inventoryVariants,
+  model: 'inventory',
+  open: (store) => openInventory(store, SERVED_OPENING_STOCK),
+  host(variantName: string, ports: HostPorts): HostedService {
+    const svc = scenarioVariant('inventory', inventoryVariants, variantName).make({ ...ports, opening: SERVED_OPENING_STOCK });
+    return {
+      handlers: {
+        Reserve: async (req: { sku: string; quantity: number }) => {
+          const r = await svc.reserve(req.sku, req.quantity);
+          if (!r.accepted) throw grpcError(STATUS_OF[r.reason], r.message);
+          return { stock: r.stock };
+        },
+        Stock: async (req: { sku: string }) => {
+          const s = await svc.stock(req.sku);
+          if (!s) throw grpcError(status.NOT_FOUND, `no SKU "${req.sku}"; SKUs: ${Object.keys(SERVED_OPENING_STOCK).join(', ')}`);
+          return s;
+        },
+      },
+      stats: svc.stats,
+      close: () => svc.close(),
+    };
+  },
+  workload: (o) => inventoryWorkload(o),
+  impact(before, after, accepted) {
+    const b = before as { stock: number };
+    const a = after as { stock: number };
+    const units = (accepted.Reserve ?? 0) * RESERVE_QUANTITY;
+    const over = Math.max(0, units - b.stock);
+    const unrecorded = b.stock - units - a.stock;
+    const detail = `${b.stock} in stock before, ${units} units reserved by ${accepted.Reserve ?? 0} accepted Reserve, ${a.stock} in stock after`;
+    if (over > 0) return { violated: true, amount: over, unit: 'units oversold', detail };
+    return { violated: unrecorded !== 0, amount: Math.abs(unrecorded), unit: 'units unrecorded', detail };
+  },
+  attack: {
+    name: 'inventory',
+    description: 'the inventory: never more units reserved than were in stock, and every reservation taken off the stock',
+    calls: [`${SERVICE}/Reserve`],
+    callData: { [`${SERVICE}/Reserve`]: { sku: 'widget', quantity: RESERVE_QUANTITY } },
+    before: `${SERVICE}/Stock`,
+    after: `${SERVICE}/Stock`,
+    checkData: { sku: 'widget' },
+    invariant: 'ok <= before.stock && after.stock == before.stock - ok',
+    model: 'inventory',
+    historyOp(method, request, response) {
+      const stock = (response as { stock?: unknown } | undefined)?.stock ?? null;
+      if (method === 'Reserve') return { f: 'reserve', invokeValue: request ?? null, okValue: stock };
+      if (method === 'Stock') return { f: 'stock', invokeValue: request ?? null, okValue: stock };
+      return undefined;
+    },
+  },
+};

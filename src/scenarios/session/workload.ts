@@ -1,0 +1,56 @@
+import type { Workload } from '../../explore/workload.js';
+import { MemoryStore } from '../../store/memory.js';
+import { checkExplorable, checkWorkloadOptions, scenarioVariant } from '../impacts/scenario.js';
+import { CAPACITY, FREE_KEY, sessionKey, sessionVariants, type OpenResult } from './variants.js';
+
+/** Client k opens the k-th session of a pool of 2 slots: alice, alice again (a retry, a second tab), then bob. */
+export const SESSION_CLIENT_OPENS: readonly string[] = ['alice', 'alice', 'bob'];
+
+export interface SessionWorkloadOptions {
+  readonly variant: string;
+  readonly clients?: number;
+  readonly delayMs?: number;
+}
+
+/**
+ * Sessions under the explorer. Invariant, in the operator's terms: every slot not free is held by an open
+ * session (none leaked), so a user is refused only when the pool really is full.
+ */
+export function sessionWorkload(options: SessionWorkloadOptions): Workload {
+  checkExplorable('session', sessionVariants, options.variant);
+  const variant = scenarioVariant('session', sessionVariants, options.variant);
+  const clients = options.clients ?? 2;
+  const delayMs = options.delayMs ?? 0;
+  checkWorkloadOptions('session', clients, SESSION_CLIENT_OPENS.length, delayMs);
+  const opens = SESSION_CLIENT_OPENS.slice(0, clients);
+  return {
+    name: 'session',
+    params: { variant: variant.name, clients, delay: delayMs },
+    setup(ctx) {
+      const store = new MemoryStore(ctx.scheduler, { note: ctx.note, initial: { [FREE_KEY]: CAPACITY } });
+      const service = variant.make({ store, scheduler: ctx.scheduler, delayMs });
+      const results: Array<OpenResult | undefined> = opens.map(() => undefined);
+      return {
+        tasks: opens.map((user, i) => [
+          `t${i + 1}`,
+          async () => {
+            results[i] = await service.openSession(user);
+          },
+        ]),
+        invariant: async () => {
+          const free = await store.get(FREE_KEY);
+          const open: string[] = [];
+          for (const user of new Set(opens)) if ((await store.get(sessionKey(user))) === 1) open.push(user);
+          const leaked = CAPACITY - free - open.length;
+          const refused = opens.filter((_, i) => results[i] && !results[i].accepted);
+          const also = refused.length ? `; ${[...new Set(refused)].join(', ')} refused: pool full` : '';
+          if (leaked !== 0) {
+            const what = leaked > 0 ? `${leaked} slot${leaked === 1 ? '' : 's'} leaked` : `${-leaked} slot${leaked === -1 ? '' : 's'} more free than the pool has`;
+            return `${what}: the pool has ${free} of ${CAPACITY} free with ${open.length} session${open.length === 1 ? '' : 's'} open (${open.join(', ') || 'none'})${also}`;
+          }
+          return true;
+        },
+      };
+    },
+  };
+}

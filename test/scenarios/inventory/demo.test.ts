@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { runImpactsDemo } from '../../../src/scenarios/impacts/demo.js';
+import { renderImpactsDemo } from '../../../src/report/impacts-demo-text.js';
+
+describe('racelab demo impacts --scenario inventory', () => {
+  it('measures units oversold by the vulnerable variant, none by the fixes, and proves the fixes by dfs', async () => {
+    const report = await runImpactsDemo({ scenario: 'inventory', delayMs: 60, count: 8, exploreTimeLimitMs: 5000 });
+    const runs = Object.fromEntries(report.scenarios[0]!.runs.map((r) => [r.variant, r]));
+    expect(runs.vulnerable?.verdict).toBe('race');
+    expect(runs.vulnerable?.impact.unit).toBe('units oversold');
+    expect(runs.vulnerable?.impact.amount).toBeGreaterThan(0);
+    expect(runs.vulnerable?.explored?.verdict).toBe('race-found');
+    for (const v of ['mutex', 'cas', 'txn']) {
+      expect(runs[v]?.verdict).toBe('exact');
+      expect(runs[v]?.accepted.Reserve).toBe(5);
+      expect(runs[v]?.explored?.verdict).toBe('proved');
+    }
+    // The explanation quotes this run's figure, not a canned one.
+    expect(renderImpactsDemo(report)).toContain(`${runs.vulnerable!.impact.amount} units oversold`);
+  }, 60_000);
+});
