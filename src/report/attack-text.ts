@@ -65,7 +65,7 @@ export function renderAttackReport(report: AttackReport): string {
       : report.verdict === 'no-race'
         ? `No race found in ${plural(report.roundsRun, 'round')}: the invariant held every time.`
         : report.verdict === 'unknown'
-          ? `Inconclusive: no round showed a race that calls with unknown outcomes (deadline, lost connection, an agent that did not report) could not explain or hide; ${report.rounds.filter((r) => r.verdict === 'unknown').length} of ${report.roundsRun} round(s) had such calls.`
+          ? `Inconclusive: no round showed a race that calls with unknown outcomes (deadline, lost connection, an agent that did not report) could not explain or hide; ${report.rounds.filter((r) => r.verdict === 'unknown').length} of ${plural(report.roundsRun, 'round')} had such calls.`
           : 'No invariant checked: statistics only.';
   out.push(verdictLine);
 
