@@ -6,6 +6,7 @@ import type { AttackRun } from './attack-run.js';
 import { invariantScope, judge } from './judge.js';
 import { buildBurst } from './plan.js';
 import { clientsWord, formatMicros, shortName, type AttackCall, type RoundReport } from './report.js';
+import { plural } from '../core/units.js';
 
 export interface BurstRoundsResult {
   /** Connections or processes each burst was spread over. */
@@ -43,7 +44,7 @@ export async function burstRounds(run: AttackRun, rounds: number, pauseMs: numbe
   try {
     await policy.open();
     clients = policy.clients;
-    progress(`attack: ${r.endpoints.map((e) => `${e.method.path} x${e.count}${e.offsetMicros ? ` +${e.offsetMicros / 1000}ms` : ''}`).join(', ')} on ${r.transport.target}, --sync ${sync} over ${clientsWord(sync, clients)}, ${rounds} round(s)`);
+    progress(`attack: ${r.endpoints.map((e) => `${e.method.path} x${e.count}${e.offsetMicros ? ` +${e.offsetMicros / 1000}ms` : ''}`).join(', ')} on ${r.transport.target}, --sync ${sync} over ${clientsWord(sync, clients)}, ${plural(rounds, 'round')}`);
     for (let round = 1; round <= rounds; round++) {
       if (o.signal?.aborted) break;
       const rt0 = performance.now();

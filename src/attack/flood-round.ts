@@ -9,6 +9,7 @@ import { judge } from './judge.js';
 import type { Endpoint } from './plan.js';
 import { ATTACK_LIMITS, shortName, type AttackReport, type FloodSettings, type RoundReport } from './report.js';
 import { applyTemplate, templatePlaceholders } from './template.js';
+import { plural } from '../core/units.js';
 
 export interface FloodRoundResult {
   readonly clients: number;
@@ -28,7 +29,7 @@ export async function floodRound(run: AttackRun, flood: FloodSettings): Promise<
   const concurrency = flood.concurrency ?? (flood.rate === 'max' ? 100 : ATTACK_LIMITS.maxFloodInFlight);
   const connections = sync === 'connections' ? Math.min(o.connections ?? 10, 256) : 1;
   const before = await run.read('before');
-  progress(`flood: ${flood.rate === 'max' ? `as fast as ${concurrency} calls in flight allow` : `${flood.rate} calls/s`} for ${flood.durationMs}ms over ${connections === 1 ? '1 connection' : `${connections} connections`}`);
+  progress(`flood: ${flood.rate === 'max' ? `as fast as ${concurrency} calls in flight allow` : `${flood.rate} calls/s`} for ${flood.durationMs}ms over ${plural(connections, 'connection')}`);
   const byMethod = new Map<string, { ok: number; failed: number; unknown: number; count: number; responses: unknown[] }>();
   const cycle = r.endpoints.flatMap((e) => Array.from({ length: e.count }, () => e));
   // Requests without placeholders are encoded once; templated ones per call.
@@ -65,7 +66,7 @@ export async function floodRound(run: AttackRun, flood: FloodSettings): Promise<
   for (const [code, e] of [...result.outcomesByCode.entries()].sort((a, b) => a[0] - b[0])) {
     statusCodes.push({ code, name: statusName(code), count: e.count, ...(e.example ? { example: e.example } : {}) });
   }
-  if (result.skipped > 0) warnings.push(`flood: ${result.skipped} calls fell due while ${concurrency} were in flight and were skipped (the server is slower than --rate)`);
+  if (result.skipped > 0) warnings.push(`flood: ${plural(result.skipped, 'call')} fell due while ${concurrency} were in flight and were skipped (the server is slower than --rate)`);
   return {
     clients: connections,
     round,

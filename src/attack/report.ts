@@ -1,4 +1,4 @@
-import { formatMs } from '../core/units.js';
+import { formatMs, plural } from '../core/units.js';
 import { MAX_FLOOD_DURATION_MS, MAX_FLOOD_IN_FLIGHT, MAX_FLOOD_RATE } from '../burst/flood.js';
 import type { BurstSpread, LatencyReport, SpreadSummary, StatusCount } from '../burst/stats.js';
 import type { AgentsRelease, ReleaseWrites, SyncMode, SyncPolicy } from '../burst/sync-policy.js';
@@ -179,8 +179,7 @@ export const shortName = (path: string): string => path.slice(path.lastIndexOf('
 
 /** `1 connection`, `16 processes`. */
 export function clientsWord(sync: SyncMode, n: number): string {
-  const word = sync === 'processes' ? 'process' : 'connection';
-  return `${n} ${word}${n === 1 ? '' : sync === 'processes' ? 'es' : 's'}`;
+  return sync === 'processes' ? plural(n, 'process', 'processes') : plural(n, 'connection');
 }
 
 export const formatMicros = (us: number): string => (us >= 1000 ? formatMs(us / 1000) : `${Math.round(us)}µs`);

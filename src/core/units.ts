@@ -49,9 +49,10 @@ export const pct = (part: number, whole: number): string => (whole > 0 ? `${Math
 
 /**
  * `1 call`, `2 calls`, `0 calls`: a count and its noun, singular only for exactly 1. `many` is the plural when it
- * is not the noun plus `s` (`1 process`, `2 processes`). Every count racelab prints in text goes through here.
+ * is not the noun plus `s` (`1 process`, `2 processes`); `show` writes the number (`1,024` with toLocaleString).
+ * Every count racelab prints in text goes through here.
  */
-export const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
+export const plural = (n: number, word: string, many = `${word}s`, show: (n: number) => string = String): string => `${show(n)} ${n === 1 ? word : many}`;
 
 /** Report fields that hold measurements (times, rates, spreads, statistics), by racelab's camelCase names. */
 const MEASUREMENT_KEY = /(?:Ms|Micros|Us|Seconds|PerSecond|Rate|Ratio|Spread|Offset|Mean|Stddev|P50|P90|P95|P99|P999)$|^(?:ms|micros|mean|stddev|min|max|median|p50|p90|p95|p99|p999|rate|ratio)$/;

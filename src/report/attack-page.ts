@@ -1,4 +1,4 @@
-import { formatMs } from '../core/units.js';
+import { formatMs, plural } from '../core/units.js';
 import { barsSvg, histogramSvg, roundsOverviewSvg, timelineSvg, timelineLegend, type TimelineCall } from './charts.js';
 import type { ReportPage, Tone } from './page.js';
 import { isUnknownOutcome, statusName } from '../grpc/status.js';
@@ -34,9 +34,9 @@ export function attackPage(report: AttackReport, command: string): ReportPage {
   const tone: Tone = report.verdict === 'race' ? 'bad' : report.verdict === 'no-race' ? 'good' : report.verdict === 'unknown' ? 'warn' : 'neutral';
   const label =
     report.verdict === 'race'
-      ? `race: ${report.racesFound} of ${report.roundsRun} rounds broke the invariant`
+      ? `race: ${report.racesFound} of ${plural(report.roundsRun, 'round')} broke the invariant`
       : report.verdict === 'no-race'
-        ? `no race seen in ${report.roundsRun} rounds`
+        ? `no race seen in ${plural(report.roundsRun, 'round')}`
         : report.verdict === 'unknown'
           ? 'unknown: outcomes of some calls are unknown'
           : 'unchecked: no invariant';
@@ -73,16 +73,16 @@ export function attackPage(report: AttackReport, command: string): ReportPage {
   });
   const t = report.totals;
   const explanation = [
-    `${report.roundsRun} round${report.roundsRun === 1 ? '' : 's'} of ${report.callsPerBurst} calls (${report.endpoints.map((e) => `${e.method} x${e.count}`).join(', ')}) sent to ${report.target} with --sync ${report.sync} over ${clientsWord(report.sync, report.clients)}.`,
+    `${plural(report.roundsRun, 'round')} of ${plural(report.callsPerBurst, 'call')} (${report.endpoints.map((e) => `${e.method} x${e.count}`).join(', ')}) sent to ${report.target} with --sync ${report.sync} over ${clientsWord(report.sync, report.clients)}.`,
     report.invariant
-      ? `After each round the invariant "${report.invariant}" was checked: ${report.racesFound} round${report.racesFound === 1 ? '' : 's'} broke it, ${t.lost} effect${t.lost === 1 ? '' : 's'} lost in all${t.extra ? ` and ${t.extra} extra` : ''}; ${t.unknown} call${t.unknown === 1 ? '' : 's'} had an unknown outcome.`
+      ? `After each round the invariant "${report.invariant}" was checked: ${plural(report.racesFound, 'round')} broke it, ${plural(t.lost, 'effect')} lost in all${t.extra ? ` and ${t.extra} extra` : ''}; ${plural(t.unknown, 'call')} had an unknown outcome.`
       : 'No invariant was given, so no round was judged.',
     ...report.warnings,
   ];
   return {
     title: `racelab attack: ${report.endpoints.map((e) => e.method).join(', ')} on ${report.target}`,
     verdict: { label, tone },
-    meta: [`--sync ${report.sync} · ${clientsWord(report.sync, report.clients)} · ${t.calls} calls (${t.ok} ok, ${t.failed} failed, ${t.unknown} unknown) · ${formatMs(report.wallMs)}${report.scenario ? ` · scenario ${report.scenario}` : ''}`],
+    meta: [`--sync ${report.sync} · ${clientsWord(report.sync, report.clients)} · ${plural(t.calls, 'call')} (${t.ok} ok, ${t.failed} failed, ${t.unknown} unknown) · ${formatMs(report.wallMs)}${report.scenario ? ` · scenario ${report.scenario}` : ''}`],
     reproduce: { command, seed: report.seed, note: 'The seed fixes the request templates ({{uuid}}, random values); the network and the server decide the interleaving.' },
     table: {
       columns: ['', 'this run'],

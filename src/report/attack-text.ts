@@ -1,4 +1,4 @@
-import { formatMs } from '../core/units.js';
+import { formatMs, plural } from '../core/units.js';
 import type { SpreadSummary } from '../burst/stats.js';
 import { renderHistogram } from './histogram.js';
 import { renderTable, wrap } from './table.js';
@@ -19,7 +19,7 @@ export function renderAttackReport(report: AttackReport): string {
   const out: string[] = [];
   const calls = report.endpoints.map((e) => `${e.method} x${e.count}${e.offsetMicros ? ` at +${formatMs(e.offsetMicros / 1000)}` : ''}`).join(', ');
   out.push(
-    `racelab attack: ${calls} on ${report.target}, ${report.flood ? `flood (${report.flood.rate === 'max' ? 'max rate' : `${report.flood.rate}/s`} for ${formatMs(report.flood.durationMs)})` : `--sync ${report.sync}`} over ${clientsWord(report.sync, report.clients)}, ${report.roundsRun} round(s); types from ${report.schemaSource}`,
+    `racelab attack: ${calls} on ${report.target}, ${report.flood ? `flood (${report.flood.rate === 'max' ? 'max rate' : `${report.flood.rate}/s`} for ${formatMs(report.flood.durationMs)})` : `--sync ${report.sync}`} over ${clientsWord(report.sync, report.clients)}, ${plural(report.roundsRun, 'round')}; types from ${report.schemaSource}`,
   );
   if (report.invariant) out.push(`invariant${report.scenario ? ` (scenario ${report.scenario})` : ''}: ${report.invariant}`);
 
@@ -61,11 +61,11 @@ export function renderAttackReport(report: AttackReport): string {
   const rate = report.detectionRate;
   const verdictLine =
     report.verdict === 'race'
-      ? `RACE FOUND in ${report.racesFound} of ${report.roundsRun} round(s) (detection rate ${Math.round((rate ?? 0) * 100)}%): ${report.totals.lost} effect(s) lost, ${report.totals.extra} extra in total.`
+      ? `RACE FOUND in ${report.racesFound} of ${plural(report.roundsRun, 'round')} (detection rate ${Math.round((rate ?? 0) * 100)}%): ${plural(report.totals.lost, 'effect')} lost, ${report.totals.extra} extra in total.`
       : report.verdict === 'no-race'
-        ? `No race found in ${report.roundsRun} round(s): the invariant held every time.`
+        ? `No race found in ${plural(report.roundsRun, 'round')}: the invariant held every time.`
         : report.verdict === 'unknown'
-          ? `Inconclusive: no round showed a race that calls with unknown outcomes (deadline, lost connection, an agent that did not report) could not explain or hide; ${report.rounds.filter((r) => r.verdict === 'unknown').length} of ${report.roundsRun} round(s) had such calls.`
+          ? `Inconclusive: no round showed a race that calls with unknown outcomes (deadline, lost connection, an agent that did not report) could not explain or hide; ${report.rounds.filter((r) => r.verdict === 'unknown').length} of ${plural(report.roundsRun, 'round')} had such calls.`
           : 'No invariant checked: statistics only.';
   out.push(verdictLine);
 
@@ -102,10 +102,10 @@ export function renderAttackReport(report: AttackReport): string {
   out.push(
     ['Status code distribution:', ...report.statusCodes.map((s) => `  [${s.name}]\t${s.count} responses${s.example ? `\t(${s.example})` : ''}`)].join('\n'),
   );
-  if (report.record) out.push(`History: ${report.record.events} events written to ${report.record.path}${report.record.model ? ` (check it with: racelab check ${report.record.path} --model ${report.record.model})` : ''}`);
+  if (report.record) out.push(`History: ${plural(report.record.events, 'event')} written to ${report.record.path}${report.record.model ? ` (check it with: racelab check ${report.record.path} --model ${report.record.model})` : ''}`);
   if (report.warnings.length > 0) out.push(['Warnings:', ...report.warnings.map((w) => wrap(w, 100, '  '))].join('\n'));
   if (report.interrupted) {
-    out.push(`Interrupted: ${report.flood ? `the flood stopped after ${report.flood.completed} calls` : `${report.roundsRun} of ${report.roundsRequested} round(s) ran`}; replay with --seed ${report.seed}`);
+    out.push(`Interrupted: ${report.flood ? `the flood stopped after ${plural(report.flood.completed, 'call')}` : `${report.roundsRun} of ${plural(report.roundsRequested, 'round')} ran`}; replay with --seed ${report.seed}`);
   }
   out.push(`seed ${report.seed}, ${formatMs(report.wallMs)} in all`);
   return out.join('\n\n');

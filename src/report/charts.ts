@@ -1,3 +1,4 @@
+import { plural } from '../core/units.js';
 import { esc } from './page.js';
 
 /*
@@ -184,13 +185,13 @@ export function histogramSvg(series: ReadonlyArray<{ readonly name: string; read
           const from = lo + i * width;
           return n === 0
             ? ''
-            : `<g class="bin clickable"><title>${esc(`${s.name}: ${n} call${n === 1 ? '' : 's'} between ${from.toFixed(2)}ms and ${(from + width).toFixed(2)}ms`)}</title><rect x="${(L + i * bw).toFixed(1)}" y="${(H - B - h).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="#2563eb"/></g>`;
+            : `<g class="bin clickable"><title>${esc(`${s.name}: ${plural(n, 'call')} between ${from.toFixed(2)}ms and ${(from + width).toFixed(2)}ms`)}</title><rect x="${(L + i * bw).toFixed(1)}" y="${(H - B - h).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="#2563eb"/></g>`;
         })
         .join('');
       const ticks = [0, 0.5, 1]
         .map((f) => `<text class="tick" x="${(L + f * (W - L - 10)).toFixed(1)}" y="${H - 8}" text-anchor="${f === 0 ? 'start' : f === 1 ? 'end' : 'middle'}">${(lo + f * (hi - lo)).toFixed(1)}ms</text>`)
         .join('');
-      return `<div><h3>${esc(s.name)} (${s.valuesMs.length} calls)</h3><div class="chart"><svg class="histogram" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="latency histogram of ${esc(s.name)}"><line x1="${L}" y1="${H - B}" x2="${W - 10}" y2="${H - B}" stroke="#94a3b8"/><text class="tick" x="${L - 4}" y="16" text-anchor="end">${max}</text>${bars}${ticks}</svg></div></div>`;
+      return `<div><h3>${esc(s.name)} (${plural(s.valuesMs.length, 'call')})</h3><div class="chart"><svg class="histogram" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="latency histogram of ${esc(s.name)}"><line x1="${L}" y1="${H - B}" x2="${W - 10}" y2="${H - B}" stroke="#94a3b8"/><text class="tick" x="${L - 4}" y="16" text-anchor="end">${max}</text>${bars}${ticks}</svg></div></div>`;
     })
     .join('')}</div>`;
 }

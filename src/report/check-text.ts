@@ -1,8 +1,10 @@
 import type { CheckReport } from '../check/check-report.js';
-import { formatMs } from '../core/units.js';
+import { formatMs, plural } from '../core/units.js';
 import { renderTable, wrap } from './table.js';
 
 const n = (x: number): string => x.toLocaleString('en-US');
+/** `1,024 operations`: a count with its noun, the number written as `n` writes it. */
+const count = (x: number, word: string, many?: string): string => plural(x, word, many, n);
 
 
 const VERDICT_WORDS: Record<CheckReport['verdict'], string> = {
@@ -18,11 +20,11 @@ export function renderCheckReport(report: CheckReport, source?: string): string 
   out.push(`racelab check${source ? ` ${source}` : ''}: model ${report.model}`);
   out.push(`verdict: ${VERDICT_WORDS[report.verdict]}`);
   const parts = [`${n(c.ok)} ok`, `${n(c.failed)} failed`, `${n(c.unknownOutcome)} unknown outcome`];
-  out.push(`history: ${n(report.operations)} operations from ${n(c.processes)} processes (${parts.join(', ')}); ${n(report.partitions)} partition${report.partitions === 1 ? '' : 's'}`);
+  out.push(`history: ${count(report.operations, 'operation')} from ${count(c.processes, 'process', 'processes')} (${parts.join(', ')}); ${count(report.partitions, 'partition')}`);
   const from = { model: "the model's start", given: 'as the history or --initial says', unknown: 'unknown: the history does not say where it started (give --initial)' }[report.start.from];
   out.push(`start: ${report.start.from === 'unknown' ? from : `${report.start.state} (${from})`}`);
   const rest = report.elapsedMs - report.searchMs;
-  out.push(`search: ${n(report.steps)} steps in ${formatMs(report.searchMs)}${report.window ? `; finding and explaining the window took ${formatMs(rest)} more` : ''}`);
+  out.push(`search: ${count(report.steps, 'step')} in ${formatMs(report.searchMs)}${report.window ? `; finding and explaining the window took ${formatMs(rest)} more` : ''}`);
   if (report.partitions > 1) {
     const notOk = report.partitionReports.filter((p) => p.verdict !== 'ok');
     const counts = (['ok', 'illegal', 'unknown'] as const).map((v) => `${report.partitionReports.filter((p) => p.verdict === v).length} ${v}`).join(', ');

@@ -1,4 +1,4 @@
-import { formatMs } from '../core/units.js';
+import { formatMs, plural } from '../core/units.js';
 import { scheduleSvg, type ScheduleStep } from './charts.js';
 import type { ReportPage } from './page.js';
 import { renderExploreReport } from './explore-text.js';
@@ -49,21 +49,21 @@ export function explorePage(report: ExploreReport, command: string): ReportPage 
       ? { label: `race found in run ${f!.runsToFailure}`, tone: 'bad' as const }
       : report.verdict === 'proved'
         ? { label: 'no failing schedule exists (dfs explored every one)', tone: 'good' as const }
-        : { label: `no failing schedule found in ${report.runs} runs (not a proof)`, tone: 'warn' as const };
+        : { label: `no failing schedule found in ${plural(report.runs, 'run')} (not a proof)`, tone: 'warn' as const };
   const sections = f
     ? [
         {
           id: 'schedule',
-          title: `The smallest failing schedule: ${f.shrunk.steps} steps, ${f.shrunk.preemptions} preemption${f.shrunk.preemptions === 1 ? '' : 's'}`,
+          title: `The smallest failing schedule: ${plural(f.shrunk.steps, 'step')}, ${plural(f.shrunk.preemptions, 'preemption')}`,
           html: `<div class="legend"><span><i style="background:#dbeafe;border-color:#2563eb"></i>a step of the task in that lane</span><span><i style="background:#fef3c7;border:2.5px solid #d97706"></i>a preemption: the scheduler switched away from a task that could have continued</span></div>${scheduleSvg(scheduleSteps(f.shrunk.traceLines))}`,
-          note: `${f.kind}: ${f.message}. The state row shows what the trace's store writes left after each step. As found, the schedule had ${f.found.steps} steps and ${f.found.preemptions} preemptions; ${f.shrinkRuns} shrink runs made it this small. Click a step for its details.`,
+          note: `${f.kind}: ${f.message}. The state row shows what the trace's store writes left after each step. As found, the schedule had ${plural(f.found.steps, 'step')} and ${plural(f.found.preemptions, 'preemption')}; ${plural(f.shrinkRuns, 'shrink run')} made it this small. Click a step for its details.`,
         },
       ]
     : [];
   return {
     title: `racelab explore: ${report.scenario}${params ? ` (${params})` : ''}`,
     verdict,
-    meta: [`strategy ${report.strategy}${report.depth !== undefined ? ` depth ${report.depth}` : ''} · seed ${report.seed} · ${report.runs} runs in ${formatMs(report.elapsedMs)} (${Math.round(report.runsPerSecond)} runs/s) · longest run ${report.maxStepsInRun} steps`],
+    meta: [`strategy ${report.strategy}${report.depth !== undefined ? ` depth ${report.depth}` : ''} · seed ${report.seed} · ${plural(report.runs, 'run')} in ${formatMs(report.elapsedMs)} (${Math.round(report.runsPerSecond)} runs/s) · longest run ${plural(report.maxStepsInRun, 'step')}`],
     reproduce: report.replayCommand
       ? { command: report.replayCommand, seed: report.seed, note: `Replays the smallest failing schedule exactly. The exploration itself: ${command}` }
       : { command, seed: report.seed, note: 'The same seed explores the same schedules in the same order.' },

@@ -1,4 +1,4 @@
-import { formatMs } from '../core/units.js';
+import { formatMs, plural } from '../core/units.js';
 import type { StopReason } from '../explore/explore.js';
 import type { ExploreReport, ReplayReport } from '../workloads/run-explore.js';
 
@@ -16,18 +16,18 @@ function strategyLabel(r: { strategy: string; depth?: number; seed: number }): s
 export function renderExploreReport(r: ExploreReport): string {
   const lines = [`explore ${describeWorkload(r.scenario, r.params)}: ${strategyLabel(r)}`];
   const lin = r.linearizability
-    ? `, ${r.linearizability.checked} histories checked for linearizability${r.linearizability.unknown ? ` (${r.linearizability.unknown} undecided within the budget)` : ''}`
+    ? `, ${plural(r.linearizability.checked, 'history', 'histories')} checked for linearizability${r.linearizability.unknown ? ` (${r.linearizability.unknown} undecided within the budget)` : ''}`
     : '';
-  const speed = `${r.runs} run${r.runs === 1 ? '' : 's'} in ${formatMs(r.elapsedMs)}, ${Math.round(r.runsPerSecond)} runs/s, longest run ${r.maxStepsInRun} steps${lin}`;
+  const speed = `${plural(r.runs, 'run')} in ${formatMs(r.elapsedMs)}, ${Math.round(r.runsPerSecond)} runs/s, longest run ${plural(r.maxStepsInRun, 'step')}${lin}`;
   const por =
     r.schedulesExplored !== undefined
-      ? `${r.schedulesExplored} schedule${r.schedulesExplored === 1 ? '' : 's'} explored, ${r.prunedByPor} transitions pruned by partial-order reduction, ${r.redundantRuns} redundant runs cut short`
+      ? `${plural(r.schedulesExplored, 'schedule')} explored, ${plural(r.prunedByPor ?? 0, 'transition')} pruned by partial-order reduction, ${plural(r.redundantRuns ?? 0, 'redundant run')} cut short`
       : undefined;
   const f = r.firstFailure;
   if (f) {
     lines.push(
       `RACE FOUND in run ${f.runsToFailure} (${f.kind}): ${f.message}`,
-      `minimal schedule: ${f.shrunk.steps} steps, ${f.shrunk.preemptions} preemption${f.shrunk.preemptions === 1 ? '' : 's'} (as found: ${f.found.steps} steps, ${f.found.preemptions} preemption${f.found.preemptions === 1 ? '' : 's'}; ${f.shrinkRuns} shrink runs)`,
+      `minimal schedule: ${plural(f.shrunk.steps, 'step')}, ${plural(f.shrunk.preemptions, 'preemption')} (as found: ${plural(f.found.steps, 'step')}, ${plural(f.found.preemptions, 'preemption')}; ${plural(f.shrinkRuns, 'shrink run')})`,
       ...f.shrunk.traceLines.map((l) => `  ${l}`),
       `trace: ${f.shrunk.trace}`,
       `replay: ${r.replayCommand ?? ''}`,
@@ -35,18 +35,18 @@ export function renderExploreReport(r: ExploreReport): string {
     );
   } else if (r.verdict === 'inconclusive' && r.inconclusive) {
     lines.push(
-      `INCONCLUSIVE: no failing schedule found, but ${r.inconclusive.runs} run${r.inconclusive.runs === 1 ? '' : 's'} did something the scheduler did not control (${r.inconclusive.events} time${r.inconclusive.events === 1 ? '' : 's'}): ${r.inconclusive.first}`,
+      `INCONCLUSIVE: no failing schedule found, but ${plural(r.inconclusive.runs, 'run')} did something the scheduler did not control (${plural(r.inconclusive.events, 'time')}): ${r.inconclusive.first}`,
       `(${speed}${por ? `; ${por}` : ''})`,
     );
   } else if (r.verdict === 'proved') {
     lines.push(`NO FAILING SCHEDULE EXISTS: dfs explored every schedule and none fails (${por}; ${speed})`);
   } else {
     const why: Record<StopReason, string> = {
-      runs: `after ${r.runs} runs`,
-      'time-limit': `in ${r.runs} runs, before the time limit`,
+      runs: `after ${plural(r.runs, 'run')}`,
+      'time-limit': `in ${plural(r.runs, 'run')}, before the time limit`,
       exhausted: 'and the strategy had nothing left to try',
       'first-failure': '',
-      interrupted: `in ${r.runs} runs, before it was interrupted (replay the same runs with --seed ${r.seed})`,
+      interrupted: `in ${plural(r.runs, 'run')}, before it was interrupted (replay the same runs with --seed ${r.seed})`,
     };
     // What stopped a dfs is what to raise for a proof: the runs, or the time it was given.
     const raise = r.stopReason === 'time-limit' ? 'raise --time-limit' : r.stopReason === 'interrupted' ? 'let it run' : 'raise --runs';
@@ -62,7 +62,7 @@ export function renderExploreReport(r: ExploreReport): string {
 
 export function renderReplayReport(r: ReplayReport): string {
   return [
-    `replay ${describeWorkload(r.scenario, r.params)}: seed ${r.seed}, ${r.steps} steps, ${r.preemptions} preemption${r.preemptions === 1 ? '' : 's'}`,
+    `replay ${describeWorkload(r.scenario, r.params)}: seed ${r.seed}, ${plural(r.steps, 'step')}, ${plural(r.preemptions, 'preemption')}`,
     ...r.traceLines.map((l) => `  ${l}`),
     `trace: ${r.trace}`,
     r.failure ? `FAILS (${r.failure.kind}): ${r.failure.message}` : 'passes: the invariant holds on this schedule',

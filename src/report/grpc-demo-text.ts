@@ -1,4 +1,4 @@
-import { formatMs, pct } from '../core/units.js';
+import { formatMs, pct, plural } from '../core/units.js';
 import type { GrpcDemoReport, GrpcDemoRun } from '../scenarios/counter/demo.js';
 import { interruptedLine, renderTable, wrap } from './table.js';
 
@@ -23,6 +23,6 @@ export function renderGrpcDemo(report: GrpcDemoReport): string {
     ['', ...runs.map((r) => r.variant)],
     rows.map(([label, f]) => [label, ...runs.map(f)]),
   );
-  const title = `racelab demo grpc: the seed's Counter, ${settings.clients} client processes x ${settings.increments} increments, ${formatMs(settings.delayMs)} read-modify-write window${settings.store === 'memory' ? '' : `, store ${settings.store}`}`;
+  const title = `racelab demo grpc: the seed's Counter, ${plural(settings.clients, 'client process', 'client processes')} x ${plural(settings.increments, 'increment')}, ${formatMs(settings.delayMs)} read-modify-write window${settings.store === 'memory' ? '' : `, store ${settings.store}`}`;
   return [title, ...(runs.length ? [table] : []), ...report.explanation.map((p) => wrap(p, 100)), ...interruptedLine(report.interrupted, 'variant')].join('\n\n');
 }

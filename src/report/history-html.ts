@@ -3,6 +3,7 @@ import { explanationHtml, linearizationSection, partitionFilterHtml } from './hi
 import { layoutHistory } from './history-layout.js';
 import { laneLabelsSvg, timelineSvg } from './history-svg.js';
 import { DETAILS_SCRIPT, esc } from './page.js';
+import { plural } from '../core/units.js';
 
 /**
  * A self-contained HTML page (no external file, font or script) that draws a checked history as a timeline:
@@ -80,7 +81,7 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
 <body>
 <header>
   <h1>${esc(title)} <span class="verdict" id="verdict">${esc(v.label)}</span></h1>
-  <p class="meta">${options.source ? `${esc(options.source)} · ` : ''}${ops.length} operations from ${c.processes} processes (${c.ok} ok, ${c.failed} failed, ${c.unknownOutcome} unknown outcome) · ${report.partitions} partition${report.partitions === 1 ? '' : 's'} · ${report.steps} search steps in ${report.searchMs.toFixed(1)}ms</p>
+  <p class="meta">${options.source ? `${esc(options.source)} · ` : ''}${plural(ops.length, 'operation')} from ${plural(c.processes, 'process', 'processes')} (${c.ok} ok, ${c.failed} failed, ${c.unknownOutcome} unknown outcome) · ${plural(report.partitions, 'partition')} · ${plural(report.steps, 'search step')} in ${report.searchMs.toFixed(1)}ms</p>
 </header>
 <section class="explanation">
 ${explanation}

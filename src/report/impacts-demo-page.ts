@@ -1,4 +1,4 @@
-import { formatMs } from '../core/units.js';
+import { formatMs, plural } from '../core/units.js';
 import { isUnknownOutcome, statusName } from '../grpc/status.js';
 import { timelineSvg, timelineLegend, type TimelineCall } from './charts.js';
 import { esc, type ReportPage, type Tone } from './page.js';
@@ -68,7 +68,7 @@ function scenarioHtml(s: ImpactsDemoScenario): string {
     .filter((r) => r.callLog?.length)
     .map((r) => {
       const lost = (r.callLog ?? []).filter((c) => c.overwrote).length;
-      return `<h3>${esc(r.variant)}: ${r.calls} calls, ${accepted(r)} accepted, ${esc(r.impact.violated ? `${r.impact.amount} ${r.impact.unit}` : 'invariant holds')}${lost ? ` (${lost} writes went over updates they never read, in red)` : ''}</h3>${timelineSvg({ title: `${s.name} ${r.variant} timeline`, calls: (r.callLog ?? []).map(timelineCall) })}`;
+      return `<h3>${esc(r.variant)}: ${plural(r.calls, 'call')}, ${accepted(r)} accepted, ${esc(r.impact.violated ? `${r.impact.amount} ${r.impact.unit}` : 'invariant holds')}${lost ? ` (${lost} writes went over updates they never read, in red)` : ''}</h3>${timelineSvg({ title: `${s.name} ${r.variant} timeline`, calls: (r.callLog ?? []).map(timelineCall) })}`;
     });
   return [
     `<p class="meta">invariant: ${esc(s.invariant)}</p>`,
@@ -94,7 +94,7 @@ export function impactsDemoPage(report: ImpactsDemoReport, command: string): Rep
   return {
     title: `racelab demo impacts: ${report.scenarios.map((s) => s.name).join(', ')}`,
     verdict,
-    meta: [`each variant served on loopback on the memory store · ${formatMs(report.delayMs)} between check and write · ${report.count} calls of each method at once · explorer: dfs, 3 clients`],
+    meta: [`each variant served on loopback on the memory store · ${formatMs(report.delayMs)} between check and write · ${plural(report.count, 'call')} of each method at once · explorer: dfs, 3 clients`],
     reproduce: { command, note: 'The bursts race for real, so a rerun breaks the invariant by a similar amount, not the same; the explorer\'s verdicts are deterministic (seed 1).' },
     explanation: report.scenarios.flatMap((s) => explainImpactsScenario(s).map((l) => `${s.name} — ${l}`)),
     terminal: renderImpactsDemo(report),

@@ -1,3 +1,4 @@
+import { plural } from '../core/units.js';
 import { interruptedLine } from './table.js';
 import type { ImpactExploreVerdict, ImpactMonitorView, ImpactsDemoReport, ImpactsDemoRun, ImpactsDemoScenario } from '../scenarios/impacts/demo.js';
 
@@ -12,9 +13,9 @@ export function exploredText(e: ImpactExploreVerdict | undefined): string {
   if (!e) return 'not explored';
   switch (e.verdict) {
     case 'proved':
-      return `proved: no failing schedule of ${e.clients} clients (${e.runs} schedules)`;
+      return `proved: no failing schedule of ${plural(e.clients, 'client')} (${plural(e.runs, 'schedule')})`;
     case 'none-found':
-      return `none found in ${e.runs} schedules (time budget; not a proof)`;
+      return `none found in ${plural(e.runs, 'schedule')} (time budget; not a proof)`;
     case 'race-found':
       return `race found in run ${e.runs}`;
     case 'deadlock-found':
@@ -33,7 +34,7 @@ export function explainImpactsScenario(s: ImpactsDemoScenario): string[] {
   const vulnerable = s.runs.filter((r) => r.verdict === 'race');
   const exact = s.runs.filter((r) => r.verdict === 'exact');
   for (const r of vulnerable) {
-    lines.push(`${r.variant}: ${sumAccepted(r)} of ${r.calls} calls were accepted and the invariant broke: ${r.impact.amount} ${r.impact.unit} (${r.impact.detail}).`);
+    lines.push(`${r.variant}: ${sumAccepted(r)} of ${plural(r.calls, 'call')} were accepted and the invariant broke: ${r.impact.amount} ${r.impact.unit} (${r.impact.detail}).`);
   }
   if (exact.length) lines.push(`${exact.map((r) => r.variant).join(', ')}: the same burst left the invariant intact (${exact.map((r) => `${r.variant} ${sumAccepted(r)} accepted`).join(', ')}).`);
   for (const r of s.runs.filter((x) => x.explored?.verdict === 'deadlock-found')) {
@@ -44,9 +45,9 @@ export function explainImpactsScenario(s: ImpactsDemoScenario): string[] {
   for (const r of s.runs) {
     const m = r.monitor;
     if (!m) continue;
-    if (!m.visible) lines.push(`${r.variant}: the race monitor counted ${m.requests} requests but could not pair their writes with them: ${m.reason ?? ''}; it makes no claim about this variant.`);
-    else if (m.suspectedLostUpdates > 0) lines.push(`${r.variant}: the race monitor, watching only which version of each key a request read and whether it wrote it, flagged ${m.suspectedLostUpdates} suspected lost updates in ${m.requests} requests.`);
-    else if (r.verdict === 'race') lines.push(`${r.variant}: the race monitor flagged no lost update in ${m.requests} requests (${m.writesSeen} writes seen), yet the invariant broke: this race is not a write over an unread update, the only signature the monitor looks for.`);
+    if (!m.visible) lines.push(`${r.variant}: the race monitor counted ${plural(m.requests, 'request')} but could not pair their writes with them: ${m.reason ?? ''}; it makes no claim about this variant.`);
+    else if (m.suspectedLostUpdates > 0) lines.push(`${r.variant}: the race monitor, watching only which version of each key a request read and whether it wrote it, flagged ${plural(m.suspectedLostUpdates, 'suspected lost update')} in ${plural(m.requests, 'request')}.`);
+    else if (r.verdict === 'race') lines.push(`${r.variant}: the race monitor flagged no lost update in ${plural(m.requests, 'request')} (${plural(m.writesSeen, 'write')} seen), yet the invariant broke: this race is not a write over an unread update, the only signature the monitor looks for.`);
   }
   return lines;
 }
@@ -54,7 +55,7 @@ export function explainImpactsScenario(s: ImpactsDemoScenario): string[] {
 export function renderImpactsDemo(r: ImpactsDemoReport): string {
   const lines: string[] = [];
   for (const s of r.scenarios) {
-    lines.push(`${s.title}`, `invariant: ${s.invariant}`, `each variant served on loopback (memory store, ${r.delayMs} ms between check and write), ${r.count} calls of each method at once:`);
+    lines.push(`${s.title}`, `invariant: ${s.invariant}`, `each variant served on loopback (memory store, ${r.delayMs} ms between check and write), ${plural(r.count, 'call')} of each method at once:`);
     const width = Math.max(...s.runs.map((x) => x.variant.length));
     for (const x of s.runs) {
       const impact = x.impact.violated ? `${x.impact.amount} ${x.impact.unit}` : 'invariant holds';
@@ -65,7 +66,7 @@ export function renderImpactsDemo(r: ImpactsDemoReport): string {
     if (s.detection) {
       lines.push(`  detection rate of the vulnerable variant per sync mode (racelab attack --scenario ${s.name}):`);
       for (const d of s.detection) {
-        lines.push(`    ${d.sync.padEnd(11)}  ${d.detected}/${d.rounds} rounds (${Math.round((100 * d.detected) / Math.max(1, d.rounds))}%)  ${d.impact} ${d.unit || 'impact'} in all${d.undecided ? `, ${d.undecided} rounds undecided` : ''}`);
+        lines.push(`    ${d.sync.padEnd(11)}  ${d.detected}/${plural(d.rounds, 'round')} (${Math.round((100 * d.detected) / Math.max(1, d.rounds))}%)  ${d.impact} ${d.unit || 'impact'} in all${d.undecided ? `, ${plural(d.undecided, 'round')} undecided` : ''}`);
       }
     }
     lines.push('');

@@ -1,8 +1,7 @@
-import { formatMs } from '../core/units.js';
+import { formatMs, plural } from '../core/units.js';
 import type { PublishReport } from '../scenarios/publish/run.js';
 import { wrap } from './table.js';
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The terminal text of `racelab publish`: what was sent, how tightly, what the service did, and the verdict. */
 export function renderPublishReport(r: PublishReport): string {
@@ -10,7 +9,7 @@ export function renderPublishReport(r: PublishReport): string {
   const what =
     s.mode === 'flood'
       ? `flood at ${s.flood?.rate === 'max' ? 'max rate' : `${s.flood?.rate} messages/s`} for ${formatMs(s.flood?.durationMs ?? 0)} over ${plural(s.connections, 'connection')}`
-      : `burst of ${s.count} messages, sync ${s.sync} (${plural(s.connections, 'connection')})`;
+      : `burst of ${plural(s.count, 'message')}, sync ${s.sync} (${plural(s.connections, 'connection')})`;
   const out = [`racelab publish: ${what} to ${s.brokerDescription}; seed ${s.seed}, names under ${s.namespace}`];
   const lines = [
     `published     ${r.published}${r.failed ? `, ${r.failed} failed` : ''}${r.unroutable ? `, ${r.unroutable} unroutable (no queue bound)` : ''}${r.skipped ? `, ${r.skipped} skipped (every connection busy)` : ''}`,

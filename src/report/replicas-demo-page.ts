@@ -1,4 +1,4 @@
-import { formatMs } from '../core/units.js';
+import { formatMs, plural } from '../core/units.js';
 import { barsSvg } from './charts.js';
 import { esc, type ReportPage } from './page.js';
 import { renderReplicasDemo } from './replicas-demo-text.js';
@@ -21,7 +21,7 @@ export function replicasDemoPage(report: ReplicasDemoReport, command: string): R
   return {
     title: `racelab demo replicas: ${settings.replicas} server processes sharing ${settings.stores.join(' and ')}`,
     verdict: lost.length ? { label: `updates lost: ${lost.map(name).join(', ')}`, tone: 'bad' } : { label: 'no update lost', tone: 'good' },
-    meta: [`${settings.calls} calls, ${settings.concurrency} in flight · ${formatMs(settings.delayMs)} read-modify-write window · max concurrency ${settings.maxConcurrency} per replica`],
+    meta: [`${plural(settings.calls, 'call')}, ${settings.concurrency} in flight · ${formatMs(settings.delayMs)} read-modify-write window · max concurrency ${settings.maxConcurrency} per replica`],
     reproduce: { command, note: 'Replicas race for real, so a rerun loses a similar number of updates, not the same ones.' },
     table: {
       columns: ['', ...runs.map(name)],

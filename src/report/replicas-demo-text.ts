@@ -1,4 +1,4 @@
-import { formatMs, pct } from '../core/units.js';
+import { formatMs, pct, plural } from '../core/units.js';
 import type { ReplicasDemoReport } from '../scenarios/replicas/demo.js';
 import { formatCounterStats } from './counter-stats.js';
 import { interruptedLine, renderTable, wrap } from './table.js';
@@ -22,7 +22,7 @@ export function renderReplicasDemo(report: ReplicasDemoReport): string {
     ]),
   );
   const parts = [
-    `racelab demo replicas: the counter on a shared store, ${report.settings.calls} increments per run, ${report.settings.concurrency} in flight, ${formatMs(report.settings.delayMs)} read-modify-write window`,
+    `racelab demo replicas: the counter on a shared store, ${plural(report.settings.calls, 'increment')} per run, ${report.settings.concurrency} in flight, ${formatMs(report.settings.delayMs)} read-modify-write window`,
     `stores: ${report.settings.stores.join(', ')}`,
     ...(report.runs.length ? [table] : []),
   ];

@@ -1,3 +1,4 @@
+import { plural } from '../core/units.js';
 import type { Anomaly, TxnCheckReport } from '../txn/types.js';
 import { esc } from './page.js';
 
@@ -85,7 +86,7 @@ ol.why{list-style:none;padding-left:0} ol.why li{margin:4px 0} code{font-size:12
 </style></head><body>
 <h1>${esc(title)}</h1>
 <p>workload <b>${esc(report.workload)}</b>: <span class="verdict">${esc(v.label)}</span></p>
-<p>${c.transactions} transactions from ${c.processes} processes (${c.ok} ok, ${c.failed} failed, ${c.unknownOutcome} unknown outcome) on ${c.keys} keys; ${report.graph.edges} dependency edges; ${report.graph.components} cycle-holding components; ${report.elapsedMs.toFixed(0)} ms.</p>
+<p>${plural(c.transactions, 'transaction')} from ${plural(c.processes, 'process', 'processes')} (${c.ok} ok, ${c.failed} failed, ${c.unknownOutcome} unknown outcome) on ${plural(c.keys, 'key')}; ${plural(report.graph.edges, 'dependency edge')}; ${plural(report.graph.components, 'cycle-holding component')}; ${report.elapsedMs.toFixed(0)} ms.</p>
 ${counts ? `<table><tr><th>anomaly</th><th>found</th></tr>${counts}</table>` : ''}<table><tr><th>model</th><th>verdict</th></tr>${models}</table>
 ${report.notes.map((n) => `<p class="note">note: ${esc(n)}</p>`).join('')}
 ${anomalies}

@@ -1,7 +1,9 @@
 import type { TxnCheckReport } from '../txn/types.js';
+import { plural } from '../core/units.js';
 import { renderTable, wrap } from './table.js';
 
 const n = (x: number): string => x.toLocaleString('en-US');
+const count = (x: number, word: string, many?: string): string => plural(x, word, many, n);
 
 const VERDICT_WORDS: Record<TxnCheckReport['verdict'], string> = {
   ok: 'ok (no anomaly found)',
@@ -21,9 +23,9 @@ export function renderTxnReport(report: TxnCheckReport, source?: string): string
   out.push(`racelab txn check${source ? ` ${source}` : ''}: workload ${report.workload}`);
   const interrupted = report.verdict === 'unknown' && report.stoppedBecause === 'interrupted';
   out.push(`verdict: ${interrupted ? 'UNKNOWN (interrupted before the analysis finished, and nothing was found before that)' : VERDICT_WORDS[report.verdict]}`);
-  out.push(`history: ${n(c.transactions)} transactions from ${n(c.processes)} processes (${n(c.ok)} ok, ${n(c.failed)} failed, ${n(c.unknownOutcome)} unknown outcome) on ${n(c.keys)} keys`);
+  out.push(`history: ${count(c.transactions, 'transaction')} from ${count(c.processes, 'process', 'processes')} (${n(c.ok)} ok, ${n(c.failed)} failed, ${n(c.unknownOutcome)} unknown outcome) on ${count(c.keys, 'key')}`);
   out.push(
-    `graph: ${n(report.graph.edges)} dependency edges${orders(report)}; ${n(report.graph.components)} cycle-holding components, the largest ${n(report.graph.largestComponent)} transactions; ${report.elapsedMs.toFixed(0)} ms`,
+    `graph: ${count(report.graph.edges, 'dependency edge')}${orders(report)}; ${count(report.graph.components, 'cycle-holding component')}, the largest ${count(report.graph.largestComponent, 'transaction')}; ${report.elapsedMs.toFixed(0)} ms`,
   );
   const kinds = Object.entries(report.anomalyCounts);
   if (kinds.length > 0) out.push('', renderTable(['anomaly', 'found'], kinds.map(([k, v]) => [k, n(v ?? 0)])));

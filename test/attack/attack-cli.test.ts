@@ -29,7 +29,7 @@ describe('racelab attack (CLI)', () => {
   it('exits 1 when it finds a race, with the verdict, spreads, histogram and status codes', async () => {
     const run = await runCli(['attack', '--target', vulnerable.target, '--scenario', 'counter', '--count', '5', '--rounds', '2', '--sync', 'last-frame']);
     expect(run.code, run.stderr).toBe(1);
-    expect(run.stdout).toMatch(/RACE FOUND in 2 of 2 round\(s\) \(detection rate 100%\)/);
+    expect(run.stdout).toMatch(/RACE FOUND in 2 of 2 rounds \(detection rate 100%\)/);
     expect(run.stdout).toMatch(/server handler start/);
     expect(run.stdout).toMatch(/Response time histogram:/);
     expect(run.stdout).toMatch(/\[OK\]\s+10 responses/);

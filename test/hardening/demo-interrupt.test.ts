@@ -31,7 +31,8 @@ describe('demos on SIGINT/SIGTERM: the summary so far, exit 130/143, nothing lef
   }, 60_000);
 
   it('demo grpc --json: the report so far carries interrupted', async () => {
-    const run = await interrupted(['demo', 'grpc', '--clients', '2', '--increments', '5', '--delay', '20ms', '--json'], 1500, 'SIGTERM');
+    // --json prints no progress; the race monitor's first log line on stderr says the run is under way.
+    const run = await interrupted(['demo', 'grpc', '--clients', '2', '--increments', '10', '--delay', '50ms', '--monitor', '--json'], /./, 'SIGTERM');
     expect(run.code, run.stderr).toBe(143);
     const report = JSON.parse(run.stdout) as { runs: unknown[]; interrupted: { ran: number; planned: number } };
     expect(report.interrupted.planned).toBe(2);

@@ -14,7 +14,7 @@ describe('Ctrl+C prints the summary so far and the seed, exit 130', () => {
   it('attack: the rounds that ran', async () => {
     const run = await interrupted(['attack', '--target', server.target, '--scenario', 'counter', '--count', '3', '--rounds', '1000', '--pause', '200ms', '--sync', 'parallel', '--seed', '77'], /round 2\/1000/);
     expect(run.code, run.stderr).toBe(130);
-    const ran = Number(/Interrupted: (\d+) of 1000 round\(s\) ran; replay with --seed 77/.exec(run.stdout)?.[1]);
+    const ran = Number(/Interrupted: (\d+) of 1000 rounds ran; replay with --seed 77/.exec(run.stdout)?.[1]);
     expect(ran).toBeGreaterThanOrEqual(2);
     expect(ran).toBeLessThan(1000);
     expect(run.stdout).toContain('seed 77');

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { printJson, printProgress, printResult } from '../output.js';
+import { plural } from '../../core/units.js';
 import { untilSignal } from '../signals.js';
 
 interface AgentCliOptions {
@@ -104,7 +105,7 @@ export function register(program: Command): void {
       signal: abort.signal,
       onReady: (h) =>
         printProgress(
-          `agent ${h.agent}: ready on ${opts.subjectPrefix}.agent.${h.agent}.jobs (trusts key ${h.trustKey}; targets ${h.allowTargets}; at most ${caps.maxCalls} calls per job, ${caps.maxRate} calls/s, ${opts.maxDuration} per job)${clockSkewMicros ? `; clock skewed ${clockSkewMicros / 1000}ms` : ''}; Ctrl+C stops it`,
+          `agent ${h.agent}: ready on ${opts.subjectPrefix}.agent.${h.agent}.jobs (trusts key ${h.trustKey}; targets ${h.allowTargets}; at most ${plural(caps.maxCalls, 'call')} per job, ${caps.maxRate} calls/s, ${opts.maxDuration} per job)${clockSkewMicros ? `; clock skewed ${clockSkewMicros / 1000}ms` : ''}; Ctrl+C stops it`,
         ),
       onEvent: (line) => printProgress(`agent ${opts.name}: ${line}`),
     });
@@ -114,7 +115,7 @@ export function register(program: Command): void {
     if (opts.json) printJson({ kind: 'agent', ...summary });
     else
       printResult(
-        `agent ${summary.agent}: stopped (${why}): ${summary.jobsDone} job(s) done, ${summary.jobsFailed} failed or abandoned, ${refusals.reduce((s, [, n]) => s + n, 0)} refused${refusals.length ? ` (${refusals.map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}${last}`,
+        `agent ${summary.agent}: stopped (${why}): ${plural(summary.jobsDone, 'job')} done, ${summary.jobsFailed} failed or abandoned, ${refusals.reduce((s, [, n]) => s + n, 0)} refused${refusals.length ? ` (${refusals.map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}${last}`,
       );
     if (summary.stoppedBecause === 'nats-closed') process.exitCode = 3;
   });

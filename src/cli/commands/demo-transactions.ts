@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { printJson, printProgress, printResult } from '../output.js';
+import { plural } from '../../core/units.js';
 
 /** `racelab demo transactions`: the seed's "use database transactions" advice, measured on PostgreSQL and MariaDB. */
 export function register(demo: Command): void {
@@ -30,7 +31,7 @@ export function register(demo: Command): void {
         transactionsPerCell,
         signal: controller.signal,
         ...(seed !== undefined ? { seed } : {}),
-        onCell: (c) => printProgress(`  ${c.database} ${c.isolation} ${c.workload}${c.fix !== 'none' ? ` (${c.fix})` : ''}: ${c.run.transactions.attempted} transactions`),
+        onCell: (c) => printProgress(`  ${c.database} ${c.isolation} ${c.workload}${c.fix !== 'none' ? ` (${c.fix})` : ''}: ${plural(c.run.transactions.attempted, 'transaction')}`),
       });
       if (opts.json) printJson({ ...report, cells: report.cells.map(({ run: { history: _h, ...run }, ...cell }) => ({ ...cell, run })) });
       else printResult(lib.renderTransactionsDemo(report));

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { printProgress, printResult } from '../output.js';
+import { plural } from '../../core/units.js';
 import { untilSignal } from '../signals.js';
 import { checkHost } from '../files.js';
 
@@ -90,7 +91,7 @@ export function register(program: Command): void {
       printProgress(`${signal}: shutting down (calls in flight get 2s to finish)`);
       await server.close(2000);
       await watch?.endpoint.close();
-      if (watch) printResult(`Race monitor: ${watch.monitor.counts.requests} requests, ${watch.monitor.counts.suspectedLostUpdates} suspected lost updates.`);
+      if (watch) printResult(`Race monitor: ${plural(watch.monitor.counts.requests, 'request')}, ${plural(watch.monitor.counts.suspectedLostUpdates, 'suspected lost update')}.`);
       const cost = formatCounterStats(server.service.stats);
       printResult(`Server stopped.${cost ? ` Handlers: ${cost}.` : ''}`);
     });
@@ -189,7 +190,7 @@ async function serveReplicas(opts: ServeOptions, replicas: number, lock: { ttlMs
   for (const r of set.replicas) printResult(`  replica ${r.index + 1}: ${r.target} (pid ${r.pid})`);
   printResult(`Spread calls across them: racelab client --targets ${set.targets.join(',')}`);
   const why = await Promise.race([untilSignal(), set.allExited.then(() => 'every replica exited' as const)]);
-  printProgress(`${why}: stopping ${replicas} replicas (calls in flight get 2s to finish)`);
+  printProgress(`${why}: stopping ${plural(replicas, 'replica')} (calls in flight get 2s to finish)`);
   const exits = await set.stop(2000);
   const stats = mergeCounterStats(exits.map((e) => e.stats));
   const cost = formatCounterStats(stats);

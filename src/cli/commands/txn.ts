@@ -6,6 +6,7 @@ import { checkHtmlPath } from '../html.js';
 import { fromErrorMessage, runInterruptible } from '../interruptible.js';
 import type { TxnCheckJob, TxnCheckMessage } from '../txn-check-worker.js';
 import { printJson, printProgress, printResult } from '../output.js';
+import { plural } from '../../core/units.js';
 
 /** Exit codes of `racelab txn check` and `txn run`: 0 no anomaly, 1 anomalies, 3 cut short by the budget, 2 bad input. */
 const EXIT_FOR = { ok: 0, illegal: 1, unknown: 3 } as const;
@@ -65,7 +66,7 @@ export function register(program: Command): void {
           if (m.type === 'read') {
             read = m.transactions;
             // A large history takes seconds: say it is read and being analysed, and how to stop.
-            if (size > INLINE_MAX_BYTES && stopped === undefined) printProgress(`racelab: ${read.toLocaleString('en-US')} transactions read; analysing (Ctrl+C stops with what is found so far)`);
+            if (size > INLINE_MAX_BYTES && stopped === undefined) printProgress(`racelab: ${plural(read, 'transaction', undefined, (x) => x.toLocaleString('en-US'))} read; analysing (Ctrl+C stops with what is found so far)`);
           }
           else if (m.type === 'report') {
             report = m.report;
@@ -80,7 +81,7 @@ export function register(program: Command): void {
         if (exit === undefined) throw new Error('the transactional check ended without a report');
         // Stopped before the analysis began: say how far it came.
         if (opts.json) printJson({ file, stoppedBecause: 'interrupted', signal, transactionsRead: read ?? null, analysed: false });
-        else printResult(`racelab txn check ${file}: interrupted (${signal}) ${read === undefined ? 'while reading the history: nothing analysed' : `after reading ${read.toLocaleString('en-US')} transactions, before the analysis reported`}`);
+        else printResult(`racelab txn check ${file}: interrupted (${signal}) ${read === undefined ? 'while reading the history: nothing analysed' : `after reading ${plural(read, 'transaction', undefined, (x) => x.toLocaleString('en-US'))}, before the analysis reported`}`);
         process.exitCode = exit;
         return;
       }

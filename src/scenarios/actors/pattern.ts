@@ -155,4 +155,4 @@ export function median(values: readonly number[]): number {
 }
 
 /** "1 update" / "3 updates". */
-export const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
+export { plural } from '../../core/units.js';

@@ -1,3 +1,4 @@
+import { plural } from '../../core/units.js';
 import { messageOf } from '../../core/errors.js';
 import { AbortedRun, unlessAborted, type Interrupted } from '../../core/interrupt.js';
 import type { SyncMode } from '../../burst/sync-policy.js';
@@ -111,7 +112,7 @@ const DETECTION_MODES: readonly SyncMode[] = ['sequential', 'parallel', 'connect
 async function detectionPerMode(scenario: ImpactScenario, rounds: number, delayMs: number, count: number, progress: (line: string) => void): Promise<ImpactDetection[]> {
   const out: ImpactDetection[] = [];
   for (const sync of DETECTION_MODES) {
-    progress(`${scenario.name} vulnerable: ${rounds} rounds of racelab attack --sync ${sync}`);
+    progress(`${scenario.name} vulnerable: ${plural(rounds, 'round')} of racelab attack --sync ${sync}`);
     const server = await startScenarioServer({ scenario: scenario.name, variant: 'vulnerable', delayMs });
     try {
       const report = await runAttack({ target: server.target, scenario: scenario.name, sync, count, rounds, pauseMs: 0 });
@@ -169,7 +170,7 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
     try {
       for (const v of scenario.variants.filter((x) => !x.requires)) {
         const calls = count * scenario.attack.calls.length;
-        progress(`${scenario.name} ${v.name}: serving on loopback, ${calls} calls at once, ${delayMs} ms window`);
+        progress(`${scenario.name} ${v.name}: serving on loopback, ${plural(calls, 'call')} at once, ${delayMs} ms window`);
         const logger = typeof o.monitor === 'object' ? o.monitor.logger : undefined;
         // A monitor also joins the calls with the server's handler times on the page; it speaks in the report only with `monitor`.
         const monitor = o.monitor || o.keepCalls ? raceMonitor({ keepRequests: calls + 16, ...(logger && o.monitor ? { logger, name: `demo impacts ${scenario.name} ${v.name}` } : {}) }) : undefined;
@@ -181,8 +182,8 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
           await server.close(2000);
         }
         const monitorView = monitor && o.monitor ? monitorViewOf(monitor, server.storeUse, v.spawnsProcesses === true) : undefined;
-        if (monitorView) progress(`${scenario.name} ${v.name}: the race monitor ${monitorView.visible ? `flagged ${monitorView.suspectedLostUpdates} suspected lost updates` : `saw no write (${monitorView.reason ?? ''})`}`);
-        progress(`${scenario.name} ${v.name}: exploring every schedule of ${EXPLORE_CLIENTS} clients (dfs)`);
+        if (monitorView) progress(`${scenario.name} ${v.name}: the race monitor ${monitorView.visible ? `flagged ${plural(monitorView.suspectedLostUpdates, 'suspected lost update')}` : `saw no write (${monitorView.reason ?? ''})`}`);
+        progress(`${scenario.name} ${v.name}: exploring every schedule of ${plural(EXPLORE_CLIENTS, 'client')} (dfs)`);
         let explored: ImpactExploreVerdict | undefined;
         try {
           explored = await step(() => exploreVariant(scenario, v.name, o.exploreTimeLimitMs ?? 5000));

@@ -1,3 +1,4 @@
+import { plural } from '../../core/units.js';
 import { T, parseExpression, type Expression, type InvariantType } from '../../attack/expression.js';
 import { applyTemplate, templatePlaceholders } from '../../attack/template.js';
 import { brokerNamespace } from '../../broker/names.js';
@@ -210,7 +211,7 @@ export async function runPublish(o: PublishOptions): Promise<PublishReport> {
       after = undefined;
     }
     if (o.flood) {
-      progress(`flooding ${publisher.description} at ${o.flood.rate === 'max' ? 'max rate' : `${o.flood.rate} messages/s`} for ${o.flood.durationMs} ms over ${lanes.length} connection${lanes.length === 1 ? '' : 's'} (Ctrl+C stops)`);
+      progress(`flooding ${publisher.description} at ${o.flood.rate === 'max' ? 'max rate' : `${o.flood.rate} messages/s`} for ${o.flood.durationMs} ms over ${plural(lanes.length, 'connection')} (Ctrl+C stops)`);
       const r = await flood(lanes, o.flood, message, o.signal);
       add(r.result);
       totals.skipped = r.skipped;
@@ -266,9 +267,9 @@ export async function runPublish(o: PublishOptions): Promise<PublishReport> {
       }
     } else if (o.signal?.aborted) {
       verdict = 'interrupted';
-      explanation = `interrupted: ${totals.published} messages published before Ctrl+C.`;
+      explanation = `interrupted: ${plural(totals.published, 'message')} published before Ctrl+C.`;
     } else {
-      explanation = `${totals.published} messages published; nothing was checked (no store to read and no replies to collect).`;
+      explanation = `${plural(totals.published, 'message')} published; nothing was checked (no store to read and no replies to collect).`;
     }
   } finally {
     await publisher.close();

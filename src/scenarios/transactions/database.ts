@@ -46,6 +46,8 @@ export class TxnAborted extends Error {
     readonly reason: string,
     /** The database refused the transaction to keep its isolation level (40001, 40P01, 1213). */
     readonly serialization: boolean,
+    /** The database refused for want of a privilege (SQLSTATE 42501, MariaDB errno 1142/1044/1045…). */
+    readonly denied = false,
   ) {
     super(reason);
   }
@@ -73,6 +75,8 @@ export interface Database {
     textType: string;
     /** Lists the tables of the current schema whose name starts with `racelab_txn` (column `name`). */
     runTables: string;
+    /** One row, column `fix`: the GRANT that lets the connected user create, use and drop a run's tables. */
+    grantFix: string;
   };
 }
 
@@ -86,7 +90,7 @@ function classifyPg(e: unknown, during: string): TxnAborted {
   if (code === '57014' || code === undefined || /^E[A-Z]+$/.test(code) || /timeout|terminat|connection/i.test(messageOf(e))) {
     return new TxnAborted('info', `${messageOf(e)} ${during}: outcome unknown`, false);
   }
-  return new TxnAborted('fail', `${messageOf(e)} (SQLSTATE ${code}) ${during}`, false);
+  return new TxnAborted('fail', `${messageOf(e)} (SQLSTATE ${code}) ${during}`, false, code === '42501');
 }
 
 function classifyMaria(e: unknown, during: string): TxnAborted {
@@ -99,7 +103,8 @@ function classifyMaria(e: unknown, during: string): TxnAborted {
   if (err.fatal || err.code === 'ER_SOCKET_TIMEOUT' || err.code === 'ER_QUERY_INTERRUPTED' || /timeout|closed|ECONN/i.test(messageOf(e))) {
     return new TxnAborted('info', `${messageOf(e)} ${during}: outcome unknown`, false);
   }
-  return new TxnAborted('fail', `${messageOf(e)} ${during}`, false);
+  // 1142 table command denied, 1044 database access denied, 1227 a privilege missing.
+  return new TxnAborted('fail', `${messageOf(e)} ${during}`, false, err.errno === 1142 || err.errno === 1044 || err.errno === 1227);
 }
 
 const LEVEL_SQL: Record<Isolation, string> = {
@@ -123,6 +128,8 @@ function postgres(url: string): Database {
       setUpsert: (t) => `INSERT INTO ${t} (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v`,
       textType: 'TEXT',
       runTables: "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'racelab_txn%'",
+      // A table's creator owns it, so CREATE on the schema is all a run needs.
+      grantFix: "SELECT format('GRANT CREATE ON SCHEMA %I TO %I;', coalesce(current_schema(), 'public'), current_user) AS fix",
     },
     async connect() {
       const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000, statement_timeout: STATEMENT_TIMEOUT_MS, query_timeout: STATEMENT_TIMEOUT_MS + 2000 });
@@ -162,6 +169,8 @@ function maria(url: string): Database {
       setUpsert: (t) => `INSERT INTO ${t} (k, v) VALUES (?, ?) ON DUPLICATE KEY UPDATE v = VALUES(v)`,
       textType: 'TEXT',
       runTables: "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'racelab_txn%'",
+      grantFix:
+        "SELECT CONCAT('GRANT CREATE, DROP, SELECT, INSERT, UPDATE, DELETE ON `', DATABASE(), '`.* TO ''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), ''';') AS fix",
     },
     async connect() {
       let conn: Connection;

@@ -83,6 +83,10 @@ export async function runTransactions(options: TxnRunOptions): Promise<TxnRunRep
     try {
       await workload.setup(admin);
     } catch (e) {
+      if (e instanceof TxnAborted && e.denied) {
+        const fix = (await admin.query<{ fix: string }>(db.sql.grantFix).catch(() => []))[0]?.fix;
+        throw new RacelabError('BAD_STORE', `cannot create the run's table ${table} on ${db.where}: ${messageOf(e)}${fix ? `; as an admin run: ${fix}` : ''}`);
+      }
       throw new RacelabError('BAD_STORE', `cannot create the run's table ${table} on ${db.where}: ${messageOf(e)}`);
     }
     const deadline = performance.now() + options.durationMs;
