@@ -151,7 +151,14 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
   /** The partition whose search used up the budget: the first (in search order) left undecided. */
   let exhaustedIn: Partition | undefined;
   for (const partition of bySize(prepared.partitions)) {
-    const r = searchLinearization(m, searchOps(partition), { initial: initials.get(partition), budget, trackLongest: true });
+    let r = searchLinearization(m, searchOps(partition), { initial: initials.get(partition), budget, trackLongest: true });
+    if (r.verdict === 'illegal' && m.reaches && m.resets) {
+      // Growth pruning decided it; the explanation is the unpruned search's longest linearization (pruning cuts
+      // some short), when the budget left allows it.
+      const plain = searchLinearization(m, searchOps(partition), { initial: initials.get(partition), budget, trackLongest: true, growth: false });
+      if (plain.verdict === 'illegal') r = { ...plain, steps: r.steps + plain.steps };
+      else r = { ...r, steps: r.steps + plain.steps };
+    }
     steps += r.steps;
     outcomes.set(partition, r);
     if (r.verdict === 'unknown' && exhaustedIn === undefined) exhaustedIn = partition;

@@ -15,6 +15,11 @@ export interface SearchOptions<S> {
   readonly trackLongest?: boolean;
   /** Collect the states in which this operation was tried and refused by the model. */
   readonly rejectionsOf?: number;
+  /**
+   * Prune with the model's growth hooks (`search-growth.ts`; default true). The verdict is the same either way,
+   * but pruning cuts some partial linearizations short, so an explanation's longest one may differ.
+   */
+  readonly growth?: boolean;
 }
 
 export interface SearchOutcome<S> {
@@ -74,7 +79,7 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
   const supportIndex = SupportIndex.build(model, ops, ev);
   // A search that collects where an operation was refused (an explanation's) must try it in every state it
   // can reach: growth would cut some of those short. Such searches run on small windows.
-  const growth = options.rejectionsOf === undefined ? GrowthIndex.build(model, ops, ev) : undefined;
+  const growth = options.rejectionsOf === undefined && options.growth !== false ? GrowthIndex.build(model, ops, ev) : undefined;
   const visited = new VisitedSet<S>(ops, (a, b) => model.equal(a, b));
 
   const lift = (op: number): void => {
