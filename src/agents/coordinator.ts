@@ -247,8 +247,11 @@ export class AgentsPolicy implements SyncPolicy {
             ...(o.response !== undefined ? { response: Buffer.from(o.response, 'base64') } : {}),
             ...(o.handlerStartMicros !== undefined ? { handlerStartMicros: o.handlerStartMicros } : {}),
           });
-          // Correcting moved this agent's release by +offset in real time; not correcting would move it back.
-          if (o.handlerStartMicros !== undefined) otherway.push(o.handlerStartMicros + (corrected ? -off.offsetMicros : off.offsetMicros));
+          // Uncorrected, an agent releases at the instant read on its own clock: `offset` earlier in real time, but
+          // never before the release message reaches it (about lead − rtt/2 before the instant). So correcting
+          // moves its release by min(offset, lead − rtt/2); the other way moves it back by as much.
+          const shift = Math.min(off.offsetMicros, leadMicros - off.rttMicros / 2);
+          if (o.handlerStartMicros !== undefined) otherway.push(o.handlerStartMicros + (corrected ? -shift : shift));
         }
       }
       const starts = (result?.outcomes ?? []).flatMap((o) => (o.handlerStartMicros !== undefined ? [o.handlerStartMicros] : []));
