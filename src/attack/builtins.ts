@@ -17,6 +17,11 @@ export interface AttackScenario {
   /** Request JSON of the scenario's own before and after reads; `{}` when absent. */
   readonly checkData?: unknown;
   readonly invariant: string;
+  /**
+   * Status codes the scenario's own service answers when it refuses a call before it has any effect (a rate
+   * limit's ResourceExhausted): counted as failed, not as unknown outcomes. Elsewhere those codes stay unknown.
+   */
+  readonly refusals?: readonly number[];
   /** The checker's model for a recorded history (`racelab check --model`). */
   readonly model?: string;
   /** History operation name and value of a call: invoke value from the request, ok value from the response. */

@@ -60,7 +60,7 @@ export async function burstRounds(run: AttackRun, rounds: number, pauseMs: numbe
         if (out.response && e) decoded[out.index] = decodeMessage(e.method.responseType, out.response);
         history?.call(out, built.requests[out.index], decoded[out.index]);
       }
-      const scope = invariantScope({ round, before, after, outcomes: fired.outcomes, endpointOf: built.endpointOf, decoded });
+      const scope = invariantScope({ round, before, after, outcomes: fired.outcomes, endpointOf: built.endpointOf, decoded, refusals: new Set(r.scenario?.refusals) });
       const verdict = judge(r.invariant, scope);
       const offsetOf = (i: number): number => built.calls[i]?.offsetMicros ?? 0;
       const ss = sendSpread(fired.outcomes, offsetOf);

@@ -13,6 +13,8 @@ export interface ScopeInput {
   outcomes: readonly CallOutcome[];
   endpointOf: readonly Endpoint[];
   decoded: ReadonlyArray<unknown>;
+  /** Codes the target is known to answer only for a call it refused before any effect (a scenario's `refusals`). */
+  refusals?: ReadonlySet<number>;
 }
 
 /** The names an invariant can use, for one round. */
@@ -27,10 +29,11 @@ export function invariantScope(s: ScopeInput): Record<string, unknown> {
     response: s.decoded[o.index] ?? null,
     latencyMs: (o.doneMicros - o.sentMicros) / 1000,
   }));
+  const unknownOutcome = (code: number): boolean => isUnknownOutcome(code) && !s.refusals?.has(code);
   const tally = (list: typeof results): { ok: number; failed: number; unknown: number; count: number; responses: unknown[] } => ({
     ok: list.filter((r) => r.ok).length,
-    failed: list.filter((r) => !r.ok && !isUnknownOutcome(r.code)).length,
-    unknown: list.filter((r) => isUnknownOutcome(r.code)).length,
+    failed: list.filter((r) => !r.ok && !unknownOutcome(r.code)).length,
+    unknown: list.filter((r) => unknownOutcome(r.code)).length,
     count: list.length,
     responses: list.filter((r) => r.ok).map((r) => r.response),
   });

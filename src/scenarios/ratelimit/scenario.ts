@@ -52,5 +52,7 @@ export const rateLimitScenario: ImpactScenario = {
     after: `${SERVICE}/Usage`,
     checkData: { user: 'mallory' },
     invariant: 'ok <= before.limit - before.used && after.used == before.used + ok',
+    // Over the limit, Call answers ResourceExhausted and counts nothing.
+    refusals: [status.RESOURCE_EXHAUSTED],
   },
 };

@@ -59,6 +59,8 @@ export const sessionScenario: ImpactScenario = {
     before: `${SERVICE}/Pool`,
     after: `${SERVICE}/Pool`,
     invariant: 'before.free - after.free == (ok > 0 ? 1 : 0)',
+    // A full pool answers ResourceExhausted and takes no slot.
+    refusals: [status.RESOURCE_EXHAUSTED],
     model: 'session',
     historyOp(method, request, response) {
       const free = (response as { free?: unknown } | undefined)?.free ?? null;
