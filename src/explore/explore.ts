@@ -72,8 +72,46 @@ export interface ExploreOptions {
    * the instrumentation: it should then be `inconclusive`). Default true.
    */
   readonly instrumentation?: boolean;
-  /** Called after every run (abandoned dfs runs included), e.g. for progress or to record what ran. */
+  /** Called after every run (abandoned dfs runs included), e.g. for progress or to record what ran. Not with `workers`. */
   readonly onRun?: (run: number, record: RunRecord) => void;
+  /**
+   * Runs the runs on worker threads (random, pct and pos): ranges of run indexes go to the pool's workers, each
+   * run with the schedule it has in one process; the first failure is the lowest failing run index, shrunk here,
+   * so the result is the one a single process gives with the same seed. The caller opens and closes the pool.
+   */
+  readonly workers?: ShardPool;
+}
+
+/** Runs [from, to) of an exploration, as a worker is asked to: the strategy starts from `state`. */
+export interface ShardChunk {
+  readonly seed: number;
+  readonly from: number;
+  readonly to: number;
+  readonly state: unknown;
+}
+
+/** What a worker reports of a range of runs, in run order: it stops after a failure, or early when interrupted. */
+export interface ShardResult {
+  readonly from: number;
+  /** Runs done, from `from` on. */
+  readonly done: number;
+  /** The strategy's state after the last run done. */
+  readonly state: unknown;
+  readonly maxStepsInRun: number;
+  readonly linearizabilityChecked: number;
+  readonly linearizabilityUnknown: number;
+  readonly uncontrolled?: { readonly first: string; readonly events: number; readonly runs: number };
+  /** The first failing run, and the strategy's state before it (to run it again in the main thread). */
+  readonly failure?: { readonly run: number; readonly stateBefore: unknown };
+  readonly failures: number;
+}
+
+/** Worker threads that run ranges of runs (src/workloads/explore-workers.ts). */
+export interface ShardPool {
+  readonly size: number;
+  run(chunk: ShardChunk): Promise<ShardResult>;
+  /** Every worker stops its range between runs and reports the runs done; ranges asked for later do nothing. */
+  interrupt(): void;
 }
 
 export type StopReason = 'first-failure' | 'runs' | 'exhausted' | 'time-limit' | 'interrupted';
@@ -217,14 +255,21 @@ async function exploreWith(workload: Workload, options: ExploreOptions, timers: 
   };
 
   const started = realNow();
-  const { tally, stopReason } = await runAll(workload, strategy, runOptions, {
+  const limits: Limits = {
     runs,
     timeLimitMs: options.timeLimitMs,
     signal: options.signal,
     stopOnFailure: options.stopOnFailure !== false,
     onRun: options.onRun,
     started,
-  });
+  };
+  if (options.workers && !shardableStrategies.includes(strategy.name)) {
+    throw new RacelabError('BAD_OPTION', `explore: workers run the strategies ${shardableStrategies.join(', ')}; ${strategy.name} runs in one process (drop --workers)`);
+  }
+  if (options.workers && (options.onRun || timers)) throw new RacelabError('BAD_OPTION', 'explore: workers do not run with onRun, virtual time or ambient yet; run in one process');
+  const { tally, stopReason } = options.workers
+    ? await runSharded(workload, strategy, seed, runOptions, limits, options.workers)
+    : await runAll(workload, strategy, runOptions, limits);
   const { checked, failures, maxStepsInRun, linearizabilityChecked, linearizabilityUnknown, first, uncontrolled } = tally;
   const elapsedMs = realNow() - started;
 
@@ -304,9 +349,9 @@ interface Limits {
  * no await per run. (A loop of `await executeRun(…)` paid three async frames per run, a third of an empty run.)
  * Whole explorations run on promise jobs alone, so now and then it lets timers, I/O and Ctrl+C through.
  */
-function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, limits: Limits): Promise<{ tally: Tally; stopReason: StopReason }> {
+function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, limits: Limits, firstRun = 0): Promise<{ tally: Tally; stopReason: StopReason }> {
   return new Promise((resolve, reject) => {
-    const tally: Tally = { run: 0, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined, uncontrolled: undefined };
+    const tally: Tally = { run: firstRun, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined, uncontrolled: undefined };
     let lastYield = limits.started;
     // Once either is called nothing calls next() again: every path that stops returns without it.
     const stop = (stopReason: StopReason): void => resolve({ tally, stopReason });
@@ -326,7 +371,7 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
         if (tally.checked >= limits.runs) return stop('runs');
         if (limits.signal?.aborted) return stop('interrupted');
         const run = tally.run;
-        if (limits.timeLimitMs !== undefined && (run & 15) === 0 && realNow() - limits.started >= limits.timeLimitMs) return stop('time-limit');
+        if (limits.timeLimitMs !== undefined && ((run - firstRun) & 15) === 0 && realNow() - limits.started >= limits.timeLimitMs) return stop('time-limit');
         let chooser: Chooser | undefined;
         try {
           chooser = strategy.beginRun(run);
@@ -377,6 +422,184 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
     };
     next();
   });
+}
+
+/** Strategies whose runs a pool of workers can share: each run depends on (seed, run) and the strategy's state. */
+export const shardableStrategies: readonly StrategyName[] = ['random', 'pct', 'pos'];
+
+/**
+ * A worker's side: runs [from, to) of the exploration, the strategy started from the chunk's state, stopping at
+ * the first failure (when the exploration stops on one) or when `signal` aborts.
+ */
+export function runChunk(workload: Workload, options: ExploreOptions, chunk: ShardChunk, signal: AbortSignal): Promise<ShardResult> {
+  if (options.virtualTime ?? options.ambient === true) throw new RacelabError('BAD_OPTION', 'explore: workers do not run with virtual time or ambient yet; run in one process');
+  const strategy = makeStrategy(workload, options, chunk.seed);
+  const runOptions: RunOptions = {
+    seed: chunk.seed,
+    maxSteps: options.maxSteps ?? DEFAULTS.maxSteps,
+    ambient: false,
+    ...(options.io ? { io: options.io } : {}),
+    ...(options.ioWaitMs !== undefined ? { ioWaitMs: options.ioWaitMs } : {}),
+    ...(options.instrumentation === false ? { instrumentation: false } : {}),
+  };
+  return runChunkWith(workload, strategy, runOptions, chunk, options.stopOnFailure !== false, signal);
+}
+
+async function runChunkWith(workload: Workload, strategy: Strategy, runOptions: RunOptions, chunk: ShardChunk, stopOnFailure: boolean, signal: AbortSignal): Promise<ShardResult> {
+  strategy.setState?.(chunk.state);
+  let before = strategy.state?.();
+  let failure: ShardResult['failure'];
+  const { tally } = await runAll(
+    workload,
+    strategy,
+    runOptions,
+    {
+      runs: chunk.to - chunk.from,
+      timeLimitMs: undefined,
+      signal,
+      stopOnFailure,
+      onRun(run, record) {
+        if (record.status === 'failed') failure ??= { run, stateBefore: before };
+        before = strategy.state?.();
+      },
+      started: realNow(),
+    },
+    chunk.from,
+  );
+  return {
+    from: chunk.from,
+    done: tally.run - chunk.from,
+    state: strategy.state?.(),
+    maxStepsInRun: tally.maxStepsInRun,
+    linearizabilityChecked: tally.linearizabilityChecked,
+    linearizabilityUnknown: tally.linearizabilityUnknown,
+    ...(tally.uncontrolled ? { uncontrolled: tally.uncontrolled } : {}),
+    ...(failure ? { failure } : {}),
+    failures: tally.failures,
+  };
+}
+
+const sameState = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The coordinator: hands out ranges of run indexes in order (small ones first, so an early failure is found
+ * early), and takes the results in run order, as one process would have them. A range that started from a
+ * state other than the one the runs before it left (pct: a longer run was measured meanwhile) is run again from
+ * the right one, so every run has the schedule it has in one process. The first failure is declared once every
+ * run below it is done; ranges above it are interrupted. The failing run is run again here, for its record.
+ */
+async function runSharded(
+  workload: Workload,
+  strategy: Strategy,
+  seed: number,
+  runOptions: RunOptions,
+  limits: Limits,
+  pool: ShardPool,
+): Promise<{ tally: Tally; stopReason: StopReason }> {
+  const tally: Tally = { run: 0, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined, uncontrolled: undefined };
+  const initialState = strategy.state?.();
+  let trueState = initialState;
+  /** The latest state any range ended with: the guess a new range starts from. */
+  let guess = initialState;
+  let nextFrom = 0;
+  let chunkSize = 8;
+  /** Ranges handed out, by start, in order; each settles with its result. */
+  const pending = new Map<number, { chunk: ShardChunk; result: Promise<{ ok: ShardResult } | { error: unknown }> }>();
+  let stopReason: StopReason | undefined;
+  let failureRun: number | undefined;
+  let failureStateBefore: unknown;
+  let runsToFailure = 0;
+  const stop = (reason: StopReason): void => {
+    if (stopReason !== undefined) return;
+    stopReason = reason;
+    pool.interrupt();
+  };
+  const onAbort = (): void => stop('interrupted');
+  limits.signal?.addEventListener('abort', onAbort);
+  if (limits.signal?.aborted) stop('interrupted');
+  const timer = limits.timeLimitMs !== undefined ? setTimeout(() => stop('time-limit'), Math.max(0, limits.timeLimitMs - (realNow() - limits.started))) : undefined;
+  let inFlight = 0;
+  const send = (chunk: ShardChunk): void => {
+    inFlight++;
+    const result = pool.run(chunk).then(
+      (ok) => ({ ok }),
+      (error: unknown) => ({ error }),
+    );
+    pending.set(chunk.from, { chunk, result });
+    void result.then(() => inFlight--);
+  };
+  const fill = (): void => {
+    while (stopReason === undefined && inFlight < pool.size) {
+      if (nextFrom >= limits.runs) return;
+      const to = Math.min(limits.runs, nextFrom + chunkSize);
+      send({ seed, from: nextFrom, to, state: guess });
+      nextFrom = to;
+      chunkSize = Math.min(256, chunkSize * 2);
+    }
+  };
+  try {
+    let from = 0;
+    for (;;) {
+      fill();
+      const entry = pending.get(from);
+      // Nothing handed out at `from`: every run of the budget is counted, or the exploration was stopped.
+      if (!entry) break;
+      const settled = await entry.result;
+      pending.delete(from);
+      if ('error' in settled) throw settled.error;
+      const r = settled.ok;
+      if (!sameState(entry.chunk.state, trueState)) {
+        // Started from a wrong guess: run the range again from the state the runs before it left.
+        if (stopReason !== undefined) break;
+        // Sent past the limit of ranges in flight: the pool runs it as soon as a worker is free.
+        send({ ...entry.chunk, state: trueState });
+        continue;
+      }
+      guess = r.state;
+      trueState = r.state;
+      if (r.failure && failureRun === undefined) {
+        failureRun = r.failure.run;
+        failureStateBefore = r.failure.stateBefore;
+        runsToFailure = tally.checked + (failureRun - from + 1);
+      }
+      tally.run = from + r.done;
+      tally.checked += r.done;
+      tally.failures += r.failures;
+      if (r.maxStepsInRun > tally.maxStepsInRun) tally.maxStepsInRun = r.maxStepsInRun;
+      tally.linearizabilityChecked += r.linearizabilityChecked;
+      tally.linearizabilityUnknown += r.linearizabilityUnknown;
+      if (r.uncontrolled) {
+        const u = (tally.uncontrolled ??= { first: r.uncontrolled.first, events: 0, runs: 0 });
+        u.events += r.uncontrolled.events;
+        u.runs += r.uncontrolled.runs;
+      }
+      if (failureRun !== undefined && limits.stopOnFailure) {
+        stop('first-failure');
+        break;
+      }
+      from += r.done;
+      // A range cut short (interrupted): the runs after it are not counted, as one process would not have run them.
+      if (from < entry.chunk.to) break;
+    }
+    if (stopReason === undefined) stopReason = 'runs';
+  } finally {
+    if (timer) clearTimeout(timer);
+    limits.signal?.removeEventListener('abort', onAbort);
+    pool.interrupt();
+    // Let the ranges in flight settle (they stop between runs) so no worker is left mid-range.
+    await Promise.all([...pending.values()].map((p) => p.result));
+  }
+  if (failureRun !== undefined) {
+    strategy.setState?.(failureStateBefore);
+    const chooser = strategy.beginRun(failureRun);
+    if (!chooser) throw new Error(`strategy ${strategy.name} refused run ${failureRun}`);
+    const record = await executeRun(workload, chooser, runOptions);
+    if (record.status !== 'failed') {
+      throw new RacelabError('NONDETERMINISTIC', `explore: run ${failureRun} failed in a worker but passed when run again in the main thread; the workload depends on something other than the seed and the schedule`);
+    }
+    tally.first = { record, run: failureRun, runsToFailure };
+  }
+  return { tally, stopReason };
 }
 
 /** The outcome of running one recorded schedule. */

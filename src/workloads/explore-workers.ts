@@ -1,0 +1,68 @@
+import { Worker } from 'node:worker_threads';
+import { RacelabError } from '../core/errors.js';
+import type { ShardChunk, ShardPool, ShardResult } from '../explore/explore.js';
+import type { ExploreWorkerData, ExploreWorkerRequest } from './explore-worker.js';
+
+type WorkerReply =
+  | { readonly type: 'result'; readonly id: number; readonly result: ShardResult }
+  | { readonly type: 'error'; readonly id: number; readonly message: string; readonly code?: string; readonly stack?: string };
+
+/** A pool of worker threads for `explore --workers N`; `close()` terminates them all, whatever state they are in. */
+export interface ExploreWorkerPool extends ShardPool {
+  close(): Promise<void>;
+}
+
+/** Starts `size` worker threads, each with the workload built from `data.scenario`. */
+export function openExploreWorkers(size: number, data: Omit<ExploreWorkerData, 'racelabExplore'>): ExploreWorkerPool {
+  const url = new URL('./explore-worker.js', import.meta.url);
+  const workers: { worker: Worker; busy: boolean }[] = [];
+  const waiting = new Map<number, { resolve(r: ShardResult): void; reject(e: Error): void; slot: number }>();
+  let ids = 0;
+  let closed = false;
+  const queue: (() => void)[] = [];
+  const failAll = (error: Error): void => {
+    for (const w of waiting.values()) w.reject(error);
+    waiting.clear();
+  };
+  for (let i = 0; i < size; i++) {
+    const worker = new Worker(url, { workerData: { ...data, racelabExplore: true } satisfies ExploreWorkerData });
+    worker.on('message', (m: WorkerReply) => {
+      const w = waiting.get(m.id);
+      if (!w) return;
+      waiting.delete(m.id);
+      (workers[w.slot] as { busy: boolean }).busy = false;
+      queue.shift()?.();
+      if (m.type === 'result') w.resolve(m.result);
+      else w.reject(m.code !== undefined ? new RacelabError(m.code as never, m.message) : Object.assign(new Error(m.message), { stack: m.stack }));
+    });
+    worker.on('error', (e) => failAll(e));
+    worker.on('exit', (code) => {
+      if (!closed) failAll(new Error(`explore worker ${i} exited with code ${code} mid-exploration`));
+    });
+    workers.push({ worker, busy: false });
+  }
+  return {
+    size,
+    run(chunk: ShardChunk) {
+      return new Promise<ShardResult>((resolve, reject) => {
+        const start = (): void => {
+          const slot = workers.findIndex((w) => !w.busy);
+          const w = workers[slot] as { worker: Worker; busy: boolean };
+          w.busy = true;
+          const id = ids++;
+          waiting.set(id, { resolve, reject, slot });
+          w.worker.postMessage({ type: 'chunk', id, chunk } satisfies ExploreWorkerRequest);
+        };
+        if (workers.some((w) => !w.busy)) start();
+        else queue.push(start);
+      });
+    },
+    interrupt() {
+      for (const w of workers) w.worker.postMessage({ type: 'interrupt' } satisfies ExploreWorkerRequest);
+    },
+    async close() {
+      closed = true;
+      await Promise.all(workers.map((w) => w.worker.terminate()));
+    },
+  };
+}
