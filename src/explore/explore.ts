@@ -526,15 +526,20 @@ async function runSharded(
       (error: unknown) => ({ error }),
     );
     pending.set(chunk.from, { chunk, result });
-    void result.then(() => inFlight--);
+    // The next range is handed out as soon as any range ends, not when the lowest one does.
+    void result.then(() => {
+      inFlight--;
+      fill();
+    });
   };
+  // Two ranges a worker: the next one waits in the worker's queue, so no worker idles while a result travels.
   const fill = (): void => {
-    while (stopReason === undefined && inFlight < pool.size) {
+    while (stopReason === undefined && inFlight < 2 * pool.size) {
       if (nextFrom >= limits.runs) return;
       const to = Math.min(limits.runs, nextFrom + chunkSize);
       send({ seed, from: nextFrom, to, state: guess });
       nextFrom = to;
-      chunkSize = Math.min(256, chunkSize * 2);
+      chunkSize = Math.min(2048, chunkSize * 2);
     }
   };
   try {

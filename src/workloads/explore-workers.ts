@@ -15,11 +15,10 @@ export interface ExploreWorkerPool extends ShardPool {
 /** Starts `size` worker threads, each with the workload built from `data.scenario`. */
 export function openExploreWorkers(size: number, data: Omit<ExploreWorkerData, 'racelabExplore'>): ExploreWorkerPool {
   const url = new URL('./explore-worker.js', import.meta.url);
-  const workers: { worker: Worker; busy: boolean }[] = [];
+  const workers: { worker: Worker; ranges: number }[] = [];
   const waiting = new Map<number, { resolve(r: ShardResult): void; reject(e: Error): void; slot: number }>();
   let ids = 0;
   let closed = false;
-  const queue: (() => void)[] = [];
   const failAll = (error: Error): void => {
     for (const w of waiting.values()) w.reject(error);
     waiting.clear();
@@ -30,8 +29,7 @@ export function openExploreWorkers(size: number, data: Omit<ExploreWorkerData, '
       const w = waiting.get(m.id);
       if (!w) return;
       waiting.delete(m.id);
-      (workers[w.slot] as { busy: boolean }).busy = false;
-      queue.shift()?.();
+      (workers[w.slot] as { ranges: number }).ranges--;
       if (m.type === 'result') w.resolve(m.result);
       else w.reject(m.code !== undefined ? new RacelabError(m.code as never, m.message) : Object.assign(new Error(m.message), { stack: m.stack }));
     });
@@ -39,22 +37,20 @@ export function openExploreWorkers(size: number, data: Omit<ExploreWorkerData, '
     worker.on('exit', (code) => {
       if (!closed) failAll(new Error(`explore worker ${i} exited with code ${code} mid-exploration`));
     });
-    workers.push({ worker, busy: false });
+    workers.push({ worker, ranges: 0 });
   }
   return {
     size,
     run(chunk: ShardChunk) {
       return new Promise<ShardResult>((resolve, reject) => {
-        const start = (): void => {
-          const slot = workers.findIndex((w) => !w.busy);
-          const w = workers[slot] as { worker: Worker; busy: boolean };
-          w.busy = true;
-          const id = ids++;
-          waiting.set(id, { resolve, reject, slot });
-          w.worker.postMessage({ type: 'chunk', id, chunk } satisfies ExploreWorkerRequest);
-        };
-        if (workers.some((w) => !w.busy)) start();
-        else queue.push(start);
+        // To the worker with the fewest ranges waiting: it runs them one after another.
+        let slot = 0;
+        for (let i = 1; i < workers.length; i++) if ((workers[i] as { ranges: number }).ranges < (workers[slot] as { ranges: number }).ranges) slot = i;
+        const w = workers[slot] as { worker: Worker; ranges: number };
+        w.ranges++;
+        const id = ids++;
+        waiting.set(id, { resolve, reject, slot });
+        w.worker.postMessage({ type: 'chunk', id, chunk } satisfies ExploreWorkerRequest);
       });
     },
     interrupt() {
