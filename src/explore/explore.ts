@@ -519,6 +519,7 @@ async function runSharded(
   if (limits.signal?.aborted) stop('interrupted');
   const timer = limits.timeLimitMs !== undefined ? setTimeout(() => stop('time-limit'), Math.max(0, limits.timeLimitMs - (realNow() - limits.started))) : undefined;
   let inFlight = 0;
+  let failureSeen = Infinity;
   const send = (chunk: ShardChunk): void => {
     inFlight++;
     const result = pool.run(chunk).then(
@@ -527,15 +528,20 @@ async function runSharded(
     );
     pending.set(chunk.from, { chunk, result });
     // The next range is handed out as soon as any range ends, not when the lowest one does.
-    void result.then(() => {
+    void result.then((settled) => {
       inFlight--;
+      // A failure seen out of order: no range above it is needed. (Only where runs depend on (seed, run) alone: a
+      // pct range may have started from a guess, and its failure may not be one.)
+      if (limits.stopOnFailure && initialState === undefined && 'ok' in settled && settled.ok.failure) {
+        failureSeen = Math.min(failureSeen, settled.ok.failure.run);
+      }
       fill();
     });
   };
   // Two ranges a worker: the next one waits in the worker's queue, so no worker idles while a result travels.
   const fill = (): void => {
     while (stopReason === undefined && inFlight < 2 * pool.size) {
-      if (nextFrom >= limits.runs) return;
+      if (nextFrom >= limits.runs || nextFrom > failureSeen) return;
       const to = Math.min(limits.runs, nextFrom + chunkSize);
       send({ seed, from: nextFrom, to, state: guess });
       nextFrom = to;
