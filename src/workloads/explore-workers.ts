@@ -19,7 +19,10 @@ export function openExploreWorkers(size: number, data: Omit<ExploreWorkerData, '
   const waiting = new Map<number, { resolve(r: ShardResult): void; reject(e: Error): void; slot: number }>();
   let ids = 0;
   let closed = false;
+  /** Set once a worker has failed: every range asked for after it fails too, rather than wait for a dead thread. */
+  let broken: Error | undefined;
   const failAll = (error: Error): void => {
+    broken ??= error;
     for (const w of waiting.values()) w.reject(error);
     waiting.clear();
   };
@@ -43,6 +46,7 @@ export function openExploreWorkers(size: number, data: Omit<ExploreWorkerData, '
     size,
     run(chunk: ShardChunk) {
       return new Promise<ShardResult>((resolve, reject) => {
+        if (broken) return reject(broken);
         // To the worker with the fewest ranges waiting: it runs them one after another.
         let slot = 0;
         for (let i = 1; i < workers.length; i++) if ((workers[i] as { ranges: number }).ranges < (workers[slot] as { ranges: number }).ranges) slot = i;
