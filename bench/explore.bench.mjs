@@ -295,6 +295,8 @@ async function measureWorkers() {
     ['counter/mutex, 2 clients, random', ['--scenario', 'counter', '--variant', 'mutex', '--strategy', 'random']],
     ['counter/cas, 4 clients, pct', ['--scenario', 'counter', '--variant', 'cas', '--clients', '4', '--strategy', 'pct']],
     ['counter/mutex, 3 clients x 3 increments, pos', ['--scenario', 'counter', '--variant', 'mutex', '--clients', '3', '--increments', '3', '--strategy', 'pos']],
+    // The whole tree (33120 schedules, well under the time limit): split under the root, 4 subtrees of unequal size.
+    ['counter/cas, 4 clients, dfs (whole tree)', ['--scenario', 'counter', '--variant', 'cas', '--clients', '4', '--strategy', 'dfs']],
   ]) {
     const one = [];
     const two = [];

@@ -11,7 +11,7 @@ import { exploreWorkload, type ExploreScenarioOptions } from './registry.js';
 export interface ExploreWorkerData {
   readonly racelabExplore: true;
   readonly scenario: ExploreScenarioOptions;
-  readonly options: Pick<ExploreOptions, 'strategy' | 'depth' | 'maxSteps' | 'stopOnFailure'>;
+  readonly options: Pick<ExploreOptions, 'strategy' | 'depth' | 'por' | 'maxSteps' | 'stopOnFailure'>;
 }
 
 export type ExploreWorkerRequest = { readonly type: 'chunk'; readonly id: number; readonly chunk: ShardChunk } | { readonly type: 'interrupt' };

@@ -62,10 +62,10 @@ export async function runExplore(options: RunExploreOptions): Promise<ExploreRep
   const workload = exploreWorkload(options);
   const workers = options.workers ?? 1;
   if (workers > 1 && !shardableStrategies.includes(options.strategy)) {
-    throw new RacelabError('BAD_OPTION', `--workers: --strategy ${options.strategy} runs in one process only for now (workers split random, pct and pos); drop --workers or use one of those`);
+    throw new RacelabError('BAD_OPTION', `--workers: --strategy ${options.strategy} runs in one process only for now (workers split random, pct, pos and dfs); drop --workers or use one of those`);
   }
   const { signal: _signal, strategy: _strategy, runs: _runs, seed: _seed, depth: _depth, por: _por, maxSteps: _maxSteps, timeLimitMs: _timeLimitMs, workers: _workers, ...scenario } = options;
-  const pool = workers > 1 ? openExploreWorkers(workers, { scenario, options: { strategy: options.strategy, ...(options.depth !== undefined ? { depth: options.depth } : {}), ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) } }) : undefined;
+  const pool = workers > 1 ? openExploreWorkers(workers, { scenario, options: { strategy: options.strategy, ...(options.depth !== undefined ? { depth: options.depth } : {}), ...(options.por !== undefined ? { por: options.por } : {}), ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) } }) : undefined;
   try {
     const report = exploreReport(await exploreWith(workload, options, pool));
     return pool ? { ...report, workers } : report;

@@ -17,12 +17,25 @@ describe('racelab explore --workers', () => {
     ['pct, the racy counter', 0, ['--scenario', 'counter', '--strategy', 'pct', '--seed', '7']],
     ['random', 8, ['--scenario', 'depth3', '--strategy', 'random', '--seed', '3', '--runs', '5000']],
     ['pos', 8, ['--scenario', 'depth3', '--strategy', 'pos', '--seed', '11', '--runs', '5000']],
+    // dfs: the tree is split under the root; run 16 counts the abandoned redundant runs before it.
+    ['dfs', 8, ['--scenario', 'depth3', '--strategy', 'dfs', '--seed', '1']],
   ])('%s: 2 workers give the first failure, shrunk schedule and token of one process', async (_name, past, args) => {
     const one = await explore(args);
     const two = await explore([...args, '--workers', '2']);
     expect(one.verdict).toBe('race-found');
     const first = one.firstFailure as { run: number; replayToken: string; shrunk: { schedule: string[] } };
     expect(first.run).toBeGreaterThanOrEqual(past); // 8: past the first range of runs a worker is given
+    expect(two).toEqual(one);
+  });
+
+  it.each([
+    ['proved, the whole tree', ['--scenario', 'counter', '--variant', 'cas', '--clients', '3', '--strategy', 'dfs', '--seed', '1']],
+    ['cut short by --runs inside a later subtree', ['--scenario', 'counter', '--variant', 'cas', '--clients', '3', '--strategy', 'dfs', '--seed', '1', '--runs', '50']],
+    ['proved, without partial-order reduction', ['--scenario', 'counter', '--variant', 'mutex', '--clients', '3', '--strategy', 'dfs', '--seed', '1', '--no-por']],
+  ])('dfs %s: the same verdict, counters and stop reason', async (_name, args) => {
+    const one = await explore(args);
+    const two = await explore([...args, '--workers', '2']);
+    expect(['proved', 'none-found']).toContain(one.verdict);
     expect(two).toEqual(one);
   });
 
@@ -39,8 +52,8 @@ describe('racelab explore --workers', () => {
     expect(line).toContain('--workers');
   });
 
-  it('dfs with --workers is refused in one line, exit 2', async () => {
-    expect(expectOneLineError(await runCli(['explore', '--strategy', 'dfs', '--workers', '2']))).toMatch(/--workers: --strategy dfs runs in one process/);
+  it('portfolio with --workers is refused in one line, exit 2', async () => {
+    expect(expectOneLineError(await runCli(['explore', '--strategy', 'portfolio', '--workers', '2']))).toMatch(/--workers: --strategy portfolio runs in one process/);
   });
 
   it('a time limit and Ctrl+C stop the workers: the summary so far, and the process exits promptly', async () => {
