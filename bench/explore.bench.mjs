@@ -24,6 +24,11 @@
 // the machine's speed (this is a shared 2-core machine) hits every side alike. Each ratio is the median over the
 // rounds of (this side's rate / fast-check's rate in the same round); schedules/s is each side's median rate.
 // `--quick` runs fewer, shorter rounds.
+// 3. `racelab explore --workers 2` against one process (`--workers 1`): schedules per second of the CLI with the
+//    same seed and a time limit, in rounds that alternate the two, so both see the same machine. The rate is the
+//    report's runs / elapsed exploring (worker start-up included, process start-up not). `--only-workers` runs
+//    this part alone.
+import os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import fc from 'fast-check';
 import { explore, counterWorkload, depth3Workload, Random } from '../dist/index.js';
@@ -197,7 +202,11 @@ if (!isMainThread) {
     const slice = throughputSide(job, workload);
     parentPort.on('message', async (ms) => parentPort.postMessage(await slice(ms)));
   } else parentPort.postMessage(await firstBugs(job, workload));
-} else await measure();
+} else if (process.argv.includes('--only-workers')) await measureWorkers();
+else {
+  await measure();
+  await measureWorkers();
+}
 
 // ---- the measurements -----------------------------------------------------------------------------------------
 
@@ -266,4 +275,39 @@ async function measure() {
   }
   console.log("\nRuns to the first bug (seeds 1..N; ratio = fast-check's median / this median: above 1 = fewer runs; mean only when every seed found it)");
   console.log(renderTable(['workload', 'scheduler', 'found', 'median runs', 'mean', 'worst', 'ratio'], bugRows));
+}
+
+// ---- explore --workers: schedules per second of the CLI over worker threads against one process ----------------
+
+async function measureWorkers() {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const bin = fileURLToPath(new URL('../bin/racelab.js', import.meta.url));
+  const seconds = quick ? 2 : 4;
+  const rounds = quick ? 2 : 3;
+  const rate = (args, workers) => {
+    const r = spawnSync(process.execPath, [bin, 'explore', ...args, '--runs', '100000000', '--seed', '1', '--time-limit', `${seconds}s`, '--workers', String(workers), '--json'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`explore --workers ${workers} exited ${r.status}: ${r.stderr}`);
+    return JSON.parse(r.stdout).runsPerSecond;
+  };
+  const rows = [];
+  for (const [label, args] of [
+    ['counter/mutex, 2 clients, random', ['--scenario', 'counter', '--variant', 'mutex', '--strategy', 'random']],
+    ['counter/cas, 4 clients, pct', ['--scenario', 'counter', '--variant', 'cas', '--clients', '4', '--strategy', 'pct']],
+    ['counter/mutex, 3 clients x 3 increments, pos', ['--scenario', 'counter', '--variant', 'mutex', '--clients', '3', '--increments', '3', '--strategy', 'pos']],
+    // The whole tree (33120 schedules, well under the time limit): split under the root, 4 subtrees of unequal size.
+    ['counter/cas, 4 clients, dfs (whole tree)', ['--scenario', 'counter', '--variant', 'cas', '--clients', '4', '--strategy', 'dfs']],
+  ]) {
+    const one = [];
+    const two = [];
+    const ratios = [];
+    for (let i = 0; i < rounds; i++) {
+      one.push(rate(args, 1));
+      two.push(rate(args, 2));
+      ratios.push(two[i] / one[i]);
+    }
+    rows.push([label, median(one).toFixed(0), median(two).toFixed(0), `${median(ratios).toFixed(2)}x`, `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`]);
+  }
+  console.log(`\nexplore --workers 2 against one process (${rounds} rounds of ${seconds} s each, alternating; schedules/s = median; ratio = median over the rounds of workers 2 / workers 1; ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)})`);
+  console.log(renderTable(['workload', 'workers 1 schedules/s', 'workers 2 schedules/s', 'ratio', 'range'], rows));
 }

@@ -6,6 +6,12 @@ import { independent, type Transition } from './transition.js';
 export interface DfsOptions {
   /** Partial-order reduction with sleep sets (default true). Off, dfs runs every interleaving. */
   readonly por?: boolean;
+  /**
+   * Explore only the subtree under the root's `root`-th transition, as a single search reaches it: the root's
+   * earlier transitions count as done (their subtrees are another worker's). A root with fewer transitions: the
+   * first run is abandoned and `beyond` set.
+   */
+  readonly root?: number;
 }
 
 /** Counters a dfs exploration reports. */
@@ -18,6 +24,9 @@ export interface DfsStats {
   redundantRuns: number;
   /** Whether the whole tree was explored: true means "no failing schedule exists" (within this workload). */
   exhausted: boolean;
+  /** With `root`: how many transitions the root has, and whether `root` is past them. */
+  rootWidth?: number;
+  beyond?: boolean;
 }
 
 interface Node {
@@ -54,6 +63,10 @@ export function dfsStrategy(options: DfsOptions = {}): Strategy & { readonly sta
   /** Moves to the next unexplored branch: the deepest node with an enabled transition not done and not asleep. */
   const backtrack = (): boolean => {
     while (stack.length > 0) {
+      if (options.root !== undefined && stack.length === 1) {
+        stack.pop();
+        return false;
+      }
       const node = stack[stack.length - 1] as Node;
       node.done.push(node.chosen);
       const next = node.enabled.find((t) => !has(node.done, t) && !has(node.sleep, t));
@@ -101,6 +114,15 @@ export function dfsStrategy(options: DfsOptions = {}): Strategy & { readonly sta
             else if (first < 0) first = i;
           }
           if (first < 0) return -1;
+          if (options.root !== undefined && !parent) {
+            stats.rootWidth = enabled.length;
+            if (options.root >= enabled.length) {
+              stats.beyond = true;
+              return -1;
+            }
+            stack.push({ enabled: enabled.slice(), sleep, done: enabled.slice(0, options.root), chosen: enabled[options.root] as Transition });
+            return options.root;
+          }
           stack.push({ enabled: enabled.slice(), sleep, done: [], chosen: enabled[first] as Transition });
           return first;
         },

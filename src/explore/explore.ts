@@ -72,8 +72,52 @@ export interface ExploreOptions {
    * the instrumentation: it should then be `inconclusive`). Default true.
    */
   readonly instrumentation?: boolean;
-  /** Called after every run (abandoned dfs runs included), e.g. for progress or to record what ran. */
+  /** Called after every run (abandoned dfs runs included), e.g. for progress or to record what ran. Not with `workers`. */
   readonly onRun?: (run: number, record: RunRecord) => void;
+  /**
+   * Runs the runs on worker threads (random, pct and pos): ranges of run indexes go to the pool's workers, each
+   * run with the schedule it has in one process; the first failure is the lowest failing run index, shrunk here,
+   * so the result is the one a single process gives with the same seed. The caller opens and closes the pool.
+   */
+  readonly workers?: ShardPool;
+}
+
+/** Runs [from, to) of an exploration, as a worker is asked to: the strategy starts from `state`. */
+export interface ShardChunk {
+  readonly seed: number;
+  readonly from: number;
+  readonly to: number;
+  readonly state: unknown;
+  /** dfs: `from` is the index of the root's transition whose subtree to explore, with at most this many schedules. */
+  readonly budget?: number;
+}
+
+/** What a worker reports of a range of runs, in run order: it stops after a failure, or early when interrupted. */
+export interface ShardResult {
+  readonly from: number;
+  /** Runs done, from `from` on. */
+  readonly done: number;
+  /** The strategy's state after the last run done. */
+  readonly state: unknown;
+  readonly maxStepsInRun: number;
+  readonly linearizabilityChecked: number;
+  readonly linearizabilityUnknown: number;
+  readonly uncontrolled?: { readonly first: string; readonly events: number; readonly runs: number };
+  /** The first failing run, and the strategy's state before it (to run it again in the main thread). */
+  readonly failure?: { readonly run: number; readonly stateBefore: unknown; readonly schedule: readonly string[] };
+  readonly failures: number;
+  /** Checked runs (dfs: without the abandoned ones). */
+  readonly checked: number;
+  /** dfs: the subtree's counters. */
+  readonly dfs?: DfsStats;
+}
+
+/** Worker threads that run ranges of runs (src/workloads/explore-workers.ts). */
+export interface ShardPool {
+  readonly size: number;
+  run(chunk: ShardChunk): Promise<ShardResult>;
+  /** Every worker stops its range between runs and reports the runs done; ranges asked for later do nothing. */
+  interrupt(): void;
 }
 
 export type StopReason = 'first-failure' | 'runs' | 'exhausted' | 'time-limit' | 'interrupted';
@@ -217,14 +261,23 @@ async function exploreWith(workload: Workload, options: ExploreOptions, timers: 
   };
 
   const started = realNow();
-  const { tally, stopReason } = await runAll(workload, strategy, runOptions, {
+  const limits: Limits = {
     runs,
     timeLimitMs: options.timeLimitMs,
     signal: options.signal,
     stopOnFailure: options.stopOnFailure !== false,
     onRun: options.onRun,
     started,
-  });
+  };
+  if (options.workers && !shardableStrategies.includes(strategy.name)) {
+    throw new RacelabError('BAD_OPTION', `explore: workers run the strategies ${shardableStrategies.join(', ')}; ${strategy.name} runs in one process (drop --workers)`);
+  }
+  if (options.workers && (options.onRun || timers)) throw new RacelabError('BAD_OPTION', 'explore: workers do not run with onRun, virtual time or ambient yet; run in one process');
+  const { tally, stopReason } = options.workers
+    ? strategy.name === 'dfs'
+      ? await runDfsSharded(workload, strategy as Strategy & { stats: DfsStats }, seed, runOptions, limits, options.workers)
+      : await runSharded(workload, strategy, seed, runOptions, limits, options.workers)
+    : await runAll(workload, strategy, runOptions, limits);
   const { checked, failures, maxStepsInRun, linearizabilityChecked, linearizabilityUnknown, first, uncontrolled } = tally;
   const elapsedMs = realNow() - started;
 
@@ -304,9 +357,9 @@ interface Limits {
  * no await per run. (A loop of `await executeRun(…)` paid three async frames per run, a third of an empty run.)
  * Whole explorations run on promise jobs alone, so now and then it lets timers, I/O and Ctrl+C through.
  */
-function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, limits: Limits): Promise<{ tally: Tally; stopReason: StopReason }> {
+function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, limits: Limits, firstRun = 0): Promise<{ tally: Tally; stopReason: StopReason }> {
   return new Promise((resolve, reject) => {
-    const tally: Tally = { run: 0, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined, uncontrolled: undefined };
+    const tally: Tally = { run: firstRun, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined, uncontrolled: undefined };
     let lastYield = limits.started;
     // Once either is called nothing calls next() again: every path that stops returns without it.
     const stop = (stopReason: StopReason): void => resolve({ tally, stopReason });
@@ -326,7 +379,7 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
         if (tally.checked >= limits.runs) return stop('runs');
         if (limits.signal?.aborted) return stop('interrupted');
         const run = tally.run;
-        if (limits.timeLimitMs !== undefined && (run & 15) === 0 && realNow() - limits.started >= limits.timeLimitMs) return stop('time-limit');
+        if (limits.timeLimitMs !== undefined && ((run - firstRun) & 15) === 0 && realNow() - limits.started >= limits.timeLimitMs) return stop('time-limit');
         let chooser: Chooser | undefined;
         try {
           chooser = strategy.beginRun(run);
@@ -377,6 +430,307 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
     };
     next();
   });
+}
+
+/** Strategies whose runs a pool of workers can share: each run depends on (seed, run) and the strategy's state. */
+export const shardableStrategies: readonly StrategyName[] = ['random', 'pct', 'pos', 'dfs'];
+
+/**
+ * A worker's side: runs [from, to) of the exploration, the strategy started from the chunk's state, stopping at
+ * the first failure (when the exploration stops on one) or when `signal` aborts.
+ */
+export function runChunk(workload: Workload, options: ExploreOptions, chunk: ShardChunk, signal: AbortSignal): Promise<ShardResult> {
+  if (options.virtualTime ?? options.ambient === true) throw new RacelabError('BAD_OPTION', 'explore: workers do not run with virtual time or ambient yet; run in one process');
+  const strategy = chunk.budget !== undefined ? dfsStrategy({ por: options.por ?? true, root: chunk.from }) : makeStrategy(workload, options, chunk.seed);
+  const runOptions: RunOptions = {
+    seed: chunk.seed,
+    maxSteps: options.maxSteps ?? DEFAULTS.maxSteps,
+    ambient: false,
+    ...(options.io ? { io: options.io } : {}),
+    ...(options.ioWaitMs !== undefined ? { ioWaitMs: options.ioWaitMs } : {}),
+    ...(options.instrumentation === false ? { instrumentation: false } : {}),
+  };
+  return runChunkWith(workload, strategy, runOptions, chunk, options.stopOnFailure !== false, signal);
+}
+
+async function runChunkWith(workload: Workload, strategy: Strategy, runOptions: RunOptions, chunk: ShardChunk, stopOnFailure: boolean, signal: AbortSignal): Promise<ShardResult> {
+  strategy.setState?.(chunk.state);
+  const firstRun = chunk.budget !== undefined ? 0 : chunk.from;
+  let before = strategy.state?.();
+  let failure: ShardResult['failure'];
+  const { tally } = await runAll(
+    workload,
+    strategy,
+    runOptions,
+    {
+      runs: chunk.budget ?? chunk.to - chunk.from,
+      timeLimitMs: undefined,
+      signal,
+      stopOnFailure,
+      onRun(run, record) {
+        if (record.status === 'failed') failure ??= { run, stateBefore: before, schedule: scheduleOf(record.steps) };
+        before = strategy.state?.();
+      },
+      started: realNow(),
+    },
+    firstRun,
+  );
+  return {
+    from: chunk.from,
+    done: tally.run - firstRun,
+    checked: tally.checked,
+    ...('stats' in strategy ? { dfs: { ...(strategy as { stats: DfsStats }).stats } } : {}),
+    state: strategy.state?.(),
+    maxStepsInRun: tally.maxStepsInRun,
+    linearizabilityChecked: tally.linearizabilityChecked,
+    linearizabilityUnknown: tally.linearizabilityUnknown,
+    ...(tally.uncontrolled ? { uncontrolled: tally.uncontrolled } : {}),
+    ...(failure ? { failure } : {}),
+    failures: tally.failures,
+  };
+}
+
+const sameState = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** Counts a range's runs into the tally, in run order. */
+function addRange(tally: Tally, r: ShardResult): void {
+  tally.run += r.done;
+  tally.checked += r.checked;
+  tally.failures += r.failures;
+  if (r.maxStepsInRun > tally.maxStepsInRun) tally.maxStepsInRun = r.maxStepsInRun;
+  tally.linearizabilityChecked += r.linearizabilityChecked;
+  tally.linearizabilityUnknown += r.linearizabilityUnknown;
+  if (r.uncontrolled) {
+    const u = (tally.uncontrolled ??= { first: r.uncontrolled.first, events: 0, runs: 0 });
+    u.events += r.uncontrolled.events;
+    u.runs += r.uncontrolled.runs;
+  }
+}
+
+/**
+ * Ranges handed to the pool and the exploration's stop: the time limit and Ctrl+C interrupt every worker.
+ * `afterRange` runs once each range settles (to hand out the next).
+ */
+function shardState(pool: ShardPool, limits: Limits, afterRange: (settled: { ok: ShardResult } | { error: unknown }) => void) {
+  const pending = new Map<number, { chunk: ShardChunk; result: Promise<{ ok: ShardResult } | { error: unknown }> }>();
+  const state = { stopReason: undefined as StopReason | undefined, inFlight: 0 };
+  const stop = (reason: StopReason): void => {
+    if (state.stopReason !== undefined) return;
+    state.stopReason = reason;
+    pool.interrupt();
+  };
+  const onAbort = (): void => stop('interrupted');
+  limits.signal?.addEventListener('abort', onAbort);
+  if (limits.signal?.aborted) stop('interrupted');
+  const timer = limits.timeLimitMs !== undefined ? setTimeout(() => stop('time-limit'), Math.max(0, limits.timeLimitMs - (realNow() - limits.started))) : undefined;
+  const send = (chunk: ShardChunk): void => {
+    state.inFlight++;
+    const result = pool.run(chunk).then(
+      (ok) => ({ ok }),
+      (error: unknown) => ({ error }),
+    );
+    pending.set(chunk.from, { chunk, result });
+    void result.then((settled) => {
+      state.inFlight--;
+      afterRange(settled);
+    });
+  };
+  /** Stops the clock and Ctrl+C, interrupts the workers and waits for the ranges in flight (they stop between runs). */
+  const close = async (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    limits.signal?.removeEventListener('abort', onAbort);
+    pool.interrupt();
+    await Promise.all([...pending.values()].map((p) => p.result));
+  };
+  return { pending, state, stop, send, close };
+}
+
+/**
+ * The coordinator: hands out ranges of run indexes in order (small ones first, so an early failure is found
+ * early), and takes the results in run order, as one process would have them. A range that started from a
+ * state other than the one the runs before it left (pct: a longer run was measured meanwhile) is run again from
+ * the right one, so every run has the schedule it has in one process. The first failure is declared once every
+ * run below it is done; ranges above it are interrupted. The failing run is run again here, for its record.
+ */
+async function runSharded(
+  workload: Workload,
+  strategy: Strategy,
+  seed: number,
+  runOptions: RunOptions,
+  limits: Limits,
+  pool: ShardPool,
+): Promise<{ tally: Tally; stopReason: StopReason }> {
+  const tally: Tally = { run: 0, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined, uncontrolled: undefined };
+  const initialState = strategy.state?.();
+  let trueState = initialState;
+  /** The latest state any range ended with: the guess a new range starts from. */
+  let guess = initialState;
+  let nextFrom = 0;
+  let chunkSize = 8;
+  let failureRun: number | undefined;
+  let failureStateBefore: unknown;
+  let runsToFailure = 0;
+  let failureSeen = Infinity;
+  // Two ranges a worker: the next one waits in the worker's queue, so no worker idles while a result travels.
+  const fill = (): void => {
+    while (shards.state.stopReason === undefined && shards.state.inFlight < 2 * pool.size) {
+      if (nextFrom >= limits.runs || nextFrom > failureSeen) return;
+      const to = Math.min(limits.runs, nextFrom + chunkSize);
+      shards.send({ seed, from: nextFrom, to, state: guess });
+      nextFrom = to;
+      chunkSize = Math.min(2048, chunkSize * 2);
+    }
+  };
+  // The next range is handed out as soon as any range ends, not when the lowest one does.
+  const shards = shardState(pool, limits, (settled) => {
+    // A failure seen out of order: no range above it is needed. (Only where runs depend on (seed, run) alone: a
+    // pct range may have started from a guess, and its failure may not be one.)
+    if (limits.stopOnFailure && initialState === undefined && 'ok' in settled && settled.ok.failure) {
+      failureSeen = Math.min(failureSeen, settled.ok.failure.run);
+    }
+    fill();
+  });
+  const { pending, stop } = shards;
+  try {
+    let from = 0;
+    for (;;) {
+      fill();
+      const entry = pending.get(from);
+      // Nothing handed out at `from`: every run of the budget is counted, or the exploration was stopped.
+      if (!entry) break;
+      const settled = await entry.result;
+      pending.delete(from);
+      if ('error' in settled) throw settled.error;
+      const r = settled.ok;
+      if (!sameState(entry.chunk.state, trueState)) {
+        // Started from a wrong guess: run the range again from the state the runs before it left.
+        if (shards.state.stopReason !== undefined) break;
+        // Sent past the limit of ranges in flight: the pool runs it as soon as a worker is free.
+        shards.send({ ...entry.chunk, state: trueState });
+        continue;
+      }
+      guess = r.state;
+      trueState = r.state;
+      if (r.failure && failureRun === undefined) {
+        failureRun = r.failure.run;
+        failureStateBefore = r.failure.stateBefore;
+        runsToFailure = tally.checked + (failureRun - from + 1);
+      }
+      addRange(tally, r);
+      if (failureRun !== undefined && limits.stopOnFailure) {
+        stop('first-failure');
+        break;
+      }
+      from += r.done;
+      // A range cut short (interrupted): the runs after it are not counted, as one process would not have run them.
+      if (from < entry.chunk.to) break;
+    }
+  } finally {
+    await shards.close();
+  }
+  if (failureRun !== undefined) {
+    strategy.setState?.(failureStateBefore);
+    const chooser = strategy.beginRun(failureRun);
+    if (!chooser) throw new Error(`strategy ${strategy.name} refused run ${failureRun}`);
+    tally.first = { record: await rerunFailure(workload, chooser, runOptions, failureRun), run: failureRun, runsToFailure };
+  }
+  return { tally, stopReason: shards.state.stopReason ?? 'runs' };
+}
+
+/** Runs a failing run found in a worker again here, for its record. */
+async function rerunFailure(workload: Workload, chooser: Chooser, runOptions: RunOptions, run: number): Promise<RunRecord> {
+  const record = await executeRun(workload, chooser, runOptions);
+  if (record.status !== 'failed') {
+    throw new RacelabError('NONDETERMINISTIC', `explore: run ${run} failed in a worker but passed when run again in the main thread; the workload depends on something other than the seed and the schedule`);
+  }
+  return record;
+}
+
+/**
+ * dfs over workers: the tree is split under the root, one subtree for each of its transitions, handed out in order
+ * (the root's earlier transitions count as done in each, as in one search); results are taken in that order, so
+ * the first failure is the one a single search finds, with the same run index. A subtree given a larger budget
+ * than the schedules left once the subtrees before it are counted, and that used more, is explored again with
+ * the right budget.
+ */
+async function runDfsSharded(
+  workload: Workload,
+  strategy: Strategy & { stats: DfsStats },
+  seed: number,
+  runOptions: RunOptions,
+  limits: Limits,
+  pool: ShardPool,
+): Promise<{ tally: Tally; stopReason: StopReason }> {
+  const tally: Tally = { run: 0, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined, uncontrolled: undefined };
+  const stats = strategy.stats;
+  let width = Infinity;
+  let next = 0;
+  let failure: { run: number; schedule: readonly string[]; runsToFailure: number } | undefined;
+  const fill = (): void => {
+    while (shards.state.stopReason === undefined && shards.state.inFlight < 2 * pool.size && next < width) {
+      shards.send({ seed, from: next, to: next + 1, state: undefined, budget: limits.runs - tally.checked });
+      next++;
+    }
+  };
+  const shards = shardState(pool, limits, (settled) => {
+    if ('ok' in settled && settled.ok.dfs?.rootWidth !== undefined) width = settled.ok.dfs.rootWidth;
+    fill();
+  });
+  const { pending, stop, state } = shards;
+  try {
+    let subtree = 0;
+    for (;;) {
+      fill();
+      const entry = pending.get(subtree);
+      if (!entry) {
+        if (state.stopReason === undefined && subtree >= width) {
+          stats.exhausted = true;
+          state.stopReason = 'exhausted';
+        }
+        break;
+      }
+      const settled = await entry.result;
+      pending.delete(subtree);
+      if ('error' in settled) throw settled.error;
+      const r = settled.ok;
+      const d = r.dfs as DfsStats;
+      if (d.beyond) {
+        stats.exhausted = true;
+        state.stopReason ??= 'exhausted';
+        break;
+      }
+      const left = limits.runs - tally.checked;
+      if (r.checked > left) {
+        if (state.stopReason !== undefined) break;
+        shards.send({ ...entry.chunk, budget: left });
+        continue;
+      }
+      if (r.failure) failure = { run: tally.run + r.failure.run, schedule: r.failure.schedule, runsToFailure: tally.checked + r.checked };
+      addRange(tally, r);
+      stats.schedulesExplored += d.schedulesExplored;
+      stats.prunedByPor += d.prunedByPor;
+      stats.redundantRuns += d.redundantRuns;
+      if (failure && limits.stopOnFailure) {
+        stop('first-failure');
+        break;
+      }
+      if (tally.checked >= limits.runs) {
+        stop('runs');
+        break;
+      }
+      // A subtree cut short (interrupted): what comes after it is not counted.
+      if (!d.exhausted) break;
+      subtree++;
+    }
+  } finally {
+    await shards.close();
+  }
+  if (failure) {
+    const chooser = replayStrategy(failure.schedule).beginRun(0);
+    if (!chooser) throw new Error('replay strategy refused its first run');
+    tally.first = { record: await rerunFailure(workload, chooser, runOptions, failure.run), run: failure.run, runsToFailure: failure.runsToFailure };
+  }
+  return { tally, stopReason: state.stopReason ?? 'runs' };
 }
 
 /** The outcome of running one recorded schedule. */

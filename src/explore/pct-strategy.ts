@@ -63,6 +63,10 @@ export function pctStrategy(seed: number, options: PctOptions = {}): Strategy {
       steps = measured ? Math.max(steps, decisions) : Math.max(1, decisions);
       measured = true;
     },
+    state: () => ({ steps, measured }),
+    setState(state) {
+      ({ steps, measured } = state as { steps: number; measured: boolean });
+    },
   };
 }
 

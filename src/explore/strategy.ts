@@ -14,6 +14,13 @@ export interface Strategy {
   beginRun(run: number): Chooser | undefined;
   /** Called after every run, abandoned ones included. */
   endRun(run: number, record: RunRecord): void;
+  /**
+   * What the strategy carries from one run to the next (pct: the run length it has measured), as plain data; a
+   * strategy whose runs depend on (seed, run) alone has none. Explorations split over workers start a range of
+   * runs from it (setState), and check that each range started from the state the runs before it left.
+   */
+  state?(): unknown;
+  setState?(state: unknown): void;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { RacelabError } from '../core/errors.js';
-import { explore, replay, type ExploreResult, type FailureReport, type ReplayResult, type StopReason } from '../explore/explore.js';
+import { explore, replay, shardableStrategies, type ExploreResult, type FailureReport, type ReplayResult, type StopReason } from '../explore/explore.js';
 import { parseReplayToken } from '../explore/replay-token.js';
 import type { StrategyName } from '../explore/strategy.js';
+import { openExploreWorkers, type ExploreWorkerPool } from './explore-workers.js';
 import { exploreScenarios, exploreWorkload, type ExploreScenarioOptions } from './registry.js';
 
 export type ExploreCommandStrategy = Exclude<StrategyName, 'replay'>;
@@ -18,6 +19,8 @@ export interface RunExploreOptions extends ExploreScenarioOptions {
   readonly timeLimitMs?: number;
   /** Ctrl+C: stops between runs, with the report of the runs done. */
   readonly signal?: AbortSignal;
+  /** Worker threads to run on (random, pct, pos); 1 or none: this thread. */
+  readonly workers?: number;
 }
 
 /**
@@ -50,12 +53,29 @@ export interface ExploreReport {
   readonly runsPerSecond: number;
   /** `racelab replay <token>` for the minimal failing schedule. */
   readonly replayCommand?: string;
+  /** Worker threads the runs ran on (only when more than one). */
+  readonly workers?: number;
 }
 
 /** `racelab explore`: builds the scenario's workload and explores it. */
 export async function runExplore(options: RunExploreOptions): Promise<ExploreReport> {
   const workload = exploreWorkload(options);
-  const result = await explore(workload, {
+  const workers = options.workers ?? 1;
+  if (workers > 1 && !shardableStrategies.includes(options.strategy)) {
+    throw new RacelabError('BAD_OPTION', `--workers: --strategy ${options.strategy} runs in one process only for now (workers split random, pct, pos and dfs); drop --workers or use one of those`);
+  }
+  const { signal: _signal, strategy: _strategy, runs: _runs, seed: _seed, depth: _depth, por: _por, maxSteps: _maxSteps, timeLimitMs: _timeLimitMs, workers: _workers, ...scenario } = options;
+  const pool = workers > 1 ? openExploreWorkers(workers, { scenario, options: { strategy: options.strategy, ...(options.depth !== undefined ? { depth: options.depth } : {}), ...(options.por !== undefined ? { por: options.por } : {}), ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) } }) : undefined;
+  try {
+    const report = exploreReport(await exploreWith(workload, options, pool));
+    return pool ? { ...report, workers } : report;
+  } finally {
+    await pool?.close();
+  }
+}
+
+function exploreWith(workload: ReturnType<typeof exploreWorkload>, options: RunExploreOptions, pool: ExploreWorkerPool | undefined): Promise<ExploreResult> {
+  return explore(workload, {
     strategy: options.strategy,
     runs: options.runs,
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
@@ -64,8 +84,8 @@ export async function runExplore(options: RunExploreOptions): Promise<ExploreRep
     ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
     ...(options.timeLimitMs !== undefined ? { timeLimitMs: options.timeLimitMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(pool ? { workers: pool } : {}),
   });
-  return exploreReport(result);
 }
 
 export function exploreReport(result: ExploreResult): ExploreReport {

@@ -24,6 +24,7 @@ interface ExploreFlags {
   por: boolean;
   maxSteps?: string;
   timeLimit?: string;
+  workers?: string;
   json?: boolean;
   html?: string;
 }
@@ -53,6 +54,7 @@ export function register(program: Command): void {
     .option('--no-por', 'dfs: turn partial-order reduction off (explore every interleaving)')
     .option('--max-steps <n>', 'a run longer than this fails as a livelock (default 10000)')
     .option('--time-limit <duration>', 'stop exploring after this long')
+    .option('--workers <n>', 'run on n worker threads of this machine (random, pct, pos); the same first failure, shrunk schedule and token as one process (default 1)')
     .option('--json', 'print the report as JSON')
     .option('--html <file>', 'also write a self-contained HTML page: the smallest failing schedule as lanes per task, the replay command')
     .action(async (opts: ExploreFlags) => {
@@ -61,6 +63,7 @@ export function register(program: Command): void {
         text === undefined ? undefined : parseCount(text, what, min, max);
       if (opts.strategy !== 'pct' && opts.strategy !== 'portfolio' && opts.depth !== undefined) throw new RacelabError('BAD_OPTION', '--depth applies to --strategy pct only');
       if (opts.strategy !== 'dfs' && !opts.por) throw new RacelabError('BAD_OPTION', '--no-por applies to --strategy dfs only');
+      const workers = count(opts.workers, '--workers', 1, 64);
       const html = await import('../html.js');
       await html.checkHtmlPath(opts.html);
       // Ctrl+C: exploring stops between runs; the summary of the runs done is printed with the seed, exit 130.
@@ -93,6 +96,7 @@ export function register(program: Command): void {
         por: opts.por,
         maxSteps: count(opts.maxSteps, '--max-steps', 1, 10_000_000),
         timeLimitMs: opts.timeLimit === undefined ? undefined : parseDuration(opts.timeLimit, '--time-limit', { maxMs: 86_400_000 }),
+        workers,
       });
       if (opts.html !== undefined) {
         const { explorePage, renderReportPage } = await import('../lib.js');

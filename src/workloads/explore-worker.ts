@@ -1,0 +1,44 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { isRacelabError } from '../core/errors.js';
+import { runChunk, type ExploreOptions, type ShardChunk } from '../explore/explore.js';
+import { exploreWorkload, type ExploreScenarioOptions } from './registry.js';
+
+/**
+ * One worker thread of `racelab explore --workers N`: builds the built-in workload by name, then runs the ranges
+ * of runs the main thread asks for, one at a time, and posts each range's result. `interrupt` stops the range in
+ * progress between runs (its result covers the runs done) and every later one.
+ */
+export interface ExploreWorkerData {
+  readonly racelabExplore: true;
+  readonly scenario: ExploreScenarioOptions;
+  readonly options: Pick<ExploreOptions, 'strategy' | 'depth' | 'por' | 'maxSteps' | 'stopOnFailure'>;
+}
+
+export type ExploreWorkerRequest = { readonly type: 'chunk'; readonly id: number; readonly chunk: ShardChunk } | { readonly type: 'interrupt' };
+
+const port = parentPort;
+const data = workerData as ExploreWorkerData | null;
+if (port && data?.racelabExplore) {
+  const workload = exploreWorkload(data.scenario);
+  const stop = new AbortController();
+  let queue = Promise.resolve();
+  port.on('message', (m: ExploreWorkerRequest) => {
+    if (m.type === 'interrupt') {
+      stop.abort();
+      return;
+    }
+    queue = queue.then(async () => {
+      try {
+        const result = await runChunk(workload, data.options, m.chunk, stop.signal);
+        port.postMessage({ type: 'result', id: m.id, result });
+      } catch (e) {
+        port.postMessage({
+          type: 'error',
+          id: m.id,
+          message: e instanceof Error ? e.message : String(e),
+          ...(isRacelabError(e) ? { code: e.code } : { stack: e instanceof Error ? e.stack : undefined }),
+        });
+      }
+    });
+  });
+}
