@@ -7,6 +7,7 @@ export default defineConfig({
   plugins: [racelab({ include: ['test/fixtures/user-code/**'] })],
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
     // Generous: many tests start several CLI processes at once, and CI shares two cores with the servers they
     // start. A limit here only says how long a hung test may take to fail; no test asserts a duration.
     testTimeout: 120_000,

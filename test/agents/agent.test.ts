@@ -16,6 +16,8 @@ import type { BurstJob } from '../../src/agents/jobs.js';
 import { NATS_URL, serviceAvailable } from '../helpers/services.js';
 import { startPlainCounter, type PlainCounter } from '../helpers/plain-counter.js';
 import { expectOneLineError, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+import { join } from 'node:path';
 
 const up = await serviceAvailable('NATS', NATS_URL);
 
@@ -200,7 +202,7 @@ describe.skipIf(!up)('racelab agent stops cleanly', { timeout: 60_000 }, () => {
   });
 
   it('bad input is one line and exit 2: NATS unreachable, a private key as --trust-key', async () => {
-    const keyFile = `${process.env.TMPDIR ?? '/tmp'}/rltest-agent-${randomBytes(4).toString('hex')}`;
+    const keyFile = join(tempDir('rltest-agent-'), 'coordinator');
     const keygen = await runCli(['keygen', '--out', keyFile]);
     expect(keygen.code).toBe(0);
     expect(expectOneLineError(await runCli(['agent', '--nats', 'nats://127.0.0.1:1', '--trust-key', `${keyFile}.pub`]))).toMatch(/--nats: NATS at nats:\/\/127\.0\.0\.1:1 is not reachable/);

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../../src/check/index.js';
@@ -8,8 +7,9 @@ import type { AttackReport } from '../../src/attack/index.js';
 import { startCounterServer, type CounterServer } from '../../src/scenarios/counter/server.js';
 import { expectOneLineError, runCli } from '../helpers/cli.js';
 import { TLS_DIR, startPlainCounter, writeSeedProto, type PlainCounter } from '../helpers/plain-counter.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'racelab-attack-cli-'));
+const dir = tempDir('racelab-attack-cli-');
 
 describe('racelab attack (CLI)', () => {
   let vulnerable: CounterServer;

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -8,6 +7,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callMethod, describeSymbol, listServices } from '../../src/attack/inspect.js';
 import { BIN, expectOneLineError, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 // A plain grpc-js server, not racelab's: two services, a nested message, an enum, a map, a oneof.
 const SHOP_PROTO = `syntax = "proto3";
@@ -28,7 +28,7 @@ message RedeemResponse {
 `;
 
 describe('list, describe and call through server reflection', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'racelab-inspect-'));
+  const dir = tempDir('racelab-inspect-');
   const protoFile = join(dir, 'shop.proto');
   let server: grpc.Server;
   let bare: grpc.Server;

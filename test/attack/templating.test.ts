@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAttack } from '../../src/attack/run.js';
 import type { SyncMode } from '../../src/burst/sync-policy.js';
 import { applyTemplate, templatePlaceholders } from '../../src/attack/template.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const ECHO_PROTO = `syntax = "proto3";
 package demo;
@@ -18,7 +18,7 @@ message Msg { string text = 1; int32 n = 2; string token = 3; bytes trace = 4; }
 describe('per-call request templating and metadata', () => {
   let server: grpc.Server;
   let target: string;
-  const protoFile = join(mkdtempSync(join(tmpdir(), 'racelab-echo-')), 'echo.proto');
+  const protoFile = join(tempDir('racelab-echo-'), 'echo.proto');
   beforeAll(async () => {
     writeFileSync(protoFile, ECHO_PROTO);
     const pkg = protoLoader.loadSync(protoFile, { keepCase: true, defaults: true });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeMessage, encodeJsonMessage } from '../../src/grpc/json-message.js';
 import { loadSchemaFromProto } from '../../src/grpc/schema.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const file = join(mkdtempSync(join(tmpdir(), 'racelab-json-')), 'shop.proto');
+const file = join(tempDir('racelab-json-'), 'shop.proto');
 writeFileSync(
   file,
   `syntax = "proto3";

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -8,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSchemaByReflection } from '../../src/grpc/reflection-client.js';
 import { findMethod } from '../../src/grpc/schema.js';
 import { decodeMessage, encodeJsonMessage } from '../../src/grpc/json-message.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'racelab-reflection-'));
+const dir = tempDir('racelab-reflection-');
 writeFileSync(join(dir, 'common.proto'), 'syntax = "proto3";\npackage shop.v1;\nmessage Money { string currency = 1; int64 units = 2; }\n');
 writeFileSync(
   join(dir, 'coupons.proto'),

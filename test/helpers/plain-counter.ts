@@ -3,12 +3,12 @@
  * @grpc/proto-loader and hand-written handlers, and nothing of racelab's server code. racelab attack must reach
  * the same verdicts against it as against racelab's own server.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
+import { tempDir } from './tmp.js';
 
 /** The seed's counter.proto, verbatim (test/fixtures/seed-counter.proto): no package, so the service is `Counter`. */
 export const SEED_PROTO = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'seed-counter.proto'), 'utf8');
@@ -17,7 +17,7 @@ export const TLS_DIR = join(import.meta.dirname, '..', 'fixtures', 'tls');
 
 /** Writes the seed's proto to a fresh temp folder and returns its path. */
 export function writeSeedProto(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'racelab-seed-proto-'));
+  const dir = tempDir('racelab-seed-proto-');
   const file = join(dir, 'counter.proto');
   writeFileSync(file, SEED_PROTO);
   return file;
