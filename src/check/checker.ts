@@ -9,6 +9,7 @@ import { modelByName } from './models.js';
 import { prepareOperations, type Partition, type Prepared } from './prepare.js';
 import { searchLinearization, type SearchOp, type SearchOutcome } from './search.js';
 import { findWindow } from './window.js';
+import { plural } from '../core/units.js';
 
 export interface CheckOptions {
   /** Wall-time budget for the verdict, ms. Default: none. */
@@ -270,7 +271,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     };
     const pr = partitionReports[index]!;
     explanation.push(
-      `Not linearizable: no order of the ${pr.operations} operations${label !== null ? ` on key ${label}` : ''} that respects real time explains every response they saw. The response that cannot be explained is ${describeOperationView(breakView)} (${describeSpan(breakView, paired.timeUnit, origin)}${breakView.line !== undefined && paired.timeUnit === 'us' ? `, line ${breakView.line}` : ''}); ${w.minimized ? 'the smallest failing window has' : 'a failing window (not made as small as possible: the budget ran out) has'} ${essential.length} operation${essential.length === 1 ? '' : 's'}.`,
+      `Not linearizable: no order of the ${pr.operations} operations${label !== null ? ` on key ${label}` : ''} that respects real time explains every response they saw. The response that cannot be explained is ${describeOperationView(breakView)} (${describeSpan(breakView, paired.timeUnit, origin)}${breakView.line !== undefined && paired.timeUnit === 'us' ? `, line ${breakView.line}` : ''}); ${w.minimized ? 'the smallest failing window has' : 'a failing window (not made as small as possible: the budget ran out) has'} ${plural(essential.length, 'operation')}.`,
       ...words,
     );
   } else if (verdict === 'ok') {
@@ -286,8 +287,8 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
     const first = exhaustedIn !== undefined ? partitionReports[prepared.partitions.indexOf(exhaustedIn)] : undefined;
     explanation.push(
       budget.interrupted
-        ? `Unknown: the check was interrupted after ${steps} steps, before deciding ${stuck.length} of ${partitionReports.length} partition${partitionReports.length === 1 ? '' : 's'}.`
-        : `Unknown: the search ran out of its budget (${[options.budgetMs !== undefined ? `${options.budgetMs}ms` : '', options.maxSteps !== undefined ? `${options.maxSteps} steps` : ''].filter(Boolean).join(', ')}) after ${steps} steps, before deciding ${stuck.length} of ${partitionReports.length} partition${partitionReports.length === 1 ? '' : 's'}.` +
+        ? `Unknown: the check was interrupted after ${steps} steps, before deciding ${stuck.length} of ${plural(partitionReports.length, 'partition')}.`
+        : `Unknown: the search ran out of its budget (${[options.budgetMs !== undefined ? `${options.budgetMs}ms` : '', options.maxSteps !== undefined ? `${options.maxSteps} steps` : ''].filter(Boolean).join(', ')}) after ${steps} steps, before deciding ${stuck.length} of ${plural(partitionReports.length, 'partition')}.` +
         (first
           ? first.key !== null
             ? ` The budget was used up searching key ${first.key} (${first.steps} steps): the longest partial linearization found there places ${first.linearized} of its ${first.operations} operations. Give it a bigger budget (--budget).`

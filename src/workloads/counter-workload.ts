@@ -4,6 +4,7 @@ import type { HistoryEvent } from '../history/event.js';
 import { MemoryStore } from '../store/memory.js';
 import { counterVariant, counterVariants } from '../scenarios/counter/registry.js';
 import { COUNTER_KEY } from '../scenarios/counter/variants.js';
+import { plural } from '../core/units.js';
 
 export interface CounterWorkloadOptions {
   /** A counter variant that runs on the memory store: vulnerable, mutex, atomic, cas, txn. */
@@ -108,7 +109,7 @@ export function counterWorkload(options: CounterWorkloadOptions): Workload {
           const final = await store.get(COUNTER_KEY);
           if (final === expected) return true;
           const lost = expected - final;
-          return `final counter = ${final}, expected ${expected} (${lost > 0 ? `${lost} update${lost === 1 ? '' : 's'} lost` : `${-lost} too many`})`;
+          return `final counter = ${final}, expected ${expected} (${lost > 0 ? `${plural(lost, 'update')} lost` : `${-lost} too many`})`;
         },
       };
     },

@@ -3,7 +3,7 @@ import { brokerNamespace } from '../../broker/names.js';
 import { startPrivateNatsServer, type PrivateNatsServer } from '../../broker/nats-server.js';
 import { openBroker, resolveBroker, type BrokerKind } from '../../broker/open.js';
 import { RacelabError } from '../../core/errors.js';
-import { formatMs } from '../../core/units.js';
+import { formatMs, plural } from '../../core/units.js';
 import { renderTable, wrap } from '../../report/table.js';
 import { openStore } from '../../store/open.js';
 import { maskStoreUrl } from '../../store/store-url.js';
@@ -190,7 +190,7 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
           ...(options.signal ? { signal: options.signal } : {}),
           onPublished: () =>
             progress(
-              `${variant.name}: ${messages} messages published to ${broker.description}, under names that start with ${namespace}${privateServer ? `; it will be killed (SIGKILL) and restarted ${restarts} time${restarts === 1 ? '' : 's'} (store ${privateServer.storeDir})` : ''}`,
+              `${variant.name}: ${messages} messages published to ${broker.description}, under names that start with ${namespace}${privateServer ? `; it will be killed (SIGKILL) and restarted ${plural(restarts, 'time')} (store ${privateServer.storeDir})` : ''}`,
             ),
         });
         const bad = violations(variant, t);
@@ -238,7 +238,7 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
 export function renderBrokerDemo(r: BrokerDemoReport): string {
   const s = r.settings;
   const out = [
-    `racelab demo brokers: ${s.brokerDescription}, store ${s.store}, seed ${s.seed}; ${s.messages} messages per variant, ${s.crashes} consumer kill${s.crashes === 1 ? '' : 's'} between effect and ack for naive and idempotent (${s.killProcesses ? 'SIGKILL of a consumer process' : 'its connection dropped with the message unacked'})${s.pauses ? `, ${s.pauses} acks held past the ${formatMs(s.ackWaitMs)} ack wait (two consumers: the other may take the message meanwhile, if it is not paused too)` : ''}${s.restarts ? `, the broker killed (SIGKILL) and restarted ${s.restarts} time${s.restarts === 1 ? '' : 's'} per variant` : ''}, a ${formatMs(s.windowMs)} read-modify-write window`,
+    `racelab demo brokers: ${s.brokerDescription}, store ${s.store}, seed ${s.seed}; ${s.messages} messages per variant, ${s.crashes} consumer kill${s.crashes === 1 ? '' : 's'} between effect and ack for naive and idempotent (${s.killProcesses ? 'SIGKILL of a consumer process' : 'its connection dropped with the message unacked'})${s.pauses ? `, ${s.pauses} acks held past the ${formatMs(s.ackWaitMs)} ack wait (two consumers: the other may take the message meanwhile, if it is not paused too)` : ''}${s.restarts ? `, the broker killed (SIGKILL) and restarted ${plural(s.restarts, 'time')} per variant` : ''}, a ${formatMs(s.windowMs)} read-modify-write window`,
   ];
   const rows = (label: string, f: (x: BrokerDemoRun) => string): string[] => [label, ...r.runs.map(f)];
   out.push(
@@ -265,7 +265,7 @@ export function renderBrokerDemo(r: BrokerDemoReport): string {
   for (const x of r.runs) out.push(wrap(`${x.variant} (${x.summary}).`, 100, '  '), wrap(x.explanation, 100, '    '));
   out.push(
     r.interrupted
-      ? `interrupted: ${r.runs.length} variant${r.runs.length === 1 ? '' : 's'} measured; ${r.created.length} broker object${r.created.length === 1 ? '' : 's'} deleted (${r.created.join(', ')})`
+      ? `interrupted: ${plural(r.runs.length, 'variant')} measured; ${r.created.length} broker object${r.created.length === 1 ? '' : 's'} deleted (${r.created.join(', ')})`
       : `deleted afterwards: ${r.created.join(', ') || 'nothing was created'}`,
   );
   return out.join('\n\n');

@@ -6,6 +6,7 @@ import type { BlockedWait, Scheduler } from '../../sched/scheduler.js';
 import { planMessages, readBalances, startConsumers } from './run.js';
 import { tally } from './tally.js';
 import { consumerVariant } from './variants.js';
+import { plural } from '../../core/units.js';
 
 /** The producer-side variants: how an order service records an order and tells the consumers about it. */
 export const producerVariants = ['dual-write', 'outbox'] as const;
@@ -174,8 +175,8 @@ export function producerWorkload(options: ProducerWorkloadOptions): Workload {
           });
           const bad: string[] = [];
           if (t.lostEffects) bad.push(`${t.lostEffects} recorded order${t.lostEffects === 1 ? '' : 's'} never published, never applied`);
-          if (t.duplicates) bad.push(`${t.duplicates} order${t.duplicates === 1 ? '' : 's'} applied twice (${t.duplicatedIds.join(', ')})`);
-          return bad.length === 0 || `${options.variant}: ${bad.join(', ')} (${t.published} order${t.published === 1 ? '' : 's'} recorded, ${t.effectsApplied} applied)`;
+          if (t.duplicates) bad.push(`${plural(t.duplicates, 'order')} applied twice (${t.duplicatedIds.join(', ')})`);
+          return bad.length === 0 || `${options.variant}: ${bad.join(', ')} (${plural(t.published, 'order')} recorded, ${t.effectsApplied} applied)`;
         },
       };
     },

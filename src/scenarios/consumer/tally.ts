@@ -1,5 +1,6 @@
 import type { BrokerMessage } from '../../broker/broker.js';
 import type { ConsumerVariant } from './variants.js';
+import { plural } from '../../core/units.js';
 
 /** One application of a message's effect, as the consumer recorded it right after the effect and before its ack. */
 export interface Application {
@@ -82,13 +83,13 @@ export function violations(variant: ConsumerVariant, t: ConsumerTally): string[]
       const m = t.duplicatedMessages;
       out.push(
         m === n
-          ? `${n} effect${n === 1 ? '' : 's'} applied twice (${t.duplicatedIds.join(', ')})`
-          : `${n} duplicate applications of ${m} message${m === 1 ? '' : 's'} (${t.duplicatedIds.join(', ')}${m > t.duplicatedIds.length ? ', …' : ''})`,
+          ? `${plural(n, 'effect')} applied twice (${t.duplicatedIds.join(', ')})`
+          : `${n} duplicate applications of ${plural(m, 'message')} (${t.duplicatedIds.join(', ')}${m > t.duplicatedIds.length ? ', …' : ''})`,
       );
     }
-    if (check === 'lostEffects') out.push(`${n} message${n === 1 ? '' : 's'} never applied`);
-    if (check === 'lostUpdates') out.push(`${n} update${n === 1 ? '' : 's'} lost`);
-    if (check === 'outOfOrder') out.push(`${n} application${n === 1 ? '' : 's'} out of order`);
+    if (check === 'lostEffects') out.push(`${plural(n, 'message')} never applied`);
+    if (check === 'lostUpdates') out.push(`${plural(n, 'update')} lost`);
+    if (check === 'outOfOrder') out.push(`${plural(n, 'application')} out of order`);
   }
   return out;
 }
@@ -96,7 +97,7 @@ export function violations(variant: ConsumerVariant, t: ConsumerTally): string[]
 /** Why the numbers came out as they did, from those numbers only. */
 export function explainTally(variant: ConsumerVariant, t: ConsumerTally): string {
   const bad = violations(variant, t);
-  const times = (n: number): string => `${n} time${n === 1 ? '' : 's'}`;
+  const times = (n: number): string => `${plural(n, 'time')}`;
   const struck = [
     t.crashes ? `a consumer was killed between effect and ack ${times(t.crashes)}` : '',
     t.pauses ? `a consumer held its ack past the ack wait ${times(t.pauses)} (meanwhile the broker may hand the message to the other consumer)` : '',

@@ -2,6 +2,7 @@ import type { Workload } from '../../explore/workload.js';
 import { MemoryStore } from '../../store/memory.js';
 import { checkExplorable, checkWorkloadOptions, scenarioVariant } from '../impacts/scenario.js';
 import { OPENING_STOCK, inventoryVariants, stockKey, type ReserveResult } from './variants.js';
+import { plural } from '../../core/units.js';
 
 /** Client k makes the k-th reservation of widgets (3 in stock): two of 2 cannot both be served, then one of 1. */
 export const INVENTORY_CLIENT_RESERVATIONS: ReadonlyArray<{ readonly sku: string; readonly quantity: number }> = [
@@ -46,7 +47,7 @@ export function inventoryWorkload(options: InventoryWorkloadOptions): Workload {
           const opening = OPENING_STOCK.widget as number;
           const granted = reservations.map((r, i) => (results[i]?.accepted ? `t${i + 1} ${r.quantity}` : undefined)).filter((x) => x !== undefined);
           const units = reservations.reduce((s, r, i) => s + (results[i]?.accepted ? r.quantity : 0), 0);
-          if (units > opening) return `widget oversold by ${units - opening} unit${units - opening === 1 ? '' : 's'}: ${units} reserved (${granted.join(', ')}) from a stock of ${opening}`;
+          if (units > opening) return `widget oversold by ${plural(units - opening, 'unit')}: ${units} reserved (${granted.join(', ')}) from a stock of ${opening}`;
           const left = (await service.stock('widget'))?.stock;
           if (left !== opening - units) return `${units} units reserved from ${opening}, so ${opening - units} should be left, but the store says ${left}: a reservation went unrecorded`;
           return true;

@@ -2,6 +2,7 @@ import type { Workload } from '../../explore/workload.js';
 import { MemoryStore } from '../../store/memory.js';
 import { checkExplorable, checkWorkloadOptions, scenarioVariant } from '../impacts/scenario.js';
 import { CAPACITY, FREE_KEY, sessionKey, sessionVariants, type OpenResult } from './variants.js';
+import { plural } from '../../core/units.js';
 
 /** Client k opens the k-th session of a pool of 2 slots: alice, alice again (a retry, a second tab), then bob. */
 export const SESSION_CLIENT_OPENS: readonly string[] = ['alice', 'alice', 'bob'];
@@ -45,8 +46,8 @@ export function sessionWorkload(options: SessionWorkloadOptions): Workload {
           const refused = opens.filter((_, i) => results[i] && !results[i].accepted);
           const also = refused.length ? `; ${[...new Set(refused)].join(', ')} refused: pool full` : '';
           if (leaked !== 0) {
-            const what = leaked > 0 ? `${leaked} slot${leaked === 1 ? '' : 's'} leaked` : `${-leaked} slot${leaked === -1 ? '' : 's'} more free than the pool has`;
-            return `${what}: the pool has ${free} of ${CAPACITY} free with ${open.length} session${open.length === 1 ? '' : 's'} open (${open.join(', ') || 'none'})${also}`;
+            const what = leaked > 0 ? `${plural(leaked, 'slot')} leaked` : `${-leaked} slot${leaked === -1 ? '' : 's'} more free than the pool has`;
+            return `${what}: the pool has ${free} of ${CAPACITY} free with ${plural(open.length, 'session')} open (${open.join(', ') || 'none'})${also}`;
           }
           return true;
         },
