@@ -1,7 +1,6 @@
-import { RacelabError } from '../../core/errors.js';
 import type { Workload } from '../../explore/workload.js';
 import { MemoryStore } from '../../store/memory.js';
-import { checkExplorable, scenarioVariant } from '../impacts/scenario.js';
+import { scenarioWorkloadPlan, type ScenarioWorkloadOptions } from '../impacts/scenario.js';
 import { OPENING_BALANCES, balanceKey, bankVariants, type BankResult } from './variants.js';
 
 /** What one explorer client does: the multi-endpoint mix of the PortSwigger labs, a transfer racing a withdraw. */
@@ -20,13 +19,7 @@ export const BANK_CLIENT_OPERATIONS: readonly BankOperation[] = [
   { op: 'transfer', from: 'bob', to: 'alice', amount: 50 },
 ];
 
-export interface BankWorkloadOptions {
-  readonly variant: string;
-  /** 1 to 3 clients (see BANK_CLIENT_OPERATIONS); default 2. */
-  readonly clients?: number;
-  /** The work between check and write, in virtual ms; default 0 (every store operation is already a step). */
-  readonly delayMs?: number;
-}
+export type BankWorkloadOptions = ScenarioWorkloadOptions;
 
 const describe = (o: BankOperation): string => (o.op === 'withdraw' ? `withdraw ${o.amount} from ${o.account}` : `transfer ${o.amount} from ${o.from} to ${o.to}`);
 
@@ -36,15 +29,7 @@ const describe = (o: BankOperation): string => (o.op === 'withdraw' ? `withdraw 
  * withdrawn (transfers move money, they never make or destroy it).
  */
 export function bankWorkload(options: BankWorkloadOptions): Workload {
-  checkExplorable('bank', bankVariants, options.variant);
-  const variant = scenarioVariant('bank', bankVariants, options.variant);
-  const clients = options.clients ?? 2;
-  const delayMs = options.delayMs ?? 0;
-  if (!Number.isInteger(clients) || clients < 1 || clients > BANK_CLIENT_OPERATIONS.length) {
-    throw new RacelabError('BAD_COUNT', `--clients: "${clients}" must be a whole number from 1 to ${BANK_CLIENT_OPERATIONS.length} for --scenario bank`);
-  }
-  if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `--delay: "${delayMs}" must be a duration of 0 or more`);
-  const operations = BANK_CLIENT_OPERATIONS.slice(0, clients);
+  const { variant, clients, delayMs, plan: operations } = scenarioWorkloadPlan('bank', bankVariants, options, BANK_CLIENT_OPERATIONS);
   const openingTotal = Object.values(OPENING_BALANCES).reduce((s, v) => s + v, 0);
   return {
     name: 'bank',

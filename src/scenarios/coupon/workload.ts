@@ -1,7 +1,6 @@
-import { RacelabError } from '../../core/errors.js';
 import type { Workload } from '../../explore/workload.js';
 import { MemoryStore } from '../../store/memory.js';
-import { checkExplorable, scenarioVariant } from '../impacts/scenario.js';
+import { scenarioWorkloadPlan, type ScenarioWorkloadOptions } from '../impacts/scenario.js';
 import { COUPON_LIMITS, couponVariants, remainingKey, type RedeemResult } from './variants.js';
 
 /** Client k redeems the k-th: mallory twice (the single-use overrun), then eve (the limit of 2 reached). */
@@ -11,26 +10,14 @@ export const COUPON_CLIENT_REDEMPTIONS: ReadonlyArray<{ readonly code: string; r
   { code: 'SPRING', user: 'eve' },
 ];
 
-export interface CouponWorkloadOptions {
-  readonly variant: string;
-  readonly clients?: number;
-  readonly delayMs?: number;
-}
+export type CouponWorkloadOptions = ScenarioWorkloadOptions;
 
 /**
  * The coupon under the explorer. Invariant, in the shop's terms: no user redeems a code twice, a code is never
  * redeemed more often than its limit, and what is left is the limit less what was granted.
  */
 export function couponWorkload(options: CouponWorkloadOptions): Workload {
-  checkExplorable('coupon', couponVariants, options.variant);
-  const variant = scenarioVariant('coupon', couponVariants, options.variant);
-  const clients = options.clients ?? 2;
-  const delayMs = options.delayMs ?? 0;
-  if (!Number.isInteger(clients) || clients < 1 || clients > COUPON_CLIENT_REDEMPTIONS.length) {
-    throw new RacelabError('BAD_COUNT', `--clients: "${clients}" must be a whole number from 1 to ${COUPON_CLIENT_REDEMPTIONS.length} for --scenario coupon`);
-  }
-  if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `--delay: "${delayMs}" must be a duration of 0 or more`);
-  const redemptions = COUPON_CLIENT_REDEMPTIONS.slice(0, clients);
+  const { variant, clients, delayMs, plan: redemptions } = scenarioWorkloadPlan('coupon', couponVariants, options, COUPON_CLIENT_REDEMPTIONS);
   return {
     name: 'coupon',
     params: { variant: variant.name, clients, delay: delayMs },

@@ -167,10 +167,33 @@ export function actorPerKey(scheduler: Scheduler, name: (key: string) => string,
   };
 }
 
-/** An explore workload's `--clients` (1 to `max`) and `--delay` (0 or more), checked: one line naming the fix. */
-export function checkWorkloadOptions(scenario: string, clients: number, max: number, delayMs: number): void {
-  if (!Number.isInteger(clients) || clients < 1 || clients > max) throw new RacelabError('BAD_COUNT', `--clients: "${clients}" must be a whole number from 1 to ${max} for --scenario ${scenario}`);
+/** The options of every impact scenario's explorer workload. */
+export interface ScenarioWorkloadOptions {
+  readonly variant: string;
+  /** 1 to the length of the scenario's per-client plan; default 2. */
+  readonly clients?: number;
+  /** The work between check and write, in virtual ms; default 0 (every store operation is already a step). */
+  readonly delayMs?: number;
+}
+
+/**
+ * What every impact workload starts from: its variant (one the explorer can run), the client count (1 to the
+ * length of the per-client plan) and the delay checked, one line naming the fix, and the plan's first `clients`
+ * entries.
+ */
+export function scenarioWorkloadPlan<V extends { readonly name: string; readonly requires?: string }, P>(
+  scenario: string,
+  variants: readonly V[],
+  options: ScenarioWorkloadOptions,
+  perClient: readonly P[],
+): { variant: V; clients: number; delayMs: number; plan: P[] } {
+  checkExplorable(scenario, variants, options.variant);
+  const variant = scenarioVariant(scenario, variants, options.variant);
+  const clients = options.clients ?? 2;
+  const delayMs = options.delayMs ?? 0;
+  if (!Number.isInteger(clients) || clients < 1 || clients > perClient.length) throw new RacelabError('BAD_COUNT', `--clients: "${clients}" must be a whole number from 1 to ${perClient.length} for --scenario ${scenario}`);
   if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `--delay: "${delayMs}" must be a duration of 0 or more`);
+  return { variant, clients, delayMs, plan: perClient.slice(0, clients) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Workload } from '../../explore/workload.js';
 import { MemoryStore } from '../../store/memory.js';
-import { checkExplorable, checkWorkloadOptions, scenarioVariant } from '../impacts/scenario.js';
+import { scenarioWorkloadPlan, type ScenarioWorkloadOptions } from '../impacts/scenario.js';
 import { OPENING_STOCK, inventoryVariants, stockKey, type ReserveResult } from './variants.js';
 import { plural } from '../../core/units.js';
 
@@ -11,23 +11,14 @@ export const INVENTORY_CLIENT_RESERVATIONS: ReadonlyArray<{ readonly sku: string
   { sku: 'widget', quantity: 1 },
 ];
 
-export interface InventoryWorkloadOptions {
-  readonly variant: string;
-  readonly clients?: number;
-  readonly delayMs?: number;
-}
+export type InventoryWorkloadOptions = ScenarioWorkloadOptions;
 
 /**
  * The inventory under the explorer. Invariant, in the shop's terms: never more units reserved than were in
  * stock (no oversell), and what is left is the opening stock less what was reserved.
  */
 export function inventoryWorkload(options: InventoryWorkloadOptions): Workload {
-  checkExplorable('inventory', inventoryVariants, options.variant);
-  const variant = scenarioVariant('inventory', inventoryVariants, options.variant);
-  const clients = options.clients ?? 2;
-  const delayMs = options.delayMs ?? 0;
-  checkWorkloadOptions('inventory', clients, INVENTORY_CLIENT_RESERVATIONS.length, delayMs);
-  const reservations = INVENTORY_CLIENT_RESERVATIONS.slice(0, clients);
+  const { variant, clients, delayMs, plan: reservations } = scenarioWorkloadPlan('inventory', inventoryVariants, options, INVENTORY_CLIENT_RESERVATIONS);
   return {
     name: 'inventory',
     params: { variant: variant.name, clients, delay: delayMs },

@@ -1,29 +1,20 @@
 import type { Workload } from '../../explore/workload.js';
 import { MemoryStore } from '../../store/memory.js';
-import { checkExplorable, checkWorkloadOptions, scenarioVariant } from '../impacts/scenario.js';
+import { scenarioWorkloadPlan, type ScenarioWorkloadOptions } from '../impacts/scenario.js';
 import { CAPACITY, FREE_KEY, sessionKey, sessionVariants, type OpenResult } from './variants.js';
 import { plural } from '../../core/units.js';
 
 /** Client k opens the k-th session of a pool of 2 slots: alice, alice again (a retry, a second tab), then bob. */
 export const SESSION_CLIENT_OPENS: readonly string[] = ['alice', 'alice', 'bob'];
 
-export interface SessionWorkloadOptions {
-  readonly variant: string;
-  readonly clients?: number;
-  readonly delayMs?: number;
-}
+export type SessionWorkloadOptions = ScenarioWorkloadOptions;
 
 /**
  * Sessions under the explorer. Invariant, in the operator's terms: every slot not free is held by an open
  * session (none leaked), so a user is refused only when the pool really is full.
  */
 export function sessionWorkload(options: SessionWorkloadOptions): Workload {
-  checkExplorable('session', sessionVariants, options.variant);
-  const variant = scenarioVariant('session', sessionVariants, options.variant);
-  const clients = options.clients ?? 2;
-  const delayMs = options.delayMs ?? 0;
-  checkWorkloadOptions('session', clients, SESSION_CLIENT_OPENS.length, delayMs);
-  const opens = SESSION_CLIENT_OPENS.slice(0, clients);
+  const { variant, clients, delayMs, plan: opens } = scenarioWorkloadPlan('session', sessionVariants, options, SESSION_CLIENT_OPENS);
   return {
     name: 'session',
     params: { variant: variant.name, clients, delay: delayMs },
