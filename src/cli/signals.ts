@@ -24,9 +24,7 @@ export function installSignalHandlers(): void {
     const code = exitStatusForSignal(signal);
     if (stopping) process.exit(code); // a second Ctrl+C: no more waiting
     stopping = (async () => {
-      await killAllChildrenAndWait();
-      const failed = await runCleanups();
-      if (failed.length) process.stderr.write(`racelab: stopped before removing ${failed.join(', ')}; the next run on this host removes it\n`);
+      await stopAndClean();
       process.exit(code);
     })();
   };
@@ -44,6 +42,13 @@ export function installSignalHandlers(): void {
   };
   process.stdout.on('error', onStreamError);
   process.stderr.on('error', onStreamError);
+}
+
+/** Kills racelab's child processes, waits for them, and removes what the run made on shared servers. */
+async function stopAndClean(): Promise<void> {
+  await killAllChildrenAndWait();
+  const failed = await runCleanups();
+  if (failed.length) process.stderr.write(`racelab: stopped before removing ${failed.join(', ')}; the next run on this host removes it\n`);
 }
 
 /** The exit status of a command stopped by a signal: 128 + its number. */
@@ -68,26 +73,26 @@ export async function afterSignal(): Promise<void> {
 }
 
 /**
- * For a command that reports what it did so far when stopped (the demos): the first SIGINT/SIGTERM aborts
- * `signal`; after the report is printed, `finish()` kills what is still running (children, abandoned servers die
- * with the process), removes what the run made on shared servers, and sets the exit status to 128+n.
+ * For a command that reports what it did so far when stopped (the demos, publish): the first SIGINT/SIGTERM
+ * aborts `signal` and, unless `quiet`, says so on stderr (`says`: what happens next); after the report is printed,
+ * `finish()` kills what is still running (children, abandoned servers die with the process), removes what the run
+ * made on shared servers, sets the exit status to 128+n, and resolves with the signal (undefined: none came).
  */
-export function stopOnSignal(options: { quiet?: boolean } = {}): { signal: AbortSignal; finish: () => Promise<void> } {
+export function stopOnSignal(options: { quiet?: boolean; says?: string } = {}): { signal: AbortSignal; finish: () => Promise<NodeJS.Signals | undefined> } {
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
   void untilSignal().then((s) => {
     received = s;
-    if (!options.quiet) printProgress(`racelab: ${s}: stopping; the summary so far follows`);
+    if (!options.quiet) printProgress(`racelab: ${s}: stopping; ${options.says ?? 'the summary so far follows'}`);
     controller.abort();
   });
   return {
     signal: controller.signal,
     finish: async () => {
-      if (received === undefined) return;
-      await killAllChildrenAndWait();
-      const failed = await runCleanups();
-      if (failed.length) process.stderr.write(`racelab: stopped before removing ${failed.join(', ')}; the next run on this host removes it\n`);
+      if (received === undefined) return undefined;
+      await stopAndClean();
       process.exitCode = exitStatusForSignal(received);
+      return received;
     },
   };
 }

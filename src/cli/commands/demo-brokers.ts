@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { printJson, printProgress, printResult } from '../output.js';
-import { exitStatusForSignal, untilSignal } from '../signals.js';
+import { stopOnSignal } from '../signals.js';
 
 interface BrokersFlags {
   broker: string;
@@ -37,13 +37,7 @@ export function register(demo: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (opts: BrokersFlags) => {
       const { runBrokerDemo, renderBrokerDemo, parseCount, parseDuration, Random } = await import('../lib.js');
-      const controller = new AbortController();
-      let signalled: NodeJS.Signals | undefined;
-      void untilSignal().then((s) => {
-        signalled = s;
-        if (!opts.json) printProgress(`${s}: stopping; deleting what this run created`);
-        controller.abort();
-      });
+      const stop = stopOnSignal({ quiet: opts.json === true, says: 'deleting what this run created' });
       const report = await runBrokerDemo({
         broker: opts.broker,
         store: opts.store,
@@ -57,11 +51,11 @@ export function register(demo: Command): void {
         ackWaitMs: parseDuration(opts.ackWait, '--ack-wait', { maxMs: 600_000 }),
         prefix: opts.prefix,
         killProcesses: opts.killProcesses === true,
-        signal: controller.signal,
+        signal: stop.signal,
         onProgress: opts.json ? undefined : printProgress,
       });
       if (opts.json) printJson(report);
       else printResult(renderBrokerDemo(report));
-      if (signalled) process.exitCode = exitStatusForSignal(signalled);
+      await stop.finish();
     });
 }

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { printJson, printProgress, printResult } from '../output.js';
-import { exitStatusForSignal, untilSignal } from '../signals.js';
+import { stopOnSignal } from '../signals.js';
 
 interface PublishFlags {
   broker?: string;
@@ -67,13 +67,7 @@ export function register(program: Command): void {
         bad(`--data: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
       }
       const rate = f.rate === undefined || f.rate === 'max' ? 'max' : lib.parseCount(f.rate, '--rate', 1, lib.PUBLISH_LIMITS.maxFloodRate);
-      const stop = new AbortController();
-      let signal: NodeJS.Signals | undefined;
-      void untilSignal().then((s) => {
-        signal = s;
-        if (!f.json) printProgress(`racelab: ${s}: stopping; deleting what this run created`);
-        stop.abort();
-      });
+      const stop = stopOnSignal({ quiet: f.json === true, says: 'deleting what this run created' });
       const report = await lib.runPublish({
         broker: f.broker as string,
         subject: f.subject as string,
@@ -97,7 +91,6 @@ export function register(program: Command): void {
       });
       if (f.json) printJson(report);
       else printResult(lib.renderPublishReport(report));
-      if (signal !== undefined) process.exitCode = exitStatusForSignal(signal);
-      else if (report.verdict === 'violated') process.exitCode = 1;
+      if ((await stop.finish()) === undefined && report.verdict === 'violated') process.exitCode = 1;
     });
 }
