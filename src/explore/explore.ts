@@ -342,6 +342,11 @@ interface Tally {
   uncontrolled: { first: string; events: number; runs: number } | undefined;
 }
 
+/** Nothing run yet; runs are numbered from `firstRun`. */
+function emptyTally(firstRun: number): Tally {
+  return { run: firstRun, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined, uncontrolled: undefined };
+}
+
 interface Limits {
   readonly runs: number;
   readonly timeLimitMs: number | undefined;
@@ -359,7 +364,7 @@ interface Limits {
  */
 function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, limits: Limits, firstRun = 0): Promise<{ tally: Tally; stopReason: StopReason }> {
   return new Promise((resolve, reject) => {
-    const tally: Tally = { run: firstRun, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined, uncontrolled: undefined };
+    const tally = emptyTally(firstRun);
     let lastYield = limits.started;
     // Once either is called nothing calls next() again: every path that stops returns without it.
     const stop = (stopReason: StopReason): void => resolve({ tally, stopReason });
@@ -560,7 +565,7 @@ async function runSharded(
   limits: Limits,
   pool: ShardPool,
 ): Promise<{ tally: Tally; stopReason: StopReason }> {
-  const tally: Tally = { run: 0, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined, uncontrolled: undefined };
+  const tally = emptyTally(0);
   const initialState = strategy.state?.();
   let trueState = initialState;
   /** The latest state any range ended with: the guess a new range starts from. */
@@ -661,7 +666,7 @@ async function runDfsSharded(
   limits: Limits,
   pool: ShardPool,
 ): Promise<{ tally: Tally; stopReason: StopReason }> {
-  const tally: Tally = { run: 0, checked: 0, failures: 0, maxStepsInRun: 0, linearizabilityChecked: 0, linearizabilityUnknown: 0, first: undefined, uncontrolled: undefined };
+  const tally = emptyTally(0);
   const stats = strategy.stats;
   let width = Infinity;
   let next = 0;
