@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AttackEndpointOptions, AttackOptions } from '../lib.js';
 import { printJson, printProgress, printResult } from '../output.js';
-import { untilSignal } from '../signals.js';
+import { untilSignal, exitStatusForSignal } from '../signals.js';
 import { addNatsAccessOptions, natsAccess } from './agent.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -121,7 +121,7 @@ export function register(program: Command): void {
       if (flags.html !== undefined) await html.writeHtmlPage(flags.html, lib.renderReportPage(lib.attackPage(report, html.commandLine())));
       if (flags.json) printJson(report);
       else printResult(lib.renderAttackReport(report));
-      if (signal !== undefined) process.exitCode = signal === 'SIGINT' ? 130 : 143;
+      if (signal !== undefined) process.exitCode = exitStatusForSignal(signal);
       else if (report.verdict === 'race') process.exitCode = 1;
     });
 

@@ -4,6 +4,7 @@ import type { CheckJob, CheckMessage } from '../check-worker.js';
 import { checkHtmlPath } from '../html.js';
 import { fromErrorMessage, runInterruptible } from '../interruptible.js';
 import { printJson, printResult } from '../output.js';
+import { exitStatusForSignal } from '../signals.js';
 
 /** Files up to this size are checked in the main thread; larger ones in a worker, so Ctrl+C is seen at once. */
 const INLINE_MAX_BYTES = 256 * 1024;
@@ -65,7 +66,7 @@ export function register(program: Command): void {
         }
         if (!opts.json) printResult(`timeline: ${opts.html}`);
       }
-      process.exitCode = signal !== undefined ? (signal === 'SIGINT' ? 130 : 143) : EXIT_FOR[report.verdict];
+      process.exitCode = signal !== undefined ? exitStatusForSignal(signal) : EXIT_FOR[report.verdict];
 
       function print(r: Extract<CheckMessage, { type: 'report' }>['report']): void {
         if (opts.json) printJson({ file, ...r, ...(opts.html ? { html: opts.html } : {}) });

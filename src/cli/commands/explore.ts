@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { printJson, printResult } from '../output.js';
-import { untilSignal } from '../signals.js';
+import { untilSignal, exitStatusForSignal } from '../signals.js';
 
 interface ExploreFlags {
   scenario: string;
@@ -104,7 +104,7 @@ export function register(program: Command): void {
       }
       if (opts.json) printJson(report);
       else printResult(renderExploreReport(report));
-      if (signal !== undefined) process.exitCode = signal === 'SIGINT' ? 130 : 143;
+      if (signal !== undefined) process.exitCode = exitStatusForSignal(signal);
       else if (report.verdict === 'race-found') process.exitCode = 1;
       // As `racelab check` exits for unknown: no failure, but nothing proved either.
       else if (report.verdict === 'inconclusive') process.exitCode = 3;

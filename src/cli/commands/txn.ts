@@ -7,6 +7,7 @@ import { fromErrorMessage, runInterruptible } from '../interruptible.js';
 import type { TxnCheckJob, TxnCheckMessage } from '../txn-check-worker.js';
 import { printJson, printProgress, printResult } from '../output.js';
 import { plural } from '../../core/units.js';
+import { exitStatusForSignal } from '../signals.js';
 
 /** Exit codes of `racelab txn check` and `txn run`: 0 no anomaly, 1 anomalies, 3 cut short by the budget, 2 bad input. */
 const EXIT_FOR = { ok: 0, illegal: 1, unknown: 3 } as const;
@@ -76,7 +77,7 @@ export function register(program: Command): void {
           return m.type === 'html';
         },
       });
-      const exit = signal === undefined ? undefined : signal === 'SIGINT' ? 130 : 143;
+      const exit = signal === undefined ? undefined : exitStatusForSignal(signal);
       if (!report) {
         if (exit === undefined) throw new Error('the transactional check ended without a report');
         // Stopped before the analysis began: say how far it came.
