@@ -14,7 +14,8 @@ async function connectAll(clients: grpc.Client[], transport: BurstTransport): Pr
     for (const c of clients) c.close();
     throw new RacelabError(
       'UNREACHABLE',
-      `--target: could not connect to ${transport.target} within ${transport.connectTimeoutMs}ms (${messageOf(e)}); check the target and its TLS settings`,
+      `could not connect to ${transport.target} within ${transport.connectTimeoutMs}ms (${messageOf(e)}); check the target and its TLS settings`,
+      { subject: 'target' },
     );
   }
 }

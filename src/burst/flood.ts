@@ -58,7 +58,7 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
   const channels: grpc.Client[] = Array.from({ length: o.connections }, () => openChannel(o.transport, true));
   try {
     await Promise.all(channels.map((c) => connectChannel(c, o.transport))).catch((e: unknown) => {
-      throw new RacelabError('UNREACHABLE', `--target: could not connect to ${o.transport.target} (${messageOf(e)})`);
+      throw new RacelabError('UNREACHABLE', `could not connect to ${o.transport.target} (${messageOf(e)})`, { subject: 'target' });
     });
     const md = toGrpcMetadata(o.transport.metadata);
     const latenciesMs: number[] = [];

@@ -132,7 +132,7 @@ export class LastFramePolicy implements SyncPolicy {
       });
     }).catch((e: unknown) => {
       session.destroy();
-      throw new RacelabError('UNREACHABLE', `--target: ${this.transport.target} did not start an HTTP/2 session (${messageOf(e)}); is it a gRPC server, and is TLS set the same way on both sides?`);
+      throw new RacelabError('NOT_GRPC', `${this.transport.target} did not start an HTTP/2 session (${messageOf(e)}); is it a gRPC server, and is TLS set the same way on both sides?`, { subject: 'target' });
     });
     return { conn, settings };
   }
@@ -225,7 +225,7 @@ export class LastFramePolicy implements SyncPolicy {
   async fire(calls: readonly BurstCall[], options: FireOptions = {}): Promise<FireResult> {
     if (this.conns.length === 0) throw new Error('LastFramePolicy.fire before open');
     const broken = this.conns.find((c) => c.failure || c.session.destroyed || c.session.closed);
-    if (broken) throw new RacelabError('UNREACHABLE', `--target: the HTTP/2 connection to ${this.transport.target} failed: ${messageOf(broken.failure ?? 'closed')}`);
+    if (broken) throw new RacelabError('UNREACHABLE', `the HTTP/2 connection to ${this.transport.target} failed: ${messageOf(broken.failure ?? 'closed')}`);
     const warnings = [...this.openWarnings];
     this.openWarnings.length = 0;
     const timers = new Set<NodeJS.Timeout>();

@@ -114,7 +114,7 @@ export class ProcessesPolicy extends ChannelsPolicy {
     if (bad !== undefined || answers.length !== this.workers.length) {
       await this.close();
       const why = bad?.type === 'error' ? bad.message : 'a worker process did not start';
-      throw new RacelabError(bad?.type === 'error' ? 'UNREACHABLE' : 'CHILD_FAILED', `--sync processes: ${why}`);
+      throw new RacelabError(bad?.type === 'error' ? 'UNREACHABLE' : 'CHILD_FAILED', `processes: ${why}`, { subject: 'sync' });
     }
   }
 

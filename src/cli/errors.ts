@@ -49,7 +49,35 @@ const FLAG_BY_SUBJECT: Readonly<Record<string, string>> = {
   concurrency: '--concurrency',
   deadline: '--deadline',
   record: '--record',
+  tls: '--tls',
+  ca: '--ca',
+  cert: '--cert',
+  key: '--key',
+  serverName: '--server-name',
+  metadata: '--metadata',
+  scenario: '--scenario',
+  variant: '--variant',
+  pattern: '--pattern',
+  clients: '--clients',
+  increments: '--increments',
+  delayMs: '--delay',
+  linearizability: '--linearizability',
+  work: '--work',
+  senders: '--senders',
+  messages: '--messages',
+  keys: '--keys',
+  consumers: '--consumers',
+  crashes: '--crashes',
+  ackTimeouts: '--ack-timeouts',
 };
+
+/**
+ * A library message names another parameter in backticks (`tls`, `delayMs`); the CLI shows the flag instead.
+ * Backticked words that are not parameters (`racelab serve`) are left as they are.
+ */
+function flagWords(text: string): string {
+  return text.replace(/`([A-Za-z]+)`/g, (m: string, name: string) => FLAG_BY_SUBJECT[name] ?? m);
+}
 
 /** What the CLI adds to a library error: where the user can go next, in the CLI's words. */
 const CLI_HINT: Partial<Record<ErrorCode, (e: RacelabError) => string | undefined>> = {
@@ -64,5 +92,6 @@ export function exitStatusFor(e: RacelabError): number {
 export function cliMessage(e: RacelabError): string {
   const subject = e.subject !== undefined ? (FLAG_BY_SUBJECT[e.subject] ?? e.subject) : undefined;
   const hint = CLI_HINT[e.code]?.(e);
-  return `${subject !== undefined ? `${subject}: ${e.detail}` : e.detail}${hint ? ` (${hint})` : ''}`;
+  const detail = flagWords(e.detail);
+  return `${subject !== undefined ? `${subject}: ${detail}` : detail}${hint ? ` (${hint})` : ''}`;
 }

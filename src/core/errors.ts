@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'BAD_PORT'
   | 'PORT_IN_USE'
   | 'UNREACHABLE'
+  /** Something answers at the target, but it is not a gRPC server (HTTP/1.x, no HTTP/2 settings, no ALPN h2). */
+  | 'NOT_GRPC'
   | 'UNKNOWN_VARIANT'
   | 'UNKNOWN_SCENARIO'
   | 'UNKNOWN_MODEL'

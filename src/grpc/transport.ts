@@ -32,23 +32,23 @@ export interface TransportSettings {
   readonly tls?: TlsMaterial;
 }
 
-function readPem(file: string, what: string): Buffer {
+function readPem(file: string, what: 'ca' | 'cert' | 'key'): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new RacelabError('TLS', `${what}: cannot read ${file} (${messageOf(e)}); pass the path of a PEM file`);
+    throw new RacelabError('TLS', `cannot read ${file} (${messageOf(e)}); pass the path of a PEM file`, { subject: what });
   }
 }
 
-/** Reads the PEM files named on the command line; a client certificate needs its key and the other way round. */
+/** Reads the PEM files the settings name; a client certificate needs its key and the other way round. */
 export function loadTlsMaterial(files: TlsFiles): TlsMaterial {
   if (Boolean(files.cert) !== Boolean(files.key)) {
-    throw new RacelabError('TLS', `${files.cert ? '--cert' : '--key'}: a client certificate needs both --cert and --key`);
+    throw new RacelabError('TLS', 'a client certificate needs both `cert` and `key`', { subject: files.cert ? 'cert' : 'key' });
   }
   return {
-    ...(files.ca ? { ca: readPem(files.ca, '--ca') } : {}),
-    ...(files.cert ? { cert: readPem(files.cert, '--cert') } : {}),
-    ...(files.key ? { key: readPem(files.key, '--key') } : {}),
+    ...(files.ca ? { ca: readPem(files.ca, 'ca') } : {}),
+    ...(files.cert ? { cert: readPem(files.cert, 'cert') } : {}),
+    ...(files.key ? { key: readPem(files.key, 'key') } : {}),
     ...(files.serverName ? { serverName: files.serverName } : {}),
   };
 }
@@ -76,7 +76,7 @@ export function channelOptions(settings: TransportSettings, separateConnection =
 
 export function splitTarget(target: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(target.trim());
-  if (!m) throw new RacelabError('BAD_OPTION', `--target: "${target}" is not host:port`);
+  if (!m) throw new RacelabError('BAD_OPTION', `"${target}" is not host:port`, { subject: 'target' });
   return { host: (m[1] ?? m[2]) as string, port: Number(m[3]) };
 }
 
@@ -98,7 +98,7 @@ export function connectSocket(settings: TransportSettings, timeoutMs = 5000): Pr
       : net.connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new RacelabError('UNREACHABLE', `--target: ${settings.target} did not accept a connection within ${timeoutMs}ms; check host and port`));
+      reject(new RacelabError('UNREACHABLE', `${settings.target} did not accept a connection within ${timeoutMs}ms; check host and port`, { subject: 'target' }));
     }, timeoutMs);
     const ok = (): void => {
       clearTimeout(timer);
@@ -106,7 +106,7 @@ export function connectSocket(settings: TransportSettings, timeoutMs = 5000): Pr
       socket.setNoDelay(true);
       if (t && (socket as tls.TLSSocket).alpnProtocol !== 'h2') {
         socket.destroy();
-        reject(new RacelabError('TLS', `--target: the TLS server at ${settings.target} did not agree to HTTP/2 (ALPN h2); it is not a gRPC server`));
+        reject(new RacelabError('NOT_GRPC', `the TLS server at ${settings.target} did not agree to HTTP/2 (ALPN h2); it is not a gRPC server`, { subject: 'target' }));
         return;
       }
       resolve(socket);
@@ -132,24 +132,24 @@ function classifyConnectError(e: Error, settings: TransportSettings): RacelabErr
   const msg = tlsReason(e);
   const target = settings.target;
   if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL'].includes(code)) {
-    return new RacelabError('UNREACHABLE', `--target: nothing accepts connections at ${target} (${code}); check host and port, or start the server`);
+    return new RacelabError('UNREACHABLE', `nothing accepts connections at ${target} (${code}); check host and port, or start the server`, { subject: 'target' });
   }
   if (settings.tls) {
     if (/wrong version number|packet length too long|http request|unknown protocol/i.test(msg) || code === 'ECONNRESET') {
-      return new RacelabError('TLS', `--tls: the server at ${target} does not speak TLS (${code || msg}); drop --tls, --ca, --cert and --key`);
+      return new RacelabError('TLS', `the server at ${target} does not speak TLS (${code || msg}); drop \`tls\`, \`ca\`, \`cert\` and \`key\``, { subject: 'tls' });
     }
     if (/ALTNAME|Hostname\/IP does not match/i.test(code + msg)) {
-      return new RacelabError('TLS', `--tls: the certificate of ${target} is not for this host name (${msg}); pass the name it was issued for with --server-name`);
+      return new RacelabError('TLS', `the certificate of ${target} is not for this host name (${msg}); pass the name it was issued for with \`serverName\``, { subject: 'tls' });
     }
     if (/CERT|certificate|SELF_SIGNED|UNABLE_TO_VERIFY|unable to get/i.test(code + msg)) {
       const hint = /required|TLSV13_ALERT_CERTIFICATE_REQUIRED|handshake failure|bad certificate/i.test(code + msg)
-        ? 'the server wants a client certificate: pass --cert and --key'
-        : "pass the CA that signed the server's certificate with --ca";
-      return new RacelabError('TLS', `--tls: the TLS handshake with ${target} failed (${msg}); ${hint}`);
+        ? 'the server wants a client certificate: pass `cert` and `key`'
+        : "pass the CA that signed the server's certificate with `ca`";
+      return new RacelabError('TLS', `the TLS handshake with ${target} failed (${msg}); ${hint}`, { subject: 'tls' });
     }
-    return new RacelabError('TLS', `--tls: the TLS handshake with ${target} failed (${msg})`);
+    return new RacelabError('TLS', `the TLS handshake with ${target} failed (${msg})`, { subject: 'tls' });
   }
-  return new RacelabError('UNREACHABLE', `--target: cannot connect to ${target}: ${msg}`);
+  return new RacelabError('UNREACHABLE', `cannot connect to ${target}: ${msg}`, { subject: 'target' });
 }
 
 /** Whether something at `target` completes a TLS handshake (any certificate). */
@@ -168,6 +168,8 @@ function speaksTls(target: string, timeoutMs: number): Promise<boolean> {
   });
 }
 
+const SPEAKS_TLS = (target: string): string => `the server at ${target} speaks TLS; add \`tls\` (and \`ca\` if its certificate is not signed by a public CA)`;
+
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 const EMPTY_SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
 
@@ -183,7 +185,7 @@ export async function probeTarget(settings: TransportSettings, timeoutMs = 5000)
   try {
     await new Promise<void>((resolve, reject) => {
       let seen = Buffer.alloc(0);
-      const timer = setTimeout(() => done(new RacelabError('UNREACHABLE', `--target: ${target} accepted a connection but sent no HTTP/2 settings within ${timeoutMs}ms; is it a gRPC server?`)), timeoutMs);
+      const timer = setTimeout(() => done(new RacelabError('NOT_GRPC', `${target} accepted a connection but sent no HTTP/2 settings within ${timeoutMs}ms; is it a gRPC server?`, { subject: 'target' })), timeoutMs);
       const done = (err?: Error): void => {
         clearTimeout(timer);
         socket.removeAllListeners('data');
@@ -196,25 +198,25 @@ export async function probeTarget(settings: TransportSettings, timeoutMs = 5000)
         if (seen.length < 9) return;
         if (seen[3] === 0x04) return done();
         if (!settings.tls && (seen[0] === 0x15 || seen[0] === 0x16) && seen[1] === 0x03) {
-          return done(new RacelabError('TLS', `--target: the server at ${target} speaks TLS; add --tls (and --ca if its certificate is not signed by a public CA)`));
+          return done(new RacelabError('TLS', SPEAKS_TLS(target), { subject: 'target' }));
         }
         if (seen.subarray(0, 5).toString('latin1') === 'HTTP/') {
-          return done(new RacelabError('UNREACHABLE', `--target: ${target} answers HTTP/1.x, not HTTP/2; it is not a gRPC server`));
+          return done(new RacelabError('NOT_GRPC', `${target} answers HTTP/1.x, not HTTP/2; it is not a gRPC server`, { subject: 'target' }));
         }
-        return done(new RacelabError('UNREACHABLE', `--target: ${target} did not answer the HTTP/2 preface with settings; it is not a gRPC server`));
+        return done(new RacelabError('NOT_GRPC', `${target} did not answer the HTTP/2 preface with settings; it is not a gRPC server`, { subject: 'target' }));
       });
       socket.on('error', (e: Error) => done(classifyConnectError(e, settings)));
       socket.on('close', () => {
         if (settings.tls) {
-          done(new RacelabError('TLS', `--tls: ${target} closed the connection after the TLS handshake; it may require a client certificate (--cert, --key)`));
+          done(new RacelabError('TLS', `${target} closed the connection after the TLS handshake; it may require a client certificate (\`cert\`, \`key\`)`, { subject: 'tls' }));
           return;
         }
         // A TLS server hangs up on an HTTP/2 preface without a word; a TLS hello tells it apart.
         void speaksTls(settings.target, timeoutMs).then((tlsServer) =>
           done(
             tlsServer
-              ? new RacelabError('TLS', `--target: the server at ${target} speaks TLS; add --tls (and --ca if its certificate is not signed by a public CA)`)
-              : new RacelabError('UNREACHABLE', `--target: ${target} closed the connection on the HTTP/2 preface; it is not a gRPC server`),
+              ? new RacelabError('TLS', SPEAKS_TLS(target), { subject: 'target' })
+              : new RacelabError('NOT_GRPC', `${target} closed the connection on the HTTP/2 preface; it is not a gRPC server`, { subject: 'target' }),
           ),
         );
       });
@@ -226,18 +228,18 @@ export async function probeTarget(settings: TransportSettings, timeoutMs = 5000)
 }
 
 /**
- * Metadata from `key: value` strings (repeatable `--metadata`). Keys ending in `-bin` carry base64 values, as
+ * Metadata from `key: value` strings. Keys ending in `-bin` carry base64 values, as
  * the gRPC spec says.
  */
-export function parseMetadata(entries: readonly string[], what = '--metadata'): Array<[string, string]> {
+export function parseMetadata(entries: readonly string[], what = 'metadata'): Array<[string, string]> {
   return entries.map((entry) => {
     const i = entry.indexOf(':');
     const key = i > 0 ? entry.slice(0, i).trim().toLowerCase() : '';
     if (!key || !/^[0-9a-z_.-]+$/.test(key)) {
-      throw new RacelabError('BAD_OPTION', `${what}: "${entry}" is not "key: value" with a key of lowercase letters, digits, - _ .`);
+      throw new RacelabError('BAD_OPTION', `"${entry}" is not "key: value" with a key of lowercase letters, digits, - _ .`, { subject: what });
     }
     if (key.startsWith('grpc-') || key.startsWith(':') || ['content-type', 'te', 'user-agent'].includes(key)) {
-      throw new RacelabError('BAD_OPTION', `${what}: "${key}" is reserved by gRPC; pick another header name`);
+      throw new RacelabError('BAD_OPTION', `"${key}" is reserved by gRPC; pick another header name`, { subject: what });
     }
     return [key, entry.slice(i + 1).trim()];
   });

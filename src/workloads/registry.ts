@@ -31,28 +31,16 @@ export interface ExploreScenarioOptions {
   /** actors */
   readonly senders?: number;
   readonly messages?: number;
-  /** consumer (also --messages and --variant) */
+  /** consumer (also `messages` and `variant`) */
   readonly keys?: number;
   readonly consumers?: number;
   readonly crashes?: number;
   readonly ackTimeouts?: number;
 }
 
-const OPTION_OF: Record<string, string> = {
-  variant: '--variant',
-  pattern: '--pattern',
-  clients: '--clients',
-  increments: '--increments',
-  delayMs: '--delay',
-  linearizability: '--linearizability',
-  work: '--work',
-  senders: '--senders',
-  messages: '--messages',
-  keys: '--keys',
-  consumers: '--consumers',
-  crashes: '--crashes',
-  ackTimeouts: '--ack-timeouts',
-};
+/** The options a scenario may take, by name; a message names them in backticks (the CLI shows its flags). */
+const OPTION_NAMES = ['variant', 'pattern', 'clients', 'increments', 'delayMs', 'linearizability', 'work', 'senders', 'messages', 'keys', 'consumers', 'crashes', 'ackTimeouts'] as const;
+const named = (keys: readonly string[]): string => keys.map((k) => `\`${k}\``).join(', ');
 
 const USES: Record<ExploreScenario, readonly string[]> = {
   counter: ['variant', 'clients', 'increments', 'delayMs', 'linearizability'],
@@ -71,11 +59,11 @@ const USES: Record<ExploreScenario, readonly string[]> = {
 export function exploreWorkload(options: ExploreScenarioOptions): Workload {
   const scenario = options.scenario as ExploreScenario;
   if (!exploreScenarios.includes(scenario)) {
-    throw new RacelabError('UNKNOWN_SCENARIO', `--scenario: "${options.scenario}" is not an explore scenario; use one of ${exploreScenarios.join(', ')}`);
+    throw new RacelabError('UNKNOWN_SCENARIO', `"${options.scenario}" is not an explore scenario; use one of ${exploreScenarios.join(', ')}`, { subject: 'scenario' });
   }
-  for (const [key, flag] of Object.entries(OPTION_OF)) {
-    if ((options as unknown as Record<string, unknown>)[key] !== undefined && !USES[scenario].includes(key)) {
-      throw new RacelabError('BAD_OPTION', `${flag} does not apply to --scenario ${scenario}; it takes ${USES[scenario].map((k) => OPTION_OF[k]).join(', ') || 'no options'}`);
+  for (const key of OPTION_NAMES) {
+    if (options[key] !== undefined && !USES[scenario].includes(key)) {
+      throw new RacelabError('BAD_OPTION', `${named([key])} does not apply to \`scenario\` ${scenario}; it takes ${named(USES[scenario]) || 'no options'}`);
     }
   }
   switch (scenario) {
@@ -99,9 +87,9 @@ export function exploreWorkload(options: ExploreScenarioOptions): Workload {
     case 'actors': {
       const patterns = actorPatterns;
       const names = patterns.map((p) => p.name).join(', ');
-      if (options.pattern === undefined) throw new RacelabError('BAD_OPTION', `--scenario actors needs --pattern NAME; patterns: ${names}`);
+      if (options.pattern === undefined) throw new RacelabError('BAD_OPTION', `\`scenario\` actors needs \`pattern\` NAME; patterns: ${names}`);
       const pattern: ActorPattern | undefined = patterns.find((p) => p.name === options.pattern);
-      if (!pattern) throw new RacelabError('UNKNOWN_SCENARIO', `--pattern: "${options.pattern}" is not an actor pattern; use one of ${names}`);
+      if (!pattern) throw new RacelabError('UNKNOWN_SCENARIO', `"${options.pattern}" is not an actor pattern; use one of ${names}`, { subject: 'pattern' });
       return actorPatternWorkload(pattern, options.variant ?? (pattern.vulnerable[0] as string), { senders: options.senders, messages: options.messages });
     }
     case 'consumer':

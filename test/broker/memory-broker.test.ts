@@ -143,6 +143,6 @@ describe('consumer scenario under the explorer (memory broker, memory store)', {
 
   it('an option another scenario owns is one line naming the ones that apply', () => {
     expect(() => consumerWorkload({ variant: 'nope' })).toThrow(/not a consumer variant; use one of naive, idempotent, concurrent, per-key-ordering/);
-    return expect(runExplore({ scenario: 'consumer', work: 3, strategy: 'pct', runs: 1 })).rejects.toThrow(/--work does not apply to --scenario consumer/);
+    return expect(runExplore({ scenario: 'consumer', work: 3, strategy: 'pct', runs: 1 })).rejects.toThrow(/`work` does not apply to `scenario` consumer/);
   });
 });

@@ -29,6 +29,6 @@ export const actorPatterns: readonly ActorPattern[] = [
 
 export function actorPattern(name: string): ActorPattern {
   const p = actorPatterns.find((x) => x.name === name);
-  if (!p) throw new RacelabError('UNKNOWN_SCENARIO', `--pattern: "${name}" is not an actor pattern; use one of ${actorPatterns.map((x) => x.name).join(', ')}`);
+  if (!p) throw new RacelabError('UNKNOWN_SCENARIO', `"${name}" is not an actor pattern; use one of ${actorPatterns.map((x) => x.name).join(', ')}`, { subject: 'pattern' });
   return p;
 }

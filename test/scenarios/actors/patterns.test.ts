@@ -64,7 +64,7 @@ describe('actor patterns under the real scheduler', () => {
   });
 
   it('an unknown pattern or variant is a clear error', async () => {
-    expect(() => actorPattern('nope')).toThrow(/--pattern: "nope" is not an actor pattern; use one of counter-cast, check-then-act/);
+    expect(() => actorPattern('nope')).toThrow(/pattern: "nope" is not an actor pattern; use one of counter-cast, check-then-act/);
     await expect(actorPattern('check-then-act').run('nope')).rejects.toThrow(/"nope" is not a variant; use one of get-then-set/);
     await expect(actorPattern('check-then-act').run('get-then-set', { senders: 0 })).rejects.toThrow(/senders: 0 must be a whole number/);
   });
