@@ -238,7 +238,7 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
 export function renderBrokerDemo(r: BrokerDemoReport): string {
   const s = r.settings;
   const out = [
-    `racelab demo brokers: ${s.brokerDescription}, store ${s.store}, seed ${s.seed}; ${s.messages} messages per variant, ${s.crashes} consumer kill${s.crashes === 1 ? '' : 's'} between effect and ack for naive and idempotent (${s.killProcesses ? 'SIGKILL of a consumer process' : 'its connection dropped with the message unacked'})${s.pauses ? `, ${s.pauses} acks held past the ${formatMs(s.ackWaitMs)} ack wait (two consumers: the other may take the message meanwhile, if it is not paused too)` : ''}${s.restarts ? `, the broker killed (SIGKILL) and restarted ${plural(s.restarts, 'time')} per variant` : ''}, a ${formatMs(s.windowMs)} read-modify-write window`,
+    `racelab demo brokers: ${s.brokerDescription}, store ${s.store}, seed ${s.seed}; ${s.messages} messages per variant, ${plural(s.crashes, 'consumer kill')} between effect and ack for naive and idempotent (${s.killProcesses ? 'SIGKILL of a consumer process' : 'its connection dropped with the message unacked'})${s.pauses ? `, ${s.pauses} acks held past the ${formatMs(s.ackWaitMs)} ack wait (two consumers: the other may take the message meanwhile, if it is not paused too)` : ''}${s.restarts ? `, the broker killed (SIGKILL) and restarted ${plural(s.restarts, 'time')} per variant` : ''}, a ${formatMs(s.windowMs)} read-modify-write window`,
   ];
   const rows = (label: string, f: (x: BrokerDemoRun) => string): string[] => [label, ...r.runs.map(f)];
   out.push(
@@ -265,7 +265,7 @@ export function renderBrokerDemo(r: BrokerDemoReport): string {
   for (const x of r.runs) out.push(wrap(`${x.variant} (${x.summary}).`, 100, '  '), wrap(x.explanation, 100, '    '));
   out.push(
     r.interrupted
-      ? `interrupted: ${plural(r.runs.length, 'variant')} measured; ${r.created.length} broker object${r.created.length === 1 ? '' : 's'} deleted (${r.created.join(', ')})`
+      ? `interrupted: ${plural(r.runs.length, 'variant')} measured; ${plural(r.created.length, 'broker object')} deleted (${r.created.join(', ')})`
       : `deleted afterwards: ${r.created.join(', ') || 'nothing was created'}`,
   );
   return out.join('\n\n');

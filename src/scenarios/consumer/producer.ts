@@ -174,7 +174,7 @@ export function producerWorkload(options: ProducerWorkloadOptions): Workload {
             crashes: 0,
           });
           const bad: string[] = [];
-          if (t.lostEffects) bad.push(`${t.lostEffects} recorded order${t.lostEffects === 1 ? '' : 's'} never published, never applied`);
+          if (t.lostEffects) bad.push(`${plural(t.lostEffects, 'recorded order')} never published, never applied`);
           if (t.duplicates) bad.push(`${plural(t.duplicates, 'order')} applied twice (${t.duplicatedIds.join(', ')})`);
           return bad.length === 0 || `${options.variant}: ${bad.join(', ')} (${plural(t.published, 'order')} recorded, ${t.effectsApplied} applied)`;
         },
