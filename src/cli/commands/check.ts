@@ -5,6 +5,7 @@ import { checkHtmlPath } from '../html.js';
 import { fromErrorMessage, runInterruptible } from '../interruptible.js';
 import { printJson, printResult } from '../output.js';
 import { exitStatusForSignal } from '../signals.js';
+import { MODEL_NAMES } from '../../check/models.js';
 
 /** Files up to this size are checked in the main thread; larger ones in a worker, so Ctrl+C is seen at once. */
 const INLINE_MAX_BYTES = 256 * 1024;
@@ -17,7 +18,7 @@ export function register(program: Command): void {
     .command('check')
     .description('check a recorded history for linearizability against a model (exit 0 ok, 1 illegal, 3 unknown, 2 bad input)')
     .argument('<history>', 'history file: racelab JSON Lines, Jepsen EDN, or a Jepsen text log')
-    .requiredOption('--model <name>', 'the sequential model: register, counter or kv')
+    .requiredOption('--model <name>', `the sequential model: ${MODEL_NAMES.join(', ')}`)
     .option('--budget <duration>', 'time for the whole check (verdict, window, explanation) before the verdict is "unknown"', '10s')
     .option('--max-steps <n>', 'search steps before the verdict is "unknown" (reproducible, unlike time)')
     .option('--format <format>', 'history format: auto, jsonl, edn or jepsen-log', 'auto')
