@@ -79,15 +79,15 @@ export interface CallResult {
 }
 
 /** One unary call with a JSON request checked against the method's type before anything is sent. */
-export async function callMethod(o: TargetOptions, method: string, data: unknown, what = 'call'): Promise<CallResult> {
+export async function callMethod(o: TargetOptions, method: string, data: unknown, what = 'method'): Promise<CallResult> {
   const schema = await schemaOf(o);
   const m = findMethod(schema, method, what);
-  const request = encodeJsonMessage(m.requestType, data, '-d');
+  const request = encodeJsonMessage(m.requestType, data, 'data');
   const transport = targetTransport(o);
   const client = openChannel(transport, false);
   try {
     await connectChannel(client, transport).catch((e: unknown) => {
-      throw new RacelabError('UNREACHABLE', `${what}: could not connect to ${transport.target} (${messageOf(e)})`);
+      throw new RacelabError('UNREACHABLE', `could not connect to ${transport.target} (${messageOf(e)})`, { subject: 'target' });
     });
     const out = await sendUnary(client, { index: 0, client: 0, path: m.path, request, offsetMicros: 0 }, transport);
     return {

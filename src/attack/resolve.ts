@@ -93,7 +93,7 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
   let invariant: Expression | undefined;
   const bind = (schema: ServiceSchema): Omit<Resolved, 'invariant'> => {
     const endpoints: Endpoint[] = endpointsIn.map((e, i) => {
-      const method = findMethod(schema, e.method);
+      const method = findMethod(schema, e.method, 'call');
       const n = e.count ?? count;
       checkRange(n, `--call ${e.method}`, 1, ATTACK_LIMITS.maxCallsPerBurst);
       checkRange(e.offsetMs, `--call ${e.method} offset`, 0, 60_000);
@@ -130,7 +130,7 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
     const wantedServices = [...endpointsIn.map((e) => e.method), ...(o.before ? [o.before.method] : scenario?.before ? [scenario.before] : []), ...(o.after ? [o.after.method] : scenario?.after ? [scenario.after] : [])].map(serviceOf);
     const schema = await reflectSchema(transport, wantedServices.every((x) => x !== undefined) ? (wantedServices as string[]) : undefined).catch((e: unknown) => {
       // The calls came from --scenario, not from a --call the user typed: say which flag does not fit the target.
-      const missing = scenario && !o.endpoints?.length && e instanceof RacelabError ? /^--call: service (\S+) is not offered by (\S+); (it offers .*)$/.exec(e.message) : null;
+      const missing = scenario && !o.endpoints?.length && e instanceof RacelabError ? /^service (\S+) is not offered by (\S+); (it offers .*)$/.exec(e.message) : null;
       if (missing) {
         throw new RacelabError('UNKNOWN_METHOD', `--scenario ${scenario?.name}: ${missing[2]} does not offer ${missing[1]}; ${missing[3]}; point --target at a ${scenario?.name} server, or name its methods with --call`, { cause: e });
       }

@@ -224,21 +224,21 @@ function message(type: protobuf.Type, v: unknown, path: string): Record<string, 
 }
 
 /**
- * Checks JSON against a message type and encodes it. `what` names the option in the error:
- * `--data: field "amount" of shop.RedeemRequest must be an integer (int32), got "ten"`.
+ * Checks JSON against a message type and encodes it. `what` is the subject of the error (the CLI shows `--data`):
+ * `data: field "amount" of shop.RedeemRequest must be an integer (int32), got "ten"`.
  */
-export function encodeJsonMessage(type: protobuf.Type, json: unknown, what = '--data'): Buffer {
+export function encodeJsonMessage(type: protobuf.Type, json: unknown, what = 'data'): Buffer {
   try {
     const plain = message(type, json, '');
     return Buffer.from(type.encode(type.fromObject(plain)).finish());
   } catch (e) {
     if (e instanceof FieldError) {
       const typeName = type.fullName.replace(/^\./, '');
-      if (e.standalone) throw new RacelabError('BAD_DATA', `${what}: ${e.problem}`);
+      if (e.standalone) throw new RacelabError('BAD_DATA', e.problem, { subject: what });
       const where = e.path ? `field "${e.path}" of ${typeName}` : `the request (${typeName})`;
-      throw new RacelabError('BAD_DATA', `${what}: ${where} ${e.problem}`);
+      throw new RacelabError('BAD_DATA', `${where} ${e.problem}`, { subject: what });
     }
-    throw new RacelabError('BAD_DATA', `${what}: does not fit ${type.fullName.replace(/^\./, '')}: ${(e as Error).message}`);
+    throw new RacelabError('BAD_DATA', `does not fit ${type.fullName.replace(/^\./, '')}: ${(e as Error).message}`, { subject: what });
   }
 }
 

@@ -37,12 +37,12 @@ export interface LoadedProto {
 /** Loads a .proto file; a file that is missing or does not parse is bad input, named with the parser's reason. */
 export function loadProto(file: string, includeDirs: string[] = []): LoadedProto {
   const path = resolve(file);
-  if (!existsSync(path)) throw new RacelabError('BAD_PROTO', `--proto: ${file} does not exist; pass the path of a .proto file`);
+  if (!existsSync(path)) throw new RacelabError('BAD_PROTO', `${file} does not exist; pass the path of a .proto file`, { subject: 'proto' });
   try {
     const packageDefinition = protoLoader.loadSync(path, { ...LOADER_OPTIONS, includeDirs: [dirname(path), ...includeDirs] });
     return { packageDefinition, grpcObject: grpc.loadPackageDefinition(packageDefinition) };
   } catch (e) {
-    throw new RacelabError('BAD_PROTO', `--proto: ${file} does not parse: ${messageOf(e)}`);
+    throw new RacelabError('BAD_PROTO', `${file} does not parse: ${messageOf(e)}`, { subject: 'proto' });
   }
 }
 

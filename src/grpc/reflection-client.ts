@@ -146,15 +146,15 @@ export async function loadSchemaByReflection(target: string, options: Reflection
     }
     throw new RacelabError(
       'UNKNOWN_METHOD',
-      `${target} does not answer server reflection (grpc.reflection.v1 or v1alpha: ${messageOf(lastError)}); pass the service's .proto file with --proto`,
+      `${target} does not answer server reflection (grpc.reflection.v1 or v1alpha: ${messageOf(lastError)}); pass the service's .proto file with \`proto\``,
     );
   } catch (e) {
     if (e instanceof RacelabError) throw e;
     const code = (e as { code?: unknown }).code;
     if (code === grpc.status.DEADLINE_EXCEEDED || code === grpc.status.UNAVAILABLE) {
-      throw new RacelabError('UNREACHABLE', `--target: server reflection at ${target} did not answer within ${timeoutMs}ms (${messageOf(e)}); check the target, or pass --proto`);
+      throw new RacelabError('NOT_GRPC', `server reflection at ${target} did not answer within ${timeoutMs}ms (${messageOf(e)}); check the target, or pass \`proto\``, { subject: 'target' });
     }
-    throw new RacelabError('UNKNOWN_METHOD', `server reflection at ${target} failed: ${messageOf(e)}; pass the service's .proto file with --proto`);
+    throw new RacelabError('UNKNOWN_METHOD', `server reflection at ${target} failed: ${messageOf(e)}; pass the service's .proto file with \`proto\``);
   } finally {
     client.close();
   }
@@ -180,7 +180,7 @@ async function resolveServices(stream: ReflectionStream, wanted: readonly string
     const spelled = byPlainName.get(name);
     if (!spelled) {
       const list = [...byPlainName.keys()].filter((n) => !n.startsWith('grpc.reflection.'));
-      throw new RacelabError('UNKNOWN_METHOD', `--call: service ${name} is not offered by ${target}; it offers ${list.join(', ') || 'no services'}`);
+      throw new RacelabError('UNKNOWN_METHOD', `service ${name} is not offered by ${target}; it offers ${list.join(', ') || 'no services'}`);
     }
     let found: ReflectionResponse | undefined;
     for (const symbol of [...new Set([spelled, name, `.${name}`])]) {
@@ -191,7 +191,7 @@ async function resolveServices(stream: ReflectionStream, wanted: readonly string
       }
     }
     if (!found?.file_descriptor_response) {
-      throw new RacelabError('UNKNOWN_METHOD', `server reflection at ${target} lists ${spelled} but returns no descriptor for it; pass --proto`);
+      throw new RacelabError('UNKNOWN_METHOD', `server reflection at ${target} lists ${spelled} but returns no descriptor for it; pass \`proto\``);
     }
     add(found.file_descriptor_response.file_descriptor_proto);
   }
@@ -206,7 +206,7 @@ async function resolveServices(stream: ReflectionStream, wanted: readonly string
       const r = await stream.ask({ file_by_filename: dep });
       if (r.file_descriptor_response) add(r.file_descriptor_response.file_descriptor_proto);
       else if (!addBuiltin(dep, files)) {
-        throw new RacelabError('UNKNOWN_METHOD', `server reflection at ${target} did not provide ${dep}, which its services import; pass --proto`);
+        throw new RacelabError('UNKNOWN_METHOD', `server reflection at ${target} did not provide ${dep}, which its services import; pass \`proto\``);
       }
     }
   }

@@ -62,10 +62,10 @@ export function schemaFromRoot(root: protobuf.Root, source: string): ServiceSche
  * Imports resolve against the file's folder, then each `-I` folder; `google/protobuf/*.proto` are built in.
  */
 export function loadSchemaFromProto(files: readonly string[], includeDirs: readonly string[] = []): ServiceSchema {
-  if (files.length === 0) throw new RacelabError('BAD_PROTO', '--proto: no file given; pass the path of a .proto file');
+  if (files.length === 0) throw new RacelabError('BAD_PROTO', 'no file given; pass the path of a .proto file', { subject: 'proto' });
   const paths = files.map((f) => {
     const p = resolve(f);
-    if (!existsSync(p)) throw new RacelabError('BAD_PROTO', `--proto: ${f} does not exist; pass the path of a .proto file`);
+    if (!existsSync(p)) throw new RacelabError('BAD_PROTO', `${f} does not exist; pass the path of a .proto file`, { subject: 'proto' });
     return p;
   });
   const dirs = [...new Set([...paths.map((p) => dirname(p)), ...includeDirs.map((d) => resolve(d))])];
@@ -86,11 +86,11 @@ export function loadSchemaFromProto(files: readonly string[], includeDirs: reado
   } catch (e) {
     const shown = files.length === 1 ? files[0] : files.join(', ');
     const why = messageOf(e).replace(/^ENOENT: no such file or directory, open '([^']+)'.*/, 'import $1 not found (add its folder with -I)');
-    throw new RacelabError('BAD_PROTO', `--proto: ${shown} does not parse: ${why}`);
+    throw new RacelabError('BAD_PROTO', `${shown} does not parse: ${why}`, { subject: 'proto' });
   }
   const schema = schemaFromRoot(root, `proto file ${files.join(', ')}`);
   if (schema.methods.size === 0) {
-    throw new RacelabError('BAD_PROTO', `--proto: ${files.join(', ')} defines no service; pass the .proto file that declares the service to call`);
+    throw new RacelabError('BAD_PROTO', `${files.join(', ')} defines no service; pass the .proto file that declares the service to call`, { subject: 'proto' });
   }
   return schema;
 }
@@ -100,7 +100,7 @@ export function loadSchemaFromProto(files: readonly string[], includeDirs: reado
  * `pkg.Service.Method`, or with grpc-js reflection's leading dot for a package-less service (`.Counter/Increment`).
  * A bare `Method` works when exactly one service has it.
  */
-export function findMethod(schema: ServiceSchema, spec: string, what = '--call'): MethodSchema {
+export function findMethod(schema: ServiceSchema, spec: string, what = 'method'): MethodSchema {
   const text = spec.trim();
   let service: string | undefined;
   let method: string;
@@ -125,25 +125,27 @@ export function findMethod(schema: ServiceSchema, spec: string, what = '--call')
       if (inService.length === 0) {
         throw new RacelabError(
           'UNKNOWN_METHOD',
-          `${what}: service ${service} is not in ${schema.source}; it has ${services.join(', ') || 'no services'}`,
+          `service ${service} is not in ${schema.source}; it has ${services.join(', ') || 'no services'}`,
+          { subject: what },
         );
       }
       throw new RacelabError(
         'UNKNOWN_METHOD',
-        `${what}: ${service} has no method ${method}; it has ${inService.map((m) => m.name).join(', ')}`,
+        `${service} has no method ${method}; it has ${inService.map((m) => m.name).join(', ')}`,
+        { subject: what },
       );
     }
   } else {
     const matches = all.filter((m) => m.name === method);
     if (matches.length !== 1) {
       const why = matches.length === 0 ? `no service in ${schema.source} has a method ${method}` : `${method} is in ${matches.map((m) => m.service).join(' and ')}`;
-      throw new RacelabError('UNKNOWN_METHOD', `${what}: ${why}; write Service/Method, e.g. ${all[0] ? `${all[0].service}/${all[0].name}` : 'pkg.Service/Method'}`);
+      throw new RacelabError('UNKNOWN_METHOD', `${why}; write Service/Method, e.g. ${all[0] ? `${all[0].service}/${all[0].name}` : 'pkg.Service/Method'}`, { subject: what });
     }
     found = matches[0];
   }
-  if (!found) throw new RacelabError('UNKNOWN_METHOD', `${what}: ${spec} not found`);
+  if (!found) throw new RacelabError('UNKNOWN_METHOD', `${spec} not found`, { subject: what });
   if (found.requestStream || found.responseStream) {
-    throw new RacelabError('UNKNOWN_METHOD', `${what}: ${found.path} is a streaming method; only unary methods can be called`);
+    throw new RacelabError('UNKNOWN_METHOD', `${found.path} is a streaming method; only unary methods can be called`, { subject: what });
   }
   return found;
 }

@@ -54,7 +54,7 @@ describe('racelab attack against a plain grpc-js server built from the seed\'s p
   it('says to pass --proto when the server has no reflection', async () => {
     const none = await startPlainCounter({ variant: 'vulnerable', delayMs: 1, reflection: 'none' });
     try {
-      await expect(attack(none, 'parallel', false)).rejects.toThrow(/does not answer server reflection .*pass the service's \.proto file with --proto/);
+      await expect(attack(none, 'parallel', false)).rejects.toThrow(/does not answer server reflection .*pass the service's \.proto file with `proto`/);
       expect((await attack(none, 'parallel', true, { rounds: 1 })).verdict).not.toBe('unchecked');
     } finally {
       await none.close();

@@ -118,9 +118,9 @@ describe('list, describe and call through server reflection', () => {
   });
 
   it('bad input is one line and exit 2: a field the type lacks, a streaming method, no reflection, nothing listening', async () => {
-    expect(expectOneLineError(await runCli(['call', target, 'shop.v1.Coupons/Redeem', '-d', '{"coupon": "X"}']))).toMatch(/^racelab: -d: shop\.v1\.RedeemRequest has no field "coupon"/);
-    await expect(callMethod({ target }, 'shop.v1.Coupons/Watch', {})).rejects.toThrow('call: /shop.v1.Coupons/Watch is a streaming method; only unary methods can be called');
-    await expect(callMethod({ target }, 'shop.v1.Coupons/Nope', {})).rejects.toThrow(/call: shop\.v1\.Coupons has no method Nope; it has Redeem, Watch/);
+    expect(expectOneLineError(await runCli(['call', target, 'shop.v1.Coupons/Redeem', '-d', '{"coupon": "X"}']))).toMatch(/^racelab: --data: shop\.v1\.RedeemRequest has no field "coupon"/);
+    await expect(callMethod({ target }, 'shop.v1.Coupons/Watch', {})).rejects.toThrow('method: /shop.v1.Coupons/Watch is a streaming method; only unary methods can be called');
+    await expect(callMethod({ target }, 'shop.v1.Coupons/Nope', {})).rejects.toThrow(/method: shop\.v1\.Coupons has no method Nope; it has Redeem, Watch/);
     expect(expectOneLineError(await runCli(['list', bareTarget]))).toMatch(/does not answer server reflection .*; pass the service's \.proto file with --proto/);
     const gone = new grpc.Server();
     const down = await bind(gone);

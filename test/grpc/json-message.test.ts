@@ -48,8 +48,8 @@ describe('request JSON against a message type', () => {
   });
 
   it('names the field that does not fit, and why', () => {
-    expect(() => encodeJsonMessage(Redeem, { amount: 'ten' })).toThrow('--data: field "amount" of shop.Redeem must be an integer (int32), got "ten"');
-    expect(() => encodeJsonMessage(Redeem, { amont: 1 })).toThrow(/--data: shop.Redeem has no field "amont"; its fields are coupon_code, amount/);
+    expect(() => encodeJsonMessage(Redeem, { amount: 'ten' })).toThrow('data: field "amount" of shop.Redeem must be an integer (int32), got "ten"');
+    expect(() => encodeJsonMessage(Redeem, { amont: 1 })).toThrow(/data: shop.Redeem has no field "amont"; its fields are coupon_code, amount/);
     expect(() => encodeJsonMessage(Redeem, { lines: [{ sku: 'a', price: 1 }] })).toThrow(/shop.Line has no field "price" \(at lines\[0\].price\); its fields are sku, qty/);
     expect(() => encodeJsonMessage(Redeem, { lines: [{ sku: 'a' }, { qty: 1.5 }] })).toThrow(/field "lines\[1\].qty" of shop.Redeem must be an integer/);
     expect(() => encodeJsonMessage(Redeem, { small: -1 })).toThrow(/-1 is out of range for uint32/);
