@@ -188,6 +188,8 @@ export {
   type PendingOperation,
   mergeHistories,
   readHistoryFile,
+  readPairedHistoryFile,
+  type PairedHistoryFile,
   writeHistoryFile,
   parseHistory,
   HISTORY_FORMATS,

@@ -30,20 +30,12 @@ export type CheckMessage =
 /** Runs one check, posting its messages; in the worker, or inline for a small file (no thread to start). */
 export async function runCheckJob(job: CheckJob, port: { postMessage(m: CheckMessage): void }): Promise<void> {
   // Only what a check needs: the whole library (gRPC, brokers) would double the start-up time.
-  const [{ readHistoryFile, parseHistoryFormat }, { pairOperations }, { checkVerbose }, { renderHistoryHtml }] = await Promise.all([
-    import('../history/read.js'),
-    import('../history/operations.js'),
-    import('../check/checker.js'),
-    import('../report/history-html.js'),
-  ]);
-  const lib = { readHistoryFile, parseHistoryFormat, pairOperations, checkVerbose, renderHistoryHtml };
+  const [{ readPairedHistoryFile, parseHistoryFormat }, { checkVerbose }] = await Promise.all([import('../history/read.js'), import('../check/checker.js')]);
+  const lib = { readPairedHistoryFile, parseHistoryFormat, checkVerbose };
   try {
-    // The events are paired here and let go before the search: on a large history they are the biggest thing
-    // held (about 320 bytes an operation), and the search needs only the operations.
-    let parsed: Awaited<ReturnType<typeof readHistoryFile>> | undefined = await lib.readHistoryFile(job.file, lib.parseHistoryFormat(job.format));
-    const { header, format: read } = parsed;
-    const paired = lib.pairOperations(parsed.events);
-    parsed = undefined;
+    // The operations are paired as the file is read: neither its text nor its events (on a large history the
+    // biggest things held) are ever all in memory, and the search needs only the operations.
+    const { paired, header, format: read } = await lib.readPairedHistoryFile(job.file, lib.parseHistoryFormat(job.format));
     // A recording says where it started; Jepsen's formats go by their models' conventions (a register starts
     // nil, a counter 0); a racelab history that does not say may have started anywhere.
     const initial = job.initial ?? ('initial' in header ? { value: header.initial } : read === 'jsonl' ? 'unknown' : undefined);
@@ -60,7 +52,7 @@ export async function runCheckJob(job: CheckJob, port: { postMessage(m: CheckMes
     if (job.html !== undefined) {
       let page: string;
       try {
-        page = lib.renderHistoryHtml(report, { source: job.file });
+        page = (await import('../report/history-html.js')).renderHistoryHtml(report, { source: job.file });
       } catch (e) {
         // A failure to render is racelab's bug, not the user's path: say which.
         port.postMessage({ type: 'html', error: `rendering the page failed (${messageOf(e)}); please report it` } satisfies CheckMessage);

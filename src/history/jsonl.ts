@@ -37,17 +37,35 @@ export function parseHistoryJsonlHeader(text: string): HistoryHeader {
  */
 export function parseHistoryJsonl(text: string): HistoryEvent[] {
   const events: HistoryEvent[] = [];
-  let seenLine = false;
+  const reader = new JsonlEventReader();
   // Line by line without splitting: a 50 MB history's 650,000 line strings would all be alive at once.
   for (let i = 0, start = 0; start <= text.length; i++) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
-    const raw = text.slice(start, end).trim();
+    const event = reader.line(text.slice(start, end), i + 1);
     start = end + 1;
-    if (raw === '') continue;
-    const line = i + 1;
-    const first = !seenLine;
-    seenLine = true;
+    if (event) events.push(event);
+  }
+  return events;
+}
+
+/**
+ * racelab's JSON Lines read one line at a time (`parseHistoryJsonl` over a text, or a file read in chunks, whose
+ * events need never be all in memory at once).
+ */
+export class JsonlEventReader {
+  private seenLine = false;
+  /** Events read so far. */
+  events = 0;
+  /** The header, when the first non-blank line was one. */
+  header: HistoryHeader = {};
+
+  /** The event on this line (1-based `line`), or undefined for a blank line or the header. Throws naming the line. */
+  line(text: string, line: number): HistoryEvent | undefined {
+    const raw = text.trim();
+    if (raw === '') return undefined;
+    const first = !this.seenLine;
+    this.seenLine = true;
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
@@ -58,7 +76,10 @@ export function parseHistoryJsonl(text: string): HistoryEvent[] {
       throw new RacelabError('BAD_HISTORY', `line ${line}: expected a JSON object like ${EXAMPLE}`);
     }
     const o = parsed as Record<string, unknown>;
-    if (first && isHeader(o)) continue;
+    if (first && isHeader(o)) {
+      this.header = { initial: (o as { initial: unknown }).initial };
+      return undefined;
+    }
     const event = {
       type: o.type,
       process: o.process,
@@ -69,10 +90,10 @@ export function parseHistoryJsonl(text: string): HistoryEvent[] {
       ...(typeof o.error === 'string' ? { error: o.error } : {}),
       line,
     } as HistoryEvent;
-    validateEvent(event, events.length);
-    events.push(event);
+    validateEvent(event, this.events);
+    this.events++;
+    return event;
   }
-  return events;
 }
 
 /** One event as a JSON line, fields in a fixed order; `line` is where it was read from, so it is not written. */

@@ -35,35 +35,42 @@ interface Open {
   readonly at: number;
 }
 
+type DraftOperation = { -readonly [K in keyof HistoryOperation]: HistoryOperation[K] };
+
 /**
  * Pairs each invoke with its completion on the same process, checking the history is well formed: a process
  * runs one operation at a time, completes what it invoked, and completes it once. An operation still open at
  * the end of the history is `info`: whatever happened to it, nobody saw.
+ *
+ * Events are given one at a time (`add`), so a file reader can pair them as its lines arrive and keep only the
+ * operations, never the whole list of events; `pairOperations` gives it a list.
  */
-export function pairOperations(history: History): PairedHistory {
-  const timed = history.length > 0 && history[0]!.time !== undefined;
-  const open = new Map<ProcessId, Open>();
-  const closed = new Map<ProcessId, { invoke: Open; completeAt: string }>();
-  const lastTime = new Map<ProcessId, { time: number; place: string }>();
-  const draft: Array<{ order: number; op: { -readonly [K in keyof HistoryOperation]: HistoryOperation[K] } }> = [];
-  const processes: ProcessId[] = [];
-  const seen = new Set<ProcessId>();
+export class OperationPairer {
+  private timed: boolean | undefined;
+  private readonly open = new Map<ProcessId, Open>();
+  private readonly closed = new Map<ProcessId, { invoke: Open; completeAt: string }>();
+  private readonly lastTime = new Map<ProcessId, { time: number; place: string }>();
+  private readonly draft: Array<{ order: number; op: DraftOperation }> = [];
+  private readonly processes: ProcessId[] = [];
+  private readonly seen = new Set<ProcessId>();
 
-  history.forEach((event, index) => {
+  /** Takes the history's event at `index` (0-based, every event counted); throws on a malformed history. */
+  add(event: HistoryEvent, index: number): void {
     validateEvent(event, index);
+    const timed = (this.timed ??= event.time !== undefined);
     if ((event.time !== undefined) !== timed) {
       throw bad(event, index, timed ? 'has no "time" but earlier events do; give every event a time or none' : 'has a "time" but earlier events do not; give every event a time or none');
     }
     const at = timed ? event.time! : index;
     const place = eventPlace(event, index);
-    const previous = lastTime.get(event.process);
+    const previous = this.lastTime.get(event.process);
     if (previous && at < previous.time) {
       throw bad(event, index, `${label(event.process)}'s time goes backwards (${at} after ${previous.time} on ${previous.place}); times must come from a monotonic clock`);
     }
-    lastTime.set(event.process, { time: at, place });
+    this.lastTime.set(event.process, { time: at, place });
 
     if (event.type === 'invoke') {
-      const pending = open.get(event.process);
+      const pending = this.open.get(event.process);
       if (pending) {
         throw bad(
           event,
@@ -71,17 +78,17 @@ export function pairOperations(history: History): PairedHistory {
           `${label(event.process)} invokes ${event.f} while its ${pending.event.f} from ${eventPlace(pending.event, pending.index)} has not completed; a process runs one operation at a time (complete it with "info" if its outcome is unknown)`,
         );
       }
-      open.set(event.process, { event, index, at });
-      if (!seen.has(event.process)) {
-        seen.add(event.process);
-        processes.push(event.process);
+      this.open.set(event.process, { event, index, at });
+      if (!this.seen.has(event.process)) {
+        this.seen.add(event.process);
+        this.processes.push(event.process);
       }
       return;
     }
 
-    const pending = open.get(event.process);
+    const pending = this.open.get(event.process);
     if (!pending) {
-      const last = closed.get(event.process);
+      const last = this.closed.get(event.process);
       if (last && last.invoke.event.f === event.f) {
         throw bad(
           event,
@@ -94,10 +101,10 @@ export function pairOperations(history: History): PairedHistory {
     if (pending.event.f !== event.f) {
       throw bad(event, index, `${label(event.process)} completes ${event.f} but invoked ${pending.event.f} on ${eventPlace(pending.event, pending.index)}`);
     }
-    open.delete(event.process);
-    closed.set(event.process, { invoke: pending, completeAt: place });
+    this.open.delete(event.process);
+    this.closed.set(event.process, { invoke: pending, completeAt: place });
     const error = event.error ?? pending.event.error;
-    draft.push({ order: pending.index, op: {
+    this.draft.push({ order: pending.index, op: {
       id: 0,
       process: event.process,
       f: event.f,
@@ -110,30 +117,45 @@ export function pairOperations(history: History): PairedHistory {
       ...(event.line !== undefined ? { completeLine: event.line } : {}),
       ...(error !== undefined ? { error } : {}),
     } });
-  });
-
-  for (const pending of open.values()) {
-    draft.push({ order: pending.index, op: {
-      id: 0,
-      process: pending.event.process,
-      f: pending.event.f,
-      invokeValue: pending.event.value ?? null,
-      completeValue: undefined,
-      status: 'info',
-      call: pending.at,
-      return: Infinity,
-      ...(pending.event.line !== undefined ? { invokeLine: pending.event.line } : {}),
-      error: 'no completion before the history ends',
-    } });
   }
 
-  // Ids follow invocation order; a stable sort keeps the file's order for equal call times.
-  // The id is set in place: a copy of every operation would double a large history's memory for a moment.
-  const operations = draft
-    .sort((a, b) => a.op.call - b.op.call || a.order - b.order)
-    .map(({ op }, id) => {
-      op.id = id;
-      return op as HistoryOperation;
-    });
-  return { operations, timeUnit: timed ? 'us' : 'event', processes };
+  /** The operations, once every event has been given; the pairer is spent. */
+  finish(): PairedHistory {
+    const draft = this.draft;
+    for (const pending of this.open.values()) {
+      draft.push({ order: pending.index, op: {
+        id: 0,
+        process: pending.event.process,
+        f: pending.event.f,
+        invokeValue: pending.event.value ?? null,
+        completeValue: undefined,
+        status: 'info',
+        call: pending.at,
+        return: Infinity,
+        ...(pending.event.line !== undefined ? { invokeLine: pending.event.line } : {}),
+        error: 'no completion before the history ends',
+      } });
+    }
+    this.open.clear();
+    this.closed.clear();
+    this.lastTime.clear();
+
+    // Ids follow invocation order; a stable sort keeps the file's order for equal call times.
+    // The id is set in place: a copy of every operation would double a large history's memory for a moment.
+    const operations = draft
+      .sort((a, b) => a.op.call - b.op.call || a.order - b.order)
+      .map(({ op }, id) => {
+        op.id = id;
+        return op as HistoryOperation;
+      });
+    draft.length = 0;
+    return { operations, timeUnit: this.timed === true ? 'us' : 'event', processes: this.processes };
+  }
+}
+
+/** Pairs a whole list of events (see `OperationPairer`). */
+export function pairOperations(history: History): PairedHistory {
+  const pairer = new OperationPairer();
+  history.forEach((event, index) => pairer.add(event, index));
+  return pairer.finish();
 }

@@ -1,9 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { extname } from 'node:path';
 import { messageOf, RacelabError } from '../core/errors.js';
-import type { History, HistoryEvent } from './event.js';
+import type { History, HistoryEvent, PairedHistory } from './event.js';
 import { parseJepsenEdn, parseJepsenLog } from './jepsen.js';
-import { formatHistoryJsonl, parseHistoryJsonl, parseHistoryJsonlHeader, type HistoryHeader } from './jsonl.js';
+import { formatHistoryJsonl, JsonlEventReader, parseHistoryJsonl, parseHistoryJsonlHeader, type HistoryHeader } from './jsonl.js';
+import { OperationPairer, pairOperations } from './operations.js';
 
 export type HistoryFormat = 'jsonl' | 'edn' | 'jepsen-log';
 export const HISTORY_FORMATS: readonly HistoryFormat[] = ['jsonl', 'edn', 'jepsen-log'];
@@ -66,24 +68,153 @@ export function parseHistory(text: string, format: HistoryFormat | 'auto' = 'aut
   return { events, format: chosen, header: chosen === 'jsonl' ? parseHistoryJsonlHeader(text) : {} };
 }
 
+function unreadable(path: string, e: unknown): RacelabError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : messageOf(e);
+  return new RacelabError('BAD_HISTORY', `${path}: ${why}; give the path of a history file (JSON Lines, EDN or a Jepsen log)`);
+}
+
+/** A parse error names the file first. */
+function namingFile(path: string, e: unknown): unknown {
+  return e instanceof RacelabError && e.code === 'BAD_HISTORY' && !e.message.startsWith(path) ? new RacelabError('BAD_HISTORY', `${path} ${e.message}`) : e;
+}
+
 /** Reads a history file: racelab's JSON Lines, Jepsen EDN or a Jepsen text log. Errors name file and line. */
 export async function readHistoryFile(path: string, format: HistoryFormat | 'auto' = 'auto'): Promise<ParsedHistory> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : messageOf(e);
-    throw new RacelabError('BAD_HISTORY', `${path}: ${why}; give the path of a history file (JSON Lines, EDN or a Jepsen log)`);
+    throw unreadable(path, e);
   }
   try {
     return parseHistory(text, format, path);
   } catch (e) {
-    if (e instanceof RacelabError && e.code === 'BAD_HISTORY' && !e.message.startsWith(path)) {
-      throw new RacelabError('BAD_HISTORY', `${path} ${e.message}`);
-    }
-    throw e;
+    throw namingFile(path, e);
   }
+}
+
+/** A history file read straight into operations (`readPairedHistoryFile`). */
+export interface PairedHistoryFile {
+  readonly paired: PairedHistory;
+  readonly format: HistoryFormat;
+  readonly header: HistoryHeader;
+}
+
+/** The start of a file read to tell its format: at least the 64 Ki characters `detectHistoryFormat` looks at. */
+const PREFIX_BYTES = 256 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Reads a history file and pairs its operations, as `readHistoryFile` then `pairOperations` do, with the same
+ * result and the same errors. A JSON Lines file is read in chunks and each event paired as its line arrives:
+ * neither the file's text nor its list of events is ever in memory (on a 50 MB history they were most of a
+ * check's memory), only the operations.
+ */
+export async function readPairedHistoryFile(path: string, format: HistoryFormat | 'auto' = 'auto'): Promise<PairedHistoryFile> {
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r');
+  } catch (e) {
+    throw unreadable(path, e);
+  }
+  try {
+    const whole = async (): Promise<PairedHistoryFile> => {
+      const parsed = await readHistoryFile(path, format);
+      return { paired: pairOperations(parsed.events), format: parsed.format, header: parsed.header };
+    };
+    let chosen = format;
+    if (chosen === 'auto') {
+      let prefix: { text: string; all: boolean };
+      try {
+        prefix = await readPrefix(file);
+      } catch (e) {
+        throw unreadable(path, e);
+      }
+      // The format is told from the prefix only when the prefix holds all that `detectHistoryFormat` reads.
+      if (!prefix.all && !firstLineEnds(prefix.text)) return await whole();
+      const detected = detectHistoryFormat(prefix.text, path);
+      if (detected !== 'jsonl') return await whole();
+      chosen = detected;
+    }
+    if (chosen !== 'jsonl') return await whole();
+    return await pairJsonlFile(file, path);
+  } finally {
+    await file.close();
+  }
+}
+
+async function readPrefix(file: FileHandle): Promise<{ text: string; all: boolean }> {
+  const buffer = Buffer.alloc(PREFIX_BYTES);
+  let size = 0;
+  for (;;) {
+    const { bytesRead } = await file.read(buffer, size, PREFIX_BYTES - size, size);
+    if (bytesRead === 0) break;
+    size += bytesRead;
+    if (size === PREFIX_BYTES) break;
+  }
+  // A character cut at the end of the prefix is held back, not replaced.
+  return { text: new StringDecoder('utf8').write(buffer.subarray(0, size)), all: size < PREFIX_BYTES };
+}
+
+/** Whether the text's first meaningful line (not blank, not a `;` comment) ends inside it. */
+function firstLineEnds(text: string): boolean {
+  for (let at = 0; at < text.length; ) {
+    const end = text.indexOf('\n', at);
+    if (end === -1) return false;
+    const line = text.slice(at, end).trim();
+    if (line !== '' && !line.startsWith(';')) return true;
+    at = end + 1;
+  }
+  return false;
+}
+
+async function pairJsonlFile(file: FileHandle, path: string): Promise<PairedHistoryFile> {
+  const reader = new JsonlEventReader();
+  const pairer = new OperationPairer();
+  // A history that is not well formed fails as it did when the whole file was parsed before pairing: a line that
+  // cannot be read is named first, wherever it is; then the first pairing error.
+  let pairingError: unknown;
+  let lineNo = 0;
+  const take = (buffer: Buffer, start: number, end: number): void => {
+    lineNo++;
+    // A newline byte is never inside a UTF-8 character: each line decodes on its own.
+    const event = reader.line(buffer.toString('utf8', start, end), lineNo);
+    if (event === undefined || pairingError !== undefined) return;
+    try {
+      pairer.add(event, reader.events - 1);
+    } catch (e) {
+      pairingError = e;
+    }
+  };
+  try {
+    let carry = Buffer.alloc(0);
+    let position = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await file.read(chunk, 0, CHUNK_BYTES, position));
+      } catch (e) {
+        throw unreadable(path, e);
+      }
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      const buffer = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      let start = 0;
+      for (let end = buffer.indexOf(10, start); end !== -1; end = buffer.indexOf(10, start)) {
+        take(buffer, start, end);
+        start = end + 1;
+      }
+      carry = Buffer.from(buffer.subarray(start));
+    }
+    take(carry, 0, carry.length);
+  } catch (e) {
+    throw namingFile(path, e);
+  }
+  if (reader.events === 0) throw new RacelabError('BAD_HISTORY', `${path}: no operations in it (read as jsonl)`);
+  if (pairingError !== undefined) throw pairingError;
+  return { paired: pairer.finish(), format: 'jsonl', header: reader.header };
 }
 
 /** Writes a history as racelab JSON Lines. */

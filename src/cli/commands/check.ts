@@ -26,7 +26,16 @@ export function register(program: Command): void {
     .option('--html <file>', 'also write a self-contained timeline page')
     .option('--json', 'print the report as JSON (without the per-operation timeline)')
     .action(async (file: string, opts: { model: string; budget: string; maxSteps?: string; format: string; initial?: string; html?: string; json?: boolean }) => {
-      const lib = await import('../lib.js');
+      // Only what a check needs, not the whole library (gRPC, brokers, stores): the main thread waits beside the
+      // worker through the whole check, and on a large history every megabyte it holds counts.
+      const [{ modelByName }, { RacelabError }, { parseCount, parseDuration }, { parseHistoryFormat }, { renderCheckReport }] = await Promise.all([
+        import('../../check/models.js'),
+        import('../../core/errors.js'),
+        import('../../core/units.js'),
+        import('../../history/read.js'),
+        import('../../report/check-text.js'),
+      ]);
+      const lib = { modelByName, RacelabError, parseCount, parseDuration, parseHistoryFormat, renderCheckReport };
       // Every option is checked before the file is read: a typo fails fast with one line.
       lib.modelByName(opts.model);
       const budgetMs = lib.parseDuration(opts.budget, '--budget', { maxMs: 24 * 3_600_000 });
@@ -76,7 +85,7 @@ export function register(program: Command): void {
     });
 }
 
-function parseInitial(text: string, RacelabError: typeof import('../lib.js').RacelabError): { value: unknown } | 'unknown' {
+function parseInitial(text: string, RacelabError: typeof import('../../core/errors.js').RacelabError): { value: unknown } | 'unknown' {
   if (text === 'unknown') return 'unknown';
   try {
     return { value: JSON.parse(text) as unknown };
