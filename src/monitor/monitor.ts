@@ -142,6 +142,13 @@ const defaultKeyClass = (key: string): string => {
 
 /** Key classes beyond this many share the label `other`, so a bad keyClass cannot blow up the metrics. */
 const MAX_KEY_CLASSES = 200;
+/** Methods beyond this many share the label `other`. */
+const MAX_METHODS = 1000;
+
+interface MethodCounts {
+  requests: number;
+  inFlight: number;
+}
 
 export class RaceMonitor {
   readonly registry: Registry;
@@ -162,8 +169,13 @@ export class RaceMonitor {
   private readonly logger: SuspectLogger | undefined;
   private readonly name: string | undefined;
   private nextId = 1;
-  /** prom-client's labelled children, one per method: looking labels up on every request costs more than the rest. */
-  private readonly perMethod = new Map<string, { requests: { inc(): void }; inFlight: { inc(): void; dec(): void } }>();
+  /**
+   * Requests and handlers in flight per method, as plain numbers that prom-client reads when scraped (`collect`):
+   * a prom-client call per request (even on a labelled child) cost more than the rest of the bookkeeping.
+   */
+  private readonly perMethod = new Map<string, MethodCounts>();
+  /** The most recently touched key: touching it again needs no move in the least-recently-used order. */
+  private lastKey: string | undefined;
   private readonly metrics: {
     requests: Counter<'method'>;
     inFlight: Gauge<'method'>;
@@ -188,8 +200,25 @@ export class RaceMonitor {
     this.registry = options.registry ?? new Registry();
     const registers = [this.registry];
     this.metrics = {
-      requests: new Counter({ name: 'racelab_monitor_requests_total', help: 'Requests the race monitor saw, per method.', labelNames: ['method'], registers }),
-      inFlight: new Gauge({ name: 'racelab_monitor_in_flight', help: 'Handlers running now, per method.', labelNames: ['method'], registers }),
+      requests: new Counter({
+        name: 'racelab_monitor_requests_total',
+        help: 'Requests the race monitor saw, per method.',
+        labelNames: ['method'],
+        registers,
+        collect: () => {
+          this.metrics.requests.reset();
+          for (const [method, m] of this.perMethod) this.metrics.requests.inc({ method }, m.requests);
+        },
+      }),
+      inFlight: new Gauge({
+        name: 'racelab_monitor_in_flight',
+        help: 'Handlers running now, per method.',
+        labelNames: ['method'],
+        registers,
+        collect: () => {
+          for (const [method, m] of this.perMethod) this.metrics.inFlight.set({ method }, m.inFlight);
+        },
+      }),
       lostUpdates: new Counter({
         name: 'racelab_monitor_suspected_lost_updates_total',
         help: 'Writes by a request that read the same version of a key as an earlier writer of it (the signature of a lost update).',
@@ -219,9 +248,9 @@ export class RaceMonitor {
   /** Starts a request; `run` it or pass it to read/write, and `end` it. The interceptor and `wrap` do this. */
   begin(method: string, id?: string): MonitoredRequest {
     this.counts.requests++;
-    const m = this.methodMetrics(method);
-    m.requests.inc();
-    m.inFlight.inc();
+    const m = this.methodCounts(method);
+    m.requests++;
+    m.inFlight++;
     return {
       id: id && id.length <= 128 ? id : `r${this.nextId++}`,
       method,
@@ -242,7 +271,7 @@ export class RaceMonitor {
     if (request.endMicros !== undefined) return;
     request.endMicros = nowMicros();
     request.status = status;
-    this.methodMetrics(request.method).inFlight.dec();
+    this.methodCounts(request.method).inFlight--;
     if (this.keepRequests > 0) {
       this.completed.push(request);
       if (this.completed.length > this.keepRequests * 2) this.completed.splice(0, this.completed.length - this.keepRequests);
@@ -332,12 +361,13 @@ export class RaceMonitor {
     return this.registry.metrics();
   }
 
-  private methodMetrics(method: string): { requests: { inc(): void }; inFlight: { inc(): void; dec(): void } } {
+  private methodCounts(method: string): MethodCounts {
     let m = this.perMethod.get(method);
     if (!m) {
-      m = { requests: this.metrics.requests.labels({ method }), inFlight: this.metrics.inFlight.labels({ method }) };
-      // Methods come from the service definition, a bounded set; a caller inventing names is capped here.
-      if (this.perMethod.size < 1000) this.perMethod.set(method, m);
+      // Methods come from the service definition, a bounded set; names beyond 1000 share the label `other`.
+      const label = this.perMethod.size < MAX_METHODS ? method : 'other';
+      m = this.perMethod.get(label) ?? { requests: 0, inFlight: 0 };
+      this.perMethod.set(label, m);
     }
     return m;
   }
@@ -345,13 +375,17 @@ export class RaceMonitor {
   private keyState(key: string): KeyState {
     let state = this.keys.get(key);
     if (state) {
-      // Least recently used first: touching a key moves it to the end.
-      this.keys.delete(key);
-      this.keys.set(key, state);
+      // Least recently used first: touching a key moves it to the end (where the last key touched already is).
+      if (key !== this.lastKey) {
+        this.keys.delete(key);
+        this.keys.set(key, state);
+        this.lastKey = key;
+      }
       return state;
     }
     state = { highestWritten: -Infinity, latest: undefined, versions: new Map(), state: undefined };
     this.keys.set(key, state);
+    this.lastKey = key;
     if (this.keys.size > this.maxKeys) this.keys.delete(this.keys.keys().next().value!);
     return state;
   }
