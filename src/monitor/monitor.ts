@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { nowMicros } from '../core/clock.js';
 import { RacelabError } from '../core/errors.js';
+import { OnlineLinearizability, type OnlineCheckOptions } from './online-check.js';
 
 /*
  * The race monitor watches a live service for the signature of a race, not for the race itself: it cannot see
@@ -55,6 +56,12 @@ export interface RaceMonitorOptions {
   keepRequests?: number;
   /** Metrics go here; default a registry of this monitor's own. */
   registry?: Registry;
+  /**
+   * Optional: check one key's history for linearizability while the service runs, window by window, off the
+   * request path (online-check.ts); verdicts on `racelab_monitor_linearizability_windows_total`. Needs the
+   * handlers' Store to be `monitoredStore` (it reports the values read and written).
+   */
+  linearizability?: OnlineCheckOptions;
 }
 
 /** What one request did, as the monitor saw it. Times are monotonic microseconds (`nowMicros`). */
@@ -157,6 +164,8 @@ export class RaceMonitor {
   readonly suspects: Suspect[] = [];
   /** Completed requests, when `keepRequests` > 0. */
   readonly completed: MonitoredRequest[] = [];
+  /** The online linearizability monitor, with `linearizability`. */
+  readonly online: OnlineLinearizability | undefined;
 
   private readonly context = new AsyncLocalStorage<MonitoredRequest>();
   private readonly keys = new Map<string, KeyState>();
@@ -198,6 +207,7 @@ export class RaceMonitor {
     this.logger = options.logger;
     this.name = options.name;
     this.registry = options.registry ?? new Registry();
+    this.online = options.linearizability ? new OnlineLinearizability(options.linearizability, this.registry) : undefined;
     const registers = [this.registry];
     this.metrics = {
       requests: new Counter({
@@ -272,6 +282,7 @@ export class RaceMonitor {
     request.endMicros = nowMicros();
     request.status = status;
     this.methodCounts(request.method).inFlight--;
+    this.online?.end(request, request.endMicros);
     if (this.keepRequests > 0) {
       this.completed.push(request);
       if (this.completed.length > this.keepRequests * 2) this.completed.splice(0, this.completed.length - this.keepRequests);
