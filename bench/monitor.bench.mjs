@@ -3,7 +3,11 @@
 // in one run. Each server is its own process, flooded by the same one-channel driver at max rate (100 calls in
 // flight) with Increment calls, which read nothing and write once through the Store. The two servers take turns,
 // several rounds, so drift in the machine's load falls on both; the ratio is of the medians. Target: >= 0.9x.
-// `--quick` runs fewer, shorter rounds.
+// On a machine shared with other work the calls/s of a round follow the load more than the server (both
+// servers sit mostly idle waiting for a core), so the bench also reads each server's own CPU time from
+// /proc/PID/stat around each round: CPU µs per call, and its ratio, is the cost the monitor adds whatever else
+// runs (the calls/s a saturated server reaches is the inverse). `--quick` runs fewer, shorter rounds.
+import { readFileSync } from 'node:fs';
 import { raceMonitor } from '../dist/index.js';
 import { runFlood } from '../dist/burst/index.js';
 import { children, startRacelab } from './racelab-process.mjs';
@@ -26,23 +30,47 @@ const flood = (target) =>
     makeCall: (index, client) => ({ index, client, path: '/Counter/Increment', request: emptyRequest, offsetMicros: 0 }),
   });
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+// utime + stime of a process in µs (fields 14 and 15 of /proc/PID/stat, in clock ticks of 10 ms); undefined
+// where there is no /proc.
+const cpuMicros = (pid) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+};
+/** One round on one server: calls/s, and the server's CPU µs per completed call. */
+const round = async (server) => {
+  const before = cpuMicros(server.child.pid);
+  const r = await flood(server.match[1]);
+  const after = cpuMicros(server.child.pid);
+  return { callsPerSecond: r.callsPerSecond, cpuPerCall: before === undefined || after === undefined ? undefined : (after - before) / r.completed };
+};
 // A warm-up of each, not counted.
 await flood(plain.match[1]);
 await flood(watched.match[1]);
 const without = [];
 const withMonitor = [];
 for (let i = 0; i < rounds; i++) {
-  without.push((await flood(plain.match[1])).callsPerSecond);
-  withMonitor.push((await flood(watched.match[1])).callsPerSecond);
+  without.push(await round(plain));
+  withMonitor.push(await round(watched));
 }
 const metrics = await (await fetch(watched.match[2])).text();
 const requests = metrics.split('\n').find((l) => l.startsWith('racelab_monitor_requests_total{method="/Counter/Increment"}'));
-const a = median(without);
-const b = median(withMonitor);
+const a = median(without.map((r) => r.callsPerSecond));
+const b = median(withMonitor.map((r) => r.callsPerSecond));
 console.log(`unary Increment calls/s of the atomic counter, median of ${rounds} rounds of ${durationMs}ms, 100 in flight, one channel`);
-console.log(`  without the monitor: ${Math.round(a)}  (rounds: ${without.map(Math.round).join(', ')})`);
-console.log(`  with the monitor:    ${Math.round(b)}  (rounds: ${withMonitor.map(Math.round).join(', ')})`);
+console.log(`  without the monitor: ${Math.round(a)}  (rounds: ${without.map((r) => Math.round(r.callsPerSecond)).join(', ')})`);
+console.log(`  with the monitor:    ${Math.round(b)}  (rounds: ${withMonitor.map((r) => Math.round(r.callsPerSecond)).join(', ')})`);
 console.log(`  ratio with/without:  ${(b / a).toFixed(2)}x  (target >= 0.90x)`);
+if (without.every((r) => r.cpuPerCall !== undefined) && withMonitor.every((r) => r.cpuPerCall !== undefined)) {
+  const ca = median(without.map((r) => r.cpuPerCall));
+  const cb = median(withMonitor.map((r) => r.cpuPerCall));
+  console.log(`  server CPU per call: ${ca.toFixed(1)}µs without, ${cb.toFixed(1)}µs with (+${(cb - ca).toFixed(1)}µs); calls per CPU-second with/without: ${(ca / cb).toFixed(2)}x  (target >= 0.90x)`);
+  console.log(`    rounds without: ${without.map((r) => r.cpuPerCall.toFixed(1)).join(', ')}; with: ${withMonitor.map((r) => r.cpuPerCall.toFixed(1)).join(', ')}`);
+} else console.log('  server CPU per call: not measured (no /proc on this system)');
 console.log(`  the monitored server counted: ${requests ?? '(no sample)'}`);
 for (const c of children) c.kill('SIGTERM');
 

@@ -338,6 +338,9 @@ export {
   type Suspect,
   type MonitorCounts,
   type MetricsEndpoint,
+  OnlineLinearizability,
+  type OnlineCheckOptions,
+  type OnlineCheckCounts,
 } from './monitor/index.js';
 
 // The impact scenarios: bank, coupon, rate limit, privilege and the other races the seed names

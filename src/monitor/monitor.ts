@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { nowMicros } from '../core/clock.js';
 import { RacelabError } from '../core/errors.js';
+import { OnlineLinearizability, type OnlineCheckOptions } from './online-check.js';
 
 /*
  * The race monitor watches a live service for the signature of a race, not for the race itself: it cannot see
@@ -55,6 +56,12 @@ export interface RaceMonitorOptions {
   keepRequests?: number;
   /** Metrics go here; default a registry of this monitor's own. */
   registry?: Registry;
+  /**
+   * Optional: check one key's history for linearizability while the service runs, window by window, off the
+   * request path (online-check.ts); verdicts on `racelab_monitor_linearizability_windows_total`. Needs the
+   * handlers' Store to be `monitoredStore` (it reports the values read and written).
+   */
+  linearizability?: OnlineCheckOptions;
 }
 
 /** What one request did, as the monitor saw it. Times are monotonic microseconds (`nowMicros`). */
@@ -142,6 +149,13 @@ const defaultKeyClass = (key: string): string => {
 
 /** Key classes beyond this many share the label `other`, so a bad keyClass cannot blow up the metrics. */
 const MAX_KEY_CLASSES = 200;
+/** Methods beyond this many share the label `other`. */
+const MAX_METHODS = 1000;
+
+interface MethodCounts {
+  requests: number;
+  inFlight: number;
+}
 
 export class RaceMonitor {
   readonly registry: Registry;
@@ -150,6 +164,8 @@ export class RaceMonitor {
   readonly suspects: Suspect[] = [];
   /** Completed requests, when `keepRequests` > 0. */
   readonly completed: MonitoredRequest[] = [];
+  /** The online linearizability monitor, with `linearizability`. */
+  readonly online: OnlineLinearizability | undefined;
 
   private readonly context = new AsyncLocalStorage<MonitoredRequest>();
   private readonly keys = new Map<string, KeyState>();
@@ -162,8 +178,13 @@ export class RaceMonitor {
   private readonly logger: SuspectLogger | undefined;
   private readonly name: string | undefined;
   private nextId = 1;
-  /** prom-client's labelled children, one per method: looking labels up on every request costs more than the rest. */
-  private readonly perMethod = new Map<string, { requests: { inc(): void }; inFlight: { inc(): void; dec(): void } }>();
+  /**
+   * Requests and handlers in flight per method, as plain numbers that prom-client reads when scraped (`collect`):
+   * a prom-client call per request (even on a labelled child) cost more than the rest of the bookkeeping.
+   */
+  private readonly perMethod = new Map<string, MethodCounts>();
+  /** The most recently touched key: touching it again needs no move in the least-recently-used order. */
+  private lastKey: string | undefined;
   private readonly metrics: {
     requests: Counter<'method'>;
     inFlight: Gauge<'method'>;
@@ -186,10 +207,28 @@ export class RaceMonitor {
     this.logger = options.logger;
     this.name = options.name;
     this.registry = options.registry ?? new Registry();
+    this.online = options.linearizability ? new OnlineLinearizability(options.linearizability, this.registry) : undefined;
     const registers = [this.registry];
     this.metrics = {
-      requests: new Counter({ name: 'racelab_monitor_requests_total', help: 'Requests the race monitor saw, per method.', labelNames: ['method'], registers }),
-      inFlight: new Gauge({ name: 'racelab_monitor_in_flight', help: 'Handlers running now, per method.', labelNames: ['method'], registers }),
+      requests: new Counter({
+        name: 'racelab_monitor_requests_total',
+        help: 'Requests the race monitor saw, per method.',
+        labelNames: ['method'],
+        registers,
+        collect: () => {
+          this.metrics.requests.reset();
+          for (const [method, m] of this.perMethod) this.metrics.requests.inc({ method }, m.requests);
+        },
+      }),
+      inFlight: new Gauge({
+        name: 'racelab_monitor_in_flight',
+        help: 'Handlers running now, per method.',
+        labelNames: ['method'],
+        registers,
+        collect: () => {
+          for (const [method, m] of this.perMethod) this.metrics.inFlight.set({ method }, m.inFlight);
+        },
+      }),
       lostUpdates: new Counter({
         name: 'racelab_monitor_suspected_lost_updates_total',
         help: 'Writes by a request that read the same version of a key as an earlier writer of it (the signature of a lost update).',
@@ -219,9 +258,9 @@ export class RaceMonitor {
   /** Starts a request; `run` it or pass it to read/write, and `end` it. The interceptor and `wrap` do this. */
   begin(method: string, id?: string): MonitoredRequest {
     this.counts.requests++;
-    const m = this.methodMetrics(method);
-    m.requests.inc();
-    m.inFlight.inc();
+    const m = this.methodCounts(method);
+    m.requests++;
+    m.inFlight++;
     return {
       id: id && id.length <= 128 ? id : `r${this.nextId++}`,
       method,
@@ -242,7 +281,8 @@ export class RaceMonitor {
     if (request.endMicros !== undefined) return;
     request.endMicros = nowMicros();
     request.status = status;
-    this.methodMetrics(request.method).inFlight.dec();
+    this.methodCounts(request.method).inFlight--;
+    this.online?.end(request, request.endMicros);
     if (this.keepRequests > 0) {
       this.completed.push(request);
       if (this.completed.length > this.keepRequests * 2) this.completed.splice(0, this.completed.length - this.keepRequests);
@@ -332,12 +372,13 @@ export class RaceMonitor {
     return this.registry.metrics();
   }
 
-  private methodMetrics(method: string): { requests: { inc(): void }; inFlight: { inc(): void; dec(): void } } {
+  private methodCounts(method: string): MethodCounts {
     let m = this.perMethod.get(method);
     if (!m) {
-      m = { requests: this.metrics.requests.labels({ method }), inFlight: this.metrics.inFlight.labels({ method }) };
-      // Methods come from the service definition, a bounded set; a caller inventing names is capped here.
-      if (this.perMethod.size < 1000) this.perMethod.set(method, m);
+      // Methods come from the service definition, a bounded set; names beyond 1000 share the label `other`.
+      const label = this.perMethod.size < MAX_METHODS ? method : 'other';
+      m = this.perMethod.get(label) ?? { requests: 0, inFlight: 0 };
+      this.perMethod.set(label, m);
     }
     return m;
   }
@@ -345,13 +386,17 @@ export class RaceMonitor {
   private keyState(key: string): KeyState {
     let state = this.keys.get(key);
     if (state) {
-      // Least recently used first: touching a key moves it to the end.
-      this.keys.delete(key);
-      this.keys.set(key, state);
+      // Least recently used first: touching a key moves it to the end (where the last key touched already is).
+      if (key !== this.lastKey) {
+        this.keys.delete(key);
+        this.keys.set(key, state);
+        this.lastKey = key;
+      }
       return state;
     }
     state = { highestWritten: -Infinity, latest: undefined, versions: new Map(), state: undefined };
     this.keys.set(key, state);
+    this.lastKey = key;
     if (this.keys.size > this.maxKeys) this.keys.delete(this.keys.keys().next().value!);
     return state;
   }

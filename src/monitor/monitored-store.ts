@@ -1,4 +1,5 @@
 import type { Store, StoreTransaction, Versioned } from '../store/store.js';
+import { nowMicros } from '../core/clock.js';
 import type { RaceMonitor } from './monitor.js';
 
 /**
@@ -9,22 +10,26 @@ import type { RaceMonitor } from './monitor.js';
  * already refuses the interleaving the signature looks for.
  */
 export function monitoredStore(store: Store, monitor: RaceMonitor): Store {
+  const online = monitor.online;
   return {
     kind: store.kind,
     description: store.description,
     async get(key: string): Promise<number> {
       const cell = await store.read(key);
       monitor.read(key, cell.version);
+      if (key === online?.key) online.read(monitor.current(), cell.value, cell.version, nowMicros());
       return cell.value;
     },
     async read(key: string): Promise<Versioned> {
       const cell = await store.read(key);
       monitor.read(key, cell.version);
+      if (key === online?.key) online.read(monitor.current(), cell.value, cell.version, nowMicros());
       return cell;
     },
     async set(key: string, value: number): Promise<void> {
       await store.set(key, value);
       monitor.write(key);
+      if (key === online?.key) online.write(monitor.current(), value, 'last-read', nowMicros());
     },
     async compareAndSet(key: string, expectedVersion: number, value: number): Promise<boolean> {
       const ok = await store.compareAndSet(key, expectedVersion, value);
@@ -32,12 +37,14 @@ export function monitoredStore(store: Store, monitor: RaceMonitor): Store {
         // Normally the request read that version just before; say so only if it did not (a blind CAS).
         if (monitor.current()?.reads.get(key)?.version !== expectedVersion) monitor.read(key, expectedVersion);
         monitor.write(key);
+        if (key === online?.key) online.write(monitor.current(), value, { version: expectedVersion }, nowMicros());
       }
       return ok;
     },
     async increment(key: string, by?: number): Promise<number> {
       const value = await store.increment(key, by);
       monitor.write(key);
+      if (key === online?.key) online.write(monitor.current(), value, { value: value - (by ?? 1) }, nowMicros());
       return value;
     },
     transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
