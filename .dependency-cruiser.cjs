@@ -7,8 +7,9 @@ const layers = {
   monitor: ['monitor', 'grpc', 'store', 'check', 'history', 'core'],
   // The built-in workloads that `racelab explore` and `replay` run: scenarios' code under the explorer.
   workloads: ['workloads', 'scenarios', 'explore', 'actor', 'check', 'store', 'sched', 'history', 'core'],
-  // Agents over NATS: signed jobs run by the burst engine; the coordinator side splits an attack over agents.
-  agents: ['agents', 'attack', 'burst', 'grpc', 'history', 'check', 'broker', 'core', 'generated'],
+  // Agents over NATS: signed jobs run by the burst engine and the explorer; the coordinator side splits an attack
+  // over agents, and an exploration's shards (the built-in workloads are handed in by name, from the CLI).
+  agents: ['agents', 'attack', 'burst', 'grpc', 'history', 'check', 'broker', 'explore', 'core', 'generated'],
   // The attack engine: the invariant language, request templating, burst planning, judging, recording.
   attack: ['attack', 'burst', 'grpc', 'history', 'check', 'core', 'generated', 'scenarios'],
   explore: ['explore', 'instrument', 'sched', 'check', 'history', 'core'],

@@ -6,7 +6,8 @@ import type { TargetAllowlist } from './allowlist.js';
 import { type AgentCaps, RateWindow, checkCaps } from './caps.js';
 import { AgentClock } from './clock.js';
 import { NonceCache, REFUSAL_REASONS, Refusal, keyFingerprint, openEnvelope, type Envelope, type RefusalReason } from './envelope.js';
-import { JobAbandoned, jobType } from './jobs.js';
+import { exploreJobType, type ExploreWorkloads } from './explore-jobs.js';
+import { JobAbandoned, jobType, type JobContext, type JobType } from './jobs.js';
 import { connectNats, type NatsAccess } from './nats-connect.js';
 import { AGENT_NAME, DEFAULT_SUBJECT_PREFIX, SUBJECT_PREFIX, agentSubjects, discoverSubject, healthSubject, type AgentHealth, type AgentReport, type ClockReading } from './protocol.js';
 
@@ -24,6 +25,8 @@ export interface AgentOptions {
   readonly clockSkewMicros?: number;
   /** Ctrl+C: the agent stops, finishing a released burst or abandoning a staged one. */
   readonly signal?: AbortSignal;
+  /** The built-in workloads this agent explores by name (`racelab explore --agents`); without it, it explores none. */
+  readonly workloads?: ExploreWorkloads;
   /** Called once subscribed (the agent is reachable from then on). */
   readonly onReady?: (health: AgentHealth) => void;
   /** One line per event (a job taken, refused, finished). */
@@ -109,7 +112,12 @@ export async function runAgent(o: AgentOptions): Promise<AgentSummary> {
     send(msg.reply, report);
   };
 
-  const startJob = (msg: Msg, envelope: Envelope, address: string, run: (ctx: Parameters<NonNullable<ReturnType<typeof jobType>>['run']>[1]) => Promise<void>, durationMs: number): void => {
+  const exploreType = o.workloads ? (exploreJobType(o.workloads) as JobType<unknown>) : undefined;
+  const typeOf = (name: string): JobType<unknown> | undefined => (exploreType?.type === name ? exploreType : jobType(name));
+  // A job's messages after its start (shards, control) are checked for signature and expiry, not against the nonces.
+  const verify = (data: Uint8Array): Envelope => openEnvelope(data, o.trustKey, new NonceCache());
+
+  const startJob = (msg: Msg, envelope: Envelope, address: string, run: (ctx: JobContext) => Promise<void>, durationMs: number): void => {
     let finished = false;
     const finish = (outcome: 'finished' | 'failed' | 'abandoned'): void => {
       if (finished) return;
@@ -132,8 +140,11 @@ export async function runAgent(o: AgentOptions): Promise<AgentSummary> {
         agent: o.name,
         jobId: envelope.id,
         address,
+        nats: nc,
         clock,
         signal: abort.signal,
+        verify,
+        event,
         report: (r) => {
           // The result is the job's last word: the agent is idle before the caller hears it, so a job sent on
           // receipt of a result is never refused as busy.
@@ -163,7 +174,7 @@ export async function runAgent(o: AgentOptions): Promise<AgentSummary> {
     };
     running = job;
     settling = job.done;
-    event(`job ${envelope.id}: ${envelope.type} on ${address}`);
+    event(`job ${envelope.id}: ${envelope.type}${address ? ` on ${address}` : ''}`);
     void job.done.then(finish);
   };
 
@@ -171,19 +182,23 @@ export async function runAgent(o: AgentOptions): Promise<AgentSummary> {
     let envelope: Envelope | undefined;
     try {
       envelope = openEnvelope(msg.data, o.trustKey, nonces);
-      const type = jobType(envelope.type);
+      const type = typeOf(envelope.type);
       if (!type) throw new Refusal('unknown-type', `"${envelope.type}" is not a job type this agent runs`);
       const job = type.parse(envelope.payload);
       if (stopping) throw new Refusal('busy', 'this agent is stopping');
       if (running) throw new Refusal('busy', `this agent is running job ${running.id}`);
       const demand = type.demand(job);
       checkCaps(demand, o.caps, rate, Date.now());
-      const resolved = await o.allowlist.resolve(type.target(job));
-      if ('refused' in resolved) throw new Refusal('target-not-allowed', resolved.refused);
+      const target = type.target(job);
+      let address = '';
+      if (target !== undefined) {
+        const resolved = await o.allowlist.resolve(target);
+        if ('refused' in resolved) throw new Refusal('target-not-allowed', resolved.refused);
+        address = resolved.address.includes(':') ? `[${resolved.address}]:${resolved.port}` : `${resolved.address}:${resolved.port}`;
+      }
       // Another job may have arrived while this one's target resolved.
       const now = running as RunningJob | undefined;
       if (now || stopping) throw new Refusal('busy', now ? `this agent is running job ${now.id}` : 'this agent is stopping');
-      const address = resolved.address.includes(':') ? `[${resolved.address}]:${resolved.port}` : `${resolved.address}:${resolved.port}`;
       startJob(msg, envelope, address, (ctx) => type.run(job, ctx), demand.durationMs);
     } catch (e) {
       if (e instanceof Refusal) refuse(msg, e, envelope?.id);

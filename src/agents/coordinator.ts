@@ -5,14 +5,14 @@ import type { BurstCall, CallOutcome } from '../burst/call.js';
 import type { PolicyOptions } from '../burst/create-policy.js';
 import { spreadOf } from '../burst/stats.js';
 import type { AgentShare, FireOptions, FireResult, SyncMode, SyncPolicy } from '../burst/sync-policy.js';
-import { maskBrokerUrl } from '../broker/names.js';
 import { nowMicros } from '../core/clock.js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { estimateOffset, wallMicros, type ClockOffset, type ClockSample } from './clock.js';
 import { sealEnvelope } from './envelope.js';
 import type { BurstJob } from './jobs.js';
 import { connectNats, type NatsAccess } from './nats-connect.js';
-import { DEFAULT_SUBJECT_PREFIX, agentSubjects, discoverSubject, type AgentHealth, type AgentReport, type ClockReading } from './protocol.js';
+import { chooseIdleAgents } from './discover.js';
+import { DEFAULT_SUBJECT_PREFIX, agentSubjects, type AgentReport, type ClockReading } from './protocol.js';
 
 export interface AgentsPolicyOptions {
   readonly nats: NatsAccess;
@@ -68,43 +68,16 @@ export class AgentsPolicy implements SyncPolicy {
 
   async open(): Promise<void> {
     this.nc = await connectNats(this.o.nats, 'racelab-coordinator', 'agents');
-    const found = await this.discover();
-    const idle = found.filter((h) => h.state === 'idle').map((h) => h.agent).sort();
-    const want = this.o.agentCount ?? idle.length;
-    const where = `under subject prefix ${this.prefix} at ${maskBrokerUrl(this.o.nats.url)}`;
-    if (idle.length === 0) {
-      await this.close();
-      throw new RacelabError('TIMEOUT', `no idle agent answered within ${this.o.discoverMs ?? 1000}ms ${where}${found.length ? ` (${found.length} busy)` : ''}; start one with racelab agent`, { subject: 'agents' });
-    }
-    if (want > idle.length) {
-      await this.close();
-      throw new RacelabError('BAD_OPTION', `${want} agents asked for, ${idle.length} idle answered ${where} (${idle.join(', ')})`, { subject: 'agentCount' });
-    }
-    if (want > this.burst.count) {
-      await this.close();
-      throw new RacelabError('BAD_OPTION', `${want} agents for a burst of ${this.burst.count} calls; give each agent at least one call`, { subject: 'agentCount' });
-    }
-    this.agents = idle.slice(0, want);
-  }
-
-  private async discover(): Promise<AgentHealth[]> {
-    const nc = this.need();
-    const inbox = createInbox();
-    const sub = nc.subscribe(inbox);
-    const out: AgentHealth[] = [];
-    const timer = setTimeout(() => sub.unsubscribe(), this.o.discoverMs ?? 1000);
-    nc.publish(discoverSubject(this.prefix), '', { reply: inbox });
-    for await (const m of sub) {
-      try {
-        out.push(JSON.parse(m.string()) as AgentHealth);
-      } catch {
-        // Not an agent's answer.
+    try {
+      const chosen = await chooseIdleAgents(this.nc, { natsUrl: this.o.nats.url, prefix: this.prefix, ...(this.o.discoverMs !== undefined ? { discoverMs: this.o.discoverMs } : {}), ...(this.o.agentCount !== undefined ? { agentCount: this.o.agentCount } : {}) });
+      if (chosen.length > this.burst.count) {
+        throw new RacelabError('BAD_OPTION', `${chosen.length} agents for a burst of ${this.burst.count} calls; give each agent at least one call`, { subject: 'agentCount' });
       }
-      if (this.o.agentCount !== undefined && out.filter((h) => h.state === 'idle').length >= this.o.agentCount) break;
+      this.agents = chosen.map((h) => h.agent);
+    } catch (e) {
+      await this.close();
+      throw e;
     }
-    clearTimeout(timer);
-    sub.unsubscribe();
-    return out;
   }
 
   private need(): NatsConnection {

@@ -1,18 +1,21 @@
+import type { NatsConnection } from 'nats';
 import { createSyncPolicy } from '../burst/create-policy.js';
 import type { BurstCall } from '../burst/call.js';
 import { nowMicros } from '../core/clock.js';
 import { messageOf } from '../core/errors.js';
 import type { AgentClock } from './clock.js';
 import type { JobDemand } from './caps.js';
-import { Refusal } from './envelope.js';
+import { Refusal, type Envelope } from './envelope.js';
 import type { AgentCallOutcome, AgentReport } from './protocol.js';
 
 /** What a running job may use of its agent. */
 export interface JobContext {
   readonly agent: string;
   readonly jobId: string;
-  /** The address the allowlist checked (`ip:port`): the job connects here, not to the name it gave. */
+  /** The address the allowlist checked (`ip:port`): the job connects here, not to the name it gave. Empty for a job that sends no traffic. */
   readonly address: string;
+  /** The agent's NATS connection (an exploration takes its shards from JetStream through it). */
+  readonly nats: NatsConnection;
   readonly clock: AgentClock;
   /** Aborted when the agent stops or the job's time is up. */
   readonly signal: AbortSignal;
@@ -21,6 +24,13 @@ export interface JobContext {
   release(): Promise<number>;
   /** Counts calls against the agent's rate cap as they are sent. */
   recordCalls(n: number): void;
+  /**
+   * Opens a message that belongs to this job (a shard, a control message): signed by the trusted key and not
+   * expired. Not checked against the nonces seen: a shard redelivered is the same message by design.
+   */
+  verify(data: Uint8Array): Envelope;
+  /** One line in the agent's log. */
+  event(line: string): void;
 }
 
 /** A kind of job an agent runs: its payload checked, its demand told to the caps, its run. */
@@ -28,8 +38,8 @@ export interface JobType<J> {
   readonly type: string;
   /** Checks a payload; throws a Refusal('bad-job') naming what is wrong. */
   parse(payload: unknown): J;
-  /** `host:port` the job sends traffic to (checked against the allowlist). */
-  target(job: J): string;
+  /** `host:port` the job sends traffic to (checked against the allowlist); undefined for a job that sends none. */
+  target(job: J): string | undefined;
   demand(job: J): JobDemand;
   run(job: J, ctx: JobContext): Promise<void>;
 }

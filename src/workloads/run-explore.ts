@@ -1,8 +1,9 @@
 import { RacelabError } from '../core/errors.js';
-import { explore, replay, shardableStrategies, type ExploreResult, type FailureReport, type ReplayResult, type StopReason } from '../explore/explore.js';
+import { explore, replay, shardableStrategies, type ExploreResult, type FailureReport, type ReplayResult, type ShardPool, type StopReason } from '../explore/explore.js';
 import { parseReplayToken } from '../explore/replay-token.js';
 import type { StrategyName } from '../explore/strategy.js';
-import { openExploreWorkers, type ExploreWorkerPool } from './explore-workers.js';
+import type { ExploreWorkerData } from './explore-worker.js';
+import { openExploreWorkers } from './explore-workers.js';
 import { exploreScenarios, exploreWorkload, type ExploreScenarioOptions } from './registry.js';
 
 export type ExploreCommandStrategy = Exclude<StrategyName, 'replay'>;
@@ -19,8 +20,22 @@ export interface RunExploreOptions extends ExploreScenarioOptions {
   readonly timeLimitMs?: number;
   /** Ctrl+C: stops between runs, with the report of the runs done. */
   readonly signal?: AbortSignal;
-  /** Worker threads to run on (random, pct, pos); 1 or none: this thread. */
+  /** Worker threads to run on (random, pct, pos, dfs); 1 or none: this thread. */
   readonly workers?: number;
+  /**
+   * Another pool to spread the shards over (`--agents`: agents over NATS), opened for the exploration's workload
+   * and options and closed at its end, whatever happens. Not with `workers`.
+   */
+  readonly shardPool?: (spec: ExploreShardSpec) => Promise<ExploreShardPool>;
+}
+
+/** What a shard pool needs to run shards: the built-in workload by name, and the exploration's options. */
+export type ExploreShardSpec = Omit<ExploreWorkerData, 'racelabExplore'>;
+
+/** A pool of shard runners other than this machine's threads; `summary()` says who ran them. */
+export interface ExploreShardPool extends ShardPool {
+  close(): Promise<void>;
+  summary(): { readonly names: readonly string[]; readonly shards: number; readonly redelivered: number };
 }
 
 /**
@@ -55,17 +70,30 @@ export interface ExploreReport {
   readonly replayCommand?: string;
   /** Worker threads the runs ran on (only when more than one). */
   readonly workers?: number;
+  /** `--agents`: the agents the shards went to, how many shards, and how many were redelivered to another agent. */
+  readonly agents?: ReturnType<ExploreShardPool['summary']>;
 }
 
 /** `racelab explore`: builds the scenario's workload and explores it. */
 export async function runExplore(options: RunExploreOptions): Promise<ExploreReport> {
   const workload = exploreWorkload(options);
   const workers = options.workers ?? 1;
-  if (workers > 1 && !shardableStrategies.includes(options.strategy)) {
-    throw new RacelabError('BAD_OPTION', `--workers: --strategy ${options.strategy} runs in one process only for now (workers split random, pct, pos and dfs); drop --workers or use one of those`);
+  const sharded = workers > 1 ? '--workers' : options.shardPool ? '--agents' : undefined;
+  if (sharded && !shardableStrategies.includes(options.strategy)) {
+    throw new RacelabError('BAD_OPTION', `${sharded}: --strategy ${options.strategy} runs in one process only for now (${sharded === '--agents' ? 'agents' : 'workers'} split random, pct, pos and dfs); drop ${sharded} or use one of those`);
   }
-  const { signal: _signal, strategy: _strategy, runs: _runs, seed: _seed, depth: _depth, por: _por, maxSteps: _maxSteps, timeLimitMs: _timeLimitMs, workers: _workers, ...scenario } = options;
-  const pool = workers > 1 ? openExploreWorkers(workers, { scenario, options: { strategy: options.strategy, ...(options.depth !== undefined ? { depth: options.depth } : {}), ...(options.por !== undefined ? { por: options.por } : {}), ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) } }) : undefined;
+  if (workers > 1 && options.shardPool) throw new RacelabError('BAD_OPTION', '--workers: runs on this machine; --agents spreads over agents; give one of them');
+  const { signal: _signal, strategy: _strategy, runs: _runs, seed: _seed, depth: _depth, por: _por, maxSteps: _maxSteps, timeLimitMs: _timeLimitMs, workers: _workers, shardPool: _shardPool, ...scenario } = options;
+  const spec: ExploreShardSpec = { scenario, options: { strategy: options.strategy, ...(options.depth !== undefined ? { depth: options.depth } : {}), ...(options.por !== undefined ? { por: options.por } : {}), ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) } };
+  if (options.shardPool) {
+    const agents = await options.shardPool(spec);
+    try {
+      return { ...exploreReport(await exploreWith(workload, options, agents)), agents: agents.summary() };
+    } finally {
+      await agents.close();
+    }
+  }
+  const pool = workers > 1 ? openExploreWorkers(workers, spec) : undefined;
   try {
     const report = exploreReport(await exploreWith(workload, options, pool));
     return pool ? { ...report, workers } : report;
@@ -74,7 +102,7 @@ export async function runExplore(options: RunExploreOptions): Promise<ExploreRep
   }
 }
 
-function exploreWith(workload: ReturnType<typeof exploreWorkload>, options: RunExploreOptions, pool: ExploreWorkerPool | undefined): Promise<ExploreResult> {
+function exploreWith(workload: ReturnType<typeof exploreWorkload>, options: RunExploreOptions, pool: ShardPool | undefined): Promise<ExploreResult> {
   return explore(workload, {
     strategy: options.strategy,
     runs: options.runs,

@@ -56,7 +56,7 @@ export function register(program: Command): void {
   addNatsAccessOptions(
     program
       .command('agent')
-      .description('a worker that runs signed burst jobs from NATS, only against allowed targets and within its own caps (Ctrl+C stops it)')
+      .description('a worker that runs signed burst and exploration jobs from NATS, bursts only against allowed targets, all within its own caps (Ctrl+C stops it)')
       .requiredOption('--nats <url>', 'NATS server, e.g. nats://host:4222')
       .requiredOption('--trust-key <file>', "the coordinator's Ed25519 public key (PEM; `racelab keygen` writes one): only jobs it signed run")
       .option('--name <name>', 'this agent\'s name (letters, digits, _ and -)', 'a1')
@@ -70,7 +70,7 @@ export function register(program: Command): void {
       .addOption(new Option('--clock-skew <duration>', 'test only: shift this agent\'s clock, e.g. -30ms').hideHelp())
       .option('--json', 'print the final summary as JSON'),
   ).action(async (opts: AgentCliOptions) => {
-    const { runAgent, TargetAllowlist, loadPublicKey, parseCount, parseDuration, RacelabError } = await import('../lib.js');
+    const { runAgent, TargetAllowlist, exploreWorkload, loadPublicKey, parseCount, parseDuration, RacelabError } = await import('../lib.js');
     const trustKey = loadPublicKey(opts.trustKey);
     const allowlist = TargetAllowlist.parse(opts.allowTargets);
     const caps = {
@@ -102,6 +102,8 @@ export function register(program: Command): void {
       subjectPrefix: opts.subjectPrefix,
       healthIntervalMs: parseDuration(opts.healthInterval, '--health-interval', { maxMs: 3_600_000 }),
       clockSkewMicros,
+      // Explores only the built-in workloads, by name.
+      workloads: { build: (scenario) => exploreWorkload(scenario as unknown as Parameters<typeof exploreWorkload>[0]) },
       signal: abort.signal,
       onReady: (h) =>
         printProgress(

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { printJson, printResult } from '../output.js';
 import { untilSignal, exitStatusForSignal } from '../signals.js';
+import { addNatsAccessOptions, natsAccess } from './agent.js';
 
 interface ExploreFlags {
   scenario: string;
@@ -25,12 +26,24 @@ interface ExploreFlags {
   maxSteps?: string;
   timeLimit?: string;
   workers?: string;
+  agents?: string;
+  agentCount?: string;
+  signKey?: string;
+  subjectPrefix: string;
+  natsUser?: string;
+  natsPassword?: string;
+  natsToken?: string;
+  natsCreds?: string;
+  natsNkey?: string;
+  natsCa?: string;
+  natsCert?: string;
+  natsKey?: string;
   json?: boolean;
   html?: string;
 }
 
 export function register(program: Command): void {
-  program
+  addNatsAccessOptions(program
     .command('explore')
     .description('run a workload under a controlled scheduler, one interleaving per run; exit 1 with a replay token when a schedule fails')
     .option('--scenario <name>', 'counter | depth3 | actors | consumer | bank | inventory | coupon | ratelimit | privilege | session', 'counter')
@@ -54,16 +67,22 @@ export function register(program: Command): void {
     .option('--no-por', 'dfs: turn partial-order reduction off (explore every interleaving)')
     .option('--max-steps <n>', 'a run longer than this fails as a livelock (default 10000)')
     .option('--time-limit <duration>', 'stop exploring after this long')
-    .option('--workers <n>', 'run on n worker threads of this machine (random, pct, pos); the same first failure, shrunk schedule and token as one process (default 1)')
+    .option('--workers <n>', 'run on n worker threads of this machine (random, pct, pos, dfs); the same first failure, shrunk schedule and token as one process (default 1)')
+    .option('--agents <url>', 'spread the runs over racelab agents through a JetStream work queue on this NATS server, e.g. nats://host:4222 (random, pct, pos, dfs); the same result as one process')
+    .option('--agent-count <k>', '--agents: how many agents (default: every idle one that answers)')
+    .option('--sign-key <file>', "--agents: the Ed25519 private key the agents trust (`racelab keygen`)")
+    .option('--subject-prefix <prefix>', "--agents: the agents' NATS subject prefix", 'racelab')
     .option('--json', 'print the report as JSON')
-    .option('--html <file>', 'also write a self-contained HTML page: the smallest failing schedule as lanes per task, the replay command')
+    .option('--html <file>', 'also write a self-contained HTML page: the smallest failing schedule as lanes per task, the replay command'))
     .action(async (opts: ExploreFlags) => {
-      const { runExplore, renderExploreReport, parseCount, parseDuration, RacelabError } = await import('../lib.js');
+      const lib = await import('../lib.js');
+      const { runExplore, renderExploreReport, parseCount, parseDuration, RacelabError } = lib;
       const count = (text: string | undefined, what: string, min: number, max: number): number | undefined =>
         text === undefined ? undefined : parseCount(text, what, min, max);
       if (opts.strategy !== 'pct' && opts.strategy !== 'portfolio' && opts.depth !== undefined) throw new RacelabError('BAD_OPTION', '--depth applies to --strategy pct only');
       if (opts.strategy !== 'dfs' && !opts.por) throw new RacelabError('BAD_OPTION', '--no-por applies to --strategy dfs only');
       const workers = count(opts.workers, '--workers', 1, 64);
+      const shardPool = agentShards(opts, lib);
       const html = await import('../html.js');
       await html.checkHtmlPath(opts.html);
       // Ctrl+C: exploring stops between runs; the summary of the runs done is printed with the seed, exit 130.
@@ -97,6 +116,7 @@ export function register(program: Command): void {
         maxSteps: count(opts.maxSteps, '--max-steps', 1, 10_000_000),
         timeLimitMs: opts.timeLimit === undefined ? undefined : parseDuration(opts.timeLimit, '--time-limit', { maxMs: 86_400_000 }),
         workers,
+        ...(shardPool ? { shardPool } : {}),
       });
       if (opts.html !== undefined) {
         const { explorePage, renderReportPage } = await import('../lib.js');
@@ -109,4 +129,26 @@ export function register(program: Command): void {
       // As `racelab check` exits for unknown: no failure, but nothing proved either.
       else if (report.verdict === 'inconclusive') process.exitCode = 3;
     });
+}
+
+type Lib = typeof import('../lib.js');
+
+/** --agents: the pool that spreads the exploration's shards over agents; nothing when it runs here. */
+function agentShards(f: ExploreFlags, lib: Lib) {
+  if (f.agents === undefined) {
+    const stray = f.agentCount !== undefined ? '--agent-count' : f.signKey !== undefined ? '--sign-key' : undefined;
+    if (stray) throw new lib.RacelabError('BAD_OPTION', `${stray} belongs to --agents; add --agents nats://host:4222`);
+    return undefined;
+  }
+  if (f.workers !== undefined) throw new lib.RacelabError('BAD_OPTION', '--workers: runs on this machine; --agents spreads over agents; give one of them');
+  if (!/^(nats|tls):\/\//i.test(f.agents)) throw new lib.RacelabError('BAD_OPTION', `--agents: "${f.agents}" is not a nats:// URL; give e.g. nats://127.0.0.1:4222`);
+  if (f.signKey === undefined) throw new lib.RacelabError('BAD_OPTION', '--sign-key: agents run only signed jobs; give the private key whose public half they trust (racelab keygen writes a pair)');
+  const signKey = lib.loadPrivateKey(f.signKey);
+  const agentCount = f.agentCount !== undefined ? lib.parseCount(f.agentCount, '--agent-count', 1, 256) : undefined;
+  const nats = natsAccess(f.agents, f);
+  return (spec: Parameters<NonNullable<Parameters<Lib['runExplore']>[0]['shardPool']>>[0]) =>
+    lib.openAgentShards(
+      { nats, signKey, subjectPrefix: f.subjectPrefix, ...(agentCount !== undefined ? { agentCount } : {}) },
+      { scenario: spec.scenario as unknown as Parameters<Lib['openAgentShards']>[1]['scenario'], options: spec.options as Parameters<Lib['openAgentShards']>[1]['options'] },
+    );
 }

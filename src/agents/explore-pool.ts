@@ -1,0 +1,218 @@
+import { randomBytes, type KeyObject } from 'node:crypto';
+import { AckPolicy, RetentionPolicy, StorageType, createInbox, nanos, type Subscription } from 'nats';
+import { maskBrokerUrl } from '../broker/names.js';
+import { onCleanup } from '../core/cleanup.js';
+import { RacelabError, messageOf } from '../core/errors.js';
+import type { ShardChunk, ShardPool, ShardResult } from '../explore/explore.js';
+import { chooseIdleAgents } from './discover.js';
+import { sealEnvelope } from './envelope.js';
+import { EXPLORE_CONTROL, EXPLORE_JOB, EXPLORE_SHARD, type ExploreControl, type ExploreJob, type ExploreShard, type ExploreShardOptions, type ExploreShardScenario, type ShardNote } from './explore-jobs.js';
+import { connectNats, type NatsAccess } from './nats-connect.js';
+import { DEFAULT_SUBJECT_PREFIX, agentSubjects, type AgentReport } from './protocol.js';
+
+export interface AgentShardsOptions {
+  readonly nats: NatsAccess;
+  readonly signKey: KeyObject;
+  /** Agents to spread the shards over; every idle one that answers when absent. */
+  readonly agentCount?: number;
+  readonly subjectPrefix?: string;
+  /** How long to wait for agents to answer the discovery (default 1 s). */
+  readonly discoverMs?: number;
+  /** The work queue consumer's ack wait: how soon a shard whose agent died goes to another (default 3 s). */
+  readonly ackWaitMs?: number;
+  /** How long each agent has to take the exploration job and say ready (default 5 s). */
+  readonly readyMs?: number;
+}
+
+/** What the agents did, for the report. */
+export interface AgentShardsSummary {
+  readonly names: readonly string[];
+  /** Shards handed out (a range run again from another state counts again). */
+  readonly shards: number;
+  /** Deliveries after the first: shards whose agent died or handed them back, run by another. */
+  readonly redelivered: number;
+}
+
+/** `explore --agents`: the shards of an exploration spread over agents; close() removes the stream and consumer. */
+export interface AgentShardPool extends ShardPool {
+  close(): Promise<void>;
+  summary(): AgentShardsSummary;
+}
+
+interface Waiting {
+  readonly resolve: (r: ShardResult) => void;
+  readonly reject: (e: Error) => void;
+  taken: boolean;
+}
+
+/**
+ * Opens a JetStream work queue for one exploration (a memory stream with WorkQueue retention and one durable
+ * pull consumer with explicit acks and an ack wait) and sends each chosen agent a signed exploration job naming
+ * it. Each `run(chunk)` publishes one signed shard; whichever agent is free takes it, keeps its ack alive while it
+ * runs, and answers with the result before acking, so a shard whose agent dies is redelivered after the ack wait
+ * and the result arrives all the same. The coordinator above (explore.ts) takes results in run order, whatever
+ * ran them: the same code as for worker threads.
+ */
+export async function openAgentShards(o: AgentShardsOptions, spec: { readonly scenario: ExploreShardScenario; readonly options: ExploreShardOptions }): Promise<AgentShardPool> {
+  const prefix = o.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
+  const ackWaitMs = o.ackWaitMs ?? 3000;
+  const nc = await connectNats(o.nats, 'racelab-explore-coordinator', 'agents');
+  const exploration = randomBytes(6).toString('hex');
+  const stream = `RACELAB_EXPLORE_${exploration}`;
+  const consumer = 'shards';
+  const shardSubject = `${prefix}.explore.${exploration}.shards`;
+  const control = `${prefix}.explore.${exploration}.control`;
+  const results = createInbox();
+  const reports = createInbox();
+  const subs: Subscription[] = [];
+  let streamMade = false;
+  let closed = false;
+  const forget = onCleanup(`JetStream stream ${stream}`, () => removeStream());
+  async function removeStream(): Promise<void> {
+    if (!streamMade || nc.isClosed()) return;
+    const jsm = await nc.jetstreamManager();
+    await jsm.consumers.delete(stream, consumer).catch(() => false);
+    await jsm.streams.delete(stream).catch(() => false);
+    streamMade = false;
+  }
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(graceTimer);
+    try {
+      if (!nc.isClosed()) {
+        nc.publish(control, JSON.stringify(sealEnvelope(o.signKey, EXPLORE_CONTROL, { exploration, what: 'end' } satisfies ExploreControl, { ttlMs: 60_000 })));
+        await removeStream();
+      }
+    } finally {
+      for (const s of subs) s.unsubscribe();
+      forget();
+      if (!nc.isClosed()) await nc.drain().catch((e: unknown) => void messageOf(e));
+    }
+    failAll(new Error('the exploration over agents was closed'));
+  };
+
+  const waiting = new Map<number, Waiting>();
+  const failAll = (e: Error): void => {
+    for (const w of waiting.values()) w.reject(e);
+    waiting.clear();
+  };
+  let keys = 0;
+  let redelivered = 0;
+  let interrupted = false;
+  let graceTimer: NodeJS.Timeout | undefined;
+  let agents: string[] = [];
+  const left = new Map<string, string>();
+  const ready = new Set<string>();
+  let onReport: (() => void) | undefined;
+
+  try {
+    const chosen = await chooseIdleAgents(nc, { natsUrl: o.nats.url, prefix, ...(o.discoverMs !== undefined ? { discoverMs: o.discoverMs } : {}), ...(o.agentCount !== undefined ? { agentCount: o.agentCount } : {}) });
+    agents = chosen.map((h) => h.agent);
+    // Each agent serves the exploration as long as its own --max-duration allows, and says when it leaves.
+    const durationMs = Math.min(...chosen.map((h) => h.caps.maxDurationMs));
+    const jsm = await nc.jetstreamManager().catch((e: unknown) => {
+      throw new RacelabError('BAD_BROKER', `NATS at ${maskBrokerUrl(o.nats.url)} has no JetStream (${messageOf(e)}); start nats-server with -js`, { subject: 'agents', cause: e });
+    });
+    streamMade = true;
+    await jsm.streams.add({ name: stream, subjects: [shardSubject], retention: RetentionPolicy.Workqueue, storage: StorageType.Memory });
+    await jsm.consumers.add(stream, { durable_name: consumer, ack_policy: AckPolicy.Explicit, ack_wait: nanos(ackWaitMs), max_deliver: -1 });
+
+    subs.push(
+      nc.subscribe(results, {
+        callback: (err, msg) => {
+          if (err) return;
+          let note: ShardNote;
+          try {
+            note = JSON.parse(msg.string()) as ShardNote;
+          } catch {
+            return;
+          }
+          if (note.exploration !== exploration) return;
+          if (msg.reply) msg.respond('ok');
+          const w = note.key !== undefined ? waiting.get(note.key) : undefined;
+          if (note.kind === 'taken') {
+            if (note.delivery > 1) redelivered++;
+            if (w) w.taken = true;
+            return;
+          }
+          if (note.kind === 'error' && note.key === undefined) return failAll(new RacelabError('BAD_OPTION', note.message, { subject: 'agents' }));
+          if (!w || note.key === undefined) return; // A result already in (a shard run twice).
+          waiting.delete(note.key);
+          if (note.kind === 'result') w.resolve(note.result);
+          else w.reject(note.code !== undefined ? new RacelabError(note.code as never, note.message) : new Error(`agent ${note.agent}: ${note.message}`));
+        },
+      }),
+      nc.subscribe(reports, {
+        callback: (err, msg) => {
+          if (err) return;
+          let r: AgentReport;
+          try {
+            r = JSON.parse(msg.string()) as AgentReport;
+          } catch {
+            return;
+          }
+          if (r.kind === 'ready') ready.add(r.agent);
+          else if (r.kind === 'refused') left.set(r.agent, `refused the exploration (${r.reason}): ${r.detail}`);
+          else if (r.kind === 'failed' || r.kind === 'abandoned') left.set(r.agent, `left the exploration: ${r.detail}`);
+          onReport?.();
+          // Every agent gone with shards still out: nobody will run them.
+          if (!closed && left.size === agents.length && waiting.size > 0) {
+            failAll(new RacelabError('UNREACHABLE', `every agent left the exploration (${[...left].map(([a, why]) => `${a} ${why}`).join('; ')})`, { subject: 'agents' }));
+          }
+        },
+      }),
+    );
+    await nc.flush();
+
+    const job: ExploreJob = { exploration, stream, consumer, results, control, ackWaitMs, durationMs, scenario: spec.scenario, options: spec.options };
+    for (const agent of agents) nc.publish(agentSubjects(prefix, agent).jobs, JSON.stringify(sealEnvelope(o.signKey, EXPLORE_JOB, job, { ttlMs: 30_000 })), { reply: reports });
+    const readyMs = o.readyMs ?? 5000;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, readyMs);
+      onReport = () => {
+        if (ready.size + left.size >= agents.length) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      onReport();
+    });
+    onReport = undefined;
+    const refused = agents.find((a) => left.has(a));
+    if (refused) throw new RacelabError('BAD_OPTION', `agent ${refused} ${left.get(refused)}`, { subject: 'agents' });
+    const silent = agents.filter((a) => !ready.has(a));
+    if (silent.length) throw new RacelabError('TIMEOUT', `agent(s) ${silent.join(', ')} did not take the exploration within ${readyMs}ms`, { subject: 'agents' });
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const js = nc.jetstream();
+
+  return {
+    size: agents.length,
+    run(chunk: ShardChunk): Promise<ShardResult> {
+      return new Promise<ShardResult>((resolve, reject) => {
+        if (closed) return reject(new Error('the exploration over agents was closed'));
+        const key = keys++;
+        waiting.set(key, { resolve, reject, taken: false });
+        const shard: ExploreShard = { exploration, key, chunk };
+        js.publish(shardSubject, JSON.stringify(sealEnvelope(o.signKey, EXPLORE_SHARD, shard, { ttlMs: 5 * 60_000 }))).catch((e: unknown) => {
+          waiting.delete(key);
+          reject(new RacelabError('UNREACHABLE', `the work queue did not take shard ${key} (${messageOf(e)})`, { subject: 'agents', cause: e }));
+        });
+      });
+    },
+    interrupt() {
+      if (interrupted || closed) return;
+      interrupted = true;
+      nc.publish(control, JSON.stringify(sealEnvelope(o.signKey, EXPLORE_CONTROL, { exploration, what: 'interrupt' } satisfies ExploreControl, { ttlMs: 60_000 })));
+      // Interrupted agents answer every shard at once, with the runs they did. A shard nobody answers for this
+      // long (every agent dead) is given up, so Ctrl+C cannot hang on it.
+      graceTimer = setTimeout(() => failAll(new RacelabError('TIMEOUT', `no agent answered for ${waiting.size} shard(s) within ${(2 * ackWaitMs + 5000) / 1000}s of the interrupt`, { subject: 'agents' })), 2 * ackWaitMs + 5000);
+      graceTimer.unref();
+    },
+    close,
+    summary: () => ({ names: agents, shards: keys, redelivered }),
+  };
+}
