@@ -2,6 +2,8 @@ import * as realTimers from 'node:timers';
 import { RacelabError, messageOf } from '../core/errors.js';
 import type { AwaitSite } from '../sched/await-site.js';
 import { watchRealScheduler, withScheduler, type BlockedWait, type Operation, type Scheduler } from '../sched/scheduler.js';
+import { ownBegin, ownEnd, ownPromise, uninstrumentedReactions, watchPromises } from '../sched/promise-watch.js';
+import { plural } from '../core/units.js';
 import { shortValue } from '../core/short-value.js';
 import { describeSite, formatValue, siteLabel } from './await-label.js';
 import { handleKey, pointKey, startKey, type Transition, type TransitionKind } from './transition.js';
@@ -78,6 +80,15 @@ export interface UncontrolledReport {
   readonly first: string;
 }
 
+/** An instrumented await blocked on a pending promise, watched from then until it settles or the next step starts. */
+interface AwaitWindow {
+  readonly site: AwaitSite;
+  readonly task: string;
+  /** uninstrumentedReactions() when it blocked. */
+  readonly mark: number;
+  open: boolean;
+}
+
 const COMPLETE: DriveEnd = { kind: 'complete' };
 /** The operation of every start step (see ControlledScheduler.startSteps). */
 const START: Operation = Object.freeze({ kind: 'yield', label: 'start' });
@@ -152,13 +163,13 @@ const capture = (resolve: () => void): void => {
   captured = resolve;
 };
 function deferred(): [Promise<void>, () => void] {
-  const promise = new Promise<void>(capture);
+  const promise = ownPromise(new Promise<void>(capture));
   const resolve = captured as () => void;
   captured = undefined;
   return [promise, resolve];
 }
 
-const settled = Promise.resolve();
+const settled = ownPromise(Promise.resolve());
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
@@ -205,11 +216,13 @@ class Task {
   whenDone(): Promise<void> {
     if (!this.completion) {
       let settle!: (error?: unknown) => void;
+      ownBegin();
       const promise = new Promise<void>((resolve, reject) => {
         settle = (error?: unknown) => (error === undefined ? resolve() : reject(error));
       });
       // Whoever spawned the task may not await it; its failure is reported by the run, not as an unhandled rejection.
       promise.catch(() => undefined);
+      ownEnd();
       this.completion = { promise, settle };
       if (this.outcome) settle(this.outcome.error);
     }
@@ -292,6 +305,9 @@ export class ControlledScheduler implements Scheduler {
   private unwatchReal: (() => void) | undefined;
   /** A step-less run has let pending promise jobs land before its end (see end()). */
   private drainedAtEnd = false;
+  /** Awaits that blocked on a pending promise during the current step (see closeWindow). */
+  private readonly windows: AwaitWindow[] = [];
+  private unwatchPromises: (() => void) | undefined;
 
   private endComplete(): void {
     this.end(COMPLETE);
@@ -358,7 +374,7 @@ export class ControlledScheduler implements Scheduler {
       return new Promise<void>(() => undefined);
     }
     // deferred(), inlined: this is the hot path of every step, and a destructured pair is an array.
-    const paused = new Promise<void>(capture);
+    const paused = ownPromise(new Promise<void>(capture));
     task.point = new Offer('point', task.pointKey, task, op, captured as () => void);
     captured = undefined;
     this.signalStop(task);
@@ -389,6 +405,7 @@ export class ControlledScheduler implements Scheduler {
     const seq = task.handleSeq++;
     (task.blocked ??= new Map()).set(seq, label);
     this.blockedCount++;
+    ownBegin();
     const result = new Promise<T>((resolve, reject) => {
       const onSettled = (settle: () => void): void => {
         if (this.phase !== 'running') {
@@ -403,6 +420,7 @@ export class ControlledScheduler implements Scheduler {
         (error: unknown) => onSettled(() => reject(error)),
       );
     });
+    ownEnd();
     this.signalStop(task);
     return result;
   }
@@ -464,6 +482,7 @@ export class ControlledScheduler implements Scheduler {
     const owner = task;
     const seq = owner.handleSeq++;
     const key = handleKey(owner.index, 'wake', seq);
+    ownBegin();
     const result = new Promise<Awaited<T>>((resolve, reject) => {
       const respond = (settle: () => void, note: string): void => {
         (owner.wakes ??= []).push(new Offer('wake', key, owner, { kind: 'await', label: siteLabel(site, 'returns', call), site }, settle, note));
@@ -475,7 +494,13 @@ export class ControlledScheduler implements Scheduler {
       (owner.blocked ??= new Map()).set(seq, siteLabel(site, 'pending', call));
       (owner.awaits ??= new Map()).set(seq, site);
       this.blockedCount++;
+      // Watched until it settles or the next step starts: code racelab did not instrument that resumes meanwhile
+      // runs inside this step (see closeWindow). An async function it knows to be such is reported below instead.
+      const window: AwaitWindow | undefined =
+        opaque === undefined && this.options.io !== 'atomic' ? { site, task: owner.name, mark: uninstrumentedReactions(), open: true } : undefined;
+      if (window) this.windows.push(window);
       const onSettled = (settle: () => void, note: string): void => {
+        if (window?.open) this.closeWindow(window);
         if (this.phase !== 'running') {
           if (this.phase === 'finished') settle();
           return;
@@ -506,8 +531,35 @@ export class ControlledScheduler implements Scheduler {
         });
       }
     });
+    ownEnd();
     this.signalStop(owner);
     return result;
+  }
+
+  /**
+   * The end of an await's window: its promise settled, or the next step starts. Code racelab did not instrument
+   * that resumed twice or more meanwhile (a dependency's read, await, write, await, reached through a wrapper, an
+   * async function that returns its promise, or generator-compiled code) ran its awaits inside this step, with no
+   * point between them, so what another task could do there went untried. One resumption is the callee's return
+   * (async-mutex's acquire resumes once, then returns the lock it took) and is not counted.
+   */
+  private closeWindow(window: AwaitWindow): void {
+    window.open = false;
+    const resumed = uninstrumentedReactions() - window.mark;
+    if (resumed < 2 || this.phase !== 'running') return;
+    this.noteUncontrolled(
+      `the await at ${describeSite(window.site)} (task "${window.task}") waited for code racelab did not instrument, which resumed ${plural(resumed, 'time')} without a scheduling point (an await in a dependency reached through a plain function, an async function that returns its promise, or async code compiled to generators): instrument that code (racelab/register or the racelab/vite include) or explore with io: 'atomic'`,
+    );
+  }
+
+  /** Closes every await window still open (a step starts, or the run ends). */
+  private closeWindows(): void {
+    const windows = this.windows;
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i] as AwaitWindow;
+      if (w.open) this.closeWindow(w);
+    }
+    while (windows.length > 0) windows.pop();
   }
 
   /**
@@ -582,6 +634,7 @@ export class ControlledScheduler implements Scheduler {
     this.listener = listener;
     heartbeat.watch(this);
     this.unwatchReal = watchRealScheduler(this);
+    this.unwatchPromises = watchPromises();
     if (this.options.timers) {
       this.runTimers = this.options.timers;
       this.runTimers.attach(() => this.timerOwner());
@@ -708,6 +761,7 @@ export class ControlledScheduler implements Scheduler {
     if (previous !== undefined && previous.owner !== offer.owner) {
       for (let i = 0; i < offers.length; i++) if ((offers[i] as Offer).owner === previous.owner) preemption = true;
     }
+    if (this.windows.length > 0) this.closeWindows();
     offer.atMs = offer.fireAt >= 0 ? offer.fireAt : this.clock.now();
     offer.preemption = preemption;
     this.steps.push(offer);
@@ -810,6 +864,7 @@ export class ControlledScheduler implements Scheduler {
         `the run's ${spawned === 1 ? 'task' : `${spawned} tasks`} reached no scheduling point, so no interleaving was tried (instrument the code under test, explore with ambient: true, or pass ctx.scheduler to its stores and locks)`,
       );
     }
+    if (this.windows.length > 0) this.closeWindows();
     const listener = this.stopDriving();
     listener?.end(end);
   }
@@ -831,6 +886,9 @@ export class ControlledScheduler implements Scheduler {
     heartbeat.unwatch(this);
     this.unwatchReal?.();
     this.unwatchReal = undefined;
+    this.unwatchPromises?.();
+    this.unwatchPromises = undefined;
+    while (this.windows.length > 0) this.windows.pop();
     this.runTimers?.detach();
     this.runTimers = undefined;
     if (this.worldWait) realTimers.clearTimeout(this.worldWait.timer);
@@ -888,10 +946,12 @@ export class ControlledScheduler implements Scheduler {
     } catch (e) {
       body = Promise.reject(e);
     }
+    ownBegin();
     body.then(
       () => this.finish(task),
       (e: unknown) => this.finish(task, e ?? new Error('task rejected without a reason')),
     );
+    ownEnd();
   }
 
   private markStartedToStop(): void {

@@ -1,3 +1,5 @@
+import { ownPromise } from '../sched/promise-watch.js';
+
 /** A run in progress, told when the promise job queue has drained; true when that let it make progress. */
 export interface DrainListener {
   onDrained(): boolean;
@@ -34,7 +36,7 @@ export const heartbeat = {
   },
 };
 
-const settled = Promise.resolve();
+const settled = ownPromise(Promise.resolve());
 const queueBeat = (): void => process.nextTick(beat);
 
 function beat(): void {

@@ -2,6 +2,7 @@ import { HANDLE, INSTRUMENT_KEY, type AwaitSite, type InstrumentRuntime, type Mo
 import { types } from 'node:util';
 import { shortValue } from '../core/short-value.js';
 import { currentScheduler, realScheduler, type Operation, type Scheduler } from '../sched/scheduler.js';
+import { explained } from '../sched/promise-watch.js';
 
 /**
  * The runtime instrumented modules call (src/sched/await-site.ts is the contract). It lives on
@@ -264,6 +265,7 @@ class Handle implements InstrumentHooks {
     const point = () => this.b(site);
     const original = callback as (...args: unknown[]) => unknown;
     return async function (this: unknown, ...args: unknown[]) {
+      explained();
       await point();
       return original.apply(this, args);
     } as T;

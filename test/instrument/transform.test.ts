@@ -437,7 +437,7 @@ describe('the runtime', () => {
     // AsyncLocalStorage, its own realScheduler.
     const copy = join(dir, 'copy');
     const src = join(import.meta.dirname, '..', '..', 'src');
-    for (const f of ['core/clock.ts', 'core/short-value.ts', 'sched/scheduler.ts', 'sched/await-site.ts', 'instrument/runtime.ts']) {
+    for (const f of ['core/clock.ts', 'core/short-value.ts', 'sched/scheduler.ts', 'sched/await-site.ts', 'sched/promise-watch.ts', 'instrument/runtime.ts']) {
       mkdirSync(dirname(join(copy, f)), { recursive: true });
       cpSync(join(src, f), join(copy, f));
     }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { explore, type Workload } from '../../src/index.js';
 import '../../src/instrument/runtime.js';
@@ -101,6 +102,106 @@ describe('an await of an async function racelab did not instrument', () => {
     expect(atomic.verdict).toBe('proved');
     // withdraw(0) returns before its first await: settled when awaited, nothing ran unseen.
     const early = await explore(workload(Wallet, 'withdraw', 0), { strategy: 'dfs', ambient: true, seed: 1 });
+    expect(early.inconclusive).toBeUndefined();
+    expect(early.verdict).toBe('proved');
+  });
+});
+
+// The same false proof one step removed: the dependency's promise reaches the instrumented await through a plain
+// wrapper function (a), through an async function of the user's with no await of its own that returns it (b), or
+// comes from async code compiled to generators (`__awaiter`, tsc target ES2016) (c). No callee handed to the
+// runtime is an async function that awaits; what gives it away is the dependency's code resuming, unseen, while
+// the run waits for that promise.
+const WRAPPED = (dep: string): string => `import { Dep } from './${dep}';
+export class Wallet {
+  constructor(balance) { this.dep = new Dep(balance); }
+  pass(n) { return this.dep.withdraw("a", n); }
+  async passAsync(n) { return this.dep.withdraw("a", n); }
+  async withdrawThroughWrapper(n) {
+    return await this.pass(n);
+  }
+  async withdrawThroughAsync(n) {
+    return await this.passAsync(n);
+  }
+  async withdraw(n) {
+    return await this.dep.withdraw("a", n);
+  }
+}
+`;
+
+type Way = 'withdrawThroughWrapper' | 'withdrawThroughAsync' | 'withdraw';
+type WrappedWallet = new (balance: number) => { dep: { balance: number } } & Record<Way, (n: number) => Promise<boolean>>;
+
+/** DEP as tsc emits it for target ES2016: every async method an `__awaiter` over a generator. */
+function generatorDep(): string {
+  const out = ts.transpileModule(DEP, { compilerOptions: { target: ts.ScriptTarget.ES2016, module: ts.ModuleKind.ESNext } }).outputText;
+  expect(out).toContain('__awaiter');
+  expect(out).not.toMatch(/\bawait\b/);
+  return out;
+}
+
+async function wrappedWallet(dep: 'plain' | 'generators' | 'instrumented' | 'generators-instrumented'): Promise<WrappedWallet> {
+  const n = files++;
+  const depFile = join(dir, `dep${n}.mjs`);
+  const source = dep.startsWith('generators') ? generatorDep() : DEP;
+  writeFileSync(depFile, dep.endsWith('instrumented') ? (instrument(source, depFile)?.code ?? source) : source);
+  const walletFile = join(dir, `wrapped${n}.mjs`);
+  writeFileSync(walletFile, instrument(WRAPPED(`dep${n}.mjs`), walletFile)!.code);
+  return ((await import(pathToFileURL(walletFile).href)) as { Wallet: WrappedWallet }).Wallet;
+}
+
+function wrappedWorkload(Wallet: WrappedWallet, how: Way, amount = 70): Workload {
+  return {
+    name: `dep-${how}`,
+    setup() {
+      const w = new Wallet(100);
+      let paid = 0;
+      const task = async (): Promise<void> => void ((await w[how](amount)) && (paid += amount));
+      return {
+        tasks: [['w1', task], ['w2', task]],
+        invariant: () => paid + w.dep.balance === 100 || `paid out ${paid} from 100, balance ${w.dep.balance}`,
+      };
+    },
+  };
+}
+
+describe('uninstrumented async code reached other than by a direct await of an async function', () => {
+  const cases: [string, 'plain' | 'generators', Way, RegExp][] = [
+    ['(a) through a plain wrapper function', 'plain', 'withdrawThroughWrapper', /wrapped\d+\.mjs:7:\d+ \(await this\.pass\(n\)\)/],
+    ['(b) through an async function without awaits that returns its promise', 'plain', 'withdrawThroughAsync', /wrapped\d+\.mjs:10:\d+ \(await this\.passAsync\(n\)\)/],
+    ['(c) compiled to generators (__awaiter), awaited directly', 'generators', 'withdraw', /wrapped\d+\.mjs:13:\d+ \(await this\.dep\.withdraw\("a", n\)\)/],
+  ];
+  for (const [what, dep, how, where] of cases) {
+    it(`${what}: inconclusive, naming the await and how many resumptions went unseen`, async () => {
+      const Wallet = await wrappedWallet(dep);
+      const r = await explore(wrappedWorkload(Wallet, how), { strategy: 'dfs', ambient: true, seed: 1 });
+      expect(r.verdict).toBe('inconclusive');
+      expect(r.inconclusive?.first).toMatch(where);
+      expect(r.inconclusive?.first).toMatch(/\(task "w\d"\) waited for code racelab did not instrument, which resumed \d+ times? without a scheduling point/);
+    });
+  }
+
+  it('the same dependency instrumented (from its source, or as compiled): the lost update is found', async () => {
+    // Generator-compiled code has no await, but the transform makes each `.then` continuation of __awaiter a point.
+    for (const dep of ['instrumented', 'generators-instrumented'] as const) {
+      const Wallet = await wrappedWallet(dep);
+      for (const how of ['withdrawThroughWrapper', 'withdrawThroughAsync', 'withdraw'] as const) {
+        const r = await explore(wrappedWorkload(Wallet, how), { strategy: 'dfs', ambient: true, seed: 1 });
+        expect(r.verdict, `${dep} ${how}`).toBe('race-found');
+        expect(r.firstFailure?.message).toMatch(/paid out 140 from 100/);
+      }
+    }
+  });
+
+  it("io: 'atomic' declares each such call one step (a proof of that model); a call that returns before resuming is one step anyway", async () => {
+    const Wallet = await wrappedWallet('generators');
+    for (const how of ['withdrawThroughWrapper', 'withdraw'] as const) {
+      const atomic = await explore(wrappedWorkload(Wallet, how), { strategy: 'dfs', ambient: true, seed: 1, io: 'atomic' });
+      expect(atomic.inconclusive).toBeUndefined();
+      expect(atomic.verdict).toBe('proved');
+    }
+    const plain = await wrappedWallet('plain');
+    const early = await explore(wrappedWorkload(plain, 'withdrawThroughWrapper', 0), { strategy: 'dfs', ambient: true, seed: 1 });
     expect(early.inconclusive).toBeUndefined();
     expect(early.verdict).toBe('proved');
   });
