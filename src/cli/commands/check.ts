@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .command('check')
     .description('check a recorded history for linearizability against a model (exit 0 ok, 1 illegal, 3 unknown, 2 bad input)')
     .argument('<history>', 'history file: racelab JSON Lines, Jepsen EDN, or a Jepsen text log')
-    .requiredOption('--model <name>', 'the sequential model: register, counter or kv')
+    .requiredOption('--model <name>', "the sequential model: register, counter, kv, or an impact scenario's: bank, coupon, inventory, checkout, session")
     .option('--budget <duration>', 'time for the whole check (verdict, window, explanation) before the verdict is "unknown"', '10s')
     .option('--max-steps <n>', 'search steps before the verdict is "unknown" (reproducible, unlike time)')
     .option('--format <format>', 'history format: auto, jsonl, edn or jepsen-log', 'auto')
