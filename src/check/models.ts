@@ -1,5 +1,6 @@
 import { RacelabError } from '../core/errors.js';
 import { bankModel } from './bank-model.js';
+import { checkoutModel } from './checkout-model.js';
 import { counterModel } from './counter-model.js';
 import { couponModel } from './coupon-model.js';
 import { inventoryModel } from './inventory-model.js';
@@ -16,6 +17,7 @@ export const builtinModels: Readonly<Record<string, () => Model>> = {
   bank: () => bankModel() as unknown as Model,
   coupon: () => couponModel() as unknown as Model,
   inventory: () => inventoryModel() as unknown as Model,
+  checkout: () => checkoutModel() as unknown as Model,
   session: () => sessionModel() as unknown as Model,
 };
 

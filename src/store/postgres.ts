@@ -23,6 +23,14 @@ export interface PgTransactionOptions {
 export interface PgTransaction extends StoreTransaction {
   /** `SELECT … FOR UPDATE`: reads the value and locks the row until commit; other lockers wait. */
   getForUpdate(key: string): Promise<number>;
+  /**
+   * `INSERT … ON CONFLICT DO NOTHING`: writes the key only if it has no row, and says whether it did. The primary
+   * key is the unique constraint: a second inserter waits for the first's transaction, then finds the row
+   * (no insert) if it committed, or inserts if it rolled back.
+   */
+  insertIfAbsent(key: string, value: number): Promise<boolean>;
+  /** `UPDATE … SET value = value + $by` (an upsert on the first write) inside the transaction; the new value. */
+  increment(key: string, by?: number): Promise<number>;
 }
 
 /** Statements on one connection outside a transaction (autocommit), e.g. while holding a session lock. */
@@ -222,17 +230,21 @@ export class PostgresStore implements Store {
   }
 
   /** `UPDATE … SET value = value + $by RETURNING value`: the read-modify-write happens inside PostgreSQL. */
-  async increment(key: string, by = 1): Promise<number> {
+  increment(key: string, by = 1): Promise<number> {
+    return this.incrementOn(this.pool, key, by);
+  }
+
+  private async incrementOn(q: Queryable, key: string, by: number): Promise<number> {
     await this.at({ kind: 'update', object: key, label: `incr ${key}` });
     const updated = await this.query(
-      this.pool,
+      q,
       `UPDATE ${this.table} SET value = value + $3, version = version + 1 WHERE namespace = $1 AND key = $2 RETURNING value`,
       [this.namespace, key, by],
     );
     if (updated.rowCount === 1) return Number(updated.rows[0].value);
     // First write of the key: an upsert, so two first writers still add up instead of one overwriting.
     const inserted = await this.query(
-      this.pool,
+      q,
       `INSERT INTO ${this.table} AS t (namespace, key, value, version) VALUES ($1, $2, $3, 1)
        ON CONFLICT (namespace, key) DO UPDATE SET value = t.value + EXCLUDED.value, version = t.version + 1 RETURNING value`,
       [this.namespace, key, by],
@@ -279,6 +291,12 @@ export class PostgresStore implements Store {
             const r = await this.query(client, `SELECT value FROM ${this.table} WHERE namespace = $1 AND key = $2 FOR UPDATE`, [this.namespace, key]);
             return Number(r.rows[0].value);
           },
+          insertIfAbsent: async (key, value) => {
+            await this.at({ kind: 'update', object: key, label: `insert ${key}=${value} if absent` });
+            const r = await this.query(client, `INSERT INTO ${this.table} (namespace, key, value, version) VALUES ($1, $2, $3, 1) ON CONFLICT DO NOTHING`, [this.namespace, key, value]);
+            return r.rowCount === 1;
+          },
+          increment: (key, by = 1) => this.incrementOn(client, key, by),
         };
         const result = await fn(tx);
         await this.at({ kind: 'update', label: 'commit' });

@@ -113,6 +113,18 @@ const LUA_COUNT_WITHIN = new Script(
   2,
 );
 
+// An idempotent add: SET NX on the once-key and the add in one script, so a key is recorded exactly when its add
+// is made. KEYS[1..2] once-key value and version, KEYS[3..4] the value added to; ARGV[1] by. Returns {1, new
+// value} or {0, value} when the once-key was already set.
+const LUA_ADD_ONCE = new Script(
+  `if not redis.call('SET', KEYS[1], 1, 'NX') then return {0, tonumber(redis.call('GET', KEYS[3]) or '0')} end
+   redis.call('INCR', KEYS[2])
+   local v = redis.call('INCRBY', KEYS[3], ARGV[1])
+   redis.call('INCR', KEYS[4])
+   return {1, v}`,
+  4,
+);
+
 // KEYS[1] lock, KEYS[2] token counter; ARGV[1] owner, ARGV[2] ttl ms. The token is issued in the same atomic
 // step as the lock, so token order is lock order.
 const ACQUIRE_FENCED = new Script(
@@ -315,6 +327,16 @@ export class RedisStore implements Store {
       floor,
     )) as [number, number];
     return done === 1 ? Number(value) : undefined;
+  }
+
+  /**
+   * Adds `by` to `key` only if `onceKey` was never set, and sets it, in one Lua script (SET NX and INCRBY): the new
+   * value and whether this call made the add.
+   */
+  async luaAddOnce(onceKey: string, key: string, by: number): Promise<{ added: boolean; value: number }> {
+    await this.at({ kind: 'update', label: `lua set ${onceKey} nx, add ${key}+${by}` });
+    const [done, value] = (await LUA_ADD_ONCE.run(this.redis, this.key('value', onceKey), this.key('version', onceKey), this.key('value', key), this.key('version', key), by)) as [number, number];
+    return { added: done === 1, value: Number(value) };
   }
 
   /** Counts a call in a fixed window only if fewer than `limit` were counted; the key expires with its window. */

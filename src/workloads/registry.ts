@@ -9,7 +9,7 @@ import { depth3Workload } from './depth3-workload.js';
 import { consumerWorkload } from '../scenarios/consumer/workload.js';
 
 /** The built-in workloads `racelab explore` and `racelab replay` know by name. */
-export const exploreScenarios = ['counter', 'depth3', 'actors', 'consumer', 'bank', 'inventory', 'coupon', 'ratelimit', 'privilege', 'session'] as const;
+export const exploreScenarios = ['counter', 'depth3', 'actors', 'consumer', 'bank', 'inventory', 'checkout', 'coupon', 'ratelimit', 'privilege', 'session'] as const;
 export type ExploreScenario = (typeof exploreScenarios)[number];
 /** The impact scenarios (src/scenarios/impacts/registry.ts) take these options; the registry gives the workload. */
 const IMPACT_USES = ['variant', 'clients', 'delayMs'];
@@ -49,6 +49,7 @@ const USES: Record<ExploreScenario, readonly string[]> = {
   consumer: ['variant', 'messages', 'keys', 'consumers', 'crashes', 'ackTimeouts'],
   bank: IMPACT_USES,
   inventory: IMPACT_USES,
+  checkout: IMPACT_USES,
   coupon: IMPACT_USES,
   ratelimit: IMPACT_USES,
   privilege: IMPACT_USES,
@@ -69,6 +70,7 @@ export function exploreWorkload(options: ExploreScenarioOptions): Workload {
   switch (scenario) {
     case 'bank':
     case 'inventory':
+    case 'checkout':
     case 'coupon':
     case 'ratelimit':
     case 'privilege':

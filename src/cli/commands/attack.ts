@@ -83,7 +83,7 @@ export function register(program: Command): void {
     .option('--after <method>', 'read the state after each burst (`after` in the invariant)')
     .option('--after-data <json>', 'request JSON of the --after call')
     .option('--invariant <expr>', 'must hold after every burst, e.g. "after.value - before.value == ok"')
-    .option('--scenario <name>', "a scenario's built-in check: counter (the seed's Counter service) | bank | inventory | coupon | ratelimit | privilege | session")
+    .option('--scenario <name>', "a scenario's built-in check: counter (the seed's Counter service) | bank | inventory | checkout | coupon | ratelimit | privilege | session")
     .option('--deadline <duration>', 'per-call deadline (at most 5m)', '10s')
     .option('--connect-timeout <duration>', 'how long connecting may take', '5s')
     .option('--tls', 'use TLS (implied by --ca, --cert, --key)')

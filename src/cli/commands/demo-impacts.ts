@@ -6,7 +6,7 @@ export function register(demo: Command): void {
   demo
     .command('impacts')
     .description('the costs of races as gRPC services (bank, …): vulnerable beside fixed, impact measured in the scenario\'s units')
-    .option('--scenario <name>', 'one scenario (default: every one): bank | inventory | coupon | ratelimit | privilege | session')
+    .option('--scenario <name>', 'one scenario (default: every one): bank | inventory | checkout | coupon | ratelimit | privilege | session')
     .option('--delay <duration>', 'the race window between check and write', '50ms')
     .option('--count <n>', 'calls of each method per burst', '10')
     .option('--json', 'print the report as JSON')

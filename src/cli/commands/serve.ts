@@ -24,7 +24,7 @@ export function register(program: Command): void {
   program
     .command('serve')
     .description("run the seed's Counter gRPC service with one variant's handlers (Ctrl+C stops it)")
-    .option('--scenario <name>', 'counter (the seed\'s Counter) | bank | inventory | coupon | ratelimit | privilege | session', 'counter')
+    .option('--scenario <name>', 'counter (the seed\'s Counter) | bank | inventory | checkout | coupon | ratelimit | privilege | session', 'counter')
     .option('--variant <name>', 'vulnerable | mutex | atomic | cas | txn | pg-read-write | pg-atomic | pg-for-update | pg-serializable | pg-version | pg-advisory | redis-get-set | redis-incr | redis-watch | redis-lua | redis-lock | redis-lock-fencing', 'vulnerable')
     .option('--host <host>', 'address to bind', 'localhost')
     .option('--port <port>', 'port to listen on (0 picks a free one)', '50051')

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openStore, startReplicaSet } from '../../../src/index.js';
-import { runNamespace, withNamespace } from '../../../src/store/specs.js';
-import { runScenarioBurst, type ScenarioBurstResult } from '../../../src/scenarios/impacts/burst.js';
+import type { ScenarioBurstResult } from '../../../src/scenarios/impacts/burst.js';
+import { burstOnReplicas } from '../../helpers/scenario-replicas.js';
 import { PG_URL, REDIS_URL, serviceAvailable } from '../../helpers/services.js';
 
 const pg = await serviceAvailable('PostgreSQL', PG_URL);
@@ -9,23 +8,10 @@ const redis = await serviceAvailable('Redis', REDIS_URL);
 
 /**
  * R `racelab serve --scenario bank` processes of a variant on a fresh namespace of the store, 8 Withdraw and 8
- * Transfer calls spread over them at once, 40 ms between check and write: overlapping calls on every replica.
+ * Transfer calls spread over them at once, 150 ms between check and write: overlapping calls on every replica,
+ * on a loaded machine too (150 ms, as inventory and session use since a 40 ms window once missed a mutex race).
  */
-async function onReplicas(storeUrl: string, variant: string, replicas: number): Promise<ScenarioBurstResult> {
-  const url = withNamespace(storeUrl, runNamespace(`bank-${variant}-${replicas}`));
-  const store = await openStore(url);
-  try {
-    const set = await startReplicaSet({ replicas, scenario: 'bank', variant, store: url, delayMs: 40, maxConcurrency: 50 });
-    try {
-      return await runScenarioBurst({ scenario: 'bank', targets: set.targets, count: 8 });
-    } finally {
-      await set.stop(2000);
-    }
-  } finally {
-    await store.reset();
-    await store.close();
-  }
-}
+const onReplicas = (storeUrl: string, variant: string, replicas: number): Promise<ScenarioBurstResult> => burstOnReplicas(storeUrl, 'bank', variant, replicas, 8, 150);
 
 function exact(r: ScenarioBurstResult): void {
   expect(r.unknown + r.refused).toBe(0);

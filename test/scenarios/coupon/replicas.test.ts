@@ -1,28 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { openStore, startReplicaSet } from '../../../src/index.js';
-import { runNamespace, withNamespace } from '../../../src/store/specs.js';
-import { runScenarioBurst, type ScenarioBurstResult } from '../../../src/scenarios/impacts/burst.js';
+import type { ScenarioBurstResult } from '../../../src/scenarios/impacts/burst.js';
+import { burstOnReplicas } from '../../helpers/scenario-replicas.js';
 import { PG_URL, REDIS_URL, serviceAvailable } from '../../helpers/services.js';
 
 const pg = await serviceAvailable('PostgreSQL', PG_URL);
 const redis = await serviceAvailable('Redis', REDIS_URL);
 
-/** R replica processes of a coupon variant on a fresh namespace; 10 users redeem a code good for 5, at once. */
-async function onReplicas(storeUrl: string, variant: string, replicas: number): Promise<ScenarioBurstResult> {
-  const url = withNamespace(storeUrl, runNamespace(`coupon-${variant}-${replicas}`));
-  const store = await openStore(url);
-  try {
-    const set = await startReplicaSet({ replicas, scenario: 'coupon', variant, store: url, delayMs: 40, maxConcurrency: 50 });
-    try {
-      return await runScenarioBurst({ scenario: 'coupon', targets: set.targets, count: 10 });
-    } finally {
-      await set.stop(2000);
-    }
-  } finally {
-    await store.reset();
-    await store.close();
-  }
-}
+/**
+ * R replica processes of a coupon variant on a fresh namespace; 10 users redeem a code good for 5, at once, 150 ms
+ * between check and write: wide enough that the calls overlap on a loaded machine (as inventory and session use
+ * since a 40 ms window once missed a mutex race).
+ */
+const onReplicas = (storeUrl: string, variant: string, replicas: number): Promise<ScenarioBurstResult> => burstOnReplicas(storeUrl, 'coupon', variant, replicas, 10, 150);
 
 function exact(r: ScenarioBurstResult): void {
   expect(r.unknown).toBe(0);
