@@ -5,6 +5,7 @@ import { couponModel } from './coupon-model.js';
 import { inventoryModel } from './inventory-model.js';
 import { kvModel } from './kv-model.js';
 import type { Model } from './model.js';
+import { privilegeModel } from './privilege-model.js';
 import { registerModel } from './register-model.js';
 import { sessionModel } from './session-model.js';
 
@@ -17,6 +18,7 @@ export const builtinModels: Readonly<Record<string, () => Model>> = {
   coupon: () => couponModel() as unknown as Model,
   inventory: () => inventoryModel() as unknown as Model,
   session: () => sessionModel() as unknown as Model,
+  privilege: () => privilegeModel() as unknown as Model,
 };
 
 export const MODEL_NAMES = Object.keys(builtinModels);
