@@ -6,6 +6,8 @@ import { couponModel } from './coupon-model.js';
 import { inventoryModel } from './inventory-model.js';
 import { kvModel } from './kv-model.js';
 import type { Model } from './model.js';
+import { privilegeModel } from './privilege-model.js';
+import { rateLimitModel } from './ratelimit-model.js';
 import { registerModel } from './register-model.js';
 import { sessionModel } from './session-model.js';
 
@@ -19,6 +21,8 @@ export const builtinModels: Readonly<Record<string, () => Model>> = {
   inventory: () => inventoryModel() as unknown as Model,
   checkout: () => checkoutModel() as unknown as Model,
   session: () => sessionModel() as unknown as Model,
+  privilege: () => privilegeModel() as unknown as Model,
+  ratelimit: () => rateLimitModel() as unknown as Model,
 };
 
 export const MODEL_NAMES = Object.keys(builtinModels);

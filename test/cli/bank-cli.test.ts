@@ -30,7 +30,7 @@ describe('racelab --scenario bank: bad input', () => {
     expect(expectOneLineError(await runCli(['serve', '--scenario', 'bank', '--variant', 'redis-lua', '--store', 'postgres://postgres@127.0.0.1:5432/test']))).toMatch(/redis-lua of bank needs a Redis store, but --store is postgres/);
     expect(expectOneLineError(await runCli(['explore', '--scenario', 'bank', '--variant', 'pg-conditional']))).toMatch(/needs a real postgres server, which the explorer cannot schedule/);
     expect(expectOneLineError(await runCli(['serve', '--scenario', 'bank', '--variant', 'vulnerable', '--replicas', '3']))).toMatch(/--replicas: replicas share state through --store/);
-    expect(expectOneLineError(await runCli(['serve', '--scenario', 'privilege', '--replicas', '3', '--store', 'redis://127.0.0.1:6379']))).toMatch(/--scenario privilege observes its invariant inside one server process/);
+    expect(expectOneLineError(await runCli(['serve', '--scenario', 'privilege', '--variant', 'redis-lua', '--replicas', '3', '--store', 'redis://127.0.0.1:6379']))).toMatch(/"redis-lua" is not a privilege variant; use one of vulnerable, mutex, epoch, txn/);
   });
 
   it('a --scenario that does not match the methods the target offers (reflection)', async () => {

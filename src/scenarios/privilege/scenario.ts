@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario } from '../impacts/scenario.js';
-import { privilegeVariants, type PrivilegeAudit } from './variants.js';
+import { privilegeVariants, type PrivilegeAudit, type RevokeResult } from './variants.js';
 import { privilegeWorkload } from './workload.js';
 
 const SERVICE = 'racelab.privilege.v1.Privileges';
@@ -14,15 +14,18 @@ export const privilegeScenario: ImpactScenario = {
   protoFile: 'privilege.proto',
   service: SERVICE,
   variants: privilegeVariants,
+  model: 'privilege',
   open: async () => undefined,
   detectionRounds: 20,
-  singleProcess: true,
   host(variantName: string, ports: HostPorts): HostedService {
     const svc = scenarioVariant('privilege', privilegeVariants, variantName).make(ports);
     return {
       handlers: {
         Grant: async (req: { user: string }) => wire(await svc.grant(req.user)),
-        Revoke: async (req: { user: string }) => wire(await svc.revoke(req.user)),
+        Revoke: async (req: { user: string }) => {
+          const r: RevokeResult = await svc.revoke(req.user);
+          return { ...wire(r), at_revoke: r.atRevoke };
+        },
         AdminAction: async (req: { user: string }) => {
           const r = await svc.adminAction(req.user);
           if (!r.accepted) throw grpcError(status.PERMISSION_DENIED, r.message);
@@ -55,5 +58,14 @@ export const privilegeScenario: ImpactScenario = {
     after: `${SERVICE}/Audit`,
     checkData: { user: 'mallory' },
     invariant: 'after.after_revoke == 0',
+    model: 'privilege',
+    historyOp(method, request, response) {
+      const r = response as { actions?: unknown; at_revoke?: unknown } | undefined;
+      if (method === 'Grant' || method === 'Audit') return { f: method.toLowerCase(), invokeValue: request ?? null, okValue: r?.actions ?? null };
+      // A revoke's audit is read after it; the count as of the revoke is what places it among the actions.
+      if (method === 'Revoke') return { f: 'revoke', invokeValue: request ?? null, okValue: r?.at_revoke ?? null };
+      if (method === 'AdminAction') return { f: 'action', invokeValue: request ?? null, okValue: r?.actions ?? null };
+      return undefined;
+    },
   },
 };

@@ -3,6 +3,7 @@ import type { Workload } from '../../explore/workload.js';
 import { MemoryStore } from '../../store/memory.js';
 import { checkExplorable, scenarioVariant } from '../impacts/scenario.js';
 import { privilegeVariants, roleKey } from './variants.js';
+import { plural } from '../../core/units.js';
 
 export interface PrivilegeWorkloadOptions {
   readonly variant: string;
@@ -44,7 +45,7 @@ export function privilegeWorkload(options: PrivilegeWorkloadOptions): Workload {
         tasks,
         invariant: async () => {
           const a = await service.audit('mallory');
-          return a.afterRevoke === 0 || `${a.afterRevoke} admin action${a.afterRevoke === 1 ? '' : 's'} of mallory took effect after the revoke completed (${a.actions} in all)`;
+          return a.afterRevoke === 0 || `${plural(a.afterRevoke, 'admin action')} of mallory took effect after the revoke completed (${a.actions} in all)`;
         },
       };
     },

@@ -16,6 +16,7 @@ export const rateLimitScenario: ImpactScenario = {
   protoFile: 'ratelimit.proto',
   service: SERVICE,
   variants: rateLimitVariants,
+  model: 'ratelimit',
   open: async () => undefined,
   host(variantName: string, ports: HostPorts): HostedService {
     const svc = scenarioVariant('ratelimit', rateLimitVariants, variantName).make({ ...ports, limit: SERVED_LIMIT, windowMs: SERVED_WINDOW_MS });
@@ -54,5 +55,12 @@ export const rateLimitScenario: ImpactScenario = {
     invariant: 'ok <= before.limit - before.used && after.used == before.used + ok',
     // Over the limit, Call answers ResourceExhausted and counts nothing.
     refusals: [status.RESOURCE_EXHAUSTED],
+    model: 'ratelimit',
+    historyOp(method, request, response) {
+      const r = response as { used?: unknown; limit?: unknown } | undefined;
+      if (method === 'Call') return { f: 'call', invokeValue: request ?? null, okValue: r?.used ?? null };
+      if (method === 'Usage') return { f: 'usage', invokeValue: request ?? null, okValue: r ? { used: r.used ?? 0, limit: r.limit ?? null } : null };
+      return undefined;
+    },
   },
 };

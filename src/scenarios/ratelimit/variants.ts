@@ -112,11 +112,12 @@ export const rateLimitVariants: readonly RateLimitVariant[] = [
             async handleCall(_take: unknown, _from: unknown, b: Bucket) {
               const now = scheduler.clock.now();
               const tokens = Math.min(ports.limit, b.tokens + (now - b.at) * rate);
-              if (tokens < 1) return { reply: false, state: { tokens, at: now } };
+              // 0: refused (an accepted call's count is at least 1).
+              if (tokens < 1) return { reply: 0, state: { tokens, at: now } };
               await wait(ports);
-              // The store's count is only the report (Usage); the bucket in this state is what decides.
-              await ports.store.increment(currentKey(ports, user));
-              return { reply: true, state: { tokens: tokens - 1, at: now } };
+              // The store's count is only the report (Usage and the reply); the bucket in this state is what decides.
+              const used = await ports.store.increment(currentKey(ports, user));
+              return { reply: used, state: { tokens: tokens - 1, at: now } };
             },
           },
           undefined,
@@ -125,7 +126,11 @@ export const rateLimitVariants: readonly RateLimitVariant[] = [
       );
       return limiter(
         ports,
-        async (user) => ((await (await bucketOf(user)).call<boolean>('take')) ? { accepted: true, used: await ports.store.get(currentKey(ports, user)) } : limited(ports, user)),
+        async (user) => {
+          // The count this call made, from inside the actor: read afterwards, a call running next could be in it.
+          const used = await (await bucketOf(user)).call<number>('take');
+          return used === 0 ? limited(ports, user) : { accepted: true, used };
+        },
         () => system.shutdown(),
       );
     },

@@ -1,4 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { checkVerbose } from '../../../src/check/checker.js';
+import { parseHistoryJsonl } from '../../../src/history/jsonl.js';
+import { tempDir } from '../../helpers/tmp.js';
 import { explore } from '../../../src/explore/explore.js';
 import { openStore, startReplicaSet } from '../../../src/index.js';
 import { runNamespace, withNamespace } from '../../../src/store/specs.js';
@@ -74,4 +79,21 @@ describe.skipIf(!redis)('ratelimit on Redis, 3 replica processes', () => {
       expect(r.impact.violated, r.impact.detail).toBe(false);
     }
   }, 120_000);
+});
+
+describe('racelab check --model ratelimit on the histories racelab attack --record writes', () => {
+  for (const v of memoryVariants) {
+    it(`${v.name}: ${v.safe ? 'linearizable' : 'not linearizable, naming the call the window had no room for'}`, async () => {
+      const server = await startScenarioServer({ scenario: 'ratelimit', variant: v.name, delayMs: 60 });
+      const file = join(tempDir('racelab-ratelimit-'), `${v.name}.jsonl`);
+      try {
+        await runAttack({ target: server.target, scenario: 'ratelimit', sync: 'last-frame', count: 8, rounds: 1, pauseMs: 0, record: file });
+        const r = checkVerbose(parseHistoryJsonl(await readFile(file, 'utf8')), 'ratelimit', { budgetMs: 10_000 });
+        expect(r.verdict, r.explanation.join(' ')).toBe(v.safe ? 'ok' : 'illegal');
+        if (!v.safe) expect(r.explanation.join(' ')).toMatch(/The response that cannot be explained is process \d+'s call of mallory → \d+ calls? counted/);
+      } finally {
+        await server.close();
+      }
+    }, 60_000);
+  }
 });

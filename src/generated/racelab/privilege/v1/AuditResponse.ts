@@ -4,9 +4,11 @@
 export interface AuditResponse {
   'actions'?: (number);
   'after_revoke'?: (number);
+  'at_revoke'?: (number);
 }
 
 export interface AuditResponse__Output {
   'actions': (number);
   'after_revoke': (number);
+  'at_revoke': (number);
 }
