@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { nowMicros } from '../../core/clock.js';
+import { isUnknownOutcome } from '../../grpc/status.js';
 import { REQUEST_ID_HEADER } from '../../monitor/interceptor.js';
 import { RacelabError, messageOf } from '../../core/errors.js';
 import { impactScenario } from './registry.js';
@@ -36,7 +37,7 @@ export interface ScenarioBurstResult {
   readonly calls: number;
   /** Accepted calls, by method short name. */
   readonly accepted: Readonly<Record<string, number>>;
-  /** Calls the service refused (a business refusal or an error status). */
+  /** Calls the service refused before acting (a business refusal, or a status that says so: grpc/status.ts). */
   readonly refused: number;
   /** Calls whose outcome nobody knows (deadline, connection lost). */
   readonly unknown: number;
@@ -110,12 +111,14 @@ export async function runScenarioBurst(o: ScenarioBurstOptions): Promise<Scenari
     const after = await read(scenario.attack.after);
     const accepted: Record<string, number> = {};
     for (const x of outcomes) if (x.code === 0) accepted[x.method] = (accepted[x.method] ?? 0) + 1;
-    const unknownCodes = new Set<number>([grpc.status.DEADLINE_EXCEEDED, grpc.status.UNAVAILABLE, grpc.status.CANCELLED]);
+    // One rule for every command (grpc/status.ts), with the codes this scenario's own service answers only for a refused call.
+    const refusals = new Set(scenario.attack.refusals ?? []);
+    const unknown = (code: number): boolean => code !== 0 && isUnknownOutcome(code) && !refusals.has(code);
     return {
       calls: plan.length,
       accepted,
-      refused: outcomes.filter((x) => x.code !== 0 && !unknownCodes.has(x.code)).length,
-      unknown: outcomes.filter((x) => unknownCodes.has(x.code)).length,
+      refused: outcomes.filter((x) => x.code !== 0 && !unknown(x.code)).length,
+      unknown: outcomes.filter((x) => unknown(x.code)).length,
       before,
       after,
       impact: scenario.impact(before, after, accepted),
