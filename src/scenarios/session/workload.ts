@@ -7,6 +7,12 @@ import { plural } from '../../core/units.js';
 /** Client k opens the k-th session of a pool of 2 slots: alice, alice again (a retry, a second tab), then bob. */
 export const SESSION_CLIENT_OPENS: readonly string[] = ['alice', 'alice', 'bob'];
 
+/**
+ * What client k does after its open: the two clients of alice's session each end it (a logout in each tab: the
+ * double End); bob stays.
+ */
+const ENDS_AFTER_OPEN: readonly boolean[] = [true, true, false];
+
 export type SessionWorkloadOptions = ScenarioWorkloadOptions;
 
 /**
@@ -27,6 +33,7 @@ export function sessionWorkload(options: SessionWorkloadOptions): Workload {
           `t${i + 1}`,
           async () => {
             results[i] = await service.openSession(user);
+            if (ENDS_AFTER_OPEN[i]) await service.closeSession(user);
           },
         ]),
         invariant: async () => {

@@ -4,7 +4,7 @@ import { renderImpactsDemo } from '../../../src/report/impacts-demo-text.js';
 
 describe('racelab demo impacts --scenario session', () => {
   it('measures slots leaked by the vulnerable variant, none by the fixes, and proves the fixes by dfs', async () => {
-    const report = await runImpactsDemo({ scenario: 'session', delayMs: 60, count: 10, exploreTimeLimitMs: 5000 });
+    const report = await runImpactsDemo({ scenario: 'session', delayMs: 60, count: 10, exploreTimeLimitMs: 60_000 });
     const runs = Object.fromEntries(report.scenarios[0]!.runs.map((r) => [r.variant, r]));
     expect(runs.vulnerable?.verdict).toBe('race');
     expect(runs.vulnerable?.impact.unit).toBe('slots leaked');
@@ -15,5 +15,5 @@ describe('racelab demo impacts --scenario session', () => {
       expect(runs[v]?.explored?.verdict).toBe('proved');
     }
     expect(renderImpactsDemo(report)).toContain(`${runs.vulnerable!.impact.amount} slots leaked`);
-  }, 60_000);
+  }, 180_000);
 });

@@ -13,13 +13,26 @@ import { sessionWorkload } from '../../../src/scenarios/session/workload.js';
 const memoryVariants = sessionVariants.filter((v) => !v.requires);
 
 describe('session under the explorer', () => {
-  it('finds alice opened twice taking both slots, and bob refused with one session open (3 clients)', async () => {
+  it('finds the double End: both of alice\'s tabs pass the check and each gives a slot back (2 clients)', async () => {
     const two = await explore(sessionWorkload({ variant: 'vulnerable', clients: 2 }), { strategy: 'dfs', runs: 10_000, seed: 1 });
-    expect(two.firstFailure?.message).toBe('1 slot leaked: the pool has 0 of 2 free with 1 session open (alice)');
-    expect(two.firstFailure?.shrunk.trace).toMatch(/t\d get session\(alice\)->0 .*t\d get session\(alice\)->0/);
-    const three = await explore(sessionWorkload({ variant: 'vulnerable', clients: 3 }), { strategy: 'dfs', runs: 10_000, seed: 1 });
-    expect(three.firstFailure?.message).toMatch(/slot leaked: .*; bob refused: pool full/);
+    expect(two.firstFailure?.message).toBe('1 slot more free than the pool has: the pool has 3 of 2 free with 0 sessions open (none)');
+    expect(two.firstFailure?.shrunk.trace).toMatch(/t\d get session\(alice\)->1 . t\d set session\(alice\)=0 .*t\d set session\(alice\)=0 . t\d incr free\(pool\)->3/);
   });
+  it('every schedule of 3 clients: the double End, and the double Open that leaks a slot and refuses bob', async () => {
+    const messages = new Set<string>();
+    const r = await explore(sessionWorkload({ variant: 'vulnerable', clients: 3 }), {
+      strategy: 'dfs',
+      runs: 100_000,
+      seed: 1,
+      stopOnFailure: false,
+      onRun: (_run, record) => {
+        if (record.failure) messages.add(record.failure.message);
+      },
+    });
+    expect(r.dfs?.exhausted).toBe(true);
+    expect([...messages].some((m) => /slot more free than the pool has/.test(m))).toBe(true);
+    expect([...messages].some((m) => /^1 slot leaked: .*; bob refused: pool full$/.test(m))).toBe(true);
+  }, 60_000);
   for (const v of memoryVariants.filter((x) => x.safe)) {
     for (const clients of [2, 3]) {
       it(`proves ${v.name} at ${clients} clients`, async () => {
