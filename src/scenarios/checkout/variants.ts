@@ -1,9 +1,8 @@
-import { Mutex } from '../../sched/mutex.js';
 import { realScheduler, sleep, type Scheduler } from '../../sched/scheduler.js';
 import type { PostgresStore } from '../../store/postgres.js';
 import type { RedisStore } from '../../store/redis.js';
 import type { Store } from '../../store/store.js';
-import { storeOf, type ScenarioVariant } from '../impacts/scenario.js';
+import { mutexPerKey, storeOf, type ScenarioVariant } from '../impacts/scenario.js';
 
 /*
  * The checkout: an order paid with an idempotency key, so a client's retry of the same checkout is answered with
@@ -92,12 +91,7 @@ export const checkoutVariants: readonly CheckoutVariant[] = [
     summary: 'an in-process mutex per idempotency key around the check, the charge and the record: exact in one process, not across replicas',
     safe: true,
     make: (ports) => {
-      const locks = new Map<string, Mutex>();
-      const lock = (key: string): Mutex => {
-        let m = locks.get(key);
-        if (!m) locks.set(key, (m = new Mutex(`key(${key})`, ports.scheduler)));
-        return m;
-      };
+      const lock = mutexPerKey((key) => `key(${key})`, ports.scheduler);
       return checkouts(ports, (order, key) => lock(key).runExclusive(() => checkThenCharge(ports, order, key)));
     },
   },

@@ -1,10 +1,9 @@
 import { RacelabError } from '../../core/errors.js';
-import { Mutex } from '../../sched/mutex.js';
 import { realScheduler, sleep, type Scheduler } from '../../sched/scheduler.js';
 import type { PostgresStore } from '../../store/postgres.js';
 import type { RedisStore } from '../../store/redis.js';
 import type { Store } from '../../store/store.js';
-import { storeOf, type ScenarioVariant } from '../impacts/scenario.js';
+import { mutexPerKey, storeOf, type ScenarioVariant } from '../impacts/scenario.js';
 
 /*
  * The coupon: a code good for a limited number of redemptions, each user at most once. Keys in business words:
@@ -110,12 +109,7 @@ export const couponVariants: readonly CouponVariant[] = [
     summary: 'an in-process mutex per code around the checks and the writes: exact in one process, not across replicas',
     safe: true,
     make: (ports) => {
-      const locks = new Map<string, Mutex>();
-      const lock = (code: string): Mutex => {
-        let m = locks.get(code);
-        if (!m) locks.set(code, (m = new Mutex(`coupon(${code})`, ports.scheduler)));
-        return m;
-      };
+      const lock = mutexPerKey((code) => `coupon(${code})`, ports.scheduler);
       return coupons(ports, (code, user) => lock(code).runExclusive(() => checkThenRedeem(ports, code, user)));
     },
   },

@@ -3,6 +3,7 @@ import type { ServerRef } from '../../actor/gen-server.js';
 import type { AttackScenario } from '../../attack/builtins.js';
 import type { Workload } from '../../explore/workload.js';
 import type { UnaryHandler } from '../../grpc/server.js';
+import { Mutex } from '../../sched/mutex.js';
 import type { Scheduler } from '../../sched/scheduler.js';
 import { storeKind } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
@@ -164,6 +165,19 @@ export function actorPerKey(scheduler: Scheduler, name: (key: string) => string,
     const ref = await started;
     actors.set(key, ref);
     return ref;
+  };
+}
+
+/**
+ * One in-process mutex per key, made on first use and named `name(key)` (the explorer's traces show the name):
+ * the in-process fix, exact in one server process and nothing to a replica in another.
+ */
+export function mutexPerKey(name: (key: string) => string, scheduler?: Scheduler): (key: string) => Mutex {
+  const locks = new Map<string, Mutex>();
+  return (key) => {
+    let m = locks.get(key);
+    if (!m) locks.set(key, (m = new Mutex(name(key), scheduler)));
+    return m;
   };
 }
 

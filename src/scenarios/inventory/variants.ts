@@ -1,10 +1,9 @@
 import { RacelabError } from '../../core/errors.js';
-import { Mutex } from '../../sched/mutex.js';
 import { realScheduler, sleep, type Scheduler } from '../../sched/scheduler.js';
 import type { PostgresStore } from '../../store/postgres.js';
 import type { RedisStore } from '../../store/redis.js';
 import type { Store } from '../../store/store.js';
-import { openKeysOnce, storeOf, type ScenarioVariant } from '../impacts/scenario.js';
+import { mutexPerKey, openKeysOnce, storeOf, type ScenarioVariant } from '../impacts/scenario.js';
 
 /*
  * The inventory: units in stock per SKU, taken by reservations. One key per SKU in business words,
@@ -102,12 +101,7 @@ export const inventoryVariants: readonly InventoryVariant[] = [
     summary: 'an in-process mutex per SKU around the check and the write: exact in one process, not across replicas',
     safe: true,
     make: (ports) => {
-      const locks = new Map<string, Mutex>();
-      const lock = (sku: string): Mutex => {
-        let m = locks.get(sku);
-        if (!m) locks.set(sku, (m = new Mutex(`sku(${sku})`, ports.scheduler)));
-        return m;
-      };
+      const lock = mutexPerKey((sku) => `sku(${sku})`, ports.scheduler);
       return inventory(ports, (sku, quantity) => lock(sku).runExclusive(() => checkThenDecrement(ports, sku, quantity)));
     },
   },
