@@ -1,8 +1,29 @@
 import { formatMs, plural } from '../core/units.js';
-import { barsSvg } from './charts.js';
+import { isUnknownOutcome } from '../grpc/status.js';
+import { barsSvg, timelineLegend, timelineSvg, type TimelineCall } from './charts.js';
 import { esc, type ReportPage } from './page.js';
 import { renderReplicasDemo } from './replicas-demo-text.js';
-import type { ReplicasDemoReport } from '../scenarios/replicas/demo.js';
+import type { ReplicasDemoReport, ReplicasRun } from '../scenarios/replicas/demo.js';
+import type { SpreadBurstCall } from '../scenarios/replicas/spread-burst.js';
+
+/** One increment on the timeline: a lane per replica, the call as the balancer saw it, the replica's handler start. */
+function timelineCall(c: SpreadBurstCall, index: number, run: ReplicasRun): TimelineCall {
+  const rel = (t: number): string => `${((t - c.sentMicros) / 1000).toFixed(2)}ms`;
+  const unknown = c.code !== 0 && (c.replicaDown || isUnknownOutcome(c.code));
+  const outcome = c.code === 0 ? 'acknowledged' : unknown ? `outcome unknown (status ${c.code})` : `failed (status ${c.code})`;
+  return {
+    lane: `replica ${c.replica + 1}`,
+    sentMicros: c.sentMicros,
+    doneMicros: c.doneMicros,
+    ...(c.handlerStartMicros !== undefined ? { handler: { startMicros: c.handlerStartMicros } } : {}),
+    status: c.code === 0 ? 'ok' : unknown ? 'unknown' : 'fail',
+    details: [
+      `${run.store} ${run.label}, increment ${index + 1} on replica ${c.replica + 1}: ${outcome}`,
+      `sent at +0, answered at ${rel(c.doneMicros)}`,
+      c.handlerStartMicros !== undefined ? `replica's handler started at ${rel(c.handlerStartMicros)}` : 'replica handler not seen',
+    ].join('\n'),
+  };
+}
 
 /** `racelab demo replicas --html`: every variant on R replicas side by side, lost updates and throughput, the kill runs. */
 export function replicasDemoPage(report: ReplicasDemoReport, command: string): ReportPage {
@@ -49,6 +70,19 @@ export function replicasDemoPage(report: ReplicasDemoReport, command: string): R
         title: 'Calls per second per variant (the cost of each fix)',
         html: barsSvg(runs.map((r) => ({ label: `${r.label} x${r.replicas}`, value: r.callsPerSecond, text: `${Math.round(Math.max(...runs.map((x) => x.callsPerSecond)))}/s`, details: `${name(r)}: ${Math.round(r.callsPerSecond)} calls/s, p99 ${formatMs(r.latencyP99Ms)}` }))),
       },
+      ...(runs.some((r) => r.calls)
+        ? [
+            {
+              id: 'timeline',
+              title: 'Every call',
+              html: `${timelineLegend({})}\n${runs
+                .filter((r) => r.calls)
+                .map((r) => `<h3>${esc(name(r))}: ${r.acknowledged} acknowledged, ${r.lostUpdates} lost</h3>${timelineSvg({ title: `${name(r)} timeline`, calls: r.calls!.map((c, i) => timelineCall(c, i, r)) })}`)
+                .join('\n')}`,
+              note: "One lane per replica. The light bar is the call as the balancer in front of the replicas saw it, the blue mark the replica's handler start where the replica sent it in its trailer (same host, same clock). A lost update is not a call of its own: it shows as calls on different replicas whose handlers overlap. Click a call for its times.",
+            },
+          ]
+        : []),
       ...(killTable ? [{ id: 'kills', title: 'A replica killed mid-run', html: killTable, note: 'An acknowledged update must survive the replica that acknowledged it; unknown outcomes may or may not have taken effect.' }] : []),
     ],
   };

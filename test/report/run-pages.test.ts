@@ -100,10 +100,18 @@ describe.skipIf(!chromiumAvailable())('run pages in Chromium', () => {
   }, 60_000);
 
   it.skipIf(redis !== true)('demo replicas: the variants side by side on Redis', async () => {
-    const report = await runReplicasDemo({ store: 'redis', replicas: 2, calls: 24, variants: ['redis-incr'], killOne: false });
+    const report = await runReplicasDemo({ store: 'redis', replicas: 2, calls: 24, variants: ['redis-incr'], killOne: false, keepCalls: true });
     await look('demo-replicas', renderReportPage(replicasDemoPage(report, 'racelab demo replicas --store redis')), async (page) => {
       expect(await page.locator('#side-by-side th').count()).toBe(report.runs.length + 1);
       expect(await page.locator('#lost g.bar').count()).toBe(report.runs.length);
+      // Every call of every run on the timeline, a lane per replica.
+      const calls = report.runs.flatMap((r) => r.calls ?? []);
+      expect(calls).toHaveLength(report.runs.reduce((n, r) => n + r.sent, 0));
+      expect(await page.locator('#timeline g.call').count()).toBe(calls.length);
+      expect(await page.locator('#timeline svg.timeline').count()).toBe(report.runs.length);
+      expect(new Set(calls.map((c) => c.replica))).toEqual(new Set([0, 1]));
+      expect(calls.every((c) => c.doneMicros >= c.sentMicros)).toBe(true);
+      await clickShowsDetails(page, '#timeline g.call', /increment \d+ on replica [12]: acknowledged/);
     });
   }, 120_000);
 });

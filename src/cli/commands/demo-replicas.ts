@@ -50,6 +50,7 @@ export function register(demo: Command): void {
           maxConcurrency: parseCount(opts.maxConcurrency, '--max-concurrency', 1, 10_000),
           ...(opts.variants ? { variants: opts.variants.split(',').map((v) => v.trim()).filter(Boolean) } : {}),
           killOne: opts.killOne ?? true,
+          ...(opts.html !== undefined ? { keepCalls: true } : {}),
           ...(opts.lockTtl ? { lockTtlMs: parseDuration(opts.lockTtl, '--lock-ttl', { maxMs: 600_000 }) } : {}),
           ...(opts.holderPause ? { holderPauseMs: parseDuration(opts.holderPause, '--holder-pause', { maxMs: 600_000 }) } : {}),
           holderPauseEvery: parseCount(opts.holderPauseEvery, '--holder-pause-every', 1, 1_000_000),

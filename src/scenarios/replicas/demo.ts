@@ -5,7 +5,7 @@ import { openStore } from '../../store/open.js';
 import { counterVariant } from '../counter/registry.js';
 import { COUNTER_KEY, type CounterLockOptions } from '../counter/variants.js';
 import { startReplicaSet, type ReplicaExit } from './replica-set.js';
-import { runSpreadBurst, type SpreadBurstResult } from './spread-burst.js';
+import { runSpreadBurst, type SpreadBurstCall, type SpreadBurstResult } from './spread-burst.js';
 import { formatCounterStats } from '../../report/counter-stats.js';
 import { mergeCounterStats, type CounterCost } from './stats.js';
 import { cleanupOnSignal, describeSource, probeStore, resolveSharedStores, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
@@ -35,6 +35,8 @@ export interface ReplicasDemoOptions {
   holderPauseEvery?: number;
   env?: NodeJS.ProcessEnv;
   onProgress?: (line: string) => void;
+  /** Keep every call of each run's burst (`ReplicasRun.calls`), for the page's timeline. */
+  keepCalls?: boolean;
 }
 
 export type ReplicasRunRole = 'baseline' | 'fix' | 'caution';
@@ -62,6 +64,8 @@ export interface ReplicasRun {
   /** Summed over the replicas. */
   stats: CounterCost;
   lock?: { ttlMs: number; holderPauseMs: number; holderPauseEvery: number };
+  /** Every call of the burst, with `keepCalls`. */
+  calls?: SpreadBurstCall[];
 }
 
 export interface ReplicasKillRun {
@@ -114,6 +118,7 @@ async function runOne(
   plan: { variant: string; replicas: number; role: ReplicasRunRole; lock?: Required<CounterLockOptions> },
   o: Settings,
   progress: (l: string) => void,
+  keepCalls = false,
 ): Promise<ReplicasRun> {
   const variant = counterVariant(plan.variant);
   const url = withNamespace(s.url, runNamespace(`demo-${plan.variant}`));
@@ -133,7 +138,7 @@ async function runOne(
     let burst: SpreadBurstResult;
     let exits: ReplicaExit[];
     try {
-      burst = await runSpreadBurst({ targets: set.targets, calls: o.calls, concurrency: o.concurrency });
+      burst = await runSpreadBurst({ targets: set.targets, calls: o.calls, concurrency: o.concurrency, ...(keepCalls ? { keepCalls: true } : {}) });
     } finally {
       exits = await set.stop(2000);
     }
@@ -158,6 +163,7 @@ async function runOne(
       latencyP99Ms: burst.latencyP99Ms,
       stats: mergeCounterStats(exits.map((e) => e.stats)),
       ...(plan.lock ? { lock: { ttlMs: plan.lock.ttlMs, holderPauseMs: plan.lock.holderPauseMs, holderPauseEvery: plan.lock.holderPauseEvery } } : {}),
+      ...(burst.calls ? { calls: burst.calls } : {}),
     };
     progress(`  acknowledged ${run.acknowledged}, final value ${finalValue}${run.lostUpdates > 0 ? `: ${run.lostUpdates} lost` : ''}`);
     return run;
@@ -251,19 +257,19 @@ export async function runReplicasDemo(options: ReplicasDemoOptions = {}): Promis
       const needs = counterVariant(v).requires;
       return !needs || needs === s.kind;
     });
-    plan.push(async () => void runs.push(await runOne(s, { variant: 'mutex', replicas: 1, role: 'baseline' }, o, progress)));
-    plan.push(async () => void runs.push(await runOne(s, { variant: 'mutex', replicas: o.replicas, role: 'baseline' }, o, progress)));
+    plan.push(async () => void runs.push(await runOne(s, { variant: 'mutex', replicas: 1, role: 'baseline' }, o, progress, options.keepCalls)));
+    plan.push(async () => void runs.push(await runOne(s, { variant: 'mutex', replicas: o.replicas, role: 'baseline' }, o, progress, options.keepCalls)));
     for (const v of fixes) {
       // A variant asked for that is neither safe nor one of the store's fixes (pg-read-write, vulnerable) is a
       // baseline to compare with, not a fix.
       const role = counterVariant(v).safe || FIXES[s.kind].includes(v) ? 'fix' : 'baseline';
-      plan.push(async () => void runs.push(await runOne(s, { variant: v, replicas: o.replicas, role }, o, progress)));
+      plan.push(async () => void runs.push(await runOne(s, { variant: v, replicas: o.replicas, role }, o, progress, options.keepCalls)));
     }
     if (s.kind === 'redis' && !options.variants) {
       // The caution: the same lock, with a holder now and then stalled past the TTL.
       const ttlMs = options.lockTtlMs ?? Math.max(300, 10 * o.delayMs);
       const lock = { ttlMs, holderPauseMs: options.holderPauseMs ?? ttlMs * 2 + 100, holderPauseEvery: options.holderPauseEvery ?? 15 };
-      for (const v of ['redis-lock', 'redis-lock-fencing']) plan.push(async () => void runs.push(await runOne(s, { variant: v, replicas: o.replicas, role: 'caution', lock }, o, progress)));
+      for (const v of ['redis-lock', 'redis-lock-fencing']) plan.push(async () => void runs.push(await runOne(s, { variant: v, replicas: o.replicas, role: 'caution', lock }, o, progress, options.keepCalls)));
     }
     if (options.killOne ?? true) plan.push(async () => void kills.push(await runKillOne(s, o, progress)));
   }

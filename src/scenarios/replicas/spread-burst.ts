@@ -1,6 +1,7 @@
 import { isUnknownOutcome } from '../../grpc/status.js';
 import * as grpc from '@grpc/grpc-js';
 import { RacelabError } from '../../core/errors.js';
+import { nowMicros } from '../../core/clock.js';
 import { summarize } from '../../core/stats.js';
 import { callUnary, waitReady } from '../../grpc/client.js';
 import type { CounterClient } from '../../generated/Counter.js';
@@ -25,6 +26,22 @@ export interface SpreadBurstOptions {
   /** Per-call deadline; past it the outcome is unknown. Default 30 s. */
   readonly deadlineMs?: number;
   readonly fault?: SpreadBurstFault;
+  /** Keep every call (`calls`), for a page's timeline. */
+  readonly keepCalls?: boolean;
+}
+
+/** One increment of the burst as the balancer saw it; times are monotonic µs (`nowMicros`, the host's clock). */
+export interface SpreadBurstCall {
+  /** Index of the replica it was routed to. */
+  readonly replica: number;
+  readonly sentMicros: number;
+  readonly doneMicros: number;
+  /** gRPC status code (0: acknowledged). */
+  readonly code: number;
+  /** Set when the replica was already down when the answer came (its outcome is unknown). */
+  readonly replicaDown: boolean;
+  /** The replica's handler start, from its trailer (same host, same monotonic clock). */
+  readonly handlerStartMicros?: number;
 }
 
 export interface TargetCounts {
@@ -60,6 +77,8 @@ export interface SpreadBurstResult {
   latencyP99Ms: number;
   perTarget: TargetCounts[];
   kill?: KillRecord;
+  /** Every call, with `keepCalls`. */
+  calls?: SpreadBurstCall[];
 }
 
 
@@ -77,6 +96,7 @@ export async function runSpreadBurst(o: SpreadBurstOptions): Promise<SpreadBurst
     const inFlight = o.targets.map(() => 0);
     const down = new Set<number>();
     const latencies: number[] = [];
+    const calls: SpreadBurstCall[] | undefined = o.keepCalls ? [] : undefined;
     let next = 0;
     let rr = 0;
     let acknowledged = 0;
@@ -115,8 +135,17 @@ export async function runSpreadBurst(o: SpreadBurstOptions): Promise<SpreadBurst
         counts.sent++;
         inFlight[i]!++;
         const started = performance.now();
+        const sentMicros = calls ? nowMicros() : 0;
         const r = await callUnary(clients[i] as CounterClient, 'Increment', {}, { deadlineMs: o.deadlineMs ?? 30_000 });
         inFlight[i]!--;
+        calls?.push({
+          replica: i,
+          sentMicros,
+          doneMicros: nowMicros(),
+          code: r.error ? r.error.code : grpc.status.OK,
+          replicaDown: down.has(i),
+          ...(r.handlerStartMicros !== undefined ? { handlerStartMicros: r.handlerStartMicros } : {}),
+        });
         if (!r.error) {
           counts.acknowledged++;
           acknowledged++;
@@ -145,6 +174,7 @@ export async function runSpreadBurst(o: SpreadBurstOptions): Promise<SpreadBurst
       latencyP99Ms: lat.p99,
       perTarget,
       ...(killRecord ? { kill: killRecord } : {}),
+      ...(calls ? { calls } : {}),
     };
   } finally {
     for (const c of clients) c.close();
