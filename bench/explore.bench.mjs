@@ -28,6 +28,10 @@
 //    same seed and a time limit, in rounds that alternate the two, so both see the same machine. The rate is the
 //    report's runs / elapsed exploring (worker start-up included, process start-up not). `--only-workers` runs
 //    this part alone.
+// 4. `racelab explore --agents` with 2 agents (processes on this machine, taking shards from a JetStream work queue
+//    on the NATS at RACELAB_NATS_URL, default nats://127.0.0.1:4222) against one process: schedules per second,
+//    measured as in 3 (agent discovery and start-up not counted; the queue's round trips are). `--only-agents` runs
+//    this part alone; without a reachable NATS it is skipped, saying so.
 import os from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import fc from 'fast-check';
@@ -203,9 +207,11 @@ if (!isMainThread) {
     parentPort.on('message', async (ms) => parentPort.postMessage(await slice(ms)));
   } else parentPort.postMessage(await firstBugs(job, workload));
 } else if (process.argv.includes('--only-workers')) await measureWorkers();
+else if (process.argv.includes('--only-agents')) await measureAgents();
 else {
   await measure();
   await measureWorkers();
+  await measureAgents();
 }
 
 // ---- the measurements -----------------------------------------------------------------------------------------
@@ -310,4 +316,75 @@ async function measureWorkers() {
   }
   console.log(`\nexplore --workers 2 against one process (${rounds} rounds of ${seconds} s each, alternating; schedules/s = median; ratio = median over the rounds of workers 2 / workers 1; ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)})`);
   console.log(renderTable(['workload', 'workers 1 schedules/s', 'workers 2 schedules/s', 'ratio', 'range'], rows));
+}
+
+// ---- explore --agents: schedules per second of the CLI over 2 agents against one process -------------------------
+
+async function measureAgents() {
+  const { spawn, spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { randomBytes } = await import('node:crypto');
+  const { tcpAnswers } = await import('../dist/core/tcp.js');
+  const natsUrl = process.env.RACELAB_NATS_URL ?? 'nats://127.0.0.1:4222';
+  const u = new URL(natsUrl);
+  if (!(await tcpAnswers(u.hostname, Number(u.port || 4222), 1000))) {
+    console.log(`\nexplore --agents: skipped, NATS is not reachable at ${natsUrl}`);
+    return;
+  }
+  const bin = fileURLToPath(new URL('../bin/racelab.js', import.meta.url));
+  const dir = mkdtempSync(join(os.tmpdir(), 'racelab-bench-agents-'));
+  const prefix = `bench-agents-${randomBytes(4).toString('hex')}`;
+  const agents = [];
+  try {
+    const kg = spawnSync(process.execPath, [bin, 'keygen', '--out', join(dir, 'key')], { encoding: 'utf8' });
+    if (kg.status !== 0) throw new Error(`keygen: ${kg.stderr}`);
+    for (const name of ['b1', 'b2']) {
+      const child = spawn(process.execPath, [bin, 'agent', '--nats', natsUrl, '--trust-key', join(dir, 'key.pub'), '--name', name, '--subject-prefix', prefix, '--max-duration', '10m'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      agents.push(child);
+      await new Promise((resolve, reject) => {
+        let out = '';
+        child.stderr.on('data', (d) => {
+          out += d;
+          if (out.includes('ready')) resolve();
+        });
+        child.once('exit', () => reject(new Error(`agent ${name} exited: ${out}`)));
+      });
+    }
+    const seconds = quick ? 2 : 4;
+    const rounds = quick ? 2 : 3;
+    const rate = (args, viaAgents) => {
+      const extra = viaAgents ? ['--agents', natsUrl, '--agent-count', '2', '--sign-key', join(dir, 'key'), '--subject-prefix', prefix] : [];
+      const r = spawnSync(process.execPath, [bin, 'explore', ...args, '--runs', '100000000', '--seed', '1', '--time-limit', `${seconds}s`, ...extra, '--json'], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`explore${viaAgents ? ' --agents' : ''} exited ${r.status}: ${r.stderr}`);
+      return JSON.parse(r.stdout).runsPerSecond;
+    };
+    const rows = [];
+    for (const [label, args] of [
+      ['counter/mutex, 2 clients, random', ['--scenario', 'counter', '--variant', 'mutex', '--strategy', 'random']],
+      ['counter/cas, 4 clients, pct', ['--scenario', 'counter', '--variant', 'cas', '--clients', '4', '--strategy', 'pct']],
+      ['counter/cas, 4 clients, dfs (whole tree)', ['--scenario', 'counter', '--variant', 'cas', '--clients', '4', '--strategy', 'dfs']],
+    ]) {
+      const one = [];
+      const two = [];
+      const ratios = [];
+      for (let i = 0; i < rounds; i++) {
+        one.push(rate(args, false));
+        two.push(rate(args, true));
+        ratios.push(two[i] / one[i]);
+      }
+      rows.push([label, median(one).toFixed(0), median(two).toFixed(0), `${median(ratios).toFixed(2)}x`, `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`]);
+    }
+    console.log(`\nexplore --agents with 2 agents against one process (agents are processes on this machine, shards through a JetStream work queue at ${natsUrl}; ${rounds} rounds of ${seconds} s each, alternating; schedules/s = median; ratio = median over the rounds of agents / one process; ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)})`);
+    console.log(renderTable(['workload', 'one process schedules/s', '2 agents schedules/s', 'ratio', 'range'], rows));
+  } finally {
+    for (const a of agents) {
+      if (a.exitCode === null && a.signalCode === null) {
+        a.kill('SIGTERM');
+        await new Promise((r) => a.once('exit', r));
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

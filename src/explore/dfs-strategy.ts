@@ -7,11 +7,24 @@ export interface DfsOptions {
   /** Partial-order reduction with sleep sets (default true). Off, dfs runs every interleaving. */
   readonly por?: boolean;
   /**
-   * Explore only the subtree under the root's `root`-th transition, as a single search reaches it: the root's
-   * earlier transitions count as done (their subtrees are another worker's). A root with fewer transitions: the
-   * first run is abandoned and `beyond` set.
+   * Explore only the subtree under this path (the index of the enabled transition taken at each step), as a
+   * single search reaches it: at each node of the path the transitions before the one taken count as done (their
+   * subtrees are another worker's). The path's nodes are counted by whoever enumerated the paths (`cutDepth`), not
+   * here. For workers: a path `enumerate` gave.
    */
-  readonly root?: number;
+  readonly prefix?: readonly number[];
+  /**
+   * Enumerate instead of explore: every run stops (abandoned) at this depth, and `prefixes` receives, in the
+   * order a single search meets them, the path to each cut, and to each run that ended or was redundant above it.
+   * Together the subtrees under these paths are the whole tree, each schedule in exactly one.
+   */
+  readonly cutDepth?: number;
+  readonly prefixes?: number[][];
+  /**
+   * cutDepth: for each path in `prefixes`, the transitions pruned at the nodes above the cut first reached on it,
+   * which a single search counts when it enters that subtree.
+   */
+  readonly prunedAbove?: number[];
 }
 
 /** Counters a dfs exploration reports. */
@@ -24,9 +37,6 @@ export interface DfsStats {
   redundantRuns: number;
   /** Whether the whole tree was explored: true means "no failing schedule exists" (within this workload). */
   exhausted: boolean;
-  /** With `root`: how many transitions the root has, and whether `root` is past them. */
-  rootWidth?: number;
-  beyond?: boolean;
 }
 
 interface Node {
@@ -59,14 +69,21 @@ export function dfsStrategy(options: DfsOptions = {}): Strategy & { readonly sta
   const stack: Node[] = [];
   const stats: DfsStats = { schedulesExplored: 0, prunedByPor: 0, redundantRuns: 0, exhausted: false };
   let started = false;
+  const prefix = options.prefix ?? [];
+  /** cutDepth: whether this run's path is already in `prefixes` (cut, or redundant above the cut). */
+  let recorded = false;
+  let prunedThisRun = 0;
+  const record = (): void => {
+    options.prefixes?.push(stack.map((n) => n.enabled.indexOf(n.chosen)));
+    options.prunedAbove?.push(prunedThisRun);
+    recorded = true;
+  };
 
   /** Moves to the next unexplored branch: the deepest node with an enabled transition not done and not asleep. */
   const backtrack = (): boolean => {
     while (stack.length > 0) {
-      if (options.root !== undefined && stack.length === 1) {
-        stack.pop();
-        return false;
-      }
+      // The subtree's own top is the path's last node: what is above it is another worker's.
+      if (options.prefix !== undefined && stack.length === prefix.length) return false;
       const node = stack[stack.length - 1] as Node;
       node.done.push(node.chosen);
       const next = node.enabled.find((t) => !has(node.done, t) && !has(node.sleep, t));
@@ -88,6 +105,8 @@ export function dfsStrategy(options: DfsOptions = {}): Strategy & { readonly sta
         return undefined;
       }
       started = true;
+      recorded = false;
+      prunedThisRun = 0;
       const replayDepth = stack.length;
       return {
         choose(enabled, step) {
@@ -101,6 +120,10 @@ export function dfsStrategy(options: DfsOptions = {}): Strategy & { readonly sta
             }
             return enabled.findIndex((t) => t.key === node.chosen.key);
           }
+          if (options.cutDepth !== undefined && step >= options.cutDepth) {
+            record();
+            return -1;
+          }
           const parent = stack[stack.length - 1];
           // Loops rather than spreads and filters: this runs at every new node of the tree.
           const sleep: Transition[] = [];
@@ -108,28 +131,41 @@ export function dfsStrategy(options: DfsOptions = {}): Strategy & { readonly sta
             for (const t of parent.sleep) if (independent(t, parent.chosen)) sleep.push(t);
             for (const t of parent.done) if (independent(t, parent.chosen)) sleep.push(t);
           }
+          if (step < prefix.length) {
+            const index = prefix[step] as number;
+            const chosen = enabled[index];
+            if (!chosen || has(sleep, chosen)) {
+              throw new RacelabError('NONDETERMINISTIC', `dfs: the subtree's path takes transition ${index + 1} at step ${step + 1}, which is ${chosen ? 'asleep' : 'not enabled'} there (enabled: ${keysOf(enabled)}): the workload depends on something besides the schedule`);
+            }
+            stack.push({ enabled: enabled.slice(), sleep, done: enabled.slice(0, index), chosen });
+            return index;
+          }
           let first = -1;
+          let pruned = 0;
           for (let i = 0; i < enabled.length; i++) {
-            if (has(sleep, enabled[i] as Transition)) stats.prunedByPor++;
+            if (has(sleep, enabled[i] as Transition)) pruned++;
             else if (first < 0) first = i;
           }
-          if (first < 0) return -1;
-          if (options.root !== undefined && !parent) {
-            stats.rootWidth = enabled.length;
-            if (options.root >= enabled.length) {
-              stats.beyond = true;
-              return -1;
-            }
-            stack.push({ enabled: enabled.slice(), sleep, done: enabled.slice(0, options.root), chosen: enabled[options.root] as Transition });
-            return options.root;
+          if (first < 0) {
+            // Redundant: with cutDepth, the shard under this path counts it (and its pruned transitions).
+            if (options.cutDepth !== undefined) record();
+            else stats.prunedByPor += pruned;
+            return -1;
           }
+          stats.prunedByPor += pruned;
+          prunedThisRun += pruned;
           stack.push({ enabled: enabled.slice(), sleep, done: [], chosen: enabled[first] as Transition });
           return first;
         },
       };
     },
-    endRun(_run, record) {
-      if (record.status === 'abandoned') stats.redundantRuns++;
+    endRun(_run, run) {
+      if (options.cutDepth !== undefined) {
+        // A run that ended above the cut: its whole path is a subtree of one schedule.
+        if (!recorded) record();
+        return;
+      }
+      if (run.status === 'abandoned') stats.redundantRuns++;
       else stats.schedulesExplored++;
     },
   };

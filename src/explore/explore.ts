@@ -88,8 +88,9 @@ export interface ShardChunk {
   readonly from: number;
   readonly to: number;
   readonly state: unknown;
-  /** dfs: `from` is the index of the root's transition whose subtree to explore, with at most this many schedules. */
+  /** dfs: explore the subtree under `prefix` (`from` is its place in the order a single search meets them), with at most this many schedules. */
   readonly budget?: number;
+  readonly prefix?: readonly number[];
 }
 
 /** What a worker reports of a range of runs, in run order: it stops after a failure, or early when interrupted. */
@@ -275,7 +276,7 @@ async function exploreWith(workload: Workload, options: ExploreOptions, timers: 
   if (options.workers && (options.onRun || timers)) throw new RacelabError('BAD_OPTION', 'explore: workers do not run with onRun, virtual time or ambient yet; run in one process');
   const { tally, stopReason } = options.workers
     ? strategy.name === 'dfs'
-      ? await runDfsSharded(workload, strategy as Strategy & { stats: DfsStats }, seed, runOptions, limits, options.workers)
+      ? await runDfsSharded(workload, strategy as Strategy & { stats: DfsStats }, seed, runOptions, limits, options.workers, options.por ?? true)
       : await runSharded(workload, strategy, seed, runOptions, limits, options.workers)
     : await runAll(workload, strategy, runOptions, limits);
   const { checked, failures, maxStepsInRun, linearizabilityChecked, linearizabilityUnknown, first, uncontrolled } = tally;
@@ -446,7 +447,7 @@ export const shardableStrategies: readonly StrategyName[] = ['random', 'pct', 'p
  */
 export function runChunk(workload: Workload, options: ExploreOptions, chunk: ShardChunk, signal: AbortSignal): Promise<ShardResult> {
   if (options.virtualTime ?? options.ambient === true) throw new RacelabError('BAD_OPTION', 'explore: workers do not run with virtual time or ambient yet; run in one process');
-  const strategy = chunk.budget !== undefined ? dfsStrategy({ por: options.por ?? true, root: chunk.from }) : makeStrategy(workload, options, chunk.seed);
+  const strategy = chunk.budget !== undefined ? dfsStrategy({ por: options.por ?? true, prefix: chunk.prefix ?? [] }) : makeStrategy(workload, options, chunk.seed);
   const runOptions: RunOptions = {
     seed: chunk.seed,
     maxSteps: options.maxSteps ?? DEFAULTS.maxSteps,
@@ -652,8 +653,9 @@ async function rerunFailure(workload: Workload, chooser: Chooser, runOptions: Ru
 }
 
 /**
- * dfs over workers: the tree is split under the root, one subtree for each of its transitions, handed out in order
- * (the root's earlier transitions count as done in each, as in one search); results are taken in that order, so
+ * dfs over workers: the tree is cut at a depth deep enough for several subtrees a worker (enumerated here, with
+ * runs stopped at the cut), and the subtrees are handed out in the order a single search meets them (the
+ * transitions before each path's own count as done in it, as in one search); results are taken in that order, so
  * the first failure is the one a single search finds, with the same run index. A subtree given a larger budget
  * than the schedules left once the subtrees before it are counted, and that used more, is explored again with
  * the right budget.
@@ -665,22 +667,20 @@ async function runDfsSharded(
   runOptions: RunOptions,
   limits: Limits,
   pool: ShardPool,
+  por: boolean,
 ): Promise<{ tally: Tally; stopReason: StopReason }> {
   const tally = emptyTally(0);
   const stats = strategy.stats;
-  let width = Infinity;
+  const { prefixes, prunedAbove } = await subtreesFor(workload, runOptions, limits, pool.size, por);
   let next = 0;
   let failure: { run: number; schedule: readonly string[]; runsToFailure: number } | undefined;
   const fill = (): void => {
-    while (shards.state.stopReason === undefined && shards.state.inFlight < 2 * pool.size && next < width) {
-      shards.send({ seed, from: next, to: next + 1, state: undefined, budget: limits.runs - tally.checked });
+    while (shards.state.stopReason === undefined && shards.state.inFlight < 2 * pool.size && next < prefixes.length) {
+      shards.send({ seed, from: next, to: next + 1, state: undefined, budget: limits.runs - tally.checked, prefix: prefixes[next] as number[] });
       next++;
     }
   };
-  const shards = shardState(pool, limits, (settled) => {
-    if ('ok' in settled && settled.ok.dfs?.rootWidth !== undefined) width = settled.ok.dfs.rootWidth;
-    fill();
-  });
+  const shards = shardState(pool, limits, () => fill());
   const { pending, stop, state } = shards;
   try {
     let subtree = 0;
@@ -688,7 +688,7 @@ async function runDfsSharded(
       fill();
       const entry = pending.get(subtree);
       if (!entry) {
-        if (state.stopReason === undefined && subtree >= width) {
+        if (state.stopReason === undefined && subtree >= prefixes.length) {
           stats.exhausted = true;
           state.stopReason = 'exhausted';
         }
@@ -699,11 +699,6 @@ async function runDfsSharded(
       if ('error' in settled) throw settled.error;
       const r = settled.ok;
       const d = r.dfs as DfsStats;
-      if (d.beyond) {
-        stats.exhausted = true;
-        state.stopReason ??= 'exhausted';
-        break;
-      }
       const left = limits.runs - tally.checked;
       if (r.checked > left) {
         if (state.stopReason !== undefined) break;
@@ -713,7 +708,7 @@ async function runDfsSharded(
       if (r.failure) failure = { run: tally.run + r.failure.run, schedule: r.failure.schedule, runsToFailure: tally.checked + r.checked };
       addRange(tally, r);
       stats.schedulesExplored += d.schedulesExplored;
-      stats.prunedByPor += d.prunedByPor;
+      stats.prunedByPor += d.prunedByPor + (prunedAbove[subtree] ?? 0);
       stats.redundantRuns += d.redundantRuns;
       if (failure && limits.stopOnFailure) {
         stop('first-failure');
@@ -736,6 +731,30 @@ async function runDfsSharded(
     tally.first = { record: await rerunFailure(workload, chooser, runOptions, failure.run), run: failure.run, runsToFailure: failure.runsToFailure };
   }
   return { tally, stopReason: state.stopReason ?? 'runs' };
+}
+
+/** Subtrees a worker the dfs split aims for: enough that one large subtree does not leave the others idle. */
+const SUBTREES_PER_WORKER = 8;
+/** The deepest cut tried: each level costs a partial run per subtree, here in the coordinator. */
+const MAX_CUT_DEPTH = 8;
+
+/**
+ * The paths of the subtrees to hand out, in a single search's order: the tree cut one level deeper at a time
+ * until there are SUBTREES_PER_WORKER a worker, or no path reaches the cut (the tree is that shallow). The
+ * pruning at the nodes above the cut is counted with the subtree a single search first reaches each node in.
+ */
+async function subtreesFor(workload: Workload, runOptions: RunOptions, limits: Limits, workers: number, por: boolean): Promise<{ prefixes: number[][]; prunedAbove: number[] }> {
+  let best: { prefixes: number[][]; prunedAbove: number[] } = { prefixes: [[]], prunedAbove: [0] };
+  for (let depth = 1; depth <= MAX_CUT_DEPTH; depth++) {
+    const prefixes: number[][] = [];
+    const prunedAbove: number[] = [];
+    const cut = dfsStrategy({ por, cutDepth: depth, prefixes, prunedAbove });
+    await runAll(workload, cut, runOptions, { runs: Number.MAX_SAFE_INTEGER, timeLimitMs: undefined, signal: limits.signal, stopOnFailure: false, onRun: undefined, started: realNow() });
+    if (limits.signal?.aborted) break;
+    best = { prefixes, prunedAbove };
+    if (prefixes.length >= SUBTREES_PER_WORKER * workers || prefixes.every((p) => p.length < depth)) break;
+  }
+  return best;
 }
 
 /** The outcome of running one recorded schedule. */

@@ -17,7 +17,7 @@ describe('racelab explore --workers', () => {
     ['pct, the racy counter', 0, ['--scenario', 'counter', '--strategy', 'pct', '--seed', '7']],
     ['random', 8, ['--scenario', 'depth3', '--strategy', 'random', '--seed', '3', '--runs', '5000']],
     ['pos', 8, ['--scenario', 'depth3', '--strategy', 'pos', '--seed', '11', '--runs', '5000']],
-    // dfs: the tree is split under the root; run 16 counts the abandoned redundant runs before it.
+    // dfs: the tree is cut deep enough for 8 subtrees a worker; run 16 counts the abandoned redundant runs before it.
     ['dfs', 8, ['--scenario', 'depth3', '--strategy', 'dfs', '--seed', '1']],
   ])('%s: 2 workers give the first failure, shrunk schedule and token of one process', async (_name, past, args) => {
     const one = await explore(args);
