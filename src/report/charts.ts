@@ -33,11 +33,11 @@ export interface TimelineGroup {
   readonly bands?: ReadonlyArray<{ readonly startMicros: number; readonly endMicros: number; readonly label: string }>;
 }
 
-/** The timeline's legend: only the marks a page draws (an attack sees no read-modify-write; a demo has no rounds). */
-export function timelineLegend(shows: { readonly windows?: boolean; readonly bands?: boolean }): string {
+/** The timeline's legend: only the marks a page draws (an attack sees no read-modify-write; a demo has no rounds; replicas report no handler times). */
+export function timelineLegend(shows: { readonly windows?: boolean; readonly bands?: boolean; readonly handlers?: boolean }): string {
   return `<div class="legend">
   <span><i style="background:#e2e8f0;border-color:#94a3b8"></i>client: sent → answered</span>
-  <span><i style="background:#93c5fd;border-color:#2563eb"></i>server handler</span>
+  ${shows.handlers === false ? '' : '<span><i style="background:#93c5fd;border-color:#2563eb"></i>server handler</span>'}
   ${
     shows.windows
       ? `<span><i style="background:#1e3a8a;border-color:#1e3a8a"></i>read → write</span>
