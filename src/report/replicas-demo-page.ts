@@ -75,7 +75,7 @@ export function replicasDemoPage(report: ReplicasDemoReport, command: string): R
             {
               id: 'timeline',
               title: 'Every call',
-              html: `${timelineLegend({ handlers: false })}\n${runs
+              html: `${timelineLegend({ handlers: runs.some((r) => r.calls?.some((c) => c.handlerStartMicros !== undefined)) })}\n${runs
                 .filter((r) => r.calls)
                 .map((r) => `<h3>${esc(name(r))}: ${r.acknowledged} acknowledged, ${r.lostUpdates} lost</h3>${timelineSvg({ title: `${name(r)} timeline`, calls: r.calls!.map((c, i) => timelineCall(c, i, r)) })}`)
                 .join('\n')}`,
