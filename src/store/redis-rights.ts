@@ -46,11 +46,38 @@ export interface RedisRightsContext {
 }
 
 /**
+ * Whether a Redis error is the user's ACL refusing something: a NOPERM reply, a script's `redis.call` refused
+ * (Redis words those "The user executing the script can't …"), or a MULTI aborted by a refused command.
+ */
+export function isRedisRefusal(e: unknown): boolean {
+  const previous = (e as { previousErrors?: unknown } | null)?.previousErrors;
+  const texts = [messageOf(e), ...(Array.isArray(previous) ? previous.map(messageOf) : [])];
+  return texts.some((t) => /NOPERM|user executing the script can't/i.test(t));
+}
+
+/**
+ * A refusal in the middle of a run (a right removed by `ACL SETUSER … -cmd` while racelab ran): the probes are
+ * tried again, so the message names every command now missing and the rule that gives it back, as at open.
+ */
+export async function explainRedisRefusal(redis: Redis, ctx: RedisRightsContext, e: unknown): Promise<RacelabError> {
+  try {
+    await checkRedisRights(redis, ctx, ' (refused in the middle of the run)');
+  } catch (refused) {
+    if (refused instanceof RacelabError) return refused;
+  }
+  // Given back already, or refused on something no probe tries: the reply as Redis gave it.
+  return new RacelabError(
+    'BAD_STORE',
+    `--store: Redis user "${ctx.user}" at ${ctx.where} was refused a command in the middle of the run (${messageOf(e).split('\n')[0]}); give the user back the rights it had at the start (ACL SETUSER ${ctx.user} …)`,
+  );
+}
+
+/**
  * Tries each command the store uses, once, at open: a Redis user with ACL rules (`ACL SETUSER`) that lacks one gets
  * the rule to add now, not a NOPERM from inside a Lua script in the middle of a run. Commands and key patterns are
  * both checked; every missing one is named in one `ACL SETUSER` line.
  */
-export async function checkRedisRights(redis: Redis, ctx: RedisRightsContext): Promise<void> {
+export async function checkRedisRights(redis: Redis, ctx: RedisRightsContext, when = ''): Promise<void> {
   const key = `${ctx.prefix}probe:${randomBytes(6).toString('hex')}`;
   const commands: string[] = [];
   let keysDenied = false;
@@ -69,6 +96,6 @@ export async function checkRedisRights(redis: Redis, ctx: RedisRightsContext): P
   const rules = [...commands.map((c) => `+${c}`), ...(keysDenied ? ['~racelab:*'] : [])];
   throw new RacelabError(
     'BAD_STORE',
-    `--store: Redis user "${ctx.user}" at ${ctx.where} may not use ${missing.join(', ')}; as an admin run: ACL SETUSER ${ctx.user} ${rules.join(' ')}`,
+    `--store: Redis user "${ctx.user}" at ${ctx.where} may not use ${missing.join(', ')}${when}; as an admin run: ACL SETUSER ${ctx.user} ${rules.join(' ')}`,
   );
 }

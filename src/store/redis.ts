@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { tracer } from '../core/trace.js';
 import { currentScheduler, sleep, type Operation, type Scheduler } from '../sched/scheduler.js';
-import { checkRedisRights } from './redis-rights.js';
+import { checkRedisRights, explainRedisRefusal, isRedisRefusal, type RedisRightsContext } from './redis-rights.js';
 import type { Store, StoreTransaction, Versioned } from './store.js';
 import { hostPort, parseStoreUrl, type StoreUrl } from './store-url.js';
 
@@ -251,12 +251,22 @@ export class RedisStore implements Store {
     const u = parseStoreUrl(spec, 'redis');
     const redis = await connectRedis(u, options);
     try {
-      await checkRedisRights(redis, { where: hostPort(u.url, 6379), user: decodeURIComponent(u.url.username) || 'default', prefix: `racelab:${u.namespace}:` });
+      await checkRedisRights(redis, rightsContext(u));
     } catch (e) {
       redis.disconnect();
       throw e;
     }
     return new RedisStore(u, redis, options);
+  }
+
+  /**
+   * A failure of one of this store's operations, said as its fix when the user's ACL refused a command (a right
+   * removed while a run was going): the one line, with its `ACL SETUSER` rule, that opening the store would have
+   * printed. Any other failure is returned as it was.
+   */
+  async explainFailure(e: unknown): Promise<unknown> {
+    if (this.closed || !isRedisRefusal(e)) return e;
+    return explainRedisRefusal(this.redis, rightsContext(this.u), e);
   }
 
   private key(kind: 'value' | 'version' | 'lock' | 'tokens' | 'fence', key: string): string {
@@ -506,6 +516,10 @@ export class RedisStore implements Store {
     this.idle.length = 0;
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
+}
+
+function rightsContext(u: StoreUrl): RedisRightsContext {
+  return { where: hostPort(u.url, 6379), user: decodeURIComponent(u.url.username) || 'default', prefix: `racelab:${u.namespace}:` };
 }
 
 /** EXEC of a MULTI; a command that failed inside it fails the whole call. */

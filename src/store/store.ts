@@ -31,6 +31,11 @@ export interface Store {
   /** Removes every key this store holds for racelab (between runs). */
   reset(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * One of this store's failures said as what fixes it, when the store can tell (a Redis right removed in the
+   * middle of a run: the `ACL SETUSER` rule that gives it back); otherwise the failure as it was.
+   */
+  explainFailure?(e: unknown): Promise<unknown>;
 }
 
 /** A store on a server shared by runs (PostgreSQL, Redis), whose namespaces can be listed and removed. */

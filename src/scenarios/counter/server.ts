@@ -1,6 +1,8 @@
 import { builtinProtoPath, loadProto, serviceDefinition, type LoadedProto } from '../../grpc/proto.js';
 import { startGrpcServer, type RunningServer } from '../../grpc/server.js';
 import type { Scheduler } from '../../sched/scheduler.js';
+import * as grpc from '@grpc/grpc-js';
+import { isRacelabError } from '../../core/errors.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
 import type { GetValueResponse } from '../../generated/GetValueResponse.js';
@@ -43,6 +45,21 @@ export interface CounterServer extends RunningServer {
 }
 
 /**
+ * A handler's store failure that the store can say as its fix (a Redis right removed in the middle of a run) goes
+ * to the caller as PERMISSION_DENIED with that one line, so a client or a demo can stop and print it instead of
+ * counting failed calls; any other failure goes as it was.
+ */
+async function explained<T>(store: Store, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    const said = store.explainFailure ? await store.explainFailure(e) : e;
+    if (said !== e && isRacelabError(said)) throw Object.assign(new Error(said.message), { code: grpc.status.PERMISSION_DENIED, details: said.message });
+    throw e;
+  }
+}
+
+/**
  * Starts the seed's Counter service with one variant's handlers. `racelab serve`, the demos and the tests all
  * start servers through this one helper.
  */
@@ -73,10 +90,10 @@ export async function startCounterServer(options: CounterServerOptions): Promise
           definition: serviceDefinition(proto, 'Counter'),
           handlers: {
             Increment: async (): Promise<IncrementResponse> => {
-              await service.increment();
+              await explained(store, () => service.increment());
               return {};
             },
-            GetValue: async (): Promise<GetValueResponse> => ({ value: await service.getValue() }),
+            GetValue: async (): Promise<GetValueResponse> => ({ value: await explained(store, () => service.getValue()) }),
           },
         },
       ],

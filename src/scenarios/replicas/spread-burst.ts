@@ -102,6 +102,8 @@ export async function runSpreadBurst(o: SpreadBurstOptions): Promise<SpreadBurst
     let acknowledged = 0;
     let killRecord: KillRecord | undefined;
     let killing: Promise<void> | undefined;
+    /** What the store said when it refused a replica (PERMISSION_DENIED): the burst stops on it. */
+    let refused: string | undefined;
     const t0 = performance.now();
 
     const pickTarget = (): number => {
@@ -150,6 +152,12 @@ export async function runSpreadBurst(o: SpreadBurstOptions): Promise<SpreadBurst
           counts.acknowledged++;
           acknowledged++;
           latencies.push(performance.now() - started);
+        } else if (r.error.code === grpc.status.PERMISSION_DENIED && refused === undefined) {
+          // The store refused the replica (a right removed mid-run): the burst stops, and the one line that names
+          // the fix is the run's outcome; counting the rest as failed calls would report a fault of the setup.
+          counts.failed++;
+          refused = r.error.details;
+          next = o.calls;
         } else if (down.has(i) || isUnknownOutcome(r.error.code)) {
           counts.unknown++;
           // A replica that stops answering is taken out of rotation, as a balancer's health check would.
@@ -160,6 +168,7 @@ export async function runSpreadBurst(o: SpreadBurstOptions): Promise<SpreadBurst
     };
     await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
     if (killing) await killing;
+    if (refused !== undefined) throw new RacelabError('BAD_STORE', refused);
     const wallMs = performance.now() - t0;
     const lat = summarize(latencies);
     const sum = (f: keyof Omit<TargetCounts, 'target'>): number => perTarget.reduce((s, t) => s + t[f], 0);
