@@ -28,10 +28,10 @@ describe.skipIf(!pg)('checkout on PostgreSQL, 1 and 3 replica processes', () => 
   it('mutex: exact on 1 replica, charges twice on 3 (its lock is per process)', async () => {
     exact(await onReplicas(PG_URL, 'mutex', 1));
     chargesTwice(await onReplicas(PG_URL, 'mutex', 3));
-  }, 120_000);
+  }, 400_000);
   it('pg-unique (key and charge in one transaction) and txn (SERIALIZABLE, retried): exact on 3', async () => {
     for (const variant of ['pg-unique', 'txn']) exact(await onReplicas(PG_URL, variant, 3));
-  }, 120_000);
+  }, 400_000);
 });
 
 describe.skipIf(!redis)('checkout on Redis, 3 replica processes', () => {
@@ -39,5 +39,5 @@ describe.skipIf(!redis)('checkout on Redis, 3 replica processes', () => {
     chargesTwice(await onReplicas(REDIS_URL, 'vulnerable', 3));
     chargesTwice(await onReplicas(REDIS_URL, 'mutex', 3));
     for (const variant of ['redis-lua', 'txn']) exact(await onReplicas(REDIS_URL, variant, 3));
-  }, 120_000);
+  }, 400_000);
 });
