@@ -11,7 +11,9 @@ export async function burstOnReplicas(storeUrl: string, scenario: string, varian
   const url = withNamespace(storeUrl, runNamespace(`${scenario}-${variant}-${replicas}`));
   const store = await openStore(url);
   try {
-    const set = await startReplicaSet({ replicas, scenario, variant, store: url, delayMs, maxConcurrency: 50 });
+    // Three processes loading racelab took about 19 s to listen at a load average of 17 on 2 cores: 20 s (the
+    // default) was not enough there.
+    const set = await startReplicaSet({ replicas, scenario, variant, store: url, delayMs, maxConcurrency: 50, startTimeoutMs: 90_000 });
     try {
       return await runScenarioBurst({ scenario, targets: set.targets, count });
     } finally {

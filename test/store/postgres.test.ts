@@ -31,6 +31,32 @@ describe.skipIf(!available)('PostgresStore', () => {
     expect(retries[0]).toBe('40001');
   });
 
+  it('insertIfAbsent: the unique key makes a second inserter wait for the first, then find its row (or take it after a rollback)', async () => {
+    const s = await open('insert-once');
+    const pay = (key: string, o: { fail?: boolean; inserted?: () => void } = {}) =>
+      s.transaction(
+        async (tx) => {
+          if (!(await tx.insertIfAbsent(key, 1))) return 'replayed';
+          o.inserted?.();
+          await pause(150);
+          await tx.increment('charges');
+          if (o.fail) throw new Error('payment declined');
+          return 'charged';
+        },
+        { isolation: 'read committed' },
+      );
+    expect(await Promise.all([pay('k1'), pay('k1'), pay('k1')])).toEqual(expect.arrayContaining(['charged', 'replayed', 'replayed']));
+    expect(await s.get('charges')).toBe(1);
+    // The first rolls back: its key goes with its charge, and the second, sent once the first holds the key, waits and then charges.
+    let second: Promise<string> | undefined;
+    const inserted = (): void => {
+      second = pay('k2');
+    };
+    await expect(pay('k2', { fail: true, inserted })).rejects.toThrow(/payment declined/);
+    expect(await second).toBe('charged');
+    expect(await s.get('charges')).toBe(2);
+  });
+
   it('SELECT … FOR UPDATE makes the second transaction wait for the first, even on a missing row', async () => {
     const s = await open('for-update');
     const t0 = Date.now();

@@ -18,6 +18,16 @@ describe.skipIf(!available)('RedisStore', () => {
     expect(await s.read('a')).toEqual({ value: 10, version: 2 });
   });
 
+  it('luaAddOnce sets the once-key and adds in one script: only the first of several calls adds', async () => {
+    const s = await open('once');
+    const results = await Promise.all([1, 2, 3].map(() => s.luaAddOnce('key(k1)', 'charges', 1)));
+    expect(results.filter((r) => r.added)).toEqual([{ added: true, value: 1 }]);
+    expect(results.filter((r) => !r.added)).toEqual([{ added: false, value: 1 }, { added: false, value: 1 }]);
+    expect(await s.get('key(k1)')).toBe(1);
+    expect(await s.read('charges')).toEqual({ value: 1, version: 1 });
+    expect(await s.luaAddOnce('key(k2)', 'charges', 1)).toEqual({ added: true, value: 2 });
+  });
+
   it('WATCH/MULTI/EXEC refuses the second of two overlapping read-wait-writes, and the retry makes the sum exact', async () => {
     const s = await open('watch');
     let retries = 0;

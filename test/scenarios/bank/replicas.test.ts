@@ -30,18 +30,18 @@ describe.skipIf(!pg)('bank on PostgreSQL, 1 and 3 replica processes', () => {
       exact(await onReplicas(PG_URL, variant, 1));
       races(await onReplicas(PG_URL, variant, 3));
     }
-  }, 120_000);
+  }, 400_000);
   it('vulnerable: money created on 3', async () => {
     races(await onReplicas(PG_URL, 'vulnerable', 3));
-  }, 60_000);
+  }, 200_000);
   it('pg-for-update, pg-conditional, txn (SERIALIZABLE, retried), cas: exact on 3', async () => {
     for (const variant of ['pg-for-update', 'pg-conditional', 'txn', 'cas']) exact(await onReplicas(PG_URL, variant, 3));
-  }, 120_000);
+  }, 400_000);
 });
 
 describe.skipIf(!redis)('bank on Redis, 3 replica processes', () => {
   it('mutex-ordered: money created; redis-lua, txn (WATCH), cas: exact', async () => {
     races(await onReplicas(REDIS_URL, 'mutex-ordered', 3));
     for (const variant of ['redis-lua', 'txn', 'cas']) exact(await onReplicas(REDIS_URL, variant, 3));
-  }, 120_000);
+  }, 400_000);
 });

@@ -29,12 +29,12 @@ describe.skipIf(!pg)('coupon on PostgreSQL, 3 replica processes', () => {
     exact(await onReplicas(PG_URL, 'mutex', 1));
     overruns(await onReplicas(PG_URL, 'mutex', 3));
     for (const variant of ['pg-unique-atomic', 'txn']) exact(await onReplicas(PG_URL, variant, 3));
-  }, 120_000);
+  }, 400_000);
 });
 
 describe.skipIf(!redis)('coupon on Redis, 3 replica processes', () => {
   it('vulnerable overruns; redis-lua and unique-cas exact', async () => {
     overruns(await onReplicas(REDIS_URL, 'vulnerable', 3));
     for (const variant of ['redis-lua', 'unique-cas']) exact(await onReplicas(REDIS_URL, variant, 3));
-  }, 120_000);
+  }, 400_000);
 });
