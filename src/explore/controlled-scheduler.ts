@@ -376,7 +376,7 @@ export class ControlledScheduler implements Scheduler {
     // deferred(), inlined: this is the hot path of every step, and a destructured pair is an array.
     const paused = new Promise<void>(capture);
     // Racelab's own (see promise-watch.ts), marked only once the run counts reactions: a WeakSet add per step.
-    if (this.unwatchPromises !== undefined) ownPromise(paused);
+    if (this.unwatchPromises !== undefined) void ownPromise(paused);
     task.point = new Offer('point', task.pointKey, task, op, captured as () => void);
     captured = undefined;
     this.signalStop(task);
