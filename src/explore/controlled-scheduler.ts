@@ -352,7 +352,7 @@ export class ControlledScheduler implements Scheduler {
         this.noteUncontrolled(`the await at ${op.site ? describeSite(op.site) : `"${op.label}"`} ran outside any task`);
         return undefined;
       }
-      this.instrumented = true;
+      if (!this.instrumented) this.reachedInstrumented();
       // Another line of work of the same task (an async call it did not await yet): a task of its own.
       if (task.waiting) task = this.fork(task);
     }
@@ -374,7 +374,9 @@ export class ControlledScheduler implements Scheduler {
       return new Promise<void>(() => undefined);
     }
     // deferred(), inlined: this is the hot path of every step, and a destructured pair is an array.
-    const paused = ownPromise(new Promise<void>(capture));
+    const paused = new Promise<void>(capture);
+    // Racelab's own (see promise-watch.ts), marked only once the run counts reactions: a WeakSet add per step.
+    if (this.unwatchPromises !== undefined) void ownPromise(paused);
     task.point = new Offer('point', task.pointKey, task, op, captured as () => void);
     captured = undefined;
     this.signalStop(task);
@@ -475,7 +477,7 @@ export class ControlledScheduler implements Scheduler {
       this.noteUncontrolled(`the await at ${describeSite(site)} ran outside any task`);
       return value;
     }
-    this.instrumented = true;
+    if (!this.instrumented) this.reachedInstrumented();
     // The caller of an async call awaiting it, while the callee's line of work is paused inside it (the callee's
     // `b` came first): the same request, so the same name, but a task of its own (it resumes on its own).
     if (task.waiting) task = this.fork(task, true);
@@ -500,7 +502,11 @@ export class ControlledScheduler implements Scheduler {
         opaque === undefined && this.options.io !== 'atomic' ? { site, task: owner.name, mark: uninstrumentedReactions(), open: true } : undefined;
       if (window) this.windows.push(window);
       const onSettled = (settle: () => void, note: string): void => {
-        if (window?.open) this.closeWindow(window);
+        // Settled by the world while the driver waited for it: reported below as real I/O, not as a window.
+        if (window?.open) {
+          if (this.worldWait) window.open = false;
+          else this.closeWindow(window);
+        }
         if (this.phase !== 'running') {
           if (this.phase === 'finished') settle();
           return;
@@ -574,6 +580,15 @@ export class ControlledScheduler implements Scheduler {
     return child;
   }
 
+  /**
+   * The run's first instrumented await: from here on, reactions of code racelab did not instrument are counted
+   * (see closeWindow). Code written against the ports alone never pays for the promise hooks.
+   */
+  private reachedInstrumented(): void {
+    this.instrumented = true;
+    this.unwatchPromises ??= watchPromises();
+  }
+
   /** Counts something the run did outside the scheduler's control; the first one is the verdict's reason. */
   private noteUncontrolled(what: string): void {
     if (this.uncontrolled) this.uncontrolled.count++;
@@ -634,7 +649,6 @@ export class ControlledScheduler implements Scheduler {
     this.listener = listener;
     heartbeat.watch(this);
     this.unwatchReal = watchRealScheduler(this);
-    this.unwatchPromises = watchPromises();
     if (this.options.timers) {
       this.runTimers = this.options.timers;
       this.runTimers.attach(() => this.timerOwner());

@@ -1,3 +1,4 @@
+import * as timers from 'node:timers';
 import { promiseHooks } from 'node:v8';
 
 /**
@@ -39,6 +40,8 @@ interface WatchState {
   count: number;
   users: number;
   installed: { readonly stop: () => void; readonly restore: () => void } | undefined;
+  /** The hooks' removal, due once the event loop turns with no run watching (see watchPromises). */
+  removal: NodeJS.Immediate | undefined;
 }
 
 const WATCH_KEY = Symbol.for('racelab.promise-watch');
@@ -47,7 +50,7 @@ function sharedState(): WatchState {
   const global = globalThis as { [WATCH_KEY]?: WatchState };
   const found = global[WATCH_KEY];
   if (found?.version === 1) return found;
-  const state: WatchState = { version: 1, kinds: new WeakMap(), own: new WeakSet(), making: 0, internal: 0, countedNow: false, adopting: false, count: 0, users: 0, installed: undefined };
+  const state: WatchState = { version: 1, kinds: new WeakMap(), own: new WeakSet(), making: 0, internal: 0, countedNow: false, adopting: false, count: 0, users: 0, installed: undefined, removal: undefined };
   Object.defineProperty(globalThis, WATCH_KEY, { value: state, configurable: true, writable: false, enumerable: false });
   return state;
 }
@@ -93,13 +96,22 @@ const hooks = {
 };
 
 const COMBINATORS = ['all', 'allSettled', 'race', 'any'] as const;
+/** The real ones, taken at load: an exploration's virtual time fakes the globals and node:timers' exports. */
+const setImmediate = timers.setImmediate;
+const clearImmediate = timers.clearImmediate;
 
 /**
- * Starts counting (the first caller installs the hooks); the function returned stops this caller's counting (the
- * last one removes them and restores the combinators).
+ * Starts counting (the first caller installs the hooks); the function returned stops this caller's counting. The
+ * hooks are removed (and the combinators restored) once the event loop turns with nobody counting: the runs of an
+ * exploration follow each other within promise jobs, and installing V8's promise hooks afresh for each run would
+ * cost more than the run (it throws away optimized code).
  */
 export function watchPromises(): () => void {
-  if (state.users++ === 0) {
+  if (state.removal) {
+    clearImmediate(state.removal);
+    state.removal = undefined;
+  }
+  if (state.users++ === 0 && !state.installed) {
     const stop = promiseHooks.createHook(hooks) as () => void;
     const originals = COMBINATORS.map((name) => [name, Promise[name]] as const);
     for (const [name, original] of originals) {
@@ -123,16 +135,23 @@ export function watchPromises(): () => void {
   return () => {
     if (stopped) return;
     stopped = true;
-    const installed = state.installed;
-    if (--state.users > 0 || !installed) return;
-    installed.stop();
-    installed.restore();
-    state.installed = undefined;
-    state.making = 0;
-    state.internal = 0;
-    state.countedNow = false;
-    state.adopting = false;
+    if (--state.users > 0 || !state.installed || state.removal) return;
+    state.removal = setImmediate(removeHooks);
+    state.removal.unref();
   };
+}
+
+function removeHooks(): void {
+  state.removal = undefined;
+  const installed = state.installed;
+  if (state.users > 0 || !installed) return;
+  installed.stop();
+  installed.restore();
+  state.installed = undefined;
+  state.making = 0;
+  state.internal = 0;
+  state.countedNow = false;
+  state.adopting = false;
 }
 
 /**
