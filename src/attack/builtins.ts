@@ -26,8 +26,11 @@ export interface AttackScenario {
   readonly model?: string;
   /** History operation name and value of a call: invoke value from the request, ok value from the response. */
   historyOp?(method: string, request: unknown, response: unknown): { f: string; invokeValue: unknown; okValue: unknown } | undefined;
-  /** The model's state read from the first `before` response: the recorded history's initial value. */
-  initialFrom?(beforeResponse: unknown): unknown;
+  /**
+   * The model's initial value (what `racelab check` reads from a history's header) from the first `before` read's
+   * response and request; undefined when that read does not say.
+   */
+  initialFrom?(beforeResponse: unknown, beforeRequest: unknown): unknown;
 }
 
 export const attackScenarios: Readonly<Record<string, AttackScenario>> = {

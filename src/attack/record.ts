@@ -51,7 +51,10 @@ export class HistoryLog {
   check(method: MethodSchema, request: unknown, response: unknown, out: CallOutcome, which?: 'before' | 'after'): void {
     const { f, invokeValue, okValue } = this.op(method.path, request, response);
     // The first `before` read, taken before any burst call, is where the object started: the history's header.
-    if (which === 'before' && this.log.length === 0 && this.scenario?.initialFrom) this.initial = { initial: this.scenario.initialFrom(response) };
+    if (which === 'before' && this.log.length === 0 && this.scenario?.initialFrom) {
+      const initial = this.scenario.initialFrom(response, request);
+      if (initial !== undefined) this.initial = { initial };
+    }
     this.push({ type: 'invoke', process: 'check', f, value: invokeValue, time: out.sentMicros });
     this.push({ type: 'ok', process: 'check', f, value: okValue, time: Math.max(out.doneMicros, out.sentMicros) });
   }

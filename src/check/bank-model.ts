@@ -1,4 +1,4 @@
-import { hashValue, showValue, type Model, type OperationCall } from './model.js';
+import { hashValue, initialCount, initialCounts, showValue, type Model, type OperationCall } from './model.js';
 
 /**
  * A bank: accounts with balances. Operations, as racelab's bank scenario records them:
@@ -89,6 +89,15 @@ export function bankModel(): Model<BankState, BankInput, number> {
   return {
     name: 'bank',
     init: () => ({ total: UNKNOWN, balances: {} }),
+    // The start already knows nothing (every balance and the total learned from reads): it is the unknown state.
+    unknownState: () => ({ total: UNKNOWN, balances: {} }),
+    // `{"total": 200000, "balances": {"alice": 100000}}`: what is absent stays unknown.
+    initialState(value) {
+      const example = '{"total": 200000, "balances": {"alice": 100000}}';
+      const total = initialCount(value, 'total', example);
+      const balances = Object.fromEntries(Object.entries(initialCounts(value, 'balances', example)).map(([k, n]) => [k, { known: n }]));
+      return { total: total === undefined ? UNKNOWN : { known: total }, balances };
+    },
     decode: decodeBankOperation,
     step(state, input, out) {
       switch (input.kind) {

@@ -1,5 +1,5 @@
 import { plural } from '../core/units.js';
-import { hashValue, showValue, type Model, type OperationCall } from './model.js';
+import { hashValue, initialCounts, showValue, type Model, type OperationCall } from './model.js';
 
 /**
  * Orders paid with idempotency keys, as racelab's checkout scenario records them:
@@ -59,6 +59,13 @@ export function checkoutModel(): Model<CheckoutState, CheckoutInput, CheckoutOut
     init: () => ({ charges: {}, used: [] }),
     // The start already knows nothing (counts learned, a key first met as a replay accepted): it is the unknown state.
     unknownState: () => ({ charges: {}, used: [] }),
+    // `{"charges": {"order-1": 0}}`: orders absent stay unknown; keys used before the history are replays anyway.
+    initialState(value, partitionKey) {
+      const counts = initialCounts(value, 'charges', '{"charges": {"order-1": 0}}');
+      for (const [order, n] of Object.entries(counts)) if (n < 0) throw new Error(`"charges.${order}" must be 0 or more, not ${n}`);
+      const charges: CheckoutState['charges'] = Object.fromEntries(Object.entries(counts).filter(([order]) => partitionKey === undefined || order === partitionKey).map(([k, n]) => [k, { known: n }]));
+      return { charges, used: [] };
+    },
     decode: decodeCheckoutOperation,
     partitionKey: (input) => input.order,
     step(state, input, out) {

@@ -1,4 +1,4 @@
-import { hashValue, showValue, type Model, type OperationCall } from './model.js';
+import { hashValue, initialCounts, showValue, type Model, type OperationCall } from './model.js';
 
 /**
  * A limited coupon: `redeem {code, user}`, ok value the redemptions left after it (legal only if one was left
@@ -33,6 +33,14 @@ export function couponModel(): Model<CouponState, CouponInput, number> {
   return {
     name: 'coupon',
     init: () => ({ remaining: {}, used: [] }),
+    // The start already knows nothing: what is left is learned, and a user who redeemed before the history began
+    // would have been refused (a `fail`, which changed nothing), so no pair used before matters.
+    unknownState: () => ({ remaining: {}, used: [] }),
+    // `{"remaining": {"SPRING": 5}}`: codes absent stay unknown.
+    initialState: (value) => ({
+      remaining: Object.fromEntries(Object.entries(initialCounts(value, 'remaining', '{"remaining": {"SPRING": 5}}')).map(([k, n]) => [k, { known: n }])),
+      used: [],
+    }),
     decode: decodeCouponOperation,
     step(state, input, out) {
       const left = state.remaining[input.code] ?? { unknownMinus: 0 };

@@ -1,4 +1,4 @@
-import { hashValue, showValue, type Model, type OperationCall } from './model.js';
+import { hashValue, initialCounts, showValue, type Model, type OperationCall } from './model.js';
 
 /**
  * Stock per SKU: `reserve {sku, quantity}`, ok value the stock left after it (legal only if the stock covered
@@ -32,6 +32,12 @@ export function inventoryModel(): Model<InventoryState, InventoryInput, number> 
   return {
     name: 'inventory',
     init: () => ({ stock: {} }),
+    // The start already knows nothing (every stock learned from the first read): it is the unknown state.
+    unknownState: () => ({ stock: {} }),
+    // `{"stock": {"widget": 10}}`: SKUs absent stay unknown.
+    initialState: (value) => ({
+      stock: Object.fromEntries(Object.entries(initialCounts(value, 'stock', '{"stock": {"widget": 10}}')).map(([k, n]) => [k, { known: n }])),
+    }),
     decode: decodeInventoryOperation,
     step(state, input, out) {
       const s = state.stock[input.sku] ?? { unknownMinus: 0 };

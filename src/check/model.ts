@@ -214,3 +214,32 @@ export function completeModel<S, I, O>(model: Model<S, I, O>): CompleteModel<S, 
         },
   };
 }
+
+/**
+ * Reads `{field: {name: count}}` from a user's initial value (a history header, a `--initial` value): each count a
+ * whole number (a numeric string too: int64 in proto3 JSON). `field` absent: {}. Throws an Error naming `example`.
+ */
+export function initialCounts(value: unknown, field: string, example: string): Record<string, number> {
+  const shape = `an object like ${example}`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`must be ${shape}, not ${showValue(value)}`);
+  const raw = (value as Record<string, unknown>)[field];
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`"${field}" must be an object of names to whole numbers (${shape}), not ${showValue(raw)}`);
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw new Error(`"${field}.${k}" must be a whole number (${shape}), not ${showValue(v)}`);
+    out[k] = n;
+  }
+  return out;
+}
+
+/** Reads one whole number `field` of a user's initial value; undefined when absent. */
+export function initialCount(value: unknown, field: string, example: string): number | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`must be an object like ${example}, not ${showValue(value)}`);
+  const v = (value as Record<string, unknown>)[field];
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw new Error(`"${field}" must be a whole number (an object like ${example}), not ${showValue(v)}`);
+  return n;
+}

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario } from '../impacts/scenario.js';
+import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario, wholeOf } from '../impacts/scenario.js';
 import { OPENING_BALANCES, balanceKey, bankVariants, openBankAccounts, type BankResult } from './variants.js';
 import { bankWorkload } from './workload.js';
 
@@ -91,6 +91,8 @@ export const bankScenario: ImpactScenario = {
       if (method === 'Audit') return { f: 'audit', invokeValue: null, okValue: (response as { total?: unknown } | undefined)?.total ?? null };
       return undefined;
     },
+    // The audit gives the total; every balance stays unknown until read.
+    initialFrom: (response) => wholeOf((response as { total?: unknown } | undefined)?.total, (total) => ({ total })),
   },
 };
 

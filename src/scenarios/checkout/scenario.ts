@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { plural } from '../../core/units.js';
-import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario } from '../impacts/scenario.js';
+import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario, wholeOf } from '../impacts/scenario.js';
 import { ORDER_PRICE, checkoutVariants } from './variants.js';
 import { checkoutWorkload } from './workload.js';
 
@@ -58,6 +58,10 @@ export const checkoutScenario: ImpactScenario = {
       if (method === 'Checkout') return { f: 'checkout', invokeValue: request ?? null, okValue: r ? { charges: r.charges ?? 0, replayed: r.replayed ?? false } : null };
       if (method === 'Charges') return { f: 'charges', invokeValue: request ?? null, okValue: r?.charges ?? null };
       return undefined;
+    },
+    initialFrom: (response, request) => {
+      const order = (request as { order?: unknown } | undefined)?.order;
+      return typeof order === 'string' ? wholeOf((response as { charges?: unknown } | undefined)?.charges, (n) => ({ charges: { [order]: n } })) : undefined;
     },
   },
 };

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario } from '../impacts/scenario.js';
+import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario, wholeOf } from '../impacts/scenario.js';
 import { couponVariants, openCoupons, type RedeemResult } from './variants.js';
 import { couponWorkload } from './workload.js';
 
@@ -68,6 +68,10 @@ export const couponScenario: ImpactScenario = {
       if (method === 'Redeem') return { f: 'redeem', invokeValue: request ?? null, okValue: (response as { remaining?: unknown } | undefined)?.remaining ?? null };
       if (method === 'Status') return { f: 'status', invokeValue: request ?? null, okValue: (response as { remaining?: unknown } | undefined)?.remaining ?? null };
       return undefined;
+    },
+    initialFrom: (response, request) => {
+      const code = (request as { code?: unknown } | undefined)?.code;
+      return typeof code === 'string' ? wholeOf((response as { remaining?: unknown } | undefined)?.remaining, (n) => ({ remaining: { [code]: n } })) : undefined;
     },
   },
 };

@@ -95,9 +95,18 @@ export interface ImpactMeasure {
 
 /**
  * The attack's built-in check of a scenario: attack/builtins.ts' AttackScenario (which lists these), written once
- * there; an impact scenario gives no `initialFrom`, so its recorded history does not say where it started.
+ * there; its `initialFrom` turns the `before` read into the recorded history's initial value, in its model's terms.
  */
-export type ImpactAttack = Omit<AttackScenario, 'initialFrom'>;
+export type ImpactAttack = AttackScenario;
+
+/**
+ * `make(n)` when `v` is a whole number (int32/int64 read as proto3 JSON gives it, a number or a numeric string),
+ * else undefined: a read that does not say leaves the history without an initial value (its model's unknown state).
+ */
+export function wholeOf(v: unknown, make: (n: number) => unknown): unknown {
+  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+  return typeof n === 'number' && Number.isInteger(n) ? make(n) : undefined;
+}
 
 const STORE_NAMES = { postgres: 'PostgreSQL', redis: 'Redis' } as const;
 const STORE_EXAMPLES = { postgres: 'postgres://postgres@127.0.0.1:5432/test', redis: 'redis://127.0.0.1:6379' } as const;

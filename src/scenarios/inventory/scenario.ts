@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario } from '../impacts/scenario.js';
+import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario, wholeOf } from '../impacts/scenario.js';
 import { inventoryVariants, openInventory, type ReserveResult } from './variants.js';
 import { inventoryWorkload } from './workload.js';
 
@@ -70,6 +70,10 @@ export const inventoryScenario: ImpactScenario = {
       if (method === 'Reserve') return { f: 'reserve', invokeValue: request ?? null, okValue: stock };
       if (method === 'Stock') return { f: 'stock', invokeValue: request ?? null, okValue: stock };
       return undefined;
+    },
+    initialFrom: (response, request) => {
+      const sku = (request as { sku?: unknown } | undefined)?.sku;
+      return typeof sku === 'string' ? wholeOf((response as { stock?: unknown } | undefined)?.stock, (n) => ({ stock: { [sku]: n } })) : undefined;
     },
   },
 };

@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario } from '../impacts/scenario.js';
+import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario, wholeOf } from '../impacts/scenario.js';
 import { openPool, sessionVariants, type OpenResult } from './variants.js';
 import { sessionWorkload } from './workload.js';
 
@@ -67,5 +67,7 @@ export const sessionScenario: ImpactScenario = {
       if (method === 'Open' || method === 'End' || method === 'Pool') return { f: method.toLowerCase(), invokeValue: request ?? null, okValue: free };
       return undefined;
     },
+    // The pool says how many slots are free, not which sessions hold the others: those stay open or closed.
+    initialFrom: (response) => wholeOf((response as { free?: unknown } | undefined)?.free, (free) => ({ free })),
   },
 };
