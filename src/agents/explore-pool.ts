@@ -3,12 +3,12 @@ import { AckPolicy, RetentionPolicy, StorageType, createInbox, nanos, type Subsc
 import { maskBrokerUrl } from '../broker/names.js';
 import { onCleanup } from '../core/cleanup.js';
 import { RacelabError, messageOf } from '../core/errors.js';
-import type { ShardChunk, ShardPool, ShardResult } from '../explore/explore.js';
+import { ShardsLost, type ShardChunk, type ShardPool, type ShardResult } from '../explore/explore.js';
 import { chooseIdleAgents } from './discover.js';
 import { sealEnvelope } from './envelope.js';
 import { EXPLORE_CONTROL, EXPLORE_JOB, EXPLORE_SHARD, type ExploreControl, type ExploreJob, type ExploreShard, type ExploreShardOptions, type ExploreShardScenario, type ShardNote } from './explore-jobs.js';
 import { connectNats, type NatsAccess } from './nats-connect.js';
-import { DEFAULT_SUBJECT_PREFIX, agentSubjects, type AgentReport } from './protocol.js';
+import { DEFAULT_SUBJECT_PREFIX, agentSubjects, discoverSubject, healthSubject, type AgentHealth, type AgentReport } from './protocol.js';
 
 export interface AgentShardsOptions {
   readonly nats: NatsAccess;
@@ -22,6 +22,12 @@ export interface AgentShardsOptions {
   readonly ackWaitMs?: number;
   /** How long each agent has to take the exploration job and say ready (default 5 s). */
   readonly readyMs?: number;
+  /**
+   * With shards still out, how long every agent of the exploration may stay silent (no health, no answer to the
+   * pings sent every ack wait, no shard note) before it counts as gone and the exploration stops with the runs
+   * counted so far (default 4 ack waits, at least 10 s).
+   */
+  readonly silentMs?: number;
 }
 
 /** What the agents did, for the report. */
@@ -31,6 +37,8 @@ export interface AgentShardsSummary {
   readonly shards: number;
   /** Deliveries after the first: shards whose agent died or handed them back, run by another. */
   readonly redelivered: number;
+  /** Every agent went silent with shards still out: their names, and for how long nothing was heard. */
+  readonly silent?: { readonly agents: readonly string[]; readonly forMs: number; readonly shardsOut: number };
 }
 
 /** `explore --agents`: the shards of an exploration spread over agents; close() removes the stream and consumer. */
@@ -64,6 +72,7 @@ export async function openAgentShards(o: AgentShardsOptions, spec: { readonly sc
   const control = `${prefix}.explore.${exploration}.control`;
   const results = createInbox();
   const reports = createInbox();
+  const pings = createInbox();
   const subs: Subscription[] = [];
   let streamMade = false;
   let closed = false;
@@ -79,6 +88,7 @@ export async function openAgentShards(o: AgentShardsOptions, spec: { readonly sc
     if (closed) return;
     closed = true;
     clearTimeout(graceTimer);
+    clearInterval(pingTimer);
     try {
       if (!nc.isClosed()) {
         nc.publish(control, JSON.stringify(sealEnvelope(o.signKey, EXPLORE_CONTROL, { exploration, what: 'end' } satisfies ExploreControl, { ttlMs: 60_000 })));
@@ -101,6 +111,13 @@ export async function openAgentShards(o: AgentShardsOptions, spec: { readonly sc
   let redelivered = 0;
   let interrupted = false;
   let graceTimer: NodeJS.Timeout | undefined;
+  let pingTimer: NodeJS.Timeout | undefined;
+  /** When each agent was last heard from (health, a ping's answer, a report, a shard note). */
+  const lastSeen = new Map<string, number>();
+  const heard = (agent: string): void => {
+    if (lastSeen.has(agent)) lastSeen.set(agent, Date.now());
+  };
+  let silent: AgentShardsSummary['silent'];
   let agents: string[] = [];
   const left = new Map<string, string>();
   const ready = new Set<string>();
@@ -129,6 +146,7 @@ export async function openAgentShards(o: AgentShardsOptions, spec: { readonly sc
             return;
           }
           if (note.exploration !== exploration) return;
+          heard(note.agent);
           if (msg.reply) msg.respond('ok');
           const w = note.key !== undefined ? waiting.get(note.key) : undefined;
           if (note.kind === 'taken') {
@@ -152,6 +170,7 @@ export async function openAgentShards(o: AgentShardsOptions, spec: { readonly sc
           } catch {
             return;
           }
+          heard(r.agent);
           if (r.kind === 'ready') ready.add(r.agent);
           else if (r.kind === 'refused') left.set(r.agent, `refused the exploration (${r.reason}): ${r.detail}`);
           else if (r.kind === 'failed' || r.kind === 'abandoned') left.set(r.agent, `left the exploration: ${r.detail}`);
@@ -162,7 +181,21 @@ export async function openAgentShards(o: AgentShardsOptions, spec: { readonly sc
           }
         },
       }),
+      // Signs of life: the agents' periodic health, and their answers to the pings below.
+      ...[healthSubject(prefix), pings].map((subject) =>
+        nc.subscribe(subject, {
+          callback: (err, msg) => {
+            if (err) return;
+            try {
+              heard((JSON.parse(msg.string()) as AgentHealth).agent);
+            } catch {
+              // Not an agent's health.
+            }
+          },
+        }),
+      ),
     );
+    for (const agent of agents) lastSeen.set(agent, Date.now());
     await nc.flush();
 
     const job: ExploreJob = { exploration, stream, consumer, results, control, ackWaitMs, durationMs, scenario: spec.scenario, options: spec.options };
@@ -181,19 +214,48 @@ export async function openAgentShards(o: AgentShardsOptions, spec: { readonly sc
     onReport = undefined;
     const refused = agents.find((a) => left.has(a));
     if (refused) throw new RacelabError('BAD_OPTION', `agent ${refused} ${left.get(refused)}`, { subject: 'agents' });
-    const silent = agents.filter((a) => !ready.has(a));
-    if (silent.length) throw new RacelabError('TIMEOUT', `agent(s) ${silent.join(', ')} did not take the exploration within ${readyMs}ms`, { subject: 'agents' });
+    const notReady = agents.filter((a) => !ready.has(a));
+    if (notReady.length) throw new RacelabError('TIMEOUT', `agent(s) ${notReady.join(', ')} did not take the exploration within ${readyMs}ms`, { subject: 'agents' });
+    watch();
   } catch (e) {
     await close();
     throw e;
   }
   const js = nc.jetstream();
 
+  /**
+   * An agent killed outright (SIGKILL, a host gone) says nothing; its shard goes to another agent after the ack
+   * wait. With every agent of the exploration silent for `silentMs` while shards are out, nobody will run them:
+   * the shards out are rejected with ShardsLost, and the exploration stops with the runs counted so far.
+   */
+  function watch(): void {
+    const silentMs = o.silentMs ?? Math.max(4 * ackWaitMs, 10_000);
+    pingTimer = setInterval(() => {
+      if (closed || silent) return;
+      nc.publish(discoverSubject(prefix), '', { reply: pings });
+      const now = Date.now();
+      if (waiting.size === 0) {
+        // Nothing out: silence now is no loss yet; count it from the next shard on.
+        for (const a of agents) lastSeen.set(a, Math.max(lastSeen.get(a) ?? 0, now - ackWaitMs));
+        return;
+      }
+      const live = agents.filter((a) => !left.has(a) && now - (lastSeen.get(a) ?? 0) < silentMs);
+      if (live.length) return;
+      const gone = agents.filter((a) => !left.has(a));
+      const forMs = Math.min(...gone.map((a) => now - (lastSeen.get(a) ?? 0)));
+      silent = { agents: gone, forMs, shardsOut: waiting.size };
+      const lost = new ShardsLost(`every agent went silent with ${waiting.size} shard(s) out: ${gone.join(', ')} (nothing heard for ${Math.round(forMs / 1000)}s)`, gone);
+      for (const w of waiting.values()) w.reject(lost);
+      waiting.clear();
+    }, ackWaitMs);
+  }
+
   return {
     size: agents.length,
     run(chunk: ShardChunk): Promise<ShardResult> {
       return new Promise<ShardResult>((resolve, reject) => {
         if (closed) return reject(new Error('the exploration over agents was closed'));
+        if (silent) return reject(new ShardsLost(`every agent went silent: ${silent.agents.join(', ')}`, silent.agents));
         const key = keys++;
         waiting.set(key, { resolve, reject, taken: false });
         const shard: ExploreShard = { exploration, key, chunk };
@@ -209,10 +271,11 @@ export async function openAgentShards(o: AgentShardsOptions, spec: { readonly sc
       nc.publish(control, JSON.stringify(sealEnvelope(o.signKey, EXPLORE_CONTROL, { exploration, what: 'interrupt' } satisfies ExploreControl, { ttlMs: 60_000 })));
       // Interrupted agents answer every shard at once, with the runs they did. A shard nobody answers for this
       // long (every agent dead) is given up, so Ctrl+C cannot hang on it.
-      graceTimer = setTimeout(() => failAll(new RacelabError('TIMEOUT', `no agent answered for ${waiting.size} shard(s) within ${(2 * ackWaitMs + 5000) / 1000}s of the interrupt`, { subject: 'agents' })), 2 * ackWaitMs + 5000);
+      // They are lost, not an error: the summary of the runs counted so far is still printed.
+      graceTimer = setTimeout(() => failAll(new ShardsLost(`no agent answered for ${waiting.size} shard(s) within ${(2 * ackWaitMs + 5000) / 1000}s of the interrupt`, agents)), 2 * ackWaitMs + 5000);
       graceTimer.unref();
     },
     close,
-    summary: () => ({ names: agents, shards: keys, redelivered }),
+    summary: () => ({ names: agents, shards: keys, redelivered, ...(silent ? { silent } : {}) }),
   };
 }

@@ -121,7 +121,23 @@ export interface ShardPool {
   interrupt(): void;
 }
 
-export type StopReason = 'first-failure' | 'runs' | 'exhausted' | 'time-limit' | 'interrupted';
+/** `workers-lost`: a shard pool lost every worker with ranges still out; the result covers the runs counted before. */
+export type StopReason = 'first-failure' | 'runs' | 'exhausted' | 'time-limit' | 'interrupted' | 'workers-lost';
+
+/**
+ * What a ShardPool rejects a range with when no worker is left to run it (every agent went silent): the
+ * exploration stops with the runs counted so far (stop reason `workers-lost`), instead of failing as a whole.
+ */
+export class ShardsLost extends Error {
+  constructor(
+    message: string,
+    /** The workers that went silent. */
+    readonly workers: readonly string[],
+  ) {
+    super(message);
+    this.name = 'ShardsLost';
+  }
+}
 
 /**
  * `race-found`: a run failed. `proved`: dfs explored every schedule, none fails, and every run was under the
@@ -538,6 +554,8 @@ function shardState(pool: ShardPool, limits: Limits, afterRange: (settled: { ok:
     pending.set(chunk.from, { chunk, result });
     void result.then((settled) => {
       state.inFlight--;
+      // No worker left: nothing more is handed out, and the ranges out settle (the pool rejects them).
+      if ('error' in settled && settled.error instanceof ShardsLost) stop('workers-lost');
       afterRange(settled);
     });
   };
@@ -606,7 +624,14 @@ async function runSharded(
       if (!entry) break;
       const settled = await entry.result;
       pending.delete(from);
-      if ('error' in settled) throw settled.error;
+      if ('error' in settled) {
+        // Lost with the pool: the runs before this range are counted, the rest not (stop reason workers-lost, or interrupted).
+        if (settled.error instanceof ShardsLost) {
+          stop('workers-lost');
+          break;
+        }
+        throw settled.error;
+      }
       const r = settled.ok;
       if (!sameState(entry.chunk.state, trueState)) {
         // Started from a wrong guess: run the range again from the state the runs before it left.
@@ -696,7 +721,13 @@ async function runDfsSharded(
       }
       const settled = await entry.result;
       pending.delete(subtree);
-      if ('error' in settled) throw settled.error;
+      if ('error' in settled) {
+        if (settled.error instanceof ShardsLost) {
+          stop('workers-lost');
+          break;
+        }
+        throw settled.error;
+      }
       const r = settled.ok;
       const d = r.dfs as DfsStats;
       const left = limits.runs - tally.checked;

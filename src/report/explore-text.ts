@@ -47,15 +47,23 @@ export function renderExploreReport(r: ExploreReport): string {
       exhausted: 'and the strategy had nothing left to try',
       'first-failure': '',
       interrupted: `in ${plural(r.runs, 'run')}, before it was interrupted (replay the same runs with --seed ${r.seed})`,
+      'workers-lost': `in ${plural(r.runs, 'run')}, before every agent went silent (run it again with live agents and --seed ${r.seed})`,
     };
     // What stopped a dfs is what to raise for a proof: the runs, or the time it was given.
-    const raise = r.stopReason === 'time-limit' ? 'raise --time-limit' : r.stopReason === 'interrupted' ? 'let it run' : 'raise --runs';
+    const raise = r.stopReason === 'time-limit' ? 'raise --time-limit' : r.stopReason === 'interrupted' ? 'let it run' : r.stopReason === 'workers-lost' ? 'run it with live agents' : 'raise --runs';
     lines.push(
       `no failing schedule found ${why[r.stopReason]} (${speed}${por ? `; ${por}` : ''})`,
       r.strategy === 'dfs'
         ? `dfs stopped before exploring every schedule: ${raise} for a proof`
         : 'that is evidence, not proof: --strategy dfs explores every schedule',
     );
+  }
+  const a = r.agents;
+  if (a) {
+    lines.push(`agents: ${a.names.join(', ')} (${plural(a.shards, 'shard')}, ${a.redelivered} redelivered)`);
+    if (a.silent) {
+      lines.push(`every agent went silent with ${plural(a.silent.shardsOut, 'shard')} out: ${a.silent.agents.join(', ')} (nothing heard for ${formatMs(a.silent.forMs)}); only the runs before them are counted`);
+    }
   }
   return lines.join('\n');
 }

@@ -35,7 +35,13 @@ export type ExploreShardSpec = Omit<ExploreWorkerData, 'racelabExplore'>;
 /** A pool of shard runners other than this machine's threads; `summary()` says who ran them. */
 export interface ExploreShardPool extends ShardPool {
   close(): Promise<void>;
-  summary(): { readonly names: readonly string[]; readonly shards: number; readonly redelivered: number };
+  summary(): {
+    readonly names: readonly string[];
+    readonly shards: number;
+    readonly redelivered: number;
+    /** Every runner went silent with shards out (stop reason `workers-lost`): which, for how long, shards out. */
+    readonly silent?: { readonly agents: readonly string[]; readonly forMs: number; readonly shardsOut: number };
+  };
 }
 
 /**

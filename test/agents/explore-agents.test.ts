@@ -156,6 +156,39 @@ describe.skipIf(!up)('racelab explore --agents', { timeout: 180_000 }, () => {
     expect(again.raw.agents?.names).toEqual(['a1', 'a2']);
   });
 
+  it('both agents SIGKILLed mid-exploration: the summary so far naming both, exit 4, nothing left', async () => {
+    const before = new Set(explorations());
+    const args = ['explore', '--scenario', 'counter', '--variant', 'mutex', '--strategy', 'random', '--runs', '100000000', '--seed', '1'];
+    const running = runCli(viaAgents(args), { timeoutMs: 150_000 });
+    // Killed once both agents are running its shards (no agent says anything when SIGKILLed).
+    const started = (): string | undefined => explorations().find((id) => !before.has(id) && [...agents.values()].every((a) => new RegExp(`exploration ${id}: shard \\d+ `).test(a.output())));
+    const t0 = Date.now();
+    while (Date.now() - t0 < 60_000 && !started()) await new Promise((r) => setTimeout(r, 20));
+    const id = started();
+    expect(id, 'the agents did not both start a shard').toBeDefined();
+    for (const a of agents.values()) a.child.kill('SIGKILL');
+    await Promise.all([...agents.values()].map((a) => exited(a.child)));
+    const killedAt = Date.now();
+    const run = await running;
+    // Noticed after 4 ack waits of silence (12 s) plus a ping interval; bounded widely for a loaded machine.
+    expect(Date.now() - killedAt).toBeLessThan(90_000);
+    expect(run.code, run.stderr).toBe(4);
+    expect(run.stdout).toMatch(/no failing schedule found in \d+ runs, before every agent went silent/);
+    expect(run.stdout).toMatch(/^agents: a1, a2 \(\d+ shards, \d+ redelivered\)$/m);
+    expect(run.stdout).toMatch(/^every agent went silent with \d+ shards? out: a1, a2 \(nothing heard for [\d.]+ ?\w+\)/m);
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const jsm = await nc.jetstreamManager();
+      await expect(jsm.consumers.info(`RACELAB_EXPLORE_${id!}`, 'shards')).rejects.toThrow(/not found/i);
+      await expect(jsm.streams.info(`RACELAB_EXPLORE_${id!}`)).rejects.toThrow(/not found/i);
+    } finally {
+      await nc.close();
+    }
+    agents.clear();
+    expect(childPids()).toEqual([]);
+    await Promise.all([startAgent('a1'), startAgent('a2')]);
+  });
+
   const bad = (extra: string[]) => runCli(['explore', '--scenario', 'depth3', '--strategy', 'pct', '--seed', '3', '--sign-key', join(dir, 'key'), ...extra], { timeoutMs: 30_000 }).then(expectOneLineError);
 
   it('NATS unreachable: one line, exit 2', async () => {

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { printJson, printResult } from '../output.js';
+import { EXIT_CALL_FAILED } from '../errors.js';
 import { untilSignal, exitStatusForSignal } from '../signals.js';
 import { addNatsAccessOptions, natsAccess } from './agent.js';
 
@@ -126,6 +127,9 @@ export function register(program: Command): void {
       else printResult(renderExploreReport(report));
       if (signal !== undefined) process.exitCode = exitStatusForSignal(signal);
       else if (report.verdict === 'race-found') process.exitCode = 1;
+      // Every agent went silent mid-run: the command line was fine, the run could not finish as asked (4, as a
+      // failed call), neither bad input (2) nor a verdict on the workload (0, 3).
+      else if (report.stopReason === 'workers-lost') process.exitCode = EXIT_CALL_FAILED;
       // As `racelab check` exits for unknown: no failure, but nothing proved either.
       else if (report.verdict === 'inconclusive') process.exitCode = 3;
     });
