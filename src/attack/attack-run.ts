@@ -11,6 +11,8 @@ export interface AttackRun {
   readonly sync: SyncMode;
   /** Seeded by the attack's seed: templated values (`{{uuid}}`) and burst plans. */
   readonly random: Random;
+  /** `{{run}}`: drawn once per run, not from the seed (see attack/template.ts). */
+  readonly runId: string;
   /** The report's warnings, added to as the run goes. */
   readonly warnings: string[];
   readonly progress: (line: string) => void;

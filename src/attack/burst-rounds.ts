@@ -49,7 +49,7 @@ export async function burstRounds(run: AttackRun, rounds: number, pauseMs: numbe
       if (o.signal?.aborted) break;
       const rt0 = performance.now();
       const before = await run.read('before');
-      const built = buildBurst(r.endpoints, (i) => policy.clientOf(i), round, random);
+      const built = buildBurst(r.endpoints, (i) => policy.clientOf(i), round, random, run.runId);
       const fired = await policy.fire(built.calls);
       for (const w of fired.warnings) if (!warnings.includes(w)) warnings.push(w);
       if (o.settleMs) await new Promise((res) => setTimeout(res, o.settleMs));

@@ -44,7 +44,7 @@ export async function floodRound(run: AttackRun, flood: FloodSettings): Promise<
     makeCall: (index, client) => {
       const e = cycle[index % cycle.length] as Endpoint;
       const request =
-        fixed.get(e) ?? encodeJsonMessage(e.method.requestType, applyTemplate(e.data, { index, client, round: 0, uuid: () => random.uuid() }), e.dataSource);
+        fixed.get(e) ?? encodeJsonMessage(e.method.requestType, applyTemplate(e.data, { index, client, round: 0, uuid: () => random.uuid(), run: run.runId }), e.dataSource);
       return { index, client, path: e.method.path, request, offsetMicros: 0 };
     },
     onOutcome: (out: CallOutcome) => {

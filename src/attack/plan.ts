@@ -29,12 +29,12 @@ export interface BuiltBurst {
 export function validateEndpoints(endpoints: readonly Endpoint[]): void {
   for (const e of endpoints) {
     templatePlaceholders(e.data, e.dataSource);
-    encodeJsonMessage(e.method.requestType, applyTemplate(e.data, { index: 0, client: 0, round: 0, uuid: () => '00000000-0000-4000-8000-000000000000' }), e.dataSource);
+    encodeJsonMessage(e.method.requestType, applyTemplate(e.data, { index: 0, client: 0, round: 0, uuid: () => '00000000-0000-4000-8000-000000000000', run: '00000000' }), e.dataSource);
   }
 }
 
 /** Lays out one burst: endpoints in order, each call templated and encoded, assigned to its client. */
-export function buildBurst(endpoints: readonly Endpoint[], clientOf: (index: number) => number, round: number, random: Random): BuiltBurst {
+export function buildBurst(endpoints: readonly Endpoint[], clientOf: (index: number) => number, round: number, random: Random, run: string): BuiltBurst {
   const calls: BurstCall[] = [];
   const requests: unknown[] = [];
   const endpointOf: Endpoint[] = [];
@@ -44,7 +44,7 @@ export function buildBurst(endpoints: readonly Endpoint[], clientOf: (index: num
     const fixed = templated ? undefined : encodeJsonMessage(e.method.requestType, e.data, e.dataSource);
     for (let k = 0; k < e.count; k++, index++) {
       const client = clientOf(index);
-      const json = templated ? applyTemplate(e.data, { index, client, round, uuid: () => random.uuid() }) : e.data;
+      const json = templated ? applyTemplate(e.data, { index, client, round, uuid: () => random.uuid(), run }) : e.data;
       calls.push({
         index,
         client,

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import type { CallOutcome } from '../burst/call.js';
 import { latencyReport, statusDistribution, summarizeSpreads, type BurstSpread, type StatusCount } from '../burst/stats.js';
 import { RacelabError, messageOf } from '../core/errors.js';
@@ -53,6 +54,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
     resolved: r,
     sync,
     random,
+    runId: randomBytes(4).toString('hex'),
     warnings,
     progress,
     history,

@@ -2,7 +2,9 @@ import { RacelabError } from '../core/errors.js';
 
 /**
  * Per-call request templating: `{{index}}` (the call's position in the burst), `{{client}}` (the connection
- * or process that sends it), `{{round}}`, and `{{uuid}}` (a fresh random UUID from the run's seeded generator).
+ * or process that sends it), `{{round}}`, `{{uuid}}` (a fresh random UUID from the run's seeded generator), and
+ * `{{run}}` (an id drawn once per run, not from the seed: the same for every call of the run, new in every run, so
+ * names a run creates on a server never meet those of an earlier run, even one with the same seed).
  * Placeholders live in JSON string values; numeric fields accept the resulting numeric strings, as the proto3
  * JSON mapping does.
  */
@@ -11,9 +13,10 @@ export interface TemplateVars {
   readonly client: number;
   readonly round: number;
   readonly uuid: () => string;
+  readonly run: string;
 }
 
-export const PLACEHOLDERS = ['index', 'client', 'round', 'uuid'] as const;
+export const PLACEHOLDERS = ['index', 'client', 'round', 'uuid', 'run'] as const;
 const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)\s*\}\}/g;
 
 /** Placeholders a template uses; an unknown one is bad input. */
@@ -40,7 +43,7 @@ export function templatePlaceholders(json: unknown, what = '--data'): Set<string
 
 export function applyTemplate(json: unknown, vars: TemplateVars): unknown {
   const sub = (s: string): string =>
-    s.replace(PLACEHOLDER, (_m, name: string) => (name === 'uuid' ? vars.uuid() : String(vars[name as 'index' | 'client' | 'round'])));
+    s.replace(PLACEHOLDER, (_m, name: string) => (name === 'uuid' ? vars.uuid() : String(vars[name as 'index' | 'client' | 'round' | 'run'])));
   const visit = (v: unknown): unknown => {
     if (typeof v === 'string') return sub(v);
     if (Array.isArray(v)) return v.map(visit);

@@ -60,7 +60,7 @@ describe('per-call request templating and metadata', () => {
 
   it('substitutes placeholders in strings and keys only', () => {
     expect(templatePlaceholders({ a: ['{{index}}', { '{{client}}': 1 }], b: 2 })).toEqual(new Set(['index', 'client']));
-    expect(applyTemplate({ a: 'i={{ index }}/{{round}}', k: { '{{client}}': true }, n: 3 }, { index: 4, client: 1, round: 2, uuid: () => 'u' })).toEqual({
+    expect(applyTemplate({ a: 'i={{ index }}/{{round}}', k: { '{{client}}': true }, n: 3 }, { index: 4, client: 1, round: 2, uuid: () => 'u', run: 'r' })).toEqual({
       a: 'i=4/2',
       k: { 1: true },
       n: 3,

@@ -1,4 +1,6 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import { applyTemplate } from '../../attack/template.js';
 import { nowMicros } from '../../core/clock.js';
 import { isUnknownOutcome } from '../../grpc/status.js';
 import { REQUEST_ID_HEADER } from '../../monitor/interceptor.js';
@@ -49,14 +51,6 @@ export interface ScenarioBurstResult {
   readonly callLog?: readonly ScenarioBurstCall[];
 }
 
-/** The attack's per-call placeholders in a scenario's request JSON: `{{index}}`, `{{client}}`, `{{round}}` (always 0: one burst). */
-function fill(json: unknown, index: number, client: number): unknown {
-  const vars: Record<string, string> = { index: String(index), client: String(client), round: '0' };
-  if (typeof json === 'string') return json.replace(/\{\{\s*(index|client|round)\s*\}\}/g, (_m, k: string) => vars[k] as string);
-  if (Array.isArray(json)) return json.map((x) => fill(x, index, client));
-  if (json && typeof json === 'object') return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, fill(v, index, client)]));
-  return json;
-}
 
 type Unary = (request: unknown, options: grpc.CallOptions, callback: (e: grpc.ServiceError | null, r: unknown) => void) => void;
 
@@ -95,10 +89,12 @@ export async function runScenarioBurst(o: ScenarioBurstOptions): Promise<Scenari
   try {
     const before = await read(scenario.attack.before);
     let index = 0;
+    // The attack's placeholders, filled as `racelab attack` fills them (one burst: round 0).
+    const run = randomBytes(4).toString('hex');
     const plan = scenario.attack.calls.flatMap((spec) =>
       Array.from({ length: count }, () => {
         const i = index++;
-        return { method: spec.slice(spec.lastIndexOf('/') + 1), data: fill(scenario.attack.callData?.[spec] ?? {}, i, i % clients.length) };
+        return { method: spec.slice(spec.lastIndexOf('/') + 1), data: applyTemplate(scenario.attack.callData?.[spec] ?? {}, { index: i, client: i % clients.length, round: 0, uuid: () => randomUUID(), run }) };
       }),
     );
     const outcomes = await Promise.all(

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { plural } from '../../core/units.js';
 import { T, parseExpression, type Expression, type InvariantType } from '../../attack/expression.js';
 import { applyTemplate, templatePlaceholders } from '../../attack/template.js';
@@ -163,12 +164,13 @@ export async function runPublish(o: PublishOptions): Promise<PublishReport> {
   const progress = o.onProgress ?? (() => undefined);
   const seed = o.seed ?? Random.freshSeed();
   const random = Random.seeded(seed);
+  const runId = randomBytes(4).toString('hex');
   const namespace = brokerNamespace(o.prefix ?? 'racelab');
   const template = o.data ?? DEFAULT_DATA;
   const encoder = new TextEncoder();
   const message = (index: number, client: number): OutgoingMessage => ({
     id: `${namespace}-${index}`,
-    body: encoder.encode(JSON.stringify(applyTemplate(template, { index, client, round: 1, uuid: () => random.uuid() }))),
+    body: encoder.encode(JSON.stringify(applyTemplate(template, { index, client, round: 1, uuid: () => random.uuid(), run: runId }))),
   });
 
   let reader: ValueReader | undefined;

@@ -54,8 +54,9 @@ export const sessionScenario: ImpactScenario = {
     name: 'session',
     description: 'the session pool: a burst of Open for one session (retries, tabs) takes one slot, never more',
     calls: [`${SERVICE}/Open`],
-    // One session per round, opened by every call of the burst.
-    callData: { [`${SERVICE}/Open`]: { session: 'mallory-{{round}}' } },
+    // One session per round, opened by every call of the burst; new in every run ({{run}}), so a second attack on
+    // the same server does not reopen a session an earlier one left open (an Open of an open session takes no slot).
+    callData: { [`${SERVICE}/Open`]: { session: 'mallory-{{run}}-{{round}}' } },
     before: `${SERVICE}/Pool`,
     after: `${SERVICE}/Pool`,
     invariant: 'before.free - after.free == (ok > 0 ? 1 : 0)',
