@@ -1,6 +1,7 @@
 import { ActorSystem, genServerChild, Supervisor, type GenServerBehaviour } from '../../actor/index.js';
 import { messageOf, RacelabError } from '../../core/errors.js';
 import type { Workload } from '../../explore/workload.js';
+import type { ImpactAvailability } from '../impacts/scenario.js';
 import { realScheduler, sleep, type Scheduler } from '../../sched/scheduler.js';
 
 /*
@@ -166,4 +167,23 @@ export function sessionCrashWorkload(options: { readonly form: SessionTableForm;
       };
     },
   };
+}
+
+/**
+ * Availability of one form, measured in this run: `sessions` Opens (before), then each session ended twice at
+ * once (two tabs logging out: the burst), then `after` Opens; calls answered in each phase. Restart intensity:
+ * 3 within 60 s.
+ */
+export async function measureDoubleEndBurst(form: SessionTableForm, delayMs: number, sessions = 6, after = 4): Promise<ImpactAvailability> {
+  const t = startSessionTable({ form, delayMs, maxRestarts: 3, withinMs: 60_000 });
+  try {
+    const names = Array.from({ length: sessions }, (_, i) => `user${i}`);
+    const opened = await Promise.all(names.map((s) => t.open(s)));
+    const ends = await Promise.all(names.flatMap((s) => [t.end(s), t.end(s)]));
+    const later = await Promise.all(Array.from({ length: after }, (_, i) => t.open(`late${i}`)));
+    const phase = (calls: readonly TableAnswer<unknown>[]) => ({ calls: calls.length, answered: calls.filter((a) => a.answered).length });
+    return { form, before: phase(opened), during: phase(ends), after: phase(later), crashes: t.crashes(), gaveUp: t.gaveUp() };
+  } finally {
+    await t.close();
+  }
 }

@@ -1,26 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../../src/explore/explore.js';
-import { sessionCrashWorkload, startSessionTable, type SessionTableForm } from '../../../src/scenarios/session/crash.js';
-
-/** Opens `sessions` sessions, then ends each twice at once (two tabs logging out); then `after` more Opens. */
-async function doubleEndBurst(form: SessionTableForm, sessions: number, after: number) {
-  const t = startSessionTable({ form, delayMs: 20, maxRestarts: 3, withinMs: 60_000 });
-  try {
-    const names = Array.from({ length: sessions }, (_, i) => `user${i}`);
-    const opened = await Promise.all(names.map((s) => t.open(s)));
-    const ends = await Promise.all(names.flatMap((s) => [t.end(s), t.end(s)]));
-    const later = await Promise.all(Array.from({ length: after }, (_, i) => t.open(`late${i}`)));
-    return {
-      before: opened.filter((a) => a.answered).length,
-      during: ends.filter((a) => a.answered).length,
-      after: later.filter((a) => a.answered).length,
-      crashes: t.crashes(),
-      gaveUp: t.gaveUp(),
-    };
-  } finally {
-    await t.close();
-  }
-}
+import { measureDoubleEndBurst, sessionCrashWorkload } from '../../../src/scenarios/session/crash.js';
 
 describe('session: the supervisor-crash form (a double End crashes the session table)', () => {
   it('dfs finds the crash of the vulnerable End at 2 clients', async () => {
@@ -29,14 +9,14 @@ describe('session: the supervisor-crash form (a double End crashes the session t
   }, 180_000);
 
   it('a burst of double Ends exceeds the restart intensity: the service is down (vulnerable), and stays up (fixed)', async () => {
-    const vulnerable = await doubleEndBurst('vulnerable', 6, 4);
-    expect(vulnerable.before).toBe(6);
+    const vulnerable = await measureDoubleEndBurst('vulnerable', 20);
+    expect(vulnerable.before).toEqual({ calls: 6, answered: 6 });
     expect(vulnerable.gaveUp).toBe(true);
     expect(vulnerable.crashes).toBeGreaterThan(3);
-    expect(vulnerable.during).toBeLessThan(12);
-    expect(vulnerable.after).toBe(0);
-    const fixed = await doubleEndBurst('fixed', 6, 4);
-    expect(fixed).toEqual({ before: 6, during: 12, after: 4, crashes: 0, gaveUp: false });
+    expect(vulnerable.during.answered).toBeLessThan(12);
+    expect(vulnerable.after).toEqual({ calls: 4, answered: 0 });
+    const fixed = await measureDoubleEndBurst('fixed', 20);
+    expect(fixed).toEqual({ form: 'fixed', before: { calls: 6, answered: 6 }, during: { calls: 12, answered: 12 }, after: { calls: 4, answered: 4 }, crashes: 0, gaveUp: false });
   }, 60_000);
 
   it('refuses a client count it has no plan for', () => {
