@@ -69,6 +69,13 @@ export function renderImpactsDemo(r: ImpactsDemoReport): string {
         lines.push(`    ${d.sync.padEnd(11)}  ${d.detected}/${plural(d.rounds, 'round')} (${Math.round((100 * d.detected) / Math.max(1, d.rounds))}%)  ${d.impact} ${d.unit || 'impact'} in all${d.undecided ? `, ${plural(d.undecided, 'round')} undecided` : ''}`);
       }
     }
+    if (s.availability) {
+      lines.push('  availability: calls answered before, during and after a burst of double Ends (supervised process, in process):');
+      for (const a of s.availability) {
+        const state = a.gaveUp ? 'the supervisor gave up: service down' : a.crashes ? 'restarted' : 'up';
+        lines.push(`    ${a.form.padEnd(10)}  before ${a.before.answered}/${a.before.calls}  during ${a.during.answered}/${a.during.calls}  after ${a.after.answered}/${a.after.calls}  ${plural(a.crashes, 'crash', 'crashes')}, ${state}`);
+      }
+    }
     lines.push('');
   }
   lines.push(...interruptedLine(r.interrupted, 'run'));

@@ -7,7 +7,7 @@ import { runAttack } from '../../attack/run.js';
 import { raceMonitor, type RaceMonitor, type SuspectLogger } from '../../monitor/monitor.js';
 import { runScenarioBurst, type ScenarioBurstCall } from './burst.js';
 import { impactScenario, impactScenarios } from './registry.js';
-import type { ImpactMeasure, ImpactScenario } from './scenario.js';
+import type { ImpactAvailability, ImpactMeasure, ImpactScenario } from './scenario.js';
 import { startScenarioServer, type StoreUse } from './server.js';
 
 export interface ImpactsDemoOptions {
@@ -105,6 +105,8 @@ export interface ImpactsDemoScenario {
   readonly runs: readonly ImpactsDemoRun[];
   /** Detection rate per sync mode (scenarios with `detectionRounds`). */
   readonly detection?: readonly ImpactDetection[];
+  /** Calls answered before, during and after a crashing burst, per form (scenarios with `availability`). */
+  readonly availability?: readonly ImpactAvailability[];
 }
 
 const DETECTION_MODES: readonly SyncMode[] = ['sequential', 'parallel', 'connections', 'last-frame'];
@@ -211,7 +213,10 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
       const rounds = scenario.detectionRounds;
       const detection = rounds ? await step(() => detectionPerMode(scenario, rounds, delayMs, Math.min(count, 5), progress)) : undefined;
       if (detection) ran++;
-      out.push({ name: scenario.name, title: scenario.title, invariant: scenario.invariant, runs, ...(detection ? { detection } : {}) });
+      const measure = scenario.availability;
+      if (measure) progress(`${scenario.name}: availability before, during and after a crashing burst, per form`);
+      const availability = measure ? await step(() => measure(delayMs)) : undefined;
+      out.push({ name: scenario.name, title: scenario.title, invariant: scenario.invariant, runs, ...(detection ? { detection } : {}), ...(availability ? { availability } : {}) });
     } catch (e) {
       if (!(e instanceof AbortedRun)) throw e;
       // The variants of this scenario that finished are reported; its detection rates are not.

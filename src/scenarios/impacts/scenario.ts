@@ -80,6 +80,22 @@ export interface ImpactScenario {
   readonly singleProcess?: boolean;
   /** When set, `demo impacts` also attacks the vulnerable variant this many rounds in each sync mode (detection rate). */
   readonly detectionRounds?: number;
+  /**
+   * When set, `demo impacts` also measures availability (calls answered) before, during and after a burst that
+   * can crash the process holding the state: the denial-of-service form of the scenario, once per form.
+   */
+  readonly availability?: (delayMs: number) => Promise<readonly ImpactAvailability[]>;
+}
+
+/** Calls answered before, during and after a burst, for one form (vulnerable or fixed) of a crash-prone service. */
+export interface ImpactAvailability {
+  readonly form: string;
+  readonly before: { readonly calls: number; readonly answered: number };
+  readonly during: { readonly calls: number; readonly answered: number };
+  readonly after: { readonly calls: number; readonly answered: number };
+  readonly crashes: number;
+  /** The supervisor's restart intensity was exceeded: it gave up and the service is down. */
+  readonly gaveUp: boolean;
 }
 
 /** What a burst cost, in the scenario's units (money created, units oversold, …). */

@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario, wholeOf } from '../impacts/scenario.js';
 import { openPool, sessionVariants, type OpenResult } from './variants.js';
 import { sessionWorkload } from './workload.js';
+import { measureDoubleEndBurst, SESSION_TABLE_FORMS } from './crash.js';
 
 /** A served pool: 10 session slots. */
 export const SERVED_CAPACITY = 10;
@@ -39,6 +40,12 @@ export const sessionScenario: ImpactScenario = {
     };
   },
   workload: (o) => sessionWorkload(o),
+  // The supervisor-crash form, in process (its End is not served yet): a burst of double Ends against the session table.
+  availability: async (delayMs) => {
+    const out = [];
+    for (const form of SESSION_TABLE_FORMS) out.push(await measureDoubleEndBurst(form, delayMs));
+    return out;
+  },
   impact(before, after, accepted) {
     const b = before as { free: number; capacity: number };
     const a = after as { free: number };
