@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { isRacelabError } from '../core/errors.js';
 import { EXIT_INTERNAL, cliMessage, exitStatusFor } from './errors.js';
@@ -18,11 +19,14 @@ import { register as registerConsumerWorker } from './commands/consumer-worker.j
 import { register as registerPublish } from './commands/publish.js';
 import { register as registerAgent } from './commands/agent.js';
 
+/** The package's own version (dist/cli/main.js → ../../package.json), so `--version` cannot drift from it. */
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
 
 export function buildProgram(): Command {
   const program = new Command('racelab')
     .description('simulate, find and prove fixes for race conditions in gRPC services and message-passing systems')
-    .version('0.1.0')
+    .version(VERSION)
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({
