@@ -12,8 +12,9 @@ export default defineConfig({
     // start. A limit here only says how long a hung test may take to fail; no test asserts a duration.
     testTimeout: 120_000,
     hookTimeout: 60_000,
-    // Race tests measure real concurrency: two cores, so keep parallel files few.
-    maxWorkers: 2,
+    // Race tests measure real concurrency: two cores, so keep parallel files few. Three, not two: much of a file's
+    // time is spent waiting (check-then-write windows, ack waits, processes starting), which a third file fills.
+    maxWorkers: 3,
     // grpc-js logs expected failures (a port in use) on its own; the CLI silences it the same way.
     env: { GRPC_VERBOSITY: process.env.GRPC_VERBOSITY ?? 'NONE' },
   },
