@@ -3,7 +3,19 @@ import { printJson, printProgress, printResult } from '../output.js';
 import { plural } from '../../core/units.js';
 import { untilSignal } from '../signals.js';
 
-interface AgentCliOptions {
+/** The NATS credential and TLS flags that `agent`, `attack --agents` and `explore --agents` share (addNatsAccessOptions). */
+export interface NatsAccessFlags {
+  natsUser?: string;
+  natsPassword?: string;
+  natsToken?: string;
+  natsCreds?: string;
+  natsNkey?: string;
+  natsCa?: string;
+  natsCert?: string;
+  natsKey?: string;
+}
+
+interface AgentCliOptions extends NatsAccessFlags {
   nats: string;
   name: string;
   maxJobs?: string;
@@ -14,14 +26,6 @@ interface AgentCliOptions {
   maxDuration: string;
   subjectPrefix: string;
   healthInterval: string;
-  natsUser?: string;
-  natsPassword?: string;
-  natsToken?: string;
-  natsCreds?: string;
-  natsNkey?: string;
-  natsCa?: string;
-  natsCert?: string;
-  natsKey?: string;
   clockSkew?: string;
   json?: boolean;
 }
@@ -39,7 +43,7 @@ export function addNatsAccessOptions(c: Command): Command {
     .option('--nats-key <file>', 'PEM client key for NATS over TLS');
 }
 
-export function natsAccess(url: string, o: Pick<AgentCliOptions, 'natsUser' | 'natsPassword' | 'natsToken' | 'natsCreds' | 'natsNkey' | 'natsCa' | 'natsCert' | 'natsKey'>) {
+export function natsAccess(url: string, o: NatsAccessFlags) {
   const tls = o.natsCa || o.natsCert || o.natsKey ? { ...(o.natsCa ? { caFile: o.natsCa } : {}), ...(o.natsCert ? { certFile: o.natsCert } : {}), ...(o.natsKey ? { keyFile: o.natsKey } : {}) } : undefined;
   return {
     url,

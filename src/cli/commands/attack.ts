@@ -3,11 +3,11 @@ import type { Command } from 'commander';
 import type { AttackEndpointOptions, AttackOptions } from '../lib.js';
 import { printJson, printProgress, printResult } from '../output.js';
 import { untilSignal, exitStatusForSignal } from '../signals.js';
-import { addNatsAccessOptions, natsAccess } from './agent.js';
+import { addNatsAccessOptions, natsAccess, type NatsAccessFlags } from './agent.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-interface AttackFlags {
+interface AttackFlags extends NatsAccessFlags {
   target?: string;
   proto?: string[];
   importPath?: string[];
@@ -49,14 +49,6 @@ interface AttackFlags {
   signKey?: string;
   subjectPrefix: string;
   offsetCorrection: boolean;
-  natsUser?: string;
-  natsPassword?: string;
-  natsToken?: string;
-  natsCreds?: string;
-  natsNkey?: string;
-  natsCa?: string;
-  natsCert?: string;
-  natsKey?: string;
 }
 
 export function register(program: Command): void {

@@ -2,9 +2,9 @@ import { Option, type Command } from 'commander';
 import { printJson, printResult } from '../output.js';
 import { EXIT_CALL_FAILED } from '../errors.js';
 import { untilSignal, exitStatusForSignal } from '../signals.js';
-import { addNatsAccessOptions, natsAccess } from './agent.js';
+import { addNatsAccessOptions, natsAccess, type NatsAccessFlags } from './agent.js';
 
-interface ExploreFlags {
+interface ExploreFlags extends NatsAccessFlags {
   scenario: string;
   variant?: string;
   pattern?: string;
@@ -31,14 +31,6 @@ interface ExploreFlags {
   agentCount?: string;
   signKey?: string;
   subjectPrefix: string;
-  natsUser?: string;
-  natsPassword?: string;
-  natsToken?: string;
-  natsCreds?: string;
-  natsNkey?: string;
-  natsCa?: string;
-  natsCert?: string;
-  natsKey?: string;
   json?: boolean;
   html?: string;
 }
