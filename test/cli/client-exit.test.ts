@@ -11,8 +11,10 @@ describe('racelab client: a call that fails exits 4, bad input 2', () => {
   });
 
   it('increments past their deadline: the value is printed, then one line naming the statuses, exit 4', async () => {
-    server = await startCounterServer({ variant: 'mutex', delayMs: 300 });
-    const run = await runCli(['client', '--target', server.target, '--increments', '3', '--deadline', '50ms']);
+    // Each increment outlives its deadline by far; the GetValue calls (no mutex, same deadline) need only a second
+    // on a loaded machine (with 50ms they once timed out, and the run printed no value).
+    server = await startCounterServer({ variant: 'mutex', delayMs: 3000 });
+    const run = await runCli(['client', '--target', server.target, '--increments', '3', '--deadline', '1s']);
     expect(run.code, run.stderr).toBe(4);
     expect(run.stdout).toMatch(/^Current value: \d+\n$/);
     expect(run.stderr).toBe('racelab: 3 of 3 increments did not succeed: DeadlineExceeded 3 (3 may have taken effect)\n');
