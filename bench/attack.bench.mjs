@@ -8,10 +8,11 @@
 //    consecutive handler starts (pooled over 20 such bursts) is what any burst into one server process costs,
 //    without the occasional pause (GC, the scheduler) that stretches a single burst's range.
 // The server and the proxy run as their own processes (`racelab serve`, `racelab proxy`), as a user would run them.
-// `--quick` runs fewer rounds.
+// `node bench/attack.bench.mjs --quick` (or `npm run bench -- attack --quick`) runs fewer, shorter rounds.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as http2 from 'node:http2';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { runAttack } from '../dist/index.js';
@@ -43,65 +44,141 @@ const transport = { target, metadata: [], deadlineMs: 30_000, connectTimeoutMs: 
 const emptyRequest = Buffer.alloc(0);
 
 // --- 1. throughput -------------------------------------------------------------------------------------------
+// Every client gets a short warm-up run first (JIT, the server's first connection), then a measured run of the
+// same length; client CPU per call is the client process's user+system time over the calls it completed
+// (process.cpuUsage for the in-process ones, the reaped child's times in /proc/self/stat for h2load). On a
+// loaded machine the server and the client compete for the same cores, so compare ratios within one run.
 const durationMs = quick ? 1500 : 4000;
+const warmupMs = quick ? 300 : 1000;
 const inFlight = 100;
-const ours = await runFlood({
-  transport,
-  rate: 'max',
-  durationMs,
-  connections: 1,
-  concurrency: inFlight,
-  makeCall: (index, client) => ({ index, client, path: '/Counter/GetValue', request: emptyRequest, offsetMicros: 0 }),
-});
-// grpc-js alone, the same load without racelab around it: how much of the gap to h2load is grpc-js's.
-async function grpcJsLoop() {
-  const client = new grpc.Client(target, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
-  await new Promise((resolve, reject) => client.waitForReady(Date.now() + 5000, (e) => (e ? reject(e) : resolve())));
-  const id = (b) => b;
-  const md = new grpc.Metadata();
+const getValue = (index, client) => ({ index, client, path: '/Counter/GetValue', request: emptyRequest, offsetMicros: 0 });
+const cpuMicros = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+async function measured(run) {
+  await run(warmupMs);
+  const c0 = cpuMicros();
+  const r = await run(durationMs);
+  return { ...r, cpuPerCallMicros: (cpuMicros() - c0) / Math.max(1, r.completed) };
+}
+/** The sample with the median calls/s. */
+const median = (samples) => [...samples].sort((a, b) => a.callsPerSecond - b.callsPerSecond)[Math.floor(samples.length / 2)];
+const floodRun = (ms) => runFlood({ transport, rate: 'max', durationMs: ms, connections: 1, concurrency: inFlight, makeCall: getValue });
+/** `inFlight` loops each making one call after another for `ms`: the reference clients' closed loop. */
+async function closedLoop(ms, call) {
   let done = 0;
   const t0 = performance.now();
-  const end = t0 + durationMs;
+  const end = t0 + ms;
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
       while (performance.now() < end) {
-        await new Promise((resolve) => client.makeUnaryRequest('/Counter/GetValue', id, id, emptyRequest, md, { deadline: Date.now() + 30_000 }, () => resolve()));
+        await call();
         done++;
       }
     }),
   );
-  client.close();
   return { completed: done, callsPerSecond: done / ((performance.now() - t0) / 1000) };
 }
-const bare = await grpcJsLoop();
-let h2 = { note: '' };
-const h2load = spawnSync('h2load', ['--version'], { encoding: 'utf8' });
-if (h2load.error) {
-  h2.note = 'h2load not found (Debian: apt-get install -y nghttp2-client); row skipped';
-} else {
-  const body = join(mkdtempSync(join(tmpdir(), 'racelab-bench-')), 'get-value.bin');
-  writeFileSync(body, Buffer.alloc(5)); // a gRPC frame: not compressed, length 0 (an empty GetValueRequest)
-  const n = Math.max(1000, Math.round((ours.callsPerSecond * durationMs) / 1000));
-  const r = spawnSync('h2load', ['-n', String(n), '-c', '1', '-m', String(inFlight), '-d', body, '-H', 'content-type: application/grpc', '-H', 'te: trailers', `http://${target}/Counter/GetValue`], {
+// grpc-js alone, the same load without racelab around it.
+async function grpcJsLoop(ms) {
+  const client = new grpc.Client(target, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+  await new Promise((resolve, reject) => client.waitForReady(Date.now() + 5000, (e) => (e ? reject(e) : resolve())));
+  const id = (b) => b;
+  const md = new grpc.Metadata();
+  const r = await closedLoop(ms, () => new Promise((resolve) => client.makeUnaryRequest('/Counter/GetValue', id, id, emptyRequest, md, { deadline: Date.now() + 30_000 }, () => resolve())));
+  client.close();
+  return r;
+}
+// Node's http2 with nothing on top (no status parsing, no deadline, no bookkeeping): the ceiling for any
+// client written in Node, so the gap between it and h2load is Node's, not racelab's.
+async function bareHttp2Loop(ms) {
+  const session = http2.connect(`http://${target}`);
+  await new Promise((resolve, reject) => {
+    session.once('remoteSettings', resolve);
+    session.once('error', reject);
+  });
+  const frame = Buffer.alloc(5);
+  const headers = { ':method': 'POST', ':path': '/Counter/GetValue', 'content-type': 'application/grpc', te: 'trailers' };
+  const r = await closedLoop(
+    ms,
+    () =>
+      new Promise((resolve) => {
+        const s = session.request(headers);
+        s.on('data', () => {});
+        s.on('close', resolve);
+        s.end(frame);
+      }),
+  );
+  await new Promise((resolve) => session.close(resolve));
+  return r;
+}
+/** CPU seconds of the children this process has reaped (utime + stime, fields 16 and 17 of /proc/self/stat). */
+function reapedChildCpuMicros() {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[13]) + Number(fields[14])) / 100) * 1e6; // clock ticks (USER_HZ = 100) after the ")"
+  } catch {
+    return undefined;
+  }
+}
+const bodyDir = mkdtempSync(join(tmpdir(), 'racelab-bench-'));
+// The folder goes with the process, however the bench ends (it was left in /tmp after every run).
+process.on('exit', () => rmSync(bodyDir, { recursive: true, force: true }));
+const body = join(bodyDir, 'get-value.bin');
+writeFileSync(body, Buffer.alloc(5)); // a gRPC frame: not compressed, length 0 (an empty GetValueRequest)
+const h2loadMissing = spawnSync('h2load', ['--version'], { encoding: 'utf8' }).error
+  ? 'h2load not found (Debian: apt-get install -y nghttp2-client); row skipped'
+  : undefined;
+const runH2load = (n) =>
+  spawnSync('h2load', ['-n', String(n), '-c', '1', '-m', String(inFlight), '-d', body, '-H', 'content-type: application/grpc', '-H', 'te: trailers', `http://${target}/Counter/GetValue`], {
     encoding: 'utf8',
     maxBuffer: 16 << 20,
   });
-  const m = /finished in ([\d.]+)(m?s), ([\d.]+) req\/s/.exec(r.stdout);
-  const ok = /(\d+) succeeded/.exec(r.stdout);
-  if (!m) h2.note = `h2load printed no result: ${(r.stderr || r.stdout).trim().split('\n').pop()}`;
-  else h2 = { callsPerSecond: Number(m[3]), calls: n, succeeded: Number(ok?.[1] ?? 0), note: '' };
+const h2loadRate = (r) => Number(/finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(r.stdout)?.[1] ?? 0);
+/**
+ * h2load takes a call count, not a duration: its warm-up run's rate says how many calls fill `durationMs`, so
+ * that it is measured over as long as the others.
+ */
+function h2loadSample() {
+  const warm = runH2load(2000);
+  const n = Math.max(2000, Math.round((h2loadRate(warm) * durationMs) / 1000));
+  const c0 = reapedChildCpuMicros();
+  const r = runH2load(n);
+  const c1 = reapedChildCpuMicros();
+  const ok = Number(/(\d+) succeeded/.exec(r.stdout)?.[1] ?? 0);
+  if (!h2loadRate(r)) return { note: `h2load printed no result: ${(r.stderr || r.stdout).trim().split('\n').pop()}` };
+  return { callsPerSecond: h2loadRate(r), calls: n, succeeded: ok, cpuPerCallMicros: c0 === undefined ? undefined : (c1 - c0) / Math.max(1, ok), note: '' };
 }
-console.log(`\nThroughput: unary GetValue on ${target} (racelab serve, atomic), one HTTP/2 connection, ${inFlight} calls in flight`);
+// Several rounds, each client once per round, one after another: on a loaded machine the load drifts, and the
+// median of alternating samples is steadier than one sample each.
+const samples = quick ? 3 : 5;
+const all = { ours: [], bare: [], raw: [], h2: [] };
+for (let i = 0; i < samples; i++) {
+  all.ours.push(await measured(floodRun));
+  all.bare.push(await measured(grpcJsLoop));
+  all.raw.push(await measured(bareHttp2Loop));
+  if (!h2loadMissing) all.h2.push(h2loadSample());
+}
+const ours = median(all.ours);
+const bare = median(all.bare);
+const raw = median(all.raw);
+const h2ok = all.h2.filter((x) => x.callsPerSecond);
+const h2 = h2loadMissing ? { note: h2loadMissing } : h2ok.length ? median(h2ok) : (all.h2[0] ?? { note: 'h2load did not run' });
+const cpu = (v) => (v === undefined ? '-' : `${v.toFixed(1)}µs`);
+console.log(`\nThroughput: unary GetValue on ${target} (racelab serve, atomic), one HTTP/2 connection, ${inFlight} calls in flight; median of ${samples} rounds of ${durationMs}ms, each after a ${warmupMs}ms warm-up`);
 console.log(
   renderTable(
-    ['client', 'calls', 'calls/s', 'ratio to h2load'],
+    ['client', 'calls', 'calls/s', 'client CPU/call', 'ratio to h2load'],
     [
-      ['racelab attack --sync parallel --flood --rate max', String(ours.completed), ours.callsPerSecond.toFixed(0), ratio(ours.callsPerSecond, h2.callsPerSecond)],
-      ['grpc-js makeUnaryRequest loop (no racelab)', String(bare.completed), bare.callsPerSecond.toFixed(0), ratio(bare.callsPerSecond, h2.callsPerSecond)],
-      h2.callsPerSecond ? ['h2load -c 1 -m 100', `${h2.succeeded}/${h2.calls}`, h2.callsPerSecond.toFixed(0), '1.00x'] : ['h2load', '-', '-', h2.note],
+      ['racelab attack --sync parallel --flood --rate max', String(ours.completed), ours.callsPerSecond.toFixed(0), cpu(ours.cpuPerCallMicros), ratio(ours.callsPerSecond, h2.callsPerSecond)],
+      ['grpc-js makeUnaryRequest loop (no racelab)', String(bare.completed), bare.callsPerSecond.toFixed(0), cpu(bare.cpuPerCallMicros), ratio(bare.callsPerSecond, h2.callsPerSecond)],
+      ['bare node:http2 loop (no racelab, no gRPC parsing)', String(raw.completed), raw.callsPerSecond.toFixed(0), cpu(raw.cpuPerCallMicros), ratio(raw.callsPerSecond, h2.callsPerSecond)],
+      h2.callsPerSecond ? ['h2load -c 1 -m 100', `${h2.succeeded}/${h2.calls}`, h2.callsPerSecond.toFixed(0), cpu(h2.cpuPerCallMicros), '1.00x'] : ['h2load', '-', '-', '-', h2.note],
     ],
   ),
 );
+console.log(`racelab's flood reaches ${ratio(ours.callsPerSecond, raw.callsPerSecond)} of the bare node:http2 loop; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} cores (the server and every client share them)`);
 if (ours.failed + ours.unknown > 0) console.log(`(racelab: ${ours.failed + ours.unknown} calls did not succeed)`);
 
 // --- 2. burst spread -----------------------------------------------------------------------------------------

@@ -26,8 +26,9 @@
 // `--quick` runs fewer, shorter rounds.
 // 3. `racelab explore --workers 2` against one process (`--workers 1`): schedules per second of the CLI with the
 //    same seed and a time limit, in rounds that alternate the two, so both see the same machine. The rate is the
-//    report's runs / elapsed exploring (worker start-up included, process start-up not). `--only-workers` runs
-//    this part alone.
+//    report's runs / elapsed exploring (worker start-up included, process start-up not), at several run lengths
+//    (time limits), so start-up's share shows, with the machine's busy cores while each side ran (another process
+//    on this 2-core machine caps what workers 2 can reach). `--only-workers` runs this part alone.
 // 4. `racelab explore --agents` with 2 agents (processes on this machine, taking shards from a JetStream work queue
 //    on the NATS at RACELAB_NATS_URL, default nats://127.0.0.1:4222) against one process: schedules per second,
 //    measured as in 3 (agent discovery and start-up not counted; the queue's round trips are). `--only-agents` runs
@@ -289,33 +290,45 @@ async function measureWorkers() {
   const { spawnSync } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const bin = fileURLToPath(new URL('../bin/racelab.js', import.meta.url));
-  const seconds = quick ? 2 : 4;
   const rounds = quick ? 2 : 3;
-  const rate = (args, workers) => {
+  // Cores busy (of the machine, this bench's and every other process's work) while the command ran.
+  const busy = () => os.cpus().reduce((a, c) => ({ idle: a.idle + c.times.idle, all: a.all + Object.values(c.times).reduce((x, y) => x + y, 0) }), { idle: 0, all: 0 });
+  const rate = (args, workers, seconds) => {
+    const before = busy();
     const r = spawnSync(process.execPath, [bin, 'explore', ...args, '--runs', '100000000', '--seed', '1', '--time-limit', `${seconds}s`, '--workers', String(workers), '--json'], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`explore --workers ${workers} exited ${r.status}: ${r.stderr}`);
-    return JSON.parse(r.stdout).runsPerSecond;
+    const after = busy();
+    const cores = (os.cpus().length * (after.all - before.all - (after.idle - before.idle))) / (after.all - before.all);
+    return { rate: JSON.parse(r.stdout).runsPerSecond, cores };
   };
+  // Several run lengths of the same exploration: worker start-up (each thread loads racelab and warms its own JIT)
+  // is paid once, so the ratio at 1 s against the ratio at 4 s or 8 s shows how much of the gap is start-up.
+  const lengths = quick ? [1, 2] : [1, 4, 8];
   const rows = [];
-  for (const [label, args] of [
-    ['counter/mutex, 2 clients, random', ['--scenario', 'counter', '--variant', 'mutex', '--strategy', 'random']],
-    ['counter/cas, 4 clients, pct', ['--scenario', 'counter', '--variant', 'cas', '--clients', '4', '--strategy', 'pct']],
-    ['counter/mutex, 3 clients x 3 increments, pos', ['--scenario', 'counter', '--variant', 'mutex', '--clients', '3', '--increments', '3', '--strategy', 'pos']],
-    // The whole tree (33120 schedules, well under the time limit): split under the root, 4 subtrees of unequal size.
-    ['counter/cas, 4 clients, dfs (whole tree)', ['--scenario', 'counter', '--variant', 'cas', '--clients', '4', '--strategy', 'dfs']],
+  for (const [label, args, runLengths] of [
+    ['counter/mutex, 2 clients, random', ['--scenario', 'counter', '--variant', 'mutex', '--strategy', 'random'], lengths],
+    ['counter/cas, 4 clients, pct', ['--scenario', 'counter', '--variant', 'cas', '--clients', '4', '--strategy', 'pct'], lengths.slice(0, 2)],
+    ['counter/mutex, 3 clients x 3 increments, pos', ['--scenario', 'counter', '--variant', 'mutex', '--clients', '3', '--increments', '3', '--strategy', 'pos'], lengths.slice(0, 2)],
+    ['bank/actor, 3 clients, random (longer runs)', ['--scenario', 'bank', '--variant', 'actor', '--clients', '3', '--strategy', 'random'], lengths],
+    // The whole tree (33120 schedules, about half a second in one process, ends before the time limit): split under the root.
+    ['counter/cas, 4 clients, dfs (whole tree)', ['--scenario', 'counter', '--variant', 'cas', '--clients', '4', '--strategy', 'dfs'], [lengths[1]]],
   ]) {
-    const one = [];
-    const two = [];
-    const ratios = [];
-    for (let i = 0; i < rounds; i++) {
-      one.push(rate(args, 1));
-      two.push(rate(args, 2));
-      ratios.push(two[i] / one[i]);
+    for (const seconds of runLengths) {
+      const one = [];
+      const two = [];
+      for (let i = 0; i < rounds; i++) {
+        one.push(rate(args, 1, seconds));
+        two.push(rate(args, 2, seconds));
+      }
+      const ratios = two.map((t, i) => t.rate / one[i].rate);
+      const cores = (xs) => median(xs.map((x) => x.cores)).toFixed(1);
+      rows.push([label, `${seconds} s`, median(one.map((x) => x.rate)).toFixed(0), median(two.map((x) => x.rate)).toFixed(0), `${median(ratios).toFixed(2)}x`, `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`, `${cores(one)} / ${cores(two)}`, os.loadavg()[0].toFixed(1)]);
     }
-    rows.push([label, median(one).toFixed(0), median(two).toFixed(0), `${median(ratios).toFixed(2)}x`, `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`]);
   }
-  console.log(`\nexplore --workers 2 against one process (${rounds} rounds of ${seconds} s each, alternating; schedules/s = median; ratio = median over the rounds of workers 2 / workers 1; ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)})`);
-  console.log(renderTable(['workload', 'workers 1 schedules/s', 'workers 2 schedules/s', 'ratio', 'range'], rows));
+  console.log(
+    `\nexplore --workers 2 against one process (${rounds} rounds a row, alternating; run length = --time-limit; schedules/s = median of the report's runs / elapsed, worker start-up included; ratio = median over the rounds of workers 2 / workers 1, range = lowest-highest; cores busy = the machine's, every process included, while workers 1 / workers 2 ran, of ${os.cpus().length}: near ${os.cpus().length} with workers 1 means something else is using the machine, and workers 2 cannot reach 2x; load = 1-minute load average after the row)`,
+  );
+  console.log(renderTable(['workload', 'run length', 'workers 1 schedules/s', 'workers 2 schedules/s', 'ratio', 'range', 'cores busy', 'load'], rows));
 }
 
 // ---- explore --agents: schedules per second of the CLI over 2 agents against one process -------------------------

@@ -189,6 +189,8 @@ export {
   mergeHistories,
   readHistoryFile,
   readPairedHistoryFile,
+  HistoryReadStopped,
+  type ReadHistoryOptions,
   type PairedHistoryFile,
   writeHistoryFile,
   parseHistory,

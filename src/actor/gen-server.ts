@@ -110,6 +110,8 @@ async function serve<S>(self: Process, behaviour: GenServerBehaviour<S, never>, 
       } else {
         message = await self.receiveOr(null, Infinity);
       }
+      const timeline = system.timeline;
+      if (timeline !== null) timeline.handlerStart(self, message, self.mailbox.lastTakenAt);
       if (message instanceof CallEnvelope) {
         const from = message.from;
         if (message.request instanceof StopRequest) {
@@ -155,6 +157,7 @@ async function serve<S>(self: Process, behaviour: GenServerBehaviour<S, never>, 
           // Like Elixir's default handle_info: an unexpected message is dropped (and counted). The state is the one
           // already frozen after the last message (or init), so only the exit check of the loop's end is left.
           system.stats.unexpectedMessages++;
+          if (timeline !== null) timeline.handlerEnd(self, 'dropped');
           self.checkExit();
           continue;
         }
@@ -166,9 +169,12 @@ async function serve<S>(self: Process, behaviour: GenServerBehaviour<S, never>, 
         }
         state = r;
       }
+      if (timeline !== null) timeline.handlerEnd(self);
       if (freezeState) freeze(state);
       self.checkExit();
     }
+    // Left the loop by a stop: the message that stopped it has been handled.
+    system.timeline?.handlerEnd(self);
   } catch (e) {
     reason = self.pendingExit ?? (e instanceof ProcessExit ? e.reason : { error: e });
     crashed = true;

@@ -15,3 +15,5 @@ export { formatReason, isCrash, isNormalExit, ProcessExit, ProcessExitedError } 
 export type { ExitReason } from './reason.js';
 export type { From } from './reply.js';
 export { summarizeMessage } from './summary.js';
+export { MessageTimeline } from './timeline.js';
+export type { TimelineMessage, TimelineRecord } from './timeline.js';

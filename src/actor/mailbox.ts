@@ -42,6 +42,11 @@ export class Mailbox {
   rejected = 0;
   private items: unknown[] = [];
   private head = 0;
+  /** When each waiting message entered (parallel to `items`), kept only while a timeline records the system. */
+  private stamps: number[] | null = null;
+  private stampClock: (() => number) | null = null;
+  /** When the message the last `shift` / `removeAt` took entered the mailbox (only while recording times). */
+  lastTakenAt: number | undefined;
   private blockedSends: BlockedSend[] | null = null;
 
   constructor(options: MailboxOptions = {}) {
@@ -70,8 +75,16 @@ export class Mailbox {
     return this.blockedSends?.length ?? 0;
   }
 
+  /** @internal keep, per waiting message, when it entered (for a MessageTimeline). */
+  recordTimes(now: () => number): void {
+    if (this.stamps !== null) return;
+    this.stampClock = now;
+    this.stamps = new Array<number>(this.items.length).fill(now());
+  }
+
   push(message: unknown): void {
     this.items.push(message);
+    if (this.stamps !== null) this.stamps.push((this.stampClock as () => number)());
     const size = this.items.length - this.head;
     if (size > this.highWater) this.highWater = size;
   }
@@ -91,12 +104,16 @@ export class Mailbox {
   shift(): unknown {
     const m = this.items[this.head];
     this.items[this.head] = undefined;
+    const stamps = this.stamps;
+    if (stamps !== null) this.lastTakenAt = stamps[this.head];
     this.head++;
     if (this.head === this.items.length) {
       this.items.length = 0;
+      if (stamps !== null) stamps.length = 0;
       this.head = 0;
     } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
       this.items = this.items.slice(this.head);
+      if (stamps !== null) this.stamps = stamps.slice(this.head);
       this.head = 0;
     }
     this.admitBlocked();
@@ -106,6 +123,7 @@ export class Mailbox {
   removeAt(i: number): unknown {
     if (i === 0) return this.shift();
     const [m] = this.items.splice(this.head + i, 1);
+    if (this.stamps !== null) this.lastTakenAt = this.stamps.splice(this.head + i, 1)[0];
     this.admitBlocked();
     return m;
   }
@@ -119,6 +137,7 @@ export class Mailbox {
   drain(): unknown[] {
     const rest = this.items.slice(this.head);
     this.items = [];
+    if (this.stamps !== null) this.stamps = [];
     this.head = 0;
     const blocked = this.blockedSends ?? [];
     this.blockedSends = null;

@@ -81,6 +81,10 @@ export class Process extends Waiter implements TimerTarget {
     this.pid = new Pid(id, this);
     this.label = this.pid.toString();
     this.mailbox = new Mailbox(options.mailbox);
+    if (system.timeline !== null) {
+      const clock = system.scheduler.clock;
+      this.mailbox.recordTimes(() => clock.now());
+    }
     this.trapping = options.trapExits ?? false;
   }
 

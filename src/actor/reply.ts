@@ -45,6 +45,11 @@ export class ReplySlot<R = unknown> extends Waiter implements DeadlineTarget {
     super();
   }
 
+  /** @internal the process that made the call and waits for its reply (null: a caller outside any process). */
+  get caller(): Waiter | null {
+    return this.waiter;
+  }
+
   get pending(): boolean {
     return this.state === PENDING;
   }

@@ -7,6 +7,8 @@ import { CallEnvelope, CastEnvelope, ReplySlot } from './reply.js';
 import { summarizeMessage } from './summary.js';
 import { cancelTimer, startTimer, type TimerHandle, type TimerTarget } from './timer.js';
 import { Waiter } from './waiter.js';
+import type { MessageTimeline } from './timeline.js';
+import { realClock } from '../core/clock.js';
 import { DownMessage, ExitMessage, Pid, type Dest } from './pid.js';
 import { describeMessage, Process, WAIT_MESSAGE, WAIT_NONE, WAIT_REPLY, WAIT_ROOM, type ProcessBody, type SpawnOptions } from './process.js';
 
@@ -42,6 +44,8 @@ export interface ActorSystemOptions {
   readonly scheduler?: Scheduler;
   /** Default timeout of `call`, ms (Elixir's is 5000). */
   readonly callTimeoutMs?: number;
+  /** Record every message a GenServer handles (and the tasks a workload reports) on this timeline; default none. */
+  readonly timeline?: MessageTimeline;
 }
 
 /**
@@ -125,6 +129,8 @@ export class ActorSystem {
   /** @internal the real scheduler: scheduling points are no-ops and are skipped. */
   readonly fast: boolean;
   readonly callTimeoutMs: number;
+  /** Where this system records its messages' times, or null (the default: nothing recorded). */
+  readonly timeline: MessageTimeline | null;
   readonly stats: ActorStats = {
     processesSpawned: 0,
     processesExited: 0,
@@ -155,6 +161,8 @@ export class ActorSystem {
     const t = options.callTimeoutMs ?? 5000;
     if (!(t > 0)) throw new RacelabError('ACTOR_MISUSE', `callTimeoutMs: ${t} must be a positive number of milliseconds (or Infinity)`);
     this.callTimeoutMs = t;
+    this.timeline = options.timeline ?? null;
+    this.timeline?.attach(this.scheduler.clock, this.scheduler.clock !== realClock);
   }
 
   /** Starts a process running `body`; returns its pid at once (the body runs as a task of the scheduler). */

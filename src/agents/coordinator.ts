@@ -48,7 +48,7 @@ export class AgentsPolicy implements SyncPolicy {
     private readonly burst: PolicyOptions,
   ) {
     if (!AGENT_SYNC.includes(burst.mode)) throw new RacelabError('BAD_OPTION', `--sync ${burst.mode}: agents burst with --sync last-frame or parallel`);
-    if (burst.transport.tls) throw new RacelabError('BAD_OPTION', '--agents: agents reach the target in plaintext; TLS targets are not supported yet');
+    if (burst.transport.tls) throw new RacelabError('BAD_OPTION', 'agents reach the target in plaintext; TLS targets are not supported yet', { subject: 'agents' });
     this.mode = burst.mode;
     this.prefix = o.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
   }
@@ -106,7 +106,7 @@ export class AgentsPolicy implements SyncPolicy {
 
   async fire(calls: readonly BurstCall[], options: FireOptions = {}): Promise<FireResult> {
     const nc = this.need();
-    if (calls.some((c) => c.offsetMicros !== 0)) throw new RacelabError('BAD_OPTION', '--agents: calls with an @OFFSET are not supported over agents yet');
+    if (calls.some((c) => c.offsetMicros !== 0)) throw new RacelabError('BAD_OPTION', 'calls with an @OFFSET are not supported over agents yet', { subject: 'agents' });
     const offsets = await Promise.all(this.agents.map((a) => this.measureOffset(a)));
     const shares = this.agents.map((_, k) => calls.filter((c) => this.clientOf(c.index) === k).sort((a, b) => a.index - b.index));
     const t = this.burst.transport;

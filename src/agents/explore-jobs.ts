@@ -1,5 +1,5 @@
 import type { JsMsg } from 'nats';
-import { isRacelabError, messageOf } from '../core/errors.js';
+import { errorFields, messageOf, type RacelabErrorFields } from '../core/errors.js';
 import { runChunk, shardableStrategies, type ExploreOptions, type ShardChunk, type ShardResult } from '../explore/explore.js';
 import type { Workload } from '../explore/workload.js';
 import { Refusal, type Envelope } from './envelope.js';
@@ -56,7 +56,7 @@ export interface ExploreControl {
 export type ShardNote =
   | { readonly kind: 'taken'; readonly exploration: string; readonly key: number; readonly agent: string; readonly delivery: number }
   | { readonly kind: 'result'; readonly exploration: string; readonly key: number; readonly agent: string; readonly result: ShardResult }
-  | { readonly kind: 'error'; readonly exploration: string; readonly key?: number; readonly agent: string; readonly message: string; readonly code?: string };
+  | { readonly kind: 'error'; readonly exploration: string; readonly key?: number; readonly agent: string; readonly message: string } & RacelabErrorFields;
 
 export const EXPLORE_JOB = 'explore';
 export const EXPLORE_SHARD = 'explore-shard';
@@ -193,7 +193,7 @@ async function runShard(msg: JsMsg, job: ExploreJob & { readonly workload: Workl
     const result = await runChunk(job.workload, job.options, chunk, stop.signal);
     note = { kind: 'result', exploration: job.exploration, key, agent: ctx.agent, result };
   } catch (e) {
-    note = { kind: 'error', exploration: job.exploration, key, agent: ctx.agent, message: messageOf(e), ...(isRacelabError(e) ? { code: e.code } : {}) };
+    note = { kind: 'error', exploration: job.exploration, key, agent: ctx.agent, message: messageOf(e), ...errorFields(e) };
   } finally {
     clearInterval(alive);
     stops.delete(stop);

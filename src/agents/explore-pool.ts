@@ -2,7 +2,7 @@ import { randomBytes, type KeyObject } from 'node:crypto';
 import { AckPolicy, RetentionPolicy, StorageType, createInbox, nanos, type Subscription } from 'nats';
 import { maskBrokerUrl } from '../broker/names.js';
 import { onCleanup } from '../core/cleanup.js';
-import { RacelabError, messageOf } from '../core/errors.js';
+import { RacelabError, errorFromFields, messageOf } from '../core/errors.js';
 import { ShardsLost, type ShardChunk, type ShardPool, type ShardResult } from '../explore/explore.js';
 import { chooseIdleAgents } from './discover.js';
 import { sealEnvelope } from './envelope.js';
@@ -25,9 +25,29 @@ export interface AgentShardsOptions {
   /**
    * With shards still out, how long every agent of the exploration may stay silent (no health, no answer to the
    * pings sent every ack wait, no shard note) before it counts as gone and the exploration stops with the runs
-   * counted so far (default 4 ack waits, at least 10 s).
+   * counted so far (default 4 ack waits, at least 10 s: 12 s with the default ack wait). At least 2 ack waits (a
+   * ping missed is not a death), at most an hour (`silentLimits`).
    */
   readonly silentMs?: number;
+}
+
+/** The ack wait unless told: how soon a shard whose agent died is redelivered, and how often agents are pinged. */
+export const DEFAULT_ACK_WAIT_MS = 3000;
+
+/** The silence window allowed with this ack wait, and its default. */
+export function silentLimits(ackWaitMs = DEFAULT_ACK_WAIT_MS): { readonly minMs: number; readonly maxMs: number; readonly defaultMs: number } {
+  return { minMs: 2 * ackWaitMs, maxMs: 3_600_000, defaultMs: Math.max(4 * ackWaitMs, 10_000) };
+}
+
+/** Refuses a silence window outside `silentLimits` (BAD_DURATION, about `silentMs`). */
+export function checkSilentMs(silentMs: number, ackWaitMs = DEFAULT_ACK_WAIT_MS): number {
+  const { minMs, maxMs } = silentLimits(ackWaitMs);
+  if (!(silentMs >= minMs && silentMs <= maxMs)) {
+    const show = (ms: number): string => (ms >= 3_600_000 && ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000}m` : ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`);
+    const why = silentMs < minMs ? `shorter than two pings apart (${show(minMs)}): a live agent would be taken for dead` : `longer than ${show(maxMs)}`;
+    throw new RacelabError('BAD_DURATION', `${show(silentMs)} is ${why}; give ${show(minMs)} to ${show(maxMs)}`, { subject: 'silentMs' });
+  }
+  return silentMs;
 }
 
 /** What the agents did, for the report. */
@@ -63,7 +83,9 @@ interface Waiting {
  */
 export async function openAgentShards(o: AgentShardsOptions, spec: { readonly scenario: ExploreShardScenario; readonly options: ExploreShardOptions }): Promise<AgentShardPool> {
   const prefix = o.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
-  const ackWaitMs = o.ackWaitMs ?? 3000;
+  const ackWaitMs = o.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
+  // Checked before anything is made on NATS.
+  const silentMs = o.silentMs !== undefined ? checkSilentMs(o.silentMs, ackWaitMs) : silentLimits(ackWaitMs).defaultMs;
   const nc = await connectNats(o.nats, 'racelab-explore-coordinator', 'agents');
   const exploration = randomBytes(6).toString('hex');
   const stream = `RACELAB_EXPLORE_${exploration}`;
@@ -158,7 +180,7 @@ export async function openAgentShards(o: AgentShardsOptions, spec: { readonly sc
           if (!w || note.key === undefined) return; // A result already in (a shard run twice).
           waiting.delete(note.key);
           if (note.kind === 'result') w.resolve(note.result);
-          else w.reject(note.code !== undefined ? new RacelabError(note.code as never, note.message) : new Error(`agent ${note.agent}: ${note.message}`));
+          else w.reject(errorFromFields(note) ?? new Error(`agent ${note.agent}: ${note.message}`));
         },
       }),
       nc.subscribe(reports, {
@@ -229,7 +251,6 @@ export async function openAgentShards(o: AgentShardsOptions, spec: { readonly sc
    * the shards out are rejected with ShardsLost, and the exploration stops with the runs counted so far.
    */
   function watch(): void {
-    const silentMs = o.silentMs ?? Math.max(4 * ackWaitMs, 10_000);
     pingTimer = setInterval(() => {
       if (closed || silent) return;
       nc.publish(discoverSubject(prefix), '', { reply: pings });

@@ -7,5 +7,5 @@ export { JOB_TYPES, burstJobType, jobType, type BurstJob, type JobType } from '.
 export { connectNats, type NatsAccess } from './nats-connect.js';
 export * from './protocol.js';
 export { AgentsPolicy, type AgentsPolicyOptions } from './coordinator.js';
-export { openAgentShards, type AgentShardPool, type AgentShardsOptions, type AgentShardsSummary } from './explore-pool.js';
+export { openAgentShards, checkSilentMs, silentLimits, DEFAULT_ACK_WAIT_MS, type AgentShardPool, type AgentShardsOptions, type AgentShardsSummary } from './explore-pool.js';
 export { exploreJobType, type ExploreWorkloads, type ExploreShardScenario, type ExploreShardOptions } from './explore-jobs.js';

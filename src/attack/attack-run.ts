@@ -18,6 +18,9 @@ export interface AttackRun {
   readonly progress: (line: string) => void;
   /** Present when the run is recorded (`record`). */
   readonly history: HistoryLog | undefined;
-  /** Reads the state before or after a round on the check channel (undefined without that check). */
-  read(which: 'before' | 'after'): Promise<unknown>;
+  /**
+   * On the check channel, before or after round `round`'s burst (its data templated for that round; 0 for a
+   * flood): the setup call, or the state read; undefined without that call.
+   */
+  read(which: 'setup' | 'before' | 'after', round: number): Promise<unknown>;
 }

@@ -1,5 +1,6 @@
 import { RacelabError } from '../core/errors.js';
 import { impactScenarios } from '../scenarios/impacts/registry.js';
+import { sessionEndAttack } from '../scenarios/session/scenario.js';
 
 /**
  * A scenario's built-in check for `racelab attack --scenario NAME`: which calls to burst, how to read the state
@@ -12,6 +13,11 @@ export interface AttackScenario {
   readonly calls: readonly string[];
   /** Request JSON of each default call, by its entry in `calls`; `{}` when absent. */
   readonly callData?: Readonly<Record<string, unknown>>;
+  /**
+   * A call made before each round's `before` read (placeholders filled as in the round's calls): opens what the
+   * round bursts on, fresh (a coupon code issued for that round), so no round finds it used up by an earlier one.
+   */
+  readonly setup?: { readonly method: string; readonly data: unknown };
   readonly before?: string;
   readonly after?: string;
   /** Request JSON of the scenario's own before and after reads; `{}` when absent. */
@@ -51,10 +57,12 @@ export const attackScenarios: Readonly<Record<string, AttackScenario>> = {
   },
   // The impact scenarios (bank, …), each from its own folder.
   ...Object.fromEntries(impactScenarios.map((s) => [s.name, s.attack])),
+  // The session pool's End burst: the double logout that gives back a slot twice, or crashes the table.
+  'session-end': sessionEndAttack,
 };
 
 export function attackScenario(name: string): AttackScenario {
   const s = attackScenarios[name];
-  if (!s) throw new RacelabError('UNKNOWN_SCENARIO', `--scenario: "${name}" has no built-in attack check; use one of ${Object.keys(attackScenarios).join(', ')}, or write --invariant`);
+  if (!s) throw new RacelabError('UNKNOWN_SCENARIO', `"${name}" has no built-in attack check; use one of ${Object.keys(attackScenarios).join(', ')}, or write --invariant`, { subject: 'scenario' });
   return s;
 }

@@ -5,7 +5,8 @@ import { decodeMessage } from '../grpc/json-message.js';
 import type { AttackRun } from './attack-run.js';
 import { invariantScope, judge } from './judge.js';
 import { buildBurst } from './plan.js';
-import { clientsWord, formatMicros, shortName, type AttackCall, type RoundReport } from './report.js';
+import { clientsWord, formatMicros, shortName, type AttackCall, type RoundReport, type TargetDown } from './report.js';
+import { isRacelabError } from '../core/errors.js';
 import { plural } from '../core/units.js';
 
 export interface BurstRoundsResult {
@@ -18,6 +19,34 @@ export interface BurstRoundsResult {
   readonly serverSpreads: Array<BurstSpread | undefined>;
   /** Each call's timings, when the options keep them (`keepCalls`). */
   readonly kept: AttackCall[] | undefined;
+  /** The target stopped answering after a burst (the rounds stop there). */
+  readonly targetDown?: TargetDown;
+}
+
+/** How long a read that finds the target unavailable is retried before the target counts as down. */
+const DOWN_AFTER_MS = 1000;
+
+/**
+ * A setup call, before or after read, telling a target the bursts took down from bad input: once a burst has been
+ * sent, a call answered Unavailable (or refused a connection) is retried for about a second; still failing, it is
+ * the target's availability the burst measured, not an error. Round 1's calls before its burst have nothing to
+ * blame: they throw.
+ */
+async function readOrDown(run: AttackRun, which: 'setup' | 'before' | 'after', round: number): Promise<{ value: unknown } | { down: TargetDown }> {
+  const t0 = performance.now();
+  for (;;) {
+    try {
+      return { value: await run.read(which, round) };
+    } catch (e) {
+      const firstRead = which !== 'after' && round === 1;
+      if (firstRead || !isRacelabError(e) || e.code !== 'UNREACHABLE') throw e;
+      const downForMs = performance.now() - t0;
+      if (downForMs >= DOWN_AFTER_MS || run.options.signal?.aborted) {
+        return { down: { afterRound: which === 'after' ? round : round - 1, read: which, message: e.message, downForMs: Math.round(downForMs) } };
+      }
+      await pause(100, run.options.signal);
+    }
+  }
 }
 
 /**
@@ -41,6 +70,7 @@ export async function burstRounds(run: AttackRun, rounds: number, pauseMs: numbe
     ...(o.mss !== undefined ? { mss: o.mss } : {}),
   });
   let clients: number;
+  let targetDown: TargetDown | undefined;
   try {
     await policy.open();
     clients = policy.clients;
@@ -48,12 +78,25 @@ export async function burstRounds(run: AttackRun, rounds: number, pauseMs: numbe
     for (let round = 1; round <= rounds; round++) {
       if (o.signal?.aborted) break;
       const rt0 = performance.now();
-      const before = await run.read('before');
+      const setup = await readOrDown(run, 'setup', round);
+      const read0 = 'down' in setup ? setup : await readOrDown(run, 'before', round);
+      if ('down' in read0) {
+        targetDown = read0.down;
+        break;
+      }
+      const before = read0.value;
       const built = buildBurst(r.endpoints, (i) => policy.clientOf(i), round, random, run.runId);
       const fired = await policy.fire(built.calls);
       for (const w of fired.warnings) if (!warnings.includes(w)) warnings.push(w);
       if (o.settleMs) await new Promise((res) => setTimeout(res, o.settleMs));
-      const after = await run.read('after');
+      const read1 = await readOrDown(run, 'after', round);
+      if ('down' in read1) {
+        // The burst's calls count in the status codes; the round cannot be judged without its after read.
+        allOutcomes.push(...fired.outcomes);
+        targetDown = read1.down;
+        break;
+      }
+      const after = read1.value;
       const decoded = fired.outcomes.map(() => undefined as unknown);
       for (const out of fired.outcomes) {
         const e = built.endpointOf[out.index];
@@ -90,14 +133,15 @@ export async function burstRounds(run: AttackRun, rounds: number, pauseMs: numbe
       };
       roundReports.push(report);
       progress(
-        `round ${round}/${rounds}: ${report.verdict}${report.lost ? `, lost ${report.lost}` : ''}${report.extra ? `, extra ${report.extra}` : ''}, ${report.ok}/${report.calls} ok${sv ? `, server start spread ${formatMicros(sv.rangeMicros)}` : ''}`,
+        `round ${round}/${rounds}: ${report.verdict}${report.nothingAccepted ? ' (every call refused)' : ''}${report.lost ? `, lost ${report.lost}` : ''}${report.extra ? `, extra ${report.extra}` : ''}, ${report.ok}/${report.calls} ok${sv ? `, server start spread ${formatMicros(sv.rangeMicros)}` : ''}`,
       );
       if (round < rounds && pauseMs > 0 && !o.signal?.aborted) await pause(pauseMs, o.signal);
     }
   } finally {
     await policy.close();
   }
-  return { clients, rounds: roundReports, outcomes: allOutcomes, sendSpreads, serverSpreads, kept };
+  if (targetDown) progress(`target down after round ${targetDown.afterRound}: ${targetDown.message}`);
+  return { clients, rounds: roundReports, outcomes: allOutcomes, sendSpreads, serverSpreads, kept, ...(targetDown ? { targetDown } : {}) };
 }
 
 /** The pause between rounds, cut short by the signal. */

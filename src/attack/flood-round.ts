@@ -28,7 +28,8 @@ export async function floodRound(run: AttackRun, flood: FloodSettings): Promise<
   const { options: o, resolved: r, sync, random, warnings, progress, history } = run;
   const concurrency = flood.concurrency ?? (flood.rate === 'max' ? 100 : ATTACK_LIMITS.maxFloodInFlight);
   const connections = sync === 'connections' ? Math.min(o.connections ?? 10, 256) : 1;
-  const before = await run.read('before');
+  await run.read('setup', 0);
+  const before = await run.read('before', 0);
   progress(`flood: ${flood.rate === 'max' ? `as fast as ${concurrency} calls in flight allow` : `${flood.rate} calls/s`} for ${flood.durationMs}ms over ${plural(connections, 'connection')}`);
   const byMethod = new Map<string, { ok: number; failed: number; unknown: number; count: number; responses: unknown[] }>();
   const cycle = r.endpoints.flatMap((e) => Array.from({ length: e.count }, () => e));
@@ -58,7 +59,7 @@ export async function floodRound(run: AttackRun, flood: FloodSettings): Promise<
       history?.call(out, null, undefined);
     },
   });
-  const after = await run.read('after');
+  const after = await run.read('after', 0);
   const scope = { before, after, ok: result.ok, failed: result.failed, unknown: result.unknown, count: result.completed, round: 0, results: [], responses: [], by: Object.fromEntries(byMethod) };
   const verdict = judge(r.invariant, scope);
   const round: RoundReport = { round: 1, ...verdict, calls: result.completed, ok: result.ok, failed: result.failed, unknown: result.unknown, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}), wallMs: result.wallMs };

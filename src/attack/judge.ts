@@ -55,7 +55,7 @@ export function invariantScope(s: ScopeInput): Record<string, unknown> {
 }
 
 /** One round's verdict, with lost and extra effects for an `observed == expected` invariant. */
-export function judge(expr: Expression | undefined, scope: Record<string, unknown>): Pick<RoundReport, 'verdict' | 'observed' | 'expected' | 'lost' | 'extra'> {
+export function judge(expr: Expression | undefined, scope: Record<string, unknown>): Pick<RoundReport, 'verdict' | 'observed' | 'expected' | 'lost' | 'extra' | 'nothingAccepted'> {
   if (!expr) return { verdict: 'unchecked', lost: 0, extra: 0 };
   const value = expr.evaluate(scope);
   if (typeof value !== 'boolean') {
@@ -72,12 +72,19 @@ export function judge(expr: Expression | undefined, scope: Record<string, unknow
   // invariant that held proves nothing (an unknown call that took effect may have hidden a lost update, and calls
   // that never ran tested no window).
   if (unknown > 0 && (value || !sides || (lost === 0 && extra <= unknown))) verdict = 'unknown';
-  return { verdict, lost, extra, ...(sides ? { observed: sides.observed, expected: sides.expected } : {}) };
+  // A burst of which no call was accepted changed nothing: the invariant holds trivially and no window was tested
+  // (a coupon or a stock used up by an earlier run, a window at its limit). Not "ok": the round proves nothing.
+  const nothingAccepted = verdict === 'ok' && (scope.count as number) > 0 && (scope.ok as number) === 0;
+  if (nothingAccepted) verdict = 'unknown';
+  return { verdict, lost, extra, ...(nothingAccepted ? { nothingAccepted } : {}), ...(sides ? { observed: sides.observed, expected: sides.expected } : {}) };
 }
 
 export function overallVerdict(rounds: readonly RoundReport[]): AttackVerdict {
   if (rounds.some((r) => r.verdict === 'race')) return 'race';
-  if (rounds.some((r) => r.verdict === 'unknown')) return 'unknown';
-  if (rounds.length > 0 && rounds.every((r) => r.verdict === 'ok')) return 'no-race';
+  if (rounds.some((r) => r.verdict === 'unknown' && !r.nothingAccepted)) return 'unknown';
+  // Rounds of which nothing was accepted tested nothing and hid nothing: the others decide, if there are any.
+  const tested = rounds.filter((r) => !r.nothingAccepted);
+  if (tested.length === 0 && rounds.length > 0) return 'unknown';
+  if (tested.length > 0 && tested.every((r) => r.verdict === 'ok')) return 'no-race';
   return 'unchecked';
 }

@@ -2,7 +2,7 @@ import type { Random } from '../core/random.js';
 import { encodeJsonMessage } from '../grpc/json-message.js';
 import type { MethodSchema } from '../grpc/schema.js';
 import type { BurstCall } from '../burst/call.js';
-import { applyTemplate, templatePlaceholders } from './template.js';
+import { applyTemplate, CHECK_VARS, templatePlaceholders } from './template.js';
 
 /** One method in a burst: a single endpoint for the classic race, several for multi-endpoint races. */
 export interface Endpoint {
@@ -29,7 +29,7 @@ export interface BuiltBurst {
 export function validateEndpoints(endpoints: readonly Endpoint[]): void {
   for (const e of endpoints) {
     templatePlaceholders(e.data, e.dataSource);
-    encodeJsonMessage(e.method.requestType, applyTemplate(e.data, { index: 0, client: 0, round: 0, uuid: () => '00000000-0000-4000-8000-000000000000', run: '00000000' }), e.dataSource);
+    encodeJsonMessage(e.method.requestType, applyTemplate(e.data, CHECK_VARS), e.dataSource);
   }
 }
 

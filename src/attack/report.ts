@@ -74,6 +74,8 @@ export interface AttackOptions extends TargetOptions {
   readonly pauseMs?: number;
   /** Wait after a burst before the `after` read (for effects that land late). */
   readonly settleMs?: number;
+  /** A call made before each round's `before` read (or the flood's), e.g. issuing that round's coupon code. */
+  readonly setup?: AttackCheckCall;
   readonly before?: AttackCheckCall;
   readonly after?: AttackCheckCall;
   readonly invariant?: string;
@@ -122,6 +124,8 @@ export interface RoundReport {
   /** Effects the invariant expected but the state does not show (expected − observed), and the other way. */
   readonly lost: number;
   readonly extra: number;
+  /** Every call of the burst was refused: the invariant held because nothing happened (verdict unknown). */
+  readonly nothingAccepted?: boolean;
   readonly before?: unknown;
   readonly after?: unknown;
   readonly sendSpread?: BurstSpread;
@@ -173,6 +177,23 @@ export interface AttackReport {
   readonly calls?: AttackCall[];
   /** True when the run was stopped early (Ctrl+C): the report covers the rounds (or flood) that ran. */
   readonly interrupted?: boolean;
+  /** The target stopped answering between bursts: the attack stopped there (a denial of service). */
+  readonly targetDown?: TargetDown;
+}
+
+/**
+ * The target stopped answering after a burst: the read before the next burst (or after this one) found it
+ * unavailable, and still did after retrying for about a second. What the burst did to availability, not bad input.
+ */
+export interface TargetDown {
+  /** The burst after which the target was found down. */
+  readonly afterRound: number;
+  /** Which call found it: the read after that burst, or the setup call or read before the next. */
+  readonly read: 'setup' | 'before' | 'after';
+  /** What the read was answered (or why it could not connect). */
+  readonly message: string;
+  /** How long the reads kept failing before the attack gave up, ms. */
+  readonly downForMs: number;
 }
 
 export const shortName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);

@@ -2,6 +2,7 @@ import { RacelabError } from '../core/errors.js';
 import { parseExpression, T, type Expression, type InvariantType } from './expression.js';
 import { attackInvariantEnv } from './invariant-env.js';
 import { validateEndpoints, type Endpoint } from './plan.js';
+import { applyTemplate, CHECK_VARS, templatePlaceholders } from './template.js';
 import type { BurstTransport } from '../burst/sync-policy.js';
 import { parseTarget } from '../grpc/client.js';
 import { encodeJsonMessage } from '../grpc/json-message.js';
@@ -16,6 +17,8 @@ export interface Resolved {
   readonly transport: BurstTransport;
   readonly schema: ServiceSchema;
   readonly endpoints: Endpoint[];
+  /** `what` names it in errors: `--setup-call`, or the scenario's when the user gave none. */
+  readonly setup?: { method: MethodSchema; data: unknown; what: string };
   readonly before?: { method: MethodSchema; data: unknown };
   readonly after?: { method: MethodSchema; data: unknown };
   readonly invariant?: Expression;
@@ -81,12 +84,12 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
   // Check the invariant first as far as it can be without the target's types: a typo should not cost a connection.
   if (invariantText) parseExpression(invariantText, LOOSE_VARS);
   const endpointsIn: AttackEndpointOptions[] = o.endpoints?.length ? [...o.endpoints] : (scenario?.calls.map((method) => ({ method, ...(scenario.callData?.[method] !== undefined ? { data: scenario.callData[method], dataSource: `--scenario ${scenario.name}'s data for ${method}` } : {}) })) ?? []);
-  if (endpointsIn.length === 0) throw new RacelabError('BAD_OPTION', '--call: say which method to burst, e.g. --call Counter/Increment (or --scenario counter)');
+  if (endpointsIn.length === 0) throw new RacelabError('BAD_OPTION', 'say which method to burst, e.g. --call Counter/Increment (or --scenario counter)', { subject: 'call' });
   const count = o.count ?? ATTACK_LIMITS.defaultCount;
   checkRange(count, 'count', 1, ATTACK_LIMITS.maxCallsPerBurst);
   const total = endpointsIn.reduce((s, e) => s + (e.count ?? count), 0);
   if (total > ATTACK_LIMITS.maxCallsPerBurst) {
-    throw new RacelabError('BAD_COUNT', `--count: a burst of ${total} calls is more than the ${ATTACK_LIMITS.maxCallsPerBurst} allowed; lower --count or the per-call counts`);
+    throw new RacelabError('BAD_COUNT', `a burst of ${total} calls is more than the ${ATTACK_LIMITS.maxCallsPerBurst} allowed; lower --count or the per-call counts`, { subject: 'count' });
   }
   const transport = targetTransport(o);
 
@@ -106,18 +109,24 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
       };
     });
     validateEndpoints(endpoints);
-    const checkCall = (c: AttackCheckCall | undefined, fallback: string | undefined, what: string): { method: MethodSchema; data: unknown } | undefined => {
-      const spec = c?.method ?? fallback;
+    const checkCall = (c: AttackCheckCall | undefined, fallback: AttackCheckCall | undefined, what: string, dataFlag = `${what}-data`): { method: MethodSchema; data: unknown } | undefined => {
+      const spec = c?.method ?? fallback?.method;
       if (!spec) return undefined;
       const method = findMethod(schema, spec, what);
-      // A scenario's own read takes its own request (the coupon's Status names the code).
-      const data = c?.data ?? (c ? {} : (scenario?.checkData ?? {}));
-      encodeJsonMessage(method.requestType, data, `${what}-data`);
+      // A scenario's own call takes its own request (the coupon's Status names the code).
+      const data = c?.data ?? (c ? {} : (fallback?.data ?? {}));
+      // Placeholders as in the calls' data ({{run}}, {{round}}): a read names what that round's burst touched.
+      templatePlaceholders(data, dataFlag);
+      encodeJsonMessage(method.requestType, applyTemplate(data, CHECK_VARS), dataFlag);
       return { method, data };
     };
-    const before = checkCall(o.before, scenario?.before, '--before');
-    const after = checkCall(o.after, scenario?.after, '--after');
-    const base = { transport, schema, endpoints, ...(before ? { before } : {}), ...(after ? { after } : {}), ...(scenario ? { scenario } : {}) };
+    const scenarioRead = (method: string | undefined): AttackCheckCall | undefined => (method ? { method, data: scenario?.checkData } : undefined);
+    const setupWhat = o.setup || !scenario ? '--setup-call' : `--scenario ${scenario.name}'s setup call`;
+    const setupCall = checkCall(o.setup, scenario?.setup, setupWhat, o.setup ? '--setup-data' : setupWhat);
+    const setup = setupCall ? { ...setupCall, what: setupWhat } : undefined;
+    const before = checkCall(o.before, scenarioRead(scenario?.before), '--before');
+    const after = checkCall(o.after, scenarioRead(scenario?.after), '--after');
+    const base = { transport, schema, endpoints, ...(setup ? { setup } : {}), ...(before ? { before } : {}), ...(after ? { after } : {}), ...(scenario ? { scenario } : {}) };
     invariant = invariantText ? compileInvariant(invariantText, base) : undefined;
     return base;
   };
@@ -127,7 +136,13 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
   await probeTarget(transport, transport.connectTimeoutMs);
   let base = offline;
   if (!base) {
-    const wantedServices = [...endpointsIn.map((e) => e.method), ...(o.before ? [o.before.method] : scenario?.before ? [scenario.before] : []), ...(o.after ? [o.after.method] : scenario?.after ? [scenario.after] : [])].map(serviceOf);
+    const setupMethod = o.setup?.method ?? scenario?.setup?.method;
+    const wantedServices = [
+      ...endpointsIn.map((e) => e.method),
+      ...(setupMethod ? [setupMethod] : []),
+      ...(o.before ? [o.before.method] : scenario?.before ? [scenario.before] : []),
+      ...(o.after ? [o.after.method] : scenario?.after ? [scenario.after] : []),
+    ].map(serviceOf);
     const schema = await reflectSchema(transport, wantedServices.every((x) => x !== undefined) ? (wantedServices as string[]) : undefined).catch((e: unknown) => {
       // The calls came from --scenario, not from a --call the user typed: say which flag does not fit the target.
       const missing = scenario && !o.endpoints?.length && e instanceof RacelabError ? /^service (\S+) is not offered by (\S+); (it offers .*)$/.exec(e.message) : null;

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { CallOutcome } from '../burst/call.js';
 import { latencyReport, statusDistribution, summarizeSpreads, type BurstSpread, type StatusCount } from '../burst/stats.js';
+import { applyTemplate } from './template.js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { HistoryEvent } from '../history/event.js';
@@ -36,7 +37,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
     checkRange(o.flood.durationMs, 'duration', 1, ATTACK_LIMITS.maxFloodDurationMs);
     checkRange(o.flood.concurrency, 'concurrency', 1, ATTACK_LIMITS.maxFloodInFlight);
     if (sync !== 'parallel' && sync !== 'connections') {
-      throw new RacelabError('BAD_OPTION', `--flood: runs over one channel (--sync parallel) or several (--sync connections), not --sync ${sync}`);
+      throw new RacelabError('BAD_OPTION', `runs over one channel (--sync parallel) or several (--sync connections), not --sync ${sync}`, { subject: 'flood' });
     }
   }
   const seed = o.seed ?? Random.freshSeed();
@@ -49,20 +50,23 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
   const history = o.record ? new HistoryLog(r.scenario) : undefined;
   const checks = new CheckChannel(r.transport);
   const callsPerBurst = r.endpoints.reduce((s, e) => s + e.count, 0);
+  const runId = randomBytes(4).toString('hex');
   const run: AttackRun = {
     options: o,
     resolved: r,
     sync,
     random,
-    runId: randomBytes(4).toString('hex'),
+    runId,
     warnings,
     progress,
     history,
-    async read(which) {
-      const check = r[which];
-      if (!check) return undefined;
-      const { value, outcome } = await checks.read(check, `--${which}`);
-      history?.check(check.method, check.data, value, outcome, which);
+    async read(which, round) {
+      const declared = r[which];
+      if (!declared) return undefined;
+      const check = { ...declared, data: applyTemplate(declared.data, { index: 0, client: 0, round, uuid: () => random.uuid(), run: runId }) };
+      const { value, outcome } = await checks.read(check, r.setup && which === 'setup' ? r.setup.what : `--${which}`);
+      // The setup call prepares a round (a fresh code) and is no operation of the checker's model: not recorded.
+      if (which !== 'setup') history?.check(check.method, check.data, value, outcome, which);
       return value;
     },
   };
@@ -75,6 +79,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
   let floodReport: AttackReport['flood'];
   let floodStatus: StatusCount[] = [];
   let floodLatencies: number[] | undefined;
+  let targetDown: AttackReport['targetDown'];
   try {
     if (o.flood) {
       const flooded = await floodRound(run, o.flood);
@@ -86,6 +91,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
     } else {
       const bursts = await burstRounds(run, rounds, pauseMs, callsPerBurst);
       ({ clients, rounds: roundReports, outcomes: allOutcomes, sendSpreads, serverSpreads, kept } = bursts);
+      targetDown = bursts.targetDown;
     }
   } finally {
     checks.close();
@@ -96,7 +102,8 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
     await history.write(o.record);
     record = { path: o.record, events: events.length, format: 'jsonl', ...(r.scenario?.model ? { model: r.scenario.model } : {}) };
   }
-  const checked = roundReports.filter((x) => x.verdict !== 'unchecked');
+  // Rounds of which every call was refused tested nothing: they count neither way in the detection rate.
+  const checked = roundReports.filter((x) => x.verdict !== 'unchecked' && !x.nothingAccepted);
   const racesFound = roundReports.filter((x) => x.verdict === 'race').length;
   const sendSummary = summarizeSpreads(sendSpreads);
   const serverSummary = summarizeSpreads(serverSpreads);
@@ -133,6 +140,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
     },
     ...(floodReport ? { flood: floodReport } : {}),
     ...(record ? { record } : {}),
+    ...(targetDown ? { targetDown } : {}),
     warnings,
     wallMs: performance.now() - t0,
     ...(kept ? { calls: kept } : {}),

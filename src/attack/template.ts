@@ -41,6 +41,9 @@ export function templatePlaceholders(json: unknown, what = '--data'): Set<string
   return found;
 }
 
+/** The values a template is checked with before anything is sent (its request type must accept them). */
+export const CHECK_VARS: TemplateVars = { index: 0, client: 0, round: 0, uuid: () => '00000000-0000-4000-8000-000000000000', run: '00000000' };
+
 export function applyTemplate(json: unknown, vars: TemplateVars): unknown {
   const sub = (s: string): string =>
     s.replace(PLACEHOLDER, (_m, name: string) => (name === 'uuid' ? vars.uuid() : String(vars[name as 'index' | 'client' | 'round' | 'run'])));

@@ -241,6 +241,9 @@ export class NatsBroker implements Broker {
       const js = nc.jetstream(this.jsOptions());
       iterators = [];
       for (const d of q.durables) iterators.push(await (await js.consumers.get(q.stream, d.name)).consume({ max_messages: 1, expires: 1000 }));
+      // stop() may have come while this incarnation was connecting, before it had a connection or iterators to
+      // stop: the iterators would then run on for ever.
+      if (stopped || this.closed) for (const it of iterators) it.stop();
       const crashed = await Promise.all(
         iterators.map(async (it) => {
           try {

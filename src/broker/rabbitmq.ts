@@ -180,11 +180,16 @@ export class RabbitBroker implements Broker {
           restart();
         }
       };
-      for (const queueName of q.queues) {
-        await ch.consume(queueName, (m) => {
-          if (!m) return restart(); // the server cancelled the consumer (queue deleted)
-          chain = chain.then(() => handle(m)).catch(() => restart());
-        });
+      // stop() may have come while this incarnation was connecting, before there was a connection to close or an
+      // incarnation to end: it would then consume on for ever.
+      if (stopped || this.closed) restart();
+      else {
+        for (const queueName of q.queues) {
+          await ch.consume(queueName, (m) => {
+            if (!m) return restart(); // the server cancelled the consumer (queue deleted)
+            chain = chain.then(() => handle(m)).catch(() => restart());
+          });
+        }
       }
       await ended;
       await chain.catch(() => undefined);

@@ -1,10 +1,10 @@
-import type * as grpc from '@grpc/grpc-js';
+import type * as http2 from 'node:http2';
+import { nowMicros } from '../core/clock.js';
 import { RacelabError, messageOf } from '../core/errors.js';
-import { toGrpcMetadata } from '../grpc/transport.js';
-import { status } from '@grpc/grpc-js';
-import { isUnknownOutcome } from '../grpc/status.js';
+import { isUnknownOutcome, status } from '../grpc/status.js';
+import { connectSocket } from '../grpc/transport.js';
 import type { BurstCall, CallOutcome } from './call.js';
-import { connectChannel, openChannel, sendUnary } from './grpc-call.js';
+import { closeSession, grpcFrame, readUnaryResponse, requestHeaders, startSession, type H2Connection, type ReadResponseOptions } from './h2-call.js';
 import type { BurstTransport } from './sync-policy.js';
 
 /** Hard caps of flood mode. */
@@ -50,17 +50,112 @@ export interface FloodResult {
   readonly outcomesByCode: Map<number, { count: number; example?: string }>;
 }
 
+/** Distinct request messages whose gRPC frame is kept (the endpoints' untemplated requests); others are framed per call. */
+const MAX_CACHED_FRAMES = 64;
+/** How long a connection that failed waits before it is dialled again (so a dead server is not dialled in a loop). */
+const RECONNECT_BACKOFF_MS = 1000;
+
+/** One of the flood's connections: its session, how many of its streams are open, and how many it may have. */
+class Lane {
+  conn: H2Connection | undefined;
+  /** What each call's response reader gets: built once per connection, not per call. */
+  readOptions: ReadResponseOptions;
+  inFlight = 0;
+  maxStreams = Number.MAX_SAFE_INTEGER;
+  private redial: Promise<void> | undefined;
+  private lastFailure = '';
+  /** Ends a backoff early: the flood is over, nothing is waiting to be sent. */
+  private wake: (() => void) | undefined;
+  private stopped = false;
+  private readonly retired: H2Connection[] = [];
+
+  constructor(private readonly transport: BurstTransport) {
+    this.readOptions = { deadlineMs: transport.deadlineMs };
+  }
+
+  async connect(): Promise<void> {
+    const socket = await connectSocket(this.transport, this.transport.connectTimeoutMs);
+    const { conn, settings } = await startSession(this.transport, socket);
+    // A session the server closed gracefully (GOAWAY) may still be finishing its streams: closed at the end too.
+    if (this.conn) this.retired.push(this.conn);
+    this.conn = conn;
+    this.readOptions = { deadlineMs: this.transport.deadlineMs, conn };
+    // Beyond the server's MAX_CONCURRENT_STREAMS http2 would queue streams client-side, which only hides that
+    // the server is the limit; the flood keeps at most that many open.
+    this.maxStreams = settings.maxConcurrentStreams ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  /** The open session, or undefined when the connection is gone (then it is dialled again, at most once a second). */
+  usable(): http2.ClientHttp2Session | undefined {
+    const s = this.conn?.session;
+    if (s && !s.closed && !s.destroyed) return s;
+    if (this.conn) this.lastFailure = messageOf(this.conn.failure ?? 'the connection closed');
+    this.redial ??= this.connect().then(
+      () => {
+        this.redial = undefined;
+      },
+      (e: unknown) => {
+        this.lastFailure = messageOf(e);
+        if (this.conn) this.retired.push(this.conn);
+        this.conn = undefined;
+        if (this.stopped) {
+          this.redial = undefined;
+          return;
+        }
+        return new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, RECONNECT_BACKOFF_MS);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        }).then(() => {
+          this.wake = undefined;
+          this.redial = undefined;
+        });
+      },
+    );
+    return undefined;
+  }
+
+  /** The flood's time is up or it was aborted: a backoff under way ends now, so the flood ends on time. */
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  /** Settles when the redial under way (if any) has succeeded or given up. */
+  settled(): Promise<void> {
+    return this.redial ?? Promise.resolve();
+  }
+
+  get failure(): string {
+    return this.lastFailure;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.retired, ...(this.conn ? [this.conn] : [])].map((c) => closeSession(c)));
+  }
+}
+
 /**
  * The seed's flooding vector (many messages at one server) as a bounded run: a fixed rate for a fixed time
  * over one or more connections, or as fast as `concurrency` calls in flight allow (a throughput run).
+ *
+ * The calls go over Node's http2 directly (h2-call.ts), not grpc-js: a flood's point is to load the server, and
+ * grpc-js's per-call machinery (call stack, filters, metadata objects, status objects) costs about twice the
+ * client CPU of this path (bench/attack.bench.mjs), so the client, not the server, set the rate.
  */
 export async function runFlood(o: FloodOptions): Promise<FloodResult> {
-  const channels: grpc.Client[] = Array.from({ length: o.connections }, () => openChannel(o.transport, true));
+  const lanes = Array.from({ length: Math.max(1, o.connections) }, () => new Lane(o.transport));
   try {
-    await Promise.all(channels.map((c) => connectChannel(c, o.transport))).catch((e: unknown) => {
+    // Every dial settles before a failure is thrown, so none connects after the `finally` has closed the others.
+    const dialled = await Promise.allSettled(lanes.map((l) => l.connect()));
+    const refused = dialled.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+    if (refused) {
+      const e: unknown = refused.reason;
+      if (e instanceof RacelabError) throw e;
       throw new RacelabError('UNREACHABLE', `could not connect to ${o.transport.target} (${messageOf(e)})`, { subject: 'target' });
-    });
-    const md = toGrpcMetadata(o.transport.metadata);
+    }
     const latenciesMs: number[] = [];
     const byCode = new Map<number, { count: number; example?: string }>();
     let sent = 0;
@@ -70,6 +165,7 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
     let ok = 0;
     let failed = 0;
     let unknown = 0;
+    let drained: (() => void) | undefined;
     const record = (out: CallOutcome): void => {
       completed++;
       inFlight--;
@@ -82,41 +178,111 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
       else if (isUnknownOutcome(out.code)) unknown++;
       else failed++;
       o.onOutcome?.(out);
+      if (inFlight === 0) drained?.();
     };
-    const send = (): Promise<void> => {
-      const index = sent++;
-      const client = index % channels.length;
+    // Headers per path and the framed request per encoded request: a flood's requests are mostly the same few
+    // (flood-round encodes an untemplated request once), so neither is rebuilt per call.
+    const headersByPath = new Map<string, http2.OutgoingHttpHeaders>();
+    // A Map, not a WeakMap: a fresh key per call (templated requests) costs a WeakMap far more in GC than framing.
+    const frames = new Map<Buffer, Buffer>();
+    /** Sends call number `index` on `lane`; `then` runs once it completes (an error is an outcome too). */
+    const send = (lane: Lane, client: number, then?: () => void): void => {
+      const call = o.makeCall(sent++, client);
       inFlight++;
-      return sendUnary(channels[client] as grpc.Client, o.makeCall(index, client), o.transport, md).then(record);
+      lane.inFlight++;
+      const sentMicros = nowMicros();
+      const finish = (r: Omit<CallOutcome, 'sentMicros' | 'index' | 'client' | 'path'>): void => {
+        lane.inFlight--;
+        record({ index: call.index, client: call.client, path: call.path, sentMicros, ...r });
+        then?.();
+      };
+      const session = lane.usable();
+      let stream: http2.ClientHttp2Stream | undefined;
+      let refused = session ? '' : `the connection to ${o.transport.target} is down (${lane.failure})`;
+      if (session) {
+        let headers = headersByPath.get(call.path);
+        if (!headers) headersByPath.set(call.path, (headers = requestHeaders(o.transport, call.path, 'racelab-flood')));
+        try {
+          stream = session.request(headers, { endStream: false });
+        } catch (e) {
+          refused = messageOf(e);
+        }
+      }
+      if (!stream) {
+        // Never sent, but counted as the gRPC client would (UNAVAILABLE); the lane waits for the redial, so a
+        // dead server does not turn the flood into a busy loop.
+        void lane.settled().then(() => finish({ doneMicros: nowMicros(), code: status.UNAVAILABLE, details: refused }));
+        return;
+      }
+      readUnaryResponse(stream, lane.readOptions, finish);
+      let frame = frames.get(call.request);
+      if (!frame) {
+        frame = grpcFrame(call.request);
+        if (frames.size < MAX_CACHED_FRAMES) frames.set(call.request, frame);
+      }
+      stream.end(frame);
     };
+    const stopped = (): boolean => o.signal?.aborted === true;
+    const allDone = (): Promise<void> =>
+      inFlight === 0
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            drained = resolve;
+          });
     const t0 = performance.now();
     const end = t0 + o.durationMs;
+    const stopLanes = (): void => {
+      for (const l of lanes) l.stop();
+    };
+    const endTimer = setTimeout(stopLanes, o.durationMs);
+    o.signal?.addEventListener('abort', stopLanes);
     if (o.rate === 'max') {
-      const lanes = Array.from({ length: o.concurrency }, async () => {
-        while (performance.now() < end && !o.signal?.aborted) await send();
+      // Closed loop: `concurrency` loops, each sending its next call when its last one completes, spread over
+      // the connections and never more on one than the server allows.
+      let loops = 0;
+      const perLane = lanes.map(() => 0);
+      for (let k = 0; k < o.concurrency; k++) {
+        const i = k % lanes.length;
+        const lane = lanes[i] as Lane;
+        if (perLane[i] as number >= lane.maxStreams) continue;
+        perLane[i] = (perLane[i] as number) + 1;
+        loops++;
+      }
+      await new Promise<void>((resolve) => {
+        let running = loops;
+        const loop = (i: number): void => {
+          if (stopped() || performance.now() >= end) {
+            if (--running === 0) resolve();
+            return;
+          }
+          send(lanes[i] as Lane, i, () => loop(i));
+        };
+        perLane.forEach((n, i) => {
+          for (let k = 0; k < n; k++) loop(i);
+        });
       });
-      await Promise.all(lanes);
     } else {
       const rate = o.rate;
       // The schedule is fixed in advance: call k falls due at k / rate seconds, and the run ends when every
       // call of the duration has been sent or skipped, however late the timer's last tick comes.
       const total = Math.max(1, Math.floor((o.durationMs / 1000) * rate));
-      const pending = new Set<Promise<void>>();
-      while (sent + skipped < total && !o.signal?.aborted) {
+      while (sent + skipped < total && !stopped()) {
         const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
         while (sent + skipped < due) {
-          if (inFlight >= o.concurrency) {
+          const client = sent % lanes.length;
+          const lane = lanes[client] as Lane;
+          if (inFlight >= o.concurrency || lane.inFlight >= lane.maxStreams) {
             skipped++;
             continue;
           }
-          const p = send();
-          pending.add(p);
-          void p.then(() => pending.delete(p));
+          send(lane, client);
         }
         if (sent + skipped < total) await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(10, 1000 / rate))));
       }
-      await Promise.all(pending);
     }
+    await allDone();
+    clearTimeout(endTimer);
+    o.signal?.removeEventListener('abort', stopLanes);
     const wallMs = performance.now() - t0;
     return {
       sent,
@@ -131,6 +297,8 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
       outcomesByCode: byCode,
     };
   } finally {
-    for (const c of channels) c.close();
+    // Graceful close (the server sees GOAWAY, not a reset); a redial still under way is waited for so its
+    // socket is closed too.
+    await Promise.all(lanes.map((l) => l.settled().then(() => l.close())));
   }
 }

@@ -1,11 +1,10 @@
 import * as http2 from 'node:http2';
-import { status } from '@grpc/grpc-js';
 import { nowMicros } from '../core/clock.js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { tracer } from '../core/trace.js';
-import { HANDLER_START_TRAILER } from '../grpc/timing.js';
-import { connectSocket, splitTarget } from '../grpc/transport.js';
+import { connectSocket } from '../grpc/transport.js';
 import type { BurstCall, CallOutcome } from './call.js';
+import { closeSession, grpcFrame, readUnaryResponse, requestHeaders, startSession, type H2Connection } from './h2-call.js';
 import { FLAG_END_STREAM, FRAME_DATA, SocketTap, type TappedWrite } from './socket-tap.js';
 import type { BurstTransport, FireOptions, FireResult, ReleaseWrites, SyncMode, SyncPolicy } from './sync-policy.js';
 import { byOffset, untilMicros } from './timing.js';
@@ -17,10 +16,8 @@ const FINAL_FRAME_BYTES = 10;
 /** A TLS 1.3 record adds a 5-byte header, a content-type byte and a 16-byte AEAD tag. */
 const TLS_RECORD_OVERHEAD = 22;
 
-interface Connection {
-  readonly session: http2.ClientHttp2Session;
+interface Connection extends H2Connection {
   readonly tap: SocketTap;
-  failure?: Error;
 }
 
 interface InFlight {
@@ -32,33 +29,6 @@ interface InFlight {
   readonly lastByte: Buffer;
   readonly offsetMicros: number;
   readonly done: Promise<Omit<CallOutcome, 'sentMicros'>>;
-}
-
-function grpcFrame(message: Buffer): Buffer {
-  const frame = Buffer.alloc(5 + message.length);
-  frame.writeUInt32BE(message.length, 1);
-  message.copy(frame, 5);
-  return frame;
-}
-
-function firstMessage(data: Buffer): Buffer | undefined {
-  if (data.length < 5) return undefined;
-  const len = data.readUInt32BE(1);
-  return data.subarray(5, 5 + len);
-}
-
-function decodeGrpcMessage(v: string | undefined): string {
-  if (!v) return '';
-  try {
-    return decodeURIComponent(v);
-  } catch {
-    return v;
-  }
-}
-
-function headerString(h: http2.IncomingHttpHeaders, name: string): string | undefined {
-  const v = h[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 function ping(session: http2.ClientHttp2Session, timeoutMs: number): Promise<number> {
@@ -108,33 +78,10 @@ export class LastFramePolicy implements SyncPolicy {
   private async connect(): Promise<{ conn: Connection; settings: http2.Settings }> {
     const socket = await connectSocket(this.transport, this.transport.connectTimeoutMs);
     const tap = new SocketTap(socket);
-    const { host, port } = splitTarget(this.transport.target);
-    const authority = this.transport.tls?.serverName ?? (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
     // TLS (when on) sits below the tap, so http2 itself always speaks plain frames to it.
-    const session = http2.connect(`http://${authority}`, { createConnection: () => tap, settings: { enablePush: false } });
-    const conn: Connection = { session, tap };
-    session.on('error', (e) => {
-      conn.failure = e;
-      trace(`last-frame session error: ${messageOf(e)}`);
-    });
-    session.on('goaway', (code) => {
-      conn.failure ??= new Error(`the server sent GOAWAY (code ${code})`);
-    });
-    const settings = await new Promise<http2.Settings>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no HTTP/2 SETTINGS from ${this.transport.target} within ${this.transport.connectTimeoutMs}ms`)), this.transport.connectTimeoutMs);
-      session.once('remoteSettings', (s) => {
-        clearTimeout(timer);
-        resolve(s);
-      });
-      session.once('close', () => {
-        clearTimeout(timer);
-        reject(conn.failure ?? new Error('the server closed the connection before its SETTINGS'));
-      });
-    }).catch((e: unknown) => {
-      session.destroy();
-      throw new RacelabError('NOT_GRPC', `${this.transport.target} did not start an HTTP/2 session (${messageOf(e)}); is it a gRPC server, and is TLS set the same way on both sides?`, { subject: 'target' });
-    });
-    return { conn, settings };
+    const { conn, settings } = await startSession(this.transport, tap);
+    conn.session.on('error', (e) => trace(`last-frame session error: ${messageOf(e)}`));
+    return { conn: Object.assign(conn, { tap }), settings };
   }
 
   async open(): Promise<void> {
@@ -151,73 +98,13 @@ export class LastFramePolicy implements SyncPolicy {
     for (let i = 1; i < needed; i++) this.conns.push((await this.connect()).conn);
   }
 
-  private request(call: BurstCall, conn: Connection, deadlineTimers: Set<NodeJS.Timeout>): InFlight {
-    const { host, port } = splitTarget(this.transport.target);
-    const headers: http2.OutgoingHttpHeaders = {
-      ':method': 'POST',
-      ':scheme': this.transport.tls ? 'https' : 'http',
-      ':path': call.path,
-      ':authority': this.transport.tls?.serverName ?? `${host.includes(':') ? `[${host}]` : host}:${port}`,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'grpc-timeout': `${Math.max(1, Math.round(this.transport.deadlineMs))}m`,
-      'user-agent': 'racelab-last-frame',
-    };
-    for (const [k, v] of this.transport.metadata) {
-      const prev = headers[k];
-      headers[k] = prev === undefined ? v : [...(Array.isArray(prev) ? prev : [String(prev)]), v];
-    }
-    const stream = conn.session.request(headers, { endStream: false });
-    const chunks: Buffer[] = [];
-    let code: number | undefined;
-    let details = '';
-    let start: number | undefined;
-    let cancelledByDeadline = false;
-    const readStatus = (h: http2.IncomingHttpHeaders): void => {
-      const s = headerString(h, 'grpc-status');
-      if (s !== undefined) {
-        code = Number(s);
-        details = decodeGrpcMessage(headerString(h, 'grpc-message'));
-      }
-      const t = Number(headerString(h, HANDLER_START_TRAILER));
-      if (Number.isFinite(t) && t > 0) start = t;
-    };
+  private request(call: BurstCall, conn: Connection): InFlight {
+    const stream = conn.session.request(requestHeaders(this.transport, call.path, 'racelab-last-frame'), { endStream: false });
+    // The server enforces the deadline it is sent (grpc-timeout); the local one, a second later, only frees a
+    // stream whose answer never comes.
     const done = new Promise<Omit<CallOutcome, 'sentMicros'>>((resolve) => {
-      stream.on('response', readStatus);
-      stream.on('trailers', readStatus);
-      stream.on('data', (d: Buffer) => chunks.push(d));
-      stream.on('error', (e) => {
-        details ||= messageOf(e);
-      });
-      stream.on('close', () => {
-        let finalCode = code;
-        if (finalCode === undefined) {
-          if (cancelledByDeadline) {
-            finalCode = status.DEADLINE_EXCEEDED;
-            details = `deadline of ${this.transport.deadlineMs}ms exceeded`;
-          } else {
-            finalCode = status.UNAVAILABLE;
-            details ||= `stream closed without a gRPC status (RST_STREAM code ${stream.rstCode ?? 'none'})${conn.failure ? `: ${messageOf(conn.failure)}` : ''}`;
-          }
-        }
-        const response = finalCode === status.OK ? firstMessage(Buffer.concat(chunks)) : undefined;
-        resolve({
-          index: call.index,
-          client: call.client,
-          path: call.path,
-          doneMicros: nowMicros(),
-          code: finalCode,
-          details,
-          ...(response ? { response } : {}),
-          ...(start !== undefined ? { handlerStartMicros: start } : {}),
-        });
-      });
+      readUnaryResponse(stream, { deadlineMs: this.transport.deadlineMs, graceMs: 1000, conn }, (r) => resolve({ index: call.index, client: call.client, path: call.path, ...r }));
     });
-    const timer = setTimeout(() => {
-      cancelledByDeadline = true;
-      stream.close(http2.constants.NGHTTP2_CANCEL);
-    }, this.transport.deadlineMs + 1000);
-    deadlineTimers.add(timer);
     const frame = grpcFrame(call.request);
     return { call, stream, conn, done, head: frame.subarray(0, frame.length - 1), lastByte: frame.subarray(frame.length - 1), offsetMicros: call.offsetMicros };
   }
@@ -235,7 +122,7 @@ export class LastFramePolicy implements SyncPolicy {
       const written: Array<Promise<void>> = [];
       for (const call of calls) {
         const conn = this.conns[Math.min(this.conns.length - 1, call.client)] as Connection;
-        const f = this.request(call, conn, timers);
+        const f = this.request(call, conn);
         flights.push(f);
         written.push(new Promise((resolve) => f.stream.write(f.head, () => resolve())));
       }
@@ -344,22 +231,7 @@ export class LastFramePolicy implements SyncPolicy {
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      this.conns.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.session.destroyed) return resolve();
-            const timer = setTimeout(() => {
-              c.session.destroy();
-              resolve();
-            }, 1000);
-            c.session.close(() => {
-              clearTimeout(timer);
-              resolve();
-            });
-          }),
-      ),
-    );
+    await Promise.all(this.conns.map((c) => closeSession(c)));
     this.conns = [];
   }
 }

@@ -96,6 +96,11 @@ export interface CheckReport extends CheckResult {
   readonly searchMs: number;
   /** Why the check stopped: it decided, the budget ran out, or it was interrupted (Ctrl+C) before deciding. */
   readonly stoppedBecause: 'decided' | 'budget' | 'interrupted';
+  /**
+   * True when the check stopped while its history was still being read: `operations` counts those read, `counts`
+   * and `partitions` are zero (nothing was checked).
+   */
+  readonly stoppedWhileReading?: true;
   /** True when a decided check was interrupted while finding or explaining its window (the verdict stands). */
   readonly interrupted?: boolean;
   readonly partitionReports: readonly PartitionReport[];

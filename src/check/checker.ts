@@ -32,6 +32,11 @@ export interface CheckOptions {
    */
   readonly interrupt?: Int32Array;
   /**
+   * checkVerbose only: time already spent on this check before it was called (reading the history), taken from
+   * `budgetMs`, so that the budget covers the whole check. Default: 0.
+   */
+  readonly spentMs?: number;
+  /**
    * checkVerbose only: false leaves the report's `timeline` empty, for a caller that does not show it (a text or
    * JSON report without the HTML page): on a large history the timeline is most of the report's memory. Default: true.
    */
@@ -103,6 +108,45 @@ export function check(history: History | PairedHistory, model: Model | string, o
   return { verdict: combine(verdicts), model: m.name, operations: paired.operations.length, partitions: prepared.partitions.length, steps, elapsedMs: performance.now() - t0 };
 }
 
+/**
+ * The report of a check that stopped while its history was still being read (the budget ran out, or it was
+ * interrupted): verdict unknown, nothing searched; `operations` counts those read, none of them checked.
+ */
+export function stoppedWhileReadingReport(
+  model: Model | string,
+  read: { readonly source: string; readonly operations: number; readonly elapsedMs: number; readonly interrupted: boolean },
+  options: Pick<CheckOptions, 'budgetMs' | 'maxSteps' | 'initial'> = {},
+): CheckReport {
+  const m = completeModel(typeof model === 'string' ? modelByName(model) : (model as Model));
+  const what = `${read.source}: ${plural(read.operations, 'operation', undefined, (x) => x.toLocaleString('en-US'))} read, none checked`;
+  return {
+    kind: 'check',
+    model: m.name,
+    verdict: 'unknown',
+    operations: read.operations,
+    partitions: 0,
+    steps: 0,
+    elapsedMs: read.elapsedMs,
+    timeUnit: 'event',
+    counts: { ok: 0, failed: 0, unknownOutcome: 0, processes: 0, unseenReads: 0 },
+    budget: { timeMs: options.budgetMs ?? null, maxSteps: options.maxSteps ?? null },
+    start: {
+      from: options.initial === undefined ? 'model' : options.initial === 'unknown' ? 'unknown' : 'given',
+      state: options.initial !== undefined && options.initial !== 'unknown' ? JSON.stringify(options.initial.value) : m.describeState(options.initial === 'unknown' && m.unknownState ? m.unknownState() : m.init()),
+    },
+    searchMs: 0,
+    stoppedBecause: read.interrupted ? 'interrupted' : 'budget',
+    stoppedWhileReading: true,
+    partitionReports: [],
+    explanation: [
+      read.interrupted
+        ? `Unknown: the check was interrupted while reading ${what}.`
+        : `Unknown: the budget ran out while reading ${what}${options.budgetMs !== undefined ? ` (${options.budgetMs}ms for the whole check)` : ''}. Give it a bigger budget (--budget).`,
+    ],
+    timeline: [],
+  };
+}
+
 /** A kv partition key is JSON (so 1 and "1" stay apart); show strings as themselves. */
 function partitionLabel(key: string | undefined): string | null {
   if (key === undefined) return null;
@@ -123,7 +167,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
   const { paired, m, prepared } = resolve(history, model);
   const ops = paired.operations;
   // One clock for every phase: the window and its explanation get what the verdict left of the budget.
-  const budget = new Budget(options.budgetMs !== undefined ? Math.max(0, options.budgetMs - (performance.now() - t0)) : undefined, options.maxSteps, undefined, options.interrupt);
+  const budget = new Budget(options.budgetMs !== undefined ? Math.max(0, options.budgetMs - (options.spentMs ?? 0) - (performance.now() - t0)) : undefined, options.maxSteps, undefined, options.interrupt);
   const initials = initialStates(m, prepared.partitions, options.initial);
 
   // Each operation's view, made when first needed: every one for the timeline, only the few an explanation names
@@ -277,7 +321,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
   } else if (verdict === 'ok') {
     const unknownTookEffect = partitionReports.reduce((s, p) => s + p.order.filter((id) => ops[id]!.status === 'info').length, 0);
     explanation.push(
-      `Linearizable: each of the ${counts.ok} completed operation${counts.ok === 1 ? '' : 's'} from ${counts.processes} process${counts.processes === 1 ? '' : 'es'} can be placed at one instant between its invocation and its response, so that the sequence is a correct run of a sequential ${m.name}${prepared.partitions.length > 1 ? ` (${prepared.partitions.length} keys, each checked on its own)` : ''}.` +
+      `Linearizable: each of the ${plural(counts.ok, 'completed operation')} from ${plural(counts.processes, 'process', 'processes')} can be placed at one instant between its invocation and its response, so that the sequence is a correct run of a sequential ${m.name}${prepared.partitions.length > 1 ? ` (${prepared.partitions.length} keys, each checked on its own)` : ''}.` +
         (counts.unknownOutcome > 0
           ? ` ${counts.unknownOutcome} operation${counts.unknownOutcome === 1 ? ' has an' : 's have'} unknown outcome; the order found has ${unknownTookEffect} of them take effect and the rest never.`
           : ''),

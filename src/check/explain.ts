@@ -1,5 +1,6 @@
 import type { TimeUnit } from '../history/event.js';
 import type { OperationView } from './check-report.js';
+import { plural } from '../core/units.js';
 
 /** Words for an operation's span on the history's time axis. */
 export function describeSpan(op: OperationView, timeUnit: TimeUnit, origin: number): string {
@@ -23,7 +24,7 @@ function list(items: readonly string[], max = 12): string {
 
 function orList(items: readonly string[], max = 3): string {
   if (items.length <= 1) return items.join('');
-  if (items.length > max) return `${items.slice(0, max).join(', ')} or ${items.length - max} other state${items.length - max === 1 ? '' : 's'}`;
+  if (items.length > max) return `${items.slice(0, max).join(', ')} or ${plural(items.length - max, 'other state')}`;
   return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
@@ -115,12 +116,12 @@ export function explainWindow(w: WindowWords): string[] {
   }
   if (w.from === 'unknown' && w.before > 0) {
     lines.push(
-      `The ${w.before} earlier operation${w.before === 1 ? '' : 's'}${where} returned before [1] was invoked, so whatever ${w.before === 1 ? 'it' : 'they'} did took effect before the window and cannot change this.`,
+      `The ${plural(w.before, 'earlier operation')}${where} returned before [1] was invoked, so whatever ${w.before === 1 ? 'it' : 'they'} did took effect before the window and cannot change this.`,
     );
   }
   if (w.relaxed.length > 0) {
     lines.push(
-      `${w.relaxed.length} more operation${w.relaxed.length === 1 ? '' : 's'} in this span ${w.relaxed.length === 1 ? 'is' : 'are'} not needed: the proof holds whether or not ${w.relaxed.length === 1 ? 'it' : 'they'} took effect (${someOf(w.relaxed.map(describeOperationView), 4)}).`,
+      `${plural(w.relaxed.length, 'more operation')} in this span ${w.relaxed.length === 1 ? 'is' : 'are'} not needed: the proof holds whether or not ${w.relaxed.length === 1 ? 'it' : 'they'} took effect (${someOf(w.relaxed.map(describeOperationView), 4)}).`,
     );
   }
   if (w.longestComplete === false) {

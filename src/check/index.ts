@@ -1,4 +1,4 @@
-export { check, checkVerbose, type CheckOptions, type InitialState } from './checker.js';
+export { check, checkVerbose, stoppedWhileReadingReport, type CheckOptions, type InitialState } from './checker.js';
 export type { CheckResult, CheckReport, Verdict, OperationView, PartitionReport, WindowReport } from './check-report.js';
 export { completeModel, valueEquals, hashValue, showValue, type Model, type CompleteModel, type StepResult, type OperationCall } from './model.js';
 export { registerModel, UNKNOWN_VALUE, type RegisterInput } from './register-model.js';

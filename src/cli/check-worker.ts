@@ -30,17 +30,32 @@ export type CheckMessage =
 /** Runs one check, posting its messages; in the worker, or inline for a small file (no thread to start). */
 export async function runCheckJob(job: CheckJob, port: { postMessage(m: CheckMessage): void }): Promise<void> {
   // Only what a check needs: the whole library (gRPC, brokers) would double the start-up time.
-  const [{ readPairedHistoryFile, parseHistoryFormat }, { checkVerbose }] = await Promise.all([import('../history/read.js'), import('../check/checker.js')]);
-  const lib = { readPairedHistoryFile, parseHistoryFormat, checkVerbose };
+  const t0 = performance.now();
+  const [{ readPairedHistoryFile, parseHistoryFormat, HistoryReadStopped }, { checkVerbose, stoppedWhileReadingReport }] = await Promise.all([import('../history/read.js'), import('../check/checker.js')]);
+  const lib = { readPairedHistoryFile, parseHistoryFormat, HistoryReadStopped, checkVerbose, stoppedWhileReadingReport };
   try {
     // The operations are paired as the file is read: neither its text nor its events (on a large history the
-    // biggest things held) are ever all in memory, and the search needs only the operations.
-    const { paired, header, format: read } = await lib.readPairedHistoryFile(job.file, lib.parseHistoryFormat(job.format));
+    // biggest things held) are ever all in memory, and the search needs only the operations. Reading is part of
+    // the check: the budget and a signal stop it too, with verdict unknown.
+    const interrupted = (): boolean => Atomics.load(job.interrupt, 0) !== 0;
+    let file;
+    try {
+      file = await lib.readPairedHistoryFile(job.file, lib.parseHistoryFormat(job.format), { stop: () => interrupted() || performance.now() - t0 > job.budgetMs });
+    } catch (e) {
+      if (!(e instanceof lib.HistoryReadStopped)) throw e;
+      const report = lib.stoppedWhileReadingReport(job.model, { source: job.file, operations: e.operations, elapsedMs: performance.now() - t0, interrupted: interrupted() }, job);
+      const { timeline: _timeline, ...rest } = report;
+      // No page follows: nothing was checked to draw.
+      port.postMessage({ type: 'report', report: rest } satisfies CheckMessage);
+      return;
+    }
+    const { paired, header, format: read } = file;
     // A recording says where it started; Jepsen's formats go by their models' conventions (a register starts
     // nil, a counter 0); a racelab history that does not say may have started anywhere.
     const initial = job.initial ?? ('initial' in header ? { value: header.initial } : read === 'jsonl' ? 'unknown' : undefined);
     const report = lib.checkVerbose(paired, job.model, {
       budgetMs: job.budgetMs,
+      spentMs: performance.now() - t0,
       interrupt: job.interrupt,
       // Only the HTML page shows the timeline.
       timeline: job.html !== undefined,

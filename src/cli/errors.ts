@@ -40,6 +40,7 @@ const FLAG_BY_SUBJECT: Readonly<Record<string, string>> = {
   nats: '--nats',
   agents: '--agents',
   agentCount: '--agent-count',
+  silentMs: '--agent-silence',
   natsCreds: '--nats-creds',
   natsNkey: '--nats-nkey',
   rounds: '--rounds',
@@ -72,6 +73,14 @@ const FLAG_BY_SUBJECT: Readonly<Record<string, string>> = {
   consumers: '--consumers',
   crashes: '--crashes',
   ackTimeouts: '--ack-timeouts',
+  listen: '--listen',
+  replicas: '--replicas',
+  variants: '--variants',
+  targets: '--targets',
+  workers: '--workers',
+  restarts: '--restarts',
+  pauses: '--pauses',
+  flood: '--flood',
 };
 
 /**

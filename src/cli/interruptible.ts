@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { isRacelabError, RacelabError } from '../core/errors.js';
+import { errorFields, errorFromFields, isRacelabError, type RacelabErrorFields } from '../core/errors.js';
 import { printProgress } from './output.js';
 import { untilSignal } from './signals.js';
 
@@ -62,9 +62,8 @@ export async function runInterruptible<M>(job: InterruptibleJob<M>): Promise<Nod
 }
 
 /** An error as a worker posts it: a racelab error keeps its code (a one-line message), any other its stack. */
-export interface ErrorMessage {
+export interface ErrorMessage extends RacelabErrorFields {
   readonly type: 'error';
-  readonly code?: string;
   readonly message: string;
   readonly stack?: string;
 }
@@ -73,11 +72,11 @@ export function toErrorMessage(e: unknown): ErrorMessage {
   return {
     type: 'error',
     message: e instanceof Error ? e.message : String(e),
-    ...(isRacelabError(e) ? { code: e.code } : { stack: e instanceof Error ? e.stack : undefined }),
+    ...(isRacelabError(e) ? errorFields(e) : { stack: e instanceof Error ? e.stack : undefined }),
   };
 }
 
 /** The error a worker posted, to throw in the main thread. */
 export function fromErrorMessage(m: ErrorMessage): Error {
-  return m.code !== undefined ? new RacelabError(m.code as never, m.message) : Object.assign(new Error(m.message), { stack: m.stack });
+  return errorFromFields(m) ?? Object.assign(new Error(m.message), { stack: m.stack });
 }

@@ -23,7 +23,11 @@ export interface TxnCheckJob {
 }
 
 export type TxnCheckMessage =
+  /** Reading the file begins (a large one takes seconds). */
+  | { readonly type: 'reading' }
   | { readonly type: 'read'; readonly transactions: number }
+  /** The budget ran out, or Ctrl+C came, while the history was still being read: `operations` read, none analysed. */
+  | { readonly type: 'stopped-reading'; readonly operations: number; readonly interrupted: boolean }
   | { readonly type: 'report'; readonly report: TxnCheckReport }
   | { readonly type: 'html'; readonly error?: string }
   | ErrorMessage;
@@ -31,12 +35,29 @@ export type TxnCheckMessage =
 /** Runs one check, posting its messages; in the worker, or inline for a small file. */
 export async function runTxnCheckJob(job: TxnCheckJob, port: { postMessage(m: TxnCheckMessage): void }): Promise<void> {
   // Only what a check needs, not the whole library.
-  const [{ readTxnHistoryFile }, { checkTxnHistory }, { renderTxnHtml }] = await Promise.all([import('../txn/parse.js'), import('../txn/check.js'), import('../report/txn-html.js')]);
+  const t0 = performance.now();
+  const [{ readTxnHistoryFile }, { checkTxnHistory }, { renderTxnHtml }, { HistoryReadStopped }] = await Promise.all([
+    import('../txn/parse.js'),
+    import('../txn/check.js'),
+    import('../report/txn-html.js'),
+    import('../history/stopped.js'),
+  ]);
   try {
-    const history = await readTxnHistoryFile(job.file, job.workload, job.format);
+    // Reading is part of the check: the budget and a signal stop it too (verdict unknown, nothing analysed).
+    const interrupted = (): boolean => Atomics.load(job.interrupt, 0) !== 0;
+    let history;
+    port.postMessage({ type: 'reading' } satisfies TxnCheckMessage);
+    try {
+      history = await readTxnHistoryFile(job.file, job.workload, job.format, { stop: () => interrupted() || performance.now() - t0 > job.budgetMs });
+    } catch (e) {
+      if (!(e instanceof HistoryReadStopped)) throw e;
+      port.postMessage({ type: 'stopped-reading', operations: e.operations, interrupted: interrupted() } satisfies TxnCheckMessage);
+      return;
+    }
     port.postMessage({ type: 'read', transactions: history.txns.length } satisfies TxnCheckMessage);
     const report = checkTxnHistory(history, {
       budgetMs: job.budgetMs,
+      spentMs: performance.now() - t0,
       realtime: job.realtime,
       process: job.process,
       interrupt: job.interrupt,

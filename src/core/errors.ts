@@ -66,6 +66,28 @@ export function isRacelabError(e: unknown): e is RacelabError {
   return e instanceof RacelabError;
 }
 
+/** A racelab error as plain data, to cross a thread, a process or the network: its code, detail and subject. */
+export interface RacelabErrorFields {
+  readonly code?: string;
+  readonly detail?: string;
+  readonly subject?: string;
+}
+
+/** The fields `errorFromFields` needs to make the same error again (none for an error that is not racelab's). */
+export function errorFields(e: unknown): RacelabErrorFields {
+  if (!isRacelabError(e)) return {};
+  return { code: e.code, detail: e.detail, ...(e.subject !== undefined ? { subject: e.subject } : {}) };
+}
+
+/**
+ * The racelab error another thread or process sent (its subject kept, so the CLI still names the flag), or
+ * undefined when what was sent was not a racelab error.
+ */
+export function errorFromFields(m: RacelabErrorFields & { readonly message: string }): RacelabError | undefined {
+  if (m.code === undefined) return undefined;
+  return new RacelabError(m.code as ErrorCode, m.detail ?? m.message, m.subject !== undefined ? { subject: m.subject } : {});
+}
+
 /** Message of any thrown value, for wrapping third-party errors into one line. */
 export function messageOf(e: unknown): string {
   if (e instanceof Error) return e.message.split('\n')[0] ?? e.message;

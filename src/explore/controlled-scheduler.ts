@@ -1,8 +1,8 @@
-import * as realTimers from 'node:timers';
+import * as timers from 'node:timers';
 import { RacelabError, messageOf } from '../core/errors.js';
 import type { AwaitSite } from '../sched/await-site.js';
 import { watchRealScheduler, withScheduler, type BlockedWait, type Operation, type Scheduler } from '../sched/scheduler.js';
-import { ownBegin, ownEnd, ownPromise, uninstrumentedReactions, watchPromises } from '../sched/promise-watch.js';
+import { laterStepReactions, ownBegin, ownEnd, ownPromise, sameStepReactions, stepBegin, taskPromise, uninstrumentedReactions, watchPromises } from '../sched/promise-watch.js';
 import { plural } from '../core/units.js';
 import { shortValue } from '../core/short-value.js';
 import { describeSite, formatValue, siteLabel } from './await-label.js';
@@ -10,6 +10,13 @@ import { handleKey, pointKey, startKey, type Transition, type TransitionKind } f
 import { heartbeat } from './heartbeat.js';
 import { RunTimers, type RunTimer } from './run-timers.js';
 import { VirtualClock, type VirtualTimer } from './virtual-clock.js';
+
+/**
+ * The real timers, taken at load: an exploration's virtual time fakes node:timers' exports as well as the globals
+ * while a run is driven, and a world wait armed with the faked setTimeout would never fire (virtual time does not
+ * move while the driver waits for real I/O), so a run stuck on a promise nothing settles never ended.
+ */
+const realTimers = { setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout };
 
 /** One executed step of a run, as the trace shows it. */
 export interface StepRecord {
@@ -90,6 +97,8 @@ interface AwaitWindow {
 }
 
 const COMPLETE: DriveEnd = { kind: 'complete' };
+/** The constructor of native async functions (not a global): tells the workload's async task functions apart. */
+const AsyncFunction = (async () => undefined).constructor;
 /** The operation of every start step (see ControlledScheduler.startSteps). */
 const START: Operation = Object.freeze({ kind: 'yield', label: 'start' });
 const ABANDONED: DriveEnd = { kind: 'abandoned' };
@@ -204,6 +213,11 @@ class Task {
   private outcome: { error?: unknown } | undefined;
 
   readonly pointKey: string;
+  /**
+   * The task this line of work was forked from, at the top (its own index for a task the workload started): what
+   * promise-watch compares to tell a call's result from a promise another task settled.
+   */
+  root: number;
 
   constructor(
     readonly index: number,
@@ -211,6 +225,7 @@ class Task {
     readonly body: (() => Promise<void>) | undefined,
   ) {
     this.pointKey = pointKey(index);
+    this.root = index;
   }
 
   whenDone(): Promise<void> {
@@ -308,6 +323,12 @@ export class ControlledScheduler implements Scheduler {
   /** Awaits that blocked on a pending promise during the current step (see closeWindow). */
   private readonly windows: AwaitWindow[] = [];
   private unwatchPromises: (() => void) | undefined;
+  /** sameStepReactions() when the current step began (see closeStep). */
+  private stepMark = 0;
+  /** laterStepReactions() when the current step began (see closeStep). */
+  private laterMark = 0;
+  /** A window closed in the current step was reported already: its reactions are not reported twice. */
+  private windowReported = false;
 
   private endComplete(): void {
     this.end(COMPLETE);
@@ -544,18 +565,51 @@ export class ControlledScheduler implements Scheduler {
 
   /**
    * The end of an await's window: its promise settled, or the next step starts. Code racelab did not instrument
-   * that resumed twice or more meanwhile (a dependency's read, await, write, await, reached through a wrapper, an
-   * async function that returns its promise, or generator-compiled code) ran its awaits inside this step, with no
-   * point between them, so what another task could do there went untried. One resumption is the callee's return
-   * (async-mutex's acquire resumes once, then returns the lock it took) and is not counted.
+   * that resumed meanwhile (a dependency's read, await, write, reached through a wrapper, an async function that
+   * returns its promise, or generator-compiled code) ran its awaits inside this step, with no point between them,
+   * so what another task could do there went untried. One resumption is enough: a dependency that reads, awaits
+   * once and writes loses an update through that one await. (A lock library resumes once too, async-mutex's
+   * acquire: instrument it, `**\/node_modules/async-mutex/**`, and its resumptions are points.)
    */
   private closeWindow(window: AwaitWindow): void {
     window.open = false;
     const resumed = uninstrumentedReactions() - window.mark;
-    if (resumed < 2 || this.phase !== 'running') return;
+    if (resumed === 0 || this.phase !== 'running') return;
+    this.windowReported = true;
     this.noteUncontrolled(
       `the await at ${describeSite(window.site)} (task "${window.task}") waited for code racelab did not instrument, which resumed ${plural(resumed, 'time')} without a scheduling point (an await in a dependency reached through a plain function, an async function that returns its promise, or async code compiled to generators): instrument that code (racelab/register or the racelab/vite include) or explore with io: 'atomic'`,
     );
+  }
+
+  /**
+   * The end of a step (the next one starts, or the run ends). Code racelab did not instrument that awaited and
+   * resumed within this step, no instrumented await waiting on it, ran past an await that was no point: a
+   * dependency's promise an instrumented function returned without awaiting it, a `.then` chain on it, or a call
+   * nobody awaits (fire and forget), whose read, await, write then ran as one step.
+   */
+  private closeStep(): void {
+    const now = sameStepReactions();
+    const unseen = now - this.stepMark;
+    this.stepMark = now;
+    const later = laterStepReactions();
+    const unseenLater = later - this.laterMark;
+    this.laterMark = later;
+    const reported = this.windowReported;
+    this.windowReported = false;
+    if ((unseen === 0 && unseenLater === 0) || reported || this.phase !== 'running') return;
+    const step = this.steps[this.steps.length - 1];
+    const where = step ? `in the step of task "${step.owner.name}" after ${step.op.label}` : 'before the first step';
+    if (unseen > 0) {
+      this.noteUncontrolled(
+        `code racelab did not instrument awaited and resumed ${where} (${plural(unseen, 'time')}) with no scheduling point between (a dependency's promise returned or chained with .then, not awaited in instrumented code, or a call nobody awaits): instrument that code (racelab/register or the racelab/vite include) or explore with io: 'atomic'`,
+      );
+    }
+    if (unseenLater > 0) {
+      // Its resumption ran glued to this step: a task waiting on what this step settled could not run first.
+      this.noteUncontrolled(
+        `code racelab did not instrument resumed ${where}, having awaited in an earlier step, with no scheduling point at its resumption (${plural(unseenLater, 'time')}) (a dependency called and not awaited, or awaited only later, waiting on something this step settled): instrument that code (racelab/register or the racelab/vite include) or explore with io: 'atomic'`,
+      );
+    }
   }
 
   /** Closes every await window still open (a step starts, or the run ends). */
@@ -575,6 +629,7 @@ export class ControlledScheduler implements Scheduler {
    */
   private fork(parent: Task, caller = false): Task {
     const child = new Task(this.tasks.length, caller ? parent.name : `${parent.name}.${++parent.forks}`, undefined);
+    child.root = parent.root;
     child.started = true;
     this.tasks.push(child);
     return child;
@@ -587,6 +642,8 @@ export class ControlledScheduler implements Scheduler {
   private reachedInstrumented(): void {
     this.instrumented = true;
     this.unwatchPromises ??= watchPromises();
+    this.stepMark = sameStepReactions();
+    this.laterMark = laterStepReactions();
   }
 
   /** Counts something the run did outside the scheduler's control; the first one is the verdict's reason. */
@@ -776,6 +833,8 @@ export class ControlledScheduler implements Scheduler {
       for (let i = 0; i < offers.length; i++) if ((offers[i] as Offer).owner === previous.owner) preemption = true;
     }
     if (this.windows.length > 0) this.closeWindows();
+    if (this.instrumented && this.options.io !== 'atomic') this.closeStep();
+    stepBegin(offer.owner.root);
     offer.atMs = offer.fireAt >= 0 ? offer.fireAt : this.clock.now();
     offer.preemption = preemption;
     this.steps.push(offer);
@@ -879,6 +938,7 @@ export class ControlledScheduler implements Scheduler {
       );
     }
     if (this.windows.length > 0) this.closeWindows();
+    if (this.instrumented && this.options.io !== 'atomic') this.closeStep();
     const listener = this.stopDriving();
     listener?.end(end);
   }
@@ -960,6 +1020,8 @@ export class ControlledScheduler implements Scheduler {
     } catch (e) {
       body = Promise.reject(e);
     }
+    // The workload's own async function: its last resumption is not code under test (see taskPromise).
+    if (run instanceof AsyncFunction) taskPromise(body);
     ownBegin();
     body.then(
       () => this.finish(task),
@@ -1120,13 +1182,18 @@ export class ControlledScheduler implements Scheduler {
       const runner = owner.waiting ? this.fork(owner) : owner;
       this.current = runner;
       runner.lastPoint = { label: timer.label };
-      this.clock.moveTo(this.runTimers?.fire(timer.id) ?? timer.callAt);
+      // With ambient, inside the run's scheduler as the task's own code is: the callback runs from the driver,
+      // whose async context is whichever task's reaction it runs in, or none; outside it, an instrumented await
+      // of the callback (a debounced flush) would be no point, and its resumption unseen code.
+      this.clock.moveTo((this.options.ambient ? withScheduler(this, () => this.fireTimer(timer)) : this.fireTimer(timer)) ?? timer.callAt);
     };
     offer = new Offer('timer', handleKey(owner.index, 'timer', seq), owner, { kind: 'timer', label: `${timer.label} fires` }, fire);
     offer.fireAt = timer.callAt;
     offers.set(timer.id, offer);
     return offer;
   }
+
+  private readonly fireTimer = (timer: RunTimer): number | undefined => this.runTimers?.fire(timer.id);
 
   /** RunTimers hook: who makes a timer now (the running task and its next handle number), if anyone. */
   private timerOwner(): { task: Task; seq: number } | undefined {

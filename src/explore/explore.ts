@@ -111,6 +111,8 @@ export interface ShardResult {
   readonly checked: number;
   /** dfs: the subtree's counters. */
   readonly dfs?: DfsStats;
+  /** How long the range took to run, in ms (what the coordinator sizes the next ranges by); absent from older agents. */
+  readonly elapsedMs?: number;
 }
 
 /** Worker threads that run ranges of runs (src/workloads/explore-workers.ts). */
@@ -480,6 +482,7 @@ async function runChunkWith(workload: Workload, strategy: Strategy, runOptions: 
   const firstRun = chunk.budget !== undefined ? 0 : chunk.from;
   let before = strategy.state?.();
   let failure: ShardResult['failure'];
+  const began = realNow();
   const { tally } = await runAll(
     workload,
     strategy,
@@ -509,6 +512,7 @@ async function runChunkWith(workload: Workload, strategy: Strategy, runOptions: 
     ...(tally.uncontrolled ? { uncontrolled: tally.uncontrolled } : {}),
     ...(failure ? { failure } : {}),
     failures: tally.failures,
+    elapsedMs: realNow() - began,
   };
 }
 
@@ -590,7 +594,7 @@ async function runSharded(
   /** The latest state any range ended with: the guess a new range starts from. */
   let guess = initialState;
   let nextFrom = 0;
-  let chunkSize = 8;
+  const sizes = rangeSizer();
   let failureRun: number | undefined;
   let failureStateBefore: unknown;
   let runsToFailure = 0;
@@ -599,14 +603,14 @@ async function runSharded(
   const fill = (): void => {
     while (shards.state.stopReason === undefined && shards.state.inFlight < 2 * pool.size) {
       if (nextFrom >= limits.runs || nextFrom > failureSeen) return;
-      const to = Math.min(limits.runs, nextFrom + chunkSize);
+      const to = Math.min(limits.runs, nextFrom + sizes.next());
       shards.send({ seed, from: nextFrom, to, state: guess });
       nextFrom = to;
-      chunkSize = Math.min(2048, chunkSize * 2);
     }
   };
   // The next range is handed out as soon as any range ends, not when the lowest one does.
   const shards = shardState(pool, limits, (settled) => {
+    if ('ok' in settled) sizes.measured(settled.ok);
     // A failure seen out of order: no range above it is needed. (Only where runs depend on (seed, run) alone: a
     // pct range may have started from a guess, and its failure may not be one.)
     if (limits.stopOnFailure && initialState === undefined && 'ok' in settled && settled.ok.failure) {
@@ -666,6 +670,33 @@ async function runSharded(
     tally.first = { record: await rerunFailure(workload, chooser, runOptions, failureRun), run: failureRun, runsToFailure };
   }
   return { tally, stopReason: shards.state.stopReason ?? 'runs' };
+}
+
+/** What a range should take: long enough that its round trip is noise, short enough that a time limit or an interrupt wastes little. */
+const RANGE_MS = 50;
+const MIN_RANGE = 8;
+const MAX_RANGE = 16384;
+
+/**
+ * The sizes of the ranges handed out: small ones first (8, 16, 32, … so an early failure is found early), at most
+ * doubling, then as many runs as take about RANGE_MS at the rate the workers report (2048 when they report none).
+ * Sizes change which ranges there are, never which schedule a run has: the result does not depend on them.
+ */
+function rangeSizer(): { next(): number; measured(r: ShardResult): void } {
+  let size = MIN_RANGE;
+  let msPerRun: number | undefined;
+  return {
+    next() {
+      const now = size;
+      const wanted = msPerRun === undefined ? 2048 : Math.round(RANGE_MS / Math.max(msPerRun, 1e-3));
+      size = Math.max(MIN_RANGE, Math.min(MAX_RANGE, size * 2, wanted));
+      return now;
+    },
+    measured(r) {
+      // The latest range's rate: a worker speeds up as its JIT warms, and slows down when the machine is busy.
+      if (r.elapsedMs !== undefined && r.done >= MIN_RANGE) msPerRun = r.elapsedMs / r.done;
+    },
+  };
 }
 
 /** Runs a failing run found in a worker again here, for its record. */

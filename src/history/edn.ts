@@ -5,6 +5,8 @@
  * Errors carry the 1-based line where the problem is.
  */
 
+import { STOP_EVERY } from './stopped.js';
+
 /** `:read` is a Keyword("read"): kept distinct from the string "read" until a caller flattens it. */
 export class EdnKeyword {
   constructor(readonly name: string) {}
@@ -68,6 +70,9 @@ const CHAR_NAMES: Record<string, string> = { newline: '\n', space: ' ', tab: '\t
 class Reader {
   private pos = 0;
   private line = 1;
+  /** How deep in collections the reader is: 1 inside a top-level vector or list (Knossos's one-vector histories). */
+  private depth = 0;
+  private stop: (() => boolean) | undefined;
   constructor(private readonly text: string) {}
 
   private fail(message: string, line = this.line): never {
@@ -99,11 +104,13 @@ class Reader {
     }
   }
 
-  forms(): EdnForm[] {
+  forms(stop?: () => boolean): EdnForm[] {
+    this.stop = stop;
     const out: EdnForm[] = [];
     while (this.skip()) {
       const line = this.line;
       out.push({ value: this.form(), line });
+      if (stop && out.length % STOP_EVERY === 0 && stop()) throw new EdnReadStopped(out);
     }
     return out;
   }
@@ -129,7 +136,14 @@ class Reader {
         return items;
       }
       if (c === ')' || c === ']' || c === '}') this.fail(`unexpected ${c} inside the ${what} opened on line ${openedAt} (expected ${close})`);
-      items.push(this.form());
+      this.depth++;
+      try {
+        items.push(this.form());
+      } finally {
+        this.depth--;
+      }
+      // A whole history in one top-level vector is one form: it is stopped between its items too.
+      if (this.depth === 0 && this.stop && items.length % STOP_EVERY === 0 && this.stop()) throw new EdnReadStopped(items.map((value) => ({ value, line: openedAt })));
     }
   }
 
@@ -214,9 +228,20 @@ class Reader {
   }
 }
 
-/** Every top-level form of an EDN text, with the line each starts on. */
-export function readEdnForms(text: string): EdnForm[] {
-  return new Reader(text).forms();
+/** `readEdnForms` stopped by its `stop`: the forms read until then. */
+export class EdnReadStopped extends Error {
+  constructor(readonly forms: readonly EdnForm[]) {
+    super(`stopped after ${forms.length} EDN forms`);
+    this.name = 'EdnReadStopped';
+  }
+}
+
+/**
+ * Every top-level form of an EDN text, with the line each starts on. `stop` is asked every thousand forms or so;
+ * true stops the reading with `EdnReadStopped`.
+ */
+export function readEdnForms(text: string, stop?: () => boolean): EdnForm[] {
+  return new Reader(text).forms(stop);
 }
 
 /** One EDN value (e.g. a value column of a Jepsen log line); throws EdnSyntaxError unless exactly one form. */

@@ -1,5 +1,6 @@
 import { RacelabError } from '../core/errors.js';
-import { EdnKeyword, EdnMap, EdnSyntaxError, EdnTagged, ednToJson, readEdn, readEdnForms, type EdnValue } from './edn.js';
+import { EdnKeyword, EdnMap, EdnReadStopped, EdnSyntaxError, EdnTagged, ednToJson, readEdn, readEdnForms, type EdnValue } from './edn.js';
+import { HistoryReadStopped, STOP_EVERY } from './stopped.js';
 import type { EventType, HistoryEvent } from './event.js';
 
 /**
@@ -61,12 +62,13 @@ function settleTimes(events: Array<HistoryEvent & { timeNanos?: number }>): Hist
  * Jepsen/Knossos EDN histories: a sequence of op maps, either top-level (one per line, as Jepsen's
  * `history.edn`) or inside one vector or list (as Knossos's test data), tagged (`#jepsen.history.Op{…}`) or not.
  */
-export function parseJepsenEdn(text: string): HistoryEvent[] {
+export function parseJepsenEdn(text: string, stop?: () => boolean): HistoryEvent[] {
   let forms;
   try {
-    forms = readEdnForms(text);
+    forms = readEdnForms(text, stop);
   } catch (e) {
     if (e instanceof EdnSyntaxError) throw badEdn(e.line, `malformed EDN: ${e.message}`);
+    if (e instanceof EdnReadStopped) throw new HistoryReadStopped('', e.forms.filter((f) => isInvoke(f.value)).length);
     throw e;
   }
   const events: Array<HistoryEvent & { timeNanos?: number }> = [];
@@ -89,6 +91,13 @@ export function parseJepsenEdn(text: string): HistoryEvent[] {
     else take(form.value, form.line);
   }
   return settleTimes(events);
+}
+
+/** Whether a form is an op map (tagged or not) of type :invoke. */
+export function isInvoke(value: EdnValue): boolean {
+  const inner = value instanceof EdnTagged ? value.value : value;
+  const type = inner instanceof EdnMap ? inner.get('type') : undefined;
+  return type instanceof EdnKeyword && type.name === 'invoke';
 }
 
 function nestedMaps(value: EdnValue): number {
@@ -152,11 +161,13 @@ function refuseIfGarbage(text: string, line: number): void {
  * thread prefix (`… INFO [jepsen worker 3] jepsen.util: 3	:ok	:read	2`). Only `jepsen.util` operation
  * lines are read; every other log line is skipped. Times are the order of the lines.
  */
-export function parseJepsenLog(text: string): HistoryEvent[] {
+export function parseJepsenLog(text: string, stop?: () => boolean): HistoryEvent[] {
   const events: HistoryEvent[] = [];
   const lines = text.split('\n');
   const marker = /jepsen\.util\s*[-:]\s+(\S+)\s+:(\S+)\s+(\S+)[ \t]*(.*)$/;
+  let invokes = 0;
   for (let i = 0; i < lines.length; i++) {
+    if (stop && i > 0 && i % STOP_EVERY === 0 && stop()) throw new HistoryReadStopped('', invokes);
     const line = i + 1;
     const text = lines[i]!.replace(/\r$/, '');
     const m = marker.exec(text);
@@ -187,6 +198,7 @@ export function parseJepsenLog(text: string): HistoryEvent[] {
         else throw badEdn(line, `the value "${valueText}" is not EDN (${e.message})`);
       }
     }
+    if (type === 'invoke') invokes++;
     events.push({ type, process: Number(processText), f: fText.slice(1), value, ...(type === 'info' && typeof value === 'string' ? { error: value } : {}), line });
   }
   return events;

@@ -1,6 +1,7 @@
 import { messageOf, RacelabError } from '../core/errors.js';
 import type { History, HistoryEvent } from './event.js';
 import { validateEvent } from './operations.js';
+import { HistoryReadStopped, STOP_EVERY } from './stopped.js';
 
 const EXAMPLE = '{"process":0,"type":"invoke","f":"read","value":null,"time":12}';
 
@@ -33,13 +34,14 @@ export function parseHistoryJsonlHeader(text: string): HistoryHeader {
  * Reads racelab's history format: JSON Lines, one event per line,
  * `{"process":0,"type":"invoke","f":"write","value":3,"time":1520}` (`time` in microseconds, optional; other
  * fields are ignored), after an optional header line `{"initial":…}`. Blank lines are skipped. Every error
- * names its line.
+ * names its line. `stop` is asked every thousand lines or so; true stops the parse with `HistoryReadStopped`.
  */
-export function parseHistoryJsonl(text: string): HistoryEvent[] {
+export function parseHistoryJsonl(text: string, stop?: () => boolean): HistoryEvent[] {
   const events: HistoryEvent[] = [];
   const reader = new JsonlEventReader();
   // Line by line without splitting: a 50 MB history's 650,000 line strings would all be alive at once.
   for (let i = 0, start = 0; start <= text.length; i++) {
+    if (stop && i % STOP_EVERY === 0 && i > 0 && stop()) throw new HistoryReadStopped('', events.filter((e) => e.type === 'invoke').length);
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     const event = reader.line(text.slice(start, end), i + 1);

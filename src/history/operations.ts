@@ -119,6 +119,11 @@ export class OperationPairer {
     } });
   }
 
+  /** Operations taken so far: every invocation, completed or not. */
+  get operations(): number {
+    return this.draft.length + this.open.size;
+  }
+
   /** The operations, once every event has been given; the pairer is spent. */
   finish(): PairedHistory {
     const draft = this.draft;

@@ -6,11 +6,26 @@ import type { History, HistoryEvent, PairedHistory } from './event.js';
 import { parseJepsenEdn, parseJepsenLog } from './jepsen.js';
 import { formatHistoryJsonl, JsonlEventReader, parseHistoryJsonl, parseHistoryJsonlHeader, type HistoryHeader } from './jsonl.js';
 import { OperationPairer, pairOperations } from './operations.js';
+import { tracer } from '../core/trace.js';
+import { HistoryReadStopped } from './stopped.js';
+
+export { HistoryReadStopped };
+
+const trace = tracer('history');
+
+export interface ReadHistoryOptions {
+  /**
+   * Asked between chunks of a JSON Lines file (every megabyte or so), every thousand lines or forms of a Jepsen
+   * log or EDN history, and between reading, parsing and pairing; true stops the read with `HistoryReadStopped`.
+   * How a caller holds reading to a time budget or stops it on a signal.
+   */
+  readonly stop?: () => boolean;
+}
 
 export type HistoryFormat = 'jsonl' | 'edn' | 'jepsen-log';
 export const HISTORY_FORMATS: readonly HistoryFormat[] = ['jsonl', 'edn', 'jepsen-log'];
 
-const parsers: Record<HistoryFormat, (text: string) => HistoryEvent[]> = {
+const parsers: Record<HistoryFormat, (text: string, stop?: () => boolean) => HistoryEvent[]> = {
   jsonl: parseHistoryJsonl,
   edn: parseJepsenEdn,
   'jepsen-log': parseJepsenLog,
@@ -55,7 +70,7 @@ export interface ParsedHistory {
   readonly header: HistoryHeader;
 }
 
-export function parseHistory(text: string, format: HistoryFormat | 'auto' = 'auto', fileName = 'the history'): ParsedHistory {
+export function parseHistory(text: string, format: HistoryFormat | 'auto' = 'auto', fileName = 'the history', options: ReadHistoryOptions = {}): ParsedHistory {
   const chosen = format === 'auto' ? detectHistoryFormat(text, fileName) : format;
   if (!chosen) {
     throw new RacelabError(
@@ -63,7 +78,12 @@ export function parseHistory(text: string, format: HistoryFormat | 'auto' = 'aut
       `${fileName}: cannot tell its format (racelab JSON Lines, Jepsen EDN or a Jepsen log); pass --format ${HISTORY_FORMATS.join('|')}`,
     );
   }
-  const events = parsers[chosen](text);
+  let events: HistoryEvent[];
+  try {
+    events = parsers[chosen](text, options.stop);
+  } catch (e) {
+    throw e instanceof HistoryReadStopped ? new HistoryReadStopped(fileName, e.operations) : e;
+  }
   if (events.length === 0) throw new RacelabError('BAD_HISTORY', `${fileName}: no operations in it (read as ${chosen})`);
   return { events, format: chosen, header: chosen === 'jsonl' ? parseHistoryJsonlHeader(text) : {} };
 }
@@ -80,7 +100,7 @@ function namingFile(path: string, e: unknown): unknown {
 }
 
 /** Reads a history file: racelab's JSON Lines, Jepsen EDN or a Jepsen text log. Errors name file and line. */
-export async function readHistoryFile(path: string, format: HistoryFormat | 'auto' = 'auto'): Promise<ParsedHistory> {
+export async function readHistoryFile(path: string, format: HistoryFormat | 'auto' = 'auto', options: ReadHistoryOptions = {}): Promise<ParsedHistory> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -88,7 +108,7 @@ export async function readHistoryFile(path: string, format: HistoryFormat | 'aut
     throw unreadable(path, e);
   }
   try {
-    return parseHistory(text, format, path);
+    return parseHistory(text, format, path, options);
   } catch (e) {
     throw namingFile(path, e);
   }
@@ -111,7 +131,8 @@ const CHUNK_BYTES = 1024 * 1024;
  * neither the file's text nor its list of events is ever in memory (on a 50 MB history they were most of a
  * check's memory), only the operations.
  */
-export async function readPairedHistoryFile(path: string, format: HistoryFormat | 'auto' = 'auto'): Promise<PairedHistoryFile> {
+export async function readPairedHistoryFile(path: string, format: HistoryFormat | 'auto' = 'auto', options: ReadHistoryOptions = {}): Promise<PairedHistoryFile> {
+  const stop = options.stop ?? (() => false);
   let file: FileHandle;
   try {
     file = await open(path, 'r');
@@ -120,7 +141,10 @@ export async function readPairedHistoryFile(path: string, format: HistoryFormat 
   }
   try {
     const whole = async (): Promise<PairedHistoryFile> => {
-      const parsed = await readHistoryFile(path, format);
+      // Jepsen's formats are read whole, then parsed: the stop is asked between the two, and as the parse goes.
+      if (stop()) throw new HistoryReadStopped(path, 0);
+      const parsed = await readHistoryFile(path, format, { stop });
+      if (stop()) throw new HistoryReadStopped(path, parsed.events.filter((e) => e.type === 'invoke').length);
       return { paired: pairOperations(parsed.events), format: parsed.format, header: parsed.header };
     };
     let chosen = format;
@@ -138,7 +162,7 @@ export async function readPairedHistoryFile(path: string, format: HistoryFormat 
       chosen = detected;
     }
     if (chosen !== 'jsonl') return await whole();
-    return await pairJsonlFile(file, path);
+    return await pairJsonlFile(file, path, stop);
   } finally {
     await file.close();
   }
@@ -169,7 +193,7 @@ function firstLineEnds(text: string): boolean {
   return false;
 }
 
-async function pairJsonlFile(file: FileHandle, path: string): Promise<PairedHistoryFile> {
+async function pairJsonlFile(file: FileHandle, path: string, stop: () => boolean): Promise<PairedHistoryFile> {
   const reader = new JsonlEventReader();
   const pairer = new OperationPairer();
   // A history that is not well formed fails as it did when the whole file was parsed before pairing: a line that
@@ -199,6 +223,11 @@ async function pairJsonlFile(file: FileHandle, path: string): Promise<PairedHist
         throw unreadable(path, e);
       }
       if (bytesRead === 0) break;
+      // Asked after each chunk is taken, so that every stop has read something.
+      if (position > 0) {
+        if (trace.enabled) trace(`${path}: ${pairer.operations} operations read`);
+        if (stop()) throw new HistoryReadStopped(path, pairer.operations);
+      }
       position += bytesRead;
       const buffer = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
       let start = 0;

@@ -10,8 +10,9 @@ import type { HooksData } from './hooks.js';
  * await of them. Outside an exploration the instrumented code runs as written.
  *
  * Which files: `RACELAB_INSTRUMENT`, a comma-separated list of globs relative to the current directory (default:
- * every JavaScript and TypeScript file under it); `RACELAB_INSTRUMENT=off` registers nothing. node_modules and
- * racelab itself are never instrumented.
+ * every JavaScript and TypeScript file under it); `RACELAB_INSTRUMENT=off` registers nothing. racelab itself is
+ * never instrumented, and a file under node_modules only by a glob that names node_modules
+ * (`RACELAB_INSTRUMENT='src/**,**\/node_modules/async-mutex/**'`), as with racelab/vite (see select.ts).
  *
  * Two ways in, one transform. ES modules go through the `load` hook of hooks.ts, which `register()` runs on
  * Node's loader thread. CommonJS modules (a CommonJS program, and the CommonJS files an ES module imports, with

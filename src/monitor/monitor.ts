@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { nowMicros } from '../core/clock.js';
 import { RacelabError } from '../core/errors.js';
+import { plural } from '../core/units.js';
 import { OnlineLinearizability, type OnlineCheckOptions } from './online-check.js';
 
 /*
@@ -434,7 +435,7 @@ export class RaceMonitor {
         },
         suspect.first.readVersion === suspect.second.readVersion
           ? `suspected lost update on ${suspect.key}: requests ${suspect.first.id} and ${suspect.second.id} both read version ${suspect.second.readVersion} and both wrote it`
-          : `suspected lost update on ${suspect.key}: request ${suspect.second.id} read version ${suspect.second.readVersion} and wrote over ${suspect.lost} later update${suspect.lost === 1 ? '' : 's'} (the latest by request ${suspect.first.id}, version ${suspect.overwrittenVersion})`,
+          : `suspected lost update on ${suspect.key}: request ${suspect.second.id} read version ${suspect.second.readVersion} and wrote over ${plural(suspect.lost, 'later update')} (the latest by request ${suspect.first.id}, version ${suspect.overwrittenVersion})`,
       );
     } else if (suspect.kind === 'version-regression') {
       this.counts.versionRegressions++;

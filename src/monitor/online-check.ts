@@ -1,9 +1,16 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { Counter, type Registry } from 'prom-client';
-import { check } from '../check/checker.js';
-import { registerModel } from '../check/register-model.js';
 import type { Verdict } from '../check/check-report.js';
 import { RacelabError } from '../core/errors.js';
 import type { History, HistoryEvent } from '../history/event.js';
+import { CHECK_THREAD_DATA, judgeWindow, type WindowCheckReply, type WindowCheckRequest } from './check-thread.js';
+
+/** The built check thread; absent when racelab runs from its TypeScript sources (tests), which check on the loop. */
+const CHECK_THREAD = new URL('./check-thread.js', import.meta.url);
+/** A check thread with nothing to do for this long is stopped (the next window starts one again). */
+const THREAD_IDLE_MS = 5000;
 
 /*
  * The online linearizability monitor: one sampled key's history, checked window by window with racelab's
@@ -27,10 +34,12 @@ import type { History, HistoryEvent } from '../history/event.js';
  * that started before its last request ended has ended (an unfinished request's write is not known yet).
  *
  * Bounded by design: at most `2 x windowOps` requests in flight on the key and `8 x windowOps` finished ones are
- * kept (a window that would need one that was dropped is unknown); a check runs on a macrotask after its window
- * closes, off the request path, with `budgetMs` of time (it holds the event loop for at most that long; a check
- * that runs out says unknown); at most one is queued or running, and a window that closes meanwhile is skipped
- * and counted as skipped, never as linearizable.
+ * kept (a window that would need one that was dropped is unknown); a check runs on a worker thread of its own
+ * (started at the first window, stopped when idle), off the request path and off the event loop, with `budgetMs`
+ * of time (a check that runs out says unknown). Where the thread's module is not there (racelab run from its
+ * TypeScript sources) the check runs on a macrotask instead and holds the event loop for at most `budgetMs`
+ * (`checksRunOn` says which). At most one check is queued or running, and a window that closes meanwhile is
+ * skipped and counted as skipped, never as linearizable.
  */
 export interface OnlineCheckOptions {
   /** The key whose history is checked (a sample of the service: one key, its every request). */
@@ -89,6 +98,13 @@ export class OnlineLinearizability {
   private readonly closed: Window[] = [];
   private queued = false;
   private readonly metric: Counter<'verdict'>;
+  private thread: Worker | undefined;
+  private threadIdle: NodeJS.Timeout | undefined;
+  private checkId = 0;
+  /** The window posted to the thread and not judged yet (at most one). */
+  private readonly pending = new Map<number, History>();
+  /** Where the checks run: a worker thread (racelab built) or the event loop (racelab from its sources). */
+  readonly checksRunOn: 'worker thread' | 'event loop' = existsSync(fileURLToPath(CHECK_THREAD)) ? 'worker thread' : 'event loop';
 
   constructor(options: OnlineCheckOptions, registry: Registry) {
     if (typeof options.key !== 'string' || options.key === '') throw new RacelabError('BAD_OPTION', 'raceMonitor: linearizability.key must name the key to check');
@@ -213,24 +229,58 @@ export class OnlineLinearizability {
     const overlapping = this.finished.filter((op) => !inWindow.has(op) && op.start <= lastEnd && op.end! >= firstStart);
     const history = this.droppedUpTo >= firstStart || this.holeUntil >= firstStart ? undefined : windowHistory(members, overlapping);
     this.queued = true;
-    setImmediate(() => {
-      this.queued = false;
-      this.tally(history ? this.verdictOf(history) : 'unknown');
-    }).unref();
+    if (history && this.checksRunOn === 'worker thread') {
+      this.judgeOnThread(history);
+      return;
+    }
+    setImmediate(() => this.judged(history, history ? judgeWindow(history, this.budgetMs) : 'unknown')).unref();
   }
 
-  private verdictOf(history: History): Verdict {
-    let verdict: Verdict;
-    try {
-      verdict = check(history, registerModel(), { budgetMs: this.budgetMs, initial: 'unknown' }).verdict;
-    } catch {
-      return 'unknown';
-    }
-    if (verdict === 'illegal') {
+  private judged(history: History | undefined, verdict: Verdict): void {
+    this.queued = false;
+    if (verdict === 'illegal' && history) {
       this.illegalWindows.push(history);
       if (this.illegalWindows.length > 8) this.illegalWindows.shift();
     }
-    return verdict;
+    this.tally(verdict);
+  }
+
+  /** Posts the window to the check thread (started if need be); its verdict comes back as a message. */
+  private judgeOnThread(history: History): void {
+    clearTimeout(this.threadIdle);
+    const id = ++this.checkId;
+    if (!this.thread) {
+      const thread = new Worker(CHECK_THREAD, { workerData: CHECK_THREAD_DATA });
+      thread.unref();
+      thread.on('message', (m: WindowCheckReply) => {
+        const judged = this.pending.get(m.id);
+        if (!judged) return;
+        this.pending.delete(m.id);
+        this.judged(judged, m.verdict);
+        this.threadIdle = setTimeout(() => void this.stopThread(), THREAD_IDLE_MS).unref();
+      });
+      // A thread that fails takes its window with it: unknown, never linearizable; the next window starts another.
+      thread.on('error', () => undefined);
+      thread.on('exit', () => {
+        if (this.thread !== thread) return;
+        this.thread = undefined;
+        for (const [id, h] of this.pending) {
+          this.pending.delete(id);
+          this.judged(h, 'unknown');
+        }
+      });
+      this.thread = thread;
+    }
+    this.pending.set(id, history);
+    this.thread.postMessage({ id, history, budgetMs: this.budgetMs } satisfies WindowCheckRequest);
+  }
+
+  /** Stops the check thread, if one runs; a window checked on it meanwhile counts as unknown. */
+  stopThread(): Promise<void> {
+    clearTimeout(this.threadIdle);
+    const thread = this.thread;
+    if (!thread) return Promise.resolve();
+    return thread.terminate().then(() => undefined);
   }
 
   private tally(verdict: Verdict | 'skipped'): void {

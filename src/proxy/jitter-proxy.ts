@@ -60,6 +60,9 @@ function checkOptions(options: JitterProxyOptions): void {
   if (options.maxQueuedBytes !== undefined && !(options.maxQueuedBytes >= mss)) bad(`maxQueuedBytes must be at least one segment (${mss} bytes)`);
 }
 
+/** How long close() waits for the sockets it reset to close. */
+const CLOSE_WAIT_MS = 2000;
+
 /** Sends RST where the socket is connected (the peer sees the error as an error), else just destroys it. */
 function resetSocket(socket: net.Socket): void {
   if (socket.destroyed) return;
@@ -204,15 +207,15 @@ class JitterProxyCore {
 function listenError(e: NodeJS.ErrnoException, where: string): RacelabError {
   switch (e.code) {
     case 'EADDRINUSE':
-      return new RacelabError('PORT_IN_USE', `--listen: ${where} is already in use; pick another port, or port 0 for a free one`);
+      return new RacelabError('PORT_IN_USE', `${where} is already in use; pick another port, or port 0 for a free one`, { subject: 'listen' });
     case 'EACCES':
-      return new RacelabError('BAD_PORT', `--listen: not allowed to listen on ${where}; use a port above 1023`);
+      return new RacelabError('BAD_PORT', `not allowed to listen on ${where}; use a port above 1023`, { subject: 'listen' });
     case 'EADDRNOTAVAIL':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new RacelabError('BAD_OPTION', `--listen: ${where} is not an address of this machine; use e.g. 127.0.0.1 or 0.0.0.0`);
+      return new RacelabError('BAD_OPTION', `${where} is not an address of this machine; use e.g. 127.0.0.1 or 0.0.0.0`, { subject: 'listen' });
     default:
-      return new RacelabError('BAD_OPTION', `--listen: cannot listen on ${where}: ${messageOf(e)}`);
+      return new RacelabError('BAD_OPTION', `cannot listen on ${where}: ${messageOf(e)}`, { subject: 'listen' });
   }
 }
 
@@ -268,7 +271,14 @@ export async function startJitterProxy(options: JitterProxyOptions): Promise<Jit
         closing = true;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const c of core.connections) c.destroy();
-        await Promise.all([stopped, core.allClosed()]);
+        // Reset sockets close at once; the wait is bounded all the same, so a stop (Ctrl+C) never hangs on one.
+        let timer: NodeJS.Timeout | undefined;
+        const bound = new Promise<void>((resolve) => (timer = setTimeout(() => {
+          trace(`close: ${core.connections.size} connection(s) had not closed ${CLOSE_WAIT_MS}ms after their reset; not waiting longer`);
+          resolve();
+        }, CLOSE_WAIT_MS)));
+        await Promise.race([Promise.all([stopped, core.allClosed()]), bound]);
+        clearTimeout(timer);
       })();
       return closed;
     },

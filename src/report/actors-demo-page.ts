@@ -1,8 +1,72 @@
 import { formatMs } from '../core/units.js';
-import { barsSvg } from './charts.js';
-import type { ReportPage } from './page.js';
+import { plural } from '../core/units.js';
+import { barsSvg, fmtMs, timelineLegend, timelineSvg, type TimelineCall } from './charts.js';
+import { esc, type ReportPage } from './page.js';
 import { renderActorDemo } from './actors-demo-text.js';
-import type { ActorDemoReport } from '../scenarios/actors/demo.js';
+import type { ActorDemoReport, ActorDemoRun, TimelineMessage, TimelineRecord } from '../scenarios/actors/demo.js';
+
+/** One recorded message as a timeline call: times (ms of the run's clock) become µs, as the chart takes them. */
+function timelineCall(m: TimelineMessage, t0: number, lastMs: number): TimelineCall {
+  const rel = (ms: number): string => `${(ms - t0).toFixed(2)}ms`;
+  const rw = (e: NonNullable<TimelineMessage['read']>): string => `${e.key}${e.value !== undefined ? ` = ${e.value}` : ''} at ${rel(e.atMs)}`;
+  const details = [
+    `#${m.index} ${m.what} → ${m.lane}: ${m.outcome === 'handled' ? 'handled' : m.outcome === 'dropped' ? 'DROPPED unhandled (no handler for it)' : 'still running when the run ended'}`,
+    `enqueued at ${rel(m.enqueuedMs)}, handler ${rel(m.startMs)} → ${m.endMs !== undefined ? rel(m.endMs) : '?'}`,
+    m.read ? `read ${rw(m.read)}` : '',
+    m.write ? `wrote ${rw(m.write)}` : '',
+    m.effect ? `applied ${m.effect.key} at ${rel(m.effect.atMs)}` : '',
+    m.mark === 'duplicated' && m.markedBy !== undefined
+      ? m.effect?.limit !== undefined
+        ? `DUPLICATED EFFECT: ${m.effect.key} beyond its limit of ${m.effect.limit}; #${m.markedBy} had used the last one`
+        : `DUPLICATED EFFECT: applied ${m.effect?.key ?? 'its effect'} again; #${m.markedBy} had applied it first`
+      : '',
+    m.note ?? '',
+    m.mark === 'lost' && m.note === undefined && m.markedBy !== undefined ? `LOST UPDATE: wrote over the update of #${m.markedBy}, which it never read` : '',
+    m.mark === 'overwritten' && m.markedBy !== undefined ? `its update was written over by #${m.markedBy}` : '',
+  ].filter(Boolean);
+  const us = (ms: number): number => Math.round(ms * 1000);
+  return {
+    lane: m.lane,
+    sentMicros: us(m.enqueuedMs),
+    doneMicros: us(m.endMs ?? lastMs),
+    handler: { startMicros: us(m.startMs), ...(m.endMs !== undefined ? { endMicros: us(m.endMs) } : {}) },
+    ...(m.read && m.write ? { window: { startMicros: us(m.read.atMs), endMicros: us(m.write.atMs) } } : {}),
+    status: m.outcome === 'unfinished' ? 'unknown' : 'ok',
+    ...(m.mark ? { mark: m.mark } : {}),
+    details: details.join('\n'),
+  };
+}
+
+/** The messages of one variant's run on lanes per actor, its lost or duplicated effects in red. */
+function variantTimeline(r: ActorDemoRun, t: TimelineRecord): string {
+  const msgs = t.messages;
+  const t0 = Math.min(...msgs.map((m) => m.enqueuedMs));
+  const lastMs = Math.max(...msgs.map((m) => Math.max(m.endMs ?? 0, m.startMs, m.write?.atMs ?? 0)));
+  const dropped = msgs.filter((m) => m.mark === 'lost' && m.outcome === 'dropped').length;
+  const wroteOver = msgs.filter((m) => m.mark === 'lost' && m.outcome !== 'dropped' && m.note === undefined).length;
+  // Marked by the workload from the run's end state (a deposit the final balance lacks).
+  const lostForGood = msgs.filter((m) => m.mark === 'lost' && m.note !== undefined).length;
+  const over = msgs.filter((m) => m.mark === 'overwritten').length;
+  const duplicated = msgs.filter((m) => m.mark === 'duplicated').length;
+  const marks = [
+    dropped ? `${dropped} dropped unhandled, in red` : '',
+    wroteOver ? `${wroteOver} wrote over an update they never read, in red` : '',
+    lostForGood ? `${lostForGood} whose effect the run lost (each says why), in red` : '',
+    // A message that did both is drawn red only: orange counts the others.
+    over ? `${over} more had their update written over, in orange` : '',
+    duplicated ? `${duplicated} applied an effect once too often, outlined in purple` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  // A pattern whose workload reports no read or write to the timeline: its effects are counted, not located.
+  const located = msgs.some((m) => m.read !== undefined || m.write !== undefined || m.effect !== undefined || m.outcome === 'dropped');
+  const effects = r.lostEffects + r.duplicatedEffects;
+  const unlocated = !located && effects > 0 ? `; its ${r.lostEffects} lost and ${r.duplicatedEffects} duplicated effects are counted in the table, not located here (this pattern reports no reads or writes to the timeline)` : '';
+  const head = `${r.pattern} / ${r.variant} (${r.form}): ${plural(msgs.length, 'message')} drawn${marks ? `; ${marks}` : located ? '; none marked' : unlocated}`;
+  const cap = t.notKept > 0 ? `<p class="note cap">Only the first ${t.cap} messages of this run are drawn (the cap per variant); ${t.notKept} more were handled.</p>` : '';
+  const tickLabel = t.clock === 'virtual' ? (micros: number) => `${fmtMs(micros)} virtual` : fmtMs;
+  return `<h3>${esc(head)}</h3>${cap}${timelineSvg({ title: `${r.pattern} / ${r.variant} timeline`, calls: msgs.map((m) => timelineCall(m, t0, lastMs)) }, { tickLabel })}`;
+}
 
 /** `racelab demo actors --html`: each pattern's variants side by side, what each lost or duplicated. */
 export function actorDemoPage(report: ActorDemoReport, command: string): ReportPage {
@@ -45,6 +109,18 @@ export function actorDemoPage(report: ActorDemoReport, command: string): ReportP
         ),
         note: 'Red: the variant broke its invariant. Click a bar for what the variant does.',
       },
+      ...(runs.some((r) => r.timeline)
+        ? [
+            {
+              id: 'timeline',
+              title: 'Every message',
+              html: `${timelineLegend({ windows: true, duplicates: runs.some((r) => r.timeline?.messages.some((m) => m.mark === 'duplicated')), labels: { span: 'message: entered the mailbox → handled', handler: "the actor's handler (or a task it started)" } })}\n${runs
+                .map((r) => (r.timeline && r.timeline.messages.length > 0 ? variantTimeline(r, r.timeline) : `<h3>${esc(`${r.pattern} / ${r.variant}`)}: no message recorded</h3>`))
+                .join('\n')}`,
+              note: `One lane per actor (its registered name, else its pid). The light bar is a message from the moment it entered the actor's mailbox until its handler returned, the blue bar the handler; where a workload reports a span of its own (a task a handler started, a client's get-then-set, a client's compare-and-set update), it is drawn the same way on its own lane. The dark bar is a read-modify-write of shared state (a fix that reads and writes in one handler has one inside that message; a compare-and-set update has the read its successful cas checked and that cas's write, both reported by the server in the order it applied them): where another write of the same state came between its read and its write, it wrote over an update it never read (red) and that update was lost (orange; a message that both wrote over one and had its own written over is drawn red). Where a pattern's writes can put back what an earlier write dropped (async-writeback writes the whole list of deposits), red marks instead each message whose effect the end state lacks; supervisor-restart marks each set the ledger refused as stale before crashing. A message dropped unhandled is outlined in red; one that applied an effect once too often (a second charge of an order, a second settling of an order, a use of a coupon beyond its limit) is outlined in purple. Times are ${runs.some((r) => r.timeline?.clock === 'virtual') ? "ms of the explorer's virtual clock" : 'wall-clock ms'} from the variant's first message. Click a message for its times.`,
+            },
+          ]
+        : []),
     ],
   };
 }

@@ -31,14 +31,17 @@ const pctMs = (r: AttackReport, p: number): string => {
 
 /** `racelab attack --html`: the verdict per round, every call, the burst spread per round, latencies. */
 export function attackPage(report: AttackReport, command: string): ReportPage {
-  const tone: Tone = report.verdict === 'race' ? 'bad' : report.verdict === 'no-race' ? 'good' : report.verdict === 'unknown' ? 'warn' : 'neutral';
-  const label =
-    report.verdict === 'race'
+  const tone: Tone = report.verdict === 'race' || report.targetDown ? 'bad' : report.verdict === 'no-race' ? 'good' : report.verdict === 'unknown' ? 'warn' : 'neutral';
+  const label = report.targetDown
+    ? `target down after round ${report.targetDown.afterRound}: it stopped answering right after the bursts (${report.targetDown.message})`
+    : report.verdict === 'race'
       ? `race: ${report.racesFound} of ${plural(report.roundsRun, 'round')} broke the invariant`
       : report.verdict === 'no-race'
         ? `no race seen in ${plural(report.roundsRun, 'round')}`
         : report.verdict === 'unknown'
-          ? 'unknown: outcomes of some calls are unknown'
+          ? report.rounds.every((r) => r.nothingAccepted)
+            ? 'unknown: the target refused every call, so nothing could race'
+            : 'unknown: outcomes of some calls are unknown'
           : 'unchecked: no invariant';
   const calls = report.calls ?? [];
   const byRound = new Map<number, AttackCall[]>();

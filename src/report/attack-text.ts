@@ -6,8 +6,25 @@ import { clientsWord, type AttackReport, type RoundReport } from '../attack/repo
 
 const us = (v: number | undefined): string => (v === undefined ? '-' : v >= 1000 ? formatMs(v / 1000) : `${Math.round(v)}µs`);
 
+/** Why no round was a race and not every round held: unknown outcomes, bursts of which nothing was accepted, or both. */
+function inconclusiveLine(report: AttackReport): string {
+  const unknown = report.rounds.filter((r) => r.verdict === 'unknown');
+  const empty = unknown.filter((r) => r.nothingAccepted).length;
+  const why = [
+    ...(unknown.length > empty ? [`${unknown.length - empty} of ${plural(report.roundsRun, 'round')} had calls with unknown outcomes (deadline, lost connection, an agent that did not report), which may explain or hide a race`] : []),
+    ...(empty > 0 ? [`in ${empty} of ${plural(report.roundsRun, 'round')} the target refused every call, so nothing could race (is what the burst uses, a stock, a code, a quota, used up? start the server again or name fresh data)`] : []),
+  ];
+  return `Inconclusive: no round showed a race, and not every round could: ${why.join('; ')}.`;
+}
+
+function noRaceLine(report: AttackReport): string {
+  const empty = report.rounds.filter((r) => r.nothingAccepted).length;
+  if (empty === 0) return `No race found in ${plural(report.roundsRun, 'round')}: the invariant held every time.`;
+  return `No race found in the ${report.roundsRun - empty} of ${plural(report.roundsRun, 'round')} that could race: the invariant held every time; in the other ${empty} the target refused every call (is what the burst uses, a stock, a code, a quota, used up?), which tests nothing.`;
+}
+
 function verdictWord(r: RoundReport): string {
-  return r.verdict === 'race' ? 'RACE' : r.verdict;
+  return r.verdict === 'race' ? 'RACE' : r.nothingAccepted ? 'unknown (all refused)' : r.verdict;
 }
 
 function spreadRow(label: string, s: SpreadSummary | undefined): string[] | undefined {
@@ -63,11 +80,19 @@ export function renderAttackReport(report: AttackReport): string {
     report.verdict === 'race'
       ? `RACE FOUND in ${report.racesFound} of ${plural(report.roundsRun, 'round')} (detection rate ${Math.round((rate ?? 0) * 100)}%): ${plural(report.totals.lost, 'effect')} lost, ${report.totals.extra} extra in total.`
       : report.verdict === 'no-race'
-        ? `No race found in ${plural(report.roundsRun, 'round')}: the invariant held every time.`
+        ? noRaceLine(report)
         : report.verdict === 'unknown'
-          ? `Inconclusive: no round showed a race that calls with unknown outcomes (deadline, lost connection, an agent that did not report) could not explain or hide; ${report.rounds.filter((r) => r.verdict === 'unknown').length} of ${plural(report.roundsRun, 'round')} had such calls.`
+          ? inconclusiveLine(report)
           : 'No invariant checked: statistics only.';
   out.push(verdictLine);
+  const down = report.targetDown;
+  if (down) {
+    const which = down.read === 'after' ? `the --after read of round ${down.afterRound}` : `the --${down.read === 'setup' ? 'setup-call' : 'before read'} of round ${down.afterRound + 1}`;
+    out.push(
+      `TARGET DOWN after round ${down.afterRound}: ${which} failed for ${formatMs(down.downForMs)} (${down.message}); the attack stopped there. ` +
+        `It stopped answering right after the bursts: a denial of service unless something else stopped it, whatever the invariant says about the rounds before.`,
+    );
+  }
 
   const spreadRows = [spreadRow('client send', report.sendSpread), spreadRow('server handler start', report.serverSpread)].filter((x): x is string[] => x !== undefined);
   if (spreadRows.length > 0) {

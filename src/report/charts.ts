@@ -20,8 +20,8 @@ export interface TimelineCall {
   /** Its read-modify-write window (first read to write), when known. */
   readonly window?: { readonly startMicros: number; readonly endMicros: number };
   readonly status: 'ok' | 'fail' | 'unknown';
-  /** `lost`: its write went over updates it never read; `overwritten`: its update was written over. */
-  readonly mark?: 'lost' | 'overwritten';
+  /** `lost`: its write went over updates it never read; `overwritten`: its update was written over; `duplicated`: it applied an effect a second time. */
+  readonly mark?: 'lost' | 'overwritten' | 'duplicated';
   /** What clicking it shows. */
   readonly details: string;
 }
@@ -34,10 +34,18 @@ export interface TimelineGroup {
 }
 
 /** The timeline's legend: only the marks a page draws (an attack sees no read-modify-write; a demo has no rounds; replicas report no handler times). */
-export function timelineLegend(shows: { readonly windows?: boolean; readonly bands?: boolean; readonly handlers?: boolean }): string {
+export function timelineLegend(shows: {
+  readonly windows?: boolean;
+  readonly bands?: boolean;
+  readonly handlers?: boolean;
+  /** The purple mark of a message that applied an effect a second time (only where a run has one). */
+  readonly duplicates?: boolean;
+  /** What the light bar and the handler bar are, where they are not a client's call and a server's handler. */
+  readonly labels?: { readonly span?: string; readonly handler?: string };
+}): string {
   return `<div class="legend">
-  <span><i style="background:#e2e8f0;border-color:#94a3b8"></i>client: sent → answered</span>
-  ${shows.handlers === false ? '' : '<span><i style="background:#93c5fd;border-color:#2563eb"></i>server handler</span>'}
+  <span><i style="background:#e2e8f0;border-color:#94a3b8"></i>${esc(shows.labels?.span ?? 'client: sent → answered')}</span>
+  ${shows.handlers === false ? '' : `<span><i style="background:#93c5fd;border-color:#2563eb"></i>${esc(shows.labels?.handler ?? 'server handler')}</span>`}
   ${
     shows.windows
       ? `<span><i style="background:#1e3a8a;border-color:#1e3a8a"></i>read → write</span>
@@ -45,6 +53,7 @@ export function timelineLegend(shows: { readonly windows?: boolean; readonly ban
   <span><i style="background:#f59e0b;border-color:#b45309"></i>its update was written over</span>`
       : ''
   }
+  ${shows.duplicates ? '<span><i style="background:#fff;border:2px solid #7c3aed"></i>applied an effect once too often: a second time, or beyond its limit (duplicated effect)</span>' : ''}
   <span><i style="background:#fff;border:1px dashed #d97706"></i>outcome unknown</span>
   ${shows.bands ? '<span><i style="background:#fee2e2;border:1px dashed #f87171"></i>handler starts of a round that lost updates</span>' : ''}
 </div>`;
@@ -57,7 +66,8 @@ function niceStep(span: number, target: number): number {
   return 10 * p;
 }
 
-const fmtMs = (micros: number): string => {
+/** A tick of a timeline's axis: µs shown as `250µs`, `1.5ms`, `120ms`. */
+export const fmtMs = (micros: number): string => {
   const ms = micros / 1000;
   return ms >= 100 ? `${Math.round(ms)}ms` : ms >= 1 ? `${+ms.toFixed(1)}ms` : `${Math.round(micros)}µs`;
 };
@@ -84,7 +94,8 @@ function packRows(calls: readonly TimelineCall[]): number[] {
  * One group's calls as lanes (one per sender, split into rows where its calls overlap): the client's span as a
  * light bar, the handler inside it, the read-modify-write window darkest; lost updates in red and orange.
  */
-export function timelineSvg(group: TimelineGroup, options: { width?: number } = {}): string {
+export function timelineSvg(group: TimelineGroup, options: { width?: number; tickLabel?: (micros: number) => string } = {}): string {
+  const tickLabel = options.tickLabel ?? fmtMs;
   const calls = group.calls;
   if (calls.length === 0) return '<p class="note">no calls</p>';
   const LABEL_W = 110;
@@ -117,7 +128,7 @@ export function timelineSvg(group: TimelineGroup, options: { width?: number } = 
   const step = niceStep(t1 - t0, 8);
   for (let t = 0; t <= t1 - t0; t += step) {
     out.push(`<line x1="${x(t0 + t).toFixed(1)}" y1="${TOP - 4}" x2="${x(t0 + t).toFixed(1)}" y2="${height - 6}" stroke="#e2e8f0"/>`);
-    out.push(`<text class="tick" x="${x(t0 + t).toFixed(1)}" y="${TOP - 8}" text-anchor="middle">${fmtMs(t)}</text>`);
+    out.push(`<text class="tick" x="${x(t0 + t).toFixed(1)}" y="${TOP - 8}" text-anchor="middle">${esc(tickLabel(t))}</text>`);
   }
   for (const b of group.bands ?? []) {
     const bx = x(b.startMicros);
@@ -143,10 +154,10 @@ export function timelineSvg(group: TimelineGroup, options: { width?: number } = 
       }
       if (c.window) {
         const wx = x(c.window.startMicros);
-        const fill = c.mark === 'lost' ? '#dc2626' : c.mark === 'overwritten' ? '#f59e0b' : '#1e3a8a';
+        const fill = c.mark === 'lost' ? '#dc2626' : c.mark === 'overwritten' ? '#f59e0b' : c.mark === 'duplicated' ? '#7c3aed' : '#1e3a8a';
         parts.push(`<rect class="rmw" x="${wx.toFixed(1)}" y="${top + h * 0.3}" width="${Math.max(1.5, x(c.window.endMicros) - wx).toFixed(1)}" height="${h * 0.4}" fill="${fill}"/>`);
       } else if (c.mark) {
-        parts.push(`<rect x="${x(c.sentMicros).toFixed(1)}" y="${top}" width="${Math.max(1.5, x(c.doneMicros) - x(c.sentMicros)).toFixed(1)}" height="${h}" fill="none" stroke="${c.mark === 'lost' ? '#dc2626' : '#f59e0b'}" stroke-width="2"/>`);
+        parts.push(`<rect x="${x(c.sentMicros).toFixed(1)}" y="${top}" width="${Math.max(1.5, x(c.doneMicros) - x(c.sentMicros)).toFixed(1)}" height="${h}" fill="none" stroke="${c.mark === 'lost' ? '#dc2626' : c.mark === 'duplicated' ? '#7c3aed' : '#f59e0b'}" stroke-width="2"/>`);
       }
       out.push(`<g class="${cls}"><title>${esc(c.details)}</title>${parts.join('')}</g>`);
     });

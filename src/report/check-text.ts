@@ -18,7 +18,14 @@ export function renderCheckReport(report: CheckReport, source?: string): string 
   const c = report.counts;
   const out: string[] = [];
   out.push(`racelab check${source ? ` ${source}` : ''}: model ${report.model}`);
-  out.push(`verdict: ${VERDICT_WORDS[report.verdict]}`);
+  // An interrupted check did not run out of budget: it was stopped.
+  out.push(`verdict: ${report.verdict === 'unknown' && report.stoppedBecause === 'interrupted' ? 'UNKNOWN (interrupted before a verdict)' : VERDICT_WORDS[report.verdict]}`);
+  if (report.stoppedWhileReading) {
+    // Nothing was checked: no counts, start or search to show.
+    out.push(`history: ${count(report.operations, 'operation')} read before it stopped; none checked`, '');
+    for (const line of report.explanation) out.push(wrap(line, 100));
+    return out.join('\n');
+  }
   const parts = [`${n(c.ok)} ok`, `${n(c.failed)} failed`, `${n(c.unknownOutcome)} unknown outcome`];
   out.push(`history: ${count(report.operations, 'operation')} from ${count(c.processes, 'process', 'processes')} (${parts.join(', ')}); ${count(report.partitions, 'partition')}`);
   const from = { model: "the model's start", given: 'as the history or --initial says', unknown: 'unknown: the history does not say where it started (give --initial)' }[report.start.from];

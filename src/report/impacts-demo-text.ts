@@ -70,10 +70,11 @@ export function renderImpactsDemo(r: ImpactsDemoReport): string {
       }
     }
     if (s.availability) {
-      lines.push('  availability: calls answered before, during and after a burst of double Ends (supervised process, in process):');
+      lines.push('  availability: calls answered before, during and after a burst of double Ends (the table in a supervised process, served on loopback):');
+      const width = Math.max(...s.availability.map((a) => a.form.length));
       for (const a of s.availability) {
         const state = a.gaveUp ? 'the supervisor gave up: service down' : a.crashes ? 'restarted' : 'up';
-        lines.push(`    ${a.form.padEnd(10)}  before ${a.before.answered}/${a.before.calls}  during ${a.during.answered}/${a.during.calls}  after ${a.after.answered}/${a.after.calls}  ${plural(a.crashes, 'crash', 'crashes')}, ${state}`);
+        lines.push(`    ${a.form.padEnd(width)}  before ${a.before.answered}/${a.before.calls}  during ${a.during.answered}/${a.during.calls}  after ${a.after.answered}/${a.after.calls}  ${plural(a.crashes, 'crash', 'crashes')}, ${state}`);
       }
     }
     lines.push('');

@@ -13,21 +13,37 @@ import { promiseHooks } from 'node:v8';
  *   returned promise (an async function that returns one), or `Promise.all`/`allSettled`/`race`/`any` wiring up
  *   their elements: those reactions run no code of anyone's;
  * - the callback runs instrumented code that makes its point at once (`explained()`, the `.then` wrapper).
+ *
+ * Three readings come of it: every such reaction (uninstrumentedReactions, read while an instrumented await waits),
+ * those that resumed in the same step of the scheduler as they awaited (sameStepReactions): an await with no
+ * point between, wherever it was, except a task function's own last resumption (taskPromise); and those that
+ * resumed in a later step than they awaited, on a promise that was no call's result (laterStepReactions).
  */
 
-const USER = 1;
-const OWN = 2;
+/**
+ * The kind of a derived promise racelab made (or V8 did for it); any other kind is the step it was made in: `s`,
+ * or `CALL - s` when the promise it derives from was made in the same stretch of code (see laterStepReactions).
+ */
+const OWN = -1;
+const CALL = -2;
+/** How many promises made in one stretch of code are remembered as possible call results (see `fresh`). */
+const FRESH = 32;
 
 /**
  * One state per process, on globalThis as the instrument runtime is (src/instrument/runtime.ts): two copies of
  * racelab must count into one counter, install the hooks once, and see each other's promises as racelab's.
  */
 interface WatchState {
-  readonly version: 1;
-  /** Derived promises (those of a `.then` or an `await`) not reacted yet, by whose code made them. */
-  readonly kinds: WeakMap<object, typeof USER | typeof OWN>;
+  readonly version: 4;
+  /**
+   * Derived promises (those of a `.then` or an `await`) not reacted yet: OWN when racelab's, otherwise the step
+   * (see stepBegin) in which the code that made them awaited.
+   */
+  readonly kinds: WeakMap<object, number>;
   /** Promises racelab made: a reaction derived from one resumes instrumented code at a step. */
   readonly own: WeakSet<object>;
+  /** The promises of the workload's own async task functions (see taskPromise). */
+  readonly tasks: WeakSet<object>;
   /** Racelab is making promises or calling `.then` (its own machinery). */
   making: number;
   /** Inside V8's adoption of a returned promise, or a promise combinator. */
@@ -38,6 +54,32 @@ interface WatchState {
   adopting: boolean;
   /** Reactions of code racelab did not instrument, since the process started (compare two readings). */
   count: number;
+  /** Of those, the ones that reacted in the same step as they awaited: an await that was no point at all. */
+  sameStep: number;
+  /** The running reaction counted in sameStep (explained() takes it back too). */
+  sameNow: boolean;
+  /** Of those, the ones that resumed in a later step than they awaited, not on a call's result. */
+  laterStep: number;
+  /** The running reaction counted in laterStep (explained() and a task's end take it back). */
+  laterNow: boolean;
+  /** Stretches of code, numbered: a new one begins at every reaction's start and end, and at every step. */
+  stretch: number;
+  /** The first promises (FRESH at most) made from nothing in the current stretch, and the stretch they are of. */
+  readonly fresh: object[];
+  freshStretch: number;
+  /** The step the scheduler is taking now (stepBegin), numbered over the process. */
+  step: number;
+  /** The task (its root: see stepBegin) whose step the scheduler is taking now. */
+  owner: number;
+  /**
+   * A derived promise taken for a call's result (`await f()`): the promise it derives from, and the task whose step
+   * the await was made in (see laterStepReactions).
+   */
+  readonly calls: WeakMap<object, { readonly parent: object; readonly owner: number }>;
+  /** Promises some call-result await derives from: their settling is recorded in `settledBy`. */
+  readonly callParents: WeakSet<object>;
+  /** The task whose step settled each of those promises. */
+  readonly settledBy: WeakMap<object, number>;
   users: number;
   installed: { readonly stop: () => void; readonly restore: () => void } | undefined;
   /** The hooks' removal, due once the event loop turns with no run watching (see watchPromises). */
@@ -49,8 +91,33 @@ const WATCH_KEY = Symbol.for('racelab.promise-watch');
 function sharedState(): WatchState {
   const global = globalThis as { [WATCH_KEY]?: WatchState };
   const found = global[WATCH_KEY];
-  if (found?.version === 1) return found;
-  const state: WatchState = { version: 1, kinds: new WeakMap(), own: new WeakSet(), making: 0, internal: 0, countedNow: false, adopting: false, count: 0, users: 0, installed: undefined, removal: undefined };
+  if (found?.version === 4) return found;
+  const state: WatchState = {
+    version: 4,
+    kinds: new WeakMap(),
+    own: new WeakSet(),
+    tasks: new WeakSet(),
+    making: 0,
+    internal: 0,
+    countedNow: false,
+    adopting: false,
+    count: 0,
+    sameStep: 0,
+    sameNow: false,
+    laterStep: 0,
+    laterNow: false,
+    stretch: 0,
+    fresh: [],
+    freshStretch: -1,
+    step: 0,
+    owner: -1,
+    calls: new WeakMap(),
+    callParents: new WeakSet(),
+    settledBy: new WeakMap(),
+    users: 0,
+    installed: undefined,
+    removal: undefined,
+  };
   Object.defineProperty(globalThis, WATCH_KEY, { value: state, configurable: true, writable: false, enumerable: false });
   return state;
 }
@@ -69,10 +136,24 @@ const hooks = {
       else state.kinds.set(promise, OWN);
       return;
     }
-    if (parent === undefined) return;
-    state.kinds.set(promise, state.internal > 0 || state.own.has(parent) ? OWN : USER);
+    if (parent === undefined) {
+      const fresh = state.fresh;
+      if (state.freshStretch !== state.stretch) {
+        state.freshStretch = state.stretch;
+        fresh.length = 0;
+      }
+      if (fresh.length < FRESH) fresh.push(promise);
+      return;
+    }
+    if (state.internal > 0 || state.own.has(parent)) state.kinds.set(promise, OWN);
+    else if (state.freshStretch === state.stretch && state.fresh.includes(parent)) {
+      state.kinds.set(promise, CALL - state.step);
+      state.calls.set(promise, { parent, owner: state.owner });
+      state.callParents.add(parent);
+    } else state.kinds.set(promise, state.step);
   },
   before(promise: Promise<unknown>): void {
+    state.stretch++;
     const kind = state.kinds.get(promise);
     if (kind === undefined) {
       // No reaction pending for it: the job that resolves it with a thenable (calls the thenable's `then`).
@@ -81,19 +162,56 @@ const hooks = {
       return;
     }
     state.kinds.delete(promise);
-    if (kind === USER) {
+    if (kind !== OWN) {
       state.count++;
       state.countedNow = true;
+      const call = kind <= CALL;
+      if ((call ? CALL - kind : kind) === state.step) {
+        state.sameStep++;
+        state.sameNow = true;
+      } else if (!call || settledByAnotherTask(promise)) {
+        state.laterStep++;
+        state.laterNow = true;
+      }
+    }
+  },
+  settled(promise: Promise<unknown>): void {
+    if (state.callParents.has(promise)) state.settledBy.set(promise, state.owner);
+    // A task function's own last resumption: the workload's glue returning, not code under test (see taskPromise).
+    if (!state.tasks.has(promise)) return;
+    if (state.sameNow) {
+      state.sameNow = false;
+      state.sameStep--;
+    }
+    if (state.laterNow) {
+      state.laterNow = false;
+      state.laterStep--;
     }
   },
   after(): void {
+    state.stretch++;
     if (state.adopting) {
       state.adopting = false;
       state.internal--;
     }
     state.countedNow = false;
+    state.sameNow = false;
+    state.laterNow = false;
   },
 };
+
+/**
+ * An await taken for a call's result whose promise was settled in a step of another task than the one the await
+ * was made in: not an async function's result (that settles in its caller's task, when it returns), but a promise
+ * a plain function made for another task to settle (`new Promise((r) => waiters.push(r))`).
+ */
+function settledByAnotherTask(promise: object): boolean {
+  const call = state.calls.get(promise);
+  if (!call) return false;
+  state.calls.delete(promise);
+  const by = state.settledBy.get(call.parent);
+  return by !== undefined && by !== call.owner;
+}
 
 const COMBINATORS = ['all', 'allSettled', 'race', 'any'] as const;
 /** The real ones, taken at load: an exploration's virtual time fakes the globals and node:timers' exports. */
@@ -151,6 +269,9 @@ function removeHooks(): void {
   state.making = 0;
   state.internal = 0;
   state.countedNow = false;
+  state.sameNow = false;
+  state.laterNow = false;
+  state.fresh.length = 0;
   state.adopting = false;
 }
 
@@ -177,4 +298,69 @@ export function explained(): void {
   if (!state.countedNow) return;
   state.countedNow = false;
   state.count--;
+  if (state.sameNow) {
+    state.sameNow = false;
+    state.sameStep--;
+  }
+  if (state.laterNow) {
+    state.laterNow = false;
+    state.laterStep--;
+  }
+}
+
+/**
+ * The promise of a task's function, when that function is itself async (the workload's glue,
+ * `async () => void (await service.withdraw('acc1', 70))`): the reaction in which it settles is that function's
+ * last resumption, after the code under test it awaited has returned, and is not counted in sameStepReactions.
+ * The glue is the test, not the code under test; counting it would make every task whose call completes without
+ * a point (a cache hit, an in-flight promise already settled, a method that only starts background work)
+ * inconclusive. A task function that returns another promise (`() => dep.inc()`) is not marked: the promise is
+ * then the callee's, and its resumptions are the callee's.
+ */
+export function taskPromise(promise: Promise<unknown>): void {
+  state.tasks.add(promise);
+}
+
+/**
+ * The scheduler takes a step: code that awaits from here on and resumes before the next step did so with no
+ * scheduling point between (see sameStepReactions).
+ */
+export function stepBegin(owner: number): void {
+  state.step++;
+  state.stretch++;
+  state.owner = owner;
+}
+
+/**
+ * Reactions of code racelab did not instrument that resumed in the same step as they awaited, so far (compare
+ * two readings). Such an await was no point: what another task could do at it went untried. Unlike the count of
+ * uninstrumented reactions, this needs no instrumented await waiting on that code: a dependency's promise
+ * returned without an await, a `.then` chain on it, or a call nobody awaits is seen here too. A task's own
+ * glue (the workload's function, not instrumented) resumes in a later step than it awaited, once the
+ * instrumented code it called has made its points, and is not counted.
+ */
+export function sameStepReactions(): number {
+  return state.sameStep;
+}
+
+/**
+ * Reactions of code racelab did not instrument that resumed in a later step than they awaited, so far (compare
+ * two readings): that code awaited something another step settled (another task's, or a later one of its own
+ * task), and resumed inside that step, glued to it, where a task waiting on the same thing could have run first.
+ * Read when no instrumented await waits on that code (uninstrumentedReactions sees those): a helper called and not
+ * awaited, stored and awaited later, or handed to a callback, that awaits a promise made before (a gate in a
+ * field, another task's promise).
+ *
+ * Not counted: a task function's own last resumption (see taskPromise), and an await of a promise made in the same
+ * stretch of code as the await itself, the result of the call it awaits (`await f()`): when that is an async
+ * function's, it settled when that function returned, in a step racelab took (an instrumented function's) or in a
+ * resumption counted here itself (an uninstrumented one's), and the code awaiting it goes on from there as a
+ * synchronous caller would. The workload's glue (`async () => { await a(); await b(); }`) and code awaiting a
+ * controlled() call resume this way. Such a promise settled in a step of another task than the one the await was
+ * made in (tasks compared by the task they were forked from) was no async function's result: a promise a plain
+ * function made and returned (`new Promise((r) => waiters.push(r))`) that another task settled; it counts. One
+ * that the awaiting task itself settles later is still taken for a call's result.
+ */
+export function laterStepReactions(): number {
+  return state.laterStep;
 }

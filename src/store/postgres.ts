@@ -68,21 +68,21 @@ export function describePgConnectError(e: unknown, u: StoreUrl): RacelabError {
   const code = sqlState(e);
   const msg = messageOf(e);
   if (code === 'ECONNREFUSED') {
-    return new RacelabError('UNREACHABLE', `--store: nothing answers PostgreSQL at ${where} (connection refused); start the server or fix host and port in ${u.safe}`);
+    return new RacelabError('UNREACHABLE', `nothing answers PostgreSQL at ${where} (connection refused); start the server or fix host and port in ${u.safe}`, { subject: 'store' });
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new RacelabError('UNREACHABLE', `--store: host "${u.url.hostname}" of ${u.safe} does not resolve; fix the host name`);
+    return new RacelabError('UNREACHABLE', `host "${u.url.hostname}" of ${u.safe} does not resolve; fix the host name`, { subject: 'store' });
   }
   if (code === '28000' || code === '28P01') {
-    return new RacelabError('BAD_STORE', `--store: PostgreSQL at ${where} refused user "${user}": ${msg}; fix the user or password in the URL`);
+    return new RacelabError('BAD_STORE', `PostgreSQL at ${where} refused user "${user}": ${msg}; fix the user or password in the URL`, { subject: 'store' });
   }
   if (code === '3D000') {
-    return new RacelabError('BAD_STORE', `--store: PostgreSQL at ${where} has no database "${db}"; create it or name another in the URL`);
+    return new RacelabError('BAD_STORE', `PostgreSQL at ${where} has no database "${db}"; create it or name another in the URL`, { subject: 'store' });
   }
   if (/timeout/i.test(msg) || code === 'ETIMEDOUT') {
-    return new RacelabError('UNREACHABLE', `--store: PostgreSQL at ${where} did not answer in time; check host, port and firewall`);
+    return new RacelabError('UNREACHABLE', `PostgreSQL at ${where} did not answer in time; check host, port and firewall`, { subject: 'store' });
   }
-  return new RacelabError('UNREACHABLE', `--store: cannot use PostgreSQL at ${where}: ${msg}`);
+  return new RacelabError('UNREACHABLE', `cannot use PostgreSQL at ${where}: ${msg}`, { subject: 'store' });
 }
 
 /**

@@ -166,22 +166,22 @@ const FENCED_SET = new Script(
 export function describeRedisConnectError(message: string, u: StoreUrl): RacelabError {
   const where = hostPort(u.url, 6379);
   if (/ECONNREFUSED/.test(message)) {
-    return new RacelabError('UNREACHABLE', `--store: nothing answers Redis at ${where} (connection refused); start the server or fix host and port in ${u.safe}`);
+    return new RacelabError('UNREACHABLE', `nothing answers Redis at ${where} (connection refused); start the server or fix host and port in ${u.safe}`, { subject: 'store' });
   }
   if (/ENOTFOUND|EAI_AGAIN/.test(message)) {
-    return new RacelabError('UNREACHABLE', `--store: host "${u.url.hostname}" of ${u.safe} does not resolve; fix the host name`);
+    return new RacelabError('UNREACHABLE', `host "${u.url.hostname}" of ${u.safe} does not resolve; fix the host name`, { subject: 'store' });
   }
   if (/WRONGPASS|NOAUTH|invalid password|invalid username/i.test(message)) {
     const user = decodeURIComponent(u.url.username) || 'default';
-    return new RacelabError('BAD_STORE', `--store: Redis at ${where} refused the credentials of user "${user}" (${message.replace(/\.$/, '')}); fix the user or password in the URL`);
+    return new RacelabError('BAD_STORE', `Redis at ${where} refused the credentials of user "${user}" (${message.replace(/\.$/, '')}); fix the user or password in the URL`, { subject: 'store' });
   }
   if (/DB index is out of range/i.test(message)) {
-    return new RacelabError('BAD_STORE', `--store: Redis at ${where} has no database ${u.url.pathname.replace(/^\//, '')}; use a database index the server has (0 to 15 by default)`);
+    return new RacelabError('BAD_STORE', `Redis at ${where} has no database ${u.url.pathname.replace(/^\//, '')}; use a database index the server has (0 to 15 by default)`, { subject: 'store' });
   }
   if (/timeout|ETIMEDOUT/i.test(message)) {
-    return new RacelabError('UNREACHABLE', `--store: Redis at ${where} did not answer in time; check host, port and firewall`);
+    return new RacelabError('UNREACHABLE', `Redis at ${where} did not answer in time; check host, port and firewall`, { subject: 'store' });
   }
-  return new RacelabError('UNREACHABLE', `--store: cannot use Redis at ${where}: ${message}`);
+  return new RacelabError('UNREACHABLE', `cannot use Redis at ${where}: ${message}`, { subject: 'store' });
 }
 
 /**

@@ -31,7 +31,7 @@ function fromEnvironment(kind: 'postgres' | 'redis', env: NodeJS.ProcessEnv): Re
  */
 export function resolveSharedStores(spec: string | undefined, env: NodeJS.ProcessEnv = process.env): ResolvedStore[] {
   const parts = (spec ?? 'postgres').split(',').map((s) => s.trim()).filter(Boolean);
-  if (parts.length === 0) throw new RacelabError('BAD_STORE', '--store: empty; use postgres, redis, or their URLs');
+  if (parts.length === 0) throw new RacelabError('BAD_STORE', 'empty; use postgres, redis, or their URLs', { subject: 'store' });
   return parts.map((part) => {
     if (part === 'postgres' || part === 'redis') return fromEnvironment(part, env);
     const kind = storeKind(part);
@@ -53,7 +53,7 @@ export function resolveStore(spec: string | undefined, env: NodeJS.ProcessEnv = 
   const s = (spec ?? 'memory').trim();
   if (s === 'memory') return undefined;
   const stores = resolveSharedStores(s, env);
-  if (stores.length > 1) throw new RacelabError('BAD_STORE', `--store: "${maskStoreUrl(s)}" names ${stores.length} stores; give one`);
+  if (stores.length > 1) throw new RacelabError('BAD_STORE', `"${maskStoreUrl(s)}" names ${stores.length} stores; give one`, { subject: 'store' });
   return stores[0];
 }
 

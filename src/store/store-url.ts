@@ -31,12 +31,12 @@ export function parseStoreUrl(spec: string, kind: 'postgres' | 'redis'): StoreUr
   try {
     url = new URL(spec);
   } catch {
-    throw new RacelabError('BAD_STORE', `--store: "${maskStoreUrl(spec)}" is not a valid URL; write e.g. ${example}`);
+    throw new RacelabError('BAD_STORE', `"${maskStoreUrl(spec)}" is not a valid URL; write e.g. ${example}`, { subject: 'store' });
   }
-  if (!url.hostname) throw new RacelabError('BAD_STORE', `--store: "${maskStoreUrl(spec)}" names no host; write e.g. ${example}`);
+  if (!url.hostname) throw new RacelabError('BAD_STORE', `"${maskStoreUrl(spec)}" names no host; write e.g. ${example}`, { subject: 'store' });
   const namespace = url.searchParams.get('namespace') ?? DEFAULT_NAMESPACE;
   if (!NAMESPACE.test(namespace)) {
-    throw new RacelabError('BAD_STORE', `--store: namespace "${namespace}" must be 1 to 64 letters, digits, '_', '.' or '-'`);
+    throw new RacelabError('BAD_STORE', `namespace "${namespace}" must be 1 to 64 letters, digits, '_', '.' or '-'`, { subject: 'store' });
   }
   const table = url.searchParams.get('table') ?? undefined;
   if (table !== undefined && (kind !== 'postgres' || !TABLE.test(table))) {

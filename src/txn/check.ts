@@ -54,7 +54,7 @@ export function checkTxnHistory(history: TxnHistory, options: TxnCheckOptions = 
   const started = performance.now();
   const realtime = options.realtime ?? true;
   const processOrder = options.process ?? true;
-  const budget = new Budget(options.budgetMs ?? Infinity, options.maxSteps ?? Infinity, undefined, options.interrupt);
+  const budget = new Budget(options.budgetMs !== undefined ? Math.max(0, options.budgetMs - (options.spentMs ?? 0)) : Infinity, options.maxSteps ?? Infinity, undefined, options.interrupt);
   const { txns } = history;
   let inference: Inference | undefined;
   let search: CycleSearch | undefined;

@@ -1,10 +1,12 @@
 import { RacelabError } from '../core/errors.js';
 import { readFile } from 'node:fs/promises';
 import { messageOf } from '../core/errors.js';
-import { EdnKeyword, EdnMap, EdnSyntaxError, EdnTagged, ednToJson, readEdnForms, type EdnValue } from '../history/edn.js';
+import { EdnKeyword, EdnMap, EdnReadStopped, EdnSyntaxError, EdnTagged, ednToJson, readEdnForms, type EdnValue } from '../history/edn.js';
 import type { EventType, History, HistoryEvent, HistoryOperation } from '../history/event.js';
 import { pairOperations } from '../history/operations.js';
-import { detectHistoryFormat, parseHistory, type HistoryFormat } from '../history/read.js';
+import { detectHistoryFormat, parseHistory, type HistoryFormat, type ReadHistoryOptions } from '../history/read.js';
+import { isInvoke } from '../history/jepsen.js';
+import { HistoryReadStopped } from '../history/stopped.js';
 import { WORKLOADS, type MicroOp, type Scalar, type Txn, type TxnHistory, type Workload } from './types.js';
 
 /**
@@ -85,12 +87,14 @@ export function toTxnHistory(history: History, workload: Workload): TxnHistory {
  * client, as Elle's `paper-example.edn`) or without `:f` (a transaction). The generic reader requires both,
  * as a linearizability history must have them; here the defaults are Elle's. The nemesis is left out.
  */
-export function parseTxnEdn(text: string): HistoryEvent[] {
+export function parseTxnEdn(text: string, stop?: () => boolean): HistoryEvent[] {
   let forms;
   try {
-    forms = readEdnForms(text);
+    forms = readEdnForms(text, stop);
   } catch (e) {
     if (e instanceof EdnSyntaxError) throw new RacelabError('BAD_HISTORY', `line ${e.line}: malformed EDN: ${e.message}`);
+    // The operations read so far: their invokes, counted as the generic EDN reader counts them.
+    if (e instanceof EdnReadStopped) throw new HistoryReadStopped('', e.forms.filter((f) => isInvoke(f.value)).length);
     throw e;
   }
   const events: HistoryEvent[] = [];
@@ -120,8 +124,12 @@ export function parseTxnEdn(text: string): HistoryEvent[] {
   return events;
 }
 
-/** Reads a transactional history file (racelab JSON Lines or Jepsen EDN); errors name file and line. */
-export async function readTxnHistoryFile(path: string, workload: Workload, format: HistoryFormat | 'auto' = 'auto'): Promise<TxnHistory> {
+/**
+ * Reads a transactional history file (racelab JSON Lines or Jepsen EDN); errors name file and line. `stop`, asked
+ * as the text is parsed (see ReadHistoryOptions), ends the read with `HistoryReadStopped`: how `txn check` holds
+ * reading to its budget and to Ctrl+C.
+ */
+export async function readTxnHistoryFile(path: string, workload: Workload, format: HistoryFormat | 'auto' = 'auto', options: ReadHistoryOptions = {}): Promise<TxnHistory> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -132,9 +140,11 @@ export async function readTxnHistoryFile(path: string, workload: Workload, forma
   }
   try {
     const chosen = format === 'auto' ? detectHistoryFormat(text, path) : format;
-    const events = chosen === 'edn' ? parseTxnEdn(text) : parseHistory(text, chosen ?? 'auto', path).events;
+    const events = chosen === 'edn' ? parseTxnEdn(text, options.stop) : parseHistory(text, chosen ?? 'auto', path, options).events;
+    if (options.stop?.()) throw new HistoryReadStopped(path, events.filter((e) => e.type === 'invoke').length);
     return toTxnHistory(events, workload);
   } catch (e) {
+    if (e instanceof HistoryReadStopped) throw e.path === path ? e : new HistoryReadStopped(path, e.operations);
     if (e instanceof RacelabError && e.code === 'BAD_HISTORY' && !e.message.startsWith(path)) throw new RacelabError('BAD_HISTORY', `${path} ${e.message}`);
     throw e;
   }

@@ -109,6 +109,8 @@ export interface TxnCheckOptions {
   readonly process?: boolean;
   /** Wall-time budget for the analysis, ms. */
   readonly budgetMs?: number;
+  /** Of `budgetMs`, what the caller already spent (reading the history): the analysis gets the rest. */
+  readonly spentMs?: number;
   /** Step budget (edges built plus nodes visited by searches): reproducible, unlike time. */
   readonly maxSteps?: number;
   /** Shared memory another thread sets to non-zero to stop the analysis at once with what was found so far. */

@@ -60,9 +60,9 @@ export function counterWorkload(options: CounterWorkloadOptions): Workload {
   const clients = options.clients ?? 2;
   const increments = options.increments ?? 1;
   const delayMs = options.delayMs ?? 0;
-  if (!Number.isInteger(clients) || clients < 1 || clients > 64) throw new RacelabError('BAD_COUNT', `--clients: "${clients}" must be a whole number from 1 to 64`);
-  if (!Number.isInteger(increments) || increments < 1 || increments > 1000) throw new RacelabError('BAD_COUNT', `--increments: "${increments}" must be a whole number from 1 to 1000`);
-  if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `--delay: "${delayMs}" must be a duration of 0 or more`);
+  if (!Number.isInteger(clients) || clients < 1 || clients > 64) throw new RacelabError('BAD_COUNT', `"${clients}" must be a whole number from 1 to 64`, { subject: 'clients' });
+  if (!Number.isInteger(increments) || increments < 1 || increments > 1000) throw new RacelabError('BAD_COUNT', `"${increments}" must be a whole number from 1 to 1000`, { subject: 'increments' });
+  if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `"${delayMs}" must be a duration of 0 or more`, { subject: 'delayMs' });
   const linearizability = options.linearizability === true;
   const clientNames = Array.from({ length: clients }, (_, i) => `c${i + 1}`);
   return {

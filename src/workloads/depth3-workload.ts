@@ -28,7 +28,7 @@ const SHARED_KEY = 'counter';
  */
 export function depth3Workload(options: Depth3WorkloadOptions = {}): Workload {
   const work = options.work ?? 6;
-  if (!Number.isInteger(work) || work < 0 || work > 1000) throw new RacelabError('BAD_COUNT', `--work: "${work}" must be a whole number from 0 to 1000`);
+  if (!Number.isInteger(work) || work < 0 || work > 1000) throw new RacelabError('BAD_COUNT', `"${work}" must be a whole number from 0 to 1000`, { subject: 'work' });
   return {
     name: 'depth3',
     params: { work },

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { isRacelabError } from '../core/errors.js';
+import { errorFields, isRacelabError } from '../core/errors.js';
 import { runChunk, type ExploreOptions, type ShardChunk } from '../explore/explore.js';
 import { exploreWorkload, type ExploreScenarioOptions } from './registry.js';
 
@@ -36,7 +36,7 @@ if (port && data?.racelabExplore) {
           type: 'error',
           id: m.id,
           message: e instanceof Error ? e.message : String(e),
-          ...(isRacelabError(e) ? { code: e.code } : { stack: e instanceof Error ? e.stack : undefined }),
+          ...(isRacelabError(e) ? errorFields(e) : { stack: e instanceof Error ? e.stack : undefined }),
         });
       }
     });

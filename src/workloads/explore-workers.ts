@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { RacelabError } from '../core/errors.js';
+import { errorFromFields } from '../core/errors.js';
 import type { ShardChunk, ShardPool, ShardResult } from '../explore/explore.js';
 import type { ExploreWorkerData, ExploreWorkerRequest } from './explore-worker.js';
 
@@ -34,7 +34,7 @@ export function openExploreWorkers(size: number, data: Omit<ExploreWorkerData, '
       waiting.delete(m.id);
       (workers[w.slot] as { ranges: number }).ranges--;
       if (m.type === 'result') w.resolve(m.result);
-      else w.reject(m.code !== undefined ? new RacelabError(m.code as never, m.message) : Object.assign(new Error(m.message), { stack: m.stack }));
+      else w.reject(errorFromFields(m) ?? Object.assign(new Error(m.message), { stack: m.stack }));
     });
     worker.on('error', (e) => failAll(e));
     worker.on('exit', (code) => {

@@ -88,7 +88,7 @@ export async function runExplore(options: RunExploreOptions): Promise<ExploreRep
   if (sharded && !shardableStrategies.includes(options.strategy)) {
     throw new RacelabError('BAD_OPTION', `${sharded}: --strategy ${options.strategy} runs in one process only for now (${sharded === '--agents' ? 'agents' : 'workers'} split random, pct, pos and dfs); drop ${sharded} or use one of those`);
   }
-  if (workers > 1 && options.shardPool) throw new RacelabError('BAD_OPTION', '--workers: runs on this machine; --agents spreads over agents; give one of them');
+  if (workers > 1 && options.shardPool) throw new RacelabError('BAD_OPTION', 'runs on this machine; --agents spreads over agents; give one of them', { subject: 'workers' });
   const { signal: _signal, strategy: _strategy, runs: _runs, seed: _seed, depth: _depth, por: _por, maxSteps: _maxSteps, timeLimitMs: _timeLimitMs, workers: _workers, shardPool: _shardPool, ...scenario } = options;
   const spec: ExploreShardSpec = { scenario, options: { strategy: options.strategy, ...(options.depth !== undefined ? { depth: options.depth } : {}), ...(options.por !== undefined ? { por: options.por } : {}), ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) } };
   if (options.shardPool) {

@@ -117,3 +117,54 @@ describe('bounded mailboxes', () => {
     expect(() => new Mailbox({ capacity: 2, overflow: 'explode' as never })).toThrow(/"explode" is not a policy; use one of reject, drop-newest, drop-oldest, block/);
   });
 });
+
+describe('mailbox entry times (for a MessageTimeline)', () => {
+  it('each taken message reports when it entered, through shift, selective removal, drop-oldest and compaction', () => {
+    let now = 0;
+    const box = new Mailbox({ capacity: 3, overflow: 'drop-oldest' });
+    box.recordTimes(() => now);
+    for (const m of ['a', 'b', 'c']) {
+      now += 10;
+      box.push(m);
+    }
+    expect(box.removeAt(1)).toBe('b');
+    expect(box.lastTakenAt).toBe(20);
+    // drop-oldest as the system does it when the box is full: the oldest is shifted out, the new one pushed.
+    box.push('x');
+    now = 50;
+    expect(box.shift()).toBe('a');
+    box.push('d');
+    expect(box.shift()).toBe('c');
+    expect(box.lastTakenAt).toBe(30);
+    expect(box.shift()).toBe('x');
+    expect(box.lastTakenAt).toBe(30);
+    expect(box.shift()).toBe('d');
+    expect(box.lastTakenAt).toBe(50);
+    const big = new Mailbox();
+    big.recordTimes(() => now);
+    for (let i = 0; i < 3000; i++) {
+      now = 1000 + i;
+      big.push(i);
+    }
+    for (let i = 0; i < 2500; i++) {
+      expect(big.shift()).toBe(i);
+      expect(big.lastTakenAt).toBe(1000 + i);
+    }
+  });
+
+  it('a GenServer records each handled message: enqueued, handler start and end on the system clock, capped', async () => {
+    const { MessageTimeline } = await import('../../src/actor/index.js');
+    const timeline = new MessageTimeline({ cap: 3 });
+    const system = new ActorSystem({ timeline });
+    const server = await GenServer.start(system, { init: () => 0, handleCast: (_r: unknown, n: number) => n + 1, handleCall: (_r: unknown, _f: unknown, n: number) => ({ reply: n, state: n }) }, undefined, { name: 'c' });
+    for (let i = 0; i < 4; i++) await server.cast('inc');
+    expect(await server.call('get')).toBe(4);
+    await system.shutdown();
+    const record = timeline.finish();
+    expect(record.messages.map((m) => `${m.lane} ${m.what} ${m.outcome}`)).toEqual(['c cast inc handled', 'c cast inc handled', 'c cast inc handled']);
+    expect(record.notKept).toBe(2);
+    for (const m of record.messages) expect(m.enqueuedMs <= m.startMs && m.startMs <= m.endMs!).toBe(true);
+    // Nothing is recorded on a system created without a timeline.
+    expect(new ActorSystem().timeline).toBeNull();
+  });
+});

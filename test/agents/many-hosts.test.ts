@@ -9,7 +9,8 @@
  * spread with offset correction is far smaller than without (both printed, over 10 rounds); the vulnerable
  * counter is found and the mutex one is not; with one agent's path to NATS delayed 20ms each way by racelab's
  * own proxy, the correction still holds; one agent killed mid-round gives an incomplete round naming it; and
- * nothing is left running or left behind.
+ * nothing is left running or left behind. The same agents also take the shards of an `explore --agents` run from
+ * the coordinator host, with the report of one process.
  */
 import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -200,6 +201,24 @@ describe.skipIf(!up)('racelab attack --agents from three hosts (network namespac
     expect(mutex.verdict).toBe('no-race');
     expect(mutex.racesFound).toBe(0);
     expect(mutex.totals.ok).toBe(120);
+  });
+
+  it('explore --agents from the coordinator host: the three agents share the runs and give the report of one process', async () => {
+    const args = ['explore', '--scenario', 'depth3', '--strategy', 'pct', '--seed', '3', '--json'];
+    const one = await racelabIn(lab.host('coord'), args, 60_000);
+    const three = await racelabIn(lab.host('coord'), [...args, '--agents', `nats://${lab.host('nats').address}:4222`, '--agent-count', '3', '--sign-key', join(dir, 'key')], 60_000);
+    expect([one.code, three.code], `${one.stderr}\n${three.stderr}`).toEqual([1, 1]);
+    type Explored = Record<string, unknown> & { verdict: string; agents?: { names: string[]; shards: number } };
+    // The same first failure, shrunk schedule and token; only timings and where it ran differ.
+    const comparable = (stdout: string): Explored => {
+      const { elapsedMs: _e, runsPerSecond: _r, agents: _a, workers: _w, ...rest } = JSON.parse(stdout) as Explored;
+      return rest as Explored;
+    };
+    const spread = JSON.parse(three.stdout) as Explored;
+    console.log(`explore over 3 agents in 3 namespaces: ${spread.agents?.shards} shards to ${spread.agents?.names.join(', ')}`);
+    expect(comparable(one.stdout).verdict).toBe('race-found');
+    expect(comparable(three.stdout)).toEqual(comparable(one.stdout));
+    expect(spread.agents?.names).toEqual(['a1', 'a2', 'a3']);
   });
 
   it("with one agent's path to NATS delayed 20ms each way, offsets still match and the correction still pays", async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAttack } from '../../src/attack/run.js';
 import { startCounterServer, type CounterServer } from '../../src/scenarios/counter/server.js';
 import type { SyncMode } from '../../src/burst/sync-policy.js';
+import { runCli } from '../helpers/cli.js';
 
 // A 100 ms read-modify-write window: any two calls that start within it lose an update, so every concurrent
 // mode detects the race even on a loaded two-core machine; sequential calls never overlap.
@@ -75,4 +76,48 @@ describe("racelab attack against racelab's own Counter server", () => {
       { method: '/Counter/GetValue', count: 1, offsetMicros: 20_000 },
     ]);
   });
+});
+
+describe('racelab attack: a burst of which every call was refused tests nothing', () => {
+  it('a used-up coupon: those rounds are unknown, not "ok"; no round that could race left is inconclusive', async () => {
+    const { startScenarioServer } = await import('../../src/scenarios/impacts/server.js');
+    const { renderAttackReport } = await import('../../src/report/attack-text.js');
+    // Every round on the served code SPRING, good for 5 redemptions (no setup call issuing a code per round, as
+    // --scenario coupon makes): the first burst of 8 uses it up, the next ones are all refused.
+    const server = await startScenarioServer({ scenario: 'coupon', variant: 'mutex', delayMs: 10 });
+    const Coupons = 'racelab.coupon.v1.Coupons';
+    const onSpring = {
+      endpoints: [{ method: `${Coupons}/Redeem`, data: { code: 'SPRING', user: 'user-{{run}}-{{round}}-{{index}}' } }],
+      before: { method: `${Coupons}/Status`, data: { code: 'SPRING' } },
+      after: { method: `${Coupons}/Status`, data: { code: 'SPRING' } },
+      invariant: 'ok <= before.remaining && after.remaining == before.remaining - ok',
+    };
+    try {
+      const first = await runAttack({ target: server.target, ...onSpring, sync: 'parallel', count: 8, rounds: 3, pauseMs: 0 });
+      expect(first.rounds.map((r) => [r.verdict, r.ok, r.nothingAccepted ?? false])).toEqual([
+        ['ok', 5, false],
+        ['unknown', 0, true],
+        ['unknown', 0, true],
+      ]);
+      // The one round that could race decides; the rate counts only it.
+      expect(first.verdict).toBe('no-race');
+      expect(first.detectionRate).toBe(0);
+      expect(renderAttackReport(first)).toContain('No race found in the 1 of 3 rounds that could race');
+
+      const second = await runAttack({ target: server.target, ...onSpring, sync: 'parallel', count: 8, rounds: 2, pauseMs: 0 });
+      expect(second.verdict).toBe('unknown');
+      expect(second.rounds.every((r) => r.nothingAccepted)).toBe(true);
+      expect(renderAttackReport(second)).toMatch(/Inconclusive: .*in 2 of 2 rounds the target refused every call/);
+      // From the CLI: inconclusive is exit 3, never the 0 of "no race".
+      const status = ['--before', `${Coupons}/Status`, '--before-data', '{"code":"SPRING"}', '--after', `${Coupons}/Status`, '--after-data', '{"code":"SPRING"}'];
+      const cli = await runCli(['attack', '--target', server.target, '--call', `${Coupons}/Redeem`, '--data', '{"code":"SPRING","user":"cli-{{index}}"}', ...status, '--invariant', onSpring.invariant, '--count', '4', '--rounds', '1'], { timeoutMs: 60_000 });
+      expect(cli.code, cli.stdout + cli.stderr).toBe(3);
+      expect(cli.stdout).toContain('unknown (all refused)');
+      // --scenario coupon issues a code of its own per round: on the same server, every round is tested again.
+      const fresh = await runAttack({ target: server.target, scenario: 'coupon', sync: 'parallel', count: 8, rounds: 2, pauseMs: 0 });
+      expect(fresh.rounds.map((r) => [r.verdict, r.ok, r.nothingAccepted ?? false])).toEqual([['ok', 5, false], ['ok', 5, false]]);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });

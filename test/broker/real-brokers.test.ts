@@ -91,9 +91,29 @@ for (const { kind, url, up } of brokers) {
       expect(concurrent.tally.lostUpdates).toBeGreaterThan(0);
       const perKey = await run('per-key-ordering', { messages: 20, keys: ['k1'], crashes: 0 });
       expect(perKey.settled).toBe(true);
-      expect(perKey.tally.effectsApplied).toBe(20);
+      // What per-key ordering claims: no update lost, none out of order, every message applied. It does not claim
+      // exactly once: a delivery the broker makes again (seen once in CI on RabbitMQ: 21 effects for 20) is applied
+      // again, and only a redelivery can do that.
+      expect(perKey.tally.lostEffects).toBe(0);
+      expect(perKey.tally.effectsApplied).toBe(20 + perKey.tally.duplicates);
+      expect(perKey.tally.duplicates).toBeLessThanOrEqual(perKey.tally.redeliveries);
       expect(perKey.tally.lostUpdates).toBe(0);
       expect(perKey.tally.outOfOrder).toBe(0);
+    });
+
+    it('a consumer stopped at once, while it is still connecting, stops and takes nothing (a Ctrl+C right after publishing once hung here)', async () => {
+      const broker = await open();
+      await broker.declare({ name: 'q', keys: ['k'], perKey: false, ackWaitMs: 1000 });
+      await broker.publish('q', { id: 'm1', key: 'k', seq: 1, amount: 1 });
+      const delivered: string[] = [];
+      const consumer = await broker.consume('q', 'c1', async (d) => {
+        delivered.push(d.message.id);
+        await d.ack();
+      });
+      const stopped = consumer.stop().then(() => 'stopped');
+      expect(await Promise.race([stopped, new Promise((r) => setTimeout(() => r('still running after 5 s'), 5000))])).toBe('stopped');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(delivered).toEqual([]);
     });
 
     it('a broker that refuses a name, or is down, is one line with a code', async () => {

@@ -29,13 +29,15 @@ async function attackAndCheck(scenario: string, model: string, variant: string, 
   for (const run of [1, 2]) {
     const file = join(dir, `${scenario}-${variant}-${run}.jsonl`);
     const attack = await runCli(['attack', '--target', target, '--scenario', scenario, '--count', '6', '--rounds', '1', '--sync', 'last-frame', '--record', file], { timeoutMs: 60_000 });
-    expect([0, 1], attack.stderr).toContain(attack.code);
+    // 3: the burst could not race, every call refused; its history still checks.
+    expect([0, 1, 3], attack.stderr).toContain(attack.code);
+    if (attack.code === 3) expect(attack.stdout).toContain('the target refused every call');
     expect(readFileSync(file, 'utf8').split('\n')[0]).toMatch(header);
     const checked = await runCli(['check', '--model', model, file], { timeoutMs: 60_000 });
     expect(checked.stderr).toBe('');
     expect(checked.stdout).toMatch(/start: .*\(as the history or --initial says\)/);
     if (expected === 'safe') {
-      expect(attack.code, attack.stdout).toBe(0);
+      expect([0, 3], attack.stdout).toContain(attack.code);
       expect(checked.code, checked.stdout).toBe(0);
       expect(checked.stdout).toMatch(/verdict: ok \(linearizable\)/);
     } else if (attack.code === 1) {
@@ -59,8 +61,9 @@ describe('racelab attack --record, then racelab check --model with no --initial 
   // The second attack opens a session of its own ({{run}}): an earlier run's open session does not make it a race.
   it('session mutex: no race and linearizable (exit 0), also on the second attack of one server', () => attackAndCheck('session', 'session', 'mutex', '20ms', 'safe', /^\{"initial":\{"free":\d+\}\}$/), 180_000);
   it('coupon vulnerable and mutex', async () => {
-    await attackAndCheck('coupon', 'coupon', 'vulnerable', '100ms', 'race', /^\{"initial":\{"remaining":\{"SPRING":\d+\}\}\}$/);
-    await attackAndCheck('coupon', 'coupon', 'mutex', '20ms', 'safe', /^\{"initial":\{"remaining":\{"SPRING":\d+\}\}\}$/);
+    // Each run issues a code of its own ({{run}}, {{round}}), good for 5: the header names that code, fresh.
+    await attackAndCheck('coupon', 'coupon', 'vulnerable', '100ms', 'race', /^\{"initial":\{"remaining":\{"SPRING-[0-9a-f]{8}-1":5\}\}\}$/);
+    await attackAndCheck('coupon', 'coupon', 'mutex', '20ms', 'safe', /^\{"initial":\{"remaining":\{"SPRING-[0-9a-f]{8}-1":5\}\}\}$/);
   }, 360_000);
 });
 

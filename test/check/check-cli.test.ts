@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckReport } from '../../src/check/index.js';
+import { OWNER_HOST } from '../../src/core/cleanup.js';
 import { expectOneLineError, runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'racelab-check-cli-'));
@@ -84,6 +86,12 @@ describe('racelab check', () => {
 
   it('demo grpc --record writes histories: the vulnerable run checks illegal, the mutex run ok', async () => {
     const base = join(dir, 'counter.jsonl');
+    // What a demo killed with -9 leaves: its recording folder, named for a process that is gone. This run removes
+    // it; a live process's folder stays.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const abandoned = join(tmpdir(), `racelab-record-${OWNER_HOST}-${dead}-${Date.now().toString(36)}-test`);
+    const living = join(tmpdir(), `racelab-record-${OWNER_HOST}-${process.pid}-${Date.now().toString(36)}-test`);
+    for (const d of [abandoned, living]) mkdirSync(join(d, 'x'), { recursive: true });
     const demo = await runCli(['demo', 'grpc', '--clients', '3', '--increments', '3', '--delay', '40ms', '--record', base, '--json'], { timeoutMs: 60_000 });
     expect(demo.code, demo.stderr).toBe(0);
     const report = JSON.parse(demo.stdout) as { runs: Array<{ variant: string; historyFile?: string; lostUpdates: number }> };
@@ -97,5 +105,8 @@ describe('racelab check', () => {
     expect(v.code, v.stdout).toBe(1);
     expect(v.stdout).toContain('history: 12 operations from 3 processes (12 ok');
     expect(m.code, m.stdout).toBe(0);
+    expect(existsSync(abandoned)).toBe(false);
+    expect(existsSync(living)).toBe(true);
+    rmSync(living, { recursive: true, force: true });
   });
 });

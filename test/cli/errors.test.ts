@@ -24,6 +24,18 @@ describe('library errors in the CLI: codes to exit statuses, subjects to flags',
     expect(exitStatusFor(e)).toBe(EXIT_BAD_INPUT);
   });
 
+  it('an error that crossed a worker thread or an agent keeps its subject, so the CLI still names the flag', async () => {
+    const { errorFields, errorFromFields } = await import('../../src/core/errors.js');
+    const { checkSizes } = await import('../../src/scenarios/consumer/run.js');
+    const e = thrown(() => checkSizes(0, 1, undefined));
+    expect(e.message).toBe('messages: "0" must be a whole number from 1 to 100000');
+    // What a worker posts is plain data (structured clone / JSON).
+    const sent = JSON.parse(JSON.stringify({ message: e.message, ...errorFields(e) })) as { message: string };
+    const again = errorFromFields(sent)!;
+    expect([again.code, again.message, cliMessage(again)]).toEqual(['BAD_COUNT', e.message, '--messages: "0" must be a whole number from 1 to 100000']);
+    expect(errorFromFields({ message: 'TypeError: x is undefined', ...errorFields(new TypeError('x')) })).toBeUndefined();
+  });
+
   it('keeps a flag the CLI passed as the subject, and adds its own hint for an unreachable target', () => {
     expect(cliMessage(thrown(() => parseTarget('nohost', '--targets')))).toMatch(/^--targets: "nohost" is not host:port/);
     const down = new RacelabError('UNREACHABLE', 'nothing answers gRPC at 127.0.0.1:1 (waited 5ms); start a server there or check host and port', { subject: 'target' });

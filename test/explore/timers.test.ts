@@ -9,6 +9,8 @@ const rl = moduleHooks('src/pay.ts', [
   [20, 'new Promise((r) => setTimeout(r, 40_000))'],
   [30, 'this.store.write(this.latest)'],
   [40, 'sleepFor(5_000)'],
+  [50, 'this.store.get()'],
+  [51, 'this.store.set(n + 1)'],
 ]);
 
 /** A slow gateway: it charges at once, and answers after 40 s (a real setTimeout in the fake). */
@@ -84,6 +86,30 @@ describe('virtual time inside a run: the code under test uses setTimeout, Date.n
     const r = await explore(w, { strategy: 'dfs', seed: 1, ambient: true });
     expect(r.firstFailure?.message).toBeUndefined();
     expect(r.verdict).toBe('proved');
+  });
+
+  it("a timer callback's instrumented awaits are points, whichever task's reaction the driver fires it from", async () => {
+    // Each task arms a flush that reads a count, then writes it plus one, each awaited: two flushes that
+    // interleave lose a count. The driver fires a timer from its own loop, whose async context is that of
+    // whichever reaction it runs in, or none; the callback runs inside the run's scheduler all the same, so its
+    // awaits are the steps that expose the lost update (outside it, they would be no points).
+    const w: Workload = {
+      name: 'timer-flush',
+      setup() {
+        let count = 0;
+        const store = { get: async () => count, set: async (n: number) => void (count = n) };
+        const flush = async (): Promise<void> => {
+          const n = await rl.a(5, (rl.on && (await rl.b(5)), store.get()));
+          await rl.a(6, (rl.on && (await rl.b(6)), store.set(n + 1)));
+        };
+        const arm = async (): Promise<void> => void setTimeout(() => void flush(), 100);
+        return { tasks: [['a', arm], ['b', arm]], invariant: () => count === 2 || `counted ${count} of 2` };
+      },
+    };
+    const r = await explore(w, { strategy: 'dfs', seed: 1, ambient: true });
+    expect(r.verdict).toBe('race-found');
+    expect(r.firstFailure?.message).toBe('counted 1 of 2');
+    expect(r.firstFailure?.shrunk.trace).toMatch(/pay\.ts:50 this\.store\.get\(\)/);
   });
 
   it('two timers due at the same virtual time, armed at different times, fire in either order (dfs explores both)', async () => {

@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error a plain ES module shared with the benchmarks
 import { counterHistoryJsonl } from '../../bench/large-history.mjs';
 import type { CheckReport } from '../../src/index.js';
 import { BIN, runCli } from '../helpers/cli.js';

@@ -3,6 +3,26 @@ import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/racelab.js', import.meta.url));
 
+/**
+ * Every CLI child the helpers started that has not exited yet. A test that times out or throws before its
+ * `finally` would leave its child running (a proxy or server, long after the run); test/setup.ts kills what is
+ * left here when the file is done.
+ */
+const live = new Set<ChildProcess>();
+function tracked<C extends ChildProcess>(child: C): C {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+/** Kills (SIGKILL) every CLI child still running; returns how many there were. */
+export function killLeftoverChildren(): number {
+  const left = [...live].filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const c of left) c.kill('SIGKILL');
+  live.clear();
+  return left.length;
+}
+
 export interface CliRun {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -13,7 +33,7 @@ export interface CliRun {
 /** Runs the built CLI (`npm test` builds first) and collects its output; killed after `timeoutMs`. */
 export function runCli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = tracked(spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -30,7 +50,7 @@ export function runCli(args: string[], options: { timeoutMs?: number; env?: Node
 /** Starts the CLI and resolves once its output matches `ready`; the caller stops it. */
 export function startCli(args: string[], ready: RegExp, timeoutMs = 15_000): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = tracked(spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -58,6 +78,20 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
+/**
+ * exited(), bounded: a CLI that does not exit within `timeoutMs` of being asked to is a failure that says what it
+ * printed (a hang would otherwise show only as the test's own timeout), and it is SIGKILLed.
+ */
+export async function exitedWithin(child: ChildProcess, timeoutMs: number, output: () => string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+  const r = await Promise.race([exited(child), late]);
+  clearTimeout(timer);
+  if (r !== 'late') return r;
+  child.kill('SIGKILL');
+  throw new Error(`the CLI had not exited ${timeoutMs}ms after it was asked to; it printed: ${output()}`);
+}
+
 /** A bad-input run: exit 2, one line on stderr starting `racelab:`, no stack trace. */
 export function expectOneLineError(run: CliRun): string {
   const lines = run.stderr.trim().split('\n');
@@ -73,7 +107,7 @@ export function expectOneLineError(run: CliRun): string {
  */
 export function interrupted(args: string[], ready: RegExp | number, signal: NodeJS.Signals = 'SIGINT'): Promise<{ code: number | null; stdout: string; stderr: string; pid: number | undefined }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = tracked(spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     let sent = false;

@@ -1,7 +1,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pairOperations, readHistoryFile, readPairedHistoryFile } from '../../src/history/index.js';
+import { HistoryReadStopped, pairOperations, readHistoryFile, readPairedHistoryFile } from '../../src/history/index.js';
 import { counterHistoryJsonl } from '../../bench/large-history.mjs';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -72,5 +72,44 @@ describe('readPairedHistoryFile', () => {
     const long = `{"process":0,"type":"invoke","f":"write","value":"${'x'.repeat(300 * 1024)}"}\n{"process":0,"type":"ok","f":"write","value":null}\n`;
     const path = write('long-first-line', long);
     expect(await streamed(path)).toEqual(await wholeThenPaired(path));
+  });
+});
+
+describe('readPairedHistoryFile: stop', () => {
+  const op = '{"process":0,"type":"invoke","f":"increment","value":null}\n{"process":0,"type":"ok","f":"increment","value":null}\n';
+
+  it('a JSON Lines file is stopped between chunks, with the operations read so far', async () => {
+    // 30,000 operations, about 3 MB: several chunks.
+    const path = write('stop.jsonl', `{"initial":0}\n${op.repeat(30_000)}`);
+    let asked = 0;
+    const stopped = await readPairedHistoryFile(path, 'auto', { stop: () => ++asked === 2 }).catch((e: unknown) => e);
+    expect(stopped).toBeInstanceOf(HistoryReadStopped);
+    const { operations, path: named } = stopped as HistoryReadStopped;
+    expect(named).toBe(path);
+    expect(operations).toBeGreaterThan(0);
+    expect(operations).toBeLessThan(30_000);
+    // Never stopped: the whole file, as before.
+    expect((await readPairedHistoryFile(path, 'auto', { stop: () => false })).paired.operations).toHaveLength(30_000);
+  });
+
+  it('a Jepsen log and an EDN history are stopped as they are parsed, every 1,024 lines or forms', async () => {
+    const log = write('stop.log', 'INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:ok\t:read\t0\n'.repeat(2500));
+    const edn = write('stop-forms.edn', '{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :read, :value 0}\n'.repeat(2500));
+    for (const path of [log, edn]) {
+      // Asked before the file is read, after 1,024 lines or forms, then after 2,048: stopped there.
+      let asked = 0;
+      const stopped = await readPairedHistoryFile(path, 'auto', { stop: () => ++asked === 3 }).catch((e: unknown) => e);
+      expect(stopped, path).toBeInstanceOf(HistoryReadStopped);
+      expect((stopped as HistoryReadStopped).path).toBe(path);
+      expect((stopped as HistoryReadStopped).operations).toBe(1024);
+    }
+  });
+
+  it('a Jepsen file is stopped between reading, parsing and pairing', async () => {
+    const path = write('stop.edn', '{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :read, :value 0}\n');
+    let asked = 0;
+    const stopped = await readPairedHistoryFile(path, 'auto', { stop: () => ++asked === 2 }).catch((e: unknown) => e);
+    expect(stopped).toBeInstanceOf(HistoryReadStopped);
+    expect((stopped as HistoryReadStopped).operations).toBe(1);
   });
 });

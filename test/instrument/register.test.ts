@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +31,8 @@ beforeAll(() => {
   write('lib.cjs', `const { helper } = require('./helper.cjs');\nexports.viaCjs = async (x) => { return await helper(x); };\n`);
   write('helper.cjs', `exports.helper = async (x) => { return await x; };\n`);
   write('node_modules/dep/index.js', `export async function dep(x) { return await x; }\n`);
+  write('node_modules/cjsdep/index.js', `exports.cjsdep = async (x) => { return await x; };\n`);
+  write('deps.mjs', `import { withScheduler } from '${sched}';\nimport { dep } from 'dep';\nimport { cjsdep } from 'cjsdep';\n${RECORD}report(await withScheduler(recorder, () => Promise.all([dep(1), cjsdep(2)])));\n`);
   write(
     'main.mjs',
     `import { withScheduler } from '${sched}';\nimport { viaCjs } from './lib.cjs';\nimport { dep } from 'dep';\n${RECORD}` +
@@ -74,7 +76,7 @@ afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 function node(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: project, env: { ...process.env, ...env }, timeout: 20_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, args, { cwd: project, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -100,6 +102,18 @@ describe('node --import racelab/register', () => {
     expect(JSON.parse(some.stdout)).toEqual({ value: 6, points: ['lib.cjs:2 helper(x)'] });
     const off = await node(['--import', register, 'main.mjs'], { RACELAB_INSTRUMENT: 'off' });
     expect(JSON.parse(off.stdout)).toEqual({ value: 6, points: [] });
+  });
+
+  it('instruments a dependency, ES module or CommonJS, only when a glob of RACELAB_INSTRUMENT names node_modules', async () => {
+    const plain = await node(['--import', register, 'deps.mjs']);
+    expect(JSON.parse(plain.stdout)).toEqual({ value: [1, 2], points: [] });
+    const wide = await node(['--import', register, 'deps.mjs'], { RACELAB_INSTRUMENT: '**' });
+    expect(JSON.parse(wide.stdout)).toEqual({ value: [1, 2], points: [] });
+    const named = await node(['--import', register, 'deps.mjs'], { RACELAB_INSTRUMENT: '**/node_modules/dep/**,**/node_modules/cjsdep/**' });
+    expect(named.stderr).toBe('');
+    expect(JSON.parse(named.stdout)).toEqual({ value: [1, 2], points: ['index.js:1 x', 'index.js:1 x'] });
+    const one = await node(['--import', register, 'deps.mjs'], { RACELAB_INSTRUMENT: '**/node_modules/cjsdep/**' });
+    expect(JSON.parse(one.stdout)).toEqual({ value: [1, 2], points: ['index.js:1 x'] });
   });
 
   it('an error thrown after an await names its original line and column', async () => {
@@ -129,6 +143,72 @@ describe('node --import racelab/register', () => {
     expect(run.stdout).toMatch(/# pass 2/);
     expect(run.stdout).toMatch(/# fail 0/);
     expect(run.code).toBe(0);
+  });
+});
+
+// async-mutex, the lock of the usual fix, instrumented from node_modules as a user would name it: its ES module
+// build (index.mjs, `import`) has tsc's __awaiter inline; its CommonJS build (lib/, `require`) takes __awaiter from
+// tslib, so the continuations that resume it are tslib's code, which must be named too.
+describe('a dependency named by RACELAB_INSTRUMENT: async-mutex', () => {
+  const index = pathToFileURL(join(repo, 'dist', 'index.js')).href;
+
+  beforeAll(() => {
+    // The packages this repository installed, linked in as a package manager would (Node loads their real paths,
+    // outside this project's root: selected from their node_modules segment on).
+    for (const name of ['async-mutex', 'tslib']) symlinkSync(join(repo, 'node_modules', name), join(project, 'node_modules', name), 'dir');
+    write(
+      'wallet-mutex.mjs',
+      [
+        `import { explore } from '${index}';`,
+        "import { createRequire } from 'node:module';",
+        "import { Mutex as EsmMutex } from 'async-mutex';",
+        "const { Mutex: CjsMutex } = createRequire(import.meta.url)('async-mutex');",
+        'class Accounts { constructor() { this.balance = 100; } async find() { return this.balance; } async save(v) { this.balance = v; } }',
+        'class Wallet {',
+        '  constructor(Lock) { this.accounts = new Accounts(); this.lock = Lock && new Lock(); }',
+        '  async check(n) { const b = await this.accounts.find(); if (b < n) return false; await this.accounts.save(b - n); return true; }',
+        '  async withdraw(n) { return this.lock ? await this.lock.runExclusive(() => this.check(n)) : await this.check(n); }',
+        '}',
+        'const out = {};',
+        "for (const [name, Lock] of [['none', null], ['esm', EsmMutex], ['cjs', CjsMutex]]) {",
+        '  const r = await explore({ name, setup() {',
+        '    const w = new Wallet(Lock); let paid = 0;',
+        '    const t = async () => void ((await w.withdraw(70)) && (paid += 70));',
+        "    return { tasks: [['w1', t], ['w2', t]], invariant: () => paid + w.accounts.balance === 100 || 'a double spend' };",
+        "  } }, { strategy: 'dfs', ambient: true, seed: 1, runs: 200000 });",
+        '  out[name] = { verdict: r.verdict, first: r.inconclusive?.first ?? null, schedules: r.dfs?.schedulesExplored ?? 0 };',
+        '}',
+        'console.log(JSON.stringify(out));',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  type Out = Record<'none' | 'esm' | 'cjs', { verdict: string; first: string | null; schedules: number }>;
+
+  it('instrumented (index.mjs, and lib/ with tslib): the fix is proved by dfs, for the ES module and the CommonJS build', async () => {
+    const run = await node(['--import', register, 'wallet-mutex.mjs'], { RACELAB_INSTRUMENT: 'wallet-mutex.mjs,**/node_modules/async-mutex/**,**/node_modules/tslib/**' });
+    expect(run.stderr).toBe('');
+    const out = JSON.parse(run.stdout) as Out;
+    expect(out.none.verdict).toBe('race-found');
+    for (const build of ['esm', 'cjs'] as const) {
+      expect(out[build], build).toMatchObject({ verdict: 'proved', first: null });
+      expect(out[build].schedules).toBeGreaterThan(1);
+    }
+  });
+
+  it('not instrumented, or its CommonJS build without tslib: inconclusive, naming the await on the lock', async () => {
+    const where = /^the await at wallet-mutex\.mjs:9:\d+ \(await this\.lock\.runExclusive\(\(\) => this\.check\(n\)\)\) \(task "w\d"\) waited for code racelab did not instrument, which resumed \d+ times? without a scheduling point/;
+    const plain = JSON.parse((await node(['--import', register, 'wallet-mutex.mjs'], { RACELAB_INSTRUMENT: 'wallet-mutex.mjs' })).stdout) as Out;
+    expect(plain.none.verdict).toBe('race-found');
+    for (const build of ['esm', 'cjs'] as const) {
+      expect(plain[build].verdict, build).toBe('inconclusive');
+      expect(plain[build].first).toMatch(where);
+    }
+    const noTslib = JSON.parse((await node(['--import', register, 'wallet-mutex.mjs'], { RACELAB_INSTRUMENT: 'wallet-mutex.mjs,**/node_modules/async-mutex/**' })).stdout) as Out;
+    expect(noTslib.esm.verdict).toBe('proved');
+    expect(noTslib.cjs.verdict).toBe('inconclusive');
+    expect(noTslib.cjs.first).toMatch(where);
   });
 });
 

@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { explore, type Workload } from '../../src/index.js';
 import '../../src/instrument/runtime.js';
 import { instrument } from '../../src/instrument/transform.js';
+import { FakeDriver, MemoizedRepository } from '../fixtures/user-code/lazy-client.js';
+import { AtomicWalletService, InMemoryAccounts, InsufficientFunds, LockedWalletService, MutexWalletService, VersionedWalletService } from '../fixtures/user-code/wallet.js';
 
 // Issue 12, no false proofs: an instrumented `await` of an async function from a module racelab did not
 // instrument (a dependency in node_modules) runs that function's own awaits as no points, so its read-await-write
@@ -244,4 +246,333 @@ describe('the callee handed to the runtime', () => {
     expect(r.verdict).toBe('proved');
     expect(results[0]).toEqual([30, 8, 10, 7, 70]);
   });
+});
+
+// The smallest dependency that loses an update: it reads, awaits once (a log, a metric, a cache touch), then
+// writes. Uninstrumented, it resumes exactly once before it settles, so one unseen resumption while an
+// instrumented await waits must be enough for `inconclusive` (it was not, with a threshold of two: a false proof).
+const ONE_AWAIT = `
+export class Ledger {
+  constructor(balance) { this.balance = balance; }
+  async log() {}
+  async withdraw(n) {
+    const b = this.balance;
+    if (b < n) return false;
+    await this.log();
+    this.balance = b - n;
+    return true;
+  }
+}
+`;
+
+const ONE_AWAIT_WALLET = (dep: string): string => `import { Ledger } from './${dep}';
+export class Wallet {
+  constructor(balance) { this.dep = new Ledger(balance); }
+  pass(n) { return this.dep.withdraw(n); }
+  async withdrawThroughWrapper(n) {
+    return await this.pass(n);
+  }
+}
+`;
+
+/**
+ * Writes a dependency (`<dep>N.mjs`, instrumented or not) and the user's module that imports it (`<user>N.mjs`,
+ * instrumented), and returns the user's export `name`.
+ */
+async function userOfDependency<T>(dep: string, depSource: string, instrumented: boolean, user: string, userSource: (depFile: string) => string, name: string): Promise<T> {
+  const n = files++;
+  const depFile = join(dir, `${dep}${n}.mjs`);
+  writeFileSync(depFile, instrumented ? instrument(depSource, depFile)!.code : depSource);
+  const file = join(dir, `${user}${n}.mjs`);
+  writeFileSync(file, instrument(userSource(`${dep}${n}.mjs`), file)!.code);
+  return ((await import(pathToFileURL(file).href)) as Record<string, T>)[name] as T;
+}
+
+function oneAwaitWallet(instrumented: boolean): Promise<WrappedWallet> {
+  return userOfDependency('ledger', ONE_AWAIT, instrumented, 'one', ONE_AWAIT_WALLET, 'Wallet');
+}
+
+describe('a dependency that reads, awaits once, then writes, behind a plain wrapper', () => {
+  it('uninstrumented: inconclusive, naming the await and its one unseen resumption', async () => {
+    const Wallet = await oneAwaitWallet(false);
+    const r = await explore(wrappedWorkload(Wallet, 'withdrawThroughWrapper'), { strategy: 'dfs', ambient: true, seed: 1 });
+    expect(r.firstFailure).toBeUndefined();
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.inconclusive?.first).toMatch(
+      /^the await at .*one\d+\.mjs:6:\d+ \(await this\.pass\(n\)\) \(task "w\d"\) waited for code racelab did not instrument, which resumed 1 time without a scheduling point/,
+    );
+  });
+
+  it('instrumented: the lost update is found (the race the uninstrumented run could not see is real)', async () => {
+    const Wallet = await oneAwaitWallet(true);
+    const r = await explore(wrappedWorkload(Wallet, 'withdrawThroughWrapper'), { strategy: 'dfs', ambient: true, seed: 1 });
+    expect(r.verdict).toBe('race-found');
+    expect(r.firstFailure?.message).toMatch(/paid out 140 from 100/);
+    expect(r.firstFailure?.shrunk.trace).toMatch(/ledger\d+\.mjs:8 this\.log\(\)/);
+  });
+
+  it("io: 'atomic': each call declared one step, so the search proves that model", async () => {
+    const Wallet = await oneAwaitWallet(false);
+    const r = await explore(wrappedWorkload(Wallet, 'withdrawThroughWrapper'), { strategy: 'dfs', ambient: true, seed: 1, io: 'atomic' });
+    expect(r.inconclusive).toBeUndefined();
+    expect(r.verdict).toBe('proved');
+    expect(r.dfs?.exhausted).toBe(true);
+  });
+});
+
+// The same one-await dependency reached with no instrumented await waiting on it at all: an instrumented async
+// function that returns its promise (after a point of its own), a `.then` chain on it, `Promise.race`, or a
+// call nobody awaits (fire and forget, before or after a point). Its read, await, write then ran inside one step,
+// its await no point; what gives it away is that it awaited and resumed within that one step.
+const COUNTER = `
+export class Counter {
+  constructor() { this.n = 0; }
+  async log() {}
+  async inc() {
+    const v = this.n;
+    await this.log();
+    this.n = v + 1;
+    return v;
+  }
+}
+`;
+
+const ROUTES = (dep: string): string => `import { Counter } from './${dep}';
+export class Service {
+  constructor() { this.counter = new Counter(); }
+  async audit() {}
+  async returned() { await this.audit(); return this.counter.inc(); }
+  async chained() { await this.audit(); return this.counter.inc().then((v) => v + 1); }
+  async raced() { await this.audit(); return Promise.race([this.counter.inc()]); }
+  async fireFirst() { void this.counter.inc(); await this.audit(); }
+  async fireAfter() { await this.audit(); void this.counter.inc(); }
+  async own() { const v = this.counter.n; await this.audit(); this.counter.n = v + 1; }
+  async bump() { await this.audit(); this.counter.n += 1; }
+}
+`;
+
+type Route = 'returned' | 'chained' | 'raced' | 'fireFirst' | 'fireAfter';
+type RouteService = new () => { counter: { n: number; inc(): Promise<number> } } & Record<Route | 'own' | 'bump', () => Promise<unknown>>;
+
+function routeService(instrumented: boolean): Promise<RouteService> {
+  return userOfDependency('counter', COUNTER, instrumented, 'routes', ROUTES, 'Service');
+}
+
+/** Two calls of one route: the counter must end at 2. `glue` is how the workload calls it. */
+function routeWorkload(Service: RouteService, route: Route, glue: 'async' | 'bare'): Workload {
+  return {
+    name: `route-${route}-${glue}`,
+    setup() {
+      const s = new Service();
+      const task = glue === 'async' ? async (): Promise<void> => void (await s[route]()) : (): Promise<void> => s[route]() as Promise<void>;
+      return { tasks: [['t1', task], ['t2', task]], invariant: () => s.counter.n === 2 || `counted ${s.counter.n} of 2` };
+    },
+  };
+}
+
+const ROUTE_LINES: Record<Route, number> = { returned: 5, chained: 6, raced: 7, fireFirst: 8, fireAfter: 9 };
+
+describe('a one-await dependency that no instrumented await waits on', () => {
+  for (const route of Object.keys(ROUTE_LINES) as Route[]) {
+    it(`${route}: inconclusive uninstrumented (whether the task awaits the call or returns it), found instrumented`, async () => {
+      const Plain = await routeService(false);
+      for (const glue of ['async', 'bare'] as const) {
+        const r = await explore(routeWorkload(Plain, route, glue), { strategy: 'dfs', ambient: true, seed: 1 });
+        expect(r.firstFailure, glue).toBeUndefined();
+        expect(r.verdict, glue).toBe('inconclusive');
+        // Named by the step it ran in: the task's start, or the response of the point before it.
+        const step = route === 'fireFirst' ? 'start' : `routes\\d+\\.mjs:${ROUTE_LINES[route]} audit\\(\\)`;
+        expect(r.inconclusive?.first, glue).toMatch(
+          new RegExp(`^code racelab did not instrument awaited and resumed in the step of task "t\\d" after ${step}.* \\(1 time\\) with no scheduling point between`),
+        );
+      }
+      const Instrumented = await routeService(true);
+      const found = await explore(routeWorkload(Instrumented, route, 'async'), { strategy: 'dfs', ambient: true, seed: 1 });
+      expect(found.verdict).toBe('race-found');
+      expect(found.firstFailure?.message).toBe('counted 1 of 2');
+    });
+  }
+
+  it("io: 'atomic' declares such code one step: proved", async () => {
+    const Plain = await routeService(false);
+    const r = await explore(routeWorkload(Plain, 'returned', 'async'), { strategy: 'dfs', ambient: true, seed: 1, io: 'atomic' });
+    expect(r.inconclusive).toBeUndefined();
+    expect(r.verdict).toBe('proved');
+  });
+
+  // A task function's own last resumption is the workload's glue, not counted; a task function that is a call of
+  // the dependency must not pass for glue. Here its read, await, write is one step unless reported: the other
+  // task's increment (after a point) could never land inside it, and dfs would prove the lost update absent.
+  it('a task that is itself a call of the dependency is not taken for the workload glue', async () => {
+    const Plain = await routeService(false);
+    const r = await explore(
+      {
+        name: 'route-dep-task',
+        setup() {
+          const s = new Plain();
+          return {
+            tasks: [['dep', () => s.counter.inc() as Promise<unknown> as Promise<void>], ['bump', async () => void (await s.bump())]],
+            invariant: () => s.counter.n === 2 || `counted ${s.counter.n} of 2`,
+          };
+        },
+      },
+      { strategy: 'dfs', ambient: true, seed: 1 },
+    );
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.inconclusive?.first).toMatch(/^code racelab did not instrument awaited and resumed in the step of task "dep" after start/);
+  });
+});
+
+// One unseen resumption is enough for `inconclusive`, and a step is watched even with no await waiting: the
+// usual fixes must still be proved. They are code the user wrote (test/fixtures/user-code, instrumented by
+// vitest.config.ts) and async-mutex, which vitest.config.ts names; nothing uninstrumented resumes in their runs
+// but the workload's own task functions. (test/explore/unmodified-shapes.test.ts proves the rest of the shapes.)
+describe('the usual fixes, still proved by dfs', () => {
+  const walletFix = (name: string, make: (a: InMemoryAccounts) => { withdraw(id: string, n: number): Promise<number> }): Workload => ({
+    name: `fix-${name}`,
+    setup() {
+      const accounts = new InMemoryAccounts({ acc1: 100 });
+      const service = make(accounts);
+      let paid = 0;
+      const withdraw = async (): Promise<void> => {
+        try {
+          await service.withdraw('acc1', 70);
+          paid += 70;
+        } catch (e) {
+          if (!(e instanceof InsufficientFunds)) throw e;
+        }
+      };
+      return { tasks: [['w1', withdraw], ['w2', withdraw]], invariant: () => paid + accounts.balanceOf('acc1') === 100 || `paid out ${paid} from 100` };
+    },
+  });
+  const fixes: Record<string, Workload> = {
+    'promise-chain lock': walletFix('keyed-lock', (a) => new LockedWalletService(a)),
+    'async-mutex': walletFix('mutex', (a) => new MutexWalletService(a)),
+    'version check': walletFix('version', (a) => new VersionedWalletService(a)),
+    'atomic store operation': walletFix('atomic', (a) => new AtomicWalletService(a)),
+    'memoized promise': {
+      name: 'fix-memoized',
+      setup() {
+        const driver = new FakeDriver();
+        const repo = new MemoizedRepository(driver);
+        return {
+          tasks: [['q1', async () => void (await repo.findAll('users'))], ['q2', async () => void (await repo.findAll('orders'))]],
+          invariant: () => driver.opened === 1 || `${driver.opened} connections opened`,
+        };
+      },
+    },
+  };
+  for (const [fix, workload] of Object.entries(fixes)) {
+    it(`${fix}: proved, nothing reported`, async () => {
+      const r = await explore(workload, { strategy: 'dfs', runs: 200_000, seed: 1, ambient: true });
+      expect(r.inconclusive).toBeUndefined();
+      expect(r.firstFailure).toBeUndefined();
+      expect(r.verdict).toBe('proved');
+      expect(r.dfs?.schedulesExplored).toBeGreaterThan(1);
+    });
+  }
+});
+
+// Uninstrumented code that awaits in one step and resumes in a later one, while no instrumented await waits on
+// it: a helper the user's code calls without awaiting it (fire and forget), stores and awaits only after other
+// points, or hands to a callback. The helper reads, awaits a gate that another task (`release`, once the helper
+// has started) or its own task (`self`, after a point) opens, then writes. Its resumption runs inside the
+// opening step, so `bump`, waiting on the same gate since before, never runs between the gate opening and the
+// helper's write, and dfs would prove the lost update absent. Run as plain JavaScript, `bump` (first in line on
+// the gate) resumes first and its increment is lost.
+const GATED = `
+export async function incAfter(box, gate) {
+  const v = box.n;
+  await gate;
+  box.n = v + 1;
+}
+export async function incAfterOpen(box) {
+  const v = box.n;
+  await box.waitOpen();
+  box.n = v + 1;
+}
+`;
+
+const GATED_ROUTES = (dep: string): string => `import { incAfter, incAfterOpen } from './${dep}';
+export class Box {
+  constructor() { this.n = 0; this.gate = new Promise((r) => { this.open = r; }); this.started = new Promise((r) => { this.ready = r; }); this.kept = []; this.waiters = []; }
+  async audit() {}
+  async release() { await this.started; this.open(); for (const w of this.waiters) w(); }
+  async bump() { await this.gate; this.n += 1; }
+  async fire() { void incAfter(this, this.gate); this.ready(); await this.audit(); }
+  async stored() { const p = incAfter(this, this.gate); this.ready(); await this.audit(); await this.audit(); await p; }
+  async callback() { this.keep(incAfter(this, this.gate)); this.ready(); await this.audit(); }
+  async self() { void incAfter(this, this.gate); await this.audit(); this.open(); }
+  keep(p) { this.kept.push(p); }
+  waitOpen() { return new Promise((r) => this.waiters.push(r)); }
+  async waited() { void incAfterOpen(this); this.ready(); await this.audit(); }
+}
+`;
+
+// \`waited\`: the helper awaits a promise a plain function made and returned (\`waitOpen()\`), which \`release\` settles:
+// taken for the result of the call it awaits, it counts once it is seen settled in another task's step.
+type GatedRoute = 'fire' | 'stored' | 'callback' | 'self';
+type GatedBox = new () => { n: number } & Record<GatedRoute | 'waited' | 'release' | 'bump', () => Promise<void>>;
+
+function gatedBox(instrumented: boolean): Promise<GatedBox> {
+  return userOfDependency('gated', GATED, instrumented, 'gatedroutes', GATED_ROUTES, 'Box');
+}
+
+function gatedWorkload(Box: GatedBox, route: GatedRoute | 'waited'): Workload {
+  return {
+    name: `gated-${route}`,
+    setup() {
+      const b = new Box();
+      const tasks: [string, () => Promise<void>][] = [
+        ['bump', async () => void (await b.bump())],
+        ['helper', async () => void (await b[route]())],
+      ];
+      if (route !== 'self') tasks.push(['release', async () => void (await b.release())]);
+      return { tasks, invariant: () => b.n === 2 || `counted ${b.n} of 2` };
+    },
+  };
+}
+
+describe('uninstrumented code that resumes in a later step than it awaited, no instrumented await waiting', () => {
+  it('the race is real: run as written, outside an exploration, bump resumes first and its increment is lost', async () => {
+    const Box = await gatedBox(false);
+    for (const route of ['fire', 'self', 'waited'] as const) {
+      const b = new Box();
+      await Promise.all(route === 'self' ? [b.bump(), b.self()] : [b.bump(), b[route](), b.release()]);
+      await new Promise((r) => setTimeout(r, 0));
+      expect(b.n, route).toBe(1);
+    }
+  });
+
+  it('waited: a promise a plain function made, settled in another task\'s step, is no call result: inconclusive uninstrumented; found instrumented, the stuck helper ending at the stall', async () => {
+    const Plain = await gatedBox(false);
+    const r = await explore(gatedWorkload(Plain, 'waited'), { strategy: 'dfs', ambient: true, seed: 1, runs: 20_000 });
+    expect(r.firstFailure).toBeUndefined();
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.inconclusive?.first).toMatch(/^code racelab did not instrument resumed in the step of task "release" after gatedroutes\d+\.mjs:5 .*, having awaited in an earlier step, with no scheduling point at its resumption \(1 time\)/);
+    // Instrumented, the first schedule already loses the increment: release opens before the helper's waiter is in
+    // the list, so the helper waits for ever (so does the program as written). The run ends at the stall (a real
+    // 250 ms wait for I/O); it once waited on a faked timer that never fired, and the run never ended.
+    const Instrumented = await gatedBox(true);
+    const found = await explore(gatedWorkload(Instrumented, 'waited'), { strategy: 'dfs', ambient: true, seed: 1 });
+    expect(found.verdict).toBe('race-found');
+    expect(found.firstFailure?.message).toBe('counted 1 of 2');
+  }, 30_000);
+
+  const OPENED: Record<GatedRoute, string> = { fire: 'release" after gatedroutes\\d+\\.mjs:5 ', stored: 'release" after gatedroutes\\d+\\.mjs:5 ', callback: 'release" after gatedroutes\\d+\\.mjs:5 ', self: 'helper" after gatedroutes\\d+\\.mjs:10 audit\\(\\)' };
+  for (const route of Object.keys(OPENED) as GatedRoute[]) {
+    it(`${route}: inconclusive uninstrumented, naming the step it resumed in; found instrumented`, async () => {
+      const Plain = await gatedBox(false);
+      const r = await explore(gatedWorkload(Plain, route), { strategy: 'dfs', ambient: true, seed: 1, runs: 200_000 });
+      expect(r.firstFailure).toBeUndefined();
+      expect(r.verdict).toBe('inconclusive');
+      expect(r.inconclusive?.first).toMatch(
+        new RegExp(`^code racelab did not instrument resumed in the step of task "${OPENED[route]}.*, having awaited in an earlier step, with no scheduling point at its resumption \\(1 time\\)`),
+      );
+      const Instrumented = await gatedBox(true);
+      const found = await explore(gatedWorkload(Instrumented, route), { strategy: 'dfs', ambient: true, seed: 1 });
+      expect(found.verdict).toBe('race-found');
+      expect(found.firstFailure?.message).toBe('counted 1 of 2');
+    });
+  }
 });

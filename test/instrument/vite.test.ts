@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Mutex } from 'async-mutex';
 import { describe, expect, it } from 'vitest';
 import { realClock } from '../../src/core/clock.js';
 import type { AwaitSite } from '../../src/sched/await-site.js';
@@ -89,5 +90,54 @@ describe('racelab/vite in this project (test/fixtures/user-code/**)', () => {
     self.configResolved({ root });
     expect(self.transform(code, join(root, 'src/explore/explore.ts'))).toBeNull();
     expect(self.transform(readFileSync(join(root, 'test/fixtures/user-code/instrument/probe.ts'), 'utf8'), join(root, 'test/fixtures/user-code/instrument/probe.ts'))).not.toBeNull();
+  });
+
+  it('instruments a dependency only when an include glob names node_modules, inside the root or hoisted above it', () => {
+    const code = 'export async function f(x) { return await x; }';
+    const plugin = racelab({ root: '/project/app', include: ['src/**', '**/node_modules/async-mutex/**'] });
+    expect(plugin.transform(code, '/project/app/src/wallet.ts')).not.toBeNull();
+    expect(plugin.transform(code, '/project/app/node_modules/async-mutex/index.mjs')).not.toBeNull();
+    // Hoisted to a workspace root, or a symlinked node_modules resolved to its real path: matched from node_modules on.
+    expect(plugin.transform(code, '/project/node_modules/async-mutex/lib/Mutex.js')).not.toBeNull();
+    expect(plugin.transform(code, '/project/app/node_modules/async-mutex-extra/index.js')).toBeNull();
+    expect(plugin.transform(code, '/project/app/node_modules/pg/lib/client.js')).toBeNull();
+    expect(plugin.transform(code, '/project/node_modules/pg/lib/client.js')).toBeNull();
+    // Outside the root and not in a node_modules: never.
+    expect(plugin.transform(code, '/project/other/src/wallet.ts')).toBeNull();
+    // A glob that does not name node_modules never selects it, however wide; an exclude still applies.
+    expect(racelab({ root: '/project', include: ['**'] }).transform(code, '/project/node_modules/async-mutex/index.mjs')).toBeNull();
+    const excluded = racelab({ root: '/project', include: ['**/node_modules/async-mutex/**'], exclude: ['**/lib/**'] });
+    expect(excluded.transform(code, '/project/node_modules/async-mutex/lib/Mutex.js')).toBeNull();
+    expect(excluded.transform(code, '/project/node_modules/async-mutex/index.mjs')).not.toBeNull();
+  });
+
+  it("makes Vitest inline the packages the globs name (test.server.deps.inline), and only those", () => {
+    const inline = (options: Parameters<typeof racelab>[0], config = {}): RegExp[] | null =>
+      (racelab(options).config(config)?.test?.server?.deps?.inline as RegExp[] | undefined) ?? null;
+    const mutex = inline({ include: ['src/**', '**/node_modules/async-mutex/**'] })!;
+    expect(mutex).toHaveLength(1);
+    const hits = (path: string): boolean => mutex.some((r) => r.test(path));
+    expect(hits('/project/node_modules/async-mutex/index.mjs')).toBe(true);
+    expect(hits('/project/node_modules/.pnpm/async-mutex@0.5.0/node_modules/async-mutex/index.mjs')).toBe(true);
+    expect(hits('/project/node_modules/async-mutex-extra/index.mjs')).toBe(false);
+    expect(hits('/project/node_modules/pg/lib/client.js')).toBe(false);
+    const scoped = inline({ include: ['**/node_modules/@acme/lock-{a,b}/**'] })!;
+    expect(scoped.some((r) => r.test('/p/node_modules/@acme/lock-b/dist/index.js'))).toBe(true);
+    expect(scoped.some((r) => r.test('/p/node_modules/@acme/lock-c/dist/index.js'))).toBe(false);
+    // No glob names node_modules: nothing to inline. The user inlines everything already: nothing to add.
+    expect(inline({ include: ['src/**'] })).toBeNull();
+    expect(inline({})).toBeNull();
+    expect(inline({ include: ['**/node_modules/async-mutex/**'] }, { test: { server: { deps: { inline: true } } } })).toBeNull();
+  });
+
+  it('async-mutex, named in vitest.config.ts, is loaded through the plugin: its continuations are points', async () => {
+    const s = recordingScheduler();
+    expect(await withScheduler(s, () => new Mutex().runExclusive(async () => 7))).toBe(7);
+    // __awaiter's `.then` in async-mutex's ES module build (index.mjs), wherever node_modules really is.
+    expect(s.points.length).toBeGreaterThan(0);
+    for (const p of s.points) {
+      expect(p.label).toMatch(/^index\.mjs:\d+ .*\.then\(…\)$/);
+      expect(p.site?.file).toMatch(/node_modules\/async-mutex\/index\.mjs$/);
+    }
   });
 });

@@ -26,10 +26,10 @@ const vulnerable = cases.filter((c) => c.variant === 'vulnerable');
 // write over each other, so it is not the lost-update signature the monitor looks for (see the last test).
 const lostUpdateScenarios = vulnerable.filter((c) => c.scenario !== 'privilege');
 
-async function attack(scenario: string, variant: string, rounds: number) {
+async function attack(scenario: string, variant: string, rounds: number, attackScenario = scenario) {
   const monitor = raceMonitor();
   server = await startScenarioServer({ scenario, variant, delayMs: 5, maxConcurrency: 100, monitor });
-  const report = await runAttack({ target: server.target, scenario, sync: 'parallel', count: 4, rounds, pauseMs: 0 });
+  const report = await runAttack({ target: server.target, scenario: attackScenario, sync: 'parallel', count: 4, rounds, pauseMs: 0 });
   return { monitor, report, use: server.storeUse! };
 }
 
@@ -58,6 +58,21 @@ describe('the race monitor on the impact scenarios', () => {
     expect(use.seen).toBeGreaterThan(0);
     expect(monitor.counts.suspectedLostUpdates).toBeGreaterThan(0);
     expect(monitor.suspects.some((s) => s.kind === 'lost-update')).toBe(true);
+  }, 30_000);
+
+  // The session pool's other burst (`attack --scenario session-end`): every call ends the one session the round opened.
+  it.each(fixed.filter((c) => c.scenario === 'session'))('session-end: no false positive on session $variant over 20 attack rounds', async ({ variant }) => {
+    const { monitor, report, use } = await attack('session', variant, ROUNDS, 'session-end');
+    expect(report.rounds).toHaveLength(ROUNDS);
+    expect(report.racesFound).toBe(0);
+    expect(monitor.counts).toMatchObject({ suspectedLostUpdates: 0, versionRegressions: 0, illegalTransitions: 0 });
+    expect(use.seen).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('session-end: flags session vulnerable, whose Ends of one session each give its slot back', async () => {
+    const { monitor, report } = await attack('session', 'vulnerable', 5, 'session-end');
+    expect(report.racesFound).toBeGreaterThan(0);
+    expect(monitor.counts.suspectedLostUpdates).toBeGreaterThan(0);
   }, 30_000);
 
   it('privilege vulnerable: the attack finds the race, the monitor sees its writes and rightly pairs none (not a lost update)', async () => {

@@ -53,6 +53,30 @@ describe('racelab serve --metrics', () => {
     expect(run.stdout).not.toContain('Starting');
   });
 
+  it('watches an impact scenario too: the vulnerable bank under an attack is flagged, and the closing line counts it', async () => {
+    const { child, match } = await startCli(
+      ['serve', '--scenario', 'bank', '--variant', 'vulnerable', '--port', '0', '--delay', '40ms', '--metrics', ':0'],
+      /on (localhost:\d+)[^]*metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/,
+    );
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    try {
+      const attack = await runCli(['attack', '--target', match[1]!, '--scenario', 'bank', '--count', '6', '--rounds', '2'], { timeoutMs: 60_000 });
+      expect(attack.code, attack.stderr).toBe(1);
+      const metrics = await (await fetch(match[2]!)).text();
+      const suspects = Number(/^racelab_monitor_suspected_lost_updates_total(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1]);
+      expect(suspects).toBeGreaterThan(0);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect((await exited(child)).code).toBe(0);
+    expect(stdout).toMatch(/Race monitor: \d+ requests, [1-9]\d* suspected lost updates?, from \d+ reads and writes of the Store\./);
+  }, 90_000);
+
+  it('--metrics with --replicas on a scenario is refused in one line', async () => {
+    expect(expectOneLineError(await runCli(['serve', '--scenario', 'bank', '--replicas', '2', '--store', 'memory', '--metrics', ':0']))).toMatch(/--metrics: watches one server process/);
+  });
+
   it('a malformed address is one line and exit code 2', async () => {
     expect(expectOneLineError(await runCli(['serve', '--metrics', 'nine']))).toMatch(/--metrics: "nine" is not a listen address; use :9464/);
   });

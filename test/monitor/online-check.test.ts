@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runAttack } from '../../src/attack/run.js';
 import { check } from '../../src/check/checker.js';
@@ -46,6 +48,56 @@ describe('the online linearizability monitor', () => {
     expect(online.counts.illegal).toBe(0);
     expect(online.counts.ok).toBeGreaterThan(0);
   }, 60_000);
+
+  it('built, racelab checks each window on a thread of its own, off the event loop; the verdict is the same', async () => {
+    // The thread runs the built module (CLI tests build dist/ first); from the sources the checks run on the loop.
+    expect(raceMonitor({ linearizability: { key: 'k' } }).online!.checksRunOn).toBe('event loop');
+    const built = (await import(pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'monitor', 'index.js')).href)) as typeof import('../../src/monitor/index.js');
+    const monitor = built.raceMonitor({ linearizability: { key: 'k', windowOps: 2, budgetMs: 50 } });
+    const online = monitor.online!;
+    expect(online.checksRunOn).toBe('worker thread');
+    // Two requests that both read 5 and wrote 6: a lost update.
+    const a = monitor.begin('/W');
+    const b = monitor.begin('/W');
+    online.read(a, 5, 5, 10);
+    online.read(b, 5, 5, 11);
+    online.write(a, 6, 'last-read', 12);
+    online.write(b, 6, 'last-read', 13);
+    monitor.end(a, 0);
+    monitor.end(b, 0);
+    for (let i = 0; i < 100 && online.counts.illegal === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    try {
+      expect(online.counts).toMatchObject({ ok: 0, illegal: 1, unknown: 0 });
+      expect(online.illegalWindows).toHaveLength(1);
+      expect(check(online.illegalWindows[0]!, registerModel(), { initial: 'unknown' }).verdict).toBe('illegal');
+    } finally {
+      await online.stopThread();
+    }
+  });
+
+  it("a service that runs in a worker thread of its own keeps its messages: the monitor's module answers only in its check thread", async () => {
+    const { Worker } = await import('node:worker_threads');
+    const monitorModule = pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'monitor', 'index.js')).href;
+    // The service's thread loads the monitor, then answers its own messages; a message shaped like a window check
+    // must reach the service, not be answered by the monitor.
+    const service = new Worker(
+      `const { parentPort } = require('node:worker_threads');
+       import(${JSON.stringify(monitorModule)}).then(() => {
+         parentPort.on('message', (m) => parentPort.postMessage({ service: m }));
+         parentPort.postMessage('ready');
+       });`,
+      { eval: true },
+    );
+    try {
+      const replies: unknown[] = [];
+      await new Promise<void>((resolve) => service.on('message', (m) => (m === 'ready' ? resolve() : replies.push(m))));
+      service.postMessage({ id: 1, history: [], budgetMs: 5 });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(replies).toEqual([{ service: { id: 1, history: [], budgetMs: 5 } }]);
+    } finally {
+      await service.terminate();
+    }
+  });
 
   it('says unknown, never linearizable, for a window it cannot describe; skips a window while a check is queued', async () => {
     const monitor = raceMonitor({ linearizability: { key: 'k', windowOps: 2, budgetMs: 50 } });

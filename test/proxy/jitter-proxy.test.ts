@@ -86,6 +86,9 @@ describe('jitter proxy: bytes', () => {
     const echoed = await received;
     expect(echoed.length).toBe(data.length);
     expect(echoed.equals(data)).toBe(true);
+    // The client has the last byte when the proxy has sent its FIN; the proxy counts the connection closed only
+    // once both of its sockets have closed, a moment later.
+    await waitFor(() => proxy.stats().connections.open === 0, 'the proxied connection to close');
 
     const stats = proxy.stats();
     for (const dir of ['clientToTarget', 'targetToClient'] as const) {

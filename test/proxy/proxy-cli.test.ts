@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { callUnary } from '../../src/grpc/index.js';
 import type { ProxyStats } from '../../src/proxy/index.js';
 import { counterClient, startCounterServer, type CounterServer } from '../../src/scenarios/counter/index.js';
-import { exited, expectOneLineError, runCli, startCli } from '../helpers/cli.js';
+import { exited, exitedWithin, expectOneLineError, runCli, startCli } from '../helpers/cli.js';
 
 // The CLI runs from dist/: `npm test` builds first.
 let server: CounterServer | undefined;
@@ -38,7 +38,7 @@ describe('racelab proxy', () => {
     const { child, match, output } = await startCli(['proxy', '--listen', ':0', '--target', target, '--delay', '5ms', '--jitter', '2ms', '--seed', '7'], READY);
     expect(await incrementThrough(Number(match[1]), 3)).toBe(before + 3);
     child.kill('SIGTERM');
-    expect((await exited(child)).code).toBe(0);
+    expect((await exitedWithin(child, 20_000, output)).code).toBe(0);
     const text = output();
     expect(text).toContain(`→ ${target}: delay 5ms + jitter up to 2ms per segment, MSS 1460 bytes, seed 7`);
     expect(text).toMatch(/connections: 1 accepted, 0 open, 0 failed to reach the target/);

@@ -90,12 +90,36 @@ describe.skipIf(!chromiumAvailable())('run pages in Chromium', () => {
     });
   }, 60_000);
 
-  it('demo actors: one row per variant, the broken ones in red', async () => {
-    const report = await runActorDemo({ patterns: ['counter-cast'], seed: 11 });
-    await look('demo-actors', renderReportPage(actorDemoPage(report, 'racelab demo actors --pattern counter-cast --seed 11')), async (page) => {
+  it('demo actors: one row per variant, the broken ones in red, every message on a timeline', async () => {
+    const report = await runActorDemo({ patterns: ['counter-cast'], seed: 11, timeline: true });
+    await look('demo-actors', renderReportPage(actorDemoPage(report, 'racelab demo actors --pattern counter-cast --seed 11 --html x.html')), async (page) => {
       expect(await page.locator('#side-by-side tr').count()).toBe(report.runs.length + 1);
       expect(await page.locator('#effects g.bar.bad').count()).toBe(report.runs.filter((r) => !r.ok).length);
       expect(await page.locator('#reproduce').textContent()).toContain('seed 11');
+      // One timeline per variant, every recorded message drawn; the lost ones (dropped raw sends, writes over an
+      // unseen update) in red, and none on the fixed variants.
+      const messages = report.runs.flatMap((r) => r.timeline!.messages);
+      expect(await page.locator('#timeline svg.timeline').count()).toBe(report.runs.length);
+      expect(await page.locator('#timeline g.call').count()).toBe(messages.length);
+      expect(await page.locator('#timeline g.call.lost').count()).toBe(messages.filter((m) => m.mark === 'lost').length);
+      expect(report.runs.filter((r) => r.form === 'fixed').flatMap((r) => r.timeline!.messages).filter((m) => m.mark)).toEqual([]);
+      await clickShowsDetails(page, '#timeline g.call', /^#1 .+ → counter: (handled|DROPPED)/);
+    });
+  }, 60_000);
+
+  it('demo actors: a payment charged twice is outlined in purple, on the vulnerable variant only', async () => {
+    const report = await runActorDemo({ patterns: ['idempotency-key'], seed: 11, timeline: true });
+    const vulnerable = report.runs.find((r) => r.form === 'vulnerable')!;
+    const duplicated = vulnerable.timeline!.messages.filter((m) => m.mark === 'duplicated').length;
+    expect(duplicated).toBeGreaterThan(0);
+    expect(report.runs.filter((r) => r.form === 'fixed').flatMap((r) => r.timeline!.messages).filter((m) => m.mark)).toEqual([]);
+    await look('demo-actors-duplicated', renderReportPage(actorDemoPage(report, 'racelab demo actors --pattern idempotency-key --seed 11 --html x.html')), async (page) => {
+      const marked = page.locator('#timeline g.call.duplicated');
+      expect(await marked.count()).toBe(duplicated);
+      // Outlined (or its read-modify-write bar filled) in the legend's purple.
+      expect(await marked.first().locator('rect[stroke="#7c3aed"], rect.rmw[fill="#7c3aed"]').count()).toBe(1);
+      expect(await page.locator('#timeline').textContent()).toMatch(/outlined in purple/);
+      await clickShowsDetails(page, '#timeline g.call.duplicated', /DUPLICATED EFFECT: applied .+ again; #\d+ had applied it first/);
     });
   }, 60_000);
 

@@ -115,12 +115,15 @@ describe('racelab txn check: Ctrl+C and SIGTERM on a large history', () => {
     expect(run.stdout).toMatch(/note: the analysis was interrupted while/);
   }, 120_000);
 
-  it('--budget still bounds the analysis in the worker: exit 3, unknown, the budget named', async () => {
+  it('--budget still bounds the check in the worker: exit 3, unknown, the budget named', async () => {
     const run = await runCli(['txn', 'check', big, '--workload', 'list-append', '--budget', '50ms', '--json'], { timeoutMs: 60_000 });
     expect(run.code).toBe(3);
-    const report = JSON.parse(run.stdout) as TxnCheckReport;
+    const report = JSON.parse(run.stdout) as TxnCheckReport & { stoppedWhileReading?: boolean; operationsRead?: number };
     expect(report.stoppedBecause).toBe('budget');
-    expect(report.notes[0]).toMatch(/^the budget ran out while /);
+    // The budget covers reading too: 50 ms may run out before the 100,000 transactions are all parsed (a quiet
+    // machine parses them in about that long), or in the analysis; either way nothing is called ok.
+    if (report.stoppedWhileReading) expect(report.operationsRead).toBeLessThan(100_000);
+    else expect(report.notes[0]).toMatch(/^the budget ran out while /);
   }, 120_000);
 });
 

@@ -74,7 +74,7 @@ export function register(program: Command): void {
       .addOption(new Option('--clock-skew <duration>', 'test only: shift this agent\'s clock, e.g. -30ms').hideHelp())
       .option('--json', 'print the final summary as JSON'),
   ).action(async (opts: AgentCliOptions) => {
-    const { runAgent, TargetAllowlist, exploreWorkload, loadPublicKey, parseCount, parseDuration, RacelabError } = await import('../lib.js');
+    const { runAgent, TargetAllowlist, exploreWorkload, loadPublicKey, parseCount, parseDuration, RacelabError } = await loadLib();
     const trustKey = loadPublicKey(opts.trustKey);
     const allowlist = TargetAllowlist.parse(opts.allowTargets);
     const caps = {
@@ -132,7 +132,7 @@ export function register(program: Command): void {
     .requiredOption('--out <file>', 'private key file (written 0600); the public key goes to FILE.pub')
     .option('--force', 'overwrite existing files')
     .action(async (opts: { out: string; force?: boolean }) => {
-      const { generateSigningKeys, RacelabError } = await import('../lib.js');
+      const [{ generateSigningKeys }, { RacelabError }] = await Promise.all([import('../../agents/envelope.js'), import('../../core/errors.js')]);
       const { writeFile } = await import('node:fs/promises');
       const keys = generateSigningKeys();
       const flag = opts.force ? 'w' : 'wx';
@@ -144,4 +144,16 @@ export function register(program: Command): void {
       await write(`${opts.out}.pub`, keys.publicKeyPem, 0o644);
       printResult(`wrote ${opts.out} (private: the coordinator's --sign-key) and ${opts.out}.pub (public: each agent's --trust-key), key ${keys.fingerprint}`);
     });
+}
+
+/** The library modules this command runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadLib() {
+  return {
+    ...(await import('../../agents/agent.js')),
+    ...(await import('../../agents/allowlist.js')),
+    ...(await import('../../agents/envelope.js')),
+    ...(await import('../../core/errors.js')),
+    ...(await import('../../core/units.js')),
+    ...(await import('../../workloads/registry.js')),
+  };
 }

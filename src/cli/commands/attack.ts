@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { AttackEndpointOptions, AttackOptions } from '../lib.js';
+import type { AttackEndpointOptions, AttackOptions } from '../../attack/report.js';
 import { printJson, printProgress, printResult } from '../output.js';
 import { untilSignal, exitStatusForSignal } from '../signals.js';
 import { addNatsAccessOptions, natsAccess, type NatsAccessFlags } from './agent.js';
@@ -23,6 +23,8 @@ interface AttackFlags extends NatsAccessFlags {
   rounds?: string;
   pause: string;
   settle?: string;
+  setupCall?: string;
+  setupData?: string;
   before?: string;
   beforeData?: string;
   after?: string;
@@ -54,7 +56,7 @@ interface AttackFlags extends NatsAccessFlags {
 export function register(program: Command): void {
   addNatsAccessOptions(program
     .command('attack')
-    .description('race-test any gRPC service: fire synchronized bursts, check an invariant, exit 1 when a race is found')
+    .description('race-test any gRPC service: fire synchronized bursts, check an invariant, exit 1 when a race is found or the bursts took the target down, 3 when inconclusive')
     .option('--target <host:port>', 'the gRPC server to attack')
     .option('--proto <file>', '.proto file with the service (repeatable); server reflection when absent', collect)
     .option('-I, --import-path <dir>', 'folder to resolve proto imports from (repeatable)', collect)
@@ -70,10 +72,12 @@ export function register(program: Command): void {
     .option('--rounds <n>', 'bursts, each checked on its own (default 5, at most 1000)')
     .option('--pause <duration>', 'pause between rounds', '100ms')
     .option('--settle <duration>', 'wait after a burst before the --after read', '0ms')
+    .option('--setup-call <method>', 'call this before each round\'s --before read, e.g. to open a fresh resource per round (a coupon code SPRING-{{run}}-{{round}}); a failure stops the attack')
+    .option('--setup-data <json>', 'request JSON of the --setup-call ({{round}} and {{run}} filled as in --data)')
     .option('--before <method>', 'read the state before each burst (its response is `before` in the invariant)')
-    .option('--before-data <json>', 'request JSON of the --before call')
+    .option('--before-data <json>', 'request JSON of the --before call ({{round}} and {{run}} filled as in --data)')
     .option('--after <method>', 'read the state after each burst (`after` in the invariant)')
-    .option('--after-data <json>', 'request JSON of the --after call')
+    .option('--after-data <json>', 'request JSON of the --after call ({{round}} and {{run}} filled as in --data)')
     .option('--invariant <expr>', 'must hold after every burst, e.g. "after.value - before.value == ok"')
     .option('--scenario <name>', "a scenario's built-in check: counter (the seed's Counter service) | bank | inventory | checkout | coupon | ratelimit | privilege | session")
     .option('--deadline <duration>', 'per-call deadline (at most 5m)', '10s')
@@ -97,8 +101,8 @@ export function register(program: Command): void {
     .option('--subject-prefix <prefix>', "--agents: the agents' NATS subject prefix", 'racelab')
     .option('--no-offset-correction', '--agents: release on each agent\'s own clock, uncorrected (to measure what the correction buys)'))
     .action(async (flags: AttackFlags) => {
-      const lib = await import('../lib.js');
-      const options = { ...buildOptions(flags, lib), ...agentsPolicy(flags, lib) };
+      const lib = await loadLib();
+      const options = { ...buildOptions(flags, lib), ...(await agentsPolicy(flags, lib)) };
       const html = await import('../html.js');
       await html.checkHtmlPath(flags.html);
       // Ctrl+C: the rounds (or the flood) stop, the summary of what ran is printed with the seed, exit 130.
@@ -110,11 +114,16 @@ export function register(program: Command): void {
         stop.abort();
       });
       const report = await lib.runAttack({ ...options, signal: stop.signal, ...(flags.json ? {} : { onProgress: printProgress }), ...(flags.html !== undefined ? { keepCalls: true } : {}) });
-      if (flags.html !== undefined) await html.writeHtmlPage(flags.html, lib.renderReportPage(lib.attackPage(report, html.commandLine())));
+      if (flags.html !== undefined) {
+        const [{ attackPage }, { renderReportPage }] = await Promise.all([import('../../report/attack-page.js'), import('../../report/page.js')]);
+        await html.writeHtmlPage(flags.html, renderReportPage(attackPage(report, html.commandLine())));
+      }
       if (flags.json) printJson(report);
       else printResult(lib.renderAttackReport(report));
       if (signal !== undefined) process.exitCode = exitStatusForSignal(signal);
-      else if (report.verdict === 'race') process.exitCode = 1;
+      else if (report.verdict === 'race' || report.targetDown) process.exitCode = 1;
+      // Inconclusive (unknown outcomes, or every call refused) is not "no race": a CI job must not read it as a pass.
+      else if (report.verdict === 'unknown') process.exitCode = 3;
     });
 
   // The worker side of --sync processes: speaks a JSON line protocol on stdin/stdout with its parent.
@@ -128,10 +137,9 @@ export function register(program: Command): void {
     });
 }
 
-type Lib = typeof import('../lib.js');
 
 /** --agents: the sync policy that splits each burst over agents; nothing when the burst is local. */
-function agentsPolicy(f: AttackFlags, lib: Lib): Pick<AttackOptions, 'policy'> {
+async function agentsPolicy(f: AttackFlags, lib: Lib): Promise<Pick<AttackOptions, 'policy'>> {
   if (f.agents === undefined) {
     const stray = f.agentCount !== undefined ? '--agent-count' : f.signKey !== undefined ? '--sign-key' : !f.offsetCorrection ? '--no-offset-correction' : undefined;
     if (stray) throw new lib.RacelabError('BAD_OPTION', `${stray} belongs to --agents; add --agents nats://host:4222`);
@@ -139,11 +147,12 @@ function agentsPolicy(f: AttackFlags, lib: Lib): Pick<AttackOptions, 'policy'> {
   }
   if (f.signKey === undefined) throw new lib.RacelabError('BAD_OPTION', '--sign-key: agents run only signed jobs; give the private key whose public half they trust (racelab keygen writes a pair)');
   if (f.flood) throw new lib.RacelabError('BAD_OPTION', '--flood: runs from this host; drop --agents');
-  const signKey = lib.loadPrivateKey(f.signKey);
+  const [{ loadPrivateKey }, { AgentsPolicy }] = await Promise.all([import('../../agents/envelope.js'), import('../../agents/coordinator.js')]);
+  const signKey = loadPrivateKey(f.signKey);
   const agentCount = f.agentCount !== undefined ? lib.parseCount(f.agentCount, '--agent-count', 1, 256) : undefined;
   const nats = natsAccess(f.agents, f);
   return {
-    policy: (burst) => new lib.AgentsPolicy({ nats, signKey, subjectPrefix: f.subjectPrefix, correctOffsets: f.offsetCorrection, ...(agentCount !== undefined ? { agentCount } : {}) }, burst),
+    policy: (burst) => new AgentsPolicy({ nats, signKey, subjectPrefix: f.subjectPrefix, correctOffsets: f.offsetCorrection, ...(agentCount !== undefined ? { agentCount } : {}) }, burst),
   };
 }
 
@@ -202,6 +211,15 @@ function buildOptions(f: AttackFlags, lib: Lib): AttackOptions {
   }
   const check = (method: string | undefined, data: string | undefined, what: string): AttackOptions['before'] =>
     method ? { method, ...(data ? { data: parseJson(data, `${what}-data`, lib) } : {}) } : undefined;
+  // Data for a call that is not made would be dropped without a word (a scenario's own reads take its own data).
+  for (const [data, call, dataFlag, callFlag] of [
+    [f.setupData, f.setupCall, '--setup-data', '--setup-call'],
+    [f.beforeData, f.before, '--before-data', '--before'],
+    [f.afterData, f.after, '--after-data', '--after'],
+  ] as const) {
+    if (data !== undefined && call === undefined) throw new lib.RacelabError('BAD_OPTION', `${dataFlag} belongs to ${callFlag}; add ${callFlag} Service/Method`);
+  }
+  const setup = check(f.setupCall, f.setupData, '--setup');
   const before = check(f.before, f.beforeData, '--before');
   const after = check(f.after, f.afterData, '--after');
   return {
@@ -217,6 +235,7 @@ function buildOptions(f: AttackFlags, lib: Lib): AttackOptions {
     ...(f.rounds !== undefined ? { rounds: lib.parseCount(f.rounds, '--rounds', 1, lib.ATTACK_LIMITS.maxRounds) } : {}),
     pauseMs: lib.parseDuration(f.pause, '--pause', { maxMs: lib.ATTACK_LIMITS.maxPauseMs }),
     ...(f.settle ? { settleMs: lib.parseDuration(f.settle, '--settle', { maxMs: lib.ATTACK_LIMITS.maxPauseMs }) } : {}),
+    ...(setup ? { setup } : {}),
     ...(before ? { before } : {}),
     ...(after ? { after } : {}),
     ...(f.invariant !== undefined ? { invariant: f.invariant } : {}),
@@ -230,3 +249,16 @@ function buildOptions(f: AttackFlags, lib: Lib): AttackOptions {
     ...(flood ? { flood } : {}),
   };
 }
+
+/** The library modules this command runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadLib() {
+  return {
+    ...(await import('../../attack/report.js')),
+    ...(await import('../../attack/run.js')),
+    ...(await import('../../burst/create-policy.js')),
+    ...(await import('../../core/errors.js')),
+    ...(await import('../../core/units.js')),
+    ...(await import('../../report/attack-text.js')),
+  };
+}
+type Lib = Awaited<ReturnType<typeof loadLib>>;

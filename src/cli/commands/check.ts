@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .description('check a recorded history for linearizability against a model (exit 0 ok, 1 illegal, 3 unknown, 2 bad input)')
     .argument('<history>', 'history file: racelab JSON Lines, Jepsen EDN, or a Jepsen text log')
     .requiredOption('--model <name>', `the sequential model: ${MODEL_NAMES.join(', ')}`)
-    .option('--budget <duration>', 'time for the whole check (verdict, window, explanation) before the verdict is "unknown"', '10s')
+    .option('--budget <duration>', 'time for the whole check (reading the file, verdict, window, explanation) before the verdict is "unknown"', '10s')
     .option('--max-steps <n>', 'search steps before the verdict is "unknown" (reproducible, unlike time)')
     .option('--format <format>', 'history format: auto, jsonl, edn or jepsen-log', 'auto')
     .option('--initial <json>', "where the object started, as JSON (a counter: 5; kv: {\"x\":\"ab\"}), or unknown; default: the history's header, else unknown for racelab JSON Lines and the model's start for Jepsen's formats")
@@ -60,15 +60,17 @@ export function register(program: Command): void {
           if (m.type === 'report') {
             report = m.report;
             print(m.report);
-            // Interrupted: the verdict is out; the page is not worth waiting for.
-            return opts.html === undefined || stopped !== undefined;
+            // Interrupted: the verdict is out; the page is not worth waiting for. Stopped while reading: no page.
+            return opts.html === undefined || stopped !== undefined || m.report.stoppedWhileReading === true;
           }
           htmlError = m.error;
           return true;
         },
       });
       if (!report) throw new Error('the check worker ended without a report');
-      if (opts.html !== undefined && signal === undefined) {
+      if (opts.html !== undefined && report.stoppedWhileReading) {
+        if (!opts.json) printResult('timeline: not written (nothing was checked)');
+      } else if (opts.html !== undefined && signal === undefined) {
         if (htmlError !== undefined) {
           // A page that could not be written is the user's to fix; one that could not be drawn is racelab's bug.
           if (htmlError.includes('please report')) throw new Error(`--html: ${htmlError}`);

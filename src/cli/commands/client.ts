@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .option('--record <file>', 'write every call as a history (JSON Lines) for racelab check --model counter')
     .addOption(new Option('--wait-for-go', 'once connected, print "ready" to stderr and wait for a line on stdin').hideHelp())
     .action(async (opts: { target: string; targets?: string; increments: string; deadline: string; connectTimeout: string; json?: boolean; waitForGo?: boolean; record?: string }) => {
-      const { runCounterClient, failedIncrements, parseCount, parseDuration, parseTarget, HistoryRecorder, RacelabError } = await import('../lib.js');
+      const { runCounterClient, failedIncrements, parseCount, parseDuration, parseTarget, HistoryRecorder, RacelabError } = await loadLib();
       const target = parseTarget(opts.target);
       const targets = opts.targets !== undefined ? opts.targets.split(',').map((t) => parseTarget(t, '--targets')) : undefined;
       const increments = parseCount(opts.increments, '--increments', 0, 1_000_000);
@@ -65,4 +65,15 @@ function hostOf(target: string): string {
   if (v6) return v6[1]!;
   const colon = target.lastIndexOf(':');
   return colon > 0 ? target.slice(0, colon) : target;
+}
+
+/** The library modules this command runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadLib() {
+  return {
+    ...(await import('../../core/errors.js')),
+    ...(await import('../../core/units.js')),
+    ...(await import('../../grpc/client.js')),
+    ...(await import('../../history/recorder.js')),
+    ...(await import('../../scenarios/counter/client.js')),
+  };
 }

@@ -18,9 +18,9 @@ export function register(demo: Command): void {
     .option('--senders <n>', "clients per pattern (default: each pattern's own)")
     .option('--messages <n>', "messages (rounds, operations) per client (default: each pattern's own)")
     .option('--json', 'print the report as JSON')
-    .option('--html <file>', 'also write a self-contained HTML page: the variants side by side, what each lost or duplicated')
+    .option('--html <file>', 'also write a self-contained HTML page: the variants side by side, what each lost or duplicated, every message on a timeline')
     .action(async (opts: { pattern?: string; variant?: string; seed?: string; senders?: string; messages?: string; json?: boolean; html?: string }) => {
-      const { runActorDemo, renderActorDemo, parseCount, Random, RacelabError, actorDemoPage, renderReportPage } = await import('../lib.js');
+      const { runActorDemo, renderActorDemo, parseCount, Random, RacelabError, actorDemoPage, renderReportPage } = await loadLib();
       const html = await import('../html.js');
       await html.checkHtmlPath(opts.html);
       if (opts.pattern !== undefined && list(opts.pattern) === undefined) {
@@ -35,10 +35,25 @@ export function register(demo: Command): void {
         senders: opts.senders === undefined ? undefined : parseCount(opts.senders, '--senders', 1, 64),
         messages: opts.messages === undefined ? undefined : parseCount(opts.messages, '--messages', 1, 1000),
         onProgress: opts.json ? undefined : printProgress,
+        // The page draws every message of every variant; nothing is recorded without it.
+        ...(opts.html !== undefined ? { timeline: true } : {}),
       });
       if (opts.html !== undefined) await html.writeHtmlPage(opts.html, renderReportPage(actorDemoPage(report, html.commandLine())));
       if (opts.json) printJson(report);
       else printResult(renderActorDemo(report));
       await stop.finish();
     });
+}
+
+/** The library modules this command runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadLib() {
+  return {
+    ...(await import('../../core/errors.js')),
+    ...(await import('../../core/random.js')),
+    ...(await import('../../core/units.js')),
+    ...(await import('../../report/actors-demo-page.js')),
+    ...(await import('../../report/actors-demo-text.js')),
+    ...(await import('../../report/page.js')),
+    ...(await import('../../scenarios/actors/demo.js')),
+  };
 }

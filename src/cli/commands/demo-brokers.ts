@@ -36,7 +36,7 @@ export function register(demo: Command): void {
     .option('--kill-processes', 'naive and idempotent: each consumer a process of its own, killed with SIGKILL between effect and ack (needs nats or rabbitmq, and --store postgres or redis)')
     .option('--json', 'print the report as JSON')
     .action(async (opts: BrokersFlags) => {
-      const { runBrokerDemo, renderBrokerDemo, parseCount, parseDuration, Random } = await import('../lib.js');
+      const { runBrokerDemo, renderBrokerDemo, parseCount, parseDuration, Random } = await loadLib();
       const stop = stopOnSignal({ quiet: opts.json === true, says: 'deleting what this run created' });
       const report = await runBrokerDemo({
         broker: opts.broker,
@@ -58,4 +58,13 @@ export function register(demo: Command): void {
       else printResult(renderBrokerDemo(report));
       await stop.finish();
     });
+}
+
+/** The library modules this command runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadLib() {
+  return {
+    ...(await import('../../core/random.js')),
+    ...(await import('../../core/units.js')),
+    ...(await import('../../scenarios/consumer/demo.js')),
+  };
 }

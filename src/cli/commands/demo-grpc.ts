@@ -19,7 +19,7 @@ export function register(demo: Command): void {
     // `grpc` is demo's default subcommand: `racelab demo nope` lands here, and is named as an unknown demo.
     .allowExcessArguments(true)
     .action(async (opts: { clients: string; increments: string; delay: string; variants: string; store: string; json?: boolean; record?: string; monitor?: boolean; html?: string }, cmd: Command) => {
-      const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration, grpcDemoPage, renderReportPage, RacelabError } = await import('../lib.js');
+      const { runGrpcDemo, renderGrpcDemo, parseCount, parseDuration, grpcDemoPage, renderReportPage, RacelabError } = await loadLib();
       const { checkHtmlPath, writeHtmlPage, commandLine } = await import('../html.js');
       const [name] = cmd.args;
       if (name !== undefined) {
@@ -50,4 +50,16 @@ export function register(demo: Command): void {
       else printResult(renderGrpcDemo(report));
       await stop.finish();
     });
+}
+
+/** The library modules this command runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadLib() {
+  return {
+    ...(await import('../../core/errors.js')),
+    ...(await import('../../core/units.js')),
+    ...(await import('../../report/grpc-demo-page.js')),
+    ...(await import('../../report/grpc-demo-text.js')),
+    ...(await import('../../report/page.js')),
+    ...(await import('../../scenarios/counter/demo.js')),
+  };
 }

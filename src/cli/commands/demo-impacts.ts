@@ -13,7 +13,7 @@ export function register(demo: Command): void {
     .option('--monitor', 'watch each served variant with the race monitor: its suspected lost updates join the table, one log line each on stderr')
     .option('--html <file>', 'also write a self-contained HTML page: per scenario the variants side by side, the explorer\'s verdicts, every burst call on a timeline')
     .action(async (opts: { scenario?: string; delay: string; count: string; json?: boolean; monitor?: boolean; html?: string }) => {
-      const { runImpactsDemo, renderImpactsDemo, impactScenario, parseCount, parseDuration, impactsDemoPage, renderReportPage } = await import('../lib.js');
+      const { runImpactsDemo, renderImpactsDemo, impactScenario, parseCount, parseDuration, impactsDemoPage, renderReportPage } = await loadLib();
       const { checkHtmlPath, writeHtmlPage, commandLine } = await import('../html.js');
       if (opts.scenario !== undefined) impactScenario(opts.scenario);
       const delayMs = parseDuration(opts.delay, '--delay', { maxMs: 10_000 });
@@ -35,4 +35,16 @@ export function register(demo: Command): void {
       if (report.scenarios.some((s) => s.runs.some((r) => r.safe && r.verdict === 'race'))) process.exitCode = 1;
       await stop.finish();
     });
+}
+
+/** The library modules this command runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadLib() {
+  return {
+    ...(await import('../../core/units.js')),
+    ...(await import('../../report/impacts-demo-page.js')),
+    ...(await import('../../report/impacts-demo-text.js')),
+    ...(await import('../../report/page.js')),
+    ...(await import('../../scenarios/impacts/demo.js')),
+    ...(await import('../../scenarios/impacts/registry.js')),
+  };
 }

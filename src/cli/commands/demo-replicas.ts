@@ -36,7 +36,7 @@ export function register(demo: Command): void {
         json?: boolean;
         html?: string;
       }) => {
-        const { runReplicasDemo, renderReplicasDemo, parseCount, parseDuration, replicasDemoPage, renderReportPage } = await import('../lib.js');
+        const { runReplicasDemo, renderReplicasDemo, parseCount, parseDuration, replicasDemoPage, renderReportPage } = await loadLib();
         const html = await import('../html.js');
         await html.checkHtmlPath(opts.html);
         const stop = stopOnSignal({ quiet: opts.json === true });
@@ -62,4 +62,15 @@ export function register(demo: Command): void {
         await stop.finish();
       },
     );
+}
+
+/** The library modules this command runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadLib() {
+  return {
+    ...(await import('../../core/units.js')),
+    ...(await import('../../report/page.js')),
+    ...(await import('../../report/replicas-demo-page.js')),
+    ...(await import('../../report/replicas-demo-text.js')),
+    ...(await import('../../scenarios/replicas/demo.js')),
+  };
 }

@@ -14,7 +14,7 @@ export function register(demo: Command): void {
     .option('--seed <n>', 'seed of the workloads')
     .option('--json', 'print the report as JSON (without histories)')
     .action(async (opts: { store: string; clients: string; duration: string; transactions: string; seed?: string; json?: boolean }) => {
-      const lib = await import('../lib.js');
+      const lib = await loadLib();
       const { untilSignal } = await import('../signals.js');
       const databases = opts.store.split(',').map((s) => s.trim()).filter(Boolean).map((s) => lib.resolveDatabase(s));
       if (databases.length === 0) throw new lib.RacelabError('BAD_OPTION', '--store: empty; use postgres, mariadb, or both');
@@ -37,4 +37,14 @@ export function register(demo: Command): void {
       else printResult(lib.renderTransactionsDemo(report));
       if (controller.signal.aborted) process.exitCode = 130;
     });
+}
+
+/** The library modules this command runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadLib() {
+  return {
+    ...(await import('../../core/errors.js')),
+    ...(await import('../../core/units.js')),
+    ...(await import('../../scenarios/transactions/database.js')),
+    ...(await import('../../scenarios/transactions/demo.js')),
+  };
 }

@@ -3,6 +3,7 @@ import { printJson, printResult } from '../output.js';
 import { EXIT_CALL_FAILED } from '../errors.js';
 import { untilSignal, exitStatusForSignal } from '../signals.js';
 import { addNatsAccessOptions, natsAccess, type NatsAccessFlags } from './agent.js';
+import type { AgentShardsOptions } from '../../agents/explore-pool.js';
 
 interface ExploreFlags extends NatsAccessFlags {
   scenario: string;
@@ -29,6 +30,7 @@ interface ExploreFlags extends NatsAccessFlags {
   workers?: string;
   agents?: string;
   agentCount?: string;
+  agentSilence?: string;
   signKey?: string;
   subjectPrefix: string;
   json?: boolean;
@@ -40,7 +42,7 @@ export function register(program: Command): void {
     .command('explore')
     .description('run a workload under a controlled scheduler, one interleaving per run; exit 1 with a replay token when a schedule fails')
     .option('--scenario <name>', 'counter | depth3 | actors | consumer | bank | inventory | checkout | coupon | ratelimit | privilege | session', 'counter')
-    .option('--variant <name>', 'counter: vulnerable | mutex | atomic | cas | txn (default vulnerable); bank: vulnerable | mutex-unordered | mutex-ordered | actor | cas | txn; inventory: vulnerable | mutex | cas | txn; checkout: vulnerable | mutex | txn; coupon: vulnerable | mutex | unique-cas | txn; ratelimit: vulnerable | mutex | token-bucket-actor | cas | txn; privilege: vulnerable | txn; session: vulnerable | mutex | cas | txn; actors: a variant of --pattern; consumer: naive | idempotent | concurrent | per-key-ordering, or the producer side dual-write | outbox (default naive)')
+    .option('--variant <name>', 'counter: vulnerable | mutex | atomic | cas | txn (default vulnerable); bank: vulnerable | mutex-unordered | mutex-ordered | actor | cas | txn; inventory: vulnerable | mutex | cas | txn; checkout: vulnerable | mutex | txn; coupon: vulnerable | mutex | unique-cas | txn; ratelimit: vulnerable | mutex | token-bucket-actor | cas | txn; privilege: vulnerable | mutex | epoch | txn; session: vulnerable | mutex | cas | txn | crash-vulnerable | crash-fixed; actors: a variant of --pattern; consumer: naive | idempotent | concurrent | per-key-ordering, or the producer side dual-write | outbox (default naive)')
     .option('--pattern <name>', 'actors: the actor pattern to explore')
     .addOption(new Option('--strategy <name>', 'how each run picks the next step').choices(['pct', 'pos', 'portfolio', 'random', 'dfs']).default('pct'))
     .option('--runs <n>', 'most runs (dfs: most schedules)', '1000')
@@ -63,19 +65,20 @@ export function register(program: Command): void {
     .option('--workers <n>', 'run on n worker threads of this machine (random, pct, pos, dfs); the same first failure, shrunk schedule and token as one process (default 1)')
     .option('--agents <url>', 'spread the runs over racelab agents through a JetStream work queue on this NATS server, e.g. nats://host:4222 (random, pct, pos, dfs); the same result as one process')
     .option('--agent-count <k>', '--agents: how many agents (default: every idle one that answers)')
+    .option('--agent-silence <duration>', '--agents: with shards out, how long every agent may stay silent (no health, no answer to a ping) before they count as gone and the exploration stops with the runs so far; 6s to 1h (default 12s)')
     .option('--sign-key <file>', "--agents: the Ed25519 private key the agents trust (`racelab keygen`)")
     .option('--subject-prefix <prefix>', "--agents: the agents' NATS subject prefix", 'racelab')
     .option('--json', 'print the report as JSON')
     .option('--html <file>', 'also write a self-contained HTML page: the smallest failing schedule as lanes per task, the replay command'))
     .action(async (opts: ExploreFlags) => {
-      const lib = await import('../lib.js');
+      const lib = await loadLib();
       const { runExplore, renderExploreReport, parseCount, parseDuration, RacelabError } = lib;
       const count = (text: string | undefined, what: string, min: number, max: number): number | undefined =>
         text === undefined ? undefined : parseCount(text, what, min, max);
       if (opts.strategy !== 'pct' && opts.strategy !== 'portfolio' && opts.depth !== undefined) throw new RacelabError('BAD_OPTION', '--depth applies to --strategy pct only');
       if (opts.strategy !== 'dfs' && !opts.por) throw new RacelabError('BAD_OPTION', '--no-por applies to --strategy dfs only');
       const workers = count(opts.workers, '--workers', 1, 64);
-      const shardPool = agentShards(opts, lib);
+      const shardPool = await agentShards(opts);
       const html = await import('../html.js');
       await html.checkHtmlPath(opts.html);
       // Ctrl+C: exploring stops between runs; the summary of the runs done is printed with the seed, exit 130.
@@ -112,7 +115,7 @@ export function register(program: Command): void {
         ...(shardPool ? { shardPool } : {}),
       });
       if (opts.html !== undefined) {
-        const { explorePage, renderReportPage } = await import('../lib.js');
+        const [{ explorePage }, { renderReportPage }] = await Promise.all([import('../../report/explore-page.js'), import('../../report/page.js')]);
         await html.writeHtmlPage(opts.html, renderReportPage(explorePage(report, html.commandLine())));
       }
       if (opts.json) printJson(report);
@@ -127,24 +130,42 @@ export function register(program: Command): void {
     });
 }
 
-type Lib = typeof import('../lib.js');
 
 /** --agents: the pool that spreads the exploration's shards over agents; nothing when it runs here. */
-function agentShards(f: ExploreFlags, lib: Lib) {
+async function agentShards(f: ExploreFlags) {
+  const options = await agentShardsOptions(f);
+  if (!options) return undefined;
+  const { openAgentShards } = await import('../../agents/explore-pool.js');
+  return (spec: Parameters<NonNullable<Parameters<Lib['runExplore']>[0]['shardPool']>>[0]) =>
+    openAgentShards(options, { scenario: spec.scenario as unknown as Parameters<typeof openAgentShards>[1]['scenario'], options: spec.options as Parameters<typeof openAgentShards>[1]['options'] });
+}
+
+/** The --agents flags as the pool's options, every one checked before anything connects; undefined without --agents. */
+export async function agentShardsOptions(f: Omit<ExploreFlags, 'scenario' | 'strategy' | 'runs' | 'por'>): Promise<AgentShardsOptions | undefined> {
+  const [{ RacelabError }, { parseCount, parseDuration }] = await Promise.all([import('../../core/errors.js'), import('../../core/units.js')]);
   if (f.agents === undefined) {
-    const stray = f.agentCount !== undefined ? '--agent-count' : f.signKey !== undefined ? '--sign-key' : undefined;
-    if (stray) throw new lib.RacelabError('BAD_OPTION', `${stray} belongs to --agents; add --agents nats://host:4222`);
+    const stray = f.agentCount !== undefined ? '--agent-count' : f.agentSilence !== undefined ? '--agent-silence' : f.signKey !== undefined ? '--sign-key' : undefined;
+    if (stray) throw new RacelabError('BAD_OPTION', `${stray} belongs to --agents; add --agents nats://host:4222`);
     return undefined;
   }
-  if (f.workers !== undefined) throw new lib.RacelabError('BAD_OPTION', '--workers: runs on this machine; --agents spreads over agents; give one of them');
-  if (!/^(nats|tls):\/\//i.test(f.agents)) throw new lib.RacelabError('BAD_OPTION', `--agents: "${f.agents}" is not a nats:// URL; give e.g. nats://127.0.0.1:4222`);
-  if (f.signKey === undefined) throw new lib.RacelabError('BAD_OPTION', '--sign-key: agents run only signed jobs; give the private key whose public half they trust (racelab keygen writes a pair)');
-  const signKey = lib.loadPrivateKey(f.signKey);
-  const agentCount = f.agentCount !== undefined ? lib.parseCount(f.agentCount, '--agent-count', 1, 256) : undefined;
-  const nats = natsAccess(f.agents, f);
-  return (spec: Parameters<NonNullable<Parameters<Lib['runExplore']>[0]['shardPool']>>[0]) =>
-    lib.openAgentShards(
-      { nats, signKey, subjectPrefix: f.subjectPrefix, ...(agentCount !== undefined ? { agentCount } : {}) },
-      { scenario: spec.scenario as unknown as Parameters<Lib['openAgentShards']>[1]['scenario'], options: spec.options as Parameters<Lib['openAgentShards']>[1]['options'] },
-    );
+  if (f.workers !== undefined) throw new RacelabError('BAD_OPTION', '--workers: runs on this machine; --agents spreads over agents; give one of them');
+  if (!/^(nats|tls):\/\//i.test(f.agents)) throw new RacelabError('BAD_OPTION', `--agents: "${f.agents}" is not a nats:// URL; give e.g. nats://127.0.0.1:4222`);
+  const [{ loadPrivateKey }, { checkSilentMs }] = await Promise.all([import('../../agents/envelope.js'), import('../../agents/explore-pool.js')]);
+  const agentCount = f.agentCount !== undefined ? parseCount(f.agentCount, '--agent-count', 1, 256) : undefined;
+  // parseDuration's own cap is far above the pool's; the pool's limits are checked here, before any connection.
+  const silentMs = f.agentSilence !== undefined ? checkSilentMs(parseDuration(f.agentSilence, '--agent-silence', { maxMs: 24 * 3_600_000 })) : undefined;
+  if (f.signKey === undefined) throw new RacelabError('BAD_OPTION', '--sign-key: agents run only signed jobs; give the private key whose public half they trust (racelab keygen writes a pair)');
+  const signKey = loadPrivateKey(f.signKey);
+  return { nats: natsAccess(f.agents, f), signKey, subjectPrefix: f.subjectPrefix, ...(agentCount !== undefined ? { agentCount } : {}), ...(silentMs !== undefined ? { silentMs } : {}) };
 }
+
+/** The library modules this command runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadLib() {
+  return {
+    ...(await import('../../core/errors.js')),
+    ...(await import('../../core/units.js')),
+    ...(await import('../../report/explore-text.js')),
+    ...(await import('../../workloads/run-explore.js')),
+  };
+}
+type Lib = Awaited<ReturnType<typeof loadLib>>;

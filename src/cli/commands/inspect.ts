@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { TargetOptions } from '../lib.js';
+import type { TargetOptions } from '../../attack/report.js';
 import { EXIT_CALL_FAILED } from '../errors.js';
 import { printJson, printResult } from '../output.js';
 
-type Lib = typeof import('../lib.js');
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -71,7 +70,7 @@ function readData(text: string | undefined, lib: Lib): unknown {
 export function register(program: Command): void {
   withTargetOptions(program.command('list <target> [service]').description("list a server's services, or one service's methods (server reflection or --proto)")).action(
     async (target: string, service: string | undefined, flags: TargetFlags) => {
-      const lib = await import('../lib.js');
+      const lib = await loadLib();
       const names = await lib.listServices(targetOptions(target, flags, lib), service);
       if (flags.json) printJson({ kind: service ? 'methods' : 'services', ...(service ? { service } : {}), names });
       else printResult(names.join('\n'));
@@ -80,7 +79,7 @@ export function register(program: Command): void {
 
   withTargetOptions(program.command('describe <target> <symbol>').description('show a service, method, message or enum as .proto source')).action(
     async (target: string, symbol: string, flags: TargetFlags) => {
-      const lib = await import('../lib.js');
+      const lib = await loadLib();
       const d = await lib.describeSymbol(targetOptions(target, flags, lib), symbol);
       if (flags.json) printJson({ ...d, kind: 'description', symbolKind: d.kind });
       else printResult(`${d.symbol} is ${d.kind}:\n${d.proto}`);
@@ -91,7 +90,7 @@ export function register(program: Command): void {
     .option('-d, --data <json>', "request JSON (proto3 JSON mapping); @FILE reads a file, @ reads stdin", '{}')
     .option('--deadline <duration>', 'deadline of the call', '10s')
     .action(async (target: string, method: string, flags: TargetFlags & { data?: string }) => {
-      const lib = await import('../lib.js');
+      const lib = await loadLib();
       const options = targetOptions(target, flags, lib);
       const data = readData(flags.data, lib);
       const r = await lib.callMethod(options, method, data);
@@ -103,3 +102,14 @@ export function register(program: Command): void {
       }
     });
 }
+
+/** The library modules this command runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadLib() {
+  return {
+    ...(await import('../../attack/inspect.js')),
+    ...(await import('../../attack/report.js')),
+    ...(await import('../../core/errors.js')),
+    ...(await import('../../core/units.js')),
+  };
+}
+type Lib = Awaited<ReturnType<typeof loadLib>>;

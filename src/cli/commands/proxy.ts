@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .option('--max-queued <bytes>', 'bytes held per direction of a connection before the sender is paused (acts as the path\'s window)', '1048576')
     .option('--json', 'print the final stats as JSON')
     .action(async (opts: ProxyOptions) => {
-      const { startJitterProxy, parseHostPort, parseDuration, parseCount, renderProxyStats, RacelabError } = await import('../lib.js');
+      const { startJitterProxy, parseHostPort, parseDuration, parseCount, renderProxyStats, RacelabError } = await loadLib();
       const listen = parseHostPort(opts.listen, '--listen', { defaultHost: '127.0.0.1', minPort: 0 });
       const target = parseHostPort(opts.target, '--target');
       const duration = (text: string, what: string): number => {
@@ -48,6 +48,8 @@ export function register(program: Command): void {
         maxQueuedBytes,
         ...(seed !== undefined ? { seed } : {}),
       });
+      // Waiting for Ctrl+C / SIGTERM from the moment it says it is up: one during the probe below stops it gracefully too.
+      const signalled = untilSignal();
       const s = proxy.stats();
       printProgress(
         `Proxying ${s.listen} → ${s.target} (delay ${opts.delay} + jitter up to ${opts.jitter} per segment, MSS ${mss}, seed ${proxy.seed}); Ctrl+C stops it`,
@@ -55,7 +57,7 @@ export function register(program: Command): void {
       if (!(await answers(target.host, target.port))) {
         printProgress(`warning: nothing answers at ${s.target} yet; connections will be reset until it does`);
       }
-      const signal = await untilSignal();
+      const signal = await signalled;
       await proxy.close();
       const stats = proxy.stats();
       printProgress(`${signal}: proxy stopped, every connection closed`);
@@ -77,4 +79,15 @@ async function answers(host: string, port: number): Promise<boolean> {
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
+}
+
+/** The library modules this command runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadLib() {
+  return {
+    ...(await import('../../core/errors.js')),
+    ...(await import('../../core/units.js')),
+    ...(await import('../../proxy/address.js')),
+    ...(await import('../../proxy/jitter-proxy.js')),
+    ...(await import('../../proxy/render-stats.js')),
+  };
 }

@@ -52,7 +52,7 @@ export function register(program: Command): void {
     .option('--connect-timeout <duration>', 'how long connecting may take', '5s')
     .option('--json', 'print the report as JSON')
     .action(async (f: PublishFlags) => {
-      const lib = await import('../lib.js');
+      const lib = await loadLib();
       const bad = (message: string): never => {
         throw new lib.RacelabError('BAD_OPTION', message);
       };
@@ -93,4 +93,14 @@ export function register(program: Command): void {
       else printResult(lib.renderPublishReport(report));
       if ((await stop.finish()) === undefined && report.verdict === 'violated') process.exitCode = 1;
     });
+}
+
+/** The library modules this command runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadLib() {
+  return {
+    ...(await import('../../core/errors.js')),
+    ...(await import('../../core/units.js')),
+    ...(await import('../../report/publish-text.js')),
+    ...(await import('../../scenarios/publish/run.js')),
+  };
 }

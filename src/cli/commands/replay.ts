@@ -8,10 +8,18 @@ export function register(program: Command): void {
     .argument('<token>', 'the replay token, e.g. rl1/counter/…')
     .option('--json', 'print the report as JSON')
     .action(async (token: string, opts: { json?: boolean }) => {
-      const { runReplay, renderReplayReport } = await import('../lib.js');
+      const { runReplay, renderReplayReport } = await loadLib();
       const report = await runReplay(token);
       if (opts.json) printJson(report);
       else printResult(renderReplayReport(report));
       if (report.status === 'failed') process.exitCode = 1;
     });
+}
+
+/** The library modules this command runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadLib() {
+  return {
+    ...(await import('../../report/explore-text.js')),
+    ...(await import('../../workloads/run-explore.js')),
+  };
 }

@@ -1,5 +1,6 @@
 import { stat, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { RacelabError } from '../../core/errors.js';
 import type { TxnCheckReport } from '../../txn/types.js';
 import { ensureWritableFile } from '../files.js';
 import { checkHtmlPath } from '../html.js';
@@ -41,7 +42,7 @@ export function register(program: Command): void {
     .option('--html <file>', "also write a self-contained page drawing each anomaly's cycle")
     .option('--json', 'print the report as JSON')
     .action(async (file: string, opts: CheckOptions) => {
-      const lib = await import('../lib.js');
+      const lib = await loadCheck();
       const workload = lib.parseTxnWorkload(opts.workload, '--workload');
       const budgetMs = lib.parseDuration(opts.budget, '--budget', { maxMs: 24 * 3_600_000 });
       const maxSteps = opts.maxSteps !== undefined ? lib.parseCount(opts.maxSteps, '--max-steps', 1, Number.MAX_SAFE_INTEGER) : undefined;
@@ -55,15 +56,25 @@ export function register(program: Command): void {
       let read: number | undefined;
       let report: TxnCheckReport | undefined;
       let htmlError: string | undefined;
+      let stoppedReading: { operations: number; interrupted: boolean } | undefined;
       const signal = await runInterruptible<TxnCheckMessage>({
         ...(size > INLINE_MAX_BYTES ? { worker: { url: new URL('../txn-check-worker.js', import.meta.url), data: { ...job, racelabTxnCheck: true } } } : {}),
         inline: async (port) => (await import('../txn-check-worker.js')).runTxnCheckJob(job, port),
         interrupt,
         what: 'the analysis',
-        // Reading the file is not budgeted: an interruption while it is read stops the thread after this long.
+        // Reading stops on the budget and on the interrupt flag (every thousand lines or forms); a thread that
+        // does not answer within this long is stopped anyway.
         graceMs: 1000,
         onMessage: (m, stopped) => {
           if (m.type === 'error') throw fromErrorMessage(m);
+          if (m.type === 'reading') {
+            if (size > INLINE_MAX_BYTES && stopped === undefined) printProgress(`racelab: reading ${file} (${(size / 1e6).toFixed(0)} MB; Ctrl+C stops)`);
+            return false;
+          }
+          if (m.type === 'stopped-reading') {
+            stoppedReading = m;
+            return true;
+          }
           if (m.type === 'read') {
             read = m.transactions;
             // A large history takes seconds: say it is read and being analysed, and how to stop.
@@ -78,6 +89,14 @@ export function register(program: Command): void {
         },
       });
       const exit = signal === undefined ? undefined : exitStatusForSignal(signal);
+      if (!report && stoppedReading && !(stoppedReading.interrupted && exit !== undefined)) {
+        // The budget ran out while the history was still being read: unknown, exit 3, as an analysis cut short.
+        const ops = plural(stoppedReading.operations, 'operation', undefined, (x) => x.toLocaleString('en-US'));
+        if (opts.json) printJson({ file, verdict: 'unknown', stoppedBecause: 'budget', stoppedWhileReading: true, operationsRead: stoppedReading.operations, analysed: false, budgetMs });
+        else printResult(`racelab txn check ${file}: UNKNOWN: the budget (${opts.budget}) ran out while reading the history: ${ops} read, none analysed. Give it a bigger budget (--budget).`);
+        process.exitCode = EXIT_FOR.unknown;
+        return;
+      }
       if (!report) {
         if (exit === undefined) throw new Error('the transactional check ended without a report');
         // Stopped before the analysis began: say how far it came.
@@ -131,7 +150,7 @@ function registerRun(txn: Command): void {
     .option('--budget <duration>', 'time for the check before its verdict is "unknown"', '60s')
     .option('--json', 'print the report as JSON (without the history)')
     .action(async (opts: RunOptions) => {
-      const lib = await import('../lib.js');
+      const lib = await loadLib();
       const { untilSignal } = await import('../signals.js');
       // Every option is checked before the database is touched.
       const { kind, url } = lib.resolveDatabase(opts.store);
@@ -183,15 +202,40 @@ function registerRun(txn: Command): void {
     });
 }
 
-function oneOf<T extends string>(text: string, choices: readonly T[], what: string, ErrorClass: typeof import('../lib.js').RacelabError): T {
+function oneOf<T extends string>(text: string, choices: readonly T[], what: string, ErrorClass: typeof RacelabError): T {
   if ((choices as readonly string[]).includes(text)) return text as T;
   throw new ErrorClass('BAD_OPTION', `${what}: "${text}" is not one of ${choices.join(', ')}`);
 }
 
-export async function writeHtml(path: string, html: string, ErrorClass: typeof import('../lib.js').RacelabError): Promise<void> {
+export async function writeHtml(path: string, html: string, ErrorClass: typeof RacelabError): Promise<void> {
   try {
     await writeFile(path, html);
   } catch (e) {
     throw new ErrorClass('BAD_OPTION', `--html: cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}); give a writable file path`);
   }
+}
+
+/** What `txn check` runs, loaded when it runs (not for --help, and not the whole library). */
+async function loadCheck() {
+  return {
+    ...(await import('../../core/errors.js')),
+    ...(await import('../../core/units.js')),
+    ...(await import('../../history/read.js')),
+    ...(await import('../../report/txn-text.js')),
+    ...(await import('../../txn/parse.js')),
+  };
+}
+
+/** What `txn run` runs: the databases' clients too. */
+async function loadLib() {
+  return {
+    ...(await import('../../core/errors.js')),
+    ...(await import('../../core/units.js')),
+    ...(await import('../../history/read.js')),
+    ...(await import('../../report/txn-html.js')),
+    ...(await import('../../scenarios/transactions/database.js')),
+    ...(await import('../../scenarios/transactions/render.js')),
+    ...(await import('../../scenarios/transactions/run.js')),
+    ...(await import('../../scenarios/transactions/workloads.js')),
+  };
 }

@@ -1,4 +1,4 @@
-import { GenServer, NoReply, type From, type GenServerBehaviour, type Process } from '../../actor/index.js';
+import { GenServer, NoReply, type From, type GenServerBehaviour, type MessageTimeline, type Process, type TimelineMessage } from '../../actor/index.js';
 import type { Random } from '../../core/random.js';
 import { checkVariant, joinAll, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
 
@@ -42,8 +42,60 @@ async function compute(self: Process, rng: Random, snapshot: Account, deposit: D
  * it comes back as a later message. Vulnerable: the result is applied as is, over whatever the state has become.
  * Versioned: a result computed from an older version is rejected and the work redone from the current state.
  */
-function taskAccount(rng: Random, counters: Counters, versioned: boolean): GenServerBehaviour<Account, void> {
+/**
+ * Reports a deposit's read-modify-write to the timeline: the deposit's message reads the balance when its work
+ * starts from a snapshot (again when the work is redone) and writes it when its result is applied, on a later
+ * message. Both happen in the account's handlers, so the order recorded is the account's.
+ */
+class DepositWindows {
+  private readonly of = new Map<number, TimelineMessage>();
+  /** Every balance written, in order: whose result it was and which deposits it included. */
+  private readonly writes: Array<{ readonly id: number; readonly applied: readonly number[] }> = [];
+  constructor(private readonly tl: MessageTimeline | null) {
+    // A result writes the whole list of deposits: a later one can put back a deposit an earlier one dropped, so
+    // a deposit is marked lost from the final state, not from the windows.
+    tl?.marksOwnLosses('balance');
+  }
+  /** The deposit's message is the one `self` is handling now. */
+  opened(self: Process, id: number): void {
+    const m = this.tl?.messageOf(self);
+    if (m !== undefined) this.of.set(id, m);
+  }
+  read(id: number, balance: number): void {
+    this.tl?.readOn(this.of.get(id), 'balance', balance);
+  }
+  write(id: number, balance: number, applied: readonly number[]): void {
+    if (this.tl === null) return;
+    this.tl.writeOn(this.of.get(id), 'balance', balance);
+    this.writes.push({ id, applied });
+  }
+
+  /** Marks each deposit the final state lacks, and the result that dropped it last. */
+  finish(final: readonly number[]): void {
+    if (this.tl === null) return;
+    const inFinal = new Set(final);
+    const droppedBy = new Map<number, number>();
+    let before = new Set<number>();
+    for (const w of this.writes) {
+      const now = new Set(w.applied);
+      for (const id of before) if (!now.has(id)) droppedBy.set(id, w.id);
+      before = now;
+    }
+    for (const [id, m] of this.of) {
+      if (inFinal.has(id)) continue;
+      const by = droppedBy.get(id);
+      this.tl.markLost(
+        m,
+        by === undefined ? undefined : this.of.get(by),
+        `LOST DEPOSIT ${id}: its result was applied, then ${by === undefined ? 'another result' : `deposit ${by}'s result (#${this.of.get(by)?.index ?? '?'})`}, computed from a snapshot without it, wrote over it; the final balance does not include it`,
+      );
+    }
+  }
+}
+
+function taskAccount(rng: Random, counters: Counters, versioned: boolean, windows: DepositWindows): GenServerBehaviour<Account, void> {
   const start = (self: Process, snapshot: Account, deposit: Deposit, from: From): void => {
+    windows.read(deposit.id, snapshot.balance);
     counters.tasksStarted++;
     const account = self.pid;
     self.spawn(async (task) => {
@@ -56,6 +108,7 @@ function taskAccount(rng: Random, counters: Counters, versioned: boolean): GenSe
     init: () => ({ balance: 0, applied: [], version: 0 }),
     handleCall(request, from, state, self) {
       if (request === 'balance') return { reply: state, state };
+      windows.opened(self, (request as Deposit).id);
       start(self, state, request as Deposit, from);
       return new NoReply(state); // the depositor is answered once the result is applied
     },
@@ -66,6 +119,7 @@ function taskAccount(rng: Random, counters: Counters, versioned: boolean): GenSe
         start(self, state, w.deposit, w.from);
         return state;
       }
+      windows.write(w.deposit.id, w.balance, w.applied);
       const p = self.system.reply(w.from, 'ok');
       if (p !== undefined) await p;
       return { balance: w.balance, applied: w.applied, version: state.version + 1 };
@@ -91,11 +145,12 @@ interface SeqAccount extends Account {
  * account accepts only the result carrying that number, acknowledges the depositor, and only then sends the next
  * job, computed from the state that now includes the last result.
  */
-function seqAckAccount(counters: Counters): GenServerBehaviour<SeqAccount, void> {
+function seqAckAccount(counters: Counters, windows: DepositWindows): GenServerBehaviour<SeqAccount, void> {
   const dispatch = async (self: Process, s: SeqAccount): Promise<SeqAccount> => {
     if (s.outstanding !== null || s.queue.length === 0) return s;
     const [job, ...rest] = s.queue as [Job, ...Job[]];
     counters.jobsDispatched++;
+    windows.read(job.deposit.id, s.balance);
     const p = self.send('worker', { type: 'job', seq: job.seq, deposit: job.deposit, snapshot: { balance: s.balance, applied: s.applied, version: s.version } });
     if (p !== undefined) await p;
     return { ...s, outstanding: job, queue: rest };
@@ -105,6 +160,7 @@ function seqAckAccount(counters: Counters): GenServerBehaviour<SeqAccount, void>
     async handleCall(request, from, s, self) {
       if (request === 'balance') return { reply: s, state: s };
       const job: Job = { seq: s.nextSeq, deposit: request as Deposit, from };
+      windows.opened(self, job.deposit.id);
       return new NoReply(await dispatch(self, { ...s, nextSeq: s.nextSeq + 1, queue: [...s.queue, job] }));
     },
     async handleInfo(message, s, self) {
@@ -113,6 +169,7 @@ function seqAckAccount(counters: Counters): GenServerBehaviour<SeqAccount, void>
         counters.staleWritebacks++; // a duplicate or stale result: not the one we wait for
         return s;
       }
+      windows.write(s.outstanding.deposit.id, r.balance, r.applied);
       const p = self.system.reply(s.outstanding.from, 'ok');
       if (p !== undefined) await p;
       return dispatch(self, { ...s, balance: r.balance, applied: r.applied, version: s.version + 1, outstanding: null });
@@ -157,7 +214,8 @@ export const asyncWritebackPattern: ActorPattern = {
           { name: 'worker' },
         );
       }
-      const account = await GenServer.start(system, variant === 'seq-ack' ? seqAckAccount(counters) : taskAccount(rng, counters, variant === 'versioned-state'), undefined, {
+      const windows = new DepositWindows(w.timeline);
+      const account = await GenServer.start(system, variant === 'seq-ack' ? seqAckAccount(counters, windows) : taskAccount(rng, counters, variant === 'versioned-state', windows), undefined, {
         name: 'account',
       });
       const amounts = Array.from({ length: w.senders * w.messages }, () => 1 + rng.int(9));
@@ -171,6 +229,7 @@ export const asyncWritebackPattern: ActorPattern = {
       // Each depositor waits for its deposit to be acknowledged before the next, yet depositors overlap.
       await joinAll(system, clients);
       const final = await account.call<Account>('balance');
+      windows.finish(final.applied);
       return { final, amounts, counters, acknowledged };
     });
     const expected = result.amounts.reduce((a, b) => a + b, 0);

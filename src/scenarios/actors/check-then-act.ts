@@ -1,5 +1,5 @@
 import { pct } from '../../core/units.js';
-import { Agent, GenServer, type GenServerBehaviour, type Process } from '../../actor/index.js';
+import { Agent, GenServer, type GenServerBehaviour, type MessageTimeline, type Process } from '../../actor/index.js';
 import { checkVariant, countOutcome, joinAll, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
 
 interface Count {
@@ -11,24 +11,43 @@ interface Count {
 type CounterCall = 'get' | 'read' | 'increment' | { readonly cas: number; readonly value: number };
 type CounterCast = 'increment' | { readonly set: number };
 
-/** A counter GenServer offering both the racy protocol (get, then set) and the safe ones (increment, CAS). */
-export const versionedCounter: GenServerBehaviour<Count, void> = {
-  init: () => ({ value: 0, version: 0 }),
-  handleCall(request: CounterCall, _from, s: Count) {
-    if (request === 'get') return { reply: s.value, state: s };
-    if (request === 'read') return { reply: s, state: s };
-    if (request === 'increment') {
-      const next = { value: s.value + 1, version: s.version + 1 };
-      return { reply: next.value, state: next };
-    }
-    if (request.cas !== s.version) return { reply: false, state: s };
-    return { reply: true, state: { value: request.value, version: s.version + 1 } };
-  },
-  handleCast(request: CounterCast, s: Count) {
-    if (request === 'increment') return { value: s.value + 1, version: s.version + 1 };
-    return { value: request.set, version: s.version + 1 };
-  },
-};
+/**
+ * A counter GenServer offering both the racy protocol (get, then set) and the safe ones (increment, CAS). With a
+ * timeline, the safe ones report their reads and writes from inside the handler, in the order the server applies
+ * them: an increment reads and writes in its own message (a window nothing can enter); a `read` and a successful
+ * `cas` are reported on the span its caller began for the update (`messageOfCaller`). The racy protocol reports
+ * nothing here: get-then-set reports its read and write from the client, around the two messages.
+ */
+export function versionedCounter(tl: MessageTimeline | null): GenServerBehaviour<Count, void> {
+  return {
+    init: () => ({ value: 0, version: 0 }),
+    handleCall(request: CounterCall, from, s: Count, self) {
+      if (request === 'get') return { reply: s.value, state: s };
+      if (request === 'read') {
+        tl?.readOn(tl.messageOfCaller(from), 'count', s.value);
+        return { reply: s, state: s };
+      }
+      if (request === 'increment') {
+        const next = { value: s.value + 1, version: s.version + 1 };
+        tl?.read(self, 'count', s.value);
+        tl?.write(self, 'count', next.value);
+        return { reply: next.value, state: next };
+      }
+      if (request.cas !== s.version) return { reply: false, state: s };
+      // Only a cas that found the version its caller read writes, and is reported as that caller's write.
+      tl?.writeOn(tl.messageOfCaller(from), 'count', request.value);
+      return { reply: true, state: { value: request.value, version: s.version + 1 } };
+    },
+    handleCast(request: CounterCast, s: Count, self) {
+      if (request === 'increment') {
+        tl?.read(self, 'count', s.value);
+        tl?.write(self, 'count', s.value + 1);
+        return { value: s.value + 1, version: s.version + 1 };
+      }
+      return { value: request.set, version: s.version + 1 };
+    },
+  };
+}
 
 const variants: Record<string, string> = {
   'get-then-set': 'each client calls get, works 0-1 ms, then casts {set, n + 1}: two messages, and the count can move between them',
@@ -61,6 +80,11 @@ export const checkThenActPattern: ActorPattern = {
       const think = async (self: Process, ms: number): Promise<void> => {
         if (ms > 0) await self.sleep(ms);
       };
+      // The racy variants report from the client (see get-then-set), under the real scheduler only. The fixes report
+      // from inside the counter's (or agent's) handler, which runs in the order the server applies them under any
+      // scheduler: `serverTl` is that timeline. None of these reports is a scheduling point.
+      const tl = w.virtualTime ? null : w.timeline;
+      const serverTl = w.timeline;
       if (variant.startsWith('agent')) {
         const agent = await Agent.start<number>(system, () => 0, { name: 'counter' });
         read = () => agent.get((n) => n);
@@ -68,22 +92,41 @@ export const checkThenActPattern: ActorPattern = {
           variant === 'agent-update'
             ? async (self, ms) => {
                 await think(self, ms);
-                await agent.update((n) => n + 1);
+                // The function runs inside the agent: its read and its write are one message of the agent's.
+                await agent.update((n) => {
+                  serverTl?.read(agent.pid, 'count', n);
+                  serverTl?.write(agent.pid, 'count', n + 1);
+                  return n + 1;
+                });
               }
             : async (self, ms) => {
+                // Reported as get-then-set's are (real scheduler only; the read when the answer arrives, so the
+                // marks are a lower bound): the update's call enters the agent's mailbox when it is made.
+                tl?.beginTask(self, self.display, 'Agent.get, then Agent.update(fn _ -> n + 1 end)', tl.now());
                 const n = await agent.get((v) => v);
+                tl?.read(self, 'count', n);
                 await think(self, ms);
+                tl?.write(self, 'count', n + 1);
                 await agent.update(() => n + 1);
+                tl?.endTask(self);
               };
       } else {
-        const server = await GenServer.start(system, versionedCounter, undefined, { name: 'counter' });
-        read = () => server.call<number>('get');
+        const counter = await GenServer.start(system, versionedCounter(serverTl), undefined, { name: 'counter' });
+        read = () => counter.call<number>('get');
         if (variant === 'get-then-set') {
+          // Recorded under the real scheduler only, where a cast enters the mailbox when it is made, so the order
+          // of the recorded writes is the order the server applies them (a controlled scheduler may defer it). The
+          // read is reported when the get's answer arrives, after the server read: a set that came in between is
+          // missed, so the marks are a lower bound of the writes that went over an unseen update.
           round = async (self, ms) => {
+            tl?.beginTask(self, self.display, 'get, then cast {set, n + 1}', tl.now());
             const n = await self.call<number>('counter', 'get');
+            tl?.read(self, 'count', n);
             await think(self, ms);
+            tl?.write(self, 'count', n + 1);
             const p = self.cast('counter', { set: n + 1 });
             if (p !== undefined) await p;
+            tl?.endTask(self);
           };
         } else if (variant === 'atomic-increment') {
           round = async (self, ms) => {
@@ -92,13 +135,23 @@ export const checkThenActPattern: ActorPattern = {
             if (p !== undefined) await p;
           };
         } else {
+          // One span per update, begun before its first read and ended after its cas succeeded. The counter's
+          // handler reports each attempt's read on it (a retry's read replaces the last one: the work is redone from
+          // it) and, only for the cas that succeeded, the write. Why no mark can fall on a correct run: every read
+          // and write of this variant is reported by the counter's handler, one message at a time, so their order
+          // (seq) is the order the counter applied them; every write bumps the version; a cas succeeds only if the
+          // version is the one its attempt read. So no write was applied, nor reported, between an update's last
+          // read and its write, which is what finish() would mark. Were the cas not to check the version, the
+          // writes that came in between would be reported there, and marked.
           round = async (self, ms) => {
+            serverTl?.beginTask(self, self.display, 'read {value, version}, work, cas (retried until it succeeds)', serverTl.now());
             for (;;) {
               const { value, version } = await self.call<Count>('counter', 'read');
               await think(self, ms);
-              if (await self.call<boolean>('counter', { cas: version, value: value + 1 })) return;
+              if (await self.call<boolean>('counter', { cas: version, value: value + 1 })) break;
               conflicts++;
             }
+            serverTl?.endTask(self);
           };
         }
       }

@@ -1,5 +1,5 @@
 import { pct } from '../../core/units.js';
-import { Agent, GenServer, type GenServerBehaviour, type Pid, type Process } from '../../actor/index.js';
+import { Agent, GenServer, type GenServerBehaviour, type MessageTimeline, type Pid, type Process } from '../../actor/index.js';
 import { checkVariant, countOutcome, joinAll, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
 
 /** Handler concurrency seen from inside: how many increments were between their read and their write at once. */
@@ -14,29 +14,34 @@ function enter(p: Probe): void {
 }
 
 /** The seed's Counter (and, character for character, its SafeCounter): handle_cast(:increment) returns count + 1. */
-function seedCounter(probe: Probe): GenServerBehaviour<number, number> {
+function seedCounter(probe: Probe, tl: MessageTimeline | null): GenServerBehaviour<number, number> {
   return {
     init: (count) => count,
     handleCall: (request, _from, count) => ({ reply: count, state: count }), // :get_count
-    handleCast(request, count) {
+    handleCast(request, count, self) {
       enter(probe);
       probe.inFlight--;
-      return request === 'decrement' ? count - 1 : count + 1;
+      const next = request === 'decrement' ? count - 1 : count + 1;
+      tl?.read(self, 'count', count);
+      tl?.write(self, 'count', next);
+      return next;
     },
     // No handleInfo, as in the seed: a raw `send(:counter, :increment)` is an unexpected message, dropped.
   };
 }
 
 /** Counter whose handle_cast awaits between reading the count and returning count + 1, like a handler doing I/O. */
-function awaitingCounter(probe: Probe, windowMs: number): GenServerBehaviour<number, number> {
+function awaitingCounter(probe: Probe, windowMs: number, tl: MessageTimeline | null): GenServerBehaviour<number, number> {
   return {
     init: (count) => count,
     handleCall: (_request, _from, count) => ({ reply: count, state: count }),
     async handleCast(_request, count, self) {
       enter(probe);
       const read = count;
+      tl?.read(self, 'count', read);
       await self.sleep(windowMs);
       probe.inFlight--;
+      tl?.write(self, 'count', read + 1);
       return read + 1;
     },
   };
@@ -47,18 +52,23 @@ function awaitingCounter(probe: Probe, windowMs: number): GenServerBehaviour<num
  * that, so this server breaks its rule on purpose: handle_cast starts a task per :increment and returns at once,
  * and each task reads the shared count, awaits, and writes read+1.
  */
-function taskPerMessageCounter(probe: Probe, windowMs: number, cell: { count: number }, tasks: Pid[]): GenServerBehaviour<number, number> {
+function taskPerMessageCounter(probe: Probe, windowMs: number, cell: { count: number }, tasks: Pid[], tl: MessageTimeline | null): GenServerBehaviour<number, number> {
   return {
     init: (count) => ((cell.count = count), count),
     handleCall: (_request, _from, n) => ({ reply: n, state: n }),
     handleCast(_request, n, self) {
+      const started = tl?.now() ?? 0;
       tasks.push(
         self.spawn(async (task) => {
+          tl?.beginTask(task, `${self.display} tasks`, 'increment task', started);
           enter(probe);
           const read = cell.count;
+          tl?.read(task, 'count', read);
           await task.sleep(windowMs);
           cell.count = read + 1;
+          tl?.write(task, 'count', read + 1);
           probe.inFlight--;
+          tl?.endTask(task);
         }),
       );
       return n;
@@ -104,14 +114,23 @@ export const counterCastPattern: ActorPattern = {
       if (variant === 'agent') {
         const agent = await Agent.start<number>(system, () => 0, { name: 'counter' });
         read = () => agent.get((n) => n);
-        increment = () => agent.cast((n) => (enter(probe), probe.inFlight--, n + 1));
+        const tl = w.timeline;
+        // The function runs inside the agent, one message at a time: its read and its write are one message's.
+        increment = () =>
+          agent.cast((n) => {
+            enter(probe);
+            probe.inFlight--;
+            tl?.read(agent.pid, 'count', n);
+            tl?.write(agent.pid, 'count', n + 1);
+            return n + 1;
+          });
       } else {
         const behaviour =
           variant === 'counter-await'
-            ? awaitingCounter(probe, windowMs)
+            ? awaitingCounter(probe, windowMs, w.timeline)
             : variant === 'task-per-message'
-              ? taskPerMessageCounter(probe, windowMs, cell, tasks)
-              : seedCounter(probe);
+              ? taskPerMessageCounter(probe, windowMs, cell, tasks, w.timeline)
+              : seedCounter(probe, w.timeline);
         const name = variant === 'safe-counter' ? 'safe_counter' : 'counter';
         const server = await GenServer.start(system, behaviour, 0, { name });
         increment = variant === 'seed-send' ? (self) => self.send(name, 'increment') : (self) => self.cast(name, 'increment');

@@ -2,6 +2,9 @@ import { AbortedRun, unlessAborted, type Interrupted } from '../../core/interrup
 import { RacelabError } from '../../core/errors.js';
 import { formatMs } from '../../core/units.js';
 import type { Scheduler } from '../../sched/scheduler.js';
+import { MessageTimeline, type TimelineRecord } from '../../actor/index.js';
+
+export type { TimelineMessage, TimelineRecord } from '../../actor/index.js';
 import { actorPattern, actorPatterns } from './registry.js';
 import type { ActorPattern, PatternOutcome } from './pattern.js';
 
@@ -18,6 +21,11 @@ export interface ActorDemoOptions {
   messages?: number;
   scheduler?: Scheduler;
   onProgress?: (line: string) => void;
+  /**
+   * Record each variant's messages (actor, enqueued, handler start and end, reads and writes of shared state) for
+   * the page's timelines; `cap` messages at most per variant (default 500). Default: not recorded.
+   */
+  timeline?: boolean | { cap?: number };
 }
 
 export interface ActorDemoRun extends PatternOutcome {
@@ -28,6 +36,8 @@ export interface ActorDemoRun extends PatternOutcome {
   summary: string;
   wallMs: number;
   explanation: string;
+  /** The run's messages, when `timeline` was asked for. */
+  timeline?: TimelineRecord;
 }
 
 export interface ActorDemoReport {
@@ -68,10 +78,14 @@ export async function runActorDemo(options: ActorDemoOptions = {}): Promise<Acto
   let interrupted: Interrupted | undefined;
   for (const { pattern, variant } of todo) {
     const t0 = performance.now();
+    const timeline = options.timeline ? new MessageTimeline(options.timeline === true ? {} : options.timeline) : undefined;
     let outcome;
     try {
       if (options.signal?.aborted) throw new AbortedRun('interrupted');
-      outcome = await unlessAborted(pattern.run(variant, { seed, senders: options.senders, messages: options.messages, scheduler: options.scheduler }), options.signal);
+      outcome = await unlessAborted(
+        pattern.run(variant, { seed, senders: options.senders, messages: options.messages, scheduler: options.scheduler, ...(timeline ? { timeline } : {}) }),
+        options.signal,
+      );
     } catch (e) {
       if (!(e instanceof AbortedRun)) throw e;
       interrupted = { ran: runs.length, planned: todo.length };
@@ -80,7 +94,15 @@ export async function runActorDemo(options: ActorDemoOptions = {}): Promise<Acto
     const wallMs = performance.now() - t0;
     const form = pattern.vulnerable.includes(variant) ? 'vulnerable' : 'fixed';
     progress(`${pattern.name} ${variant}: expected ${outcome.expected}, observed ${outcome.observed}, ${outcome.ok ? 'invariant holds' : 'RACE'} (${formatMs(wallMs)})`);
-    runs.push({ ...outcome, title: pattern.title, form, summary: pattern.variants[variant] ?? '', wallMs, explanation: pattern.explain(outcome) });
+    runs.push({
+      ...outcome,
+      title: pattern.title,
+      form,
+      summary: pattern.variants[variant] ?? '',
+      wallMs,
+      explanation: pattern.explain(outcome),
+      ...(timeline ? { timeline: timeline.finish() } : {}),
+    });
   }
   const vulnerable = runs.filter((r) => r.form === 'vulnerable');
   const fixed = runs.filter((r) => r.form === 'fixed');

@@ -1,4 +1,4 @@
-import { GenServer, type ActorSystem, type GenServerBehaviour, type MailboxOptions, type Pid, type Process } from '../../actor/index.js';
+import { GenServer, type ActorSystem, type GenServerBehaviour, type MailboxOptions, type MessageTimeline, type Pid, type Process } from '../../actor/index.js';
 import { isRacelabError } from '../../core/errors.js';
 import { checkVariant, countOutcome, joinAll, median, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
 
@@ -22,12 +22,14 @@ interface Probe {
  * A limited-use coupon (a rate limit, a one-time offer): `check` answers how many uses remain, `redeem` uses one
  * without looking (the racy protocol), `try` checks and uses in one handler (the atomic one).
  */
-function coupon(limit: number, probe: Probe): GenServerBehaviour<Coupon, void> {
+function coupon(limit: number, probe: Probe, tl: MessageTimeline | null, key: string): GenServerBehaviour<Coupon, void> {
   return {
     init: () => ({ remaining: limit, redeemed: 0 }),
     handleCall: (_request, _from, s) => ({ reply: s, state: s }),
-    handleCast(request, s) {
+    handleCast(request, s, self) {
       probe.handled++;
+      // A use of the coupon: beyond its limit, a use it never had to give (marked as a duplicated effect).
+      tl?.effect(self, key, limit);
       const { attempt } = request as { attempt: number };
       const at = probe.checkedAt.get(attempt);
       if (at !== undefined) probe.windows.push(probe.handled - at - 1);
@@ -45,6 +47,7 @@ function coupon(limit: number, probe: Probe): GenServerBehaviour<Coupon, void> {
       const granted = s.remaining > 0;
       const p = self.send(m.from, { type: granted ? 'granted' : 'refused', attempt: m.attempt });
       if (p !== undefined) await p;
+      if (granted) tl?.effect(self, key, limit);
       return granted ? { remaining: s.remaining - 1, redeemed: s.redeemed + 1 } : s;
     },
   };
@@ -104,9 +107,10 @@ async function phase(
   atomic: boolean,
   pipelined: boolean,
   mailbox: MailboxOptions | undefined,
+  effectKey: string,
 ): Promise<{ coupon: Coupon; probe: Probe; tally: AttackTally; highWater: number }> {
   const probe: Probe = { handled: 0, checkedAt: new Map(), windows: [] };
-  const server = await GenServer.start(system, coupon(limit, probe), undefined, { name: 'coupon', mailbox });
+  const server = await GenServer.start(system, coupon(limit, probe, system.timeline, effectKey), undefined, { name: 'coupon', mailbox });
   const tally: AttackTally = { delivered: 0, rejected: 0, passedCheck: 0, redeemsRejected: 0 };
   const pids = spawnClients(system, clients, pipelined ? 'flooder' : 'client', (self, c) =>
     attempts(
@@ -168,8 +172,8 @@ export const floodingPattern: ActorPattern = {
       const capacity = Math.max(2, Math.min(8, total >> 2));
       const mailbox: MailboxOptions | undefined = bounded ? { capacity, overflow: atomic ? 'block' : 'reject' } : undefined;
       // Normal load: the same number of attempts from one client, one at a time.
-      const baseline = await phase(w.system, limit, 1, total, atomic, false, mailbox);
-      const flood = await phase(w.system, limit, w.senders, w.messages, atomic, true, mailbox);
+      const baseline = await phase(w.system, limit, 1, total, atomic, false, mailbox, `a use of the coupon (limit ${limit}; normal load)`);
+      const flood = await phase(w.system, limit, w.senders, w.messages, atomic, true, mailbox, `a use of the coupon (limit ${limit}; flooded)`);
       return { limit, capacity, baseline, flood };
     });
     const { limit, capacity, baseline, flood } = result;

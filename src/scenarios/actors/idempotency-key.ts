@@ -1,4 +1,4 @@
-import { GenServer, type GenServerBehaviour, type Process } from '../../actor/index.js';
+import { GenServer, type GenServerBehaviour, type MessageTimeline, type Process } from '../../actor/index.js';
 import { isRacelabError } from '../../core/errors.js';
 import { checkVariant, joinAll, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
 
@@ -24,13 +24,15 @@ interface Counters {
  * A payments server. Every charge takes the provider's time. Without a key check it charges every request it
  * handles; with one, a request whose key it has already charged gets the first receipt back and charges nothing.
  */
-function payments(idempotent: boolean, counters: Counters): GenServerBehaviour<Payments, void> {
+function payments(idempotent: boolean, counters: Counters, tl: MessageTimeline | null): GenServerBehaviour<Payments, void> {
   const charge = async (c: Charge, s: Payments, self: Process): Promise<{ receipt: string; state: Payments }> => {
     if (idempotent && s.charged.has(c.key)) {
       counters.duplicatesSuppressed++;
       return { receipt: `receipt for ${c.key}`, state: s };
     }
     if (c.providerMs > 0) await self.sleep(c.providerMs);
+    // The charge is made here, in the handler of the message being handled: a second one of a key is a duplicate.
+    tl?.effect(self, c.key);
     const charged = new Map(s.charged);
     charged.set(c.key, (charged.get(c.key) ?? 0) + 1);
     return { receipt: `receipt for ${c.key}`, state: { charged, total: s.total + c.amount, receipts: s.receipts + 1 } };
@@ -74,7 +76,7 @@ export const idempotencyKeyPattern: ActorPattern = {
     const { result, system, senders, messages } = await runWorkload(options, { real: { senders: 4, messages: 10 }, virtual: { senders: 2, messages: 1 } }, async (w) => {
       const { system, rng } = w;
       const counters: Counters = { duplicatesSuppressed: 0 };
-      const server = await GenServer.start(system, payments(variant === 'idempotency-key', counters), undefined, { name: 'payments' });
+      const server = await GenServer.start(system, payments(variant === 'idempotency-key', counters, w.timeline), undefined, { name: 'payments' });
       // Seeded per charge: its amount, whether the provider has a hiccup on the first attempt (slower than the
       // client's timeout), whether the relay delivers it twice. The very first charge always hiccups, so every run
       // has at least one timeout to retry.

@@ -1,4 +1,4 @@
-import { ActorSystem, type Pid, type Process } from '../../actor/index.js';
+import { ActorSystem, type MessageTimeline, type Pid, type Process } from '../../actor/index.js';
 import { realClock } from '../../core/clock.js';
 import { RacelabError } from '../../core/errors.js';
 import { Random } from '../../core/random.js';
@@ -55,6 +55,8 @@ export interface PatternRunOptions {
   senders?: number;
   /** Messages (rounds, operations) per client; default per pattern, likewise. */
   messages?: number;
+  /** Record the run's messages on this timeline (its actor system records into it); default none. */
+  timeline?: MessageTimeline;
 }
 
 export interface ActorPattern {
@@ -78,6 +80,8 @@ export interface Workload {
   readonly messages: number;
   /** True under virtual time (an explorer): keep waits and sizes small. */
   readonly virtualTime: boolean;
+  /** Where the workload reports its reads and writes of shared state, when the run is recorded (else null). */
+  readonly timeline: MessageTimeline | null;
 }
 
 export interface WorkloadSizes {
@@ -116,12 +120,12 @@ export async function runWorkload<T>(
   ] as const) {
     if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new RacelabError('BAD_COUNT', `${what}: ${n} must be a whole number from 1 to 100000`);
   }
-  const system = new ActorSystem({ scheduler });
+  const system = new ActorSystem({ scheduler, ...(options.timeline ? { timeline: options.timeline } : {}) });
   const rng = Random.seeded(options.seed ?? 1);
   const run: { outcome: { ok: true; value: T } | { ok: false; error: unknown } } = { outcome: { ok: false, error: new Error('workload did not run') } };
   await scheduler.spawn('driver', async () => {
     try {
-      run.outcome = { ok: true, value: await body({ system, scheduler, rng, senders, messages, virtualTime }) };
+      run.outcome = { ok: true, value: await body({ system, scheduler, rng, senders, messages, virtualTime, timeline: system.timeline }) };
     } catch (e) {
       run.outcome = { ok: false, error: e };
     } finally {

@@ -1,4 +1,4 @@
-import { GenServer, NoReply, type From, type GenServerBehaviour, type Pid, type Process } from '../../actor/index.js';
+import { GenServer, NoReply, type From, type GenServerBehaviour, type MessageTimeline, type Pid, type Process, type TimelineMessage } from '../../actor/index.js';
 import type { Random } from '../../core/random.js';
 import { checkVariant, joinAll, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
 
@@ -25,7 +25,7 @@ interface LinkState {
  * dropped or delivered twice. Messages that take different paths overtake each other, so per-sender ordering (which
  * holds for direct sends) is lost. `drain` answers once nothing is in flight.
  */
-function lossyLink(rng: Random, tally: LinkTally): GenServerBehaviour<LinkState, void> {
+function lossyLink(rng: Random, tally: LinkTally, tl: MessageTimeline | null): GenServerBehaviour<LinkState, void> {
   return {
     init: () => ({ inFlight: 0, drainers: [] }),
     handleCall(_request, from, s) {
@@ -37,6 +37,8 @@ function lossyLink(rng: Random, tally: LinkTally): GenServerBehaviour<LinkState,
       const r = rng.next();
       const copies = r < LINK.dropRate ? 0 : r < LINK.dropRate + LINK.duplicateRate ? 2 : 1;
       if (copies === 0) tally.dropped++;
+      // Only an operation handed over once (no-seq, `tl` given) is lost when dropped: seq-ack resends.
+      if (copies === 0 && tl !== null) tl.markLost(tl.messageOf(self), undefined, `LOST OPERATION: the link dropped it (${describeOp(payload)}), and nothing resends it`);
       if (copies === 2) tally.duplicated++;
       const link = self.pid;
       for (let k = 0; k < copies; k++) {
@@ -83,8 +85,16 @@ interface ReceiverTally {
   heldBack: number;
 }
 
+const describeOp = (payload: unknown): string => {
+  const m = payload as Partial<Op>;
+  return m.op !== undefined ? `sender ${m.sender} op ${m.op}` : 'an ack';
+};
+
 /** Applies operations in arrival order (no-seq), or in sequence order exactly once, acknowledging as it goes. */
-function receiver(senders: number, sequenced: boolean, tally: ReceiverTally, senderPids: () => readonly Pid[]): GenServerBehaviour<readonly Stream[], void> {
+function receiver(senders: number, sequenced: boolean, tally: ReceiverTally, senderPids: () => readonly Pid[], tl: MessageTimeline | null): GenServerBehaviour<readonly Stream[], void> {
+  // Sequenced, with a timeline: the message each held operation arrived in, to report its effect on when it is
+  // applied (by the message that fills the gap before it), so each applied operation is one message's effect.
+  const arrivedIn = new Map<string, TimelineMessage | undefined>();
   return {
     init: () => Array.from({ length: senders }, () => ({ next: 0, held: new Map(), log: [] })),
     handleCall: (_request, _from, streams) => ({ reply: streams.map((s) => s.log), state: streams }),
@@ -93,6 +103,8 @@ function receiver(senders: number, sequenced: boolean, tally: ReceiverTally, sen
       const s = streams[m.sender] as Stream;
       let next: Stream;
       if (!sequenced) {
+        // Applied as it arrives: a second copy of an operation is a duplicated effect.
+        tl?.effect(self, `sender ${m.sender} op ${m.op}`);
         next = { ...s, log: [...s.log, m.op] };
       } else {
         const seq = m.seq as number;
@@ -102,13 +114,20 @@ function receiver(senders: number, sequenced: boolean, tally: ReceiverTally, sen
         } else if (seq > s.next) {
           tally.heldBack++;
           next = { ...s, held: new Map(s.held).set(seq, m.op) };
+          if (tl !== null) arrivedIn.set(`${m.sender} ${seq}`, tl.messageOf(self));
         } else {
+          // Each operation applied is an effect, of the key no-seq uses: were one applied twice, it would be marked.
+          tl?.effect(self, `sender ${m.sender} op ${m.op}`);
           const held = new Map(s.held);
           const log = [...s.log, m.op];
           let n = seq + 1;
           for (let op = held.get(n); op !== undefined; op = held.get(n)) {
             held.delete(n);
             log.push(op);
+            if (tl !== null) {
+              tl.effectOn(arrivedIn.get(`${m.sender} ${n}`), `sender ${m.sender} op ${op}`);
+              arrivedIn.delete(`${m.sender} ${n}`);
+            }
             n++;
           }
           next = { next: n, held, log };
@@ -183,9 +202,12 @@ export const seqAckPattern: ActorPattern = {
       const linkTally: LinkTally = { carried: 0, dropped: 0, duplicated: 0 };
       const receiverTally: ReceiverTally = { duplicatesIgnored: 0, heldBack: 0 };
       const senderTally: SenderTally = { retransmissions: 0, timeouts: 0, gaveUp: 0 };
-      const link = await GenServer.start(system, lossyLink(rng, linkTally), undefined, { name: 'link' });
+      // Both report to the timeline each operation applied (a second application of one is a duplicated effect).
+      // No-seq also reports each operation the link dropped, as lost; seq-ack resends what the link drops, so its
+      // link reports nothing.
+      const link = await GenServer.start(system, lossyLink(rng, linkTally, sequenced ? null : w.timeline), undefined, { name: 'link' });
       let senderPids: Pid[] = [];
-      const rx = await GenServer.start(system, receiver(w.senders, sequenced, receiverTally, () => senderPids), undefined, { name: 'receiver' });
+      const rx = await GenServer.start(system, receiver(w.senders, sequenced, receiverTally, () => senderPids, w.timeline), undefined, { name: 'receiver' });
       senderPids = spawnClients(system, w.senders, 'sender', async (self, s) => {
         if (sequenced) return sequencedSender(self, s, w.messages, senderTally);
         for (let op = 0; op < w.messages; op++) {

@@ -1,5 +1,5 @@
 import { pct } from '../../core/units.js';
-import { GenServer, type GenServerBehaviour } from '../../actor/index.js';
+import { GenServer, type GenServerBehaviour, type MessageTimeline, type Process } from '../../actor/index.js';
 import { MemoryStore } from '../../store/memory.js';
 import type { Store } from '../../store/store.js';
 import { checkVariant, countOutcome, joinAll, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
@@ -7,12 +7,12 @@ import { checkVariant, countOutcome, joinAll, plural, runWorkload, spawnClients,
 const KEY = 'visits';
 
 /** A worker actor: serializes its OWN messages, and touches the shared store per `update`. */
-function worker(update: () => Promise<void>, handled: { count: number }): GenServerBehaviour<number, void> {
+function worker(update: (self: Process) => Promise<void>, handled: { count: number }): GenServerBehaviour<number, void> {
   return {
     init: () => 0,
     handleCall: (_request, _from, n) => ({ reply: n, state: n }), // sync: everything before it is done
-    async handleCast(_request, n) {
-      await update();
+    async handleCast(_request, n, self) {
+      await update(self);
       handled.count++;
       return n + 1;
     },
@@ -20,11 +20,13 @@ function worker(update: () => Promise<void>, handled: { count: number }): GenSer
 }
 
 /** The owner: the only actor that touches the key; its one-message-at-a-time makes read-then-write safe. */
-function owner(store: Store): GenServerBehaviour<number, void> {
+function owner(store: Store, tl: MessageTimeline | null): GenServerBehaviour<number, void> {
   return {
     init: () => 0,
-    async handleCall(_request, _from, n) {
+    async handleCall(_request, _from, n, self) {
+      tl?.read(self, KEY);
       const v = await store.get(KEY);
+      tl?.write(self, KEY, v + 1);
       await store.set(KEY, v + 1);
       return { reply: v + 1, state: n + 1 };
     },
@@ -56,15 +58,26 @@ export const sharedStorePattern: ActorPattern = {
       const { system, rng, scheduler } = w;
       const store = new MemoryStore(scheduler);
       const handled = { count: 0 };
-      let update: () => Promise<void>;
+      // Reads and writes are reported just before the store call: under the real scheduler the memory store reads
+      // and writes within the call, so the recorded order is the store's (a controlled scheduler may defer the
+      // operation, so nothing is reported there).
+      const tl = w.virtualTime ? null : w.timeline;
+      let update: (self: Process) => Promise<void>;
       if (variant === 'owner-actor') {
-        const o = await GenServer.start(system, owner(store), undefined, { name: 'owner' });
+        const o = await GenServer.start(system, owner(store, tl), undefined, { name: 'owner' });
         update = async () => void (await o.call('increment', 60_000));
       } else if (variant === 'atomic-store-op') {
-        update = async () => void (await store.increment(KEY));
+        update = async (self) => {
+          const v = await store.increment(KEY);
+          // One store operation: its read and its write are one step.
+          tl?.read(self, KEY, v - 1);
+          tl?.write(self, KEY, v);
+        };
       } else {
-        update = async () => {
+        update = async (self) => {
+          tl?.read(self, KEY);
           const v = await store.get(KEY);
+          tl?.write(self, KEY, v + 1);
           await store.set(KEY, v + 1);
         };
       }

@@ -1,4 +1,4 @@
-import { GenServer, type GenServerBehaviour, type Process } from '../../actor/index.js';
+import { GenServer, type GenServerBehaviour, type MessageTimeline, type Process } from '../../actor/index.js';
 import { checkVariant, joinAll, plural, runWorkload, spawnClients, type ActorPattern, type PatternOutcome, type PatternRunOptions } from './pattern.js';
 
 type Status = 'paid' | 'shipped' | 'cancelled' | 'delivered';
@@ -46,11 +46,22 @@ function orders(count: number, probe: Probe): GenServerBehaviour<ReadonlyMap<num
   };
 }
 
-/** Where an effect lands for good: the warehouse ships goods, payments refunds money. Each keeps a log of ids. */
-const effectLog: GenServerBehaviour<readonly number[], void> = {
-  init: () => [],
-  handleCall: (request, _from, log) => (request === 'log' ? { reply: log, state: log } : { reply: 'ok', state: [...log, (request as { id: number }).id] }),
-};
+/**
+ * Where an effect lands for good: the warehouse ships goods, payments refunds money. Each keeps a log of ids. An
+ * order is meant to be settled once (shipped or refunded): both report the settling of one key per order to the
+ * timeline, so an order settled a second time is a duplicated effect.
+ */
+function effectLog(tl: MessageTimeline | null): GenServerBehaviour<readonly number[], void> {
+  return {
+    init: () => [],
+    handleCall(request, _from, log, self) {
+      if (request === 'log') return { reply: log, state: log };
+      const { id } = request as { id: number };
+      tl?.effect(self, `order ${id} settled (shipped or refunded)`);
+      return { reply: 'ok', state: [...log, id] };
+    },
+  };
+}
 
 const variants: Record<string, string> = {
   'check-then-set-status':
@@ -78,8 +89,8 @@ export const stateMachinePattern: ActorPattern = {
       const count = w.senders * w.messages;
       const probe: Probe = { invalidApplied: 0, rejected: 0 };
       await GenServer.start(system, orders(count, probe), undefined, { name: 'orders' });
-      const warehouse = await GenServer.start(system, effectLog, undefined, { name: 'warehouse' });
-      const payments = await GenServer.start(system, effectLog, undefined, { name: 'payments' });
+      const warehouse = await GenServer.start(system, effectLog(w.timeline), undefined, { name: 'warehouse' });
+      const payments = await GenServer.start(system, effectLog(w.timeline), undefined, { name: 'payments' });
       // Each client takes a seeded 0-1 ms between its check and its act (or before its event).
       const thinkMs = Array.from({ length: 2 * count }, () => rng.int(2));
       const act = async (self: Process, id: number, event: 'ship' | 'cancel', think: number): Promise<void> => {

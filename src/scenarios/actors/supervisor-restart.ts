@@ -1,4 +1,4 @@
-import { genServerChild, ProcessExitedError, Supervisor, type GenServerBehaviour, type Process } from '../../actor/index.js';
+import { genServerChild, ProcessExitedError, Supervisor, type GenServerBehaviour, type MessageTimeline, type Process } from '../../actor/index.js';
 import { isRacelabError } from '../../core/errors.js';
 import { MemoryStore } from '../../store/memory.js';
 import type { Store } from '../../store/store.js';
@@ -15,16 +15,19 @@ interface Probe {
  * A ledger whose count is persisted in the store, so a restarted ledger resumes from the last write. It asserts
  * that a write never goes backwards and crashes when one would ("let it crash"); a poison message crashes it too.
  */
-function ledger(store: Store, probe: Probe): GenServerBehaviour<number, void> {
+function ledger(store: Store, probe: Probe, tl: MessageTimeline | null): GenServerBehaviour<number, void> {
   return {
     init: () => store.get(KEY),
-    async handleCall(request, _from, value) {
+    async handleCall(request, _from, value, self) {
       if (request === 'get') return { reply: value, state: value };
       const next = value + 1; // 'increment'
+      // Read and written in this one message: the ledger takes no other message until it returns.
+      tl?.read(self, KEY, value);
       await store.set(KEY, next);
+      tl?.write(self, KEY, next);
       return { reply: next, state: next };
     },
-    async handleCast(request, value) {
+    async handleCast(request, value, self) {
       if (request === 'poison') {
         probe.poisonCrashes++;
         throw new Error('poison message');
@@ -32,6 +35,8 @@ function ledger(store: Store, probe: Probe): GenServerBehaviour<number, void> {
       const { set } = request as { set: number };
       if (set <= value) {
         probe.staleWriteCrashes++;
+        // Its increment is lost: the client believes it done, the ledger refuses it and crashes.
+        tl?.markLost(tl.messageOf(self), undefined, `LOST INCREMENT: set ${set} was computed from a stale get (the ledger was at ${value}); the ledger refused it and crashed`);
         throw new Error(`stale write: set ${set} over ${value}`);
       }
       await store.set(KEY, set);
@@ -98,7 +103,7 @@ export const supervisorRestartPattern: ActorPattern = {
       const probe: Probe = { staleWriteCrashes: 0, poisonCrashes: 0 };
       const tally: Tally = { retries: 0, unknown: 0, gaveUp: 0 };
       const total = w.senders * w.messages;
-      const sup = await Supervisor.start(system, [genServerChild('ledger', ledger(store, probe), undefined, { name: 'ledger' })], {
+      const sup = await Supervisor.start(system, [genServerChild('ledger', ledger(store, probe, w.timeline), undefined, { name: 'ledger' })], {
         maxRestarts: 10 * total + 10,
         withinMs: 60_000,
       });

@@ -1,4 +1,4 @@
-import { status } from '@grpc/grpc-js';
+import { status } from '../../grpc/status.js';
 import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario, wholeOf } from '../impacts/scenario.js';
 import { OPENING_BALANCES, balanceKey, bankVariants, openBankAccounts, type BankResult } from './variants.js';
 import { bankWorkload } from './workload.js';

@@ -1,13 +1,19 @@
-import { status } from '@grpc/grpc-js';
+import { status } from '../../grpc/status.js';
 import { plural } from '../../core/units.js';
 import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario, wholeOf } from '../impacts/scenario.js';
 import { ORDER_PRICE, checkoutVariants } from './variants.js';
 import { checkoutWorkload } from './workload.js';
 
 const SERVICE = 'racelab.checkout.v1.Orders';
-/** The attack's and the demo's calls: one order's checkout sent many times with one idempotency key (retries). */
+/**
+ * The attack's and the demo's calls: one order's checkout sent many times with one idempotency key (retries).
+ * The key is new in every burst (`{{run}}` is drawn once per run, `{{round}}` counts its bursts): a key already
+ * used is answered as a replay, so a burst on a used key could never race, and a second round or a second attack
+ * on the same server would find nothing. The order stays order-1, so the before and after reads name it; each
+ * burst may add one charge to it.
+ */
 const ORDER = 'order-1';
-const KEY = 'chk-order-1';
+const KEY = 'chk-{{run}}-{{round}}';
 
 export const checkoutScenario: ImpactScenario = {
   name: 'checkout',
@@ -40,12 +46,12 @@ export const checkoutScenario: ImpactScenario = {
     const a = after as { charges: number };
     const made = a.charges - b.charges;
     const twice = Math.max(0, made - 1);
-    const detail = `${ORDER} had ${plural(b.charges, 'charge')} before, ${accepted.Checkout ?? 0} Checkout calls with one idempotency key were answered, ${ORDER} had ${plural(a.charges, 'charge')} after (${ORDER_PRICE} each)`;
+    const detail = `${ORDER} had ${plural(b.charges, 'charge')} before, ${accepted.Checkout ?? 0} Checkout calls with one new idempotency key were answered, ${ORDER} had ${plural(a.charges, 'charge')} after (${ORDER_PRICE} each)`;
     return { violated: twice > 0, amount: twice * ORDER_PRICE, unit: 'money charged twice', detail };
   },
   attack: {
     name: 'checkout',
-    description: 'the checkout: one order sent many times with one idempotency key is charged at most once',
+    description: 'the checkout: one order sent many times with one idempotency key (new in every burst) is charged at most once',
     calls: [`${SERVICE}/Checkout`],
     callData: { [`${SERVICE}/Checkout`]: { order: ORDER, idempotency_key: KEY } },
     before: `${SERVICE}/Charges`,

@@ -129,11 +129,11 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
     throw new RacelabError('BAD_OPTION', 'killing consumer processes needs a real broker (nats or rabbitmq) and a store they share (postgres or redis)');
   }
   if (restarts > 0 && resolved.kind !== 'nats') {
-    throw new RacelabError('BAD_OPTION', `--restarts: restarting the broker is implemented for NATS only (a private nats-server); use --broker nats, or --restarts 0 with ${resolved.kind}`);
+    throw new RacelabError('BAD_OPTION', `restarting the broker is implemented for NATS only (a private nats-server); use --broker nats, or --restarts 0 with ${resolved.kind}`, { subject: 'restarts' });
   }
   if (restarts > 0 && options.killProcesses) throw new RacelabError('BAD_OPTION', '--restarts and --kill-processes: use one at a time');
   if (pauses > 0 && resolved.kind === 'rabbitmq') {
-    throw new RacelabError('BAD_OPTION', '--pauses: RabbitMQ 3.10 has no per-queue consumer timeout (x-consumer-timeout is ignored), so a held ack is never redelivered; use --broker nats or memory');
+    throw new RacelabError('BAD_OPTION', 'RabbitMQ 3.10 has no per-queue consumer timeout (x-consumer-timeout is ignored), so a held ack is never redelivered; use --broker nats or memory', { subject: 'pauses' });
   }
   if (storeSpec) await probeStore(storeSpec);
   const namespace = brokerNamespace(options.prefix ?? 'racelab');
@@ -188,9 +188,9 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
           ackWaitMs,
           settleTimeoutMs: Math.max(10_000, (crashes + pauses + restarts + 2) * ackWaitMs * 2),
           ...(options.signal ? { signal: options.signal } : {}),
-          onPublished: () =>
+          onPublished: (sent) =>
             progress(
-              `${variant.name}: ${messages} messages published to ${broker.description}, under names that start with ${namespace}${privateServer ? `; it will be killed (SIGKILL) and restarted ${plural(restarts, 'time')} (store ${privateServer.storeDir})` : ''}`,
+              `${variant.name}: ${sent === messages ? messages : `${sent} of ${messages}`} messages published to ${broker.description}, under names that start with ${namespace}${privateServer ? `; it will be killed (SIGKILL) and restarted ${plural(restarts, 'time')} (store ${privateServer.storeDir})` : ''}`,
             ),
         });
         const bad = violations(variant, t);

@@ -112,8 +112,11 @@ export interface ConsumerRunOptions {
   /** Give up waiting for every message to be acked after this long. */
   readonly settleTimeoutMs: number;
   readonly signal?: AbortSignal;
-  /** Called once the queue is declared (its names exist on the broker) and the messages are published. */
-  readonly onPublished?: () => void;
+  /**
+   * Called once the queue is declared (its names exist on the broker) and the messages are published, with the
+   * number published (fewer than asked if the signal came meanwhile).
+   */
+  readonly onPublished?: (published: number) => void;
 }
 
 export interface ConsumerRunResult {
@@ -134,22 +137,26 @@ export interface ConsumerRunResult {
 export async function runConsumerVariant(o: ConsumerRunOptions): Promise<ConsumerRunResult> {
   const queue = o.variant.name;
   const random = Random.seeded(o.seed);
-  const messages = planMessages(o.messages, o.keys);
-  const crashes = Math.min(o.crashes ?? o.variant.crashes, messages.length);
-  const pauses = Math.min(o.pauses ?? 0, messages.length - crashes);
+  const planned = planMessages(o.messages, o.keys);
+  const crashes = Math.min(o.crashes ?? o.variant.crashes, planned.length);
+  const pauses = Math.min(o.pauses ?? 0, planned.length - crashes);
   // Distinct messages, chosen by the seed: the first delivery of each crashes (or pauses) its consumer at the ack.
-  const order = random.shuffle(messages.map((m) => m.id));
+  const order = random.shuffle(planned.map((m) => m.id));
   const crashAt = new Set(order.slice(0, crashes));
   const pauseAt = new Set(order.slice(crashes, crashes + pauses));
   const struck = new Set<string>();
   await o.broker.declare({ name: queue, keys: o.keys, perKey: o.variant.perKey, ackWaitMs: o.ackWaitMs });
   // Published before any consumer starts: a backlog, as after a deploy or an outage, so the consumers are busy
   // at once and side by side (published one by one into idle consumers, the messages would rarely overlap).
-  for (const m of messages) {
+  let sent = 0;
+  for (const m of planned) {
     if (o.signal?.aborted) break;
     await o.broker.publish(queue, m);
+    sent++;
   }
-  o.onPublished?.();
+  // Stopped while publishing: the run is about the messages that went out, not the ones planned.
+  const messages = planned.slice(0, sent);
+  o.onPublished?.(sent);
   const consumers = o.consumers ?? (pauses > 0 ? Math.max(2, o.variant.consumers) : o.variant.consumers);
   const restarts = o.restartBroker ? Math.min(o.restarts ?? 0, messages.length) : 0;
   let restarted = 0;
@@ -220,7 +227,7 @@ export async function runConsumerVariant(o: ConsumerRunOptions): Promise<Consume
 }
 
 export function checkSizes(messages: number, keys: number, consumers: number | undefined): void {
-  if (!Number.isInteger(messages) || messages < 1 || messages > 100_000) throw new RacelabError('BAD_COUNT', `--messages: "${messages}" must be a whole number from 1 to 100000`);
-  if (!Number.isInteger(keys) || keys < 1 || keys > 64) throw new RacelabError('BAD_COUNT', `--keys: "${keys}" must be a whole number from 1 to 64`);
-  if (consumers !== undefined && (!Number.isInteger(consumers) || consumers < 1 || consumers > 16)) throw new RacelabError('BAD_COUNT', `--consumers: "${consumers}" must be a whole number from 1 to 16`);
+  if (!Number.isInteger(messages) || messages < 1 || messages > 100_000) throw new RacelabError('BAD_COUNT', `"${messages}" must be a whole number from 1 to 100000`, { subject: 'messages' });
+  if (!Number.isInteger(keys) || keys < 1 || keys > 64) throw new RacelabError('BAD_COUNT', `"${keys}" must be a whole number from 1 to 64`, { subject: 'keys' });
+  if (consumers !== undefined && (!Number.isInteger(consumers) || consumers < 1 || consumers > 16)) throw new RacelabError('BAD_COUNT', `"${consumers}" must be a whole number from 1 to 16`, { subject: 'consumers' });
 }

@@ -40,7 +40,7 @@ export function consumerWorkload(options: ConsumerWorkloadOptions): Workload {
     }
     checkSizes(options.messages ?? 2, 1, undefined);
     if (options.crashes !== undefined && (!Number.isInteger(options.crashes) || options.crashes < 0 || options.crashes > 100)) {
-      throw new RacelabError('BAD_COUNT', `--crashes: "${options.crashes}" must be a whole number from 0 to 100`);
+      throw new RacelabError('BAD_COUNT', `"${options.crashes}" must be a whole number from 0 to 100`, { subject: 'crashes' });
     }
     return producerWorkload({ variant: options.variant as ProducerVariant, messages: options.messages, crashes: options.crashes });
   }

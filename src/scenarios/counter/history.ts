@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { ownerIsGone, ownerTag } from '../../core/cleanup.js';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import type { ProcessId } from '../../history/event.js';
@@ -26,6 +27,19 @@ export function historyFileFor(file: string, variant: string, several: boolean):
   return `${file.slice(0, file.length - ext.length)}.${variant}${ext || '.jsonl'}`;
 }
 
+const RECORDING_PREFIX = 'racelab-record-';
+
+/**
+ * A demo killed with -9 cannot remove its recording folder; the folder's name carries its owner (src/core/cleanup.ts),
+ * and the next recording removes those whose process on this host is gone.
+ */
+async function removeAbandonedRecordings(): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name.startsWith(RECORDING_PREFIX) && ownerIsGone(name)) await rm(join(tmpdir(), name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 /**
  * Recording a demo run whose clients are separate processes: each `racelab client --record` writes its own
  * history into a temporary folder; `finish` merges them by time (process i = client i; the monotonic clock is
@@ -38,7 +52,10 @@ export class DemoRecording {
   ) {}
 
   static async start(file: string): Promise<DemoRecording> {
-    return new DemoRecording(await mkdtemp(join(tmpdir(), 'racelab-record-')), file);
+    await removeAbandonedRecordings();
+    const dir = join(tmpdir(), `${RECORDING_PREFIX}${ownerTag()}`);
+    await mkdir(dir, { mode: 0o700 });
+    return new DemoRecording(dir, file);
   }
 
   /** Extra arguments for client process `i`. */

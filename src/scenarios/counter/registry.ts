@@ -13,7 +13,7 @@ export const counterVariants: Readonly<Record<string, CounterVariant>> = Object.
 export function counterVariant(name: string): CounterVariant {
   const v = counterVariants[name];
   if (!v) {
-    throw new RacelabError('UNKNOWN_VARIANT', `--variant: "${name}" is not a counter variant; use one of ${Object.keys(counterVariants).join(', ')}`);
+    throw new RacelabError('UNKNOWN_VARIANT', `"${name}" is not a counter variant; use one of ${Object.keys(counterVariants).join(', ')}`, { subject: 'variant' });
   }
   return v;
 }

@@ -1,10 +1,12 @@
-import { status } from '@grpc/grpc-js';
+import { status } from '../../grpc/status.js';
 import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario, wholeOf } from '../impacts/scenario.js';
-import { couponVariants, openCoupons, type RedeemResult } from './variants.js';
+import { couponVariants, openCoupons, type IssueResult, type RedeemResult } from './variants.js';
 import { couponWorkload } from './workload.js';
 
-/** A served code: good for 5 redemptions in all, each user once. */
+/** A served code: good for 5 redemptions in all, each user once. Issue opens more. */
 export const SERVED_COUPON_LIMITS: Readonly<Record<string, number>> = { SPRING: 5 };
+/** The code each round of the built-in attack issues and redeems: new in every round and every run. */
+const ROUND_CODE = 'SPRING-{{run}}-{{round}}';
 
 const SERVICE = 'racelab.coupon.v1.Coupons';
 
@@ -12,6 +14,10 @@ const STATUS_OF: Record<Exclude<RedeemResult, { accepted: true }>['reason'], num
   'already-used': status.FAILED_PRECONDITION,
   'sold-out': status.FAILED_PRECONDITION,
   'unknown-code': status.NOT_FOUND,
+};
+const ISSUE_STATUS_OF: Record<Exclude<IssueResult, { issued: true }>['reason'], number> = {
+  exists: status.ALREADY_EXISTS,
+  'bad-limit': status.INVALID_ARGUMENT,
 };
 
 export const couponScenario: ImpactScenario = {
@@ -24,7 +30,7 @@ export const couponScenario: ImpactScenario = {
   model: 'coupon',
   open: (store) => openCoupons(store, SERVED_COUPON_LIMITS),
   host(variantName: string, ports: HostPorts): HostedService {
-    const svc = scenarioVariant('coupon', couponVariants, variantName).make({ ...ports, limits: SERVED_COUPON_LIMITS });
+    const svc = scenarioVariant('coupon', couponVariants, variantName).make(ports);
     return {
       handlers: {
         Redeem: async (req: { code: string; user: string }) => {
@@ -34,8 +40,13 @@ export const couponScenario: ImpactScenario = {
         },
         Status: async (req: { code: string }) => {
           const s = await svc.status(req.code);
-          if (!s) throw grpcError(status.NOT_FOUND, `no coupon "${req.code}"; codes: ${Object.keys(SERVED_COUPON_LIMITS).join(', ')}`);
+          if (!s) throw grpcError(status.NOT_FOUND, `no coupon "${req.code}"; issue it first (Issue)`);
           return s;
+        },
+        Issue: async (req: { code: string; limit: number }) => {
+          const r = await svc.issue(req.code, req.limit);
+          if (!r.issued) throw grpcError(ISSUE_STATUS_OF[r.reason], r.message);
+          return { remaining: r.remaining, limit: r.limit };
         },
       },
       stats: svc.stats,
@@ -58,10 +69,13 @@ export const couponScenario: ImpactScenario = {
     description: 'the coupon: never more redemptions granted than were left, and every one recorded',
     calls: [`${SERVICE}/Redeem`],
     // A fresh user per call and round: only the code's limit stands between the burst and the overrun.
-    callData: { [`${SERVICE}/Redeem`]: { code: 'SPRING', user: 'user-{{round}}-{{index}}' } },
+    callData: { [`${SERVICE}/Redeem`]: { code: ROUND_CODE, user: 'user-{{round}}-{{index}}' } },
+    // A code of its own per round and run, issued good for 5 before the round's reads: a code an earlier round
+    // (or attack) used up would refuse every call, and that round would test nothing.
+    setup: { method: `${SERVICE}/Issue`, data: { code: ROUND_CODE, limit: SERVED_COUPON_LIMITS.SPRING } },
     before: `${SERVICE}/Status`,
     after: `${SERVICE}/Status`,
-    checkData: { code: 'SPRING' },
+    checkData: { code: ROUND_CODE },
     invariant: 'ok <= before.remaining && after.remaining == before.remaining - ok',
     model: 'coupon',
     historyOp(method, request, response) {

@@ -3,14 +3,17 @@ import { realScheduler, sleep, type Scheduler } from '../../sched/scheduler.js';
 import type { PostgresStore } from '../../store/postgres.js';
 import type { RedisStore } from '../../store/redis.js';
 import type { Store } from '../../store/store.js';
-import { mutexPerKey, storeOf, type ScenarioVariant } from '../impacts/scenario.js';
+import { mutexPerKey, openKeysOnce, openOnce, storeOf, type ScenarioVariant } from '../impacts/scenario.js';
 
 /*
  * The coupon: a code good for a limited number of redemptions, each user at most once. Keys in business words:
- * `remaining(SPRING)` (redemptions left) and `used(SPRING,mallory)` (1 once mallory redeemed it).
+ * `remaining(SPRING)` (redemptions left), `limit(SPRING)` (what it was issued with; a code exists once written)
+ * and `used(SPRING,mallory)` (1 once mallory redeemed it). The limit lives in the store, not in the process, so
+ * replicas sharing a store agree on which codes exist, including those issued while they run.
  */
 
 export const remainingKey = (code: string): string => `remaining(${code})`;
+export const limitKey = (code: string): string => `limit(${code})`;
 export const usedKey = (code: string, user: string): string => `used(${code},${user})`;
 
 export interface CouponPorts {
@@ -18,11 +21,13 @@ export interface CouponPorts {
   readonly scheduler?: Scheduler;
   /** The work between the checks and the writes (pricing the basket, a call to the payment service). */
   readonly delayMs: number;
-  /** Codes and their limits; default COUPON_LIMITS. */
-  readonly limits?: Readonly<Record<string, number>>;
 }
 
 export const COUPON_LIMITS: Readonly<Record<string, number>> = { SPRING: 2 };
+
+export type IssueResult =
+  | { readonly issued: true; readonly remaining: number; readonly limit: number }
+  | { readonly issued: false; readonly reason: 'exists' | 'bad-limit'; readonly message: string };
 
 export type RedeemResult =
   | { readonly accepted: true; readonly remaining: number }
@@ -36,6 +41,8 @@ export interface CouponStats {
 export interface CouponService {
   redeem(code: string, user: string): Promise<RedeemResult>;
   status(code: string): Promise<{ remaining: number; limit: number } | undefined>;
+  /** Opens a new code good for `limit` redemptions; an existing code is refused. */
+  issue(code: string, limit: number): Promise<IssueResult>;
   readonly stats: CouponStats;
   close(): Promise<void>;
 }
@@ -47,23 +54,35 @@ const used = (code: string, user: string): RedeemResult => ({ accepted: false, r
 const soldOut = (code: string): RedeemResult => ({ accepted: false, reason: 'sold-out', message: `${code} has no redemptions left` });
 
 function coupons(ports: CouponPorts, redeem: (code: string, user: string, stats: CouponStats) => Promise<RedeemResult>): CouponService {
-  const limits = ports.limits ?? COUPON_LIMITS;
+  const { store } = ports;
   const stats: CouponStats = { refused: 0, conflicts: 0 };
   return {
     async redeem(code, user) {
-      if (!(code in limits)) return { accepted: false, reason: 'unknown-code', message: `no coupon "${code}"; codes: ${Object.keys(limits).join(', ')}` };
+      // Whether the code was issued: its limit, written once by issue and never again, so no variant races on it.
+      if ((await store.read(limitKey(code))).version === 0) return { accepted: false, reason: 'unknown-code', message: `no coupon "${code}"; issue it first (Issue)` };
       const r = await redeem(code, user, stats);
       if (!r.accepted) stats.refused++;
       return r;
     },
     async status(code) {
-      const limit = limits[code];
-      if (limit === undefined) return undefined;
-      return { remaining: await ports.store.get(remainingKey(code)), limit };
+      const limit = await store.read(limitKey(code));
+      if (limit.version === 0) return undefined;
+      return { remaining: await store.get(remainingKey(code)), limit: limit.value };
     },
+    issue: (code, limit) => issueCoupon(store, code, limit),
     stats,
     close: async () => undefined,
   };
+}
+
+/**
+ * Opens a code, in every variant the same way (openOnce): `limit(code)`, then what is left. A redemption that came
+ * between the two writes would find nothing left and be refused (sold out), never granted too many.
+ */
+async function issueCoupon(store: Store, code: string, limit: number): Promise<IssueResult> {
+  if (!Number.isInteger(limit) || limit < 1) return { issued: false, reason: 'bad-limit', message: `limit ${limit} must be a whole number of 1 or more` };
+  if (!(await openOnce(store, limitKey(code), remainingKey(code), limit))) return { issued: false, reason: 'exists', message: `coupon "${code}" was already issued; issue a code of another name` };
+  return { issued: true, remaining: limit, limit };
 }
 
 /** Two checks, then the work, then two writes: every overlapping call passes both checks. */
@@ -169,10 +188,12 @@ export const couponVariants: readonly CouponVariant[] = [
   },
 ];
 
+/** The keys a code opens with: its limit and what is left (the explorer's initial store, and openCoupons). */
+export function couponOpening(limits: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(limits).flatMap(([code, limit]) => [[limitKey(code), limit], [remainingKey(code), limit]]));
+}
+
 /** Issues the codes in a shared store, each only if it was never written (safe for replicas and restarts). */
-export async function openCoupons(store: Store, limits: Readonly<Record<string, number>> = COUPON_LIMITS): Promise<void> {
-  for (const [code, limit] of Object.entries(limits)) {
-    const { version } = await store.read(remainingKey(code));
-    if (version === 0) await store.compareAndSet(remainingKey(code), 0, limit);
-  }
+export function openCoupons(store: Store, limits: Readonly<Record<string, number>> = COUPON_LIMITS): Promise<void> {
+  return openKeysOnce(store, couponOpening(limits));
 }

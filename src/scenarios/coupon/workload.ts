@@ -1,7 +1,7 @@
 import type { Workload } from '../../explore/workload.js';
 import { MemoryStore } from '../../store/memory.js';
 import { scenarioWorkloadPlan, type ScenarioWorkloadOptions } from '../impacts/scenario.js';
-import { COUPON_LIMITS, couponVariants, remainingKey, type RedeemResult } from './variants.js';
+import { COUPON_LIMITS, couponOpening, couponVariants, type RedeemResult } from './variants.js';
 
 /** Client k redeems the k-th: mallory twice (the single-use overrun), then eve (the limit of 2 reached). */
 export const COUPON_CLIENT_REDEMPTIONS: ReadonlyArray<{ readonly code: string; readonly user: string }> = [
@@ -22,8 +22,7 @@ export function couponWorkload(options: CouponWorkloadOptions): Workload {
     name: 'coupon',
     params: { variant: variant.name, clients, delay: delayMs },
     setup(ctx) {
-      const initial = Object.fromEntries(Object.entries(COUPON_LIMITS).map(([c, n]) => [remainingKey(c), n]));
-      const store = new MemoryStore(ctx.scheduler, { note: ctx.note, initial });
+      const store = new MemoryStore(ctx.scheduler, { note: ctx.note, initial: couponOpening(COUPON_LIMITS) });
       const service = variant.make({ store, scheduler: ctx.scheduler, delayMs });
       const results: Array<RedeemResult | undefined> = redemptions.map(() => undefined);
       return {

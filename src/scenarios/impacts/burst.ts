@@ -67,6 +67,8 @@ export async function runScenarioBurst(o: ScenarioBurstOptions): Promise<Scenari
   const proto = loadScenarioProto(scenario);
   const Client = scenario.service.split('.').reduce<unknown>((x, k) => (x as Record<string, unknown>)[k], proto.grpcObject) as grpc.ServiceClientConstructor;
   const clients = o.targets.map((t) => new Client(t, grpc.credentials.createInsecure()));
+  // The attack's placeholders, filled as `racelab attack` fills them (one burst: round 0), in the reads too.
+  const run = randomBytes(4).toString('hex');
   const call = (client: grpc.Client, method: string, request: unknown, requestId?: string): Promise<{ code: number; response?: unknown }> =>
     new Promise((resolve) => {
       const fn = (client as unknown as Record<string, Unary>)[method] as Unary;
@@ -79,18 +81,18 @@ export async function runScenarioBurst(o: ScenarioBurstOptions): Promise<Scenari
         (fn as unknown as (q: unknown, m: grpc.Metadata, o: grpc.CallOptions, cb: typeof done) => void).call(client, request, metadata, options, done);
       }
     });
-  const read = async (spec: string | undefined): Promise<unknown> => {
+  const read = async (spec: string | undefined, data: unknown): Promise<unknown> => {
     if (!spec) return undefined;
-    const r = await call(clients[0] as grpc.Client, spec.slice(spec.lastIndexOf('/') + 1), scenario.attack.checkData ?? {});
+    const r = await call(clients[0] as grpc.Client, spec.slice(spec.lastIndexOf('/') + 1), applyTemplate(data ?? {}, { index: 0, client: 0, round: 0, uuid: () => randomUUID(), run }));
     if (r.code !== 0) throw new RacelabError('UNREACHABLE', `${spec} failed with status ${grpc.status[r.code] ?? r.code} on ${o.targets[0]}`);
     return r.response;
   };
   const t0 = performance.now();
   try {
-    const before = await read(scenario.attack.before);
+    // What the burst acts on, opened fresh as the attack's rounds open it (a coupon code issued for this burst).
+    await read(scenario.attack.setup?.method, scenario.attack.setup?.data);
+    const before = await read(scenario.attack.before, scenario.attack.checkData);
     let index = 0;
-    // The attack's placeholders, filled as `racelab attack` fills them (one burst: round 0).
-    const run = randomBytes(4).toString('hex');
     const plan = scenario.attack.calls.flatMap((spec) =>
       Array.from({ length: count }, () => {
         const i = index++;
@@ -104,7 +106,7 @@ export async function runScenarioBurst(o: ScenarioBurstOptions): Promise<Scenari
         return call(clients[i % clients.length] as grpc.Client, p.method, p.data, requestId).then((r) => ({ ...r, method: p.method, requestId, sentMicros, doneMicros: nowMicros() }));
       }),
     );
-    const after = await read(scenario.attack.after);
+    const after = await read(scenario.attack.after, scenario.attack.checkData);
     const accepted: Record<string, number> = {};
     for (const x of outcomes) if (x.code === 0) accepted[x.method] = (accepted[x.method] ?? 0) + 1;
     // One rule for every command (grpc/status.ts), with the codes this scenario's own service answers only for a refused call.

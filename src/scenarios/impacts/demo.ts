@@ -133,6 +133,24 @@ async function detectionPerMode(scenario: ImpactScenario, rounds: number, delayM
   return out;
 }
 
+/** Each availability variant served on loopback and measured over gRPC, with what its supervisor saw. */
+async function availabilityPerVariant(scenario: ImpactScenario, delayMs: number, progress: (line: string) => void): Promise<ImpactAvailability[]> {
+  const out: ImpactAvailability[] = [];
+  for (const v of scenario.availabilityVariants ?? []) {
+    progress(`${scenario.name} ${v.name}: serving on loopback; calls answered before, during and after a crashing burst`);
+    const server = await startScenarioServer({ scenario: scenario.name, variant: v.name, delayMs });
+    try {
+      const phases = await (scenario.availability as NonNullable<ImpactScenario['availability']>).measure(server.target);
+      const seen = server.service.supervision?.();
+      if (!seen) throw new Error(`${scenario.name} ${v.name}: an availability variant without a supervisor to ask`);
+      out.push({ form: v.name, ...phases, ...seen });
+    } finally {
+      await server.close(2000);
+    }
+  }
+  return out;
+}
+
 export interface ImpactsDemoReport {
   readonly kind: 'demo-impacts';
   readonly delayMs: number;
@@ -213,9 +231,7 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
       const rounds = scenario.detectionRounds;
       const detection = rounds ? await step(() => detectionPerMode(scenario, rounds, delayMs, Math.min(count, 5), progress)) : undefined;
       if (detection) ran++;
-      const measure = scenario.availability;
-      if (measure) progress(`${scenario.name}: availability before, during and after a crashing burst, per form`);
-      const availability = measure ? await step(() => measure(delayMs)) : undefined;
+      const availability = scenario.availability ? await step(() => availabilityPerVariant(scenario, delayMs, progress)) : undefined;
       out.push({ name: scenario.name, title: scenario.title, invariant: scenario.invariant, runs, ...(detection ? { detection } : {}), ...(availability ? { availability } : {}) });
     } catch (e) {
       if (!(e instanceof AbortedRun)) throw e;

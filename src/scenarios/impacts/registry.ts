@@ -17,7 +17,7 @@ export const impactScenarios: readonly ImpactScenario[] = [bankScenario, invento
 /** The scenario of that name; an unknown one is one line listing the ones there are. */
 export function impactScenario(name: string): ImpactScenario {
   const s = impactScenarios.find((x) => x.name === name);
-  if (!s) throw new RacelabError('UNKNOWN_SCENARIO', `--scenario: "${name}" is not a scenario; use one of ${['counter', ...impactScenarios.map((x) => x.name)].join(', ')}`);
+  if (!s) throw new RacelabError('UNKNOWN_SCENARIO', `"${name}" is not a scenario; use one of ${['counter', ...impactScenarios.map((x) => x.name)].join(', ')}`, { subject: 'scenario' });
   return s;
 }
 

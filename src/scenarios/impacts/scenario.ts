@@ -42,7 +42,15 @@ export interface HostedService {
   /** The handlers of the scenario's one gRPC service, by method name. */
   readonly handlers: Record<string, UnaryHandler<never, unknown>>;
   readonly stats: object;
+  /** For a service whose state lives in a supervised process: its crashes so far and whether its supervisor gave up. */
+  readonly supervision?: () => SupervisedStats;
   close(): Promise<void>;
+}
+
+export interface SupervisedStats {
+  readonly crashes: number;
+  /** The supervisor's restart intensity was exceeded: it gave up and the service is down. */
+  readonly gaveUp: boolean;
 }
 
 export interface ExploreOptions {
@@ -61,6 +69,13 @@ export interface ImpactScenario {
   /** Full service name: racelab.<name>.v1.<Service>. */
   readonly service: string;
   readonly variants: ReadonlyArray<ScenarioVariant<never, unknown>>;
+  /**
+   * Variants served (`racelab serve`) and explored by name, but kept out of `variants`: their race is not the one
+   * the scenario's built-in attack bursts (session's crash form: a double End crashes the process that holds the
+   * table), so the burst hosts (the demo's rows, attacks, replicas) do not run them; `availability` measures them.
+   * Their state lives in one server process: no store, no replicas.
+   */
+  readonly availabilityVariants?: ReadonlyArray<ScenarioVariant<never, unknown>>;
   /** The built-in model's name for `racelab check --model`, when there is one. */
   readonly model?: string;
   /** Creates the scenario's opening state in a shared store, if it is not there yet (safe for replicas). */
@@ -81,21 +96,31 @@ export interface ImpactScenario {
   /** When set, `demo impacts` also attacks the vulnerable variant this many rounds in each sync mode (detection rate). */
   readonly detectionRounds?: number;
   /**
-   * When set, `demo impacts` also measures availability (calls answered) before, during and after a burst that
-   * can crash the process holding the state: the denial-of-service form of the scenario, once per form.
+   * When set, `demo impacts` serves each of `availabilityVariants` on loopback and measures, over gRPC, the calls
+   * answered before, during and after a burst that can crash the process holding the state: the
+   * denial-of-service form of the scenario.
    */
-  readonly availability?: (delayMs: number) => Promise<readonly ImpactAvailability[]>;
+  readonly availability?: { measure(target: string): Promise<AvailabilityPhases> };
 }
 
-/** Calls answered before, during and after a burst, for one form (vulnerable or fixed) of a crash-prone service. */
-export interface ImpactAvailability {
+export interface CallsAnswered {
+  readonly calls: number;
+  readonly answered: number;
+}
+
+/** Calls answered before, during and after a burst, as a client saw them. */
+export interface AvailabilityPhases {
+  readonly before: CallsAnswered;
+  readonly during: CallsAnswered;
+  readonly after: CallsAnswered;
+  /** What the service answered to a call of the last phase it did not answer (UNAVAILABLE's details). */
+  readonly afterRefusal?: string;
+}
+
+/** Availability of one variant (vulnerable or fixed) of a crash-prone service, with what its supervisor saw. */
+export interface ImpactAvailability extends AvailabilityPhases, SupervisedStats {
+  /** The variant's name. */
   readonly form: string;
-  readonly before: { readonly calls: number; readonly answered: number };
-  readonly during: { readonly calls: number; readonly answered: number };
-  readonly after: { readonly calls: number; readonly answered: number };
-  readonly crashes: number;
-  /** The supervisor's restart intensity was exceeded: it gave up and the service is down. */
-  readonly gaveUp: boolean;
 }
 
 /** What a burst cost, in the scenario's units (money created, units oversold, …). */
@@ -130,8 +155,28 @@ const STORE_EXAMPLES = { postgres: 'postgres://postgres@127.0.0.1:5432/test', re
 /** The named variant of a scenario; an unknown name is one line listing the ones there are. */
 export function scenarioVariant<V extends { readonly name: string }>(scenario: string, variants: readonly V[], name: string): V {
   const v = variants.find((x) => x.name === name);
-  if (!v) throw new RacelabError('UNKNOWN_VARIANT', `--variant: "${name}" is not a ${scenario} variant; use one of ${variants.map((x) => x.name).join(', ')}`);
+  if (!v) throw new RacelabError('UNKNOWN_VARIANT', `"${name}" is not a ${scenario} variant; use one of ${variants.map((x) => x.name).join(', ')}`, { subject: 'variant' });
   return v;
+}
+
+/** Every variant `racelab serve` runs: the scenario's variants, then its availability variants. */
+export function servedVariants(scenario: ImpactScenario): ReadonlyArray<ScenarioVariant<never, unknown>> {
+  return [...scenario.variants, ...(scenario.availabilityVariants ?? [])];
+}
+
+/**
+ * The served variant of that name, checked against `storeSpec` and the replica count before anything starts: an
+ * availability variant keeps its state in one server process, so it takes neither a store nor replicas.
+ */
+export function checkServedVariant(scenario: ImpactScenario, name: string, storeSpec: string | undefined, replicas = 1): ScenarioVariant<never, unknown> {
+  const variant = scenarioVariant(scenario.name, servedVariants(scenario), name);
+  checkScenarioStore(scenario.name, variant, storeSpec);
+  if (scenario.availabilityVariants?.includes(variant)) {
+    if (replicas > 1) throw new RacelabError('BAD_OPTION', `--variant ${name} of ${scenario.name} keeps its state in one server process, which replicas cannot share; drop --replicas`, { subject: 'replicas' });
+    const kind = storeKind(storeSpec);
+    if (kind !== 'memory') throw new RacelabError('BAD_OPTION', `--variant ${name} of ${scenario.name} keeps its state in the server process, not in a store, so --store ${kind} would change nothing; drop --store`, { subject: 'store' });
+  }
+  return variant;
 }
 
 /** Fails fast, before a server or store is opened, when the variant needs another store than `storeSpec`. */
@@ -162,8 +207,8 @@ export function explorableVariants(variants: ReadonlyArray<{ readonly name: stri
 export function checkExplorable(scenario: string, variants: ReadonlyArray<{ readonly name: string; readonly requires?: string }>, name: string): void {
   const v = variants.find((x) => x.name === name);
   const ok = explorableVariants(variants).join(', ');
-  if (!v) throw new RacelabError('UNKNOWN_VARIANT', `--variant: "${name}" is not a ${scenario} variant; use one of ${ok} (or on a real store: ${variants.filter((x) => x.requires).map((x) => x.name).join(', ')})`);
-  if (v.requires) throw new RacelabError('UNKNOWN_VARIANT', `--variant: "${name}" needs a real ${v.requires} server, which the explorer cannot schedule; explore one of ${ok}, or run it with racelab serve --store`);
+  if (!v) throw new RacelabError('UNKNOWN_VARIANT', `"${name}" is not a ${scenario} variant; use one of ${ok} (or on a real store: ${variants.filter((x) => x.requires).map((x) => x.name).join(', ')})`, { subject: 'variant' });
+  if (v.requires) throw new RacelabError('UNKNOWN_VARIANT', `"${name}" needs a real ${v.requires} server, which the explorer cannot schedule; explore one of ${ok}, or run it with racelab serve --store`, { subject: 'variant' });
 }
 
 /** A gRPC error with a status code, as handlers throw it (`grpc.status` numbers, named where used). */
@@ -230,8 +275,8 @@ export function scenarioWorkloadPlan<V extends { readonly name: string; readonly
   const variant = scenarioVariant(scenario, variants, options.variant);
   const clients = options.clients ?? 2;
   const delayMs = options.delayMs ?? 0;
-  if (!Number.isInteger(clients) || clients < 1 || clients > perClient.length) throw new RacelabError('BAD_COUNT', `--clients: "${clients}" must be a whole number from 1 to ${perClient.length} for --scenario ${scenario}`);
-  if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `--delay: "${delayMs}" must be a duration of 0 or more`);
+  if (!Number.isInteger(clients) || clients < 1 || clients > perClient.length) throw new RacelabError('BAD_COUNT', `"${clients}" must be a whole number from 1 to ${perClient.length} for --scenario ${scenario}`, { subject: 'clients' });
+  if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `"${delayMs}" must be a duration of 0 or more`, { subject: 'delayMs' });
   return { variant, clients, delayMs, plan: perClient.slice(0, clients) };
 }
 
@@ -239,6 +284,18 @@ export function scenarioWorkloadPlan<V extends { readonly name: string; readonly
  * Writes each key's opening value in a shared store only if it was never written (a compare-and-set on version
  * 0), so replicas starting at once, or a server restarted on the same store, never reset it.
  */
+/**
+ * Opens one thing a scenario serves at run time (a coupon code, a SKU): claims `claimKey` with `value` by
+ * compare-and-set from never-written, so of two openings of one name only one wins, then writes `key` = `value`.
+ * False when the name was opened before. A plain write made before the burst that uses it, raced neither against
+ * itself nor against that burst: a call that came between the two writes finds 0 in `key` and is refused.
+ */
+export async function openOnce(store: Store, claimKey: string, key: string, value: number): Promise<boolean> {
+  if (!(await store.compareAndSet(claimKey, 0, value))) return false;
+  await store.set(key, value);
+  return true;
+}
+
 export async function openKeysOnce(store: Store, opening: Readonly<Record<string, number>>): Promise<void> {
   for (const [key, value] of Object.entries(opening)) {
     const { version } = await store.read(key);

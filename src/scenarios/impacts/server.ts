@@ -7,7 +7,7 @@ import type { Scheduler } from '../../sched/scheduler.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/store.js';
 import { impactScenario } from './registry.js';
-import { checkScenarioStore, scenarioVariant, type HostedService, type ImpactScenario } from './scenario.js';
+import { checkServedVariant, scenarioVariant, servedVariants, type HostedService, type ImpactScenario } from './scenario.js';
 
 export interface ScenarioServerOptions {
   readonly scenario: string;
@@ -60,8 +60,7 @@ export function loadScenarioProto(scenario: ImpactScenario): LoadedProto {
  */
 export async function startScenarioServer(options: ScenarioServerOptions): Promise<ScenarioServer> {
   const scenario = impactScenario(options.scenario);
-  const variant = scenarioVariant(scenario.name, scenario.variants, options.variant);
-  if (typeof options.store !== 'object') checkScenarioStore(scenario.name, variant, options.store);
+  const variant = typeof options.store === 'object' ? scenarioVariant(scenario.name, servedVariants(scenario), options.variant) : checkServedVariant(scenario, options.variant, options.store);
   const ownsStore = typeof options.store !== 'object';
   const store = typeof options.store === 'object' ? options.store : await openStore(options.store);
   let service: HostedService | undefined;

@@ -1,10 +1,12 @@
-import { status } from '@grpc/grpc-js';
+import { status } from '../../grpc/status.js';
 import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario, wholeOf } from '../impacts/scenario.js';
-import { inventoryVariants, openInventory, type ReserveResult } from './variants.js';
+import { inventoryVariants, openInventory, type AddSkuResult, type ReserveResult } from './variants.js';
 import { inventoryWorkload } from './workload.js';
 
-/** A served SKU: 5 widgets in stock. */
+/** A served SKU: 5 widgets in stock. AddSku opens more. */
 export const SERVED_OPENING_STOCK: Readonly<Record<string, number>> = { widget: 5 };
+/** The SKU each round of the built-in attack adds and reserves: new in every round and every run. */
+const ROUND_SKU = 'widget-{{run}}-{{round}}';
 
 const SERVICE = 'racelab.inventory.v1.Inventory';
 /** The quantity of each default Reserve of the attack and the demo. */
@@ -14,6 +16,10 @@ const STATUS_OF: Record<Exclude<ReserveResult, { accepted: true }>['reason'], nu
   'out-of-stock': status.FAILED_PRECONDITION,
   'unknown-sku': status.NOT_FOUND,
   'bad-quantity': status.INVALID_ARGUMENT,
+};
+const ADD_STATUS_OF: Record<Exclude<AddSkuResult, { added: true }>['reason'], number> = {
+  exists: status.ALREADY_EXISTS,
+  'bad-stock': status.INVALID_ARGUMENT,
 };
 
 export const inventoryScenario: ImpactScenario = {
@@ -26,7 +32,7 @@ export const inventoryScenario: ImpactScenario = {
   model: 'inventory',
   open: (store) => openInventory(store, SERVED_OPENING_STOCK),
   host(variantName: string, ports: HostPorts): HostedService {
-    const svc = scenarioVariant('inventory', inventoryVariants, variantName).make({ ...ports, opening: SERVED_OPENING_STOCK });
+    const svc = scenarioVariant('inventory', inventoryVariants, variantName).make(ports);
     return {
       handlers: {
         Reserve: async (req: { sku: string; quantity: number }) => {
@@ -36,8 +42,13 @@ export const inventoryScenario: ImpactScenario = {
         },
         Stock: async (req: { sku: string }) => {
           const s = await svc.stock(req.sku);
-          if (!s) throw grpcError(status.NOT_FOUND, `no SKU "${req.sku}"; SKUs: ${Object.keys(SERVED_OPENING_STOCK).join(', ')}`);
+          if (!s) throw grpcError(status.NOT_FOUND, `no SKU "${req.sku}"; add it first (AddSku)`);
           return s;
+        },
+        AddSku: async (req: { sku: string; stock: number }) => {
+          const r = await svc.addSku(req.sku, req.stock);
+          if (!r.added) throw grpcError(ADD_STATUS_OF[r.reason], r.message);
+          return { stock: r.stock, opening: r.opening };
         },
       },
       stats: svc.stats,
@@ -59,10 +70,13 @@ export const inventoryScenario: ImpactScenario = {
     name: 'inventory',
     description: 'the inventory: never more units reserved than were in stock, and every reservation taken off the stock',
     calls: [`${SERVICE}/Reserve`],
-    callData: { [`${SERVICE}/Reserve`]: { sku: 'widget', quantity: RESERVE_QUANTITY } },
+    callData: { [`${SERVICE}/Reserve`]: { sku: ROUND_SKU, quantity: RESERVE_QUANTITY } },
+    // A SKU of its own per round and run, added with 5 in stock before the round's reads: stock an earlier round
+    // (or attack) sold would refuse every call, and that round would test nothing.
+    setup: { method: `${SERVICE}/AddSku`, data: { sku: ROUND_SKU, stock: SERVED_OPENING_STOCK.widget } },
     before: `${SERVICE}/Stock`,
     after: `${SERVICE}/Stock`,
-    checkData: { sku: 'widget' },
+    checkData: { sku: ROUND_SKU },
     invariant: 'ok <= before.stock && after.stock == before.stock - ok',
     model: 'inventory',
     historyOp(method, request, response) {

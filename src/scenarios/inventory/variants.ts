@@ -3,25 +3,30 @@ import { realScheduler, sleep, type Scheduler } from '../../sched/scheduler.js';
 import type { PostgresStore } from '../../store/postgres.js';
 import type { RedisStore } from '../../store/redis.js';
 import type { Store } from '../../store/store.js';
-import { mutexPerKey, openKeysOnce, storeOf, type ScenarioVariant } from '../impacts/scenario.js';
+import { mutexPerKey, openKeysOnce, openOnce, storeOf, type ScenarioVariant } from '../impacts/scenario.js';
 
 /*
- * The inventory: units in stock per SKU, taken by reservations. One key per SKU in business words,
- * `stock(widget)`, so an explorer trace reads `t1 get stock(widget)->3 . t2 get stock(widget)->3 . …`.
+ * The inventory: units in stock per SKU, taken by reservations. Keys in business words, `stock(widget)` (so an
+ * explorer trace reads `t1 get stock(widget)->3 . t2 get stock(widget)->3 . …`) and `opening(widget)` (the stock
+ * it opened with; a SKU exists once written). The opening lives in the store, not in the process, so replicas
+ * sharing a store agree on which SKUs exist, including those added while they run.
  */
 
 export const stockKey = (sku: string): string => `stock(${sku})`;
+export const openingKey = (sku: string): string => `opening(${sku})`;
 
 export interface InventoryPorts {
   readonly store: Store;
   readonly scheduler?: Scheduler;
   /** The work between the stock check and the write (pricing, a call to the payment service). */
   readonly delayMs: number;
-  /** SKUs and their opening stock; default OPENING_STOCK. */
-  readonly opening?: Readonly<Record<string, number>>;
 }
 
 export const OPENING_STOCK: Readonly<Record<string, number>> = { widget: 3 };
+
+export type AddSkuResult =
+  | { readonly added: true; readonly stock: number; readonly opening: number }
+  | { readonly added: false; readonly reason: 'exists' | 'bad-stock'; readonly message: string };
 
 export type ReserveResult =
   | { readonly accepted: true; readonly stock: number }
@@ -35,6 +40,8 @@ export interface InventoryStats {
 export interface InventoryService {
   reserve(sku: string, quantity: number): Promise<ReserveResult>;
   stock(sku: string): Promise<{ stock: number; opening: number } | undefined>;
+  /** Opens a new SKU with `stock` units; an existing SKU is refused. */
+  addSku(sku: string, stock: number): Promise<AddSkuResult>;
   readonly stats: InventoryStats;
   close(): Promise<void>;
 }
@@ -50,24 +57,36 @@ const outOfStock = (sku: string, stock: number, quantity: number): ReserveResult
 
 /** Validation and stats, shared; `take` is the variant's way of taking `quantity` units. */
 function inventory(ports: InventoryPorts, take: (sku: string, quantity: number, stats: InventoryStats) => Promise<ReserveResult>): InventoryService {
-  const opening = ports.opening ?? OPENING_STOCK;
+  const { store } = ports;
   const stats: InventoryStats = { refused: 0, conflicts: 0 };
   return {
     async reserve(sku, quantity) {
-      if (!(sku in opening)) return { accepted: false, reason: 'unknown-sku', message: `no SKU "${sku}"; SKUs: ${Object.keys(opening).join(', ')}` };
+      // Whether the SKU was added: its opening, written once by addSku and never again, so no variant races on it.
+      if ((await store.read(openingKey(sku))).version === 0) return { accepted: false, reason: 'unknown-sku', message: `no SKU "${sku}"; add it first (AddSku)` };
       if (!Number.isInteger(quantity) || quantity < 1) return { accepted: false, reason: 'bad-quantity', message: `quantity ${quantity} must be a whole number of 1 or more` };
       const r = await take(sku, quantity, stats);
       if (!r.accepted) stats.refused++;
       return r;
     },
     async stock(sku) {
-      const o = opening[sku];
-      if (o === undefined) return undefined;
-      return { stock: await ports.store.get(stockKey(sku)), opening: o };
+      const opening = await store.read(openingKey(sku));
+      if (opening.version === 0) return undefined;
+      return { stock: await store.get(stockKey(sku)), opening: opening.value };
     },
+    addSku: (sku, stock) => addSku(store, sku, stock),
     stats,
     close: async () => undefined,
   };
+}
+
+/**
+ * Opens a SKU, in every variant the same way (openOnce): `opening(sku)`, then its stock. A reservation that came
+ * between the two writes would find no stock and be refused, never oversold.
+ */
+async function addSku(store: Store, sku: string, stock: number): Promise<AddSkuResult> {
+  if (!Number.isInteger(stock) || stock < 0) return { added: false, reason: 'bad-stock', message: `stock ${stock} must be a whole number of 0 or more` };
+  if (!(await openOnce(store, openingKey(sku), stockKey(sku), stock))) return { added: false, reason: 'exists', message: `SKU "${sku}" was already added; add a SKU of another name` };
+  return { added: true, stock, opening: stock };
 }
 
 /** Check the stock, do the work, write stock - quantity: overlapping reservations all pass one check (oversell). */
@@ -158,7 +177,12 @@ export const inventoryVariants: readonly InventoryVariant[] = [
   },
 ];
 
+/** The keys a SKU opens with: its opening and its stock (the explorer's initial store, and openInventory). */
+export function inventoryOpening(opening: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(opening).flatMap(([sku, n]) => [[openingKey(sku), n], [stockKey(sku), n]]));
+}
+
 /** Stocks the SKUs in a shared store, each only if it was never written (safe for replicas and restarts). */
 export function openInventory(store: Store, opening: Readonly<Record<string, number>> = OPENING_STOCK): Promise<void> {
-  return openKeysOnce(store, Object.fromEntries(Object.entries(opening).map(([sku, n]) => [stockKey(sku), n])));
+  return openKeysOnce(store, inventoryOpening(opening));
 }

@@ -1,7 +1,7 @@
 import type { Workload } from '../../explore/workload.js';
 import { MemoryStore } from '../../store/memory.js';
 import { scenarioWorkloadPlan, type ScenarioWorkloadOptions } from '../impacts/scenario.js';
-import { OPENING_STOCK, inventoryVariants, stockKey, type ReserveResult } from './variants.js';
+import { OPENING_STOCK, inventoryOpening, inventoryVariants, type ReserveResult } from './variants.js';
 import { plural } from '../../core/units.js';
 
 /** Client k makes the k-th reservation of widgets (3 in stock): two of 2 cannot both be served, then one of 1. */
@@ -23,8 +23,7 @@ export function inventoryWorkload(options: InventoryWorkloadOptions): Workload {
     name: 'inventory',
     params: { variant: variant.name, clients, delay: delayMs },
     setup(ctx) {
-      const initial = Object.fromEntries(Object.entries(OPENING_STOCK).map(([sku, n]) => [stockKey(sku), n]));
-      const store = new MemoryStore(ctx.scheduler, { note: ctx.note, initial });
+      const store = new MemoryStore(ctx.scheduler, { note: ctx.note, initial: inventoryOpening(OPENING_STOCK) });
       const service = variant.make({ store, scheduler: ctx.scheduler, delayMs });
       const results: Array<ReserveResult | undefined> = reservations.map(() => undefined);
       return {

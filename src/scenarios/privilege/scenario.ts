@@ -1,4 +1,4 @@
-import { status } from '@grpc/grpc-js';
+import { status } from '../../grpc/status.js';
 import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario } from '../impacts/scenario.js';
 import { privilegeVariants, type PrivilegeAudit, type RevokeResult } from './variants.js';
 import { privilegeWorkload } from './workload.js';

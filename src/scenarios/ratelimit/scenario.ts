@@ -1,4 +1,4 @@
-import { status } from '@grpc/grpc-js';
+import { status } from '../../grpc/status.js';
 import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario } from '../impacts/scenario.js';
 import { rateLimitVariants } from './variants.js';
 import { rateLimitWorkload } from './workload.js';
@@ -48,10 +48,12 @@ export const rateLimitScenario: ImpactScenario = {
     name: 'ratelimit',
     description: 'the rate limit: no more calls accepted than the window has room for, and every one counted',
     calls: [`${SERVICE}/Call`],
-    callData: { [`${SERVICE}/Call`]: { user: 'mallory' } },
+    // A user of its own per round and per run ({{run}}): a window another burst already used up refuses every
+    // call, and a burst that cannot pass anything cannot show a race (it would read as "no race").
+    callData: { [`${SERVICE}/Call`]: { user: 'mallory-{{run}}-{{round}}' } },
     before: `${SERVICE}/Usage`,
     after: `${SERVICE}/Usage`,
-    checkData: { user: 'mallory' },
+    checkData: { user: 'mallory-{{run}}-{{round}}' },
     invariant: 'ok <= before.limit - before.used && after.used == before.used + ok',
     // Over the limit, Call answers ResourceExhausted and counts nothing.
     refusals: [status.RESOURCE_EXHAUSTED],

@@ -236,13 +236,13 @@ export async function runReplicasDemo(options: ReplicasDemoOptions = {}): Promis
     delayMs: options.delayMs ?? 20,
     maxConcurrency: options.maxConcurrency ?? 10,
   };
-  if (o.replicas < 2) throw new RacelabError('BAD_COUNT', '--replicas: the demo compares 1 replica with several; use 2 or more');
+  if (o.replicas < 2) throw new RacelabError('BAD_COUNT', 'the demo compares 1 replica with several; use 2 or more', { subject: 'replicas' });
   const stores = resolveSharedStores(options.store, options.env);
   // An unknown name, or a variant for a store that is not in --store, fails before anything starts.
   for (const v of options.variants ?? []) {
     const needs = counterVariant(v).requires;
     if (needs && !stores.some((s) => s.kind === needs)) {
-      throw new RacelabError('BAD_OPTION', `--variants: ${v} needs a ${needs === 'postgres' ? 'PostgreSQL' : 'Redis'} store; add --store ${needs} (or its URL)`);
+      throw new RacelabError('BAD_OPTION', `${v} needs a ${needs === 'postgres' ? 'PostgreSQL' : 'Redis'} store; add --store ${needs} (or its URL)`, { subject: 'variants' });
     }
   }
   const progress = options.onProgress ?? (() => undefined);

@@ -4,7 +4,7 @@ import { storeKind } from '../../store/open.js';
 import type { CounterLockOptions, CounterStats } from '../counter/variants.js';
 import { checkVariantStore } from '../counter/registry.js';
 import { impactScenario } from '../impacts/registry.js';
-import { checkScenarioStore, scenarioVariant } from '../impacts/scenario.js';
+import { checkServedVariant } from '../impacts/scenario.js';
 
 export interface ReplicaSetOptions {
   replicas: number;
@@ -133,19 +133,20 @@ function lastError(result: ChildResult): string {
  * (each replica also exits when its stdin closes, so not even a killed parent leaves one running).
  */
 export async function startReplicaSet(o: ReplicaSetOptions): Promise<ReplicaSet> {
+  // The variant first: one that cannot run on replicas at all says so, rather than asking for a shared store.
+  if (o.scenario && o.scenario !== 'counter') {
+    const scenario = impactScenario(o.scenario);
+    if (scenario.singleProcess && o.replicas > 1) {
+      throw new RacelabError('BAD_OPTION', `--scenario ${scenario.name} observes its invariant inside one server process, so it runs with --replicas 1 only`, { subject: 'replicas' });
+    }
+    checkServedVariant(scenario, o.variant, o.store, o.replicas);
+  } else checkVariantStore(o.variant, o.store);
   if (o.replicas > 1 && storeKind(o.store) === 'memory') {
     throw new RacelabError(
       'BAD_OPTION',
       '--replicas: replicas share state through --store, and memory lives inside one process; use --store postgres://… or redis://…',
     );
   }
-  if (o.scenario && o.scenario !== 'counter') {
-    const scenario = impactScenario(o.scenario);
-    if (scenario.singleProcess && o.replicas > 1) {
-      throw new RacelabError('BAD_OPTION', `--replicas: --scenario ${scenario.name} observes its invariant inside one server process, so it runs with --replicas 1 only`);
-    }
-    checkScenarioStore(scenario.name, scenarioVariant(scenario.name, scenario.variants, o.variant), o.store);
-  } else checkVariantStore(o.variant, o.store);
   const tracked: Tracked[] = [];
   for (let i = 0; i < o.replicas; i++) tracked.push(track(spawnRacelab(replicaServeArgs(o, i), { stdin: true, env: { RACELAB_STORE: o.store } })));
   const exited = tracked.map((t) =>
@@ -177,7 +178,7 @@ export async function startReplicaSet(o: ReplicaSetOptions): Promise<ReplicaSet>
   if (failure !== undefined) {
     await killAll();
     if (failure === 'timeout') {
-      throw new RacelabError('TIMEOUT', `--replicas: not every replica was listening after ${timeoutMs}ms; the machine may be overloaded`);
+      throw new RacelabError('TIMEOUT', `not every replica was listening after ${timeoutMs}ms; the machine may be overloaded`, { subject: 'replicas' });
     }
     throw new RacelabError('CHILD_FAILED', `replica ${failure.index + 1} of ${o.replicas} did not start: ${lastError(failure.result)}`);
   }

@@ -88,7 +88,7 @@ export interface SpreadBurstResult {
  * it die, stops routing to it; every call that was on it then has an unknown outcome.
  */
 export async function runSpreadBurst(o: SpreadBurstOptions): Promise<SpreadBurstResult> {
-  if (o.targets.length === 0) throw new RacelabError('BAD_OPTION', '--targets: give at least one host:port');
+  if (o.targets.length === 0) throw new RacelabError('BAD_OPTION', 'give at least one host:port', { subject: 'targets' });
   const clients: CounterClient[] = o.targets.map((t) => counterClient(t));
   try {
     await Promise.all(clients.map((c, i) => waitReady(c, o.targets[i] as string, 10_000)));

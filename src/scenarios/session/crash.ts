@@ -1,7 +1,6 @@
 import { ActorSystem, genServerChild, Supervisor, type GenServerBehaviour } from '../../actor/index.js';
 import { messageOf, RacelabError } from '../../core/errors.js';
 import type { Workload } from '../../explore/workload.js';
-import type { ImpactAvailability } from '../impacts/scenario.js';
 import { realScheduler, sleep, type Scheduler } from '../../sched/scheduler.js';
 
 /*
@@ -25,15 +24,20 @@ export interface SessionTablePorts {
   /** The supervisor's restart intensity: at most `maxRestarts` within `withinMs`; default 3 within 5000 ms. */
   readonly maxRestarts?: number;
   readonly withinMs?: number;
+  /** Sessions the table holds at most: an Open of a new session beyond it is refused (answered null); default no limit. */
+  readonly capacity?: number;
 }
 
 /** A call's outcome: answered, or not (the table is restarting or its supervisor gave up: gRPC UNAVAILABLE). */
 export type TableAnswer<T> = { readonly answered: true; readonly value: T } | { readonly answered: false; readonly message: string };
 
 export interface SessionTable {
-  open(session: string): Promise<TableAnswer<number>>;
+  /** The sessions open after it, or null when the table is full and the session was not open (refused). */
+  open(session: string): Promise<TableAnswer<number | null>>;
   /** true when this End removed the session. */
   end(session: string): Promise<TableAnswer<boolean>>;
+  /** The sessions open. */
+  size(): Promise<TableAnswer<number>>;
   /** Crashes of the table so far, and whether its supervisor gave up (the service is down). */
   crashes(): number;
   gaveUp(): boolean;
@@ -44,14 +48,16 @@ export interface SessionTable {
 
 export const TABLE_NAME = 'sessions';
 
-type Request = { readonly op: 'open' | 'has' | 'take' | 'end'; readonly session: string };
+type Request = { readonly op: 'open' | 'has' | 'take' | 'end' | 'size'; readonly session: string };
 
-/** The table: a Map of open sessions, replaced (never mutated) by each call. */
-const table: GenServerBehaviour<ReadonlyMap<string, true>> = {
+/** The table: a Map of open sessions, replaced (never mutated) by each call; at most `capacity` of them. */
+const tableOf = (capacity: number): GenServerBehaviour<ReadonlyMap<string, true>> => ({
   init: () => new Map(),
   handleCall(request, _from, state) {
     const { op, session } = request as Request;
     if (op === 'has') return { reply: state.has(session), state };
+    if (op === 'size') return { reply: state.size, state };
+    if (op === 'open' && !state.has(session) && state.size >= capacity) return { reply: null, state };
     const next = new Map(state);
     if (op === 'open') return { reply: next.set(session, true).size, state: next };
     // One step: the removal answers whether the entry was there.
@@ -60,7 +66,7 @@ const table: GenServerBehaviour<ReadonlyMap<string, true>> = {
     if (op === 'take' && !removed) throw new Error(`session ${session} is not in the table: already ended`);
     return { reply: removed, state: next };
   },
-};
+});
 
 export function startSessionTable(ports: SessionTablePorts): SessionTable {
   const scheduler = ports.scheduler ?? realScheduler;
@@ -73,7 +79,7 @@ export function startSessionTable(ports: SessionTablePorts): SessionTable {
     if (sup === undefined) {
       if (starting) await scheduler.waitFor(starting, `start of the ${TABLE_NAME} supervisor`);
       else {
-        starting = Supervisor.start(system, [genServerChild(TABLE_NAME, table, undefined, { name: TABLE_NAME })], {
+        starting = Supervisor.start(system, [genServerChild(TABLE_NAME, tableOf(ports.capacity ?? Infinity), undefined, { name: TABLE_NAME })], {
           maxRestarts: ports.maxRestarts ?? 3,
           withinMs: ports.withinMs ?? 5000,
         });
@@ -91,7 +97,8 @@ export function startSessionTable(ports: SessionTablePorts): SessionTable {
     }
   };
   return {
-    open: (session) => answer(() => ask<number>({ op: 'open', session })),
+    open: (session) => answer(() => ask<number | null>({ op: 'open', session })),
+    size: () => answer(() => ask<number>({ op: 'size', session: '' })),
     end: (session) =>
       answer(async () => {
         if (ports.form === 'fixed') {
@@ -116,14 +123,21 @@ export const CRASH_CLIENTS = [2, 3] as const;
  * The supervisor-crash form under the explorer. Invariant, in the operator's terms: the session table never
  * crashes (a crash loses every open session; enough of them and the supervisor gives up: the service is down).
  */
-export function sessionCrashWorkload(options: { readonly form: SessionTableForm; readonly clients?: number; readonly delayMs?: number }): Workload {
+export function sessionCrashWorkload(options: {
+  readonly form: SessionTableForm;
+  readonly clients?: number;
+  readonly delayMs?: number;
+  /** Name it as this variant of the session scenario (`crash-vulnerable`), so its replay tokens name a workload `racelab replay` knows. */
+  readonly variant?: string;
+}): Workload {
   const clients = options.clients ?? 2;
   if (!(CRASH_CLIENTS as readonly number[]).includes(clients)) throw new RacelabError('BAD_OPTION', `session crash: ${clients} clients; give 2 or 3`);
   if (!SESSION_TABLE_FORMS.includes(options.form)) throw new RacelabError('BAD_OPTION', `session crash: unknown form "${String(options.form)}"; give vulnerable or fixed`);
   const delayMs = options.delayMs ?? 1;
   return {
-    name: 'session-crash',
-    params: { form: options.form, clients, delay: delayMs },
+    ...(options.variant !== undefined
+      ? { name: 'session', params: { variant: options.variant, clients, delay: delayMs } }
+      : { name: 'session-crash', params: { form: options.form, clients, delay: delayMs } }),
     setup(ctx) {
       // One restart allowed: a second crash within the period and the supervisor gives up.
       const t = startSessionTable({ form: options.form, scheduler: ctx.scheduler, delayMs, maxRestarts: 1, withinMs: 60_000 });
@@ -167,23 +181,4 @@ export function sessionCrashWorkload(options: { readonly form: SessionTableForm;
       };
     },
   };
-}
-
-/**
- * Availability of one form, measured in this run: `sessions` Opens (before), then each session ended twice at
- * once (two tabs logging out: the burst), then `after` Opens; calls answered in each phase. Restart intensity:
- * 3 within 60 s.
- */
-export async function measureDoubleEndBurst(form: SessionTableForm, delayMs: number, sessions = 6, after = 4): Promise<ImpactAvailability> {
-  const t = startSessionTable({ form, delayMs, maxRestarts: 3, withinMs: 60_000 });
-  try {
-    const names = Array.from({ length: sessions }, (_, i) => `user${i}`);
-    const opened = await Promise.all(names.map((s) => t.open(s)));
-    const ends = await Promise.all(names.flatMap((s) => [t.end(s), t.end(s)]));
-    const later = await Promise.all(Array.from({ length: after }, (_, i) => t.open(`late${i}`)));
-    const phase = (calls: readonly TableAnswer<unknown>[]) => ({ calls: calls.length, answered: calls.filter((a) => a.answered).length });
-    return { form, before: phase(opened), during: phase(ends), after: phase(later), crashes: t.crashes(), gaveUp: t.gaveUp() };
-  } finally {
-    await t.close();
-  }
 }

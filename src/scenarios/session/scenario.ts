@@ -1,8 +1,9 @@
-import { status } from '@grpc/grpc-js';
-import { grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario, wholeOf } from '../impacts/scenario.js';
+import { status } from '../../grpc/status.js';
+import { checkExplorable, grpcError, scenarioVariant, type HostPorts, type HostedService, type ImpactScenario, wholeOf } from '../impacts/scenario.js';
 import { openPool, sessionVariants, type OpenResult } from './variants.js';
 import { sessionWorkload } from './workload.js';
-import { measureDoubleEndBurst, SESSION_TABLE_FORMS } from './crash.js';
+import { sessionCrashWorkload } from './crash.js';
+import { hostSessionTable, isSessionCrashVariant, sessionCrashVariants } from './crash-service.js';
 
 /** A served pool: 10 session slots. */
 export const SERVED_CAPACITY = 10;
@@ -21,9 +22,15 @@ export const sessionScenario: ImpactScenario = {
   protoFile: 'session.proto',
   service: SERVICE,
   variants: sessionVariants,
+  // The supervisor-crash form (crash.ts): served and explored as crash-vulnerable and crash-fixed, measured by availability.
+  availabilityVariants: sessionCrashVariants,
   model: 'session',
   open: (store) => openPool(store, SERVED_CAPACITY),
   host(variantName: string, ports: HostPorts): HostedService {
+    if (isSessionCrashVariant(variantName)) {
+      const variant = scenarioVariant('session', sessionCrashVariants, variantName);
+      return hostSessionTable(variant, { delayMs: ports.delayMs, capacity: SERVED_CAPACITY, ...(ports.scheduler ? { scheduler: ports.scheduler } : {}) });
+    }
     const svc = scenarioVariant('session', sessionVariants, variantName).make({ ...ports, capacity: SERVED_CAPACITY });
     return {
       handlers: {
@@ -39,13 +46,16 @@ export const sessionScenario: ImpactScenario = {
       close: () => svc.close(),
     };
   },
-  workload: (o) => sessionWorkload(o),
-  // The supervisor-crash form, in process (its End is not served yet): a burst of double Ends against the session table.
-  availability: async (delayMs) => {
-    const out = [];
-    for (const form of SESSION_TABLE_FORMS) out.push(await measureDoubleEndBurst(form, delayMs));
-    return out;
+  workload(o) {
+    // One message lists every variant the explorer runs, the crash form's too.
+    checkExplorable('session', [...sessionVariants, ...sessionCrashVariants], o.variant);
+    if (!isSessionCrashVariant(o.variant)) return sessionWorkload(o);
+    const form = o.variant === 'crash-vulnerable' ? 'vulnerable' : 'fixed';
+    return sessionCrashWorkload({ form, variant: o.variant, ...(o.clients !== undefined ? { clients: o.clients } : {}), ...(o.delayMs !== undefined ? { delayMs: o.delayMs } : {}) });
   },
+  // The supervisor-crash form served on loopback: Opens, a burst of double Ends, Opens, over gRPC.
+  // Loaded when measured: it is a gRPC client, which explore and check never need.
+  availability: { measure: async (target) => (await import('./availability.js')).measureDoubleEndBurstOverGrpc({ target }) },
   impact(before, after, accepted) {
     const b = before as { free: number; capacity: number };
     const a = after as { free: number };
@@ -78,4 +88,27 @@ export const sessionScenario: ImpactScenario = {
     // The pool says how many slots are free, not which sessions hold the others: those stay open or closed.
     initialFrom: (response) => wholeOf((response as { free?: unknown } | undefined)?.free, (free) => ({ free })),
   },
+};
+
+const sessionHistoryOp = sessionScenario.attack.historyOp;
+
+/**
+ * The other half of the session race, as an attack of its own (`racelab attack --scenario session-end`): each round
+ * opens a session of its own (the setup call), then ends it with every call of the burst at once (a logout sent
+ * from several tabs, a client's retries). Ending one session, however often, gives back one slot. A double End
+ * gives back two on `vulnerable` (more slots free than the pool has: the limit it enforces is gone), and takes the
+ * session table down on `crash-vulnerable` (the attack reports TARGET DOWN: a denial of service).
+ */
+export const sessionEndAttack: ImpactScenario['attack'] = {
+  name: 'session-end',
+  description: 'the session pool: a burst of End for one session (a logout from several tabs) gives back one slot, never more, and keeps the service up',
+  calls: [`${SERVICE}/End`],
+  callData: { [`${SERVICE}/End`]: { session: 'tabs-{{run}}-{{round}}' } },
+  setup: { method: `${SERVICE}/Open`, data: { session: 'tabs-{{run}}-{{round}}' } },
+  before: `${SERVICE}/Pool`,
+  after: `${SERVICE}/Pool`,
+  invariant: 'after.free - before.free == (ok > 0 ? 1 : 0)',
+  model: 'session',
+  ...(sessionHistoryOp ? { historyOp: sessionHistoryOp } : {}),
+  ...(sessionScenario.attack.initialFrom ? { initialFrom: sessionScenario.attack.initialFrom } : {}),
 };

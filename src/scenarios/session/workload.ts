@@ -44,7 +44,7 @@ export function sessionWorkload(options: SessionWorkloadOptions): Workload {
           const refused = opens.filter((_, i) => results[i] && !results[i].accepted);
           const also = refused.length ? `; ${[...new Set(refused)].join(', ')} refused: pool full` : '';
           if (leaked !== 0) {
-            const what = leaked > 0 ? `${plural(leaked, 'slot')} leaked` : `${-leaked} slot${leaked === -1 ? '' : 's'} more free than the pool has`;
+            const what = leaked > 0 ? `${plural(leaked, 'slot')} leaked` : `${plural(-leaked, 'slot')} more free than the pool has`;
             return `${what}: the pool has ${free} of ${CAPACITY} free with ${plural(open.length, 'session')} open (${open.join(', ') || 'none'})${also}`;
           }
           return true;

@@ -9,7 +9,7 @@ describe('racelab demo impacts --scenario checkout', () => {
     expect(runs.vulnerable?.verdict).toBe('race');
     expect(runs.vulnerable?.impact.unit).toBe('money charged twice');
     expect(runs.vulnerable?.impact.amount).toBeGreaterThan(0);
-    expect(runs.vulnerable?.impact.amount % 30).toBe(0);
+    expect((runs.vulnerable?.impact.amount ?? 1) % 30).toBe(0);
     expect(runs.vulnerable?.explored?.verdict).toBe('race-found');
     for (const v of ['mutex', 'txn']) {
       expect(runs[v]?.verdict).toBe('exact');

@@ -41,6 +41,6 @@ describe('counter variants (written once against the ports)', () => {
   it('every variant says whether it is safe, and an unknown name is a one-line error naming the choices', () => {
     expect(counterVariants.vulnerable?.safe).toBe(false);
     expect(counterVariants.mutex?.safe).toBe(true);
-    expect(() => counterVariant('lock-free-magic')).toThrow(/--variant: "lock-free-magic" is not a counter variant; use one of vulnerable, mutex/);
+    expect(() => counterVariant('lock-free-magic')).toThrow(/^variant: "lock-free-magic" is not a counter variant; use one of vulnerable, mutex/);
   });
 });

@@ -9,6 +9,7 @@ import { runAttack } from '../../../src/attack/index.js';
 import { couponVariants } from '../../../src/scenarios/coupon/variants.js';
 import { couponWorkload } from '../../../src/scenarios/coupon/workload.js';
 import { startScenarioServer, type ScenarioServer } from '../../../src/scenarios/impacts/server.js';
+import { freshRoundTests } from '../../helpers/fresh-rounds.js';
 
 const memoryVariants = couponVariants.filter((v) => !v.requires);
 
@@ -30,32 +31,24 @@ describe('coupon under the explorer', () => {
 });
 
 describe('racelab attack --scenario coupon --sync last-frame against racelab serve --scenario coupon', () => {
-  let server: ScenarioServer | undefined;
+  const server: { current?: ScenarioServer } = {};
   afterEach(async () => {
-    await server?.close();
-    server = undefined;
+    await server.current?.close();
+    server.current = undefined;
   });
-  for (const v of memoryVariants) {
-    it(`${v.name}: ${v.safe ? 'no race' : 'race (coupons over the limit)'}`, async () => {
-      server = await startScenarioServer({ scenario: 'coupon', variant: v.name, delayMs: 60 });
-      // 8 users at once against a code good for 5.
-      const report = await runAttack({ target: server.target, scenario: 'coupon', sync: 'last-frame', count: 8, rounds: 2, pauseMs: 0 });
-      expect(report.verdict, report.warnings.join('\n')).toBe(v.safe ? 'no-race' : 'race');
-      if (v.safe) expect(report.totals.ok).toBe(5);
-      else expect(report.rounds[0]!.ok).toBeGreaterThan(5);
-    }, 60_000);
-  }
+  freshRoundTests('coupon', memoryVariants, 'coupons over the limit', server);
   it('records a history racelab check --model coupon finds illegal for vulnerable and ok for txn', async () => {
     for (const variant of ['vulnerable', 'txn']) {
-      server = await startScenarioServer({ scenario: 'coupon', variant, delayMs: 60 });
+      const served = await startScenarioServer({ scenario: 'coupon', variant, delayMs: 60 });
+      server.current = served;
       const file = join(tmpdir(), `racelab-coupon-${process.pid}-${variant}.jsonl`);
       try {
-        await runAttack({ target: server.target, scenario: 'coupon', sync: 'last-frame', count: 7, rounds: 1, record: file });
+        await runAttack({ target: served.target, scenario: 'coupon', sync: 'last-frame', count: 7, rounds: 1, record: file });
         expect(check(parseHistoryJsonl(await readFile(file, 'utf8')), 'coupon', { budgetMs: 10_000 }).verdict).toBe(variant === 'vulnerable' ? 'illegal' : 'ok');
       } finally {
         await rm(file, { force: true });
-        await server.close();
-        server = undefined;
+        await served.close();
+        server.current = undefined;
       }
     }
   }, 60_000);

@@ -49,7 +49,10 @@ describe('racelab attack --scenario ratelimit --sync last-frame against racelab 
       server = await startScenarioServer({ scenario: 'ratelimit', variant: v.name, delayMs: 60 });
       const report = await runAttack({ target: server.target, scenario: 'ratelimit', sync: 'last-frame', count: 8, rounds: 2, pauseMs: 0 });
       expect(report.verdict, report.warnings.join('\n')).toBe(v.safe ? 'no-race' : 'race');
-      if (v.safe) expect(report.totals.ok).toBe(5);
+      // Each round calls as a user of its own (mallory-RUN-ROUND): the limit, 5, is reached in every round, not
+      // only the first, so the second round can race too.
+      if (v.safe) expect(report.totals.ok).toBe(10);
+      else expect(report.rounds.every((r) => r.verdict === 'race'), JSON.stringify(report.rounds.map((r) => r.verdict))).toBe(true);
     }, 60_000);
   }
 });
@@ -90,7 +93,7 @@ describe('racelab check --model ratelimit on the histories racelab attack --reco
         await runAttack({ target: server.target, scenario: 'ratelimit', sync: 'last-frame', count: 8, rounds: 1, pauseMs: 0, record: file });
         const r = checkVerbose(parseHistoryJsonl(await readFile(file, 'utf8')), 'ratelimit', { budgetMs: 10_000 });
         expect(r.verdict, r.explanation.join(' ')).toBe(v.safe ? 'ok' : 'illegal');
-        if (!v.safe) expect(r.explanation.join(' ')).toMatch(/The response that cannot be explained is process \d+'s call of mallory → \d+ calls? counted/);
+        if (!v.safe) expect(r.explanation.join(' ')).toMatch(/The response that cannot be explained is process \d+'s call of mallory-[0-9a-f]+-1 → \d+ calls? counted/);
       } finally {
         await server.close();
       }

@@ -16,13 +16,15 @@ describe('racelab demo impacts --scenario session', () => {
     }
     const text = renderImpactsDemo(report);
     expect(text).toContain(`${runs.vulnerable!.impact.amount} slots leaked`);
-    // The supervisor-crash form: the vulnerable table crashes past its restart intensity and the service is down.
+    // The supervisor-crash form, each variant served on loopback: the vulnerable table crashes past its restart
+    // intensity and the service is down; the fixed one answers every call.
     const [vulnerable, fixed] = report.scenarios[0]!.availability ?? [];
-    expect(vulnerable).toMatchObject({ form: 'vulnerable', before: { calls: 6, answered: 6 }, after: { calls: 4, answered: 0 }, gaveUp: true });
+    expect(vulnerable).toMatchObject({ form: 'crash-vulnerable', before: { calls: 6, answered: 6 }, after: { calls: 4, answered: 0 }, gaveUp: true });
     expect(vulnerable!.during.answered).toBeLessThan(vulnerable!.during.calls);
-    expect(fixed).toEqual({ form: 'fixed', before: { calls: 6, answered: 6 }, during: { calls: 12, answered: 12 }, after: { calls: 4, answered: 4 }, crashes: 0, gaveUp: false });
+    expect(vulnerable!.afterRefusal).toMatch(/^service down/);
+    expect(fixed).toEqual({ form: 'crash-fixed', before: { calls: 6, answered: 6 }, during: { calls: 12, answered: 12 }, after: { calls: 4, answered: 4 }, crashes: 0, gaveUp: false });
     const v = vulnerable!;
-    expect(text).toContain(`vulnerable  before 6/6  during ${v.during.answered}/12  after 0/4  ${v.crashes} crashes, the supervisor gave up: service down`);
-    expect(text).toContain('fixed       before 6/6  during 12/12  after 4/4  0 crashes, up');
+    expect(text).toContain(`crash-vulnerable  before 6/6  during ${v.during.answered}/12  after 0/4  ${v.crashes} crashes, the supervisor gave up: service down`);
+    expect(text).toContain('crash-fixed       before 6/6  during 12/12  after 4/4  0 crashes, up');
   }, 180_000);
 });
