@@ -23,12 +23,13 @@ describe('Ctrl+C prints the summary so far and the seed, exit 130', () => {
   it('attack --flood: the calls that completed', async () => {
     const run = await interrupted(['attack', '--target', server.target, '--scenario', 'counter', '--flood', '--rate', '50', '--duration', '5m', '--sync', 'parallel', '--seed', '5'], /flood: 50 calls\/s/);
     expect(run.code, run.stderr).toBe(130);
-    expect(run.stdout).toMatch(/Interrupted: the flood stopped after \d+ calls; replay with --seed 5/);
+    // The count is what completed before the signal: on a loaded machine it can be one call ("1 call").
+    expect(run.stdout).toMatch(/Interrupted: the flood stopped after \d+ calls?; replay with --seed 5/);
   }, 100_000);
 
   it('explore: the runs done, and the seed to replay them', async () => {
     const run = await interrupted(['explore', '--variant', 'mutex', '--strategy', 'random', '--runs', '100000000', '--seed', '9'], 12_000);
     expect(run.code, run.stderr).toBe(130);
-    expect(run.stdout).toMatch(/no failing schedule found in \d+ runs, before it was interrupted \(replay the same runs with --seed 9\)/);
+    expect(run.stdout).toMatch(/no failing schedule found in \d+ runs?, before it was interrupted \(replay the same runs with --seed 9\)/);
   }, 100_000);
 });
