@@ -1,7 +1,9 @@
 import type { CallOutcome } from '../burst/call.js';
 import { createSyncPolicy } from '../burst/create-policy.js';
 import { sendSpread, serverSpread, type BurstSpread } from '../burst/stats.js';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { decodeMessage } from '../grpc/json-message.js';
+import { CheckCallFailed } from './check-channel.js';
 import type { AttackRun } from './attack-run.js';
 import { invariantScope, judge } from './judge.js';
 import { buildBurst } from './plan.js';
@@ -34,13 +36,21 @@ const DOWN_AFTER_MS = 1000;
  */
 async function readOrDown(run: AttackRun, which: 'setup' | 'before' | 'after', round: number): Promise<{ value: unknown } | { down: TargetDown }> {
   const t0 = performance.now();
+  let unanswered: string | undefined;
   for (;;) {
     try {
       return { value: await run.read(which, round) };
     } catch (e) {
+      // A setup call answered Unavailable may still have landed (the answer, not the call, was lost): its retry then
+      // finds the name it made. That is the round's setup done, not bad input; the round reads its state as usual.
+      if (which === 'setup' && unanswered !== undefined && e instanceof CheckCallFailed && e.status === grpcStatus.ALREADY_EXISTS) {
+        run.warnings.push(`round ${round}: the setup call was answered Unavailable (${unanswered}), and its retry found what it makes already there (${e.message}); taken as made by the first attempt`);
+        return { value: undefined };
+      }
       const firstRead = which !== 'after' && round === 1;
       if (firstRead || !isRacelabError(e) || e.code !== 'UNREACHABLE') throw e;
       const downForMs = performance.now() - t0;
+      unanswered ??= e.message;
       if (downForMs >= DOWN_AFTER_MS || run.options.signal?.aborted) {
         return { down: { afterRound: which === 'after' ? round : round - 1, read: which, message: e.message, downForMs: Math.round(downForMs) } };
       }
