@@ -34,6 +34,9 @@ export interface AgentShardsOptions {
 /** The ack wait unless told: how soon a shard whose agent died is redelivered, and how often agents are pinged. */
 export const DEFAULT_ACK_WAIT_MS = 3000;
 
+/** About how long a shard runs on an agent (see ShardPool.rangeMs). */
+const AGENT_RANGE_MS = 500;
+
 /** The silence window allowed with this ack wait, and its default. */
 export function silentLimits(ackWaitMs = DEFAULT_ACK_WAIT_MS): { readonly minMs: number; readonly maxMs: number; readonly defaultMs: number } {
   return { minMs: 2 * ackWaitMs, maxMs: 3_600_000, defaultMs: Math.max(4 * ackWaitMs, 10_000) };
@@ -273,6 +276,9 @@ export async function openAgentShards(o: AgentShardsOptions, spec: { readonly sc
 
   return {
     size: agents.length,
+    // A shard costs a signed publish, a pull, a reply and an ack over NATS, and agents may be other hosts: ranges
+    // of about half a second keep that small beside the runs (worker threads take 50 ms ones).
+    rangeMs: AGENT_RANGE_MS,
     run(chunk: ShardChunk): Promise<ShardResult> {
       return new Promise<ShardResult>((resolve, reject) => {
         if (closed) return reject(new Error('the exploration over agents was closed'));

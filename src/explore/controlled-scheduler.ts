@@ -1,4 +1,3 @@
-import * as timers from 'node:timers';
 import { RacelabError, messageOf } from '../core/errors.js';
 import type { AwaitSite } from '../sched/await-site.js';
 import { watchRealScheduler, withScheduler, type BlockedWait, type Operation, type Scheduler } from '../sched/scheduler.js';
@@ -8,15 +7,9 @@ import { shortValue } from '../core/short-value.js';
 import { describeSite, formatValue, siteLabel } from './await-label.js';
 import { handleKey, pointKey, startKey, type Transition, type TransitionKind } from './transition.js';
 import { heartbeat } from './heartbeat.js';
+import { realTimers } from './real-timers.js';
 import { RunTimers, type RunTimer } from './run-timers.js';
 import { VirtualClock, type VirtualTimer } from './virtual-clock.js';
-
-/**
- * The real timers, taken at load: an exploration's virtual time fakes node:timers' exports as well as the globals
- * while a run is driven, and a world wait armed with the faked setTimeout would never fire (virtual time does not
- * move while the driver waits for real I/O), so a run stuck on a promise nothing settles never ended.
- */
-const realTimers = { setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout };
 
 /** One executed step of a run, as the trace shows it. */
 export interface StepRecord {

@@ -1,4 +1,3 @@
-import { setImmediate as realSetImmediate } from 'node:timers';
 import { RacelabError } from '../core/errors.js';
 // Installs the runtime instrumented modules call (globalThis[Symbol.for('racelab.instrument')]) and lets it find
 // this copy's ambient scheduler: exploring is what turns instrumented awaits on.
@@ -15,10 +14,11 @@ import { RunTimers } from './run-timers.js';
 import { executeRun, startRun, type FailureKind, type RunListener, type RunOptions, type RunRecord } from './run.js';
 import type { Chooser } from './controlled-scheduler.js';
 import { costOf, scheduleOf } from './schedule.js';
-import { shrinkFailure } from './shrink.js';
+import { shrinkFailure, type CutReason, type ShrinkCut, type ShrinkStop } from './shrink.js';
 import type { Strategy, StrategyName } from './strategy.js';
 import { traceLine, traceLines } from './trace.js';
 import type { Workload } from './workload.js';
+import { realTimers } from './real-timers.js';
 
 export interface ExploreOptions {
   /** `random` (default), `pct`, `pos` (partial-order sampling), `portfolio` (pct and pos, alternating runs), `dfs`, `replay` (needs `replay`), or a Strategy object of your own. */
@@ -118,6 +118,12 @@ export interface ShardResult {
 /** Worker threads that run ranges of runs (src/workloads/explore-workers.ts). */
 export interface ShardPool {
   readonly size: number;
+  /**
+   * About how long a range should take at the rate the workers report (50 ms when unset). A pool whose ranges
+   * cross a network asks for longer ones, so that a range's round trip stays small beside its runs; an interrupt
+   * still stops a range between runs.
+   */
+  readonly rangeMs?: number;
   run(chunk: ShardChunk): Promise<ShardResult>;
   /** Every worker stops its range between runs and reports the runs done; ranges asked for later do nothing. */
   interrupt(): void;
@@ -186,6 +192,8 @@ export interface FailureReport {
   /** The smallest schedule that fails the same way (the found one when shrinking was off or found nothing smaller). */
   readonly shrunk: ScheduleReport;
   readonly shrinkRuns: number;
+  /** Why shrinking stopped early, if it did: `shrunk` is then the smallest found, not a minimal schedule. */
+  readonly shrinkStopped?: ShrinkStop;
   /** Paste into `racelab replay` (built-in scenarios) or `replay(workload, token)`. */
   readonly replayToken: string;
 }
@@ -305,7 +313,7 @@ async function exploreWith(workload: Workload, options: ExploreOptions, timers: 
     const shrunk =
       options.shrink === false || strategy.name === 'replay'
         ? { record: first.record, runs: 0 }
-        : await shrinkFailure(workload, first.record, { ...runOptions, budgetRuns: options.shrinkRuns ?? DEFAULTS.shrinkRuns });
+        : await shrinkWithin(limits, (cut) => shrinkFailure(workload, first.record, { ...runOptions, budgetRuns: options.shrinkRuns ?? DEFAULTS.shrinkRuns, ...(cut ? { cut } : {}) }));
     const tokenOptions = schedulingOptions(options);
     const token: ReplayToken = {
       workload: workload.name,
@@ -324,6 +332,7 @@ async function exploreWith(workload: Workload, options: ExploreOptions, timers: 
       found: scheduleReport(first.record),
       shrunk: scheduleReport(shrunk.record),
       shrinkRuns: shrunk.runs,
+      ...('stopped' in shrunk && shrunk.stopped ? { shrinkStopped: shrunk.stopped } : {}),
       replayToken: formatReplayToken(token),
     };
   }
@@ -385,9 +394,16 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
   return new Promise((resolve, reject) => {
     const tally = emptyTally(firstRun);
     let lastYield = limits.started;
+    const cut = runCutter(limits);
     // Once either is called nothing calls next() again: every path that stops returns without it.
-    const stop = (stopReason: StopReason): void => resolve({ tally, stopReason });
-    const fail = (error: unknown): void => reject(error);
+    const stop = (stopReason: StopReason): void => {
+      cut?.close();
+      resolve({ tally, stopReason });
+    };
+    const fail = (error: unknown): void => {
+      cut?.close();
+      reject(error);
+    };
     // A run may end before startRun returns (nothing in it waits for a promise job): then the loop below starts
     // the next one, rather than a call inside the last one's, so the stack never grows with the runs.
     let starting = false;
@@ -400,6 +416,7 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
       starting = true;
       do {
         again = false;
+        if (cut?.reason) return stop(cut.reason);
         if (tally.checked >= limits.runs) return stop('runs');
         if (limits.signal?.aborted) return stop('interrupted');
         const run = tally.run;
@@ -411,12 +428,13 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
           return fail(e);
         }
         if (!chooser) return stop('exhausted');
-        startRun(workload, chooser, runOptions, listener);
+        startRun(workload, cut ? cut.wrap(chooser) : chooser, runOptions, listener);
       } while (again);
       starting = false;
     };
     const listener: RunListener = {
       done(record) {
+        if (cut?.abandoned && cut.reason) return stop(cut.reason);
         const run = tally.run++;
         try {
           strategy.endRun(run, record);
@@ -444,7 +462,7 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
           if (limits.stopOnFailure) return stop('first-failure');
         }
         if ((tally.run & 15) === 0 && realNow() - lastYield > 20) {
-          realSetImmediate(() => {
+          realTimers.setImmediate(() => {
             lastYield = realNow();
             next();
           });
@@ -454,6 +472,59 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
     };
     next();
   });
+}
+
+/**
+ * The time limit and Ctrl+C inside a run: between runs the loop checks them itself, but one run can be long (it
+ * waits for real I/O at its steps, or stalls several times). A real timer and the signal set `reason`; the chooser
+ * then abandons its run at the next step, so the run is not counted and the loop stops with the summary so far.
+ * Reading a flag is all it costs a step.
+ */
+function runCutter(limits: Limits): (ShrinkCut & { abandoned: boolean; close(): void }) | undefined {
+  if (limits.timeLimitMs === undefined && !limits.signal) return undefined;
+  const cut = {
+    reason: undefined as CutReason | undefined,
+    /** This cut abandoned a run: it is neither the strategy's nor the tally's (not a schedule explored). */
+    abandoned: false,
+    wrap(chooser: Chooser): Chooser {
+      return {
+        choose: (enabled, step, previous) => {
+          if (!cut.reason) return chooser.choose(enabled, step, previous);
+          cut.abandoned = true;
+          return -1;
+        },
+      };
+    },
+    poll(): void {
+      if (limits.signal?.aborted) cut.reason ??= 'interrupted';
+      else if (limits.timeLimitMs !== undefined && realNow() - limits.started >= limits.timeLimitMs) cut.reason ??= 'time-limit';
+    },
+    close(): void {
+      if (timer) realTimers.clearTimeout(timer);
+      limits.signal?.removeEventListener('abort', onAbort);
+    },
+  };
+  const onAbort = (): void => {
+    cut.reason ??= 'interrupted';
+  };
+  limits.signal?.addEventListener('abort', onAbort);
+  const timer =
+    limits.timeLimitMs === undefined
+      ? undefined
+      : realTimers.setTimeout(() => {
+          cut.reason ??= 'time-limit';
+        }, Math.max(0, limits.timeLimitMs - (realNow() - limits.started)));
+  return cut;
+}
+
+/** Shrinking under the exploration's time limit and Ctrl+C (the same cut its runs have). */
+async function shrinkWithin<T>(limits: Limits, shrink: (cut: ShrinkCut | undefined) => Promise<T>): Promise<T> {
+  const cut = runCutter(limits);
+  try {
+    return await shrink(cut);
+  } finally {
+    cut?.close();
+  }
 }
 
 /** Strategies whose runs a pool of workers can share: each run depends on (seed, run) and the strategy's state. */
@@ -594,7 +665,7 @@ async function runSharded(
   /** The latest state any range ended with: the guess a new range starts from. */
   let guess = initialState;
   let nextFrom = 0;
-  const sizes = rangeSizer();
+  const sizes = rangeSizer(pool.rangeMs);
   let failureRun: number | undefined;
   let failureStateBefore: unknown;
   let runsToFailure = 0;
@@ -672,23 +743,23 @@ async function runSharded(
   return { tally, stopReason: shards.state.stopReason ?? 'runs' };
 }
 
-/** What a range should take: long enough that its round trip is noise, short enough that a time limit or an interrupt wastes little. */
+/** What a range of worker threads should take: long enough that its round trip is noise, short enough that a time limit or an interrupt wastes little. */
 const RANGE_MS = 50;
 const MIN_RANGE = 8;
 const MAX_RANGE = 16384;
 
 /**
  * The sizes of the ranges handed out: small ones first (8, 16, 32, … so an early failure is found early), at most
- * doubling, then as many runs as take about RANGE_MS at the rate the workers report (2048 when they report none).
+ * doubling, then as many runs as take about `rangeMs` at the rate the workers report (2048 when they report none).
  * Sizes change which ranges there are, never which schedule a run has: the result does not depend on them.
  */
-function rangeSizer(): { next(): number; measured(r: ShardResult): void } {
+function rangeSizer(rangeMs: number = RANGE_MS): { next(): number; measured(r: ShardResult): void } {
   let size = MIN_RANGE;
   let msPerRun: number | undefined;
   return {
     next() {
       const now = size;
-      const wanted = msPerRun === undefined ? 2048 : Math.round(RANGE_MS / Math.max(msPerRun, 1e-3));
+      const wanted = msPerRun === undefined ? 2048 : Math.round(rangeMs / Math.max(msPerRun, 1e-3));
       size = Math.max(MIN_RANGE, Math.min(MAX_RANGE, size * 2, wanted));
       return now;
     },

@@ -1,3 +1,4 @@
+import type { Chooser } from './controlled-scheduler.js';
 import { guidedChooser } from './replay-strategy.js';
 import { executeRun, type RunOptions, type RunRecord } from './run.js';
 import { cheaper, costOf, scheduleOf } from './schedule.js';
@@ -8,6 +9,25 @@ export interface ShrinkOutcome {
   readonly record: RunRecord;
   /** Candidate runs executed while shrinking. */
   readonly runs: number;
+  /**
+   * Why shrinking stopped before no move helped any more, if it did: the record is then the smallest found so
+   * far, not a minimal one.
+   */
+  readonly stopped?: ShrinkStop;
+}
+
+/** What stops an exploration in the middle of a run: its time limit, or Ctrl+C. */
+export type CutReason = 'time-limit' | 'interrupted';
+
+/** What ends shrinking early: its run budget, or what stops the exploration. */
+export type ShrinkStop = 'shrink-runs' | CutReason;
+
+/** The exploration's stop inside shrinking: `reason` once it must stop; `wrap` abandons a run at its next step then. */
+export interface ShrinkCut {
+  readonly reason: CutReason | undefined;
+  /** Looks at the clock and the signal now (between runs, which may all be promise jobs that no timer interrupts). */
+  poll(): void;
+  wrap(chooser: Chooser): Chooser;
 }
 
 /**
@@ -22,17 +42,29 @@ export interface ShrinkOutcome {
  *
  * Runs are deterministic, so a candidate that did not help once never will: each is tried once.
  */
-export async function shrinkFailure(workload: Workload, failing: RunRecord, options: RunOptions & { readonly budgetRuns: number }): Promise<ShrinkOutcome> {
+export async function shrinkFailure(workload: Workload, failing: RunRecord, options: RunOptions & { readonly budgetRuns: number; readonly cut?: ShrinkCut }): Promise<ShrinkOutcome> {
   const kind = failing.failure?.kind;
+  const cut = options.cut;
   let best = failing;
   let runs = 0;
+  let stopped: ShrinkStop | undefined;
   const tried = new Set<string>();
   const attempt = async (candidate: string[]): Promise<boolean> => {
     const id = candidate.join('.');
-    if (tried.has(id) || runs >= options.budgetRuns) return false;
+    if (stopped || tried.has(id)) return false;
+    cut?.poll();
+    if (cut?.reason) stopped = cut.reason;
+    else if (runs >= options.budgetRuns) stopped = 'shrink-runs';
+    if (stopped) return false;
     tried.add(id);
     runs++;
-    const record = await executeRun(workload, guidedChooser(candidate), options);
+    const record = await executeRun(workload, cut ? cut.wrap(guidedChooser(candidate)) : guidedChooser(candidate), options);
+    // Abandoned only when the cut stopped it at a step: not a candidate tried.
+    if (record.status === 'abandoned' && cut?.reason) {
+      stopped = cut.reason;
+      runs--;
+      return false;
+    }
     if (record.status !== 'failed' || record.failure?.kind !== kind || !cheaper(costOf(record.steps), costOf(best.steps))) return false;
     best = record;
     return true;
@@ -48,5 +80,5 @@ export async function shrinkFailure(workload: Workload, failing: RunRecord, opti
     }
     break;
   }
-  return { record: best, runs };
+  return { record: best, runs, ...(stopped ? { stopped } : {}) };
 }

@@ -1,7 +1,7 @@
 import { formatMs, plural } from '../core/units.js';
 import { scheduleSvg, type ScheduleStep } from './charts.js';
 import type { ReportPage } from './page.js';
-import { renderExploreReport } from './explore-text.js';
+import { SHRINK_STOPS, renderExploreReport } from './explore-text.js';
 import type { ExploreReport } from '../workloads/run-explore.js';
 
 /** `12  c1  set counter=1   <- preempts c2`, as ScheduleReport.traceLines prints a step. */
@@ -56,7 +56,7 @@ export function explorePage(report: ExploreReport, command: string): ReportPage 
           id: 'schedule',
           title: `The smallest failing schedule: ${plural(f.shrunk.steps, 'step')}, ${plural(f.shrunk.preemptions, 'preemption')}`,
           html: `<div class="legend"><span><i style="background:#dbeafe;border-color:#2563eb"></i>a step of the task in that lane</span><span><i style="background:#fef3c7;border:2.5px solid #d97706"></i>a preemption: the scheduler switched away from a task that could have continued</span></div>${scheduleSvg(scheduleSteps(f.shrunk.traceLines))}`,
-          note: `${f.kind}: ${f.message}. The state row shows what the trace's store writes left after each step. As found, the schedule had ${plural(f.found.steps, 'step')} and ${plural(f.found.preemptions, 'preemption')}; ${plural(f.shrinkRuns, 'shrink run')} made it this small. Click a step for its details.`,
+          note: `${f.kind}: ${f.message}. The state row shows what the trace's store writes left after each step. As found, the schedule had ${plural(f.found.steps, 'step')} and ${plural(f.found.preemptions, 'preemption')}; ${plural(f.shrinkRuns, 'shrink run')} made it this small${f.shrinkStopped ? ` (then shrinking stopped: ${SHRINK_STOPS[f.shrinkStopped]})` : ''}. Click a step for its details.`,
         },
       ]
     : [];

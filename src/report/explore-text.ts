@@ -1,6 +1,14 @@
 import { formatMs, plural } from '../core/units.js';
 import type { StopReason } from '../explore/explore.js';
+import type { ShrinkStop } from '../explore/shrink.js';
 import type { ExploreReport, ReplayReport } from '../workloads/run-explore.js';
+
+/** Why shrinking stopped before its moves ran out: a smaller failing schedule may exist. */
+export const SHRINK_STOPS: Record<ShrinkStop, string> = {
+  'shrink-runs': 'its run budget was spent, and a smaller one may fail too',
+  'time-limit': 'the time limit came, and a smaller one may fail too',
+  interrupted: 'it was interrupted, and a smaller one may fail too',
+};
 
 function describeWorkload(scenario: string, params: Readonly<Record<string, string>>): string {
   const list = Object.entries(params)
@@ -27,7 +35,7 @@ export function renderExploreReport(r: ExploreReport): string {
   if (f) {
     lines.push(
       `RACE FOUND in run ${f.runsToFailure} (${f.kind}): ${f.message}`,
-      `minimal schedule: ${plural(f.shrunk.steps, 'step')}, ${plural(f.shrunk.preemptions, 'preemption')} (as found: ${plural(f.found.steps, 'step')}, ${plural(f.found.preemptions, 'preemption')}; ${plural(f.shrinkRuns, 'shrink run')})`,
+      `${f.shrinkStopped ? 'smallest schedule found' : 'minimal schedule'}: ${plural(f.shrunk.steps, 'step')}, ${plural(f.shrunk.preemptions, 'preemption')} (as found: ${plural(f.found.steps, 'step')}, ${plural(f.found.preemptions, 'preemption')}; ${plural(f.shrinkRuns, 'shrink run')}${f.shrinkStopped ? `, then shrinking stopped: ${SHRINK_STOPS[f.shrinkStopped]}` : ''})`,
       ...f.shrunk.traceLines.map((l) => `  ${l}`),
       `trace: ${f.shrunk.trace}`,
       `replay: ${r.replayCommand ?? ''}`,

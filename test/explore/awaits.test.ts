@@ -234,6 +234,48 @@ describe('instrumented awaits of real I/O', () => {
   });
 });
 
+describe('the time limit and Ctrl+C inside one long run', () => {
+  // The real timer, taken before any run fakes the globals: to the scheduler, a wait on it is real I/O.
+  const realSetTimeout = globalThis.setTimeout;
+  const slow = moduleHooks('src/poller.ts', [[7, 'sleep(20)']]);
+  /** Each task polls 200 times, each poll an atomic step of 20 ms of real time: one run takes about 8 s. */
+  const polling = (): Workload => ({
+    name: 'polling',
+    setup() {
+      let polls = 0;
+      const poll = async (): Promise<void> => {
+        for (let i = 0; i < 200; i++) {
+          await slow.a(0, (slow.on && (await slow.b(0)), new Promise<void>((resolve) => realSetTimeout(resolve, 20))));
+          polls++;
+        }
+      };
+      return { tasks: [['a', poll], ['b', poll]], invariant: () => polls === 400 || `${polls} polls` };
+    },
+  });
+
+  it('a time limit ends the run it falls in, which is not counted, with no verdict of proof', async () => {
+    const t0 = performance.now();
+    const r = await explore(polling(), { strategy: 'dfs', ambient: true, seed: 1, io: 'atomic', timeLimitMs: 400 });
+    const took = performance.now() - t0;
+    expect(r.stopReason).toBe('time-limit');
+    expect(r.runs).toBe(0);
+    expect(r.verdict).not.toBe('proved');
+    expect(r.firstFailure).toBeUndefined();
+    // Before, the limit was checked only between runs (every 16th): this went on past 30 s.
+    expect(took).toBeLessThan(3000);
+  }, 30_000);
+
+  it('an aborted signal ends it too, as interrupted', async () => {
+    const stop = new AbortController();
+    realSetTimeout(() => stop.abort(), 300);
+    const t0 = performance.now();
+    const r = await explore(polling(), { strategy: 'random', ambient: true, seed: 1, io: 'atomic', runs: 5, signal: stop.signal });
+    expect(r.stopReason).toBe('interrupted');
+    expect(r.runs).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(3000);
+  }, 30_000);
+});
+
 describe('an ambient call that reached the real scheduler during a run', () => {
   it('makes the verdict inconclusive, naming the point (the run had steps of its own: not a point-less run)', async () => {
     const w: Workload = {
