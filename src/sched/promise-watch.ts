@@ -179,14 +179,7 @@ const hooks = {
     if (state.callParents.has(promise)) state.settledBy.set(promise, state.owner);
     // A task function's own last resumption: the workload's glue returning, not code under test (see taskPromise).
     if (!state.tasks.has(promise)) return;
-    if (state.sameNow) {
-      state.sameNow = false;
-      state.sameStep--;
-    }
-    if (state.laterNow) {
-      state.laterNow = false;
-      state.laterStep--;
-    }
+    uncountStepResumption();
   },
   after(): void {
     state.stretch++;
@@ -293,11 +286,8 @@ export function ownPromise<T extends Promise<unknown>>(promise: T): T {
   return promise;
 }
 
-/** The reaction running now resumed instrumented code that makes its point at once: it does not count. */
-export function explained(): void {
-  if (!state.countedNow) return;
-  state.countedNow = false;
-  state.count--;
+/** The reaction running now, counted as a resumption within a step or in a later one, is taken back. */
+function uncountStepResumption(): void {
   if (state.sameNow) {
     state.sameNow = false;
     state.sameStep--;
@@ -306,6 +296,14 @@ export function explained(): void {
     state.laterNow = false;
     state.laterStep--;
   }
+}
+
+/** The reaction running now resumed instrumented code that makes its point at once: it does not count. */
+export function explained(): void {
+  if (!state.countedNow) return;
+  state.countedNow = false;
+  state.count--;
+  uncountStepResumption();
 }
 
 /**

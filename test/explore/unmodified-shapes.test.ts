@@ -6,7 +6,8 @@ import { AtomicTokenBucket, InMemoryKv, TokenBucket } from '../fixtures/user-cod
 import { FakePayments, InMemoryIdempotencyStore, idempotent, idempotentInFlight, payHandler } from '../fixtures/user-code/idempotency.js';
 import { InMemoryStock, LockedOrderService, OrderService } from '../fixtures/user-code/order.js';
 import { ChainedPageViews, InMemoryCounters, PageViews } from '../fixtures/user-code/page-views.js';
-import { AtomicWalletService, InMemoryAccounts, InsufficientFunds, LockedWalletService, MutexWalletService, VersionedWalletService, WalletService } from '../fixtures/user-code/wallet.js';
+import { walletWorkload } from '../helpers/wallet-workload.js';
+import { AtomicWalletService, LockedWalletService, MutexWalletService, VersionedWalletService, WalletService } from '../fixtures/user-code/wallet.js';
 
 // The user-shaped code of test/fixtures/user-code, as written: plain TypeScript with plain async in-memory fakes,
 // none of it importing racelab. vitest.config.ts instruments those files with racelab/vite (as a user's config
@@ -23,28 +24,7 @@ type Shape = {
 
 const settle = async (p: Promise<unknown>): Promise<boolean> => p.then(() => true, () => false);
 
-function wallet(name: string, make: (a: InMemoryAccounts) => { withdraw(id: string, n: number): Promise<number> }): Workload {
-  return {
-    name: `wallet-${name}`,
-    setup() {
-      const accounts = new InMemoryAccounts({ acc1: 100 });
-      const service = make(accounts);
-      let paid = 0;
-      const withdraw = async (): Promise<void> => {
-        try {
-          await service.withdraw('acc1', 70);
-          paid += 70;
-        } catch (e) {
-          if (!(e instanceof InsufficientFunds)) throw e;
-        }
-      };
-      return {
-        tasks: [['w1', withdraw], ['w2', withdraw]],
-        invariant: () => paid + accounts.balanceOf('acc1') === 100 || `paid out ${paid} from 100, balance ${accounts.balanceOf('acc1')}: a double spend`,
-      };
-    },
-  };
-}
+const wallet = (name: string, make: Parameters<typeof walletWorkload>[1]): Workload => walletWorkload(`wallet-${name}`, make);
 
 function cache(name: string, Cache: typeof PriceCache): Workload {
   return {

@@ -8,7 +8,8 @@ import { explore, type Workload } from '../../src/index.js';
 import '../../src/instrument/runtime.js';
 import { instrument } from '../../src/instrument/transform.js';
 import { FakeDriver, MemoizedRepository } from '../fixtures/user-code/lazy-client.js';
-import { AtomicWalletService, InMemoryAccounts, InsufficientFunds, LockedWalletService, MutexWalletService, VersionedWalletService } from '../fixtures/user-code/wallet.js';
+import { AtomicWalletService, LockedWalletService, MutexWalletService, VersionedWalletService } from '../fixtures/user-code/wallet.js';
+import { walletWorkload } from '../helpers/wallet-workload.js';
 
 // Issue 12, no false proofs: an instrumented `await` of an async function from a module racelab did not
 // instrument (a dependency in node_modules) runs that function's own awaits as no points, so its read-await-write
@@ -428,23 +429,8 @@ describe('a one-await dependency that no instrumented await waits on', () => {
 // vitest.config.ts) and async-mutex, which vitest.config.ts names; nothing uninstrumented resumes in their runs
 // but the workload's own task functions. (test/explore/unmodified-shapes.test.ts proves the rest of the shapes.)
 describe('the usual fixes, still proved by dfs', () => {
-  const walletFix = (name: string, make: (a: InMemoryAccounts) => { withdraw(id: string, n: number): Promise<number> }): Workload => ({
-    name: `fix-${name}`,
-    setup() {
-      const accounts = new InMemoryAccounts({ acc1: 100 });
-      const service = make(accounts);
-      let paid = 0;
-      const withdraw = async (): Promise<void> => {
-        try {
-          await service.withdraw('acc1', 70);
-          paid += 70;
-        } catch (e) {
-          if (!(e instanceof InsufficientFunds)) throw e;
-        }
-      };
-      return { tasks: [['w1', withdraw], ['w2', withdraw]], invariant: () => paid + accounts.balanceOf('acc1') === 100 || `paid out ${paid} from 100` };
-    },
-  });
+  const walletFix = (name: string, make: Parameters<typeof walletWorkload>[1]): Workload => walletWorkload(`fix-${name}`, make);
+
   const fixes: Record<string, Workload> = {
     'promise-chain lock': walletFix('keyed-lock', (a) => new LockedWalletService(a)),
     'async-mutex': walletFix('mutex', (a) => new MutexWalletService(a)),
