@@ -645,6 +645,23 @@ function shardState(pool: ShardPool, limits: Limits, afterRange: (settled: { ok:
 }
 
 /**
+ * The result of the range handed out under `key`, once it settles; undefined when it was lost with the pool (every
+ * worker gone): the runs before it are counted, the rest not, and the exploration stops as workers-lost. Any other
+ * error is the exploration's.
+ */
+async function takeRange(shards: ReturnType<typeof shardState>, key: number): Promise<ShardResult | undefined> {
+  const entry = shards.pending.get(key) as { result: Promise<{ ok: ShardResult } | { error: unknown }> };
+  const settled = await entry.result;
+  shards.pending.delete(key);
+  if ('ok' in settled) return settled.ok;
+  if (settled.error instanceof ShardsLost) {
+    shards.stop('workers-lost');
+    return undefined;
+  }
+  throw settled.error;
+}
+
+/**
  * The coordinator: hands out ranges of run indexes in order (small ones first, so an early failure is found
  * early), and takes the results in run order, as one process would have them. A range that started from a
  * state other than the one the runs before it left (pct: a longer run was measured meanwhile) is run again from
@@ -697,17 +714,8 @@ async function runSharded(
       const entry = pending.get(from);
       // Nothing handed out at `from`: every run of the budget is counted, or the exploration was stopped.
       if (!entry) break;
-      const settled = await entry.result;
-      pending.delete(from);
-      if ('error' in settled) {
-        // Lost with the pool: the runs before this range are counted, the rest not (stop reason workers-lost, or interrupted).
-        if (settled.error instanceof ShardsLost) {
-          stop('workers-lost');
-          break;
-        }
-        throw settled.error;
-      }
-      const r = settled.ok;
+      const r = await takeRange(shards, from);
+      if (!r) break;
       if (!sameState(entry.chunk.state, trueState)) {
         // Started from a wrong guess: run the range again from the state the runs before it left.
         if (shards.state.stopReason !== undefined) break;
@@ -821,16 +829,8 @@ async function runDfsSharded(
         }
         break;
       }
-      const settled = await entry.result;
-      pending.delete(subtree);
-      if ('error' in settled) {
-        if (settled.error instanceof ShardsLost) {
-          stop('workers-lost');
-          break;
-        }
-        throw settled.error;
-      }
-      const r = settled.ok;
+      const r = await takeRange(shards, subtree);
+      if (!r) break;
       const d = r.dfs as DfsStats;
       const left = limits.runs - tally.checked;
       if (r.checked > left) {
