@@ -1,4 +1,5 @@
 import * as timers from 'node:timers';
+import { fileURLToPath } from 'node:url';
 import { promiseHooks } from 'node:v8';
 
 /**
@@ -34,7 +35,7 @@ const FRESH = 32;
  * racelab must count into one counter, install the hooks once, and see each other's promises as racelab's.
  */
 interface WatchState {
-  readonly version: 4;
+  readonly version: 5;
   /**
    * Derived promises (those of a `.then` or an `await`) not reacted yet: OWN when racelab's, otherwise the step
    * (see stepBegin) in which the code that made them awaited.
@@ -80,6 +81,11 @@ interface WatchState {
   readonly callParents: WeakSet<object>;
   /** The task whose step settled each of those promises. */
   readonly settledBy: WeakMap<object, number>;
+  /**
+   * Of those, the ones settled by code calling their resolve function (see resolvedByCode), not by an async
+   * function returning, a combinator, or the adoption of a returned promise.
+   */
+  readonly resolvedByCode: WeakSet<object>;
   users: number;
   installed: { readonly stop: () => void; readonly restore: () => void } | undefined;
   /** The hooks' removal, due once the event loop turns with no run watching (see watchPromises). */
@@ -91,9 +97,9 @@ const WATCH_KEY = Symbol.for('racelab.promise-watch');
 function sharedState(): WatchState {
   const global = globalThis as { [WATCH_KEY]?: WatchState };
   const found = global[WATCH_KEY];
-  if (found?.version === 4) return found;
+  if (found?.version === 5) return found;
   const state: WatchState = {
-    version: 4,
+    version: 5,
     kinds: new WeakMap(),
     own: new WeakSet(),
     tasks: new WeakSet(),
@@ -114,6 +120,7 @@ function sharedState(): WatchState {
     calls: new WeakMap(),
     callParents: new WeakSet(),
     settledBy: new WeakMap(),
+    resolvedByCode: new WeakSet(),
     users: 0,
     installed: undefined,
     removal: undefined,
@@ -169,14 +176,17 @@ const hooks = {
       if ((call ? CALL - kind : kind) === state.step) {
         state.sameStep++;
         state.sameNow = true;
-      } else if (!call || settledByAnotherTask(promise)) {
+      } else if (!call || settledElsewhere(promise)) {
         state.laterStep++;
         state.laterNow = true;
       }
     }
   },
   settled(promise: Promise<unknown>): void {
-    if (state.callParents.has(promise)) state.settledBy.set(promise, state.owner);
+    if (state.callParents.has(promise)) {
+      state.settledBy.set(promise, state.owner);
+      if (resolvedByCode()) state.resolvedByCode.add(promise);
+    }
     // A task function's own last resumption: the workload's glue returning, not code under test (see taskPromise).
     if (!state.tasks.has(promise)) return;
     uncountStepResumption();
@@ -195,15 +205,67 @@ const hooks = {
 
 /**
  * An await taken for a call's result whose promise was settled in a step of another task than the one the await
- * was made in: not an async function's result (that settles in its caller's task, when it returns), but a promise
- * a plain function made for another task to settle (`new Promise((r) => waiters.push(r))`).
+ * was made in, or by the program's code calling its resolve function: not an async function's result (that
+ * settles in its caller's task, when it returns), but a promise a plain function made for someone to settle
+ * (`new Promise((r) => waiters.push(r))`).
  */
-function settledByAnotherTask(promise: object): boolean {
+function settledElsewhere(promise: object): boolean {
   const call = state.calls.get(promise);
   if (!call) return false;
   state.calls.delete(promise);
   const by = state.settledBy.get(call.parent);
-  return by !== undefined && by !== call.owner;
+  return (by !== undefined && by !== call.owner) || state.resolvedByCode.has(call.parent);
+}
+
+/** The stack below the settled hook, as V8's call sites (the frames unformatted, 16 at most). */
+function settleSites(): NodeJS.CallSite[] {
+  const saved = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 16;
+    Error.prepareStackTrace = (_error, callSites) => callSites;
+    const holder: { stack?: NodeJS.CallSite[] } = {};
+    Error.captureStackTrace(holder, hooks.settled);
+    return holder.stack ?? [];
+  } finally {
+    Error.prepareStackTrace = saved;
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** racelab's own code (its src/ and dist/ folders), as stack frames name files: URLs for ES modules, paths for CommonJS. */
+const OWN_CODE = ((): string[] => {
+  const root = new URL('../../', import.meta.url);
+  return ['src/', 'dist/'].flatMap((dir) => {
+    const url = new URL(dir, root);
+    return [url.href, fileURLToPath(url)];
+  });
+})();
+
+/**
+ * Whether the promise settling now was settled by code of the program calling its resolve function (a waiter
+ * list's `w()`), rather than by an async function returning (its own frame is on top), a combinator, the adoption
+ * of a returned promise, or a timer firing (no frame of the program's calls it). A promise a plain function made and
+ * returned (`waitOpen() { return new Promise((r) => waiters.push(r)); }`) and that its own task resolves in a later
+ * step is no call's result either: the code awaiting it resumed glued to that step. Only asked for promises some
+ * call-result await derives from; V8's structured stack gives the frames without formatting them.
+ */
+function resolvedByCode(): boolean {
+  const sites = settleSites();
+  const [top, caller] = sites;
+  // On top, the resolve function (a builtin: no file); below it, the code that called it: not racelab's own (a
+  // controlled() call's result delivered, a wake), which settles only at a step it takes.
+  const by = caller?.getFileName();
+  if (!top || top.getFileName() || !by || by.startsWith('node:') || OWN_CODE.some((dir) => by.startsWith(dir))) return false;
+  // Called back by Node (a timer, an I/O callback, an event) or by the run's fake clock: a timer firing is a step
+  // of its own, and real I/O is reported, or one atomic step with io: 'atomic'. Promise jobs drained from
+  // process.nextTick's queue are the only frames of Node's that a plain call chain of the program has below it.
+  for (const site of sites) {
+    const file = site.getFileName();
+    if (!file) continue;
+    if ((file.startsWith('node:') && file !== 'node:internal/process/task_queues') || file.includes('/@sinonjs/fake-timers/')) return false;
+  }
+  return true;
 }
 
 const COMBINATORS = ['all', 'allSettled', 'race', 'any'] as const;
@@ -356,8 +418,10 @@ export function sameStepReactions(): number {
  * synchronous caller would. The workload's glue (`async () => { await a(); await b(); }`) and code awaiting a
  * controlled() call resume this way. Such a promise settled in a step of another task than the one the await was
  * made in (tasks compared by the task they were forked from) was no async function's result: a promise a plain
- * function made and returned (`new Promise((r) => waiters.push(r))`) that another task settled; it counts. One
- * that the awaiting task itself settles later is still taken for a call's result.
+ * function made and returned (`new Promise((r) => waiters.push(r))`) that another task settled; it counts. So does
+ * one that the program's code settles by calling its resolve function, in any task's step (see resolvedByCode): the
+ * awaiting task's own later step included. One resolved from a callback of Node's (a timer, I/O, an event) or of
+ * racelab's is left alone: a timer firing and a result delivered are steps, and real I/O is reported or atomic.
  */
 export function laterStepReactions(): number {
   return state.laterStep;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { explore, type Workload } from '../../src/index.js';
@@ -492,19 +492,20 @@ export class Box {
   keep(p) { this.kept.push(p); }
   waitOpen() { return new Promise((r) => this.waiters.push(r)); }
   async waited() { void incAfterOpen(this); this.ready(); await this.audit(); }
+  async selfWaited() { void incAfterOpen(this); await this.audit(); this.open(); for (const w of this.waiters) w(); }
 }
 `;
 
 // \`waited\`: the helper awaits a promise a plain function made and returned (\`waitOpen()\`), which \`release\` settles:
 // taken for the result of the call it awaits, it counts once it is seen settled in another task's step.
 type GatedRoute = 'fire' | 'stored' | 'callback' | 'self';
-type GatedBox = new () => { n: number } & Record<GatedRoute | 'waited' | 'release' | 'bump', () => Promise<void>>;
+type GatedBox = new () => { n: number } & Record<GatedRoute | 'waited' | 'selfWaited' | 'release' | 'bump', () => Promise<void>>;
 
 function gatedBox(instrumented: boolean): Promise<GatedBox> {
   return userOfDependency('gated', GATED, instrumented, 'gatedroutes', GATED_ROUTES, 'Box');
 }
 
-function gatedWorkload(Box: GatedBox, route: GatedRoute | 'waited'): Workload {
+function gatedWorkload(Box: GatedBox, route: GatedRoute | 'waited' | 'selfWaited'): Workload {
   return {
     name: `gated-${route}`,
     setup() {
@@ -513,7 +514,7 @@ function gatedWorkload(Box: GatedBox, route: GatedRoute | 'waited'): Workload {
         ['bump', async () => void (await b.bump())],
         ['helper', async () => void (await b[route]())],
       ];
-      if (route !== 'self') tasks.push(['release', async () => void (await b.release())]);
+      if (route !== 'self' && route !== 'selfWaited') tasks.push(['release', async () => void (await b.release())]);
       return { tasks, invariant: () => b.n === 2 || `counted ${b.n} of 2` };
     },
   };
@@ -522,9 +523,9 @@ function gatedWorkload(Box: GatedBox, route: GatedRoute | 'waited'): Workload {
 describe('uninstrumented code that resumes in a later step than it awaited, no instrumented await waiting', () => {
   it('the race is real: run as written, outside an exploration, bump resumes first and its increment is lost', async () => {
     const Box = await gatedBox(false);
-    for (const route of ['fire', 'self', 'waited'] as const) {
+    for (const route of ['fire', 'self', 'waited', 'selfWaited'] as const) {
       const b = new Box();
-      await Promise.all(route === 'self' ? [b.bump(), b.self()] : [b.bump(), b[route](), b.release()]);
+      await Promise.all(route === 'self' || route === 'selfWaited' ? [b.bump(), b[route]()] : [b.bump(), b[route](), b.release()]);
       await new Promise((r) => setTimeout(r, 0));
       expect(b.n, route).toBe(1);
     }
@@ -544,6 +545,59 @@ describe('uninstrumented code that resumes in a later step than it awaited, no i
     expect(found.verdict).toBe('race-found');
     expect(found.firstFailure?.message).toBe('counted 1 of 2');
   }, 30_000);
+
+  it("selfWaited: such a promise that the awaiting task itself resolves in a later step counts too: inconclusive uninstrumented, naming that step; found instrumented", async () => {
+    // Before, it was taken for a call's result (an async function's, settled when it returned) and dfs proved
+    // the lost update absent. The helper resumes inside the helper task's step after audit(), where bump, waiting
+    // on the gate opened just before, runs first in the program as written.
+    const Plain = await gatedBox(false);
+    const r = await explore(gatedWorkload(Plain, 'selfWaited'), { strategy: 'dfs', ambient: true, seed: 1, runs: 200_000 });
+    expect(r.firstFailure).toBeUndefined();
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.inconclusive?.first).toMatch(/^code racelab did not instrument resumed in the step of task "helper" after gatedroutes\d+\.mjs:\d+ audit\(\).*, having awaited in an earlier step, with no scheduling point at its resumption \(1 time\)/);
+    const Instrumented = await gatedBox(true);
+    const found = await explore(gatedWorkload(Instrumented, 'selfWaited'), { strategy: 'dfs', ambient: true, seed: 1 });
+    expect(found.verdict).toBe('race-found');
+    expect(found.firstFailure?.message).toBe('counted 1 of 2');
+  });
+
+  it('a helper that sleeps on a timer of its own (its resolve called from the timer callback) resumes at the timer step, a point: not counted', async () => {
+    // The timer firing is a step of the run: resuming right after it is what a point gives. Counted as a resumption
+    // glued to a step, every fire-and-forget sleep in a dependency would make its run inconclusive.
+    const SLEEPY = `export async function sleepThenInc(box) { const v = box.n; await new Promise((r) => setTimeout(() => r(), 30)); box.n = v + 1; }`;
+    const ROUTES = (dep: string): string => `import { sleepThenInc } from './${dep}';
+export class Box { constructor() { this.n = 0; } async noop() {} async go() { void sleepThenInc(this); await this.noop(); } }
+`;
+    const Box = await userOfDependency<new () => { n: number; go(): Promise<void> }>('sleepy', SLEEPY, false, 'sleepyroutes', ROUTES, 'Box');
+    const w: Workload = {
+      name: 'sleepy',
+      setup() {
+        const b = new Box();
+        return { tasks: [['go', async () => void (await b.go())], ['other', async () => {}]], invariant: () => true };
+      },
+    };
+    const r = await explore(w, { strategy: 'dfs', ambient: true, seed: 1 });
+    expect(r.inconclusive, r.inconclusive?.first).toBeUndefined();
+    expect(r.verdict).toBe('proved');
+  });
+
+  it("with io: 'atomic', a helper whose resolve an I/O callback calls is one atomic step: not counted either", async () => {
+    const READS = `import { readFile } from 'node:fs';
+export async function readThenInc(box, path) { const v = box.n; await new Promise((r) => readFile(path, () => r())); box.n = v + 1; }`;
+    const ROUTES = (dep: string): string => `import { readThenInc } from './${dep}';
+export class Box { constructor(path) { this.n = 0; this.path = path; } async noop() {} async go() { void readThenInc(this, this.path); await this.noop(); } }
+`;
+    const Box = await userOfDependency<new (path: string) => { n: number; go(): Promise<void> }>('reads', READS, false, 'readsroutes', ROUTES, 'Box');
+    const w: Workload = {
+      name: 'reads',
+      setup() {
+        const b = new Box(fileURLToPath(import.meta.url));
+        return { tasks: [['go', async () => void (await b.go())], ['other', async () => {}]], invariant: () => true };
+      },
+    };
+    const r = await explore(w, { strategy: 'dfs', ambient: true, seed: 1, io: 'atomic' });
+    expect(r.inconclusive, r.inconclusive?.first).toBeUndefined();
+  });
 
   const OPENED: Record<GatedRoute, string> = { fire: 'release" after gatedroutes\\d+\\.mjs:5 ', stored: 'release" after gatedroutes\\d+\\.mjs:5 ', callback: 'release" after gatedroutes\\d+\\.mjs:5 ', self: 'helper" after gatedroutes\\d+\\.mjs:10 audit\\(\\)' };
   for (const route of Object.keys(OPENED) as GatedRoute[]) {
