@@ -143,6 +143,7 @@ export {
   type ReplayResult,
   type ScheduleReport,
   type StopReason,
+  type ShrinkStop,
   type Workload,
   type WorkloadContext,
   type WorkloadInstance,

@@ -1,11 +1,12 @@
 import { explore, type ExploreOptions, type ExploreResult, type FailureReport } from './explore.js';
 import type { Workload } from './workload.js';
+import { SHRINK_STOPS } from './shrink-stop.js';
 
 /** The failure as a test runner should print it: what broke, the minimal trace, and how to replay it. */
 export function describeFailure(result: ExploreResult, failure: FailureReport): string {
   return [
     `${result.workload}: ${failure.kind === 'invariant' ? 'invariant violated' : failure.kind} after ${failure.runsToFailure} run(s) with ${result.strategy} (seed ${result.seed}): ${failure.message}`,
-    `minimal schedule: ${failure.shrunk.steps} steps, ${failure.shrunk.preemptions} preemption(s) (found: ${failure.found.steps} steps, ${failure.found.preemptions} preemption(s))`,
+    `${failure.shrinkStopped ? 'smallest schedule found' : 'minimal schedule'}: ${failure.shrunk.steps} steps, ${failure.shrunk.preemptions} preemption(s) (found: ${failure.found.steps} steps, ${failure.found.preemptions} preemption(s)${failure.shrinkStopped ? `; then shrinking stopped: ${SHRINK_STOPS[failure.shrinkStopped]}` : ''})`,
     `trace: ${failure.shrunk.trace}`,
     ...failure.shrunk.traceLines.map((l) => `  ${l}`),
     `replay token: ${failure.replayToken}`,

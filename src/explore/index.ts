@@ -1,4 +1,5 @@
 export { explore, replay, type ExploreOptions, type ExploreResult, type FailureReport, type ReplayResult, type ScheduleReport, type StopReason } from './explore.js';
+export type { ShrinkStop } from './shrink-stop.js';
 export { expectNoRace, expectRace, describeFailure } from './expect.js';
 export type { Workload, WorkloadContext, WorkloadInstance, InvariantVerdict, TaskBody } from './workload.js';
 export type { Strategy, StrategyName } from './strategy.js';

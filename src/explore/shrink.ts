@@ -1,5 +1,6 @@
 import type { Chooser } from './controlled-scheduler.js';
 import { guidedChooser } from './replay-strategy.js';
+import type { CutReason, ShrinkStop } from './shrink-stop.js';
 import { executeRun, type RunOptions, type RunRecord } from './run.js';
 import { cheaper, costOf, scheduleOf } from './schedule.js';
 import type { Workload } from './workload.js';
@@ -15,12 +16,6 @@ export interface ShrinkOutcome {
    */
   readonly stopped?: ShrinkStop;
 }
-
-/** What stops an exploration in the middle of a run: its time limit, or Ctrl+C. */
-export type CutReason = 'time-limit' | 'interrupted';
-
-/** What ends shrinking early: its run budget, or what stops the exploration. */
-export type ShrinkStop = 'shrink-runs' | CutReason;
 
 /** The exploration's stop inside shrinking: `reason` once it must stop; `wrap` abandons a run at its next step then. */
 export interface ShrinkCut {

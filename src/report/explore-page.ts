@@ -1,7 +1,8 @@
 import { formatMs, plural } from '../core/units.js';
 import { scheduleSvg, type ScheduleStep } from './charts.js';
 import type { ReportPage } from './page.js';
-import { SHRINK_STOPS, renderExploreReport } from './explore-text.js';
+import { SHRINK_STOPS } from '../explore/shrink-stop.js';
+import { renderExploreReport } from './explore-text.js';
 import type { ExploreReport } from '../workloads/run-explore.js';
 
 /** `12  c1  set counter=1   <- preempts c2`, as ScheduleReport.traceLines prints a step. */

@@ -1,14 +1,7 @@
 import { formatMs, plural } from '../core/units.js';
 import type { StopReason } from '../explore/explore.js';
-import type { ShrinkStop } from '../explore/shrink.js';
+import { SHRINK_STOPS } from '../explore/shrink-stop.js';
 import type { ExploreReport, ReplayReport } from '../workloads/run-explore.js';
-
-/** Why shrinking stopped before its moves ran out: a smaller failing schedule may exist. */
-export const SHRINK_STOPS: Record<ShrinkStop, string> = {
-  'shrink-runs': 'its run budget was spent, and a smaller one may fail too',
-  'time-limit': 'the time limit came, and a smaller one may fail too',
-  interrupted: 'it was interrupted, and a smaller one may fail too',
-};
 
 function describeWorkload(scenario: string, params: Readonly<Record<string, string>>): string {
   const list = Object.entries(params)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explore, type Workload } from '../../src/explore/index.js';
+import { describeFailure, explore, type Workload } from '../../src/explore/index.js';
 import { renderExploreReport } from '../../src/report/explore-text.js';
 import { counterWorkload } from '../../src/workloads/index.js';
 import { exploreReport } from '../../src/workloads/run-explore.js';
@@ -54,6 +54,9 @@ describe('shrinking stops with the exploration, and says its schedule is not a m
     const text = renderExploreReport(exploreReport(r));
     expect(text).toMatch(/smallest schedule found: \d+ steps, \d+ preemptions \(as found: \d+ steps, \d+ preemptions; 0 shrink runs, then shrinking stopped: it was interrupted, and a smaller one may fail too\)/);
     expect(text).not.toContain('minimal schedule');
+    // expectNoRace's message (describeFailure) says the same.
+    expect(describeFailure(r, f)).toMatch(/^smallest schedule found: .*then shrinking stopped: it was interrupted, and a smaller one may fail too\)$/m);
+    expect(describeFailure(r, f)).not.toContain('minimal schedule');
   });
 
   it('the time limit passed while the failing run ran: no shrink run past it', async () => {
