@@ -14,7 +14,7 @@ import { RunTimers } from './run-timers.js';
 import { executeRun, startRun, type FailureKind, type RunListener, type RunOptions, type RunRecord } from './run.js';
 import type { Chooser } from './controlled-scheduler.js';
 import { costOf, scheduleOf } from './schedule.js';
-import { shrinkFailure, type ShrinkCut } from './shrink.js';
+import { shrinkFailure, type ShrinkCut, type ShrinkOutcome } from './shrink.js';
 import type { CutReason, ShrinkStop } from './shrink-stop.js';
 import type { Strategy, StrategyName } from './strategy.js';
 import { traceLine, traceLines } from './trace.js';
@@ -311,7 +311,7 @@ async function exploreWith(workload: Workload, options: ExploreOptions, timers: 
 
   let firstFailure: FailureReport | undefined;
   if (first) {
-    const shrunk =
+    const shrunk: ShrinkOutcome =
       options.shrink === false || strategy.name === 'replay'
         ? { record: first.record, runs: 0 }
         : await shrinkWithin(limits, (cut) => shrinkFailure(workload, first.record, { ...runOptions, budgetRuns: options.shrinkRuns ?? DEFAULTS.shrinkRuns, ...(cut ? { cut } : {}) }));
@@ -333,7 +333,7 @@ async function exploreWith(workload: Workload, options: ExploreOptions, timers: 
       found: scheduleReport(first.record),
       shrunk: scheduleReport(shrunk.record),
       shrinkRuns: shrunk.runs,
-      ...('stopped' in shrunk && shrunk.stopped ? { shrinkStopped: shrunk.stopped } : {}),
+      ...(shrunk.stopped ? { shrinkStopped: shrunk.stopped } : {}),
       replayToken: formatReplayToken(token),
     };
   }
@@ -417,11 +417,12 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
       starting = true;
       do {
         again = false;
-        if (cut?.reason) return stop(cut.reason);
         if (tally.checked >= limits.runs) return stop('runs');
-        if (limits.signal?.aborted) return stop('interrupted');
         const run = tally.run;
-        if (limits.timeLimitMs !== undefined && ((run - firstRun) & 15) === 0 && realNow() - limits.started >= limits.timeLimitMs) return stop('time-limit');
+        // The abort event sets the reason at once; the clock is read every 16th run (runs of promise jobs alone
+        // give the timer no turn of the event loop).
+        if (cut && ((run - firstRun) & 15) === 0) cut.poll();
+        if (cut?.reason) return stop(cut.reason);
         let chooser: Chooser | undefined;
         try {
           chooser = strategy.beginRun(run);
@@ -481,8 +482,13 @@ function runAll(workload: Workload, strategy: Strategy, runOptions: RunOptions, 
  * then abandons its run at the next step, so the run is not counted and the loop stops with the summary so far.
  * Reading a flag is all it costs a step.
  */
-function runCutter(limits: Limits): (ShrinkCut & { abandoned: boolean; close(): void }) | undefined {
+function runCutter(limits: Limits, onCut?: (reason: CutReason) => void): (ShrinkCut & { abandoned: boolean; close(): void }) | undefined {
   if (limits.timeLimitMs === undefined && !limits.signal) return undefined;
+  const cutNow = (reason: CutReason): void => {
+    if (cut.reason) return;
+    cut.reason = reason;
+    onCut?.(reason);
+  };
   const cut = {
     reason: undefined as CutReason | undefined,
     /** This cut abandoned a run: it is neither the strategy's nor the tally's (not a schedule explored). */
@@ -497,24 +503,19 @@ function runCutter(limits: Limits): (ShrinkCut & { abandoned: boolean; close(): 
       };
     },
     poll(): void {
-      if (limits.signal?.aborted) cut.reason ??= 'interrupted';
-      else if (limits.timeLimitMs !== undefined && realNow() - limits.started >= limits.timeLimitMs) cut.reason ??= 'time-limit';
+      if (limits.signal?.aborted) cutNow('interrupted');
+      else if (limits.timeLimitMs !== undefined && realNow() - limits.started >= limits.timeLimitMs) cutNow('time-limit');
     },
     close(): void {
       if (timer) realTimers.clearTimeout(timer);
       limits.signal?.removeEventListener('abort', onAbort);
     },
   };
-  const onAbort = (): void => {
-    cut.reason ??= 'interrupted';
-  };
+  const onAbort = (): void => cutNow('interrupted');
   limits.signal?.addEventListener('abort', onAbort);
-  const timer =
-    limits.timeLimitMs === undefined
-      ? undefined
-      : realTimers.setTimeout(() => {
-          cut.reason ??= 'time-limit';
-        }, Math.max(0, limits.timeLimitMs - (realNow() - limits.started)));
+  const timer = limits.timeLimitMs === undefined ? undefined : realTimers.setTimeout(() => cutNow('time-limit'), Math.max(0, limits.timeLimitMs - (realNow() - limits.started)));
+  // A signal aborted already never fires its event.
+  if (limits.signal?.aborted) cutNow('interrupted');
   return cut;
 }
 
@@ -617,10 +618,7 @@ function shardState(pool: ShardPool, limits: Limits, afterRange: (settled: { ok:
     state.stopReason = reason;
     pool.interrupt();
   };
-  const onAbort = (): void => stop('interrupted');
-  limits.signal?.addEventListener('abort', onAbort);
-  if (limits.signal?.aborted) stop('interrupted');
-  const timer = limits.timeLimitMs !== undefined ? setTimeout(() => stop('time-limit'), Math.max(0, limits.timeLimitMs - (realNow() - limits.started))) : undefined;
+  const cut = runCutter(limits, stop);
   const send = (chunk: ShardChunk): void => {
     state.inFlight++;
     const result = pool.run(chunk).then(
@@ -637,8 +635,7 @@ function shardState(pool: ShardPool, limits: Limits, afterRange: (settled: { ok:
   };
   /** Stops the clock and Ctrl+C, interrupts the workers and waits for the ranges in flight (they stop between runs). */
   const close = async (): Promise<void> => {
-    if (timer) clearTimeout(timer);
-    limits.signal?.removeEventListener('abort', onAbort);
+    cut?.close();
     pool.interrupt();
     await Promise.all([...pending.values()].map((p) => p.result));
   };

@@ -52,14 +52,13 @@ export async function shrinkFailure(workload: Workload, failing: RunRecord, opti
     else if (runs >= options.budgetRuns) stopped = 'shrink-runs';
     if (stopped) return false;
     tried.add(id);
-    runs++;
     const record = await executeRun(workload, cut ? cut.wrap(guidedChooser(candidate)) : guidedChooser(candidate), options);
     // Abandoned only when the cut stopped it at a step: not a candidate tried.
     if (record.status === 'abandoned' && cut?.reason) {
       stopped = cut.reason;
-      runs--;
       return false;
     }
+    runs++;
     if (record.status !== 'failed' || record.failure?.kind !== kind || !cheaper(costOf(record.steps), costOf(best.steps))) return false;
     best = record;
     return true;
