@@ -66,6 +66,23 @@ const calls =
   (path: string, request: (i: number) => Buffer): FloodOptions['makeCall'] =>
   (index, client) => ({ index, client, path, request: request(index), offsetMicros: 0 });
 
+/** `makeCall` and `onOutcome` for one request on `path` that count the calls in flight at the client, and the most at once. */
+function countedCalls(path: string, request: Buffer): Pick<FloodOptions, 'makeCall' | 'onOutcome'> & { most(): number } {
+  let open = 0;
+  let most = 0;
+  const make = calls(path, () => request);
+  return {
+    makeCall: (index, client) => {
+      most = Math.max(most, ++open);
+      return make(index, client);
+    },
+    onOutcome: () => {
+      open--;
+    },
+    most: () => most,
+  };
+}
+
 /** The client-side sockets and timers of this process, by kind: what a flood must give back when it ends. */
 function handles(): Record<string, number> {
   const out: Record<string, number> = {};
@@ -162,26 +179,14 @@ describe('flood over node:http2', () => {
 
   it('runs closed-loop at max rate with `concurrency` calls in flight, and gives back every socket and timer', async () => {
     const before = await settledHandles();
-    let most = 0;
-    let open = 0;
-    const r = await runFlood({
-      transport: transportTo(plain.target),
-      rate: 'max',
-      durationMs: 300,
-      connections: 1,
-      concurrency: 8,
-      makeCall: (index, client) => {
-        most = Math.max(most, ++open);
-        return { index, client, path: '/t.T/Answer', request: Buffer.from([0]), offsetMicros: 0 };
-      },
-      onOutcome: () => open--,
-    });
+    const counted = countedCalls('/t.T/Answer', Buffer.from([0]));
+    const r = await runFlood({ transport: transportTo(plain.target), rate: 'max', durationMs: 300, connections: 1, concurrency: 8, makeCall: counted.makeCall, onOutcome: counted.onOutcome });
     expect(r.completed).toBe(r.sent);
     expect(r.ok).toBe(r.sent);
     // Closed loop: each answer sends the next call, so far more than one wave of 8 goes out in 300 ms (hundreds
     // on a quiet machine; a loaded CI machine still turns the loop over several times).
     expect(r.sent).toBeGreaterThan(3 * 8);
-    expect(most).toBe(8);
+    expect(counted.most()).toBe(8);
     expect(await leftOver(before)).toEqual({});
   });
 
@@ -223,23 +228,11 @@ describe('flood over node:http2', () => {
     const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
     try {
       // Past the limit http2 would queue streams client-side (the server would still see 3): count at the client.
-      let outstanding = 0;
-      let mostOutstanding = 0;
-      const r = await runFlood({
-        transport: transportTo(`127.0.0.1:${port}`),
-        rate: 'max',
-        durationMs: 200,
-        connections: 1,
-        concurrency: 20,
-        makeCall: (index, client) => {
-          mostOutstanding = Math.max(mostOutstanding, ++outstanding);
-          return { index, client, path: '/t.T/Slow', request: Buffer.alloc(0), offsetMicros: 0 };
-        },
-        onOutcome: () => outstanding--,
-      });
+      const counted = countedCalls('/t.T/Slow', Buffer.alloc(0));
+      const r = await runFlood({ transport: transportTo(`127.0.0.1:${port}`), rate: 'max', durationMs: 200, connections: 1, concurrency: 20, makeCall: counted.makeCall, onOutcome: counted.onOutcome });
       expect(r.failed + r.unknown).toBe(0);
       expect(r.completed).toBeGreaterThan(0);
-      expect(mostOutstanding).toBe(3);
+      expect(counted.most()).toBe(3);
       expect(most).toBe(3);
     } finally {
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
