@@ -1,8 +1,8 @@
 import type { CallOutcome } from '../burst/call.js';
 import { createSyncPolicy } from '../burst/create-policy.js';
 import { sendSpread, serverSpread, type BurstSpread } from '../burst/stats.js';
-import { status as grpcStatus } from '@grpc/grpc-js';
 import { decodeMessage } from '../grpc/json-message.js';
+import { status } from '../grpc/status.js';
 import { CheckCallFailed } from './check-channel.js';
 import type { AttackRun } from './attack-run.js';
 import { invariantScope, judge } from './judge.js';
@@ -43,7 +43,7 @@ async function readOrDown(run: AttackRun, which: 'setup' | 'before' | 'after', r
     } catch (e) {
       // A setup call answered Unavailable may still have landed (the answer, not the call, was lost): its retry then
       // finds the name it made. That is the round's setup done, not bad input; the round reads its state as usual.
-      if (which === 'setup' && unanswered !== undefined && e instanceof CheckCallFailed && e.status === grpcStatus.ALREADY_EXISTS) {
+      if (which === 'setup' && unanswered !== undefined && e instanceof CheckCallFailed && e.status === status.ALREADY_EXISTS) {
         run.warnings.push(`round ${round}: the setup call was answered Unavailable (${unanswered}), and its retry found what it makes already there (${e.message}); taken as made by the first attempt`);
         return { value: undefined };
       }

@@ -1,17 +1,18 @@
 import type * as grpc from '@grpc/grpc-js';
-import { status as grpcStatus } from '@grpc/grpc-js';
 import type { CallOutcome } from '../burst/call.js';
 import { connectChannel, openChannel, sendUnary } from '../burst/grpc-call.js';
 import type { BurstTransport } from '../burst/sync-policy.js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { decodeMessage, encodeJsonMessage } from '../grpc/json-message.js';
 import type { MethodSchema } from '../grpc/schema.js';
-import { statusName } from '../grpc/status.js';
+import { status, statusName } from '../grpc/status.js';
 
 /** A check call the target answered with an error status: `status` is the gRPC code it sent. */
 export class CheckCallFailed extends RacelabError {
-  constructor(message: string, readonly status: number) {
-    super(status === grpcStatus.UNAVAILABLE ? 'UNREACHABLE' : 'BAD_OPTION', message);
+  readonly status: number;
+  constructor(message: string, code: number) {
+    super(code === status.UNAVAILABLE ? 'UNREACHABLE' : 'BAD_OPTION', message);
+    this.status = code;
   }
 }
 
@@ -28,7 +29,7 @@ export class CheckChannel {
     }
     const request = encodeJsonMessage(check.method.requestType, check.data, `${what} data`);
     const outcome = await sendUnary(this.client, { index: -1, client: -1, path: check.method.path, request, offsetMicros: 0 }, this.transport);
-    if (outcome.code !== grpcStatus.OK || !outcome.response) {
+    if (outcome.code !== status.OK || !outcome.response) {
       throw new CheckCallFailed(`${what}: ${check.method.path} failed with ${statusName(outcome.code)}: ${outcome.details}`, outcome.code);
     }
     return { value: decodeMessage(check.method.responseType, outcome.response), outcome };
