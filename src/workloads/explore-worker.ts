@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorFields, isRacelabError } from '../core/errors.js';
-import { runChunk, type ExploreOptions, type ShardChunk } from '../explore/explore.js';
+import { runChunk, type ExploreOptions, type ShardChunk, type ShardResult } from '../explore/explore.js';
 import { exploreWorkload, type ExploreScenarioOptions } from './registry.js';
 
 /**
@@ -16,6 +16,12 @@ export interface ExploreWorkerData {
 
 export type ExploreWorkerRequest = { readonly type: 'chunk'; readonly id: number; readonly chunk: ShardChunk } | { readonly type: 'interrupt' };
 
+/** `online`: the workload is built and ranges may come; then one `result` or `error` per range, by its id. */
+export type ExploreWorkerReply =
+  | { readonly type: 'online' }
+  | { readonly type: 'result'; readonly id: number; readonly result: ShardResult }
+  | { readonly type: 'error'; readonly id: number; readonly message: string; readonly code?: string; readonly stack?: string };
+
 const port = parentPort;
 const data = workerData as ExploreWorkerData | null;
 if (port && data?.racelabExplore) {
@@ -30,15 +36,16 @@ if (port && data?.racelabExplore) {
     queue = queue.then(async () => {
       try {
         const result = await runChunk(workload, data.options, m.chunk, stop.signal);
-        port.postMessage({ type: 'result', id: m.id, result });
+        port.postMessage({ type: 'result', id: m.id, result } satisfies ExploreWorkerReply);
       } catch (e) {
         port.postMessage({
           type: 'error',
           id: m.id,
           message: e instanceof Error ? e.message : String(e),
           ...(isRacelabError(e) ? errorFields(e) : { stack: e instanceof Error ? e.stack : undefined }),
-        });
+        } as ExploreWorkerReply);
       }
     });
   });
+  port.postMessage({ type: 'online' } satisfies ExploreWorkerReply);
 }
