@@ -217,12 +217,12 @@ function settledElsewhere(promise: object): boolean {
   return (by !== undefined && by !== call.owner) || state.resolvedByCode.has(call.parent);
 }
 
-/** The stack below the settled hook, as V8's call sites (the frames unformatted, 16 at most). */
+/** The stack below the settled hook, as V8's call sites (the frames unformatted, 32 at most). */
 function settleSites(): NodeJS.CallSite[] {
   const saved = Error.prepareStackTrace;
   const limit = Error.stackTraceLimit;
   try {
-    Error.stackTraceLimit = 16;
+    Error.stackTraceLimit = 32;
     Error.prepareStackTrace = (_error, callSites) => callSites;
     const holder: { stack?: NodeJS.CallSite[] } = {};
     Error.captureStackTrace(holder, hooks.settled);
@@ -251,21 +251,32 @@ const OWN_CODE = ((): string[] => {
  * call-result await derives from; V8's structured stack gives the frames without formatting them.
  */
 function resolvedByCode(): boolean {
-  const sites = settleSites();
-  const [top, caller] = sites;
-  // On top, the resolve function (a builtin: no file); below it, the code that called it: not racelab's own (a
-  // controlled() call's result delivered, a wake), which settles only at a step it takes.
-  const by = caller?.getFileName();
-  if (!top || top.getFileName() || !by || by.startsWith('node:') || OWN_CODE.some((dir) => by.startsWith(dir))) return false;
-  // Called back by Node (a timer, an I/O callback, an event) or by the run's fake clock: a timer firing is a step
-  // of its own, and real I/O is reported, or one atomic step with io: 'atomic'. Promise jobs drained from
-  // process.nextTick's queue are the only frames of Node's that a plain call chain of the program has below it.
-  for (const site of sites) {
+  const [top, ...below] = settleSites();
+  // On top, the resolve function (a builtin: no file). An async function returning has its own frame there.
+  if (!top || top.getFileName()) return false;
+  // Below it, read downwards: the program's code must have called it, directly or through Node's own functions
+  // that it called (an EventEmitter's emit, a `once` wrapper), and not racelab's code (a controlled() call's
+  // result delivered, a wake: settled only at a step racelab takes). Frames of Node's with no program frame below
+  // them are Node calling back (a timer, an I/O callback, an event of a socket), and the fake clock's frames are a
+  // timer firing: a timer is a step of its own, and real I/O is reported, or one atomic step with io: 'atomic'.
+  // Promise jobs drained from process.nextTick's queue are the frames of Node's a plain call chain has below it.
+  let program = false;
+  /** Frames of Node's since the last frame of the program's. */
+  let node = false;
+  for (const site of below) {
     const file = site.getFileName();
-    if (!file) continue;
-    if ((file.startsWith('node:') && file !== 'node:internal/process/task_queues') || file.includes('/@sinonjs/fake-timers/')) return false;
+    if (!file || file === 'node:internal/process/task_queues') continue;
+    if (file.includes('/@sinonjs/fake-timers/')) return false;
+    if (file.startsWith('node:')) {
+      node = true;
+    } else if (OWN_CODE.some((dir) => file.startsWith(dir))) {
+      if (!program || node) return false;
+    } else {
+      program = true;
+      node = false;
+    }
   }
-  return true;
+  return program && !node;
 }
 
 const COMBINATORS = ['all', 'allSettled', 'race', 'any'] as const;

@@ -477,11 +477,16 @@ export async function incAfterOpen(box) {
   await box.waitOpen();
   box.n = v + 1;
 }
+export async function incAfterEvent(box) {
+  const v = box.n;
+  await box.waitEvent();
+  box.n = v + 1;
+}
 `;
 
-const GATED_ROUTES = (dep: string): string => `import { incAfter, incAfterOpen } from './${dep}';
+const GATED_ROUTES = (dep: string): string => `import { EventEmitter } from 'node:events'; import { incAfter, incAfterOpen, incAfterEvent } from './${dep}';
 export class Box {
-  constructor() { this.n = 0; this.gate = new Promise((r) => { this.open = r; }); this.started = new Promise((r) => { this.ready = r; }); this.kept = []; this.waiters = []; }
+  constructor() { this.n = 0; this.gate = new Promise((r) => { this.open = r; }); this.started = new Promise((r) => { this.ready = r; }); this.kept = []; this.waiters = []; this.events = new EventEmitter(); }
   async audit() {}
   async release() { await this.started; this.open(); for (const w of this.waiters) w(); }
   async bump() { await this.gate; this.n += 1; }
@@ -493,19 +498,24 @@ export class Box {
   waitOpen() { return new Promise((r) => this.waiters.push(r)); }
   async waited() { void incAfterOpen(this); this.ready(); await this.audit(); }
   async selfWaited() { void incAfterOpen(this); await this.audit(); this.open(); for (const w of this.waiters) w(); }
+  waitEvent() { return new Promise((r) => this.events.once('open', r)); }
+  async selfEmitted() { void incAfterEvent(this); await this.audit(); this.open(); this.events.emit('open'); }
 }
 `;
 
 // \`waited\`: the helper awaits a promise a plain function made and returned (\`waitOpen()\`), which \`release\` settles:
 // taken for the result of the call it awaits, it counts once it is seen settled in another task's step.
 type GatedRoute = 'fire' | 'stored' | 'callback' | 'self';
-type GatedBox = new () => { n: number } & Record<GatedRoute | 'waited' | 'selfWaited' | 'release' | 'bump', () => Promise<void>>;
+type SelfRoute = 'self' | 'selfWaited' | 'selfEmitted';
+type GatedBox = new () => { n: number } & Record<GatedRoute | 'waited' | 'selfWaited' | 'selfEmitted' | 'release' | 'bump', () => Promise<void>>;
 
 function gatedBox(instrumented: boolean): Promise<GatedBox> {
   return userOfDependency('gated', GATED, instrumented, 'gatedroutes', GATED_ROUTES, 'Box');
 }
 
-function gatedWorkload(Box: GatedBox, route: GatedRoute | 'waited' | 'selfWaited'): Workload {
+const selfRoute = (route: string): route is SelfRoute => route === 'self' || route === 'selfWaited' || route === 'selfEmitted';
+
+function gatedWorkload(Box: GatedBox, route: GatedRoute | 'waited' | 'selfWaited' | 'selfEmitted'): Workload {
   return {
     name: `gated-${route}`,
     setup() {
@@ -514,7 +524,7 @@ function gatedWorkload(Box: GatedBox, route: GatedRoute | 'waited' | 'selfWaited
         ['bump', async () => void (await b.bump())],
         ['helper', async () => void (await b[route]())],
       ];
-      if (route !== 'self' && route !== 'selfWaited') tasks.push(['release', async () => void (await b.release())]);
+      if (!selfRoute(route)) tasks.push(['release', async () => void (await b.release())]);
       return { tasks, invariant: () => b.n === 2 || `counted ${b.n} of 2` };
     },
   };
@@ -523,9 +533,9 @@ function gatedWorkload(Box: GatedBox, route: GatedRoute | 'waited' | 'selfWaited
 describe('uninstrumented code that resumes in a later step than it awaited, no instrumented await waiting', () => {
   it('the race is real: run as written, outside an exploration, bump resumes first and its increment is lost', async () => {
     const Box = await gatedBox(false);
-    for (const route of ['fire', 'self', 'waited', 'selfWaited'] as const) {
+    for (const route of ['fire', 'self', 'waited', 'selfWaited', 'selfEmitted'] as const) {
       const b = new Box();
-      await Promise.all(route === 'self' || route === 'selfWaited' ? [b.bump(), b[route]()] : [b.bump(), b[route](), b.release()]);
+      await Promise.all(selfRoute(route) ? [b.bump(), b[route]()] : [b.bump(), b[route](), b.release()]);
       await new Promise((r) => setTimeout(r, 0));
       expect(b.n, route).toBe(1);
     }
@@ -546,57 +556,60 @@ describe('uninstrumented code that resumes in a later step than it awaited, no i
     expect(found.firstFailure?.message).toBe('counted 1 of 2');
   }, 30_000);
 
-  it("selfWaited: such a promise that the awaiting task itself resolves in a later step counts too: inconclusive uninstrumented, naming that step; found instrumented", async () => {
-    // Before, it was taken for a call's result (an async function's, settled when it returned) and dfs proved
-    // the lost update absent. The helper resumes inside the helper task's step after audit(), where bump, waiting
-    // on the gate opened just before, runs first in the program as written.
+  // selfWaited: before, the promise was taken for a call's result (an async function's, settled when it returned)
+  // and dfs proved the lost update absent. The helper resumes inside the helper task's step after audit(), where
+  // bump, waiting on the gate opened just before, runs first in the program as written. selfEmitted: the same,
+  // resolved through Node's emit; before, any frame of Node's on the stack (node:events here) was taken for Node
+  // calling back (a timer, I/O), and dfs proved it absent too. A function of Node's that the program calls is a
+  // plain call.
+  it.each([
+    ['selfWaited', 'a promise the awaiting task itself resolves in a later step'],
+    ['selfEmitted', 'the same promise resolved by an event the awaiting task emits on an EventEmitter of its own'],
+  ] as const)('%s: %s counts too: inconclusive uninstrumented, naming that step; found instrumented', async (route, _what) => {
     const Plain = await gatedBox(false);
-    const r = await explore(gatedWorkload(Plain, 'selfWaited'), { strategy: 'dfs', ambient: true, seed: 1, runs: 200_000 });
+    const r = await explore(gatedWorkload(Plain, route), { strategy: 'dfs', ambient: true, seed: 1, runs: 200_000 });
     expect(r.firstFailure).toBeUndefined();
     expect(r.verdict).toBe('inconclusive');
     expect(r.inconclusive?.first).toMatch(/^code racelab did not instrument resumed in the step of task "helper" after gatedroutes\d+\.mjs:\d+ audit\(\).*, having awaited in an earlier step, with no scheduling point at its resumption \(1 time\)/);
     const Instrumented = await gatedBox(true);
-    const found = await explore(gatedWorkload(Instrumented, 'selfWaited'), { strategy: 'dfs', ambient: true, seed: 1 });
+    const found = await explore(gatedWorkload(Instrumented, route), { strategy: 'dfs', ambient: true, seed: 1 });
     expect(found.verdict).toBe('race-found');
     expect(found.firstFailure?.message).toBe('counted 1 of 2');
   });
 
-  it('a helper that sleeps on a timer of its own (its resolve called from the timer callback) resumes at the timer step, a point: not counted', async () => {
-    // The timer firing is a step of the run: resuming right after it is what a point gives. Counted as a resumption
-    // glued to a step, every fire-and-forget sleep in a dependency would make its run inconclusive.
-    const SLEEPY = `export async function sleepThenInc(box) { const v = box.n; await new Promise((r) => setTimeout(() => r(), 30)); box.n = v + 1; }`;
-    const ROUTES = (dep: string): string => `import { sleepThenInc } from './${dep}';
-export class Box { constructor() { this.n = 0; } async noop() {} async go() { void sleepThenInc(this); await this.noop(); } }
+  // A helper called and not awaited that reads, waits on something of Node's, then writes; the task that called it
+  // goes on. Its resolve is called from a callback of Node's or of the fake clock, which is a step of the run (a
+  // timer firing) or real I/O (with io: 'atomic', one step): resuming right after it is what a point gives. Counted
+  // as a resumption glued to a step, every fire-and-forget sleep in a dependency would make its run inconclusive.
+  it.each([
+    ['sleeps on a timer of its own (its resolve called from the timer callback)', `export async function waitThenInc(box) { const v = box.n; await new Promise((r) => setTimeout(() => r(), 30)); box.n = v + 1; }`, {}],
+    [
+      "waits for an event its own timer emits (the emit is the program's, the timer below it is not)",
+      `import { EventEmitter } from 'node:events';
+export async function waitThenInc(box) { const v = box.n; const e = new EventEmitter(); setTimeout(() => e.emit('tick'), 30); await new Promise((r) => e.once('tick', r)); box.n = v + 1; }`,
+      {},
+    ],
+    [
+      "reads a file, with io: 'atomic' (its resolve called from the I/O callback: one atomic step)",
+      `import { readFile } from 'node:fs';
+export async function waitThenInc(box) { const v = box.n; await new Promise((r) => readFile(box.path, () => r())); box.n = v + 1; }`,
+      { io: 'atomic' },
+    ],
+  ] as const)('a helper that %s resumes at a step of the run: not counted', async (_what, helper, options) => {
+    const ROUTES = (dep: string): string => `import { waitThenInc } from './${dep}';
+export class Box { constructor(path) { this.n = 0; this.path = path; } async noop() {} async go() { void waitThenInc(this); await this.noop(); } }
 `;
-    const Box = await userOfDependency<new () => { n: number; go(): Promise<void> }>('sleepy', SLEEPY, false, 'sleepyroutes', ROUTES, 'Box');
+    const Box = await userOfDependency<new (path: string) => { n: number; go(): Promise<void> }>('waits', helper, false, 'waitsroutes', ROUTES, 'Box');
     const w: Workload = {
-      name: 'sleepy',
-      setup() {
-        const b = new Box();
-        return { tasks: [['go', async () => void (await b.go())], ['other', async () => {}]], invariant: () => true };
-      },
-    };
-    const r = await explore(w, { strategy: 'dfs', ambient: true, seed: 1 });
-    expect(r.inconclusive, r.inconclusive?.first).toBeUndefined();
-    expect(r.verdict).toBe('proved');
-  });
-
-  it("with io: 'atomic', a helper whose resolve an I/O callback calls is one atomic step: not counted either", async () => {
-    const READS = `import { readFile } from 'node:fs';
-export async function readThenInc(box, path) { const v = box.n; await new Promise((r) => readFile(path, () => r())); box.n = v + 1; }`;
-    const ROUTES = (dep: string): string => `import { readThenInc } from './${dep}';
-export class Box { constructor(path) { this.n = 0; this.path = path; } async noop() {} async go() { void readThenInc(this, this.path); await this.noop(); } }
-`;
-    const Box = await userOfDependency<new (path: string) => { n: number; go(): Promise<void> }>('reads', READS, false, 'readsroutes', ROUTES, 'Box');
-    const w: Workload = {
-      name: 'reads',
+      name: 'waits',
       setup() {
         const b = new Box(fileURLToPath(import.meta.url));
         return { tasks: [['go', async () => void (await b.go())], ['other', async () => {}]], invariant: () => true };
       },
     };
-    const r = await explore(w, { strategy: 'dfs', ambient: true, seed: 1, io: 'atomic' });
+    const r = await explore(w, { strategy: 'dfs', ambient: true, seed: 1, ...options });
     expect(r.inconclusive, r.inconclusive?.first).toBeUndefined();
+    expect(r.verdict).toBe('proved');
   });
 
   const OPENED: Record<GatedRoute, string> = { fire: 'release" after gatedroutes\\d+\\.mjs:5 ', stored: 'release" after gatedroutes\\d+\\.mjs:5 ', callback: 'release" after gatedroutes\\d+\\.mjs:5 ', self: 'helper" after gatedroutes\\d+\\.mjs:10 audit\\(\\)' };
