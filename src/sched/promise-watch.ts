@@ -217,12 +217,12 @@ function settledElsewhere(promise: object): boolean {
   return (by !== undefined && by !== call.owner) || state.resolvedByCode.has(call.parent);
 }
 
-/** The stack below the settled hook, as V8's call sites (the frames unformatted, 32 at most). */
-function settleSites(): NodeJS.CallSite[] {
+/** The stack below the settled hook, as V8's call sites (the frames unformatted, `depth` at most). */
+function settleSites(depth: number): NodeJS.CallSite[] {
   const saved = Error.prepareStackTrace;
   const limit = Error.stackTraceLimit;
   try {
-    Error.stackTraceLimit = 32;
+    Error.stackTraceLimit = depth;
     Error.prepareStackTrace = (_error, callSites) => callSites;
     const holder: { stack?: NodeJS.CallSite[] } = {};
     Error.captureStackTrace(holder, hooks.settled);
@@ -251,8 +251,11 @@ const OWN_CODE = ((): string[] => {
  * call-result await derives from; V8's structured stack gives the frames without formatting them.
  */
 function resolvedByCode(): boolean {
-  const [top, ...below] = settleSites();
-  // On top, the resolve function (a builtin: no file). An async function returning has its own frame there.
+  // On top, the resolve function (a builtin: no file). An async function returning has its own frame there: the
+  // common case, told from the top frame alone before the deeper stack is taken.
+  const [first] = settleSites(1);
+  if (!first || first.getFileName()) return false;
+  const [top, ...below] = settleSites(32);
   if (!top || top.getFileName()) return false;
   // Below it, read downwards: the program's code must have called it, directly or through Node's own functions
   // that it called (an EventEmitter's emit, a `once` wrapper), and not racelab's code (a controlled() call's

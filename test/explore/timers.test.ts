@@ -1,4 +1,6 @@
+import { setTimeout as esmSetTimeout } from 'node:timers';
 import { setTimeout as sleepFor } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { explore, type Workload } from '../../src/index.js';
 import { moduleHooks } from './hand-hooks.js';
@@ -169,6 +171,23 @@ describe('virtual time inside a run: the code under test uses setTimeout, Date.n
     await explore(w, { strategy: 'random', seed: 1, runs: 1, ambient: true });
     expect(seen).toEqual([0, 0, 5000, 5000, 5000]);
     expect(Date.now()).toBeGreaterThan(1_700_000_000_000);
+  });
+
+  it("an ES module's import of node:timers is virtual inside a run and real outside it, with the real function's promisify", async () => {
+    const fired: number[] = [];
+    const w: Workload = {
+      name: 'esm-timers',
+      setup: () => ({ tasks: [['t', async () => void (await rl.a(4, (rl.on && (await rl.b(4)), new Promise((r) => esmSetTimeout(() => r(fired.push(Date.now())), 60_000)))))]] }),
+    };
+    const r = await explore(w, { strategy: 'dfs', seed: 1, ambient: true });
+    expect(r.verdict).toBe('proved');
+    expect(fired).toEqual([60_000]); // the run's virtual clock; a real 60 s timer would have timed the test out
+    // After the exploration: a real timer, and util.promisify's custom form of the real setTimeout.
+    const before = Date.now();
+    const real = await new Promise<number>((resolve) => esmSetTimeout(() => resolve(Date.now()), 20));
+    expect(real).toBeGreaterThan(1_700_000_000_000);
+    expect(real - before).toBeGreaterThanOrEqual(15);
+    await expect(promisify(esmSetTimeout)(5, 'woke')).resolves.toBe('woke');
   });
 
   it('code that uses vi.useFakeTimers() still works: the run has its own clock, and Vitest gets its fake back', async () => {
