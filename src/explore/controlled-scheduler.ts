@@ -8,6 +8,7 @@ import { describeSite, formatValue, siteLabel } from './await-label.js';
 import { handleKey, pointKey, startKey, type Transition, type TransitionKind } from './transition.js';
 import { heartbeat } from './heartbeat.js';
 import { realTimers } from './real-timers.js';
+import { endsAtAwait } from './glue-tail.js';
 import { RunTimers, type RunTimer } from './run-timers.js';
 import { VirtualClock, type VirtualTimer } from './virtual-clock.js';
 
@@ -187,6 +188,8 @@ class Task {
    * first): the task then ends when that line does, as a fork would.
    */
   bodySettled = false;
+  /** Its function is async and runs code of its own after its last await (see endsAtAwait): named in reports. */
+  codeAfterAwait = false;
   /** The instrumented awaits this task is blocked in, by wait seq: their sites, for a stall's report. */
   awaits: Map<number, AwaitSite> | undefined;
   /** Paused at a scheduling point. */
@@ -594,13 +597,13 @@ export class ControlledScheduler implements Scheduler {
     const where = step ? `in the step of task "${step.owner.name}" after ${step.op.label}` : 'before the first step';
     if (unseen > 0) {
       this.noteUncontrolled(
-        `code racelab did not instrument awaited and resumed ${where} (${plural(unseen, 'time')}) with no scheduling point between (a dependency's promise returned or chained with .then, not awaited in instrumented code, or a call nobody awaits): instrument that code (racelab/register or the racelab/vite include) or explore with io: 'atomic'`,
+        `code racelab did not instrument awaited and resumed ${where} (${plural(unseen, 'time')}) with no scheduling point between (a dependency's promise returned or chained with .then, not awaited in instrumented code, or a call nobody awaits${this.glueNote()}): instrument that code (racelab/register or the racelab/vite include${this.glueFiles()}) or explore with io: 'atomic'`,
       );
     }
     if (unseenLater > 0) {
       // Its resumption ran glued to this step: a task waiting on what this step settled could not run first.
       this.noteUncontrolled(
-        `code racelab did not instrument resumed ${where}, having awaited in an earlier step, with no scheduling point at its resumption (${plural(unseenLater, 'time')}) (a dependency called and not awaited, or awaited only later, waiting on something this step settled): instrument that code (racelab/register or the racelab/vite include) or explore with io: 'atomic'`,
+        `code racelab did not instrument resumed ${where}, having awaited in an earlier step, with no scheduling point at its resumption (${plural(unseenLater, 'time')}) (a dependency called and not awaited, or awaited only later, waiting on something this step settled${this.glueNote()}): instrument that code (racelab/register or the racelab/vite include${this.glueFiles()}) or explore with io: 'atomic'`,
       );
     }
   }
@@ -1003,6 +1006,16 @@ export class ControlledScheduler implements Scheduler {
     return false;
   }
 
+  /** For an uncontrolled resumption's report: the task functions that run code after their last await, if any. */
+  private glueNote(): string {
+    const names = this.tasks.filter((t) => t.codeAfterAwait).map((t) => `"${t.name}"`);
+    return names.length === 0 ? '' : `, or the function of task ${names.join(', ')}, which runs code of its own after its last await`;
+  }
+
+  private glueFiles(): string {
+    return this.tasks.some((t) => t.codeAfterAwait) ? `; a task function's own file too, or make it end at its last await` : '';
+  }
+
   /** Runs a task's body (as a start step, or from startNext), to its first stop; its end finishes the task. */
   private runBody(task: Task): void {
     task.started = true;
@@ -1013,8 +1026,12 @@ export class ControlledScheduler implements Scheduler {
     } catch (e) {
       body = Promise.reject(e);
     }
-    // The workload's own async function: its last resumption is not code under test (see taskPromise).
-    if (run instanceof AsyncFunction) taskPromise(body);
+    // The workload's own async function: its last resumption is not code under test (see taskPromise), when
+    // nothing of its own code runs after its last await (see endsAtAwait).
+    if (run instanceof AsyncFunction) {
+      if (endsAtAwait(run)) taskPromise(body);
+      else task.codeAfterAwait = true;
+    }
     ownBegin();
     body.then(
       () => this.finish(task),

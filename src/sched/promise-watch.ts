@@ -388,8 +388,10 @@ export function explained(): void {
  * last resumption, after the code under test it awaited has returned, and is not counted in sameStepReactions.
  * The glue is the test, not the code under test; counting it would make every task whose call completes without
  * a point (a cache hit, an in-flight promise already settled, a method that only starts background work)
- * inconclusive. A task function that returns another promise (`() => dep.inc()`) is not marked: the promise is
- * then the callee's, and its resumptions are the callee's.
+ * inconclusive. Only a function that ends at its last await is marked (explore/glue-tail.ts): one that runs code
+ * of its own after it (`if (await w()) paid += 70`) runs that code in this resumption, which then counts. A task
+ * function that returns another promise (`() => dep.inc()`) is not marked: the promise is then the callee's, and
+ * its resumptions are the callee's.
  */
 export function taskPromise(promise: Promise<unknown>): void {
   state.tasks.add(promise);
