@@ -1009,7 +1009,8 @@ export class ControlledScheduler implements Scheduler {
   /** For an uncontrolled resumption's report: the task functions that run code after their last await, if any. */
   private glueNote(): string {
     const names = this.tasks.filter((t) => t.codeAfterAwait).map((t) => `"${t.name}"`);
-    return names.length === 0 ? '' : `, or the function of task ${names.join(', ')}, which runs code of its own after its last await`;
+    if (names.length === 0) return '';
+    return names.length === 1 ? `, or the function of task ${names[0]}, which runs code of its own after its last await` : `, or the functions of tasks ${names.join(', ')}, which run code of their own after their last await`;
   }
 
   private glueFiles(): string {
