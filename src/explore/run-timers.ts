@@ -60,6 +60,8 @@ function forwardTimerModules(): void {
   for (const [name, methods] of MODULE_METHODS) {
     const exports = require(name) as Record<string, unknown>;
     for (const method of methods) {
+      // What is there now: the real function, or a fake clock installed before (Vitest's, whose uninstall puts the
+      // real one back on the CommonJS export, which the forwarder then calls).
       const first = exports[method];
       if (typeof first !== 'function') continue;
       const forward = function (this: unknown, ...args: unknown[]): unknown {
