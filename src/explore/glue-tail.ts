@@ -7,9 +7,9 @@ const MAX_SOURCES = 1000;
 /**
  * Whether a workload's async task function ends at an await: after its last await resumes, it only returns (its
  * body's last statement is `await x;`, `void (await x);`, `return await x;` or `return;`, or an arrow's body is
- * `await x` or `void (await x)`), or it has no await of its own. Then its last resumption, which racelab does not see as a
- * point when the function is not instrumented, runs none of its code, and is not counted (the workload's glue
- * returning). Otherwise (`if (await w()) paid += 70`, a loop, a write after the await) the code after its last
+ * `await x` or `void (await x)`), or it has no await of its own. Then its last resumption, which racelab does not
+ * see as a point when the function is not instrumented, runs none of its code, and is not counted (the workload's
+ * glue returning). Otherwise (`if (await w()) paid += 70`, a loop, a write after the await) the code after its last
  * await is code under test too: racelab cannot put a point before it, and a resumption of it glued to a step
  * counts like any other code racelab did not instrument. Unparsable source (a native or bound function) is not
  * taken to end at an await.

@@ -255,8 +255,7 @@ function resolvedByCode(): boolean {
   // common case, told from the top frame alone before the deeper stack is taken.
   const [first] = settleSites(1);
   if (!first || first.getFileName()) return false;
-  const [top, ...below] = settleSites(32);
-  if (!top || top.getFileName()) return false;
+  const [, ...below] = settleSites(32);
   // Below it, read downwards: the program's code must have called it, directly or through Node's own functions
   // that it called (an EventEmitter's emit, a `once` wrapper), and not racelab's code (a controlled() call's
   // result delivered, a wake: settled only at a step racelab takes). Frames of Node's with no program frame below

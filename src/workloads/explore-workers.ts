@@ -38,7 +38,8 @@ export function openExploreWorkers(
   const mainThreadFirst = options.mainThreadFirst ?? true;
   const url = new URL('./explore-worker.js', import.meta.url);
   const workers: { worker: Worker; online: boolean; held: number; ran: number }[] = [];
-  const waiting = new Map<number, Queued & { slot: number }>();
+  /** Ranges out on a worker, by the id its answer carries. */
+  const waiting = new Map<number, Queued>();
   const queue: Queued[] = [];
   let ids = 0;
   let closed = false;
@@ -63,15 +64,16 @@ export function openExploreWorkers(
     Promise.resolve()
       .then(() => runChunk((local ??= exploreWorkload(data.scenario)), data.options, q.chunk, localStop.signal))
       .then(
-      (r) => q.resolve(r),
-      (e: unknown) => q.reject(e instanceof Error ? e : new Error(String(e))),
-    ).finally(() => {
-      // The next range waits for the event loop to turn: a worker's `online` is a message this thread must read.
-      realTimers.setImmediate(() => {
-        localBusy = false;
-        pump();
+        (r) => q.resolve(r),
+        (e: unknown) => q.reject(e instanceof Error ? e : new Error(String(e))),
+      )
+      .finally(() => {
+        // The next range waits for the event loop to turn: a worker's `online` is a message this thread must read.
+        realTimers.setImmediate(() => {
+          localBusy = false;
+          pump();
+        });
       });
-    });
   };
 
   /** Hands queued ranges to free runners: online workers first; this thread only while none is online (or after an interrupt, when a range does nothing). */
@@ -88,7 +90,7 @@ export function openExploreWorkers(
         w.held++;
         w.ran++;
         const id = ids++;
-        waiting.set(id, { ...q, slot });
+        waiting.set(id, q);
         w.worker.postMessage({ type: 'chunk', id, chunk: q.chunk } satisfies ExploreWorkerRequest);
         continue;
       }
