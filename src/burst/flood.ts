@@ -1,10 +1,10 @@
-import type * as http2 from 'node:http2';
 import { nowMicros } from '../core/clock.js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { isUnknownOutcome, status } from '../grpc/status.js';
 import { connectSocket } from '../grpc/transport.js';
 import type { BurstCall, CallOutcome } from './call.js';
-import { closeSession, grpcFrame, readUnaryResponse, requestHeaders, startSession, type H2Connection, type ReadResponseOptions } from './h2-call.js';
+import { grpcFrame, requestHeaderPairs } from './h2-call.js';
+import { WireSession } from './h2-wire.js';
 import type { BurstTransport } from './sync-policy.js';
 
 /** Hard caps of flood mode. */
@@ -57,9 +57,7 @@ const RECONNECT_BACKOFF_MS = 1000;
 
 /** One of the flood's connections: its session, how many of its streams are open, and how many it may have. */
 class Lane {
-  conn: H2Connection | undefined;
-  /** What each call's response reader gets: built once per connection, not per call. */
-  readOptions: ReadResponseOptions;
+  session: WireSession | undefined;
   inFlight = 0;
   maxStreams = Number.MAX_SAFE_INTEGER;
   private redial: Promise<void> | undefined;
@@ -67,37 +65,34 @@ class Lane {
   /** Ends a backoff early: the flood is over, nothing is waiting to be sent. */
   private wake: (() => void) | undefined;
   private stopped = false;
-  private readonly retired: H2Connection[] = [];
+  private readonly retired: WireSession[] = [];
 
-  constructor(private readonly transport: BurstTransport) {
-    this.readOptions = { deadlineMs: transport.deadlineMs };
-  }
+  constructor(private readonly transport: BurstTransport) {}
 
   async connect(): Promise<void> {
     const socket = await connectSocket(this.transport, this.transport.connectTimeoutMs);
-    const { conn, settings } = await startSession(this.transport, socket);
+    const session = await WireSession.open(this.transport, socket);
     // A session the server closed gracefully (GOAWAY) may still be finishing its streams: closed at the end too.
-    if (this.conn) this.retired.push(this.conn);
-    this.conn = conn;
-    this.readOptions = { deadlineMs: this.transport.deadlineMs, conn };
-    // Beyond the server's MAX_CONCURRENT_STREAMS http2 would queue streams client-side, which only hides that
-    // the server is the limit; the flood keeps at most that many open.
-    this.maxStreams = settings.maxConcurrentStreams ?? Number.MAX_SAFE_INTEGER;
+    if (this.session) this.retired.push(this.session);
+    this.session = session;
+    // Beyond the server's MAX_CONCURRENT_STREAMS the server would refuse streams, which only hides that the
+    // server is the limit; the flood keeps at most that many open.
+    this.maxStreams = session.settings.maxConcurrentStreams ?? Number.MAX_SAFE_INTEGER;
   }
 
   /** The open session, or undefined when the connection is gone (then it is dialled again, at most once a second). */
-  usable(): http2.ClientHttp2Session | undefined {
-    const s = this.conn?.session;
-    if (s && !s.closed && !s.destroyed) return s;
-    if (this.conn) this.lastFailure = messageOf(this.conn.failure ?? 'the connection closed');
+  usable(): WireSession | undefined {
+    const s = this.session;
+    if (s?.usable) return s;
+    if (s) this.lastFailure = messageOf(s.failure ?? 'the connection closed');
     this.redial ??= this.connect().then(
       () => {
         this.redial = undefined;
       },
       (e: unknown) => {
         this.lastFailure = messageOf(e);
-        if (this.conn) this.retired.push(this.conn);
-        this.conn = undefined;
+        if (this.session) this.retired.push(this.session);
+        this.session = undefined;
         if (this.stopped) {
           this.redial = undefined;
           return;
@@ -133,7 +128,7 @@ class Lane {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.retired, ...(this.conn ? [this.conn] : [])].map((c) => closeSession(c)));
+    await Promise.all([...this.retired, ...(this.session ? [this.session] : [])].map((c) => c.close()));
   }
 }
 
@@ -141,9 +136,9 @@ class Lane {
  * The seed's flooding vector (many messages at one server) as a bounded run: a fixed rate for a fixed time
  * over one or more connections, or as fast as `concurrency` calls in flight allow (a throughput run).
  *
- * The calls go over Node's http2 directly (h2-call.ts), not grpc-js: a flood's point is to load the server, and
- * grpc-js's per-call machinery (call stack, filters, metadata objects, status objects) costs about twice the
- * client CPU of this path (bench/attack.bench.mjs), so the client, not the server, set the rate.
+ * The calls go over HTTP/2 frames racelab writes itself (h2-wire.ts), neither grpc-js nor Node's http2: a
+ * flood's point is to load the server, and the per-call objects of either cost the client so much CPU
+ * (bench/attack.bench.mjs) that the client, not the server, set the rate.
  */
 export async function runFlood(o: FloodOptions): Promise<FloodResult> {
   const lanes = Array.from({ length: Math.max(1, o.connections) }, () => new Lane(o.transport));
@@ -180,9 +175,9 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
       o.onOutcome?.(out);
       if (inFlight === 0) drained?.();
     };
-    // Headers per path and the framed request per encoded request: a flood's requests are mostly the same few
-    // (flood-round encodes an untemplated request once), so neither is rebuilt per call.
-    const headersByPath = new Map<string, http2.OutgoingHttpHeaders>();
+    // The headers per path and the framed request per encoded request: a flood's requests are mostly the
+    // same few (flood-round encodes an untemplated request once), so neither is rebuilt per call.
+    const headersByPath = new Map<string, Array<[string, string]>>();
     // A Map, not a WeakMap: a fresh key per call (templated requests) costs a WeakMap far more in GC than framing.
     const frames = new Map<Buffer, Buffer>();
     /** Sends call number `index` on `lane`; `then` runs once it completes (an error is an outcome too). */
@@ -197,30 +192,19 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
         then?.();
       };
       const session = lane.usable();
-      let stream: http2.ClientHttp2Stream | undefined;
-      let refused = session ? '' : `the connection to ${o.transport.target} is down (${lane.failure})`;
-      if (session) {
-        let headers = headersByPath.get(call.path);
-        if (!headers) headersByPath.set(call.path, (headers = requestHeaders(o.transport, call.path, 'racelab-flood')));
-        try {
-          stream = session.request(headers, { endStream: false });
-        } catch (e) {
-          refused = messageOf(e);
-        }
-      }
-      if (!stream) {
-        // Never sent, but counted as the gRPC client would (UNAVAILABLE); the lane waits for the redial, so a
-        // dead server does not turn the flood into a busy loop.
-        void lane.settled().then(() => finish({ doneMicros: nowMicros(), code: status.UNAVAILABLE, details: refused }));
-        return;
-      }
-      readUnaryResponse(stream, lane.readOptions, finish);
+      let headers = headersByPath.get(call.path);
+      if (!headers) headersByPath.set(call.path, (headers = requestHeaderPairs(o.transport, call.path, 'racelab-flood')));
       let frame = frames.get(call.request);
       if (!frame) {
         frame = grpcFrame(call.request);
         if (frames.size < MAX_CACHED_FRAMES) frames.set(call.request, frame);
       }
-      stream.end(frame);
+      if (!session?.call(call.path, headers, frame, finish)) {
+        // Never sent, but counted as the gRPC client would (UNAVAILABLE); the lane waits for the redial, so a
+        // dead server does not turn the flood into a busy loop.
+        const refused = `the connection to ${o.transport.target} is down (${lane.failure})`;
+        void lane.settled().then(() => finish({ doneMicros: nowMicros(), code: status.UNAVAILABLE, details: refused }));
+      }
     };
     const stopped = (): boolean => o.signal?.aborted === true;
     const allDone = (): Promise<void> =>

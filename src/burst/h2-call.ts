@@ -9,9 +9,10 @@ import type { CallOutcome } from './call.js';
 import type { BurstTransport } from './sync-policy.js';
 
 /**
- * A gRPC unary call over Node's http2, framed by hand (the wire format of the gRPC-over-HTTP2 spec): what the
- * last-frame burst and the flood share. grpc-js does the same work with far more bookkeeping per call; here a
- * call is one request HEADERS frame, one DATA frame and a few listeners.
+ * A gRPC unary call over Node's http2, framed by hand (the wire format of the gRPC-over-HTTP2 spec): the
+ * last-frame burst's calls, and what it shares with the flood's own HTTP/2 client (h2-wire.ts): headers, the
+ * message frame, the status of a response without grpc-status. grpc-js does the same work with far more
+ * bookkeeping per call; here a call is one request HEADERS frame, one DATA frame and a few listeners.
  */
 
 /** One HTTP/2 connection to the target and the first error it met (the reason later calls fail). */
@@ -23,7 +24,7 @@ export interface H2Connection {
 }
 
 /** The `:authority` calls carry: the TLS server name when one is given (what grpc-js sends as default authority). */
-function authorityOf(transport: BurstTransport): string {
+export function authorityOf(transport: BurstTransport): string {
   const { host, port } = splitTarget(transport.target);
   return transport.tls?.serverName ?? `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
@@ -101,23 +102,29 @@ export function closeSession(conn: H2Connection, graceMs = 1000): Promise<void> 
 }
 
 /**
- * The request headers of a unary call to `path`: the gRPC spec's required ones, the deadline as grpc-timeout
- * (so the server gives up too), and the user's metadata, repeated keys as repeated headers. `-bin` values are
- * already base64 (parseMetadata), which is what goes on the wire. Built once per path and reused: http2 copies
- * them into each HEADERS frame.
+ * The request headers of a unary call to `path`, as pairs, pseudo-headers first: the gRPC spec's required ones,
+ * the deadline as grpc-timeout (so the server gives up too), and the user's metadata, a repeated key repeated.
+ * `-bin` values are already base64 (parseMetadata), which is what goes on the wire.
  */
+export function requestHeaderPairs(transport: BurstTransport, path: string, userAgent: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [
+    [':method', 'POST'],
+    [':scheme', transport.tls ? 'https' : 'http'],
+    [':path', path],
+    [':authority', authorityOf(transport)],
+    ['content-type', 'application/grpc'],
+    ['te', 'trailers'],
+    ['grpc-timeout', `${Math.max(1, Math.round(transport.deadlineMs))}m`],
+    ['user-agent', userAgent],
+  ];
+  for (const [k, v] of transport.metadata) pairs.push([k, v]);
+  return pairs;
+}
+
+/** The same headers for node:http2 (a repeated key as an array). Built once per path and reused: http2 copies them into each HEADERS frame. */
 export function requestHeaders(transport: BurstTransport, path: string, userAgent: string): http2.OutgoingHttpHeaders {
-  const headers: http2.OutgoingHttpHeaders = {
-    ':method': 'POST',
-    ':scheme': transport.tls ? 'https' : 'http',
-    ':path': path,
-    ':authority': authorityOf(transport),
-    'content-type': 'application/grpc',
-    te: 'trailers',
-    'grpc-timeout': `${Math.max(1, Math.round(transport.deadlineMs))}m`,
-    'user-agent': userAgent,
-  };
-  for (const [k, v] of transport.metadata) {
+  const headers: http2.OutgoingHttpHeaders = {};
+  for (const [k, v] of requestHeaderPairs(transport, path, userAgent)) {
     const prev = headers[k];
     headers[k] = prev === undefined ? v : [...(Array.isArray(prev) ? prev : [String(prev)]), v];
   }
@@ -139,7 +146,7 @@ function firstMessage(data: Buffer): Buffer | undefined {
 }
 
 /** grpc-message is percent-encoded (the spec); a server that sends it raw is shown as sent. */
-function decodeGrpcMessage(v: string | undefined): string {
+export function decodeGrpcMessage(v: string | undefined): string {
   if (!v) return '';
   try {
     return decodeURIComponent(v);
