@@ -2,7 +2,7 @@ import { setTimeout as esmSetTimeout } from 'node:timers';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
-import { explore, type Workload } from '../../src/index.js';
+import { explore, yieldPoint, type Workload } from '../../src/index.js';
 import { moduleHooks } from './hand-hooks.js';
 
 const rl = moduleHooks('src/pay.ts', [
@@ -208,5 +208,29 @@ describe('virtual time inside a run: the code under test uses setTimeout, Date.n
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('racelab\'s own clock under virtual time', () => {
+  it('a time limit and the elapsed time it reports are real time, though the code under test sees the fake clock', async () => {
+    // Three tasks of eight points: a dfs tree far larger than 300 ms of runs.
+    const w: Workload = {
+      name: 'wide',
+      setup: () => {
+        const step = async (): Promise<void> => {
+          for (let i = 0; i < 8; i++) await yieldPoint();
+        };
+        return { tasks: [['a', step], ['b', step], ['c', step]], invariant: () => true };
+      },
+    };
+    const t0 = performance.now();
+    const r = await explore(w, { strategy: 'dfs', ambient: true, timeLimitMs: 300, runs: 10_000_000 });
+    const took = performance.now() - t0;
+    expect(r.stopReason).toBe('time-limit');
+    expect(r.verdict).not.toBe('proved');
+    // The run's code saw virtual time; racelab's limit and report did not (they once read the fake performance.now).
+    expect(r.elapsedMs).toBeGreaterThanOrEqual(250);
+    expect(r.elapsedMs).toBeLessThanOrEqual(took + 1);
+    expect(took).toBeLessThan(10_000);
   });
 });
