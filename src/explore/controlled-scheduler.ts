@@ -501,6 +501,16 @@ export class ControlledScheduler implements Scheduler {
     const owner = task;
     const seq = owner.handleSeq++;
     const key = handleKey(owner.index, 'wake', seq);
+    // A thenable that is not a promise (a query builder's lazy query: knex, mongoose, Prisma) runs the program's
+    // code in its `then`, which is called here, not later by V8: called outside racelab's own region, so that the
+    // promises it makes and the async code it starts (an uninstrumented read, await, write) are seen as the
+    // program's, as they would be had the value been that code's promise.
+    if (isThenable(value) && Object.getPrototypeOf(value) !== Promise.prototype) {
+      const thenable = value as PromiseLike<unknown>;
+      value = new Promise((resolve, reject) => {
+        thenable.then(resolve, reject);
+      }) as T;
+    }
     ownBegin();
     const result = new Promise<Awaited<T>>((resolve, reject) => {
       const respond = (settle: () => void, note: string): void => {
@@ -546,7 +556,7 @@ export class ControlledScheduler implements Scheduler {
       // through awaits of its own, none a point, so whatever another task could do between them goes untried.
       // (A promise settled already has its reaction queued before this marker.)
       if (opaque !== undefined && this.options.io !== 'atomic') {
-        queueMicrotask(() => {
+        realTimers.queueMicrotask(() => {
           if (settled || this.phase !== 'running') return;
           this.noteUncontrolled(
             `the await at ${describeSite(site)} (task "${owner.name}") awaits ${call ?? opaque}, an async function racelab did not instrument: its own awaits are not scheduling points; instrument its module (racelab/register or the racelab/vite include) or explore with io: 'atomic'`,
@@ -704,7 +714,10 @@ export class ControlledScheduler implements Scheduler {
     this.unwatchReal = watchRealScheduler(this);
     if (this.options.timers) {
       this.runTimers = this.options.timers;
-      this.runTimers.attach(() => this.timerOwner());
+      // With atomic I/O, what code racelab does not control defers stays glued to its step, as its I/O is; with
+      // instrumentation off, too (its awaits are no points, so a deferred step would be all a run could prove on).
+      const defers = this.options.io !== 'atomic' && this.options.instrumentation !== false;
+      this.runTimers.attach(() => this.timerOwner(), defers ? () => this.phase === 'running' && this.current !== undefined : undefined);
     }
     this.startTasks();
   }

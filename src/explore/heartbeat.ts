@@ -1,4 +1,5 @@
 import { ownPromise } from '../sched/promise-watch.js';
+import { realTimers } from './real-timers.js';
 
 /** A run in progress, told when the promise job queue has drained; true when that let it make progress. */
 export interface DrainListener {
@@ -37,7 +38,7 @@ export const heartbeat = {
 };
 
 const settled = ownPromise(Promise.resolve());
-const queueBeat = (): void => process.nextTick(beat);
+const queueBeat = (): void => realTimers.nextTick(beat);
 
 function beat(): void {
   heartbeat.armed = false;

@@ -6,4 +6,11 @@ import * as timers from 'node:timers';
  * through them would be virtual and never fire (a world wait so armed once left a stuck run waiting for ever:
  * virtual time does not move while the driver waits for real I/O).
  */
-export const realTimers = { setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout, setImmediate: timers.setImmediate };
+export const realTimers = {
+  setTimeout: timers.setTimeout,
+  clearTimeout: timers.clearTimeout,
+  setImmediate: timers.setImmediate,
+  // A run's code defers with these as steps (RunTimers); racelab's own deferred work (the heartbeat) must not.
+  nextTick: process.nextTick.bind(process),
+  queueMicrotask: globalThis.queueMicrotask.bind(globalThis),
+};

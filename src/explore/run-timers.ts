@@ -1,4 +1,5 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import FakeTimers from '@sinonjs/fake-timers';
 
 type InstalledClock = ReturnType<ReturnType<typeof FakeTimers.withGlobal>['install']>;
@@ -89,12 +90,19 @@ function forwardTimerModules(): void {
  * Installed once per exploration (installing costs about 0.1 ms, more than a short run) and reset for every run: each
  * run starts at virtual time 0 with no timer pending. Installed over whatever is there, Vitest's own fake timers
  * after `vi.useFakeTimers()` included, and uninstalled at the end, which puts that back. process.nextTick and
- * queueMicrotask stay real: the heartbeat and every promise job run on them.
+ * queueMicrotask called by a task during a run defer as steps (see the constructor); racelab's heartbeat and
+ * Node's own internals (which call Node's internal nextTick, not the global) stay real.
  */
 export class RunTimers {
   private readonly clock: InstalledClock;
   private readonly owners = new Map<number, unknown>();
   private owner: (() => unknown) | undefined;
+  /** Whether a callback deferred now (process.nextTick, queueMicrotask) is the run's: a step, not glued to this one. */
+  private defers: (() => boolean) | undefined;
+  /** The timers that stand for a deferred callback, and what deferred it. */
+  private readonly deferred = new Map<number, 'process.nextTick' | 'queueMicrotask'>();
+  private readonly realNextTick = process.nextTick;
+  private readonly realQueueMicrotask = globalThis.queueMicrotask;
   /** Vitest's faked Date, set aside while ours is installed (fake-timers refuses to install over a fake Date). */
   private readonly outerDate: DateConstructor | undefined;
 
@@ -119,20 +127,57 @@ export class RunTimers {
       // The flags install() put on the method (whether the global had it as its own) tell uninstall() what to restore.
       clock[method] = Object.assign(wrapped, make);
     }
+    // Work a task defers with process.nextTick or queueMicrotask runs, for real, once the task's synchronous code
+    // is done: after another task's call may have read the same state (a callback API that never calls back
+    // synchronously, promisified). Run at once, it would be glued to the step that deferred it, and a lost update
+    // between the read and the deferred write would go unseen. So during a run it is a step of its own, like a
+    // setImmediate (an immediate of the fake clock, offered in a list of its own: see earliest()).
+    const immediate = clock['setImmediate'] as (...args: unknown[]) => number;
+    const defer = (what: 'process.nextTick' | 'queueMicrotask', fn: () => void): void => {
+      this.deferred.set(idOf(immediate.call(this.clock, fn)), what);
+    };
+    const self = this;
+    // Vitest swaps process.nextTick for a moment around its RPC calls and puts back, a tick later, what it found:
+    // an accessor keeps ours in place through that, and what is set meanwhile is what ours calls outside a run.
+    let underlying = this.realNextTick;
+    const nextTick = Object.assign(function nextTick(callback: (...args: unknown[]) => void, ...args: unknown[]): void {
+      if (!self.defers?.() || !calledByProgram(nextTick)) return underlying(callback, ...args);
+      defer('process.nextTick', () => callback(...args));
+    }, this.realNextTick);
+    Object.defineProperty(process, 'nextTick', {
+      configurable: true,
+      enumerable: true,
+      get: () => nextTick,
+      set: (f: typeof process.nextTick) => {
+        if (f !== nextTick) underlying = f;
+      },
+    });
+    const realQueueMicrotask = this.realQueueMicrotask;
+    globalThis.queueMicrotask = function queueMicrotask(callback: () => void): void {
+      if (!self.defers?.() || !calledByProgram(queueMicrotask)) return realQueueMicrotask(callback);
+      defer('queueMicrotask', callback);
+    };
   }
 
-  /** A run starts: time 0, no timer pending; `owner` says who makes each timer from now on. */
-  attach(owner: () => unknown): void {
+  /**
+   * A run starts: time 0, no timer pending; `owner` says who makes each timer from now on, and `defers` whether a
+   * callback deferred now is a step (a task of the run is running); without it, deferred callbacks stay real.
+   */
+  attach(owner: () => unknown, defers?: () => boolean): void {
     this.clock.reset();
     this.owners.clear();
+    this.deferred.clear();
     this.owner = owner;
+    this.defers = defers;
   }
 
   /** The run stopped driving: its timers are dropped (none fires in the next run). */
   detach(): void {
     this.owner = undefined;
+    this.defers = undefined;
     this.clock.reset();
     this.owners.clear();
+    this.deferred.clear();
   }
 
   /** The timer `fireNext` fires, if any. */
@@ -163,7 +208,7 @@ export class RunTimers {
     const seen = new Set<string>();
     const offered: RunTimer[] = [];
     for (const t of taken) {
-      const list = t.immediate ? 'immediate' : `${t.interval !== undefined ? 'interval' : 'timeout'} ${t.interval ?? t.delay ?? 0}`;
+      const list = t.immediate ? (this.deferred.get(t.id) ?? 'immediate') : `${t.interval !== undefined ? 'interval' : 'timeout'} ${t.interval ?? t.delay ?? 0}`;
       if (seen.has(list)) continue;
       seen.add(list);
       offered.push(this.describe(t));
@@ -193,7 +238,7 @@ export class RunTimers {
     return {
       id: timer.id,
       callAt: timer.callAt,
-      label: timer.immediate ? kind : `${kind} ${timer.interval ?? timer.delay ?? 0}ms`,
+      label: timer.immediate ? (this.deferred.get(timer.id) ?? kind) : `${kind} ${timer.interval ?? timer.delay ?? 0}ms`,
       interval: timer.interval !== undefined,
       owner: this.owners.get(timer.id),
     };
@@ -217,11 +262,43 @@ export class RunTimers {
   }
 
   uninstall(): void {
+    Object.defineProperty(process, 'nextTick', { configurable: true, enumerable: true, writable: true, value: this.realNextTick });
+    globalThis.queueMicrotask = this.realQueueMicrotask;
     this.clock.uninstall();
     if (this.outerDate) globalThis.Date = this.outerDate;
   }
 }
 
+/**
+ * Whether the function `fn` was called by the program's code, not by Node's own (its streams and sockets call
+ * process.nextTick too: that is the I/O machinery, not code under test) nor by racelab's.
+ */
+function calledByProgram(fn: (...args: never[]) => unknown): boolean {
+  const saved = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 1;
+    Error.prepareStackTrace = (_error, sites) => sites;
+    const holder: { stack?: NodeJS.CallSite[] } = {};
+    Error.captureStackTrace(holder, fn);
+    const file = holder.stack?.[0]?.getFileName() ?? '';
+    return file !== '' && !file.startsWith('node:') && !OWN_CODE.some((dir) => file.startsWith(dir));
+  } finally {
+    Error.prepareStackTrace = saved;
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** racelab's own code (its src/ and dist/ folders), as stack frames name files: URLs for ES modules, paths for CommonJS. */
+const OWN_CODE = ((): string[] => {
+  const root = new URL('../../', import.meta.url);
+  return ['src/', 'dist/'].flatMap((dir) => {
+    const url = new URL(dir, root);
+    return [url.href, fileURLToPath(url)];
+  });
+})();
+
+/** A fake timer's id: its handle is a number, or (in Node) an object whose primitive value is the id. */
 function idOf(handle: unknown): number {
-  return typeof handle === 'number' ? handle : Number((handle as { id?: number }).id);
+  return Number(handle);
 }
