@@ -144,6 +144,13 @@ const hooks = {
       return;
     }
     if (parent === undefined) {
+      // A promise made from nothing inside an adoption job: the job called a thenable's own `then` (a query
+      // builder's), which runs the program's code (an async function it calls), not V8's wiring. What it goes on to
+      // make is the program's, as if the thenable's promise had been awaited directly.
+      if (state.adopting) {
+        state.adopting = false;
+        state.internal--;
+      }
       const fresh = state.fresh;
       if (state.freshStretch !== state.stretch) {
         state.freshStretch = state.stretch;
