@@ -136,12 +136,12 @@ export class RunTimers {
     const defer = (what: 'process.nextTick' | 'queueMicrotask', fn: () => void): void => {
       this.deferred.set(idOf(immediate.call(this.clock, fn)), what);
     };
-    const self = this;
+    const defersNow = (): boolean => this.defers?.() === true;
     // Vitest swaps process.nextTick for a moment around its RPC calls and puts back, a tick later, what it found:
     // an accessor keeps ours in place through that, and what is set meanwhile is what ours calls outside a run.
     let underlying = this.realNextTick;
     const nextTick = Object.assign(function nextTick(callback: (...args: unknown[]) => void, ...args: unknown[]): void {
-      if (!self.defers?.() || !calledByProgram(nextTick)) return underlying(callback, ...args);
+      if (!defersNow() || !calledByProgram(nextTick)) return underlying(callback, ...args);
       defer('process.nextTick', () => callback(...args));
     }, this.realNextTick);
     Object.defineProperty(process, 'nextTick', {
@@ -154,7 +154,7 @@ export class RunTimers {
     });
     const realQueueMicrotask = this.realQueueMicrotask;
     globalThis.queueMicrotask = function queueMicrotask(callback: () => void): void {
-      if (!self.defers?.() || !calledByProgram(queueMicrotask)) return realQueueMicrotask(callback);
+      if (!defersNow() || !calledByProgram(queueMicrotask)) return realQueueMicrotask(callback);
       defer('queueMicrotask', callback);
     };
   }
