@@ -47,7 +47,7 @@ export class AgentsPolicy implements SyncPolicy {
     private readonly o: AgentsPolicyOptions,
     private readonly burst: PolicyOptions,
   ) {
-    if (!AGENT_SYNC.includes(burst.mode)) throw new RacelabError('BAD_OPTION', `--sync ${burst.mode}: agents burst with --sync last-frame or parallel`);
+    if (!AGENT_SYNC.includes(burst.mode)) throw new RacelabError('BAD_OPTION', `agents burst with last-frame or parallel, not ${burst.mode}`, { subject: 'sync' });
     if (burst.transport.tls) throw new RacelabError('BAD_OPTION', 'agents reach the target in plaintext; TLS targets are not supported yet', { subject: 'agents' });
     this.mode = burst.mode;
     this.prefix = o.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;

@@ -63,6 +63,6 @@ export const attackScenarios: Readonly<Record<string, AttackScenario>> = {
 
 export function attackScenario(name: string): AttackScenario {
   const s = attackScenarios[name];
-  if (!s) throw new RacelabError('UNKNOWN_SCENARIO', `"${name}" has no built-in attack check; use one of ${Object.keys(attackScenarios).join(', ')}, or write --invariant`, { subject: 'scenario' });
+  if (!s) throw new RacelabError('UNKNOWN_SCENARIO', `"${name}" has no built-in attack check; use one of ${Object.keys(attackScenarios).join(', ')}, or write \`invariant\``, { subject: 'scenario' });
   return s;
 }

@@ -44,15 +44,15 @@ async function readOrDown(run: AttackRun, which: 'setup' | 'before' | 'after', r
       // A setup call answered Unavailable may still have landed (the answer, not the call, was lost): its retry then
       // finds the name it made. That is the round's setup done, not bad input; the round reads its state as usual.
       if (which === 'setup' && unanswered !== undefined && e instanceof CheckCallFailed && e.status === status.ALREADY_EXISTS) {
-        run.warnings.push(`round ${round}: the setup call was answered Unavailable (${unanswered}), and its retry found what it makes already there (${e.message}); taken as made by the first attempt`);
+        run.warnings.push(`round ${round}: the setup call was answered Unavailable (${unanswered}), and its retry found what it makes already there (${e.detail}); taken as made by the first attempt`);
         return { value: undefined };
       }
       const firstRead = which !== 'after' && round === 1;
       if (firstRead || !isRacelabError(e) || e.code !== 'UNREACHABLE') throw e;
       const downForMs = performance.now() - t0;
-      unanswered ??= e.message;
+      unanswered ??= e.detail;
       if (downForMs >= DOWN_AFTER_MS || run.options.signal?.aborted) {
-        return { down: { afterRound: which === 'after' ? round : round - 1, read: which, message: e.message, downForMs: Math.round(downForMs) } };
+        return { down: { afterRound: which === 'after' ? round : round - 1, read: which, message: e.detail, downForMs: Math.round(downForMs) } };
       }
       await pause(100, run.options.signal);
     }

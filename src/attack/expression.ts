@@ -128,7 +128,7 @@ class Checker {
   }
 
   fail(e: Expr, message: string): never {
-    throw new RacelabError('BAD_OPTION', `${this.what}: ${message} (column ${this.column(e)} of "${this.source}")`);
+    throw new RacelabError('BAD_OPTION', `${message} (column ${this.column(e)} of "${this.source}")`, { subject: this.what });
   }
 
   text(e: Expr): string {
@@ -412,27 +412,27 @@ export interface Expression {
  * Parses and checks a CEL invariant against the declared variables; `bind` turns the report's plain scope into
  * CEL values (by default, each variable by its declared type).
  */
-export function parseExpression(source: string, vars: Readonly<Record<string, InvariantType>>, what = '--invariant', bind?: (scope: Scope) => Record<string, unknown>): Expression {
-  if (!source.trim()) throw new RacelabError('BAD_OPTION', `${what}: empty expression; write e.g. "after.value - before.value == ok"`);
+export function parseExpression(source: string, vars: Readonly<Record<string, InvariantType>>, what = 'invariant', bind?: (scope: Scope) => Record<string, unknown>): Expression {
+  if (!source.trim()) throw new RacelabError('BAD_OPTION', 'empty expression; write e.g. "after.value - before.value == ok"', { subject: what });
   let parsed: Parsed;
   try {
     parsed = parse(source);
   } catch (e) {
     const text = e instanceof Error ? e.message : String(e);
     const m = /^<input>:(\d+):(\d+): (.*)$/s.exec(text);
-    throw new RacelabError('BAD_OPTION', `${what}: not valid CEL: ${m ? `${m[3]} (column ${m[2]} of "${source}")` : text}`);
+    throw new RacelabError('BAD_OPTION', `not valid CEL: ${m ? `${m[3]} (column ${m[2]} of "${source}")` : text}`, { subject: what });
   }
   const checker = new Checker(parsed, source, vars, what);
   const type = checker.check(parsed.expr);
   if (type.kind !== 'bool' && type.kind !== 'dyn') {
-    throw new RacelabError('BAD_OPTION', `${what}: "${source}" gives ${typeName(type)}, not true or false; write a comparison such as "after.value - before.value == ok"`);
+    throw new RacelabError('BAD_OPTION', `"${source}" gives ${typeName(type)}, not true or false; write a comparison such as "after.value - before.value == ok"`, { subject: what });
   }
   const toBindings = bind ?? ((scope: Scope) => Object.fromEntries(Object.entries(vars).filter(([k, t]) => t.kind !== 'absent' && scope[k] !== undefined).map(([k, t]) => [k, toCel(scope[k], t)])));
   const run = (e: Expr, bindings: Record<string, unknown>): unknown => {
     const out = plan(env, e)(bindings as never);
     if (isCelError(out)) {
       const at = out.exprId !== undefined ? ` at column ${(parsed.sourceInfo?.positions[String(out.exprId)] ?? 0) + 1}` : '';
-      throw new RacelabError('BAD_OPTION', `${what}: "${source}" cannot be evaluated: ${out.message}${at}; fix the expression (an error is never read as a race)`);
+      throw new RacelabError('BAD_OPTION', `"${source}" cannot be evaluated: ${out.message}${at}; fix the expression (an error is never read as a race)`, { subject: what });
     }
     return out;
   };

@@ -67,7 +67,7 @@ export async function floodRound(run: AttackRun, flood: FloodSettings): Promise<
   for (const [code, e] of [...result.outcomesByCode.entries()].sort((a, b) => a[0] - b[0])) {
     statusCodes.push({ code, name: statusName(code), count: e.count, ...(e.example ? { example: e.example } : {}) });
   }
-  if (result.skipped > 0) warnings.push(`flood: ${plural(result.skipped, 'call')} fell due while ${concurrency} were in flight and were skipped (the server is slower than --rate)`);
+  if (result.skipped > 0) warnings.push(`flood: ${plural(result.skipped, 'call')} fell due while ${concurrency} were in flight and were skipped (the server is slower than \`rate\`)`);
   return {
     clients: connections,
     round,

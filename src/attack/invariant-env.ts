@@ -48,7 +48,7 @@ export function attackInvariantEnv(a: AttackInvariantTypes): { vars: Record<stri
   const response = kinds.size === 1 ? ([...responseOf.values()][0] as InvariantType) : T.dyn;
   const read = (which: 'before' | 'after'): InvariantType => {
     const m = a[which];
-    return m ? messageType(m.responseType) : { kind: 'absent', why: `${which} needs a --${which} call; add --${which} Service/Method` };
+    return m ? messageType(m.responseType) : { kind: 'absent', why: `${which} needs a \`${which}\` call; add \`${which}\` Service/Method` };
   };
   const result: InvariantType = {
     kind: 'message',

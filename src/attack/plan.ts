@@ -13,7 +13,7 @@ export interface Endpoint {
   readonly offsetMicros: number;
   /** Request JSON, possibly with placeholders. */
   readonly data: unknown;
-  /** What the option was called, for error messages (`--data`, `--data-file 2`). */
+  /** What the option was called, for error messages: the subject (`data`, or the CLI's `--data-file 2`). */
   readonly dataSource: string;
 }
 

@@ -17,7 +17,7 @@ export interface Resolved {
   readonly transport: BurstTransport;
   readonly schema: ServiceSchema;
   readonly endpoints: Endpoint[];
-  /** `what` names it in errors: `--setup-call`, or the scenario's when the user gave none. */
+  /** `what` names it in errors: `setup`, or the scenario's setup call when the user gave none. */
   readonly setup?: { method: MethodSchema; data: unknown; what: string };
   readonly before?: { method: MethodSchema; data: unknown };
   readonly after?: { method: MethodSchema; data: unknown };
@@ -39,7 +39,7 @@ export function checkRange(n: number | undefined, subject: string, min: number, 
 function compileInvariant(text: string, r: Omit<Resolved, 'invariant'>): Expression {
   const methods = new Map(r.endpoints.map((e) => [e.method.name, e.method]));
   const { vars, bind } = attackInvariantEnv({ methods, ...(r.before ? { before: r.before.method } : {}), ...(r.after ? { after: r.after.method } : {}) });
-  return parseExpression(text, vars, '--invariant', bind);
+  return parseExpression(text, vars, 'invariant', bind);
 }
 
 /** Before the target's types are known: the syntax, the variable names and what does not need a field's type. */
@@ -83,13 +83,13 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
   const invariantText = o.invariant ?? scenario?.invariant;
   // Check the invariant first as far as it can be without the target's types: a typo should not cost a connection.
   if (invariantText) parseExpression(invariantText, LOOSE_VARS);
-  const endpointsIn: AttackEndpointOptions[] = o.endpoints?.length ? [...o.endpoints] : (scenario?.calls.map((method) => ({ method, ...(scenario.callData?.[method] !== undefined ? { data: scenario.callData[method], dataSource: `--scenario ${scenario.name}'s data for ${method}` } : {}) })) ?? []);
-  if (endpointsIn.length === 0) throw new RacelabError('BAD_OPTION', 'say which method to burst, e.g. --call Counter/Increment (or --scenario counter)', { subject: 'call' });
+  const endpointsIn: AttackEndpointOptions[] = o.endpoints?.length ? [...o.endpoints] : (scenario?.calls.map((method) => ({ method, ...(scenario.callData?.[method] !== undefined ? { data: scenario.callData[method], dataSource: `\`scenario\` ${scenario.name}'s data for ${method}` } : {}) })) ?? []);
+  if (endpointsIn.length === 0) throw new RacelabError('BAD_OPTION', 'say which method to burst, e.g. `call` Counter/Increment (or `scenario` counter)', { subject: 'call' });
   const count = o.count ?? ATTACK_LIMITS.defaultCount;
   checkRange(count, 'count', 1, ATTACK_LIMITS.maxCallsPerBurst);
   const total = endpointsIn.reduce((s, e) => s + (e.count ?? count), 0);
   if (total > ATTACK_LIMITS.maxCallsPerBurst) {
-    throw new RacelabError('BAD_COUNT', `a burst of ${total} calls is more than the ${ATTACK_LIMITS.maxCallsPerBurst} allowed; lower --count or the per-call counts`, { subject: 'count' });
+    throw new RacelabError('BAD_COUNT', `a burst of ${total} calls is more than the ${ATTACK_LIMITS.maxCallsPerBurst} allowed; lower \`count\` or the per-call counts`, { subject: 'count' });
   }
   const transport = targetTransport(o);
 
@@ -98,34 +98,34 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
     const endpoints: Endpoint[] = endpointsIn.map((e, i) => {
       const method = findMethod(schema, e.method, 'call');
       const n = e.count ?? count;
-      checkRange(n, `--call ${e.method}`, 1, ATTACK_LIMITS.maxCallsPerBurst);
-      checkRange(e.offsetMs, `--call ${e.method} offset`, 0, 60_000);
+      checkRange(n, `\`call\` ${e.method}`, 1, ATTACK_LIMITS.maxCallsPerBurst);
+      checkRange(e.offsetMs, `\`call\` ${e.method} offset`, 0, 60_000);
       return {
         method,
         count: n,
         offsetMicros: Math.round((e.offsetMs ?? 0) * 1000),
         data: e.data ?? {},
-        dataSource: e.dataSource ?? (endpointsIn.length > 1 ? `--data for ${method.name} (call ${i + 1})` : '--data'),
+        dataSource: e.dataSource ?? (endpointsIn.length > 1 ? `\`data\` for ${method.name} (call ${i + 1})` : 'data'),
       };
     });
     validateEndpoints(endpoints);
-    const checkCall = (c: AttackCheckCall | undefined, fallback: AttackCheckCall | undefined, what: string, dataFlag = `${what}-data`): { method: MethodSchema; data: unknown } | undefined => {
+    const checkCall = (c: AttackCheckCall | undefined, fallback: AttackCheckCall | undefined, what: string, dataWhat = `${what}.data`): { method: MethodSchema; data: unknown } | undefined => {
       const spec = c?.method ?? fallback?.method;
       if (!spec) return undefined;
       const method = findMethod(schema, spec, what);
       // A scenario's own call takes its own request (the coupon's Status names the code).
       const data = c?.data ?? (c ? {} : (fallback?.data ?? {}));
       // Placeholders as in the calls' data ({{run}}, {{round}}): a read names what that round's burst touched.
-      templatePlaceholders(data, dataFlag);
-      encodeJsonMessage(method.requestType, applyTemplate(data, CHECK_VARS), dataFlag);
+      templatePlaceholders(data, dataWhat);
+      encodeJsonMessage(method.requestType, applyTemplate(data, CHECK_VARS), dataWhat);
       return { method, data };
     };
     const scenarioRead = (method: string | undefined): AttackCheckCall | undefined => (method ? { method, data: scenario?.checkData } : undefined);
-    const setupWhat = o.setup || !scenario ? '--setup-call' : `--scenario ${scenario.name}'s setup call`;
-    const setupCall = checkCall(o.setup, scenario?.setup, setupWhat, o.setup ? '--setup-data' : setupWhat);
+    const setupWhat = o.setup || !scenario ? 'setup' : `\`scenario\` ${scenario.name}'s setup call`;
+    const setupCall = checkCall(o.setup, scenario?.setup, setupWhat, o.setup ? 'setup.data' : setupWhat);
     const setup = setupCall ? { ...setupCall, what: setupWhat } : undefined;
-    const before = checkCall(o.before, scenarioRead(scenario?.before), '--before');
-    const after = checkCall(o.after, scenarioRead(scenario?.after), '--after');
+    const before = checkCall(o.before, scenarioRead(scenario?.before), 'before');
+    const after = checkCall(o.after, scenarioRead(scenario?.after), 'after');
     const base = { transport, schema, endpoints, ...(setup ? { setup } : {}), ...(before ? { before } : {}), ...(after ? { after } : {}), ...(scenario ? { scenario } : {}) };
     invariant = invariantText ? compileInvariant(invariantText, base) : undefined;
     return base;
@@ -144,15 +144,18 @@ export async function resolveAttack(o: AttackOptions, warnings: string[]): Promi
       ...(o.after ? [o.after.method] : scenario?.after ? [scenario.after] : []),
     ].map(serviceOf);
     const schema = await reflectSchema(transport, wantedServices.every((x) => x !== undefined) ? (wantedServices as string[]) : undefined).catch((e: unknown) => {
-      // The calls came from --scenario, not from a --call the user typed: say which flag does not fit the target.
-      const missing = scenario && !o.endpoints?.length && e instanceof RacelabError ? /^service (\S+) is not offered by (\S+); (it offers .*)$/.exec(e.message) : null;
+      // The calls came from `scenario`, not from a `call` the user gave: say which option does not fit the target.
+      const missing = scenario && !o.endpoints?.length && e instanceof RacelabError ? /^service (\S+) is not offered by (\S+); (it offers .*)$/.exec(e.detail) : null;
       if (missing) {
-        throw new RacelabError('UNKNOWN_METHOD', `--scenario ${scenario?.name}: ${missing[2]} does not offer ${missing[1]}; ${missing[3]}; point --target at a ${scenario?.name} server, or name its methods with --call`, { cause: e });
+        throw new RacelabError('UNKNOWN_METHOD', `${missing[2]} does not offer ${missing[1]}; ${missing[3]}; point \`target\` at a ${scenario?.name} server, or name its methods with \`call\``, {
+          subject: `\`scenario\` ${scenario?.name}`,
+          cause: e,
+        });
       }
       throw e;
     });
     base = bind(schema);
   }
-  if (!invariant) warnings.push('no invariant: this run measures the burst but cannot find a race; add --invariant "..." or --scenario counter');
+  if (!invariant) warnings.push('no invariant: this run measures the burst but cannot find a race; add `invariant` "..." or `scenario` counter');
   return { ...base, ...(invariant ? { invariant } : {}) };
 }

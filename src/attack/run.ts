@@ -37,7 +37,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
     checkRange(o.flood.durationMs, 'duration', 1, ATTACK_LIMITS.maxFloodDurationMs);
     checkRange(o.flood.concurrency, 'concurrency', 1, ATTACK_LIMITS.maxFloodInFlight);
     if (sync !== 'parallel' && sync !== 'connections') {
-      throw new RacelabError('BAD_OPTION', `runs over one channel (--sync parallel) or several (--sync connections), not --sync ${sync}`, { subject: 'flood' });
+      throw new RacelabError('BAD_OPTION', `runs over one channel (\`sync\` parallel) or several (\`sync\` connections), not \`sync\` ${sync}`, { subject: 'flood' });
     }
   }
   const seed = o.seed ?? Random.freshSeed();
@@ -64,7 +64,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
       const declared = r[which];
       if (!declared) return undefined;
       const check = { ...declared, data: applyTemplate(declared.data, { index: 0, client: 0, round, uuid: () => random.uuid(), run: runId }) };
-      const { value, outcome } = await checks.read(check, r.setup && which === 'setup' ? r.setup.what : `--${which}`);
+      const { value, outcome } = await checks.read(check, r.setup && which === 'setup' ? r.setup.what : which);
       // The setup call prepares a round (a fresh code) and is no operation of the checker's model: not recorded.
       if (which !== 'setup') history?.check(check.method, check.data, value, outcome, which);
       return value;

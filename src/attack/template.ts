@@ -20,14 +20,14 @@ export const PLACEHOLDERS = ['index', 'client', 'round', 'uuid', 'run'] as const
 const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)\s*\}\}/g;
 
 /** Placeholders a template uses; an unknown one is bad input. */
-export function templatePlaceholders(json: unknown, what = '--data'): Set<string> {
+export function templatePlaceholders(json: unknown, what = 'data'): Set<string> {
   const found = new Set<string>();
   const visit = (v: unknown): void => {
     if (typeof v === 'string') {
       for (const m of v.matchAll(PLACEHOLDER)) {
         const name = m[1] as string;
         if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
-          throw new RacelabError('BAD_DATA', `${what}: unknown placeholder {{${name}}}; use ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`);
+          throw new RacelabError('BAD_DATA', `unknown placeholder {{${name}}}; use ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`, { subject: what });
         }
         found.add(name);
       }

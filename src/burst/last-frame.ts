@@ -224,7 +224,7 @@ export class LastFramePolicy implements SyncPolicy {
     const biggest = Math.max(0, ...r.finalFramesPerWrite);
     if (biggest > fit) {
       out.push(
-        `last-frame: ${biggest} final frames take ${biggest * FINAL_FRAME_BYTES} bytes, more than one ${this.mss}-byte packet (--mss); ${fit} calls fit in one packet, the rest follow in ${Math.ceil(biggest / fit) - 1} more`,
+        `last-frame: ${biggest} final frames take ${biggest * FINAL_FRAME_BYTES} bytes, more than one ${this.mss}-byte packet (\`mss\`); ${fit} calls fit in one packet, the rest follow in ${Math.ceil(biggest / fit) - 1} more`,
       );
     }
     return out;

@@ -27,8 +27,8 @@ export const builtinModels: Readonly<Record<string, () => Model>> = {
 
 export const MODEL_NAMES = Object.keys(builtinModels);
 
-export function modelByName(name: string, what = '--model'): Model {
+export function modelByName(name: string, subject = 'model'): Model {
   const make = builtinModels[name];
-  if (!make) throw new RacelabError('UNKNOWN_MODEL', `${what}: "${name}" is not a model; use one of ${MODEL_NAMES.join(', ')}`);
+  if (!make) throw new RacelabError('UNKNOWN_MODEL', `"${name}" is not a model; use one of ${MODEL_NAMES.join(', ')}`, { subject });
   return make();
 }

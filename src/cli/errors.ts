@@ -81,13 +81,25 @@ const FLAG_BY_SUBJECT: Readonly<Record<string, string>> = {
   restarts: '--restarts',
   pauses: '--pauses',
   flood: '--flood',
+  killProcesses: '--kill-processes',
+  strategy: '--strategy',
+  shardPool: '--agents',
+  model: '--model',
+  format: '--format',
+  setup: '--setup-call',
+  'setup.data': '--setup-data',
+  before: '--before',
+  'before.data': '--before-data',
+  after: '--after',
+  'after.data': '--after-data',
 };
 
 /**
  * A library message names another parameter in backticks (`tls`, `delayMs`); the CLI shows the flag instead.
- * Backticked words that are not parameters (`racelab serve`) are left as they are.
+ * Backticked words that are not parameters (`racelab serve`) are left as they are. The CLI also passes a
+ * report's warnings through it before printing them.
  */
-function flagWords(text: string): string {
+export function flagWords(text: string): string {
   return text.replace(/`([A-Za-z]+)`/g, (m: string, name: string) => FLAG_BY_SUBJECT[name] ?? m);
 }
 
@@ -100,9 +112,12 @@ export function exitStatusFor(e: RacelabError): number {
   return EXIT_BY_CODE[e.code] ?? EXIT_BAD_INPUT;
 }
 
-/** The one line the CLI prints for a library error: its subject as the flag, and the CLI's hint. */
+/**
+ * The one line the CLI prints for a library error: its subject as the flag (a subject that is a phrase, such as
+ * "`call` Counter/Increment", has its backticked parameter shown as the flag), and the CLI's hint.
+ */
 export function cliMessage(e: RacelabError): string {
-  const subject = e.subject !== undefined ? (FLAG_BY_SUBJECT[e.subject] ?? e.subject) : undefined;
+  const subject = e.subject !== undefined ? (FLAG_BY_SUBJECT[e.subject] ?? flagWords(e.subject)) : undefined;
   const hint = CLI_HINT[e.code]?.(e);
   const detail = flagWords(e.detail);
   return `${subject !== undefined ? `${subject}: ${detail}` : detail}${hint ? ` (${hint})` : ''}`;

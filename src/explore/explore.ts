@@ -298,7 +298,7 @@ async function exploreWith(workload: Workload, options: ExploreOptions, timers: 
     started,
   };
   if (options.workers && !shardableStrategies.includes(strategy.name)) {
-    throw new RacelabError('BAD_OPTION', `explore: workers run the strategies ${shardableStrategies.join(', ')}; ${strategy.name} runs in one process (drop --workers)`);
+    throw new RacelabError('BAD_OPTION', `explore: workers run the strategies ${shardableStrategies.join(', ')}; ${strategy.name} runs in one process (drop \`workers\`)`);
   }
   if (options.workers && (options.onRun || timers)) throw new RacelabError('BAD_OPTION', 'explore: workers do not run with onRun, virtual time or ambient yet; run in one process');
   const { tally, stopReason } = options.workers

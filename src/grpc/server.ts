@@ -2,9 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { nowMicros } from '../core/clock.js';
-import { RacelabError, messageOf } from '../core/errors.js';
+import { RacelabError, errorFields, messageOf } from '../core/errors.js';
 import { tracer } from '../core/trace.js';
-import { HANDLER_START_TRAILER, SpanLog } from './timing.js';
+import { HANDLER_START_TRAILER, RACELAB_ERROR_TRAILER, SpanLog } from './timing.js';
 
 const trace = tracer('grpc');
 
@@ -93,6 +93,8 @@ export async function startGrpcServer(options: ServerOptions): Promise<RunningSe
           } catch (e) {
             span.endMicros = nowMicros();
             const err = toServiceError(e);
+            const fields = errorFields((e as { cause?: unknown } | undefined)?.cause);
+            if (fields.code !== undefined) trailer.set(RACELAB_ERROR_TRAILER, Buffer.from(JSON.stringify(fields)));
             trace(`${method.path} failed: ${err.details ?? ''}`);
             callback({ ...err, metadata: trailer }, null);
           }

@@ -13,6 +13,11 @@ export interface HandlerSpan {
 
 /** Trailing metadata key carrying the handler's start time, so a client can compute server-side spread. */
 export const HANDLER_START_TRAILER = 'racelab-handler-start-us';
+/**
+ * Trailing metadata of a failed call whose handler failed with a racelab error (its `cause`): the error's fields
+ * (src/core/errors.ts errorFields) as JSON, so a racelab client makes the same error again, subject and all.
+ */
+export const RACELAB_ERROR_TRAILER = 'racelab-error-bin';
 
 export class SpanLog {
   private spans: HandlerSpan[] = [];

@@ -53,9 +53,9 @@ export function detectHistoryFormat(text: string, fileName = ''): HistoryFormat 
   return undefined;
 }
 
-export function parseHistoryFormat(text: string, what = '--format'): HistoryFormat | 'auto' {
+export function parseHistoryFormat(text: string, subject = 'format'): HistoryFormat | 'auto' {
   if (text === 'auto' || (HISTORY_FORMATS as readonly string[]).includes(text)) return text as HistoryFormat | 'auto';
-  throw new RacelabError('BAD_OPTION', `${what}: "${text}" is not a history format; use auto, ${HISTORY_FORMATS.join(', ')}`);
+  throw new RacelabError('BAD_OPTION', `"${text}" is not a history format; use auto, ${HISTORY_FORMATS.join(', ')}`, { subject });
 }
 
 /** Parses a history text in the given format (or the detected one). */
@@ -75,7 +75,7 @@ export function parseHistory(text: string, format: HistoryFormat | 'auto' = 'aut
   if (!chosen) {
     throw new RacelabError(
       'BAD_HISTORY',
-      `${fileName}: cannot tell its format (racelab JSON Lines, Jepsen EDN or a Jepsen log); pass --format ${HISTORY_FORMATS.join('|')}`,
+      `${fileName}: cannot tell its format (racelab JSON Lines, Jepsen EDN or a Jepsen log); pass \`format\` ${HISTORY_FORMATS.join('|')}`,
     );
   }
   let events: HistoryEvent[];

@@ -20,7 +20,8 @@ export function storeKind(spec: string | undefined): 'memory' | 'postgres' | 're
   if (scheme === 'redis') return 'redis';
   throw new RacelabError(
     'BAD_STORE',
-    `--store: "${maskStoreUrl(s)}" is not a store; use memory, postgres://user@host:5432/db or redis://host:6379 (rediss:// TLS is not supported)`,
+    `"${maskStoreUrl(s)}" is not a store; use memory, postgres://user@host:5432/db or redis://host:6379 (rediss:// TLS is not supported)`,
+    { subject: 'store' },
   );
 }
 

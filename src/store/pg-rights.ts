@@ -38,7 +38,8 @@ export async function checkPgRights(q: Queryable, table: string, ctx: PgRightsCo
       const qualified = `${quoteIdent(row.table_schema ?? 'public')}.${quoteIdent(name)}`;
       throw new RacelabError(
         'BAD_STORE',
-        `--store: PostgreSQL role ${row.role} at ${ctx.where} may not ${missing.join(', ')} on table ${qualified}; as its owner or a superuser run: GRANT ${missing.join(', ')} ON TABLE ${qualified} TO ${role};`,
+        `PostgreSQL role ${row.role} at ${ctx.where} may not ${missing.join(', ')} on table ${qualified}; as its owner or a superuser run: GRANT ${missing.join(', ')} ON TABLE ${qualified} TO ${role};`,
+        { subject: 'store' },
       );
     }
     return true;
@@ -46,14 +47,16 @@ export async function checkPgRights(q: Queryable, table: string, ctx: PgRightsCo
   if (row.schema === null) {
     throw new RacelabError(
       'BAD_STORE',
-      `--store: PostgreSQL role ${row.role} at ${ctx.where} has no schema it may use on its search_path, so table ${name} cannot be created; as a superuser run: GRANT USAGE, CREATE ON SCHEMA public TO ${role};`,
+      `PostgreSQL role ${row.role} at ${ctx.where} has no schema it may use on its search_path, so table ${name} cannot be created; as a superuser run: GRANT USAGE, CREATE ON SCHEMA public TO ${role};`,
+      { subject: 'store' },
     );
   }
   const can = await q.query(`SELECT has_schema_privilege($1, 'CREATE') AS create`, [row.schema]);
   if (!(can.rows[0] as { create: boolean }).create) {
     throw new RacelabError(
       'BAD_STORE',
-      `--store: PostgreSQL role ${row.role} at ${ctx.where} may not create table ${name} in schema ${row.schema}; as the schema's owner or a superuser run: GRANT CREATE ON SCHEMA ${quoteIdent(row.schema)} TO ${role}; (or create the table once as another role and grant ${TABLE_RIGHTS.join(', ')} on it)`,
+      `PostgreSQL role ${row.role} at ${ctx.where} may not create table ${name} in schema ${row.schema}; as the schema's owner or a superuser run: GRANT CREATE ON SCHEMA ${quoteIdent(row.schema)} TO ${role}; (or create the table once as another role and grant ${TABLE_RIGHTS.join(', ')} on it)`,
+      { subject: 'store' },
     );
   }
   return false;

@@ -68,7 +68,8 @@ export async function explainRedisRefusal(redis: Redis, ctx: RedisRightsContext,
   // Given back already, or refused on something no probe tries: the reply as Redis gave it.
   return new RacelabError(
     'BAD_STORE',
-    `--store: Redis user "${ctx.user}" at ${ctx.where} was refused a command in the middle of the run (${messageOf(e).split('\n')[0]}); give the user back the rights it had at the start (ACL SETUSER ${ctx.user} …)`,
+    `Redis user "${ctx.user}" at ${ctx.where} was refused a command in the middle of the run (${messageOf(e).split('\n')[0]}); give the user back the rights it had at the start (ACL SETUSER ${ctx.user} …)`,
+    { subject: 'store' },
   );
 }
 
@@ -96,6 +97,7 @@ export async function checkRedisRights(redis: Redis, ctx: RedisRightsContext, wh
   const rules = [...commands.map((c) => `+${c}`), ...(keysDenied ? ['~racelab:*'] : [])];
   throw new RacelabError(
     'BAD_STORE',
-    `--store: Redis user "${ctx.user}" at ${ctx.where} may not use ${missing.join(', ')}${when}; as an admin run: ACL SETUSER ${ctx.user} ${rules.join(' ')}`,
+    `Redis user "${ctx.user}" at ${ctx.where} may not use ${missing.join(', ')}${when}; as an admin run: ACL SETUSER ${ctx.user} ${rules.join(' ')}`,
+    { subject: 'store' },
   );
 }

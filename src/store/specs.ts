@@ -14,7 +14,7 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export interface ResolvedStore {
   readonly kind: 'postgres' | 'redis';
   readonly url: string;
-  /** Where the URL came from, for error messages: `--store`, `RACELAB_PG_URL`, or the built-in default. */
+  /** Where the URL came from, for error messages: `store` (the caller's spec), `RACELAB_PG_URL`, or the built-in default. */
   readonly source: string;
 }
 
@@ -36,12 +36,9 @@ export function resolveSharedStores(spec: string | undefined, env: NodeJS.Proces
     if (part === 'postgres' || part === 'redis') return fromEnvironment(part, env);
     const kind = storeKind(part);
     if (kind === 'memory') {
-      throw new RacelabError(
-        'BAD_STORE',
-        '--store: memory lives inside one process, so replicas cannot share it; use postgres, redis, or their URLs',
-      );
+      throw new RacelabError('BAD_STORE', 'memory lives inside one process, so replicas cannot share it; use postgres, redis, or their URLs', { subject: 'store' });
     }
-    return { kind, url: part, source: '--store' };
+    return { kind, url: part, source: 'store' };
   });
 }
 
@@ -105,12 +102,12 @@ export async function sweepLeftovers(store: Store): Promise<string[]> {
 
 /** For errors about a store that came from the environment: say where it came from. */
 export function describeSource(s: ResolvedStore): string {
-  return s.source === '--store' ? maskStoreUrl(s.url) : s.source.startsWith('RACELAB_') ? `${maskStoreUrl(s.url)} (from ${s.source})` : `${maskStoreUrl(s.url)} (${s.source})`;
+  return s.source === 'store' ? maskStoreUrl(s.url) : s.source.startsWith('RACELAB_') ? `${maskStoreUrl(s.url)} (from ${s.source})` : `${maskStoreUrl(s.url)} (${s.source})`;
 }
 
 /**
  * Opens the store once, at its URL as resolved (before any namespace is added), and closes it: a server that is
- * down, or a bad user or database, fails as one line naming that URL and, when it did not come from --store,
+ * down, or a bad user or database, fails as one line naming that URL and, when it did not come from the spec given,
  * where it came from, before anything else starts.
  */
 export async function probeStore(s: ResolvedStore): Promise<void> {
@@ -119,10 +116,13 @@ export async function probeStore(s: ResolvedStore): Promise<void> {
     store = await openStore(s.url, { poolSize: 1 });
     await sweepLeftovers(store);
   } catch (e) {
-    if (!isRacelabError(e) || s.source === '--store') throw e;
+    if (!isRacelabError(e) || s.source === 'store') throw e;
     const variable = s.kind === 'postgres' ? 'RACELAB_PG_URL' : 'RACELAB_REDIS_URL';
     const origin = s.source === variable ? `that URL came from ${variable}` : `that URL is the built-in default, used when ${variable} is not set`;
-    throw new RacelabError(e.code, `${e.message}; ${origin}: point ${variable} or --store at a running ${s.kind === 'postgres' ? 'PostgreSQL' : 'Redis'}`, { cause: e });
+    throw new RacelabError(e.code, `${e.detail}; ${origin}: point ${variable} or \`store\` at a running ${s.kind === 'postgres' ? 'PostgreSQL' : 'Redis'}`, {
+      ...(e.subject !== undefined ? { subject: e.subject } : {}),
+      cause: e,
+    });
   } finally {
     await store?.close();
   }

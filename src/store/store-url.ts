@@ -43,8 +43,9 @@ export function parseStoreUrl(spec: string, kind: 'postgres' | 'redis'): StoreUr
     throw new RacelabError(
       'BAD_STORE',
       kind === 'postgres'
-        ? `--store: table "${table}" must be a lower-case SQL name (letters, digits, '_', at most 63)`
-        : '--store: ?table= is for PostgreSQL stores; a Redis store takes ?namespace= only',
+        ? `table "${table}" must be a lower-case SQL name (letters, digits, '_', at most 63)`
+        : '?table= is for PostgreSQL stores; a Redis store takes ?namespace= only',
+      { subject: 'store' },
     );
   }
   const driver = new URL(url.href);

@@ -17,11 +17,11 @@ export interface ActorWorkloadOptions {
  */
 export function actorPatternWorkload(pattern: ActorPattern, variant: string, options: ActorWorkloadOptions = {}): Workload {
   checkVariant(pattern, variant);
-  for (const [what, n] of [
-    ['--senders', options.senders],
-    ['--messages', options.messages],
+  for (const [name, n] of [
+    ['senders', options.senders],
+    ['messages', options.messages],
   ] as const) {
-    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1000)) throw new RacelabError('BAD_COUNT', `${what}: "${n}" must be a whole number from 1 to 1000`);
+    if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 1000)) throw new RacelabError('BAD_COUNT', `"${n}" must be a whole number from 1 to 1000`, { subject: name });
   }
   return {
     name: 'actors',

@@ -52,8 +52,9 @@ export function counterWorkload(options: CounterWorkloadOptions): Workload {
     throw new RacelabError(
       'UNKNOWN_VARIANT',
       known?.requires
-        ? `--variant: "${known.name}" needs a real ${known.requires} server, which the explorer cannot schedule; explore one of ${explorableCounterVariants().join(', ')}`
-        : `--variant: "${options.variant}" is not a counter variant; use one of ${explorableCounterVariants().join(', ')}`,
+        ? `"${known.name}" needs a real ${known.requires} server, which the explorer cannot schedule; explore one of ${explorableCounterVariants().join(', ')}`
+        : `"${options.variant}" is not a counter variant; use one of ${explorableCounterVariants().join(', ')}`,
+      { subject: 'variant' },
     );
   }
   const variant = counterVariant(options.variant);

@@ -84,11 +84,15 @@ export interface ExploreReport {
 export async function runExplore(options: RunExploreOptions): Promise<ExploreReport> {
   const workload = exploreWorkload(options);
   const workers = options.workers ?? 1;
-  const sharded = workers > 1 ? '--workers' : options.shardPool ? '--agents' : undefined;
+  const sharded = workers > 1 ? 'workers' : options.shardPool ? 'shardPool' : undefined;
   if (sharded && !shardableStrategies.includes(options.strategy)) {
-    throw new RacelabError('BAD_OPTION', `${sharded}: --strategy ${options.strategy} runs in one process only for now (${sharded === '--agents' ? 'agents' : 'workers'} split random, pct, pos and dfs); drop ${sharded} or use one of those`);
+    throw new RacelabError(
+      'BAD_OPTION',
+      `\`strategy\` ${options.strategy} runs in one process only for now (${sharded === 'shardPool' ? 'agents' : 'workers'} split random, pct, pos and dfs); drop \`${sharded}\` or use one of those`,
+      { subject: sharded },
+    );
   }
-  if (workers > 1 && options.shardPool) throw new RacelabError('BAD_OPTION', 'runs on this machine; --agents spreads over agents; give one of them', { subject: 'workers' });
+  if (workers > 1 && options.shardPool) throw new RacelabError('BAD_OPTION', 'runs on this machine; `shardPool` spreads over agents; give one of them', { subject: 'workers' });
   const { signal: _signal, strategy: _strategy, runs: _runs, seed: _seed, depth: _depth, por: _por, maxSteps: _maxSteps, timeLimitMs: _timeLimitMs, workers: _workers, shardPool: _shardPool, ...scenario } = options;
   const spec: ExploreShardSpec = { scenario, options: { strategy: options.strategy, ...(options.depth !== undefined ? { depth: options.depth } : {}), ...(options.por !== undefined ? { por: options.por } : {}), ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) } };
   if (options.shardPool) {

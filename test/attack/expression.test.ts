@@ -9,7 +9,7 @@ message Get { int32 value = 1; int64 big = 2; uint32 u = 3; double ratio = 4; st
 message Out { string id = 1; int32 n = 2; }`).root;
 const method = (name: string, type: string): MethodSchema => ({ name, path: `/t.S/${name}`, responseType: root.lookupType(type) }) as unknown as MethodSchema;
 const { vars, bind } = attackInvariantEnv({ before: method('Read', 't.Get'), after: method('Read', 't.Get'), methods: new Map([['Make', method('Make', 't.Out')]]) });
-const compile = (src: string) => parseExpression(src, vars, '--invariant', bind);
+const compile = (src: string) => parseExpression(src, vars, 'invariant', bind);
 
 const results = [
   { index: 0, method: 'Make', client: 0, code: 0, status: 'OK', ok: true, response: { id: 'a', n: 2 }, latencyMs: 1.5 },
@@ -63,28 +63,28 @@ describe('invariants in CEL', () => {
       }
       throw new Error(`${src} was accepted`);
     };
-    expect(refused('after.value - before.value')).toBe('--invariant: "after.value - before.value" gives int, not true or false; write a comparison such as "after.value - before.value == ok"');
-    expect(refused('after.value / 0 == 1')).toBe('--invariant: after.value / 0 cannot be evaluated (a division by 0); divide by something that is not 0 (column 1 of "after.value / 0 == 1")');
-    expect(refused('ok == 1 && nope > 2')).toMatch(/^--invariant: "nope" is not defined; use before, after, ok, .* \(column 12 of "ok == 1 && nope > 2"\)$/);
-    expect(refused('after.valu == 1')).toBe('--invariant: after.valu: t.Get has no field valu; it has value, big, u, ratio, id, raw, xs, m (column 1 of "after.valu == 1")');
+    expect(refused('after.value - before.value')).toBe('invariant: "after.value - before.value" gives int, not true or false; write a comparison such as "after.value - before.value == ok"');
+    expect(refused('after.value / 0 == 1')).toBe('invariant: after.value / 0 cannot be evaluated (a division by 0); divide by something that is not 0 (column 1 of "after.value / 0 == 1")');
+    expect(refused('ok == 1 && nope > 2')).toMatch(/^invariant: "nope" is not defined; use before, after, ok, .* \(column 12 of "ok == 1 && nope > 2"\)$/);
+    expect(refused('after.valu == 1')).toBe('invariant: after.valu: t.Get has no field valu; it has value, big, u, ratio, id, raw, xs, m (column 1 of "after.valu == 1")');
     expect(refused('by.Take.ok == 1')).toMatch(/by\.Take: no burst calls Take; by\. takes Make/);
     expect(refused('after.ratio == ok + 1.5')).toMatch(/ok \+ 1\.5: \+ does not take int and double; CEL converts no number implicitly/);
     expect(refused("ok == 'two'")).toMatch(/compares int with string/);
     expect(refused('ok && true')).toMatch(/ok is int, not true or false \(column 1/);
-    expect(refused('after.value ==')).toMatch(/^--invariant: not valid CEL: .*\(column \d+ of "after.value =="\)$/);
+    expect(refused('after.value ==')).toMatch(/^invariant: not valid CEL: .*\(column \d+ of "after.value =="\)$/);
     expect(refused('eval("1")')).toMatch(/eval\(\) is not a CEL function here/);
   });
 
   it('a value only the data makes impossible is an error, never a verdict', () => {
     const e = compile('after.value / failed == 1');
-    expect(() => e.evaluate(scope)).toThrow('--invariant: "after.value / failed == 1" cannot be evaluated: int divide by zero; fix the expression (an error is never read as a race)');
+    expect(() => e.evaluate(scope)).toThrow('invariant: "after.value / failed == 1" cannot be evaluated: int divide by zero; fix the expression (an error is never read as a race)');
     expect(e.evaluate({ ...scope, failed: 5 })).toBe(true);
     expect(() => compile("results[2].response.id == 'a'").evaluate(scope)).toThrow(/cannot be evaluated/);
   });
 
   it('before and after exist only with their reads', () => {
     const noReads = attackInvariantEnv({ methods: new Map([['Make', method('Make', 't.Out')]]) });
-    expect(() => parseExpression('after.value == 1', noReads.vars)).toThrow('--invariant: after needs a --after call; add --after Service/Method (column 1 of "after.value == 1")');
+    expect(() => parseExpression('after.value == 1', noReads.vars)).toThrow('invariant: after needs a `after` call; add `after` Service/Method (column 1 of "after.value == 1")');
     const loose: Record<string, InvariantType> = { x: T.dyn };
     expect(parseExpression('x.anything == 1', loose).evaluate({ x: { anything: 1 } })).toBe(true);
   });

@@ -54,7 +54,7 @@ describe('per-call request templating and metadata', () => {
   it('checks the data against the type before connecting, for every call of a multi-endpoint burst', async () => {
     await expect(
       runAttack({ target, proto: [protoFile], endpoints: [{ method: 'demo.Echo/Say', data: { n: 'x{{index}}' } }], rounds: 1 }),
-    ).rejects.toThrow('--data: field "n" of demo.Msg must be an integer (int32), got "x0"');
+    ).rejects.toThrow('data: field "n" of demo.Msg must be an integer (int32), got "x0"');
     await expect(runAttack({ target, endpoints: [{ method: 'Say', data: { text: '{{nope}}' } }], rounds: 1 })).rejects.toThrow(/unknown placeholder \{\{nope\}\}/);
   });
 

@@ -49,7 +49,7 @@ describe('last-frame burst', () => {
       const fired = await policy.fire(increments(200, () => 0));
       expect(fired.release?.releaseWrites).toBe(1);
       expect(fired.warnings).toEqual([
-        'last-frame: 200 final frames take 2000 bytes, more than one 1460-byte packet (--mss); 146 calls fit in one packet, the rest follow in 1 more',
+        'last-frame: 200 final frames take 2000 bytes, more than one 1460-byte packet (`mss`); 146 calls fit in one packet, the rest follow in 1 more',
       ]);
     } finally {
       await policy.close();

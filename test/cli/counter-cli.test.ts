@@ -121,7 +121,7 @@ describe('bad input: one line, exit 2, nothing left running', () => {
     ['bad target', ['client', '--target', 'localhost'], /--target: "localhost" is not host:port/],
     ['unreachable target', ['client', '--target', '127.0.0.1:1', '--connect-timeout', '300ms'], /--target: nothing answers gRPC at 127\.0\.0\.1:1/],
     ['unknown demo variant', ['demo', '--variants', 'vulnerable,nope'], /--variant: "nope" is not a counter variant/],
-    ['demo variant the store cannot run', ['demo', '--variants', 'vulnerable,pg-atomic'], /--variant pg-atomic needs a PostgreSQL store, but --store is memory; use --store postgres/],
+    ['demo variant the store cannot run', ['demo', '--variants', 'vulnerable,pg-atomic'], /--variant: pg-atomic needs a PostgreSQL store, but --store is memory; use --store postgres/],
     ['demo store that is not one', ['demo', '--store', 'mysql://db'], /--store: "mysql:\/\/db" is not a store/],
     ['demo store where nothing answers', ['demo', '--store', 'postgres://postgres@127.0.0.1:1/test'], /^racelab: --store: nothing answers PostgreSQL at 127\.0\.0\.1:1 \(connection refused\); start the server or fix host and port in postgres:\/\/postgres@127\.0\.0\.1:1\/test$/],
     ['demo with two stores', ['demo', '--store', 'postgres,redis'], /--store: "postgres,redis" names 2 stores; give one/],

@@ -43,6 +43,20 @@ describe('library errors in the CLI: codes to exit statuses, subjects to flags',
     expect(cliMessage(down)).toBe('--target: nothing answers gRPC at 127.0.0.1:1 (waited 5ms); start a server there or check host and port (`racelab serve` starts one)');
   });
 
+  it('a library error names other options in backticks, or has a phrase for its subject; the CLI shows flags', async () => {
+    const { storeKind } = await import('../../src/store/open.js');
+    const { consumerWorkload } = await import('../../src/scenarios/consumer/workload.js');
+    const notStore = thrown(() => storeKind('mysql://db'));
+    expect(notStore.message).toBe('store: "mysql://db" is not a store; use memory, postgres://user@host:5432/db or redis://host:6379 (rediss:// TLS is not supported)');
+    expect(cliMessage(notStore)).toBe('--store: "mysql://db" is not a store; use memory, postgres://user@host:5432/db or redis://host:6379 (rediss:// TLS is not supported)');
+    const producer = thrown(() => consumerWorkload({ variant: 'outbox', ackTimeouts: 1 }));
+    expect(producer.message).not.toMatch(/--/);
+    expect(cliMessage(producer)).toBe('--ack-timeouts: does not apply to variant outbox (the producer side: one key, one idempotent consumer); it takes --messages and --crashes');
+    const phrase = new RacelabError('BAD_DATA', 'unknown placeholder {{x}}', { subject: '`data` for Increment (call 2)' });
+    expect(cliMessage(phrase)).toBe('--data for Increment (call 2): unknown placeholder {{x}}');
+    expect(cliMessage(new RacelabError('BAD_DATA', 'not valid JSON', { subject: 'setup.data' }))).toBe('--setup-data: not valid JSON');
+  });
+
   it('the actor runtime used against its rules is ACTOR_MISUSE: a bug in the calling code, exit 70 in the CLI', () => {
     const e = thrown(() => new ActorSystem({ callTimeoutMs: -1 }));
     expect(e.code).toBe('ACTOR_MISUSE');

@@ -115,7 +115,7 @@ for (const [name, url, variant, signal, code] of [
       opened.push(keep);
       await keep.set('k', 1);
       // The next run's start: every command that creates namespaces probes its store first.
-      await probeStore({ kind: name === 'Redis' ? 'redis' : 'postgres', url, source: '--store' });
+      await probeStore({ kind: name === 'Redis' ? 'redis' : 'postgres', url, source: 'store' });
       const after = await admin.listNamespaces();
       expect(after.filter(ownedBy(killed))).toEqual([]);
       expect(after).toContain(keep.namespace);

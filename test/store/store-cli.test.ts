@@ -34,7 +34,7 @@ describe('--store errors are one line, exit 2, and never print the password', ()
     expect(expectOneLineError(scheme)).toMatch(/is not a store; use memory, postgres:\/\/.* or redis:\/\//);
     expect(expectOneLineError(url)).toMatch(/not a valid URL/);
     expect(expectOneLineError(memoryReplicas)).toMatch(/--replicas: .*memory lives inside one process/);
-    expect(expectOneLineError(wrongStore)).toMatch(/--variant pg-atomic needs a PostgreSQL store, but --store is memory/);
+    expect(expectOneLineError(wrongStore)).toMatch(/--variant: pg-atomic needs a PostgreSQL store, but --store is memory/);
     for (const run of [scheme, url]) expect(run.stderr).not.toContain('hunter2');
   });
 
@@ -62,7 +62,7 @@ describe('--store errors are one line, exit 2, and never print the password', ()
     ]);
     expect(expectOneLineError(down)).toMatch(new RegExp(`nothing answers Redis at 127\\.0\\.0\\.1:${port}`));
     expect(expectOneLineError(creds)).toMatch(/refused the credentials of user "racelab_no_such_user"/);
-    expect(expectOneLineError(wrongVariant)).toMatch(/--variant pg-for-update needs a PostgreSQL store, but --store is redis/);
+    expect(expectOneLineError(wrongVariant)).toMatch(/--variant: pg-for-update needs a PostgreSQL store, but --store is redis/);
     for (const run of [down, creds]) expect(run.stderr + run.stdout).not.toContain('hunter2');
   });
 

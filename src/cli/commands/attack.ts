@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AttackEndpointOptions, AttackOptions } from '../../attack/report.js';
+import { flagWords } from '../errors.js';
 import { printJson, printProgress, printResult } from '../output.js';
 import { untilSignal, exitStatusForSignal } from '../signals.js';
 import { addNatsAccessOptions, natsAccess, type NatsAccessFlags } from './agent.js';
@@ -113,7 +114,9 @@ export function register(program: Command): void {
         if (!flags.json) printProgress(`racelab: ${s}: stopping after the calls in flight`);
         stop.abort();
       });
-      const report = await lib.runAttack({ ...options, signal: stop.signal, ...(flags.json ? {} : { onProgress: printProgress }), ...(flags.html !== undefined ? { keepCalls: true } : {}) });
+      const ran = await lib.runAttack({ ...options, signal: stop.signal, ...(flags.json ? {} : { onProgress: printProgress }), ...(flags.html !== undefined ? { keepCalls: true } : {}) });
+      // The library's warnings name its options (`mss`); the user typed flags (--mss).
+      const report = { ...ran, warnings: ran.warnings.map(flagWords) };
       if (flags.html !== undefined) {
         const [{ attackPage }, { renderReportPage }] = await Promise.all([import('../../report/attack-page.js'), import('../../report/page.js')]);
         await html.writeHtmlPage(flags.html, renderReportPage(attackPage(report, html.commandLine())));

@@ -59,7 +59,8 @@ function plan(options: ActorDemoOptions): Array<{ pattern: ActorPattern; variant
     if (!all.some((x) => x.variant === v)) {
       throw new RacelabError(
         'UNKNOWN_VARIANT',
-        `--variant: "${v}" is not a variant of ${patterns.length === 1 ? `pattern ${patterns[0]?.name}` : 'the chosen patterns'}; use one of ${all.map((x) => x.variant).join(', ')}`,
+        `"${v}" is not a variant of ${patterns.length === 1 ? `pattern ${patterns[0]?.name}` : 'the chosen patterns'}; use one of ${all.map((x) => x.variant).join(', ')}`,
+        { subject: 'variant' },
       );
     }
   }

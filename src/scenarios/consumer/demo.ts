@@ -114,12 +114,12 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
   const crashes = options.crashes ?? 5;
   const pauses = options.pauses ?? 0;
   const restarts = options.restarts ?? 0;
-  for (const [flag, n] of [
-    ['--crashes', crashes],
-    ['--pauses', pauses],
-    ['--restarts', restarts],
+  for (const [name, n] of [
+    ['crashes', crashes],
+    ['pauses', pauses],
+    ['restarts', restarts],
   ] as const) {
-    if (!Number.isInteger(n) || n < 0 || n > messages) throw new RacelabError('BAD_COUNT', `${flag}: "${n}" must be a whole number from 0 to the number of messages (${messages})`);
+    if (!Number.isInteger(n) || n < 0 || n > messages) throw new RacelabError('BAD_COUNT', `"${n}" must be a whole number from 0 to the number of messages (${messages})`, { subject: name });
   }
   const windowMs = options.windowMs ?? 5;
   const ackWaitMs = options.ackWaitMs ?? 1000;
@@ -129,11 +129,11 @@ export async function runBrokerDemo(options: BrokerDemoOptions): Promise<BrokerD
     throw new RacelabError('BAD_OPTION', 'killing consumer processes needs a real broker (nats or rabbitmq) and a store they share (postgres or redis)');
   }
   if (restarts > 0 && resolved.kind !== 'nats') {
-    throw new RacelabError('BAD_OPTION', `restarting the broker is implemented for NATS only (a private nats-server); use --broker nats, or --restarts 0 with ${resolved.kind}`, { subject: 'restarts' });
+    throw new RacelabError('BAD_OPTION', `restarting the broker is implemented for NATS only (a private nats-server); use \`broker\` nats, or \`restarts\` 0 with ${resolved.kind}`, { subject: 'restarts' });
   }
-  if (restarts > 0 && options.killProcesses) throw new RacelabError('BAD_OPTION', '--restarts and --kill-processes: use one at a time');
+  if (restarts > 0 && options.killProcesses) throw new RacelabError('BAD_OPTION', '`restarts` and `killProcesses`: use one at a time');
   if (pauses > 0 && resolved.kind === 'rabbitmq') {
-    throw new RacelabError('BAD_OPTION', 'RabbitMQ 3.10 has no per-queue consumer timeout (x-consumer-timeout is ignored), so a held ack is never redelivered; use --broker nats or memory', { subject: 'pauses' });
+    throw new RacelabError('BAD_OPTION', 'RabbitMQ 3.10 has no per-queue consumer timeout (x-consumer-timeout is ignored), so a held ack is never redelivered; use `broker` nats or memory', { subject: 'pauses' });
   }
   if (storeSpec) await probeStore(storeSpec);
   const namespace = brokerNamespace(options.prefix ?? 'racelab');

@@ -100,7 +100,8 @@ export function consumerVariant(name: string): ConsumerVariant {
   if (!v) {
     throw new RacelabError(
       'UNKNOWN_VARIANT',
-      `--variant: "${name}" is not a consumer variant; use one of ${consumerVariants.map((x) => x.name).join(', ')} (explore also takes dual-write and outbox, the producer side)`,
+      `"${name}" is not a consumer variant; use one of ${consumerVariants.map((x) => x.name).join(', ')} (explore also takes dual-write and outbox, the producer side)`,
+      { subject: 'variant' },
     );
   }
   return v;

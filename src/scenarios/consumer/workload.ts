@@ -31,12 +31,14 @@ export interface ConsumerWorkloadOptions {
  */
 export function consumerWorkload(options: ConsumerWorkloadOptions): Workload {
   if ((producerVariants as readonly string[]).includes(options.variant)) {
-    for (const [flag, v] of [
-      ['--keys', options.keys],
-      ['--consumers', options.consumers],
-      ['--ack-timeouts', options.ackTimeouts],
+    for (const [name, v] of [
+      ['keys', options.keys],
+      ['consumers', options.consumers],
+      ['ackTimeouts', options.ackTimeouts],
     ] as const) {
-      if (v !== undefined) throw new RacelabError('BAD_OPTION', `${flag} does not apply to variant ${options.variant} (the producer side: one key, one idempotent consumer); it takes --messages and --crashes`);
+      if (v !== undefined) {
+        throw new RacelabError('BAD_OPTION', `does not apply to variant ${options.variant} (the producer side: one key, one idempotent consumer); it takes \`messages\` and \`crashes\``, { subject: name });
+      }
     }
     checkSizes(options.messages ?? 2, 1, undefined);
     if (options.crashes !== undefined && (!Number.isInteger(options.crashes) || options.crashes < 0 || options.crashes > 100)) {
@@ -51,11 +53,11 @@ export function consumerWorkload(options: ConsumerWorkloadOptions): Workload {
   const consumers = options.consumers ?? variant.consumers;
   const crashes = options.crashes ?? variant.crashes;
   const ackTimeouts = options.ackTimeouts ?? 0;
-  for (const [flag, n] of [
-    ['--crashes', crashes],
-    ['--ack-timeouts', ackTimeouts],
+  for (const [name, n] of [
+    ['crashes', crashes],
+    ['ackTimeouts', ackTimeouts],
   ] as const) {
-    if (!Number.isInteger(n) || n < 0 || n > 100) throw new RacelabError('BAD_COUNT', `${flag}: "${n}" must be a whole number from 0 to 100`);
+    if (!Number.isInteger(n) || n < 0 || n > 100) throw new RacelabError('BAD_COUNT', `"${n}" must be a whole number from 0 to 100`, { subject: name });
   }
   const keys = Array.from({ length: keyCount }, (_, i) => `k${i + 1}`);
   const plan = planMessages(messages, keys);

@@ -46,15 +46,15 @@ export interface CounterServer extends RunningServer {
 
 /**
  * A handler's store failure that the store can say as its fix (a Redis right removed in the middle of a run) goes
- * to the caller as PERMISSION_DENIED with that one line, so a client or a demo can stop and print it instead of
- * counting failed calls; any other failure goes as it was.
+ * to the caller as PERMISSION_DENIED with that one line (and the error's fields in a trailer, src/grpc/timing.ts), so a
+ * client or a demo can stop and print it instead of counting failed calls; any other failure goes as it was.
  */
 async function explained<T>(store: Store, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
     const said = store.explainFailure ? await store.explainFailure(e) : e;
-    if (said !== e && isRacelabError(said)) throw Object.assign(new Error(said.message), { code: grpc.status.PERMISSION_DENIED, details: said.message });
+    if (said !== e && isRacelabError(said)) throw Object.assign(new Error(said.message, { cause: said }), { code: grpc.status.PERMISSION_DENIED, details: said.message });
     throw e;
   }
 }

@@ -25,7 +25,8 @@ const STORE_EXAMPLES = { postgres: DEFAULT_PG_URL, redis: DEFAULT_REDIS_URL } as
 export function wrongStore(variant: string, needs: 'postgres' | 'redis', has: string): RacelabError {
   return new RacelabError(
     'BAD_OPTION',
-    `--variant ${variant} needs a ${STORE_NAMES[needs]} store, but --store is ${has}; use --store ${STORE_EXAMPLES[needs]} or a variant for ${has}`,
+    `${variant} needs a ${STORE_NAMES[needs]} store, but \`store\` is ${has}; use \`store\` ${STORE_EXAMPLES[needs]} or a variant for ${has}`,
+    { subject: 'variant' },
   );
 }
 

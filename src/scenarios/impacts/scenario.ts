@@ -172,9 +172,9 @@ export function checkServedVariant(scenario: ImpactScenario, name: string, store
   const variant = scenarioVariant(scenario.name, servedVariants(scenario), name);
   checkScenarioStore(scenario.name, variant, storeSpec);
   if (scenario.availabilityVariants?.includes(variant)) {
-    if (replicas > 1) throw new RacelabError('BAD_OPTION', `--variant ${name} of ${scenario.name} keeps its state in one server process, which replicas cannot share; drop --replicas`, { subject: 'replicas' });
+    if (replicas > 1) throw new RacelabError('BAD_OPTION', `\`variant\` ${name} of ${scenario.name} keeps its state in one server process, which replicas cannot share; drop \`replicas\``, { subject: 'replicas' });
     const kind = storeKind(storeSpec);
-    if (kind !== 'memory') throw new RacelabError('BAD_OPTION', `--variant ${name} of ${scenario.name} keeps its state in the server process, not in a store, so --store ${kind} would change nothing; drop --store`, { subject: 'store' });
+    if (kind !== 'memory') throw new RacelabError('BAD_OPTION', `\`variant\` ${name} of ${scenario.name} keeps its state in the server process, not in a store, so \`store\` ${kind} would change nothing; drop \`store\``, { subject: 'store' });
   }
   return variant;
 }
@@ -185,7 +185,8 @@ export function checkScenarioStore(scenario: string, variant: { readonly name: s
   if (variant.requires && variant.requires !== kind) {
     throw new RacelabError(
       'BAD_OPTION',
-      `--variant ${variant.name} of ${scenario} needs a ${STORE_NAMES[variant.requires]} store, but --store is ${kind}; use --store ${STORE_EXAMPLES[variant.requires]} or a variant for ${kind}`,
+      `${variant.name} of ${scenario} needs a ${STORE_NAMES[variant.requires]} store, but \`store\` is ${kind}; use \`store\` ${STORE_EXAMPLES[variant.requires]} or a variant for ${kind}`,
+      { subject: 'variant' },
     );
   }
 }
@@ -193,7 +194,7 @@ export function checkScenarioStore(scenario: string, variant: { readonly name: s
 /** The store as the adapter a store-specific variant needs. */
 export function storeOf<T extends Store>(variant: string, kind: StoreKindName, store: Store): T {
   if (store.kind !== kind) {
-    throw new RacelabError('BAD_OPTION', `--variant ${variant} needs a ${STORE_NAMES[kind]} store, but --store is ${store.kind}; use --store ${STORE_EXAMPLES[kind]}`);
+    throw new RacelabError('BAD_OPTION', `${variant} needs a ${STORE_NAMES[kind]} store, but \`store\` is ${store.kind}; use \`store\` ${STORE_EXAMPLES[kind]}`, { subject: 'variant' });
   }
   return store as T;
 }
@@ -275,7 +276,7 @@ export function scenarioWorkloadPlan<V extends { readonly name: string; readonly
   const variant = scenarioVariant(scenario, variants, options.variant);
   const clients = options.clients ?? 2;
   const delayMs = options.delayMs ?? 0;
-  if (!Number.isInteger(clients) || clients < 1 || clients > perClient.length) throw new RacelabError('BAD_COUNT', `"${clients}" must be a whole number from 1 to ${perClient.length} for --scenario ${scenario}`, { subject: 'clients' });
+  if (!Number.isInteger(clients) || clients < 1 || clients > perClient.length) throw new RacelabError('BAD_COUNT', `"${clients}" must be a whole number from 1 to ${perClient.length} for \`scenario\` ${scenario}`, { subject: 'clients' });
   if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `"${delayMs}" must be a duration of 0 or more`, { subject: 'delayMs' });
   return { variant, clients, delayMs, plan: perClient.slice(0, clients) };
 }

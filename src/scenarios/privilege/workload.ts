@@ -20,7 +20,7 @@ export function privilegeWorkload(options: PrivilegeWorkloadOptions): Workload {
   const variant = scenarioVariant('privilege', privilegeVariants, options.variant);
   const clients = options.clients ?? 2;
   const delayMs = options.delayMs ?? 0;
-  if (!Number.isInteger(clients) || clients < 2 || clients > 3) throw new RacelabError('BAD_COUNT', `"${clients}" must be 2 or 3 for --scenario privilege (admin action, revoke, admin action)`, { subject: 'clients' });
+  if (!Number.isInteger(clients) || clients < 2 || clients > 3) throw new RacelabError('BAD_COUNT', `"${clients}" must be 2 or 3 for \`scenario\` privilege (admin action, revoke, admin action)`, { subject: 'clients' });
   if (!Number.isFinite(delayMs) || delayMs < 0) throw new RacelabError('BAD_DURATION', `"${delayMs}" must be a duration of 0 or more`, { subject: 'delayMs' });
   return {
     name: 'privilege',

@@ -23,9 +23,9 @@ export function rateLimitWorkload(options: RateLimitWorkloadOptions): Workload {
   const variant = scenarioVariant('ratelimit', rateLimitVariants, options.variant);
   const clients = options.clients ?? 2;
   const delayMs = options.delayMs ?? 0;
-  if (!Number.isInteger(clients) || clients < 1 || clients > 6) throw new RacelabError('BAD_COUNT', `"${clients}" must be a whole number from 1 to 6 for --scenario ratelimit`, { subject: 'clients' });
+  if (!Number.isInteger(clients) || clients < 1 || clients > 6) throw new RacelabError('BAD_COUNT', `"${clients}" must be a whole number from 1 to 6 for \`scenario\` ratelimit`, { subject: 'clients' });
   if (!Number.isFinite(delayMs) || delayMs < 0 || delayMs >= EXPLORE_WINDOW_MS / 10) {
-    throw new RacelabError('BAD_DURATION', `"${delayMs}" must be a duration from 0 to ${EXPLORE_WINDOW_MS / 10 - 1}ms for --scenario ratelimit (calls must stay in one window)`, { subject: 'delayMs' });
+    throw new RacelabError('BAD_DURATION', `"${delayMs}" must be a duration from 0 to ${EXPLORE_WINDOW_MS / 10 - 1}ms for \`scenario\` ratelimit (calls must stay in one window)`, { subject: 'delayMs' });
   }
   return {
     name: 'ratelimit',

@@ -242,7 +242,7 @@ export async function runReplicasDemo(options: ReplicasDemoOptions = {}): Promis
   for (const v of options.variants ?? []) {
     const needs = counterVariant(v).requires;
     if (needs && !stores.some((s) => s.kind === needs)) {
-      throw new RacelabError('BAD_OPTION', `${v} needs a ${needs === 'postgres' ? 'PostgreSQL' : 'Redis'} store; add --store ${needs} (or its URL)`, { subject: 'variants' });
+      throw new RacelabError('BAD_OPTION', `${v} needs a ${needs === 'postgres' ? 'PostgreSQL' : 'Redis'} store; add \`store\` ${needs} (or its URL)`, { subject: 'variants' });
     }
   }
   const progress = options.onProgress ?? (() => undefined);

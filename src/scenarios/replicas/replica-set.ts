@@ -137,15 +137,14 @@ export async function startReplicaSet(o: ReplicaSetOptions): Promise<ReplicaSet>
   if (o.scenario && o.scenario !== 'counter') {
     const scenario = impactScenario(o.scenario);
     if (scenario.singleProcess && o.replicas > 1) {
-      throw new RacelabError('BAD_OPTION', `--scenario ${scenario.name} observes its invariant inside one server process, so it runs with --replicas 1 only`, { subject: 'replicas' });
+      throw new RacelabError('BAD_OPTION', `\`scenario\` ${scenario.name} observes its invariant inside one server process, so it runs with \`replicas\` 1 only`, { subject: 'replicas' });
     }
     checkServedVariant(scenario, o.variant, o.store, o.replicas);
   } else checkVariantStore(o.variant, o.store);
   if (o.replicas > 1 && storeKind(o.store) === 'memory') {
-    throw new RacelabError(
-      'BAD_OPTION',
-      '--replicas: replicas share state through --store, and memory lives inside one process; use --store postgres://… or redis://…',
-    );
+    throw new RacelabError('BAD_OPTION', 'replicas share state through `store`, and memory lives inside one process; use `store` postgres://… or redis://…', {
+      subject: 'replicas',
+    });
   }
   const tracked: Tracked[] = [];
   for (let i = 0; i < o.replicas; i++) tracked.push(track(spawnRacelab(replicaServeArgs(o, i), { stdin: true, env: { RACELAB_STORE: o.store } })));

@@ -1,9 +1,10 @@
 import { isUnknownOutcome } from '../../grpc/status.js';
 import * as grpc from '@grpc/grpc-js';
-import { RacelabError } from '../../core/errors.js';
+import { RacelabError, errorFromFields, type RacelabErrorFields } from '../../core/errors.js';
 import { nowMicros } from '../../core/clock.js';
 import { summarize } from '../../core/stats.js';
 import { callUnary, waitReady } from '../../grpc/client.js';
+import { RACELAB_ERROR_TRAILER } from '../../grpc/timing.js';
 import type { CounterClient } from '../../generated/Counter.js';
 import { counterClient } from '../counter/client.js';
 
@@ -103,7 +104,7 @@ export async function runSpreadBurst(o: SpreadBurstOptions): Promise<SpreadBurst
     let killRecord: KillRecord | undefined;
     let killing: Promise<void> | undefined;
     /** What the store said when it refused a replica (PERMISSION_DENIED): the burst stops on it. */
-    let refused: string | undefined;
+    let refused: RacelabError | undefined;
     const t0 = performance.now();
 
     const pickTarget = (): number => {
@@ -156,7 +157,9 @@ export async function runSpreadBurst(o: SpreadBurstOptions): Promise<SpreadBurst
           // The store refused the replica (a right removed mid-run): the burst stops, and the one line that names
           // the fix is the run's outcome; counting the rest as failed calls would report a fault of the setup.
           counts.failed++;
-          refused = r.error.details;
+          const sent = r.error.metadata?.get(RACELAB_ERROR_TRAILER)[0];
+          const fields = sent !== undefined ? (JSON.parse(String(sent)) as RacelabErrorFields) : {};
+          refused = errorFromFields({ message: r.error.details, ...fields }) ?? new RacelabError('BAD_STORE', r.error.details);
           next = o.calls;
         } else if (down.has(i) || isUnknownOutcome(r.error.code)) {
           counts.unknown++;
@@ -168,7 +171,7 @@ export async function runSpreadBurst(o: SpreadBurstOptions): Promise<SpreadBurst
     };
     await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
     if (killing) await killing;
-    if (refused !== undefined) throw new RacelabError('BAD_STORE', refused);
+    if (refused !== undefined) throw refused;
     const wallMs = performance.now() - t0;
     const lat = summarize(latencies);
     const sum = (f: keyof Omit<TargetCounts, 'target'>): number => perTarget.reduce((s, t) => s + t[f], 0);

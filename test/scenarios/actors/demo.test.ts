@@ -49,7 +49,7 @@ describe('runActorDemo', () => {
   it('rejects unknown names before running anything', async () => {
     await expect(runActorDemo({ patterns: ['counter-cast', 'bogus'] })).rejects.toMatchObject({ code: 'UNKNOWN_SCENARIO' });
     await expect(runActorDemo({ patterns: ['counter-cast'], variants: ['get-then-set'] })).rejects.toThrow(
-      /--variant: "get-then-set" is not a variant of pattern counter-cast; use one of seed-send/,
+      /^variant: "get-then-set" is not a variant of pattern counter-cast; use one of seed-send/,
     );
   });
 });

@@ -50,7 +50,7 @@ describe('racelab attack --scenario inventory against a plain grpc-js inventory 
   it('a service without AddSku: the built-in attack stops in one line naming its setup call, before any burst', async () => {
     server = await startPlainInventory(true, false);
     await expect(runAttack({ target: server.target, scenario: 'inventory', sync: 'last-frame', count: 8, rounds: 2, pauseMs: 0 })).rejects.toThrow(
-      /^--scenario inventory's setup call: \/racelab\.inventory\.v1\.Inventory\/AddSku failed with Unimplemented: [^\n]*$/,
+      /^`scenario` inventory's setup call: \/racelab\.inventory\.v1\.Inventory\/AddSku failed with Unimplemented: [^\n]*$/,
     );
   }, 60_000);
 });

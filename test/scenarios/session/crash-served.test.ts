@@ -84,8 +84,8 @@ describe('session crash form served over gRPC', () => {
 
   it('takes neither replicas nor a store: one line each', () => {
     const session = impactScenario('session');
-    expect(() => checkServedVariant(session, 'crash-vulnerable', 'redis://127.0.0.1:6379', 3)).toThrow(/^replicas: --variant crash-vulnerable of session keeps its state in one server process/);
-    expect(() => checkServedVariant(session, 'crash-fixed', 'postgres://postgres@127.0.0.1:5432/test')).toThrow(/^store: --variant crash-fixed of session keeps its state in the server process, not in a store/);
+    expect(() => checkServedVariant(session, 'crash-vulnerable', 'redis://127.0.0.1:6379', 3)).toThrow(/^replicas: `variant` crash-vulnerable of session keeps its state in one server process/);
+    expect(() => checkServedVariant(session, 'crash-fixed', 'postgres://postgres@127.0.0.1:5432/test')).toThrow(/^store: `variant` crash-fixed of session keeps its state in the server process, not in a store/);
     expect(checkServedVariant(session, 'crash-fixed', 'memory').name).toBe('crash-fixed');
     expect(() => checkServedVariant(session, 'crash', 'memory')).toThrow(/use one of vulnerable, mutex, cas, txn, pg-conditional, redis-lua, crash-vulnerable, crash-fixed$/);
   });
