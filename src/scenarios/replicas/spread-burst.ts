@@ -158,7 +158,7 @@ export async function runSpreadBurst(o: SpreadBurstOptions): Promise<SpreadBurst
           // the fix is the run's outcome; counting the rest as failed calls would report a fault of the setup.
           counts.failed++;
           const sent = r.error.metadata?.get(RACELAB_ERROR_TRAILER)[0];
-          const fields = sent !== undefined ? (JSON.parse(String(sent)) as RacelabErrorFields) : {};
+          const fields = sent !== undefined ? readErrorFields(String(sent)) : {};
           refused = errorFromFields({ message: r.error.details, ...fields }) ?? new RacelabError('BAD_STORE', r.error.details);
           next = o.calls;
         } else if (down.has(i) || isUnknownOutcome(r.error.code)) {
@@ -190,5 +190,15 @@ export async function runSpreadBurst(o: SpreadBurstOptions): Promise<SpreadBurst
     };
   } finally {
     for (const c of clients) c.close();
+  }
+}
+
+/** The racelab error fields a replica sent in its trailer; anything else (not JSON, not an object) is none. */
+function readErrorFields(text: string): RacelabErrorFields {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null ? (v as RacelabErrorFields) : {};
+  } catch {
+    return {};
   }
 }
