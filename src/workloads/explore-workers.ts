@@ -8,7 +8,10 @@ import { exploreWorkload } from './registry.js';
 /** A pool of worker threads for `explore --workers N`; `close()` terminates them all, whatever state they are in. */
 export interface ExploreWorkerPool extends ShardPool {
   close(): Promise<void>;
-  /** Ranges run so far by each worker, and by this thread while no worker was online yet (for tests and the bench). */
+  /**
+   * Ranges run so far by each worker, and by this thread while no worker was online yet (for tests and the bench);
+   * the ranges this thread answers after an interrupt, which run nothing, are not counted.
+   */
   ranges(): { readonly workers: readonly number[]; readonly mainThread: number };
 }
 
@@ -60,7 +63,8 @@ export function openExploreWorkers(
   let localRan = 0;
   const runLocally = (q: Queued): void => {
     localBusy = true;
-    localRan++;
+    // A range answered after an interrupt runs nothing (its signal is aborted): not counted as run here.
+    if (!interrupted) localRan++;
     Promise.resolve()
       .then(() => runChunk((local ??= exploreWorkload(data.scenario)), data.options, q.chunk, localStop.signal))
       .then(
