@@ -1,6 +1,7 @@
 // racelab attack, measured:
 // 1. Throughput: unary calls/s of the driver's one-channel (--sync parallel) flood at max rate, against h2load
-//    (Debian nghttp2-client) sending the same gRPC-framed request to the same racelab server. Ratio = racelab / h2load.
+//    (Debian nghttp2-client) sending the same gRPC-framed request, with the same headers, to the same racelab server.
+//    Ratio = racelab / h2load.
 // 2. Burst spread: first-to-last handler start on the server, per sync mode, for N = 20 and 100 calls, on
 //    loopback and through racelab's jitter proxy (20 ms + up to 5 ms per 1460-byte segment). Ratios are against
 //    --sync parallel in the same setting. The "floor" row is the server's own cost of starting N handlers one
@@ -130,8 +131,12 @@ writeFileSync(body, Buffer.alloc(5)); // a gRPC frame: not compressed, length 0 
 const h2loadMissing = spawnSync('h2load', ['--version'], { encoding: 'utf8' }).error
   ? 'h2load not found (Debian: apt-get install -y nghttp2-client); row skipped'
   : undefined;
+// The headers the flood sends (src/burst/h2-call.ts requestHeaderPairs), the deadline among them: grpc-js arms a
+// timer per call for grpc-timeout, so a request without it costs the server less, and the ratio would compare
+// two different requests.
+const floodHeaders = ['content-type: application/grpc', 'te: trailers', `grpc-timeout: ${transport.deadlineMs}m`, 'user-agent: racelab-flood'];
 const runH2load = (n) =>
-  spawnSync('h2load', ['-n', String(n), '-c', '1', '-m', String(inFlight), '-d', body, '-H', 'content-type: application/grpc', '-H', 'te: trailers', `http://${target}/Counter/GetValue`], {
+  spawnSync('h2load', ['-n', String(n), '-c', '1', '-m', String(inFlight), '-d', body, ...floodHeaders.flatMap((h) => ['-H', h]), `http://${target}/Counter/GetValue`], {
     encoding: 'utf8',
     maxBuffer: 16 << 20,
   });
