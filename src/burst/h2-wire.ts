@@ -4,6 +4,7 @@ import { nowMicros } from '../core/clock.js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { status } from '../grpc/status.js';
 import { HANDLER_START_TRAILER } from '../grpc/timing.js';
+import { H2_PREFACE } from '../grpc/transport.js';
 import type { BurstTransport } from './sync-policy.js';
 import { decodeGrpcMessage, grpcStatusOfHttp, type UnaryResult } from './h2-call.js';
 
@@ -48,7 +49,6 @@ const FRAME_SIZE_ERROR = 0x6;
 const CANCEL = 0x8;
 const COMPRESSION_ERROR = 0x9;
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 const MAX_WINDOW = 2 ** 31 - 1;
 const DEFAULT_WINDOW = 65_535;
 /** Stream ids are 31 bits; a session that used them all takes no new call (the flood dials another). */
@@ -258,7 +258,7 @@ export class WireSession {
     settings.writeUInt32BE(4096, 14);
     const grant = Buffer.alloc(4);
     grant.writeUInt32BE(MAX_WINDOW - DEFAULT_WINDOW, 0);
-    socket.write(Buffer.concat([PREFACE, frame(SETTINGS, 0, 0, settings), frame(WINDOW_UPDATE, 0, 0, grant)]));
+    socket.write(Buffer.concat([H2_PREFACE, frame(SETTINGS, 0, 0, settings), frame(WINDOW_UPDATE, 0, 0, grant)]));
     return new Promise<WireSession>((resolve, reject) => {
       const timer = setTimeout(() => failed(new Error(`no HTTP/2 SETTINGS from ${transport.target} within ${transport.connectTimeoutMs}ms`)), transport.connectTimeoutMs);
       // A TLS server that wants a client certificate finishes the handshake and then sends an alert: the socket

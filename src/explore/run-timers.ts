@@ -1,6 +1,6 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import FakeTimers from '@sinonjs/fake-timers';
+import { callSitesBelow, isRacelabFile } from '../sched/promise-watch.js';
 
 type InstalledClock = ReturnType<ReturnType<typeof FakeTimers.withGlobal>['install']>;
 type FakeMethod = NonNullable<Parameters<ReturnType<typeof FakeTimers.withGlobal>['install']>[0]>['toFake'] extends (infer M)[] | undefined ? M : never;
@@ -274,29 +274,9 @@ export class RunTimers {
  * process.nextTick too: that is the I/O machinery, not code under test) nor by racelab's.
  */
 function calledByProgram(fn: (...args: never[]) => unknown): boolean {
-  const saved = Error.prepareStackTrace;
-  const limit = Error.stackTraceLimit;
-  try {
-    Error.stackTraceLimit = 1;
-    Error.prepareStackTrace = (_error, sites) => sites;
-    const holder: { stack?: NodeJS.CallSite[] } = {};
-    Error.captureStackTrace(holder, fn);
-    const file = holder.stack?.[0]?.getFileName() ?? '';
-    return file !== '' && !file.startsWith('node:') && !OWN_CODE.some((dir) => file.startsWith(dir));
-  } finally {
-    Error.prepareStackTrace = saved;
-    Error.stackTraceLimit = limit;
-  }
+  const file = callSitesBelow(fn, 1)[0]?.getFileName() ?? '';
+  return file !== '' && !file.startsWith('node:') && !isRacelabFile(file);
 }
-
-/** racelab's own code (its src/ and dist/ folders), as stack frames name files: URLs for ES modules, paths for CommonJS. */
-const OWN_CODE = ((): string[] => {
-  const root = new URL('../../', import.meta.url);
-  return ['src/', 'dist/'].flatMap((dir) => {
-    const url = new URL(dir, root);
-    return [url.href, fileURLToPath(url)];
-  });
-})();
 
 /** A fake timer's id: its handle is a number, or (in Node) an object whose primitive value is the id. */
 function idOf(handle: unknown): number {

@@ -170,7 +170,8 @@ function speaksTls(target: string, timeoutMs: number): Promise<boolean> {
 
 const SPEAKS_TLS = (target: string): string => `the server at ${target} speaks TLS; add \`tls\` (and \`ca\` if its certificate is not signed by a public CA)`;
 
-const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+/** The client connection preface of HTTP/2 (RFC 9113 3.4). */
+export const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 const EMPTY_SETTINGS = Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]);
 
 /**

@@ -224,21 +224,27 @@ function settledElsewhere(promise: object): boolean {
   return (by !== undefined && by !== call.owner) || state.resolvedByCode.has(call.parent);
 }
 
-/** The stack below the settled hook, as V8's call sites (the frames unformatted, `depth` at most). */
-function settleSites(depth: number): NodeJS.CallSite[] {
+/**
+ * The stack below the frame of `fn` (the caller of a hook or a wrapper), as V8's call sites: the frames
+ * unformatted, `depth` at most.
+ */
+export function callSitesBelow(fn: (...args: never[]) => unknown, depth: number): NodeJS.CallSite[] {
   const saved = Error.prepareStackTrace;
   const limit = Error.stackTraceLimit;
   try {
     Error.stackTraceLimit = depth;
     Error.prepareStackTrace = (_error, callSites) => callSites;
     const holder: { stack?: NodeJS.CallSite[] } = {};
-    Error.captureStackTrace(holder, hooks.settled);
+    Error.captureStackTrace(holder, fn);
     return holder.stack ?? [];
   } finally {
     Error.prepareStackTrace = saved;
     Error.stackTraceLimit = limit;
   }
 }
+
+/** The stack below the settled hook. */
+const settleSites = (depth: number): NodeJS.CallSite[] => callSitesBelow(hooks.settled, depth);
 
 /** racelab's own code (its src/ and dist/ folders), as stack frames name files: URLs for ES modules, paths for CommonJS. */
 const OWN_CODE = ((): string[] => {
@@ -248,6 +254,11 @@ const OWN_CODE = ((): string[] => {
     return [url.href, fileURLToPath(url)];
   });
 })();
+
+/** Whether a stack frame's file is racelab's own code. */
+export function isRacelabFile(file: string): boolean {
+  return OWN_CODE.some((dir) => file.startsWith(dir));
+}
 
 /**
  * Whether the promise settling now was settled by code of the program calling its resolve function (a waiter
@@ -278,7 +289,7 @@ function resolvedByCode(): boolean {
     if (file.includes('/@sinonjs/fake-timers/')) return false;
     if (file.startsWith('node:')) {
       node = true;
-    } else if (OWN_CODE.some((dir) => file.startsWith(dir))) {
+    } else if (isRacelabFile(file)) {
       if (!program || node) return false;
     } else {
       program = true;
