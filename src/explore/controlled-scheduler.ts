@@ -613,7 +613,7 @@ export class ControlledScheduler implements Scheduler {
     if (unseenLater > 0) {
       // Its resumption ran glued to this step: a task waiting on what this step settled could not run first.
       this.noteUncontrolled(
-        `code racelab did not instrument resumed ${where}, having awaited in an earlier step, with no scheduling point at its resumption (${plural(unseenLater, 'time')}) (a dependency called and not awaited, or awaited only later, waiting on something this step settled${this.glueNote()}): instrument that code (racelab/register or the racelab/vite include${this.glueFiles()}) or explore with io: 'atomic'`,
+        `code racelab did not instrument resumed ${where}, having awaited in an earlier step, with no scheduling point at its resumption (${plural(unseenLater, 'time')}) (a dependency called and not awaited, or awaited only later, waiting on something this step settled; or code after an await of a call, run glued to the step that call returned in${this.glueNote()}): instrument that code (racelab/register or the racelab/vite include${this.glueFiles()}) or explore with io: 'atomic'`,
       );
     }
   }

@@ -35,7 +35,7 @@ const FRESH = 32;
  * racelab must count into one counter, install the hooks once, and see each other's promises as racelab's.
  */
 interface WatchState {
-  readonly version: 5;
+  readonly version: 6;
   /**
    * Derived promises (those of a `.then` or an `await`) not reacted yet: OWN when racelab's, otherwise the step
    * (see stepBegin) in which the code that made them awaited.
@@ -76,7 +76,7 @@ interface WatchState {
    * A derived promise taken for a call's result (`await f()`): the promise it derives from, and the task whose step
    * the await was made in (see laterStepReactions).
    */
-  readonly calls: WeakMap<object, { readonly parent: object; readonly owner: number }>;
+  readonly calls: WeakMap<object, { readonly parent: object; readonly owner: number; readonly glue: boolean }>;
   /** Promises some call-result await derives from: their settling is recorded in `settledBy`. */
   readonly callParents: WeakSet<object>;
   /** The task whose step settled each of those promises. */
@@ -86,6 +86,8 @@ interface WatchState {
    * function returning, a combinator, or the adoption of a returned promise.
    */
   readonly resolvedByCode: WeakSet<object>;
+  /** Of those, the ones settled by an async function returning. */
+  readonly returned: WeakSet<object>;
   users: number;
   installed: { readonly stop: () => void; readonly restore: () => void } | undefined;
   /** The hooks' removal, due once the event loop turns with no run watching (see watchPromises). */
@@ -97,9 +99,9 @@ const WATCH_KEY = Symbol.for('racelab.promise-watch');
 function sharedState(): WatchState {
   const global = globalThis as { [WATCH_KEY]?: WatchState };
   const found = global[WATCH_KEY];
-  if (found?.version === 5) return found;
+  if (found?.version === 6) return found;
   const state: WatchState = {
-    version: 5,
+    version: 6,
     kinds: new WeakMap(),
     own: new WeakSet(),
     tasks: new WeakSet(),
@@ -121,6 +123,7 @@ function sharedState(): WatchState {
     callParents: new WeakSet(),
     settledBy: new WeakMap(),
     resolvedByCode: new WeakSet(),
+    returned: new WeakSet(),
     users: 0,
     installed: undefined,
     removal: undefined,
@@ -162,7 +165,7 @@ const hooks = {
     if (state.internal > 0 || state.own.has(parent)) state.kinds.set(promise, OWN);
     else if (state.freshStretch === state.stretch && state.fresh.includes(parent)) {
       state.kinds.set(promise, CALL - state.step);
-      state.calls.set(promise, { parent, owner: state.owner });
+      state.calls.set(promise, { parent, owner: state.owner, glue: awaitedByWorkload() });
       state.callParents.add(parent);
     } else state.kinds.set(promise, state.step);
   },
@@ -183,7 +186,7 @@ const hooks = {
       if ((call ? CALL - kind : kind) === state.step) {
         state.sameStep++;
         state.sameNow = true;
-      } else if (!call || settledElsewhere(promise)) {
+      } else if (!call || gluedCall(promise)) {
         state.laterStep++;
         state.laterNow = true;
       }
@@ -192,7 +195,9 @@ const hooks = {
   settled(promise: Promise<unknown>): void {
     if (state.callParents.has(promise)) {
       state.settledBy.set(promise, state.owner);
-      if (resolvedByCode()) state.resolvedByCode.add(promise);
+      const how = settledHow();
+      if (how === 'code') state.resolvedByCode.add(promise);
+      else if (how === 'return') state.returned.add(promise);
     }
     // A task function's own last resumption: the workload's glue returning, not code under test (see taskPromise).
     if (!state.tasks.has(promise)) return;
@@ -211,17 +216,55 @@ const hooks = {
 };
 
 /**
- * An await taken for a call's result whose promise was settled in a step of another task than the one the await
- * was made in, or by the program's code calling its resolve function: not an async function's result (that
- * settles in its caller's task, when it returns), but a promise a plain function made for someone to settle
- * (`new Promise((r) => waiters.push(r))`).
+ * An await taken for a call's result that resumed in a later step than it was made in, and whose code after it
+ * ran glued to that step: one in code other than a task's own function (a dependency's
+ * `async function timed(stats, job) { const r = await job(); stats.finished++; }`: job returned in a step of its
+ * own task, and the write after the await ran inside that step, where another task that step woke, already due,
+ * runs first in the program as written); or one whose promise was settled in a step of another task than the one
+ * the await was made in, or by the program's code calling its resolve function: not an async function's result
+ * (that settles in its caller's task, when it returns), but a promise a plain function made for someone to settle
+ * (`new Promise((r) => waiters.push(r))`). The workload's own code (its task functions, `async () => { await a();
+ * await b(); }`, and the helpers of their file) resuming on a callee's result is not counted: it is the test, not
+ * the code under test. Nor is code resuming on a promise settled from a callback of Node's (a timer): a step.
  */
-function settledElsewhere(promise: object): boolean {
+function gluedCall(promise: object): boolean {
   const call = state.calls.get(promise);
   if (!call) return false;
   state.calls.delete(promise);
+  if (!call.glue && state.returned.has(call.parent)) return true;
   const by = state.settledBy.get(call.parent);
   return (by !== undefined && by !== call.owner) || state.resolvedByCode.has(call.parent);
+}
+
+/** The files of the workload's task functions seen so far (see awaitedByWorkload). */
+const workloadFiles = new Set<string>();
+const WORKLOAD_FILES_MAX = 1000;
+
+/**
+ * Whether the code making an await of a call's result (the frame below the init hook) is the workload's own: code
+ * in the file of a task function, which racelab's code called directly (its first await is made in the
+ * synchronous part of the call racelab made), with the helpers that file keeps for its tasks (a `settle(p)` that
+ * turns a rejection into false). The workload is the test, not the code under test. Code that is no program's
+ * (Node's, racelab's) passes as well. Read only for awaits of a call's result by code racelab did not instrument:
+ * a few microseconds each.
+ */
+function awaitedByWorkload(): boolean {
+  const sites = callSitesBelow(hooks.init, 12);
+  // Below the hook, Node's function that calls the hooks, then the code that awaits or calls `.then` (V8's own
+  // frames, such as `Promise.then`, have no file).
+  let i = 0;
+  for (let file = sites[i]?.getFileName(); i < sites.length && (!file || file === 'node:internal/promise_hooks'); file = sites[++i]?.getFileName());
+  const file = sites[i]?.getFileName();
+  if (!file || file.startsWith('node:') || isRacelabFile(file) || workloadFiles.has(file)) return true;
+  for (i++; i < sites.length; i++) {
+    const below = sites[i]?.getFileName();
+    if (!below || below.startsWith('node:') || below === file) continue;
+    if (!isRacelabFile(below)) return false;
+    if (workloadFiles.size >= WORKLOAD_FILES_MAX) workloadFiles.clear();
+    workloadFiles.add(file);
+    return true;
+  }
+  return false;
 }
 
 /**
@@ -261,18 +304,19 @@ export function isRacelabFile(file: string): boolean {
 }
 
 /**
- * Whether the promise settling now was settled by code of the program calling its resolve function (a waiter
- * list's `w()`), rather than by an async function returning (its own frame is on top), a combinator, the adoption
- * of a returned promise, or a timer firing (no frame of the program's calls it). A promise a plain function made and
+ * How the promise settling now was settled: by code of the program calling its resolve function (`code`: a waiter
+ * list's `w()`), by an async function returning (`return`: its own frame is on top), or otherwise (a combinator, the
+ * adoption of a returned promise, or a timer firing: no frame of the program's calls it). A promise a plain function made and
  * returned (`waitOpen() { return new Promise((r) => waiters.push(r)); }`) and that its own task resolves in a later
  * step is no call's result either: the code awaiting it resumed glued to that step. Only asked for promises some
  * call-result await derives from; V8's structured stack gives the frames without formatting them.
  */
-function resolvedByCode(): boolean {
+function settledHow(): 'return' | 'code' | 'other' {
   // On top, the resolve function (a builtin: no file). An async function returning has its own frame there: the
   // common case, told from the top frame alone before the deeper stack is taken.
   const [first] = settleSites(1);
-  if (!first || first.getFileName()) return false;
+  if (!first) return 'other';
+  if (first.getFileName()) return 'return';
   const [, ...below] = settleSites(32);
   // Below it, read downwards: the program's code must have called it, directly or through Node's own functions
   // that it called (an EventEmitter's emit, a `once` wrapper), and not racelab's code (a controlled() call's
@@ -286,17 +330,17 @@ function resolvedByCode(): boolean {
   for (const site of below) {
     const file = site.getFileName();
     if (!file || file === 'node:internal/process/task_queues') continue;
-    if (file.includes('/@sinonjs/fake-timers/')) return false;
+    if (file.includes('/@sinonjs/fake-timers/')) return 'other';
     if (file.startsWith('node:')) {
       node = true;
     } else if (isRacelabFile(file)) {
-      if (!program || node) return false;
+      if (!program || node) return 'other';
     } else {
       program = true;
       node = false;
     }
   }
-  return program && !node;
+  return program && !node ? 'code' : 'other';
 }
 
 const COMBINATORS = ['all', 'allSettled', 'race', 'any'] as const;

@@ -692,3 +692,57 @@ describe('a thenable from a dependency (a lazy query)', () => {
     });
   }
 });
+
+// A dependency's async function that awaits a callback's promise, then writes (a timing or metrics wrapper):
+// `await job()` is a call's result, settled in the awaiting task's own step when the instrumented job returns, and
+// the wrapper's write after it once ran glued to that step. Another task woken in that step (the gate job opened)
+// runs first in the program as written and reads the count before the write; dfs proved that stale read absent.
+const TIMED = `
+export async function timed(stats, job) {
+  const r = await job();
+  stats.finished++;
+  return r;
+}
+`;
+const TIMED_USER = (dep: string): string => `import { timed } from './${dep}';
+export class Jobs {
+  constructor() { this.stats = { finished: 0 }; this.gate = new Promise((r) => { this.open = r; }); this.seen = -1; }
+  async audit() {}
+  async work() { await this.audit(); this.open(); return 1; }
+  async run() { await this.audit(); return timed(this.stats, () => this.work()); }
+  async watch() { await this.gate; this.seen = this.stats.finished; }
+}
+`;
+type TimedJobs = new () => { seen: number; run(): Promise<number>; watch(): Promise<void> };
+
+describe('a dependency that writes after awaiting a callback it was handed (the await of a call, glued to the step the callee returned in)', () => {
+  const jobs = (Jobs: TimedJobs): Workload => ({
+    name: 'timed',
+    setup() {
+      const j = new Jobs();
+      return {
+        tasks: [['run', async () => void (await j.run())], ['watch', async () => void (await j.watch())]],
+        invariant: () => j.seen === 1 || `watch saw ${j.seen} finished after the gate opened`,
+      };
+    },
+  });
+
+  it('the race is real: run as written, the watcher reads the count before the wrapper writes it', async () => {
+    const Jobs = await userOfDependency<TimedJobs>('timed', TIMED, false, 'timeduser', TIMED_USER, 'Jobs');
+    const j = new Jobs();
+    await Promise.all([j.run(), j.watch()]);
+    expect(j.seen).toBe(0);
+  });
+
+  it('uninstrumented: inconclusive, naming the step it resumed in; instrumented: the stale read is found', async () => {
+    const Plain = await userOfDependency<TimedJobs>('timed', TIMED, false, 'timeduser', TIMED_USER, 'Jobs');
+    const r = await explore(jobs(Plain), { strategy: 'dfs', ambient: true, seed: 1 });
+    expect(r.firstFailure).toBeUndefined();
+    expect(r.verdict).toBe('inconclusive');
+    expect(r.inconclusive?.first).toMatch(/^code racelab did not instrument resumed in the step of task "run" after timeduser\d+\.mjs:5 audit\(\).*, having awaited in an earlier step/);
+    const Instrumented = await userOfDependency<TimedJobs>('timed', TIMED, true, 'timeduser', TIMED_USER, 'Jobs');
+    const found = await explore(jobs(Instrumented), { strategy: 'dfs', ambient: true, seed: 1 });
+    expect(found.verdict).toBe('race-found');
+    expect(found.firstFailure?.message).toBe('watch saw 0 finished after the gate opened');
+  });
+});
