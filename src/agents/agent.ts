@@ -4,7 +4,7 @@ import { maskBrokerUrl } from '../broker/names.js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import type { TargetAllowlist } from './allowlist.js';
 import { type AgentCaps, RateWindow, checkCaps } from './caps.js';
-import { AgentClock } from './clock.js';
+import { AgentClock, calibrateWallClock } from './clock.js';
 import { NonceCache, REFUSAL_REASONS, Refusal, keyFingerprint, openEnvelope, type Envelope, type RefusalReason } from './envelope.js';
 import { exploreJobType, type ExploreWorkloads } from './explore-jobs.js';
 import { JobAbandoned, jobType, type JobContext, type JobType } from './jobs.js';
@@ -65,6 +65,8 @@ export async function runAgent(o: AgentOptions): Promise<AgentSummary> {
   if (!SUBJECT_PREFIX.test(prefix)) throw new RacelabError('BAD_OPTION', `"${prefix}": use dot-separated tokens of letters, digits, _ or -`, { subject: 'subjectPrefix' });
   const nc = await connectNats(o.nats, `racelab-agent-${o.name}`);
   const clock = new AgentClock(o.clockSkewMicros ?? 0);
+  // Spun once here, not in the first clock reading's reply.
+  calibrateWallClock();
   const subjects = agentSubjects(prefix, o.name);
   const nonces = new NonceCache();
   const rate = new RateWindow();
@@ -228,7 +230,7 @@ export async function runAgent(o: AgentOptions): Promise<AgentSummary> {
     }),
     nc.subscribe(subjects.release, { callback: (err, msg) => !err && onRelease(msg) }),
     // Answered in the callback, at once: the reading's position inside the round trip is what the estimate assumes.
-    nc.subscribe(subjects.clock, { callback: (err, msg) => !err && msg.respond(JSON.stringify({ agent: o.name, agentMicros: clock.now() } satisfies ClockReading)) }),
+    nc.subscribe(subjects.clock, { callback: (err, msg) => !err && msg.respond(JSON.stringify({ agent: o.name, agentMicros: clock.now(), clockUncertaintyMicros: calibrateWallClock().uncertaintyMicros } satisfies ClockReading)) }),
     nc.subscribe(discoverSubject(prefix), { callback: (err, msg) => !err && msg.respond(JSON.stringify(health())) }),
   ];
   await nc.flush();

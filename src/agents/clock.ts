@@ -1,9 +1,54 @@
 import { nowMicros } from '../core/clock.js';
 import { untilMicros } from '../burst/timing.js';
 
+/** Where the wall clock stands against `performance.now()`: wall = now + offset, ± the bracket's half-width. */
+interface WallCalibration {
+  readonly offsetMs: number;
+  readonly uncertaintyMicros: number;
+}
+let calibration: WallCalibration | undefined;
+
+/**
+ * Ties `performance.now()` to the wall clock at a millisecond edge of `Date.now()`. Node's `performance.timeOrigin`
+ * is not enough: it is two readings taken one after the other at process start (the wall clock, then the
+ * monotonic one), and a process started on a loaded host can be preempted between them. Seen on an agent started
+ * beside a test run: its clock 0.67 ms further from another process's than the round trips allowed. Here the wall
+ * clock's tick from one millisecond to the next is caught between two monotonic readings; the tightest of a few
+ * such brackets wins (a few milliseconds of spinning, once per process, 25 ms at most on a host too loaded to give
+ * a tight one; the width it got is kept as this clock's uncertainty).
+ */
+export function calibrateWallClock(): WallCalibration {
+  if (calibration) return calibration;
+  let best: { offsetMs: number; widthMs: number } | undefined;
+  const deadline = performance.now() + 25;
+  for (let edges = 0; edges < 8 && performance.now() < deadline; ) {
+    let before = performance.now();
+    let date = Date.now();
+    for (;;) {
+      const nextBefore = performance.now();
+      const nextDate = Date.now();
+      const nextAfter = performance.now();
+      if (nextDate !== date) {
+        // The wall clock reached nextDate ms after the earlier Date.now() began and before the later one ended.
+        const widthMs = nextAfter - before;
+        if (!best || widthMs < best.widthMs) best = { offsetMs: nextDate - (before + nextAfter) / 2, widthMs };
+        edges++;
+        break;
+      }
+      [before, date] = [nextBefore, nextDate];
+      if (nextAfter > deadline) break;
+    }
+    if (best && best.widthMs < 0.01 && edges >= 3) break;
+  }
+  calibration = best
+    ? { offsetMs: best.offsetMs, uncertaintyMicros: Math.ceil((best.widthMs * 1000) / 2) }
+    : { offsetMs: performance.timeOrigin, uncertaintyMicros: 1000 };
+  return calibration;
+}
+
 /** Wall-clock time in microseconds (the host's own clock: what differs between hosts). */
 export function wallMicros(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+  return Math.round((calibrateWallClock().offsetMs + performance.now()) * 1000);
 }
 
 /**
@@ -26,12 +71,17 @@ export interface ClockSample {
   readonly sentMicros: number;
   readonly agentMicros: number;
   readonly receivedMicros: number;
+  /** How far the agent's wall-clock reading may be off on its own (see calibrateWallClock). */
+  readonly clockUncertaintyMicros?: number;
 }
 
 /** An agent clock's offset from the coordinator's: agent = coordinator + offsetMicros ± uncertaintyMicros. */
 export interface ClockOffset {
   readonly offsetMicros: number;
-  /** Half the round trip of the sample used: the agent's reading lies somewhere in that round trip. */
+  /**
+   * Half the round trip of the sample used (the agent's reading lies somewhere in that round trip), plus how far
+   * each side's reading of its own wall clock may be off (see calibrateWallClock).
+   */
   readonly uncertaintyMicros: number;
   readonly rttMicros: number;
   readonly samples: number;
@@ -42,10 +92,10 @@ export interface ClockOffset {
  * and receive; assuming the middle is wrong by at most half the round trip, which is the uncertainty reported.
  * A sample with a long round trip (a queue, a GC pause) has a wide interval and loses.
  */
-export function estimateOffset(samples: readonly ClockSample[]): ClockOffset | undefined {
+export function estimateOffset(samples: readonly ClockSample[], ownClockUncertaintyMicros = 0): ClockOffset | undefined {
   let best: ClockSample | undefined;
   for (const s of samples) if (!best || s.receivedMicros - s.sentMicros < best.receivedMicros - best.sentMicros) best = s;
   if (!best) return undefined;
   const rtt = best.receivedMicros - best.sentMicros;
-  return { offsetMicros: best.agentMicros - (best.sentMicros + best.receivedMicros) / 2, uncertaintyMicros: rtt / 2, rttMicros: rtt, samples: samples.length };
+  return { offsetMicros: best.agentMicros - (best.sentMicros + best.receivedMicros) / 2, uncertaintyMicros: rtt / 2 + (best.clockUncertaintyMicros ?? 0) + ownClockUncertaintyMicros, rttMicros: rtt, samples: samples.length };
 }

@@ -7,7 +7,7 @@ import { spreadOf } from '../burst/stats.js';
 import type { AgentShare, FireOptions, FireResult, SyncMode, SyncPolicy } from '../burst/sync-policy.js';
 import { nowMicros } from '../core/clock.js';
 import { RacelabError, messageOf } from '../core/errors.js';
-import { estimateOffset, wallMicros, type ClockOffset, type ClockSample } from './clock.js';
+import { calibrateWallClock, estimateOffset, wallMicros, type ClockOffset, type ClockSample } from './clock.js';
 import { sealEnvelope } from './envelope.js';
 import type { BurstJob } from './jobs.js';
 import { connectNats, type NatsAccess } from './nats-connect.js';
@@ -94,12 +94,13 @@ export class AgentsPolicy implements SyncPolicy {
       try {
         const reply = await nc.request(agentSubjects(this.prefix, agent).clock, '', { timeout: 1000 });
         const receivedMicros = wallMicros();
-        samples.push({ sentMicros, receivedMicros, agentMicros: (JSON.parse(reply.string()) as ClockReading).agentMicros });
+        const reading = JSON.parse(reply.string()) as ClockReading;
+        samples.push({ sentMicros, receivedMicros, agentMicros: reading.agentMicros, ...(reading.clockUncertaintyMicros !== undefined ? { clockUncertaintyMicros: reading.clockUncertaintyMicros } : {}) });
       } catch {
         // A lost reading: the others decide.
       }
     }
-    const offset = estimateOffset(samples);
+    const offset = estimateOffset(samples, calibrateWallClock().uncertaintyMicros);
     if (!offset) throw new RacelabError('TIMEOUT', `agent ${agent} answered none of ${this.o.clockSamples ?? 8} clock readings within 1s each`, { subject: 'agents' });
     return offset;
   }

@@ -33,6 +33,8 @@ export const SUBJECT_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 export interface ClockReading {
   readonly agent: string;
   readonly agentMicros: number;
+  /** How far the agent's own wall-clock reading may be off (see calibrateWallClock); absent from older agents. */
+  readonly clockUncertaintyMicros?: number;
 }
 
 /** One call as an agent reports it; times are on the agent's clock, except the server's handler start. */
