@@ -88,6 +88,11 @@ interface WatchState {
   readonly resolvedByCode: WeakSet<object>;
   /** Of those, the ones settled by an async function returning. */
   readonly returned: WeakSet<object>;
+  /**
+   * The files of the workload's task functions seen while counting (see awaitedByWorkload); emptied when counting
+   * starts afresh, so a file that was one run's workload is not taken for another's.
+   */
+  readonly workloadFiles: Set<string>;
   users: number;
   installed: { readonly stop: () => void; readonly restore: () => void } | undefined;
   /** The hooks' removal, due once the event loop turns with no run watching (see watchPromises). */
@@ -124,6 +129,7 @@ function sharedState(): WatchState {
     settledBy: new WeakMap(),
     resolvedByCode: new WeakSet(),
     returned: new WeakSet(),
+    workloadFiles: new Set(),
     users: 0,
     installed: undefined,
     removal: undefined,
@@ -236,8 +242,6 @@ function gluedCall(promise: object): boolean {
   return (by !== undefined && by !== call.owner) || state.resolvedByCode.has(call.parent);
 }
 
-/** The files of the workload's task functions seen so far (see awaitedByWorkload). */
-const workloadFiles = new Set<string>();
 const WORKLOAD_FILES_MAX = 1000;
 
 /**
@@ -255,13 +259,13 @@ function awaitedByWorkload(): boolean {
   let i = 0;
   for (let file = sites[i]?.getFileName(); i < sites.length && (!file || file === 'node:internal/promise_hooks'); file = sites[++i]?.getFileName());
   const file = sites[i]?.getFileName();
-  if (!file || file.startsWith('node:') || isRacelabFile(file) || workloadFiles.has(file)) return true;
+  if (!file || file.startsWith('node:') || isRacelabFile(file) || state.workloadFiles.has(file)) return true;
   for (i++; i < sites.length; i++) {
     const below = sites[i]?.getFileName();
     if (!below || below.startsWith('node:') || below === file) continue;
     if (!isRacelabFile(below)) return false;
-    if (workloadFiles.size >= WORKLOAD_FILES_MAX) workloadFiles.clear();
-    workloadFiles.add(file);
+    if (state.workloadFiles.size >= WORKLOAD_FILES_MAX) state.workloadFiles.clear();
+    state.workloadFiles.add(file);
     return true;
   }
   return false;
@@ -359,6 +363,7 @@ export function watchPromises(): () => void {
     clearImmediate(state.removal);
     state.removal = undefined;
   }
+  if (state.users === 0) state.workloadFiles.clear();
   if (state.users++ === 0 && !state.installed) {
     const stop = promiseHooks.createHook(hooks) as () => void;
     const originals = COMBINATORS.map((name) => [name, Promise[name]] as const);
