@@ -14,36 +14,33 @@ let calibration: WallCalibration | undefined;
  * monotonic one), and a process started on a loaded host can be preempted between them. Seen on an agent started
  * beside a test run: its clock 0.67 ms further from another process's than the round trips allowed. Here the wall
  * clock's tick from one millisecond to the next is caught between two monotonic readings; the tightest of a few
- * such brackets wins (a few milliseconds of spinning, once per process, 25 ms at most on a host too loaded to give
- * a tight one; the width it got is kept as this clock's uncertainty).
+ * such brackets wins (a few milliseconds of spinning, once per process; after 25 ms on a host too loaded to give a
+ * tight one, the first tick caught ends it; the width it got is kept as this clock's uncertainty).
  */
 export function calibrateWallClock(): WallCalibration {
   if (calibration) return calibration;
-  let best: { offsetMs: number; widthMs: number } | undefined;
   const deadline = performance.now() + 25;
-  for (let edges = 0; edges < 8 && performance.now() < deadline; ) {
-    let before = performance.now();
-    let date = Date.now();
-    for (;;) {
-      const nextBefore = performance.now();
-      const nextDate = Date.now();
-      const nextAfter = performance.now();
-      if (nextDate !== date) {
-        // The wall clock reached nextDate ms after the earlier Date.now() began and before the later one ended.
-        const widthMs = nextAfter - before;
-        if (!best || widthMs < best.widthMs) best = { offsetMs: nextDate - (before + nextAfter) / 2, widthMs };
-        edges++;
-        break;
-      }
-      [before, date] = [nextBefore, nextDate];
-      if (nextAfter > deadline) break;
-    }
-    if (best && best.widthMs < 0.01 && edges >= 3) break;
+  let best = catchTick();
+  for (let ticks = 1; ticks < 8 && performance.now() < deadline && !(ticks >= 3 && best.widthMs < 0.01); ticks++) {
+    const tick = catchTick();
+    if (tick.widthMs < best.widthMs) best = tick;
   }
-  calibration = best
-    ? { offsetMs: best.offsetMs, uncertaintyMicros: Math.ceil((best.widthMs * 1000) / 2) }
-    : { offsetMs: performance.timeOrigin, uncertaintyMicros: 1000 };
+  calibration = { offsetMs: best.offsetMs, uncertaintyMicros: Math.ceil((best.widthMs * 1000) / 2) };
   return calibration;
+}
+
+/** Spins until `Date.now()` moves on: the new millisecond began between the two monotonic readings around it. */
+function catchTick(): { offsetMs: number; widthMs: number } {
+  let before = performance.now();
+  let date = Date.now();
+  for (;;) {
+    const nextBefore = performance.now();
+    const nextDate = Date.now();
+    const nextAfter = performance.now();
+    // The wall clock reached nextDate ms after the earlier Date.now() began and before the later one ended.
+    if (nextDate !== date) return { offsetMs: nextDate - (before + nextAfter) / 2, widthMs: nextAfter - before };
+    [before, date] = [nextBefore, nextDate];
+  }
 }
 
 /** Wall-clock time in microseconds (the host's own clock: what differs between hosts). */
