@@ -72,6 +72,19 @@ export interface ClockSample {
   readonly clockUncertaintyMicros?: number;
 }
 
+/**
+ * One round trip's sample from an agent's answer (a `ClockReading`), or undefined when the answer is not a finite
+ * time with, if stated, a finite non-negative uncertainty: an uncertainty below zero would narrow the bound.
+ */
+export function clockSample(sentMicros: number, receivedMicros: number, reading: unknown): ClockSample | undefined {
+  if (typeof reading !== 'object' || reading === null) return undefined;
+  const { agentMicros, clockUncertaintyMicros } = reading as { agentMicros?: unknown; clockUncertaintyMicros?: unknown };
+  if (typeof agentMicros !== 'number' || !Number.isFinite(agentMicros)) return undefined;
+  if (clockUncertaintyMicros === undefined) return { sentMicros, receivedMicros, agentMicros };
+  if (typeof clockUncertaintyMicros !== 'number' || !Number.isFinite(clockUncertaintyMicros) || clockUncertaintyMicros < 0) return undefined;
+  return { sentMicros, receivedMicros, agentMicros, clockUncertaintyMicros };
+}
+
 /** An agent clock's offset from the coordinator's: agent = coordinator + offsetMicros ± uncertaintyMicros. */
 export interface ClockOffset {
   readonly offsetMicros: number;

@@ -7,12 +7,12 @@ import { spreadOf } from '../burst/stats.js';
 import type { AgentShare, FireOptions, FireResult, SyncMode, SyncPolicy } from '../burst/sync-policy.js';
 import { nowMicros } from '../core/clock.js';
 import { RacelabError, messageOf } from '../core/errors.js';
-import { calibrateWallClock, estimateOffset, wallMicros, type ClockOffset, type ClockSample } from './clock.js';
+import { calibrateWallClock, clockSample, estimateOffset, wallMicros, type ClockOffset, type ClockSample } from './clock.js';
 import { sealEnvelope } from './envelope.js';
 import type { BurstJob } from './jobs.js';
 import { connectNats, type NatsAccess } from './nats-connect.js';
 import { chooseIdleAgents } from './discover.js';
-import { DEFAULT_SUBJECT_PREFIX, agentSubjects, type AgentReport, type ClockReading } from './protocol.js';
+import { DEFAULT_SUBJECT_PREFIX, agentSubjects, type AgentReport } from './protocol.js';
 
 export interface AgentsPolicyOptions {
   readonly nats: NatsAccess;
@@ -89,19 +89,28 @@ export class AgentsPolicy implements SyncPolicy {
   async measureOffset(agent: string): Promise<ClockOffset> {
     const nc = this.need();
     const samples: ClockSample[] = [];
+    let unusable = 0;
     for (let i = 0; i < (this.o.clockSamples ?? 8); i++) {
       const sentMicros = wallMicros();
       try {
         const reply = await nc.request(agentSubjects(this.prefix, agent).clock, '', { timeout: 1000 });
         const receivedMicros = wallMicros();
-        const reading = JSON.parse(reply.string()) as ClockReading;
-        samples.push({ sentMicros, receivedMicros, agentMicros: reading.agentMicros, ...(reading.clockUncertaintyMicros !== undefined ? { clockUncertaintyMicros: reading.clockUncertaintyMicros } : {}) });
+        const sample = clockSample(sentMicros, receivedMicros, JSON.parse(reply.string()) as unknown);
+        if (sample) samples.push(sample);
+        else unusable++;
       } catch {
         // A lost reading: the others decide.
       }
     }
     const offset = estimateOffset(samples, calibrateWallClock().uncertaintyMicros);
-    if (!offset) throw new RacelabError('TIMEOUT', `agent ${agent} answered none of ${this.o.clockSamples ?? 8} clock readings within 1s each`, { subject: 'agents' });
+    if (!offset) {
+      const asked = this.o.clockSamples ?? 8;
+      const message =
+        unusable > 0
+          ? `agent ${agent} gave no usable clock reading of ${asked} asked: ${unusable} answered with a reading that was not a finite time with a non-negative uncertainty`
+          : `agent ${agent} answered none of ${asked} clock readings within 1s each`;
+      throw new RacelabError('TIMEOUT', message, { subject: 'agents' });
+    }
     return offset;
   }
 

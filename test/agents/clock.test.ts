@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrateWallClock, estimateOffset, wallMicros } from '../../src/agents/clock.js';
+import { calibrateWallClock, clockSample, estimateOffset, wallMicros } from '../../src/agents/clock.js';
 
 describe('the agents\' wall clock', () => {
   it('reads the wall clock Date.now() reads, to within the calibration it states', () => {
@@ -28,5 +28,13 @@ describe('the agents\' wall clock', () => {
       11,
     );
     expect(off).toEqual({ offsetMicros: 5_000, uncertaintyMicros: 100 + 3 + 11, rttMicros: 200, samples: 2 });
+  });
+
+  it('takes an agent\'s reading only when its time is finite and its stated uncertainty finite and not negative', () => {
+    expect(clockSample(1, 9, { agent: 'a1', agentMicros: 5 })).toEqual({ sentMicros: 1, receivedMicros: 9, agentMicros: 5 });
+    expect(clockSample(1, 9, { agent: 'a1', agentMicros: 5, clockUncertaintyMicros: 0 })).toEqual({ sentMicros: 1, receivedMicros: 9, agentMicros: 5, clockUncertaintyMicros: 0 });
+    for (const bad of [null, 7, 'x', {}, { agentMicros: '5' }, { agentMicros: Number.NaN }, { agentMicros: 5, clockUncertaintyMicros: -1 }, { agentMicros: 5, clockUncertaintyMicros: Number.POSITIVE_INFINITY }, { agentMicros: 5, clockUncertaintyMicros: '3' }]) {
+      expect(clockSample(1, 9, bad), JSON.stringify(bad)).toBeUndefined();
+    }
   });
 });
