@@ -1,3 +1,5 @@
+import { isAbsolute, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { shortValue } from '../core/short-value.js';
 import type { AwaitSite } from '../sched/await-site.js';
 
@@ -28,4 +30,20 @@ export function describeSite(site: AwaitSite): string {
 /** A value as a trace shows what an await returned: ` -> {balance:100}`, or nothing when it is undefined. */
 export function formatValue(value: unknown): string {
   return value === undefined ? '' : ` -> ${shortValue(value)}`;
+}
+
+/**
+ * A file as a stack frame names it (a file: URL for an ES module, a path for CommonJS), for a sentence: relative to
+ * the current directory when it is under it, as await sites are written.
+ */
+export function stackFile(file: string): string {
+  let path = file;
+  try {
+    if (file.startsWith('file:')) path = fileURLToPath(file);
+  } catch {
+    return file;
+  }
+  if (!isAbsolute(path)) return path;
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel) ? path : rel;
 }

@@ -1,10 +1,10 @@
 import { RacelabError, messageOf } from '../core/errors.js';
 import type { AwaitSite } from '../sched/await-site.js';
 import { watchRealScheduler, withScheduler, type BlockedWait, type Operation, type Scheduler } from '../sched/scheduler.js';
-import { laterStepReactions, ownBegin, ownEnd, ownPromise, sameStepReactions, stepBegin, taskPromise, uninstrumentedReactions, watchPromises } from '../sched/promise-watch.js';
+import { laterStepReactions, ownBegin, ownEnd, ownPromise, sameStepReactions, stepBegin, takeGluedCall, taskPromise, uninstrumentedReactions, watchPromises, type AwaitingCode } from '../sched/promise-watch.js';
 import { plural } from '../core/units.js';
 import { shortValue } from '../core/short-value.js';
-import { describeSite, formatValue, siteLabel } from './await-label.js';
+import { describeSite, formatValue, siteLabel, stackFile } from './await-label.js';
 import { handleKey, pointKey, startKey, type Transition, type TransitionKind } from './transition.js';
 import { heartbeat } from './heartbeat.js';
 import { realTimers } from './real-timers.js';
@@ -93,6 +93,9 @@ interface AwaitWindow {
 const COMPLETE: DriveEnd = { kind: 'complete' };
 /** The constructor of native async functions (not a global): tells the workload's async task functions apart. */
 const AsyncFunction = (async () => undefined).constructor;
+
+/** The file of an await counted for resuming glued to a step, for a report. */
+const gluedFile = (code: AwaitingCode): string => (code.file ? stackFile(code.file) : 'unknown file');
 /** The operation of every start step (see ControlledScheduler.startSteps). */
 const START: Operation = Object.freeze({ kind: 'yield', label: 'start' });
 const ABANDONED: DriveEnd = { kind: 'abandoned' };
@@ -600,6 +603,7 @@ export class ControlledScheduler implements Scheduler {
     const later = laterStepReactions();
     const unseenLater = later - this.laterMark;
     this.laterMark = later;
+    const glued = takeGluedCall();
     const reported = this.windowReported;
     this.windowReported = false;
     if ((unseen === 0 && unseenLater === 0) || reported || this.phase !== 'running') return;
@@ -610,10 +614,16 @@ export class ControlledScheduler implements Scheduler {
         `code racelab did not instrument awaited and resumed ${where} (${plural(unseen, 'time')}) with no scheduling point between (a dependency's promise returned or chained with .then, not awaited in instrumented code, or a call nobody awaits${this.glueNote()}): instrument that code (racelab/register or the racelab/vite include${this.glueFiles()}) or explore with io: 'atomic'`,
       );
     }
-    if (unseenLater > 0) {
+    if (unseenLater > 0 && glued?.workload) {
+      // The workload's own code after an await of a call: its next call started inside this step.
+      const note = this.codeAfterAwaitNote();
+      this.noteUncontrolled(
+        `the workload's own code (${gluedFile(glued)}, the file of its task functions, not instrumented) resumed ${where} after an await of a call that returned in that step (${plural(unseenLater, 'time')}${note ? `; ${note}` : ''}): it ran glued to that step, with the synchronous start of the next call it made, where a task that step woke runs first in the program as written: instrument that file too (the racelab/vite include or racelab/register), or end each task function at its only await`,
+      );
+    } else if (unseenLater > 0) {
       // Its resumption ran glued to this step: a task waiting on what this step settled could not run first.
       this.noteUncontrolled(
-        `code racelab did not instrument resumed ${where}, having awaited in an earlier step, with no scheduling point at its resumption (${plural(unseenLater, 'time')}) (a dependency called and not awaited, or awaited only later, waiting on something this step settled; or code after an await of a call, run glued to the step that call returned in${this.glueNote()}): instrument that code (racelab/register or the racelab/vite include${this.glueFiles()}) or explore with io: 'atomic'`,
+        `code racelab did not instrument${glued ? ` (${gluedFile(glued)})` : ''} resumed ${where}, having awaited in an earlier step, with no scheduling point at its resumption (${plural(unseenLater, 'time')}) (a dependency called and not awaited, or awaited only later, waiting on something this step settled; or code after an await of a call, run glued to the step that call returned in${this.glueNote()}): instrument that code (racelab/register or the racelab/vite include${this.glueFiles()}) or explore with io: 'atomic'`,
       );
     }
   }
@@ -1021,9 +1031,15 @@ export class ControlledScheduler implements Scheduler {
 
   /** For an uncontrolled resumption's report: the task functions that run code after their last await, if any. */
   private glueNote(): string {
+    const note = this.codeAfterAwaitNote();
+    return note ? `, or ${note}` : '';
+  }
+
+  /** The task functions that run code after their last await, named for a report: `the function of task "a", …`. */
+  private codeAfterAwaitNote(): string {
     const names = this.tasks.filter((t) => t.codeAfterAwait).map((t) => `"${t.name}"`);
     if (names.length === 0) return '';
-    return names.length === 1 ? `, or the function of task ${names[0]}, which runs code of its own after its last await` : `, or the functions of tasks ${names.join(', ')}, which run code of their own after their last await`;
+    return names.length === 1 ? `the function of task ${names[0]}, which runs code of its own after its last await` : `the functions of tasks ${names.join(', ')}, which run code of their own after their last await`;
   }
 
   private glueFiles(): string {

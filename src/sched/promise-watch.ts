@@ -35,7 +35,7 @@ const FRESH = 32;
  * racelab must count into one counter, install the hooks once, and see each other's promises as racelab's.
  */
 interface WatchState {
-  readonly version: 6;
+  readonly version: 7;
   /**
    * Derived promises (those of a `.then` or an `await`) not reacted yet: OWN when racelab's, otherwise the step
    * (see stepBegin) in which the code that made them awaited.
@@ -76,7 +76,17 @@ interface WatchState {
    * A derived promise taken for a call's result (`await f()`): the promise it derives from, and the task whose step
    * the await was made in (see laterStepReactions).
    */
-  readonly calls: WeakMap<object, { readonly parent: object; readonly owner: number; readonly glue: boolean }>;
+  readonly calls: WeakMap<object, { readonly parent: object; readonly owner: number; readonly code: AwaitingCode }>;
+  /** The code of the first await counted by gluedCall for resuming on a returned call: read once per step. */
+  glued: AwaitingCode | undefined;
+  /** The running reaction's, if it is one of those (kept in `glued` unless the reaction is taken back). */
+  gluedNow: AwaitingCode | undefined;
+  /**
+   * The stretch in which the hooks were installed: a run installs them at its first instrumented await, in the
+   * middle of a step, so the promises made before in that stretch (the call whose body made that await) were not
+   * seen made (see init).
+   */
+  installStretch: number;
   /** Promises some call-result await derives from: their settling is recorded in `settledBy`. */
   readonly callParents: WeakSet<object>;
   /** The task whose step settled each of those promises. */
@@ -89,7 +99,7 @@ interface WatchState {
   /** Of those, the ones settled by an async function returning. */
   readonly returned: WeakSet<object>;
   /**
-   * The files of the workload's task functions seen while counting (see awaitedByWorkload); emptied when counting
+   * The files of the workload's task functions seen while counting (see awaitingCode); emptied when counting
    * starts afresh, so a file that was one run's workload is not taken for another's.
    */
   readonly workloadFiles: Set<string>;
@@ -104,9 +114,9 @@ const WATCH_KEY = Symbol.for('racelab.promise-watch');
 function sharedState(): WatchState {
   const global = globalThis as { [WATCH_KEY]?: WatchState };
   const found = global[WATCH_KEY];
-  if (found?.version === 6) return found;
+  if (found?.version === 7) return found;
   const state: WatchState = {
-    version: 6,
+    version: 7,
     kinds: new WeakMap(),
     own: new WeakSet(),
     tasks: new WeakSet(),
@@ -130,6 +140,9 @@ function sharedState(): WatchState {
     resolvedByCode: new WeakSet(),
     returned: new WeakSet(),
     workloadFiles: new Set(),
+    glued: undefined,
+    gluedNow: undefined,
+    installStretch: -1,
     users: 0,
     installed: undefined,
     removal: undefined,
@@ -169,9 +182,9 @@ const hooks = {
       return;
     }
     if (state.internal > 0 || state.own.has(parent)) state.kinds.set(promise, OWN);
-    else if (state.freshStretch === state.stretch && state.fresh.includes(parent)) {
+    else if ((state.freshStretch === state.stretch && state.fresh.includes(parent)) || (state.installStretch === state.stretch && !state.kinds.has(parent))) {
       state.kinds.set(promise, CALL - state.step);
-      state.calls.set(promise, { parent, owner: state.owner, glue: awaitedByWorkload() });
+      state.calls.set(promise, { parent, owner: state.owner, code: awaitingCode() });
       state.callParents.add(parent);
     } else state.kinds.set(promise, state.step);
   },
@@ -215,6 +228,10 @@ const hooks = {
       state.adopting = false;
       state.internal--;
     }
+    if (state.gluedNow) {
+      if (state.laterNow) state.glued ??= state.gluedNow;
+      state.gluedNow = undefined;
+    }
     state.countedNow = false;
     state.sameNow = false;
     state.laterNow = false;
@@ -223,52 +240,79 @@ const hooks = {
 
 /**
  * An await taken for a call's result that resumed in a later step than it was made in, and whose code after it
- * ran glued to that step: one in code other than a task's own function (a dependency's
- * `async function timed(stats, job) { const r = await job(); stats.finished++; }`: job returned in a step of its
- * own task, and the write after the await ran inside that step, where another task that step woke, already due,
- * runs first in the program as written); or one whose promise was settled in a step of another task than the one
- * the await was made in, or by the program's code calling its resolve function: not an async function's result
- * (that settles in its caller's task, when it returns), but a promise a plain function made for someone to settle
- * (`new Promise((r) => waiters.push(r))`). The workload's own code (its task functions, `async () => { await a();
- * await b(); }`, and the helpers of their file) resuming on a callee's result is not counted: it is the test, not
- * the code under test. Nor is code resuming on a promise settled from a callback of Node's (a timer): a step.
+ * ran glued to that step. Its promise was settled:
+ * - by an async function returning, in a step of the task the await was made in: the code after the await, and
+ *   the synchronous start of whatever it calls next, ran inside that step, where another task that step woke
+ *   (already due) runs first in the program as written: between the two, microtask turns pass. A dependency's
+ *   `async function timed(stats, job) { const r = await job(); stats.finished++; }`, and as much the workload's own
+ *   code: `async () => { await store.put('x', me); seen[me] = await store.read('x'); }` with `read` reading before
+ *   its first await was `proved` (each task read its own write) while a plain `Promise.all` run reads the other's.
+ *   The workload's file is named in the report (see takeGluedCall): instrumented, its awaits are points too.
+ * - in a step of another task, or by the program's code calling its resolve function: not an async function's
+ *   result, but a promise a plain function made for someone to settle (`new Promise((r) => waiters.push(r))`).
+ * Not counted: code that is no program's (Node's, racelab's own), and code resuming on a promise settled from a
+ * callback of Node's (a timer), which is a step.
  */
 function gluedCall(promise: object): boolean {
   const call = state.calls.get(promise);
   if (!call) return false;
   state.calls.delete(promise);
-  if (!call.glue && state.returned.has(call.parent)) return true;
+  if (call.code.none) return false;
+  if (state.returned.has(call.parent)) {
+    state.gluedNow = call.code;
+    return true;
+  }
   const by = state.settledBy.get(call.parent);
   return (by !== undefined && by !== call.owner) || state.resolvedByCode.has(call.parent);
 }
 
+/** Who made an await of a call's result, read from the stack when it was made (see awaitingCode). */
+export interface AwaitingCode {
+  /** The file of the awaiting code, as the stack names it (a file: URL or a path). */
+  readonly file: string | undefined;
+  /** It is the workload's own: the file of a task function (code racelab called directly) or its helpers. */
+  readonly workload: boolean;
+  /** It is no program's: Node's or racelab's own code. */
+  readonly none: boolean;
+}
+
 const WORKLOAD_FILES_MAX = 1000;
+const NO_PROGRAM: AwaitingCode = { file: undefined, workload: false, none: true };
 
 /**
- * Whether the code making an await of a call's result (the frame below the init hook) is the workload's own: code
- * in the file of a task function, which racelab's code called directly (its first await is made in the
- * synchronous part of the call racelab made), with the helpers that file keeps for its tasks (a `settle(p)` that
- * turns a rejection into false). The workload is the test, not the code under test. Code that is no program's
- * (Node's, racelab's) passes as well. Read only for awaits of a call's result by code racelab did not instrument:
- * a few microseconds each.
+ * The code making an await of a call's result (the frame below the init hook): its file, and whether that file is
+ * the workload's own: the file of a task function, which racelab's code called directly (its first await is made
+ * in the synchronous part of the call racelab made), with the helpers that file keeps for its tasks. Read only for
+ * awaits of a call's result by code racelab did not instrument: a few microseconds each.
  */
-function awaitedByWorkload(): boolean {
+function awaitingCode(): AwaitingCode {
   const sites = callSitesBelow(hooks.init, 12);
   // Below the hook, Node's function that calls the hooks, then the code that awaits or calls `.then` (V8's own
   // frames, such as `Promise.then`, have no file).
   let i = 0;
   for (let file = sites[i]?.getFileName(); i < sites.length && (!file || file === 'node:internal/promise_hooks'); file = sites[++i]?.getFileName());
   const file = sites[i]?.getFileName();
-  if (!file || file.startsWith('node:') || isRacelabFile(file) || state.workloadFiles.has(file)) return true;
+  if (!file || file.startsWith('node:') || isRacelabFile(file)) return NO_PROGRAM;
+  if (state.workloadFiles.has(file)) return { file, workload: true, none: false };
   for (i++; i < sites.length; i++) {
     const below = sites[i]?.getFileName();
     if (!below || below.startsWith('node:') || below === file) continue;
-    if (!isRacelabFile(below)) return false;
+    if (!isRacelabFile(below)) break;
     if (state.workloadFiles.size >= WORKLOAD_FILES_MAX) state.workloadFiles.clear();
     state.workloadFiles.add(file);
-    return true;
+    return { file, workload: true, none: false };
   }
-  return false;
+  return { file, workload: false, none: false };
+}
+
+/**
+ * The code of the first await counted for resuming glued to the step its callee returned in (see gluedCall), since
+ * the last call: the scheduler names it in the step's report.
+ */
+export function takeGluedCall(): AwaitingCode | undefined {
+  const glued = state.glued;
+  state.glued = undefined;
+  return glued;
 }
 
 /**
@@ -383,6 +427,7 @@ export function watchPromises(): () => void {
       for (const [name, original] of originals) Object.defineProperty(Promise, name, { value: original, writable: true, configurable: true, enumerable: false });
     };
     state.installed = { stop, restore };
+    state.installStretch = state.stretch;
   }
   let stopped = false;
   return () => {
@@ -406,6 +451,8 @@ function removeHooks(): void {
   state.countedNow = false;
   state.sameNow = false;
   state.laterNow = false;
+  state.gluedNow = undefined;
+  state.glued = undefined;
   state.fresh.length = 0;
   state.adopting = false;
 }
@@ -479,7 +526,7 @@ export function stepBegin(owner: number): void {
  * uninstrumented reactions, this needs no instrumented await waiting on that code: a dependency's promise
  * returned without an await, a `.then` chain on it, or a call nobody awaits is seen here too. A task's own
  * glue (the workload's function, not instrumented) resumes in a later step than it awaited, once the
- * instrumented code it called has made its points, and is not counted.
+ * instrumented code it called has made its points: see laterStepReactions.
  */
 export function sameStepReactions(): number {
   return state.sameStep;
@@ -491,19 +538,15 @@ export function sameStepReactions(): number {
  * task), and resumed inside that step, glued to it, where a task waiting on the same thing could have run first.
  * Read when no instrumented await waits on that code (uninstrumentedReactions sees those): a helper called and not
  * awaited, stored and awaited later, or handed to a callback, that awaits a promise made before (a gate in a
- * field, another task's promise).
+ * field, another task's promise); and code after an await of a call's result, the call having returned in that
+ * step (see gluedCall): the workload's own glue too (`async () => { await a(); await b(); }`, in a file racelab
+ * did not instrument), whose second call starts inside the step the first returned in.
  *
- * Not counted: a task function's own last resumption (see taskPromise), and an await of a promise made in the same
- * stretch of code as the await itself, the result of the call it awaits (`await f()`): when that is an async
- * function's, it settled when that function returned, in a step racelab took (an instrumented function's) or in a
- * resumption counted here itself (an uninstrumented one's), and the code awaiting it goes on from there as a
- * synchronous caller would. The workload's glue (`async () => { await a(); await b(); }`) and code awaiting a
- * controlled() call resume this way. Such a promise settled in a step of another task than the one the await was
- * made in (tasks compared by the task they were forked from) was no async function's result: a promise a plain
- * function made and returned (`new Promise((r) => waiters.push(r))`) that another task settled; it counts. So does
- * one that the program's code settles by calling its resolve function, in any task's step (see resolvedByCode): the
- * awaiting task's own later step included. One resolved from a callback of Node's (a timer, I/O, an event) or of
- * racelab's is left alone: a timer firing and a result delivered are steps, and real I/O is reported or atomic.
+ * Not counted: a task function's own last resumption (see taskPromise), and an await of the result of a call made
+ * in the same stretch of code (`await f()`) settled otherwise than by an async function returning, by the
+ * program's code resolving it, or in a step of another task: settled by a step racelab took (a controlled() call's
+ * result delivered), or from a callback of Node's (a timer, I/O, an event): a timer firing and a result delivered
+ * are steps, and real I/O is reported or atomic.
  */
 export function laterStepReactions(): number {
   return state.laterStep;

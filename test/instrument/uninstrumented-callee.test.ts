@@ -739,10 +739,80 @@ describe('a dependency that writes after awaiting a callback it was handed (the 
     const r = await explore(jobs(Plain), { strategy: 'dfs', ambient: true, seed: 1 });
     expect(r.firstFailure).toBeUndefined();
     expect(r.verdict).toBe('inconclusive');
-    expect(r.inconclusive?.first).toMatch(/^code racelab did not instrument resumed in the step of task "run" after timeduser\d+\.mjs:5 audit\(\).*, having awaited in an earlier step/);
+    expect(r.inconclusive?.first).toMatch(/^code racelab did not instrument \(.*timed\d+\.mjs\) resumed in the step of task "run" after timeduser\d+\.mjs:5 audit\(\).*, having awaited in an earlier step/);
     const Instrumented = await userOfDependency<TimedJobs>('timed', TIMED, true, 'timeduser', TIMED_USER, 'Jobs');
     const found = await explore(jobs(Instrumented), { strategy: 'dfs', ambient: true, seed: 1 });
     expect(found.verdict).toBe('race-found');
     expect(found.firstFailure?.message).toBe('watch saw 0 finished after the gate opened');
+  });
+});
+
+// The workload's own code between two awaits, in a file racelab did not instrument (a test file a narrowed include
+// leaves out). `await store.put('x', me)` resumes after put returned, inside the step put's write ran in; so does
+// the start of the next call, read, whose read comes before its first await. Each task then read its own write in
+// every schedule, and dfs said `proved`, while in the program as written the other task's write comes between
+// (microtask turns pass before the awaiting code resumes) and each task reads the other's or the last one.
+const STORE = `
+export class Store {
+  constructor() { this.m = new Map([['x', '-']]); }
+  async tick() {}
+  async put(k, v) { await this.tick(); this.m.set(k, v); }
+  async read(k) { const v = this.m.get(k); await this.tick(); return v; }
+}
+`;
+const OWN_WRITES = (store: string): string => `import { Store } from './${store}';
+function setup() {
+  const s = new Store();
+  const seen = {};
+  const writer = (me) => async () => {
+    await s.put('x', me);
+    seen[me] = await s.read('x');
+  };
+  return {
+    tasks: [['a', writer('a')], ['b', writer('b')]],
+    invariant: () => (seen.a === 'a' && seen.b === 'b') || \`a read \${seen.a}, b read \${seen.b}\`,
+  };
+}
+export const ownWrites = { name: 'own-writes', setup };
+export async function runPlain() {
+  const run = setup();
+  await Promise.all(run.tasks.map(([, task]) => task()));
+  return run.invariant();
+}
+`;
+
+async function ownWrites(workloadInstrumented: boolean): Promise<{ file: string; workload: Workload; runPlain: () => Promise<true | string> }> {
+  const n = files++;
+  const storeFile = join(dir, `store${n}.mjs`);
+  writeFileSync(storeFile, instrument(STORE, storeFile)!.code);
+  const file = join(dir, `ownwrites${n}.mjs`);
+  const source = OWN_WRITES(`store${n}.mjs`);
+  writeFileSync(file, workloadInstrumented ? instrument(source, file)!.code : source);
+  const loaded = (await import(pathToFileURL(file).href)) as { ownWrites: Workload; runPlain: () => Promise<true | string> };
+  return { file: `ownwrites${n}.mjs`, workload: loaded.ownWrites, runPlain: loaded.runPlain };
+}
+
+describe("the workload's own code between two awaits (its file not instrumented)", () => {
+  it('the race is real: run as written, a task reads the other\'s write', async () => {
+    const { runPlain } = await ownWrites(false);
+    expect(await runPlain()).toBe('a read b, b read b');
+  });
+
+  it('is never a proof: inconclusive, naming the file, at every exploration of the process; instrumented, the race is found', async () => {
+    const { file, workload } = await ownWrites(false);
+    // Twice in a row: the first exploration installs the promise hooks in the middle of its first step, the second
+    // finds them installed (every promise of its runs seen made).
+    for (let i = 0; i < 2; i++) {
+      const r = await explore(workload, { strategy: 'dfs', ambient: true, seed: 1 });
+      expect(r.firstFailure).toBeUndefined();
+      expect(r.verdict).toBe('inconclusive');
+      expect(r.inconclusive?.first).toContain(`the workload's own code (`);
+      expect(r.inconclusive?.first).toMatch(new RegExp(`${file.replace('.', '\\.')}, the file of its task functions, not instrumented\\) resumed in the step of task "[ab]" after store\\d+\\.mjs:5 tick\\(\\) returns after an await of a call that returned in that step`));
+      expect(r.inconclusive?.first).toContain('instrument that file too');
+    }
+    const instrumented = await ownWrites(true);
+    const found = await explore(instrumented.workload, { strategy: 'dfs', ambient: true, seed: 1 });
+    expect(found.verdict).toBe('race-found');
+    expect(found.firstFailure?.message).toMatch(/^a read b|b read a/);
   });
 });
