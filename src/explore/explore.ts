@@ -22,7 +22,7 @@ import type { Workload } from './workload.js';
 import { realTimers } from './real-timers.js';
 
 export interface ExploreOptions {
-  /** `random` (default), `pct`, `pos` (partial-order sampling), `portfolio` (pct and pos, alternating runs), `dfs`, `replay` (needs `replay`), or a Strategy object of your own. */
+  /** `random` (default), `pct`, `pos` (partial-order sampling), `portfolio` (random, pct and pos in rotation, run by run), `dfs`, `replay` (needs `replay`), or a Strategy object of your own. */
   readonly strategy?: StrategyName | Strategy;
   /** Most runs to check (dfs: most schedules). Default 1000. */
   readonly runs?: number;

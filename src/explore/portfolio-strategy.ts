@@ -1,23 +1,24 @@
 import { pctStrategy } from './pct-strategy.js';
 import { posStrategy } from './pos-strategy.js';
+import { randomStrategy } from './random-strategy.js';
 import type { Strategy } from './strategy.js';
 
 /**
- * A portfolio, as Coyote's default is: runs alternate between pct (depth 3) and pos, each with its own run
- * numbering, so run 2k is pct's run k and run 2k+1 is pos's run k. pct finds deep ordering bugs the others miss
- * (depth3: every seed); pos finds the shallow races of ordinary service code in fewer runs; the portfolio pays at
- * most twice the runs of whichever is better on a given bug.
+ * A portfolio, as Coyote's default is: runs rotate between random, pct (depth 3) and pos, each with its own run
+ * numbering, so run 3k is random's run k, run 3k+1 pct's and run 3k+2 pos's. random finds the shallow races of
+ * ordinary service code in the fewest runs (its first run, for most seeds of the user-code shapes), pct the deep
+ * ordering bugs the others miss (depth3: every seed), pos sits between; the portfolio pays at most three times the
+ * runs of whichever is best on a given bug (bench/explore-user.bench.mjs measures it beside each).
  */
 export function portfolioStrategy(seed: number, options: { readonly depth?: number } = {}): Strategy {
-  const pct = pctStrategy(seed, { depth: options.depth ?? 3 });
-  const pos = posStrategy(seed);
+  const members = [randomStrategy(seed), pctStrategy(seed, { depth: options.depth ?? 3 }), posStrategy(seed)];
   return {
     name: 'portfolio',
     beginRun(run) {
-      return (run & 1 ? pos : pct).beginRun(run >> 1);
+      return (members[run % 3] as Strategy).beginRun(Math.floor(run / 3));
     },
     endRun(run, record) {
-      (run & 1 ? pos : pct).endRun(run >> 1, record);
+      (members[run % 3] as Strategy).endRun(Math.floor(run / 3), record);
     },
   };
 }

@@ -18,12 +18,23 @@ describe('pos: partial-order sampling', () => {
   });
 });
 
-describe('portfolio: pct and pos on alternating runs', () => {
+describe('portfolio: random, pct and pos in rotation', () => {
   it('finds the depth-3 bug for every seed 1..5 within 1000 runs, and its token replays', async () => {
     for (let seed = 1; seed <= 5; seed++) {
       const r = await explore(depth3Workload(), { strategy: 'portfolio', seed, runs: 1000, shrink: false });
       expect(r.firstFailure, `seed ${seed}`).toBeDefined();
       expect(r.firstFailure!.replayToken).toMatch(/\/portfolio\//);
     }
+  });
+
+  it("its runs are random's, pct's and pos's own, in turn: run 3k+i is member i's run k", async () => {
+    const schedules = async (strategy: 'portfolio' | 'random' | 'pct' | 'pos', seed: number, runs: number): Promise<string[]> => {
+      const seen: string[] = [];
+      await explore(counterWorkload({ variant: 'vulnerable', clients: 3 }), { strategy, seed, runs, shrink: false, stopOnFailure: false, onRun: (_run, record) => void seen.push(record.steps.map((s) => s.key).join('')) });
+      return seen;
+    };
+    const portfolio = await schedules('portfolio', 7, 9);
+    const members = await Promise.all((['random', 'pct', 'pos'] as const).map((s) => schedules(s, 7, 3)));
+    for (let run = 0; run < 9; run++) expect(portfolio[run], `run ${run}`).toBe(members[run % 3]![Math.floor(run / 3)]);
   });
 });
