@@ -87,6 +87,13 @@ interface WatchState {
    * seen made (see init).
    */
   installStretch: number;
+  /**
+   * The reactions by which V8 adopts a promise of racelab's into another (an async function returning a delivery of
+   * racelab's, as controlled() does): the promise settling in one is racelab's result delivered, at a step.
+   */
+  readonly ownAdoptions: WeakSet<object>;
+  /** The running reaction is one of those. */
+  ownAdoptionNow: boolean;
   /** Promises some call-result await derives from: their settling is recorded in `settledBy`. */
   readonly callParents: WeakSet<object>;
   /** The task whose step settled each of those promises. */
@@ -143,6 +150,8 @@ function sharedState(): WatchState {
     glued: undefined,
     gluedNow: undefined,
     installStretch: -1,
+    ownAdoptions: new WeakSet(),
+    ownAdoptionNow: false,
     users: 0,
     installed: undefined,
     removal: undefined,
@@ -181,6 +190,7 @@ const hooks = {
       if (fresh.length < FRESH) fresh.push(promise);
       return;
     }
+    if (state.adopting && (state.own.has(parent) || state.kinds.get(parent) === OWN)) state.ownAdoptions.add(promise);
     if (state.internal > 0 || state.own.has(parent)) state.kinds.set(promise, OWN);
     else if ((state.freshStretch === state.stretch && state.fresh.includes(parent)) || (state.installStretch === state.stretch && !state.kinds.has(parent))) {
       state.kinds.set(promise, CALL - state.step);
@@ -190,6 +200,7 @@ const hooks = {
   },
   before(promise: Promise<unknown>): void {
     state.stretch++;
+    state.ownAdoptionNow = state.ownAdoptions.has(promise);
     const kind = state.kinds.get(promise);
     if (kind === undefined) {
       // No reaction pending for it: the job that resolves it with a thenable (calls the thenable's `then`).
@@ -216,7 +227,7 @@ const hooks = {
       state.settledBy.set(promise, state.owner);
       const how = settledHow();
       if (how === 'code') state.resolvedByCode.add(promise);
-      else if (how === 'return') state.returned.add(promise);
+      else if (how === 'return' || (how === 'job' && !state.ownAdoptionNow)) state.returned.add(promise);
     }
     // A task function's own last resumption: the workload's glue returning, not code under test (see taskPromise).
     if (!state.tasks.has(promise)) return;
@@ -235,6 +246,7 @@ const hooks = {
     state.countedNow = false;
     state.sameNow = false;
     state.laterNow = false;
+    state.ownAdoptionNow = false;
   },
 };
 
@@ -353,19 +365,26 @@ export function isRacelabFile(file: string): boolean {
 
 /**
  * How the promise settling now was settled: by code of the program calling its resolve function (`code`: a waiter
- * list's `w()`), by an async function returning (`return`: its own frame is on top), or otherwise (a combinator, the
- * adoption of a returned promise, or a timer firing: no frame of the program's calls it). A promise a plain function made and
+ * list's `w()`), by an async function returning (`return`: its own frame is on top), in a promise job with nobody's
+ * code under it (`job`: the adoption of a returned promise, a combinator's element), or otherwise (`other`: a timer
+ * firing, I/O, racelab delivering a result: no frame of the program's calls it). A promise a plain function made and
  * returned (`waitOpen() { return new Promise((r) => waiters.push(r)); }`) and that its own task resolves in a later
  * step is no call's result either: the code awaiting it resumed glued to that step. Only asked for promises some
  * call-result await derives from; V8's structured stack gives the frames without formatting them.
  */
-function settledHow(): 'return' | 'code' | 'other' {
+function settledHow(): 'return' | 'job' | 'code' | 'other' {
   // On top, the resolve function (a builtin: no file). An async function returning has its own frame there: the
   // common case, told from the top frame alone before the deeper stack is taken.
   const [first] = settleSites(1);
   if (!first) return 'other';
   if (first.getFileName()) return 'return';
   const [, ...below] = settleSites(32);
+  // A promise job with no one's frame under it: V8 adopting the promise an async function returned (`async put(k, v)
+  // { return this.write(k, v); }`, and `events.once`, an async function returning a promise), a combinator's
+  // element, or a reaction whose handler is the resolve function itself (`gate.then(resolve)`): a result arriving in
+  // a microtask, as when an async function returns. Found missing: code after `await store.put(…)` resumed glued
+  // to the step `write` returned in, uncounted, and dfs proved a stale read absent.
+  if (below.every((site) => site.isAsync() || !site.getFileName() || site.getFileName() === 'node:internal/process/task_queues')) return 'job';
   // Below it, read downwards: the program's code must have called it, directly or through Node's own functions
   // that it called (an EventEmitter's emit, a `once` wrapper), and not racelab's code (a controlled() call's
   // result delivered, a wake: settled only at a step racelab takes). Frames of Node's with no program frame below

@@ -786,3 +786,71 @@ describe("the workload's own code between two awaits (its file not instrumented)
     expect(found.firstFailure?.message).toMatch(/^a read b|b read a/);
   });
 });
+
+// The same stale read when the call's promise settles by adoption: `async put(k, v) { return this.write(k, v); }`
+// (an instrumented method that delegates; `events.once` is such an async function too). The outer promise settles
+// in a promise job with no one's frame under it, which was taken for a timer's callback: not counted, and dfs said
+// `proved` (252 schedules), for the workload's own code and for a dependency's.
+const DELEGATING_STORE = `
+export class Store {
+  constructor() { this.m = new Map([['x', '-']]); this.seen = {}; }
+  async tick() {}
+  async write(k, v) { await this.tick(); this.m.set(k, v); }
+  async put(k, v) { return this.write(k, v); }
+  async read(k) { const v = this.m.get(k); await this.tick(); return v; }
+}
+`;
+const PUT_THEN_READ = `
+export async function putThenRead(s, me) { await s.put('x', me); s.seen[me] = s.m.get('x'); }
+export function viaPlain(s, me) { return putThenRead(s, me); }
+`;
+type DelegatingStore = { m: Map<string, string>; seen: Record<string, string>; put(k: string, v: string): Promise<void>; read(k: string): Promise<string> };
+
+describe('a call whose promise settles by adopting another (an async function returning a promise)', () => {
+  const load = async (): Promise<{ Store: new () => DelegatingStore; viaPlain: (s: DelegatingStore, me: string) => Promise<void> }> => {
+    const n = files++;
+    const storeFile = join(dir, `delegating${n}.mjs`);
+    writeFileSync(storeFile, instrument(DELEGATING_STORE, storeFile)!.code);
+    const depFile = join(dir, `putthenread${n}.mjs`);
+    writeFileSync(depFile, PUT_THEN_READ);
+    const { Store } = (await import(pathToFileURL(storeFile).href)) as { Store: new () => DelegatingStore };
+    const { viaPlain } = (await import(pathToFileURL(depFile).href)) as { viaPlain: (s: DelegatingStore, me: string) => Promise<void> };
+    return { Store, viaPlain };
+  };
+  const ownReads = (s: DelegatingStore) => (): true | string => (s.seen.a === 'a' && s.seen.b === 'b') || `a read ${s.seen.a}, b read ${s.seen.b}`;
+
+  it('the race is real, and an exploration of it is never a proof: the workload\'s own code, and a dependency\'s', async () => {
+    const { Store, viaPlain } = await load();
+    const plain = new Store();
+    await Promise.all(['a', 'b'].map(async (me) => { await plain.put('x', me); plain.seen[me] = await plain.read('x'); }));
+    expect(ownReads(plain)()).toBe('a read b, b read b');
+
+    const own: Workload = {
+      name: 'delegating-own',
+      setup() {
+        const s = new Store();
+        const task = (me: string) => async (): Promise<void> => {
+          await s.put('x', me);
+          s.seen[me] = await s.read('x');
+        };
+        return { tasks: [['a', task('a')], ['b', task('b')]], invariant: ownReads(s) };
+      },
+    };
+    const dependency: Workload = {
+      name: 'delegating-dependency',
+      setup() {
+        const s = new Store();
+        return { tasks: [['a', async () => void (await viaPlain(s, 'a'))], ['b', async () => void (await viaPlain(s, 'b'))]], invariant: ownReads(s) };
+      },
+    };
+    for (const [workload, first] of [
+      [dependency, /^code racelab did not instrument \(.*putthenread\d+\.mjs\) resumed in the step of task "[ab]" after delegating\d+\.mjs:5 tick\(\) returns/],
+      [own, /^the workload's own code \(.*uninstrumented-callee\.test\.ts, the file of its task functions, not instrumented\) resumed in the step of task "[ab]" after delegating\d+\.mjs:5 tick\(\) returns/],
+    ] as const) {
+      const r = await explore(workload, { strategy: 'dfs', ambient: true, seed: 1 });
+      expect(r.firstFailure).toBeUndefined();
+      expect(r.verdict, workload.name).toBe('inconclusive');
+      expect(r.inconclusive?.first).toMatch(first);
+    }
+  });
+});
