@@ -407,7 +407,12 @@ function settledHow(): 'return' | 'job' | 'code' | 'other' {
       node = false;
     }
   }
-  return program && !node ? 'code' : 'other';
+  if (program && !node) return 'code';
+  // Node's own code alone, run from process.nextTick's queue: a callback Node deferred inside the step (a stream's
+  // 'finish', which `stream/promises` `finished()` waits for), not a timer or I/O, which the event loop starts.
+  // Found missing: code after `await finished(stream)` resumed glued to the step that ended the stream, uncounted.
+  if (!program && node && below.filter((site) => !site.isAsync() && site.getFileName()).at(-1)?.getFileName() === 'node:internal/process/task_queues') return 'job';
+  return 'other';
 }
 
 const COMBINATORS = ['all', 'allSettled', 'race', 'any'] as const;
