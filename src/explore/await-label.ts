@@ -1,7 +1,6 @@
-import { isAbsolute, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shortValue } from '../core/short-value.js';
-import type { AwaitSite } from '../sched/await-site.js';
+import { siteFile, type AwaitSite } from '../sched/await-site.js';
 
 /** `wallet.ts:35`: the file's last path segment and the line, as a trace prints an await's place. */
 export function siteLocation(site: AwaitSite): string {
@@ -33,8 +32,8 @@ export function formatValue(value: unknown): string {
 }
 
 /**
- * A file as a stack frame names it (a file: URL for an ES module, a path for CommonJS), for a sentence: relative to
- * the current directory when it is under it, as await sites are written.
+ * A file as a stack frame names it (a file: URL for an ES module, a path for CommonJS), for a sentence: as await
+ * sites are written (siteFile), relative to the current directory when it is under it.
  */
 export function stackFile(file: string): string {
   let path = file;
@@ -43,7 +42,5 @@ export function stackFile(file: string): string {
   } catch {
     return file;
   }
-  if (!isAbsolute(path)) return path;
-  const rel = relative(process.cwd(), path);
-  return rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel) ? path : rel;
+  return siteFile(path, process.cwd());
 }

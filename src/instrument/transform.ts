@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { isAbsolute, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import remapping from '@jridgewell/remapping';
 import { originalPositionFor, TraceMap, type EncodedSourceMap } from '@jridgewell/trace-mapping';
 import MagicString from 'magic-string';
 import { parseSync, type AwaitExpression, type CallExpression, type ForOfStatement, type ParserOptions, type Program, type VariableDeclaration } from 'oxc-parser';
-import { HANDLE, type AwaitSite } from '../sched/await-site.js';
+import { HANDLE, siteFile, type AwaitSite } from '../sched/await-site.js';
 
 /**
  * The load-time transform (issue 12): every `await EXPR` of a user module becomes
@@ -276,13 +275,6 @@ function headerPosition(program: Program, code: string): number {
   // A hashbang ends at its newline: the header goes after that newline, not into the `#!` line.
   if (program.hashbang && code[at] === '\n' && at === program.hashbang.end) at++;
   return at;
-}
-
-function siteFile(path: string, root: string): string {
-  if (!isAbsolute(path)) return path.split(sep).join('/');
-  const r = relative(root, path);
-  const inside = r !== '' && !r.startsWith('..') && !isAbsolute(r);
-  return (inside ? r : path).split(sep).join('/');
 }
 
 /** The awaited expression as a trace shows it: on one line, at most `max` characters. */

@@ -1,3 +1,5 @@
+import { isAbsolute, relative, sep } from 'node:path';
+
 /**
  * The contract between instrumented user code and the explorer (issue 12).
  *
@@ -62,3 +64,14 @@ export interface InstrumentRuntime {
 export const HANDLE = '__rl$';
 
 export const INSTRUMENT_KEY: unique symbol = Symbol.for('racelab.instrument') as never;
+
+/**
+ * A file as sites name it: relative to `root` (with `/` separators) when it is under it, else as given. The
+ * transform writes each site's file so; the explorer names a stack frame's file the same way.
+ */
+export function siteFile(path: string, root: string): string {
+  if (!isAbsolute(path)) return path.split(sep).join('/');
+  const r = relative(root, path);
+  const inside = r !== '' && !r.startsWith('..') && !isAbsolute(r);
+  return (inside ? r : path).split(sep).join('/');
+}
