@@ -262,15 +262,14 @@ const hooks = {
  *   The workload's file is named in the report (see takeGluedCall): instrumented, its awaits are points too.
  * - in a step of another task, or by the program's code calling its resolve function: not an async function's
  *   result, but a promise a plain function made for someone to settle (`new Promise((r) => waiters.push(r))`).
- * Not counted: code that is no program's (Node's, racelab's own), and code resuming on a promise settled from a
- * callback of Node's (a timer), which is a step.
+ * Not counted: code that is no program's (Node's, racelab's own) resuming on an async function's result, and code
+ * resuming on a promise settled from a callback of Node's (a timer), which is a step.
  */
 function gluedCall(promise: object): boolean {
   const call = state.calls.get(promise);
   if (!call) return false;
   state.calls.delete(promise);
-  if (call.code.none) return false;
-  if (state.returned.has(call.parent)) {
+  if (!call.code.none && state.returned.has(call.parent)) {
     state.gluedNow = call.code;
     return true;
   }
@@ -346,6 +345,9 @@ export function callSitesBelow(fn: (...args: never[]) => unknown, depth: number)
   }
 }
 
+/** Node's module that drains the process.nextTick queue, and the promise jobs after it. */
+const TICK_QUEUE = 'node:internal/process/task_queues';
+
 /** The stack below the settled hook. */
 const settleSites = (depth: number): NodeJS.CallSite[] => callSitesBelow(hooks.settled, depth);
 
@@ -384,7 +386,7 @@ function settledHow(): 'return' | 'job' | 'code' | 'other' {
   // element, or a reaction whose handler is the resolve function itself (`gate.then(resolve)`): a result arriving in
   // a microtask, as when an async function returns. Found missing: code after `await store.put(…)` resumed glued
   // to the step `write` returned in, uncounted, and dfs proved a stale read absent.
-  if (below.every((site) => site.isAsync() || !site.getFileName() || site.getFileName() === 'node:internal/process/task_queues')) return 'job';
+  if (below.every((site) => site.isAsync() || !site.getFileName() || site.getFileName() === TICK_QUEUE)) return 'job';
   // Below it, read downwards: the program's code must have called it, directly or through Node's own functions
   // that it called (an EventEmitter's emit, a `once` wrapper), and not racelab's code (a controlled() call's
   // result delivered, a wake: settled only at a step racelab takes). Frames of Node's with no program frame below
@@ -396,7 +398,7 @@ function settledHow(): 'return' | 'job' | 'code' | 'other' {
   let node = false;
   for (const site of below) {
     const file = site.getFileName();
-    if (!file || file === 'node:internal/process/task_queues') continue;
+    if (!file || file === TICK_QUEUE) continue;
     if (file.includes('/@sinonjs/fake-timers/')) return 'other';
     if (file.startsWith('node:')) {
       node = true;
@@ -411,7 +413,7 @@ function settledHow(): 'return' | 'job' | 'code' | 'other' {
   // Node's own code alone, run from process.nextTick's queue: a callback Node deferred inside the step (a stream's
   // 'finish', which `stream/promises` `finished()` waits for), not a timer or I/O, which the event loop starts.
   // Found missing: code after `await finished(stream)` resumed glued to the step that ended the stream, uncounted.
-  if (!program && node && below.filter((site) => !site.isAsync() && site.getFileName()).at(-1)?.getFileName() === 'node:internal/process/task_queues') return 'job';
+  if (!program && node && below.filter((site) => !site.isAsync() && site.getFileName()).at(-1)?.getFileName() === TICK_QUEUE) return 'job';
   return 'other';
 }
 
