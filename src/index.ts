@@ -17,6 +17,7 @@ export {
   realScheduler,
   type Scheduler,
   type Operation,
+  type SleepOptions,
   type OperationKind,
   Mutex,
 } from './sched/index.js';

@@ -227,7 +227,8 @@ export const GenServer = {
     const proc = pid.process;
     (proc.exitWaiters ??= []).push(ack);
     const label = system.fast ? '' : `start ${proc.display}`;
-    while (ack.pending && proc.alive) await ack.wait(system.scheduler, label);
+    // Resumed, the starter reads only the ack and whether the new process lives: a wake on that process.
+    while (ack.pending && proc.alive) await ack.wait(system.scheduler, label, proc.label);
     if (ack.pending) {
       throw new RacelabError('PROCESS_EXITED', `${proc.display} exited before its init finished (${formatReason(proc.exitReason ?? 'normal')})`);
     }

@@ -283,7 +283,9 @@ export class Process extends Waiter implements TimerTarget {
         if (timer === null && timeoutMs !== Infinity) timer = startTimer(system.scheduler, timeoutMs, this, `receive timeout in ${this.display}`);
         this.waitingFor = WAIT_MESSAGE;
         this.matcher = match;
-        await this.wait(system.scheduler, system.fast ? '' : `receive in ${this.display}`);
+        // Resumed, it touches only its own state (waitingFor, its mailbox, its exit signal) before the delivery's
+        // point or the return of a timed-out receive: a wake on its own label, which sends to it conflict with.
+        await this.wait(system.scheduler, system.fast ? '' : `receive in ${this.display}`, this.label);
         this.waitingFor = WAIT_NONE;
         this.matcher = null;
         this.checkExit();

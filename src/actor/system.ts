@@ -366,11 +366,11 @@ export class ActorSystem {
     slot.startTimeout(this.scheduler, this.fast ? '' : `call timeout ${target.display}`);
     try {
       if (caller === null) {
-        while (slot.pending) await slot.wait(this.scheduler, this.fast ? '' : `call ${describeMessage(request)} to ${target.display}`);
+        while (slot.pending) await slot.wait(this.scheduler, this.fast ? '' : `call ${describeMessage(request)} to ${target.display}`, callerObject);
       } else {
         while (slot.pending) {
           caller.waitingFor = WAIT_REPLY;
-          await caller.wait(this.scheduler, this.fast ? '' : `${caller.display} calls ${summarizeMessage(request)} on ${target.display}`);
+          await caller.wait(this.scheduler, this.fast ? '' : `${caller.display} calls ${summarizeMessage(request)} on ${target.display}`, callerObject);
           caller.waitingFor = WAIT_NONE;
           caller.checkExit();
         }

@@ -10,6 +10,8 @@ export interface TimerTarget {
 /** A timer on a clock other than the real one: a task of the scheduler that sleeps on its clock. */
 class ScheduledTimer {
   cancelled = false;
+  /** The scheduler's own cancel (Scheduler.timer), when it has one. */
+  cancel: (() => void) | undefined;
 }
 
 export type TimerHandle = ReturnType<typeof setTimeout> | ScheduledTimer;
@@ -23,12 +25,18 @@ function fire(target: TimerTarget): void {
  * Starts a cancellable timer on the scheduler's clock. On the real clock it is a plain `setTimeout`, so a
  * cancelled timer leaves nothing behind (no process kept alive for a call timeout that no longer matters). On
  * any other clock (the explorer's virtual time) it is a task of the scheduler that does `sleep(ms)`, so the
- * controlled scheduler sees the timer and decides when virtual time reaches it; a cancelled one wakes and does
- * nothing.
+ * controlled scheduler sees the timer and decides when virtual time reaches it; cancelled, it is dropped by a
+ * scheduler that can (Scheduler.timer), and otherwise wakes and does nothing.
  */
 export function startTimer(scheduler: Scheduler, ms: number, target: TimerTarget, label: string): TimerHandle {
   if (scheduler.clock === realClock) return setTimeout(fire, Math.max(0, ms), target);
   const timer = new ScheduledTimer();
+  if (scheduler.timer) {
+    timer.cancel = scheduler.timer(ms, `timer ${label}`, () => {
+      if (!timer.cancelled) return target.onTimer();
+    });
+    return timer;
+  }
   void scheduler
     .spawn(`timer ${label}`, async () => {
       await sleep(ms, scheduler);
@@ -40,7 +48,10 @@ export function startTimer(scheduler: Scheduler, ms: number, target: TimerTarget
 
 export function cancelTimer(handle: TimerHandle | null): void {
   if (handle === null) return;
-  if (handle instanceof ScheduledTimer) handle.cancelled = true;
+  if (handle instanceof ScheduledTimer) {
+    handle.cancelled = true;
+    handle.cancel?.();
+  }
   else clearTimeout(handle);
 }
 

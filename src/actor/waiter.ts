@@ -16,12 +16,15 @@ const capture = (resolve: () => void): void => {
 export class Waiter {
   private wakeFn: (() => void) | null = null;
 
-  /** Waits until `wake()`; through `scheduler.waitFor`, so a controlled scheduler counts the task as blocked. */
-  wait(scheduler: Scheduler, label: string): Promise<void> {
+  /**
+   * Waits until `wake()`; through `scheduler.waitFor`, so a controlled scheduler counts the task as blocked.
+   * `object`: what the waiting code touches when it resumes, up to its next point (see Scheduler.waitFor).
+   */
+  wait(scheduler: Scheduler, label: string, object?: string): Promise<void> {
     const p = new Promise<void>(capture);
     this.wakeFn = captured;
     captured = null;
-    return scheduler === realScheduler ? p : scheduler.waitFor(p, label);
+    return scheduler === realScheduler ? p : scheduler.waitFor(p, label, object);
   }
 
   get waiting(): boolean {

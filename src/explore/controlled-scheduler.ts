@@ -1,6 +1,6 @@
 import { RacelabError, messageOf } from '../core/errors.js';
 import type { AwaitSite } from '../sched/await-site.js';
-import { watchRealScheduler, withScheduler, type BlockedWait, type Operation, type Scheduler } from '../sched/scheduler.js';
+import { SleepOperation, watchRealScheduler, withScheduler, type BlockedWait, type Operation, type Scheduler } from '../sched/scheduler.js';
 import { laterStepReactions, ownBegin, ownEnd, ownPromise, sameStepReactions, stepBegin, takeGluedCall, taskPromise, uninstrumentedReactions, watchPromises, type AwaitingCode } from '../sched/promise-watch.js';
 import { plural } from '../core/units.js';
 import { shortValue } from '../core/short-value.js';
@@ -153,10 +153,17 @@ class Offer implements Transition, StepRecord {
   }
 }
 
-/** A wake's operation: its label (`wake (wait for counter.mutex)`) is formatted only when read. */
+/**
+ * A wake's operation: its label (`wake (wait for counter.mutex)`) is formatted only when read. Its object, when
+ * the waiting code named one (waitFor's `object`), is the only thing the resumed code touches before its next
+ * point; without one the wake conflicts with everything.
+ */
 class WakeOperation implements Operation {
   readonly kind = 'yield';
-  constructor(private readonly waitLabel: string) {}
+  constructor(
+    private readonly waitLabel: string,
+    readonly object?: string,
+  ) {}
   get label(): string {
     return `wake (${this.waitLabel})`;
   }
@@ -193,6 +200,10 @@ class Task {
   bodySettled = false;
   /** Its function is async and runs code of its own after its last await (see endsAtAwait): named in reports. */
   codeAfterAwait = false;
+  /** A Scheduler.timer task: its sleep's end runs a callback that touches what it was set for (a call's slot). */
+  firesCallback = false;
+  /** Its next sleep was declared local (SleepOptions.local). */
+  localSleep = false;
   /** The instrumented awaits this task is blocked in, by wait seq: their sites, for a stall's report. */
   awaits: Map<number, AwaitSite> | undefined;
   /** Paused at a scheduling point. */
@@ -382,6 +393,8 @@ export class ControlledScheduler implements Scheduler {
     }
     if (op.kind === 'timer') {
       task.lastPoint = op;
+      // The clock's sleep follows at once (see sleep()): its timer is told to onTimer, which reads this.
+      task.localSleep = op instanceof SleepOperation && op.local;
       return undefined;
     }
     if (task.point || task.done) {
@@ -411,12 +424,53 @@ export class ControlledScheduler implements Scheduler {
     return task.whenDone();
   }
 
+  /**
+   * Scheduler.timer: a task that sleeps `ms` on the virtual clock, then calls `fire`. Cancelled before its sleep
+   * ends (or before it starts), the task is done at once: its timer is discarded, so no step is ever offered for
+   * it, and nothing of it runs again. Cancelled while it fires (a call timeout failing its own slot), it just ends.
+   */
+  timer(ms: number, label: string, fire: () => void | Promise<void>): () => void {
+    let fired = false;
+    const body = async (): Promise<void> => {
+      await this.clock.sleep(ms);
+      fired = true;
+      await fire();
+    };
+    if (this.phase === 'finished' || this.phase === 'aborted') {
+      void this.spawn(label, body).catch(() => undefined);
+      return () => undefined;
+    }
+    const task = new Task(this.tasks.length, label, body);
+    task.firesCallback = true;
+    this.tasks.push(task);
+    return () => {
+      if (!fired) this.drop(task);
+    };
+  }
+
+  /** A timer task cancelled before its sleep ended: done, with nothing left to offer. */
+  private drop(task: Task): void {
+    if (task.done || task.point || (task.blocked?.size ?? 0) > 0 || (task.wakes?.length ?? 0) > 0) return;
+    task.started = true;
+    task.done = true;
+    this.discardTimers(task);
+    task.settleCompletion();
+  }
+
+  /** A task that ended with sleeps still pending: they are no longer offered as steps. */
+  private discardTimers(task: Task): void {
+    if (task.timers === 0) return;
+    this.clock.discard((t) => t.owner === task);
+    for (const timer of [...(this.timerOffers?.keys() ?? [])]) if (timer.owner === task) this.timerOffers?.delete(timer);
+    task.timers = 0;
+  }
+
   /** Registers a task without making a promise for its end (the explorer starts the workload's tasks this way). */
   addTask(name: string, body: () => Promise<void>): void {
     this.tasks.push(new Task(this.tasks.length, name, body));
   }
 
-  waitFor<T>(promise: Promise<T>, label: string): Promise<T> {
+  waitFor<T>(promise: Promise<T>, label: string, object?: string): Promise<T> {
     if (this.phase === 'setup' || this.phase === 'finished') return promise;
     if (this.phase === 'aborted') return new Promise<T>(() => undefined);
     const task = this.current;
@@ -435,7 +489,7 @@ export class ControlledScheduler implements Scheduler {
           return;
         }
         this.blockedCount--;
-        this.offerWake(task, seq, label, settle);
+        this.offerWake(task, seq, label, settle, object);
       };
       promise.then(
         (value) => onSettled(() => resolve(value)),
@@ -475,9 +529,9 @@ export class ControlledScheduler implements Scheduler {
   }
 
   /** The wait `seq` of `task` has ended: its resumption becomes a transition the strategy may pick. */
-  private offerWake(task: Task, seq: number, label: string, settle: () => void): void {
+  private offerWake(task: Task, seq: number, label: string, settle: () => void, object?: string): void {
     task.blocked?.delete(seq);
-    (task.wakes ??= []).push(new Offer('wake', handleKey(task.index, 'wake', seq), task, new WakeOperation(label), settle));
+    (task.wakes ??= []).push(new Offer('wake', handleKey(task.index, 'wake', seq), task, new WakeOperation(label, object), settle));
     if (this.worldWait) this.worldProgress();
   }
 
@@ -1121,11 +1175,7 @@ export class ControlledScheduler implements Scheduler {
     task.done = true;
     if (error !== undefined && !this.taskFailure && this.phase === 'running') this.taskFailure = { task, error };
     task.settleCompletion(error);
-    if (task.timers > 0) {
-      this.clock.discard((t) => t.owner === task);
-      for (const timer of [...(this.timerOffers?.keys() ?? [])]) if (timer.owner === task) this.timerOffers?.delete(timer);
-      task.timers = 0;
-    }
+    this.discardTimers(task);
     this.signalStop(task);
   }
 
@@ -1147,7 +1197,15 @@ export class ControlledScheduler implements Scheduler {
       timer.fire();
       this.runTimers?.setNow(this.clock.now());
     };
-    const offer = new Offer('timer', handleKey(task.index, 'timer', seq), task, { kind: 'timer', label: `wake +${timer.ms}ms` }, fire);
+    const key = handleKey(task.index, 'timer', seq);
+    // A sleep's end moves the clock at most to its deadline, which every other timer offered with it shares (see
+    // offers). A sleep declared local resumes code that touches shared state only after its next point: an object
+    // of its own, so its end commutes with other tasks' steps. Any other sleep's end, and a timer task's callback
+    // (a call timeout failing a slot), conflicts with everything.
+    const local = task.localSleep && !task.firesCallback;
+    task.localSleep = false;
+    const op: Operation = local ? { kind: 'timer', object: `sleep ${key}`, label: `wake +${timer.ms}ms` } : { kind: 'timer', label: `wake +${timer.ms}ms` };
+    const offer = new Offer('timer', key, task, op, fire);
     offer.fireAt = timer.deadline;
     pending.set(timer, offer);
     this.signalStop(task);

@@ -46,10 +46,19 @@ export const KEY_PATTERN = /^[0-9a-z]+(?:[wt][0-9a-z]+|s)?$/;
  * "dependent": pruning a dependent pair would silently skip real interleavings.
  *
  * - Two steps of the same task never commute (program order).
- * - Wakes and timer firings are conservatively dependent on everything: a wake runs code that the waker's
- *   step made possible (a lock handed over, a message delivered), and a timer moves the virtual clock, which
- *   decides which other timers may fire. A start runs whatever the task's code does before its first stop
- *   (a lock taken in library code, a cache read), so it is dependent on everything too.
+ * - A start runs whatever the task's code does before its first stop (a lock taken in library code, a cache
+ *   read), so it is dependent on everything.
+ * - A timer firing conflicts with everything, unless it ends a sleep declared local (SleepOptions.local): that
+ *   end carries an object of its own. The timers offered together all end at the same virtual time (the clock
+ *   moves to the earliest deadline only when nothing else can run, and the timers due then are offered
+ *   together), so firing one leaves the clock where firing another would, and a local sleeper's code runs up to
+ *   its next point touching nothing shared. A timer that runs a callback (a timer of the run's code, a call
+ *   timeout failing a call) never has an object.
+ * - A wake runs code that the waker's step made possible (a lock handed over, a message delivered), up to the
+ *   task's next stop. It is dependent on everything unless its wait named the one object that code touches
+ *   (waitFor's `object`: an actor process resuming in its receive or its call touches only its own mailbox and
+ *   exit state before its next point); then it is treated like a point on that object. An instrumented await's
+ *   resumption runs the program's code, whatever it touches, so it has no object and conflicts with everything.
  * - Two points commute when they touch different objects, or when both only read. A point without an object
  *   (an explicit `yieldPoint()`) conflicts with everything, as the Operation port documents.
  *
@@ -61,7 +70,7 @@ export const KEY_PATTERN = /^[0-9a-z]+(?:[wt][0-9a-z]+|s)?$/;
  */
 export function independent(a: Transition, b: Transition): boolean {
   if (a.task === b.task) return false;
-  if (a.kind !== 'point' || b.kind !== 'point') return false;
+  if (a.kind === 'start' || b.kind === 'start') return false;
   const x = a.op;
   const y = b.op;
   if (x.object === undefined || y.object === undefined) return false;

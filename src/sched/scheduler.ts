@@ -49,8 +49,12 @@ export interface Scheduler {
    * The calling task waits on `promise`, which only another task of this scheduler can settle (a receive on an
    * empty mailbox, a mutex held by another task). A controlled scheduler counts such a task as blocked, not as
    * escaped into uncontrolled asynchrony, and reports a deadlock when every task is blocked.
+   *
+   * `object`, when given, is the one object the waiting code touches when it resumes, up to its next point (a
+   * process's own mailbox and exit state): the resumption then commutes with operations on other objects, which
+   * lets partial-order reduction prune their reorderings. Absent, the resumption conflicts with everything.
    */
-  waitFor<T>(promise: Promise<T>, label: string): Promise<T>;
+  waitFor<T>(promise: Promise<T>, label: string, object?: string): Promise<T>;
   /**
    * Optional, for waits whose end the waiting code itself controls (a mutex hand-over): the calling task blocks
    * on `promise` until some task calls `wake()`. The same as `waitFor(new Promise(…), label)` with the resolver as
@@ -58,6 +62,14 @@ export interface Scheduler {
    * reaction it must wait for every pending reaction to find. Code falls back to `waitFor` where it is absent.
    */
   block?(label: string): BlockedWait;
+  /**
+   * Optional, for timers that are usually cancelled (a call's timeout, a receive's): the same as spawning a task
+   * that sleeps `ms` on this scheduler's clock and then calls `fire`, but the returned function cancels it, and a
+   * controlled scheduler then drops the task there and then, without a step. Without it, a timeout of a call that
+   * was answered still ends its sleep as a step of its own at the end of every run, and the explorer tries those
+   * ends in every order. Code falls back to a spawned sleeping task where it is absent.
+   */
+  timer?(ms: number, label: string, fire: () => void | Promise<void>): () => void;
   /**
    * Optional, for instrumented user code (src/sched/await-site.ts): the value an `await` at `site` is about to
    * await, after the expression was evaluated. The real scheduler has no such method (the value is awaited as
@@ -132,14 +144,25 @@ export function yieldPoint(label = 'yield'): void | Promise<void> {
   return currentScheduler().point({ kind: 'yield', label });
 }
 
+/** How the explorer may treat a sleep's end. */
+export interface SleepOptions {
+  /**
+   * The sleeper's code touches no shared state from the sleep's end to its next scheduling point (it goes
+   * straight on to a store operation, a send, a call): the end then commutes with other tasks' steps, and dfs
+   * prunes their reorderings. Default false: the end conflicts with everything, as code that updates memory
+   * right after a sleep needs (`await sleep(5); balance -= 70`).
+   */
+  readonly local?: boolean;
+}
+
 /**
  * Sleep on the ambient scheduler's clock (virtual under the explorer), as a timer scheduling point. Not an async
  * function: when the point is free (always, for a timer point under the explorer) it returns the clock's promise
  * itself, which saves an async frame and its promise on every sleep of an explored run.
  */
-export function sleep(ms: number, scheduler: Scheduler = currentScheduler()): Promise<void> {
+export function sleep(ms: number, scheduler: Scheduler = currentScheduler(), options?: SleepOptions): Promise<void> {
   try {
-    const p = scheduler.point(new SleepOperation(ms));
+    const p = scheduler.point(options?.local === true ? new SleepOperation(ms, true) : new SleepOperation(ms));
     return p ? p.then(() => scheduler.clock.sleep(ms)) : scheduler.clock.sleep(ms);
   } catch (e) {
     return Promise.reject(e);
@@ -147,9 +170,13 @@ export function sleep(ms: number, scheduler: Scheduler = currentScheduler()): Pr
 }
 
 /** The timer point of a sleep; its label (`sleep 500ms`) is formatted only when something reads it. */
-class SleepOperation implements Operation {
+export class SleepOperation implements Operation {
   readonly kind = 'timer';
-  constructor(readonly ms: number) {}
+  constructor(
+    readonly ms: number,
+    /** SleepOptions.local */
+    readonly local = false,
+  ) {}
 
   get label(): string {
     return `sleep ${this.ms}ms`;

@@ -230,7 +230,8 @@ export function actorPerKey(scheduler: Scheduler, name: (key: string) => string,
     const ready = actors.get(key);
     if (ready) return ready;
     const pending = starting.get(key);
-    if (pending) return scheduler.waitFor(pending, `start of ${name(key)}`);
+    // Resumed, the waiter only takes the started actor's ref: its wake touches nothing another task does.
+    if (pending) return scheduler.waitFor(pending, `start of ${name(key)}`, `start of ${name(key)}`);
     const started = start(key, name(key));
     starting.set(key, started);
     const ref = await started;

@@ -48,6 +48,9 @@ export interface SessionTable {
 
 export const TABLE_NAME = 'sessions';
 
+/** End's work goes straight on to a call of the table: nothing shared is touched between its end and that send. */
+const LOCAL = { local: true } as const;
+
 type Request = { readonly op: 'open' | 'has' | 'take' | 'end' | 'size'; readonly session: string };
 
 /** The table: a Map of open sessions, replaced (never mutated) by each call; at most `capacity` of them. */
@@ -77,7 +80,8 @@ export function startSessionTable(ports: SessionTablePorts): SessionTable {
   // comes while it starts waits through the scheduler.
   const ask = async <T>(request: Request): Promise<T> => {
     if (sup === undefined) {
-      if (starting) await scheduler.waitFor(starting, `start of the ${TABLE_NAME} supervisor`);
+      // Resumed, the waiter only goes on to its call: its wake touches nothing another task does.
+      if (starting) await scheduler.waitFor(starting, `start of the ${TABLE_NAME} supervisor`, `start of the ${TABLE_NAME} supervisor`);
       else {
         starting = Supervisor.start(system, [genServerChild(TABLE_NAME, tableOf(ports.capacity ?? Infinity), undefined, { name: TABLE_NAME })], {
           maxRestarts: ports.maxRestarts ?? 3,
@@ -102,11 +106,11 @@ export function startSessionTable(ports: SessionTablePorts): SessionTable {
     end: (session) =>
       answer(async () => {
         if (ports.form === 'fixed') {
-          await sleep(ports.delayMs, scheduler);
+          await sleep(ports.delayMs, scheduler, LOCAL);
           return ask<boolean>({ op: 'end', session });
         }
         if (!(await ask<boolean>({ op: 'has', session }))) return false;
-        await sleep(ports.delayMs, scheduler);
+        await sleep(ports.delayMs, scheduler, LOCAL);
         return ask<boolean>({ op: 'take', session });
       }),
     crashes: () => sup?.events.filter((e) => e.kind === 'child-exited').length ?? 0,

@@ -17,6 +17,24 @@ describe('session: the supervisor-crash form (a double End crashes the session t
     expect(replayed).toMatchObject({ scenario: 'session', params: { variant: 'crash-vulnerable', clients: '2' }, status: 'failed' });
   }, 180_000);
 
+  for (const clients of [2, 3]) {
+    it(`dfs proves the fixed End at ${clients} clients: the table never crashes, whichever End comes first`, async () => {
+      const firstEnd = new Set<string>();
+      const r = await explore(sessionCrashWorkload({ form: 'fixed', clients }), {
+        strategy: 'dfs',
+        runs: 1_000_000,
+        seed: 1,
+        onRun: (_run, record) => {
+          const first = record.steps.find((s) => /^send call \{op: end, session: alice\} to sessions/.test(s.label));
+          if (record.status === 'passed' && first) firstEnd.add(first.taskName);
+        },
+      });
+      expect(r.firstFailure?.message).toBeUndefined();
+      expect(r.dfs?.exhausted).toBe(true);
+      expect([...firstEnd].sort()).toEqual(clients === 2 ? ['t1', 't2'] : ['t1', 't2', 't3']);
+    }, 180_000);
+  }
+
   it('refuses a client count it has no plan for', () => {
     expect(() => sessionCrashWorkload({ form: 'fixed', clients: 4 })).toThrow(/4 clients; give 2 or 3/);
   });
