@@ -23,7 +23,7 @@ describe('ratelimit under the explorer (1 call per window)', () => {
     expect(r.firstFailure?.message).toMatch(/2 calls by mallory accepted in one window; the limit is 1/);
     expect(r.firstFailure?.shrunk.trace).toMatch(/t1 get calls\(mallory,w0\)->0 . t2 get calls\(mallory,w0\)->0/);
   });
-  for (const v of memoryVariants.filter((x) => x.safe && !x.spawnsProcesses)) {
+  for (const v of memoryVariants.filter((x) => x.safe)) {
     for (const clients of [2, 3]) {
       it(`proves ${v.name} at ${clients} clients`, async () => {
         const r = await explore(rateLimitWorkload({ variant: v.name, clients }), { strategy: 'dfs', runs: 1_000_000, seed: 1 });
@@ -32,10 +32,6 @@ describe('ratelimit under the explorer (1 call per window)', () => {
       }, 60_000);
     }
   }
-  it('token-bucket-actor: no failing schedule in 300 pct runs at 3 clients (dfs over the actor runtime does not finish in a test)', async () => {
-    const r = await explore(rateLimitWorkload({ variant: 'token-bucket-actor', clients: 3 }), { strategy: 'pct', runs: 300, seed: 1 });
-    expect(r.firstFailure?.message).toBeUndefined();
-  }, 60_000);
 });
 
 describe('racelab attack --scenario ratelimit --sync last-frame against racelab serve --scenario ratelimit', () => {
