@@ -188,7 +188,11 @@ export async function runFlood(o: FloodOptions): Promise<FloodResult> {
       const sentMicros = nowMicros();
       const finish = (r: Omit<CallOutcome, 'sentMicros' | 'index' | 'client' | 'path'>): void => {
         lane.inFlight--;
-        record({ index: call.index, client: call.client, path: call.path, sentMicros, ...r });
+        // The outcome in one shape, without a spread: this runs once per call.
+        const out: { -readonly [K in keyof CallOutcome]: CallOutcome[K] } = { index: call.index, client: call.client, path: call.path, sentMicros, doneMicros: r.doneMicros, code: r.code, details: r.details };
+        if (r.response !== undefined) out.response = r.response;
+        if (r.handlerStartMicros !== undefined) out.handlerStartMicros = r.handlerStartMicros;
+        record(out);
         then?.();
       };
       const session = lane.usable();

@@ -148,6 +148,8 @@ function firstMessage(data: Buffer): Buffer | undefined {
 /** grpc-message is percent-encoded (the spec); a server that sends it raw is shown as sent. */
 export function decodeGrpcMessage(v: string | undefined): string {
   if (!v) return '';
+  // Percent-encoded only where it needs to be (the gRPC spec): most messages, `OK` among them, have no `%`.
+  if (!v.includes('%')) return v;
   try {
     return decodeURIComponent(v);
   } catch {
