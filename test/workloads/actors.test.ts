@@ -5,6 +5,10 @@ import { actorPatternWorkload } from '../../src/workloads/index.js';
 
 // Every actor pattern of src/scenarios/actors, under the explorer: all its concurrency (processes, sends,
 // deliveries, replies, timers) goes through the controlled scheduler, so each run is one interleaving of messages.
+
+// The fixed forms dfs does not exhaust in a test: each explored 8,000 to 40,000 schedules in 20 s without finishing
+// (their sleeps, joins and waits for mailbox room conflict with every step). Every other fixed form is proved.
+const UNPROVED = new Set(['flooding/bounded-atomic', 'state-machine/state-machine', 'seq-ack/seq-ack']);
 describe('explore actor patterns', () => {
   it('knows every pattern', () => {
     expect(actorPatterns.length).toBeGreaterThanOrEqual(6);
@@ -26,13 +30,15 @@ describe('explore actor patterns', () => {
         });
       }
       for (const variant of pattern.fixed) {
-        it(`passes the fixed form ${variant} (pct, random, and dfs)`, async () => {
+        const unproved = UNPROVED.has(`${pattern.name}/${variant}`);
+        it(`passes the fixed form ${variant} (pct, random, and dfs${unproved ? ', 300 runs' : ': proved'})`, async () => {
           await expectNoRace(actorPatternWorkload(pattern, variant), { strategy: 'pct', seed: 1, runs: 150 });
           await expectNoRace(actorPatternWorkload(pattern, variant), { strategy: 'random', seed: 1, runs: 150 });
-          const dfs = await expectNoRace(actorPatternWorkload(pattern, variant), { strategy: 'dfs', seed: 1, runs: 300 });
+          const dfs = await expectNoRace(actorPatternWorkload(pattern, variant), { strategy: 'dfs', seed: 1, runs: unproved ? 300 : 100_000 });
           expect(dfs.runs).toBeGreaterThan(0);
-          expect(dfs.stopReason === 'exhausted' || dfs.runs === 300).toBe(true);
-        });
+          if (unproved) expect(dfs.stopReason === 'exhausted' || dfs.runs === 300).toBe(true);
+          else expect(dfs.stopReason).toBe('exhausted');
+        }, 120_000);
       }
     });
   }
