@@ -10,7 +10,7 @@ import { heartbeat } from './heartbeat.js';
 import { realTimers } from './real-timers.js';
 import { endsAtAwait } from './glue-tail.js';
 import { RunTimers, type RunTimer } from './run-timers.js';
-import { VirtualClock, type VirtualTimer } from './virtual-clock.js';
+import { VirtualClock, sleepDuration, type VirtualTimer } from './virtual-clock.js';
 
 /** One executed step of a run, as the trace shows it. */
 export interface StepRecord {
@@ -393,8 +393,9 @@ export class ControlledScheduler implements Scheduler {
     }
     if (op.kind === 'timer') {
       task.lastPoint = op;
-      // The clock's sleep follows at once (see sleep()): its timer is told to onTimer, which reads this.
-      task.localSleep = op instanceof SleepOperation && op.local;
+      // The clock's sleep follows at once (see sleep()): its timer is told to onTimer, which reads this. A sleep
+      // that makes no timer (0 ms) must not leave the flag to the next timer (a sleep straight on the clock).
+      task.localSleep = op instanceof SleepOperation && op.local && sleepDuration(op.ms) > 0;
       return undefined;
     }
     if (task.point || task.done) {

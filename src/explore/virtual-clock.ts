@@ -3,6 +3,11 @@ import type { Clock } from '../core/clock.js';
 /** What every 0 ms sleep returns: one already-settled promise serves them all (awaiting it needs no new one). */
 const done = Promise.resolve();
 
+/** How long a sleep of `ms` lasts on the virtual clock: 0 (no timer at all) unless a positive finite number. */
+export function sleepDuration(ms: number): number {
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
+}
+
 /** A sleep waiting on the virtual clock. */
 export interface VirtualTimer {
   readonly deadline: number;
@@ -44,7 +49,7 @@ export class VirtualClock implements Clock {
   }
 
   sleep(ms: number): Promise<void> {
-    const duration = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    const duration = sleepDuration(ms);
     const owner = this.hooks.owner?.();
     if (duration === 0) return done;
     if (owner === undefined) {

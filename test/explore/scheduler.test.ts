@@ -62,6 +62,25 @@ describe('controlled scheduler: virtual time', () => {
     expect(r.runs).toBe(2);
     expect([...orders].sort()).toEqual(['ab', 'ba']);
   });
+
+  it('a 0 ms sleep declared local makes no timer, so the next sleep (straight on the clock) still conflicts', async () => {
+    const orders = new Set<string>();
+    const w: Workload = {
+      name: 'tie-after-local-zero',
+      setup(ctx) {
+        const log: string[] = [];
+        const t = (name: string) => async () => {
+          await sleep(0, ctx.scheduler, { local: true });
+          await ctx.clock.sleep(250);
+          log.push(name);
+        };
+        return { tasks: [['a', t('a')], ['b', t('b')]], invariant: () => void orders.add(log.join('')) };
+      },
+    };
+    const r = await explore(w, { strategy: 'dfs', seed: 1 });
+    expect(r.dfs?.exhausted).toBe(true);
+    expect([...orders].sort()).toEqual(['ab', 'ba']);
+  });
 });
 
 describe('controlled scheduler: tasks', () => {
