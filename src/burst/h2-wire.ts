@@ -330,21 +330,20 @@ export class WireSession {
       this.sendWindow -= message.length;
       s.window -= message.length;
       this.write(out);
-      this.deadlineTimer ??= setTimeout(() => this.deadlines(), this.deadlineMs);
-      return true;
-    }
-    if (headerBlock.length <= max) {
-      this.write(frame(HEADERS, FLAG_END_HEADERS, id, headerBlock));
     } else {
-      this.write(frame(HEADERS, 0, id, headerBlock.subarray(0, max)));
-      for (let at = max; at < headerBlock.length; at += max) {
-        const end = Math.min(headerBlock.length, at + max);
-        this.write(frame(CONTINUATION, end === headerBlock.length ? FLAG_END_HEADERS : 0, id, headerBlock.subarray(at, end)));
+      if (headerBlock.length <= max) {
+        this.write(frame(HEADERS, FLAG_END_HEADERS, id, headerBlock));
+      } else {
+        this.write(frame(HEADERS, 0, id, headerBlock.subarray(0, max)));
+        for (let at = max; at < headerBlock.length; at += max) {
+          const end = Math.min(headerBlock.length, at + max);
+          this.write(frame(CONTINUATION, end === headerBlock.length ? FLAG_END_HEADERS : 0, id, headerBlock.subarray(at, end)));
+        }
       }
+      s.pending = message;
+      if (this.blocked.length > 0) this.blocked.push(s);
+      else if (!this.sendData(s)) this.blocked.push(s);
     }
-    s.pending = message;
-    if (this.blocked.length > 0) this.blocked.push(s);
-    else if (!this.sendData(s)) this.blocked.push(s);
     this.deadlineTimer ??= setTimeout(() => this.deadlines(), this.deadlineMs);
     return true;
   }
