@@ -18,7 +18,7 @@ export interface ExploreShardScenario {
 }
 
 /** The exploration options every shard of an exploration runs with. */
-export type ExploreShardOptions = Pick<ExploreOptions, 'depth' | 'por' | 'maxSteps' | 'stopOnFailure'> & { readonly strategy: 'random' | 'pct' | 'pos' | 'dfs' };
+export type ExploreShardOptions = Pick<ExploreOptions, 'depth' | 'por' | 'maxSteps' | 'stopOnFailure'> & { readonly strategy: 'portfolio' | 'random' | 'pct' | 'pos' | 'dfs' };
 
 /**
  * One exploration, as a coordinator sends it to one agent (signed): the agent takes shards from the JetStream work
@@ -76,7 +76,7 @@ function parseExploreJob(payload: unknown, workloads: ExploreWorkloads): Explore
   for (const k of ['results', 'control'] as const) if (typeof p[k] !== 'string' || !SUBJECT.test(p[k])) throw bad(`${k}: give a NATS subject`);
   for (const k of ['ackWaitMs', 'durationMs'] as const) if (typeof p[k] !== 'number' || !Number.isFinite(p[k]) || p[k] < 100) throw bad(`${k}: give a number of at least 100`);
   const o = p.options as Partial<Record<keyof ExploreShardOptions, unknown>> | null;
-  if (typeof o !== 'object' || o === null || !shardableStrategies.includes(o.strategy as never) || o.strategy === 'portfolio') throw bad('options.strategy: give random, pct, pos or dfs');
+  if (typeof o !== 'object' || o === null || !shardableStrategies.includes(o.strategy as never)) throw bad('options.strategy: give portfolio, random, pct, pos or dfs');
   if (o.depth !== undefined && (!Number.isInteger(o.depth) || (o.depth as number) < 1 || (o.depth as number) > 50)) throw bad('options.depth: give a whole number from 1 to 50');
   if (o.maxSteps !== undefined && (!Number.isInteger(o.maxSteps) || (o.maxSteps as number) < 1 || (o.maxSteps as number) > 10_000_000)) throw bad('options.maxSteps: give a whole number from 1 to 10000000');
   if (o.por !== undefined && typeof o.por !== 'boolean') throw bad('options.por: give true or false');

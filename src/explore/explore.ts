@@ -22,7 +22,7 @@ import type { Workload } from './workload.js';
 import { realTimers } from './real-timers.js';
 
 export interface ExploreOptions {
-  /** `random` (default), `pct`, `pos` (partial-order sampling), `portfolio` (random, pct and pos in rotation, run by run), `dfs`, `replay` (needs `replay`), or a Strategy object of your own. */
+  /** `portfolio` (default: random, pct and pos in rotation, run by run), `random`, `pct`, `pos` (partial-order sampling), `dfs`, `replay` (needs `replay`), or a Strategy object of your own. */
   readonly strategy?: StrategyName | Strategy;
   /** Most runs to check (dfs: most schedules). Default 1000. */
   readonly runs?: number;
@@ -533,7 +533,7 @@ async function shrinkWithin<T>(limits: Limits, shrink: (cut: ShrinkCut | undefin
 }
 
 /** Strategies whose runs a pool of workers can share: each run depends on (seed, run) and the strategy's state. */
-export const shardableStrategies: readonly StrategyName[] = ['random', 'pct', 'pos', 'dfs'];
+export const shardableStrategies: readonly StrategyName[] = ['portfolio', 'random', 'pct', 'pos', 'dfs'];
 
 /**
  * A worker's side: runs [from, to) of the exploration, the strategy started from the chunk's state, stopping at
@@ -955,7 +955,7 @@ function checkTokenMatches(workload: Workload, token: ReplayToken): void {
 }
 
 function makeStrategy(workload: Workload, options: ExploreOptions, seed: number): Strategy {
-  const s = options.strategy ?? 'random';
+  const s = options.strategy ?? 'portfolio';
   if (typeof s !== 'string') return s;
   switch (s) {
     case 'random':

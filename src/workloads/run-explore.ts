@@ -88,7 +88,7 @@ export async function runExplore(options: RunExploreOptions): Promise<ExploreRep
   if (sharded && !shardableStrategies.includes(options.strategy)) {
     throw new RacelabError(
       'BAD_OPTION',
-      `\`strategy\` ${options.strategy} runs in one process only for now (${sharded === 'shardPool' ? 'agents' : 'workers'} split random, pct, pos and dfs); drop \`${sharded}\` or use one of those`,
+      `\`strategy\` ${options.strategy} runs in one process only for now (${sharded === 'shardPool' ? 'agents' : 'workers'} split portfolio, random, pct, pos and dfs); drop \`${sharded}\` or use one of those`,
       { subject: sharded },
     );
   }

@@ -64,7 +64,7 @@ describe('racelab explore / racelab replay', () => {
   it('bad input: one line, exit 2', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['explore', '--scenario', 'nope'], /--scenario: "nope" is not an explore scenario; use one of counter, depth3, actors/],
-      [['explore', '--strategy', 'bfs'], /'--strategy <name>' argument 'bfs' is invalid. Allowed choices are pct, pos, portfolio, random, dfs/],
+      [['explore', '--strategy', 'bfs'], /'--strategy <name>' argument 'bfs' is invalid. Allowed choices are portfolio, random, pct, pos, dfs/],
       [['explore', '--variant', 'redis-incr'], /needs a real redis server, which the explorer cannot schedule/],
       [['explore', '--variant', 'wat'], /--variant: "wat" is not a counter variant; use one of vulnerable, mutex, atomic, cas, txn/],
       [['explore', '--runs', '0'], /--runs: "0" must be a whole number from 1/],
