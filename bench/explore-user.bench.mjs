@@ -165,12 +165,12 @@ for (const [name, build] of Object.entries(shapes)) {
     `${per.portfolio.found} ${fmt(per.portfolio.runs, 0)} ${fmt(per.portfolio.ms, 2)}ms`,
     `${per.random.found} ${fmt(per.random.runs, 0)} ${fmt(per.random.ms, 2)}ms`,
     `${f.found} ${fmt(f.runs, 0)} ${fmt(f.ms, 2)}ms`,
-    `${fmt(f.ms / per.pct.ms)}x`,
+    `${fmt(f.ms / per.portfolio.ms)}x`,
     `${fmt(f.ms / best)}x`,
   ]);
 }
 console.log(`\nunmodified user code: found/seeds, median runs to the first bug, median wall time to it (seeds 1..${SEEDS}, budget ${BUDGET} runs)`);
-console.log(renderTable(['shape', 'racelab pct', 'racelab pos', 'racelab portfolio', 'racelab random', 'fast-check scheduleFunction', 'fc/pct time', 'fc/best time'], rows));
+console.log(renderTable(['shape', 'racelab pct', 'racelab pos', 'racelab portfolio', 'racelab random', 'fast-check scheduleFunction', 'fc/portfolio (default) time', 'fc/best time'], rows));
 
 const depthRows = [];
 for (const strategy of ['pct', 'pos', 'portfolio', 'random']) {

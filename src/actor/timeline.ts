@@ -118,6 +118,16 @@ export class MessageTimeline {
     m.read = { key, atMs: this.now(), seq: ++this.seq, ...(value !== undefined ? { value } : {}) };
   }
 
+  /**
+   * The value of the read `proc`'s message reported before its answer came (`read(proc, key)` as the request was sent,
+   * so that it takes its place in the order of the reports there).
+   */
+  readValue(proc: Process | Pid, value: number | string): void {
+    const m = this.spanOf(proc);
+    if (m?.read === undefined || m.read.value !== undefined) return;
+    m.read = { ...m.read, value };
+  }
+
   /** The message `proc` is handling wrote `key` (the last write counts). */
   write(proc: Process | Pid, key: string, value?: number | string): void {
     const m = this.spanOf(proc);

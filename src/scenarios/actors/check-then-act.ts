@@ -100,11 +100,12 @@ export const checkThenActPattern: ActorPattern = {
                 });
               }
             : async (self, ms) => {
-                // Reported as get-then-set's are (real scheduler only; the read when the answer arrives, so the
-                // marks are a lower bound): the update's call enters the agent's mailbox when it is made.
+                // Reported as get-then-set's are (real scheduler only): the get and the update's call enter the
+                // agent's mailbox when they are made.
                 tl?.beginTask(self, self.display, 'Agent.get, then Agent.update(fn _ -> n + 1 end)', tl.now());
+                tl?.read(self, 'count');
                 const n = await agent.get((v) => v);
-                tl?.read(self, 'count', n);
+                tl?.readValue(self, n);
                 await think(self, ms);
                 tl?.write(self, 'count', n + 1);
                 await agent.update(() => n + 1);
@@ -114,14 +115,16 @@ export const checkThenActPattern: ActorPattern = {
         const counter = await GenServer.start(system, versionedCounter(serverTl), undefined, { name: 'counter' });
         read = () => counter.call<number>('get');
         if (variant === 'get-then-set') {
-          // Recorded under the real scheduler only, where a cast enters the mailbox when it is made, so the order
-          // of the recorded writes is the order the server applies them (a controlled scheduler may defer it). The
-          // read is reported when the get's answer arrives, after the server read: a set that came in between is
-          // missed, so the marks are a lower bound of the writes that went over an unseen update.
+          // Recorded under the real scheduler only, where a call or a cast enters the mailbox when it is made (a
+          // controlled scheduler may defer it). The read is reported as the get is sent (its value when the answer
+          // comes) and the write as the set is: one mailbox, handled in order, so the order of the reports is the
+          // order the counter applied them, and every write that went over an unseen update is marked. (Reported when
+          // the answer came, a set the counter took between the get and the answer would come before the read.)
           round = async (self, ms) => {
             tl?.beginTask(self, self.display, 'get, then cast {set, n + 1}', tl.now());
+            tl?.read(self, 'count');
             const n = await self.call<number>('counter', 'get');
-            tl?.read(self, 'count', n);
+            tl?.readValue(self, n);
             await think(self, ms);
             tl?.write(self, 'count', n + 1);
             const p = self.cast('counter', { set: n + 1 });
