@@ -134,6 +134,11 @@ export class Mailbox {
   }
 
   /** Empties the mailbox (its process exited): returns what was waiting, and releases blocked senders. */
+  /** When each waiting message entered, oldest first (only while recording times: else null). Read before `drain`. */
+  waitingStamps(): number[] | null {
+    return this.stamps === null ? null : this.stamps.slice(this.head);
+  }
+
   drain(): unknown[] {
     const rest = this.items.slice(this.head);
     this.items = [];

@@ -2,7 +2,7 @@ import { RacelabError } from '../core/errors.js';
 import { tracer } from '../core/trace.js';
 import { currentScheduler, realScheduler, type Scheduler } from '../sched/scheduler.js';
 import type { BlockedSend } from './mailbox.js';
-import { formatReason, isCrash, ProcessExit, ProcessExitedError, type ExitReason } from './reason.js';
+import { formatReason, isCrash, isNormalExit, ProcessExit, ProcessExitedError, type ExitReason } from './reason.js';
 import { CallEnvelope, CastEnvelope, ReplySlot } from './reply.js';
 import { summarizeMessage } from './summary.js';
 import { cancelTimer, startTimer, type TimerHandle, type TimerTarget } from './timer.js';
@@ -546,10 +546,15 @@ export class ActorSystem {
     if (trace.enabled) trace(`exit ${proc.display}: ${formatReason(reason)}`);
     for (const slot of proc.unanswered) if (slot.pending) slot.fail(this.exitedError(proc, slot.request, true, reason));
     proc.unanswered = [];
-    // Calls still waiting in the mailbox will never be handled: their callers hear it now, not at a timeout.
-    for (const m of proc.mailbox.drain()) {
+    // Calls still waiting in the mailbox will never be handled: their callers hear it now, not at a timeout. A
+    // timeline draws what a crash took with it (a normal stop's leftovers are the run's end, not part of its story).
+    const died = this.timeline !== null && !isNormalExit(reason) ? proc.mailbox.waitingStamps() : null;
+    const drained = proc.mailbox.drain();
+    for (let i = 0; i < drained.length; i++) {
+      const m = drained[i];
       this.stats.lostAtExit++;
       if (m instanceof CallEnvelope) m.from.fail(this.exitedError(proc, m.request, false, reason));
+      if (died !== null) this.timeline?.diedInMailbox(proc, m, died[i], reason);
     }
     if (proc.monitoring !== null) for (const [ref, target] of proc.monitoring) target.watchers?.delete(ref);
     if (proc.links !== null) {

@@ -2,6 +2,7 @@ import { RacelabError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { Pid } from './pid.js';
 import { describeMessage, type Process } from './process.js';
+import { formatReason, type ExitReason } from './reason.js';
 import type { From } from './reply.js';
 
 /**
@@ -21,8 +22,11 @@ export interface TimelineMessage {
   readonly startMs: number;
   /** Unset when the run ended (or the handler crashed) before the handler returned. */
   endMs?: number;
-  /** `dropped`: a GenServer without handleInfo took it and dropped it (its effect is lost). */
-  outcome: 'handled' | 'dropped' | 'unfinished';
+  /**
+   * `dropped`: a GenServer without handleInfo took it and dropped it (its effect is lost); `died`: it was still in
+   * the mailbox when its actor exited abnormally (a crash), never handled (`startMs` and `endMs` are the exit).
+   */
+  outcome: 'handled' | 'dropped' | 'unfinished' | 'died';
   /** The first read of `key` and the write of it, as the workload reported them; `seq` orders events of the run. */
   read?: { readonly key: string; readonly atMs: number; readonly seq: number; readonly value?: number | string };
   write?: { readonly key: string; readonly atMs: number; readonly seq: number; readonly value?: number | string };
@@ -84,6 +88,28 @@ export class MessageTimeline {
   handlerStart(proc: Process, message: unknown, enqueuedMs: number | undefined): void {
     const now = this.now();
     this.begin(proc, proc.display, describeMessage(message), enqueuedMs ?? now, now);
+  }
+
+  /**
+   * @internal `message` (in the mailbox since `enqueuedMs`) died unhandled with `proc`, which exited for `reason`.
+   * Not marked lost: a caller hears of it and may retry, and a cast may carry nothing that mattered (a poison).
+   */
+  diedInMailbox(proc: Process, message: unknown, enqueuedMs: number | undefined, reason: ExitReason): void {
+    if (this.messages.length >= this.cap) {
+      this.notKept++;
+      return;
+    }
+    const now = this.now();
+    this.messages.push({
+      index: this.messages.length + 1,
+      lane: proc.display,
+      what: describeMessage(message),
+      enqueuedMs: enqueuedMs ?? now,
+      startMs: now,
+      endMs: now,
+      outcome: 'died',
+      note: `died unhandled in ${proc.display}'s mailbox when it exited (${formatReason(reason)})`,
+    });
   }
 
   /** @internal the handler of `proc`'s current message returned (or the message was dropped). */

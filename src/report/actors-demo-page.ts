@@ -5,13 +5,20 @@ import { esc, type ReportPage } from './page.js';
 import { renderActorDemo } from './actors-demo-text.js';
 import type { ActorDemoReport, ActorDemoRun, TimelineMessage, TimelineRecord } from '../scenarios/actors/demo.js';
 
+const OUTCOME_WORDS: Record<TimelineMessage['outcome'], string> = {
+  handled: 'handled',
+  dropped: 'DROPPED unhandled (no handler for it)',
+  unfinished: 'still running when the run ended',
+  died: 'NEVER HANDLED: still in the mailbox when the actor exited',
+};
+
 /** One recorded message as a timeline call: times (ms of the run's clock) become µs, as the chart takes them. */
 function timelineCall(m: TimelineMessage, t0: number, lastMs: number): TimelineCall {
   const rel = (ms: number): string => `${(ms - t0).toFixed(2)}ms`;
   const rw = (e: NonNullable<TimelineMessage['read']>): string => `${e.key}${e.value !== undefined ? ` = ${e.value}` : ''} at ${rel(e.atMs)}`;
   const details = [
-    `#${m.index} ${m.what} → ${m.lane}: ${m.outcome === 'handled' ? 'handled' : m.outcome === 'dropped' ? 'DROPPED unhandled (no handler for it)' : 'still running when the run ended'}`,
-    `enqueued at ${rel(m.enqueuedMs)}, handler ${rel(m.startMs)} → ${m.endMs !== undefined ? rel(m.endMs) : '?'}`,
+    `#${m.index} ${m.what} → ${m.lane}: ${OUTCOME_WORDS[m.outcome]}`,
+    m.outcome === 'died' ? `enqueued at ${rel(m.enqueuedMs)}, gone at ${rel(m.startMs)}` : `enqueued at ${rel(m.enqueuedMs)}, handler ${rel(m.startMs)} → ${m.endMs !== undefined ? rel(m.endMs) : '?'}`,
     m.read ? `read ${rw(m.read)}` : '',
     m.write ? `wrote ${rw(m.write)}` : '',
     m.effect ? `applied ${m.effect.key} at ${rel(m.effect.atMs)}` : '',
@@ -29,7 +36,8 @@ function timelineCall(m: TimelineMessage, t0: number, lastMs: number): TimelineC
     lane: m.lane,
     sentMicros: us(m.enqueuedMs),
     doneMicros: us(m.endMs ?? lastMs),
-    handler: { startMicros: us(m.startMs), ...(m.endMs !== undefined ? { endMicros: us(m.endMs) } : {}) },
+    // A message that died in the mailbox never had a handler: its bar has no blue part.
+    ...(m.outcome === 'died' ? {} : { handler: { startMicros: us(m.startMs), ...(m.endMs !== undefined ? { endMicros: us(m.endMs) } : {}) } }),
     ...(m.read && m.write ? { window: { startMicros: us(m.read.atMs), endMicros: us(m.write.atMs) } } : {}),
     status: m.outcome === 'unfinished' ? 'unknown' : 'ok',
     ...(m.mark ? { mark: m.mark } : {}),
@@ -48,6 +56,7 @@ function variantTimeline(r: ActorDemoRun, t: TimelineRecord): string {
   const lostForGood = msgs.filter((m) => m.mark === 'lost' && m.note !== undefined).length;
   const over = msgs.filter((m) => m.mark === 'overwritten').length;
   const duplicated = msgs.filter((m) => m.mark === 'duplicated').length;
+  const died = msgs.filter((m) => m.outcome === 'died').length;
   const marks = [
     dropped ? `${dropped} dropped unhandled, in red` : '',
     wroteOver ? `${wroteOver} wrote over an update they never read, in red` : '',
@@ -55,6 +64,7 @@ function variantTimeline(r: ActorDemoRun, t: TimelineRecord): string {
     // A message that did both is drawn red only: orange counts the others.
     over ? `${over} more had their update written over, in orange` : '',
     duplicated ? `${duplicated} applied an effect once too often, outlined in purple` : '',
+    died ? `${died} died unhandled in the mailbox of an actor that crashed (a bar with no handler)` : '',
   ]
     .filter(Boolean)
     .join('; ');
@@ -117,7 +127,7 @@ export function actorDemoPage(report: ActorDemoReport, command: string): ReportP
               html: `${timelineLegend({ windows: true, duplicates: runs.some((r) => r.timeline?.messages.some((m) => m.mark === 'duplicated')), labels: { span: 'message: entered the mailbox → handled', handler: "the actor's handler (or a task it started)" } })}\n${runs
                 .map((r) => (r.timeline && r.timeline.messages.length > 0 ? variantTimeline(r, r.timeline) : `<h3>${esc(`${r.pattern} / ${r.variant}`)}: no message recorded</h3>`))
                 .join('\n')}`,
-              note: `One lane per actor (its registered name, else its pid). The light bar is a message from the moment it entered the actor's mailbox until its handler returned, the blue bar the handler; where a workload reports a span of its own (a task a handler started, a client's get-then-set, a client's compare-and-set update), it is drawn the same way on its own lane. The dark bar is a read-modify-write of shared state (a fix that reads and writes in one handler has one inside that message; a compare-and-set update has the read its successful cas checked and that cas's write, both reported by the server in the order it applied them): where another write of the same state came between its read and its write, it wrote over an update it never read (red) and that update was lost (orange; a message that both wrote over one and had its own written over is drawn red). Where a pattern's writes can put back what an earlier write dropped (async-writeback writes the whole list of deposits), red marks instead each message whose effect the end state lacks; supervisor-restart marks each set the ledger refused as stale before crashing. A message dropped unhandled is outlined in red; one that applied an effect once too often (a second charge of an order, a second settling of an order, a use of a coupon beyond its limit) is outlined in purple. Times are ${runs.some((r) => r.timeline?.clock === 'virtual') ? "ms of the explorer's virtual clock" : 'wall-clock ms'} from the variant's first message. Click a message for its times.`,
+              note: `One lane per actor (its registered name, else its pid). The light bar is a message from the moment it entered the actor's mailbox until its handler returned, the blue bar the handler; where a workload reports a span of its own (a task a handler started, a client's get-then-set, a client's compare-and-set update), it is drawn the same way on its own lane. The dark bar is a read-modify-write of shared state (a fix that reads and writes in one handler has one inside that message; a compare-and-set update has the read its successful cas checked and that cas's write, both reported by the server in the order it applied them): where another write of the same state came between its read and its write, it wrote over an update it never read (red) and that update was lost (orange; a message that both wrote over one and had its own written over is drawn red). Where a pattern's writes can put back what an earlier write dropped (async-writeback writes the whole list of deposits), red marks instead each message whose effect the end state lacks; supervisor-restart marks each set the ledger refused as stale before crashing. A message dropped unhandled is outlined in red; one still in an actor's mailbox when the actor crashed died there unhandled (its bar ends at the crash and has no blue part); one that applied an effect once too often (a second charge of an order, a second settling of an order, a use of a coupon beyond its limit) is outlined in purple. Times are ${runs.some((r) => r.timeline?.clock === 'virtual') ? "ms of the explorer's virtual clock" : 'wall-clock ms'} from the variant's first message. Click a message for its times.`,
             },
           ]
         : []),

@@ -305,8 +305,23 @@ describe('runActorDemo: per-message timelines', () => {
     const lost = racy!.timeline!.messages.filter((m) => m.mark === 'lost');
     expect(lost).toHaveLength(Number(racy!.details?.staleWriteCrashes));
     expect(lost.length).toBeGreaterThan(0);
-    // The rest were lost with a crashed mailbox (never handled, so not drawn) or by a client that never knew.
+    // The rest were lost with a crashed mailbox or by a client that never knew.
     expect(lost.length).toBeLessThanOrEqual(racy!.lostEffects);
+    // What died in a crashed ledger's mailbox is drawn on the ledger's lane: never handled, no handler bar, not
+    // marked (a caller hears of it and retries; a poison carried nothing), one per message the run counted.
+    const died = racy!.timeline!.messages.filter((m) => m.outcome === 'died');
+    expect(died.length).toBe(Number(racy!.details?.messagesLostWithCrashedMailbox));
+    expect(died.length).toBeGreaterThan(0);
+    for (const m of died) {
+      expect(m.lane).toBe('ledger');
+      expect(m.mark).toBeUndefined();
+      expect(m.note).toMatch(/^died unhandled in ledger's mailbox when it exited \(error: /);
+      expect(m.enqueuedMs).toBeLessThanOrEqual(m.startMs);
+    }
+    expect(died.map((m) => m.what)).toEqual(expect.arrayContaining([expect.stringMatching(/^cast \{set, \d+\}$|^call get$|^cast poison$/)]));
+    const html = renderReportPage(actorDemoPage(report, 'racelab demo actors'));
+    expect(html).toContain(`${died.length} died unhandled in the mailbox of an actor that crashed`);
+    expect(html).toContain('NEVER HANDLED: still in the mailbox when the actor exited');
     for (const m of lost) {
       expect(m.lane).toBe('ledger');
       expect(m.note).toMatch(/^LOST INCREMENT: set \d+ was computed from a stale get/);
