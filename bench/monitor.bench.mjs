@@ -6,11 +6,13 @@
 // On a machine shared with other work the calls/s of a round follow the load more than the server (both
 // servers sit mostly idle waiting for a core), so the bench also reads each server's own CPU time from
 // /proc/PID/stat around each round: CPU µs per call, and its ratio, is the cost the monitor adds whatever else
-// runs (the calls/s a saturated server reaches is the inverse). `--quick` runs fewer, shorter rounds.
+// runs (the calls/s a saturated server reaches is the inverse). Then the same on a user's own grpc-js server,
+// without the monitor, with it as the README shows (async context) and with the handler naming its request.
+// `--quick` runs fewer, shorter rounds.
 import { readFileSync } from 'node:fs';
 import { raceMonitor } from '../dist/index.js';
 import { runFlood } from '../dist/burst/index.js';
-import { children, startRacelab } from './racelab-process.mjs';
+import { children, startNode, startRacelab } from './racelab-process.mjs';
 
 const quick = process.argv.includes('--quick');
 
@@ -72,6 +74,26 @@ if (without.every((r) => r.cpuPerCall !== undefined) && withMonitor.every((r) =>
   console.log(`    rounds without: ${without.map((r) => r.cpuPerCall.toFixed(1)).join(', ')}; with: ${withMonitor.map((r) => r.cpuPerCall.toFixed(1)).join(', ')}`);
 } else console.log('  server CPU per call: not measured (no /proc on this system)');
 console.log(`  the monitored server counted: ${requests ?? '(no sample)'}`);
+
+// The same on a user's own grpc-js server (bench/monitor-plain-server.mjs), three ways in turn: no monitor; the
+// monitor with each handler in its request's async context (the default, as above); and with the handler naming
+// its request (asyncContext false: no AsyncLocalStorage at all, whose promise hook runs for every promise).
+const script = new URL('./monitor-plain-server.mjs', import.meta.url).pathname;
+const modes = ['none', 'async', 'explicit'];
+const servers = {};
+for (const mode of modes) servers[mode] = await startNode([script, mode], /on (\S+:\d+) /);
+for (const mode of modes) await flood(servers[mode].match[1]);
+const series = Object.fromEntries(modes.map((m) => [m, []]));
+for (let i = 0; i < rounds; i++) for (const mode of modes) series[mode].push(await round(servers[mode]));
+const rate = (mode) => median(series[mode].map((r) => r.callsPerSecond));
+const cpu = (mode) => (series[mode].every((r) => r.cpuPerCall !== undefined) ? median(series[mode].map((r) => r.cpuPerCall)) : undefined);
+console.log(`\nthe same on a plain grpc-js Counter server (bench/monitor-plain-server.mjs), median of ${rounds} rounds each, in turn`);
+for (const mode of modes) {
+  const label = { none: 'without the monitor', async: 'monitor, async context', explicit: 'monitor, request named' }[mode];
+  const c = cpu(mode);
+  const ratio = mode === 'none' ? '' : `  ratio ${(rate(mode) / rate('none')).toFixed(2)}x calls/s${c !== undefined && cpu('none') !== undefined ? `, ${(cpu('none') / c).toFixed(2)}x calls per CPU-second` : ''}  (target >= 0.90x)`;
+  console.log(`  ${label.padEnd(24)} ${String(Math.round(rate(mode))).padStart(6)} calls/s${c !== undefined ? `, ${c.toFixed(1)}µs server CPU per call` : ''}${ratio}`);
+}
 for (const c of children) c.kill('SIGTERM');
 
 // The monitor's own work per request, in this process and without gRPC: begin, run, read, write, end, on 1000

@@ -9,8 +9,13 @@ process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
 /** Starts `racelab <args>` and resolves with the first match of `pattern` in its output. */
 export function startRacelab(args, pattern) {
+  return startNode([BIN, ...args], pattern);
+}
+
+/** Starts `node <args>` (a script of the bench's own) the same way. */
+export function startNode(args, pattern) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let out = '';
     const onData = (d) => {
@@ -20,6 +25,6 @@ export function startRacelab(args, pattern) {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`racelab ${args[0]} exited (${code}): ${out}`)));
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}): ${out}`)));
   });
 }

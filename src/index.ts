@@ -336,6 +336,7 @@ export {
   serveMetrics,
   REQUEST_ID_HEADER,
   type RaceMonitorOptions,
+  type GrpcInterceptorOptions,
   type SuspectLogger,
   type StateMachine,
   type MonitoredRequest,

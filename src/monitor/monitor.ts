@@ -169,6 +169,7 @@ export class RaceMonitor {
   readonly online: OnlineLinearizability | undefined;
 
   private readonly context = new AsyncLocalStorage<MonitoredRequest>();
+  private readonly byMetadata = new WeakMap<object, MonitoredRequest>();
   private readonly keys = new Map<string, KeyState>();
   private readonly classes = new Set<string>();
   private readonly maxKeys: number;
@@ -254,6 +255,20 @@ export class RaceMonitor {
   /** The request the caller runs inside, if any. */
   current(): MonitoredRequest | undefined {
     return this.context.getStore();
+  }
+
+  /**
+   * The request of a grpc-js call the interceptor saw (`call` is the handler's call, or its `metadata`): for
+   * handlers that pass their request to `read`, `write`, `transition` and `monitoredStore` themselves, as they must
+   * with `grpcInterceptor(monitor, { asyncContext: false })`.
+   */
+  requestOf(call: { readonly metadata: object } | object): MonitoredRequest | undefined {
+    return this.byMetadata.get('metadata' in call && typeof call.metadata === 'object' && call.metadata !== null ? call.metadata : call);
+  }
+
+  /** @internal the interceptor's link from a call's metadata (the object its handler sees) to its request. */
+  bindMetadata(metadata: object, request: MonitoredRequest): void {
+    this.byMetadata.set(metadata, request);
   }
 
   /** Starts a request; `run` it or pass it to read/write, and `end` it. The interceptor and `wrap` do this. */
