@@ -133,12 +133,12 @@ export class Mailbox {
     (this.blockedSends ??= []).push(entry);
   }
 
-  /** Empties the mailbox (its process exited): returns what was waiting, and releases blocked senders. */
   /** When each waiting message entered, oldest first (only while recording times: else null). Read before `drain`. */
   waitingStamps(): number[] | null {
     return this.stamps === null ? null : this.stamps.slice(this.head);
   }
 
+  /** Empties the mailbox (its process exited): returns what was waiting, and releases blocked senders. */
   drain(): unknown[] {
     const rest = this.items.slice(this.head);
     this.items = [];
