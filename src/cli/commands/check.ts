@@ -81,7 +81,8 @@ export function register(program: Command): void {
       process.exitCode = signal !== undefined ? exitStatusForSignal(signal) : EXIT_FOR[report.verdict];
 
       function print(r: Extract<CheckMessage, { type: 'report' }>['report']): void {
-        if (opts.json) printJson({ file, ...r, ...(opts.html ? { html: opts.html } : {}) });
+        // Stopped while reading, nothing was counted: null, not zeros a job parsing the report would take for counts.
+        if (opts.json) printJson({ file, ...r, ...(r.stoppedWhileReading ? { counts: null, partitions: null } : {}), ...(opts.html ? { html: opts.html } : {}) });
         else printResult(`${lib.renderCheckReport({ ...r, timeline: [] }, file)}${opts.html ? '\n' : ''}`);
       }
     });
