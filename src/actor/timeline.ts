@@ -40,7 +40,7 @@ export interface TimelineMessage {
   mark?: 'lost' | 'overwritten' | 'duplicated';
   /** For `lost` / `overwritten`: the index of the other message; for `duplicated`: of the first to apply the effect. */
   markedBy?: number;
-  /** Why the workload marked it (`markLost`), in place of the read/write explanation. */
+  /** A line of its own on the page: why the workload marked it (`markLost`), or what became of it (`remark`). */
   note?: string;
 }
 
@@ -199,6 +199,12 @@ export class MessageTimeline {
    */
   marksOwnLosses(key: string): void {
     this.keysMarkedByWorkload.add(key);
+  }
+
+  /** What became of the message `proc` is handling, in a line the page shows with it (a refused compare-and-set). */
+  remark(proc: Process | Pid, note: string): void {
+    const m = this.spanOf(proc);
+    if (m !== undefined) m.note = note;
   }
 
   /** `m`'s effect is lost (the run's end state lacks it); `by` wrote over it last; `note` says so on the page. */

@@ -33,7 +33,11 @@ export function versionedCounter(tl: MessageTimeline | null): GenServerBehaviour
         tl?.write(self, 'count', next.value);
         return { reply: next.value, state: next };
       }
-      if (request.cas !== s.version) return { reply: false, state: s };
+      if (request.cas !== s.version) {
+        // Drawn on the counter's own message, so the page shows each attempt the version check turned away.
+        tl?.remark(self, `REFUSED: the caller read version ${request.cas}, the count is at version ${s.version}; it retries from a new read`);
+        return { reply: false, state: s };
+      }
       // Only a cas that found the version its caller read writes, and is reported as that caller's write.
       tl?.writeOn(tl.messageOfCaller(from), 'count', request.value);
       return { reply: true, state: { value: request.value, version: s.version + 1 } };

@@ -183,6 +183,18 @@ describe('runActorDemo: per-message timelines', () => {
       expect(other.write!.seq).toBeGreaterThan(m.read!.seq);
       expect(other.write!.seq).toBeLessThan(m.write!.seq);
     }
+    // Each compare-and-set the version check turned away is told on the counter's message that refused it.
+    const cas = by.get('cas-version')!;
+    const refused = cas.timeline!.messages.filter((m) => m.note?.startsWith('REFUSED'));
+    expect(refused.length).toBe(Number(cas.details?.casConflicts));
+    expect(refused.length).toBeGreaterThan(0);
+    for (const m of refused) {
+      expect(m.lane).toBe('counter');
+      expect(m.what).toMatch(/^call \{cas: \d+, value: \d+\}$/);
+      expect(m.mark).toBeUndefined();
+    }
+    const page = renderReportPage(actorDemoPage(report, 'racelab demo actors'));
+    expect(page).toContain('REFUSED: the caller read version');
     for (const v of ['cas-version', 'agent-update']) {
       expect(by.get(v)!.lostEffects, v).toBe(0);
       expect(by.get(v)!.timeline!.messages.filter((m) => m.mark !== undefined), v).toEqual([]);
