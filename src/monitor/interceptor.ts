@@ -27,8 +27,19 @@ export interface GrpcInterceptorOptions {
  */
 export function grpcInterceptor(monitor: RaceMonitor, options: GrpcInterceptorOptions = {}): grpc.ServerInterceptor {
   const asyncContext = options.asyncContext ?? true;
-  return (method, call) => new MonitoredCall(monitor, method.path, call, asyncContext);
+  return (method, call) => new MonitoredCall(monitor, method.path, call, asyncContext ? (method.requestStream ? STREAMING_REQUEST : UNARY_REQUEST) : NO_CONTEXT);
 }
+
+/**
+ * The events to run in the request's async context: where grpc-js calls the handler, and where it gives the
+ * handler's code a message. A unary or server-streaming handler is called at the half-close, with the one message
+ * it has kept (nothing of the handler's runs when that message arrives); a client-streaming or bidi handler is
+ * called when the metadata arrives, and each message is an event its code handles. Every `run` costs a context of
+ * its own, so only those are run in one.
+ */
+const NO_CONTEXT = 0;
+const UNARY_REQUEST = 1;
+const STREAMING_REQUEST = 2;
 
 /*
  * The interceptor is one object per call that is both the call grpc-js sees and the listener it gives the next
@@ -46,7 +57,7 @@ class MonitoredCall extends grpc.ServerInterceptingCall implements Listener {
     private readonly monitor: RaceMonitor,
     private readonly path: string,
     private readonly next: Call,
-    private readonly asyncContext: boolean,
+    private readonly context: typeof NO_CONTEXT | typeof UNARY_REQUEST | typeof STREAMING_REQUEST,
   ) {
     super(next);
   }
@@ -67,17 +78,19 @@ class MonitoredCall extends grpc.ServerInterceptingCall implements Listener {
     this.next.start(this);
   }
   onReceiveMetadata(metadata: grpc.Metadata): void {
-    this.ensure(metadata);
-    this.listener!.onReceiveMetadata(metadata);
+    const listener = this.listener!;
+    const request = this.ensure(metadata);
+    if (this.context === STREAMING_REQUEST) this.monitor.run(request, () => listener.onReceiveMetadata(metadata));
+    else listener.onReceiveMetadata(metadata);
   }
   onReceiveMessage(message: unknown): void {
     const listener = this.listener!;
-    if (this.asyncContext) this.monitor.run(this.ensure(), () => listener.onReceiveMessage(message));
+    if (this.context === STREAMING_REQUEST) this.monitor.run(this.ensure(), () => listener.onReceiveMessage(message));
     else listener.onReceiveMessage(message);
   }
   onReceiveHalfClose(): void {
     const listener = this.listener!;
-    if (this.asyncContext) this.monitor.run(this.ensure(), () => listener.onReceiveHalfClose());
+    if (this.context !== NO_CONTEXT) this.monitor.run(this.ensure(), () => listener.onReceiveHalfClose());
     else listener.onReceiveHalfClose();
   }
   onCancel(): void {

@@ -70,6 +70,44 @@ describe('the race monitor with requests named explicitly', () => {
     expect(c.monitor.counts.suspectedLostUpdates).toBe(3 - (await c.store.get('counter')));
   });
 
+  it('a client-streaming handler runs in its request from the start (grpc-js calls it when the metadata arrives), and so does each message', async () => {
+    const monitor = raceMonitor();
+    const json = { serialize: (v: unknown) => Buffer.from(JSON.stringify(v)), deserialize: (b: Buffer) => JSON.parse(b.toString()) as unknown };
+    const def: grpc.ServiceDefinition = {
+      Sum: { path: '/t.Adder/Sum', requestStream: true, responseStream: false, requestSerialize: json.serialize, requestDeserialize: json.deserialize, responseSerialize: json.serialize, responseDeserialize: json.deserialize, originalName: 'sum' },
+    };
+    const atStart: Array<string | undefined> = [];
+    const inData: Array<string | undefined> = [];
+    const named: Array<string | undefined> = [];
+    server = new grpc.Server({ interceptors: [grpcInterceptor(monitor)] });
+    server.addService(def, {
+      Sum: (call: grpc.ServerReadableStream<{ n: number }, unknown>, done: grpc.sendUnaryData<unknown>) => {
+        atStart.push(monitor.current()?.id);
+        named.push(monitor.requestOf(call)?.id);
+        let sum = 0;
+        call.on('data', (m: { n: number }) => {
+          inData.push(monitor.current()?.id);
+          sum += m.n;
+        });
+        call.on('end', () => done(null, { sum }));
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) => server!.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const Adder = grpc.makeGenericClientConstructor(def, 'Adder');
+    client = new Adder(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const reply = await new Promise<unknown>((resolve, reject) => {
+      const stream = (client as unknown as { Sum: (cb: (e: Error | null, r: unknown) => void) => grpc.ClientWritableStream<unknown> }).Sum((e, r) => (e ? reject(e) : resolve(r)));
+      stream.write({ n: 2 });
+      stream.write({ n: 3 });
+      stream.end();
+    });
+    expect(reply).toEqual({ sum: 5 });
+    expect(named).toHaveLength(1);
+    expect(named[0]).toBeDefined();
+    expect(atStart).toEqual(named);
+    expect(inData).toEqual([named[0], named[0]]);
+  });
+
   it('requestOf a call the interceptor never saw is undefined: its reads and writes count as untracked', () => {
     const m = raceMonitor();
     expect(m.requestOf(new grpc.Metadata())).toBeUndefined();
