@@ -95,21 +95,12 @@ export class MessageTimeline {
    * Not marked lost: a caller hears of it and may retry, and a cast may carry nothing that mattered (a poison).
    */
   diedInMailbox(proc: Process, message: unknown, enqueuedMs: number | undefined, reason: ExitReason): void {
-    if (this.messages.length >= this.cap) {
-      this.notKept++;
-      return;
-    }
     const now = this.now();
-    this.messages.push({
-      index: this.messages.length + 1,
-      lane: proc.display,
-      what: describeMessage(message),
-      enqueuedMs: enqueuedMs ?? now,
-      startMs: now,
-      endMs: now,
-      outcome: 'died',
-      note: `died unhandled in ${proc.display}'s mailbox when it exited (${formatReason(reason)})`,
-    });
+    const m = this.add(proc.display, describeMessage(message), enqueuedMs ?? now, now);
+    if (m === undefined) return;
+    m.endMs = now;
+    m.outcome = 'died';
+    m.note = `died unhandled in ${proc.display}'s mailbox when it exited (${formatReason(reason)})`;
   }
 
   /** @internal the handler of `proc`'s current message returned (or the message was dropped). */
@@ -275,12 +266,18 @@ export class MessageTimeline {
   }
 
   private begin(proc: Process, lane: string, what: string, enqueuedMs: number, startMs: number): void {
+    const m = this.add(lane, what, enqueuedMs, startMs);
+    if (m !== undefined) this.current.set(proc, m);
+  }
+
+  /** Records a message, or counts it as not kept once the cap is reached. */
+  private add(lane: string, what: string, enqueuedMs: number, startMs: number): TimelineMessage | undefined {
     if (this.messages.length >= this.cap) {
       this.notKept++;
-      return;
+      return undefined;
     }
     const m: TimelineMessage = { index: this.messages.length + 1, lane, what, enqueuedMs, startMs, outcome: 'unfinished' };
     this.messages.push(m);
-    this.current.set(proc, m);
+    return m;
   }
 }

@@ -51,8 +51,7 @@ export function cancelTimer(handle: TimerHandle | null): void {
   if (handle instanceof ScheduledTimer) {
     handle.cancelled = true;
     handle.cancel?.();
-  }
-  else clearTimeout(handle);
+  } else clearTimeout(handle);
 }
 
 /** A call timeout kept in a DeadlineQueue: its absolute deadline and whether it still waits. */

@@ -162,7 +162,7 @@ export interface SleepOptions {
  */
 export function sleep(ms: number, scheduler: Scheduler = currentScheduler(), options?: SleepOptions): Promise<void> {
   try {
-    const p = scheduler.point(options?.local === true ? new SleepOperation(ms, true) : new SleepOperation(ms));
+    const p = scheduler.point(new SleepOperation(ms, options?.local === true));
     return p ? p.then(() => scheduler.clock.sleep(ms)) : scheduler.clock.sleep(ms);
   } catch (e) {
     return Promise.reject(e);
