@@ -46,7 +46,7 @@ export interface ExploreShardPool extends ShardPool {
 
 /**
  * `race-found`: a failing schedule (exit 1). `proved`: dfs explored every schedule and none fails.
- * `none-found`: random or pct (or a dfs cut short by --runs) found none, which is evidence, not proof.
+ * `none-found`: portfolio, random, pct or pos (or a dfs cut short by --runs) found none, which is evidence, not proof.
  * `inconclusive`: no failure, but a run did something the scheduler did not control (exit 3).
  */
 export type ExploreVerdict = ExploreResult['verdict'];
