@@ -1,6 +1,6 @@
 // The race monitor's cost, measured: unary calls/s of the atomic counter (`racelab serve --variant atomic
-// --delay 0ms`) with and without the monitor (`--metrics :0`: the grpc-js interceptor plus the monitored Store),
-// in one run. Each server is its own process, flooded by the same one-channel driver at max rate (100 calls in
+// --delay 0ms`) with and without the monitor (`--metrics :0`: the grpc-js interceptor, and each call's store
+// naming the call's request, src/scenarios/counter/server.ts), in one run. Each server is its own process, flooded by the same one-channel driver at max rate (100 calls in
 // flight) with Increment calls, which read nothing and write once through the Store. The two servers take turns,
 // several rounds, so drift in the machine's load falls on both; the ratio is of the medians. Target: >= 0.9x.
 // On a machine shared with other work the calls/s of a round follow the load more than the server (both

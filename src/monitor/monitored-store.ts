@@ -11,48 +11,82 @@ import type { MonitoredRequest, RaceMonitor } from './monitor.js';
  * (one store per request: `monitoredStore(store, monitor, monitor.requestOf(call))`), not the current one.
  */
 export function monitoredStore(store: Store, monitor: RaceMonitor, request?: MonitoredRequest): Store {
-  const online = monitor.online;
-  const current = request === undefined ? () => monitor.current() : () => request;
-  return {
-    kind: store.kind,
-    description: store.description,
-    async get(key: string): Promise<number> {
-      const cell = await store.read(key);
-      monitor.read(key, cell.version, current());
-      if (key === online?.key) online.read(current(), cell.value, cell.version, nowMicros());
-      return cell.value;
-    },
-    async read(key: string): Promise<Versioned> {
-      const cell = await store.read(key);
-      monitor.read(key, cell.version, current());
-      if (key === online?.key) online.read(current(), cell.value, cell.version, nowMicros());
-      return cell;
-    },
-    async set(key: string, value: number): Promise<void> {
-      await store.set(key, value);
-      monitor.write(key, undefined, current());
-      if (key === online?.key) online.write(current(), value, 'last-read', nowMicros());
-    },
-    async compareAndSet(key: string, expectedVersion: number, value: number): Promise<boolean> {
-      const ok = await store.compareAndSet(key, expectedVersion, value);
-      if (ok) {
-        // Normally the request read that version just before; say so only if it did not (a blind CAS).
-        if (current()?.reads.get(key)?.version !== expectedVersion) monitor.read(key, expectedVersion, current());
-        monitor.write(key, undefined, current());
-        if (key === online?.key) online.write(current(), value, { version: expectedVersion }, nowMicros());
-      }
-      return ok;
-    },
-    async increment(key: string, by?: number): Promise<number> {
-      const value = await store.increment(key, by);
-      monitor.write(key, undefined, current());
-      if (key === online?.key) online.write(current(), value, { value: value - (by ?? 1) }, nowMicros());
-      return value;
-    },
-    transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-      return store.transaction(fn);
-    },
-    reset: () => store.reset(),
-    close: () => store.close(),
-  };
+  return new MonitoredStore(store, monitor, request);
+}
+
+/*
+ * A class, not an object of closures: a handler that names its request makes one of these per call, and on the
+ * hot path (`npm run bench -- monitor`) one small object is what that should cost.
+ */
+class MonitoredStore implements Store {
+  readonly kind: string;
+  readonly description: string;
+
+  constructor(
+    private readonly store: Store,
+    private readonly monitor: RaceMonitor,
+    private readonly request: MonitoredRequest | undefined,
+  ) {
+    this.kind = store.kind;
+    this.description = store.description;
+  }
+
+  private current(): MonitoredRequest | undefined {
+    return this.request ?? this.monitor.current();
+  }
+
+  async get(key: string): Promise<number> {
+    return (await this.read(key)).value;
+  }
+
+  async read(key: string): Promise<Versioned> {
+    const cell = await this.store.read(key);
+    const request = this.current();
+    this.monitor.read(key, cell.version, request);
+    const online = this.monitor.online;
+    if (key === online?.key) online.read(request, cell.value, cell.version, nowMicros());
+    return cell;
+  }
+
+  async set(key: string, value: number): Promise<void> {
+    await this.store.set(key, value);
+    const request = this.current();
+    this.monitor.write(key, undefined, request);
+    const online = this.monitor.online;
+    if (key === online?.key) online.write(request, value, 'last-read', nowMicros());
+  }
+
+  async compareAndSet(key: string, expectedVersion: number, value: number): Promise<boolean> {
+    const ok = await this.store.compareAndSet(key, expectedVersion, value);
+    if (ok) {
+      const request = this.current();
+      // Normally the request read that version just before; say so only if it did not (a blind CAS).
+      if (request?.reads.get(key)?.version !== expectedVersion) this.monitor.read(key, expectedVersion, request);
+      this.monitor.write(key, undefined, request);
+      const online = this.monitor.online;
+      if (key === online?.key) online.write(request, value, { version: expectedVersion }, nowMicros());
+    }
+    return ok;
+  }
+
+  async increment(key: string, by?: number): Promise<number> {
+    const value = await this.store.increment(key, by);
+    const request = this.current();
+    this.monitor.write(key, undefined, request);
+    const online = this.monitor.online;
+    if (key === online?.key) online.write(request, value, { value: value - (by ?? 1) }, nowMicros());
+    return value;
+  }
+
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return this.store.transaction(fn);
+  }
+
+  reset(): Promise<void> {
+    return this.store.reset();
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
 }

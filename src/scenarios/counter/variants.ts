@@ -46,9 +46,15 @@ export interface CounterStats {
   holderPauses?: number;
 }
 
+/**
+ * A variant's handlers. `store`, when given, is the store this one call goes through: a view of the service's
+ * own store for one request (the race monitor's `monitoredStore(store, monitor, request)`), so that a service
+ * built once, whose state is shared between requests (a mutex), can still report each request's reads and writes
+ * without an async context. The variants that need a specific store (`requires`) always use their own.
+ */
 export interface CounterService {
-  increment(): Promise<void>;
-  getValue(): Promise<number>;
+  increment(store?: Store): Promise<void>;
+  getValue(store?: Store): Promise<number>;
   readonly stats: CounterStats;
 }
 
@@ -62,13 +68,13 @@ export interface CounterVariant {
   make(ports: CounterPorts): CounterService;
 }
 
-function base(ports: CounterPorts, increment: (stats: CounterStats) => Promise<void>): CounterService {
+function base(ports: CounterPorts, increment: (stats: CounterStats, store: Store) => Promise<void>): CounterService {
   const stats: CounterStats = { conflicts: 0 };
-  return { increment: () => increment(stats), getValue: () => ports.store.get(COUNTER_KEY), stats };
+  return { increment: (store) => increment(stats, store ?? ports.store), getValue: (store) => (store ?? ports.store).get(COUNTER_KEY), stats };
 }
 
 /** The seed's read-modify-write with a window in the middle. */
-async function readWaitWrite({ store, scheduler, delayMs }: CounterPorts): Promise<void> {
+async function readWaitWrite(store: Store, { scheduler, delayMs }: CounterPorts): Promise<void> {
   const value = await store.get(COUNTER_KEY);
   await sleep(delayMs, scheduler ?? realScheduler);
   await store.set(COUNTER_KEY, value + 1);
@@ -80,7 +86,7 @@ export const memoryCounterVariants: Readonly<Record<string, CounterVariant>> = {
     name: 'vulnerable',
     summary: 'reads the counter, waits, writes read+1: calls that overlap read the same value and overwrite each other',
     safe: false,
-    make: (ports) => base(ports, () => readWaitWrite(ports)),
+    make: (ports) => base(ports, (_, store) => readWaitWrite(store, ports)),
   },
   mutex: {
     name: 'mutex',
@@ -88,7 +94,7 @@ export const memoryCounterVariants: Readonly<Record<string, CounterVariant>> = {
     safe: true,
     make: (ports) => {
       const mutex = new Mutex(`${COUNTER_KEY}.mutex`, ports.scheduler);
-      return base(ports, () => mutex.runExclusive(() => readWaitWrite(ports)));
+      return base(ports, (_, store) => mutex.runExclusive(() => readWaitWrite(store, ports)));
     },
   },
   atomic: {
@@ -96,9 +102,9 @@ export const memoryCounterVariants: Readonly<Record<string, CounterVariant>> = {
     summary: 'does the work, then one atomic increment in the store: there is no read to go stale',
     safe: true,
     make: (ports) =>
-      base(ports, async () => {
+      base(ports, async (_, store) => {
         await sleep(ports.delayMs, ports.scheduler ?? realScheduler);
-        await ports.store.increment(COUNTER_KEY);
+        await store.increment(COUNTER_KEY);
       }),
   },
   cas: {
@@ -106,11 +112,11 @@ export const memoryCounterVariants: Readonly<Record<string, CounterVariant>> = {
     summary: 'reads value and version, waits, writes only if the version is unchanged, else retries (optimistic)',
     safe: true,
     make: (ports) =>
-      base(ports, async (stats) => {
+      base(ports, async (stats, store) => {
         for (;;) {
-          const { value, version } = await ports.store.read(COUNTER_KEY);
+          const { value, version } = await store.read(COUNTER_KEY);
           await sleep(ports.delayMs, ports.scheduler ?? realScheduler);
-          if (await ports.store.compareAndSet(COUNTER_KEY, version, value + 1)) return;
+          if (await store.compareAndSet(COUNTER_KEY, version, value + 1)) return;
           stats.conflicts++;
         }
       }),
@@ -120,8 +126,8 @@ export const memoryCounterVariants: Readonly<Record<string, CounterVariant>> = {
     summary: 'the read-wait-write inside one serializable store transaction',
     safe: true,
     make: (ports) =>
-      base(ports, () =>
-        ports.store.transaction(async (tx) => {
+      base(ports, (_, store) =>
+        store.transaction(async (tx) => {
           const value = await tx.get(COUNTER_KEY);
           await sleep(ports.delayMs, ports.scheduler ?? realScheduler);
           await tx.set(COUNTER_KEY, value + 1);
