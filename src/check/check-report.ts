@@ -69,8 +69,13 @@ export interface WindowReport {
   /** The operation that order stops at, and the states in which it was tried and did not fit. */
   readonly stopsAt?: number;
   readonly refusedIn: readonly string[];
-  /** False when the budget ran out before the window was made as small as it could be. */
+  /** False when the window is not as small as it could be; `notMinimizedBecause` says why. */
   readonly minimized: boolean;
+  /**
+   * `budget` (the time ran out), `steps` (a smaller window could not be decided within its step cap), `size` (too
+   * many operations to try removing) or `interrupt` (Ctrl+C).
+   */
+  readonly notMinimizedBecause?: 'budget' | 'steps' | 'size' | 'interrupt';
   readonly explanation: readonly string[];
 }
 

@@ -3,7 +3,7 @@ import type { History, PairedHistory } from '../history/event.js';
 import { pairOperations } from '../history/operations.js';
 import { Budget } from './budget.js';
 import type { CheckReport, CheckResult, OperationView, PartitionReport, Verdict, WindowReport } from './check-report.js';
-import { describeOperationView, describeSpan, explainWindow } from './explain.js';
+import { describeOperationView, describeSpan, explainWindow, notMinimizedReason } from './explain.js';
 import { completeModel, type CompleteModel, type Model } from './model.js';
 import { modelByName } from './models.js';
 import { prepareOperations, type Partition, type Prepared } from './prepare.js';
@@ -260,24 +260,33 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
   };
 
   // Explaining the window costs at least two more searches of the window (its longest order, then where it
-  // stops): with less time left than the verdict took, it cannot fit in the budget.
-  if (verdict === 'illegal' && (budget.exhausted || budget.remainingMs < searchMs)) {
+  // stops): with less time left than the verdict took, it cannot fit in the budget. A Ctrl+C while the window is
+  // searched leaves no window either: the verdict is out at once, with the search's own proof.
+  const illegalIndex = prepared.partitions.findIndex((p) => outcomes.get(p)!.verdict === 'illegal');
+  const w =
+    verdict === 'illegal' && !budget.exhausted && budget.remainingMs >= searchMs
+      ? (() => {
+          const partition = prepared.partitions[illegalIndex]!;
+          const explainMs = options.explainBudgetMs ?? (options.budgetMs !== undefined ? options.budgetMs : 10_000);
+          // Each check of the window search may cost a few times the search that found the violation, no more.
+          return findWindow(m, partition, budget.child(explainMs), Math.min(options.maxSteps ?? Infinity, Math.max(50_000, 4 * outcomes.get(partition)!.steps)), initials.get(partition));
+        })()
+      : undefined;
+  if (verdict === 'illegal' && w === undefined) {
     // The proof is the search's own.
-    const index = prepared.partitions.findIndex((p) => outcomes.get(p)!.verdict === 'illegal');
-    const pr = partitionReports[index]!;
+    const pr = partitionReports[illegalIndex]!;
     const label = pr.key;
     const stuck = pr.blockedBy !== undefined ? viewOf(pr.blockedBy) : undefined;
     explanation.push(
       `Not linearizable: no order of the ${pr.operations} operations${label !== null ? ` on key ${label}` : ''} that respects real time explains every response they saw.` +
         (stuck ? ` The longest order the search found places ${pr.linearized} of them and stops at ${describeOperationView(stuck)} (${describeSpan(stuck, paired.timeUnit, origin)}).` : '') +
-        ` The ${budget.interrupted ? 'check was interrupted' : 'budget ran out'} before the smallest failing window was found; give a bigger budget to have it explained.`,
+        (budget.interrupted
+          ? ' The check was interrupted before the smallest failing window was found; run it again, uninterrupted, to have it explained.'
+          : ' The budget ran out before the smallest failing window was found; give a bigger budget to have it explained.'),
     );
-  } else if (verdict === 'illegal') {
-    const index = prepared.partitions.findIndex((p) => outcomes.get(p)!.verdict === 'illegal');
+  } else if (verdict === 'illegal' && w !== undefined) {
+    const index = illegalIndex;
     const partition = prepared.partitions[index]!;
-    const explainMs = options.explainBudgetMs ?? (options.budgetMs !== undefined ? options.budgetMs : 10_000);
-    // Each check of the window search may cost a few times the search that found the violation, no more.
-    const w = findWindow(m, partition, budget.child(explainMs), Math.min(options.maxSteps ?? Infinity, Math.max(50_000, 4 * outcomes.get(partition)!.steps)), initials.get(partition));
     const idOf = (k: number): number => partition.ops[k]!.op.id;
     const label = partitionLabel(partition.key);
     const essential = w.essential.map(idOf);
@@ -293,7 +302,9 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
       stopsAt: w.longest.blockedBy !== undefined ? viewOf(idOf(w.longest.blockedBy)) : undefined,
       refusedIn: w.longest.rejectedStates.map((s) => m.describeState(s)),
       minimized: w.minimized,
+      ...(w.notMinimizedBecause !== undefined ? { notMinimizedBecause: w.notMinimizedBecause } : {}),
       longestComplete: w.longestComplete,
+      ...(w.longestCut !== undefined ? { longestCut: w.longestCut } : {}),
       before: w.before,
       timeUnit: paired.timeUnit,
       origin,
@@ -311,11 +322,12 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
       ...(w.longest.blockedBy !== undefined ? { stopsAt: idOf(w.longest.blockedBy) } : {}),
       refusedIn: w.longest.rejectedStates.map((s) => m.describeState(s)),
       minimized: w.minimized,
+      ...(w.notMinimizedBecause !== undefined ? { notMinimizedBecause: w.notMinimizedBecause } : {}),
       explanation: words,
     };
     const pr = partitionReports[index]!;
     explanation.push(
-      `Not linearizable: no order of the ${pr.operations} operations${label !== null ? ` on key ${label}` : ''} that respects real time explains every response they saw. The response that cannot be explained is ${describeOperationView(breakView)} (${describeSpan(breakView, paired.timeUnit, origin)}${breakView.line !== undefined && paired.timeUnit === 'us' ? `, line ${breakView.line}` : ''}); ${w.minimized ? 'the smallest failing window has' : 'a failing window (not made as small as possible: the budget ran out) has'} ${plural(essential.length, 'operation')}.`,
+      `Not linearizable: no order of the ${pr.operations} operations${label !== null ? ` on key ${label}` : ''} that respects real time explains every response they saw. The response that cannot be explained is ${describeOperationView(breakView)} (${describeSpan(breakView, paired.timeUnit, origin)}${breakView.line !== undefined && paired.timeUnit === 'us' ? `, line ${breakView.line}` : ''}); ${w.minimized ? 'the smallest failing window has' : `a failing window (not made as small as possible: ${notMinimizedReason(w.notMinimizedBecause ?? 'budget')}) has`} ${plural(essential.length, 'operation')}.`,
       ...words,
     );
   } else if (verdict === 'ok') {

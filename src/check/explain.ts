@@ -1,6 +1,7 @@
 import type { TimeUnit } from '../history/event.js';
 import type { OperationView } from './check-report.js';
 import { plural } from '../core/units.js';
+import type { WindowCut } from './window.js';
 
 /** Words for an operation's span on the history's time axis. */
 export function describeSpan(op: OperationView, timeUnit: TimeUnit, origin: number): string {
@@ -32,6 +33,26 @@ function someOf(items: readonly string[], max: number): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
+const SEARCH_STOPPED: Readonly<Record<Exclude<WindowCut, 'size'>, string>> = {
+  budget: 'the budget ran out',
+  steps: 'it ran out of its steps',
+  interrupt: 'the check was interrupted',
+};
+
+/** Why a failing window is not as small as it could be, as the clause after "not made as small as possible:". */
+export function notMinimizedReason(cut: WindowCut): string {
+  switch (cut) {
+    case 'budget':
+      return 'the budget ran out';
+    case 'steps':
+      return 'a smaller window could not be decided within its steps';
+    case 'size':
+      return 'it has too many operations to try removing them one by one';
+    case 'interrupt':
+      return 'the check was interrupted';
+  }
+}
+
 export interface WindowWords {
   readonly partition: string | null;
   readonly from: 'initial' | 'unknown';
@@ -43,8 +64,11 @@ export interface WindowWords {
   readonly stopsAt: OperationView | undefined;
   readonly refusedIn: readonly string[];
   readonly minimized: boolean;
-  /** False when the window's own search ran out of steps: its order is the longest found, not the longest. */
+  /** Why the window is not as small as it could be (with `minimized` false). */
+  readonly notMinimizedBecause?: WindowCut;
+  /** False when the window's own search was cut short (`longestCut` says how): its order is the longest found. */
   readonly longestComplete?: boolean;
+  readonly longestCut?: Exclude<WindowCut, 'size'>;
   /** Operations that returned before the window starts. */
   readonly before: number;
   readonly timeUnit: TimeUnit;
@@ -125,10 +149,11 @@ export function explainWindow(w: WindowWords): string[] {
     );
   }
   if (w.longestComplete === false) {
+    const stop = SEARCH_STOPPED[w.longestCut ?? 'steps'];
     lines.push(
       w.order.length === 0
-        ? 'The search for the longest order that respects real time and the model ran out of steps before it placed any operation.'
-        : `The longest order found before the search ran out of steps (there may be a longer one): ${list(w.order.map(name))}; then ${w.finalState}.`,
+        ? `The search for the longest order that respects real time and the model stopped before it placed any operation: ${stop}.`
+        : `The longest order found before the search stopped (${stop}; there may be a longer one): ${list(w.order.map(name))}; then ${w.finalState}.`,
     );
   } else {
     const orderText = w.order.length === 0 ? 'none of them can take effect first' : `${list(w.order.map(name))}; then ${w.finalState}`;
@@ -141,6 +166,6 @@ export function explainWindow(w: WindowWords): string[] {
     if (w.refusedIn.length > 0) lines.push(`${next}, but it does not fit: ${w.stopsAt.description} is impossible when ${orList(refused)}.`);
     else lines.push(`${next}, but wherever it is placed another response in the window is left unexplained.`);
   }
-  if (!w.minimized) lines.push('(The budget ran out before the window was made as small as possible; it is still a proof.)');
+  if (!w.minimized) lines.push(`(Not made as small as possible: ${notMinimizedReason(w.notMinimizedBecause ?? 'budget')}. It is still a proof.)`);
   return lines;
 }

@@ -70,10 +70,16 @@ const UNSEEN = 3;
  * dominance rule (see `VisitedSet`).
  */
 export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops: ReadonlyArray<SearchOp<I, O>>, options: SearchOptions<S>): SearchOutcome<S> {
+  // Building the indexes below takes a while on a large history (a few hundred ms at 150,000 operations) and reads
+  // no clock: a budget already spent, or a Ctrl+C, stops the search before it starts and between them.
+  const stopped = (): SearchOutcome<S> => ({ verdict: 'unknown', steps: 0, order: [], states: [], rejectedStates: [] });
+  if (options.budget.exhausted) return stopped();
   const n = ops.length;
   const ev = new EventList(ops);
+  if (options.budget.exhausted) return stopped();
   const { HEAD, TAIL, INFO_HEAD, INFO_TAIL, entryOp, entryIsCall, entryRank, next, prev, infoOp, infoRank, iNext, callNode, retNode, callRank, required } = ev;
   const seenClasses = new SeenClasses(ev, ops, options.rejectionsOf ?? -1);
+  if (options.budget.exhausted) return stopped();
   const unknownTwins = new UnknownTwins(ev, ops);
   const infoPlaced = unknownTwins.placed;
   const supportIndex = SupportIndex.build(model, ops, ev);
@@ -81,6 +87,7 @@ export function searchLinearization<S, I, O>(model: CompleteModel<S, I, O>, ops:
   // can reach: growth would cut some of those short. Such searches run on small windows.
   const growth = options.rejectionsOf === undefined && options.growth !== false ? GrowthIndex.build(model, ops, ev) : undefined;
   const visited = new VisitedSet<S>(ops, (a, b) => model.equal(a, b));
+  if (options.budget.exhausted) return stopped();
 
   const lift = (op: number): void => {
     supportIndex?.unlink(op);

@@ -20,6 +20,13 @@ import { searchLinearization, type SearchOp, type SearchOutcome } from './search
  * 3. Essential operations: ddmin over the window's seen operations turns as many as possible into unknown ones
  *    (reads are dropped outright); what remains seen is what the proof needs.
  */
+/**
+ * Why a search of the window stopped short: the check's time budget ran out, one check of a candidate window ran
+ * out of its own steps (`stepsPerCheck`), the window had too many operations to try removing, or the check was
+ * interrupted (Ctrl+C).
+ */
+export type WindowCut = 'budget' | 'steps' | 'size' | 'interrupt';
+
 export interface WindowResult<S> {
   readonly from: 'initial' | 'unknown';
   readonly initialState: S;
@@ -31,10 +38,12 @@ export interface WindowResult<S> {
   readonly breakOp: number;
   /** Operations of the partition that returned before the window starts (their effect is in the unknown state). */
   readonly before: number;
-  /** False when the budget ran out before the window was made as small as it could be. */
+  /** False when the window could not be made as small as it could be; `notMinimizedBecause` says why. */
   readonly minimized: boolean;
-  /** False when the window's own search ran out of steps: its longest order is the longest found, not the longest. */
+  readonly notMinimizedBecause?: WindowCut;
+  /** False when the window's own search was cut short: its longest order is the longest found, not the longest. */
   readonly longestComplete: boolean;
+  readonly longestCut?: Exclude<WindowCut, 'size'>;
   /** The final window's own search: the longest order found and where it stops. */
   readonly longest: {
     readonly order: readonly number[];
@@ -91,9 +100,10 @@ interface WindowSpec {
 /**
  * `budget` bounds the whole search for the window (time); `stepsPerCheck` bounds each of its checks, so that
  * one expensive candidate (many operations relaxed to unknown outcomes can make the search exponential) is
- * given up on, kept as it was, and the rest of the minimization goes on.
+ * given up on, kept as it was, and the rest of the minimization goes on. Undefined when the budget's interrupt
+ * is set (Ctrl+C) during the minimization.
  */
-export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Partition<I, O>, whole: Budget, stepsPerCheck = 50_000, initial: S = model.init()): WindowResult<S> {
+export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Partition<I, O>, whole: Budget, stepsPerCheck = 50_000, initial: S = model.init()): WindowResult<S> | undefined {
   // Minimizing may use three fifths of what is left; the rest is kept for the final window's own searches, which the
   // explanation needs, and for the report, so that the whole stays within the budget.
   const budget = whole.child(whole.remainingMs * 0.6);
@@ -125,16 +135,23 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
   };
 
   const initialOf = (spec: WindowSpec): S => (spec.fromUnknown ? model.unknownState!() : initial);
-  let exhausted = false;
+  /** Why minimizing fell short, if it did: the first reason seen, but an interrupt (checked last) wins. */
+  let cut: WindowCut | undefined;
   /** Proven illegal within its step cap; a check that runs out counts as "not proven", which is always sound. */
   const illegal = (spec: WindowSpec): boolean => {
     if (budget.exhausted) {
-      exhausted = true;
+      cut ??= 'budget';
       return false;
     }
     const { list } = build(spec);
-    const r = searchLinearization(model, list, { initial: initialOf(spec), budget: budget.child(Infinity, stepsPerCheck) });
-    if (r.verdict === 'unknown') exhausted = true;
+    // Building a window of a large partition takes a while: the budget or a Ctrl+C may have come meanwhile.
+    if (budget.exhausted) {
+      cut ??= 'budget';
+      return false;
+    }
+    const capped = budget.child(Infinity, stepsPerCheck);
+    const r = searchLinearization(model, list, { initial: initialOf(spec), budget: capped });
+    if (r.verdict === 'unknown') cut ??= capped.stepsUsed >= stepsPerCheck ? 'steps' : 'budget';
     return r.verdict === 'illegal';
   };
 
@@ -184,7 +201,9 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
         queue.unshift(chunk.slice(0, half), chunk.slice(half));
       }
     }
-  } else exhausted = true;
+  } else cut ??= 'size';
+  // Interrupted (Ctrl+C): the caller wants the verdict now, not an explanation of a window left large.
+  if (whole.interrupted) return undefined;
   const final: WindowSpec = { ...spec, relaxed };
 
   // The final window's own longest partial linearization, then which states refused the op it stops at.
@@ -194,7 +213,8 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
   // Each of the two gets a third of what is left, so that building the report (its explanation, for a
   // window that could not be minimized, walks every operation) still fits.
   const capped = (): Budget => whole.child(whole.remainingMs / 3, stepsPerCheck);
-  const first: SearchOutcome<S> = searchLinearization(model, list, { initial: initialState, budget: capped(), trackLongest: true });
+  const firstBudget = capped();
+  const first: SearchOutcome<S> = searchLinearization(model, list, { initial: initialState, budget: firstBudget, trackLongest: true });
   const blockedLocal = first.blockedBy;
   const second =
     blockedLocal !== undefined ? searchLinearization(model, list, { initial: initialState, budget: capped(), rejectionsOf: blockedLocal }) : undefined;
@@ -205,8 +225,10 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
     relaxed: relaxedOps,
     breakOp,
     before: final.fromUnknown ? ops.filter((_, i) => pos.ret[i]! < final.start).length : 0,
-    minimized: !exhausted,
+    minimized: cut === undefined,
+    ...(cut !== undefined ? { notMinimizedBecause: whole.interrupted ? 'interrupt' : cut } : {}),
     longestComplete: first.verdict !== 'unknown',
+    ...(first.verdict === 'unknown' ? { longestCut: whole.interrupted ? 'interrupt' : firstBudget.stepsUsed >= stepsPerCheck ? 'steps' : 'budget' } : {}),
     longest: {
       order: first.order.map((k) => index[k]!),
       states: first.states,
