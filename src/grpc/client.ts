@@ -47,7 +47,14 @@ export function callUnary<Req, Res>(
   const fn = (client as unknown as Record<string, unknown>)[method];
   if (typeof fn !== 'function') throw new RacelabError('UNKNOWN_METHOD', `the service has no method ${method}`);
   return new Promise((resolve) => {
+    // grpc-js calls back before it emits the call's status, whose metadata holds an OK call's trailers (a failed
+    // call's error carries them): an OK result waits for the status, whichever comes first.
+    let ok: { response: Res } | undefined;
     let trailer: grpc.Metadata | undefined;
+    const settle = (result: { error: grpc.ServiceError } | { response: Res }, t: grpc.Metadata | undefined): void => {
+      const start = t?.get(HANDLER_START_TRAILER)[0];
+      resolve({ ...result, ...(start !== undefined ? { handlerStartMicros: Number(start) } : {}) });
+    };
     const callOptions: grpc.CallOptions = options.deadlineMs ? { deadline: Date.now() + options.deadlineMs } : {};
     const call = (fn as (...args: unknown[]) => grpc.ClientUnaryCall).call(
       client,
@@ -55,16 +62,14 @@ export function callUnary<Req, Res>(
       options.metadata ?? new grpc.Metadata(),
       callOptions,
       (error: grpc.ServiceError | null, response?: Res) => {
-        const t = error?.metadata ?? trailer;
-        const start = t?.get(HANDLER_START_TRAILER)[0];
-        resolve({
-          ...(error ? { error } : { response: response as Res }),
-          ...(start !== undefined ? { handlerStartMicros: Number(start) } : {}),
-        });
+        if (error) settle({ error }, error.metadata);
+        else if (trailer !== undefined) settle({ response: response as Res }, trailer);
+        else ok = { response: response as Res };
       },
     );
     call.on('status', (status: grpc.StatusObject) => {
       trailer = status.metadata;
+      if (ok !== undefined) settle(ok, trailer);
     });
   });
 }

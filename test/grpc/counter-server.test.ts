@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { callUnary } from '../../src/grpc/client.js';
+import { nowMicros } from '../../src/core/clock.js';
 import { readCounter, runCounterClient, startCounterServer, type CounterServer } from '../../src/scenarios/counter/index.js';
+import { counterClient } from '../../src/scenarios/counter/client.js';
 
 let server: CounterServer | undefined;
 afterEach(async () => {
@@ -26,6 +29,24 @@ describe('the Counter service on a real grpc-js server', () => {
     // The server saw several handlers inside the read-wait-write at once.
     const spans = server.spans.drain();
     expect(spans.filter((s) => s.method === '/Counter/Increment')).toHaveLength(20);
+  });
+
+  it("a call's result carries the server's handler start, read from the trailers of an OK call too", async () => {
+    // grpc-js calls back before it emits the status that holds an OK call's trailers: the start was lost on
+    // every call that succeeded (the replicas page drew "replica handler not seen" for all of them).
+    server = await startCounterServer({ variant: 'vulnerable', delayMs: 50 });
+    const client = counterClient(server.target);
+    try {
+      const sent = nowMicros();
+      const ok = await callUnary(client, 'Increment', {});
+      expect(ok.error).toBeUndefined();
+      expect(ok.handlerStartMicros).toBeGreaterThanOrEqual(sent - 1000);
+      expect(ok.handlerStartMicros).toBeLessThanOrEqual(nowMicros());
+      const failed = await callUnary(client, 'Increment', {}, { deadlineMs: 10 });
+      expect(failed.error?.code).toBe(4); // DEADLINE_EXCEEDED: the client gave up; no trailer of the server's
+    } finally {
+      client.close();
+    }
   });
 
   it('mutex never loses an update, over repeated runs with many concurrent calls', async () => {
