@@ -67,7 +67,10 @@ export interface RaceMonitorOptions {
 
 /** What one request did, as the monitor saw it. Times are monotonic microseconds (`nowMicros`). */
 export interface MonitoredRequest {
+  /** What logs call it: the client's `x-request-id`, else `r` and a number. Clients may repeat one (a retry). */
   readonly id: string;
+  /** The monitor's own number for it, unique: what tells two requests apart when their ids are the same. */
+  readonly seq: number;
   readonly method: string;
   readonly startMicros: number;
   endMicros: number | undefined;
@@ -133,13 +136,20 @@ export interface MonitorCounts {
   untracked: number;
 }
 
+/** A version of a key: its depth on the key's chain, and who wrote it (the request's `seq`, and as logged). */
+interface VersionInfo {
+  depth: number;
+  writer: WriterInfo | undefined;
+  writerSeq: number | undefined;
+}
+
 interface KeyState {
   /** Highest version written with an explicit version. */
   highestWritten: number;
   /** The latest version the monitor knows of (read or written). */
   latest: number | undefined;
   /** Version -> its depth on the key's chain and who wrote it. Insertion order is age. */
-  readonly versions: Map<number, { depth: number; writer: WriterInfo | undefined }>;
+  readonly versions: Map<number, VersionInfo>;
   state: string | undefined;
 }
 
@@ -180,6 +190,7 @@ export class RaceMonitor {
   private readonly logger: SuspectLogger | undefined;
   private readonly name: string | undefined;
   private nextId = 1;
+  private nextSeq = 1;
   /**
    * Requests and handlers in flight per method, as plain numbers that prom-client reads when scraped (`collect`):
    * a prom-client call per request (even on a labelled child) cost more than the rest of the bookkeeping.
@@ -279,6 +290,7 @@ export class RaceMonitor {
     m.inFlight++;
     return {
       id: id && id.length <= 128 ? id : `r${this.nextId++}`,
+      seq: this.nextSeq++,
       method,
       startMicros: nowMicros(),
       endMicros: undefined,
@@ -331,7 +343,7 @@ export class RaceMonitor {
     if (state.latest === undefined || version > state.latest) {
       // Versions written where the monitor could not see (another process) are taken to be on the chain.
       const latest = state.latest === undefined ? undefined : state.versions.get(state.latest);
-      this.setVersion(state, version, { depth: latest ? latest.depth + (version - state.latest!) : 0, writer: undefined });
+      this.setVersion(state, version, { depth: latest ? latest.depth + (version - state.latest!) : 0, writer: undefined, writerSeq: undefined });
     }
   }
 
@@ -354,13 +366,13 @@ export class RaceMonitor {
     const base = read ? state.versions.get(read.version) : undefined;
     const writer: WriterInfo = { id: request.id, method: request.method, readVersion: read?.version, readMicros: read?.atMicros, writeMicros: at };
     const written = version ?? (latestVersion !== undefined ? latestVersion + 1 : read ? read.version + 1 : 1);
-    if (base && latest && latest.depth > base.depth && latest.writer && latest.writer.id !== request.id) {
+    if (base && latest && latest.depth > base.depth && latest.writer && latest.writerSeq !== request.seq) {
       request.overwrote = latest.writer.id;
       this.flag({ kind: 'lost-update', key, lost: latest.depth - base.depth, overwrittenVersion: latestVersion!, first: latest.writer, second: writer });
     }
     // Based on what it read, or (an atomic update, or a base long forgotten) on everything before it.
     const depth = (base ?? latest)?.depth ?? -1;
-    this.setVersion(state, written, { depth: depth + 1, writer });
+    this.setVersion(state, written, { depth: depth + 1, writer, writerSeq: request.seq });
     if (version !== undefined) {
       if (version < state.highestWritten) {
         this.flag({ kind: 'version-regression', key, request: request.id, method: request.method, version, highestSeen: state.highestWritten, atMicros: at });
@@ -417,7 +429,7 @@ export class RaceMonitor {
     return state;
   }
 
-  private setVersion(state: KeyState, version: number, info: { depth: number; writer: WriterInfo | undefined }): void {
+  private setVersion(state: KeyState, version: number, info: VersionInfo): void {
     state.versions.delete(version);
     state.versions.set(version, info);
     if (state.versions.size > this.versionsPerKey) state.versions.delete(state.versions.keys().next().value!);

@@ -81,6 +81,24 @@ describe('the race monitor, unit', () => {
     expect(m.suspects[0]).toMatchObject({ lost: 2, overwrittenVersion: 2, first: { id: b!.id }, second: { id: c!.id, readVersion: 0 } });
   });
 
+  it('tells apart two requests that carry the same x-request-id (a retry of one submit), but not one request from itself', () => {
+    const m = raceMonitor();
+    const first = m.begin('/Pay', 'submit-42');
+    const retry = m.begin('/Pay', 'submit-42');
+    m.read('order:42', 0, first);
+    m.read('order:42', 0, retry);
+    m.write('order:42', undefined, first);
+    m.write('order:42', undefined, retry);
+    expect(m.counts.suspectedLostUpdates).toBe(1);
+    expect(m.suspects[0]).toMatchObject({ first: { id: 'submit-42' }, second: { id: 'submit-42' } });
+    // One request that writes a key twice from one read wrote over nothing of anyone else's.
+    const twice = m.begin('/Pay');
+    m.read('order:7', 0, twice);
+    m.write('order:7', undefined, twice);
+    m.write('order:7', undefined, twice);
+    expect(m.counts.suspectedLostUpdates).toBe(1);
+  });
+
   it('flags transitions the declared state machine forbids', () => {
     const m = raceMonitor({ stateMachines: { order: { initial: 'new', allowed: { new: ['paid', 'cancelled'], paid: ['shipped'] } } } });
     m.transition('order:1', 'paid');
