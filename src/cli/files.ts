@@ -1,4 +1,4 @@
-import { access, constants, stat } from 'node:fs/promises';
+import { open, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RacelabError } from '../core/errors.js';
 
@@ -9,14 +9,23 @@ import { RacelabError } from '../core/errors.js';
 export async function ensureWritableFile(path: string, flag: string): Promise<void> {
   const isFolder = await stat(path).then((st) => st.isDirectory(), () => false);
   if (isFolder) throw new RacelabError('BAD_OPTION', `${flag}: ${path} is a folder; give a file path in it`);
+  // Opened for real, not asked with access(): root passes every access() test, even in /proc. An existing file is
+  // opened without truncating it; a new one is created and removed again.
   try {
-    await access(path, constants.W_OK).catch(async (e: NodeJS.ErrnoException) => {
+    const existing = await open(path, 'r+').catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'ENOENT') throw e;
-      await access(dirname(path), constants.W_OK);
+      return undefined;
     });
+    if (existing) await existing.close();
+    else {
+      await (await open(path, 'wx')).close();
+      await unlink(path);
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new RacelabError('BAD_OPTION', `${flag}: cannot write ${path} (${code === 'ENOENT' ? 'no such folder' : (code ?? String(e))}); give a writable file path`);
+    // ENOENT from creating a file: the folder is missing, or is one no file can be made in (/proc).
+    const why = code === 'ENOENT' ? ((await stat(dirname(path)).then((st) => st.isDirectory(), () => false)) ? 'no file can be created in that folder' : 'no such folder') : (code ?? String(e));
+    throw new RacelabError('BAD_OPTION', `${flag}: cannot write ${path} (${why}); give a writable file path`);
   }
 }
 

@@ -20,6 +20,16 @@ describe('a path that cannot be written is refused before anything starts', () =
     expect(expectOneLineError(await runCli(['client', '--target', '127.0.0.1:1', '--record', dir]))).toBe(`racelab: --record: ${dir} is a folder; give a file path in it`);
   }, 90_000);
 
+  it('a folder that exists but takes no new file (/proc), even for root, whom every access() test lets pass', async () => {
+    // Before, the check asked access() and root passed it: the demo ran to its end, then failed with a stack (exit 70).
+    const t0 = Date.now();
+    expect(expectOneLineError(await runCli(['demo', 'grpc', '--html', '/proc/racelab-report.html'], { timeoutMs: 60_000 }))).toBe(
+      'racelab: --html: cannot write /proc/racelab-report.html (no file can be created in that folder); give a writable file path',
+    );
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(expectOneLineError(await runCli(['client', '--target', '127.0.0.1:1', '--record', '/proc/h.jsonl']))).toMatch(/^racelab: --record: cannot write \/proc\/h\.jsonl/);
+  }, 90_000);
+
   it('client --deadline 0ms is refused', async () => {
     expect(expectOneLineError(await runCli(['client', '--target', '127.0.0.1:1', '--deadline', '0ms']))).toBe('racelab: --deadline: 0ms leaves no time for a call; give at least 1ms');
   });
