@@ -28,7 +28,7 @@ const MAX_STEPS = 300;
  * chart shows the order, this shows what it does. Empty when there is no order to show.
  */
 export function linearizationSection(layout: HistoryLayout): string {
-  const { ops, focusReport, focusPartition, blockedOp, textLabel } = layout;
+  const { ops, focusReport, focusPartition, blockedOp, textLabel, window } = layout;
   const orderIds = focusReport?.order ?? [];
   const stepRows = orderIds
     .slice(0, MAX_STEPS)
@@ -44,6 +44,6 @@ export function linearizationSection(layout: HistoryLayout): string {
   return orderIds.length > 0 || breakRow
     ? `<section id="linearization"><h2>The ${focusReport?.verdict === 'ok' ? '' : 'longest partial '}linearization${focusPartition ? ` of key ${esc(String(focusPartition))}` : ''}, step by step</h2>
 <table class="steps"><tr><th>order</th><th>in the text</th><th>process</th><th>operation</th><th>state after it</th></tr>
-${stepRows}${breakRow}</table>${orderIds.length > MAX_STEPS ? `<p class="note">the first ${MAX_STEPS} of ${orderIds.length} steps</p>` : ''}</section>`
+${stepRows}${breakRow}</table>${window ? `<p class="note">This order is the search's, over the whole history${focusPartition ? ' of the key' : ''}. The explanation above follows the smallest failing window, ${window.from === 'unknown' ? 'which starts from whatever state the object was in when its first operation was invoked' : 'which leaves out operations the proof does not need'}: the states it names are the window's, and can differ from this table's.</p>` : ''}${orderIds.length > MAX_STEPS ? `<p class="note">the first ${MAX_STEPS} of ${orderIds.length} steps</p>` : ''}</section>`
     : '';
 }

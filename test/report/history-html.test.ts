@@ -83,6 +83,9 @@ describe('the check page fixes', () => {
     expect(html.match(/<tr data-op="\d+">/g)).toHaveLength(order.length);
     expect(html).toContain('<td>the key holds &quot;a&quot;</td>');
     expect(html).toContain('class="break-row"');
+    // The table is the search's order over the whole key; the text's states are the window's: the page says so.
+    expect(report.window).toBeDefined();
+    expect(html).toContain("This order is the search's, over the whole history of the key. The explanation above follows the smallest failing window");
   });
 
   it('draws an unknown outcome as a short bar with a dashed tail, not a full-width lane', () => {
