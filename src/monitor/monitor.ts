@@ -395,6 +395,11 @@ export class RaceMonitor {
     }
   }
 
+  /** The key class `key` is counted under in the metrics' `key_class` label (`keyClass`, else its prefix). */
+  keyClass(key: string): string {
+    return this.keyClassOf(key);
+  }
+
   /** The Prometheus exposition text of this monitor's registry. */
   metricsText(): Promise<string> {
     return this.registry.metrics();

@@ -25,7 +25,14 @@ export function exploredText(e: ImpactExploreVerdict | undefined): string {
 
 /** The monitor's cell: its count, or why it has none. */
 export function monitorText(m: ImpactMonitorView): string {
-  return m.visible ? `${m.suspectedLostUpdates} suspected lost updates` : `not visible (${m.why ?? 'no Store write in a request'})`;
+  return m.visible ? `${m.suspectedLostUpdates} suspected lost updates${m.suspectsByKeyClass ? ` (${keyClassSplit(m.suspectsByKeyClass)})` : ''}` : `not visible (${m.why ?? 'no Store write in a request'})`;
+}
+
+/** `4 on session, 4 on free`: where the suspects fell, by key class. */
+function keyClassSplit(byClass: Readonly<Record<string, number>>): string {
+  return Object.entries(byClass)
+    .map(([cls, n]) => `${n} on ${cls}`)
+    .join(', ');
 }
 
 /** The explanation, written from this run's numbers only. */
@@ -46,7 +53,7 @@ export function explainImpactsScenario(s: ImpactsDemoScenario): string[] {
     const m = r.monitor;
     if (!m) continue;
     if (!m.visible) lines.push(`${r.variant}: the race monitor counted ${plural(m.requests, 'request')} but could not pair their writes with them: ${m.reason ?? ''}; it makes no claim about this variant.`);
-    else if (m.suspectedLostUpdates > 0) lines.push(`${r.variant}: the race monitor, watching only which version of each key a request read and whether it wrote it, flagged ${plural(m.suspectedLostUpdates, 'suspected lost update')} in ${plural(m.requests, 'request')}.`);
+    else if (m.suspectedLostUpdates > 0) lines.push(`${r.variant}: the race monitor, watching only which version of each key a request read and whether it wrote it, flagged ${plural(m.suspectedLostUpdates, 'suspected lost update')}${m.suspectsByKeyClass ? ` (${keyClassSplit(m.suspectsByKeyClass)}: one race can lose an update on each key it writes)` : ''} in ${plural(m.requests, 'request')}.`);
     else if (r.verdict === 'race') lines.push(`${r.variant}: the race monitor flagged no lost update in ${plural(m.requests, 'request')} (${plural(m.writesSeen, 'write')} seen), yet the invariant broke: this race is not a write over an unread update, the only signature the monitor looks for.`);
   }
   return lines;

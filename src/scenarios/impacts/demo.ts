@@ -68,6 +68,11 @@ export interface ImpactsDemoRun {
 export interface ImpactMonitorView {
   readonly requests: number;
   readonly suspectedLostUpdates: number;
+  /**
+   * The suspected lost updates per key class (the key up to its first `:` or `/`), when they fell on more than one:
+   * one race can lose an update on each key it writes (a session's record and the pool's free count).
+   */
+  readonly suspectsByKeyClass?: Readonly<Record<string, number>>;
   /** Writes the monitor paired with a request (through the Store, in the request's context). */
   readonly writesSeen: number;
   readonly visible: boolean;
@@ -246,7 +251,11 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
 
 function monitorViewOf(monitor: RaceMonitor, use: StoreUse | undefined, actors: boolean): ImpactMonitorView {
   const writesSeen = monitor.completed.reduce((n, r) => n + r.writes.length, 0);
-  const base = { requests: monitor.counts.requests, suspectedLostUpdates: monitor.counts.suspectedLostUpdates, writesSeen };
+  const byClass: Record<string, number> = {};
+  for (const s of monitor.suspects) if (s.kind === 'lost-update') byClass[monitor.keyClass(s.key)] = (byClass[monitor.keyClass(s.key)] ?? 0) + s.lost;
+  // The suspects list is bounded: the split is given only when it accounts for every suspect.
+  const split = Object.keys(byClass).length > 1 && Object.values(byClass).reduce((a, b) => a + b, 0) === monitor.counts.suspectedLostUpdates;
+  const base = { requests: monitor.counts.requests, suspectedLostUpdates: monitor.counts.suspectedLostUpdates, ...(split ? { suspectsByKeyClass: byClass } : {}), writesSeen };
   // An actor started inside a request keeps that request's async context: every write its later messages make is
   // put down to the request that started it, so the monitor cannot tell which call's message wrote what.
   if (actors) return { ...base, visible: false, why: 'writes in actors', reason: 'its writes run in actor processes, which carry the context of the request that started them, so the monitor cannot pair a write with the call that caused it' };
