@@ -43,7 +43,7 @@ describe.skipIf(!pgUp)('demo replicas: every number in the text is a field of th
       calls: 20,
       concurrency: 6,
       delayMs: 20,
-      variants: ['pg-for-update', 'pg-serializable', 'pg-version'],
+      variants: ['pg-for-update', 'pg-serializable'],
       killOne: false,
     });
     const text = renderReplicasDemo(report);
