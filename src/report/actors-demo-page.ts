@@ -95,11 +95,11 @@ export function actorDemoPage(report: ActorDemoReport, command: string): ReportP
     reproduce: { command, seed: report.settings.seed, note: 'The actor runtime and every sender are driven by this seed.' },
     // One row per variant: a demo of every pattern has some thirty of them, too many for columns.
     table: {
-      columns: ['pattern / variant', 'form', 'expected', 'observed', 'lost', 'duplicated', 'messages', 'wall time', 'holds'],
+      columns: ['pattern / variant', 'form', 'counting', 'expected', 'observed', 'lost', 'duplicated', 'messages', 'wall time', 'holds'],
       rows: runs.map((r) => ({
         label: `${r.pattern} / ${r.variant}`,
-        cells: [r.form, String(r.expected), String(r.observed), String(r.lostEffects), String(r.duplicatedEffects), String(r.messagesSent), formatMs(r.wallMs), r.ok ? 'yes' : 'NO'],
-        bad: [false, false, !r.ok, r.lostEffects > 0, r.duplicatedEffects > 0, false, false, !r.ok],
+        cells: [r.form, r.unit, String(r.expected), String(r.observed), String(r.lostEffects), String(r.duplicatedEffects), String(r.messagesSent), formatMs(r.wallMs), r.ok ? 'yes' : 'NO'],
+        bad: [false, false, false, !r.ok, r.lostEffects > 0, r.duplicatedEffects > 0, false, false, !r.ok],
       })),
     },
     explanation: [...report.explanation, ...runs.map((r) => `${r.pattern} / ${r.variant}: ${r.explanation}`)],
@@ -114,7 +114,7 @@ export function actorDemoPage(report: ActorDemoReport, command: string): ReportP
             value: r.lostEffects + r.duplicatedEffects,
             text: String(Math.max(...runs.map((x) => x.lostEffects + x.duplicatedEffects))),
             bad: !r.ok,
-            details: `${r.pattern} / ${r.variant} (${r.form}): expected ${r.expected}, observed ${r.observed}; ${r.lostEffects} lost, ${r.duplicatedEffects} duplicated\n${r.summary}`,
+            details: `${r.pattern} / ${r.variant} (${r.form}), counting ${r.unit}: expected ${r.expected}, observed ${r.observed}; ${r.lostEffects} lost, ${r.duplicatedEffects} duplicated\n${r.summary}`,
           })),
         ),
         note: 'Red: the variant broke its invariant. Click a bar for what the variant does.',

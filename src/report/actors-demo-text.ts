@@ -10,13 +10,15 @@ export function renderActorDemo(report: ActorDemoReport): string {
     const runs = report.runs.filter((r) => r.pattern === name);
     if (runs.length === 0) continue;
     const detailKeys = [...new Set(runs.flatMap((r) => Object.keys(r.details ?? {})))];
+    // Every variant of a pattern counts in the pattern's unit: the four rows that count are labelled with it.
+    const unit = runs[0]?.unit ?? 'effects';
     const rows: string[][] = [
       ['form', ...runs.map((r) => r.form)],
       ['messages sent', ...runs.map((r) => String(r.messagesSent))],
-      ['expected', ...runs.map((r) => show(r.expected))],
-      ['observed', ...runs.map((r) => show(r.observed))],
-      ['lost effects', ...runs.map((r) => String(r.lostEffects))],
-      ['duplicated effects', ...runs.map((r) => String(r.duplicatedEffects))],
+      [`expected ${unit}`, ...runs.map((r) => show(r.expected))],
+      [`observed ${unit}`, ...runs.map((r) => show(r.observed))],
+      [`lost ${unit}`, ...runs.map((r) => String(r.lostEffects))],
+      [`duplicated ${unit}`, ...runs.map((r) => String(r.duplicatedEffects))],
       ['invariant', ...runs.map((r) => (r.ok ? 'holds' : 'BROKEN'))],
       ['wall time', ...runs.map((r) => formatMs(r.wallMs))],
       ...detailKeys.map((k) => [k, ...runs.map((r) => show(r.details?.[k]))]),

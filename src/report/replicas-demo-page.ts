@@ -1,5 +1,6 @@
 import { formatMs, plural } from '../core/units.js';
 import { isUnknownOutcome } from '../grpc/status.js';
+import { formatCounterStats } from './counter-stats.js';
 import { barsSvg, timelineLegend, timelineSvg, type TimelineCall } from './charts.js';
 import { esc, type ReportPage } from './page.js';
 import { renderReplicasDemo } from './replicas-demo-text.js';
@@ -52,6 +53,7 @@ export function replicasDemoPage(report: ReplicasDemoReport, command: string): R
         { label: 'final value', cells: col((r) => String(r.finalValue)) },
         { label: 'lost updates', cells: col((r) => String(r.lostUpdates)), bad: runs.map((r) => r.lostUpdates > 0) },
         { label: 'failed / unknown', cells: col((r) => `${r.failed} / ${r.unknown}`) },
+        { label: 'cost, as counted', cells: col((r) => formatCounterStats(r.stats) || '-') },
         { label: 'calls/s', cells: col((r) => String(Math.round(r.callsPerSecond))) },
         { label: 'latency p50 / p99', cells: col((r) => `${formatMs(r.latencyP50Ms)} / ${formatMs(r.latencyP99Ms)}`) },
         { label: 'wall time', cells: col((r) => formatMs(r.wallMs)) },

@@ -21,8 +21,11 @@ export interface PgTransactionOptions {
 
 /** A transaction on one PostgreSQL connection: the port's get/set plus a row lock. */
 export interface PgTransaction extends StoreTransaction {
-  /** `SELECT … FOR UPDATE`: reads the value and locks the row until commit; other lockers wait. */
-  getForUpdate(key: string): Promise<number>;
+  /**
+   * `SELECT … FOR UPDATE`: reads the value and locks the row until commit; other lockers wait. `onWait` is called
+   * when the row was found locked by another transaction (a `SKIP LOCKED` probe came back empty), before waiting.
+   */
+  getForUpdate(key: string, options?: { onWait?: () => void }): Promise<number>;
   /**
    * `INSERT … ON CONFLICT DO NOTHING`: writes the key only if it has no row, and says whether it did. The primary
    * key is the unique constraint: a second inserter waits for the first's transaction, then finds the row
@@ -283,12 +286,20 @@ export class PostgresStore implements Store {
         const tx: PgTransaction = {
           get: (key) => this.getOn(client, key),
           set: (key, value) => this.setOn(client, key, value),
-          getForUpdate: async (key) => {
+          getForUpdate: async (key, lockOptions = {}) => {
             // FOR UPDATE locks only rows that exist: create the row first (a no-op when it is there), or two
             // first writers would both find nothing to lock.
             await this.query(client, `INSERT INTO ${this.table} (namespace, key) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [this.namespace, key]);
             await this.at({ kind: 'lock', object: key, label: `select ${key} for update` });
-            const r = await this.query(client, `SELECT value FROM ${this.table} WHERE namespace = $1 AND key = $2 FOR UPDATE`, [this.namespace, key]);
+            const select = `SELECT value FROM ${this.table} WHERE namespace = $1 AND key = $2 FOR UPDATE`;
+            if (lockOptions.onWait) {
+              // The row exists (inserted above), so SKIP LOCKED returns nothing only when another transaction holds
+              // its lock: that is a wait, counted before the blocking SELECT below takes its turn.
+              const probe = await this.query(client, `${select} SKIP LOCKED`, [this.namespace, key]);
+              if (probe.rowCount === 1) return Number(probe.rows[0].value);
+              lockOptions.onWait();
+            }
+            const r = await this.query(client, select, [this.namespace, key]);
             return Number(r.rows[0].value);
           },
           insertIfAbsent: async (key, value) => {

@@ -51,7 +51,7 @@ export function actorPatternWorkload(pattern: ActorPattern, variant: string, opt
           if (failure !== undefined) return `${pattern.name}/${variant}: the workload itself failed: ${messageOf(failure)}`;
           if (!outcome) return `${pattern.name}/${variant}: the workload produced no outcome`;
           if (outcome.ok) return true;
-          return `${pattern.name}/${variant}: expected ${outcome.expected}, observed ${outcome.observed}${outcome.lostEffects ? `, ${outcome.lostEffects} lost` : ''}${outcome.duplicatedEffects ? `, ${outcome.duplicatedEffects} duplicated` : ''}. ${pattern.explain(outcome)}`;
+          return `${pattern.name}/${variant}: expected ${outcome.expected} ${outcome.unit}, observed ${outcome.observed}${outcome.lostEffects ? `, ${outcome.lostEffects} lost` : ''}${outcome.duplicatedEffects ? `, ${outcome.duplicatedEffects} duplicated` : ''}. ${pattern.explain(outcome)}`;
         },
       };
     },

@@ -74,6 +74,31 @@ describe.skipIf(!available)('PostgresStore', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
   });
 
+  it('SELECT … FOR UPDATE counts a wait only when another transaction holds the row lock', async () => {
+    const s = await open('for-update-waits');
+    let waits = 0;
+    const rmw = (locked?: () => void) =>
+      s.transaction(
+        async (tx) => {
+          const v = await tx.getForUpdate('k', { onWait: () => waits++ });
+          locked?.();
+          await pause(150);
+          await tx.set('k', v + 1);
+        },
+        { isolation: 'read committed' },
+      );
+    await rmw();
+    expect(waits).toBe(0);
+    // The second starts once the first holds the lock: it finds the row locked, is counted once, and waits its turn.
+    let second: Promise<void> | undefined;
+    await rmw(() => {
+      second ??= rmw();
+    });
+    await second;
+    expect(await s.get('k')).toBe(3);
+    expect(waits).toBe(1);
+  });
+
   it('advisory lock sections never overlap, and a waiter is counted', async () => {
     const s = await open('advisory');
     const log: string[] = [];

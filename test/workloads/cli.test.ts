@@ -55,7 +55,7 @@ describe('racelab explore / racelab replay', () => {
     expect(r.params).toEqual({ pattern: 'check-then-act', variant: 'get-then-set' });
     const again = await runCli(['replay', r.firstFailure!.replayToken]);
     expect(again.code).toBe(1);
-    expect(again.stdout).toContain('FAILS (invariant): check-then-act/get-then-set: expected 2, observed 1');
+    expect(again.stdout).toContain('FAILS (invariant): check-then-act/get-then-set: expected 2 increments, observed 1');
     const fixed = await runCli(['explore', '--scenario', 'actors', '--pattern', 'check-then-act', '--variant', 'atomic-increment', '--strategy', 'dfs', '--seed', '1']);
     expect(fixed.code, fixed.stdout).toBe(0);
     expect(fixed.stdout).toContain('NO FAILING SCHEDULE EXISTS');

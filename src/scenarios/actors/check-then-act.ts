@@ -172,6 +172,7 @@ export const checkThenActPattern: ActorPattern = {
     const expected = senders * messages;
     return countOutcome({
       pattern: 'check-then-act',
+      unit: 'increments',
       variant,
       system,
       expected,

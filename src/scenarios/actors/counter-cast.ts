@@ -155,6 +155,7 @@ export const counterCastPattern: ActorPattern = {
     const expectedCount = senders * messages;
     return countOutcome({
       pattern: 'counter-cast',
+      unit: 'increments',
       variant,
       system,
       expected: expectedCount,

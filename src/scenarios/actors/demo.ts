@@ -94,7 +94,7 @@ export async function runActorDemo(options: ActorDemoOptions = {}): Promise<Acto
     }
     const wallMs = performance.now() - t0;
     const form = pattern.vulnerable.includes(variant) ? 'vulnerable' : 'fixed';
-    progress(`${pattern.name} ${variant}: expected ${outcome.expected}, observed ${outcome.observed}, ${outcome.ok ? 'invariant holds' : 'RACE'} (${formatMs(wallMs)})`);
+    progress(`${pattern.name} ${variant}: expected ${outcome.expected} ${outcome.unit}, observed ${outcome.observed}, ${outcome.ok ? 'invariant holds' : 'RACE'} (${formatMs(wallMs)})`);
     runs.push({
       ...outcome,
       title: pattern.title,

@@ -182,6 +182,7 @@ export const floodingPattern: ActorPattern = {
     const withinBound = !bounded || flood.highWater <= capacity;
     return countOutcome({
       pattern: 'flooding',
+      unit: 'uses',
       variant,
       system,
       expected,

@@ -124,6 +124,7 @@ export const idempotencyKeyPattern: ActorPattern = {
     const intendedAmount = result.plan.reduce((a, p) => a + p.amount, 0);
     return {
       pattern: 'idempotency-key',
+      unit: 'charges',
       variant,
       messagesSent: system.stats.messagesSent,
       expected,

@@ -10,6 +10,11 @@ export interface PatternOutcome {
   variant: string;
   /** Every message the actor runtime carried in this run (sends, casts, calls, replies, exit signals). */
   messagesSent: number;
+  /**
+   * What `expected`, `observed` and the lost and duplicated effects count, as a plural noun (`increments`,
+   * `deposits`): one unit for all four, so a table can label them. Other measures (money) go in `details`.
+   */
+  unit: string;
   expected: number | string;
   observed: number | string;
   /** Effects that should have happened and did not (overwritten increments, dropped deposits). */
@@ -28,6 +33,7 @@ export function countOutcome(o: {
   pattern: string;
   variant: string;
   system: ActorSystem;
+  unit: string;
   expected: number;
   observed: number;
   ok?: boolean;
@@ -37,6 +43,7 @@ export function countOutcome(o: {
     pattern: o.pattern,
     variant: o.variant,
     messagesSent: o.system.stats.messagesSent,
+    unit: o.unit,
     expected: o.expected,
     observed: o.observed,
     lostEffects: Math.max(0, o.expected - o.observed),

@@ -235,6 +235,7 @@ export const seqAckPattern: ActorPattern = {
     const expected = senders * messages;
     return {
       pattern: 'seq-ack',
+      unit: 'operations',
       variant,
       messagesSent: system.stats.messagesSent,
       expected,

@@ -100,6 +100,7 @@ export const sharedStorePattern: ActorPattern = {
     const expected = senders * messages;
     return countOutcome({
       pattern: 'shared-store',
+      unit: 'increments',
       variant,
       system,
       expected,

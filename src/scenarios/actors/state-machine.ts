@@ -131,6 +131,7 @@ export const stateMachinePattern: ActorPattern = {
     }
     return {
       pattern: 'state-machine',
+      unit: 'orders',
       variant,
       messagesSent: system.stats.messagesSent,
       expected: result.count,

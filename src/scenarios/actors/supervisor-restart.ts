@@ -153,6 +153,7 @@ export const supervisorRestartPattern: ActorPattern = {
     const expected = senders * messages;
     return countOutcome({
       pattern: 'supervisor-restart',
+      unit: 'increments',
       variant,
       system,
       expected,

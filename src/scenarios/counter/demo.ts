@@ -2,7 +2,7 @@ import { spawnRacelab, type RunningChild } from '../../core/children.js';
 import { RacelabError } from '../../core/errors.js';
 import { AbortedRun, unlessAborted, type Interrupted } from '../../core/interrupt.js';
 import { summarize } from '../../core/stats.js';
-import { formatMs, pct } from '../../core/units.js';
+import { formatMs, pct, plural } from '../../core/units.js';
 import { maxInFlight, type HandlerSpan } from '../../grpc/timing.js';
 import type { CounterClientResult } from './client.js';
 import { readCounter } from './client.js';
@@ -84,8 +84,11 @@ export interface GrpcDemoRun {
   maxHandlersInFlight: number;
   /** Handler completions that landed together (within a tenth of the window), median over the run. */
   completionWaveMedian: number;
-  /** Median time between one group of completions and the next, ms. */
-  completionGapMedianMs: number;
+  /**
+   * Median spacing of the waves, ms: from the first completion of one wave to the first completion of the next
+   * (0 with fewer than two waves). Not the quiet gap between them, which is shorter by the wave's own spread.
+   */
+  completionWaveSpacingMedianMs: number;
   /** Where this run's recorded history was written (with `record`). */
   historyFile?: string;
   /** What the race monitor counted on this variant's server (with `monitor`). */
@@ -105,21 +108,26 @@ export interface GrpcDemoReport {
   interrupted?: Interrupted;
 }
 
-/** Groups handler end times into waves: ends closer than `gapMicros` to the previous one join its wave. */
-function completionWaves(spans: readonly HandlerSpan[], gapMicros: number): { sizes: number[]; gapsMs: number[] } {
+/**
+ * Groups handler end times into waves: ends closer than `gapMicros` to the previous one join its wave. `spacingsMs`
+ * runs from each wave's first end to the next wave's first end.
+ */
+export function completionWaves(spans: ReadonlyArray<Pick<HandlerSpan, 'endMicros'>>, gapMicros: number): { sizes: number[]; spacingsMs: number[] } {
   const ends = spans.map((s) => s.endMicros).sort((a, b) => a - b);
   const sizes: number[] = [];
-  const gapsMs: number[] = [];
+  const spacingsMs: number[] = [];
   let prev = -Infinity;
+  let waveStart = -Infinity;
   for (const e of ends) {
     if (e - prev <= gapMicros && sizes.length > 0) sizes[sizes.length - 1]! += 1;
     else {
-      if (sizes.length > 0) gapsMs.push((e - prev) / 1000);
+      if (sizes.length > 0) spacingsMs.push((e - waveStart) / 1000);
       sizes.push(1);
+      waveStart = e;
     }
     prev = e;
   }
-  return { sizes, gapsMs };
+  return { sizes, spacingsMs };
 }
 
 function untilReady(c: RunningChild): Promise<void> {
@@ -204,7 +212,7 @@ async function runVariant(
       latencyP99Ms: latencies.p99,
       maxHandlersInFlight: maxInFlight(spans),
       completionWaveMedian: summarize(waves.sizes).p50,
-      completionGapMedianMs: waves.gapsMs.length ? summarize(waves.gapsMs).p50 : 0,
+      completionWaveSpacingMedianMs: waves.spacingsMs.length ? summarize(waves.spacingsMs).p50 : 0,
       ...(historyFile !== undefined ? { historyFile } : {}),
       ...(monitor ? { monitor: { ...monitor.counts } } : {}),
       ...(keepCalls && monitor ? { calls: demoCalls(results, monitor), latenciesMs: results.flatMap((r) => r.latenciesMs) } : {}),
@@ -254,14 +262,20 @@ export function explainGrpcDemo(report: Omit<GrpcDemoReport, 'explanation'>): st
   const { delayMs } = report.settings;
   const lines: string[] = [];
   for (const r of report.runs) {
-    const head = `${r.variant}: ${r.clients} client processes sent ${r.incrementsSent} increments; the server acknowledged ${r.acknowledged} and the counter ended at ${r.finalValue}.`;
+    const head = `${r.variant}: ${plural(r.clients, 'client process', 'client processes')} sent ${plural(r.incrementsSent, 'increment')}; the server acknowledged ${r.acknowledged} and the counter ended at ${r.finalValue}.`;
+    const inFlight = plural(r.maxHandlersInFlight, 'increment');
     if (r.lostUpdates > 0) {
       lines.push(
-        `${head} ${r.lostUpdates} acknowledged updates (${pct(r.lostUpdates, r.acknowledged)}) were lost. Up to ${r.maxHandlersInFlight} increments were inside the server at once; each read the counter, awaited ${formatMs(delayMs)}, then wrote read+1, so increments that overlapped read the same value and each wrote the same result over the others.`,
+        `${head} ${plural(r.lostUpdates, 'acknowledged update')} (${pct(r.lostUpdates, r.acknowledged)}) ${r.lostUpdates === 1 ? 'was' : 'were'} lost. Up to ${inFlight} ${r.maxHandlersInFlight === 1 ? 'was' : 'were'} inside the server at once; each read the counter, awaited ${formatMs(delayMs)}, then wrote read+1, so increments that overlapped read the same value and each wrote the same result over the others.`,
       );
     } else if (r.lostUpdates === 0) {
+      // The variant's summary is a phrase of its own (some start with a verb, some with SQL): it follows a label,
+      // never a conjunction.
+      const how = r.variant === 'mutex' ? 'The mutex let only one read-wait-write run at a time.' : `How ${r.variant} updates: ${r.summary}.`;
       lines.push(
-        `${head} No update was lost. ${r.maxHandlersInFlight > 1 ? `${r.maxHandlersInFlight} increments were inside the server at once, but ` : ''}${r.variant === 'mutex' ? 'the mutex let only one read-wait-write run at a time' : r.summary}.`,
+        r.maxHandlersInFlight > 1
+          ? `${head} No update was lost, with up to ${inFlight} inside the server at once. ${how}`
+          : `${head} No update was lost: no two increments were inside the server at once, so none could overwrite another.`,
       );
     } else {
       lines.push(`${head} The counter is ${-r.lostUpdates} above the acknowledged count: calls whose outcome was unknown (${r.unknown}) took effect.`);
@@ -273,8 +287,8 @@ export function explainGrpcDemo(report: Omit<GrpcDemoReport, 'explanation'>): st
     const agree = m === r.lostUpdates ? 'the same number' : Math.abs(m - r.lostUpdates) <= r.unknown ? `within the ${r.unknown} calls whose outcome is unknown` : `${Math.abs(m - r.lostUpdates)} ${m > r.lostUpdates ? 'more' : 'fewer'}`;
     lines.push(
       m > 0
-        ? `${r.variant}: the race monitor, watching only which version of the counter each request read and whether it wrote, flagged ${m} suspected lost updates (two requests that read the same version and both wrote it) against ${r.lostUpdates} measured: ${agree}.`
-        : `${r.variant}: the race monitor flagged no suspected lost update in ${r.monitor.requests} requests${r.lostUpdates === 0 ? '' : `, though ${r.lostUpdates} updates were measured lost (it sees only reads and writes through racelab's Store)`}.`,
+        ? `${r.variant}: the race monitor, watching only which version of the counter each request read and whether it wrote, flagged ${plural(m, 'suspected lost update')} (two requests that read the same version and both wrote it) against ${r.lostUpdates} measured: ${agree}.`
+        : `${r.variant}: the race monitor flagged no suspected lost update in ${plural(r.monitor.requests, 'request')}${r.lostUpdates === 0 ? '' : `, though ${plural(r.lostUpdates, 'update')} ${r.lostUpdates === 1 ? 'was' : 'were'} measured lost (it sees only reads and writes through racelab's Store)`}.`,
     );
   }
   const vuln = report.runs.find((r) => r.variant === 'vulnerable');
@@ -282,14 +296,17 @@ export function explainGrpcDemo(report: Omit<GrpcDemoReport, 'explanation'>): st
   if (vuln && mutex) {
     const vulnWaves = vuln.completionWaveMedian;
     const mutexWaves = mutex.completionWaveMedian;
-    const observed = `Measured here, the vulnerable server answered in waves of ${vulnWaves} (median) about ${formatMs(vuln.completionGapMedianMs)} apart, and the mutex server in waves of ${mutexWaves} about ${formatMs(mutex.completionGapMedianMs)} apart`;
+    // Spacing, not the quiet gap: "apart" is measured from one wave's first answer to the next wave's first answer.
+    const waves = (r: GrpcDemoRun): string =>
+      r.completionWaveSpacingMedianMs > 0 ? `in waves of ${r.completionWaveMedian} (median), one wave's first answer about ${formatMs(r.completionWaveSpacingMedianMs)} (median) after the previous one's` : `in one wave of ${r.completionWaveMedian}`;
+    const observed = `Measured here, the vulnerable server answered ${waves(vuln)}, and the mutex server ${waves(mutex)}`;
     const verdict =
       vulnWaves > mutexWaves
         ? 'the other way round: the unsynchronized handlers overlap and finish together, while the lock releases callers one by one'
         : 'no clear difference in this run';
-    lines.push(
-      `The seed says a vulnerable server "returns responses one by one" and a fixed one "all at once". ${observed}: ${verdict}. Serializing costs time: ${formatMs(mutex.wallMs)} for the mutex run against ${formatMs(vuln.wallMs)} (p99 latency ${formatMs(mutex.latencyP99Ms)} against ${formatMs(vuln.latencyP99Ms)}).`,
-    );
+    const times = `${formatMs(mutex.wallMs)} for the mutex run against ${formatMs(vuln.wallMs)} for the vulnerable one (p99 latency ${formatMs(mutex.latencyP99Ms)} against ${formatMs(vuln.latencyP99Ms)})`;
+    const cost = mutex.wallMs > vuln.wallMs ? `Serializing cost time: ${times}.` : `Serializing cost no wall time in this run: ${times}.`;
+    lines.push(`The seed says a vulnerable server "returns responses one by one" and a fixed one "all at once". ${observed}: ${verdict}. ${cost}`);
   }
   return lines;
 }

@@ -124,10 +124,10 @@ export const storeCounterVariants: Readonly<Record<string, CounterVariant>> = {
     'pg-for-update',
     'SELECT … FOR UPDATE in a transaction, wait, UPDATE, COMMIT: the row lock makes other transactions wait, whatever process they run in',
     true,
-    async (pg, ports) => {
+    async (pg, ports, stats) => {
       await pg.transaction(
         async (tx) => {
-          const value = await tx.getForUpdate(COUNTER_KEY);
+          const value = await tx.getForUpdate(COUNTER_KEY, { onWait: () => bump(stats, 'lockWaits') });
           await wait(ports);
           await tx.set(COUNTER_KEY, value + 1);
         },

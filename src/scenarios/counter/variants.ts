@@ -36,7 +36,7 @@ export interface CounterStats {
   conflicts: number;
   /** Whole attempts repeated after the store refused them (serialization failure, fenced write). */
   retries?: number;
-  /** Lock acquisitions that found the lock taken and had to wait. */
+  /** Lock acquisitions that found the lock (pg-for-update: the counter's row lock) taken and had to wait. */
   lockWaits?: number;
   /** Releases that found the lock no longer this holder's: it had expired while held. */
   lockExpiries?: number;

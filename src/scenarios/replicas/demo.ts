@@ -6,7 +6,7 @@ import { counterVariant } from '../counter/registry.js';
 import { COUNTER_KEY, type CounterLockOptions } from '../counter/variants.js';
 import { startReplicaSet, type ReplicaExit } from './replica-set.js';
 import { runSpreadBurst, type SpreadBurstCall, type SpreadBurstResult } from './spread-burst.js';
-import { formatCounterStats } from '../../report/counter-stats.js';
+import { counterStatsMeanings, formatCounterStats } from '../../report/counter-stats.js';
 import { mergeCounterStats, type CounterCost } from './stats.js';
 import { cleanupOnSignal, describeSource, probeStore, resolveSharedStores, runNamespace, withNamespace, type ResolvedStore } from '../../store/specs.js';
 
@@ -323,9 +323,14 @@ export function explainReplicasDemo(report: Omit<ReplicasDemoReport, 'explanatio
       if (fastest && slowest && fastest !== slowest) {
         text += `. Their cost differs: ${fastest.variant} ran at ${rate(fastest)} (p99 ${formatMs(fastest.latencyP99Ms)}), ${slowest.variant} at ${rate(slowest)} (p99 ${formatMs(slowest.latencyP99Ms)})`;
       }
-      const withCost = exact.filter((r) => formatCounterStats(r.stats));
-      if (withCost.length) text += `; the optimistic and locking ones paid in ${withCost.map((r) => `${r.variant}: ${formatCounterStats(r.stats)}`).join('; ')}`;
       lines.push(`${text}.`);
+      // Each variant's own counts, with their own nouns: one that retries is not one that waits for a lock.
+      const withCost = fixes.filter((r) => formatCounterStats(r.stats));
+      if (withCost.length) {
+        const meanings = counterStatsMeanings(withCost.map((r) => r.stats));
+        const defined = meanings.length ? ` ${meanings.join('; ').replace(/^a/, 'A')}.` : '';
+        lines.push(`What the fixes counted as they worked: ${withCost.map((r) => `${r.variant} ${formatCounterStats(r.stats)}`).join('; ')}.${defined}`);
+      }
       const atomic = exact.filter((r) => r.variant === 'pg-atomic' || r.variant === 'redis-incr' || r.variant === 'redis-lua');
       if (atomic.length) {
         lines.push(

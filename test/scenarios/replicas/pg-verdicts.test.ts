@@ -38,10 +38,15 @@ describe.skipIf(!available)('counter variants on PostgreSQL, 1 and 3 replica pro
     exact(three);
   });
 
-  it('pg-for-update (SELECT … FOR UPDATE in a transaction): exact on 1 and 3', async () => {
+  it('pg-for-update (SELECT … FOR UPDATE in a transaction): exact on 1 and 3, with the waits for its row lock counted', async () => {
     const [one, three] = await onOneAndThree(PG_URL, 'pg-for-update', settings);
     exact(one);
     exact(three);
+    // 9 in flight, each holding the row 30 ms: most find it locked. A call that finds it free is not counted.
+    for (const v of [one, three]) {
+      expect(v.stats.lockWaits).toBeGreaterThan(0);
+      expect(v.stats.lockWaits).toBeLessThan(settings.calls);
+    }
   });
 
   it('pg-serializable: exact on 1 and 3, paid for in counted retries', async () => {
