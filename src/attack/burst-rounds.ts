@@ -145,6 +145,7 @@ export async function burstRounds(run: AttackRun, rounds: number, pauseMs: numbe
       progress(
         `round ${round}/${rounds}: ${report.verdict}${report.nothingAccepted ? ' (every call refused)' : ''}${report.lost ? `, lost ${report.lost}` : ''}${report.extra ? `, extra ${report.extra}` : ''}, ${report.ok}/${report.calls} ok${sv ? `, server start spread ${formatMicros(sv.rangeMicros)}` : ''}`,
       );
+      o.onRound?.(round, rounds);
       if (round < rounds && pauseMs > 0 && !o.signal?.aborted) await pause(pauseMs, o.signal);
     }
   } finally {

@@ -87,6 +87,8 @@ export interface AttackOptions extends TargetOptions {
   readonly signal?: AbortSignal;
   readonly flood?: FloodSettings;
   readonly onProgress?: (line: string) => void;
+  /** Called after each burst round is judged, with its number and the rounds asked for: a progress bar's count. */
+  readonly onRound?: (round: number, rounds: number) => void;
   /** Keep every burst call in the report (`calls`), for a page's timeline. */
   readonly keepCalls?: boolean;
   /**

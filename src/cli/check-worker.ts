@@ -22,7 +22,13 @@ export interface CheckJob {
   readonly interrupt: Int32Array;
 }
 
+/**
+ * `phase`: what the check is doing, for the progress line (reading the file; searching N operations). Posted
+ * before each step starts: the search is synchronous, so nothing could be posted from inside it.
+ */
 export type CheckMessage =
+  | { readonly type: 'phase'; readonly phase: 'reading' }
+  | { readonly type: 'phase'; readonly phase: 'searching'; readonly operations: number }
   | { readonly type: 'report'; readonly report: Omit<CheckReport, 'timeline'> }
   | { readonly type: 'html'; readonly error?: string }
   | ErrorMessage;
@@ -39,6 +45,7 @@ export async function runCheckJob(job: CheckJob, port: { postMessage(m: CheckMes
     // the check: the budget and a signal stop it too, with verdict unknown.
     const interrupted = (): boolean => Atomics.load(job.interrupt, 0) !== 0;
     let file;
+    port.postMessage({ type: 'phase', phase: 'reading' } satisfies CheckMessage);
     try {
       file = await lib.readPairedHistoryFile(job.file, lib.parseHistoryFormat(job.format), { stop: () => interrupted() || performance.now() - t0 > job.budgetMs });
     } catch (e) {
@@ -53,6 +60,7 @@ export async function runCheckJob(job: CheckJob, port: { postMessage(m: CheckMes
     // A recording says where it started; Jepsen's formats go by their models' conventions (a register starts
     // nil, a counter 0); a racelab history that does not say may have started anywhere.
     const initial = job.initial ?? ('initial' in header ? { value: header.initial } : read === 'jsonl' ? 'unknown' : undefined);
+    port.postMessage({ type: 'phase', phase: 'searching', operations: paired.operations.length } satisfies CheckMessage);
     const report = lib.checkVerbose(paired, job.model, {
       budgetMs: job.budgetMs,
       spentMs: performance.now() - t0,

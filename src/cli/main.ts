@@ -5,6 +5,7 @@ import { EXIT_INTERNAL, cliMessage, exitStatusFor } from './errors.js';
 import { killAllChildren } from '../core/children.js';
 import { JSON_SCHEMA_VERSION } from './output.js';
 import { afterSignal, installSignalHandlers } from './signals.js';
+import { stopProgress } from './progress.js';
 import { register as registerServe } from './commands/serve.js';
 import { register as registerClient } from './commands/client.js';
 import { register as registerDemo } from './commands/demo.js';
@@ -62,6 +63,8 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     await afterSignal();
+    // A command that failed mid-run may have left its progress line drawn: the error starts on a clean line.
+    stopProgress();
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (isRacelabError(e)) {
       // A CI job that asked for JSON parses stdout: the error is JSON there too (and one line on stderr).
@@ -72,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`racelab: internal error (please report it):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT_INTERNAL;
   } finally {
+    stopProgress();
     killAllChildren();
   }
 }

@@ -1,11 +1,18 @@
 import { roundMeasurements } from '../core/units.js';
+import { stopProgress } from './progress.js';
 
-/** Where command output goes: stdout for results, stderr for progress, so `--json` stays parseable. */
+/**
+ * Where command output goes: stdout for results, stderr for messages, so `--json` stays parseable. Each clears
+ * the live progress line first (src/cli/progress.ts): a result or a message never lands on a half-drawn line.
+ */
 export function printResult(text: string): void {
+  stopProgress();
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** A message line on stderr (`racelab: SIGINT: stopping`); a run's live progress is progress.ts's. */
 export function printProgress(text: string): void {
+  stopProgress();
   process.stderr.write(`${text}\n`);
 }
 
@@ -16,6 +23,7 @@ export function printProgress(text: string): void {
 export const JSON_SCHEMA_VERSION = 1;
 
 export function printJson(value: unknown): void {
+  stopProgress();
   const versioned = typeof value === 'object' && value !== null && !Array.isArray(value) ? { schemaVersion: JSON_SCHEMA_VERSION, ...value } : value;
   process.stdout.write(`${JSON.stringify(versioned, roundMeasurements, 2)}\n`);
 }

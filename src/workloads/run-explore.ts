@@ -1,5 +1,5 @@
 import { RacelabError } from '../core/errors.js';
-import { explore, replay, shardableStrategies, type ExploreResult, type FailureReport, type ReplayResult, type ShardPool, type StopReason } from '../explore/explore.js';
+import { explore, replay, shardableStrategies, type ExploreOptions, type ExploreResult, type FailureReport, type ReplayResult, type ShardPool, type StopReason } from '../explore/explore.js';
 import { parseReplayToken } from '../explore/replay-token.js';
 import type { StrategyName } from '../explore/strategy.js';
 import type { ExploreWorkerData } from './explore-worker.js';
@@ -27,6 +27,11 @@ export interface RunExploreOptions extends ExploreScenarioOptions {
    * and options and closed at its end, whatever happens. Not with `workers`.
    */
   readonly shardPool?: (spec: ExploreShardSpec) => Promise<ExploreShardPool>;
+  /**
+   * Called after every run in this thread (a progress bar's count); not called when the runs are spread over
+   * `workers` or a `shardPool`, whose runs end elsewhere.
+   */
+  readonly onRun?: ExploreOptions['onRun'];
 }
 
 /** What a shard pool needs to run shards: the built-in workload by name, and the exploration's options. */
@@ -93,7 +98,7 @@ export async function runExplore(options: RunExploreOptions): Promise<ExploreRep
     );
   }
   if (workers > 1 && options.shardPool) throw new RacelabError('BAD_OPTION', 'runs on this machine; `shardPool` spreads over agents; give one of them', { subject: 'workers' });
-  const { signal: _signal, strategy: _strategy, runs: _runs, seed: _seed, depth: _depth, por: _por, maxSteps: _maxSteps, timeLimitMs: _timeLimitMs, workers: _workers, shardPool: _shardPool, ...scenario } = options;
+  const { signal: _signal, strategy: _strategy, runs: _runs, seed: _seed, depth: _depth, por: _por, maxSteps: _maxSteps, timeLimitMs: _timeLimitMs, workers: _workers, shardPool: _shardPool, onRun: _onRun, ...scenario } = options;
   const spec: ExploreShardSpec = { scenario, options: { strategy: options.strategy, ...(options.depth !== undefined ? { depth: options.depth } : {}), ...(options.por !== undefined ? { por: options.por } : {}), ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) } };
   if (options.shardPool) {
     const agents = await options.shardPool(spec);
@@ -122,7 +127,7 @@ function exploreWith(workload: ReturnType<typeof exploreWorkload>, options: RunE
     ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
     ...(options.timeLimitMs !== undefined ? { timeLimitMs: options.timeLimitMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-    ...(pool ? { workers: pool } : {}),
+    ...(pool ? { workers: pool } : { ...(options.onRun ? { onRun: options.onRun } : {}) }),
   });
 }
 

@@ -4,7 +4,7 @@ import { brokerNamespace } from '../../src/broker/names.js';
 import type { NatsBroker } from '../../src/broker/nats.js';
 import { openBroker } from '../../src/broker/open.js';
 import type { RabbitBroker } from '../../src/broker/rabbitmq.js';
-import { exited, runCli as runCliWithin, startCli } from '../helpers/cli.js';
+import { PROGRESS_LINES, exited, runCli as runCliWithin, startCli } from '../helpers/cli.js';
 import { AMQP_URL, NATS_URL, serviceAvailable } from '../helpers/services.js';
 
 /** Each CLI start costs seconds on a loaded machine: wide limits, asserting outcomes, not durations. */
@@ -90,6 +90,7 @@ describe('racelab demo brokers', { timeout: 180_000 }, () => {
         ['demo', 'brokers', '--broker', kind, '--variants', 'concurrent', '--messages', '1000', '--window', '20ms', '--prefix', 'rltest'],
         /under names that start with (\S+)/,
         90_000,
+        PROGRESS_LINES,
       );
       const namespace = match[1] as string;
       expect(await leftBehind(kind, namespace)).not.toEqual([]); // the run's names exist while it runs

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { tcpAnswers } from '../../src/core/tcp.js';
-import { exited, runCli as runCliWithin, startCli } from '../helpers/cli.js';
+import { PROGRESS_LINES, exited, runCli as runCliWithin, startCli } from '../helpers/cli.js';
 import { NATS_URL, serviceAvailable } from '../helpers/services.js';
 
 const runCli = (args: string[]) => runCliWithin(args, { timeoutMs: 60_000 });
@@ -71,6 +71,7 @@ describe('racelab demo brokers: broker restarts and paused consumers', { timeout
       ['demo', 'brokers', '--broker', 'nats', '--variants', 'concurrent', '--messages', '400', '--window', '20ms', '--restarts', '2', '--prefix', 'rltest'],
       /to NATS JetStream at nats:\/\/127\.0\.0\.1:(\d+),.*\(store (\S+)\)/,
       30_000,
+      PROGRESS_LINES,
     );
     const port = Number(match[1]);
     const storeDir = match[2] as string;

@@ -7,7 +7,7 @@ import { connect as amqpConnect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { connect as natsConnect, headers as natsHeaders, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, expectOneLineError, runCli as runCliWithin, startCli } from '../helpers/cli.js';
+import { PROGRESS_LINES, exited, expectOneLineError, runCli as runCliWithin, startCli } from '../helpers/cli.js';
 import { AMQP_URL, NATS_URL, REDIS_URL, serviceAvailable } from '../helpers/services.js';
 
 const runCli = (args: string[]) => runCliWithin(args, { timeoutMs: 60_000 });
@@ -170,7 +170,7 @@ describe.skipIf(!rabbitUp || !redisUp)('racelab publish on RabbitMQ', { timeout:
   });
 
   it('Ctrl+C during a flood: the summary so far, exit 130, the reply queue deleted', async () => {
-    const { child, output } = await startCli(['publish', '--broker', AMQP_URL, '--subject', queue, '--flood', '--rate', '200', '--duration', '60s', '--replies', '--prefix', `${run}f`], /flooding/, 30_000);
+    const { child, output } = await startCli(['publish', '--broker', AMQP_URL, '--subject', queue, '--flood', '--rate', '200', '--duration', '60s', '--replies', '--prefix', `${run}f`], /flooding/, 30_000, PROGRESS_LINES);
     await new Promise((r) => setTimeout(r, 500));
     child.kill('SIGINT');
     const { code } = await exited(child);

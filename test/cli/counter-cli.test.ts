@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { startCounterServer, type CounterServer, type GrpcDemoReport } from '../../src/scenarios/counter/index.js';
 import { PG_URL, serviceAvailable } from '../helpers/services.js';
-import { exited, expectOneLineError, runCli, startCli } from '../helpers/cli.js';
+import { PROGRESS_LINES, exited, expectOneLineError, runCli, startCli } from '../helpers/cli.js';
 
 /** PIDs of processes whose command line contains `needle` (other than this test's own pgrep). */
 function processesMatching(needle: string): number[] {
@@ -76,7 +76,7 @@ describe('racelab demo grpc', () => {
   });
 
   it('Ctrl+C mid-run exits 130 and leaves no client process running', async () => {
-    const { child, match } = await startCli(['demo', '--clients', '3', '--increments', '50', '--delay', '200ms'], /server on (localhost:\d+); starting/);
+    const { child, match } = await startCli(['demo', '--clients', '3', '--increments', '50', '--delay', '200ms'], /server on (localhost:\d+); starting/, 15_000, PROGRESS_LINES);
     const target = match[1]!;
     // Wait until the client processes exist, then interrupt.
     for (let i = 0; i < 50 && processesMatching(`client --target ${target}`).length < 3; i++) await new Promise((r) => setTimeout(r, 100));

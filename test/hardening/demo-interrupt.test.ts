@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { interrupted } from '../helpers/cli.js';
+import { PROGRESS_LINES, interrupted } from '../helpers/cli.js';
 import { PG_URL, serviceAvailable } from '../helpers/services.js';
 
 const pgUp = await serviceAvailable('PostgreSQL', PG_URL);
@@ -18,7 +18,7 @@ function processesMatching(needle: string): number[] {
 /** The demos print the runs that finished when a signal stops them, exit 128+n, and leave nothing running. */
 describe('demos on SIGINT/SIGTERM: the summary so far, exit 130/143, nothing left', () => {
   it('demo grpc: the variant that finished, and its client processes gone', async () => {
-    const run = await interrupted(['demo', 'grpc', '--clients', '2', '--increments', '5', '--delay', '20ms'], /mutex: server on (localhost:\d+)/, 'SIGINT');
+    const run = await interrupted(['demo', 'grpc', '--clients', '2', '--increments', '5', '--delay', '20ms'], /mutex: server on (localhost:\d+)/, 'SIGINT', PROGRESS_LINES);
     expect(run.code, run.stderr).toBe(130);
     expect(run.stderr).toContain('racelab: SIGINT: stopping; the summary so far follows');
     expect(run.stdout).toMatch(/^racelab demo grpc: /);
@@ -40,7 +40,7 @@ describe('demos on SIGINT/SIGTERM: the summary so far, exit 130/143, nothing lef
   }, 60_000);
 
   it('demo actors: the runs that finished', async () => {
-    const run = await interrupted(['demo', 'actors', '--seed', '3'], /counter-cast counter-await: /, 'SIGINT');
+    const run = await interrupted(['demo', 'actors', '--seed', '3'], /counter-cast counter-await: /, 'SIGINT', PROGRESS_LINES);
     expect(run.code, run.stderr).toBe(130);
     const m = /Interrupted: (\d+) of (\d+) runs finished before the signal/.exec(run.stdout);
     expect(m, run.stdout).not.toBeNull();
@@ -50,7 +50,7 @@ describe('demos on SIGINT/SIGTERM: the summary so far, exit 130/143, nothing lef
   }, 60_000);
 
   it('demo impacts: the variants that finished', async () => {
-    const run = await interrupted(['demo', 'impacts', '--scenario', 'bank'], /bank mutex-unordered: serving on loopback/, 'SIGTERM');
+    const run = await interrupted(['demo', 'impacts', '--scenario', 'bank'], /bank mutex-unordered: serving on loopback/, 'SIGTERM', PROGRESS_LINES);
     expect(run.code, run.stderr).toBe(143);
     expect(run.stdout).toMatch(/^ {2}vulnerable +RACE /m);
     expect(run.stdout).not.toMatch(/^ {2}mutex-ordered /m);
@@ -58,7 +58,7 @@ describe('demos on SIGINT/SIGTERM: the summary so far, exit 130/143, nothing lef
   }, 60_000);
 
   it.skipIf(!pgUp)('demo replicas: the runs that finished; its replicas and PostgreSQL rows gone', async () => {
-    const run = await interrupted(['demo', 'replicas', '--calls', '20', '--concurrency', '4', '--delay', '5ms'], /postgres: mutex on 3 replicas/, 'SIGTERM');
+    const run = await interrupted(['demo', 'replicas', '--calls', '20', '--concurrency', '4', '--delay', '5ms'], /postgres: mutex on 3 replicas/, 'SIGTERM', PROGRESS_LINES);
     expect(run.code, run.stderr).toBe(143);
     expect(run.stdout).toMatch(/^mutex +postgres +1 +20 +20 +0 /m);
     expect(run.stdout).toMatch(/Interrupted: 1 of \d+ runs finished before the signal/);

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRedisStore } from '../../src/store/redis.js';
-import { exited, startCli } from '../helpers/cli.js';
+import { PROGRESS_LINES, exited, startCli } from '../helpers/cli.js';
 import { REDIS_URL, serviceAvailable } from '../helpers/services.js';
 
 const redisUp = await serviceAvailable('Redis', REDIS_URL);
@@ -27,7 +27,7 @@ describe.skipIf(!redisUp)('a Redis right removed in the middle of a run', () => 
     u.username = user;
     u.password = 'pw';
     // Far more calls than can finish before the right goes: the run is surely still going when it does.
-    const { child, output } = await startCli(['demo', 'replicas', '--store', u.href, '--variants', 'redis-incr', '--no-kill-one', '--calls', '100000', '--delay', '5ms'], /redis: mutex on 1 replica/, 60_000);
+    const { child, output } = await startCli(['demo', 'replicas', '--store', u.href, '--variants', 'redis-incr', '--no-kill-one', '--calls', '100000', '--delay', '5ms'], /redis: mutex on 1 replica/, 60_000, PROGRESS_LINES);
     pid = child.pid;
     const done = exited(child);
     try {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { interrupted, runCli } from '../helpers/cli.js';
+import { PROGRESS_LINES, interrupted, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // `txn check` reads its history under --budget and signals too (issue 17), as `check` does: a budget that runs
@@ -34,7 +34,7 @@ describe('txn check: reading the history is under --budget and signals', () => {
 
   it('SIGINT while reading: interrupted, nothing analysed, exit 130', async () => {
     // Sent once the worker says it is reading: the parse of 300,000 transactions takes about a second after that.
-    const run = await interrupted(['txn', 'check', big, '--workload', 'list-append', '--budget', '10m'], /racelab: reading \S+ \(\d+ MB; Ctrl\+C stops\)/);
+    const run = await interrupted(['txn', 'check', big, '--workload', 'list-append', '--budget', '10m'], /progress \| reading \S+ \(\d+ MB; Ctrl\+C stops\)/, 'SIGINT', PROGRESS_LINES);
     expect(run.code, run.stderr).toBe(130);
     expect(run.stdout).toMatch(/interrupted \(SIGINT\) while reading the history: nothing analysed/);
   }, 90_000);

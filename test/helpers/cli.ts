@@ -30,6 +30,9 @@ export interface CliRun {
   stderr: string;
 }
 
+/** The environment that makes a piped run print its progress lines on stderr (RACELAB_TRACE=progress), to wait on. */
+export const PROGRESS_LINES: NodeJS.ProcessEnv = { RACELAB_TRACE: 'progress' };
+
 /** Runs the built CLI (`npm test` builds first) and collects its output; killed after `timeoutMs`. */
 export function runCli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
@@ -47,10 +50,10 @@ export function runCli(args: string[], options: { timeoutMs?: number; env?: Node
   });
 }
 
-/** Starts the CLI and resolves once its output matches `ready`; the caller stops it. */
-export function startCli(args: string[], ready: RegExp, timeoutMs = 15_000): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
+/** Starts the CLI and resolves once its output matches `ready` (a progress line: see PROGRESS_LINES); the caller stops it. */
+export function startCli(args: string[], ready: RegExp, timeoutMs = 15_000, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = tracked(spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = tracked(spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -103,11 +106,17 @@ export function expectOneLineError(run: CliRun): string {
 
 /**
  * Starts the CLI and sends `signal` once `ready` shows on stderr (or after `ready` ms, for a command that prints
- * nothing while it runs); resolves with what it printed and its exit code.
+ * nothing while it runs); resolves with what it printed and its exit code. Piped, a run prints no progress: a
+ * `ready` that waits for a progress line (`round 2/1000`) needs `PROGRESS_LINES` in `env`.
  */
-export function interrupted(args: string[], ready: RegExp | number, signal: NodeJS.Signals = 'SIGINT'): Promise<{ code: number | null; stdout: string; stderr: string; pid: number | undefined }> {
+export function interrupted(
+  args: string[],
+  ready: RegExp | number,
+  signal: NodeJS.Signals = 'SIGINT',
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string; pid: number | undefined }> {
   return new Promise((resolve, reject) => {
-    const child = tracked(spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = tracked(spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     let sent = false;

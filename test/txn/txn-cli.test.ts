@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error a plain ES module shared with the benchmarks
 import { listAppendJsonl } from '../../bench/txn-history.mjs';
 import type { TxnCheckReport } from '../../src/index.js';
-import { BIN, expectOneLineError, runCli } from '../helpers/cli.js';
+import { BIN, PROGRESS_LINES, expectOneLineError, runCli } from '../helpers/cli.js';
 
 /** `racelab txn check` end to end (the built CLI): exit codes, the report, the HTML page. */
 const dir = mkdtempSync(join(tmpdir(), 'racelab-txn-cli-'));
@@ -74,7 +74,7 @@ describe('racelab txn check: Ctrl+C and SIGTERM on a large history', () => {
 
   /** Starts the check, sends `signal` as soon as it says it is analysing, and returns what it printed and when it exited. */
   async function interrupt(signal: NodeJS.Signals, extra: string[]): Promise<{ code: number | null; afterMs: number; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [BIN, 'txn', 'check', big, '--workload', 'list-append', '--budget', '10m', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'txn', 'check', big, '--workload', 'list-append', '--budget', '10m', ...extra], { env: { ...process.env, ...PROGRESS_LINES }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let sent = 0;

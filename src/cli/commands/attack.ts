@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { AttackEndpointOptions, AttackOptions } from '../../attack/report.js';
 import { flagWords } from '../errors.js';
 import { printJson, printProgress, printResult } from '../output.js';
+import { startProgress } from '../progress.js';
 import { untilSignal, exitStatusForSignal } from '../signals.js';
 import { addNatsAccessOptions, natsAccess, type NatsAccessFlags } from './agent.js';
 
@@ -114,7 +115,24 @@ export function register(program: Command): void {
         if (!flags.json) printProgress(`racelab: ${s}: stopping after the calls in flight`);
         stop.abort();
       });
-      const ran = await lib.runAttack({ ...options, signal: stop.signal, ...(flags.json ? {} : { onProgress: printProgress }), ...(flags.html !== undefined ? { keepCalls: true } : {}) });
+      // On a terminal, the rounds (or the flood's time) as a bar, with the last round's line beside it; piped, nothing.
+      const progress = startProgress({
+        json: flags.json,
+        ...(options.flood ? { forMs: options.flood.durationMs } : { unit: 'rounds', total: options.rounds ?? lib.ATTACK_LIMITS.defaultRounds }),
+        text: `connecting to ${options.target}`,
+      });
+      let ran;
+      try {
+        ran = await lib.runAttack({
+          ...options,
+          signal: stop.signal,
+          onProgress: (line) => progress.line(line),
+          onRound: (round) => progress.count(round),
+          ...(flags.html !== undefined ? { keepCalls: true } : {}),
+        });
+      } finally {
+        progress.stop();
+      }
       // The library's warnings name its options (`mss`); the user typed flags (--mss).
       const report = { ...ran, warnings: ran.warnings.map(flagWords) };
       if (flags.html !== undefined) {

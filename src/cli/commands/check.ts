@@ -4,6 +4,7 @@ import type { CheckJob, CheckMessage } from '../check-worker.js';
 import { checkHtmlPath } from '../html.js';
 import { fromErrorMessage, runInterruptible } from '../interruptible.js';
 import { printJson, printResult } from '../output.js';
+import { startProgress } from '../progress.js';
 import { exitStatusForSignal } from '../signals.js';
 import { MODEL_NAMES } from '../../check/models.js';
 
@@ -49,6 +50,9 @@ export function register(program: Command): void {
       const size = await stat(file).then((st) => st.size, () => 0);
       let report: Extract<CheckMessage, { type: 'report' }>['report'] | undefined;
       let htmlError: string | undefined;
+      // The time spent against --budget, with the phase beside it. A large file is checked on a worker thread, so
+      // this thread is free to draw; a small one is checked here, in milliseconds, and the line never shows.
+      const progress = startProgress({ json: opts.json, forMs: budgetMs, text: `checking ${file}` });
       // On a signal the check stops at its next budget reading (well under a second) with the verdict known so far.
       const signal = await runInterruptible<CheckMessage>({
         ...(size > INLINE_MAX_BYTES ? { worker: { url: new URL('../check-worker.js', import.meta.url), data: { ...job, racelabCheck: true } } } : {}),
@@ -57,6 +61,10 @@ export function register(program: Command): void {
         what: 'the check',
         onMessage: (m, stopped) => {
           if (m.type === 'error') throw fromErrorMessage(m);
+          if (m.type === 'phase') {
+            progress.line(m.phase === 'reading' ? `reading ${file}` : `searching ${m.operations.toLocaleString('en-US')} operations for a linearization (${opts.model})`);
+            return false;
+          }
           if (m.type === 'report') {
             report = m.report;
             print(m.report);
@@ -66,7 +74,7 @@ export function register(program: Command): void {
           htmlError = m.error;
           return true;
         },
-      });
+      }).finally(() => progress.stop());
       if (!report) throw new Error('the check worker ended without a report');
       if (opts.html !== undefined && report.stoppedWhileReading) {
         if (!opts.json) printResult('timeline: not written (nothing was checked)');

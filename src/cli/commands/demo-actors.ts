@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { printJson, printProgress, printResult } from '../output.js';
+import { printJson, printResult } from '../output.js';
+import { startProgress } from '../progress.js';
 import { stopOnSignal } from '../signals.js';
 
 const list = (s: string | undefined): string[] | undefined => {
@@ -27,6 +28,8 @@ export function register(demo: Command): void {
         throw new RacelabError('BAD_OPTION', '--pattern: give at least one pattern name, e.g. --pattern check-then-act');
       }
       const stop = stopOnSignal({ quiet: opts.json === true });
+      // On a terminal, the demo's last progress line live, with the time spent; piped or --json, nothing.
+      const progress = startProgress({ json: opts.json, text: 'starting' });
       const report = await runActorDemo({
         signal: stop.signal,
         patterns: list(opts.pattern),
@@ -34,10 +37,10 @@ export function register(demo: Command): void {
         seed: opts.seed === undefined ? Random.freshSeed() : parseCount(opts.seed, '--seed', 0, 0xffff_ffff),
         senders: opts.senders === undefined ? undefined : parseCount(opts.senders, '--senders', 1, 64),
         messages: opts.messages === undefined ? undefined : parseCount(opts.messages, '--messages', 1, 1000),
-        onProgress: opts.json ? undefined : printProgress,
+        onProgress: (line) => progress.line(line),
         // The page draws every message of every variant; nothing is recorded without it.
         ...(opts.html !== undefined ? { timeline: true } : {}),
-      });
+      }).finally(() => progress.stop());
       if (opts.html !== undefined) await html.writeHtmlPage(opts.html, renderReportPage(actorDemoPage(report, html.commandLine())));
       if (opts.json) printJson(report);
       else printResult(renderActorDemo(report));

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { printJson, printProgress, printResult } from '../output.js';
+import { printJson, printResult } from '../output.js';
+import { startProgress } from '../progress.js';
 import { stopOnSignal } from '../signals.js';
 
 interface BrokersFlags {
@@ -38,6 +39,8 @@ export function register(demo: Command): void {
     .action(async (opts: BrokersFlags) => {
       const { runBrokerDemo, renderBrokerDemo, parseCount, parseDuration, Random } = await loadLib();
       const stop = stopOnSignal({ quiet: opts.json === true, says: 'deleting what this run created' });
+      // On a terminal, the demo's last progress line live, with the time spent; piped or --json, nothing.
+      const progress = startProgress({ json: opts.json, text: 'connecting to the broker' });
       const report = await runBrokerDemo({
         broker: opts.broker,
         store: opts.store,
@@ -52,8 +55,8 @@ export function register(demo: Command): void {
         prefix: opts.prefix,
         killProcesses: opts.killProcesses === true,
         signal: stop.signal,
-        onProgress: opts.json ? undefined : printProgress,
-      });
+        onProgress: (line) => progress.line(line),
+      }).finally(() => progress.stop());
       if (opts.json) printJson(report);
       else printResult(renderBrokerDemo(report));
       await stop.finish();

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ensureWritableFile } from '../files.js';
-import { printJson, printProgress, printResult } from '../output.js';
+import { printJson, printResult } from '../output.js';
+import { startProgress } from '../progress.js';
 import { stopOnSignal } from '../signals.js';
 
 export function register(demo: Command): void {
@@ -33,6 +34,9 @@ export function register(demo: Command): void {
       if (opts.record !== undefined) await ensureWritableFile(opts.record, '--record');
       await checkHtmlPath(opts.html);
       const stop = stopOnSignal({ quiet: opts.json === true });
+      // On a terminal, the demo's last progress line live, with the time spent; piped or --json, nothing. Not with
+      // --monitor: its log lines go to the same terminal, and a live line would be drawn into them.
+      const progress = startProgress({ json: opts.json || opts.monitor, text: 'starting the servers' });
       const report = await runGrpcDemo({
         signal: stop.signal,
         ...(opts.html !== undefined ? { keepCalls: true } : {}),
@@ -41,10 +45,10 @@ export function register(demo: Command): void {
         delayMs,
         variants: opts.variants.split(',').map((v) => v.trim()).filter(Boolean),
         store: opts.store,
-        onProgress: opts.json ? undefined : printProgress,
+        onProgress: (line) => progress.line(line),
         ...(opts.record !== undefined ? { record: opts.record } : {}),
         ...(opts.monitor ? { monitor: { logger: (await import('pino')).pino({ level: 'warn' }, (await import('pino')).pino.destination({ fd: 2, sync: true })) } } : {}),
-      });
+      }).finally(() => progress.stop());
       if (opts.html !== undefined) await writeHtmlPage(opts.html, renderReportPage(grpcDemoPage(report, commandLine())));
       if (opts.json) printJson(report);
       else printResult(renderGrpcDemo(report));

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { printJson, printProgress, printResult } from '../output.js';
+import { printJson, printResult } from '../output.js';
+import { startProgress } from '../progress.js';
 import { stopOnSignal } from '../signals.js';
 
 export function register(demo: Command): void {
@@ -20,6 +21,9 @@ export function register(demo: Command): void {
       const count = parseCount(opts.count, '--count', 1, 500);
       await checkHtmlPath(opts.html);
       const stop = stopOnSignal({ quiet: opts.json === true });
+      // On a terminal, the demo's last progress line live, with the time spent; piped or --json, nothing. Not with
+      // --monitor: its log lines go to the same terminal, and a live line would be drawn into them.
+      const progress = startProgress({ json: opts.json || opts.monitor, text: 'starting' });
       const report = await runImpactsDemo({
         signal: stop.signal,
         ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
@@ -27,8 +31,8 @@ export function register(demo: Command): void {
         count,
         ...(opts.html !== undefined ? { keepCalls: true } : {}),
         ...(opts.monitor ? { monitor: { logger: (await import('pino')).pino({ level: 'warn' }, (await import('pino')).pino.destination({ fd: 2, sync: true })) } } : {}),
-        ...(opts.json ? {} : { onProgress: printProgress }),
-      });
+        onProgress: (line) => progress.line(line),
+      }).finally(() => progress.stop());
       if (opts.html !== undefined) await writeHtmlPage(opts.html, renderReportPage(impactsDemoPage(report, commandLine())));
       if (opts.json) printJson(report);
       else printResult(renderImpactsDemo(report));

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { printJson, printProgress, printResult } from '../output.js';
+import { printJson, printResult } from '../output.js';
+import { startProgress } from '../progress.js';
 import { stopOnSignal } from '../signals.js';
 
 export function register(demo: Command): void {
@@ -40,6 +41,8 @@ export function register(demo: Command): void {
         const html = await import('../html.js');
         await html.checkHtmlPath(opts.html);
         const stop = stopOnSignal({ quiet: opts.json === true });
+        // On a terminal, the demo's last progress line live, with the time spent; piped or --json, nothing.
+        const progress = startProgress({ json: opts.json, text: 'starting the replicas' });
         const report = await runReplicasDemo({
           signal: stop.signal,
           store: opts.store,
@@ -54,8 +57,8 @@ export function register(demo: Command): void {
           ...(opts.lockTtl ? { lockTtlMs: parseDuration(opts.lockTtl, '--lock-ttl', { maxMs: 600_000 }) } : {}),
           ...(opts.holderPause ? { holderPauseMs: parseDuration(opts.holderPause, '--holder-pause', { maxMs: 600_000 }) } : {}),
           holderPauseEvery: parseCount(opts.holderPauseEvery, '--holder-pause-every', 1, 1_000_000),
-          onProgress: opts.json ? undefined : printProgress,
-        });
+          onProgress: (line) => progress.line(line),
+        }).finally(() => progress.stop());
         if (opts.html !== undefined) await html.writeHtmlPage(opts.html, renderReportPage(replicasDemoPage(report, html.commandLine())));
         if (opts.json) printJson(report);
         else printResult(renderReplicasDemo(report));

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { printJson, printProgress, printResult } from '../output.js';
+import { printJson, printResult } from '../output.js';
+import { startProgress } from '../progress.js';
 import { plural } from '../../core/units.js';
 
 /** `racelab demo transactions`: the seed's "use database transactions" advice, measured on PostgreSQL and MariaDB. */
@@ -24,6 +25,8 @@ export function register(demo: Command): void {
       const seed = opts.seed !== undefined ? lib.parseCount(opts.seed, '--seed', 0, Number.MAX_SAFE_INTEGER) : undefined;
       const controller = new AbortController();
       void untilSignal().then(() => controller.abort());
+      // On a terminal, the cell just run, live, with the time spent; piped or --json, nothing.
+      const progress = startProgress({ json: opts.json, text: `connecting to ${databases.length === 1 ? 'the database' : 'the databases'}` });
       const report = await lib.runTransactionsDemo({
         databases,
         clients,
@@ -31,8 +34,8 @@ export function register(demo: Command): void {
         transactionsPerCell,
         signal: controller.signal,
         ...(seed !== undefined ? { seed } : {}),
-        onCell: (c) => printProgress(`  ${c.database} ${c.isolation} ${c.workload}${c.fix !== 'none' ? ` (${c.fix})` : ''}: ${plural(c.run.transactions.attempted, 'transaction')}`),
-      });
+        onCell: (c) => progress.line(`${c.database} ${c.isolation} ${c.workload}${c.fix !== 'none' ? ` (${c.fix})` : ''}: ${plural(c.run.transactions.attempted, 'transaction')}`),
+      }).finally(() => progress.stop());
       if (opts.json) printJson({ ...report, cells: report.cells.map(({ run: { history: _h, ...run }, ...cell }) => ({ ...cell, run })) });
       else printResult(lib.renderTransactionsDemo(report));
       if (controller.signal.aborted) process.exitCode = 130;

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { printJson, printResult } from '../output.js';
+import { startProgress } from '../progress.js';
 import { EXIT_CALL_FAILED } from '../errors.js';
 import { untilSignal, exitStatusForSignal } from '../signals.js';
 import { addNatsAccessOptions, natsAccess, type NatsAccessFlags } from './agent.js';
@@ -88,13 +89,26 @@ export function register(program: Command): void {
         signal = s;
         stop.abort();
       });
+      const runs = parseCount(opts.runs, '--runs', 1, 100_000_000);
+      const timeLimitMs = opts.timeLimit === undefined ? undefined : parseDuration(opts.timeLimit, '--time-limit', { maxMs: 86_400_000 });
+      const elsewhere = (workers ?? 1) > 1 ? `on ${workers} worker threads` : shardPool ? 'on agents' : undefined;
+      // Runs done of --runs (and the time of --time-limit, whichever ends first), counted as each run ends in this
+      // thread; runs on workers or agents end elsewhere: then the time spent alone.
+      const progress = startProgress({
+        json: opts.json,
+        ...(elsewhere ? {} : { unit: 'runs', total: runs }),
+        ...(timeLimitMs !== undefined ? { forMs: timeLimitMs } : {}),
+        text: `exploring ${opts.scenario}${opts.variant ? ` ${opts.variant}` : ''} (${opts.strategy})${elsewhere ? ` ${elsewhere}` : ''}`,
+      });
+      let checked = 0;
       const report = await runExplore({
+        ...(elsewhere ? {} : { onRun: (_run: number, record: { status: string }) => progress.count(record.status === 'abandoned' ? checked : ++checked) }),
         signal: stop.signal,
         scenario: opts.scenario,
         variant: opts.variant,
         pattern: opts.pattern,
         strategy: opts.strategy as 'pct' | 'pos' | 'portfolio' | 'random' | 'dfs',
-        runs: parseCount(opts.runs, '--runs', 1, 100_000_000),
+        runs,
         clients: count(opts.clients, '--clients', 1, 64),
         increments: count(opts.increments, '--increments', 1, 1000),
         delayMs: opts.delay === undefined ? undefined : parseDuration(opts.delay, '--delay', { maxMs: 3_600_000 }),
@@ -110,10 +124,10 @@ export function register(program: Command): void {
         depth: count(opts.depth, '--depth', 1, 50),
         por: opts.por,
         maxSteps: count(opts.maxSteps, '--max-steps', 1, 10_000_000),
-        timeLimitMs: opts.timeLimit === undefined ? undefined : parseDuration(opts.timeLimit, '--time-limit', { maxMs: 86_400_000 }),
+        timeLimitMs,
         workers,
         ...(shardPool ? { shardPool } : {}),
-      });
+      }).finally(() => progress.stop());
       if (opts.html !== undefined) {
         const [{ explorePage }, { renderReportPage }] = await Promise.all([import('../../report/explore-page.js'), import('../../report/page.js')]);
         await html.writeHtmlPage(opts.html, renderReportPage(explorePage(report, html.commandLine())));

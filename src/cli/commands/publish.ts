@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { printJson, printProgress, printResult } from '../output.js';
+import { printJson, printResult } from '../output.js';
+import { startProgress } from '../progress.js';
 import { stopOnSignal } from '../signals.js';
 
 interface PublishFlags {
@@ -68,6 +69,9 @@ export function register(program: Command): void {
       }
       const rate = f.rate === undefined || f.rate === 'max' ? 'max' : lib.parseCount(f.rate, '--rate', 1, lib.PUBLISH_LIMITS.maxFloodRate);
       const stop = stopOnSignal({ quiet: f.json === true, says: 'deleting what this run created' });
+      const floodMs = f.flood ? lib.parseDuration(f.duration ?? '5s', '--duration', { maxMs: lib.PUBLISH_LIMITS.maxFloodDurationMs }) : undefined;
+      // On a terminal, the last step live (a flood: the time spent of --duration); piped or --json, nothing.
+      const progress = startProgress({ json: f.json, ...(floodMs !== undefined ? { forMs: floodMs } : {}), text: 'connecting to the broker' });
       const report = await lib.runPublish({
         broker: f.broker as string,
         subject: f.subject as string,
@@ -77,7 +81,7 @@ export function register(program: Command): void {
         sync: f.sync as 'parallel' | 'connections',
         ...(f.connections !== undefined ? { connections: lib.parseCount(f.connections, '--connections', 1, lib.PUBLISH_LIMITS.maxConnections) } : {}),
         data,
-        ...(f.flood ? { flood: { rate, durationMs: lib.parseDuration(f.duration ?? '5s', '--duration', { maxMs: lib.PUBLISH_LIMITS.maxFloodDurationMs }) } } : {}),
+        ...(floodMs !== undefined ? { flood: { rate, durationMs: floodMs } } : {}),
         ...(f.replies ? { replies: true } : {}),
         ...(f.replySubject !== undefined ? { replySubject: f.replySubject } : {}),
         ...(f.store && f.read ? { store: { url: f.store, read: f.read } } : {}),
@@ -87,8 +91,8 @@ export function register(program: Command): void {
         prefix: f.prefix,
         connectTimeoutMs: lib.parseDuration(f.connectTimeout, '--connect-timeout', { maxMs: 60_000 }),
         signal: stop.signal,
-        ...(f.json ? {} : { onProgress: printProgress }),
-      });
+        onProgress: (line) => progress.line(line),
+      }).finally(() => progress.stop());
       if (f.json) printJson(report);
       else printResult(lib.renderPublishReport(report));
       if ((await stop.finish()) === undefined && report.verdict === 'violated') process.exitCode = 1;

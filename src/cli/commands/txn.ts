@@ -6,7 +6,8 @@ import { ensureWritableFile } from '../files.js';
 import { checkHtmlPath } from '../html.js';
 import { fromErrorMessage, runInterruptible } from '../interruptible.js';
 import type { TxnCheckJob, TxnCheckMessage } from '../txn-check-worker.js';
-import { printJson, printProgress, printResult } from '../output.js';
+import { printJson, printResult } from '../output.js';
+import { startProgress } from '../progress.js';
 import { plural } from '../../core/units.js';
 import { exitStatusForSignal } from '../signals.js';
 
@@ -57,6 +58,8 @@ export function register(program: Command): void {
       let report: TxnCheckReport | undefined;
       let htmlError: string | undefined;
       let stoppedReading: { operations: number; interrupted: boolean } | undefined;
+      // The time spent against --budget, with the phase beside it (reading, analysing), on a terminal only.
+      const progress = startProgress({ json: opts.json, forMs: budgetMs, text: `checking ${file}` });
       const signal = await runInterruptible<TxnCheckMessage>({
         ...(size > INLINE_MAX_BYTES ? { worker: { url: new URL('../txn-check-worker.js', import.meta.url), data: { ...job, racelabTxnCheck: true } } } : {}),
         inline: async (port) => (await import('../txn-check-worker.js')).runTxnCheckJob(job, port),
@@ -68,7 +71,7 @@ export function register(program: Command): void {
         onMessage: (m, stopped) => {
           if (m.type === 'error') throw fromErrorMessage(m);
           if (m.type === 'reading') {
-            if (size > INLINE_MAX_BYTES && stopped === undefined) printProgress(`racelab: reading ${file} (${(size / 1e6).toFixed(0)} MB; Ctrl+C stops)`);
+            if (size > INLINE_MAX_BYTES && stopped === undefined) progress.line(`reading ${file} (${(size / 1e6).toFixed(0)} MB; Ctrl+C stops)`);
             return false;
           }
           if (m.type === 'stopped-reading') {
@@ -78,7 +81,7 @@ export function register(program: Command): void {
           if (m.type === 'read') {
             read = m.transactions;
             // A large history takes seconds: say it is read and being analysed, and how to stop.
-            if (size > INLINE_MAX_BYTES && stopped === undefined) printProgress(`racelab: ${plural(read, 'transaction', undefined, (x) => x.toLocaleString('en-US'))} read; analysing (Ctrl+C stops with what is found so far)`);
+            if (size > INLINE_MAX_BYTES && stopped === undefined) progress.line(`${plural(read, 'transaction', undefined, (x) => x.toLocaleString('en-US'))} read; analysing (Ctrl+C stops with what is found so far)`);
           }
           else if (m.type === 'report') {
             report = m.report;
@@ -87,7 +90,7 @@ export function register(program: Command): void {
           } else htmlError = m.error;
           return m.type === 'html';
         },
-      });
+      }).finally(() => progress.stop());
       const exit = signal === undefined ? undefined : exitStatusForSignal(signal);
       if (!report && stoppedReading && !(stoppedReading.interrupted && exit !== undefined)) {
         // The budget ran out while the history was still being read: unknown, exit 3, as an analysis cut short.
