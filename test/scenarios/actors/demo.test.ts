@@ -35,7 +35,7 @@ describe('runActorDemo', () => {
     expect(text).toContain('racelab demo actors');
     expect(text).toMatch(/== check-then-act: stale state across messages/);
     expect(text).toMatch(/invariant\s+BROKEN\s+BROKEN\s+holds\s+holds\s+holds/);
-    expect(text).toMatch(new RegExp(`lost effects\\s+${racy.lostEffects}\\s`));
+    expect(text).toMatch(new RegExp(`lost increments\\s+${racy.lostEffects}\\s`));
     expect(text).toContain('3 of 3 vulnerable variants broke their invariant in this run');
   });
 
