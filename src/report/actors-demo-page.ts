@@ -1,6 +1,6 @@
 import { formatMs } from '../core/units.js';
 import { plural } from '../core/units.js';
-import { barsSvg, fmtMs, timelineLegend, timelineSvg, type TimelineCall } from './charts.js';
+import { barsSvg, fmtMs, histogramSvg, timelineLegend, timelineSvg, type TimelineCall } from './charts.js';
 import { esc, type ReportPage } from './page.js';
 import { renderActorDemo } from './actors-demo-text.js';
 import type { ActorDemoReport, ActorDemoRun, TimelineMessage, TimelineRecord } from '../scenarios/actors/demo.js';
@@ -78,6 +78,22 @@ function variantTimeline(r: ActorDemoRun, t: TimelineRecord): string {
   return `<h3>${esc(head)}</h3>${cap}${timelineSvg({ title: `${r.pattern} / ${r.variant} timeline`, calls: msgs.map((m) => timelineCall(m, t0, lastMs)) }, { tickLabel })}`;
 }
 
+/**
+ * Each pattern's variants on one histogram scale: a message's time from entering its actor's mailbox to its
+ * handler's return, for the messages the timeline kept (a message never handled has no such time).
+ */
+function latencyHistograms(runs: readonly ActorDemoRun[]): string {
+  const patterns = [...new Set(runs.filter((r) => r.timeline).map((r) => r.pattern))];
+  return patterns
+    .map((p) => {
+      const series = runs
+        .filter((r) => r.pattern === p && r.timeline)
+        .map((r) => ({ name: `${r.variant}${r.timeline!.clock === 'virtual' ? ' (virtual ms)' : ''}`, valuesMs: r.timeline!.messages.filter((m) => m.outcome === 'handled' && m.endMs !== undefined).map((m) => m.endMs! - m.enqueuedMs) }));
+      return `<h3>${esc(p)}</h3>${histogramSvg(series, { unit: 'message' })}`;
+    })
+    .join('\n');
+}
+
 /** `racelab demo actors --html`: each pattern's variants side by side, what each lost or duplicated. */
 export function actorDemoPage(report: ActorDemoReport, command: string): ReportPage {
   const { runs, summary } = report;
@@ -128,6 +144,12 @@ export function actorDemoPage(report: ActorDemoReport, command: string): ReportP
                 .map((r) => (r.timeline && r.timeline.messages.length > 0 ? variantTimeline(r, r.timeline) : `<h3>${esc(`${r.pattern} / ${r.variant}`)}: no message recorded</h3>`))
                 .join('\n')}`,
               note: `One lane per actor (its registered name, else its pid). The light bar is a message from the moment it entered the actor's mailbox until its handler returned, the blue bar the handler; where a workload reports a span of its own (a task a handler started, a client's get-then-set, a client's compare-and-set update), it is drawn the same way on its own lane. The dark bar is a read-modify-write of shared state (a fix that reads and writes in one handler has one inside that message; a compare-and-set update has the read its successful cas checked and that cas's write, both reported by the server in the order it applied them): where another write of the same state came between its read and its write, it wrote over an update it never read (red) and that update was lost (orange; a message that both wrote over one and had its own written over is drawn red). Where a pattern's writes can put back what an earlier write dropped (async-writeback writes the whole list of deposits), red marks instead each message whose effect the end state lacks; supervisor-restart marks each set the ledger refused as stale before crashing. A message dropped unhandled is outlined in red; one still in an actor's mailbox when the actor crashed died there unhandled (its bar ends at the crash and has no blue part); one that applied an effect once too often (a second charge of an order, a second settling of an order, a use of a coupon beyond its limit) is outlined in purple. Times are ${runs.some((r) => r.timeline?.clock === 'virtual') ? "ms of the explorer's virtual clock" : 'wall-clock ms'} from the variant's first message. Click a message for its times.`,
+            },
+            {
+              id: 'latency',
+              title: 'Latency',
+              html: latencyHistograms(runs),
+              note: "Per pattern, its variants on one scale: each handled message's time from entering its actor's mailbox to its handler's return (the messages drawn above; a dropped message or one that died in a mailbox has none). Click a bar for its count.",
             },
           ]
         : []),

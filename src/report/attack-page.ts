@@ -1,5 +1,5 @@
 import { formatMs, plural } from '../core/units.js';
-import { barsSvg, histogramSvg, roundsOverviewSvg, timelineSvg, timelineLegend, type TimelineCall } from './charts.js';
+import { barsSvg, histogramSvg, latenciesMs, roundsOverviewSvg, timelineSvg, timelineLegend, type TimelineCall } from './charts.js';
 import type { ReportPage, Tone } from './page.js';
 import { isUnknownOutcome, statusName } from '../grpc/status.js';
 import { renderAttackReport } from './attack-text.js';
@@ -114,7 +114,7 @@ export function attackPage(report: AttackReport, command: string): ReportPage {
         note: 'One lane per connection or process. The light bar is the call as the driver saw it; the blue bar starts when the server\'s handler started. Click a call for its times.',
       },
       { id: 'spread', title: 'Burst spread per round', html: barsSvg(spreads), note: 'First to last handler start on the server (or first to last send, when the server does not report it); red: the round broke the invariant.' },
-      { id: 'latency', title: 'Latency', html: histogramSvg([{ name: 'burst calls', valuesMs: calls.map((c) => (c.doneMicros - c.sentMicros) / 1000) }]) },
+      { id: 'latency', title: 'Latency', html: histogramSvg([{ name: 'burst calls', valuesMs: latenciesMs(calls) }]) },
     ],
   };
 }

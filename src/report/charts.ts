@@ -130,12 +130,6 @@ export function timelineSvg(group: TimelineGroup, options: { width?: number; tic
     out.push(`<line x1="${x(t0 + t).toFixed(1)}" y1="${TOP - 4}" x2="${x(t0 + t).toFixed(1)}" y2="${height - 6}" stroke="#e2e8f0"/>`);
     out.push(`<text class="tick" x="${x(t0 + t).toFixed(1)}" y="${TOP - 8}" text-anchor="middle">${esc(tickLabel(t))}</text>`);
   }
-  for (const b of group.bands ?? []) {
-    const bx = x(b.startMicros);
-    out.push(
-      `<rect class="overlap-band" x="${bx.toFixed(1)}" y="${TOP}" width="${Math.max(2, x(b.endMicros) - bx).toFixed(1)}" height="${height - TOP - 8}" fill="#fee2e2" fill-opacity="0.6" stroke="#f87171" stroke-dasharray="4 3"><title>${esc(b.label)}</title></rect>`,
-    );
-  }
   const laneY = new Map(laneTops.map((l) => [l.lane, l.y + 2]));
   for (const lane of lanes) {
     const laneCalls = byLane.get(lane)!;
@@ -155,19 +149,43 @@ export function timelineSvg(group: TimelineGroup, options: { width?: number; tic
       if (c.window) {
         const wx = x(c.window.startMicros);
         const fill = c.mark === 'lost' ? '#dc2626' : c.mark === 'overwritten' ? '#f59e0b' : c.mark === 'duplicated' ? '#7c3aed' : '#1e3a8a';
-        parts.push(`<rect class="rmw" x="${wx.toFixed(1)}" y="${top + h * 0.3}" width="${Math.max(1.5, x(c.window.endMicros) - wx).toFixed(1)}" height="${h * 0.4}" fill="${fill}"/>`);
+        // In rows a few pixels high a marked window fills its row: a 1 px red line inside a blue bar reads purple.
+        const full = c.mark !== undefined && h < 10;
+        parts.push(`<rect class="rmw" x="${wx.toFixed(1)}" y="${full ? top : top + h * 0.3}" width="${Math.max(full ? 3 : 1.5, x(c.window.endMicros) - wx).toFixed(1)}" height="${full ? h : h * 0.4}" fill="${fill}"/>`);
       } else if (c.mark) {
         parts.push(`<rect x="${x(c.sentMicros).toFixed(1)}" y="${top}" width="${Math.max(1.5, x(c.doneMicros) - x(c.sentMicros)).toFixed(1)}" height="${h}" fill="none" stroke="${c.mark === 'lost' ? '#dc2626' : c.mark === 'duplicated' ? '#7c3aed' : '#f59e0b'}" stroke-width="2"/>`);
       }
       out.push(`<g class="${cls}"><title>${esc(c.details)}</title>${parts.join('')}</g>`);
     });
   }
+  // The bands go over the calls, translucent: drawn under them, the calls' bars hid all but their dashed edges.
+  // They let clicks through to the calls; their label is the text above them.
+  for (const b of group.bands ?? []) {
+    const bx = x(b.startMicros);
+    out.push(
+      `<g class="overlap-band" pointer-events="none"><title>${esc(b.label)}</title><rect x="${bx.toFixed(1)}" y="${TOP}" width="${Math.max(3, x(b.endMicros) - bx).toFixed(1)}" height="${height - TOP - 8}" fill="#ef4444" fill-opacity="0.18" stroke="#dc2626" stroke-dasharray="4 3"/></g>`,
+    );
+  }
   out.push('</svg>');
   return `<div class="chart">${out.join('\n')}</div>`;
 }
 
+/** Latency in ms of calls timed on one clock in µs (send to answer): what the histograms of every page draw. */
+export const latenciesMs = (calls: ReadonlyArray<{ readonly sentMicros: number; readonly doneMicros: number }>): number[] => calls.map((c) => (c.doneMicros - c.sentMicros) / 1000);
+
+/*
+ * The histogram and the bar chart fill the width of their box, whatever it is: the bars are drawn in a nested
+ * SVG whose 1000-unit viewBox stretches horizontally only (preserveAspectRatio="none"), and the text is placed
+ * in the outer SVG at percentages of its width, so that letters are never stretched. A fixed-width drawing left
+ * a half or two thirds of a wide box empty.
+ */
+const PLOT_UNITS = 1000;
+/** x (0…1 of the plot) as a percentage of the svg's width, for text placed outside the stretched plot. */
+const pct = (f: number): string => `${(f * 100).toFixed(2)}%`;
+
 /** Latency histograms, one per series, on one shared x scale (so variants compare at a glance). */
-export function histogramSvg(series: ReadonlyArray<{ readonly name: string; readonly valuesMs: readonly number[] }>, options: { bins?: number } = {}): string {
+export function histogramSvg(series: ReadonlyArray<{ readonly name: string; readonly valuesMs: readonly number[] }>, options: { bins?: number; unit?: string } = {}): string {
+  const unit = options.unit ?? 'call';
   const all = series.flatMap((s) => s.valuesMs);
   if (all.length === 0) return '<p class="note">no latencies measured</p>';
   const bins = options.bins ?? 30;
@@ -180,55 +198,90 @@ export function histogramSvg(series: ReadonlyArray<{ readonly name: string; read
   lo = Math.max(0, lo);
   if (hi <= lo) hi = lo + 1;
   const width = (hi - lo) / bins;
-  const W = 460;
   const H = 150;
-  const L = 40;
   const B = 26;
+  const TOP = 18;
   return `<div class="charts">${series
     .map((s) => {
       const counts = new Array<number>(bins).fill(0);
       for (const v of s.valuesMs) counts[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / width)))]!++;
       const max = Math.max(1, ...counts);
-      const bw = (W - L - 10) / bins;
+      const bw = PLOT_UNITS / bins;
       const bars = counts
         .map((n, i) => {
-          const h = (n / max) * (H - B - 14);
+          const h = (n / max) * (H - B - TOP);
           const from = lo + i * width;
           return n === 0
             ? ''
-            : `<g class="bin clickable"><title>${esc(`${s.name}: ${plural(n, 'call')} between ${from.toFixed(2)}ms and ${(from + width).toFixed(2)}ms`)}</title><rect x="${(L + i * bw).toFixed(1)}" y="${(H - B - h).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="#2563eb"/></g>`;
+            : `<g class="bin clickable"><title>${esc(`${s.name}: ${plural(n, unit)} between ${from.toFixed(2)}ms and ${(from + width).toFixed(2)}ms`)}</title><rect x="${(i * bw).toFixed(1)}" y="${(H - B - h).toFixed(1)}" width="${(bw * 0.92).toFixed(1)}" height="${h.toFixed(1)}" fill="#2563eb"/></g>`;
         })
         .join('');
       const ticks = [0, 0.5, 1]
-        .map((f) => `<text class="tick" x="${(L + f * (W - L - 10)).toFixed(1)}" y="${H - 8}" text-anchor="${f === 0 ? 'start' : f === 1 ? 'end' : 'middle'}">${(lo + f * (hi - lo)).toFixed(1)}ms</text>`)
+        .map((f) => `<text class="tick" x="${pct(f)}" y="${H - 8}" text-anchor="${f === 0 ? 'start' : f === 1 ? 'end' : 'middle'}">${(lo + f * (hi - lo)).toFixed(1)}ms</text>`)
         .join('');
-      return `<div><h3>${esc(s.name)} (${plural(s.valuesMs.length, 'call')})</h3><div class="chart"><svg class="histogram" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="latency histogram of ${esc(s.name)}"><line x1="${L}" y1="${H - B}" x2="${W - 10}" y2="${H - B}" stroke="#94a3b8"/><text class="tick" x="${L - 4}" y="16" text-anchor="end">${max}</text>${bars}${ticks}</svg></div></div>`;
+      return `<div><h3>${esc(s.name)} (${plural(s.valuesMs.length, unit)})</h3><div class="chart"><svg class="histogram" width="100%" height="${H}" role="img" aria-label="latency histogram of ${esc(s.name)}">${stretchedPlot(H, `<line x1="0" y1="${H - B}" x2="${PLOT_UNITS}" y2="${H - B}" stroke="#94a3b8" vector-effect="non-scaling-stroke"/>${bars}`)}<text class="tick" x="2" y="12">${plural(max, unit)} at the highest bar</text>${ticks}</svg></div></div>`;
     })
     .join('')}</div>`;
 }
 
-/** One bar per item (a burst round's spread, a variant's count), labelled, red where `bad`. */
+/** The part of a chart that stretches to its box's width: marks in 0…PLOT_UNITS across, at their own height. */
+function stretchedPlot(height: number, marks: string): string {
+  return `<svg class="plot" x="0" y="0" width="100%" height="${height}" viewBox="0 0 ${PLOT_UNITS} ${height}" preserveAspectRatio="none">${marks}</svg>`;
+}
+
+/**
+ * A bar's label cut into lines of at most `chars` characters, broken after a space or a hyphen where it can be
+ * (`redis-lock-fencing x2` → `redis-lock-`, `fencing x2`), so that labels which begin alike stay apart.
+ */
+export function wrapLabel(label: string, chars: number): string[] {
+  const words = label.match(/[^\s-]+-?|\s+/g)?.filter((w) => w.trim()) ?? [label];
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    const joined = line && !line.endsWith('-') ? `${line} ${w}` : `${line}${w}`;
+    if (line && joined.length > chars) {
+      lines.push(line);
+      line = w;
+    } else line = joined;
+    while (line.length > chars) {
+      lines.push(line.slice(0, chars));
+      line = line.slice(chars);
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** One bar per item (a burst round's spread, a variant's count), labelled in full (wrapped), red where `bad`. */
 export function barsSvg(items: ReadonlyArray<{ readonly label: string; readonly value: number; readonly text: string; readonly bad?: boolean; readonly details: string }>): string {
   if (items.length === 0) return '<p class="note">nothing measured</p>';
-  const W = Math.max(460, Math.min(1200, items.length * (items.length > 40 ? 14 : 90) + 60));
-  const H = 170;
-  const L = 44;
-  const B = 28;
-  const max = Math.max(1e-9, ...items.map((i) => i.value));
-  const bw = (W - L - 10) / items.length;
+  // The narrowest the chart is drawn (it stretches wider with its box): the labels are wrapped to fit it.
+  const minW = Math.max(460, Math.min(1200, items.length * (items.length > 40 ? 14 : 90) + 60));
   const labelEvery = Math.ceil(items.length / 25);
-  const labelChars = Math.max(2, Math.floor((bw * labelEvery - 4) / 6.2));
-  const cut = (t: string): string => (t.length > labelChars ? `${t.slice(0, labelChars - 1)}…` : t);
+  const labelChars = Math.max(2, Math.floor(((minW / items.length) * labelEvery - 6) / 6.6));
+  const labels = items.map((it) => wrapLabel(it.label, labelChars));
+  const lines = Math.min(5, Math.max(1, ...labels.filter((_, i) => i % labelEvery === 0).map((l) => l.length)));
+  const TOP = 18;
+  const PLOT_H = 142;
+  const H = PLOT_H + 8 + lines * 13;
+  const max = Math.max(1e-9, ...items.map((i) => i.value));
+  const bw = PLOT_UNITS / items.length;
   const bars = items
     .map((it, i) => {
-      const h = (it.value / max) * (H - B - 16);
-      const bx = L + i * bw;
-      return `<g class="bar clickable${it.bad ? ' bad' : ''}"><title>${esc(it.details)}</title><rect x="${bx.toFixed(1)}" y="${(H - B - h).toFixed(1)}" width="${Math.max(1, bw - 2).toFixed(1)}" height="${Math.max(0.5, h).toFixed(1)}" fill="${it.bad ? '#dc2626' : '#2563eb'}"/></g>${
-        i % labelEvery === 0 ? `<text class="tick" x="${(bx + bw / 2).toFixed(1)}" y="${H - 10}" text-anchor="middle">${esc(cut(it.label))}</text>` : ''
-      }`;
+      const h = (it.value / max) * (PLOT_H - TOP);
+      return `<g class="bar clickable${it.bad ? ' bad' : ''}"><title>${esc(it.details)}</title><rect x="${(i * bw + bw * 0.04).toFixed(1)}" y="${(PLOT_H - h).toFixed(1)}" width="${(bw * 0.92).toFixed(1)}" height="${Math.max(0.5, h).toFixed(1)}" fill="${it.bad ? '#dc2626' : '#2563eb'}"/></g>`;
     })
     .join('');
-  return `<div class="chart"><svg class="bars" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img"><line x1="${L}" y1="${H - B}" x2="${W - 10}" y2="${H - B}" stroke="#94a3b8"/><text class="tick" x="${L - 4}" y="14" text-anchor="end">${esc(items.reduce((m, i) => (i.value > m.value ? i : m), items[0]!).text)}</text>${bars}</svg></div>`;
+  const texts = labels
+    .map((l, i) => {
+      if (i % labelEvery !== 0) return '';
+      const shown = l.length > lines ? [...l.slice(0, lines - 1), `${l[lines - 1]!.slice(0, labelChars - 1)}…`] : l;
+      const x = pct((i + 0.5) / items.length);
+      return `<text class="tick bar-label" text-anchor="middle"><title>${esc(items[i]!.label)}</title>${shown.map((t, k) => `<tspan x="${x}" y="${PLOT_H + 14 + k * 13}">${esc(t)}</tspan>`).join('')}</text>`;
+    })
+    .join('');
+  const top = items.reduce((m, i) => (i.value > m.value ? i : m), items[0]!).text;
+  return `<div class="chart"><svg class="bars" width="100%" height="${H}" style="min-width:${minW}px" role="img">${stretchedPlot(H, `<line x1="0" y1="${PLOT_H}" x2="${PLOT_UNITS}" y2="${PLOT_H}" stroke="#94a3b8" vector-effect="non-scaling-stroke"/>${bars}`)}<text class="tick" x="2" y="12">highest: ${esc(top)}</text>${texts}</svg></div>`;
 }
 
 /** One step of a schedule: which task ran it, its label, whether it preempted another task, the state after. */
@@ -241,28 +294,36 @@ export interface ScheduleStep {
   readonly state?: string;
 }
 
-/** A schedule as lanes per task: each step a numbered box in its task's lane, preemptions marked, the state after each step below. */
+/**
+ * A schedule as lanes per task: each step a numbered box in its task's lane, preemptions marked, the state after
+ * each step below (a row only when some step has a state). The lane labels are a column of their own beside the
+ * scrolled steps, so a schedule thousands of pixels wide keeps them in view (as the check page's timeline does).
+ */
 export function scheduleSvg(steps: readonly ScheduleStep[]): string {
   if (steps.length === 0) return '<p class="note">no steps</p>';
   const tasks = [...new Set(steps.map((s) => s.task))].sort();
-  const LABEL_W = 70;
+  const hasState = steps.some((s) => s.state !== undefined);
+  const LABEL_W = Math.max(70, Math.min(260, Math.max(...tasks.map((t) => t.length)) * 7 + 16));
   const BOX_W = Math.max(120, Math.min(260, Math.max(...steps.map((s) => s.label.length)) * 7 + 44));
   const GAP = 10;
   const LANE_H = 46;
   const TOP = 24;
   const stateY = TOP + tasks.length * LANE_H + 8;
-  const width = LABEL_W + steps.length * (BOX_W + GAP) + 10;
-  const height = stateY + 40;
+  const width = steps.length * (BOX_W + GAP) + 10;
+  const height = hasState ? stateY + 40 : stateY;
+  const labels: string[] = [`<svg class="schedule-labels" width="${LABEL_W}" height="${height}" viewBox="0 0 ${LABEL_W} ${height}" aria-hidden="true">`];
   const out: string[] = [`<svg class="schedule" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="schedule">`];
   tasks.forEach((t, i) => {
     const y = TOP + i * LANE_H;
-    out.push(`<rect x="0" y="${y}" width="${width}" height="${LANE_H}" fill="${i % 2 ? '#f8fafc' : '#ffffff'}"/>`);
-    out.push(`<text class="lane-label" x="8" y="${y + LANE_H / 2 + 4}">${esc(t)}</text>`);
+    const fill = i % 2 ? '#f8fafc' : '#ffffff';
+    labels.push(`<rect x="0" y="${y}" width="${LABEL_W}" height="${LANE_H}" fill="${fill}"/><text class="lane-label" x="8" y="${y + LANE_H / 2 + 4}">${esc(t)}</text>`);
+    out.push(`<rect x="0" y="${y}" width="${width}" height="${LANE_H}" fill="${fill}"/>`);
   });
-  out.push(`<text class="lane-label" x="8" y="${stateY + 20}">state</text>`);
+  if (hasState) labels.push(`<text class="lane-label" x="8" y="${stateY + 20}">state</text>`);
+  labels.push('</svg>');
   let prev: { x: number; y: number } | undefined;
   steps.forEach((s, i) => {
-    const x = LABEL_W + i * (BOX_W + GAP);
+    const x = i * (BOX_W + GAP) + 4;
     const y = TOP + tasks.indexOf(s.task) * LANE_H + 7;
     const h = LANE_H - 14;
     if (prev) out.push(`<line x1="${prev.x}" y1="${prev.y}" x2="${x}" y2="${y + h / 2}" stroke="#94a3b8" stroke-width="1.2"/>`);
@@ -283,7 +344,7 @@ export function scheduleSvg(steps: readonly ScheduleStep[]): string {
     }
   });
   out.push('</svg>');
-  return `<div class="chart">${out.join('\n')}</div>`;
+  return `<div class="chart schedule-box">${labels.join('')}<div class="schedule-scroll">${out.join('\n')}</div></div>`;
 }
 
 /**

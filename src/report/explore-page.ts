@@ -41,6 +41,9 @@ export function scheduleSteps(traceLines: readonly string[]): ScheduleStep[] {
   return wrote ? steps : steps.map((s) => ({ step: s.step, task: s.task, label: s.label, ...(s.preempts ? { preempts: s.preempts } : {}) }));
 }
 
+/** A failure message as one sentence: its own full stop kept, one added where it has none (not `them..`). */
+const sentence = (message: string): string => (/[.!?]$/.test(message) ? message : `${message}.`);
+
 /** `racelab explore --html`: the verdict, the shrunk failing schedule as lanes per task, the replay command. */
 export function explorePage(report: ExploreReport, command: string): ReportPage {
   const f = report.firstFailure;
@@ -51,13 +54,14 @@ export function explorePage(report: ExploreReport, command: string): ReportPage 
       : report.verdict === 'proved'
         ? { label: 'no failing schedule exists (dfs explored every one)', tone: 'good' as const }
         : { label: `no failing schedule found in ${plural(report.runs, 'run')} (not a proof)`, tone: 'warn' as const };
+  const steps = f ? scheduleSteps(f.shrunk.traceLines) : [];
   const sections = f
     ? [
         {
           id: 'schedule',
           title: `The smallest failing schedule: ${plural(f.shrunk.steps, 'step')}, ${plural(f.shrunk.preemptions, 'preemption')}`,
-          html: `<div class="legend"><span><i style="background:#dbeafe;border-color:#2563eb"></i>a step of the task in that lane</span><span><i style="background:#fef3c7;border:2.5px solid #d97706"></i>a preemption: the scheduler switched away from a task that could have continued</span></div>${scheduleSvg(scheduleSteps(f.shrunk.traceLines))}`,
-          note: `${f.kind}: ${f.message}. The state row shows what the trace's store writes left after each step. As found, the schedule had ${plural(f.found.steps, 'step')} and ${plural(f.found.preemptions, 'preemption')}; ${plural(f.shrinkRuns, 'shrink run')} made it this small${f.shrinkStopped ? ` (then shrinking stopped: ${SHRINK_STOPS[f.shrinkStopped]})` : ''}. Click a step for its details.`,
+          html: `<div class="legend"><span><i style="background:#dbeafe;border-color:#2563eb"></i>a step of the task in that lane</span><span><i style="background:#fef3c7;border:2.5px solid #d97706"></i>a preemption: the scheduler switched away from a task that could have continued</span></div>${scheduleSvg(steps)}`,
+          note: `${f.kind}: ${sentence(f.message)} ${steps.some((s) => s.state !== undefined) ? "The state row shows what the trace's store writes left after each step." : "This scenario's trace shows no store writes (an actor's state lives in the actor, and the trace records the messages it was sent and what it replied), so no state row is drawn: the steps' labels carry the values (a reply, a set)."} As found, the schedule had ${plural(f.found.steps, 'step')} and ${plural(f.found.preemptions, 'preemption')}; ${plural(f.shrinkRuns, 'shrink run')} made it this small${f.shrinkStopped ? ` (then shrinking stopped: ${SHRINK_STOPS[f.shrinkStopped]})` : ''}. Click a step for its details.`,
         },
       ]
     : [];
@@ -69,7 +73,7 @@ export function explorePage(report: ExploreReport, command: string): ReportPage 
       ? { command: report.replayCommand, seed: report.seed, note: `Replays the smallest failing schedule exactly. The exploration itself: ${command}` }
       : { command, seed: report.seed, note: 'The same seed explores the same schedules in the same order.' },
     explanation: f
-      ? [`Run ${f.runsToFailure} failed (${f.kind}): ${f.message}.`, `trace: ${f.shrunk.trace}`]
+      ? [`Run ${f.runsToFailure} failed (${f.kind}): ${sentence(f.message)}`, `trace: ${f.shrunk.trace}`]
       : [renderExploreReport(report).split('\n').slice(1).join(' ')],
     terminal: renderExploreReport(report),
     sections,

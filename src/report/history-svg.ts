@@ -63,6 +63,7 @@ export function timelineSvg(report: CheckReport, layout: HistoryLayout): string 
     onLane.forEach((o, i) => nextStart.set(o.id, i + 1 < onLane.length ? x(onLane[i + 1]!.call) : width - 10));
   }
   // Bars.
+  const callouts: Array<{ o: (typeof shown)[number]; label: string; x: number; y: number; bad: boolean }> = [];
   for (const o of shown) {
     const y = laneY(o.process) + (LANE_H - BAR_H) / 2;
     const x0 = x(o.call);
@@ -133,6 +134,9 @@ export function timelineSvg(report: CheckReport, layout: HistoryLayout): string 
     const outside = !fitsInside && label.length * CHAR_W <= room;
     const maxChars = Math.floor((outside ? room : w - 8) / CHAR_W);
     const shownLabel = maxChars <= 1 ? '' : label.length > maxChars ? `${label.slice(0, Math.max(1, maxChars - 1))}…` : label;
+    // An operation of the failing window whose label is cut gets it whole in a callout under the lanes: there
+    // `[2] get "k1" → "…` hid the very value that breaks the linearization.
+    if (shownLabel !== label && (textLabel.has(o.id) || o.id === blocked || o.id === window?.breakOperation)) callouts.push({ o, label, x: x0, y: y + BAR_H, bad: o.id === blocked || o.id === window?.breakOperation });
     const labelX = outside ? x0 + w + 4 : x0 + 5;
     const labelFill = outside ? (o.id === blocked || o.id === window?.breakOperation ? '#b91c1c' : '#0f172a') : text;
     svg.push(
@@ -165,6 +169,24 @@ export function timelineSvg(report: CheckReport, layout: HistoryLayout): string 
       svg.push(`<line class="break-link" x1="${last.x.toFixed(1)}" y1="${last.y}" x2="${bx.toFixed(1)}" y2="${by}" stroke="#dc2626" stroke-width="2" stroke-dasharray="5 4"/>`);
       svg.push(`<text class="break-mark" x="${bx.toFixed(1)}" y="${by + 5}" text-anchor="middle" fill="#ffffff">✕</text>`);
     }
+  }
+  // Each cut label of the failing window on a row of its own below the lanes (so two never overlap), joined to
+  // its bar by a dashed line; the svg grows by those rows.
+  const CALLOUT_H = 18;
+  callouts
+    .sort((a, b) => a.x - b.x)
+    .forEach((c, i) => {
+      const ty = height + 4 + i * CALLOUT_H;
+      const CHAR_W = 7.2;
+      const anchorEnd = c.x + c.label.length * CHAR_W > width - 4;
+      svg.push(
+        `<g class="callout" data-op="${c.o.id}"><line x1="${(c.x + 2).toFixed(1)}" y1="${c.y}" x2="${(c.x + 2).toFixed(1)}" y2="${ty + 4}" stroke="${c.bad ? '#dc2626' : '#ea580c'}" stroke-dasharray="2 3"/>` +
+          `<text x="${(anchorEnd ? c.x + 2 : c.x + 6).toFixed(1)}" y="${ty + 8}"${anchorEnd ? ' text-anchor="end"' : ''} font-weight="600" fill="${c.bad ? '#b91c1c' : '#9a3412'}">${esc(c.label)}</text></g>`,
+      );
+    });
+  if (callouts.length) {
+    const grown = height + 8 + callouts.length * CALLOUT_H;
+    svg[0] = `<svg width="${width}" height="${grown}" viewBox="0 0 ${width} ${grown}" role="img" aria-label="history timeline">`;
   }
   svg.push('</svg>');
   return svg.join('\n');

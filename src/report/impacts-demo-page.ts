@@ -1,6 +1,7 @@
 import { formatMs, plural } from '../core/units.js';
 import { isUnknownOutcome, statusName } from '../grpc/status.js';
-import { timelineSvg, timelineLegend, type TimelineCall } from './charts.js';
+import { formatMicros } from '../attack/report.js';
+import { barsSvg, histogramSvg, latenciesMs, timelineSvg, timelineLegend, type TimelineCall } from './charts.js';
 import { esc, type ReportPage, type Tone } from './page.js';
 import { explainImpactsScenario, exploredText, monitorText, renderImpactsDemo } from './impacts-demo-text.js';
 import type { ImpactDemoCall, ImpactsDemoReport, ImpactsDemoRun, ImpactsDemoScenario } from '../scenarios/impacts/demo.js';
@@ -63,6 +64,31 @@ function detectionTable(s: ImpactsDemoScenario): string {
   return `<h3>Detection rate of the vulnerable variant per sync mode (racelab attack --scenario ${esc(s.name)})</h3><table class="side detection">${head}\n${rows}</table>`;
 }
 
+/** Each variant's burst is one round: its spread per variant, as the attack page draws it per round. */
+function burstSpreads(s: ImpactsDemoScenario): string {
+  const runs = s.runs.filter((r) => r.burstSpread);
+  if (runs.length === 0) return '';
+  const measure = (r: ImpactsDemoRun) => r.burstSpread!.server ?? r.burstSpread!.send;
+  const worst = Math.max(...runs.map((r) => measure(r)?.rangeMicros ?? 0));
+  return `<h3>Burst spread per variant (one round each)</h3>${barsSvg(
+    runs.map((r) => {
+      const { server, send } = r.burstSpread!;
+      return {
+        label: r.variant,
+        value: measure(r)?.rangeMicros ?? 0,
+        text: formatMicros(worst),
+        bad: r.verdict === 'race',
+        details: `${r.variant}: ${r.verdict}${r.impact.violated ? `, ${r.impact.amount} ${r.impact.unit}` : ''}\n${server ? `server: first to last handler start ${formatMicros(server.rangeMicros)}` : 'server spread not known (a handler start is missing)'}\n${send ? `client: first to last send ${formatMicros(send.rangeMicros)}` : ''}`,
+      };
+    }),
+  )}<p class="note">First to last handler start on the server (or first to last send, where a handler start is missing); red: the burst broke the invariant.</p>`;
+}
+
+function latencies(s: ImpactsDemoScenario): string {
+  const series = s.runs.filter((r) => r.callLog?.length).map((r) => ({ name: r.variant, valuesMs: latenciesMs(r.callLog!) }));
+  return series.length ? `<h3>Latency of the burst calls, per variant</h3>${histogramSvg(series)}` : '';
+}
+
 function scenarioHtml(s: ImpactsDemoScenario): string {
   const timelines = s.runs
     .filter((r) => r.callLog?.length)
@@ -75,6 +101,8 @@ function scenarioHtml(s: ImpactsDemoScenario): string {
     scenarioTable(s),
     `<ul class="note variants">${s.runs.map((r) => `<li><b>${esc(r.variant)}</b>: ${esc(r.summary)}</li>`).join('')}</ul>`,
     timelines.length ? `<h3>Every call of each burst</h3>${timelineLegend({ windows: true })}\n${timelines.join('\n')}` : '',
+    burstSpreads(s),
+    latencies(s),
     detectionTable(s),
   ]
     .filter(Boolean)

@@ -53,10 +53,14 @@ export const PAGE_CSS = `
   table.side { border-collapse: collapse; font-size: 13px; }
   table.side th, table.side td { border-bottom: 1px solid #e2e8f0; padding: 4px 12px; text-align: right; }
   table.side th:first-child, table.side td:first-child { text-align: left; color: #334155; }
-  table.side td.bad { color: #b91c1c; font-weight: 600; }
+  table.side td.bad, h3 .bad { color: #b91c1c; font-weight: 600; }
+  .table-box { overflow-x: auto; max-width: 100%; }
   .legend { display: flex; flex-wrap: wrap; gap: 14px; align-items: center; color: #334155; font-size: 13px; margin-bottom: 8px; }
   .legend i { display: inline-block; width: 26px; height: 12px; border-radius: 3px; vertical-align: -1px; margin-right: 5px; border: 1px solid #64748b; }
   .chart { border: 1px solid #e2e8f0; border-radius: 6px; overflow-x: auto; margin-bottom: 10px; }
+  .schedule-box { display: flex; overflow: hidden; }
+  .schedule-box > svg { flex: none; border-right: 1px solid #e2e8f0; }
+  .schedule-scroll { overflow-x: auto; min-width: 0; }
   .charts { display: flex; flex-wrap: wrap; gap: 14px; }
   .charts > div { flex: 1 1 420px; min-width: 0; }
   svg { display: block; font: 12px system-ui, sans-serif; }
@@ -65,7 +69,7 @@ export const PAGE_CSS = `
   .note { color: #64748b; font-size: 13px; }
   .clickable { cursor: pointer; }
   .clickable:hover { filter: brightness(1.1); }
-  .selected { stroke: #0f172a !important; stroke-width: 2.5 !important; }
+  .selected { stroke: #0f172a !important; stroke-width: 2.5 !important; vector-effect: non-scaling-stroke; }
   #details { position: fixed; right: 16px; bottom: 16px; max-width: 520px; background: #f8fafc; border: 1px solid #94a3b8; border-radius: 6px; box-shadow: 0 4px 14px rgba(15, 23, 42, 0.18); padding: 8px 28px 8px 12px; font: 13px ui-monospace, Menlo, Consolas, monospace; white-space: pre-wrap; }
   #details:empty { display: none; }
   #details-close { position: absolute; top: 4px; right: 8px; cursor: pointer; color: #475569; }
@@ -137,7 +141,7 @@ export function renderReportPage(page: ReportPage): string {
   <h1>${esc(page.title)} <span class="verdict" id="verdict">${esc(page.verdict.label)}</span></h1>
   ${(page.meta ?? []).map((m) => `<p class="meta">${esc(m)}</p>`).join('\n  ')}
 </header>
-${page.table ? `<section><h2>Side by side</h2>${renderTable(page.table)}</section>` : ''}
+${page.table ? `<section><h2>Side by side</h2><div class="table-box">${renderTable(page.table)}</div></section>` : ''}
 <section class="explanation" id="explanation"><h2>What happened</h2>
 ${page.explanation.map((p) => `<p>${esc(p)}</p>`).join('\n')}
 ${page.terminal ? `<details><summary>The terminal's report</summary><pre class="terminal">${esc(page.terminal)}</pre></details>` : ''}

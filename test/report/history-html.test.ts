@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkVerbose } from '../../src/check/index.js';
-import type { HistoryEvent } from '../../src/history/index.js';
+import { parseHistoryJsonl, type HistoryEvent } from '../../src/history/index.js';
 import { renderCheckReport, renderHistoryHtml } from '../../src/report/index.js';
 import { chromiumAvailable, withPage } from './browser.js';
 
@@ -142,5 +142,33 @@ describe.skipIf(!chromiumAvailable())('the timeline page in Chromium', () => {
       expect(errors).toEqual([]);
     });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
+  });
+
+  it('shows the whole label of every operation of the failing window, none over another', async () => {
+    // A real kv history (data/histories): the read that breaks it is a short bar followed closely on its lane.
+    const events = parseHistoryJsonl(readFileSync(join(import.meta.dirname, '..', '..', 'data', 'histories', 'kv-lost-append.jsonl'), 'utf8'));
+    const report = checkVerbose(events, 'kv');
+    const windowOps = report.window!.operations;
+    const file = join(dir, 'kv-lost-append.html');
+    writeFileSync(file, renderHistoryHtml(report, { source: 'kv-lost-append.jsonl' }));
+    await withPage(async (page, errors) => {
+      await page.goto(`file://${file}`);
+      const shown = await page.locator('svg[aria-label="history timeline"]').evaluate((svg, ids) => {
+        const texts = ids.map((id) => [...svg.querySelectorAll(`[data-op="${id}"] text`)].map((t) => t.textContent ?? ''));
+        const callouts = [...svg.querySelectorAll('g.callout')].map((g) => g.querySelector('text')!.getBBox());
+        const overlap = callouts.some((a, i) => callouts.some((b, j) => i < j && a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height));
+        const inside = callouts.every((b) => b.x >= 0 && b.x + b.width <= Number(svg.getAttribute('width')) && b.y + b.height <= Number(svg.getAttribute('height')));
+        return { texts, callouts: callouts.length, overlap, inside };
+      }, windowOps);
+      windowOps.forEach((id, k) => {
+        const full = `[${k + 1}] ${report.timeline.find((o) => o.id === id)!.description}`;
+        expect(shown.texts[k]!.some((t) => t.startsWith(full))).toBe(true);
+      });
+      // This history's break is cut in its bar (`[2] get "k1" → "…`), so at least that one is called out.
+      expect(shown.callouts).toBeGreaterThan(0);
+      expect(shown.overlap).toBe(false);
+      expect(shown.inside).toBe(true);
+      expect(errors).toEqual([]);
+    });
   });
 });

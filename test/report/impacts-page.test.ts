@@ -80,6 +80,12 @@ describe.skipIf(!chromiumAvailable())('demo impacts page in Chromium', () => {
       // Every call of every burst is drawn; the writes over unread updates are red.
       expect(await page.locator('#scenario-bank g.call').count()).toBe(runs.reduce((n, r) => n + r.calls, 0));
       expect(await page.locator('#scenario-bank g.call.lost').count()).toBe(run('vulnerable').callLog!.filter((c) => c.overwrote).length);
+      // The burst spread of each variant's one round, red where it broke the invariant, and each variant's latencies.
+      expect(await page.locator('#scenario-bank svg.bars g.bar').count()).toBe(runs.length);
+      expect(await page.locator('#scenario-bank svg.bars g.bar.bad').count()).toBe(runs.filter((r) => r.verdict === 'race').length);
+      expect(runs.every((r) => r.burstSpread?.server !== undefined && r.burstSpread.server.samples === r.calls)).toBe(true);
+      expect(await page.locator('#scenario-bank svg.histogram').count()).toBe(runs.length);
+      expect(await page.locator('#scenario-bank svg.histogram g.bin').count()).toBeGreaterThanOrEqual(runs.length);
       expect(await page.locator('#explanation p').count()).toBeGreaterThan(2);
       expect(await page.locator('#reproduce code').textContent()).toContain('racelab demo impacts');
       await page.locator('#scenario-bank g.call').first().click({ force: true });

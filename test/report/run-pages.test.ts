@@ -42,6 +42,26 @@ async function clickShowsDetails(page: import('playwright-core').Page, selector:
   expect(await page.locator('#details').textContent()).toMatch(text);
 }
 
+/** The page fits a 1400 px window: nothing wider than the viewport. */
+async function noOverflow(page: import('playwright-core').Page): Promise<void> {
+  expect(await page.locator('html').evaluate((el) => el.scrollWidth)).toBeLessThanOrEqual(1400);
+}
+
+/** Each chart (and its marks) spans the width of its box, not a third of it. */
+async function chartsFillTheirBox(page: import('playwright-core').Page, selector: string): Promise<void> {
+  const spans = await page.locator(selector).evaluateAll((svgs) =>
+    svgs.map((svg) => {
+      const box = svg.parentElement!.getBoundingClientRect();
+      const rects = [...svg.querySelectorAll('svg.plot rect')].map((r) => r.getBoundingClientRect());
+      return { svg: svg.getBoundingClientRect().width / box.width, marks: (Math.max(...rects.map((r) => r.right)) - Math.min(...rects.map((r) => r.left))) / box.width };
+    }),
+  );
+  expect(spans.length).toBeGreaterThan(0);
+  for (const s of spans) expect(s.svg).toBeGreaterThan(0.95);
+  // The histograms' bins share one scale, so only the widest series reaches the right edge: its marks span the box.
+  expect(Math.max(...spans.map((s) => s.marks))).toBeGreaterThan(0.85);
+}
+
 describe.skipIf(!chromiumAvailable())('run pages in Chromium', () => {
   it('demo grpc: both variants side by side, every call drawn, the lost updates marked', async () => {
     const report = await runGrpcDemo({ clients: 3, increments: 3, delayMs: 60, keepCalls: true, monitor: true });
@@ -56,6 +76,7 @@ describe.skipIf(!chromiumAvailable())('run pages in Chromium', () => {
       expect(await page.locator('g.call.lost').count()).toBe(lostWrites);
       expect(mutex!.calls!.some((c) => c.overwrote)).toBe(false);
       expect(await page.locator('svg.histogram').count()).toBe(2);
+      await chartsFillTheirBox(page, 'svg.histogram');
       expect(await page.locator('#reproduce code').textContent()).toContain('racelab demo grpc');
       await clickShowsDetails(page, 'g.call', /client \d, request p\d+-\d: ok/);
     });
@@ -69,6 +90,18 @@ describe.skipIf(!chromiumAvailable())('run pages in Chromium', () => {
       expect(await page.locator('.rounds-overview rect').count()).toBe(24);
       expect(await page.locator('#spread g.bar').count()).toBe(3);
       expect(await page.locator('#spread g.bar.bad').count()).toBe(report.racesFound);
+      await chartsFillTheirBox(page, '#spread svg.bars');
+      await chartsFillTheirBox(page, '#latency svg.histogram');
+      // Each round that lost updates has its band, drawn over its calls (under them, only its edges showed) and
+      // letting clicks through to them.
+      const bands = await page.locator('#timeline svg.timeline').evaluateAll((svgs) =>
+        svgs.flatMap((svg) => {
+          const kids = [...svg.children];
+          const lastCall = Math.max(...kids.map((k, i) => (k.classList.contains('call') ? i : -1)));
+          return kids.filter((k) => k.classList.contains('overlap-band')).map((b) => ({ above: kids.indexOf(b) > lastCall, events: b.getAttribute('pointer-events') }));
+        }),
+      );
+      expect(bands).toEqual(report.rounds.filter((r) => r.verdict === 'race' && r.calls > 1).map(() => ({ above: true, events: 'none' })));
       expect(await page.locator('#reproduce').textContent()).toContain('seed 42');
       await clickShowsDetails(page, 'g.call', /round \d, call \d+: Increment -> OK/);
     });
@@ -90,6 +123,28 @@ describe.skipIf(!chromiumAvailable())('run pages in Chromium', () => {
     });
   }, 60_000);
 
+  it('explore actors: no state row it cannot fill, the note says so, the lane labels stay while the schedule scrolls', async () => {
+    const report = await runExplore({ scenario: 'actors', pattern: 'check-then-act', strategy: 'portfolio', runs: 200, seed: 5 });
+    const f = report.firstFailure!;
+    await look('explore-actors', renderReportPage(explorePage(report, 'racelab explore --scenario actors --pattern check-then-act --seed 5')), async (page) => {
+      expect(await page.locator('g.step').count()).toBe(f.shrunk.steps);
+      // The actors' trace has no store write: no state box, no empty "state" lane, and a note that says why.
+      expect(await page.locator('g.state').count()).toBe(0);
+      expect(await page.locator('.schedule-labels text').allTextContents()).not.toContain('state');
+      const note = (await page.locator('#schedule .note').textContent())!;
+      expect(note).toMatch(/no state row is drawn/);
+      expect(note).not.toMatch(/\.\./);
+      // Scrolled to its last step, the schedule still shows which lane is which.
+      const scroll = page.locator('#schedule .schedule-scroll');
+      expect(await scroll.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+      const before = await page.locator('.schedule-labels text').first().boundingBox();
+      await scroll.evaluate((el) => el.scrollTo({ left: el.scrollWidth }));
+      expect(await page.locator('g.step').last().isVisible()).toBe(true);
+      expect(await page.locator('.schedule-labels text').first().boundingBox()).toEqual(before);
+      await noOverflow(page);
+    });
+  }, 60_000);
+
   it('demo actors: one row per variant, the broken ones in red, every message on a timeline', async () => {
     const report = await runActorDemo({ patterns: ['counter-cast'], seed: 11, timeline: true });
     await look('demo-actors', renderReportPage(actorDemoPage(report, 'racelab demo actors --pattern counter-cast --seed 11 --html x.html')), async (page) => {
@@ -103,6 +158,20 @@ describe.skipIf(!chromiumAvailable())('run pages in Chromium', () => {
       expect(await page.locator('#timeline g.call').count()).toBe(messages.length);
       expect(await page.locator('#timeline g.call.lost').count()).toBe(messages.filter((m) => m.mark === 'lost').length);
       expect(report.runs.filter((r) => r.form === 'fixed').flatMap((r) => r.timeline!.messages).filter((m) => m.mark)).toEqual([]);
+      // In a timeline of rows a few pixels high (task-per-message's 200 messages), a lost update's red fills its
+      // row rather than a third of it (which read as purple).
+      const thin = await page.locator('#timeline g.call.lost').evaluateAll((gs) =>
+        gs.map((g) => {
+          const bar = g.querySelector('rect')!.getBBox().height;
+          const rmw = g.querySelector('rect.rmw')?.getBBox().height;
+          return { bar, rmw };
+        }),
+      );
+      expect(thin.some((t) => t.bar < 10)).toBe(true);
+      for (const t of thin.filter((x) => x.bar < 10 && x.rmw !== undefined)) expect(t.rmw).toBe(t.bar);
+      // A latency histogram per variant with a timeline, each filling its box.
+      expect(await page.locator('#latency svg.histogram').count()).toBe(report.runs.filter((r) => r.timeline).length);
+      await chartsFillTheirBox(page, '#latency svg.histogram');
       await clickShowsDetails(page, '#timeline g.call', /^#1 .+ → counter: (handled|DROPPED)/);
     });
   }, 60_000);
@@ -124,10 +193,21 @@ describe.skipIf(!chromiumAvailable())('run pages in Chromium', () => {
   }, 60_000);
 
   it.skipIf(redis !== true)('demo replicas: the variants side by side on Redis', async () => {
-    const report = await runReplicasDemo({ store: 'redis', replicas: 2, calls: 24, variants: ['redis-incr'], killOne: false, keepCalls: true });
+    // Two variants whose names begin alike (redis-lock, redis-lock-fencing): their bars must not read the same.
+    const report = await runReplicasDemo({ store: 'redis', replicas: 2, calls: 24, variants: ['redis-incr', 'redis-lock', 'redis-lock-fencing'], killOne: false, keepCalls: true });
     await look('demo-replicas', renderReportPage(replicasDemoPage(report, 'racelab demo replicas --store redis')), async (page) => {
-      expect(await page.locator('#side-by-side th').count()).toBe(report.runs.length + 1);
+      expect(await page.locator('#side-by-side tr').count()).toBe(report.runs.length + 1);
+      await noOverflow(page);
       expect(await page.locator('#lost g.bar').count()).toBe(report.runs.length);
+      // Every bar labelled with its variant's whole name (wrapped, not cut).
+      const labels = await page.locator('#lost text.bar-label').evaluateAll((ts) => ts.map((t) => [...t.querySelectorAll('tspan')].map((s) => s.textContent).join('').replace(/-(?=\S)/g, '-')));
+      expect(labels.map((l) => l.replace(/\s+/g, ''))).toEqual(report.runs.map((r) => `${r.store} ${r.label} x${r.replicas}`.replace(/\s+/g, '')));
+      await chartsFillTheirBox(page, '#lost svg.bars');
+      // Which calls lost their update is not known: the runs that lost some say so instead of marking a guess.
+      expect(await page.locator('#timeline g.call.lost').count()).toBe(0);
+      expect(await page.locator('#timeline h3.lost-run').count()).toBe(report.runs.filter((r) => r.lostUpdates > 0).length);
+      expect(await page.locator('#timeline .note').textContent()).toMatch(/how many were lost but not whose/);
+      expect(await page.locator('#latency svg.histogram').count()).toBe(report.runs.length);
       // Every call of every run on the timeline, a lane per replica.
       const calls = report.runs.flatMap((r) => r.calls ?? []);
       expect(calls).toHaveLength(report.runs.reduce((n, r) => n + r.sent, 0));

@@ -2,6 +2,7 @@ import { plural } from '../../core/units.js';
 import { messageOf } from '../../core/errors.js';
 import { AbortedRun, unlessAborted, type Interrupted } from '../../core/interrupt.js';
 import type { SyncMode } from '../../burst/sync-policy.js';
+import { spreadOf, type BurstSpread } from '../../burst/stats.js';
 import { explore } from '../../explore/explore.js';
 import { runAttack } from '../../attack/run.js';
 import { raceMonitor, type RaceMonitor, type SuspectLogger } from '../../monitor/monitor.js';
@@ -58,6 +59,20 @@ export interface ImpactsDemoRun {
   readonly monitor?: ImpactMonitorView;
   /** Every call of the burst (with `keepCalls`). */
   readonly callLog?: readonly ImpactDemoCall[];
+  /** How far apart the burst's calls were (with `keepCalls`): the attack's measures of one round. */
+  readonly burstSpread?: ImpactBurstSpread;
+}
+
+/** First to last handler start on the server (only when every call's handler was seen) and first to last send. */
+export interface ImpactBurstSpread {
+  readonly server?: BurstSpread;
+  readonly send?: BurstSpread;
+}
+
+function burstSpreadOf(calls: readonly ImpactDemoCall[]): ImpactBurstSpread {
+  const server = calls.every((c) => c.handlerStartMicros !== undefined) ? spreadOf(calls.map((c) => c.handlerStartMicros!)) : undefined;
+  const send = spreadOf(calls.map((c) => c.sentMicros));
+  return { ...(server ? { server } : {}), ...(send ? { send } : {}) };
 }
 
 /**
@@ -216,6 +231,7 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
           if (e instanceof AbortedRun) throw e;
           progress(`${scenario.name} ${v.name}: the explorer could not run it (${messageOf(e)})`);
         }
+        const callLog = burst.callLog && monitor ? joinCalls(burst.callLog, monitor, v.spawnsProcesses !== true) : undefined;
         runs.push({
           variant: v.name,
           summary: v.summary,
@@ -229,7 +245,7 @@ export async function runImpactsDemo(o: ImpactsDemoOptions = {}): Promise<Impact
           ...(explored ? { explored } : {}),
           wallMs: burst.wallMs,
           ...(monitorView ? { monitor: monitorView } : {}),
-          ...(burst.callLog && monitor ? { callLog: joinCalls(burst.callLog, monitor, v.spawnsProcesses !== true) } : {}),
+          ...(callLog ? { callLog, burstSpread: burstSpreadOf(callLog) } : {}),
         });
         ran++;
       }
