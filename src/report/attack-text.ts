@@ -154,9 +154,9 @@ export function floodRun(report: AttackReport, f: NonNullable<AttackReport['floo
   return `flood of ${what} on ${report.target}, ${pace} for ${formatMs(f.durationMs)} over ${clientsWord(report.sync, report.clients)}: ${made}${f.skipped > 0 ? `, ${f.skipped} skipped (in-flight cap)` : ''}`;
 }
 
-/** `10 + 10`; a long run of waves keeps its ends: `1 + 1 + 1 + … + 1 (20 waves)`. */
+/** `10 + 10`; a long run of waves keeps its ends: `1 + 1 + 1 + … + 1`. */
 function waveSizes(sizes: readonly number[]): string {
-  return sizes.length <= 6 ? sizes.join(' + ') : `${sizes.slice(0, 3).join(' + ')} + … + ${sizes[sizes.length - 1]} (${sizes.length} waves)`;
+  return sizes.length <= 6 ? sizes.join(' + ') : `${sizes.slice(0, 3).join(' + ')} + … + ${sizes[sizes.length - 1]}`;
 }
 
 /** The time between waves: `100.3ms`, or for more than two, each: `100.3ms, 100.1ms`. */
@@ -174,22 +174,24 @@ export function wavesSentence(report: AttackReport): string | undefined {
   const cause = `the server likely runs at most ${limit} handlers at once (a concurrency limit: a worker pool, \`racelab serve --max-concurrency\`)`;
   const handlers = (w: HandlerWaves): number => w.sizes.reduce((a, b) => a + b, 0);
   const waitedFor = (w: HandlerWaves): string => (w.sizes.length === 2 ? `the first ${w.sizes[0]} to finish` : 'earlier ones to finish');
+  // From the first wave's first start to the last wave's: the part of the spread the waiting made.
   const share = (r: RoundReport & { serverWaves: HandlerWaves }): string =>
     `${us(r.serverWaves.intervalsMicros.reduce((a, b) => a + b, 0))} of the round's ${us(r.serverSpread?.rangeMicros)} server spread`;
   const only = waved.length === 1 ? waved[0] : undefined;
   if (only) {
     const w = only.serverWaves;
-    const apart = w.sizes.length === 2 ? `the second began ${intervals(w)} after the first` : `each began ${intervals(w)} after the one before`;
+    const later = w.intervalsMicros.slice(1).map(us);
     return (
       `${report.roundsRun > 1 ? `Round ${only.round}: the` : 'The'} server started the burst's ${handlers(w)} handlers in ${w.sizes.length} waves of at most ${w.sizes[0]} (${waveSizes(w.sizes)}); ` +
-      `${apart}, about as long as the first wave's calls took (median ${us(w.firstWaveLatencyMicros)}), while the client sent every call within ${us(only.sendSpread?.rangeMicros)}: ` +
-      `${cause}, so the other ${handlers(w) - (w.sizes[0] ?? 0)} calls waited for ${waitedFor(w)}. The waits between waves are ${share(only)}.`
+      `the second began ${us(w.intervalsMicros[0])} after the first, about as long as the first wave's calls took (median ${us(w.firstWaveLatencyMicros)})` +
+      `${later.length > 0 ? `, and ${later.length === 1 ? 'the third' : 'each later one'} ${later.join(', ')} after the one before` : ''}, while the client sent every call within ${us(only.sendSpread?.rangeMicros)}: ` +
+      `${cause}, so the other ${handlers(w) - (w.sizes[0] ?? 0)} calls waited for ${waitedFor(w)}. From the first wave's start to the last wave's is ${share(only)}.`
     );
   }
   const sendWorst = Math.max(...waved.map((r) => r.sendSpread?.rangeMicros ?? 0));
   const listed = waved.slice(0, 5).map((r) => {
     const w = r.serverWaves;
-    return `round ${r.round}: ${waveSizes(w.sizes)}, ${intervals(w)} apart, the first wave's calls a median ${us(w.firstWaveLatencyMicros)}, ${share(r)}`;
+    return `round ${r.round}: ${w.sizes.length} waves (${waveSizes(w.sizes)}), ${intervals(w)} apart, the first wave's calls a median ${us(w.firstWaveLatencyMicros)}, their starts spanning ${share(r)}`;
   });
   return (
     `In ${waved.length} of ${plural(report.roundsRun, 'round')} the server started the burst's handlers in waves of at most ${limit}, the second wave about as long after the first as the first wave's calls took, ` +
