@@ -36,9 +36,21 @@ describe('racelab attack: the text says what ran', () => {
     return r.serverWaves!;
   };
   const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+  /**
+   * Attacks until at least `rounds` rounds show waves, at most three times: a stall of the loaded machine inside a
+   * wave (over a quarter of the gap between waves) rightly hides them, and the sentence is what is tested here.
+   */
+  async function attackWithWaves(count: number, rounds: number): Promise<AttackReport> {
+    let report: AttackReport | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      report = await runAttack({ target: limited.target, scenario: 'counter', sync: 'last-frame', count, rounds, pauseMs: 0 });
+      if (report.rounds.every((r) => r.serverWaves)) break;
+    }
+    return report!;
+  }
 
   it('20 calls against a server that runs 10 handlers at once: two waves of 10, and the sentence gives their measured numbers', async () => {
-    const report = await runAttack({ target: limited.target, scenario: 'counter', sync: 'last-frame', count: 20, rounds: 1, pauseMs: 0 });
+    const report = await attackWithWaves(20, 1);
     const round = report.rounds[0]!;
     const w = waved(round);
     expect(w.sizes).toEqual([10, 10]);
@@ -56,9 +68,9 @@ describe('racelab attack: the text says what ran', () => {
   });
 
   it('over several rounds, each round with waves is listed with its own numbers', async () => {
-    const report = await runAttack({ target: limited.target, scenario: 'counter', sync: 'last-frame', count: 25, rounds: 2, pauseMs: 0 });
+    const report = await attackWithWaves(25, 2);
     const rounds = report.rounds.filter((r) => r.serverWaves);
-    expect(rounds.length).toBe(2);
+    expect(rounds.length, JSON.stringify(report.rounds.map((r) => [r.sendSpread, r.serverSpread]))).toBe(2);
     const text = wavesParagraph(renderAttackReport(report))!;
     expect(text).toMatch(/^In 2 of 2 rounds the server started the burst's handlers in waves of at most 10, /);
     expect(text).toContain(`while the client sent each of those bursts within ${formatMicros(Math.max(...rounds.map((r) => r.sendSpread!.rangeMicros)))}:`);
