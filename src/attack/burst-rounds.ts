@@ -1,6 +1,7 @@
 import type { CallOutcome } from '../burst/call.js';
 import { createSyncPolicy } from '../burst/create-policy.js';
 import { sendSpread, serverSpread, type BurstSpread } from '../burst/stats.js';
+import { handlerWaves } from '../burst/waves.js';
 import { decodeMessage } from '../grpc/json-message.js';
 import { status } from '../grpc/status.js';
 import { CheckCallFailed } from './check-channel.js';
@@ -118,6 +119,7 @@ export async function burstRounds(run: AttackRun, rounds: number, pauseMs: numbe
       const offsetOf = (i: number): number => built.calls[i]?.offsetMicros ?? 0;
       const ss = sendSpread(fired.outcomes, offsetOf);
       const sv = serverSpread(fired.outcomes, offsetOf);
+      const waves = handlerWaves(fired.outcomes, offsetOf, ss?.rangeMicros);
       sendSpreads.push(ss);
       serverSpreads.push(sv);
       allOutcomes.push(...fired.outcomes);
@@ -137,13 +139,14 @@ export async function burstRounds(run: AttackRun, rounds: number, pauseMs: numbe
         ...(after !== undefined ? { after } : {}),
         ...(ss ? { sendSpread: ss } : {}),
         ...(sv ? { serverSpread: sv } : {}),
+        ...(waves ? { serverWaves: waves } : {}),
         ...(fired.release ? { release: fired.release } : {}),
         ...(fired.agents ? { agents: fired.agents } : {}),
         wallMs: performance.now() - rt0,
       };
       roundReports.push(report);
       progress(
-        `round ${round}/${rounds}: ${report.verdict}${report.nothingAccepted ? ' (every call refused)' : ''}${report.lost ? `, lost ${report.lost}` : ''}${report.extra ? `, extra ${report.extra}` : ''}, ${report.ok}/${report.calls} ok${sv ? `, server start spread ${formatMicros(sv.rangeMicros)}` : ''}`,
+        `round ${round}/${rounds}: ${report.verdict}${report.nothingAccepted ? ' (every call refused)' : ''}${report.lost ? `, lost ${report.lost}` : ''}${report.extra ? `, extra ${report.extra}` : ''}, ${report.ok}/${report.calls} ok${sv ? `, server start spread ${formatMicros(sv.rangeMicros)}` : ''}${waves ? ` (handlers started in ${waves.sizes.length} waves: ${waves.sizes.join('+')})` : ''}`,
       );
       o.onRound?.(round, rounds);
       if (round < rounds && pauseMs > 0 && !o.signal?.aborted) await pause(pauseMs, o.signal);

@@ -1,6 +1,7 @@
 import { formatMs, plural } from '../core/units.js';
 import { MAX_FLOOD_DURATION_MS, MAX_FLOOD_IN_FLIGHT, MAX_FLOOD_RATE } from '../burst/flood.js';
 import type { BurstSpread, LatencyReport, SpreadSummary, StatusCount } from '../burst/stats.js';
+import type { HandlerWaves } from '../burst/waves.js';
 import type { AgentsRelease, ReleaseWrites, SyncMode, SyncPolicy } from '../burst/sync-policy.js';
 import type { PolicyOptions } from '../burst/create-policy.js';
 import type { TlsFiles } from '../grpc/transport.js';
@@ -132,6 +133,11 @@ export interface RoundReport {
   readonly after?: unknown;
   readonly sendSpread?: BurstSpread;
   readonly serverSpread?: BurstSpread;
+  /**
+   * The server started the burst's handlers in waves (src/burst/waves.ts says when starts count as waves): what a
+   * limit on handlers at once makes of a larger burst. Absent when the starts show no waves or were not reported.
+   */
+  readonly serverWaves?: HandlerWaves;
   readonly release?: ReleaseWrites;
   /** A burst split over agents: each agent's share, offset and spread. */
   readonly agents?: AgentsRelease;

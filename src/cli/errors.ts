@@ -122,3 +122,29 @@ export function cliMessage(e: RacelabError): string {
   const detail = flagWords(e.detail);
   return `${subject !== undefined ? `${subject}: ${detail}` : detail}${hint ? ` (${hint})` : ''}`;
 }
+
+/**
+ * The `error.code` of a command line commander refused before any command ran (`--json` prints it as JSON like
+ * racelab's own errors). These are the CLI's codes, not the library's: no library call can make them.
+ */
+const USAGE_CODE_BY_COMMANDER: Readonly<Record<string, string>> = {
+  'commander.unknownOption': 'UNKNOWN_OPTION',
+  'commander.unknownCommand': 'UNKNOWN_COMMAND',
+  'commander.missingArgument': 'MISSING_ARGUMENT',
+  'commander.excessArguments': 'EXCESS_ARGUMENTS',
+  'commander.missingMandatoryOptionValue': 'MISSING_OPTION',
+  'commander.optionMissingArgument': 'MISSING_OPTION_VALUE',
+  // racelab declares no argument parsers: commander refuses a value only for not being one of an option's choices.
+  'commander.invalidArgument': 'BAD_CHOICE',
+  'commander.conflictingOption': 'CONFLICTING_OPTIONS',
+};
+
+/** The JSON error code for commander's error code; BAD_USAGE for any other refusal (help shown for no command). */
+export function usageCode(commanderCode: string): string {
+  return USAGE_CODE_BY_COMMANDER[commanderCode] ?? 'BAD_USAGE';
+}
+
+/** Commander's error message as one line like racelab's own: its suggestion joins the same line. */
+export function commanderLine(message: string): string {
+  return message.replace(/^error: /, '').replace(/\s*\n\(Did you mean (.+)\?\)\s*$/, '; did you mean $1?').trim();
+}

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { isRacelabError } from '../core/errors.js';
-import { EXIT_INTERNAL, cliMessage, exitStatusFor } from './errors.js';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, cliMessage, commanderLine, exitStatusFor, usageCode } from './errors.js';
 import { killAllChildren } from '../core/children.js';
 import { JSON_SCHEMA_VERSION } from './output.js';
 import { afterSignal, installSignalHandlers } from './signals.js';
@@ -32,8 +32,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .configureOutput({
       // Commander's errors, as one line like racelab's own: its suggestion joins the same line.
-      outputError: (str, write) =>
-        write(`racelab: ${str.replace(/^error: /, '').replace(/\s*\n\(Did you mean (.+)\?\)\s*$/, '; did you mean $1?').trim()}\n`),
+      outputError: (str, write) => write(`racelab: ${commanderLine(str)}\n`),
     });
   registerServe(program);
   registerClient(program);
@@ -51,6 +50,10 @@ export function buildProgram(): Command {
   return program;
 }
 
+function printJsonError(code: string, message: string): void {
+  process.stdout.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, error: { code, message } })}\n`);
+}
+
 /** Runs the CLI; resolves with the exit code. Commands set `process.exitCode` for verdicts (1 = race found). */
 export async function main(argv: string[]): Promise<number> {
   // grpc-js logs failures (a port in use) on its own line before racelab's one-line error; it reads this when
@@ -65,10 +68,16 @@ export async function main(argv: string[]): Promise<number> {
     await afterSignal();
     // A command that failed mid-run may have left its progress line drawn: the error starts on a clean line.
     stopProgress();
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0;
+      // Commander printed its one line on stderr already (outputError); a command line it refused never reached
+      // a command, so the JSON a CI job parses is written here, as for racelab's own errors.
+      if (argv.includes('--json')) printJsonError(usageCode(e.code), commanderLine(e.message));
+      return EXIT_BAD_INPUT;
+    }
     if (isRacelabError(e)) {
       // A CI job that asked for JSON parses stdout: the error is JSON there too (and one line on stderr).
-      if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, error: { code: e.code, message: cliMessage(e) } })}\n`);
+      if (argv.includes('--json')) printJsonError(e.code, cliMessage(e));
       process.stderr.write(`racelab: ${cliMessage(e)}\n`);
       return exitStatusFor(e);
     }

@@ -736,6 +736,14 @@ export class ControlledScheduler implements Scheduler {
 
   // ---- for workloads ------------------------------------------------------------------------------------
 
+  /** Scheduler.windDown: the steps from this index on wound the run down; undefined until a task says so. */
+  windDownFrom: number | undefined;
+
+  /** Scheduler.windDown, once per run: the step being executed is the workload's last. */
+  windDown(): void {
+    if (this.phase === 'running' && this.windDownFrom === undefined) this.windDownFrom = this.steps.length;
+  }
+
   /** Appends to the trace entry of the step being executed (ignored outside a step). */
   note(text: string): void {
     if (this.phase !== 'running') return;

@@ -179,6 +179,13 @@ export interface ScheduleReport {
   readonly schedule: readonly string[];
   /** Virtual time at the end of the run. */
   readonly virtualMs: number;
+  /**
+   * How many of the last steps ran after the workload had its result (an actor system shutting down): counted in
+   * `steps`, listed in `traceLines` and `schedule`, and shown apart in a text report. 0 when none.
+   */
+  readonly windDownSteps: number;
+  /** `trace` up to the workload's last step, when there are wind-down steps after it. */
+  readonly traceToResult?: string;
 }
 
 export interface FailureReport {
@@ -1000,5 +1007,7 @@ function scheduleReport(record: RunRecord): ScheduleReport {
     traceLines: traceLines(record.steps),
     schedule: scheduleOf(record.steps),
     virtualMs: record.virtualMs,
+    windDownSteps: record.windDownFrom !== undefined ? record.steps.length - record.windDownFrom : 0,
+    ...(record.windDownFrom !== undefined && record.windDownFrom < record.steps.length ? { traceToResult: traceLine(record.steps.slice(0, record.windDownFrom)) } : {}),
   };
 }

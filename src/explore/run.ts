@@ -26,6 +26,8 @@ export interface RunRecord {
   readonly linearizability?: 'ok' | 'illegal' | 'unknown';
   /** What the run did outside the scheduler's control (then its pass proves nothing): count and first event. */
   readonly uncontrolled?: UncontrolledReport;
+  /** Steps from this index on ran after the workload had its result (Scheduler.windDown): an actor system's shutdown. */
+  readonly windDownFrom?: number;
 }
 
 export interface RunOptions {
@@ -162,8 +164,9 @@ class Execution {
   /** The run's record, with what it did uncontrolled (rare: the common record is built without a spread). */
   private record(violation: string | undefined): RunRecord {
     const record = this.plainRecord(violation);
-    const uncontrolled = this.scheduler.uncontrolled;
-    return uncontrolled ? { ...record, uncontrolled } : record;
+    const { uncontrolled, windDownFrom } = this.scheduler;
+    if (!uncontrolled && windDownFrom === undefined) return record;
+    return { ...record, ...(uncontrolled ? { uncontrolled } : {}), ...(windDownFrom !== undefined ? { windDownFrom } : {}) };
   }
 
   /** The run's record. Built field by field, not by spreading a shared part: one is made per run. */

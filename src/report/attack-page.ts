@@ -2,7 +2,7 @@ import { formatMs, plural } from '../core/units.js';
 import { barsSvg, histogramSvg, latenciesMs, roundsOverviewSvg, timelineSvg, timelineLegend, type TimelineCall } from './charts.js';
 import type { ReportPage, Tone } from './page.js';
 import { isUnknownOutcome, statusName } from '../grpc/status.js';
-import { renderAttackReport } from './attack-text.js';
+import { floodRun, renderAttackReport, wavesSentence } from './attack-text.js';
 import { clientsWord, formatMicros, type AttackCall, type AttackReport } from '../attack/report.js';
 
 /** Rounds drawn call by call (races first, then the earliest); every call still appears in the overview. */
@@ -75,11 +75,15 @@ export function attackPage(report: AttackReport, command: string): ReportPage {
     };
   });
   const t = report.totals;
+  const waves = wavesSentence(report);
   const explanation = [
-    `${plural(report.roundsRun, 'round')} of ${plural(report.callsPerBurst, 'call')} (${report.endpoints.map((e) => `${e.method} x${e.count}`).join(', ')}) sent to ${report.target} with --sync ${report.sync} over ${clientsWord(report.sync, report.clients)}.`,
+    report.flood
+      ? `A ${floodRun(report, report.flood)}.`
+      : `${plural(report.roundsRun, 'round')} of ${plural(report.callsPerBurst, 'call')} (${report.endpoints.map((e) => `${e.method} x${e.count}`).join(', ')}) sent to ${report.target} with --sync ${report.sync} over ${clientsWord(report.sync, report.clients)}.`,
     report.invariant
       ? `After each round the invariant "${report.invariant}" was checked: ${plural(report.racesFound, 'round')} broke it, ${plural(t.lost, 'effect')} lost in all${t.extra ? ` and ${t.extra} extra` : ''}; ${plural(t.unknown, 'call')} had an unknown outcome.`
       : 'No invariant was given, so no round was judged.',
+    ...(waves ? [waves] : []),
     ...report.warnings,
   ];
   return {

@@ -1,5 +1,6 @@
 import { formatMs, plural } from '../core/units.js';
 import type { SpreadSummary } from '../burst/stats.js';
+import type { HandlerWaves } from '../burst/waves.js';
 import { renderHistogram } from './histogram.js';
 import { renderTable, wrap } from './table.js';
 import { clientsWord, type AttackReport, type RoundReport } from '../attack/report.js';
@@ -34,10 +35,11 @@ function spreadRow(label: string, s: SpreadSummary | undefined): string[] | unde
 /** The report as text: the rounds, the verdict, the spreads, then ghz's summary, histogram and status codes. */
 export function renderAttackReport(report: AttackReport): string {
   const out: string[] = [];
-  const calls = report.endpoints.map((e) => `${e.method} x${e.count}${e.offsetMicros ? ` at +${formatMs(e.offsetMicros / 1000)}` : ''}`).join(', ');
-  out.push(
-    `racelab attack: ${calls} on ${report.target}, ${report.flood ? `flood (${report.flood.rate === 'max' ? 'max rate' : `${report.flood.rate}/s`} for ${formatMs(report.flood.durationMs)})` : `--sync ${report.sync}`} over ${clientsWord(report.sync, report.clients)}, ${plural(report.roundsRun, 'round')}; types from ${report.schemaSource}`,
-  );
+  if (report.flood) out.push(`racelab attack: ${floodRun(report, report.flood)}; types from ${report.schemaSource}`);
+  else {
+    const calls = report.endpoints.map((e) => `${e.method} x${e.count}${e.offsetMicros ? ` at +${formatMs(e.offsetMicros / 1000)}` : ''}`).join(', ');
+    out.push(`racelab attack: ${calls} on ${report.target}, --sync ${report.sync} over ${clientsWord(report.sync, report.clients)}, ${plural(report.roundsRun, 'round')}; types from ${report.schemaSource}`);
+  }
   if (report.invariant) out.push(`invariant${report.scenario ? ` (scenario ${report.scenario})` : ''}: ${report.invariant}`);
 
   if (!report.flood) {
@@ -99,6 +101,8 @@ export function renderAttackReport(report: AttackReport): string {
     out.push(['Burst spread, first to last call, per round (offsets removed):', renderTable(['', 'best', 'median', 'stddev', 'worst', 'rounds'], spreadRows)].join('\n'));
     if (!report.serverSpread) out.push('(server-side spread needs a server that reports its handler start times, such as `racelab serve`.)');
   }
+  const waves = wavesSentence(report);
+  if (waves) out.push(wrap(waves, 110, ''));
 
   const agentRounds = report.rounds.filter((r) => r.agents);
   if (agentRounds.length > 0) out.push(renderAgentRounds(agentRounds));
@@ -134,6 +138,65 @@ export function renderAttackReport(report: AttackReport): string {
   }
   out.push(`seed ${report.seed}, ${formatMs(report.wallMs)} in all`);
   return out.join('\n\n');
+}
+
+/**
+ * What a flood ran, for its header: its methods, rate, in-flight calls, duration and connections, and the calls it
+ * made. An endpoint's count is only its share of the cycle (`A=3` and `B=1`: three A for each B), and a flood is
+ * one round of no bursts: neither belongs here.
+ */
+export function floodRun(report: AttackReport, f: NonNullable<AttackReport['flood']>): string {
+  const methods = report.endpoints.map((e) => e.method);
+  const counts = report.endpoints.map((e) => e.count);
+  const what = methods.length === 1 ? methods[0] : `${methods.join(', ')} in turn${counts.some((c) => c !== counts[0]) ? ` (${counts.join(':')})` : ''}`;
+  const pace = f.rate === 'max' ? `as fast as ${f.concurrency} calls in flight allow` : `${f.rate} calls/s (at most ${f.concurrency} in flight)`;
+  const made = f.sent === f.completed ? `${plural(f.completed, 'call')} made` : `${plural(f.sent, 'call')} sent, ${f.completed} completed`;
+  return `flood of ${what} on ${report.target}, ${pace} for ${formatMs(f.durationMs)} over ${clientsWord(report.sync, report.clients)}: ${made}${f.skipped > 0 ? `, ${f.skipped} skipped (in-flight cap)` : ''}`;
+}
+
+/** `10 + 10`; a long run of waves keeps its ends: `1 + 1 + 1 + … + 1`. */
+function waveSizes(sizes: readonly number[]): string {
+  return sizes.length <= 6 ? sizes.join(' + ') : `${sizes.slice(0, 3).join(' + ')} + … + ${sizes[sizes.length - 1]}`;
+}
+
+/** The time between waves: `100.3ms`, or for more than two, each: `100.3ms, 100.1ms`. */
+const intervals = (w: HandlerWaves): string => w.intervalsMicros.map(us).join(', ');
+
+/**
+ * Rounds whose handler starts came in waves (RoundReport.serverWaves), and what the timings point to. racelab
+ * cannot read the server's configuration, so a limit on handlers at once is the likely cause, said as likely:
+ * every number is the round's, measured on the server's clock (starts) or the client's (latency, send spread).
+ */
+export function wavesSentence(report: AttackReport): string | undefined {
+  const waved = report.rounds.filter((r): r is RoundReport & { serverWaves: HandlerWaves } => r.serverWaves !== undefined);
+  if (waved.length === 0) return undefined;
+  const limit = Math.max(...waved.map((r) => r.serverWaves.sizes[0] ?? 0));
+  const cause = `the server likely runs at most ${limit} handlers at once (a concurrency limit: a worker pool, \`racelab serve --max-concurrency\`)`;
+  const handlers = (w: HandlerWaves): number => w.sizes.reduce((a, b) => a + b, 0);
+  const waitedFor = (w: HandlerWaves): string => (w.sizes.length === 2 ? `the first ${w.sizes[0]} to finish` : 'earlier ones to finish');
+  // From the first wave's first start to the last wave's: the part of the spread the waiting made.
+  const share = (r: RoundReport & { serverWaves: HandlerWaves }): string =>
+    `${us(r.serverWaves.intervalsMicros.reduce((a, b) => a + b, 0))} of the round's ${us(r.serverSpread?.rangeMicros)} server spread`;
+  const only = waved.length === 1 ? waved[0] : undefined;
+  if (only) {
+    const w = only.serverWaves;
+    const later = w.intervalsMicros.slice(1).map(us);
+    return (
+      `${report.roundsRun > 1 ? `Round ${only.round}: the` : 'The'} server started the burst's ${handlers(w)} handlers in ${w.sizes.length} waves of at most ${w.sizes[0]} (${waveSizes(w.sizes)}); ` +
+      `the second began ${us(w.intervalsMicros[0])} after the first, about as long as the first wave's calls took (median ${us(w.firstWaveLatencyMicros)})` +
+      `${later.length > 0 ? `, and ${later.length === 1 ? 'the third' : 'each later one'} ${later.join(', ')} after the one before` : ''}, while the client sent every call within ${us(only.sendSpread?.rangeMicros)}: ` +
+      `${cause}, so the other ${handlers(w) - (w.sizes[0] ?? 0)} calls waited for ${waitedFor(w)}. From the first wave's start to the last wave's is ${share(only)}.`
+    );
+  }
+  const sendWorst = Math.max(...waved.map((r) => r.sendSpread?.rangeMicros ?? 0));
+  const listed = waved.slice(0, 5).map((r) => {
+    const w = r.serverWaves;
+    return `round ${r.round}: ${w.sizes.length} waves (${waveSizes(w.sizes)}), ${intervals(w)} apart, the first wave's calls a median ${us(w.firstWaveLatencyMicros)}, their starts spanning ${share(r)}`;
+  });
+  return (
+    `In ${waved.length} of ${plural(report.roundsRun, 'round')} the server started the burst's handlers in waves of at most ${limit}, the second wave about as long after the first as the first wave's calls took, ` +
+    `while the client sent each of those bursts within ${us(sendWorst)}: ${cause}, so the rest of each burst waited for earlier handlers to finish (${listed.join('; ')}${waved.length > 5 ? `; and ${waved.length - 5} more` : ''}).`
+  );
 }
 
 /**

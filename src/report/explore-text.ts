@@ -1,7 +1,24 @@
 import { formatMs, plural } from '../core/units.js';
 import type { StopReason } from '../explore/explore.js';
 import { SHRINK_STOPS } from '../explore/shrink-stop.js';
+import type { ScheduleReport } from '../explore/explore.js';
 import type { ExploreReport, ReplayReport } from '../workloads/run-explore.js';
+
+/**
+ * A schedule's numbered steps, ending at the workload's last: steps that only wound the run down after the
+ * workload had its result (an actor system's shutdown) follow on one line of their own, numbered as they ran.
+ * They still ran, and the check came after them, so they are shown, not dropped; the replay token holds them too.
+ */
+function scheduleLines(s: Pick<ScheduleReport, 'traceLines' | 'windDownSteps' | 'trace' | 'traceToResult'>): string[] {
+  const result = s.traceLines.length - s.windDownSteps;
+  const lines = s.traceLines.slice(0, result).map((l) => `  ${l}`);
+  if (s.windDownSteps > 0) {
+    const after = s.traceLines.slice(result).map((l) => l.trim().replace(/\s{2,}/g, ' '));
+    lines.push(`  after the workload had its result, ${plural(s.windDownSteps, 'step')} winding the run down (the run is checked after them): ${after.join(' . ')}`);
+  }
+  lines.push(s.traceToResult !== undefined ? `trace: ${s.traceToResult} (then the wind-down above)` : `trace: ${s.trace}`);
+  return lines;
+}
 
 function describeWorkload(scenario: string, params: Readonly<Record<string, string>>): string {
   const list = Object.entries(params)
@@ -29,8 +46,7 @@ export function renderExploreReport(r: ExploreReport): string {
     lines.push(
       `RACE FOUND in run ${f.runsToFailure} (${f.kind}): ${f.message}`,
       `${f.shrinkStopped ? 'smallest schedule found' : 'minimal schedule'}: ${plural(f.shrunk.steps, 'step')}, ${plural(f.shrunk.preemptions, 'preemption')} (as found: ${plural(f.found.steps, 'step')}, ${plural(f.found.preemptions, 'preemption')}; ${plural(f.shrinkRuns, 'shrink run')}${f.shrinkStopped ? `, then shrinking stopped: ${SHRINK_STOPS[f.shrinkStopped]}` : ''})`,
-      ...f.shrunk.traceLines.map((l) => `  ${l}`),
-      `trace: ${f.shrunk.trace}`,
+      ...scheduleLines(f.shrunk),
       `replay: ${r.replayCommand ?? ''}`,
       por ? `(${speed}; ${por})` : `(${speed})`,
     );
@@ -72,8 +88,7 @@ export function renderExploreReport(r: ExploreReport): string {
 export function renderReplayReport(r: ReplayReport): string {
   return [
     `replay ${describeWorkload(r.scenario, r.params)}: seed ${r.seed}, ${plural(r.steps, 'step')}, ${plural(r.preemptions, 'preemption')}`,
-    ...r.traceLines.map((l) => `  ${l}`),
-    `trace: ${r.trace}`,
+    ...scheduleLines(r),
     r.failure ? `FAILS (${r.failure.kind}): ${r.failure.message}` : 'passes: the invariant holds on this schedule',
   ].join('\n');
 }

@@ -89,6 +89,12 @@ export interface Scheduler {
    * uncontrolled: an exploration that saw it never reports a proof.
    */
   uncontrolledAwait?(site: AwaitSite, what: string): void;
+  /**
+   * Optional: the calling task's workload has its result, and what runs from the next step on only winds the run
+   * down (an actor system shutting down its processes). A controlled scheduler still runs and records those steps
+   * (the run's check comes after them), and a report lists them apart, after the steps that made the result.
+   */
+  windDown?(): void;
 }
 
 /** A wait made by `Scheduler.block`: await `promise`; another task ends it with `wake()` (later calls do nothing). */

@@ -167,6 +167,9 @@ export interface ReplayReport {
   readonly preemptions: number;
   readonly trace: string;
   readonly traceLines: readonly string[];
+  /** How many of the last steps ran after the workload had its result (ScheduleReport.windDownSteps). */
+  readonly windDownSteps: number;
+  readonly traceToResult?: string;
 }
 
 /** `racelab replay <token>`: rebuilds the built-in workload the token names and runs its schedule once. */
@@ -185,6 +188,8 @@ export async function runReplay(tokenText: string): Promise<ReplayReport> {
     preemptions: result.schedule.preemptions,
     trace: result.schedule.trace,
     traceLines: result.schedule.traceLines,
+    windDownSteps: result.schedule.windDownSteps,
+    ...(result.schedule.traceToResult !== undefined ? { traceToResult: result.schedule.traceToResult } : {}),
   };
 }
 

@@ -136,6 +136,8 @@ export async function runWorkload<T>(
     } catch (e) {
       run.outcome = { ok: false, error: e };
     } finally {
+      // The body has its result: the shutdown's steps come after it (a trace lists them apart).
+      scheduler.windDown?.();
       await system.shutdown();
     }
   });
