@@ -65,6 +65,9 @@ export interface RaceMonitorOptions {
   linearizability?: OnlineCheckOptions;
 }
 
+const NO_READS: MonitoredRequest['reads'] = new Map();
+const NO_WRITES: MonitoredRequest['writes'] = Object.freeze([]);
+
 /** What one request did, as the monitor saw it. Times are monotonic microseconds (`nowMicros`). */
 export interface MonitoredRequest {
   /** What logs call it: the client's `x-request-id`, else `r` and a number. Clients may repeat one (a retry). */
@@ -77,8 +80,8 @@ export interface MonitoredRequest {
   /** The gRPC status code (or 0 / 2 for a plain handler that resolved / threw). */
   status: number | undefined;
   /** The last version of each key this request read, and when. */
-  readonly reads: Map<string, { version: number; atMicros: number }>;
-  readonly writes: Array<{ key: string; basedOn: number | undefined; version: number | undefined; atMicros: number }>;
+  readonly reads: ReadonlyMap<string, { version: number; atMicros: number }>;
+  readonly writes: ReadonlyArray<{ key: string; basedOn: number | undefined; version: number | undefined; atMicros: number }>;
   /** Set when this request was the second writer of a lost-update pair. */
   overwrote?: string;
 }
@@ -179,7 +182,12 @@ export class RaceMonitor {
   readonly online: OnlineLinearizability | undefined;
 
   private readonly context = new AsyncLocalStorage<MonitoredRequest>();
-  private readonly byMetadata = new WeakMap<object, MonitoredRequest>();
+  /**
+   * Where a call's metadata object holds its request: a property of its own (a symbol of this monitor's), not a
+   * WeakMap, whose entries, one per call, made the server's garbage collection the largest part of the
+   * monitor's cost (a CPU profile under `npm run bench -- monitor`).
+   */
+  private readonly requestKey = Symbol('racelab monitor request');
   private readonly keys = new Map<string, KeyState>();
   private readonly classes = new Set<string>();
   private readonly maxKeys: number;
@@ -274,12 +282,13 @@ export class RaceMonitor {
    * with `grpcInterceptor(monitor, { asyncContext: false })`.
    */
   requestOf(call: { readonly metadata: object } | object): MonitoredRequest | undefined {
-    return this.byMetadata.get('metadata' in call && typeof call.metadata === 'object' && call.metadata !== null ? call.metadata : call);
+    const holder = 'metadata' in call && typeof call.metadata === 'object' && call.metadata !== null ? call.metadata : call;
+    return (holder as Record<symbol, MonitoredRequest | undefined>)[this.requestKey];
   }
 
   /** @internal the interceptor's link from a call's metadata (the object its handler sees) to its request. */
   bindMetadata(metadata: object, request: MonitoredRequest): void {
-    this.byMetadata.set(metadata, request);
+    (metadata as Record<symbol, MonitoredRequest>)[this.requestKey] = request;
   }
 
   /** Starts a request; `run` it or pass it to read/write, and `end` it. The interceptor and `wrap` do this. */
@@ -295,8 +304,10 @@ export class RaceMonitor {
       startMicros: nowMicros(),
       endMicros: undefined,
       status: undefined,
-      reads: new Map(),
-      writes: [],
+      // Made at the first read and the first write: a request that never reads (an atomic increment) allocates no
+      // map, and everything a request holds while in flight is garbage the server collects.
+      reads: NO_READS,
+      writes: NO_WRITES,
     };
   }
 
@@ -338,7 +349,11 @@ export class RaceMonitor {
       this.counts.untracked++;
       return;
     }
-    if (request.reads.size < 1024 || request.reads.has(key)) request.reads.set(key, { version, atMicros: nowMicros() });
+    if (request.reads.size < 1024 || request.reads.has(key)) {
+      const own = request as { reads: ReadonlyMap<string, { version: number; atMicros: number }> };
+      if (own.reads === NO_READS) own.reads = new Map();
+      (own.reads as Map<string, { version: number; atMicros: number }>).set(key, { version, atMicros: nowMicros() });
+    }
     const state = this.keyState(key);
     if (state.latest === undefined || version > state.latest) {
       // Versions written where the monitor could not see (another process) are taken to be on the chain.
@@ -359,7 +374,11 @@ export class RaceMonitor {
     const at = nowMicros();
     const read = request.reads.get(key);
     // A request's own record stays small whatever its handler does (a loop of writes): the first 64 are kept.
-    if (request.writes.length < 64) request.writes.push({ key, basedOn: read?.version, version, atMicros: at });
+    if (request.writes.length < 64) {
+      const entry = { key, basedOn: read?.version, version, atMicros: at };
+      if (request.writes === NO_WRITES) (request as { writes: MonitoredRequest['writes'] }).writes = [entry];
+      else (request.writes as Array<typeof entry>).push(entry);
+    }
     const state = this.keyState(key);
     const latestVersion = state.latest;
     const latest = latestVersion === undefined ? undefined : state.versions.get(latestVersion);
