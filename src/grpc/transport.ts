@@ -131,7 +131,11 @@ function classifyConnectError(e: Error, settings: TransportSettings): RacelabErr
   const code = (e as NodeJS.ErrnoException).code ?? '';
   const msg = tlsReason(e);
   const target = settings.target;
-  if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL'].includes(code)) {
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    // The name never became an address: no connection was tried, so "nothing accepts connections" would mislead.
+    return new RacelabError('UNREACHABLE', `the host name in ${target} does not resolve (${code}); check its spelling, or give an IP address such as 127.0.0.1`, { subject: 'target' });
+  }
+  if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(code)) {
     return new RacelabError('UNREACHABLE', `nothing accepts connections at ${target} (${code}); check host and port, or start the server`, { subject: 'target' });
   }
   if (settings.tls) {

@@ -13,4 +13,16 @@ describe('errors that name what is wrong and the fix', () => {
     // Refused on the name, not after the 30 s connect timeout.
     expect(expectOneLineError(dns)).toMatch(/^racelab: --target: the host name no-such-host\.invalid does not resolve \(\w+\); check its spelling/);
   }, 60_000);
+
+  it('attack and list on an unknown host name say the name does not resolve, not that nothing accepts connections', async () => {
+    const [attack, list] = await Promise.all([
+      runCli(['attack', '--target', 'no-such-host.invalid:50051', '--scenario', 'counter', '--rounds', '1']),
+      runCli(['list', 'no-such-host.invalid:50051']),
+    ]);
+    for (const run of [attack, list]) {
+      const line = expectOneLineError(run);
+      expect(line).toMatch(/the host name in no-such-host\.invalid:50051 does not resolve \((ENOTFOUND|EAI_AGAIN)\); check its spelling/);
+      expect(line).not.toContain('nothing accepts connections');
+    }
+  }, 60_000);
 });

