@@ -285,8 +285,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
           : ' The budget ran out before the smallest failing window was found; give a bigger budget to have it explained.'),
     );
   } else if (verdict === 'illegal' && w !== undefined) {
-    const index = illegalIndex;
-    const partition = prepared.partitions[index]!;
+    const partition = prepared.partitions[illegalIndex]!;
     const idOf = (k: number): number => partition.ops[k]!.op.id;
     const label = partitionLabel(partition.key);
     const essential = w.essential.map(idOf);
@@ -325,7 +324,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
       ...(w.notMinimizedBecause !== undefined ? { notMinimizedBecause: w.notMinimizedBecause } : {}),
       explanation: words,
     };
-    const pr = partitionReports[index]!;
+    const pr = partitionReports[illegalIndex]!;
     explanation.push(
       `Not linearizable: no order of the ${pr.operations} operations${label !== null ? ` on key ${label}` : ''} that respects real time explains every response they saw. The response that cannot be explained is ${describeOperationView(breakView)} (${describeSpan(breakView, paired.timeUnit, origin)}${breakView.line !== undefined && paired.timeUnit === 'us' ? `, line ${breakView.line}` : ''}); ${w.minimized ? 'the smallest failing window has' : `a failing window (not made as small as possible: ${notMinimizedReason(w.notMinimizedBecause ?? 'budget')}) has`} ${plural(essential.length, 'operation')}.`,
       ...words,

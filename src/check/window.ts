@@ -4,6 +4,13 @@ import type { Partition } from './prepare.js';
 import { searchLinearization, type SearchOp, type SearchOutcome } from './search.js';
 
 /**
+ * Why a search of the window stopped short: the check's time budget ran out, one check of a candidate window ran
+ * out of its own steps (`stepsPerCheck`), the window had too many operations to try removing, or the check was
+ * interrupted (Ctrl+C).
+ */
+export type WindowCut = 'budget' | 'steps' | 'size' | 'interrupt';
+
+/**
  * The smallest window of a non-linearizable partition that is non-linearizable on its own. Every step below
  * only ever *weakens* the history (drops operations that cannot matter, or turns a seen outcome into an unknown
  * one), so a window proven illegal is a proof that the whole history is illegal:
@@ -20,13 +27,6 @@ import { searchLinearization, type SearchOp, type SearchOutcome } from './search
  * 3. Essential operations: ddmin over the window's seen operations turns as many as possible into unknown ones
  *    (reads are dropped outright); what remains seen is what the proof needs.
  */
-/**
- * Why a search of the window stopped short: the check's time budget ran out, one check of a candidate window ran
- * out of its own steps (`stepsPerCheck`), the window had too many operations to try removing, or the check was
- * interrupted (Ctrl+C).
- */
-export type WindowCut = 'budget' | 'steps' | 'size' | 'interrupt';
-
 export interface WindowResult<S> {
   readonly from: 'initial' | 'unknown';
   readonly initialState: S;
@@ -143,12 +143,9 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
       cut ??= 'budget';
       return false;
     }
+    // Building a window of a large partition takes a while; a budget spent (or a Ctrl+C) meanwhile stops the
+    // search before it starts, and comes back as `unknown` with no steps used: a budget cut.
     const { list } = build(spec);
-    // Building a window of a large partition takes a while: the budget or a Ctrl+C may have come meanwhile.
-    if (budget.exhausted) {
-      cut ??= 'budget';
-      return false;
-    }
     const capped = budget.child(Infinity, stepsPerCheck);
     const r = searchLinearization(model, list, { initial: initialOf(spec), budget: capped });
     if (r.verdict === 'unknown') cut ??= capped.stepsUsed >= stepsPerCheck ? 'steps' : 'budget';
