@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openStore, type PostgresStore } from '../../src/store/index.js';
 import { PG_URL, serviceAvailable } from '../helpers/services.js';
 import { expectOpenFailures, namespacedStores, storeContract, urlWith } from './store-contract.js';
@@ -10,17 +10,28 @@ const { suffix, open } = namespacedStores<PostgresStore>(PG_URL);
 storeContract('PostgresStore', 'postgres', open, { skip: !available });
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits (up to 10 s, then fails the test) until `ready()`: a window held open by the test, not by a guessed pause. */
+const bothHere = (ready: () => boolean) =>
+  vi.waitFor(
+    () => {
+      if (!ready()) throw new Error('the other transaction never got here');
+    },
+    { timeout: 10_000, interval: 5 },
+  );
 
 describe.skipIf(!available)('PostgresStore', () => {
   it('SERIALIZABLE aborts one of two overlapping read-wait-writes (40001), and the retry makes the sum exact', async () => {
     const s = await open('serializable');
     await s.set('k', 0);
     const retries: string[] = [];
+    // Both read before either writes, however long a loaded machine takes to open the second connection.
+    let reads = 0;
     const rmw = () =>
       s.transaction(
         async (tx) => {
           const v = await tx.get('k');
-          await pause(150);
+          reads++;
+          await bothHere(() => reads >= 2);
           await tx.set('k', v + 1);
         },
         { isolation: 'serializable', onRetry: (code) => retries.push(code) },
@@ -77,22 +88,23 @@ describe.skipIf(!available)('PostgresStore', () => {
   it('SELECT … FOR UPDATE counts a wait only when another transaction holds the row lock', async () => {
     const s = await open('for-update-waits');
     let waits = 0;
-    const rmw = (locked?: () => void) =>
+    const rmw = (locked?: () => Promise<void>) =>
       s.transaction(
         async (tx) => {
           const v = await tx.getForUpdate('k', { onWait: () => waits++ });
-          locked?.();
-          await pause(150);
+          await locked?.();
           await tx.set('k', v + 1);
         },
         { isolation: 'read committed' },
       );
     await rmw();
     expect(waits).toBe(0);
-    // The second starts once the first holds the lock: it finds the row locked, is counted once, and waits its turn.
+    // The second starts once the first holds the lock, which holds it until the second has found the row locked:
+    // it is counted once, and waits its turn.
     let second: Promise<void> | undefined;
-    await rmw(() => {
+    await rmw(async () => {
       second ??= rmw();
+      await bothHere(() => waits >= 1);
     });
     await second;
     expect(await s.get('k')).toBe(3);
@@ -109,7 +121,8 @@ describe.skipIf(!available)('PostgresStore', () => {
         async (session) => {
           log.push(`in ${id}`);
           const v = await session.get('k');
-          await pause(100);
+          // The holder keeps the lock until the other section has found it taken.
+          await bothHere(() => waits >= 1);
           await session.set('k', v + 1);
           log.push(`out ${id}`);
         },
