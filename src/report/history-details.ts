@@ -1,5 +1,5 @@
 import type { CheckReport } from '../check/check-report.js';
-import type { HistoryLayout } from './history-layout.js';
+import type { HistoryFocus } from './history-layout.js';
 import { esc } from './page.js';
 
 /** The explanation's lines as paragraphs, its numbered operations (`  [1] …`) as a list. */
@@ -12,7 +12,7 @@ export function explanationHtml(report: CheckReport): string {
 }
 
 /** With more than one partition: a select that shows one key's operations, the focused one selected. */
-export function partitionFilterHtml(report: CheckReport, layout: HistoryLayout): string {
+export function partitionFilterHtml(report: CheckReport, layout: HistoryFocus): string {
   return report.partitions > 1
     ? `<label class="filter">show key <select id="partition"><option value="">all keys</option>${report.partitionReports
         .map((p) => `<option value="${esc(String(p.key))}"${p.key === layout.focusPartition ? ' selected' : ''}>${esc(String(p.key))} (${p.verdict})</option>`)
@@ -27,7 +27,7 @@ const MAX_STEPS = 300;
  * The state along the linearization, step by step (and the operation that does not fit, when it breaks): the
  * chart shows the order, this shows what it does. Empty when there is no order to show.
  */
-export function linearizationSection(layout: HistoryLayout): string {
+export function linearizationSection(layout: HistoryFocus): string {
   const { ops, focusReport, focusPartition, blockedOp, textLabel, window } = layout;
   const orderIds = focusReport?.order ?? [];
   const stepRows = orderIds

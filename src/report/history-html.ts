@@ -1,6 +1,6 @@
 import type { CheckReport } from '../check/check-report.js';
 import { explanationHtml, linearizationSection, partitionFilterHtml } from './history-details.js';
-import { layoutHistory } from './history-layout.js';
+import { focusOfHistory, layoutHistory } from './history-layout.js';
 import { laneLabelsSvg, timelineSvg } from './history-svg.js';
 import { DETAILS_SCRIPT, esc } from './page.js';
 import { plural } from '../core/units.js';
@@ -17,6 +17,19 @@ export interface HistoryHtmlOptions {
   readonly source?: string;
   /** Most operations drawn (around the failing window, or from the start); the page says how many were left out. */
   readonly maxOperations?: number;
+  /**
+   * Asked before the timeline chart is laid out and before it is drawn, its costly part on a large history: a
+   * reason ("the budget ran out before it was drawn; …") leaves the chart out, and the page says so in its place,
+   * with the verdict, the explanation and the linearization table still there. How a caller holds the page to a
+   * time budget, or stops it on a signal. Absent: the chart is always drawn.
+   */
+  readonly leaveOut?: () => string | undefined;
+}
+
+/** A page, and why its chart was left out when it was (see `HistoryHtmlOptions.leaveOut`). */
+export interface HistoryPage {
+  readonly html: string;
+  readonly chartLeftOut?: string;
 }
 
 const VERDICT: Record<CheckReport['verdict'], { label: string; color: string }> = {
@@ -27,16 +40,37 @@ const VERDICT: Record<CheckReport['verdict'], { label: string; color: string }> 
 
 /** The page: the verdict and counts, the explanation, the timeline (history-svg.ts) and the linearization table. */
 export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptions = {}): string {
-  const layout = layoutHistory(report, options.maxOperations ?? 600);
+  return renderHistoryPage(report, options).html;
+}
+
+/** The chart: the lane labels and the timeline beside them, and the note under it; or why it was left out. */
+function chartHtml(report: CheckReport, options: HistoryHtmlOptions, focused: ReturnType<typeof focusOfHistory>): { html: string; leftOut?: string } {
+  const leftOut = (why: string): { html: string; leftOut: string } => ({ html: `<p class="note left-out">The timeline chart was left out: ${esc(why)}.</p>`, leftOut: why });
+  const before = options.leaveOut?.();
+  if (before !== undefined) return leftOut(before);
+  const layout = layoutHistory(report, options.maxOperations ?? 600, focused);
+  const laidOut = options.leaveOut?.();
+  if (laidOut !== undefined) return leftOut(laidOut);
   const { ops, window, blockedOp, shown } = layout;
+  const omitted = ops.length - shown.length;
+  return {
+    html: `<div class="timeline"><div class="labels">${laneLabelsSvg(layout)}</div><div class="scroll">${timelineSvg(report, layout)}</div></div>
+  <p class="note">${omitted > 0 ? `${shown.length} of ${ops.length} operations drawn (those around ${window ? 'the failing window' : blockedOp ? 'where the search stopped' : 'the start'}); ${omitted} left out. ` : ''}Click a bar (or hover it) for its details. The thread joins the operations in linearization order, each at the earliest instant the order allows.</p>`,
+  };
+}
+
+/** The page, with the chart left out when `options.leaveOut` gives a reason. */
+export function renderHistoryPage(report: CheckReport, options: HistoryHtmlOptions = {}): HistoryPage {
+  const focused = focusOfHistory(report);
+  const { ops, window } = focused;
   const v = VERDICT[report.verdict];
   const c = report.counts;
-  const omitted = ops.length - shown.length;
   const explanation = explanationHtml(report);
-  const partitionOptions = partitionFilterHtml(report, layout);
+  const partitionOptions = partitionFilterHtml(report, focused);
   const title = options.title ?? `racelab check: ${report.model} model`;
-  const linearization = linearizationSection(layout);
-  return `<!doctype html>
+  const linearization = linearizationSection(focused);
+  const chart = chartHtml(report, options, focused);
+  const html = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -67,6 +101,7 @@ export function renderHistoryHtml(report: CheckReport, options: HistoryHtmlOptio
   .other-partition { opacity: 0.55; }
   .hidden { display: none; }
   .note { color: #64748b; font-size: 13px; }
+  .note.left-out { color: #b45309; font-weight: 600; }
   .filter { margin-left: auto; }
   .clickable { cursor: pointer; }
   .selected { stroke: #0f172a !important; stroke-width: 3 !important; }
@@ -97,8 +132,7 @@ ${explanation}
     ${window ? '<span><i style="background:#fee2e2;border:1px dashed #f87171"></i>smallest failing window</span>' : ''}
     ${partitionOptions}
   </div>
-  <div class="timeline"><div class="labels">${laneLabelsSvg(layout)}</div><div class="scroll">${timelineSvg(report, layout)}</div></div>
-  <p class="note">${omitted > 0 ? `${shown.length} of ${ops.length} operations drawn (those around ${window ? 'the failing window' : blockedOp ? 'where the search stopped' : 'the start'}); ${omitted} left out. ` : ''}Click a bar (or hover it) for its details. The thread joins the operations in linearization order, each at the earliest instant the order allows.</p>
+  ${chart.html}
 </section>
 ${linearization}
 <div id="details"></div>
@@ -129,4 +163,5 @@ ${linearization}
 </body>
 </html>
 `;
+  return { html, ...(chart.leftOut !== undefined ? { chartLeftOut: chart.leftOut } : {}) };
 }
