@@ -37,6 +37,12 @@ export interface CheckOptions {
    */
   readonly spentMs?: number;
   /**
+   * checkVerbose only: time kept back from `budgetMs` for what the caller still has to do once the report is back
+   * (print it, draw a page), so that the budget covers that too: the search, the window and its explanation end
+   * this much sooner. Default: 0.
+   */
+  readonly reserveMs?: number;
+  /**
    * checkVerbose only: false leaves the report's `timeline` empty, for a caller that does not show it (a text or
    * JSON report without the HTML page): on a large history the timeline is most of the report's memory. Default: true.
    */
@@ -167,7 +173,7 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
   const { paired, m, prepared } = resolve(history, model);
   const ops = paired.operations;
   // One clock for every phase: the window and its explanation get what the verdict left of the budget.
-  const budget = new Budget(options.budgetMs !== undefined ? Math.max(0, options.budgetMs - (options.spentMs ?? 0) - (performance.now() - t0)) : undefined, options.maxSteps, undefined, options.interrupt);
+  const budget = new Budget(options.budgetMs !== undefined ? Math.max(0, options.budgetMs - (options.spentMs ?? 0) - (options.reserveMs ?? 0) - (performance.now() - t0)) : undefined, options.maxSteps, undefined, options.interrupt);
   const initials = initialStates(m, prepared.partitions, options.initial);
 
   // Each operation's view, made when first needed: every one for the timeline, only the few an explanation names

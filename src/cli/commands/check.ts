@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { CheckJob, CheckMessage } from '../check-worker.js';
+import type { CheckJob, CheckMessage, HtmlMessage } from '../check-worker.js';
 import { checkHtmlPath } from '../html.js';
 import { fromErrorMessage, runInterruptible } from '../interruptible.js';
-import { printJson, printResult } from '../output.js';
+import { printJson, printProgress, printResult } from '../output.js';
 import { startProgress } from '../progress.js';
 import { exitStatusForSignal } from '../signals.js';
 import { MODEL_NAMES } from '../../check/models.js';
@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .description('check a recorded history for linearizability against a model (exit 0 ok, 1 illegal, 3 unknown, 2 bad input)')
     .argument('<history>', 'history file: racelab JSON Lines, Jepsen EDN, or a Jepsen text log')
     .requiredOption('--model <name>', `the sequential model: ${MODEL_NAMES.join(', ')}`)
-    .option('--budget <duration>', 'time for the whole check (reading the file, verdict, window, explanation) before the verdict is "unknown"', '10s')
+    .option('--budget <duration>', 'time for the whole command from its start (reading the file, verdict, window, explanation, the page, the output) before the verdict is "unknown"', '10s')
     .option('--max-steps <n>', 'search steps before the verdict is "unknown" (reproducible, unlike time)')
     .option('--format <format>', 'history format: auto, jsonl, edn or jepsen-log', 'auto')
     .option('--initial <json>', "where the object started, as JSON (a counter: 5; kv: {\"x\":\"ab\"}), or unknown; default: the history's header, else unknown for racelab JSON Lines and the model's start for Jepsen's formats")
@@ -45,11 +45,14 @@ export function register(program: Command): void {
       const initial = opts.initial !== undefined ? parseInitial(opts.initial, lib.RacelabError) : undefined;
       if (opts.html !== undefined) await checkHtmlPath(opts.html);
       const interrupt = new Int32Array(new SharedArrayBuffer(4));
-      const job: CheckJob = { file, format: opts.format, model: opts.model, budgetMs, interrupt, ...(maxSteps !== undefined ? { maxSteps } : {}), ...(initial !== undefined ? { initial } : {}), ...(opts.html !== undefined ? { html: opts.html } : {}) };
+      // The budget is the whole command's, from the process's start (the main thread's time origin): loading
+      // racelab, reading the file, the search, the window, the page and the printing all come out of it.
+      const deadline = performance.timeOrigin + budgetMs;
+      const job: CheckJob = { file, format: opts.format, model: opts.model, budgetMs, deadline, interrupt, ...(opts.json ? { json: true } : {}), ...(maxSteps !== undefined ? { maxSteps } : {}), ...(initial !== undefined ? { initial } : {}), ...(opts.html !== undefined ? { html: opts.html } : {}) };
       // A small file is checked in milliseconds: a thread would cost more than it could ever save.
       const size = await stat(file).then((st) => st.size, () => 0);
       let report: Extract<CheckMessage, { type: 'report' }>['report'] | undefined;
-      let htmlError: string | undefined;
+      let page: HtmlMessage | undefined;
       // The time spent against --budget, with the phase beside it. A large file is checked on a worker thread, so
       // this thread is free to draw; a small one is checked here, in milliseconds, and the line never shows.
       const progress = startProgress({ json: opts.json, forMs: budgetMs, text: `checking ${file}` });
@@ -71,20 +74,29 @@ export function register(program: Command): void {
             // Interrupted: the verdict is out; the page is not worth waiting for. Stopped while reading: no page.
             return opts.html === undefined || stopped !== undefined || m.report.stoppedWhileReading === true;
           }
-          htmlError = m.error;
+          page = m;
           return true;
         },
       }).finally(() => progress.stop());
       if (!report) throw new Error('the check worker ended without a report');
       if (opts.html !== undefined && report.stoppedWhileReading) {
         if (!opts.json) printResult('timeline: not written (nothing was checked)');
-      } else if (opts.html !== undefined && signal === undefined) {
-        if (htmlError !== undefined) {
+      } else if (opts.html !== undefined && page !== undefined) {
+        if (page.error !== undefined && signal === undefined) {
           // A page that could not be written is the user's to fix; one that could not be drawn is racelab's bug.
-          if (htmlError.includes('please report')) throw new Error(`--html: ${htmlError}`);
-          throw new lib.RacelabError('BAD_OPTION', `--html: ${htmlError}`);
+          if (page.error.includes('please report')) throw new Error(`--html: ${page.error}`);
+          throw new lib.RacelabError('BAD_OPTION', `--html: ${page.error}`);
         }
-        if (!opts.json) printResult(`timeline: ${opts.html}`);
+        // The verdict is out and stands whatever became of the page: the exit code stays the verdict's. With
+        // --json, stdout is the report alone, and a page that is not whole is a message on stderr.
+        const notWritten = page.notWritten ?? page.error;
+        if (notWritten !== undefined) {
+          if (opts.json) printProgress(`racelab: --html: ${opts.html} not written (${notWritten})`);
+          else printResult(`timeline: not written (${notWritten})`);
+        } else if (page.chartLeftOut !== undefined) {
+          if (opts.json) printProgress(`racelab: --html: ${opts.html} written without its chart: ${page.chartLeftOut}`);
+          else printResult(`timeline: ${opts.html}, without its chart: ${page.chartLeftOut}`);
+        } else if (!opts.json) printResult(`timeline: ${opts.html}`);
       }
       process.exitCode = signal !== undefined ? exitStatusForSignal(signal) : EXIT_FOR[report.verdict];
 
