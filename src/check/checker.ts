@@ -17,8 +17,8 @@ export interface CheckOptions {
   /** Step budget for the verdict. Default: none. */
   readonly maxSteps?: number;
   /**
-   * checkVerbose only: time for finding and explaining the smallest failing window, after the verdict.
-   * Default: half the budget (at least 1 s), or 10 s without a budget.
+   * checkVerbose only: time for finding and explaining the smallest failing window, after the verdict, at most
+   * what the verdict left of the budget. Default: the budget, or 10 s without a budget.
    */
   readonly explainBudgetMs?: number;
   /**
@@ -42,6 +42,13 @@ export interface CheckOptions {
    * this much sooner. Default: 0.
    */
   readonly reserveMs?: number;
+  /**
+   * checkVerbose only: how long explaining a window is expected to take once it is found (a view and words for
+   * each of its operations: on a window left as large as the history, a few hundred ms). The window is searched
+   * only when the verdict left this much besides, and its search stops this much before the budget's end. It is
+   * not taken from the verdict's search: an illegal verdict without its window is still proved. Default: 0.
+   */
+  readonly explainReserveMs?: number;
   /**
    * checkVerbose only: false leaves the report's `timeline` empty, for a caller that does not show it (a text or
    * JSON report without the HTML page): on a large history the timeline is most of the report's memory. Default: true.
@@ -269,11 +276,13 @@ export function checkVerbose(history: History | PairedHistory, model: Model | st
   // stops): with less time left than the verdict took, it cannot fit in the budget. A Ctrl+C while the window is
   // searched leaves no window either: the verdict is out at once, with the search's own proof.
   const illegalIndex = prepared.partitions.findIndex((p) => outcomes.get(p)!.verdict === 'illegal');
+  // What explaining the window will take is kept back from its search, and must be there besides.
+  const explainReserve = options.explainReserveMs ?? 0;
   const w =
-    verdict === 'illegal' && !budget.exhausted && budget.remainingMs >= searchMs
+    verdict === 'illegal' && !budget.exhausted && budget.remainingMs >= searchMs + explainReserve
       ? (() => {
           const partition = prepared.partitions[illegalIndex]!;
-          const explainMs = options.explainBudgetMs ?? (options.budgetMs !== undefined ? options.budgetMs : 10_000);
+          const explainMs = Math.min(options.explainBudgetMs ?? (options.budgetMs !== undefined ? options.budgetMs : 10_000), budget.remainingMs - explainReserve);
           // Each check of the window search may cost a few times the search that found the violation, no more.
           return findWindow(m, partition, budget.child(explainMs), Math.min(options.maxSteps ?? Infinity, Math.max(50_000, 4 * outcomes.get(partition)!.steps)), initials.get(partition));
         })()

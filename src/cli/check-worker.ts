@@ -69,8 +69,10 @@ export function epochNow(): number {
  * command end a little after its budget; one that is long only leaves the window search less time. The page is
  * also held to the deadline as it is drawn (`leaveOut`): a chart that does not fit is left out.
  */
-export function reserveMs(operations: number, out: { readonly json?: boolean; readonly html?: boolean }): number {
-  return afterPageMs(operations, out) + (operations * (EXPLAIN_US + (out.html ? PAGE_US : 0))) / 1000;
+export function reserveMs(operations: number, out: { readonly json?: boolean; readonly html?: boolean }): { readonly afterReport: number; readonly explain: number } {
+  // The explanation's share is not taken from the verdict's search (checkVerbose's explainReserveMs): only from the
+  // window's, which is skipped when it does not fit, and an illegal verdict is proved without it.
+  return { afterReport: afterPageMs(operations, out) + (out.html ? (operations * PAGE_US) / 1000 : 0), explain: (operations * EXPLAIN_US) / 1000 };
 }
 
 /** What is kept back once the page is drawn: the printing and the exit. */
@@ -125,7 +127,8 @@ export async function runCheckJob(job: CheckJob, port: { postMessage(m: CheckMes
       // What is left of the deadline: start-up and reading are spent already, and the printing still to come.
       budgetMs: job.budgetMs,
       spentMs: job.budgetMs - (job.deadline - now()),
-      reserveMs: afterCheck,
+      reserveMs: afterCheck.afterReport,
+      explainReserveMs: afterCheck.explain,
       interrupt: job.interrupt,
       // Only the HTML page shows the timeline.
       timeline: job.html !== undefined,
