@@ -37,6 +37,8 @@ describe('list, describe and call through server reflection', () => {
   let target: string;
   let bareTarget: string;
   let left = 3;
+  /** The metadata of the last Redeem call, as the server received it. */
+  let seenMetadata: grpc.Metadata | undefined;
   const bind = (s: grpc.Server): Promise<string> =>
     new Promise((resolve, reject) => s.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(`127.0.0.1:${p}`))));
   beforeAll(async () => {
@@ -45,6 +47,7 @@ describe('list, describe and call through server reflection', () => {
     const proto = grpc.loadPackageDefinition(pkg) as unknown as { shop: { v1: { Coupons: { service: grpc.ServiceDefinition }; Health: { service: grpc.ServiceDefinition } } } };
     const handlers = {
       Redeem: (call: grpc.ServerUnaryCall<{ code: string; user: unknown }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        seenMetadata = call.metadata;
         if (call.request.code !== 'WELCOME') return cb({ code: grpc.status.NOT_FOUND, details: `no coupon ${call.request.code}` });
         left--;
         // The request's int64 comes back as it arrived, with a uint64 above 2^53 beside it.
@@ -120,6 +123,18 @@ describe('list, describe and call through server reflection', () => {
     expect(refused.code).toBe(4);
     expect(refused.stderr).toBe('racelab: /shop.v1.Coupons/Redeem answered NotFound: no coupon NOPE\n');
     expect(left).toBe(before - 3);
+  });
+
+  it("sends metadata given as -m, --metadata or grpcurl's -H, in the order typed", async () => {
+    const run = await runCli(['call', target, 'shop.v1.Coupons/Redeem', '-d', '{"code": "NOPE"}', '-m', 'x-tenant: a', '-H', 'x-tenant: b', '--metadata', 'x-tenant: c', '-H', 'Authorization: Bearer t0k']);
+    expect(run.stderr).toBe('racelab: /shop.v1.Coupons/Redeem answered NotFound: no coupon NOPE\n');
+    // grpc-js joins a header's repeated values with ", " (as HTTP/2 allows): one string, in the order sent.
+    expect(seenMetadata?.get('x-tenant')).toEqual(['a, b, c']);
+    expect(seenMetadata?.get('authorization')).toEqual(['Bearer t0k']);
+    for (const verb of ['call', 'list', 'describe', 'attack']) expect((await runCli([verb, '--help'])).stdout, verb).toMatch(/-H, --header <key: value> +the same as -m, as grpcurl spells it/);
+    // attack and list take -H too, and check it as they check -m before connecting.
+    expect(expectOneLineError(await runCli(['attack', '--target', target, '--scenario', 'counter', '-H', 'no colon']))).toBe('racelab: --metadata: "no colon" is not "key: value" with a key of lowercase letters, digits, - _ .');
+    expect(expectOneLineError(await runCli(['list', target, '-H', 'grpc-timeout: 1S']))).toBe('racelab: --metadata: "grpc-timeout" is reserved by gRPC; pick another header name');
   });
 
   it('bad input is one line and exit 2: a field the type lacks, a streaming method, no reflection, nothing listening', async () => {
