@@ -19,7 +19,7 @@ interface AttackFlags extends NatsAccessFlags {
   data?: string[];
   dataFile?: string[];
   metadata?: string[];
-  sync: string;
+  sync?: string;
   connections?: string;
   processes?: string;
   mss: string;
@@ -69,7 +69,7 @@ export function register(program: Command): void {
     .option('--data-file <file>', 'request JSON from a file (instead of --data; same pairing)', collect);
   addMetadataOption(attack, 'metadata header sent with every call');
   addNatsAccessOptions(attack
-    .option('--sync <mode>', 'sequential | parallel | connections | processes | last-frame', 'last-frame')
+    .option('--sync <mode>', 'sequential | parallel | connections | processes | last-frame (default: last-frame; for --flood, parallel)')
     .option('--connections <n>', '--sync connections: connections to spread a burst over (default: one per call, at most 256)')
     .option('--processes <n>', '--sync processes: OS processes (default: one per call up to 16, at most 64)')
     .option('--mss <bytes>', '--sync last-frame: the packet size the release should fit in', '1460')
@@ -251,7 +251,7 @@ function buildOptions(f: AttackFlags, lib: Lib): AttackOptions {
     ...(f.importPath?.length ? { importPaths: f.importPath } : {}),
     endpoints,
     ...(f.count !== undefined ? { count: lib.parseCount(f.count, '--count', 1, lib.ATTACK_LIMITS.maxCallsPerBurst) } : {}),
-    sync: lib.parseSyncMode(f.sync),
+    ...(f.sync !== undefined ? { sync: lib.parseSyncMode(f.sync) } : {}),
     ...(f.connections !== undefined ? { connections: lib.parseCount(f.connections, '--connections', 1, 256) } : {}),
     ...(f.processes !== undefined ? { processes: lib.parseCount(f.processes, '--processes', 1, 64) } : {}),
     mss: lib.parseCount(f.mss, '--mss', 20, 65_535),
