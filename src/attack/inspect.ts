@@ -74,7 +74,7 @@ export interface CallResult {
   readonly code: number;
   readonly status: string;
   readonly details: string;
-  /** The response in the proto3 JSON mapping (defaults included), when the call succeeded. */
+  /** The response, when the call succeeded: defaults included, enums by name, bytes as base64, 64-bit integers as strings (as the proto3 JSON mapping prints them). */
   readonly response?: Record<string, unknown>;
 }
 
@@ -95,7 +95,7 @@ export async function callMethod(o: TargetOptions, method: string, data: unknown
       code: out.code,
       status: statusName(out.code),
       details: out.details,
-      ...(out.code === status.OK && out.response ? { response: decodeMessage(m.responseType, out.response) } : {}),
+      ...(out.code === status.OK && out.response ? { response: decodeMessage(m.responseType, out.response, { longs: 'string' }) } : {}),
     };
   } finally {
     client.close();

@@ -66,6 +66,7 @@ export interface AttackOptions extends TargetOptions {
   readonly endpoints?: readonly AttackEndpointOptions[];
   /** Calls per burst for an endpoint without its own count. */
   readonly count?: number;
+  /** How a burst's calls are synchronized: last-frame, or for a flood parallel (one connection). */
   readonly sync?: SyncMode;
   readonly connections?: number;
   readonly processes?: number;

@@ -25,7 +25,8 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
   const t0 = performance.now();
   const warnings: string[] = [];
   const progress = o.onProgress ?? (() => {});
-  const sync = o.sync ?? 'last-frame';
+  // A flood keeps calls in flight on one connection; last-frame's staged release has nothing to release there.
+  const sync = o.sync ?? (o.flood ? 'parallel' : 'last-frame');
   const rounds = o.flood ? 1 : (o.rounds ?? ATTACK_LIMITS.defaultRounds);
   checkRange(rounds, 'rounds', 1, ATTACK_LIMITS.maxRounds);
   const pauseMs = o.pauseMs ?? ATTACK_LIMITS.defaultPauseMs;
@@ -37,7 +38,7 @@ export async function runAttack(o: AttackOptions): Promise<AttackReport> {
     checkRange(o.flood.durationMs, 'duration', 1, ATTACK_LIMITS.maxFloodDurationMs);
     checkRange(o.flood.concurrency, 'concurrency', 1, ATTACK_LIMITS.maxFloodInFlight);
     if (sync !== 'parallel' && sync !== 'connections') {
-      throw new RacelabError('BAD_OPTION', `runs over one channel (\`sync\` parallel) or several (\`sync\` connections), not \`sync\` ${sync}`, { subject: 'flood' });
+      throw new RacelabError('BAD_OPTION', `runs over one channel (\`sync\` parallel) or several (\`sync\` connections), not \`sync\` ${sync}; drop \`sync\` for parallel, a flood's default`, { subject: 'flood' });
     }
   }
   const seed = o.seed ?? Random.freshSeed();

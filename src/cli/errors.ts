@@ -22,6 +22,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
 /** The flag a user typed for the parameter a library error is about. */
 const FLAG_BY_SUBJECT: Readonly<Record<string, string>> = {
   port: '--port',
+  host: '--host',
   target: '--target',
   read: '--read',
   store: '--store',

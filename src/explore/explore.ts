@@ -175,6 +175,11 @@ export interface ScheduleReport {
   readonly trace: string;
   /** The same, one numbered line per step, preemptions marked. */
   readonly traceLines: readonly string[];
+  /**
+   * The task of each step, by name, in `traceLines`' order: a report page's lanes. A name may hold spaces (an actor
+   * timer's task is `timer receive timeout in client-2`), so a trace line cannot be split back into task and label.
+   */
+  readonly stepTasks: readonly string[];
   /** One transition key per step: what the replay token encodes. */
   readonly schedule: readonly string[];
   /** Virtual time at the end of the run. */
@@ -1005,6 +1010,7 @@ function scheduleReport(record: RunRecord): ScheduleReport {
     preemptions: cost.preemptions,
     trace: traceLine(record.steps),
     traceLines: traceLines(record.steps),
+    stepTasks: record.steps.map((s) => s.taskName),
     schedule: scheduleOf(record.steps),
     virtualMs: record.virtualMs,
     windDownSteps: record.windDownFrom !== undefined ? record.steps.length - record.windDownFrom : 0,

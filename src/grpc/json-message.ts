@@ -260,9 +260,14 @@ function numberLongs(type: protobuf.Type, obj: Record<string, unknown>): Record<
   return obj;
 }
 
-/** Decodes a response into plain JSON-serializable data (defaults included, enums by name, bytes as base64). */
-export function decodeMessage(type: protobuf.Type, bytes: Uint8Array): Record<string, unknown> {
+/**
+ * Decodes a response into plain JSON-serializable data (defaults included, enums by name, bytes as base64).
+ * `longs: 'number'` (the default) is for invariants and reports, which do arithmetic on the values; `'string'` is
+ * the proto3 JSON mapping's form of every 64-bit integer, for a response printed for a person or another tool
+ * (grpcurl prints them so too), exact above 2^53.
+ */
+export function decodeMessage(type: protobuf.Type, bytes: Uint8Array, options: { longs?: 'number' | 'string' } = {}): Record<string, unknown> {
   const msg = type.decode(bytes);
   const obj = type.toObject(msg, { longs: String, enums: String, bytes: String, defaults: true, arrays: true, objects: true });
-  return numberLongs(type, obj);
+  return options.longs === 'string' ? obj : numberLongs(type, obj);
 }

@@ -2,7 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { nowMicros } from '../core/clock.js';
-import { RacelabError, errorFields, messageOf } from '../core/errors.js';
+import { errorFields, messageOf } from '../core/errors.js';
+import { listenError } from '../core/tcp.js';
 import { tracer } from '../core/trace.js';
 import { HANDLER_START_TRAILER, RACELAB_ERROR_TRAILER, SpanLog } from './timing.js';
 
@@ -113,14 +114,7 @@ export async function startGrpcServer(options: ServerOptions): Promise<RunningSe
     });
   }).catch((e: unknown) => {
     server.forceShutdown();
-    const msg = messageOf(e);
-    if (/EADDRINUSE/.test(msg)) {
-      throw new RacelabError('PORT_IN_USE', `${requested} is already in use on ${host}; stop what listens there or pick another port (0 picks a free one)`, { subject: 'port' });
-    }
-    if (/EACCES/.test(msg)) {
-      throw new RacelabError('BAD_PORT', `${requested} needs privileges on ${host}; use a port above 1023`, { subject: 'port' });
-    }
-    throw new RacelabError('BAD_OPTION', `cannot listen on ${host}:${requested}: ${msg}`);
+    throw listenError(e, host, requested, { port: 'port', host: 'host' });
   });
   trace(`listening on ${host}:${port}`);
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { RacelabError, messageOf } from '../core/errors.js';
+import { listenError } from '../core/tcp.js';
 import type { RaceMonitor } from './monitor.js';
 
 /**
@@ -60,10 +61,7 @@ export async function serveMetrics(monitor: RaceMonitor, address: { host?: strin
     });
   }).catch((e: unknown) => {
     server.close();
-    const code = (e as { code?: string }).code;
-    if (code === 'EADDRINUSE') throw new RacelabError('PORT_IN_USE', `${what}: port ${address.port} is already in use on ${host}; stop what listens there or pick another port`);
-    if (code === 'EACCES') throw new RacelabError('BAD_PORT', `${what}: port ${address.port} needs privileges on ${host}; use a port above 1023`);
-    throw new RacelabError('BAD_OPTION', `${what}: cannot listen on ${host}:${address.port}: ${messageOf(e)}`);
+    throw listenError(e, host, address.port, what);
   });
   const bound = server.address();
   const port = typeof bound === 'object' && bound ? bound.port : address.port;

@@ -3,6 +3,7 @@ import { realClock, type Clock } from '../core/clock.js';
 import { RacelabError, messageOf } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import { tracer } from '../core/trace.js';
+import { listenError } from '../core/tcp.js';
 import { formatHostPort, parseHostPort, type HostPort } from './address.js';
 import { DelaySchedule, type ProxyDirection } from './delay-schedule.js';
 import { SegmentPipe, type ProxySegment } from './segment-pipe.js';
@@ -204,21 +205,6 @@ class JitterProxyCore {
   }
 }
 
-function listenError(e: NodeJS.ErrnoException, where: string): RacelabError {
-  switch (e.code) {
-    case 'EADDRINUSE':
-      return new RacelabError('PORT_IN_USE', `${where} is already in use; pick another port, or port 0 for a free one`, { subject: 'listen' });
-    case 'EACCES':
-      return new RacelabError('BAD_PORT', `not allowed to listen on ${where}; use a port above 1023`, { subject: 'listen' });
-    case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new RacelabError('BAD_OPTION', `${where} is not an address of this machine; use e.g. 127.0.0.1 or 0.0.0.0`, { subject: 'listen' });
-    default:
-      return new RacelabError('BAD_OPTION', `cannot listen on ${where}: ${messageOf(e)}`, { subject: 'listen' });
-  }
-}
-
 /**
  * Starts a TCP proxy that emulates a WAN path in user space (like toxiproxy's latency toxic, with segments):
  * for each accepted connection it dials `target`, and in each direction forwards what it reads cut into
@@ -232,7 +218,6 @@ export async function startJitterProxy(options: JitterProxyOptions): Promise<Jit
   const core = new JitterProxyCore(options, target, seed);
   const clock = options.clock ?? realClock;
   const listenHost = options.listenHost ?? '127.0.0.1';
-  const where = formatHostPort({ host: listenHost, port: options.listenPort });
 
   let closing = false;
   const server = net.createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (client) => {
@@ -240,7 +225,7 @@ export async function startJitterProxy(options: JitterProxyOptions): Promise<Jit
     core.accept(client);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, where)));
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, listenHost, options.listenPort, 'listen')));
     server.listen({ host: listenHost, port: options.listenPort }, () => resolve());
   });
   server.on('error', (e) => trace(`listener error: ${messageOf(e)}`));

@@ -94,6 +94,30 @@ function latencyHistograms(runs: readonly ActorDemoRun[]): string {
     .join('\n');
 }
 
+/**
+ * Lost plus duplicated effects per variant, one bar chart per unit the patterns count in (`PatternOutcome.unit`),
+ * each scaled to its own highest bar and headed by its unit.
+ */
+function effectsCharts(runs: readonly ActorDemoRun[]): string {
+  const units = [...new Set(runs.map((r) => r.unit))];
+  return units
+    .map((unit) => {
+      const of = runs.filter((r) => r.unit === unit);
+      const highest = Math.max(...of.map((r) => r.lostEffects + r.duplicatedEffects));
+      const chart = barsSvg(
+        of.map((r) => ({
+          label: r.variant,
+          value: r.lostEffects + r.duplicatedEffects,
+          text: `${highest} ${unit}`,
+          bad: !r.ok,
+          details: `${r.pattern} / ${r.variant} (${r.form}), counting ${r.unit}: expected ${r.expected}, observed ${r.observed}; ${r.lostEffects} lost, ${r.duplicatedEffects} duplicated\n${r.summary}`,
+        })),
+      );
+      return `<h3 class="effects-unit">${esc(`${unit} lost or duplicated`)}</h3>${chart}`;
+    })
+    .join('\n');
+}
+
 /** `racelab demo actors --html`: each pattern's variants side by side, what each lost or duplicated. */
 export function actorDemoPage(report: ActorDemoReport, command: string): ReportPage {
   const { runs, summary } = report;
@@ -124,16 +148,8 @@ export function actorDemoPage(report: ActorDemoReport, command: string): ReportP
       {
         id: 'effects',
         title: 'Lost and duplicated effects per variant',
-        html: barsSvg(
-          runs.map((r) => ({
-            label: r.variant,
-            value: r.lostEffects + r.duplicatedEffects,
-            text: String(Math.max(...runs.map((x) => x.lostEffects + x.duplicatedEffects))),
-            bad: !r.ok,
-            details: `${r.pattern} / ${r.variant} (${r.form}), counting ${r.unit}: expected ${r.expected}, observed ${r.observed}; ${r.lostEffects} lost, ${r.duplicatedEffects} duplicated\n${r.summary}`,
-          })),
-        ),
-        note: 'Red: the variant broke its invariant. Click a bar for what the variant does.',
+        html: effectsCharts(runs),
+        note: 'One chart per thing counted (increments, deposits, charges, …), each on its own scale: a lost deposit and a lost increment are not one measure, so their bars are never drawn against each other. Red: the variant broke its invariant. Click a bar for what the variant does.',
       },
       ...(runs.some((r) => r.timeline)
         ? [

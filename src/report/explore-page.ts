@@ -4,10 +4,11 @@ import type { ReportPage } from './page.js';
 import { SHRINK_STOPS } from '../explore/shrink-stop.js';
 import { renderExploreReport } from './explore-text.js';
 import type { ExploreReport } from '../workloads/run-explore.js';
+import type { ScheduleReport } from '../explore/explore.js';
 
-/** `12  c1  set counter=1   <- preempts c2`, as ScheduleReport.traceLines prints a step. */
-const TRACE_LINE = /^(\d+)\s+(\S+)\s+(.*?)(?:\s+<- preempts (\S+))?$/;
-
+/** `12  c1  set counter=1   <- preempts c2`: a step's number, then (after its task) its label and the mark. */
+const STEP_NUMBER = /^(\d+)\s+/;
+const PREEMPTS = '   <- preempts ';
 /**
  * The store's state after each step, as far as the trace shows it: the value a set, an increment or a
  * successful compare-and-set left. A step that shows no write leaves the state as it was; a workload whose
@@ -23,18 +24,29 @@ function applyWrite(state: Map<string, string>, label: string): boolean {
   return true;
 }
 
-export function scheduleSteps(traceLines: readonly string[]): ScheduleStep[] {
+/**
+ * A schedule's steps for the lanes: the task of each step is the one the explorer recorded (`stepTasks`), never a
+ * word cut from its trace line, since a task's name may hold spaces. The line gives the step's number and label.
+ */
+export function scheduleSteps(schedule: Pick<ScheduleReport, 'traceLines' | 'stepTasks'>): ScheduleStep[] {
   const state = new Map<string, string>();
   let wrote = false;
-  const steps = traceLines.map((line): ScheduleStep => {
-    const m = TRACE_LINE.exec(line.trim());
-    if (!m) return { step: 0, task: '?', label: line.trim() };
-    wrote = applyWrite(state, m[3]!) || wrote;
+  const steps = schedule.traceLines.map((line, i): ScheduleStep => {
+    const task = schedule.stepTasks[i] ?? '?';
+    const text = line.trim();
+    const number = STEP_NUMBER.exec(text);
+    const rest = number ? text.slice(number[0].length) : text;
+    let label = (rest.startsWith(task) ? rest.slice(task.length) : rest).trim();
+    const previous = schedule.stepTasks[i - 1];
+    const mark = previous !== undefined ? `${PREEMPTS}${previous}` : undefined;
+    const preempts = mark !== undefined && label.endsWith(mark) ? previous : undefined;
+    if (preempts !== undefined) label = label.slice(0, -mark!.length).trim();
+    wrote = applyWrite(state, label) || wrote;
     return {
-      step: Number(m[1]),
-      task: m[2]!,
-      label: m[3]!,
-      ...(m[4] ? { preempts: m[4] } : {}),
+      step: number ? Number(number[1]) : i + 1,
+      task,
+      label,
+      ...(preempts !== undefined ? { preempts } : {}),
       state: [...state].map(([k, v]) => `${k}=${v}`).join(', ') || '(initial)',
     };
   });
@@ -54,7 +66,7 @@ export function explorePage(report: ExploreReport, command: string): ReportPage 
       : report.verdict === 'proved'
         ? { label: 'no failing schedule exists (dfs explored every one)', tone: 'good' as const }
         : { label: `no failing schedule found in ${plural(report.runs, 'run')} (not a proof)`, tone: 'warn' as const };
-  const steps = f ? scheduleSteps(f.shrunk.traceLines) : [];
+  const steps = f ? scheduleSteps(f.shrunk) : [];
   const sections = f
     ? [
         {

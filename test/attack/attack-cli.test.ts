@@ -71,8 +71,22 @@ describe('racelab attack (CLI)', () => {
     expect(report.rounds[0]?.lost).toBeGreaterThan(0);
   });
 
+  it('--flood as typed, without --sync, floods over one connection (parallel)', async () => {
+    const run = await runCli(['attack', '--target', mutex.target, '--scenario', 'counter', '--flood', '--rate', '100', '--duration', '300ms', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as AttackReport;
+    expect(report.sync).toBe('parallel');
+    // 100 calls/s for 0.3 s: 30 calls, on a schedule fixed in advance.
+    expect(report.flood).toMatchObject({ rate: 100, durationMs: 300, sent: 30, completed: 30 });
+  });
+
   describe('bad input: one line, exit 2', () => {
     const attack = (...args: string[]) => runCli(['attack', ...args]);
+    it('a flood with a sync mode it cannot run names the fix', async () => {
+      expect(expectOneLineError(await attack('--target', mutex.target, '--scenario', 'counter', '--flood', '--sync', 'last-frame'))).toBe(
+        "racelab: --flood: runs over one channel (--sync parallel) or several (--sync connections), not --sync last-frame; drop --sync for parallel, a flood's default",
+      );
+    });
     it('unknown method and unknown service', async () => {
       expect(expectOneLineError(await attack('--target', mutex.target, '--call', 'Counter/Incremnt'))).toBe('racelab: --call: Counter has no method Incremnt; it has Increment, GetValue');
       expect(expectOneLineError(await attack('--target', mutex.target, '--call', 'shop.Coupons/Redeem'))).toMatch(/service shop.Coupons is not offered by .*; it offers Counter/);

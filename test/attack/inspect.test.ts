@@ -24,6 +24,8 @@ message RedeemResponse {
   Outcome outcome = 1;
   int32 left = 2;
   oneof why { string reason = 3; int32 retry_after = 4; }
+  int64 user = 5;
+  repeated uint64 ids = 6;
 }
 `;
 
@@ -35,6 +37,8 @@ describe('list, describe and call through server reflection', () => {
   let target: string;
   let bareTarget: string;
   let left = 3;
+  /** The metadata of the last Redeem call, as the server received it. */
+  let seenMetadata: grpc.Metadata | undefined;
   const bind = (s: grpc.Server): Promise<string> =>
     new Promise((resolve, reject) => s.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(`127.0.0.1:${p}`))));
   beforeAll(async () => {
@@ -42,10 +46,12 @@ describe('list, describe and call through server reflection', () => {
     const pkg = protoLoader.loadSync(protoFile, { keepCase: true, defaults: true });
     const proto = grpc.loadPackageDefinition(pkg) as unknown as { shop: { v1: { Coupons: { service: grpc.ServiceDefinition }; Health: { service: grpc.ServiceDefinition } } } };
     const handlers = {
-      Redeem: (call: grpc.ServerUnaryCall<{ code: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      Redeem: (call: grpc.ServerUnaryCall<{ code: string; user: unknown }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        seenMetadata = call.metadata;
         if (call.request.code !== 'WELCOME') return cb({ code: grpc.status.NOT_FOUND, details: `no coupon ${call.request.code}` });
         left--;
-        return cb(null, { outcome: 'GRANTED', left, reason: 'first time' });
+        // The request's int64 comes back as it arrived, with a uint64 above 2^53 beside it.
+        return cb(null, { outcome: 'GRANTED', left, reason: 'first time', user: call.request.user, ids: ['18446744073709551615', 7] });
       },
       Watch: (call: grpc.ServerWritableStream<unknown, unknown>) => call.end(),
     };
@@ -79,7 +85,7 @@ describe('list, describe and call through server reflection', () => {
     expect(await describeSymbol({ target }, 'shop.v1.Coupons/Redeem')).toEqual({ symbol: 'shop.v1.Coupons.Redeem', kind: 'a method', proto: 'rpc Redeem ( .shop.v1.RedeemRequest ) returns ( .shop.v1.RedeemResponse );' });
     expect((await describeSymbol({ target }, '.shop.v1.RedeemRequest')).proto).toBe('message RedeemRequest {\n  string code = 1;\n  int64 user = 2;\n  map<string, string> labels = 3;\n}');
     expect((await describeSymbol({ target }, 'shop.v1.RedeemResponse')).proto).toBe(
-      'message RedeemResponse {\n  .shop.v1.RedeemResponse.Outcome outcome = 1;\n  int32 left = 2;\n  oneof why {\n    string reason = 3;\n    int32 retry_after = 4;\n  }\n  enum Outcome {\n    UNKNOWN = 0;\n    GRANTED = 1;\n    REFUSED = 2;\n  }\n}',
+      'message RedeemResponse {\n  .shop.v1.RedeemResponse.Outcome outcome = 1;\n  int32 left = 2;\n  int64 user = 5;\n  repeated uint64 ids = 6;\n  oneof why {\n    string reason = 3;\n    int32 retry_after = 4;\n  }\n  enum Outcome {\n    UNKNOWN = 0;\n    GRANTED = 1;\n    REFUSED = 2;\n  }\n}',
     );
     const run = await runCli(['describe', target, 'shop.v1.RedeemResponse.Outcome']);
     expect(run.stdout).toBe('shop.v1.RedeemResponse.Outcome is an enum:\nenum Outcome {\n  UNKNOWN = 0;\n  GRANTED = 1;\n  REFUSED = 2;\n}\n');
@@ -95,26 +101,40 @@ describe('list, describe and call through server reflection', () => {
       code: 0,
       status: 'OK',
       details: 'OK',
-      response: { outcome: 'GRANTED', left: before - 1, reason: 'first time' },
+      response: { outcome: 'GRANTED', left: before - 1, reason: 'first time', user: '0', ids: ['18446744073709551615', '7'] },
     });
     const file = join(dir, 'request.json');
     writeFileSync(file, '{"code": "WELCOME", "user": "9007199254740993"}');
     const fromFile = await runCli(['call', target, 'shop.v1.Coupons/Redeem', '-d', `@${file}`]);
     expect(fromFile.code, fromFile.stderr).toBe(0);
-    expect(JSON.parse(fromFile.stdout)).toEqual({ outcome: 'GRANTED', left: before - 2, reason: 'first time' });
+    // 64-bit integers print as strings (the proto3 JSON mapping, as grpcurl prints them): exact above 2^53.
+    expect(JSON.parse(fromFile.stdout)).toEqual({ outcome: 'GRANTED', left: before - 2, reason: 'first time', user: '9007199254740993', ids: ['18446744073709551615', '7'] });
     const fromStdin = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const child = spawn(process.execPath, [BIN, 'call', target, 'shop.v1.Coupons.Redeem', '-d', '@', '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
       child.once('close', (code) => resolve({ code, stdout }));
-      child.stdin.end('{"code": "WELCOME"}');
+      child.stdin.end('{"code": "WELCOME", "user": 42}');
     });
     expect(fromStdin.code).toBe(0);
-    expect(JSON.parse(fromStdin.stdout)).toMatchObject({ kind: 'call', status: 'OK', response: { left: before - 3 } });
+    // -d takes a 64-bit integer as a JSON number too; --json prints it as a string like the text output.
+    expect(JSON.parse(fromStdin.stdout)).toMatchObject({ kind: 'call', status: 'OK', response: { left: before - 3, user: '42' } });
     const refused = await runCli(['call', target, 'shop.v1.Coupons/Redeem', '-d', '{"code": "NOPE"}']);
     expect(refused.code).toBe(4);
     expect(refused.stderr).toBe('racelab: /shop.v1.Coupons/Redeem answered NotFound: no coupon NOPE\n');
     expect(left).toBe(before - 3);
+  });
+
+  it("sends metadata given as -m, --metadata or grpcurl's -H, in the order typed", async () => {
+    const run = await runCli(['call', target, 'shop.v1.Coupons/Redeem', '-d', '{"code": "NOPE"}', '-m', 'x-tenant: a', '-H', 'x-tenant: b', '--metadata', 'x-tenant: c', '-H', 'Authorization: Bearer t0k']);
+    expect(run.stderr).toBe('racelab: /shop.v1.Coupons/Redeem answered NotFound: no coupon NOPE\n');
+    // grpc-js joins a header's repeated values with ", " (as HTTP/2 allows): one string, in the order sent.
+    expect(seenMetadata?.get('x-tenant')).toEqual(['a, b, c']);
+    expect(seenMetadata?.get('authorization')).toEqual(['Bearer t0k']);
+    for (const verb of ['call', 'list', 'describe', 'attack']) expect((await runCli([verb, '--help'])).stdout, verb).toMatch(/-H, --header <key: value> +the same as -m, as grpcurl spells it/);
+    // attack and list take -H too, and check it as they check -m before connecting.
+    expect(expectOneLineError(await runCli(['attack', '--target', target, '--scenario', 'counter', '-H', 'no colon']))).toBe('racelab: --metadata: "no colon" is not "key: value" with a key of lowercase letters, digits, - _ .');
+    expect(expectOneLineError(await runCli(['list', target, '-H', 'grpc-timeout: 1S']))).toBe('racelab: --metadata: "grpc-timeout" is reserved by gRPC; pick another header name');
   });
 
   it('bad input is one line and exit 2: a field the type lacks, a streaming method, no reflection, nothing listening', async () => {

@@ -112,6 +112,7 @@ describe('racelab serve and client', () => {
 describe('bad input: one line, exit 2, nothing left running', () => {
   const cases: Array<[string, string[], RegExp]> = [
     ['unknown variant', ['serve', '--variant', 'optimistic'], /--variant: "optimistic" is not a counter variant; use one of vulnerable, mutex/],
+    ['an address that is not this machine\'s', ['serve', '--host', '10.255.255.1', '--port', '0'], /^racelab: --host: 10\.255\.255\.1 is not an address of this machine; use 127\.0\.0\.1, or an address of one of its interfaces/],
     ['bad port', ['serve', '--port', '99999'], /--port: "99999" is not a TCP port/],
     ['port not a number', ['serve', '--port', 'http'], /--port: "http" is not a TCP port/],
     ['bad duration', ['serve', '--delay', '5 parsecs'], /--delay: "5 parsecs" is not a duration; write e\.g\. 500ms/],
@@ -140,6 +141,6 @@ describe('bad input: one line, exit 2, nothing left running', () => {
     const busy = await startCounterServer({ variant: 'mutex', delayMs: 0 });
     servers.push(busy);
     const run = await runCli(['serve', '--port', String(busy.port)]);
-    expect(expectOneLineError(run)).toMatch(new RegExp(`--port: ${busy.port} is already in use on localhost`));
+    expect(expectOneLineError(run)).toMatch(new RegExp(`--port: localhost:${busy.port} is already in use; stop what listens there or pick another port`));
   });
 });

@@ -70,7 +70,7 @@ describe('the Counter service on a real grpc-js server', () => {
   it('a port in use is a one-line error naming the fix', async () => {
     server = await startCounterServer({ variant: 'mutex', delayMs: 0 });
     await expect(startCounterServer({ variant: 'mutex', host: 'localhost', port: server.port })).rejects.toThrow(
-      /port: \d+ is already in use on localhost; stop what listens there or pick another port/,
+      /port: localhost:\d+ is already in use; stop what listens there or pick another port/,
     );
   });
 

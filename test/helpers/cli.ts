@@ -28,6 +28,8 @@ export interface CliRun {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** The CLI process's pid: store namespaces and tables a run creates carry it (src/core/cleanup.ts). */
+  pid?: number | undefined;
 }
 
 /** The environment that makes a piped run print its progress lines on stderr (RACELAB_TRACE=progress), to wait on. */
@@ -45,7 +47,7 @@ export function runCli(args: string[], options: { timeoutMs?: number; env?: Node
     child.once('error', reject);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout, stderr, pid: child.pid });
     });
   });
 }

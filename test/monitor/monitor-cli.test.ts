@@ -49,7 +49,13 @@ describe('racelab serve --metrics', () => {
   it('a metrics port in use is one line and exit code 2, before the gRPC server starts', async () => {
     const port = await busyPort();
     const run = await runCli(['serve', '--port', '0', '--metrics', `127.0.0.1:${port}`]);
-    expect(expectOneLineError(run)).toMatch(new RegExp(`--metrics: port ${port} is already in use on 127\\.0\\.0\\.1`));
+    expect(expectOneLineError(run)).toMatch(new RegExp(`--metrics: 127\\.0\\.0\\.1:${port} is already in use`));
+    expect(run.stdout).not.toContain('Starting');
+  });
+
+  it('a metrics address that is not this machine\'s is one line and exit code 2, like the gRPC server\'s', async () => {
+    const run = await runCli(['serve', '--port', '0', '--metrics', '10.255.255.1:0']);
+    expect(expectOneLineError(run)).toMatch(/^racelab: --metrics: 10\.255\.255\.1 is not an address of this machine; use 127\.0\.0\.1/);
     expect(run.stdout).not.toContain('Starting');
   });
 

@@ -88,7 +88,7 @@ describe('racelab proxy', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--listen', 'nope', '--target', '127.0.0.1:1'], /--listen: "nope" is not host:port/],
       [['--listen', ':99999', '--target', '127.0.0.1:1'], /--listen: port 99999 is out of range/],
-      [['--listen', '10.255.255.1:0', '--target', '127.0.0.1:1'], /--listen: 10\.255\.255\.1:0 is not an address of this machine/],
+      [['--listen', '10.255.255.1:0', '--target', '127.0.0.1:1'], /--listen: 10\.255\.255\.1 is not an address of this machine/],
       [['--listen', `127.0.0.1:${taken}`, '--target', '127.0.0.1:1'], new RegExp(`--listen: 127\\.0\\.0\\.1:${taken} is already in use`)],
       [['--listen', ':0', '--target', 'nohost'], /--target: "nohost" is not host:port/],
       [['--listen', ':0', '--target', 'host:0'], /--target: port 0 is out of range/],

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AttackEndpointOptions, AttackOptions } from '../../attack/report.js';
 import { flagWords } from '../errors.js';
+import { addMetadataOption } from '../metadata-option.js';
 import { printJson, printProgress, printResult } from '../output.js';
 import { startProgress } from '../progress.js';
 import { untilSignal, exitStatusForSignal } from '../signals.js';
@@ -18,7 +19,7 @@ interface AttackFlags extends NatsAccessFlags {
   data?: string[];
   dataFile?: string[];
   metadata?: string[];
-  sync: string;
+  sync?: string;
   connections?: string;
   processes?: string;
   mss: string;
@@ -56,7 +57,7 @@ interface AttackFlags extends NatsAccessFlags {
 }
 
 export function register(program: Command): void {
-  addNatsAccessOptions(program
+  const attack = program
     .command('attack')
     .description('race-test any gRPC service: fire synchronized bursts, check an invariant, exit 1 when a race is found or the bursts took the target down, 3 when inconclusive')
     .option('--target <host:port>', 'the gRPC server to attack')
@@ -65,9 +66,10 @@ export function register(program: Command): void {
     .option('--call <method>', 'method to burst: Service/Method[=COUNT][@OFFSET], e.g. shop.Coupons/Cancel=1@2ms (repeatable)', collect)
     .option('--count <n>', 'calls per burst for each --call without =COUNT (default 20, at most 1000 in all)')
     .option('-d, --data <json>', 'request JSON; one for all calls or one per --call, in order; {{index}} {{client}} {{round}} {{uuid}} are filled per call', collect)
-    .option('--data-file <file>', 'request JSON from a file (instead of --data; same pairing)', collect)
-    .option('-m, --metadata <key: value>', 'metadata header sent with every call (repeatable)', collect)
-    .option('--sync <mode>', 'sequential | parallel | connections | processes | last-frame', 'last-frame')
+    .option('--data-file <file>', 'request JSON from a file (instead of --data; same pairing)', collect);
+  addMetadataOption(attack, 'metadata header sent with every call');
+  addNatsAccessOptions(attack
+    .option('--sync <mode>', 'sequential | parallel | connections | processes | last-frame (default: last-frame; for --flood, parallel)')
     .option('--connections <n>', '--sync connections: connections to spread a burst over (default: one per call, at most 256)')
     .option('--processes <n>', '--sync processes: OS processes (default: one per call up to 16, at most 64)')
     .option('--mss <bytes>', '--sync last-frame: the packet size the release should fit in', '1460')
@@ -249,7 +251,7 @@ function buildOptions(f: AttackFlags, lib: Lib): AttackOptions {
     ...(f.importPath?.length ? { importPaths: f.importPath } : {}),
     endpoints,
     ...(f.count !== undefined ? { count: lib.parseCount(f.count, '--count', 1, lib.ATTACK_LIMITS.maxCallsPerBurst) } : {}),
-    sync: lib.parseSyncMode(f.sync),
+    ...(f.sync !== undefined ? { sync: lib.parseSyncMode(f.sync) } : {}),
     ...(f.connections !== undefined ? { connections: lib.parseCount(f.connections, '--connections', 1, 256) } : {}),
     ...(f.processes !== undefined ? { processes: lib.parseCount(f.processes, '--processes', 1, 64) } : {}),
     mss: lib.parseCount(f.mss, '--mss', 20, 65_535),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { TargetOptions } from '../../attack/report.js';
 import { EXIT_CALL_FAILED } from '../errors.js';
+import { addMetadataOption } from '../metadata-option.js';
 import { printJson, printResult } from '../output.js';
 
 
@@ -23,10 +24,10 @@ interface TargetFlags {
 
 /** The options every grpcurl-style verb shares: types, TLS, metadata, timeouts. */
 function withTargetOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--proto <file>', '.proto file with the service (repeatable); server reflection when absent', collect)
-    .option('-I, --import-path <dir>', 'folder to resolve proto imports from (repeatable)', collect)
-    .option('-m, --metadata <key: value>', 'metadata header (repeatable)', collect)
+    .option('-I, --import-path <dir>', 'folder to resolve proto imports from (repeatable)', collect);
+  return addMetadataOption(cmd, 'metadata header')
     .option('--tls', 'use TLS (implied by --ca, --cert, --key)')
     .option('--ca <file>', "PEM file of the CA that signed the server's certificate")
     .option('--cert <file>', 'PEM client certificate (mutual TLS)')
