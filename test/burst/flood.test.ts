@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as http2 from 'node:http2';
 import { join } from 'node:path';
@@ -194,7 +194,16 @@ describe('flood over node:http2', () => {
     const before = await settledHandles();
     const ac = new AbortController();
     const slowBefore = plain.seen.slowCalls;
-    setTimeout(() => ac.abort(), 100);
+    // Abort while the first wave is in flight: once the server has seen all 10 (it answers 150 ms later), however
+    // long a loaded machine takes to connect and send them.
+    const aborted = vi
+      .waitFor(
+        () => {
+          if (plain.seen.slowCalls - slowBefore < 10) throw new Error('the first wave never reached the server');
+        },
+        { timeout: 10_000, interval: 5 },
+      )
+      .then(() => ac.abort());
     const t0 = performance.now();
     const r = await runFlood({
       transport: transportTo(plain.target),
@@ -205,6 +214,7 @@ describe('flood over node:http2', () => {
       makeCall: calls('/t.T/Slow', () => Buffer.alloc(0)),
       signal: ac.signal,
     });
+    await aborted;
     expect(performance.now() - t0).toBeLessThan(2000);
     // One wave of 10 went out at once and was answered 150 ms later, after the abort: nothing after it.
     expect(r).toMatchObject({ sent: 10, completed: 10, ok: 10 });
@@ -242,10 +252,24 @@ describe('flood over node:http2', () => {
   it('when the server goes away, counts the calls as UNAVAILABLE (unknown), redials at most once a second, and ends on time', async () => {
     const server = await startServer();
     const before = await settledHandles();
-    const cut = setTimeout(() => server.force(), 150);
+    // The server goes away once it has seen a sixth call: closed-loop over five lanes, one of them has then had an
+    // answer (an ok), however long a loaded machine takes to connect.
+    let cut = false;
+    const going = vi
+      .waitFor(
+        () => {
+          if (server.seen.metadata.length <= 5) throw new Error('the flood never reached the server');
+        },
+        { timeout: 10_000, interval: 5 },
+      )
+      .then(() => {
+        server.force();
+        cut = true;
+      });
     const t0 = performance.now();
     const r = await runFlood({ transport: transportTo(server.target), rate: 'max', durationMs: 1200, connections: 1, concurrency: 5, makeCall: calls('/t.T/Answer', () => Buffer.from([0])) });
-    clearTimeout(cut);
+    await going;
+    expect(cut).toBe(true);
     // The last backoff is cut short at the end: not duration + a second.
     expect(performance.now() - t0).toBeLessThan(1900);
     expect(r.ok).toBeGreaterThan(0);
