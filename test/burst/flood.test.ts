@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import * as http2 from 'node:http2';
 import { join } from 'node:path';
@@ -28,10 +28,13 @@ interface TestServer {
   close(): Promise<void>;
   /** Cuts every connection at once (a server that crashes). */
   force(): void;
+  /** /t.T/Slow calls from now on answer no sooner than `until` settles (and 150 ms after they arrive). */
+  holdSlow(until: Promise<unknown>): void;
 }
 
 async function startServer(tls?: 'tls' | 'mtls'): Promise<TestServer> {
   const seen = { metadata: [] as grpc.Metadata[], peers: new Set<string>(), slowCalls: 0 };
+  let slowGate: Promise<unknown> = Promise.resolve();
   const server = new grpc.Server();
   server.addService(
     { Answer: raw('/t.T/Answer'), Slow: raw('/t.T/Slow') },
@@ -43,10 +46,12 @@ async function startServer(tls?: 'tls' | 'mtls'): Promise<TestServer> {
         if (code === 0) cb(null, call.request);
         else cb({ code, details: `refused: ü ${code}` });
       },
-      // Answers after 150 ms: calls stay in flight long enough to be aborted.
+      // Answers after 150 ms (and once the gate, if any, has settled): calls stay in flight long enough to be aborted.
       Slow: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
         seen.slowCalls++;
-        setTimeout(() => cb(null, call.request), 150);
+        const gate = slowGate;
+        const answer = (): void => cb(null, call.request);
+        setTimeout(() => void gate.then(answer, answer), 150);
       },
     },
   );
@@ -58,7 +63,7 @@ async function startServer(tls?: 'tls' | 'mtls'): Promise<TestServer> {
       )
     : grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', creds, (e, p) => (e ? reject(e) : resolve(p))));
-  return { target: `127.0.0.1:${port}`, seen, close: () => new Promise((resolve) => server.tryShutdown(() => resolve())), force: () => server.forceShutdown() };
+  return { target: `127.0.0.1:${port}`, seen, close: () => new Promise((resolve) => server.tryShutdown(() => resolve())), force: () => server.forceShutdown(), holdSlow: (until) => void (slowGate = until) };
 }
 
 const transportTo = (target: string, extra: Partial<BurstTransport> = {}): BurstTransport => ({ target, metadata: [], deadlineMs: 5000, connectTimeoutMs: 3000, ...extra });
@@ -180,11 +185,11 @@ describe('flood over node:http2', () => {
   it('runs closed-loop at max rate with `concurrency` calls in flight, and gives back every socket and timer', async () => {
     const before = await settledHandles();
     const counted = countedCalls('/t.T/Answer', Buffer.from([0]));
-    const r = await runFlood({ transport: transportTo(plain.target), rate: 'max', durationMs: 300, connections: 1, concurrency: 8, makeCall: counted.makeCall, onOutcome: counted.onOutcome });
+    const r = await runFlood({ transport: transportTo(plain.target), rate: 'max', durationMs: 1000, connections: 1, concurrency: 8, makeCall: counted.makeCall, onOutcome: counted.onOutcome });
     expect(r.completed).toBe(r.sent);
     expect(r.ok).toBe(r.sent);
-    // Closed loop: each answer sends the next call, so far more than one wave of 8 goes out in 300 ms (hundreds
-    // on a quiet machine; a loaded CI machine still turns the loop over several times).
+    // Closed loop: each answer sends the next call, so far more than one wave of 8 goes out in a second (hundreds
+    // on a quiet machine; in 300 ms, a loaded machine once turned the loop over only twice: 16 calls).
     expect(r.sent).toBeGreaterThan(3 * 8);
     expect(counted.most()).toBe(8);
     expect(await leftOver(before)).toEqual({});
@@ -194,7 +199,18 @@ describe('flood over node:http2', () => {
     const before = await settledHandles();
     const ac = new AbortController();
     const slowBefore = plain.seen.slowCalls;
-    setTimeout(() => ac.abort(), 100);
+    // Abort while the first wave is in flight: once the server has seen all 10, however long a loaded machine takes
+    // to connect and send them (the two connections' calls may arrive far apart); the server answers none of them
+    // before the abort.
+    const aborted = vi
+      .waitFor(
+        () => {
+          if (plain.seen.slowCalls - slowBefore < 10) throw new Error('the first wave never reached the server');
+        },
+        { timeout: 10_000, interval: 5 },
+      )
+      .then(() => ac.abort());
+    plain.holdSlow(aborted);
     const t0 = performance.now();
     const r = await runFlood({
       transport: transportTo(plain.target),
@@ -205,8 +221,9 @@ describe('flood over node:http2', () => {
       makeCall: calls('/t.T/Slow', () => Buffer.alloc(0)),
       signal: ac.signal,
     });
+    await aborted;
     expect(performance.now() - t0).toBeLessThan(2000);
-    // One wave of 10 went out at once and was answered 150 ms later, after the abort: nothing after it.
+    // One wave of 10 went out and was answered after the abort: nothing after it.
     expect(r).toMatchObject({ sent: 10, completed: 10, ok: 10 });
     expect(plain.seen.slowCalls - slowBefore).toBe(10);
     expect(await leftOver(before)).toEqual({});
@@ -242,10 +259,24 @@ describe('flood over node:http2', () => {
   it('when the server goes away, counts the calls as UNAVAILABLE (unknown), redials at most once a second, and ends on time', async () => {
     const server = await startServer();
     const before = await settledHandles();
-    const cut = setTimeout(() => server.force(), 150);
+    // The server goes away once it has seen a sixth call: closed-loop over five lanes, one of them has then had an
+    // answer (an ok), however long a loaded machine takes to connect.
+    let cut = false;
+    const going = vi
+      .waitFor(
+        () => {
+          if (server.seen.metadata.length <= 5) throw new Error('the flood never reached the server');
+        },
+        { timeout: 10_000, interval: 5 },
+      )
+      .then(() => {
+        server.force();
+        cut = true;
+      });
     const t0 = performance.now();
     const r = await runFlood({ transport: transportTo(server.target), rate: 'max', durationMs: 1200, connections: 1, concurrency: 5, makeCall: calls('/t.T/Answer', () => Buffer.from([0])) });
-    clearTimeout(cut);
+    await going;
+    expect(cut).toBe(true);
     // The last backoff is cut short at the end: not duration + a second.
     expect(performance.now() - t0).toBeLessThan(1900);
     expect(r.ok).toBeGreaterThan(0);
@@ -272,7 +303,9 @@ describe('flood over node:http2', () => {
             rate: 100,
             durationMs: 200,
             connections: 1,
-            concurrency: 10,
+            // As many as the run's 20 calls: however slow a loaded machine makes them, or however many fall due at
+            // once after a stalled timer, none is skipped for want of a free slot.
+            concurrency: 20,
             makeCall: calls('/t.T/Answer', () => Buffer.from([0])),
           });
           expect(r).toMatchObject({ sent: 20, ok: 20 });

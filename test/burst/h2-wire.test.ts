@@ -138,13 +138,15 @@ describe('HTTP/2 by hand (the flood\'s transport)', () => {
 
   it('cancels a call at its deadline (RST_STREAM CANCEL) and reports DEADLINE_EXCEEDED, the session still usable', async () => {
     const { target, seen } = await h2Server({}, (_stream, body) => body.toString('latin1', 5) !== 'hang');
-    const t = transportTo(target, { deadlineMs: 150 });
+    // The session's deadline is every call's: wide enough that the calls the server answers at once beat it on a
+    // loaded machine too.
+    const t = transportTo(target, { deadlineMs: 500 });
     const s = await session(t);
     const t0 = performance.now();
     const [hung, fine] = await Promise.all([call(s, t, '/t.T/Hang', Buffer.from('hang')), call(s, t, '/t.T/Fine', Buffer.from('fine'))]);
     expect(hung.code).toBe(status.DEADLINE_EXCEEDED);
-    expect(hung.details).toBe('deadline of 150ms exceeded');
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(145);
+    expect(hung.details).toBe('deadline of 500ms exceeded');
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(495);
     expect(fine.code).toBe(status.OK);
     await expect.poll(() => seen.cancelled).toBe(1);
     expect(s.usable).toBe(true);

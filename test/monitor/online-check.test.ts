@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runAttack } from '../../src/attack/run.js';
 import { check } from '../../src/check/checker.js';
 import { registerModel } from '../../src/check/register-model.js';
@@ -92,6 +92,8 @@ describe('the online linearizability monitor', () => {
       const replies: unknown[] = [];
       await new Promise<void>((resolve) => service.on('message', (m) => (m === 'ready' ? resolve() : replies.push(m))));
       service.postMessage({ id: 1, history: [], budgetMs: 5 });
+      // The service's answer, however late a loaded machine delivers it; then 300 ms for any other answer to come.
+      await vi.waitFor(() => expect(replies.length).toBeGreaterThan(0), { timeout: 10_000, interval: 5 });
       await new Promise((r) => setTimeout(r, 300));
       expect(replies).toEqual([{ service: { id: 1, history: [], budgetMs: 5 } }]);
     } finally {

@@ -31,11 +31,20 @@ describe.skipIf(!available)('RedisStore', () => {
   it('WATCH/MULTI/EXEC refuses the second of two overlapping read-wait-writes, and the retry makes the sum exact', async () => {
     const s = await open('watch');
     let retries = 0;
+    // All three have read (and so watched) the key before any writes, however long a loaded machine takes to
+    // open their dedicated connections: the first EXEC then refuses the other two.
+    let reads = 0;
     const rmw = () =>
       s.transaction(
         async (tx) => {
           const v = await tx.get('k');
-          await pause(100);
+          reads++;
+          await vi.waitFor(
+            () => {
+              if (reads < 3) throw new Error('the other transactions never read');
+            },
+            { timeout: 10_000, interval: 5 },
+          );
           await tx.set('k', v + 1);
         },
         { onRetry: () => retries++ },

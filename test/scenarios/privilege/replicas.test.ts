@@ -48,6 +48,10 @@ async function revokeDuringActions(targets: readonly string[]): Promise<{ accept
   const Client = (proto.grpcObject as unknown as { racelab: { privilege: { v1: { Privileges: grpc.ServiceClientConstructor } } } }).racelab.privilege.v1.Privileges;
   const clients = targets.map((t) => new Client(t, grpc.credentials.createInsecure()));
   try {
+    // A read (Audit) on every replica first, so each client is connected and each replica has a store connection
+    // open: the 300 ms below then cover a call and a read, not a connect on a loaded machine (an action that
+    // reaches its check after the revoke is refused).
+    for (const audited of await Promise.all(clients.map((c) => call(c, 'Audit')))) expect(audited.code).toBe(0);
     expect((await call(clients[0]!, 'Grant')).code).toBe(0);
     const actions = (clients.length === 1 ? clients : clients.slice(0, -1)).map((c) => call(c, 'AdminAction'));
     await sleep(300);

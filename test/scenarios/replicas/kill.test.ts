@@ -34,7 +34,8 @@ async function killOneMidBurst(storeUrl: string, variant: string) {
   const store = await openStore(url);
   try {
     // A 100 ms window keeps every call in flight long enough that the kill always catches some.
-    const set = await startReplicaSet({ replicas: 3, variant, store: url, delayMs: 100, maxConcurrency: 10 });
+    // The start timeout of test/helpers/scenario-replicas.ts: three processes once took 19 s to listen on a loaded machine.
+    const set = await startReplicaSet({ replicas: 3, variant, store: url, delayMs: 100, maxConcurrency: 10, startTimeoutMs: 90_000 });
     const victimPid = set.replicas[1]!.pid;
     try {
       const burst = await runSpreadBurst({

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { counterVariant, type CounterService } from '../../../src/scenarios/counter/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { runNamespace, withNamespace } from '../../../src/store/specs.js';
@@ -9,8 +9,6 @@ const opened: Store[] = [];
 afterAll(async () => {
   for (const s of opened) await s.close();
 });
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Two "replicas" of a lock variant, each with its own Redis connection and its own handlers, in this process
@@ -25,7 +23,9 @@ async function pausedHolderTimeline(variant: string): Promise<{ final: number; a
   const b = counterVariant(variant).make({ store: storeB!, delayMs: 30, lock: { ttlMs: 150 } });
   try {
     const holder = a.increment();
-    await pause(40); // A holds the lock and is inside its stall
+    // A holds the lock and is inside its stall (it counts the pause as it enters it), however long a loaded
+    // machine takes to get it there: B starts only then.
+    await vi.waitFor(() => expect(a.stats.holderPauses).toBe(1), { timeout: 10_000, interval: 5 });
     await b.increment();
     await b.increment();
     expect(await storeB!.get('counter')).toBe(2); // B's increments landed while A was stalled

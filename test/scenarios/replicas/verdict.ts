@@ -28,7 +28,8 @@ export async function runVerdict(storeUrl: string, variant: string, replicas: nu
   const url = withNamespace(storeUrl, runNamespace(`t-${variant}-${replicas}`));
   const store = await openStore(url);
   try {
-    const set = await startReplicaSet({ replicas, variant, store: url, delayMs: o.delayMs, maxConcurrency: 10, ...(o.lock ? { lock: o.lock } : {}) });
+    // The start timeout of test/helpers/scenario-replicas.ts: three processes once took 19 s to listen on a loaded machine.
+    const set = await startReplicaSet({ replicas, variant, store: url, delayMs: o.delayMs, maxConcurrency: 10, startTimeoutMs: 90_000, ...(o.lock ? { lock: o.lock } : {}) });
     let burst;
     let exits;
     try {
