@@ -111,7 +111,7 @@ async function serve<S>(self: Process, behaviour: GenServerBehaviour<S, never>, 
         message = await self.receiveOr(null, Infinity);
       }
       const timeline = system.timeline;
-      if (timeline !== null) timeline.handlerStart(self, message, self.mailbox.lastTakenAt);
+      if (timeline !== null) timeline.handlerStart(self, message, self.mailbox.lastTakenAt, self.mailbox.lastTakenFrom);
       if (message instanceof CallEnvelope) {
         const from = message.from;
         if (message.request instanceof StopRequest) {

@@ -23,8 +23,15 @@ export interface MailboxOptions {
 /** A send waiting for room in a `block` mailbox. */
 export interface BlockedSend {
   readonly message: unknown;
+  /** Who sent it (null: code outside any process), for a timeline's record of who sent what. */
+  readonly sender: Sender | null;
   readonly wake: () => void;
   accepted: boolean;
+}
+
+/** What a mailbox records of a sender while a timeline records the system: its name. */
+export interface Sender {
+  readonly display: string;
 }
 
 /**
@@ -45,8 +52,12 @@ export class Mailbox {
   /** When each waiting message entered (parallel to `items`), kept only while a timeline records the system. */
   private stamps: number[] | null = null;
   private stampClock: (() => number) | null = null;
+  /** Who sent each waiting message (parallel to `stamps`, kept with them): a process's name, or undefined from outside. */
+  private senders: (string | undefined)[] | null = null;
   /** When the message the last `shift` / `removeAt` took entered the mailbox (only while recording times). */
   lastTakenAt: number | undefined;
+  /** Who sent the message the last `shift` / `removeAt` took (only while recording times; undefined: from outside). */
+  lastTakenFrom: string | undefined;
   private blockedSends: BlockedSend[] | null = null;
 
   constructor(options: MailboxOptions = {}) {
@@ -80,11 +91,16 @@ export class Mailbox {
     if (this.stamps !== null) return;
     this.stampClock = now;
     this.stamps = new Array<number>(this.items.length).fill(now());
+    this.senders = new Array<string | undefined>(this.items.length).fill(undefined);
   }
 
-  push(message: unknown): void {
+  /** Adds a message; `sender` is read only while times are recorded. */
+  push(message: unknown, sender: Sender | null = null): void {
     this.items.push(message);
-    if (this.stamps !== null) this.stamps.push((this.stampClock as () => number)());
+    if (this.stamps !== null) {
+      this.stamps.push((this.stampClock as () => number)());
+      (this.senders as (string | undefined)[]).push(sender?.display);
+    }
     const size = this.items.length - this.head;
     if (size > this.highWater) this.highWater = size;
   }
@@ -105,15 +121,25 @@ export class Mailbox {
     const m = this.items[this.head];
     this.items[this.head] = undefined;
     const stamps = this.stamps;
-    if (stamps !== null) this.lastTakenAt = stamps[this.head];
+    const senders = this.senders;
+    if (stamps !== null) {
+      this.lastTakenAt = stamps[this.head];
+      this.lastTakenFrom = (senders as (string | undefined)[])[this.head];
+    }
     this.head++;
     if (this.head === this.items.length) {
       this.items.length = 0;
-      if (stamps !== null) stamps.length = 0;
+      if (stamps !== null) {
+        stamps.length = 0;
+        (senders as (string | undefined)[]).length = 0;
+      }
       this.head = 0;
     } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
       this.items = this.items.slice(this.head);
-      if (stamps !== null) this.stamps = stamps.slice(this.head);
+      if (stamps !== null) {
+        this.stamps = stamps.slice(this.head);
+        this.senders = (senders as (string | undefined)[]).slice(this.head);
+      }
       this.head = 0;
     }
     this.admitBlocked();
@@ -123,7 +149,10 @@ export class Mailbox {
   removeAt(i: number): unknown {
     if (i === 0) return this.shift();
     const [m] = this.items.splice(this.head + i, 1);
-    if (this.stamps !== null) this.lastTakenAt = this.stamps.splice(this.head + i, 1)[0];
+    if (this.stamps !== null) {
+      this.lastTakenAt = this.stamps.splice(this.head + i, 1)[0];
+      this.lastTakenFrom = (this.senders as (string | undefined)[]).splice(this.head + i, 1)[0];
+    }
     this.admitBlocked();
     return m;
   }
@@ -138,11 +167,19 @@ export class Mailbox {
     return this.stamps === null ? null : this.stamps.slice(this.head);
   }
 
+  /** Who sent each waiting message, oldest first (only while recording times: else null). Read before `drain`. */
+  waitingSenders(): (string | undefined)[] | null {
+    return this.senders === null ? null : this.senders.slice(this.head);
+  }
+
   /** Empties the mailbox (its process exited): returns what was waiting, and releases blocked senders. */
   drain(): unknown[] {
     const rest = this.items.slice(this.head);
     this.items = [];
-    if (this.stamps !== null) this.stamps = [];
+    if (this.stamps !== null) {
+      this.stamps = [];
+      this.senders = [];
+    }
     this.head = 0;
     const blocked = this.blockedSends ?? [];
     this.blockedSends = null;
@@ -159,7 +196,7 @@ export class Mailbox {
     if (blocked === null || blocked.length === 0) return;
     while (blocked.length > 0 && this.items.length - this.head < this.capacity) {
       const b = blocked.shift() as BlockedSend;
-      this.push(b.message);
+      this.push(b.message, b.sender);
       b.accepted = true;
       b.wake();
     }

@@ -415,7 +415,7 @@ export class ActorSystem {
     }
     const box = target.mailbox;
     if (box.capacity !== Infinity && (box.full || box.blocked > 0)) return this.overflow(sender, target, message);
-    box.push(message);
+    box.push(message, sender);
     if (target.waitingFor === WAIT_MESSAGE) target.wakeForMessage(message);
   }
 
@@ -444,7 +444,7 @@ export class ActorSystem {
         box.dropped++;
         this.stats.overflowDropped++;
         if (old instanceof CallEnvelope) old.from.fail(this.fullError(target, old));
-        box.push(message);
+        box.push(message, sender);
         if (target.waitingFor === WAIT_MESSAGE) target.wakeForMessage(message);
         return;
       }
@@ -457,7 +457,7 @@ export class ActorSystem {
 
   private async blockedSend(sender: Process | null, target: Process, message: unknown): Promise<void> {
     const waiter = sender ?? new Waiter();
-    const entry: BlockedSend = { message, wake: () => waiter.wake(), accepted: false };
+    const entry: BlockedSend = { message, sender, wake: () => waiter.wake(), accepted: false };
     target.mailbox.block(entry);
     const label = this.fast ? '' : `${sender?.display ?? 'external'} waits for room in ${target.display}`;
     try {
@@ -549,12 +549,13 @@ export class ActorSystem {
     // Calls still waiting in the mailbox will never be handled: their callers hear it now, not at a timeout. A
     // timeline draws what a crash took with it (a normal stop's leftovers are the run's end, not part of its story).
     const died = this.timeline !== null && !isNormalExit(reason) ? proc.mailbox.waitingStamps() : null;
+    const senders = died !== null ? proc.mailbox.waitingSenders() : null;
     const drained = proc.mailbox.drain();
     for (let i = 0; i < drained.length; i++) {
       const m = drained[i];
       this.stats.lostAtExit++;
       if (m instanceof CallEnvelope) m.from.fail(this.exitedError(proc, m.request, false, reason));
-      if (died !== null) this.timeline?.diedInMailbox(proc, m, died[i], reason);
+      if (died !== null) this.timeline?.diedInMailbox(proc, m, died[i], reason, senders?.[i]);
     }
     if (proc.monitoring !== null) for (const [ref, target] of proc.monitoring) target.watchers?.delete(ref);
     if (proc.links !== null) {

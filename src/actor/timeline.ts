@@ -19,6 +19,8 @@ export interface TimelineMessage {
   readonly what: string;
   /** When it entered the receiver's mailbox (a task: when it was started). */
   readonly enqueuedMs: number;
+  /** The process that sent it, by name; absent when code outside every process sent it, or it is a runtime signal. */
+  from?: string;
   readonly startMs: number;
   /** Unset when the run ended (or the handler crashed) before the handler returned. */
   endMs?: number;
@@ -85,19 +87,21 @@ export class MessageTimeline {
   }
 
   /** @internal a GenServer took `message` (enqueued at `enqueuedMs`) and starts its handler. */
-  handlerStart(proc: Process, message: unknown, enqueuedMs: number | undefined): void {
+  handlerStart(proc: Process, message: unknown, enqueuedMs: number | undefined, from?: string): void {
     const now = this.now();
-    this.begin(proc, proc.display, describeMessage(message), enqueuedMs ?? now, now);
+    const m = this.begin(proc, proc.display, describeMessage(message), enqueuedMs ?? now, now);
+    if (m !== undefined && from !== undefined) m.from = from;
   }
 
   /**
    * @internal `message` (in the mailbox since `enqueuedMs`) died unhandled with `proc`, which exited for `reason`.
    * Not marked lost: a caller hears of it and may retry, and a cast may carry nothing that mattered (a poison).
    */
-  diedInMailbox(proc: Process, message: unknown, enqueuedMs: number | undefined, reason: ExitReason): void {
+  diedInMailbox(proc: Process, message: unknown, enqueuedMs: number | undefined, reason: ExitReason, from?: string): void {
     const now = this.now();
     const m = this.add(proc.display, describeMessage(message), enqueuedMs ?? now, now);
     if (m === undefined) return;
+    if (from !== undefined) m.from = from;
     m.endMs = now;
     m.outcome = 'died';
     m.note = `died unhandled in ${proc.display}'s mailbox when it exited (${formatReason(reason)})`;
@@ -265,9 +269,10 @@ export class MessageTimeline {
     return this.current.get(proc instanceof Pid ? proc.process : proc);
   }
 
-  private begin(proc: Process, lane: string, what: string, enqueuedMs: number, startMs: number): void {
+  private begin(proc: Process, lane: string, what: string, enqueuedMs: number, startMs: number): TimelineMessage | undefined {
     const m = this.add(lane, what, enqueuedMs, startMs);
     if (m !== undefined) this.current.set(proc, m);
+    return m;
   }
 
   /** Records a message, or counts it as not kept once the cap is reached. */

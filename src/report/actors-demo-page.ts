@@ -17,7 +17,7 @@ function timelineCall(m: TimelineMessage, t0: number, lastMs: number): TimelineC
   const rel = (ms: number): string => `${(ms - t0).toFixed(2)}ms`;
   const rw = (e: NonNullable<TimelineMessage['read']>): string => `${e.key}${e.value !== undefined ? ` = ${e.value}` : ''} at ${rel(e.atMs)}`;
   const details = [
-    `#${m.index} ${m.what} → ${m.lane}: ${OUTCOME_WORDS[m.outcome]}`,
+    `#${m.index} ${m.what}${m.from !== undefined ? ` from ${m.from}` : ''} → ${m.lane}: ${OUTCOME_WORDS[m.outcome]}`,
     m.outcome === 'died' ? `enqueued at ${rel(m.enqueuedMs)}, gone at ${rel(m.startMs)}` : `enqueued at ${rel(m.enqueuedMs)}, handler ${rel(m.startMs)} → ${m.endMs !== undefined ? rel(m.endMs) : '?'}`,
     m.read ? `read ${rw(m.read)}` : '',
     m.write ? `wrote ${rw(m.write)}` : '',

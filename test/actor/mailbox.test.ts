@@ -152,6 +152,36 @@ describe('mailbox entry times (for a MessageTimeline)', () => {
     }
   });
 
+  it('each taken message reports who sent it, through selective removal, compaction, a blocked send and a drain', () => {
+    const box = new Mailbox({ capacity: 2, overflow: 'block' });
+    box.push('before', { display: 'early' }); // before recording: no sender kept
+    box.recordTimes(() => 0);
+    box.push('a', { display: 'client-1' });
+    box.block({ message: 'b', sender: { display: 'client-2' }, wake: () => {}, accepted: false });
+    expect(box.shift()).toBe('before');
+    expect(box.lastTakenFrom).toBeUndefined();
+    // Taking 'before' made room: the blocked send is admitted with its sender.
+    expect(box.waitingSenders()).toEqual(['client-1', 'client-2']);
+    expect(box.removeAt(1)).toBe('b');
+    expect(box.lastTakenFrom).toBe('client-2');
+    box.push('c', null);
+    expect(box.shift()).toBe('a');
+    expect(box.lastTakenFrom).toBe('client-1');
+    expect(box.shift()).toBe('c');
+    expect(box.lastTakenFrom).toBeUndefined();
+    const big = new Mailbox();
+    big.recordTimes(() => 0);
+    for (let i = 0; i < 3000; i++) big.push(i, { display: `p${i}` });
+    for (let i = 0; i < 2500; i++) {
+      expect(big.shift()).toBe(i);
+      expect(big.lastTakenFrom).toBe(`p${i}`);
+    }
+    expect(big.waitingSenders()).toHaveLength(500);
+    expect(big.waitingSenders()![0]).toBe('p2500');
+    big.drain();
+    expect(big.waitingSenders()).toEqual([]);
+  });
+
   it('a GenServer records each handled message: enqueued, handler start and end on the system clock, capped', async () => {
     const { MessageTimeline } = await import('../../src/actor/index.js');
     const timeline = new MessageTimeline({ cap: 3 });
@@ -164,6 +194,8 @@ describe('mailbox entry times (for a MessageTimeline)', () => {
     expect(record.messages.map((m) => `${m.lane} ${m.what} ${m.outcome}`)).toEqual(['c cast inc handled', 'c cast inc handled', 'c cast inc handled']);
     expect(record.notKept).toBe(2);
     for (const m of record.messages) expect(m.enqueuedMs <= m.startMs && m.startMs <= m.endMs!).toBe(true);
+    // The casts came from the test's code, outside every process: no sender is named.
+    for (const m of record.messages) expect(m.from).toBeUndefined();
     // Nothing is recorded on a system created without a timeline.
     expect(new ActorSystem().timeline).toBeNull();
   });

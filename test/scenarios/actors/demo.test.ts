@@ -329,11 +329,14 @@ describe('runActorDemo: per-message timelines', () => {
       expect(m.mark).toBeUndefined();
       expect(m.note).toMatch(/^died unhandled in ledger's mailbox when it exited \(error: /);
       expect(m.enqueuedMs).toBeLessThanOrEqual(m.startMs);
+      // Who sent it: a client's get or set, or the chaos process's poison.
+      expect(m.from).toMatch(m.what === 'cast poison' ? /^chaos$/ : /^client-\d+$/);
     }
     expect(died.map((m) => m.what)).toEqual(expect.arrayContaining([expect.stringMatching(/^cast \{set, \d+\}$|^call get$|^cast poison$/)]));
     const html = renderReportPage(actorDemoPage(report, 'racelab demo actors'));
     expect(html).toContain(`${died.length} died unhandled in the mailbox of an actor that crashed`);
     expect(html).toContain('NEVER HANDLED: still in the mailbox when the actor exited');
+    expect(html).toContain(`#${died[0]!.index} ${died[0]!.what} from ${died[0]!.from} → ledger`);
     for (const m of lost) {
       expect(m.lane).toBe('ledger');
       expect(m.note).toMatch(/^LOST INCREMENT: set \d+ was computed from a stale get/);
