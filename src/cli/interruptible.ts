@@ -11,8 +11,11 @@ import { untilSignal } from './signals.js';
  * than it could ever save). The job posts its messages (the report, then the page) the same way in both cases.
  */
 export interface InterruptibleJob<M> {
-  /** The worker's module and its `workerData`; absent: run `inline` in this thread. */
-  readonly worker?: { readonly url: URL; readonly data: object };
+  /**
+   * The worker's module and its `workerData`, and the size of its young generation when not V8's default;
+   * absent: run `inline` in this thread.
+   */
+  readonly worker?: { readonly url: URL; readonly data: object; readonly youngGenerationMb?: number };
   readonly inline: (port: { postMessage(m: M): void }) => Promise<void>;
   readonly interrupt: Int32Array;
   /** What is stopped, for the progress line: "the check". */
@@ -28,7 +31,8 @@ export interface InterruptibleJob<M> {
 
 /** Runs the job to its end (or its interruption); resolves with the signal that stopped it, if one did. */
 export async function runInterruptible<M>(job: InterruptibleJob<M>): Promise<NodeJS.Signals | undefined> {
-  const worker = job.worker ? new Worker(job.worker.url, { workerData: job.worker.data }) : undefined;
+  const w = job.worker;
+  const worker = w ? new Worker(w.url, { workerData: w.data, ...(w.youngGenerationMb !== undefined ? { resourceLimits: { maxYoungGenerationSizeMb: w.youngGenerationMb } } : {}) }) : undefined;
   let signal: NodeJS.Signals | undefined;
   let grace: NodeJS.Timeout | undefined;
   try {

@@ -11,6 +11,15 @@ import { MODEL_NAMES } from '../../check/models.js';
 /** Files up to this size are checked in the main thread; larger ones in a worker, so Ctrl+C is seen at once. */
 const INLINE_MAX_BYTES = 256 * 1024;
 
+/**
+ * The check worker's young generation, in MB (V8's default here is 48). A large check's peak resident memory is
+ * mostly heap pages its garbage once filled (reading builds every line's text and object, then drops them): a
+ * small young generation collects that garbage before it spreads. On 326,000 operations (`npm run bench --
+ * check`'s history), five runs each, alternating: 279–286 MB peak against 296–323 MB with the default, and a
+ * median of 2.98 s against 2.65 s.
+ */
+const CHECK_YOUNG_GENERATION_MB = 6;
+
 /** Exit codes of `racelab check`: the verdict, so a CI job can gate on it. */
 const EXIT_FOR = { ok: 0, illegal: 1, unknown: 3 } as const;
 
@@ -58,7 +67,7 @@ export function register(program: Command): void {
       const progress = startProgress({ json: opts.json, forMs: budgetMs, text: `checking ${file}` });
       // On a signal the check stops at its next budget reading (well under a second) with the verdict known so far.
       const signal = await runInterruptible<CheckMessage>({
-        ...(size > INLINE_MAX_BYTES ? { worker: { url: new URL('../check-worker.js', import.meta.url), data: { ...job, racelabCheck: true } } } : {}),
+        ...(size > INLINE_MAX_BYTES ? { worker: { url: new URL('../check-worker.js', import.meta.url), data: { ...job, racelabCheck: true }, youngGenerationMb: CHECK_YOUNG_GENERATION_MB } } : {}),
         inline: async (port) => (await import('../check-worker.js')).runCheckJob(job, port),
         interrupt,
         what: 'the check',
