@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf } from '../core/errors.js';
 import { formatMs } from '../core/units.js';
-import { toErrorMessage, type ErrorMessage } from './interruptible.js';
+import { epochNow, toErrorMessage, type ErrorMessage } from './interruptible.js';
 import type { CheckReport } from '../check/check-report.js';
 import type { HistoryPage } from '../report/history-html.js';
 import type { InitialState } from '../check/checker.js';
@@ -52,11 +52,6 @@ export interface HtmlMessage {
   readonly error?: string;
   readonly chartLeftOut?: string;
   readonly notWritten?: string;
-}
-
-/** ms since the epoch, the same in every thread: a worker's `performance.now()` starts with the worker. */
-export function epochNow(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 /**

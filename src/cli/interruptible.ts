@@ -65,6 +65,14 @@ export async function runInterruptible<M>(job: InterruptibleJob<M>): Promise<Nod
   return signal;
 }
 
+/**
+ * ms since the epoch, the same in every thread: a worker's `performance.now()` starts with the worker. A budget
+ * that covers the whole command ends at `performance.timeOrigin + budget` of the main thread, read on this clock.
+ */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 /** An error as a worker posts it: a racelab error keeps its code (a one-line message), any other its stack. */
 export interface ErrorMessage extends RacelabErrorFields {
   readonly type: 'error';

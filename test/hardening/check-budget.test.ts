@@ -7,6 +7,7 @@ import { checkVerbose } from '../../src/check/index.js';
 import { parseHistoryJsonl } from '../../src/history/index.js';
 import { renderHistoryHtml } from '../../src/report/index.js';
 import { runCheckJob, type CheckJob, type CheckMessage } from '../../src/cli/check-worker.js';
+import { epochNow } from '../../src/cli/interruptible.js';
 
 // `racelab check`'s budget is the whole command's, from the process's start: start-up, reading, the search, the
 // window, the page and the printing. These run the check job inline with a clock the test moves (no timing is
@@ -17,9 +18,6 @@ const lost = join(dir, 'lost-2000.jsonl');
 const HISTORY = (counterHistoryJsonl as (o: object) => string)({ operations: 2000, lostUpdate: true });
 beforeAll(() => writeFileSync(lost, HISTORY));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The clock the deadline is read on: ms since the epoch, as in every thread. */
-const epochNow = (): number => performance.timeOrigin + performance.now();
 
 function job(fields: Partial<CheckJob> = {}): CheckJob {
   return { file: lost, format: 'auto', model: 'counter', budgetMs: 60_000, deadline: epochNow() + 60_000, interrupt: new Int32Array(new SharedArrayBuffer(4)), ...fields };

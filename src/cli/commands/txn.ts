@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .description('find isolation anomalies (G0, G1a-c, G-single, G2-item, lost update, …) in a transactional history (exit 0 none, 1 found, 3 budget ran out, 2 bad input)')
     .argument('<history>', 'history file: racelab JSON Lines or Jepsen EDN, each value a list of micro-ops')
     .requiredOption('--workload <name>', 'list-append or rw-register')
-    .option('--budget <duration>', 'analysis time before the verdict is "unknown" (when nothing was found by then)', '60s')
+    .option('--budget <duration>', 'time for the whole command (reading the file, the analysis, the page) before the verdict is "unknown" (when nothing was found by then)', '60s')
     .option('--max-steps <n>', 'analysis steps before the verdict is "unknown" (reproducible, unlike time)')
     .option('--format <format>', 'history format: auto, jsonl or edn', 'auto')
     .option('--no-realtime', 'leave out real-time order (check serializability, not strict serializability)')
@@ -51,7 +51,9 @@ export function register(program: Command): void {
       if (format === 'jepsen-log') throw new lib.RacelabError('BAD_OPTION', '--format: a Jepsen text log holds no transactions racelab can read; use jsonl or edn');
       if (opts.html !== undefined) await ensureWritableFile(opts.html, '--html');
       const interrupt = new Int32Array(new SharedArrayBuffer(4));
-      const job: TxnCheckJob = { file, workload, format, budgetMs, realtime: opts.realtime, process: opts.process, interrupt, ...(maxSteps !== undefined ? { maxSteps } : {}), ...(opts.html !== undefined ? { html: opts.html } : {}) };
+      // The budget is the whole command's, from the process's start, as check's: loading, reading, the analysis, the
+      // page and the printing all come out of it.
+      const job: TxnCheckJob = { file, workload, format, budgetMs, deadline: performance.timeOrigin + budgetMs, realtime: opts.realtime, process: opts.process, interrupt, ...(maxSteps !== undefined ? { maxSteps } : {}), ...(opts.html !== undefined ? { html: opts.html } : {}) };
       // A small file is checked in milliseconds; a large one in a worker thread, so that Ctrl+C is seen at once.
       const size = await stat(file).then((st) => st.size, () => 0);
       let read: number | undefined;
