@@ -33,6 +33,8 @@ export interface ProgressOptions {
   readonly total?: number;
   /** A run bounded by time (a flood's --duration, a check's --budget, explore's --time-limit): the bar fills with the time spent. */
   readonly forMs?: number;
+  /** When the time `forMs` is counted from, ms since the epoch: a budget that started with the process. Default: now. */
+  readonly sinceMs?: number;
   /** The live line's text until the first line(). */
   readonly text?: string;
 }
@@ -75,13 +77,14 @@ export function stopProgress(): void {
 
 class LiveLine implements Progress {
   private readonly bar: SingleBar;
-  private readonly started = Date.now();
+  private readonly started: number;
   private text: string;
   private done = 0;
   private handedAt = 0;
   private stopped = false;
 
   constructor(private readonly options: ProgressOptions) {
+    this.started = options.sinceMs ?? Date.now();
     this.text = options.text ?? '';
     // Loaded only when a line is drawn: a piped run never loads it.
     const { SingleBar: Bar } = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');

@@ -64,7 +64,7 @@ export function register(program: Command): void {
       let page: HtmlMessage | undefined;
       // The time spent against --budget, with the phase beside it. A large file is checked on a worker thread, so
       // this thread is free to draw; a small one is checked here, in milliseconds, and the line never shows.
-      const progress = startProgress({ json: opts.json, forMs: budgetMs, text: `checking ${file}` });
+      const progress = startProgress({ json: opts.json, forMs: budgetMs, sinceMs: performance.timeOrigin, text: `checking ${file}` });
       // On a signal the check stops at its next budget reading (well under a second) with the verdict known so far.
       const signal = await runInterruptible<CheckMessage>({
         ...(size > INLINE_MAX_BYTES ? { worker: { url: new URL('../check-worker.js', import.meta.url), data: { ...job, racelabCheck: true }, youngGenerationMb: CHECK_YOUNG_GENERATION_MB } } : {}),

@@ -61,7 +61,7 @@ export function register(program: Command): void {
       let htmlError: string | undefined;
       let stoppedReading: { operations: number; interrupted: boolean } | undefined;
       // The time spent against --budget, with the phase beside it (reading, analysing), on a terminal only.
-      const progress = startProgress({ json: opts.json, forMs: budgetMs, text: `checking ${file}` });
+      const progress = startProgress({ json: opts.json, forMs: budgetMs, sinceMs: performance.timeOrigin, text: `checking ${file}` });
       const signal = await runInterruptible<TxnCheckMessage>({
         ...(size > INLINE_MAX_BYTES ? { worker: { url: new URL('../txn-check-worker.js', import.meta.url), data: { ...job, racelabTxnCheck: true } } } : {}),
         inline: async (port) => (await import('../txn-check-worker.js')).runTxnCheckJob(job, port),
