@@ -122,14 +122,14 @@ export function renderHistoryPage(report: CheckReport, options: HistoryHtmlOptio
 ${explanation}
 </section>
 <section>
-  <div class="legend">
+  <div class="legend">${chart.leftOut !== undefined ? '' : `
     <span><i style="background:#2563eb;border-color:#1e3a8a"></i>in the ${report.verdict === 'ok' ? '' : 'longest partial '}linearization (#order)</span>
     <span><i style="background:#cbd5e1"></i>not in it</span>
     ${report.verdict === 'ok' ? '' : '<span><i style="background:#dc2626;border-color:#7f1d1d"></i>where it breaks</span>'}
     ${window ? '<span><i style="background:#fff;border:2.5px solid #ea580c"></i>needed for the proof</span>' : ''}
     <span><i style="background:#fef3c7;border:1px dashed #d97706"></i>outcome unknown</span>
     <span><i style="background:#f8fafc;border:1px dashed #94a3b8"></i>failed (no effect)</span>
-    ${window ? '<span><i style="background:#fee2e2;border:1px dashed #f87171"></i>smallest failing window</span>' : ''}
+    ${window ? '<span><i style="background:#fee2e2;border:1px dashed #f87171"></i>smallest failing window</span>' : ''}`}
     ${partitionOptions}
   </div>
   ${chart.html}

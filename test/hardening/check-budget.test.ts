@@ -106,6 +106,10 @@ describe('renderHistoryHtml leaveOut', () => {
     const reduced = renderHistoryHtml(report, { leaveOut: () => 'the budget ran out before it was drawn' });
     expect(reduced).not.toContain('<g class="op ');
     expect(reduced).not.toContain('class="timeline"');
+    // The chart's legend goes with it.
+    expect(whole).toContain('smallest failing window</span>');
+    expect(reduced).not.toContain('smallest failing window</span>');
+    expect(reduced).not.toContain('outcome unknown</span>');
     expect(reduced).toContain('The timeline chart was left out: the budget ran out before it was drawn.');
     expect(reduced).toContain('id="linearization"');
     expect(reduced).toContain('Not linearizable');
