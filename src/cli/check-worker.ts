@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf } from '../core/errors.js';
 import { formatMs } from '../core/units.js';
+import { cannotWrite } from './files.js';
 import { epochNow, toErrorMessage, type ErrorMessage } from './interruptible.js';
 import type { CheckReport } from '../check/check-report.js';
 import type { HistoryPage } from '../report/history-html.js';
@@ -166,7 +167,7 @@ async function writePage(job: CheckJob, path: string, report: CheckReport, now: 
     await writeFile(path, page.html);
     return { type: 'html', ...(page.chartLeftOut !== undefined ? { chartLeftOut: page.chartLeftOut } : {}) };
   } catch (e) {
-    return { type: 'html', error: `cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? messageOf(e)}); give a writable file path` };
+    return { type: 'html', error: cannotWrite(path, e) };
   }
 }
 

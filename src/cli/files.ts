@@ -1,6 +1,14 @@
 import { open, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { RacelabError } from '../core/errors.js';
+import { RacelabError, messageOf } from '../core/errors.js';
+
+/**
+ * Why a file could not be written once the run was over (a disk filled, a folder went, a path checked before the
+ * run for a command that checks none): the clause after `--html: ` or `--record: `, naming the fix.
+ */
+export function cannotWrite(path: string, e: unknown): string {
+  return `cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? messageOf(e)}); give a writable file path`;
+}
 
 /**
  * A report, page or recording goes to a file racelab can create or overwrite: checked before the run, so that a

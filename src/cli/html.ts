@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { RacelabError } from '../core/errors.js';
-import { ensureWritableFile } from './files.js';
+import { cannotWrite, ensureWritableFile } from './files.js';
 import { printProgress } from './output.js';
 
 /** `--html FILE`: a path that cannot be written is bad input before the run starts, not after minutes of it. */
@@ -13,8 +13,8 @@ export async function checkHtmlPath(path: string | undefined): Promise<void> {
 /** Writes the page and says where, and how big it is (pages are meant to stay small enough to attach). */
 export async function writeHtmlPage(path: string, html: string): Promise<void> {
   // Checked before the run (checkHtmlPath), but a disk can fill, or a folder go, while it runs: one line, no stack.
-  await writeFile(path, html).catch((e: NodeJS.ErrnoException) => {
-    throw new RacelabError('BAD_OPTION', `--html: cannot write ${path} (${e.code ?? e.message}); give a writable file path`);
+  await writeFile(path, html).catch((e: unknown) => {
+    throw new RacelabError('BAD_OPTION', `--html: ${cannotWrite(path, e)}`);
   });
   const bytes = Buffer.byteLength(html);
   printProgress(`report page written to ${path} (${bytes >= 1_048_576 ? `${(bytes / 1_048_576).toFixed(2)} MB` : `${Math.ceil(bytes / 1024)} KB`})`);

@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf } from '../core/errors.js';
 import type { HistoryFormat } from '../history/read.js';
 import type { TxnCheckReport, Workload } from '../txn/types.js';
+import { cannotWrite } from './files.js';
 import { epochNow, toErrorMessage, type ErrorMessage } from './interruptible.js';
 
 /**
@@ -94,7 +95,7 @@ export async function runTxnCheckJob(job: TxnCheckJob, port: { postMessage(m: Tx
       await writeFile(job.html, page);
       port.postMessage({ type: 'html' } satisfies TxnCheckMessage);
     } catch (e) {
-      port.postMessage({ type: 'html', error: `cannot write ${job.html} (${(e as NodeJS.ErrnoException).code ?? messageOf(e)}); give a writable file path` } satisfies TxnCheckMessage);
+      port.postMessage({ type: 'html', error: cannotWrite(job.html, e) } satisfies TxnCheckMessage);
     }
   } catch (e) {
     port.postMessage(toErrorMessage(e) satisfies TxnCheckMessage);

@@ -2,7 +2,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { RacelabError } from '../../core/errors.js';
 import type { TxnCheckReport } from '../../txn/types.js';
-import { ensureWritableFile } from '../files.js';
+import { cannotWrite, ensureWritableFile } from '../files.js';
 import { checkHtmlPath } from '../html.js';
 import { fromErrorMessage, runInterruptible } from '../interruptible.js';
 import type { TxnCheckJob, TxnCheckMessage } from '../txn-check-worker.js';
@@ -195,7 +195,7 @@ function registerRun(txn: Command): void {
         try {
           await lib.writeHistoryFile(opts.record, run.history);
         } catch (e) {
-          throw new lib.RacelabError('BAD_OPTION', `--record: cannot write ${opts.record} (${(e as NodeJS.ErrnoException).code ?? String(e)}); give a writable file path`);
+          throw new lib.RacelabError('BAD_OPTION', `--record: ${cannotWrite(opts.record, e)}`);
         }
       }
       if (opts.html) await writeHtml(opts.html, lib.renderTxnHtml(run.check, { source: `${workload} on ${kind} at ${isolation}` }), lib.RacelabError);
@@ -216,7 +216,7 @@ export async function writeHtml(path: string, html: string, ErrorClass: typeof R
   try {
     await writeFile(path, html);
   } catch (e) {
-    throw new ErrorClass('BAD_OPTION', `--html: cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}); give a writable file path`);
+    throw new ErrorClass('BAD_OPTION', `--html: ${cannotWrite(path, e)}`);
   }
 }
 
