@@ -42,14 +42,12 @@ const SEARCH_STOPPED: Readonly<Record<Exclude<WindowCut, 'size'>, string>> = {
 /** Why a failing window is not as small as it could be, as the clause after "not made as small as possible:". */
 export function notMinimizedReason(cut: WindowCut): string {
   switch (cut) {
-    case 'budget':
-      return 'the budget ran out';
     case 'steps':
       return 'a smaller window could not be decided within its steps';
     case 'size':
       return 'it has too many operations to try removing them one by one';
-    case 'interrupt':
-      return 'the check was interrupted';
+    default:
+      return SEARCH_STOPPED[cut];
   }
 }
 

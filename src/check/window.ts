@@ -10,6 +10,11 @@ import { searchLinearization, type SearchOp, type SearchOutcome } from './search
  */
 export type WindowCut = 'budget' | 'steps' | 'size' | 'interrupt';
 
+/** What stopped a search that came back `unknown` on `budget`: Ctrl+C, its own step cap, or the time. */
+function stoppedBy(budget: Budget): Exclude<WindowCut, 'size'> {
+  return budget.interrupted ? 'interrupt' : budget.stepsUsed >= budget.maxSteps ? 'steps' : 'budget';
+}
+
 /**
  * The smallest window of a non-linearizable partition that is non-linearizable on its own. Every step below
  * only ever *weakens* the history (drops operations that cannot matter, or turns a seen outcome into an unknown
@@ -148,7 +153,7 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
     const { list } = build(spec);
     const capped = budget.child(Infinity, stepsPerCheck);
     const r = searchLinearization(model, list, { initial: initialOf(spec), budget: capped });
-    if (r.verdict === 'unknown') cut ??= capped.stepsUsed >= stepsPerCheck ? 'steps' : 'budget';
+    if (r.verdict === 'unknown') cut ??= stoppedBy(capped);
     return r.verdict === 'illegal';
   };
 
@@ -225,7 +230,7 @@ export function findWindow<S, I, O>(model: CompleteModel<S, I, O>, partition: Pa
     minimized: cut === undefined,
     ...(cut !== undefined ? { notMinimizedBecause: whole.interrupted ? 'interrupt' : cut } : {}),
     longestComplete: first.verdict !== 'unknown',
-    ...(first.verdict === 'unknown' ? { longestCut: whole.interrupted ? 'interrupt' : firstBudget.stepsUsed >= stepsPerCheck ? 'steps' : 'budget' } : {}),
+    ...(first.verdict === 'unknown' ? { longestCut: stoppedBy(firstBudget) } : {}),
     longest: {
       order: first.order.map((k) => index[k]!),
       states: first.states,
