@@ -22,7 +22,7 @@ import type { Workload } from './workload.js';
 import { realTimers } from './real-timers.js';
 
 export interface ExploreOptions {
-  /** `portfolio` (default: random, pct and pos in rotation, run by run), `random`, `pct`, `pos` (partial-order sampling), `dfs`, `replay` (needs `replay`), or a Strategy object of your own. */
+  /** `portfolio` (default: calls-first random, pct and pos in rotation, run by run), `random`, `pct`, `pos` (partial-order sampling), `dfs`, `replay` (needs `replay`), or a Strategy object of your own. */
   readonly strategy?: StrategyName | Strategy;
   /** Most runs to check (dfs: most schedules). Default 1000. */
   readonly runs?: number;

@@ -1,19 +1,22 @@
 import { pctStrategy } from './pct-strategy.js';
 import { posStrategy } from './pos-strategy.js';
-import { randomStrategy } from './random-strategy.js';
+import { callsFirstStrategy } from './random-strategy.js';
 import type { Strategy } from './strategy.js';
 
 /**
- * A portfolio, as Coyote's default is: runs rotate between random, pct (depth 3) and pos, each with its own run
- * numbering, so run 3k is random's run k, run 3k+1 pct's and run 3k+2 pos's. random finds the shallow races of
- * ordinary service code in the fewest runs (its first run, for most seeds of the user-code shapes), pct the deep
- * ordering bugs the others miss (depth3: every seed), pos sits between; the portfolio pays at most three times the
- * runs of whichever is best on a given bug (bench/explore-user.bench.mjs measures it beside each). It is the
- * default of `explore()` and of `racelab explore`.
+ * A portfolio, as Coyote's default is: runs rotate between calls-first random, pct (depth 3) and pos, each with its
+ * own run numbering, so run 3k is calls-first random's run k, run 3k+1 pct's and run 3k+2 pos's. Calls-first random
+ * (random-strategy.ts: fast-check's model, calls go out at once and results come back in a random order) finds the
+ * races of ordinary service code in the fewest runs (a check-then-act in its first run whatever the seed, a stale
+ * fill in one run of four), pct the deep ordering bugs the others miss (depth3: every seed), and pct and pos also
+ * put a call between another task's result and its next call, which calls-first never does; the portfolio pays at
+ * most three times the runs of whichever is best on a given bug (bench/explore-user.bench.mjs measures it beside
+ * each). On racelab's own ports, whose points are not calls, calls-first random draws as uniform random does. It is
+ * the default of `explore()` and of `racelab explore`.
  */
 export function portfolioStrategy(seed: number, options: { readonly depth?: number } = {}): Strategy {
   const pct = pctStrategy(seed, { depth: options.depth ?? 3 });
-  const members = [randomStrategy(seed), pct, posStrategy(seed)];
+  const members = [callsFirstStrategy(seed), pct, posStrategy(seed)];
   return {
     name: 'portfolio',
     beginRun(run) {
