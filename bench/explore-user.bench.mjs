@@ -2,7 +2,8 @@
 // in-memory fakes, none importing racelab), against fast-check's fc.scheduler() with scheduleFunction on every
 // method of the fakes, the same code and fakes on both sides, in this one run:
 // 1. Runs and wall time to the first bug, median over SEEDS seeds (seeds 1..N), per shape: racelab pct, pos,
-//    portfolio and random (ambient, instrumented awaits), and fast-check (fc.check with endOnFailure, its runs counted).
+//    portfolio and random (ambient, instrumented awaits), and fast-check (fc.check with endOnFailure, its runs counted),
+//    after an untimed warm-up of both sides, seed by seed in turn.
 // 2. The depth-3 workload (racelab's own ports): runs to the first bug for pct, pos, portfolio and random.
 // The fixtures are compiled here as the Vite plugin would serve them: TypeScript stripped by the TypeScript
 // compiler's transpileModule, then racelab's transform (dist/instrument/transform.js), written to a folder under
@@ -19,6 +20,8 @@ import { instrument } from '../dist/instrument/transform.js';
 const quick = process.argv.includes('--quick');
 const SEEDS = quick ? 8 : 40;
 const BUDGET = 2000;
+/** Seeds run untimed on both sides before a shape is measured. */
+const WARMUP = quick ? 2 : 5;
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const src = join(root, 'test/fixtures/user-code');
@@ -148,14 +151,21 @@ const fmt = (x, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const rows = [];
 for (const [name, build] of Object.entries(shapes)) {
   const w = racelabWorkload(name, build);
-  const per = {};
-  for (const strategy of ['pct', 'pos', 'portfolio', 'random']) {
-    const rs = [];
-    for (let seed = 1; seed <= SEEDS; seed++) rs.push(await racelabFirstBug(w, strategy, seed));
-    per[strategy] = row(strategy, rs);
+  const strategies = ['pct', 'pos', 'portfolio', 'random'];
+  // Untimed warm-up of both sides on seeds outside the measured ones, so that neither side's first measured seeds
+  // pay for the JIT compiling this shape's paths; then seed by seed, every strategy and fast-check in turn, so that
+  // a change in the machine's load over the run falls on both sides alike.
+  for (let seed = 1001; seed <= 1000 + WARMUP; seed++) {
+    for (const strategy of strategies) await racelabFirstBug(w, strategy, seed);
+    await fastCheckFirstBug(build, seed);
   }
+  const results = Object.fromEntries(strategies.map((s) => [s, []]));
   const fcs = [];
-  for (let seed = 1; seed <= SEEDS; seed++) fcs.push(await fastCheckFirstBug(build, seed));
+  for (let seed = 1; seed <= SEEDS; seed++) {
+    for (const strategy of strategies) results[strategy].push(await racelabFirstBug(w, strategy, seed));
+    fcs.push(await fastCheckFirstBug(build, seed));
+  }
+  const per = Object.fromEntries(strategies.map((s) => [s, row(s, results[s])]));
   const f = row('fast-check', fcs);
   const best = Math.min(per.pct.ms, per.pos.ms, per.portfolio.ms, per.random.ms);
   rows.push([
