@@ -198,8 +198,6 @@ class Task {
    * first): the task then ends when that line does, as a fork would.
    */
   bodySettled = false;
-  /** Its function is async and runs code of its own after its last await (see endsAtAwait): named in reports. */
-  codeAfterAwait = false;
   /** A Scheduler.timer task: its sleep's end runs a callback that touches what it was set for (a call's slot). */
   firesCallback = false;
   /** Its next sleep was declared local (SleepOptions.local). */
@@ -1100,13 +1098,13 @@ export class ControlledScheduler implements Scheduler {
 
   /** The task functions that run code after their last await, named for a report: `the function of task "a", …`. */
   private codeAfterAwaitNote(): string {
-    const names = this.tasks.filter((t) => t.codeAfterAwait).map((t) => `"${t.name}"`);
+    const names = this.tasks.filter(codeAfterAwait).map((t) => `"${t.name}"`);
     if (names.length === 0) return '';
     return names.length === 1 ? `the function of task ${names[0]}, which runs code of its own after its last await` : `the functions of tasks ${names.join(', ')}, which run code of their own after their last await`;
   }
 
   private glueFiles(): string {
-    return this.tasks.some((t) => t.codeAfterAwait) ? `; a task function's own file too, or make it end at its last await` : '';
+    return this.tasks.some(codeAfterAwait) ? `; a task function's own file too, or make it end at its last await` : '';
   }
 
   /** Runs a task's body (as a start step, or from startNext), to its first stop; its end finishes the task. */
@@ -1120,11 +1118,8 @@ export class ControlledScheduler implements Scheduler {
       body = Promise.reject(e);
     }
     // The workload's own async function: its last resumption is not code under test (see taskPromise), when
-    // nothing of its own code runs after its last await (see endsAtAwait).
-    if (run instanceof AsyncFunction) {
-      if (endsAtAwait(run)) taskPromise(body);
-      else task.codeAfterAwait = true;
-    }
+    // nothing of its own code runs after its last await (see endsAtAwait, asked only when it matters).
+    if (run instanceof AsyncFunction) taskPromise(body, () => endsAtAwait(run));
     ownBegin();
     body.then(
       () => this.finish(task),
@@ -1373,4 +1368,9 @@ export class ControlledScheduler implements Scheduler {
       }`,
     };
   }
+}
+
+/** Its function is async and runs code of its own after its last await (see endsAtAwait): named in reports. */
+function codeAfterAwait(task: Task): boolean {
+  return task.started && task.body instanceof AsyncFunction && !endsAtAwait(task.body as () => Promise<void>);
 }

@@ -35,7 +35,7 @@ const FRESH = 32;
  * racelab must count into one counter, install the hooks once, and see each other's promises as racelab's.
  */
 interface WatchState {
-  readonly version: 7;
+  readonly version: 8;
   /**
    * Derived promises (those of a `.then` or an `await`) not reacted yet: OWN when racelab's, otherwise the step
    * (see stepBegin) in which the code that made them awaited.
@@ -43,8 +43,6 @@ interface WatchState {
   readonly kinds: WeakMap<object, number>;
   /** Promises racelab made: a reaction derived from one resumes instrumented code at a step. */
   readonly own: WeakSet<object>;
-  /** The promises of the workload's own async task functions (see taskPromise). */
-  readonly tasks: WeakSet<object>;
   /** Racelab is making promises or calling `.then` (its own machinery). */
   making: number;
   /** Inside V8's adoption of a returned promise, or a promise combinator. */
@@ -121,12 +119,11 @@ const WATCH_KEY = Symbol.for('racelab.promise-watch');
 function sharedState(): WatchState {
   const global = globalThis as { [WATCH_KEY]?: WatchState };
   const found = global[WATCH_KEY];
-  if (found?.version === 7) return found;
+  if (found?.version === 8) return found;
   const state: WatchState = {
-    version: 7,
+    version: 8,
     kinds: new WeakMap(),
     own: new WeakSet(),
-    tasks: new WeakSet(),
     making: 0,
     internal: 0,
     countedNow: false,
@@ -230,8 +227,8 @@ const hooks = {
       else if (how === 'return' || (how === 'job' && !state.ownAdoptionNow)) state.returned.add(promise);
     }
     // A task function's own last resumption: the workload's glue returning, not code under test (see taskPromise).
-    if (!state.tasks.has(promise)) return;
-    uncountStepResumption();
+    if (!state.sameNow && !state.laterNow) return;
+    if ((promise as TaskPromise)[ENDS_AT_AWAIT]?.() === true) uncountStepResumption();
   },
   after(): void {
     state.stretch++;
@@ -527,14 +524,21 @@ export function explained(): void {
  * last resumption, after the code under test it awaited has returned, and is not counted in sameStepReactions.
  * The glue is the test, not the code under test; counting it would make every task whose call completes without
  * a point (a cache hit, an in-flight promise already settled, a method that only starts background work)
- * inconclusive. Only a function that ends at its last await is marked (explore/glue-tail.ts): one that runs code
- * of its own after it (`if (await w()) paid += 70`) runs that code in this resumption, which then counts. A task
- * function that returns another promise (`() => dep.inc()`) is not marked: the promise is then the callee's, and
- * its resumptions are the callee's.
+ * inconclusive. Only a function that ends at its last await is excused (`endsAtAwait`, explore/glue-tail.ts, asked
+ * only when that resumption would count: parsing the function's text each run cost a tenth of a run of the
+ * counter): one that runs code of its own after it (`if (await w()) paid += 70`) runs that code in this
+ * resumption, which then counts. A task function that returns another promise (`() => dep.inc()`) is not marked:
+ * the promise is then the callee's, and its resumptions are the callee's.
  */
-export function taskPromise(promise: Promise<unknown>): void {
-  state.tasks.add(promise);
+export function taskPromise(promise: Promise<unknown>, endsAtAwait: () => boolean): void {
+  // On the promise itself, not in a WeakSet or WeakMap: adding to one took a tenth of a run of the counter, and a
+  // WeakMap whose values hold the run's workload made every garbage collection slower (12 µs a run instead of 5).
+  (promise as TaskPromise)[ENDS_AT_AWAIT] = endsAtAwait;
 }
+
+/** Shared by every copy of racelab in the process, as the state is. */
+const ENDS_AT_AWAIT = Symbol.for('racelab.endsAtAwait');
+type TaskPromise = Promise<unknown> & { [ENDS_AT_AWAIT]?: () => boolean };
 
 /**
  * The scheduler takes a step: code that awaits from here on and resumes before the next step did so with no
