@@ -175,13 +175,6 @@ let captured: (() => void) | undefined;
 const capture = (resolve: () => void): void => {
   captured = resolve;
 };
-function deferred(): [Promise<void>, () => void] {
-  const promise = ownPromise(new Promise<void>(capture));
-  const resolve = captured as () => void;
-  captured = undefined;
-  return [promise, resolve];
-}
-
 const settled = ownPromise(Promise.resolve());
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -405,7 +398,6 @@ export class ControlledScheduler implements Scheduler {
       );
       return new Promise<void>(() => undefined);
     }
-    // deferred(), inlined: this is the hot path of every step, and a destructured pair is an array.
     const paused = new Promise<void>(capture);
     // Racelab's own (see promise-watch.ts), marked only once the run counts reactions: a WeakSet add per step.
     if (this.unwatchPromises !== undefined) void ownPromise(paused);
@@ -502,7 +494,11 @@ export class ControlledScheduler implements Scheduler {
 
   block(label: string): BlockedWait {
     if (this.phase === 'aborted') return { promise: new Promise<void>(() => undefined), wake: () => undefined };
-    const [promise, resolve] = deferred();
+    const promise = new Promise<void>(capture);
+    const resolve = captured as () => void;
+    captured = undefined;
+    // Racelab's own, marked only once the run counts reactions, as a point's is: a WeakSet add per lock handover.
+    if (this.unwatchPromises !== undefined || this.phase !== 'running') void ownPromise(promise);
     if (this.phase === 'setup' || this.phase === 'finished') return { promise, wake: resolve };
     const task = this.current;
     if (!task) {
