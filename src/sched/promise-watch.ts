@@ -294,13 +294,24 @@ const NO_PROGRAM: AwaitingCode = { file: undefined, workload: false, none: true 
  * awaits of a call's result by code racelab did not instrument: a few microseconds each.
  */
 function awaitingCode(): AwaitingCode {
-  const sites = callSitesBelow(hooks.init, 12);
+  // Four frames decide the common case (the hook's caller, the awaiting code, Node's AsyncLocalStorage.run and
+  // racelab's frame that called a task function): a stack capture costs more the deeper it goes, and this one is
+  // taken for every such await, so the deeper one is taken only when the short one was cut before an answer.
+  return codeOf(callSitesBelow(hooks.init, SHORT_STACK), true) ?? (codeOf(callSitesBelow(hooks.init, 12), false) as AwaitingCode);
+}
+
+const SHORT_STACK = 4;
+
+/** awaitingCode from the frames below the init hook; undefined when `cut` and they were cut before an answer. */
+function codeOf(sites: readonly NodeJS.CallSite[], cut: boolean): AwaitingCode | undefined {
+  const truncated = cut && sites.length >= SHORT_STACK;
   // Below the hook, Node's function that calls the hooks, then the code that awaits or calls `.then` (V8's own
   // frames, such as `Promise.then`, have no file).
   let i = 0;
   for (let file = sites[i]?.getFileName(); i < sites.length && (!file || file === 'node:internal/promise_hooks'); file = sites[++i]?.getFileName());
   const file = sites[i]?.getFileName();
-  if (!file || file.startsWith('node:') || isRacelabFile(file)) return NO_PROGRAM;
+  if (!file) return truncated ? undefined : NO_PROGRAM;
+  if (file.startsWith('node:') || isRacelabFile(file)) return NO_PROGRAM;
   if (state.workloadFiles.has(file)) return { file, workload: true, none: false };
   for (i++; i < sites.length; i++) {
     const below = sites[i]?.getFileName();
@@ -310,6 +321,7 @@ function awaitingCode(): AwaitingCode {
     state.workloadFiles.add(file);
     return { file, workload: true, none: false };
   }
+  if (i >= sites.length && truncated) return undefined;
   return { file, workload: false, none: false };
 }
 
@@ -347,6 +359,7 @@ const TICK_QUEUE = 'node:internal/process/task_queues';
 
 /** The stack below the settled hook. */
 const settleSites = (depth: number): NodeJS.CallSite[] => callSitesBelow(hooks.settled, depth);
+const SHORT_SETTLE = 3;
 
 /** racelab's own code (its src/ and dist/ folders), as stack frames name files: URLs for ES modules, paths for CommonJS. */
 const OWN_CODE = ((): string[] => {
@@ -373,11 +386,14 @@ export function isRacelabFile(file: string): boolean {
  */
 function settledHow(): 'return' | 'job' | 'code' | 'other' {
   // On top, the resolve function (a builtin: no file). An async function returning has its own frame there: the
-  // common case, told from the top frame alone before the deeper stack is taken.
-  const [first] = settleSites(1);
+  // common case, told from the top frame.
+  // Three frames first: a promise job's whole stack is the resolve function and the tick queue's frame under it, so
+  // one short capture answers it too; a stack cut at three is taken again, deeper.
+  const short = settleSites(SHORT_SETTLE);
+  const first = short[0];
   if (!first) return 'other';
   if (first.getFileName()) return 'return';
-  const [, ...below] = settleSites(32);
+  const [, ...below] = short.length < SHORT_SETTLE ? short : settleSites(32);
   // A promise job with no one's frame under it: V8 adopting the promise an async function returned (`async put(k, v)
   // { return this.write(k, v); }`, and `events.once`, an async function returning a promise), a combinator's
   // element, or a reaction whose handler is the resolve function itself (`gate.then(resolve)`): a result arriving in
