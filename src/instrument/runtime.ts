@@ -1,7 +1,7 @@
 import { HANDLE, INSTRUMENT_KEY, type AwaitSite, type InstrumentRuntime, type ModuleHooks } from '../sched/await-site.js';
 import { types } from 'node:util';
 import { shortValue } from '../core/short-value.js';
-import { currentScheduler, realScheduler, type Operation, type Scheduler } from '../sched/scheduler.js';
+import { currentScheduler, onAmbientEntered, realScheduler, type Operation, type Scheduler } from '../sched/scheduler.js';
 import { explained } from '../sched/promise-watch.js';
 
 /**
@@ -112,6 +112,18 @@ interface SharedRuntime extends InstrumentRuntime {
   readonly sources: SchedulerSource[];
   /** Every instrumented module that has reached its first await, by URL (a re-evaluated module replaces its entry). */
   readonly modules: Map<string, readonly AwaitSite[]>;
+  /**
+   * `entered`: some copy's `withScheduler` has installed a scheduler other than its real one; `watched`: how many
+   * sources tell it so (a copy older than this field adds its source without). Until one has entered, and while
+   * every source is watched, no exploration can be running and an await does not ask the sources (about a twentieth
+   * of the time of instrumented code on fakes, outside an exploration). Absent from a runtime an older copy installed.
+   */
+  readonly live?: Live;
+}
+
+interface Live {
+  entered: boolean;
+  watched: number;
 }
 
 /** What the explorer reports about instrumentation: how many modules and await sites are live in this process. */
@@ -128,13 +140,15 @@ export function installInstrumentRuntime(): InstrumentRuntime {
   const global = globalThis as { [INSTRUMENT_KEY]?: Partial<SharedRuntime> };
   let runtime = global[INSTRUMENT_KEY];
   if (runtime === undefined) {
+    const live: Live = { entered: false, watched: 0 };
     const shared: SharedRuntime = {
       version: 1,
       sources: [],
       modules: new Map(),
+      live,
       module(url, sites) {
         shared.modules.set(url, sites);
-        return new Handle(sites, shared.sources);
+        return new Handle(sites, shared.sources, live);
       },
     };
     Object.defineProperty(globalThis, INSTRUMENT_KEY, { value: shared, configurable: true, writable: false, enumerable: false });
@@ -142,6 +156,11 @@ export function installInstrumentRuntime(): InstrumentRuntime {
   }
   if (runtime.version === 1 && runtime.sources && !runtime.sources.some((s) => s.real === realScheduler)) {
     runtime.sources.push({ current: currentScheduler, real: realScheduler });
+    const live = runtime.live;
+    if (live) {
+      live.watched++;
+      onAmbientEntered(() => (live.entered = true));
+    }
   }
   return runtime as InstrumentRuntime;
 }
@@ -171,10 +190,11 @@ class Handle implements InstrumentHooks {
   constructor(
     private readonly sites: readonly AwaitSite[],
     private readonly sources: readonly SchedulerSource[],
+    private readonly live: Live,
   ) {}
 
   get on(): boolean {
-    return activeScheduler(this.sources) !== undefined;
+    return (this.live.entered || this.live.watched < this.sources.length) && activeScheduler(this.sources) !== undefined;
   }
 
   b(site: number): void | Promise<void> {

@@ -140,9 +140,27 @@ export function currentScheduler(): Scheduler {
   return ambient.getStore() ?? realScheduler;
 }
 
+/** Whether `withScheduler` has ever installed a scheduler other than the real one (so far, none: see onAmbientEntered). */
+let entered = false;
+const enteredListeners: (() => void)[] = [];
+
 /** Runs `fn` (and every task it starts) with `scheduler` as the ambient scheduler. */
 export function withScheduler<T>(scheduler: Scheduler, fn: () => T): T {
+  if (!entered && scheduler !== realScheduler) {
+    entered = true;
+    for (const listener of enteredListeners) listener();
+  }
   return ambient.run(scheduler, fn);
+}
+
+/**
+ * Calls `listener` once `withScheduler` first installs a scheduler other than the real one (at once if it has):
+ * until then `currentScheduler()` is the real scheduler everywhere, and instrumented code need not ask it at every
+ * await (see instrument/runtime.ts).
+ */
+export function onAmbientEntered(listener: () => void): void {
+  if (entered) listener();
+  else enteredListeners.push(listener);
 }
 
 /** An explicit scheduling point for user code: free under the real scheduler. */
