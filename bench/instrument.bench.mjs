@@ -2,14 +2,14 @@
 // 1. instrumented user code run outside an exploration, against the same code uninstrumented, in the same run:
 //    a wallet/cache/token-bucket workload on plain async in-memory fakes (the shapes the explorer is tested on),
 //    and a tight `await` loop (the worst case: nothing but awaits). First without racelab's runtime (the inline
-//    inert handle), then with it installed (the handle asks the ambient scheduler at each await), then once an
-//    AsyncLocalStorage has been entered (as after an exploration: Node 20 then runs promise hooks for everyone).
+//    inert handle), then with it installed (no scheduler entered yet: the handle asks none), then once racelab's
+//    withScheduler has installed a scheduler, as an exploration does (from then on the handle asks the ambient
+//    scheduler at each await, and Node 20 runs promise hooks for everyone: an AsyncLocalStorage stays enabled).
 //    Ratio = uninstrumented time / instrumented time (1.00x = as fast; the issue's target is at least 0.90x).
 // 2. transform throughput on this repository's own sources (src/**/*.ts): `instrument()` (oxc-parser + a walk
 //    that skips await-free subtrees + magic-string with its map) against the TypeScript compiler API parsing the
 //    same files and walking them for awaits, the least a transform written on it would do.
 // Each figure is the median of alternating rounds. `--quick` runs fewer, shorter rounds.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -114,8 +114,10 @@ async function runtimeRows(setting) {
 await runtimeRows('no racelab runtime');
 await import('../dist/instrument/runtime.js');
 await runtimeRows('runtime installed');
-// An AsyncLocalStorage entered once stays enabled: the state of a process after an exploration has run.
-new AsyncLocalStorage().run(1, () => undefined);
+// The state of a process after an exploration has run: racelab's withScheduler has installed a scheduler other than
+// the real one (so the handle asks at every await), and its AsyncLocalStorage, entered once, stays enabled.
+const { realScheduler, withScheduler } = await import('../dist/sched/scheduler.js');
+withScheduler({ ...realScheduler }, () => undefined);
 await runtimeRows('after an exploration');
 rmSync(dir, { recursive: true, force: true });
 
