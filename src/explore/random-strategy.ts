@@ -20,7 +20,7 @@ export function randomStrategy(seed: number): Strategy {
  * awaited call is made (an instrumented `await`, a `for await`'s `next()`, a `controlled()` method call). A
  * `.then` callback's point is a result's continuation, not a call.
  */
-export function callsOut(t: Transition): boolean {
+function callsOut(t: Transition): boolean {
   return t.kind === 'start' || (t.kind === 'point' && t.op.site !== undefined && t.op.site.kind !== 'then');
 }
 
